@@ -1,0 +1,109 @@
+//! `engram`: run, check and query Datalog programs from the command line.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use engram_engine::Program;
+use engram_engine::io::{OutputTarget, format_table, write_outputs};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// engram: a Datalog engine for agent memory.
+#[derive(Parser, Debug)]
+#[command(name = "engram", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Evaluate a program: read `.input` facts, write `.output` relations, answer `?-` queries.
+    Run {
+        /// Directory of input `.facts` files (Soufflé's -F).
+        #[arg(short = 'F', long = "facts", default_value = ".")]
+        facts: PathBuf,
+        /// Directory for output `.csv` files, or `-` for stdout (Soufflé's -D).
+        #[arg(short = 'D', long = "output", default_value = ".")]
+        output: String,
+        /// The program.
+        program: PathBuf,
+    },
+    /// Parse and plan a program, printing every error.
+    Check {
+        /// The program.
+        program: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            if is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("{err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Check { program } => {
+            let p = Program::from_file(&program)?;
+            println!(
+                "{}: ok ({} relations, {} rules, {} strata)",
+                program.display(),
+                p.plan().relations.len(),
+                p.plan().rules.len(),
+                p.plan().strata.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run {
+            facts,
+            output,
+            program,
+        } => {
+            let p = Program::from_file(&program)?;
+            let db = p.evaluate_dir(&facts)?;
+            let target = if output == "-" {
+                OutputTarget::Stdout
+            } else {
+                let dir = PathBuf::from(&output);
+                std::fs::create_dir_all(&dir)
+                    .with_context(|| format!("cannot create output directory {output}"))?;
+                OutputTarget::Dir(dir)
+            };
+            let stdout = std::io::stdout();
+            let mut out = stdout.lock();
+            write_outputs(&db, &target, &mut out)?;
+            for q in db.queries() {
+                let rows: Vec<Vec<String>> = q
+                    .rows
+                    .iter()
+                    .map(|r| r.iter().map(|v| v.to_string()).collect())
+                    .collect();
+                writeln!(out, "{}", q.text.trim())?;
+                if q.columns.is_empty() {
+                    writeln!(out, "{}", if rows.is_empty() { "false" } else { "true" })?;
+                } else {
+                    write!(out, "{}", format_table(&q.columns, &rows))?;
+                    writeln!(out, "({} answers)", rows.len())?;
+                }
+            }
+            out.flush()?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

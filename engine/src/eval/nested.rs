@@ -1,0 +1,239 @@
+//! Nested-loop evaluation over completed relations, for aggregates, negation and queries:
+//! each atom is probed through a sorted index on its bound columns.
+
+use super::Rows;
+use super::expr::{Cx, run_ops};
+use super::join::{RowSlice, prefix_range};
+use crate::plan::ir::*;
+use crate::plan::order::{NestedPlan, Op, compile_nested};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+/// A completed relation re-sorted with some columns first.
+pub(crate) struct Index {
+    /// Relation columns in index order.
+    perm: Vec<usize>,
+    /// Rows in index order, sorted.
+    data: Vec<u64>,
+    width: usize,
+}
+
+/// Where a key column's value comes from.
+#[derive(Clone, Debug)]
+enum KeySrc {
+    Const(u64),
+    Var(VarId),
+}
+
+/// One level of a compiled nested plan.
+#[derive(Debug)]
+struct Level {
+    rel: RelId,
+    /// Key columns (relation columns) and their values, in index order.
+    key: Vec<(usize, KeySrc)>,
+    /// Index positions that bind a variable.
+    binds: Vec<(usize, VarId)>,
+    /// Index positions that must equal an earlier position (a repeated variable).
+    same: Vec<(usize, usize)>,
+    ops: Vec<Op>,
+}
+
+/// A nested plan with the probe shape of each level worked out.
+#[derive(Debug)]
+pub(crate) struct Compiled {
+    pre: Vec<Op>,
+    levels: Vec<Level>,
+}
+
+/// Indexes, compiled plans and regexes, kept across strata (completed relations never change).
+#[derive(Default)]
+pub(crate) struct Caches {
+    indexes: HashMap<(RelId, Vec<usize>), Rc<Index>>,
+    plans: HashMap<usize, Rc<Compiled>>,
+    regexes: HashMap<u64, Option<regex::Regex>>,
+}
+
+impl Caches {
+    /// The compiled nested plan of an aggregate (cached by its id).
+    pub(crate) fn nested_for(&mut self, agg: &IrAggregate, n_vars: usize) -> Rc<Compiled> {
+        let key = agg.id;
+        if let Some(c) = self.plans.get(&key) {
+            return c.clone();
+        }
+        let plan = compile_nested(&agg.atoms, &agg.constraints, n_vars, &agg.outer);
+        let c = Rc::new(compile(&plan, &agg.outer, n_vars));
+        self.plans.insert(key, c.clone());
+        c
+    }
+
+    /// The regular expression of a pattern symbol, compiled once (`None` if invalid).
+    pub(crate) fn regex(&mut self, sym: u64, pattern: &str) -> Option<&regex::Regex> {
+        self.regexes
+            .entry(sym)
+            .or_insert_with(|| regex::Regex::new(&format!("^(?:{pattern})$")).ok())
+            .as_ref()
+    }
+
+    fn index(&mut self, rel: RelId, rows: &Rows, key_cols: &[usize]) -> Rc<Index> {
+        let mut perm: Vec<usize> = key_cols.to_vec();
+        for c in 0..rows.width {
+            if !perm.contains(&c) {
+                perm.push(c);
+            }
+        }
+        if let Some(ix) = self.indexes.get(&(rel, perm.clone())) {
+            return ix.clone();
+        }
+        let w = rows.width;
+        let identity = perm.iter().enumerate().all(|(i, &c)| i == c);
+        let data = if identity {
+            rows.data.clone()
+        } else {
+            let mut permuted: Vec<Vec<u64>> = rows
+                .data
+                .chunks_exact(w)
+                .map(|r| perm.iter().map(|&c| r[c]).collect())
+                .collect();
+            permuted.sort_unstable();
+            permuted.concat()
+        };
+        let ix = Rc::new(Index {
+            perm: perm.clone(),
+            data,
+            width: w,
+        });
+        self.indexes.insert((rel, perm), ix.clone());
+        ix
+    }
+}
+
+/// Works out, level by level, which columns are bound (the probe key) and which bind.
+pub(crate) fn compile(plan: &NestedPlan, bound_at_start: &[VarId], n_vars: usize) -> Compiled {
+    let mut bound = vec![false; n_vars];
+    for &v in bound_at_start {
+        bound[v] = true;
+    }
+    for op in &plan.pre {
+        if let Op::Assign(v, _) = op {
+            bound[*v] = true;
+        }
+    }
+    let mut levels = Vec::new();
+    for (atom, ops) in &plan.levels {
+        let mut key = Vec::new();
+        for (col, a) in atom.args.iter().enumerate() {
+            match a {
+                AtomArg::Const(c) => key.push((col, KeySrc::Const(*c))),
+                AtomArg::Var(v) if bound[*v] => key.push((col, KeySrc::Var(*v))),
+                _ => {}
+            }
+        }
+        let key_cols: Vec<usize> = key.iter().map(|k| k.0).collect();
+        let mut perm = key_cols.clone();
+        for c in 0..atom.args.len() {
+            if !perm.contains(&c) {
+                perm.push(c);
+            }
+        }
+        let mut binds = Vec::new();
+        let mut same = Vec::new();
+        let mut first_pos: HashMap<VarId, usize> = HashMap::new();
+        for (pos, &col) in perm.iter().enumerate().skip(key.len()) {
+            if let AtomArg::Var(v) = atom.args[col] {
+                match first_pos.get(&v) {
+                    Some(&p) => same.push((p, pos)),
+                    None => {
+                        first_pos.insert(v, pos);
+                        binds.push((pos, v));
+                    }
+                }
+            }
+        }
+        for &(_, v) in &binds {
+            bound[v] = true;
+        }
+        for op in ops {
+            if let Op::Assign(v, _) = op {
+                bound[*v] = true;
+            }
+        }
+        levels.push(Level {
+            rel: atom.rel,
+            key,
+            binds,
+            same,
+            ops: ops.clone(),
+        });
+    }
+    Compiled {
+        pre: plan.pre.clone(),
+        levels,
+    }
+}
+
+/// Calls `f` for every solution of the plan, with `env` holding the binding.
+pub(crate) fn solve(
+    plan: &Compiled,
+    env: &mut [u64],
+    cx: &mut Cx<'_>,
+    f: &mut dyn FnMut(&[u64], &mut Cx<'_>),
+) {
+    if !run_ops(&plan.pre, env, cx) {
+        return;
+    }
+    solve_level(plan, 0, env, cx, f);
+}
+
+fn solve_level(
+    plan: &Compiled,
+    depth: usize,
+    env: &mut [u64],
+    cx: &mut Cx<'_>,
+    f: &mut dyn FnMut(&[u64], &mut Cx<'_>),
+) {
+    let Some(level) = plan.levels.get(depth) else {
+        f(env, cx);
+        return;
+    };
+    let Some(rows) = cx.done.get(level.rel).and_then(|r| r.as_ref()) else {
+        return;
+    };
+    let key_cols: Vec<usize> = level.key.iter().map(|k| k.0).collect();
+    let key: Vec<u64> = level
+        .key
+        .iter()
+        .map(|(_, s)| match s {
+            KeySrc::Const(c) => *c,
+            KeySrc::Var(v) => env[*v],
+        })
+        .collect();
+    let ix = cx.caches.index(level.rel, rows, &key_cols);
+    let slice = RowSlice::new(&ix.data, ix.width);
+    for i in prefix_range(slice, &key) {
+        let row = slice.row(i);
+        if level.same.iter().any(|&(a, b)| row[a] != row[b]) {
+            continue;
+        }
+        for &(pos, v) in &level.binds {
+            env[v] = row[pos];
+        }
+        if run_ops(&level.ops, env, cx) {
+            solve_level(plan, depth + 1, env, cx, f);
+        }
+    }
+}
+
+/// Whether a completed relation has a row with the given column values.
+pub(crate) fn exists(rel: RelId, key: &[(usize, u64)], cx: &mut Cx<'_>) -> bool {
+    let Some(rows) = cx.done.get(rel).and_then(|r| r.as_ref()) else {
+        return false;
+    };
+    if rows.arity == 0 {
+        return !rows.data.is_empty();
+    }
+    let cols: Vec<usize> = key.iter().map(|k| k.0).collect();
+    let vals: Vec<u64> = key.iter().map(|k| k.1).collect();
+    let ix = cx.caches.index(rel, rows, &cols);
+    debug_assert!(ix.perm.len() == ix.width);
+    !prefix_range(RowSlice::new(&ix.data, ix.width), &vals).is_empty()
+}

@@ -1,0 +1,267 @@
+//! Soufflé-style files: `.facts` inputs (tab-separated) and `.csv` outputs, `.printsize` lines,
+//! and the `-D -` stdout format.
+
+use crate::database::Database;
+use crate::error::Error;
+use crate::eval::Rows;
+use crate::plan::ir::Plan;
+use crate::value::{self, ColumnType, Interner};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+fn delimiter(params: &BTreeMap<String, String>) -> String {
+    params
+        .get("delimiter")
+        .cloned()
+        .unwrap_or_else(|| "\t".to_string())
+}
+
+/// Reads every `.input` relation from `dir`: `<name>.facts`, or the `filename` parameter.
+///
+/// A missing input file is an empty relation, as in Soufflé.
+pub fn load_inputs(
+    plan: &Plan,
+    dir: &Path,
+    interner: &mut Interner,
+) -> Result<Vec<Vec<u64>>, Error> {
+    let mut base = vec![Vec::new(); plan.relations.len()];
+    for (id, rel) in plan.relations.iter().enumerate() {
+        let Some(params) = &rel.input else { continue };
+        if params.get("IO").is_some_and(|io| io != "file") {
+            continue;
+        }
+        let name = params
+            .get("filename")
+            .cloned()
+            .unwrap_or_else(|| format!("{}.facts", rel.name));
+        let path = dir.join(name);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(source) => return Err(Error::Io { path, source }),
+        };
+        parse_facts(
+            &text,
+            &path,
+            &rel.types(),
+            &delimiter(params),
+            interner,
+            &mut base[id],
+        )?;
+    }
+    Ok(base)
+}
+
+/// Parses delimited rows of the given column types, appending encoded values to `out`.
+pub fn parse_facts(
+    text: &str,
+    path: &Path,
+    types: &[ColumnType],
+    delimiter: &str,
+    interner: &mut Interner,
+    out: &mut Vec<u64>,
+) -> Result<(), Error> {
+    for (i, line) in text.lines().enumerate() {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.is_empty() && !types.is_empty() {
+            continue;
+        }
+        if types.is_empty() {
+            out.push(0);
+            continue;
+        }
+        let mut n = 0;
+        for field in line.split(delimiter) {
+            let Some(&ty) = types.get(n) else {
+                n += 1;
+                continue;
+            };
+            let v = value::parse_field(ty, field, interner).map_err(|message| Error::Input {
+                path: path.to_path_buf(),
+                line: i + 1,
+                message,
+            })?;
+            out.push(v);
+            n += 1;
+        }
+        if n != types.len() {
+            out.truncate(out.len() - n.min(types.len()));
+            return Err(Error::Input {
+                path: path.to_path_buf(),
+                line: i + 1,
+                message: format!("expected {} columns, found {n}", types.len()),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Row numbers in value order (numbers numerically, symbols by text).
+pub(crate) fn sorted_order(rows: &Rows, types: &[ColumnType], interner: &Interner) -> Vec<usize> {
+    let has_symbols = types.contains(&ColumnType::Symbol);
+    let rank: Vec<u32> = if has_symbols {
+        let mut ids: Vec<u32> = (0..interner.len() as u32).collect();
+        ids.sort_unstable_by(|&a, &b| {
+            interner
+                .resolve_enc(u64::from(a))
+                .cmp(interner.resolve_enc(u64::from(b)))
+        });
+        let mut rank = vec![0u32; ids.len()];
+        for (r, &id) in ids.iter().enumerate() {
+            rank[id as usize] = r as u32;
+        }
+        rank
+    } else {
+        Vec::new()
+    };
+    let key = |v: u64, ty: ColumnType| -> u64 {
+        match ty {
+            ColumnType::Symbol => u64::from(rank.get(v as usize).copied().unwrap_or(u32::MAX)),
+            ColumnType::Number => v ^ (1 << 63),
+            ColumnType::Unsigned => v,
+            ColumnType::Float => {
+                if v >> 63 == 1 {
+                    !v
+                } else {
+                    v | (1 << 63)
+                }
+            }
+        }
+    };
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    order.sort_unstable_by(|&a, &b| {
+        let (ra, rb) = (rows.row(a), rows.row(b));
+        for (c, &ty) in types.iter().enumerate() {
+            let o = key(ra[c], ty).cmp(&key(rb[c], ty));
+            if o.is_ne() {
+                return o;
+            }
+        }
+        std::cmp::Ordering::Equal
+    });
+    order
+}
+
+/// Where `.output` relations go.
+#[derive(Clone, Debug)]
+pub enum OutputTarget {
+    /// `<dir>/<name>.csv` (or the `filename` parameter).
+    Dir(PathBuf),
+    /// Soufflé's `-D -`: every output printed to stdout.
+    Stdout,
+}
+
+fn write_rows(
+    w: &mut dyn Write,
+    rows: &Rows,
+    types: &[ColumnType],
+    interner: &Interner,
+    delim: &str,
+) -> std::io::Result<()> {
+    if types.is_empty() {
+        // Soufflé writes a nullary tuple as `()`.
+        if !rows.is_empty() {
+            w.write_all(b"()\n")?;
+        }
+        return Ok(());
+    }
+    let mut line = String::new();
+    for i in sorted_order(rows, types, interner) {
+        line.clear();
+        for (c, (&v, &ty)) in rows.row(i).iter().zip(types).enumerate() {
+            if c > 0 {
+                line.push_str(delim);
+            }
+            line.push_str(&value::render(ty, v, interner));
+        }
+        line.push('\n');
+        w.write_all(line.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// Writes every `.output` relation and prints every `.printsize` line, in declaration order.
+pub fn write_outputs(
+    db: &Database,
+    target: &OutputTarget,
+    stdout: &mut dyn Write,
+) -> Result<(), Error> {
+    let io_err = |path: PathBuf| move |source| Error::Io { path, source };
+    for view in db.relations() {
+        let (decl, rows, interner) = view.raw();
+        let types = decl.types();
+        for params in &decl.outputs {
+            let to_stdout = matches!(target, OutputTarget::Stdout)
+                || params.get("IO").is_some_and(|v| v == "stdout");
+            let delim = delimiter(params);
+            if to_stdout {
+                let mut buf = Vec::new();
+                writeln!(buf, "---------------\n{}\n===============", decl.name)
+                    .and_then(|_| write_rows(&mut buf, rows, &types, interner, &delim))
+                    .and_then(|_| writeln!(buf, "==============="))
+                    .and_then(|_| stdout.write_all(&buf))
+                    .map_err(io_err(PathBuf::from("<stdout>")))?;
+                continue;
+            }
+            let OutputTarget::Dir(dir) = target else {
+                continue;
+            };
+            let name = params
+                .get("filename")
+                .cloned()
+                .unwrap_or_else(|| format!("{}.csv", decl.name));
+            let path = dir.join(name);
+            let file = std::fs::File::create(&path).map_err(io_err(path.clone()))?;
+            let mut w = std::io::BufWriter::new(file);
+            write_rows(&mut w, rows, &types, interner, &delim)
+                .and_then(|_| w.flush())
+                .map_err(io_err(path.clone()))?;
+        }
+        if decl.printsize {
+            writeln!(stdout, "{}\t{}", decl.name, rows.len())
+                .map_err(io_err(PathBuf::from("<stdout>")))?;
+        }
+    }
+    Ok(())
+}
+
+/// Renders query answers as an aligned text table.
+pub fn format_table(columns: &[String], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = columns.iter().map(|c| c.chars().count()).collect();
+    for r in rows {
+        for (i, v) in r.iter().enumerate() {
+            if let Some(w) = widths.get_mut(i) {
+                *w = (*w).max(v.chars().count());
+            }
+        }
+    }
+    let line = |cells: &[String]| -> String {
+        cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, &w)| format!("{c:<w$}"))
+            .collect::<Vec<_>>()
+            .join(" | ")
+            .trim_end()
+            .to_string()
+    };
+    let mut out = String::new();
+    if !columns.is_empty() {
+        out.push_str(&line(columns));
+        out.push('\n');
+        out.push_str(
+            &widths
+                .iter()
+                .map(|&w| "-".repeat(w))
+                .collect::<Vec<_>>()
+                .join("-+-"),
+        );
+        out.push('\n');
+    }
+    for r in rows {
+        out.push_str(&line(r));
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,307 @@
+//! The planned program: relations, typed rules and strata, ready to evaluate.
+
+use crate::value::{ColumnType, Interner};
+use engram_parser::{AggFunc, BinaryOp, CmpOp, Span, UnaryOp};
+use std::collections::{BTreeMap, HashMap};
+
+/// Index of a relation in [`Plan::relations`].
+pub type RelId = usize;
+/// Index of a variable within one rule.
+pub type VarId = usize;
+
+/// A declared relation.
+#[derive(Clone, Debug)]
+pub struct RelDecl {
+    /// Its name.
+    pub name: String,
+    /// Column names and base types.
+    pub columns: Vec<(String, ColumnType)>,
+    /// `.input` parameters, if it is an input.
+    pub input: Option<BTreeMap<String, String>>,
+    /// `.output` parameters, one entry per `.output` directive.
+    pub outputs: Vec<BTreeMap<String, String>>,
+    /// Whether `.printsize` asks for its size.
+    pub printsize: bool,
+    /// Whether it is an equivalence relation (`eqrel`).
+    pub eqrel: bool,
+    /// Where it is declared.
+    pub span: Span,
+}
+
+impl RelDecl {
+    /// Number of columns.
+    pub fn arity(&self) -> usize {
+        self.columns.len()
+    }
+    /// Column types in order.
+    pub fn types(&self) -> Vec<ColumnType> {
+        self.columns.iter().map(|c| c.1).collect()
+    }
+}
+
+/// An argument of a body atom.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AtomArg {
+    /// A variable.
+    Var(VarId),
+    /// An encoded constant.
+    Const(u64),
+    /// `_`.
+    Wild,
+}
+
+/// A relation applied to arguments in a body.
+#[derive(Clone, Debug)]
+pub struct IrAtom {
+    /// The relation.
+    pub rel: RelId,
+    /// One argument per column.
+    pub args: Vec<AtomArg>,
+    /// Where it is written.
+    pub span: Span,
+}
+
+impl IrAtom {
+    /// The distinct variables of the atom, in order of first occurrence.
+    pub fn vars(&self) -> Vec<VarId> {
+        let mut out = Vec::new();
+        for a in &self.args {
+            if let AtomArg::Var(v) = a
+                && !out.contains(v)
+            {
+                out.push(*v);
+            }
+        }
+        out
+    }
+}
+
+/// A built-in functor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Functor {
+    /// `cat(a, b, ...)`
+    Cat,
+    /// `strlen(s)`
+    Strlen,
+    /// `substr(s, start, len)`
+    Substr,
+    /// `ord(s)`: the symbol's id
+    Ord,
+    /// `to_string(x)`
+    ToString,
+    /// `to_number(s)` and numeric conversions to `number`
+    ToNumber,
+    /// conversions to `unsigned`
+    ToUnsigned,
+    /// conversions to `float`
+    ToFloat,
+    /// `min(a, b, ...)`
+    Min,
+    /// `max(a, b, ...)`
+    Max,
+}
+
+/// A typed expression.
+#[derive(Clone, Debug)]
+pub struct IrExpr {
+    /// What it computes.
+    pub kind: IrExprKind,
+    /// Its result type.
+    pub ty: ColumnType,
+}
+
+/// The kinds of typed expression.
+#[derive(Clone, Debug)]
+pub enum IrExprKind {
+    /// A variable's value.
+    Var(VarId),
+    /// An encoded constant.
+    Const(u64),
+    /// A unary operation.
+    Unary(UnaryOp, Box<IrExpr>),
+    /// A binary operation; operands have the expression's type (or their own for shifts).
+    Binary(BinaryOp, Box<IrExpr>, Box<IrExpr>),
+    /// A functor call.
+    Call(Functor, Vec<IrExpr>),
+    /// An aggregate over completed relations.
+    Agg(Box<IrAggregate>),
+}
+
+impl IrExpr {
+    /// Collects the variables the expression reads, excluding aggregate-local ones.
+    pub fn vars(&self, out: &mut Vec<VarId>) {
+        match &self.kind {
+            IrExprKind::Var(v) => {
+                if !out.contains(v) {
+                    out.push(*v)
+                }
+            }
+            IrExprKind::Const(_) => {}
+            IrExprKind::Unary(_, a) => a.vars(out),
+            IrExprKind::Binary(_, a, b) => {
+                a.vars(out);
+                b.vars(out);
+            }
+            IrExprKind::Call(_, args) => args.iter().for_each(|a| a.vars(out)),
+            IrExprKind::Agg(agg) => {
+                for v in &agg.outer {
+                    if !out.contains(v) {
+                        out.push(*v)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// An aggregate: `func target : { body }`.
+#[derive(Clone, Debug)]
+pub struct IrAggregate {
+    /// Unique among all aggregates of all plans (caches key on it).
+    pub id: usize,
+    /// The function.
+    pub func: AggFunc,
+    /// The aggregated expression (absent for `count`).
+    pub target: Option<IrExpr>,
+    /// Inner positive atoms.
+    pub atoms: Vec<IrAtom>,
+    /// Inner constraints.
+    pub constraints: Vec<Constraint>,
+    /// Variables bound outside and read inside.
+    pub outer: Vec<VarId>,
+    /// Variables local to the aggregate.
+    pub local: Vec<VarId>,
+}
+
+/// The built-in string predicates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextPred {
+    /// `contains(needle, text)`: `needle` is a substring of `text`.
+    Contains,
+    /// `match(pattern, text)`: the whole `text` matches the regular expression `pattern`.
+    Match,
+}
+
+/// A non-atom body literal.
+#[derive(Clone, Debug)]
+pub enum Constraint {
+    /// `left op right`, both of type `ty`.
+    Cmp {
+        /// The operator.
+        op: CmpOp,
+        /// Left operand.
+        left: IrExpr,
+        /// Right operand.
+        right: IrExpr,
+        /// Where it is written.
+        span: Span,
+    },
+    /// `!atom`: arguments are expressions or `None` for `_`.
+    Negated {
+        /// The relation.
+        rel: RelId,
+        /// One entry per column.
+        args: Vec<Option<IrExpr>>,
+        /// Where it is written.
+        span: Span,
+    },
+    /// `contains(needle, text)` or `match(pattern, text)`, possibly negated.
+    Text {
+        /// Which predicate.
+        pred: TextPred,
+        /// The needle or pattern.
+        pattern: IrExpr,
+        /// The text.
+        text: IrExpr,
+        /// `true` for the predicate, `false` for its negation.
+        holds: bool,
+    },
+    /// `false` (a literal `true` is dropped).
+    False,
+}
+
+impl Constraint {
+    /// Variables the constraint reads (for `Cmp`, both sides).
+    pub fn vars(&self) -> Vec<VarId> {
+        let mut out = Vec::new();
+        match self {
+            Constraint::Cmp { left, right, .. } => {
+                left.vars(&mut out);
+                right.vars(&mut out);
+            }
+            Constraint::Negated { args, .. } => {
+                args.iter().flatten().for_each(|a| a.vars(&mut out))
+            }
+            Constraint::Text { pattern, text, .. } => {
+                pattern.vars(&mut out);
+                text.vars(&mut out);
+            }
+            Constraint::False => {}
+        }
+        out
+    }
+}
+
+/// A typed rule with one head.
+#[derive(Clone, Debug)]
+pub struct IrRule {
+    /// The head relation.
+    pub head: RelId,
+    /// One expression per head column.
+    pub head_args: Vec<IrExpr>,
+    /// Positive body atoms, in written order.
+    pub atoms: Vec<IrAtom>,
+    /// Other body literals.
+    pub constraints: Vec<Constraint>,
+    /// Variable names (index = `VarId`).
+    pub var_names: Vec<String>,
+    /// Variable types (index = `VarId`).
+    pub var_types: Vec<ColumnType>,
+    /// Where the rule is written.
+    pub span: Span,
+    /// `file:line` of the rule, its default name.
+    pub origin: String,
+}
+
+/// A `?-` query: a body whose named variables are the answer columns.
+#[derive(Clone, Debug)]
+pub struct IrQuery {
+    /// The body, as a rule whose head is the answer tuple (head relation unused).
+    pub rule: IrRule,
+    /// The answer columns: variable ids and names.
+    pub columns: Vec<(VarId, String)>,
+    /// The query's source text.
+    pub text: String,
+}
+
+/// A set of relations evaluated together to a fixpoint.
+#[derive(Clone, Debug)]
+pub struct Stratum {
+    /// Relations defined here.
+    pub relations: Vec<RelId>,
+    /// Rules whose head is here (indexes into [`Plan::rules`]).
+    pub rules: Vec<usize>,
+    /// Whether some rule reads a relation of this stratum (a recursive SCC).
+    pub recursive: bool,
+}
+
+/// A whole planned program.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// All relations.
+    pub relations: Vec<RelDecl>,
+    /// Name to id.
+    pub rel_index: HashMap<String, RelId>,
+    /// Constant facts written in the program.
+    pub facts: Vec<(RelId, Vec<u64>)>,
+    /// Every rule, one head each.
+    pub rules: Vec<IrRule>,
+    /// Strata in evaluation order.
+    pub strata: Vec<Stratum>,
+    /// Queries in source order.
+    pub queries: Vec<IrQuery>,
+    /// Symbols of the program's constants.
+    pub interner: Interner,
+    /// `.pragma` settings.
+    pub pragmas: Vec<(String, String)>,
+}

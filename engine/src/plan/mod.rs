@@ -1,0 +1,38 @@
+//! Planning: name resolution and typing, variable safety, stratification, join order.
+
+pub mod ir;
+pub(crate) mod order;
+mod resolve;
+mod stratify;
+mod types;
+
+use engram_parser::Span;
+
+/// One planning error at a place in the program.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlanError {
+    /// What is wrong.
+    pub message: String,
+    /// Where.
+    pub span: Span,
+}
+
+impl PlanError {
+    pub(crate) fn new(span: Span, message: impl Into<String>) -> Self {
+        PlanError {
+            message: message.into(),
+            span,
+        }
+    }
+}
+
+/// Resolves, types and stratifies a parsed program.
+pub fn plan(
+    program: &engram_parser::Program,
+    file: &str,
+    src: &str,
+) -> Result<ir::Plan, Vec<PlanError>> {
+    let mut plan = resolve::resolve(program, file, src)?;
+    stratify::stratify(&mut plan)?;
+    Ok(plan)
+}

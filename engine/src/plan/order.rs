@@ -1,0 +1,419 @@
+//! Join order and the compiled shape of each rule: which projections of which relations are
+//! joined on which keys, and where each filter, assignment and negation runs.
+
+use super::ir::*;
+use engram_parser::CmpOp;
+
+/// A projection of a relation used as a join input: output row = the relation's columns `cols`,
+/// restricted to rows passing `filters`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Access {
+    /// The relation.
+    pub rel: RelId,
+    /// Relation columns, in output order.
+    pub cols: Vec<usize>,
+    /// Row filters.
+    pub filters: Vec<AccessFilter>,
+}
+
+impl Access {
+    /// Whether the projection is the relation itself.
+    pub fn is_identity(&self, arity: usize) -> bool {
+        self.filters.is_empty()
+            && self.cols.len() == arity
+            && self.cols.iter().enumerate().all(|(i, &c)| i == c)
+    }
+}
+
+/// A filter applied while projecting a relation.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AccessFilter {
+    /// Column equals a constant.
+    Const(usize, u64),
+    /// Two columns are equal (a repeated variable).
+    SameAs(usize, usize),
+}
+
+/// A step that runs on a full binding: an assignment or a check.
+#[derive(Clone, Debug)]
+pub enum Op {
+    /// Bind a variable to an expression's value (fails when the value is undefined).
+    Assign(VarId, IrExpr),
+    /// Keep the binding only if the constraint holds.
+    Check(Constraint),
+}
+
+/// Where a join input comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// An access (index into [`RulePlan`]'s shared access table).
+    Access(usize),
+    /// The intermediate result of an earlier step of the same rule.
+    Intermediate(usize),
+}
+
+/// Which side of a join a loaded value comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// The left input row.
+    Left,
+    /// The right input row.
+    Right,
+}
+
+/// Where a step's output rows go.
+#[derive(Clone, Debug)]
+pub enum Output {
+    /// An intermediate keyed for the next step: the values of these variables, in order.
+    Intermediate(usize, Vec<VarId>),
+    /// The rule's head: one expression per column.
+    Head(Vec<IrExpr>),
+}
+
+/// One binary join (or, with no right input, a map) of a rule's pipeline.
+#[derive(Clone, Debug)]
+pub struct Step {
+    /// Left input.
+    pub left: Source,
+    /// Right input; `None` for a single-atom rule.
+    pub right: Option<Source>,
+    /// Number of leading columns both inputs are keyed on.
+    pub key_len: usize,
+    /// Variables read from the input rows.
+    pub loads: Vec<(VarId, Side, usize)>,
+    /// Assignments and checks, in order.
+    pub ops: Vec<Op>,
+    /// Where results go.
+    pub out: Output,
+}
+
+/// The compiled pipeline of one rule.
+#[derive(Clone, Debug)]
+pub struct RulePlan {
+    /// The rule (index into [`Plan::rules`]).
+    pub rule: usize,
+    /// Steps in order; empty for a rule without positive atoms.
+    pub steps: Vec<Step>,
+    /// For a rule without positive atoms: its ops, run once.
+    pub once_ops: Vec<Op>,
+    /// Widths of the intermediates, by id.
+    pub intermediates: Vec<usize>,
+}
+
+/// A nested-loop plan over completed relations (for aggregates, queries and negation).
+#[derive(Clone, Debug, Default)]
+pub struct NestedPlan {
+    /// Ops that run before the first atom.
+    pub pre: Vec<Op>,
+    /// Each atom, and the ops that run once it is bound.
+    pub levels: Vec<(IrAtom, Vec<Op>)>,
+}
+
+/// Orders the atoms so that each one shares a variable with the ones before it whenever any
+/// remaining atom does (never a cross product while a shared variable exists).
+pub fn join_order(atoms: &[IrAtom], bound_at_start: &[VarId]) -> Vec<usize> {
+    let mut order = Vec::new();
+    let mut bound: Vec<VarId> = bound_at_start.to_vec();
+    let mut left: Vec<usize> = (0..atoms.len()).collect();
+    while !left.is_empty() {
+        let pick = left
+            .iter()
+            .position(|&i| atoms[i].vars().iter().any(|v| bound.contains(v)))
+            .filter(|_| !order.is_empty() || !bound.is_empty())
+            .or_else(|| {
+                // Prefer an atom with a constant when starting fresh.
+                left.iter()
+                    .position(|&i| atoms[i].args.iter().any(|a| matches!(a, AtomArg::Const(_))))
+            })
+            .unwrap_or(0);
+        let i = left.remove(pick);
+        bound.extend(atoms[i].vars());
+        order.push(i);
+    }
+    order
+}
+
+/// Schedules every constraint that can run given `bound`, marking what it binds.
+fn schedule(pending: &mut Vec<Constraint>, bound: &mut [bool]) -> Vec<Op> {
+    let mut ops = Vec::new();
+    loop {
+        let mut progressed = false;
+        let mut i = 0;
+        while i < pending.len() {
+            let c = &pending[i];
+            if let Some((v, e)) = assignment(c, bound) {
+                bound[v] = true;
+                ops.push(Op::Assign(v, e));
+                pending.remove(i);
+                progressed = true;
+                continue;
+            }
+            if c.vars().iter().all(|&v| bound[v]) {
+                ops.push(Op::Check(pending.remove(i)));
+                progressed = true;
+                continue;
+            }
+            i += 1;
+        }
+        if !progressed {
+            return ops;
+        }
+    }
+}
+
+/// `v = e` with `v` unbound and `e` computable.
+fn assignment(c: &Constraint, bound: &[bool]) -> Option<(VarId, IrExpr)> {
+    let Constraint::Cmp {
+        op: CmpOp::Eq,
+        left,
+        right,
+        ..
+    } = c
+    else {
+        return None;
+    };
+    for (l, r) in [(left, right), (right, left)] {
+        if let IrExprKind::Var(v) = l.kind
+            && !bound[v]
+        {
+            let mut vs = Vec::new();
+            r.vars(&mut vs);
+            if vs.iter().all(|&x| bound[x]) {
+                return Some((v, r.clone()));
+            }
+        }
+    }
+    None
+}
+
+fn access_for(atom: &IrAtom, first: &[VarId], also: &[VarId]) -> (Access, Vec<VarId>) {
+    let mut cols = Vec::new();
+    let mut layout = Vec::new();
+    let col_of = |v: VarId| {
+        atom.args
+            .iter()
+            .position(|a| *a == AtomArg::Var(v))
+            .expect("variable occurs in atom")
+    };
+    for &v in first.iter().chain(also) {
+        if !layout.contains(&v) {
+            cols.push(col_of(v));
+            layout.push(v);
+        }
+    }
+    let mut filters = Vec::new();
+    for (i, a) in atom.args.iter().enumerate() {
+        match a {
+            AtomArg::Const(c) => filters.push(AccessFilter::Const(i, *c)),
+            AtomArg::Var(v) => {
+                let f = col_of(*v);
+                if f != i {
+                    filters.push(AccessFilter::SameAs(f, i));
+                }
+            }
+            AtomArg::Wild => {}
+        }
+    }
+    (
+        Access {
+            rel: atom.rel,
+            cols,
+            filters,
+        },
+        layout,
+    )
+}
+
+/// Compiles a rule into its pipeline, registering the accesses it needs in `accesses`.
+pub fn compile_rule(rule_index: usize, rule: &IrRule, accesses: &mut Vec<Access>) -> RulePlan {
+    let n_vars = rule.var_names.len();
+    let mut intern_access = |a: Access| -> usize {
+        if let Some(i) = accesses.iter().position(|x| *x == a) {
+            i
+        } else {
+            accesses.push(a);
+            accesses.len() - 1
+        }
+    };
+    let mut pending = rule.constraints.clone();
+    let mut bound = vec![false; n_vars];
+    if rule.atoms.is_empty() {
+        let mut ops = schedule(&mut pending, &mut bound);
+        ops.extend(pending.into_iter().map(Op::Check));
+        return RulePlan {
+            rule: rule_index,
+            steps: Vec::new(),
+            once_ops: ops,
+            intermediates: Vec::new(),
+        };
+    }
+    let order = join_order(&rule.atoms, &[]);
+    let atoms: Vec<&IrAtom> = order.iter().map(|&i| &rule.atoms[i]).collect();
+    let head_vars = {
+        let mut vs = Vec::new();
+        rule.head_args.iter().for_each(|e| e.vars(&mut vs));
+        vs
+    };
+    // Variables needed at or after step `i` (by atoms after i, constraints, the head).
+    let needed_after = |i: usize, pending: &[Constraint]| -> Vec<VarId> {
+        let mut vs = head_vars.clone();
+        for a in &atoms[i + 1..] {
+            vs.extend(a.vars());
+        }
+        for c in pending {
+            vs.extend(c.vars());
+        }
+        vs
+    };
+    let mut steps = Vec::new();
+    let mut intermediates = Vec::new();
+    for v in atoms[0].vars() {
+        bound[v] = true;
+    }
+    if atoms.len() == 1 {
+        let ops = schedule(&mut pending, &mut bound);
+        let needed = needed_after(0, &[]);
+        let mut also: Vec<VarId> = atoms[0].vars();
+        also.retain(|v| needed.contains(v) || ops_read(&ops, *v));
+        let (access, layout) = access_for(atoms[0], &[], &also);
+        let loads = layout
+            .iter()
+            .enumerate()
+            .map(|(c, &v)| (v, Side::Left, c))
+            .collect();
+        let mut ops = ops;
+        ops.extend(pending.drain(..).map(Op::Check));
+        steps.push(Step {
+            left: Source::Access(intern_access(access)),
+            right: None,
+            key_len: 0,
+            loads,
+            ops,
+            out: Output::Head(rule.head_args.clone()),
+        });
+        return RulePlan {
+            rule: rule_index,
+            steps,
+            once_ops: Vec::new(),
+            intermediates,
+        };
+    }
+    // Left input of the first join: the first atom keyed on what it shares with the second.
+    let shared = |bound: &[bool], atom: &IrAtom| -> Vec<VarId> {
+        atom.vars().into_iter().filter(|&v| bound[v]).collect()
+    };
+    let key = shared(&bound, atoms[1]);
+    let mut live0 = needed_after(0, &pending);
+    live0.retain(|v| atoms[0].vars().contains(v));
+    let (first_access, mut left_layout) = access_for(atoms[0], &key, &live0);
+    let mut left = Source::Access(intern_access(first_access));
+    let mut key = key;
+    for i in 1..atoms.len() {
+        let atom = atoms[i];
+        let mut rest = atom.vars();
+        rest.retain(|v| !key.contains(v));
+        let needed_now = needed_after(i, &pending);
+        let mut right_also = rest.clone();
+        right_also
+            .retain(|v| needed_now.contains(v) || pending.iter().any(|c| c.vars().contains(v)));
+        // A variable repeated inside the atom is filtered by the access; a variable bound on
+        // the left and present on the right is a key column, so nothing else is needed.
+        let (right_access, right_layout) = access_for(atom, &key, &right_also);
+        let right = Source::Access(intern_access(right_access));
+        let mut loads: Vec<(VarId, Side, usize)> = left_layout
+            .iter()
+            .enumerate()
+            .map(|(c, &v)| (v, Side::Left, c))
+            .collect();
+        for (c, &v) in right_layout.iter().enumerate().skip(key.len()) {
+            loads.push((v, Side::Right, c));
+        }
+        for &(v, _, _) in &loads {
+            bound[v] = true;
+        }
+        let mut ops = schedule(&mut pending, &mut bound);
+        let key_len = key.len();
+        let out = if i + 1 == atoms.len() {
+            ops.extend(pending.drain(..).map(Op::Check));
+            Output::Head(rule.head_args.clone())
+        } else {
+            let next_key = shared(&bound, atoms[i + 1]);
+            let needed = needed_after(i, &pending);
+            let mut layout = next_key.clone();
+            for (v, &is_bound) in bound.iter().enumerate() {
+                if is_bound && needed.contains(&v) && !layout.contains(&v) {
+                    layout.push(v);
+                }
+            }
+            let id = intermediates.len();
+            intermediates.push(layout.len().max(1));
+            left_layout = layout.clone();
+            key = next_key;
+            Output::Intermediate(id, layout)
+        };
+        let next_left = match &out {
+            Output::Intermediate(id, _) => Some(Source::Intermediate(*id)),
+            Output::Head(_) => None,
+        };
+        steps.push(Step {
+            left,
+            right: Some(right),
+            key_len,
+            loads,
+            ops,
+            out,
+        });
+        if let Some(l) = next_left {
+            left = l;
+        }
+    }
+    RulePlan {
+        rule: rule_index,
+        steps,
+        once_ops: Vec::new(),
+        intermediates,
+    }
+}
+
+fn ops_read(ops: &[Op], v: VarId) -> bool {
+    ops.iter().any(|op| match op {
+        Op::Assign(_, e) => {
+            let mut vs = Vec::new();
+            e.vars(&mut vs);
+            vs.contains(&v)
+        }
+        Op::Check(c) => c.vars().contains(&v),
+    })
+}
+
+/// Compiles a body over completed relations into nested loops, given the variables bound on entry.
+pub fn compile_nested(
+    atoms: &[IrAtom],
+    constraints: &[Constraint],
+    n_vars: usize,
+    bound_at_start: &[VarId],
+) -> NestedPlan {
+    let mut bound = vec![false; n_vars];
+    for &v in bound_at_start {
+        bound[v] = true;
+    }
+    let mut pending = constraints.to_vec();
+    let pre = schedule(&mut pending, &mut bound);
+    let order = join_order(atoms, bound_at_start);
+    let mut levels = Vec::new();
+    for &i in &order {
+        for v in atoms[i].vars() {
+            bound[v] = true;
+        }
+        let ops = schedule(&mut pending, &mut bound);
+        levels.push((atoms[i].clone(), ops));
+    }
+    if let Some(last) = levels.last_mut() {
+        last.1.extend(pending.drain(..).map(Op::Check));
+    }
+    let mut plan = NestedPlan { pre, levels };
+    if !pending.is_empty() {
+        plan.pre.extend(pending.into_iter().map(Op::Check));
+    }
+    plan
+}

@@ -1,0 +1,203 @@
+//! Stratification: strongly connected components of the dependency graph, in evaluation order,
+//! with negation and aggregation only on relations of earlier strata.
+
+use super::PlanError;
+use super::ir::*;
+
+/// One dependency of a rule's head on a body relation.
+struct Edge {
+    from: RelId,
+    to: RelId,
+    negative: bool,
+    span: engram_parser::Span,
+}
+
+/// Fills `plan.strata`, or reports each cycle through negation or aggregation.
+pub(crate) fn stratify(plan: &mut Plan) -> Result<(), Vec<PlanError>> {
+    let n = plan.relations.len();
+    let mut edges = Vec::new();
+    for rule in &plan.rules {
+        for a in &rule.atoms {
+            edges.push(Edge {
+                from: a.rel,
+                to: rule.head,
+                negative: false,
+                span: a.span,
+            });
+        }
+        for c in &rule.constraints {
+            negative_deps(c, &mut |rel, span| {
+                edges.push(Edge {
+                    from: rel,
+                    to: rule.head,
+                    negative: true,
+                    span,
+                })
+            });
+        }
+        for e in &rule.head_args {
+            expr_deps(e, &mut |rel, span| {
+                edges.push(Edge {
+                    from: rel,
+                    to: rule.head,
+                    negative: true,
+                    span,
+                })
+            });
+        }
+    }
+    let mut succ = vec![Vec::new(); n];
+    for e in &edges {
+        succ[e.from].push(e.to);
+    }
+    let comps = tarjan(n, &succ);
+    // Tarjan yields components in reverse topological order.
+    let mut comp_of = vec![0; n];
+    for (i, c) in comps.iter().enumerate() {
+        for &r in c {
+            comp_of[r] = i;
+        }
+    }
+    let mut errors = Vec::new();
+    for e in &edges {
+        if e.negative && comp_of[e.from] == comp_of[e.to] {
+            let cycle: Vec<&str> = comps[comp_of[e.from]]
+                .iter()
+                .map(|&r| plan.relations[r].name.as_str())
+                .collect();
+            errors.push(PlanError::new(
+                e.span,
+                format!(
+                    "`{}` depends on `{}` through negation or aggregation inside a cycle: {}",
+                    plan.relations[e.to].name,
+                    plan.relations[e.from].name,
+                    cycle.join(" -> ")
+                ),
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let mut strata = Vec::new();
+    for comp in comps.iter().rev() {
+        let mut relations = comp.clone();
+        relations.sort_unstable();
+        let rules: Vec<usize> = plan
+            .rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| relations.contains(&r.head))
+            .map(|(i, _)| i)
+            .collect();
+        let recursive = rules.iter().any(|&i| {
+            plan.rules[i]
+                .atoms
+                .iter()
+                .any(|a| relations.contains(&a.rel))
+        });
+        strata.push(Stratum {
+            relations,
+            rules,
+            recursive,
+        });
+    }
+    plan.strata = strata;
+    Ok(())
+}
+
+fn negative_deps(c: &Constraint, f: &mut dyn FnMut(RelId, engram_parser::Span)) {
+    match c {
+        Constraint::Negated { rel, args, span } => {
+            f(*rel, *span);
+            for a in args.iter().flatten() {
+                expr_deps(a, f);
+            }
+        }
+        Constraint::Cmp { left, right, .. } => {
+            expr_deps(left, f);
+            expr_deps(right, f);
+        }
+        Constraint::Text { pattern, text, .. } => {
+            expr_deps(pattern, f);
+            expr_deps(text, f);
+        }
+        Constraint::False => {}
+    }
+}
+
+/// Relations read by aggregates inside an expression: all count as negative dependencies.
+fn expr_deps(e: &IrExpr, f: &mut dyn FnMut(RelId, engram_parser::Span)) {
+    match &e.kind {
+        IrExprKind::Agg(agg) => {
+            for a in &agg.atoms {
+                f(a.rel, a.span);
+            }
+            for c in &agg.constraints {
+                negative_deps(c, f);
+            }
+            if let Some(t) = &agg.target {
+                expr_deps(t, f);
+            }
+        }
+        IrExprKind::Unary(_, a) => expr_deps(a, f),
+        IrExprKind::Binary(_, a, b) => {
+            expr_deps(a, f);
+            expr_deps(b, f);
+        }
+        IrExprKind::Call(_, args) => args.iter().for_each(|a| expr_deps(a, f)),
+        _ => {}
+    }
+}
+
+/// Tarjan's strongly connected components, iterative; components come out in reverse
+/// topological order (a component before every component it depends on... reversed).
+fn tarjan(n: usize, succ: &[Vec<usize>]) -> Vec<Vec<usize>> {
+    let mut index = vec![usize::MAX; n];
+    let mut low = vec![0; n];
+    let mut on_stack = vec![false; n];
+    let mut stack = Vec::new();
+    let mut comps = Vec::new();
+    let mut next = 0;
+    for root in 0..n {
+        if index[root] != usize::MAX {
+            continue;
+        }
+        let mut work: Vec<(usize, usize)> = vec![(root, 0)];
+        while let Some(&mut (v, ref mut i)) = work.last_mut() {
+            if *i == 0 && index[v] == usize::MAX {
+                index[v] = next;
+                low[v] = next;
+                next += 1;
+                stack.push(v);
+                on_stack[v] = true;
+            }
+            if *i < succ[v].len() {
+                let w = succ[v][*i];
+                *i += 1;
+                if index[w] == usize::MAX {
+                    work.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+                continue;
+            }
+            work.pop();
+            if let Some(&(parent, _)) = work.last() {
+                low[parent] = low[parent].min(low[v]);
+            }
+            if low[v] == index[v] {
+                let mut comp = Vec::new();
+                while let Some(w) = stack.pop() {
+                    on_stack[w] = false;
+                    comp.push(w);
+                    if w == v {
+                        break;
+                    }
+                }
+                comps.push(comp);
+            }
+        }
+    }
+    comps
+}

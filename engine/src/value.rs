@@ -1,0 +1,300 @@
+//! Column types, the u64 encoding of values inside tuples, and the symbol interner.
+//!
+//! Every column value is stored as one `u64`: a symbol as its dense interned id, a `number` as the
+//! bits of an `i64`, an `unsigned` as itself, a `float` as the bits of an `f64`. Tuples therefore
+//! never hold a float as such (datafrog needs `Ord`), only its encoding.
+
+use lasso::{Rodeo, Spur};
+use std::cmp::Ordering;
+use std::fmt;
+
+/// The four primitive column types.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ColumnType {
+    /// An interned string.
+    Symbol,
+    /// A signed 64-bit integer.
+    Number,
+    /// An unsigned 64-bit integer.
+    Unsigned,
+    /// A 64-bit float.
+    Float,
+}
+
+impl fmt::Display for ColumnType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ColumnType::Symbol => "symbol",
+            ColumnType::Number => "number",
+            ColumnType::Unsigned => "unsigned",
+            ColumnType::Float => "float",
+        })
+    }
+}
+
+/// A decoded column value, as the library hands it out.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// A symbol's text.
+    Symbol(String),
+    /// A signed integer.
+    Number(i64),
+    /// An unsigned integer.
+    Unsigned(u64),
+    /// A float.
+    Float(f64),
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Symbol(s) => f.write_str(s),
+            Value::Number(n) => write!(f, "{n}"),
+            Value::Unsigned(n) => write!(f, "{n}"),
+            Value::Float(x) => f.write_str(&format_float(*x)),
+        }
+    }
+}
+
+/// Formats a float as Soufflé does (C++ stream defaults: 6 significant digits, `%g` style).
+pub fn format_float(x: f64) -> String {
+    if x.is_nan() {
+        return "nan".into();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    if x == 0.0 {
+        return if x.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
+    }
+    let exp = x.abs().log10().floor() as i32;
+    let sci = format!("{:.5e}", x);
+    // Decide between fixed and scientific like %g with precision 6.
+    let (mantissa, e) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let e: i32 = e.parse().unwrap_or(exp);
+    if !(-4..6).contains(&e) {
+        let m = trim_zeros(mantissa);
+        let sign = if e < 0 { '-' } else { '+' };
+        format!("{m}e{sign}{:02}", e.abs())
+    } else {
+        let decimals = (5 - e).max(0) as usize;
+        trim_zeros(&format!("{:.*}", decimals, x)).to_string()
+    }
+}
+
+fn trim_zeros(s: &str) -> &str {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        s
+    }
+}
+
+/// Encodes a number column value.
+pub fn enc_number(n: i64) -> u64 {
+    n as u64
+}
+/// Decodes a number column value.
+pub fn dec_number(v: u64) -> i64 {
+    v as i64
+}
+/// Encodes a float column value.
+pub fn enc_float(x: f64) -> u64 {
+    x.to_bits()
+}
+/// Decodes a float column value.
+pub fn dec_float(v: u64) -> f64 {
+    f64::from_bits(v)
+}
+
+/// An interned symbol: a dense id, stable for the life of its [`Interner`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Sym(u32);
+
+impl Sym {
+    /// The dense id.
+    pub fn id(self) -> u32 {
+        self.0
+    }
+}
+
+/// Interns strings as dense ids (lasso underneath).
+#[derive(Clone, Debug, Default)]
+pub struct Interner {
+    rodeo: Rodeo,
+}
+
+impl Interner {
+    /// Interns `s`, returning its id.
+    pub fn intern(&mut self, s: &str) -> Sym {
+        let key: Spur = self.rodeo.get_or_intern(s);
+        Sym(lasso::Key::into_usize(key) as u32)
+    }
+
+    /// The id of `s` if it was interned.
+    pub fn get(&self, s: &str) -> Option<Sym> {
+        self.rodeo
+            .get(s)
+            .map(|k| Sym(lasso::Key::into_usize(k) as u32))
+    }
+
+    /// The text of an id.
+    ///
+    /// Every id this interner handed out resolves; an id from elsewhere resolves to "".
+    pub fn resolve(&self, sym: Sym) -> &str {
+        <Spur as lasso::Key>::try_from_usize(sym.0 as usize)
+            .and_then(|k| self.rodeo.try_resolve(&k))
+            .unwrap_or("")
+    }
+
+    /// The text of an encoded symbol column value.
+    pub fn resolve_enc(&self, v: u64) -> &str {
+        self.resolve(Sym(v as u32))
+    }
+
+    /// Encodes a string as a symbol column value.
+    pub fn enc(&mut self, s: &str) -> u64 {
+        u64::from(self.intern(s).0)
+    }
+
+    /// Number of interned strings.
+    pub fn len(&self) -> usize {
+        self.rodeo.len()
+    }
+
+    /// Whether nothing is interned.
+    pub fn is_empty(&self) -> bool {
+        self.rodeo.is_empty()
+    }
+}
+
+/// Decodes an encoded column value.
+pub fn decode(ty: ColumnType, v: u64, interner: &Interner) -> Value {
+    match ty {
+        ColumnType::Symbol => Value::Symbol(interner.resolve_enc(v).to_string()),
+        ColumnType::Number => Value::Number(dec_number(v)),
+        ColumnType::Unsigned => Value::Unsigned(v),
+        ColumnType::Float => Value::Float(dec_float(v)),
+    }
+}
+
+/// Compares two encoded values of one type by their meaning (numbers numerically, symbols by text).
+pub fn compare(ty: ColumnType, a: u64, b: u64, interner: &Interner) -> Ordering {
+    match ty {
+        ColumnType::Symbol => {
+            if a == b {
+                Ordering::Equal
+            } else {
+                interner.resolve_enc(a).cmp(interner.resolve_enc(b))
+            }
+        }
+        ColumnType::Number => dec_number(a).cmp(&dec_number(b)),
+        ColumnType::Unsigned => a.cmp(&b),
+        ColumnType::Float => dec_float(a).total_cmp(&dec_float(b)),
+    }
+}
+
+/// Orders decoded values: numbers numerically, symbols by text; different kinds by kind.
+pub fn compare_values(a: &Value, b: &Value) -> Ordering {
+    match (a, b) {
+        (Value::Symbol(x), Value::Symbol(y)) => x.cmp(y),
+        (Value::Number(x), Value::Number(y)) => x.cmp(y),
+        (Value::Unsigned(x), Value::Unsigned(y)) => x.cmp(y),
+        (Value::Float(x), Value::Float(y)) => x.total_cmp(y),
+        _ => kind_rank(a).cmp(&kind_rank(b)),
+    }
+}
+
+fn kind_rank(v: &Value) -> u8 {
+    match v {
+        Value::Symbol(_) => 0,
+        Value::Number(_) => 1,
+        Value::Unsigned(_) => 2,
+        Value::Float(_) => 3,
+    }
+}
+
+/// Orders rows of decoded values lexicographically with [`compare_values`].
+pub fn compare_rows(a: &[Value], b: &[Value]) -> Ordering {
+    for (x, y) in a.iter().zip(b) {
+        let o = compare_values(x, y);
+        if o.is_ne() {
+            return o;
+        }
+    }
+    a.len().cmp(&b.len())
+}
+
+/// Renders an encoded value for output files.
+pub fn render(ty: ColumnType, v: u64, interner: &Interner) -> String {
+    match ty {
+        ColumnType::Symbol => interner.resolve_enc(v).to_string(),
+        ColumnType::Number => dec_number(v).to_string(),
+        ColumnType::Unsigned => v.to_string(),
+        ColumnType::Float => format_float(dec_float(v)),
+    }
+}
+
+/// Parses the text of one input column.
+pub fn parse_field(ty: ColumnType, text: &str, interner: &mut Interner) -> Result<u64, String> {
+    let t = text.trim();
+    match ty {
+        ColumnType::Symbol => Ok(interner.enc(text)),
+        ColumnType::Number => parse_i64(t)
+            .map(enc_number)
+            .ok_or_else(|| format!("`{text}` is not a number")),
+        ColumnType::Unsigned => parse_u64(t).ok_or_else(|| format!("`{text}` is not an unsigned")),
+        ColumnType::Float => t
+            .parse::<f64>()
+            .map(enc_float)
+            .map_err(|_| format!("`{text}` is not a float")),
+    }
+}
+
+fn parse_i64(t: &str) -> Option<i64> {
+    if let Some(h) = t.strip_prefix("0x") {
+        return u64::from_str_radix(h, 16).ok().map(|v| v as i64);
+    }
+    if let Some(b) = t.strip_prefix("0b") {
+        return u64::from_str_radix(b, 2).ok().map(|v| v as i64);
+    }
+    t.parse().ok()
+}
+
+fn parse_u64(t: &str) -> Option<u64> {
+    if let Some(h) = t.strip_prefix("0x") {
+        return u64::from_str_radix(h, 16).ok();
+    }
+    if let Some(b) = t.strip_prefix("0b") {
+        return u64::from_str_radix(b, 2).ok();
+    }
+    t.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_format_like_souffle() {
+        assert_eq!(format_float(0.5), "0.5");
+        assert_eq!(format_float(3.0), "3");
+        assert_eq!(format_float(1.0 / 3.0), "0.333333");
+        assert_eq!(format_float(123456789.0), "1.23457e+08");
+        assert_eq!(format_float(0.0001), "0.0001");
+        assert_eq!(format_float(0.00001), "1e-05");
+    }
+
+    #[test]
+    fn interned_ids_are_dense() {
+        let mut i = Interner::default();
+        assert_eq!(i.intern("a").id(), 0);
+        assert_eq!(i.intern("b").id(), 1);
+        assert_eq!(i.intern("a").id(), 0);
+        assert_eq!(i.resolve(Sym(1)), "b");
+    }
+}

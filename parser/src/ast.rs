@@ -1,0 +1,331 @@
+//! The syntax tree: plain values with byte spans into the source text.
+
+use std::fmt;
+
+/// A half-open byte range `start..end` in the source text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Span {
+    /// First byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+}
+
+impl Span {
+    /// A span from `start` to `end`.
+    pub fn new(start: usize, end: usize) -> Self {
+        Span { start, end }
+    }
+}
+
+/// A parsed program: its statements in source order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Program {
+    /// The statements, in the order they appear.
+    pub items: Vec<Item>,
+}
+
+/// One top-level statement.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Item {
+    /// `.decl name(attr: type, ...) qualifiers`
+    Decl(Decl),
+    /// `.type Name <: base` or `.type Name = A | B`
+    Type(TypeDecl),
+    /// `.input`, `.output`, `.printsize`, `.limitsize`
+    Directive(Directive),
+    /// `.pragma "key" "value"`
+    Pragma(Pragma),
+    /// A fact or a rule (a fact is a clause with an empty body).
+    Clause(Clause),
+    /// `?- body.`
+    Query(Query),
+}
+
+/// A relation declaration.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Decl {
+    /// Relation name.
+    pub name: String,
+    /// Its columns.
+    pub attributes: Vec<Attribute>,
+    /// Qualifiers such as `eqrel`, `inline`, `output`.
+    pub qualifiers: Vec<String>,
+    /// Where it is declared.
+    pub span: Span,
+}
+
+/// One column of a relation declaration.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Attribute {
+    /// Column name.
+    pub name: String,
+    /// Type name as written.
+    pub ty: String,
+    /// Where the type name is written.
+    pub span: Span,
+}
+
+/// A type declaration.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TypeDecl {
+    /// The new type's name.
+    pub name: String,
+    /// What it is made of.
+    pub def: TypeDef,
+    /// Where it is declared.
+    pub span: Span,
+}
+
+/// The right-hand side of a type declaration.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TypeDef {
+    /// `<: base` (also the legacy `.symbol_type` / `.number_type`).
+    Subtype(String),
+    /// `= A | B | ...` (one member is an alias).
+    Union(Vec<String>),
+}
+
+/// The kind of an I/O directive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DirectiveKind {
+    /// `.input`
+    Input,
+    /// `.output`
+    Output,
+    /// `.printsize`
+    PrintSize,
+    /// `.limitsize`
+    LimitSize,
+}
+
+/// An I/O directive for one or more relations.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Directive {
+    /// Which directive.
+    pub kind: DirectiveKind,
+    /// The relations it names.
+    pub relations: Vec<(String, Span)>,
+    /// `key=value` parameters, values unquoted.
+    pub params: Vec<(String, String)>,
+    /// Where it is written.
+    pub span: Span,
+}
+
+/// `.pragma "key" "value"`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pragma {
+    /// The key.
+    pub key: String,
+    /// The value (empty when absent).
+    pub value: String,
+    /// Where it is written.
+    pub span: Span,
+}
+
+/// A fact or a rule: one or more heads and a body in disjunctive normal form.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Clause {
+    /// The head atoms (Soufflé allows several).
+    pub heads: Vec<Atom>,
+    /// The body as a disjunction of conjunctions; empty for a fact.
+    pub body: Vec<Vec<Literal>>,
+    /// Where the clause is written.
+    pub span: Span,
+}
+
+/// `?- body.`: answers are printed as a table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Query {
+    /// The body as a disjunction of conjunctions.
+    pub body: Vec<Vec<Literal>>,
+    /// Where the query is written.
+    pub span: Span,
+}
+
+/// A relation applied to arguments.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Atom {
+    /// Relation name.
+    pub name: String,
+    /// Arguments.
+    pub args: Vec<Expr>,
+    /// Where the atom is written.
+    pub span: Span,
+}
+
+/// A body literal.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Literal {
+    /// A positive atom.
+    Atom(Atom),
+    /// `!atom`.
+    Negated(Atom),
+    /// `left op right`.
+    Compare(Comparison),
+    /// `true` or `false`.
+    Bool(bool, Span),
+}
+
+/// A comparison between two expressions.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Comparison {
+    /// The operator.
+    pub op: CmpOp,
+    /// Left operand.
+    pub left: Expr,
+    /// Right operand.
+    pub right: Expr,
+    /// Where it is written.
+    pub span: Span,
+}
+
+/// Comparison operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CmpOp {
+    /// `=`
+    Eq,
+    /// `!=`
+    Ne,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+}
+
+impl CmpOp {
+    /// The operator that holds exactly when this one does not.
+    pub fn negate(self) -> CmpOp {
+        match self {
+            CmpOp::Eq => CmpOp::Ne,
+            CmpOp::Ne => CmpOp::Eq,
+            CmpOp::Lt => CmpOp::Ge,
+            CmpOp::Le => CmpOp::Gt,
+            CmpOp::Gt => CmpOp::Le,
+            CmpOp::Ge => CmpOp::Lt,
+        }
+    }
+}
+
+impl fmt::Display for CmpOp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            CmpOp::Eq => "=",
+            CmpOp::Ne => "!=",
+            CmpOp::Lt => "<",
+            CmpOp::Le => "<=",
+            CmpOp::Gt => ">",
+            CmpOp::Ge => ">=",
+        })
+    }
+}
+
+/// An expression (a term) with its span.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expr {
+    /// What it is.
+    pub kind: ExprKind,
+    /// Where it is written.
+    pub span: Span,
+}
+
+/// The kinds of expression.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExprKind {
+    /// A named variable.
+    Var(String),
+    /// `_`.
+    Wildcard,
+    /// `$`: Soufflé's auto-increment counter.
+    Counter,
+    /// A signed integer literal (also usable as unsigned or float by context).
+    Int(i64),
+    /// An unsigned literal with the `u` suffix.
+    Unsigned(u64),
+    /// A float literal.
+    Float(f64),
+    /// A string literal, escapes resolved.
+    Str(String),
+    /// A unary operator applied to an operand.
+    Unary(UnaryOp, Box<Expr>),
+    /// A binary operator.
+    Binary(BinaryOp, Box<Expr>, Box<Expr>),
+    /// A built-in functor call such as `cat(a, b)`.
+    Call(String, Vec<Expr>),
+    /// An aggregate `func expr : { body }`.
+    Aggregate(Box<Aggregate>),
+}
+
+/// Unary operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum UnaryOp {
+    /// `-x`
+    Neg,
+    /// `bnot x`
+    BNot,
+    /// `lnot x`
+    LNot,
+}
+
+/// Binary operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BinaryOp {
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+    /// `*`
+    Mul,
+    /// `/`
+    Div,
+    /// `%`
+    Mod,
+    /// `^` (power, right-associative)
+    Pow,
+    /// `band`
+    BAnd,
+    /// `bor`
+    BOr,
+    /// `bxor`
+    BXor,
+    /// `bshl`
+    Shl,
+    /// `bshr` (arithmetic)
+    Shr,
+    /// `bshru` (logical)
+    ShrU,
+    /// `land`
+    LAnd,
+    /// `lor`
+    LOr,
+}
+
+/// Aggregate functions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AggFunc {
+    /// `count`
+    Count,
+    /// `sum`
+    Sum,
+    /// `min`
+    Min,
+    /// `max`
+    Max,
+    /// `mean`
+    Mean,
+}
+
+/// `func target : { body }`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Aggregate {
+    /// The function.
+    pub func: AggFunc,
+    /// What is aggregated (absent for `count`).
+    pub target: Option<Expr>,
+    /// The inner body (a conjunction).
+    pub body: Vec<Literal>,
+}

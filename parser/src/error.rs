@@ -1,0 +1,83 @@
+//! Syntax errors and the `file:line:column` + caret rendering shared by every diagnostic.
+
+use crate::ast::Span;
+use std::fmt;
+
+/// One syntax error at a place in the source.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseError {
+    /// What is wrong, lowercase, without a trailing period.
+    pub message: String,
+    /// Where.
+    pub span: Span,
+}
+
+/// All the syntax errors of one source text, rendered with file, line, column and a caret.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub struct ParseErrors {
+    /// The file name used in messages.
+    pub file: String,
+    /// The source text the spans point into.
+    pub source_text: String,
+    /// The errors, in source order.
+    pub errors: Vec<ParseError>,
+}
+
+impl fmt::Display for ParseErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.errors.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            f.write_str(&render_diagnostic(
+                &self.file,
+                &self.source_text,
+                e.span,
+                &e.message,
+            ))?;
+        }
+        Ok(())
+    }
+}
+
+/// The 1-based line and column (in characters) of a byte offset.
+pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
+    let offset = floor_char_boundary(source, offset.min(source.len()));
+    let before = &source[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let col = source[line_start..offset].chars().count() + 1;
+    (line, col)
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Renders `file:line:col: error: message`, the source line, and a caret under the span.
+pub fn render_diagnostic(file: &str, source: &str, span: Span, message: &str) -> String {
+    let (line, col) = line_col(source, span.start);
+    let start = floor_char_boundary(source, span.start.min(source.len()));
+    let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = source[start..]
+        .find('\n')
+        .map_or(source.len(), |i| start + i);
+    let text = source[line_start..line_end].trim_end_matches('\r');
+    let width = source[start..span.end.clamp(start, line_end)]
+        .chars()
+        .count()
+        .max(1);
+    let pad: String = source[line_start..start]
+        .chars()
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
+    let gutter = line.to_string().len();
+    format!(
+        "{file}:{line}:{col}: error: {message}\n{blank:gutter$} |\n{line} | {text}\n{blank:gutter$} | {pad}{carets}",
+        blank = "",
+        carets = "^".repeat(width)
+    )
+}

@@ -1,0 +1,36 @@
+//! engram-parser: parses engram's Datalog dialect (Soufflé's core plus engram's additions) into a
+//! syntax tree with spans. It knows nothing of the engine.
+//!
+//! ```
+//! let program = engram_parser::parse("path(x, y) :- edge(x, y).", "example.dl").unwrap();
+//! assert_eq!(program.items.len(), 1);
+//! ```
+#![warn(missing_docs)]
+
+pub mod ast;
+mod error;
+mod lower;
+
+pub use ast::*;
+pub use error::{ParseError, ParseErrors, line_col, render_diagnostic};
+
+/// Parses a whole source text; `file` names it in error messages.
+///
+/// Returns every syntax error of the file, not only the first.
+pub fn parse(src: &str, file: &str) -> Result<Program, ParseErrors> {
+    let (program, errors) = parse_lenient(src);
+    if errors.is_empty() {
+        Ok(program)
+    } else {
+        Err(ParseErrors {
+            file: file.to_string(),
+            source_text: src.to_string(),
+            errors,
+        })
+    }
+}
+
+/// Parses as much as possible: the statements that parsed, and every error.
+pub fn parse_lenient(src: &str) -> (Program, Vec<ParseError>) {
+    lower::parse_statements(src)
+}
