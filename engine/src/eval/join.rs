@@ -2,30 +2,49 @@
 
 use std::cmp::Ordering;
 
+use super::vars::Cell;
+
 /// Sorted rows of a fixed width, stored flat.
 #[derive(Clone, Copy)]
-pub(crate) struct RowSlice<'a> {
-    pub data: &'a [u64],
+pub(crate) struct RowSlice<'a, T = u64> {
+    pub data: &'a [T],
     pub width: usize,
 }
 
-impl<'a> RowSlice<'a> {
-    pub(crate) fn new(data: &'a [u64], width: usize) -> Self {
+impl<'a, T> RowSlice<'a, T> {
+    pub(crate) fn new(data: &'a [T], width: usize) -> Self {
         RowSlice { data, width }
     }
+    #[inline(always)]
     pub(crate) fn len(&self) -> usize {
         self.data.len() / self.width
     }
-    pub(crate) fn row(&self, i: usize) -> &'a [u64] {
+    #[inline(always)]
+    pub(crate) fn row(&self, i: usize) -> &'a [T] {
         &self.data[i * self.width..(i + 1) * self.width]
     }
 }
 
-/// The first index `>= from` whose row's key (first `k` columns) is not less than `key`,
-/// found by galloping (datafrog's strategy: cheap when the answer is near).
-fn gallop(rows: RowSlice<'_>, from: usize, k: usize, key: &[u64]) -> usize {
+/// Compares the first `k` cells of two rows by their encoded values.
+#[inline(always)]
+fn cmp_key<A: Cell, B: Cell>(a: &[A], b: &[B], k: usize) -> Ordering {
+    if k == 1 {
+        return a[0].get().cmp(&b[0].get());
+    }
+    for i in 0..k {
+        let o = a[i].get().cmp(&b[i].get());
+        if o.is_ne() {
+            return o;
+        }
+    }
+    Ordering::Equal
+}
+
+/// The first index `>= from` whose row's key is not less than `key`, found by galloping
+/// (datafrog's strategy: cheap when the answer is near).
+fn gallop<T: Cell, K: Cell>(rows: RowSlice<'_, T>, from: usize, k: usize, key: &[K]) -> usize {
     let n = rows.len();
-    let less = |i: usize| rows.row(i)[..k] < key[..k];
+    let less = |i: usize| cmp_key(rows.row(i), key, k) == Ordering::Less;
     if from >= n || !less(from) {
         return from;
     }
@@ -51,26 +70,26 @@ fn gallop(rows: RowSlice<'_>, from: usize, k: usize, key: &[u64]) -> usize {
 /// Calls `f(l, r)` for every pair of rows whose first `k` columns are equal.
 ///
 /// Both inputs must be sorted (lexicographically on whole rows, which sorts them by key).
-pub(crate) fn merge_join(
-    left: RowSlice<'_>,
-    right: RowSlice<'_>,
+pub(crate) fn merge_join<L: Cell, R: Cell>(
+    left: RowSlice<'_, L>,
+    right: RowSlice<'_, R>,
     k: usize,
-    mut f: impl FnMut(&[u64], &[u64]),
+    mut f: impl FnMut(&[L], &[R]),
 ) {
     let (nl, nr) = (left.len(), right.len());
     let (mut i, mut j) = (0, 0);
     while i < nl && j < nr {
-        let (lk, rk) = (&left.row(i)[..k], &right.row(j)[..k]);
-        match lk.cmp(rk) {
-            Ordering::Less => i = gallop(left, i, k, rk),
-            Ordering::Greater => j = gallop(right, j, k, lk),
+        let (lrow, rrow) = (left.row(i), right.row(j));
+        match cmp_key(lrow, rrow, k) {
+            Ordering::Less => i = gallop(left, i, k, rrow),
+            Ordering::Greater => j = gallop(right, j, k, lrow),
             Ordering::Equal => {
                 let mut i_end = i + 1;
-                while i_end < nl && left.row(i_end)[..k] == *lk {
+                while i_end < nl && cmp_key(left.row(i_end), lrow, k).is_eq() {
                     i_end += 1;
                 }
                 let mut j_end = j + 1;
-                while j_end < nr && right.row(j_end)[..k] == *rk {
+                while j_end < nr && cmp_key(right.row(j_end), rrow, k).is_eq() {
                     j_end += 1;
                 }
                 for a in i..i_end {
@@ -87,7 +106,7 @@ pub(crate) fn merge_join(
 }
 
 /// The range of rows whose first `key.len()` columns equal `key`.
-pub(crate) fn prefix_range(rows: RowSlice<'_>, key: &[u64]) -> std::ops::Range<usize> {
+pub(crate) fn prefix_range(rows: RowSlice<'_, u64>, key: &[u64]) -> std::ops::Range<usize> {
     let k = key.len();
     let n = rows.len();
     let (mut lo, mut hi) = (0, n);
@@ -121,9 +140,12 @@ mod tests {
         let l = [1, 10, 2, 20, 2, 21, 4, 40];
         let r = [2, 7, 3, 8, 4, 9, 4, 10];
         let mut out = Vec::new();
-        merge_join(RowSlice::new(&l, 2), RowSlice::new(&r, 2), 1, |a, b| {
-            out.push((a[1], b[1]))
-        });
+        merge_join(
+            RowSlice::new(&l, 2),
+            RowSlice::new(&r, 2),
+            1,
+            |a: &[u64], b: &[u64]| out.push((a[1], b[1])),
+        );
         assert_eq!(out, vec![(20, 7), (21, 7), (40, 9), (40, 10)]);
         assert_eq!(prefix_range(RowSlice::new(&r, 2), &[4]), 2..4);
         assert_eq!(prefix_range(RowSlice::new(&r, 2), &[5]), 4..4);

@@ -15,14 +15,14 @@ use crate::plan::ir::*;
 use crate::plan::order::{
     Access, AccessFilter, Output, RulePlan, Side, Source, Step, compile_rule,
 };
-use crate::value::Interner;
+use crate::value::{ColumnType, Interner};
 use datafrog::Iteration;
 use expr::{Cx, eval, run_ops};
 use join::{RowSlice, merge_join};
 use nested::Caches;
 use std::collections::HashMap;
-use vars::AnyVar;
 pub use vars::MAX_WIDTH;
+use vars::{AnyVar, Cell, Flat};
 
 /// A completed relation: rows sorted and distinct, stored flat.
 #[derive(Clone, Debug, Default)]
@@ -95,8 +95,18 @@ fn width_of(plan: &Plan, rel: RelId) -> usize {
     plan.relations[rel].arity().max(1)
 }
 
-fn new_var(it: &mut Iteration, width: usize, what: &str) -> Result<AnyVar, EvalError> {
-    AnyVar::new(it, width).ok_or_else(|| EvalError::TooWide {
+fn narrow_rel(plan: &Plan, rel: RelId) -> bool {
+    let d = &plan.relations[rel];
+    d.arity() > 0 && d.columns.iter().all(|c| c.1 == ColumnType::Symbol)
+}
+
+fn new_var(
+    it: &mut Iteration,
+    width: usize,
+    narrow: bool,
+    what: &str,
+) -> Result<AnyVar, EvalError> {
+    AnyVar::new(it, width, narrow).ok_or_else(|| EvalError::TooWide {
         what: what.to_string(),
         width,
         max: MAX_WIDTH,
@@ -121,13 +131,20 @@ fn eval_stratum(
     // One variable per relation of the stratum and per completed relation a rule reads.
     let mut canon: HashMap<RelId, AnyVar> = HashMap::new();
     for &rel in &stratum.relations {
-        let var = new_var(&mut it, width_of(plan, rel), &plan.relations[rel].name)?;
+        let name = &plan.relations[rel].name;
+        let var = new_var(&mut it, width_of(plan, rel), narrow_rel(plan, rel), name)?;
         var.insert_flat(&std::mem::take(&mut base[rel]));
         canon.insert(rel, var);
     }
     for a in &accesses {
         if let std::collections::hash_map::Entry::Vacant(e) = canon.entry(a.rel) {
-            let var = new_var(&mut it, width_of(plan, a.rel), &plan.relations[a.rel].name)?;
+            let name = &plan.relations[a.rel].name;
+            let var = new_var(
+                &mut it,
+                width_of(plan, a.rel),
+                narrow_rel(plan, a.rel),
+                name,
+            )?;
             if let Some(rows) = &done[a.rel] {
                 var.insert_flat(&rows.data);
             }
@@ -140,15 +157,29 @@ fn eval_stratum(
         if a.is_identity(arity) {
             access_vars.push(None);
         } else {
-            let name = &plan.relations[a.rel].name;
-            access_vars.push(Some(new_var(&mut it, a.cols.len().max(1), name)?));
+            let d = &plan.relations[a.rel];
+            let narrow =
+                !a.cols.is_empty() && a.cols.iter().all(|&c| d.columns[c].1 == ColumnType::Symbol);
+            access_vars.push(Some(new_var(
+                &mut it,
+                a.cols.len().max(1),
+                narrow,
+                &d.name,
+            )?));
         }
     }
     let mut inter_vars: Vec<Vec<AnyVar>> = Vec::new();
     for rp in &rule_plans {
+        let rule = &plan.rules[rp.rule];
         let mut vs = Vec::new();
-        for &w in &rp.intermediates {
-            vs.push(new_var(&mut it, w, &plan.rules[rp.rule].origin)?);
+        for step in &rp.steps {
+            if let Output::Intermediate(_, layout) = &step.out {
+                let narrow = !layout.is_empty()
+                    && layout
+                        .iter()
+                        .all(|&v| rule.var_types[v] == ColumnType::Symbol);
+                vs.push(new_var(&mut it, layout.len().max(1), narrow, &rule.origin)?);
+            }
         }
         inter_vars.push(vs);
     }
@@ -173,7 +204,11 @@ fn eval_stratum(
             if let Some(var) = var {
                 buf.clear();
                 let src = &canon[&a.rel];
-                src.with_recent(|rows| project(a, RowSlice::new(rows, src.width()), &mut buf));
+                let w = src.width();
+                src.with_recent(|rows| match rows {
+                    Flat::Narrow(d) => project(a, RowSlice::new(d, w), &mut buf),
+                    Flat::Wide(d) => project(a, RowSlice::new(d, w), &mut buf),
+                });
                 var.insert_flat(&buf);
             }
         }
@@ -194,14 +229,13 @@ fn eval_stratum(
                     Output::Head(_) => &canon[&rule.head],
                 };
                 buf.clear();
-                run_step(
+                let mut em = Emitter {
                     step,
-                    input(step.left),
-                    step.right.map(input),
-                    &mut env,
-                    &mut cx,
-                    &mut buf,
-                );
+                    env: &mut env,
+                    cx: &mut cx,
+                    buf: &mut buf,
+                };
+                run_step(step, input(step.left), step.right.map(input), &mut em);
                 out.insert_flat(&buf);
             }
         }
@@ -222,12 +256,12 @@ fn eval_stratum(
 }
 
 /// Projects rows through an access: filters, then picks the access's columns.
-fn project(a: &Access, rows: RowSlice<'_>, out: &mut Vec<u64>) {
+fn project<T: Cell>(a: &Access, rows: RowSlice<'_, T>, out: &mut Vec<u64>) {
     'rows: for i in 0..rows.len() {
         let row = rows.row(i);
         for f in &a.filters {
             let ok = match *f {
-                AccessFilter::Const(c, v) => row[c] == v,
+                AccessFilter::Const(c, v) => row[c].get() == v,
                 AccessFilter::SameAs(x, y) => row[x] == row[y],
             };
             if !ok {
@@ -237,72 +271,107 @@ fn project(a: &Access, rows: RowSlice<'_>, out: &mut Vec<u64>) {
         if a.cols.is_empty() {
             out.push(0);
         } else {
-            out.extend(a.cols.iter().map(|&c| row[c]));
+            out.extend(a.cols.iter().map(|&c| row[c].get()));
+        }
+    }
+}
+
+/// Turns joined row pairs into output rows: loads variables, runs the step's ops, projects.
+struct Emitter<'s, 'e, 'c, 'a> {
+    step: &'s Step,
+    env: &'e mut [u64],
+    cx: &'c mut Cx<'a>,
+    buf: &'e mut Vec<u64>,
+}
+
+impl Emitter<'_, '_, '_, '_> {
+    #[inline]
+    fn emit<L: Cell, R: Cell>(&mut self, l: &[L], r: &[R]) {
+        for &(v, side, c) in &self.step.loads {
+            self.env[v] = match side {
+                Side::Left => l[c].get(),
+                Side::Right => r[c].get(),
+            };
+        }
+        if !self.step.ops.is_empty() && !run_ops(&self.step.ops, self.env, self.cx) {
+            return;
+        }
+        match &self.step.out {
+            Output::Intermediate(_, layout) => {
+                if layout.is_empty() {
+                    self.buf.push(0);
+                } else {
+                    self.buf.extend(layout.iter().map(|&v| self.env[v]));
+                }
+            }
+            Output::Head(args) => emit_head(args, self.env, self.cx, self.buf),
+        }
+    }
+
+    fn map(&mut self, rows: Flat<'_>, w: usize) {
+        match rows {
+            Flat::Narrow(d) => self.map_rows(RowSlice::new(d, w)),
+            Flat::Wide(d) => self.map_rows(RowSlice::new(d, w)),
+        }
+    }
+
+    fn map_rows<T: Cell>(&mut self, rows: RowSlice<'_, T>) {
+        for i in 0..rows.len() {
+            self.emit::<T, u64>(rows.row(i), &[]);
+        }
+    }
+
+    fn join(&mut self, l: Flat<'_>, lw: usize, r: Flat<'_>, rw: usize) {
+        let k = self.step.key_len;
+        match (l, r) {
+            (Flat::Narrow(a), Flat::Narrow(b)) => {
+                merge_join(RowSlice::new(a, lw), RowSlice::new(b, rw), k, |x, y| {
+                    self.emit(x, y)
+                })
+            }
+            (Flat::Narrow(a), Flat::Wide(b)) => {
+                merge_join(RowSlice::new(a, lw), RowSlice::new(b, rw), k, |x, y| {
+                    self.emit(x, y)
+                })
+            }
+            (Flat::Wide(a), Flat::Narrow(b)) => {
+                merge_join(RowSlice::new(a, lw), RowSlice::new(b, rw), k, |x, y| {
+                    self.emit(x, y)
+                })
+            }
+            (Flat::Wide(a), Flat::Wide(b)) => {
+                merge_join(RowSlice::new(a, lw), RowSlice::new(b, rw), k, |x, y| {
+                    self.emit(x, y)
+                })
+            }
         }
     }
 }
 
 /// One semi-naive round of one step: new-left x old-right, old-left x new-right, new x new.
-fn run_step(
-    step: &Step,
-    left: &AnyVar,
-    right: Option<&AnyVar>,
-    env: &mut [u64],
-    cx: &mut Cx<'_>,
-    buf: &mut Vec<u64>,
-) {
+fn run_step(step: &Step, left: &AnyVar, right: Option<&AnyVar>, em: &mut Emitter<'_, '_, '_, '_>) {
     let lw = left.width();
-    let mut emit = |l: &[u64], r: &[u64]| {
-        for &(v, side, c) in &step.loads {
-            env[v] = match side {
-                Side::Left => l[c],
-                Side::Right => r[c],
-            };
-        }
-        if !run_ops(&step.ops, env, cx) {
-            return;
-        }
-        match &step.out {
-            Output::Intermediate(_, layout) => {
-                if layout.is_empty() {
-                    buf.push(0);
-                } else {
-                    buf.extend(layout.iter().map(|&v| env[v]));
-                }
-            }
-            Output::Head(args) => emit_head(args, env, cx, buf),
-        }
-    };
     let Some(right) = right else {
-        left.with_recent(|rows| {
-            let rows = RowSlice::new(rows, lw);
-            for i in 0..rows.len() {
-                emit(rows.row(i), &[]);
-            }
-        });
+        left.with_recent(|rows| em.map(rows, lw));
         return;
     };
+    debug_assert!(step.right.is_some());
     let rw = right.width();
-    let k = step.key_len;
     left.with_recent(|lr| {
         right.with_stable(|batches| {
-            for b in batches {
-                merge_join(RowSlice::new(lr, lw), RowSlice::new(b, rw), k, &mut emit);
+            for &b in batches {
+                em.join(lr, lw, b, rw);
             }
         })
     });
     left.with_stable(|batches| {
         right.with_recent(|rr| {
-            for b in batches {
-                merge_join(RowSlice::new(b, lw), RowSlice::new(rr, rw), k, &mut emit);
+            for &b in batches {
+                em.join(b, lw, rr, rw);
             }
         })
     });
-    left.with_recent(|lr| {
-        right.with_recent(|rr| {
-            merge_join(RowSlice::new(lr, lw), RowSlice::new(rr, rw), k, &mut emit)
-        })
-    });
+    left.with_recent(|lr| right.with_recent(|rr| em.join(lr, lw, rr, rw)));
 }
 
 /// Appends the head row for the binding, or nothing if an expression is undefined.

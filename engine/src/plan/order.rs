@@ -96,8 +96,6 @@ pub struct RulePlan {
     pub steps: Vec<Step>,
     /// For a rule without positive atoms: its ops, run once.
     pub once_ops: Vec<Op>,
-    /// Widths of the intermediates, by id.
-    pub intermediates: Vec<usize>,
 }
 
 /// A nested-loop plan over completed relations (for aggregates, queries and negation).
@@ -244,7 +242,6 @@ pub fn compile_rule(rule_index: usize, rule: &IrRule, accesses: &mut Vec<Access>
             rule: rule_index,
             steps: Vec::new(),
             once_ops: ops,
-            intermediates: Vec::new(),
         };
     }
     let order = join_order(&rule.atoms, &[]);
@@ -266,7 +263,7 @@ pub fn compile_rule(rule_index: usize, rule: &IrRule, accesses: &mut Vec<Access>
         vs
     };
     let mut steps = Vec::new();
-    let mut intermediates = Vec::new();
+    let mut n_intermediates = 0;
     for v in atoms[0].vars() {
         bound[v] = true;
     }
@@ -295,7 +292,6 @@ pub fn compile_rule(rule_index: usize, rule: &IrRule, accesses: &mut Vec<Access>
             rule: rule_index,
             steps,
             once_ops: Vec::new(),
-            intermediates,
         };
     }
     // Left input of the first join: the first atom keyed on what it shares with the second.
@@ -345,8 +341,8 @@ pub fn compile_rule(rule_index: usize, rule: &IrRule, accesses: &mut Vec<Access>
                     layout.push(v);
                 }
             }
-            let id = intermediates.len();
-            intermediates.push(layout.len().max(1));
+            let id = n_intermediates;
+            n_intermediates += 1;
             left_layout = layout.clone();
             key = next_key;
             Output::Intermediate(id, layout)
@@ -371,7 +367,6 @@ pub fn compile_rule(rule_index: usize, rule: &IrRule, accesses: &mut Vec<Access>
         rule: rule_index,
         steps,
         once_ops: Vec::new(),
-        intermediates,
     }
 }
 
