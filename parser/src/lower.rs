@@ -23,6 +23,15 @@ pub(crate) fn parse_statements(src: &str) -> (Program, Vec<ParseError>) {
         if DlParser::parse(Rule::trailer, rest).is_ok() {
             break;
         }
+        let start = pos + skip_blank(rest);
+        if src[start..].starts_with("/*") {
+            // Only an unterminated block comment stops blank skipping here.
+            errors.push(ParseError {
+                message: "unterminated block comment".into(),
+                span: Span::new(start, start + 2),
+            });
+            break;
+        }
         match DlParser::parse(Rule::statement, rest) {
             Ok(mut pairs) => {
                 let stmt = pairs.next().expect("statement rule yields one pair");
@@ -44,16 +53,39 @@ pub(crate) fn parse_statements(src: &str) -> (Program, Vec<ParseError>) {
                 pos += end;
             }
             Err(e) => {
-                let (at, message) = describe_error(&e, rest);
+                let (at, message, span) = describe_error(&e, rest);
                 errors.push(ParseError {
                     message,
-                    span: Span::new(pos + at, pos + next_char_len(rest, at)),
+                    span: span.map_or(Span::new(pos + at, pos + next_char_len(rest, at)), |s| {
+                        Span::new(pos + s.start, pos + s.end)
+                    }),
                 });
-                pos += resync(rest, at);
+                let directive = src[start..].starts_with('.');
+                pos += resync(rest, at, directive);
             }
         }
     }
     (program, errors)
+}
+
+/// Bytes of blank space and complete comments at the start of `s`.
+fn skip_blank(s: &str) -> usize {
+    let mut i = 0;
+    loop {
+        let rest = &s[i..];
+        let trimmed = rest.trim_start();
+        i += rest.len() - trimmed.len();
+        if trimmed.starts_with("//") {
+            i += trimmed.find('\n').unwrap_or(trimmed.len());
+        } else if trimmed.starts_with("/*") {
+            match trimmed.find("*/") {
+                Some(end) => i += end + 2,
+                None => return i,
+            }
+        } else {
+            return i;
+        }
+    }
 }
 
 fn next_char_len(s: &str, at: usize) -> usize {
@@ -63,14 +95,15 @@ fn next_char_len(s: &str, at: usize) -> usize {
         .map_or(0, char::len_utf8)
 }
 
-/// Turns pest's error into the furthest position reached and a message naming what was expected.
-fn describe_error(e: &pest::error::Error<Rule>, src: &str) -> (usize, String) {
+/// Turns pest's error into the furthest position reached, a message naming what was expected,
+/// and a better span where one is known.
+fn describe_error(e: &pest::error::Error<Rule>, src: &str) -> (usize, String, Option<Span>) {
     let fallback = match e.location {
         pest::error::InputLocation::Pos(p) => p,
         pest::error::InputLocation::Span((s, _)) => s,
     };
     let Some(attempts) = e.parse_attempts() else {
-        return (fallback, "syntax error".to_string());
+        return (fallback, "syntax error".to_string(), None);
     };
     let at = attempts.max_position.min(src.len());
     let mut expected: Vec<String> = Vec::new();
@@ -91,6 +124,9 @@ fn describe_error(e: &pest::error::Error<Rule>, src: &str) -> (usize, String) {
             || text == "//"
             || text == "/*"
             || INFIX_TOKENS.contains(&text.as_str())
+            || LITERAL_STARTS.contains(&text.as_str())
+            || (CMP_TOKENS.contains(&text.as_str())
+                && expected.iter().any(|e| e == "comparison operator"))
         {
             continue;
         }
@@ -122,14 +158,28 @@ fn describe_error(e: &pest::error::Error<Rule>, src: &str) -> (usize, String) {
             }
         }
     };
-    let message = if expected.is_empty() {
+    let at_line_end = src[at..].starts_with('\n') || at >= src.len();
+    if at_line_end && expected.iter().any(|e| e == "`\"`") {
+        if let Some(open) = src[..at].rfind('"') {
+            return (
+                at,
+                "unterminated string literal".into(),
+                Some(Span::new(open, at)),
+            );
+        }
+    }
+    let message = if expected.iter().any(|e| e == "statement") {
+        format!("expected a declaration, directive, fact, rule or query, found {found}")
+    } else if expected.is_empty() {
         format!("unexpected {found}")
     } else {
         format!("expected {}, found {found}", join_or(&expected))
     };
-    (at, message)
+    (at, message, None)
 }
 
+const LITERAL_STARTS: &[&str] = &["\"", "0b", "0x", "?", "_", "$"];
+const CMP_TOKENS: &[&str] = &["=", "!=", "<", "<=", ">", ">="];
 const INFIX_TOKENS: &[&str] = &[
     "+", "-", "*", "/", "%", "^", "band", "bor", "bxor", "bshl", "bshr", "bshru", "land", "lor",
 ];
@@ -147,6 +197,8 @@ fn friendly_rule(rule: Rule) -> Option<&'static str> {
         Rule::ident | Rule::qname | Rule::functor_name => "identifier",
         Rule::expr => "expression",
         Rule::string => "string",
+        Rule::io_value => "value",
+        Rule::integer | Rule::unsigned | Rule::float => "number",
         Rule::atom => "atom",
         Rule::literal | Rule::conjunction | Rule::disjunction => "body literal",
         Rule::cmp_op => "comparison operator",
@@ -157,10 +209,14 @@ fn friendly_rule(rule: Rule) -> Option<&'static str> {
     })
 }
 
-/// Where to continue after an error at `at`: after the next `.` that ends a clause, or at the
-/// next line that starts with a directive, whichever comes first.
-fn resync(src: &str, at: usize) -> usize {
+/// Where to continue after an error at `at`: for a directive, at the next line; otherwise after
+/// the next `.` that ends a clause, or at the next line that starts with a directive, whichever
+/// comes first.
+fn resync(src: &str, at: usize, directive: bool) -> usize {
     let bytes = src.as_bytes();
+    if directive {
+        return src[at..].find('\n').map_or(src.len(), |i| at + i + 1);
+    }
     let mut i = at;
     let mut in_string = false;
     while i < bytes.len() {

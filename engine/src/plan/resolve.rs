@@ -47,6 +47,7 @@ pub(crate) fn resolve(
         }
     }
     add_eqrel_rules(&mut plan);
+    errors.sort_by_key(|e| (e.span.start, e.span.end));
     if errors.is_empty() {
         Ok(plan)
     } else {
@@ -139,9 +140,9 @@ fn clause(plan: &mut Plan, c: &ast::Clause, file: &str, src: &str, errors: &mut 
             errors.push(PlanError::new(
                 head.span,
                 format!(
-                    "relation `{}` has {} columns, the head gives {}",
+                    "relation `{}` has {}, the head gives {}",
                     head.name,
-                    plan.relations[rel].arity(),
+                    columns(plan.relations[rel].arity()),
                     head.args.len()
                 ),
             ));
@@ -268,6 +269,8 @@ struct RuleCx<'p> {
     types: Vec<Option<ColumnType>>,
     spans: Vec<Span>,
     in_atom: Vec<bool>,
+    /// An atom of the body was rejected: safety errors would only repeat it.
+    broken: bool,
     atoms: Vec<IrAtom>,
     constraints: Vec<Constraint>,
     fresh: usize,
@@ -283,6 +286,7 @@ impl<'p> RuleCx<'p> {
             types: Vec::new(),
             spans: Vec::new(),
             in_atom: Vec::new(),
+            broken: false,
             atoms: Vec::new(),
             constraints: Vec::new(),
             fresh: 0,
@@ -511,17 +515,19 @@ impl<'p> RuleCx<'p> {
                 return None;
             }
             self.err(a.span, format!("unknown relation `{}`", a.name));
+            self.broken = true;
             return None;
         };
         let decl = &self.plan.relations[rel];
         if a.args.len() != decl.arity() {
             let msg = format!(
-                "relation `{}` has {} columns, the atom gives {}",
+                "relation `{}` has {}, the atom gives {}",
                 a.name,
-                decl.arity(),
+                columns(decl.arity()),
                 a.args.len()
             );
             self.err(a.span, msg);
+            self.broken = true;
             return None;
         }
         let types = decl.types();
@@ -600,17 +606,19 @@ impl<'p> RuleCx<'p> {
                 return Some(c);
             }
             self.err(a.span, format!("unknown relation `{}`", a.name));
+            self.broken = true;
             return None;
         };
         let decl = &self.plan.relations[rel];
         if a.args.len() != decl.arity() {
             let msg = format!(
-                "relation `{}` has {} columns, the atom gives {}",
+                "relation `{}` has {}, the atom gives {}",
                 a.name,
-                decl.arity(),
+                columns(decl.arity()),
                 a.args.len()
             );
             self.err(a.span, msg);
+            self.broken = true;
             return None;
         }
         let types = decl.types();
@@ -885,6 +893,9 @@ impl<'p> RuleCx<'p> {
             e.vars(&mut vs);
             check(vs, &mut unbound);
         }
+        if self.broken {
+            unbound.clear();
+        }
         for v in unbound {
             let name = self.names[v].clone();
             if name.starts_with("_e") {
@@ -911,6 +922,14 @@ impl<'p> RuleCx<'p> {
             span,
             origin,
         })
+    }
+}
+
+fn columns(n: usize) -> String {
+    if n == 1 {
+        "1 column".into()
+    } else {
+        format!("{n} columns")
     }
 }
 

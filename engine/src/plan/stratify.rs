@@ -61,10 +61,12 @@ pub(crate) fn stratify(plan: &mut Plan) -> Result<(), Vec<PlanError>> {
     let mut errors = Vec::new();
     for e in &edges {
         if e.negative && comp_of[e.from] == comp_of[e.to] {
-            let cycle: Vec<&str> = comps[comp_of[e.from]]
+            let mut cycle: Vec<&str> = comps[comp_of[e.from]]
                 .iter()
                 .map(|&r| plan.relations[r].name.as_str())
                 .collect();
+            cycle.sort_unstable();
+            cycle.push(cycle[0]);
             errors.push(PlanError::new(
                 e.span,
                 format!(

@@ -1,0 +1,117 @@
+//! Runs the real `engram` binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn engram(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_engram"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("the binary runs")
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn runs_the_shipped_example_to_stdout() {
+    let out = engram(&["run", "-D", "-", "examples/dependencies.dl"], &root());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("---------------\nreaches\n===============\n"));
+    assert!(stdout.contains("Dashboard\tPostgres\n"));
+    assert!(
+        stdout.contains("Postgres\t5\n"),
+        "fan_in counts everything reaching Postgres"
+    );
+    assert!(stdout.contains("?- reaches(\"Dashboard\", x).\nx\n"));
+    assert!(stdout.contains("(6 answers)"));
+}
+
+#[test]
+fn reads_facts_and_writes_csv_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("tc.dl"),
+        ".decl edge(x: symbol, y: number)\n.input edge\n.decl path(x: symbol, y: number)\n\
+         .output path\n.printsize path\npath(x, y) :- edge(x, y).\n",
+    )
+    .unwrap();
+    std::fs::create_dir(d.join("in")).unwrap();
+    std::fs::write(d.join("in/edge.facts"), "a b\t2\nc\t-3\n").unwrap();
+    let out = engram(&["run", "-F", "in", "-D", "out", "tc.dl"], d);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "path\t2\n");
+    let csv = std::fs::read_to_string(d.join("out/path.csv")).unwrap();
+    assert_eq!(csv, "a b\t2\nc\t-3\n");
+}
+
+#[test]
+fn bad_facts_name_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("p.dl"), ".decl e(x: number)\n.input e\n").unwrap();
+    std::fs::write(d.join("e.facts"), "1\nnot-a-number\n").unwrap();
+    let out = engram(&["run", "p.dl"], d);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("e.facts:2: `not-a-number` is not a number"),
+        "{err}"
+    );
+}
+
+#[test]
+fn check_reports_every_error_with_a_caret_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("bad.dl"),
+        ".decl e(x: number)\ne(1 2).\ne(3)\np(x) :- e(x).\n",
+    )
+    .unwrap();
+    let out = engram(&["check", "bad.dl"], d);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("bad.dl:2:5: error:"), "{err}");
+    assert!(
+        err.contains("bad.dl:3:5: error: expected `,`, `.` or `:-`"),
+        "{err}"
+    );
+    assert!(err.contains("  |     ^"), "{err}");
+    let good = engram(&["check", "examples/dependencies.dl"], &root());
+    assert!(good.status.success(), "{}", text(&good.stderr));
+}
+
+#[test]
+fn planner_errors_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("p.dl"),
+        ".decl e(x: number)\n.decl p(x: number)\np(y) :- e(x).\n",
+    )
+    .unwrap();
+    let out = engram(&["run", "p.dl"], d);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("p.dl:3:3: error: variable `y` in the head is not bound"));
+}
+
+#[test]
+fn missing_program_is_an_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = engram(&["run", "nope.dl"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("nope.dl"));
+    assert!(!text(&out.stderr).contains("panicked"));
+}

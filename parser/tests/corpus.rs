@@ -1,0 +1,54 @@
+//! Parser corpora: every `test_data/ok/*.dl` parses without errors; every `test_data/err/*.dl`
+//! gives exactly the errors pinned in its `.err` file (`UPDATE_GOLDEN=1` rewrites them).
+
+use std::path::{Path, PathBuf};
+
+fn files(dir: &str) -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("test_data")
+        .join(dir);
+    let mut v: Vec<PathBuf> = std::fs::read_dir(root)
+        .expect("corpus directory")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "dl"))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn ok_corpus_parses() {
+    let ok = files("ok");
+    assert!(!ok.is_empty());
+    for path in ok {
+        let src = std::fs::read_to_string(&path).unwrap();
+        if let Err(e) = engram_parser::parse(&src, &path.display().to_string()) {
+            panic!("{e}");
+        }
+    }
+}
+
+#[test]
+fn err_corpus_gives_pinned_errors() {
+    let bless = std::env::var_os("UPDATE_GOLDEN").is_some();
+    let mut failures = Vec::new();
+    for path in files("err") {
+        let src = std::fs::read_to_string(&path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let actual = match engram_parser::parse(&src, &name) {
+            Ok(_) => "no error\n".to_string(),
+            Err(e) => format!("{e}\n"),
+        };
+        let pinned = path.with_extension("err");
+        if bless {
+            std::fs::write(&pinned, &actual).unwrap();
+        } else if std::fs::read_to_string(&pinned).unwrap_or_default() != actual {
+            failures.push(format!("{name}:\n{actual}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "unexpected errors:\n{}",
+        failures.join("\n")
+    );
+}
