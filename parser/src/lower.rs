@@ -159,14 +159,15 @@ fn describe_error(e: &pest::error::Error<Rule>, src: &str) -> (usize, String, Op
         }
     };
     let at_line_end = src[at..].starts_with('\n') || at >= src.len();
-    if at_line_end && expected.iter().any(|e| e == "`\"`") {
-        if let Some(open) = src[..at].rfind('"') {
-            return (
-                at,
-                "unterminated string literal".into(),
-                Some(Span::new(open, at)),
-            );
-        }
+    if at_line_end
+        && expected.iter().any(|e| e == "`\"`")
+        && let Some(open) = src[..at].rfind('"')
+    {
+        return (
+            at,
+            "unterminated string literal".into(),
+            Some(Span::new(open, at)),
+        );
     }
     let message = if expected.iter().any(|e| e == "statement") {
         format!("expected a declaration, directive, fact, rule or query, found {found}")
