@@ -2,6 +2,7 @@
 #![warn(missing_docs)]
 
 pub mod conformance;
+pub mod reference;
 
 use std::path::PathBuf;
 
