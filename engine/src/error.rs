@@ -38,13 +38,13 @@ impl std::error::Error for PlanErrors {}
 #[non_exhaustive]
 pub enum Error {
     /// The program has syntax errors.
-    #[error("{0}")]
+    #[error(transparent)]
     Parse(#[from] engram_parser::ParseErrors),
     /// The program parses but is not valid.
-    #[error("{0}")]
+    #[error(transparent)]
     Plan(#[from] PlanErrors),
     /// A file could not be read or written.
-    #[error("{}: {source}", path.display())]
+    #[error("{}", path.display())]
     Io {
         /// The file.
         path: PathBuf,

@@ -65,13 +65,30 @@ pub fn render_diagnostic(file: &str, source: &str, span: Span, message: &str) ->
     let line_end = source[start..]
         .find('\n')
         .map_or(source.len(), |i| start + i);
-    let text = source[line_start..line_end].trim_end_matches('\r');
+    // Show at most a window of a long line around the error.
+    const BEFORE: usize = 60;
+    const WINDOW: usize = 120;
+    let prefix: Vec<char> = source[line_start..start].chars().collect();
+    let skip = prefix.len().saturating_sub(BEFORE);
+    let shown_prefix: String = prefix[skip..].iter().collect();
+    let rest: String = source[start..line_end]
+        .trim_end_matches('\r')
+        .chars()
+        .take(WINDOW - shown_prefix.chars().count().min(WINDOW))
+        .collect();
+    let cut_end = rest.len() < source[start..line_end].trim_end_matches('\r').len();
+    let text = format!(
+        "{}{shown_prefix}{rest}{}",
+        if skip > 0 { "..." } else { "" },
+        if cut_end { "..." } else { "" }
+    );
     let width = source[start..span.end.clamp(start, line_end)]
         .chars()
         .count()
-        .max(1);
-    let pad: String = source[line_start..start]
+        .clamp(1, rest.chars().count().max(1));
+    let pad: String = (if skip > 0 { "..." } else { "" })
         .chars()
+        .chain(shown_prefix.chars())
         .map(|c| if c == '\t' { '\t' } else { ' ' })
         .collect();
     let gutter = line.to_string().len();

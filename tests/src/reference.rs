@@ -117,7 +117,9 @@ impl RandomProgram {
         let mut facts = Vec::new();
         for (r, rel) in rels.iter().enumerate().take(n_edb) {
             for _ in 0..rng.below(12) {
-                let row = (0..rel.arity).map(|_| rng.below(DOMAIN as usize) as i64).collect();
+                let row = (0..rel.arity)
+                    .map(|_| rng.below(DOMAIN as usize) as i64)
+                    .collect();
                 facts.push((r, row));
             }
         }
@@ -209,7 +211,9 @@ fn random_rule(rng: &mut Rng, rels: &[Rel], head: usize, level: usize) -> Rule {
     let mut pos = Vec::new();
     for _ in 0..1 + rng.below(3) {
         let rel = positive[rng.below(positive.len())];
-        let args = (0..rels[rel].arity).map(|_| random_term(rng, n_vars)).collect();
+        let args = (0..rels[rel].arity)
+            .map(|_| random_term(rng, n_vars))
+            .collect();
         pos.push(Atom { rel, args });
     }
     let mut bound: Vec<usize> = Vec::new();
@@ -299,7 +303,11 @@ fn solve(
 ) {
     if i == rule.pos.len() {
         for a in &rule.neg {
-            let row: Vec<i64> = a.args.iter().map(|&t| value(t, env).expect("bound")).collect();
+            let row: Vec<i64> = a
+                .args
+                .iter()
+                .map(|&t| value(t, env).expect("bound"))
+                .collect();
             if db[a.rel].contains(&row) {
                 return;
             }

@@ -73,6 +73,17 @@ fn declare(plan: &mut Plan, d: &ast::Decl, types: &TypeTable, errors: &mut Vec<P
             }
         }
     }
+    if columns.len() > crate::eval::MAX_WIDTH {
+        errors.push(PlanError::new(
+            d.span,
+            format!(
+                "relation `{}` has {} columns; engram supports at most {}",
+                d.name,
+                columns.len(),
+                crate::eval::MAX_WIDTH
+            ),
+        ));
+    }
     let mut rel = RelDecl {
         name: d.name.clone(),
         columns,
@@ -115,7 +126,9 @@ fn directive(plan: &mut Plan, d: &ast::Directive, errors: &mut Vec<PlanError>) {
             ast::DirectiveKind::Input => rel.input = Some(params.clone()),
             ast::DirectiveKind::Output => rel.outputs.push(params.clone()),
             ast::DirectiveKind::PrintSize => rel.printsize = true,
-            ast::DirectiveKind::LimitSize => {}
+            ast::DirectiveKind::LimitSize => {
+                errors.push(PlanError::new(d.span, "`.limitsize` is not supported"))
+            }
         }
     }
 }
