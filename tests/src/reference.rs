@@ -76,7 +76,7 @@ impl Rng {
         Rng(seed)
     }
     /// The next 64 random bits.
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -85,7 +85,7 @@ impl Rng {
     }
     /// A number in `0..n`.
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
+        (self.next_u64() % n as u64) as usize
     }
     /// True with probability `p` percent.
     pub fn chance(&mut self, p: usize) -> bool {
@@ -219,10 +219,10 @@ fn random_rule(rng: &mut Rng, rels: &[Rel], head: usize, level: usize) -> Rule {
     let mut bound: Vec<usize> = Vec::new();
     for a in &pos {
         for t in &a.args {
-            if let Term::Var(v) = t {
-                if !bound.contains(v) {
-                    bound.push(*v);
-                }
+            if let Term::Var(v) = t
+                && !bound.contains(v)
+            {
+                bound.push(*v);
             }
         }
     }
