@@ -54,6 +54,8 @@ pub struct Rel {
     pub arity: usize,
     /// Stratum level of a derived relation.
     pub level: Option<usize>,
+    /// Marked `inline` (the engine substitutes its rules instead of materialising it).
+    pub inline: bool,
 }
 
 /// A whole random program.
@@ -106,12 +108,14 @@ impl RandomProgram {
             rels.push(Rel {
                 arity: 1 + rng.below(2),
                 level: None,
+                inline: false,
             });
         }
         for i in 0..n_idb {
             rels.push(Rel {
                 arity: 1 + rng.below(2),
                 level: Some(i / 2),
+                inline: rng.chance(30),
             });
         }
         let mut facts = Vec::new();
@@ -138,8 +142,9 @@ impl RandomProgram {
         let mut s = String::new();
         for (i, r) in self.rels.iter().enumerate() {
             let cols: Vec<String> = (0..r.arity).map(|c| format!("c{c}: number")).collect();
-            writeln!(s, ".decl r{i}({})", cols.join(", ")).unwrap();
-            if r.level.is_some() {
+            let inline = if r.inline { " inline" } else { "" };
+            writeln!(s, ".decl r{i}({}){inline}", cols.join(", ")).unwrap();
+            if r.level.is_some() && !r.inline {
                 writeln!(s, ".output r{i}").unwrap();
             }
         }

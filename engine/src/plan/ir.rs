@@ -24,6 +24,8 @@ pub struct RelDecl {
     pub printsize: bool,
     /// Whether it is an equivalence relation (`eqrel`).
     pub eqrel: bool,
+    /// Whether it is marked `inline` (its positive uses are replaced by its rules' bodies).
+    pub inline: bool,
     /// Where it is declared.
     pub span: Span,
 }

@@ -1,5 +1,6 @@
 //! Planning: name resolution and typing, variable safety, stratification, join order.
 
+mod inline;
 pub mod ir;
 pub(crate) mod order;
 mod resolve;
@@ -33,6 +34,7 @@ pub fn plan(
     src: &str,
 ) -> Result<ir::Plan, Vec<PlanError>> {
     let mut plan = resolve::resolve(program, file, src)?;
+    inline::inline_relations(&mut plan);
     stratify::stratify(&mut plan)?;
     Ok(plan)
 }

@@ -91,6 +91,7 @@ fn declare(plan: &mut Plan, d: &ast::Decl, types: &TypeTable, errors: &mut Vec<P
         outputs: Vec::new(),
         printsize: false,
         eqrel: false,
+        inline: false,
         span: d.span,
     };
     for q in &d.qualifiers {
@@ -98,6 +99,7 @@ fn declare(plan: &mut Plan, d: &ast::Decl, types: &TypeTable, errors: &mut Vec<P
             "input" => rel.input = Some(BTreeMap::new()),
             "output" => rel.outputs.push(BTreeMap::new()),
             "printsize" => rel.printsize = true,
+            "inline" => rel.inline = true,
             "eqrel" => {
                 if rel.arity() != 2 {
                     errors.push(PlanError::new(
@@ -850,7 +852,7 @@ impl<'p> RuleCx<'p> {
         };
         IrExpr {
             kind: IrExprKind::Agg(Box::new(IrAggregate {
-                id: NEXT_AGGREGATE.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+                id: fresh_aggregate_id(),
                 func: agg.func,
                 target,
                 atoms,
@@ -947,6 +949,11 @@ fn columns(n: usize) -> String {
 }
 
 static NEXT_AGGREGATE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// A new aggregate id, unique in the process (evaluation caches key on it).
+pub(crate) fn fresh_aggregate_id() -> usize {
+    NEXT_AGGREGATE.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
 
 fn konst(v: u64, ty: ColumnType) -> IrExpr {
     IrExpr {

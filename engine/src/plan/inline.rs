@@ -1,0 +1,351 @@
+//! Inlining of `inline` relations (Soufflé's qualifier): a positive use of an inline relation is
+//! replaced by the bodies of its rules, so the relation is never materialised. A relation that
+//! is also used under negation or in an aggregate stays materialised for those uses.
+
+use super::ir::*;
+use super::resolve::fresh_aggregate_id;
+use engram_parser::CmpOp;
+use std::collections::HashMap;
+
+/// What an inline rule's variable becomes in the rule it is inlined into.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Subst {
+    Var(VarId),
+    Const(u64),
+}
+
+/// Inlines every inlinable relation, in up to `MAX_PASSES` passes (for inline relations whose
+/// rules use other inline relations).
+pub(crate) fn inline_relations(plan: &mut Plan) {
+    const MAX_PASSES: usize = 16;
+    for _ in 0..MAX_PASSES {
+        let candidates: Vec<RelId> = (0..plan.relations.len())
+            .filter(|&r| inlinable(plan, r))
+            .collect();
+        let mut changed = false;
+        for rel in candidates {
+            // Inlining one relation can make another recursive: check again.
+            if inlinable(plan, rel) {
+                changed |= inline_one(plan, rel);
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+}
+
+fn inlinable(plan: &Plan, rel: RelId) -> bool {
+    let d = &plan.relations[rel];
+    if !d.inline || d.input.is_some() || !d.outputs.is_empty() || d.printsize || d.eqrel {
+        return false;
+    }
+    let rules: Vec<&IrRule> = plan.rules.iter().filter(|r| r.head == rel).collect();
+    let used_positively = plan
+        .rules
+        .iter()
+        .any(|r| r.head != rel && r.atoms.iter().any(|a| a.rel == rel));
+    used_positively
+        && rules.iter().all(|r| {
+            r.atoms.iter().all(|a| a.rel != rel)
+                && r.head_args
+                    .iter()
+                    .all(|e| matches!(e.kind, IrExprKind::Var(_) | IrExprKind::Const(_)))
+        })
+}
+
+/// Whether `rel` is read other than by positive atoms (negation, aggregates, queries).
+fn used_otherwise(plan: &Plan, rel: RelId) -> bool {
+    let mut found = false;
+    let mut check_expr = |e: &IrExpr| {
+        visit_aggregates(e, &mut |agg| {
+            found |= agg.atoms.iter().any(|a| a.rel == rel)
+                || agg.constraints.iter().any(|c| mentions(c, rel));
+        })
+    };
+    for r in &plan.rules {
+        for c in &r.constraints {
+            for_each_expr(c, &mut check_expr);
+        }
+        r.head_args.iter().for_each(&mut check_expr);
+    }
+    found
+        || plan
+            .rules
+            .iter()
+            .any(|r| r.constraints.iter().any(|c| mentions(c, rel)))
+        || plan.queries.iter().any(|q| {
+            q.rule.atoms.iter().any(|a| a.rel == rel)
+                || q.rule.constraints.iter().any(|c| mentions(c, rel))
+        })
+}
+
+fn mentions(c: &Constraint, rel: RelId) -> bool {
+    matches!(c, Constraint::Negated { rel: r, .. } if *r == rel)
+}
+
+fn for_each_expr(c: &Constraint, f: &mut dyn FnMut(&IrExpr)) {
+    match c {
+        Constraint::Cmp { left, right, .. } => {
+            f(left);
+            f(right);
+        }
+        Constraint::Negated { args, .. } => args.iter().flatten().for_each(|e| f(e)),
+        Constraint::Text { pattern, text, .. } => {
+            f(pattern);
+            f(text);
+        }
+        Constraint::False => {}
+    }
+}
+
+fn visit_aggregates(e: &IrExpr, f: &mut dyn FnMut(&IrAggregate)) {
+    match &e.kind {
+        IrExprKind::Agg(a) => {
+            f(a);
+            for c in &a.constraints {
+                for_each_expr(c, &mut |x| visit_aggregates(x, f));
+            }
+        }
+        IrExprKind::Unary(_, a) => visit_aggregates(a, f),
+        IrExprKind::Binary(_, a, b) => {
+            visit_aggregates(a, f);
+            visit_aggregates(b, f);
+        }
+        IrExprKind::Call(_, args) => args.iter().for_each(|a| visit_aggregates(a, f)),
+        _ => {}
+    }
+}
+
+/// Inlines `rel` into every rule that uses it positively; returns whether anything changed.
+fn inline_one(plan: &mut Plan, rel: RelId) -> bool {
+    let mut defs: Vec<IrRule> = plan
+        .rules
+        .iter()
+        .filter(|r| r.head == rel)
+        .cloned()
+        .collect();
+    // Facts of the relation are rules without a body.
+    for (_, row) in plan.facts.iter().filter(|(r, _)| *r == rel) {
+        let types = plan.relations[rel].types();
+        defs.push(IrRule {
+            head: rel,
+            head_args: row
+                .iter()
+                .zip(types)
+                .map(|(&v, ty)| IrExpr {
+                    kind: IrExprKind::Const(v),
+                    ty,
+                })
+                .collect(),
+            atoms: Vec::new(),
+            constraints: Vec::new(),
+            var_names: Vec::new(),
+            var_types: Vec::new(),
+            span: plan.relations[rel].span,
+            origin: format!("fact of {}", plan.relations[rel].name),
+        });
+    }
+    let mut out = Vec::with_capacity(plan.rules.len());
+    let mut changed = false;
+    for rule in std::mem::take(&mut plan.rules) {
+        if rule.head == rel {
+            out.push(rule);
+            continue;
+        }
+        let mut pending = vec![rule];
+        while let Some(r) = pending.pop() {
+            match r.atoms.iter().position(|a| a.rel == rel) {
+                None => out.push(r),
+                Some(i) => {
+                    changed = true;
+                    for def in &defs {
+                        if let Some(new) = substitute(&r, i, def) {
+                            pending.push(new);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    plan.rules = out;
+    if changed && !used_otherwise(plan, rel) {
+        // Nothing reads the relation any more: do not materialise it.
+        plan.rules.retain(|r| r.head != rel);
+        plan.facts.retain(|(r, _)| *r != rel);
+    }
+    changed
+}
+
+/// `rule` with its atom `i` replaced by the body of `def`, or `None` if they cannot unify.
+fn substitute(rule: &IrRule, i: usize, def: &IrRule) -> Option<IrRule> {
+    let atom = &rule.atoms[i];
+    let mut new = rule.clone();
+    new.atoms.remove(i);
+    let base = new.var_names.len();
+    let mut map: HashMap<VarId, Subst> = HashMap::new();
+    let mut extra = Vec::new();
+    for (h, a) in def.head_args.iter().zip(&atom.args) {
+        let ty = h.ty;
+        let q_term = match a {
+            AtomArg::Var(q) => Some(Subst::Var(*q)),
+            AtomArg::Const(c) => Some(Subst::Const(*c)),
+            AtomArg::Wild => None,
+        };
+        match (&h.kind, q_term) {
+            (_, None) => {}
+            (IrExprKind::Var(s), Some(t)) => match map.get(s) {
+                None => {
+                    map.insert(*s, t);
+                }
+                Some(&prev) if prev == t => {}
+                Some(&prev) => extra.push(equal(prev, t, ty)),
+            },
+            (IrExprKind::Const(k), Some(Subst::Const(c))) => {
+                if *k != c {
+                    return None;
+                }
+            }
+            (IrExprKind::Const(k), Some(t)) => extra.push(equal(Subst::Const(*k), t, ty)),
+            _ => return None,
+        }
+    }
+    // Variables of the definition that are not unified with the atom become fresh variables.
+    let mut fresh: HashMap<VarId, VarId> = HashMap::new();
+    for (v, name) in def.var_names.iter().enumerate() {
+        if !map.contains_key(&v) {
+            let id = base + fresh.len();
+            fresh.insert(v, id);
+            new.var_names
+                .push(format!("{name}'{}", rule.var_names.len()));
+            new.var_types.push(def.var_types[v]);
+        }
+    }
+    let rename = |v: VarId| -> Subst {
+        map.get(&v)
+            .copied()
+            .unwrap_or_else(|| Subst::Var(fresh[&v]))
+    };
+    for (k, a) in def.atoms.iter().enumerate() {
+        new.atoms
+            .insert((i + k).min(new.atoms.len()), rename_atom(a, &rename));
+    }
+    for c in &def.constraints {
+        new.constraints.push(rename_constraint(c, &rename));
+    }
+    new.constraints.extend(extra);
+    Some(new)
+}
+
+fn equal(a: Subst, b: Subst, ty: crate::value::ColumnType) -> Constraint {
+    let expr = |s: Subst| IrExpr {
+        kind: match s {
+            Subst::Var(v) => IrExprKind::Var(v),
+            Subst::Const(c) => IrExprKind::Const(c),
+        },
+        ty,
+    };
+    Constraint::Cmp {
+        op: CmpOp::Eq,
+        left: expr(a),
+        right: expr(b),
+        span: Default::default(),
+    }
+}
+
+fn rename_atom(a: &IrAtom, rename: &dyn Fn(VarId) -> Subst) -> IrAtom {
+    IrAtom {
+        rel: a.rel,
+        args: a
+            .args
+            .iter()
+            .map(|arg| match arg {
+                AtomArg::Var(v) => match rename(*v) {
+                    Subst::Var(w) => AtomArg::Var(w),
+                    Subst::Const(c) => AtomArg::Const(c),
+                },
+                other => other.clone(),
+            })
+            .collect(),
+        span: a.span,
+    }
+}
+
+fn rename_constraint(c: &Constraint, rename: &dyn Fn(VarId) -> Subst) -> Constraint {
+    match c {
+        Constraint::Cmp {
+            op,
+            left,
+            right,
+            span,
+        } => Constraint::Cmp {
+            op: *op,
+            left: rename_expr(left, rename),
+            right: rename_expr(right, rename),
+            span: *span,
+        },
+        Constraint::Negated { rel, args, span } => Constraint::Negated {
+            rel: *rel,
+            args: args
+                .iter()
+                .map(|a| a.as_ref().map(|e| rename_expr(e, rename)))
+                .collect(),
+            span: *span,
+        },
+        Constraint::Text {
+            pred,
+            pattern,
+            text,
+            holds,
+        } => Constraint::Text {
+            pred: *pred,
+            pattern: rename_expr(pattern, rename),
+            text: rename_expr(text, rename),
+            holds: *holds,
+        },
+        Constraint::False => Constraint::False,
+    }
+}
+
+fn rename_expr(e: &IrExpr, rename: &dyn Fn(VarId) -> Subst) -> IrExpr {
+    let kind = match &e.kind {
+        IrExprKind::Var(v) => match rename(*v) {
+            Subst::Var(w) => IrExprKind::Var(w),
+            Subst::Const(c) => IrExprKind::Const(c),
+        },
+        IrExprKind::Const(c) => IrExprKind::Const(*c),
+        IrExprKind::Unary(op, a) => IrExprKind::Unary(*op, Box::new(rename_expr(a, rename))),
+        IrExprKind::Binary(op, a, b) => IrExprKind::Binary(
+            *op,
+            Box::new(rename_expr(a, rename)),
+            Box::new(rename_expr(b, rename)),
+        ),
+        IrExprKind::Call(f, args) => {
+            IrExprKind::Call(*f, args.iter().map(|a| rename_expr(a, rename)).collect())
+        }
+        IrExprKind::Agg(agg) => {
+            let vars = |vs: &[VarId]| -> Vec<VarId> {
+                vs.iter()
+                    .filter_map(|&v| match rename(v) {
+                        Subst::Var(w) => Some(w),
+                        Subst::Const(_) => None,
+                    })
+                    .collect()
+            };
+            IrExprKind::Agg(Box::new(IrAggregate {
+                id: fresh_aggregate_id(),
+                func: agg.func,
+                target: agg.target.as_ref().map(|t| rename_expr(t, rename)),
+                atoms: agg.atoms.iter().map(|a| rename_atom(a, rename)).collect(),
+                constraints: agg
+                    .constraints
+                    .iter()
+                    .map(|c| rename_constraint(c, rename))
+                    .collect(),
+                outer: vars(&agg.outer),
+                local: vars(&agg.local),
+            }))
+        }
+    };
+    IrExpr { kind, ty: e.ty }
+}
