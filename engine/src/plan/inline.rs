@@ -90,7 +90,7 @@ fn for_each_expr(c: &Constraint, f: &mut dyn FnMut(&IrExpr)) {
             f(left);
             f(right);
         }
-        Constraint::Negated { args, .. } => args.iter().flatten().for_each(|e| f(e)),
+        Constraint::Negated { args, .. } => args.iter().flatten().for_each(&mut *f),
         Constraint::Text { pattern, text, .. } => {
             f(pattern);
             f(text);
