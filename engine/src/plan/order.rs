@@ -412,3 +412,26 @@ pub fn compile_nested(
     }
     plan
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn atom(rel: RelId, vars: &[VarId]) -> IrAtom {
+        IrAtom {
+            rel,
+            args: vars.iter().map(|&v| AtomArg::Var(v)).collect(),
+            span: Default::default(),
+        }
+    }
+
+    #[test]
+    fn join_order_never_crosses_while_a_shared_variable_exists() {
+        // a(x, y), b(z, w), c(y, z): b shares nothing with a, c does; c must come before b.
+        let atoms = [atom(0, &[0, 1]), atom(1, &[2, 3]), atom(2, &[1, 2])];
+        assert_eq!(join_order(&atoms, &[]), vec![0, 2, 1]);
+        // Variables bound on entry (aggregates, queries) count as shared.
+        let atoms = [atom(0, &[5]), atom(1, &[6, 7]), atom(2, &[7, 9])];
+        assert_eq!(join_order(&atoms, &[9]), vec![2, 1, 0]);
+    }
+}
