@@ -56,6 +56,8 @@ pub struct Rel {
     pub level: Option<usize>,
     /// Marked `inline` (the engine substitutes its rules instead of materialising it).
     pub inline: bool,
+    /// Written by `.output` (only these are compared).
+    pub output: bool,
 }
 
 /// A whole random program.
@@ -67,6 +69,8 @@ pub struct RandomProgram {
     pub facts: Vec<(usize, Vec<i64>)>,
     /// Rules.
     pub rules: Vec<Rule>,
+    /// Whether the program asks for the magic-set transformation.
+    pub magic: bool,
 }
 
 /// A tiny deterministic generator (splitmix64), so one seed gives one program.
@@ -109,6 +113,7 @@ impl RandomProgram {
                 arity: 1 + rng.below(2),
                 level: None,
                 inline: false,
+                output: false,
             });
         }
         for i in 0..n_idb {
@@ -116,6 +121,7 @@ impl RandomProgram {
                 arity: 1 + rng.below(2),
                 level: Some(i / 2),
                 inline: rng.chance(30),
+                output: rng.chance(70),
             });
         }
         let mut facts = Vec::new();
@@ -134,17 +140,26 @@ impl RandomProgram {
                 rules.push(random_rule(&mut rng, &rels, h, level));
             }
         }
-        RandomProgram { rels, facts, rules }
+        let magic = rng.chance(50);
+        RandomProgram {
+            rels,
+            facts,
+            rules,
+            magic,
+        }
     }
 
     /// The program as Datalog text (every derived relation is an output).
     pub fn to_datalog(&self) -> String {
         let mut s = String::new();
+        if self.magic {
+            writeln!(s, ".pragma \"magic-transform\" \"*\"").unwrap();
+        }
         for (i, r) in self.rels.iter().enumerate() {
             let cols: Vec<String> = (0..r.arity).map(|c| format!("c{c}: number")).collect();
             let inline = if r.inline { " inline" } else { "" };
             writeln!(s, ".decl r{i}({}){inline}", cols.join(", ")).unwrap();
-            if r.level.is_some() && !r.inline {
+            if r.level.is_some() && !r.inline && r.output {
                 writeln!(s, ".output r{i}").unwrap();
             }
         }

@@ -2,6 +2,7 @@
 
 mod inline;
 pub mod ir;
+mod magic;
 pub(crate) mod order;
 mod resolve;
 mod stratify;
@@ -35,6 +36,11 @@ pub fn plan(
 ) -> Result<ir::Plan, Vec<PlanError>> {
     let mut plan = resolve::resolve(program, file, src)?;
     inline::inline_relations(&mut plan);
+    let before_magic = plan.clone();
+    if magic::magic_transform(&mut plan) && stratify::stratify(&mut plan).is_ok() {
+        return Ok(plan);
+    }
+    plan = before_magic;
     stratify::stratify(&mut plan)?;
     Ok(plan)
 }
