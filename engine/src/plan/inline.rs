@@ -54,67 +54,11 @@ fn inlinable(plan: &Plan, rel: RelId) -> bool {
         })
 }
 
-/// Whether `rel` is read other than by positive atoms (negation, aggregates, queries).
+/// Whether `rel` is still read once its positive uses are inlined: by negation, aggregates or
+/// queries.
 fn used_otherwise(plan: &Plan, rel: RelId) -> bool {
-    let mut found = false;
-    let mut check_expr = |e: &IrExpr| {
-        visit_aggregates(e, &mut |agg| {
-            found |= agg.atoms.iter().any(|a| a.rel == rel)
-                || agg.constraints.iter().any(|c| mentions(c, rel));
-        })
-    };
-    for r in &plan.rules {
-        for c in &r.constraints {
-            for_each_expr(c, &mut check_expr);
-        }
-        r.head_args.iter().for_each(&mut check_expr);
-    }
-    found
-        || plan
-            .rules
-            .iter()
-            .any(|r| r.constraints.iter().any(|c| mentions(c, rel)))
-        || plan.queries.iter().any(|q| {
-            q.rule.atoms.iter().any(|a| a.rel == rel)
-                || q.rule.constraints.iter().any(|c| mentions(c, rel))
-        })
-}
-
-fn mentions(c: &Constraint, rel: RelId) -> bool {
-    matches!(c, Constraint::Negated { rel: r, .. } if *r == rel)
-}
-
-fn for_each_expr(c: &Constraint, f: &mut dyn FnMut(&IrExpr)) {
-    match c {
-        Constraint::Cmp { left, right, .. } => {
-            f(left);
-            f(right);
-        }
-        Constraint::Negated { args, .. } => args.iter().flatten().for_each(&mut *f),
-        Constraint::Text { pattern, text, .. } => {
-            f(pattern);
-            f(text);
-        }
-        Constraint::False => {}
-    }
-}
-
-fn visit_aggregates(e: &IrExpr, f: &mut dyn FnMut(&IrAggregate)) {
-    match &e.kind {
-        IrExprKind::Agg(a) => {
-            f(a);
-            for c in &a.constraints {
-                for_each_expr(c, &mut |x| visit_aggregates(x, f));
-            }
-        }
-        IrExprKind::Unary(_, a) => visit_aggregates(a, f),
-        IrExprKind::Binary(_, a, b) => {
-            visit_aggregates(a, f);
-            visit_aggregates(b, f);
-        }
-        IrExprKind::Call(_, args) => args.iter().for_each(|a| visit_aggregates(a, f)),
-        _ => {}
-    }
+    plan.rules.iter().any(|r| r.reads().contains(&rel))
+        || plan.queries.iter().any(|q| q.rule.reads().contains(&rel))
 }
 
 /// Inlines `rel` into every rule that uses it positively; returns whether anything changed.

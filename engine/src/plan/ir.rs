@@ -130,6 +130,27 @@ pub enum IrExprKind {
 }
 
 impl IrExpr {
+    /// Whether an aggregate occurs in the expression.
+    pub fn has_aggregate(&self) -> bool {
+        let mut found = false;
+        self.for_each_aggregate(&mut |_| found = true);
+        found
+    }
+
+    /// Calls `f` for each aggregate of the expression (not for aggregates nested in their bodies).
+    pub fn for_each_aggregate<'a>(&'a self, f: &mut dyn FnMut(&'a IrAggregate)) {
+        match &self.kind {
+            IrExprKind::Agg(agg) => f(agg),
+            IrExprKind::Unary(_, a) => a.for_each_aggregate(f),
+            IrExprKind::Binary(_, a, b) => {
+                a.for_each_aggregate(f);
+                b.for_each_aggregate(f);
+            }
+            IrExprKind::Call(_, args) => args.iter().for_each(|a| a.for_each_aggregate(f)),
+            IrExprKind::Var(_) | IrExprKind::Const(_) => {}
+        }
+    }
+
     /// Collects the variables the expression reads, excluding aggregate-local ones.
     pub fn vars(&self, out: &mut Vec<VarId>) {
         match &self.kind {
@@ -223,6 +244,16 @@ pub enum Constraint {
 }
 
 impl Constraint {
+    /// The expressions of the constraint.
+    pub fn exprs(&self) -> Vec<&IrExpr> {
+        match self {
+            Constraint::Cmp { left, right, .. } => vec![left, right],
+            Constraint::Negated { args, .. } => args.iter().flatten().collect(),
+            Constraint::Text { pattern, text, .. } => vec![pattern, text],
+            Constraint::False => Vec::new(),
+        }
+    }
+
     /// Variables the constraint reads (for `Cmp`, both sides).
     pub fn vars(&self) -> Vec<VarId> {
         let mut out = Vec::new();
@@ -263,6 +294,31 @@ pub struct IrRule {
     pub span: Span,
     /// `file:line` of the rule, its default name.
     pub origin: String,
+}
+
+impl IrRule {
+    /// Every relation a rule reads: positive atoms, negations, aggregates (nested ones too).
+    pub fn reads(&self) -> Vec<RelId> {
+        let mut out: Vec<RelId> = self.atoms.iter().map(|a| a.rel).collect();
+        let mut exprs: Vec<&IrExpr> = self.head_args.iter().collect();
+        let mut constraints: Vec<&Constraint> = self.constraints.iter().collect();
+        loop {
+            if let Some(c) = constraints.pop() {
+                if let Constraint::Negated { rel, .. } = c {
+                    out.push(*rel);
+                }
+                exprs.extend(c.exprs());
+            } else if let Some(e) = exprs.pop() {
+                e.for_each_aggregate(&mut |agg| {
+                    out.extend(agg.atoms.iter().map(|a| a.rel));
+                    constraints.extend(agg.constraints.iter());
+                    exprs.extend(agg.target.iter());
+                });
+            } else {
+                return out;
+            }
+        }
+    }
 }
 
 /// A `?-` query: a body whose named variables are the answer columns.

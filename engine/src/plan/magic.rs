@@ -105,23 +105,15 @@ fn is_eligible(plan: &Plan, rel: RelId, targets: &HashSet<String>) -> bool {
         && rules.all(|r| {
             r.constraints.iter().all(|c| match c {
                 Constraint::Negated { .. } => false,
-                Constraint::Cmp { left, right, .. } => !has_agg(left) && !has_agg(right),
+                Constraint::Cmp { left, right, .. } => {
+                    !left.has_aggregate() && !right.has_aggregate()
+                }
                 _ => true,
             }) && r
                 .head_args
                 .iter()
                 .all(|e| matches!(e.kind, IrExprKind::Var(_) | IrExprKind::Const(_)))
         })
-}
-
-fn has_agg(e: &IrExpr) -> bool {
-    match &e.kind {
-        IrExprKind::Agg(_) => true,
-        IrExprKind::Unary(_, a) => has_agg(a),
-        IrExprKind::Binary(_, a, b) => has_agg(a) || has_agg(b),
-        IrExprKind::Call(_, args) => args.iter().any(has_agg),
-        _ => false,
-    }
 }
 
 struct Magic {
@@ -303,56 +295,15 @@ fn drop_unobservable(plan: &mut Plan) {
         })
         .collect();
     for q in &plan.queries {
-        stack.extend(reads(&q.rule));
+        stack.extend(q.rule.reads());
     }
     while let Some(r) = stack.pop() {
         if std::mem::replace(&mut live[r], true) {
             continue;
         }
         for rule in plan.rules.iter().filter(|x| x.head == r) {
-            stack.extend(reads(rule));
+            stack.extend(rule.reads());
         }
     }
     plan.rules.retain(|r| live[r.head]);
-}
-
-/// Every relation a rule reads: positive atoms, negations, aggregates.
-fn reads(rule: &IrRule) -> Vec<RelId> {
-    let mut out: Vec<RelId> = rule.atoms.iter().map(|a| a.rel).collect();
-    let mut exprs: Vec<&IrExpr> = rule.head_args.iter().collect();
-    for c in &rule.constraints {
-        match c {
-            Constraint::Negated { rel, args, .. } => {
-                out.push(*rel);
-                exprs.extend(args.iter().flatten());
-            }
-            Constraint::Cmp { left, right, .. } => exprs.extend([left, right]),
-            Constraint::Text { pattern, text, .. } => exprs.extend([pattern, text]),
-            Constraint::False => {}
-        }
-    }
-    while let Some(e) = exprs.pop() {
-        match &e.kind {
-            IrExprKind::Agg(agg) => {
-                out.extend(agg.atoms.iter().map(|a| a.rel));
-                for c in &agg.constraints {
-                    match c {
-                        Constraint::Negated { rel, args, .. } => {
-                            out.push(*rel);
-                            exprs.extend(args.iter().flatten());
-                        }
-                        Constraint::Cmp { left, right, .. } => exprs.extend([left, right]),
-                        Constraint::Text { pattern, text, .. } => exprs.extend([pattern, text]),
-                        Constraint::False => {}
-                    }
-                }
-                exprs.extend(agg.target.iter());
-            }
-            IrExprKind::Unary(_, a) => exprs.push(a),
-            IrExprKind::Binary(_, a, b) => exprs.extend([a.as_ref(), b.as_ref()]),
-            IrExprKind::Call(_, args) => exprs.extend(args.iter()),
-            _ => {}
-        }
-    }
-    out
 }

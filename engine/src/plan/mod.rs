@@ -5,6 +5,8 @@ pub mod ir;
 mod magic;
 pub(crate) mod order;
 mod resolve;
+mod rule;
+mod safety;
 mod stratify;
 mod types;
 

@@ -109,47 +109,27 @@ pub(crate) fn stratify(plan: &mut Plan) -> Result<(), Vec<PlanError>> {
 }
 
 fn negative_deps(c: &Constraint, f: &mut dyn FnMut(RelId, engram_parser::Span)) {
-    match c {
-        Constraint::Negated { rel, args, span } => {
-            f(*rel, *span);
-            for a in args.iter().flatten() {
-                expr_deps(a, f);
-            }
-        }
-        Constraint::Cmp { left, right, .. } => {
-            expr_deps(left, f);
-            expr_deps(right, f);
-        }
-        Constraint::Text { pattern, text, .. } => {
-            expr_deps(pattern, f);
-            expr_deps(text, f);
-        }
-        Constraint::False => {}
+    if let Constraint::Negated { rel, span, .. } = c {
+        f(*rel, *span);
+    }
+    for e in c.exprs() {
+        expr_deps(e, f);
     }
 }
 
 /// Relations read by aggregates inside an expression: all count as negative dependencies.
 fn expr_deps(e: &IrExpr, f: &mut dyn FnMut(RelId, engram_parser::Span)) {
-    match &e.kind {
-        IrExprKind::Agg(agg) => {
-            for a in &agg.atoms {
-                f(a.rel, a.span);
-            }
-            for c in &agg.constraints {
-                negative_deps(c, f);
-            }
-            if let Some(t) = &agg.target {
-                expr_deps(t, f);
-            }
+    e.for_each_aggregate(&mut |agg| {
+        for a in &agg.atoms {
+            f(a.rel, a.span);
         }
-        IrExprKind::Unary(_, a) => expr_deps(a, f),
-        IrExprKind::Binary(_, a, b) => {
-            expr_deps(a, f);
-            expr_deps(b, f);
+        for c in &agg.constraints {
+            negative_deps(c, f);
         }
-        IrExprKind::Call(_, args) => args.iter().for_each(|a| expr_deps(a, f)),
-        _ => {}
-    }
+        if let Some(t) = &agg.target {
+            expr_deps(t, f);
+        }
+    });
 }
 
 /// Tarjan's strongly connected components, iterative; components come out in reverse

@@ -1,0 +1,712 @@
+//! Lowering of one rule body: variables, typing of expressions, atoms, negations, comparisons,
+//! aggregates, and the safety check that closes a rule.
+
+use super::PlanError;
+use super::ir::*;
+use super::resolve::{columns, fresh_aggregate_id};
+use super::safety::{
+    assignment_fixpoint, check_aggregate_safety, mark_aggregates, mark_aggregates_constraint,
+};
+use crate::value::{ColumnType, enc_float, enc_number};
+use engram_parser as ast;
+use engram_parser::{AggFunc, BinaryOp, CmpOp, ExprKind, Literal, Span, UnaryOp};
+use std::collections::HashMap;
+
+/// Lowering state for one rule body.
+pub(crate) struct RuleCx<'p> {
+    plan: &'p mut Plan,
+    errors: &'p mut Vec<PlanError>,
+    vars: HashMap<String, VarId>,
+    names: Vec<String>,
+    types: Vec<Option<ColumnType>>,
+    spans: Vec<Span>,
+    in_atom: Vec<bool>,
+    /// An atom of the body was rejected: safety errors would only repeat it.
+    broken: bool,
+    atoms: Vec<IrAtom>,
+    constraints: Vec<Constraint>,
+    fresh: usize,
+}
+
+impl<'p> RuleCx<'p> {
+    pub(crate) fn new(plan: &'p mut Plan, errors: &'p mut Vec<PlanError>) -> Self {
+        RuleCx {
+            plan,
+            errors,
+            vars: HashMap::new(),
+            names: Vec::new(),
+            types: Vec::new(),
+            spans: Vec::new(),
+            in_atom: Vec::new(),
+            broken: false,
+            atoms: Vec::new(),
+            constraints: Vec::new(),
+            fresh: 0,
+        }
+    }
+
+    fn err(&mut self, span: Span, msg: impl Into<String>) {
+        self.errors.push(PlanError::new(span, msg));
+    }
+
+    fn var(&mut self, name: &str, span: Span) -> VarId {
+        if let Some(&v) = self.vars.get(name) {
+            return v;
+        }
+        let v = self.names.len();
+        self.vars.insert(name.to_string(), v);
+        self.names.push(name.to_string());
+        self.types.push(None);
+        self.spans.push(span);
+        self.in_atom.push(false);
+        v
+    }
+
+    fn fresh_var(&mut self, span: Span) -> VarId {
+        self.fresh += 1;
+        let name = format!("_e{}", self.fresh);
+        self.var(&name, span)
+    }
+
+    fn set_type(&mut self, v: VarId, ty: ColumnType, span: Span) {
+        match self.types[v] {
+            None => self.types[v] = Some(ty),
+            Some(t) if t == ty => {}
+            Some(t) => {
+                let name = self.names[v].clone();
+                self.err(
+                    span,
+                    format!("variable `{name}` is used as {t} and as {ty}"),
+                );
+            }
+        }
+    }
+
+    /// The named (not `_`-prefixed) variables bound by positive atoms: a query's answer columns.
+    pub(crate) fn answer_columns(&self) -> Vec<(VarId, String, ColumnType)> {
+        (0..self.names.len())
+            .filter(|&v| !self.names[v].starts_with('_') && self.in_atom[v])
+            .map(|v| {
+                let ty = self.types[v].unwrap_or(ColumnType::Number);
+                (v, self.names[v].clone(), ty)
+            })
+            .collect()
+    }
+
+    pub(crate) fn rule(
+        mut self,
+        rel: RelId,
+        head: &ast::Atom,
+        body: &[Literal],
+        span: Span,
+        origin: String,
+    ) -> Option<IrRule> {
+        self.body(body);
+        let types = self.plan.relations[rel].types();
+        let mut head_args = Vec::new();
+        for (arg, ty) in head.args.iter().zip(types) {
+            if matches!(arg.kind, ExprKind::Wildcard) {
+                self.err(arg.span, "`_` cannot appear in a head");
+                continue;
+            }
+            if let ExprKind::Var(name) = &arg.kind
+                && !self.vars.contains_key(name)
+            {
+                self.err(
+                    arg.span,
+                    format!("variable `{name}` in the head is not bound in the body"),
+                );
+                continue;
+            }
+            self.collect_types(arg);
+            let e = self.expr(arg, Some(ty));
+            self.expect_type(&e, ty, arg.span);
+            head_args.push(e);
+        }
+        self.finish(rel, head_args, span, origin)
+    }
+
+    /// Lowers the body literals into atoms and constraints.
+    pub(crate) fn body(&mut self, body: &[Literal]) {
+        // Pass 1: variable types from atoms (positive, negated, inside aggregates).
+        for lit in body {
+            self.collect_literal_types(lit);
+        }
+        // Pass 2: types of variables defined by `v = expr`.
+        for _ in 0..4 {
+            for lit in body {
+                if let Literal::Compare(c) = lit
+                    && c.op == CmpOp::Eq
+                {
+                    self.infer_assignment(&c.left, &c.right);
+                    self.infer_assignment(&c.right, &c.left);
+                }
+            }
+        }
+        // Pass 3: lowering.
+        for lit in body {
+            match lit {
+                Literal::Atom(a) => {
+                    if let Some(atom) = self.atom(a, true) {
+                        self.atoms.push(atom);
+                    }
+                }
+                Literal::Negated(a) => {
+                    if let Some(c) = self.negated(a) {
+                        self.constraints.push(c);
+                    }
+                }
+                Literal::Compare(c) => {
+                    let cons = self.comparison(c);
+                    self.constraints.push(cons);
+                }
+                Literal::Bool(true, _) => {}
+                Literal::Bool(false, _) => self.constraints.push(Constraint::False),
+            }
+        }
+    }
+
+    fn collect_literal_types(&mut self, lit: &Literal) {
+        match lit {
+            Literal::Atom(a) | Literal::Negated(a) => {
+                let positive = matches!(lit, Literal::Atom(_));
+                if let Some(&rel) = self.plan.rel_index.get(&a.name) {
+                    let types = self.plan.relations[rel].types();
+                    for (arg, ty) in a.args.iter().zip(types) {
+                        if let ExprKind::Var(name) = &arg.kind {
+                            let v = self.var(name, arg.span);
+                            self.set_type(v, ty, arg.span);
+                            if positive {
+                                self.in_atom[v] = true;
+                            }
+                        } else {
+                            self.collect_types(arg);
+                        }
+                    }
+                } else {
+                    for arg in &a.args {
+                        self.collect_types(arg);
+                    }
+                }
+            }
+            Literal::Compare(c) => {
+                self.collect_types(&c.left);
+                self.collect_types(&c.right);
+            }
+            Literal::Bool(..) => {}
+        }
+    }
+
+    /// Registers variables inside an expression and the atoms of nested aggregates.
+    fn collect_types(&mut self, e: &ast::Expr) {
+        match &e.kind {
+            ExprKind::Var(name) => {
+                self.var(name, e.span);
+            }
+            ExprKind::Unary(_, a) => self.collect_types(a),
+            ExprKind::Binary(_, a, b) => {
+                self.collect_types(a);
+                self.collect_types(b);
+            }
+            ExprKind::Call(_, args) => args.iter().for_each(|a| self.collect_types(a)),
+            ExprKind::Aggregate(agg) => {
+                for lit in &agg.body {
+                    self.collect_literal_types(lit);
+                }
+                if let Some(t) = &agg.target {
+                    self.collect_types(t);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn infer_assignment(&mut self, lhs: &ast::Expr, rhs: &ast::Expr) {
+        if let ExprKind::Var(name) = &lhs.kind {
+            let v = self.var(name, lhs.span);
+            if self.types[v].is_none()
+                && let Some(t) = self.natural(rhs)
+            {
+                self.types[v] = Some(t);
+            }
+        }
+    }
+
+    /// The type an expression has regardless of context, if it has one.
+    fn natural(&self, e: &ast::Expr) -> Option<ColumnType> {
+        use ColumnType::*;
+        match &e.kind {
+            ExprKind::Var(n) => self.vars.get(n).and_then(|&v| self.types[v]),
+            ExprKind::Int(_) | ExprKind::Wildcard | ExprKind::Counter => None,
+            ExprKind::Unsigned(_) => Some(Unsigned),
+            ExprKind::Float(_) => Some(Float),
+            ExprKind::Str(_) => Some(Symbol),
+            ExprKind::Unary(_, a) => self.natural(a),
+            ExprKind::Binary(op, a, b) => match op {
+                BinaryOp::LAnd | BinaryOp::LOr => self.natural(a).or(self.natural(b)),
+                _ => self.natural(a).or(self.natural(b)),
+            },
+            ExprKind::Call(name, args) => match functor(name) {
+                Some(Functor::Cat | Functor::Substr | Functor::ToString) => Some(Symbol),
+                Some(Functor::Strlen | Functor::Ord | Functor::ToNumber) => Some(Number),
+                Some(Functor::ToUnsigned) => Some(Unsigned),
+                Some(Functor::ToFloat) => Some(Float),
+                Some(Functor::Min | Functor::Max) => args.iter().find_map(|a| self.natural(a)),
+                None => None,
+            },
+            ExprKind::Aggregate(agg) => match agg.func {
+                AggFunc::Count => Some(Number),
+                AggFunc::Mean => Some(Float),
+                _ => agg.target.as_ref().and_then(|t| self.natural(t)),
+            },
+        }
+    }
+
+    fn expect_type(&mut self, e: &IrExpr, ty: ColumnType, span: Span) {
+        if e.ty != ty {
+            self.err(
+                span,
+                format!("type mismatch: expected {ty}, found {}", e.ty),
+            );
+        }
+    }
+
+    fn atom(&mut self, a: &ast::Atom, positive: bool) -> Option<IrAtom> {
+        let Some(&rel) = self.plan.rel_index.get(&a.name) else {
+            if let Some(c) = self.builtin_predicate(a) {
+                self.constraints.push(c);
+                return None;
+            }
+            self.err(a.span, format!("unknown relation `{}`", a.name));
+            self.broken = true;
+            return None;
+        };
+        let decl = &self.plan.relations[rel];
+        if a.args.len() != decl.arity() {
+            let msg = format!(
+                "relation `{}` has {}, the atom gives {}",
+                a.name,
+                columns(decl.arity()),
+                a.args.len()
+            );
+            self.err(a.span, msg);
+            self.broken = true;
+            return None;
+        }
+        let types = decl.types();
+        let mut args = Vec::new();
+        for (arg, ty) in a.args.iter().zip(types) {
+            let lowered = match &arg.kind {
+                ExprKind::Var(name) => {
+                    let v = self.var(name, arg.span);
+                    if positive {
+                        self.in_atom[v] = true;
+                    }
+                    AtomArg::Var(v)
+                }
+                ExprKind::Wildcard => AtomArg::Wild,
+                _ => {
+                    let e = self.expr(arg, Some(ty));
+                    self.expect_type(&e, ty, arg.span);
+                    match e.kind {
+                        IrExprKind::Const(c) => AtomArg::Const(c),
+                        _ => {
+                            // a(x + 1): bind a fresh variable and check it equals the expression.
+                            let v = self.fresh_var(arg.span);
+                            self.types[v] = Some(ty);
+                            self.in_atom[v] = true;
+                            self.constraints.push(Constraint::Cmp {
+                                op: CmpOp::Eq,
+                                left: IrExpr {
+                                    kind: IrExprKind::Var(v),
+                                    ty,
+                                },
+                                right: e,
+                                span: arg.span,
+                            });
+                            AtomArg::Var(v)
+                        }
+                    }
+                }
+            };
+            args.push(lowered);
+        }
+        Some(IrAtom {
+            rel,
+            args,
+            span: a.span,
+        })
+    }
+
+    fn builtin_predicate(&mut self, a: &ast::Atom) -> Option<Constraint> {
+        let pred = match a.name.as_str() {
+            "contains" => TextPred::Contains,
+            "match" => TextPred::Match,
+            _ => return None,
+        };
+        if a.args.len() != 2 {
+            self.err(a.span, format!("`{}` takes two arguments", a.name));
+            return Some(Constraint::False);
+        }
+        let x = self.expr(&a.args[0], Some(ColumnType::Symbol));
+        let y = self.expr(&a.args[1], Some(ColumnType::Symbol));
+        self.expect_type(&x, ColumnType::Symbol, a.args[0].span);
+        self.expect_type(&y, ColumnType::Symbol, a.args[1].span);
+        Some(Constraint::Text {
+            pred,
+            pattern: x,
+            text: y,
+            holds: true,
+        })
+    }
+
+    fn negated(&mut self, a: &ast::Atom) -> Option<Constraint> {
+        let Some(&rel) = self.plan.rel_index.get(&a.name) else {
+            if let Some(mut c) = self.builtin_predicate(a) {
+                if let Constraint::Text { holds, .. } = &mut c {
+                    *holds = false;
+                }
+                return Some(c);
+            }
+            self.err(a.span, format!("unknown relation `{}`", a.name));
+            self.broken = true;
+            return None;
+        };
+        let decl = &self.plan.relations[rel];
+        if a.args.len() != decl.arity() {
+            let msg = format!(
+                "relation `{}` has {}, the atom gives {}",
+                a.name,
+                columns(decl.arity()),
+                a.args.len()
+            );
+            self.err(a.span, msg);
+            self.broken = true;
+            return None;
+        }
+        let types = decl.types();
+        let mut args = Vec::new();
+        for (arg, ty) in a.args.iter().zip(types) {
+            if matches!(arg.kind, ExprKind::Wildcard) {
+                args.push(None);
+            } else {
+                let e = self.expr(arg, Some(ty));
+                self.expect_type(&e, ty, arg.span);
+                args.push(Some(e));
+            }
+        }
+        Some(Constraint::Negated {
+            rel,
+            args,
+            span: a.span,
+        })
+    }
+
+    fn comparison(&mut self, c: &ast::Comparison) -> Constraint {
+        let ty = self
+            .natural(&c.left)
+            .or(self.natural(&c.right))
+            .unwrap_or(ColumnType::Number);
+        let left = self.expr(&c.left, Some(ty));
+        let right = self.expr(&c.right, Some(ty));
+        if left.ty != right.ty {
+            self.err(
+                c.span,
+                format!("cannot compare {} with {}", left.ty, right.ty),
+            );
+        }
+        Constraint::Cmp {
+            op: c.op,
+            left,
+            right,
+            span: c.span,
+        }
+    }
+
+    fn expr(&mut self, e: &ast::Expr, expected: Option<ColumnType>) -> IrExpr {
+        use ColumnType::*;
+        let want = expected.unwrap_or(Number);
+        match &e.kind {
+            ExprKind::Var(name) => {
+                let v = self.var(name, e.span);
+                let ty = match self.types[v] {
+                    Some(t) => t,
+                    None => {
+                        self.types[v] = Some(want);
+                        want
+                    }
+                };
+                IrExpr {
+                    kind: IrExprKind::Var(v),
+                    ty,
+                }
+            }
+            ExprKind::Wildcard => {
+                self.err(e.span, "`_` is only allowed as an atom argument");
+                konst(0, want)
+            }
+            ExprKind::Counter => {
+                self.err(e.span, "the counter `$` is not supported");
+                konst(0, Number)
+            }
+            ExprKind::Int(v) => match want {
+                Number => konst(enc_number(*v), Number),
+                Unsigned => {
+                    if *v < 0 {
+                        self.err(e.span, "negative literal where an unsigned is expected");
+                    }
+                    konst(*v as u64, Unsigned)
+                }
+                Float => konst(enc_float(*v as f64), Float),
+                Symbol => {
+                    self.err(e.span, "type mismatch: expected symbol, found a number");
+                    konst(0, Symbol)
+                }
+            },
+            ExprKind::Unsigned(v) => konst(*v, Unsigned),
+            ExprKind::Float(x) => konst(enc_float(*x), Float),
+            ExprKind::Str(s) => {
+                let id = self.plan.interner.enc(s);
+                konst(id, Symbol)
+            }
+            ExprKind::Unary(op, a) => {
+                let inner = self.expr(a, Some(want));
+                if inner.ty == Symbol {
+                    self.err(e.span, "arithmetic on a symbol");
+                }
+                if let (UnaryOp::Neg, IrExprKind::Const(c)) = (op, &inner.kind) {
+                    return match inner.ty {
+                        Number => konst(enc_number((*c as i64).wrapping_neg()), Number),
+                        Float => konst(enc_float(-f64::from_bits(*c)), Float),
+                        t => konst(c.wrapping_neg(), t),
+                    };
+                }
+                let ty = inner.ty;
+                IrExpr {
+                    kind: IrExprKind::Unary(*op, Box::new(inner)),
+                    ty,
+                }
+            }
+            ExprKind::Binary(op, a, b) => {
+                let ty = self.natural(a).or(self.natural(b)).unwrap_or(want);
+                let l = self.expr(a, Some(ty));
+                let r = self.expr(b, Some(ty));
+                if l.ty == Symbol || r.ty == Symbol {
+                    self.err(e.span, "arithmetic on a symbol");
+                } else if l.ty != r.ty {
+                    self.err(e.span, format!("mixed operand types {} and {}", l.ty, r.ty));
+                }
+                IrExpr {
+                    kind: IrExprKind::Binary(*op, Box::new(l), Box::new(r)),
+                    ty,
+                }
+            }
+            ExprKind::Call(name, args) => self.call(name, args, e.span, want),
+            ExprKind::Aggregate(agg) => self.aggregate(agg, want),
+        }
+    }
+
+    fn call(&mut self, name: &str, args: &[ast::Expr], span: Span, want: ColumnType) -> IrExpr {
+        use ColumnType::*;
+        let Some(f) = functor(name) else {
+            self.err(span, format!("unknown functor `{name}`"));
+            return konst(0, want);
+        };
+        let (arity_ok, arg_types, ty): (bool, Vec<Option<ColumnType>>, ColumnType) = match f {
+            Functor::Cat => (!args.is_empty(), vec![Some(Symbol); args.len()], Symbol),
+            Functor::Strlen => (args.len() == 1, vec![Some(Symbol)], Number),
+            Functor::Ord => (args.len() == 1, vec![Some(Symbol)], Number),
+            Functor::Substr => (
+                args.len() == 3,
+                vec![Some(Symbol), Some(Number), Some(Number)],
+                Symbol,
+            ),
+            Functor::ToString => (args.len() == 1, vec![None], Symbol),
+            Functor::ToNumber => (args.len() == 1, vec![None], Number),
+            Functor::ToUnsigned => (args.len() == 1, vec![None], Unsigned),
+            Functor::ToFloat => (args.len() == 1, vec![None], Float),
+            Functor::Min | Functor::Max => {
+                let t = args.iter().find_map(|a| self.natural(a)).unwrap_or(want);
+                (!args.is_empty(), vec![Some(t); args.len()], t)
+            }
+        };
+        if !arity_ok {
+            self.err(span, format!("wrong number of arguments to `{name}`"));
+            return konst(0, ty);
+        }
+        let mut lowered = Vec::new();
+        for (a, t) in args.iter().zip(arg_types) {
+            let t = t.or_else(|| self.natural(a));
+            let x = self.expr(a, t);
+            if let Some(t) = t {
+                self.expect_type(&x, t, a.span);
+            }
+            lowered.push(x);
+        }
+        IrExpr {
+            kind: IrExprKind::Call(f, lowered),
+            ty,
+        }
+    }
+
+    fn aggregate(&mut self, agg: &ast::Aggregate, want: ColumnType) -> IrExpr {
+        let saved_atoms = std::mem::take(&mut self.atoms);
+        let saved_cons = std::mem::take(&mut self.constraints);
+        let saved_in_atom = self.in_atom.clone();
+        for lit in &agg.body {
+            match lit {
+                Literal::Atom(a) => {
+                    if let Some(atom) = self.atom(a, true) {
+                        self.atoms.push(atom);
+                    }
+                }
+                Literal::Negated(a) => {
+                    if let Some(c) = self.negated(a) {
+                        self.constraints.push(c);
+                    }
+                }
+                Literal::Compare(c) => {
+                    let cons = self.comparison(c);
+                    self.constraints.push(cons);
+                }
+                Literal::Bool(true, _) => {}
+                Literal::Bool(false, _) => self.constraints.push(Constraint::False),
+            }
+        }
+        let target_ty = match agg.func {
+            AggFunc::Count => None,
+            AggFunc::Mean => Some(
+                agg.target
+                    .as_ref()
+                    .and_then(|t| self.natural(t))
+                    .unwrap_or(want),
+            ),
+            _ => Some(
+                agg.target
+                    .as_ref()
+                    .and_then(|t| self.natural(t))
+                    .unwrap_or(want),
+            ),
+        };
+        let target = agg.target.as_ref().map(|t| self.expr(t, target_ty));
+        let atoms = std::mem::replace(&mut self.atoms, saved_atoms);
+        let constraints = std::mem::replace(&mut self.constraints, saved_cons);
+        // Variables bound inside an aggregate do not bind the outer rule.
+        self.in_atom = saved_in_atom;
+        let ty = match agg.func {
+            AggFunc::Count => ColumnType::Number,
+            AggFunc::Mean => ColumnType::Float,
+            _ => target.as_ref().map_or(want, |t| t.ty),
+        };
+        IrExpr {
+            kind: IrExprKind::Agg(Box::new(IrAggregate {
+                id: fresh_aggregate_id(),
+                func: agg.func,
+                target,
+                atoms,
+                constraints,
+                outer: Vec::new(),
+                local: Vec::new(),
+            })),
+            ty,
+        }
+    }
+
+    /// Checks variable safety, splits aggregate variables into outer and local, builds the rule.
+    pub(crate) fn finish(
+        mut self,
+        head: RelId,
+        head_args: Vec<IrExpr>,
+        span: Span,
+        origin: String,
+    ) -> Option<IrRule> {
+        let n = self.names.len();
+        // Variables bound by positive atoms and by assignments without aggregates.
+        let mut bound = vec![false; n];
+        for a in &self.atoms {
+            for v in a.vars() {
+                bound[v] = true;
+            }
+        }
+        assignment_fixpoint(&self.constraints, &mut bound, false);
+        let outer_bound = bound.clone();
+        let mut head_args = head_args;
+        for c in &mut self.constraints {
+            mark_aggregates_constraint(c, &outer_bound);
+        }
+        for e in &mut head_args {
+            mark_aggregates(e, &outer_bound);
+        }
+        assignment_fixpoint(&self.constraints, &mut bound, true);
+        // Safety: everything read must be bound.
+        let mut unbound: Vec<VarId> = Vec::new();
+        let check = |vars: Vec<VarId>, unbound: &mut Vec<VarId>| {
+            for v in vars {
+                if !bound[v] && !unbound.contains(&v) {
+                    unbound.push(v);
+                }
+            }
+        };
+        for c in &self.constraints {
+            check(c.vars(), &mut unbound);
+            check_aggregate_safety(c, &bound, &mut unbound);
+        }
+        for e in &head_args {
+            let mut vs = Vec::new();
+            e.vars(&mut vs);
+            check(vs, &mut unbound);
+        }
+        if self.broken {
+            unbound.clear();
+        }
+        for v in unbound {
+            let name = self.names[v].clone();
+            if name.starts_with("_e") {
+                continue;
+            }
+            let span = self.spans[v];
+            self.err(
+                span,
+                format!("variable `{name}` is not bound by a positive atom"),
+            );
+        }
+        let var_types = self
+            .types
+            .iter()
+            .map(|t| t.unwrap_or(ColumnType::Number))
+            .collect();
+        Some(IrRule {
+            head,
+            head_args,
+            atoms: self.atoms,
+            constraints: self.constraints,
+            var_names: self.names,
+            var_types,
+            span,
+            origin,
+        })
+    }
+}
+
+fn konst(v: u64, ty: ColumnType) -> IrExpr {
+    IrExpr {
+        kind: IrExprKind::Const(v),
+        ty,
+    }
+}
+
+fn functor(name: &str) -> Option<Functor> {
+    Some(match name {
+        "cat" => Functor::Cat,
+        "strlen" => Functor::Strlen,
+        "substr" => Functor::Substr,
+        "ord" => Functor::Ord,
+        "to_string" => Functor::ToString,
+        "to_number" | "ftoi" | "utoi" => Functor::ToNumber,
+        "to_unsigned" | "itou" | "ftou" => Functor::ToUnsigned,
+        "to_float" | "itof" | "utof" => Functor::ToFloat,
+        "min" => Functor::Min,
+        "max" => Functor::Max,
+        _ => return None,
+    })
+}
