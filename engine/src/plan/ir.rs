@@ -254,6 +254,32 @@ impl Constraint {
         }
     }
 
+    /// For `v = e` (either way round) with `v` unbound and every input of `e` bound: `v` and `e`,
+    /// the assignment this constraint can act as.
+    pub fn assignment(&self, bound: &[bool]) -> Option<(VarId, &IrExpr)> {
+        let Constraint::Cmp {
+            op: engram_parser::CmpOp::Eq,
+            left,
+            right,
+            ..
+        } = self
+        else {
+            return None;
+        };
+        for (l, r) in [(left, right), (right, left)] {
+            if let IrExprKind::Var(v) = l.kind
+                && !bound[v]
+            {
+                let mut vs = Vec::new();
+                r.vars(&mut vs);
+                if vs.iter().all(|&x| bound[x]) {
+                    return Some((v, r));
+                }
+            }
+        }
+        None
+    }
+
     /// Variables the constraint reads (for `Cmp`, both sides).
     pub fn vars(&self) -> Vec<VarId> {
         let mut out = Vec::new();

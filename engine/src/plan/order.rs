@@ -2,7 +2,6 @@
 //! joined on which keys, and where each filter, assignment and negation runs.
 
 use super::ir::*;
-use engram_parser::CmpOp;
 
 /// A projection of a relation used as a join input: output row = the relation's columns `cols`,
 /// restricted to rows passing `filters`.
@@ -139,7 +138,8 @@ fn schedule(pending: &mut Vec<Constraint>, bound: &mut [bool]) -> Vec<Op> {
         let mut i = 0;
         while i < pending.len() {
             let c = &pending[i];
-            if let Some((v, e)) = assignment(c, bound) {
+            if let Some((v, e)) = c.assignment(bound) {
+                let e = e.clone();
                 bound[v] = true;
                 ops.push(Op::Assign(v, e));
                 pending.remove(i);
@@ -157,31 +157,6 @@ fn schedule(pending: &mut Vec<Constraint>, bound: &mut [bool]) -> Vec<Op> {
             return ops;
         }
     }
-}
-
-/// `v = e` with `v` unbound and `e` computable.
-fn assignment(c: &Constraint, bound: &[bool]) -> Option<(VarId, IrExpr)> {
-    let Constraint::Cmp {
-        op: CmpOp::Eq,
-        left,
-        right,
-        ..
-    } = c
-    else {
-        return None;
-    };
-    for (l, r) in [(left, right), (right, left)] {
-        if let IrExprKind::Var(v) = l.kind
-            && !bound[v]
-        {
-            let mut vs = Vec::new();
-            r.vars(&mut vs);
-            if vs.iter().all(|&x| bound[x]) {
-                return Some((v, r.clone()));
-            }
-        }
-    }
-    None
 }
 
 fn access_for(atom: &IrAtom, first: &[VarId], also: &[VarId]) -> (Access, Vec<VarId>) {

@@ -144,7 +144,12 @@ impl<'p> RuleCx<'p> {
             }
         }
         // Pass 3: lowering.
-        for lit in body {
+        self.lower_literals(body);
+    }
+
+    /// Lowers literals into the rule's atoms and constraints.
+    fn lower_literals(&mut self, literals: &[Literal]) {
+        for lit in literals {
             match lit {
                 Literal::Atom(a) => {
                     if let Some(atom) = self.atom(a, true) {
@@ -272,28 +277,13 @@ impl<'p> RuleCx<'p> {
     }
 
     fn atom(&mut self, a: &ast::Atom, positive: bool) -> Option<IrAtom> {
-        let Some(&rel) = self.plan.rel_index.get(&a.name) else {
-            if let Some(c) = self.builtin_predicate(a) {
-                self.constraints.push(c);
-                return None;
-            }
-            self.err(a.span, format!("unknown relation `{}`", a.name));
-            self.broken = true;
-            return None;
-        };
-        let decl = &self.plan.relations[rel];
-        if a.args.len() != decl.arity() {
-            let msg = format!(
-                "relation `{}` has {}, the atom gives {}",
-                a.name,
-                columns(decl.arity()),
-                a.args.len()
-            );
-            self.err(a.span, msg);
-            self.broken = true;
+        if !self.plan.rel_index.contains_key(&a.name)
+            && let Some(c) = self.builtin_predicate(a)
+        {
+            self.constraints.push(c);
             return None;
         }
-        let types = decl.types();
+        let (rel, types) = self.relation_of(a)?;
         let mut args = Vec::new();
         for (arg, ty) in a.args.iter().zip(types) {
             let lowered = match &arg.kind {
@@ -338,6 +328,28 @@ impl<'p> RuleCx<'p> {
         })
     }
 
+    /// The relation of an atom and its column types; reports an unknown name or a wrong arity.
+    fn relation_of(&mut self, a: &ast::Atom) -> Option<(RelId, Vec<ColumnType>)> {
+        let Some(&rel) = self.plan.rel_index.get(&a.name) else {
+            self.err(a.span, format!("unknown relation `{}`", a.name));
+            self.broken = true;
+            return None;
+        };
+        let decl = &self.plan.relations[rel];
+        if a.args.len() != decl.arity() {
+            let msg = format!(
+                "relation `{}` has {}, the atom gives {}",
+                a.name,
+                columns(decl.arity()),
+                a.args.len()
+            );
+            self.err(a.span, msg);
+            self.broken = true;
+            return None;
+        }
+        Some((rel, decl.types()))
+    }
+
     fn builtin_predicate(&mut self, a: &ast::Atom) -> Option<Constraint> {
         let pred = match a.name.as_str() {
             "contains" => TextPred::Contains,
@@ -361,30 +373,15 @@ impl<'p> RuleCx<'p> {
     }
 
     fn negated(&mut self, a: &ast::Atom) -> Option<Constraint> {
-        let Some(&rel) = self.plan.rel_index.get(&a.name) else {
-            if let Some(mut c) = self.builtin_predicate(a) {
-                if let Constraint::Text { holds, .. } = &mut c {
-                    *holds = false;
-                }
-                return Some(c);
+        if !self.plan.rel_index.contains_key(&a.name)
+            && let Some(mut c) = self.builtin_predicate(a)
+        {
+            if let Constraint::Text { holds, .. } = &mut c {
+                *holds = false;
             }
-            self.err(a.span, format!("unknown relation `{}`", a.name));
-            self.broken = true;
-            return None;
-        };
-        let decl = &self.plan.relations[rel];
-        if a.args.len() != decl.arity() {
-            let msg = format!(
-                "relation `{}` has {}, the atom gives {}",
-                a.name,
-                columns(decl.arity()),
-                a.args.len()
-            );
-            self.err(a.span, msg);
-            self.broken = true;
-            return None;
+            return Some(c);
         }
-        let types = decl.types();
+        let (rel, types) = self.relation_of(a)?;
         let mut args = Vec::new();
         for (arg, ty) in a.args.iter().zip(types) {
             if matches!(arg.kind, ExprKind::Wildcard) {
@@ -553,26 +550,7 @@ impl<'p> RuleCx<'p> {
         let saved_atoms = std::mem::take(&mut self.atoms);
         let saved_cons = std::mem::take(&mut self.constraints);
         let saved_in_atom = self.in_atom.clone();
-        for lit in &agg.body {
-            match lit {
-                Literal::Atom(a) => {
-                    if let Some(atom) = self.atom(a, true) {
-                        self.atoms.push(atom);
-                    }
-                }
-                Literal::Negated(a) => {
-                    if let Some(c) = self.negated(a) {
-                        self.constraints.push(c);
-                    }
-                }
-                Literal::Compare(c) => {
-                    let cons = self.comparison(c);
-                    self.constraints.push(cons);
-                }
-                Literal::Bool(true, _) => {}
-                Literal::Bool(false, _) => self.constraints.push(Constraint::False),
-            }
-        }
+        self.lower_literals(&agg.body);
         let target_ty = match agg.func {
             AggFunc::Count => None,
             AggFunc::Mean => Some(

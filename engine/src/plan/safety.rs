@@ -2,7 +2,6 @@
 //! outside the aggregate, and what an aggregate body reads without binding.
 
 use super::ir::*;
-use engram_parser::CmpOp;
 
 /// Marks variables assigned by `v = expr` (either side) once the expression's inputs are bound.
 pub(crate) fn assignment_fixpoint(
@@ -13,27 +12,11 @@ pub(crate) fn assignment_fixpoint(
     loop {
         let mut changed = false;
         for c in constraints {
-            let Constraint::Cmp {
-                op: CmpOp::Eq,
-                left,
-                right,
-                ..
-            } = c
-            else {
-                continue;
-            };
-            for (l, r) in [(left, right), (right, left)] {
-                if let IrExprKind::Var(v) = l.kind {
-                    if bound[v] || (!with_aggregates && r.has_aggregate()) {
-                        continue;
-                    }
-                    let mut vs = Vec::new();
-                    r.vars(&mut vs);
-                    if vs.iter().all(|&x| bound[x]) {
-                        bound[v] = true;
-                        changed = true;
-                    }
-                }
+            if let Some((v, e)) = c.assignment(bound)
+                && (with_aggregates || !e.has_aggregate())
+            {
+                bound[v] = true;
+                changed = true;
             }
         }
         if !changed {
