@@ -21,10 +21,20 @@ enum Command {
     /// Evaluate a program: read `.input` facts, write `.output` relations, answer `?-` queries.
     Run {
         /// Directory of input `.facts` files (Soufflé's -F).
-        #[arg(short = 'F', long = "facts", default_value = ".")]
+        #[arg(
+            short = 'F',
+            long = "fact-dir",
+            visible_alias = "facts",
+            default_value = "."
+        )]
         facts: PathBuf,
         /// Directory for output `.csv` files, or `-` for stdout (Soufflé's -D).
-        #[arg(short = 'D', long = "output", default_value = ".")]
+        #[arg(
+            short = 'D',
+            long = "output-dir",
+            visible_alias = "output",
+            default_value = "."
+        )]
         output: String,
         /// The program.
         program: PathBuf,

@@ -39,6 +39,7 @@ pub(crate) fn parse_statements(src: &str) -> (Program, Vec<ParseError>) {
                 let mut lowerer = Lowerer {
                     base: pos,
                     errors: &mut errors,
+                    depth: 0,
                 };
                 if let Some(inner) = stmt.into_inner().next() {
                     let mut extra = Vec::new();
@@ -266,9 +267,17 @@ fn pratt() -> &'static PrattParser<Rule> {
     })
 }
 
+/// Operators one expression may hold, and how deeply expressions may nest: beyond these a
+/// program is rejected rather than risk exhausting the stack in later recursive passes.
+const MAX_OPERATORS: usize = 1_000;
+const MAX_NESTING: usize = 200;
+/// How many rules one clause may expand to through `;` disjunctions.
+const MAX_ALTERNATIVES: usize = 4_096;
+
 struct Lowerer<'e> {
     base: usize,
     errors: &'e mut Vec<ParseError>,
+    depth: usize,
 }
 
 impl Lowerer<'_> {
@@ -435,7 +444,17 @@ impl Lowerer<'_> {
     fn conjunction(&mut self, pair: Pair<'_, Rule>) -> Vec<Vec<Literal>> {
         let mut alternatives: Vec<Vec<Literal>> = vec![Vec::new()];
         for lit in pair.into_inner() {
+            let lit_span = self.span(&lit);
             let options = self.literal(lit);
+            if alternatives.len() * options.len() > MAX_ALTERNATIVES {
+                self.error(
+                    lit_span,
+                    format!(
+                        "the disjunctions of this body expand to more than {MAX_ALTERNATIVES} rules"
+                    ),
+                );
+                return vec![Vec::new()];
+            }
             let mut next = Vec::with_capacity(alternatives.len() * options.len());
             for alt in &alternatives {
                 for opt in &options {
@@ -522,7 +541,26 @@ impl Lowerer<'_> {
     }
 
     fn expr(&mut self, pair: Pair<'_, Rule>) -> Expr {
+        let span = self.span(&pair);
+        let operators = pair
+            .clone()
+            .into_inner()
+            .filter(|p| is_operator(p.as_rule()))
+            .count();
+        if operators > MAX_OPERATORS || self.depth >= MAX_NESTING {
+            self.error(
+                span,
+                format!(
+                    "expression too large: at most {MAX_OPERATORS} operators and {MAX_NESTING} levels of nesting"
+                ),
+            );
+            return Expr {
+                kind: ExprKind::Int(0),
+                span,
+            };
+        }
         let base = self.base;
+        let depth = self.depth + 1;
         let errors = std::cell::RefCell::new(std::mem::take(self.errors));
         let sp = |s: pest::Span<'_>| Span::new(base + s.start(), base + s.end());
         let result = pratt()
@@ -530,6 +568,7 @@ impl Lowerer<'_> {
                 let mut inner = Lowerer {
                     base,
                     errors: &mut errors.borrow_mut(),
+                    depth,
                 };
                 inner.primary(p)
             })
@@ -701,4 +740,27 @@ fn unescape(quoted: &str) -> String {
         }
     }
     out
+}
+
+fn is_operator(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::op_lor
+            | Rule::op_land
+            | Rule::op_bor
+            | Rule::op_bxor
+            | Rule::op_band
+            | Rule::op_bshru
+            | Rule::op_bshl
+            | Rule::op_bshr
+            | Rule::op_add
+            | Rule::op_sub
+            | Rule::op_mul
+            | Rule::op_div
+            | Rule::op_mod
+            | Rule::op_pow
+            | Rule::op_neg
+            | Rule::op_bnot
+            | Rule::op_lnot
+    )
 }

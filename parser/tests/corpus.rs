@@ -52,3 +52,33 @@ fn err_corpus_gives_pinned_errors() {
         failures.join("\n")
     );
 }
+
+/// Regression: huge or deeply nested expressions overflowed the stack (issue 2).
+#[test]
+fn huge_expressions_are_errors_not_stack_overflows() {
+    let cases = [
+        format!("a(1) :- a(x), x = {}1.", "-".repeat(100_000)),
+        format!("a(1) :- a(x), x = {}.", vec!["1"; 100_000].join("+")),
+        format!(
+            "a(1) :- a(x), x = {}1{}.",
+            "(".repeat(5_000),
+            ")".repeat(5_000)
+        ),
+        format!("a({}1{}).", "(".repeat(50_000), ")".repeat(50_000)),
+    ];
+    for src in cases {
+        let err = engram_parser::parse(&src, "huge.dl").expect_err("rejected");
+        assert!(!err.errors.is_empty());
+    }
+}
+
+/// Regression: `;` inside many groups multiplied out without bound (issue 2).
+#[test]
+fn disjunction_blowup_is_an_error() {
+    let src = format!("p(x) :- {}.", vec!["(a(x); b(x))"; 30].join(", "));
+    let err = engram_parser::parse(&src, "dnf.dl").expect_err("rejected");
+    assert!(
+        err.to_string().contains("expand to more than 4096 rules"),
+        "{err}"
+    );
+}
