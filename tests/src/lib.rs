@@ -4,6 +4,9 @@
 pub mod conformance;
 pub mod reference;
 
+use engram_engine::value::Value;
+use engram_engine::{Database, Program};
+use std::fmt::Write;
 use std::path::PathBuf;
 
 /// The workspace root.
@@ -17,4 +20,30 @@ pub fn workspace_root() -> PathBuf {
 /// `../shared` beside the workspace.
 pub fn shared_dir() -> PathBuf {
     workspace_root().join("../shared")
+}
+
+/// The output relations (sorted rows) and query answers of an evaluation, as golden text.
+pub fn render_outputs(program: &Program, db: &Database) -> String {
+    let mut out = String::new();
+    for rel in program.relations().iter().filter(|r| r.is_output) {
+        let view = db.relation(&rel.name).expect("declared relation");
+        let rows = view.sorted_text_rows();
+        writeln!(out, "== {} ({} rows)", rel.name, rows.len()).unwrap();
+        for r in rows {
+            if r.is_empty() {
+                writeln!(out, "()").unwrap();
+            } else {
+                writeln!(out, "{}", r.join("\t")).unwrap();
+            }
+        }
+    }
+    for q in db.queries() {
+        writeln!(out, "== {} ({} answers)", q.text.trim(), q.rows.len()).unwrap();
+        writeln!(out, "{}", q.columns.join("\t")).unwrap();
+        for r in &q.rows {
+            let cells: Vec<String> = r.iter().map(Value::to_string).collect();
+            writeln!(out, "{}", cells.join("\t")).unwrap();
+        }
+    }
+    out
 }

@@ -3,38 +3,7 @@
 //! the expected files.
 
 use engram_engine::Program;
-use engram_engine::value::Value;
-use engram_tests::workspace_root;
-use std::fmt::Write;
-
-fn render(program: &Program) -> String {
-    let db = match program.evaluate(&Default::default()) {
-        Ok(db) => db,
-        Err(e) => return format!("error: {e}\n"),
-    };
-    let mut out = String::new();
-    for rel in program.relations().iter().filter(|r| r.is_output) {
-        let view = db.relation(&rel.name).expect("declared relation");
-        let rows = view.sorted_text_rows();
-        writeln!(out, "== {} ({} rows)", rel.name, rows.len()).unwrap();
-        for r in rows {
-            if r.is_empty() {
-                writeln!(out, "()").unwrap();
-            } else {
-                writeln!(out, "{}", r.join("\t")).unwrap();
-            }
-        }
-    }
-    for q in db.queries() {
-        writeln!(out, "== {} ({} answers)", q.text.trim(), q.rows.len()).unwrap();
-        writeln!(out, "{}", q.columns.join("\t")).unwrap();
-        for r in &q.rows {
-            let cells: Vec<String> = r.iter().map(Value::to_string).collect();
-            writeln!(out, "{}", cells.join("\t")).unwrap();
-        }
-    }
-    out
-}
+use engram_tests::{render_outputs, workspace_root};
 
 #[test]
 fn golden_programs() {
@@ -52,7 +21,10 @@ fn golden_programs() {
         let src = std::fs::read_to_string(&path).expect("readable");
         let name = path.file_name().unwrap().to_string_lossy().to_string();
         let actual = match Program::compile(&src, &name) {
-            Ok(p) => render(&p),
+            Ok(p) => match p.evaluate(&Default::default()) {
+                Ok(db) => render_outputs(&p, &db),
+                Err(e) => format!("error: {e}\n"),
+            },
             Err(e) => format!("error: {e}\n"),
         };
         let expected_path = path.with_extension("expected");
