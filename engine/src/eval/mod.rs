@@ -229,12 +229,7 @@ fn eval_stratum(
                     Output::Head(_) => &canon[&rule.head],
                 };
                 buf.clear();
-                let mut em = Emitter {
-                    step,
-                    env: &mut env,
-                    cx: &mut cx,
-                    buf: &mut buf,
-                };
+                let mut em = Emitter::new(step, &mut env, &mut cx, &mut buf);
                 run_step(step, input(step.left), step.right.map(input), &mut em);
                 out.insert_flat(&buf);
             }
@@ -282,11 +277,64 @@ struct Emitter<'s, 'e, 'c, 'a> {
     env: &'e mut [u64],
     cx: &'c mut Cx<'a>,
     buf: &'e mut Vec<u64>,
+    /// When the step has no ops and every output value is an input cell or a constant: where
+    /// each output value comes from, so rows are copied without going through `env`.
+    direct: Option<Vec<Src>>,
 }
 
-impl Emitter<'_, '_, '_, '_> {
+/// Where a directly copied output value comes from.
+#[derive(Clone, Copy)]
+enum Src {
+    Left(usize),
+    Right(usize),
+    Const(u64),
+}
+
+impl<'s, 'e, 'c, 'a> Emitter<'s, 'e, 'c, 'a> {
+    fn new(step: &'s Step, env: &'e mut [u64], cx: &'c mut Cx<'a>, buf: &'e mut Vec<u64>) -> Self {
+        let from_var = |v: VarId| {
+            step.loads.iter().find(|l| l.0 == v).map(|&(_, side, c)| match side {
+                Side::Left => Src::Left(c),
+                Side::Right => Src::Right(c),
+            })
+        };
+        let direct = if !step.ops.is_empty() {
+            None
+        } else {
+            match &step.out {
+                Output::Intermediate(_, layout) if !layout.is_empty() => {
+                    layout.iter().map(|&v| from_var(v)).collect()
+                }
+                Output::Head(args) if !args.is_empty() => args
+                    .iter()
+                    .map(|a| match a.kind {
+                        IrExprKind::Var(v) => from_var(v),
+                        IrExprKind::Const(c) => Some(Src::Const(c)),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => None,
+            }
+        };
+        Emitter {
+            step,
+            env,
+            cx,
+            buf,
+            direct,
+        }
+    }
+
     #[inline]
     fn emit<L: Cell, R: Cell>(&mut self, l: &[L], r: &[R]) {
+        if let Some(direct) = &self.direct {
+            self.buf.extend(direct.iter().map(|s| match *s {
+                Src::Left(c) => l[c].get(),
+                Src::Right(c) => r[c].get(),
+                Src::Const(k) => k,
+            }));
+            return;
+        }
         for &(v, side, c) in &self.step.loads {
             self.env[v] = match side {
                 Side::Left => l[c].get(),
