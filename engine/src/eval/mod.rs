@@ -293,10 +293,13 @@ enum Src {
 impl<'s, 'e, 'c, 'a> Emitter<'s, 'e, 'c, 'a> {
     fn new(step: &'s Step, env: &'e mut [u64], cx: &'c mut Cx<'a>, buf: &'e mut Vec<u64>) -> Self {
         let from_var = |v: VarId| {
-            step.loads.iter().find(|l| l.0 == v).map(|&(_, side, c)| match side {
-                Side::Left => Src::Left(c),
-                Side::Right => Src::Right(c),
-            })
+            step.loads
+                .iter()
+                .find(|l| l.0 == v)
+                .map(|&(_, side, c)| match side {
+                    Side::Left => Src::Left(c),
+                    Side::Right => Src::Right(c),
+                })
         };
         let direct = if !step.ops.is_empty() {
             None

@@ -89,13 +89,18 @@ impl Caches {
         let data = if identity {
             rows.data.clone()
         } else {
-            let mut permuted: Vec<Vec<u64>> = rows
-                .data
-                .chunks_exact(w)
-                .map(|r| perm.iter().map(|&c| r[c]).collect())
-                .collect();
-            permuted.sort_unstable();
-            permuted.concat()
+            let row = |i: u32| &rows.data[i as usize * w..(i as usize + 1) * w];
+            let mut order: Vec<u32> = (0..rows.len() as u32).collect();
+            order.sort_unstable_by(|&a, &b| {
+                let (ra, rb) = (row(a), row(b));
+                perm.iter().map(|&c| ra[c]).cmp(perm.iter().map(|&c| rb[c]))
+            });
+            let mut data = Vec::with_capacity(rows.data.len());
+            for i in order {
+                let r = row(i);
+                data.extend(perm.iter().map(|&c| r[c]));
+            }
+            data
         };
         let ix = Rc::new(Index {
             perm: perm.clone(),
