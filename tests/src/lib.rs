@@ -47,3 +47,42 @@ pub fn render_outputs(program: &Program, db: &Database) -> String {
     }
     out
 }
+
+/// For every `*.dl` file in `dir` (sorted): renders it and compares the text with the file
+/// `expected(path)`, or writes that file when `UPDATE_GOLDEN` is set. Panics listing every
+/// mismatch.
+pub fn check_pinned(
+    dir: &std::path::Path,
+    expected: impl Fn(&std::path::Path) -> PathBuf,
+    render: impl Fn(&std::path::Path) -> String,
+) {
+    let bless = std::env::var_os("UPDATE_GOLDEN").is_some();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "dl"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no .dl files in {}", dir.display());
+    let mut failures = Vec::new();
+    for path in files {
+        let actual = render(&path);
+        let pinned = expected(&path);
+        if bless {
+            std::fs::write(&pinned, &actual).expect("write pinned output");
+            continue;
+        }
+        let want = std::fs::read_to_string(&pinned).unwrap_or_default();
+        if want != actual {
+            failures.push(format!(
+                "{}:\n--- expected\n{want}--- actual\n{actual}",
+                path.display()
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "mismatches (UPDATE_GOLDEN=1 rewrites them):\n{}",
+        failures.join("\n")
+    );
+}
