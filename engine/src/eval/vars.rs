@@ -6,7 +6,7 @@
 use datafrog::{Iteration, Relation, Variable};
 
 /// The widest row a relation, projection or intermediate can have.
-pub const MAX_WIDTH: usize = 24;
+pub const MAX_WIDTH: usize = 32;
 
 /// A column value as stored in a row: `u32` for symbol-only rows, `u64` otherwise.
 pub(crate) trait Cell: Copy + Ord + 'static {
@@ -156,5 +156,6 @@ any_var!(
     7 => W7, S7; 8 => W8, S8; 9 => W9, S9; 10 => W10, S10; 11 => W11, S11; 12 => W12, S12;
     13 => W13, S13; 14 => W14, S14; 15 => W15, S15; 16 => W16, S16; 17 => W17, S17;
     18 => W18, S18; 19 => W19, S19; 20 => W20, S20; 21 => W21, S21; 22 => W22, S22;
-    23 => W23, S23; 24 => W24, S24;
+    23 => W23, S23; 24 => W24, S24; 25 => W25, S25; 26 => W26, S26; 27 => W27, S27;
+    28 => W28, S28; 29 => W29, S29; 30 => W30, S30; 31 => W31, S31; 32 => W32, S32;
 );
