@@ -87,6 +87,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let p = Program::from_file(&program)?;
             let db = p.evaluate_dir(&facts)?;
+            for w in db.warnings() {
+                eprintln!("warning: {w}");
+            }
             let target = if output == "-" {
                 OutputTarget::Stdout
             } else {

@@ -108,6 +108,25 @@ fn planner_errors_exit_2() {
 }
 
 #[test]
+fn missing_input_file_is_empty_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("p.dl"),
+        ".decl e(x: number)\n.input e\n.printsize e\n",
+    )
+    .unwrap();
+    let out = engram(&["run", "p.dl"], d);
+    assert!(out.status.success());
+    assert_eq!(text(&out.stdout), "e\t0\n");
+    assert!(
+        text(&out.stderr).contains("warning: no input file ./e.facts for `e`"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
 fn missing_program_is_an_error_not_a_panic() {
     let dir = tempfile::tempdir().unwrap();
     let out = engram(&["run", "nope.dl"], dir.path());

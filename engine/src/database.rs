@@ -13,6 +13,7 @@ pub struct Database {
     rows: Vec<Rows>,
     queries: Vec<QueryAnswer>,
     interner: Interner,
+    pub(crate) warnings: Vec<String>,
 }
 
 /// The answers to one `?-` query.
@@ -132,7 +133,13 @@ impl Database {
             rows,
             queries,
             interner,
+            warnings: Vec::new(),
         }
+    }
+
+    /// Things worth telling the user that did not stop evaluation (such as a missing input file).
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     /// A relation by name.

@@ -19,13 +19,15 @@ fn delimiter(params: &BTreeMap<String, String>) -> String {
 
 /// Reads every `.input` relation from `dir`: `<name>.facts`, or the `filename` parameter.
 ///
-/// A missing input file is an empty relation, as in Soufflé.
+/// A missing input file is an empty relation, as in Soufflé; each one is named in the returned
+/// warnings.
 pub fn load_inputs(
     plan: &Plan,
     dir: &Path,
     interner: &mut Interner,
-) -> Result<Vec<Vec<u64>>, Error> {
+) -> Result<(Vec<Vec<u64>>, Vec<String>), Error> {
     let mut base = vec![Vec::new(); plan.relations.len()];
+    let mut warnings = Vec::new();
     for (id, rel) in plan.relations.iter().enumerate() {
         let Some(params) = &rel.input else { continue };
         if params.get("IO").is_some_and(|io| io != "file") {
@@ -38,7 +40,14 @@ pub fn load_inputs(
         let path = dir.join(name);
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                warnings.push(format!(
+                    "no input file {} for `{}`: the relation is empty",
+                    path.display(),
+                    rel.name
+                ));
+                continue;
+            }
             Err(source) => return Err(Error::Io { path, source }),
         };
         parse_facts(
@@ -50,7 +59,7 @@ pub fn load_inputs(
             &mut base[id],
         )?;
     }
-    Ok(base)
+    Ok((base, warnings))
 }
 
 /// Parses delimited rows of the given column types, appending encoded values to `out`.

@@ -131,11 +131,14 @@ impl Program {
         self.evaluate_encoded(base, interner)
     }
 
-    /// Evaluates with each `.input` relation read from `facts_dir` (Soufflé's `-F`).
+    /// Evaluates with each `.input` relation read from `facts_dir` (Soufflé's `-F`). A missing
+    /// input file is an empty relation, reported in [`Database::warnings`].
     pub fn evaluate_dir(&self, facts_dir: &Path) -> Result<Database, Error> {
         let mut interner = self.plan.interner.clone();
-        let base = crate::io::load_inputs(&self.plan, facts_dir, &mut interner)?;
-        self.evaluate_encoded(base, interner)
+        let (base, warnings) = crate::io::load_inputs(&self.plan, facts_dir, &mut interner)?;
+        let mut db = self.evaluate_encoded(base, interner)?;
+        db.warnings = warnings;
+        Ok(db)
     }
 
     fn evaluate_encoded(
