@@ -44,51 +44,26 @@ fn report(name: &str, rows: usize, engram: Duration, peers: &[(&str, Duration, u
     }
 }
 
-fn main() -> anyhow::Result<()> {
-    let runs: usize = std::env::var("BENCH_RUNS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(3);
-    let scratch = std::env::temp_dir().join("engram-bench-inputs");
-    // Transitive closure of a random graph.
-    let graph_dir = scratch.join("graph-2000-4000");
-    let edge_file = generate(&["graph", "2000", "4000"], &graph_dir, "edge.facts")?;
-    let (t_engram, rows) = median(runs, || engram_rows(TC_PROGRAM, &graph_dir, "path"));
+/// One workload: generate its input, run engram and both peers on it, print the ratios.
+struct Workload<'a> {
+    name: &'a str,
+    gen_args: &'a [&'a str],
+    file: &'a str,
+    program: &'a str,
+    relation: &'a str,
+    datafrog: fn(&[(u32, u32)]) -> usize,
+    ascent: fn(Vec<(u32, u32)>) -> usize,
+}
+
+fn measure(w: &Workload<'_>, scratch: &std::path::Path, runs: usize) -> anyhow::Result<()> {
+    let dir = scratch.join(w.gen_args.join("-"));
+    let file = generate(w.gen_args, &dir, w.file)?;
+    let (t_engram, rows) = median(runs, || engram_rows(w.program, &dir, w.relation));
     let rows = rows?;
-    let (t_frog, frog_rows) = median(runs, || datafrog_tc(&read_pairs(&edge_file).unwrap()));
-    let (t_ascent, ascent_rows) = median(runs, || {
-        let mut p = AscentTc {
-            edge: read_pairs(&edge_file).unwrap(),
-            ..Default::default()
-        };
-        p.run();
-        p.path.len()
-    });
+    let (t_frog, frog_rows) = median(runs, || (w.datafrog)(&read_pairs(&file).unwrap()));
+    let (t_ascent, ascent_rows) = median(runs, || (w.ascent)(read_pairs(&file).unwrap()));
     report(
-        "transitive closure, graph 2000 4000",
-        rows,
-        t_engram,
-        &[
-            ("datafrog (by hand)", t_frog, frog_rows),
-            ("ascent", t_ascent, ascent_rows),
-        ],
-    );
-    // Same generation on a forest.
-    let tree_dir = scratch.join("tree-20000-300");
-    let parent_file = generate(&["tree", "20000", "300"], &tree_dir, "parent.facts")?;
-    let (t_engram, rows) = median(runs, || engram_rows(SG_PROGRAM, &tree_dir, "sg"));
-    let rows = rows?;
-    let (t_frog, frog_rows) = median(runs, || datafrog_sg(&read_pairs(&parent_file).unwrap()));
-    let (t_ascent, ascent_rows) = median(runs, || {
-        let mut p = AscentSg {
-            parent: read_pairs(&parent_file).unwrap(),
-            ..Default::default()
-        };
-        p.run();
-        p.sg.len()
-    });
-    report(
-        "same generation, tree 20000 300",
+        w.name,
         rows,
         t_engram,
         &[
@@ -97,4 +72,52 @@ fn main() -> anyhow::Result<()> {
         ],
     );
     Ok(())
+}
+
+fn main() -> anyhow::Result<()> {
+    let runs: usize = std::env::var("BENCH_RUNS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3);
+    let scratch = std::env::temp_dir().join("engram-bench-inputs");
+    measure(
+        &Workload {
+            name: "transitive closure, graph 2000 4000",
+            gen_args: &["graph", "2000", "4000"],
+            file: "edge.facts",
+            program: TC_PROGRAM,
+            relation: "path",
+            datafrog: datafrog_tc,
+            ascent: |edge| {
+                let mut p = AscentTc {
+                    edge,
+                    ..Default::default()
+                };
+                p.run();
+                p.path.len()
+            },
+        },
+        &scratch,
+        runs,
+    )?;
+    measure(
+        &Workload {
+            name: "same generation, tree 20000 300",
+            gen_args: &["tree", "20000", "300"],
+            file: "parent.facts",
+            program: SG_PROGRAM,
+            relation: "sg",
+            datafrog: datafrog_sg,
+            ascent: |parent| {
+                let mut p = AscentSg {
+                    parent,
+                    ..Default::default()
+                };
+                p.run();
+                p.sg.len()
+            },
+        },
+        &scratch,
+        runs,
+    )
 }

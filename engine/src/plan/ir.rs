@@ -205,6 +205,20 @@ pub enum TextPred {
     Match,
 }
 
+impl IrAggregate {
+    /// Variables read by the aggregate's constraints and target (bound there or outside).
+    pub fn reads(&self) -> Vec<VarId> {
+        let mut out = Vec::new();
+        for c in &self.constraints {
+            out.extend(c.vars());
+        }
+        if let Some(t) = &self.target {
+            t.vars(&mut out);
+        }
+        out
+    }
+}
+
 /// A non-atom body literal.
 #[derive(Clone, Debug)]
 pub enum Constraint {

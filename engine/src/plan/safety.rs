@@ -55,14 +55,7 @@ pub(crate) fn mark_aggregates(e: &mut IrExpr, outer: &[bool]) {
                     }
                 }
             }
-            let mut rest = Vec::new();
-            for c in &agg.constraints {
-                rest.extend(c.vars());
-            }
-            if let Some(t) = &agg.target {
-                t.vars(&mut rest);
-            }
-            for v in rest {
+            for v in agg.reads() {
                 if !all.contains(&v) {
                     all.push(v);
                 }
@@ -103,14 +96,7 @@ pub(crate) fn check_aggregate_safety(c: &Constraint, bound: &[bool], unbound: &m
                 }
             }
             assignment_fixpoint(&agg.constraints, &mut inner, true);
-            let mut reads = Vec::new();
-            for c in &agg.constraints {
-                reads.extend(c.vars());
-            }
-            if let Some(t) = &agg.target {
-                t.vars(&mut reads);
-            }
-            for v in reads {
+            for v in agg.reads() {
                 if !inner[v] && !unbound.contains(&v) {
                     unbound.push(v);
                 }
