@@ -51,6 +51,8 @@ pub struct Decl {
     pub attributes: Vec<Attribute>,
     /// Qualifiers such as `eqrel`, `inline`, `output`.
     pub qualifiers: Vec<String>,
+    /// engram: the combination policy named by `combine(...)`, and where it is written.
+    pub combine: Option<(String, Span)>,
     /// Where it is declared.
     pub span: Span,
 }
@@ -126,12 +128,51 @@ pub struct Pragma {
 /// A fact or a rule: one or more heads and a body in disjunctive normal form.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Clause {
+    /// engram: annotations written before the clause (`@name(...)`, `@weight(...)`, ...).
+    pub annotations: Vec<Annotation>,
     /// The head atoms (Soufflé allows several).
     pub heads: Vec<Atom>,
+    /// engram: the confidence after the heads: a fact's `@ 0.8`, or a rule's head expression.
+    pub confidence: Option<Expr>,
     /// The body as a disjunction of conjunctions; empty for a fact.
     pub body: Vec<Vec<Literal>>,
     /// Where the clause is written.
     pub span: Span,
+}
+
+/// An annotation before a clause, such as `@weight(0.9)`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Annotation {
+    /// Its name, without the `@`.
+    pub name: String,
+    /// Its argument, if any.
+    pub arg: Option<AnnotationArg>,
+    /// Where it is written.
+    pub span: Span,
+}
+
+/// The argument of an annotation.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AnnotationArg {
+    /// An integer such as `3`.
+    Int(i64),
+    /// A decimal such as `0.9`.
+    Float(f64),
+    /// A string such as `"transitive"`.
+    Str(String),
+    /// A bare word such as `min`.
+    Ident(String),
+}
+
+impl fmt::Display for AnnotationArg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AnnotationArg::Int(i) => write!(f, "{i}"),
+            AnnotationArg::Float(x) => write!(f, "{x}"),
+            AnnotationArg::Str(s) => write!(f, "{s:?}"),
+            AnnotationArg::Ident(s) => f.write_str(s),
+        }
+    }
 }
 
 /// `?- body.`: answers are printed as a table.
@@ -150,6 +191,8 @@ pub struct Atom {
     pub name: String,
     /// Arguments.
     pub args: Vec<Expr>,
+    /// engram: `@ c` after a body atom binds its fact's confidence to the variable `c`.
+    pub conf_var: Option<(String, Span)>,
     /// Where the atom is written.
     pub span: Span,
 }

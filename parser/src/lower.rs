@@ -201,7 +201,9 @@ fn friendly_rule(rule: Rule) -> Option<&'static str> {
         Rule::string => "string",
         Rule::io_value => "value",
         Rule::integer | Rule::unsigned | Rule::float => "number",
-        Rule::atom => "atom",
+        Rule::atom | Rule::body_atom => "atom",
+        Rule::annotation | Rule::annotation_name => "annotation",
+        Rule::annotation_arg => "annotation argument",
         Rule::literal | Rule::conjunction | Rule::disjunction => "body literal",
         Rule::cmp_op => "comparison operator",
         Rule::attribute | Rule::attributes => "attribute `name: type`",
@@ -337,10 +339,28 @@ impl Lowerer<'_> {
                 Some(Item::Query(Query { body, span }))
             }
             Rule::clause => {
-                let mut it = pair.into_inner();
-                let heads = it.next()?.into_inner().map(|a| self.atom(a)).collect();
-                let body = it.next().map(|d| self.disjunction(d)).unwrap_or_default();
-                Some(Item::Clause(Clause { heads, body, span }))
+                let mut annotations = Vec::new();
+                let mut heads = Vec::new();
+                let mut confidence = None;
+                let mut body = Vec::new();
+                for p in pair.into_inner() {
+                    match p.as_rule() {
+                        Rule::annotation => annotations.push(self.annotation(p)),
+                        Rule::heads => heads = p.into_inner().map(|a| self.atom(a)).collect(),
+                        Rule::head_confidence => {
+                            confidence = p.into_inner().next().map(|e| self.expr(e));
+                        }
+                        Rule::disjunction => body = self.disjunction(p),
+                        _ => {}
+                    }
+                }
+                Some(Item::Clause(Clause {
+                    annotations,
+                    heads,
+                    confidence,
+                    body,
+                    span,
+                }))
             }
             _ => None,
         }
@@ -350,6 +370,7 @@ impl Lowerer<'_> {
         let mut names = Vec::new();
         let mut attributes = Vec::new();
         let mut qualifiers = Vec::new();
+        let mut combine = None;
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::qname_list => {
@@ -369,6 +390,12 @@ impl Lowerer<'_> {
                     }
                 }
                 Rule::qualifier => qualifiers.push(p.as_str().to_string()),
+                Rule::combine => {
+                    let span = self.span(&p);
+                    if let Some(policy) = p.into_inner().next() {
+                        combine = Some((policy.as_str().to_string(), span));
+                    }
+                }
                 _ => {}
             }
         }
@@ -380,6 +407,7 @@ impl Lowerer<'_> {
                     name,
                     attributes: attributes.clone(),
                     qualifiers: qualifiers.clone(),
+                    combine: combine.clone(),
                     span,
                 })
             })
@@ -475,7 +503,14 @@ impl Lowerer<'_> {
             return vec![vec![]];
         };
         match inner.as_rule() {
-            Rule::atom => vec![vec![Literal::Atom(self.atom(inner))]],
+            Rule::body_atom => {
+                let mut it = inner.into_inner();
+                let mut atom = self.atom(it.next().expect("body atom"));
+                if let Some(var) = it.next() {
+                    atom.conf_var = Some((var.as_str().to_string(), self.span(&var)));
+                }
+                vec![vec![Literal::Atom(atom)]]
+            }
             Rule::comparison => vec![vec![Literal::Compare(self.comparison(inner))]],
             Rule::constant_literal => vec![vec![Literal::Bool(inner.as_str() == "true", span)]],
             Rule::group => self.disjunction(inner.into_inner().next().expect("group body")),
@@ -483,7 +518,18 @@ impl Lowerer<'_> {
                 let negated = self.literal(inner.into_inner().next().expect("negated literal"));
                 match negated.as_slice() {
                     [single] if single.len() == 1 => match &single[0] {
-                        Literal::Atom(a) => vec![vec![Literal::Negated(a.clone())]],
+                        Literal::Atom(a) => {
+                            if let Some((var, var_span)) = &a.conf_var {
+                                self.error(
+                                    *var_span,
+                                    format!(
+                                        "`@ {var}` cannot bind the confidence of a negated atom: \
+                                         a fact that does not hold has none"
+                                    ),
+                                );
+                            }
+                            vec![vec![Literal::Negated(a.clone())]]
+                        }
                         Literal::Compare(c) => {
                             let mut c = c.clone();
                             c.op = c.op.negate();
@@ -516,7 +562,34 @@ impl Lowerer<'_> {
             .next()
             .map(|a| a.into_inner().map(|e| self.expr(e)).collect())
             .unwrap_or_default();
-        Atom { name, args, span }
+        Atom {
+            name,
+            args,
+            conf_var: None,
+            span,
+        }
+    }
+
+    fn annotation(&mut self, pair: Pair<'_, Rule>) -> Annotation {
+        let span = self.span(&pair);
+        let mut it = pair.into_inner();
+        let name = it
+            .next()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_default();
+        let arg = it.next().and_then(|a| a.into_inner().next()).map(|v| {
+            let text = v.as_str();
+            match v.as_rule() {
+                Rule::string => AnnotationArg::Str(unescape(text)),
+                Rule::float => text
+                    .parse()
+                    .map_or_else(|_| AnnotationArg::Ident(text.into()), AnnotationArg::Float),
+                Rule::integer => parse_int(text)
+                    .map_or_else(|| AnnotationArg::Ident(text.into()), AnnotationArg::Int),
+                _ => AnnotationArg::Ident(text.to_string()),
+            }
+        });
+        Annotation { name, arg, span }
     }
 
     fn comparison(&mut self, pair: Pair<'_, Rule>) -> Comparison {

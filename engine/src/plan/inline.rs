@@ -70,7 +70,7 @@ fn inline_one(plan: &mut Plan, rel: RelId) -> bool {
         .cloned()
         .collect();
     // Facts of the relation are rules without a body.
-    for (_, row) in plan.facts.iter().filter(|(r, _)| *r == rel) {
+    for (_, row, _) in plan.facts.iter().filter(|(r, _, _)| *r == rel) {
         let types = plan.relations[rel].types();
         defs.push(IrRule {
             head: rel,
@@ -88,6 +88,7 @@ fn inline_one(plan: &mut Plan, rel: RelId) -> bool {
             var_types: Vec::new(),
             span: plan.relations[rel].span,
             origin: format!("fact of {}", plan.relations[rel].name),
+            meta: RuleMeta::default(),
         });
     }
     let mut out = Vec::with_capacity(plan.rules.len());
@@ -116,7 +117,7 @@ fn inline_one(plan: &mut Plan, rel: RelId) -> bool {
     if changed && !used_otherwise(plan, rel) {
         // Nothing reads the relation any more: do not materialise it.
         plan.rules.retain(|r| r.head != rel);
-        plan.facts.retain(|(r, _)| *r != rel);
+        plan.facts.retain(|(r, _, _)| *r != rel);
     }
     changed
 }
@@ -211,6 +212,12 @@ fn rename_atom(a: &IrAtom, rename: &dyn Fn(VarId) -> Subst) -> IrAtom {
                 other => other.clone(),
             })
             .collect(),
+        // The planner rejects `@ c` in the rules of inline relations, so `c` is never a head
+        // argument that could be unified with a constant.
+        conf_var: a.conf_var.and_then(|v| match rename(v) {
+            Subst::Var(w) => Some(w),
+            Subst::Const(_) => None,
+        }),
         span: a.span,
     }
 }

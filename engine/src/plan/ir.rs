@@ -26,6 +26,10 @@ pub struct RelDecl {
     pub eqrel: bool,
     /// Whether it is marked `inline` (its positive uses are replaced by its rules' bodies).
     pub inline: bool,
+    /// How the confidences of a fact's derivations combine (`combine(...)`; max by default).
+    pub combine: Combine,
+    /// Whether it is a magic-set relation: a filter that carries no confidence or depth.
+    pub magic: bool,
     /// Where it is declared.
     pub span: Span,
 }
@@ -38,6 +42,73 @@ impl RelDecl {
     /// Column types in order.
     pub fn types(&self) -> Vec<ColumnType> {
         self.columns.iter().map(|c| c.1).collect()
+    }
+    /// Whether its input file has a confidence column (`.input r(confidence=true)`).
+    pub fn input_confidence(&self) -> bool {
+        self.input.as_ref().is_some_and(confidence_param)
+    }
+}
+
+/// Whether I/O parameters ask for a confidence column (`confidence=true`).
+pub fn confidence_param(params: &BTreeMap<String, String>) -> bool {
+    params.get("confidence").is_some_and(|v| v == "true")
+}
+
+/// How the confidences of a fact's derivations combine.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Combine {
+    /// The best derivation counts (any relation).
+    #[default]
+    Max,
+    /// `1 - (1 - c1)(1 - c2)...` over distinct derivations (relations outside any cycle).
+    NoisyOr,
+}
+
+/// How a rule combines the confidences of its body facts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TNorm {
+    /// Their product (the default).
+    #[default]
+    Product,
+    /// Their minimum.
+    Min,
+}
+
+/// A rule's confidence settings: name, weight, depth bound, t-norm, head expression.
+#[derive(Clone, Debug)]
+pub struct RuleMeta {
+    /// `@name(...)`: the origin reported for the facts it derives.
+    pub name: Option<String>,
+    /// `@weight(w)`, in (0, 1]; 1 by default.
+    pub weight: f64,
+    /// `@max_depth(n)`: the rule fires only where the head's depth stays at most `n`.
+    pub max_depth: Option<u32>,
+    /// `@tnorm(...)`.
+    pub tnorm: TNorm,
+    /// `head @ (expr)`: the derivation's confidence, instead of weight x t-norm (a float).
+    pub head_conf: Option<IrExpr>,
+}
+
+impl Default for RuleMeta {
+    fn default() -> Self {
+        RuleMeta {
+            name: None,
+            weight: 1.0,
+            max_depth: None,
+            tnorm: TNorm::Product,
+            head_conf: None,
+        }
+    }
+}
+
+impl RuleMeta {
+    /// Whether any setting differs from the default.
+    pub fn is_default(&self) -> bool {
+        self.name.is_none()
+            && self.weight == 1.0
+            && self.max_depth.is_none()
+            && self.tnorm == TNorm::Product
+            && self.head_conf.is_none()
     }
 }
 
@@ -59,12 +130,15 @@ pub struct IrAtom {
     pub rel: RelId,
     /// One argument per column.
     pub args: Vec<AtomArg>,
+    /// `@ c`: the variable bound to the matched fact's confidence (a float).
+    pub conf_var: Option<VarId>,
     /// Where it is written.
     pub span: Span,
 }
 
 impl IrAtom {
-    /// The distinct variables of the atom, in order of first occurrence.
+    /// The distinct variables of the atom's columns, in order of first occurrence (not its
+    /// confidence variable).
     pub fn vars(&self) -> Vec<VarId> {
         let mut out = Vec::new();
         for a in &self.args {
@@ -334,13 +408,20 @@ pub struct IrRule {
     pub span: Span,
     /// `file:line` of the rule, its default name.
     pub origin: String,
+    /// Confidence settings.
+    pub meta: RuleMeta,
 }
 
 impl IrRule {
+    /// The rule's name as reported in provenance: `@name`, or `file:line`.
+    pub fn label(&self) -> &str {
+        self.meta.name.as_deref().unwrap_or(&self.origin)
+    }
+
     /// Every relation a rule reads: positive atoms, negations, aggregates (nested ones too).
     pub fn reads(&self) -> Vec<RelId> {
         let mut out: Vec<RelId> = self.atoms.iter().map(|a| a.rel).collect();
-        let mut exprs: Vec<&IrExpr> = self.head_args.iter().collect();
+        let mut exprs: Vec<&IrExpr> = self.head_args.iter().chain(&self.meta.head_conf).collect();
         let mut constraints: Vec<&Constraint> = self.constraints.iter().collect();
         loop {
             if let Some(c) = constraints.pop() {
@@ -390,8 +471,8 @@ pub struct Plan {
     pub relations: Vec<RelDecl>,
     /// Name to id.
     pub rel_index: HashMap<String, RelId>,
-    /// Constant facts written in the program.
-    pub facts: Vec<(RelId, Vec<u64>)>,
+    /// Constant facts written in the program, with their confidence.
+    pub facts: Vec<(RelId, Vec<u64>, f64)>,
     /// Every rule, one head each.
     pub rules: Vec<IrRule>,
     /// Strata in evaluation order.
@@ -402,4 +483,12 @@ pub struct Plan {
     pub interner: Interner,
     /// `.pragma` settings.
     pub pragmas: Vec<(String, String)>,
+    /// Derived facts below this confidence are pruned (`.pragma "min_confidence"`; 1e-6).
+    pub min_confidence: f64,
+    /// Whether the program uses any of engram's confidence syntax (then evaluation tracks
+    /// confidence, depth and origin by default).
+    pub uses_confidence: bool,
 }
+
+/// The default of `.pragma "min_confidence"`.
+pub const DEFAULT_MIN_CONFIDENCE: f64 = 1e-6;

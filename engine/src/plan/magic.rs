@@ -64,6 +64,7 @@ pub(crate) fn magic_transform(plan: &mut Plan) -> bool {
             let magic_atom = IrAtom {
                 rel: magic,
                 args: magic_args,
+                conf_var: None,
                 span: r.span,
             };
             let adorned = cx.adorn_body(plan, r, vec![magic_atom]);
@@ -96,7 +97,8 @@ fn is_eligible(plan: &Plan, rel: RelId, targets: &HashSet<String>) -> bool {
         || !d.outputs.is_empty()
         || d.printsize
         || d.eqrel
-        || plan.facts.iter().any(|(r, _)| *r == rel)
+        || d.combine != Combine::Max
+        || plan.facts.iter().any(|(r, _, _)| *r == rel)
     {
         return false;
     }
@@ -122,7 +124,7 @@ struct Magic {
     /// Adorned relations whose rules are still to be written.
     work: Vec<(RelId, Adornment, RelId, RelId)>,
     new_rules: Vec<IrRule>,
-    new_facts: Vec<(RelId, Vec<u64>)>,
+    new_facts: Vec<(RelId, Vec<u64>, f64)>,
     eligible: Vec<bool>,
 }
 
@@ -159,6 +161,7 @@ impl Magic {
                         .filter(|(_, b)| **b)
                         .map(|(a, _)| a.clone())
                         .collect(),
+                    conf_var: None,
                     span: atom.span,
                 };
                 let types = plan.relations[magic].types();
@@ -210,7 +213,7 @@ impl Magic {
             .collect();
         if body.is_empty() {
             if let Some(row) = consts {
-                self.new_facts.push((head.rel, row));
+                self.new_facts.push((head.rel, row, 1.0));
             }
             return;
         }
@@ -236,6 +239,7 @@ impl Magic {
             var_types: rule.var_types.clone(),
             span: rule.span,
             origin: format!("{} (magic)", rule.origin),
+            meta: RuleMeta::default(),
         });
     }
 
@@ -259,6 +263,7 @@ impl Magic {
         let mut magic = base.clone();
         magic.name = format!("@magic_{}@{suffix}", base.name);
         magic.inline = false;
+        magic.magic = true;
         magic.columns = base
             .columns
             .iter()

@@ -27,6 +27,8 @@ pub(crate) fn resolve(
         queries: Vec::new(),
         interner: Interner::default(),
         pragmas: Vec::new(),
+        min_confidence: DEFAULT_MIN_CONFIDENCE,
+        uses_confidence: false,
     };
     for item in &program.items {
         if let ast::Item::Decl(d) = item {
@@ -36,7 +38,7 @@ pub(crate) fn resolve(
     for item in &program.items {
         match item {
             ast::Item::Directive(d) => directive(&mut plan, d, &mut errors),
-            ast::Item::Pragma(p) => plan.pragmas.push((p.key.clone(), p.value.clone())),
+            ast::Item::Pragma(p) => pragma(&mut plan, p, &mut errors),
             _ => {}
         }
     }
@@ -48,6 +50,7 @@ pub(crate) fn resolve(
         }
     }
     add_eqrel_rules(&mut plan);
+    check_inline_confidence(&plan, &mut errors);
     errors.sort_by_key(|e| (e.span.start, e.span.end));
     if errors.is_empty() {
         Ok(plan)
@@ -93,8 +96,21 @@ fn declare(plan: &mut Plan, d: &ast::Decl, types: &TypeTable, errors: &mut Vec<P
         printsize: false,
         eqrel: false,
         inline: false,
+        combine: Combine::Max,
+        magic: false,
         span: d.span,
     };
+    if let Some((policy, span)) = &d.combine {
+        plan.uses_confidence = true;
+        match policy.as_str() {
+            "max" => {}
+            "noisy_or" => rel.combine = Combine::NoisyOr,
+            other => errors.push(PlanError::new(
+                *span,
+                format!("unknown combination `{other}`: use `max` or `noisy_or`"),
+            )),
+        }
+    }
     for q in &d.qualifiers {
         match q.as_str() {
             "input" => rel.input = Some(BTreeMap::new()),
@@ -113,12 +129,31 @@ fn declare(plan: &mut Plan, d: &ast::Decl, types: &TypeTable, errors: &mut Vec<P
             _ => {}
         }
     }
+    if rel.eqrel && rel.combine == Combine::NoisyOr {
+        errors.push(PlanError::new(
+            d.span,
+            format!(
+                "eqrel relation `{}` is recursive (transitive), so it cannot combine by noisy_or",
+                d.name
+            ),
+        ));
+    }
     plan.rel_index.insert(d.name.clone(), plan.relations.len());
     plan.relations.push(rel);
 }
 
 fn directive(plan: &mut Plan, d: &ast::Directive, errors: &mut Vec<PlanError>) {
     let params: BTreeMap<String, String> = d.params.iter().cloned().collect();
+    if let Some(v) = params.get("confidence") {
+        match v.as_str() {
+            "true" => plan.uses_confidence = true,
+            "false" => {}
+            _ => errors.push(PlanError::new(
+                d.span,
+                format!("`confidence={v}`: use `confidence=true` or `confidence=false`"),
+            )),
+        }
+    }
     for (name, span) in &d.relations {
         let Some(&id) = plan.rel_index.get(name) else {
             errors.push(PlanError::new(*span, format!("unknown relation `{name}`")));
@@ -136,9 +171,123 @@ fn directive(plan: &mut Plan, d: &ast::Directive, errors: &mut Vec<PlanError>) {
     }
 }
 
+fn pragma(plan: &mut Plan, p: &ast::Pragma, errors: &mut Vec<PlanError>) {
+    if p.key == "min_confidence" {
+        plan.uses_confidence = true;
+        match p.value.trim().parse::<f64>() {
+            Ok(x) if (0.0..1.0).contains(&x) => plan.min_confidence = x,
+            _ => errors.push(PlanError::new(
+                p.span,
+                format!(
+                    "min_confidence `{}` must be a number from 0 up to (not including) 1",
+                    p.value
+                ),
+            )),
+        }
+    }
+    plan.pragmas.push((p.key.clone(), p.value.clone()));
+}
+
+/// The confidence settings written as annotations before a rule.
+fn rule_meta(annotations: &[ast::Annotation], errors: &mut Vec<PlanError>) -> RuleMeta {
+    use ast::AnnotationArg as A;
+    let mut meta = RuleMeta::default();
+    let mut seen: Vec<&str> = Vec::new();
+    for a in annotations {
+        if seen.contains(&a.name.as_str()) {
+            errors.push(PlanError::new(
+                a.span,
+                format!("`@{}` is given twice", a.name),
+            ));
+            continue;
+        }
+        seen.push(&a.name);
+        let mut bad = |what: &str| {
+            let found = a.arg.as_ref().map_or("nothing".to_string(), |x| x.to_string());
+            errors.push(PlanError::new(
+                a.span,
+                format!("`@{}` takes {what}, found {found}", a.name),
+            ));
+        };
+        match (a.name.as_str(), &a.arg) {
+            ("name", Some(A::Str(s) | A::Ident(s))) if !s.is_empty() => {
+                meta.name = Some(s.clone())
+            }
+            ("name", _) => bad("a name such as \"transitive\""),
+            ("weight", Some(A::Float(w))) if *w > 0.0 && *w <= 1.0 => meta.weight = *w,
+            ("weight", Some(A::Int(1))) => meta.weight = 1.0,
+            ("weight", _) => bad("a number in (0, 1]"),
+            ("max_depth", Some(A::Int(n))) if *n >= 1 && *n <= i64::from(u32::MAX) => {
+                meta.max_depth = Some(*n as u32)
+            }
+            ("max_depth", _) => bad("a whole number of at least 1"),
+            ("tnorm", Some(A::Ident(t))) if t == "product" => meta.tnorm = TNorm::Product,
+            ("tnorm", Some(A::Ident(t))) if t == "min" => meta.tnorm = TNorm::Min,
+            ("tnorm", _) => bad("`product` or `min`"),
+            (other, _) => errors.push(PlanError::new(
+                a.span,
+                format!(
+                    "unknown annotation `@{other}`: engram knows @name, @weight, @max_depth \
+                     and @tnorm"
+                ),
+            )),
+        }
+    }
+    meta
+}
+
+/// Inline relations are substituted into the rules that use them, so nothing of theirs can
+/// carry a confidence of its own.
+fn check_inline_confidence(plan: &Plan, errors: &mut Vec<PlanError>) {
+    for rule in &plan.rules {
+        let rel = &plan.relations[rule.head];
+        if rel.inline && (!rule.meta.is_default() || rule.atoms.iter().any(|a| a.conf_var.is_some()))
+        {
+            errors.push(PlanError::new(
+                rule.span,
+                format!(
+                    "`{}` is inline: its rules cannot have annotations or a confidence",
+                    rel.name
+                ),
+            ));
+        }
+        for a in &rule.atoms {
+            if a.conf_var.is_some() && plan.relations[a.rel].inline {
+                errors.push(PlanError::new(
+                    a.span,
+                    format!(
+                        "`{}` is inline and has no facts of its own: `@` cannot bind a \
+                         confidence here",
+                        plan.relations[a.rel].name
+                    ),
+                ));
+            }
+        }
+    }
+    for (rel, _, conf) in &plan.facts {
+        let d = &plan.relations[*rel];
+        if d.inline && *conf != 1.0 {
+            errors.push(PlanError::new(
+                d.span,
+                format!("`{}` is inline: its facts cannot have a confidence", d.name),
+            ));
+        }
+    }
+}
+
 fn clause(plan: &mut Plan, c: &ast::Clause, file: &str, src: &str, errors: &mut Vec<PlanError>) {
     let (line, _) = engram_parser::line_col(src, c.span.start);
     let origin = format!("{file}:{line}");
+    let meta = rule_meta(&c.annotations, errors);
+    if !c.annotations.is_empty() || c.confidence.is_some() {
+        plan.uses_confidence = true;
+    }
+    if c.body.is_empty() && !c.annotations.is_empty() {
+        errors.push(PlanError::new(
+            c.annotations[0].span,
+            "annotations apply to rules; a fact is asserted, not derived",
+        ));
+    }
     let bodies: Vec<&[Literal]> = if c.body.is_empty() {
         vec![&[]]
     } else {
@@ -166,14 +315,23 @@ fn clause(plan: &mut Plan, c: &ast::Clause, file: &str, src: &str, errors: &mut 
         }
         for body in &bodies {
             let cx = RuleCx::new(plan, errors);
-            if let Some(rule) = cx.rule(rel, head, body, c.span, origin.clone()) {
-                push_rule_or_fact(plan, rule);
+            let rule = cx.rule(
+                rel,
+                head,
+                body,
+                c.confidence.as_ref(),
+                c.span,
+                origin.clone(),
+                meta.clone(),
+            );
+            if let Some(rule) = rule {
+                push_rule_or_fact(plan, rule, c, errors);
             }
         }
     }
 }
 
-fn push_rule_or_fact(plan: &mut Plan, rule: IrRule) {
+fn push_rule_or_fact(plan: &mut Plan, rule: IrRule, c: &ast::Clause, errors: &mut Vec<PlanError>) {
     if rule.atoms.is_empty() && rule.constraints.is_empty() {
         let consts: Option<Vec<u64>> = rule
             .head_args
@@ -183,8 +341,23 @@ fn push_rule_or_fact(plan: &mut Plan, rule: IrRule) {
                 _ => None,
             })
             .collect();
-        if let Some(row) = consts {
-            plan.facts.push((rule.head, row));
+        let conf = match &rule.meta.head_conf {
+            None => Some(1.0),
+            Some(IrExpr {
+                kind: IrExprKind::Const(bits),
+                ..
+            }) => Some(crate::value::dec_float(*bits)),
+            Some(_) => None,
+        };
+        if let (Some(row), Some(conf)) = (consts, conf) {
+            if !(conf > 0.0 && conf <= 1.0) {
+                let span = c.confidence.as_ref().map_or(c.span, |e| e.span);
+                errors.push(PlanError::new(
+                    span,
+                    format!("a fact's confidence must be in (0, 1], found {conf}"),
+                ));
+            }
+            plan.facts.push((rule.head, row, conf));
             return;
         }
     }
@@ -205,7 +378,14 @@ fn query(plan: &mut Plan, q: &ast::Query, src: &str, errors: &mut Vec<PlanError>
             })
             .collect();
         let columns = answer.into_iter().map(|(v, name, _)| (v, name)).collect();
-        if let Some(rule) = cx.finish(usize::MAX, head_args, q.span, "query".into()) {
+        let finished = cx.finish(
+            usize::MAX,
+            head_args,
+            q.span,
+            "query".into(),
+            RuleMeta::default(),
+        );
+        if let Some(rule) = finished {
             plan.queries.push(IrQuery {
                 rule,
                 columns,
@@ -230,6 +410,7 @@ fn add_eqrel_rules(plan: &mut Plan) {
         let atom = |a: AtomArg, b: AtomArg| IrAtom {
             rel: id,
             args: vec![a, b],
+            conf_var: None,
             span: rel.span,
         };
         let mk = |head: Vec<IrExpr>, atoms: Vec<IrAtom>, n: usize, what: &str| IrRule {
@@ -241,6 +422,7 @@ fn add_eqrel_rules(plan: &mut Plan) {
             var_types: vec![ty; n],
             span: rel.span,
             origin: format!("eqrel {} ({what})", rel.name),
+            meta: RuleMeta::default(),
         };
         use AtomArg::{Var, Wild};
         plan.rules.extend([

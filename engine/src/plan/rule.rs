@@ -93,13 +93,16 @@ impl<'p> RuleCx<'p> {
             .collect()
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn rule(
         mut self,
         rel: RelId,
         head: &ast::Atom,
         body: &[Literal],
+        confidence: Option<&ast::Expr>,
         span: Span,
         origin: String,
+        mut meta: RuleMeta,
     ) -> Option<IrRule> {
         self.body(body);
         let types = self.plan.relations[rel].types();
@@ -123,7 +126,13 @@ impl<'p> RuleCx<'p> {
             self.expect_type(&e, ty, arg.span);
             head_args.push(e);
         }
-        self.finish(rel, head_args, span, origin)
+        if let Some(c) = confidence {
+            self.collect_types(c);
+            let e = self.expr(c, Some(ColumnType::Float));
+            self.expect_type(&e, ColumnType::Float, c.span);
+            meta.head_conf = Some(e);
+        }
+        self.finish(rel, head_args, span, origin, meta)
     }
 
     /// Lowers the body literals into atoms and constraints.
@@ -175,6 +184,13 @@ impl<'p> RuleCx<'p> {
         match lit {
             Literal::Atom(a) | Literal::Negated(a) => {
                 let positive = matches!(lit, Literal::Atom(_));
+                if let Some((name, span)) = &a.conf_var
+                    && positive
+                {
+                    let v = self.var(name, *span);
+                    self.set_type(v, ColumnType::Float, *span);
+                    self.in_atom[v] = true;
+                }
                 if let Some(&rel) = self.plan.rel_index.get(&a.name) {
                     let types = self.plan.relations[rel].types();
                     for (arg, ty) in a.args.iter().zip(types) {
@@ -321,9 +337,31 @@ impl<'p> RuleCx<'p> {
             };
             args.push(lowered);
         }
+        let conf_var = match &a.conf_var {
+            Some((name, span)) if positive => {
+                let v = self.var(name, *span);
+                let reused = args.contains(&AtomArg::Var(v))
+                    || self
+                        .atoms
+                        .iter()
+                        .any(|b| b.conf_var == Some(v) || b.args.contains(&AtomArg::Var(v)));
+                if reused {
+                    self.err(
+                        *span,
+                        format!(
+                            "`@ {name}` needs a variable of its own: `{name}` is already bound \
+                             by an atom"
+                        ),
+                    );
+                }
+                Some(v)
+            }
+            _ => None,
+        };
         Some(IrAtom {
             rel,
             args,
+            conf_var,
             span: a.span,
         })
     }
@@ -597,12 +635,13 @@ impl<'p> RuleCx<'p> {
         head_args: Vec<IrExpr>,
         span: Span,
         origin: String,
+        mut meta: RuleMeta,
     ) -> Option<IrRule> {
         let n = self.names.len();
         // Variables bound by positive atoms and by assignments without aggregates.
         let mut bound = vec![false; n];
         for a in &self.atoms {
-            for v in a.vars() {
+            for v in a.vars().into_iter().chain(a.conf_var) {
                 bound[v] = true;
             }
         }
@@ -612,7 +651,7 @@ impl<'p> RuleCx<'p> {
         for c in &mut self.constraints {
             mark_aggregates_constraint(c, &outer_bound);
         }
-        for e in &mut head_args {
+        for e in head_args.iter_mut().chain(&mut meta.head_conf) {
             mark_aggregates(e, &outer_bound);
         }
         assignment_fixpoint(&self.constraints, &mut bound, true);
@@ -629,7 +668,7 @@ impl<'p> RuleCx<'p> {
             check(c.vars(), &mut unbound);
             check_aggregate_safety(c, &bound, &mut unbound);
         }
-        for e in &head_args {
+        for e in head_args.iter().chain(&meta.head_conf) {
             let mut vs = Vec::new();
             e.vars(&mut vs);
             check(vs, &mut unbound);
@@ -662,6 +701,7 @@ impl<'p> RuleCx<'p> {
             var_types,
             span,
             origin,
+            meta,
         })
     }
 }

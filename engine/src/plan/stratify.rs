@@ -35,7 +35,7 @@ pub(crate) fn stratify(plan: &mut Plan) -> Result<(), Vec<PlanError>> {
                 })
             });
         }
-        for e in &rule.head_args {
+        for e in rule.head_args.iter().chain(&rule.meta.head_conf) {
             expr_deps(e, &mut |rel, span| {
                 edges.push(Edge {
                     from: rel,
@@ -73,6 +73,30 @@ pub(crate) fn stratify(plan: &mut Plan) -> Result<(), Vec<PlanError>> {
                     "`{}` depends on `{}` through negation or aggregation inside a cycle: {}",
                     plan.relations[e.to].name,
                     plan.relations[e.from].name,
+                    cycle.join(" -> ")
+                ),
+            ));
+        }
+    }
+    for (rel, d) in plan.relations.iter().enumerate() {
+        if d.combine != Combine::NoisyOr {
+            continue;
+        }
+        let comp = &comps[comp_of[rel]];
+        let self_loop = edges.iter().find(|e| e.from == rel && e.to == rel);
+        if comp.len() > 1 || self_loop.is_some() {
+            let mut cycle: Vec<&str> = comp
+                .iter()
+                .map(|&r| plan.relations[r].name.as_str())
+                .collect();
+            cycle.sort_unstable();
+            cycle.push(cycle[0]);
+            errors.push(PlanError::new(
+                d.span,
+                format!(
+                    "`{}` combines by noisy_or but is recursive ({}): noisy_or would count one \
+                     derivation again on every lap; use combine(max)",
+                    d.name,
                     cycle.join(" -> ")
                 ),
             ));
