@@ -2,8 +2,8 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use engram_engine::Program;
-use engram_engine::io::{OutputTarget, format_table, write_outputs};
+use engram_engine::io::{OutputTarget, format_confidence, format_table, write_outputs};
+use engram_engine::{EvalOptions, Program};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -44,6 +44,34 @@ enum Command {
         /// The program.
         program: PathBuf,
     },
+    /// Print the proof tree of a fact's best derivation: each fact with its confidence, depth
+    /// and rule. Exits with 1 if the fact does not hold.
+    Explain {
+        /// Directory of input `.facts` files (Soufflé's -F).
+        #[arg(
+            short = 'F',
+            long = "fact-dir",
+            visible_alias = "facts",
+            default_value = "."
+        )]
+        facts: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// The program.
+        program: PathBuf,
+        /// The fact, as Datalog: `path("a", "d")`.
+        fact: String,
+    },
+}
+
+/// How `explain` prints a proof.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    /// An indented tree.
+    Text,
+    /// Nested JSON objects `{fact, confidence, depth, rule, premises}`.
+    Json,
 }
 
 fn main() -> ExitCode {
@@ -86,7 +114,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             program,
         } => {
             let p = Program::from_file(&program)?;
-            let db = p.evaluate_dir(&facts)?;
+            // Plain programs without queries evaluate as plain Datalog; confidence syntax
+            // or queries (which print confidence, depth and rule) turn tracking on.
+            let options = EvalOptions {
+                provenance: !p.plan().queries.is_empty(),
+            };
+            let db = p.evaluate_dir_with(&facts, &options)?;
             for w in db.warnings() {
                 eprintln!("warning: {w}");
             }
@@ -103,19 +136,45 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             write_outputs(&db, &target, &mut out)?;
             for q in db.queries() {
                 let rows: Vec<Vec<String>> = q
-                    .rows
+                    .answers
                     .iter()
-                    .map(|r| r.iter().map(|v| v.to_string()).collect())
+                    .map(|a| {
+                        let mut cells: Vec<String> =
+                            a.values.iter().map(|v| v.to_string()).collect();
+                        cells.push(format_confidence(a.confidence));
+                        cells.push(a.depth.to_string());
+                        cells.push(a.origin.to_string());
+                        cells
+                    })
                     .collect();
                 writeln!(out, "{}", q.text.trim())?;
-                if q.columns.is_empty() {
-                    writeln!(out, "{}", if rows.is_empty() { "false" } else { "true" })?;
-                } else {
-                    write!(out, "{}", format_table(&q.columns, &rows))?;
-                    writeln!(out, "({} answers)", rows.len())?;
-                }
+                let mut columns = q.columns.clone();
+                columns.extend(["confidence", "depth", "rule"].map(String::from));
+                write!(out, "{}", format_table(&columns, &rows))?;
+                writeln!(out, "({} answers)", rows.len())?;
             }
             out.flush()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Explain {
+            facts,
+            format,
+            program,
+            fact,
+        } => {
+            let p = Program::from_file(&program)?;
+            let mut db = p.evaluate_dir(&facts)?;
+            for w in db.warnings() {
+                eprintln!("warning: {w}");
+            }
+            let Some(proof) = db.explain_text(&fact)? else {
+                println!("{}: not derived", fact.trim().trim_end_matches('.'));
+                return Ok(ExitCode::from(1));
+            };
+            match format {
+                Format::Text => print!("{}", proof.to_text()),
+                Format::Json => println!("{}", proof.to_json()),
+            }
             Ok(ExitCode::SUCCESS)
         }
     }

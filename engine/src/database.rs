@@ -1,19 +1,74 @@
-//! The result of an evaluation: every relation's rows and every query's answers, typed.
+//! The result of an evaluation: every relation's facts with their confidence, depth and origin,
+//! and every query's answers, typed.
 
 use crate::eval::Rows;
+use crate::eval::meta::{ASSERTED, Meta};
+use crate::eval::nested::Caches;
+use crate::eval::query::Answer;
 use crate::plan::ir::{Plan, RelDecl};
 use crate::value::{self, ColumnType, Interner, Value};
-use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
 
-/// Every relation's rows after evaluation.
-#[derive(Clone, Debug)]
+/// Every relation's facts after evaluation.
+#[derive(Clone)]
 pub struct Database {
-    decls: Vec<RelDecl>,
-    index: HashMap<String, usize>,
-    rows: Vec<Rows>,
+    pub(crate) plan: Arc<Plan>,
+    /// Every relation's facts (always `Some`; the shape evaluation reads).
+    pub(crate) rows: Vec<Option<Rows>>,
     queries: Vec<QueryAnswer>,
-    interner: Interner,
+    pub(crate) interner: Interner,
     pub(crate) warnings: Vec<String>,
+    pub(crate) caches: Caches,
+    provenance: bool,
+}
+
+impl fmt::Debug for Database {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Database")
+            .field("relations", &self.plan.relations.len())
+            .field("facts", &self.rows.iter().flatten().map(Rows::len).sum::<usize>())
+            .field("provenance", &self.provenance)
+            .finish()
+    }
+}
+
+/// Where a fact comes from.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Origin {
+    /// Asserted: written in the program or read from input.
+    Asserted,
+    /// Derived; the rule of its best derivation (`@name`, or `file:line`).
+    Rule(String),
+    /// A query answer combined from several facts.
+    Query,
+    /// Evaluated without provenance tracking (see [`crate::EvalOptions`]).
+    Untracked,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Asserted => f.write_str("asserted"),
+            Origin::Rule(r) => f.write_str(r),
+            Origin::Query => f.write_str("query"),
+            Origin::Untracked => f.write_str("-"),
+        }
+    }
+}
+
+/// A fact (or a query answer) with its confidence, depth and origin.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fact {
+    /// Column values.
+    pub values: Vec<Value>,
+    /// Confidence in (0, 1].
+    pub confidence: f64,
+    /// 0 for an asserted fact; 1 + the largest depth among the body facts of its shallowest
+    /// derivation otherwise. For a query answer, the largest depth among the matched facts.
+    pub depth: u32,
+    /// Where it comes from.
+    pub origin: Origin,
 }
 
 /// The answers to one `?-` query.
@@ -23,16 +78,17 @@ pub struct QueryAnswer {
     pub text: String,
     /// Answer column names (the query's named variables).
     pub columns: Vec<String>,
-    /// Distinct answers, sorted.
-    pub rows: Vec<Vec<Value>>,
+    /// Distinct answers, sorted by value. An answer's confidence is the best, over the
+    /// bindings that give it, of the product of the matched facts' confidences.
+    pub answers: Vec<Fact>,
 }
 
 /// One relation of a [`Database`].
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct RelationView<'a> {
     decl: &'a RelDecl,
     rows: &'a Rows,
-    interner: &'a Interner,
+    db: &'a Database,
 }
 
 impl<'a> RelationView<'a> {
@@ -44,97 +100,172 @@ impl<'a> RelationView<'a> {
     pub fn columns(&self) -> &'a [(String, ColumnType)] {
         &self.decl.columns
     }
-    /// Number of rows.
+    /// Number of facts.
     pub fn len(&self) -> usize {
         self.rows.len()
     }
-    /// Whether it has no rows.
+    /// Whether it has no facts.
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
     }
     /// Whether the relation holds the given row.
     pub fn contains(&self, row: &[Value]) -> bool {
-        self.rows().any(|r| r == row)
+        self.get(row).is_some()
+    }
+    /// The fact with these values, if it holds.
+    pub fn get(&self, row: &[Value]) -> Option<Fact> {
+        let enc = self.db.encode_row(self.decl, row)?;
+        self.rows.find(&enc).map(|i| self.fact(i))
     }
     /// The rows, decoded, in storage order.
     pub fn rows(&self) -> impl Iterator<Item = Vec<Value>> + 'a {
-        let (rows, decl, interner) = (self.rows, self.decl, self.interner);
-        (0..rows.len()).map(move |i| {
-            rows.row(i)
-                .iter()
-                .zip(&decl.columns)
-                .map(|(&v, (_, ty))| value::decode(*ty, v, interner))
-                .collect()
-        })
+        let view = *self;
+        (0..self.rows.len()).map(move |i| view.values(i))
+    }
+    /// The facts with their confidence, depth and origin, in storage order.
+    pub fn facts(&self) -> impl Iterator<Item = Fact> + 'a {
+        let view = *self;
+        (0..self.rows.len()).map(move |i| view.fact(i))
+    }
+    /// The facts sorted by value (numbers numerically, symbols by text), as in output files.
+    pub fn sorted_facts(&self) -> Vec<Fact> {
+        let types = self.decl.types();
+        crate::io::sorted_order(self.rows, &types, &self.db.interner)
+            .into_iter()
+            .map(|i| self.fact(i))
+            .collect()
     }
     /// The rows rendered as text (Soufflé's formatting), sorted by value.
     pub fn sorted_text_rows(&self) -> Vec<Vec<String>> {
         let types = self.decl.types();
-        crate::io::sorted_order(self.rows, &types, self.interner)
+        crate::io::sorted_order(self.rows, &types, &self.db.interner)
             .into_iter()
             .map(|i| {
                 self.rows
                     .row(i)
                     .iter()
                     .zip(&types)
-                    .map(|(&v, &ty)| value::render(ty, v, self.interner))
+                    .map(|(&v, &ty)| value::render(ty, v, &self.db.interner))
                     .collect()
             })
             .collect()
     }
+
+    fn values(&self, i: usize) -> Vec<Value> {
+        self.rows
+            .row(i)
+            .iter()
+            .zip(&self.decl.columns)
+            .map(|(&v, (_, ty))| value::decode(*ty, v, &self.db.interner))
+            .collect()
+    }
+
+    fn fact(&self, i: usize) -> Fact {
+        let m = self.rows.meta(i);
+        Fact {
+            values: self.values(i),
+            confidence: m.conf,
+            depth: m.depth,
+            origin: self.db.origin(m),
+        }
+    }
+
     pub(crate) fn raw(&self) -> (&'a RelDecl, &'a Rows, &'a Interner) {
-        (self.decl, self.rows, self.interner)
+        (self.decl, self.rows, &self.db.interner)
     }
 }
 
 impl Database {
     pub(crate) fn new(
-        plan: &Plan,
+        plan: Arc<Plan>,
         done: Vec<Option<Rows>>,
-        answers: Vec<Vec<Vec<u64>>>,
+        answers: Vec<Vec<Answer>>,
         interner: Interner,
+        provenance: bool,
     ) -> Self {
-        let rows: Vec<Rows> = done
+        let rows: Vec<Option<Rows>> = done
             .into_iter()
             .zip(&plan.relations)
-            .map(|(r, d)| {
-                r.unwrap_or(Rows {
-                    arity: d.arity(),
-                    width: d.arity().max(1),
-                    data: Vec::new(),
-                })
-            })
+            .map(|(r, d)| Some(r.unwrap_or_else(|| Rows::empty(d.arity(), provenance))))
             .collect();
-        let queries = plan
+        let mut db = Database {
+            plan,
+            rows,
+            queries: Vec::new(),
+            interner,
+            warnings: Vec::new(),
+            caches: Caches::default(),
+            provenance,
+        };
+        let plan = db.plan.clone();
+        db.queries = plan
             .queries
             .iter()
             .zip(answers)
-            .map(|(q, rows)| QueryAnswer {
-                text: q.text.clone(),
-                columns: q.columns.iter().map(|c| c.1.clone()).collect(),
-                rows: {
-                    let mut decoded: Vec<Vec<Value>> = rows
-                        .iter()
-                        .map(|r| {
-                            r.iter()
-                                .zip(&q.rule.head_args)
-                                .map(|(&v, e)| value::decode(e.ty, v, &interner))
-                                .collect()
-                        })
-                        .collect();
-                    decoded.sort_by(|a, b| value::compare_rows(a, b));
-                    decoded
-                },
+            .map(|(q, answers)| {
+                let mut facts: Vec<Fact> = answers
+                    .iter()
+                    .map(|a| Fact {
+                        values: a
+                            .row
+                            .iter()
+                            .zip(&q.rule.head_args)
+                            .map(|(&v, e)| value::decode(e.ty, v, &db.interner))
+                            .collect(),
+                        confidence: a.conf,
+                        depth: a.depth,
+                        origin: match a.rule {
+                            _ if !provenance => Origin::Untracked,
+                            Some(r) => db.origin(Meta {
+                                conf: a.conf,
+                                depth: a.depth,
+                                rule: r,
+                            }),
+                            None => Origin::Query,
+                        },
+                    })
+                    .collect();
+                facts.sort_by(|a, b| value::compare_rows(&a.values, &b.values));
+                QueryAnswer {
+                    text: q.text.clone(),
+                    columns: q.columns.iter().map(|c| c.1.clone()).collect(),
+                    answers: facts,
+                }
             })
             .collect();
-        Database {
-            decls: plan.relations.clone(),
-            index: plan.rel_index.clone(),
-            rows,
-            queries,
-            interner,
-            warnings: Vec::new(),
+        db
+    }
+
+    pub(crate) fn origin(&self, m: Meta) -> Origin {
+        if !self.provenance {
+            Origin::Untracked
+        } else if m.rule == ASSERTED {
+            Origin::Asserted
+        } else {
+            Origin::Rule(self.plan.rules[m.rule as usize - 1].label().to_string())
         }
+    }
+
+    pub(crate) fn encode_row(&self, decl: &RelDecl, row: &[Value]) -> Option<Vec<u64>> {
+        if row.len() != decl.arity() {
+            return None;
+        }
+        let mut enc: Vec<u64> = row
+            .iter()
+            .zip(&decl.columns)
+            .map(|(v, (_, ty))| value::encode_existing(*ty, v, &self.interner))
+            .collect::<Option<_>>()?;
+        if enc.is_empty() {
+            enc.push(0);
+        }
+        Some(enc)
+    }
+
+    /// Whether facts carry tracked confidence, depth and origin (see [`crate::EvalOptions`]);
+    /// without tracking every fact reads as confidence 1, depth 0, origin
+    /// [`Origin::Untracked`].
+    pub fn provenance(&self) -> bool {
+        self.provenance
     }
 
     /// Things worth telling the user that did not stop evaluation (such as a missing input file).
@@ -144,21 +275,21 @@ impl Database {
 
     /// A relation by name.
     pub fn relation(&self, name: &str) -> Option<RelationView<'_>> {
-        let &i = self.index.get(name)?;
+        let &i = self.plan.rel_index.get(name)?;
         Some(self.view(i))
     }
 
     fn view(&self, i: usize) -> RelationView<'_> {
         RelationView {
-            decl: &self.decls[i],
-            rows: &self.rows[i],
-            interner: &self.interner,
+            decl: &self.plan.relations[i],
+            rows: self.rows[i].as_ref().expect("every relation has rows"),
+            db: self,
         }
     }
 
     /// All relations, in declaration order.
     pub fn relations(&self) -> impl Iterator<Item = RelationView<'_>> {
-        (0..self.decls.len()).map(|i| self.view(i))
+        (0..self.plan.relations.len()).map(|i| self.view(i))
     }
 
     /// The answers of the program's queries, in source order.

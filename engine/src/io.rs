@@ -3,8 +3,8 @@
 
 use crate::database::Database;
 use crate::error::Error;
-use crate::eval::Rows;
-use crate::plan::ir::Plan;
+use crate::eval::{Base, Rows};
+use crate::plan::ir::{Plan, confidence_param};
 use crate::value::{self, ColumnType, Interner};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -17,16 +17,17 @@ fn delimiter(params: &BTreeMap<String, String>) -> String {
         .unwrap_or_else(|| "\t".to_string())
 }
 
-/// Reads every `.input` relation from `dir`: `<name>.facts`, or the `filename` parameter.
+/// Reads every `.input` relation from `dir`: `<name>.facts`, or the `filename` parameter. With
+/// `confidence=true` a row may end with one more field, its confidence (1 when absent).
 ///
 /// A missing input file is an empty relation, as in Soufflé; each one is named in the returned
 /// warnings.
-pub fn load_inputs(
+pub(crate) fn load_inputs(
     plan: &Plan,
     dir: &Path,
     interner: &mut Interner,
-) -> Result<(Vec<Vec<u64>>, Vec<String>), Error> {
-    let mut base = vec![Vec::new(); plan.relations.len()];
+) -> Result<(Base, Vec<String>), Error> {
+    let mut base = Base::new(plan);
     let mut warnings = Vec::new();
     for (id, rel) in plan.relations.iter().enumerate() {
         let Some(params) = &rel.input else { continue };
@@ -50,19 +51,29 @@ pub fn load_inputs(
             }
             Err(source) => return Err(Error::Io { path, source }),
         };
-        parse_facts(
+        let mut rows = Vec::new();
+        let mut conf = Vec::new();
+        let with_conf = confidence_param(params).then_some(&mut conf);
+        parse_rows(
             &text,
             &path,
             &rel.types(),
             &delimiter(params),
             interner,
-            &mut base[id],
+            &mut rows,
+            with_conf,
         )?;
+        let w = rel.arity().max(1);
+        for (i, row) in rows.chunks_exact(w).enumerate() {
+            let row = if rel.arity() == 0 { &[][..] } else { row };
+            base.push(id, row, conf.get(i).copied().unwrap_or(1.0));
+        }
     }
     Ok((base, warnings))
 }
 
-/// Parses delimited rows of the given column types, appending encoded values to `out`.
+/// Parses delimited rows of the given column types, appending encoded values to `out` (one 0
+/// per row of a nullary relation).
 pub fn parse_facts(
     text: &str,
     path: &Path,
@@ -71,6 +82,32 @@ pub fn parse_facts(
     interner: &mut Interner,
     out: &mut Vec<u64>,
 ) -> Result<(), Error> {
+    parse_rows(text, path, types, delimiter, interner, out, None)
+}
+
+/// Parses one confidence field.
+fn parse_confidence(field: &str) -> Result<f64, String> {
+    match field.trim().parse::<f64>() {
+        Ok(c) if c > 0.0 && c <= 1.0 => Ok(c),
+        _ => Err(format!("confidence `{field}` is not a number in (0, 1]")),
+    }
+}
+
+/// [`parse_facts`], and with `conf` one confidence per row from an optional last field.
+fn parse_rows(
+    text: &str,
+    path: &Path,
+    types: &[ColumnType],
+    delimiter: &str,
+    interner: &mut Interner,
+    out: &mut Vec<u64>,
+    mut conf: Option<&mut Vec<f64>>,
+) -> Result<(), Error> {
+    let input_err = |line: usize, message: String| Error::Input {
+        path: path.to_path_buf(),
+        line,
+        message,
+    };
     for (i, line) in text.lines().enumerate() {
         let line = line.strip_suffix('\r').unwrap_or(line);
         if line.is_empty() && !types.is_empty() {
@@ -78,11 +115,27 @@ pub fn parse_facts(
         }
         if types.is_empty() {
             out.push(0);
+            if let Some(conf) = conf.as_deref_mut() {
+                let c = if line.is_empty() || line == "()" {
+                    1.0
+                } else {
+                    let field = line.strip_prefix("()").unwrap_or(line);
+                    let field = field.strip_prefix(delimiter).unwrap_or(field);
+                    parse_confidence(field).map_err(|m| input_err(i + 1, m))?
+                };
+                conf.push(c);
+            }
             continue;
         }
         let mut n = 0;
+        let mut row_conf = 1.0;
         for field in line.split(delimiter) {
             let Some(&ty) = types.get(n) else {
+                if n == types.len()
+                    && let Some(_) = conf.as_deref()
+                {
+                    row_conf = parse_confidence(field).map_err(|m| input_err(i + 1, m))?;
+                }
                 n += 1;
                 continue;
             };
@@ -94,13 +147,21 @@ pub fn parse_facts(
             out.push(v);
             n += 1;
         }
-        if n != types.len() {
+        let allowed = types.len() + usize::from(conf.is_some());
+        if n < types.len() || n > allowed {
             out.truncate(out.len() - n.min(types.len()));
-            return Err(Error::Input {
-                path: path.to_path_buf(),
-                line: i + 1,
-                message: format!("expected {} columns, found {n}", types.len()),
-            });
+            let expected = if conf.is_some() {
+                format!("{} or {allowed}", types.len())
+            } else {
+                types.len().to_string()
+            };
+            return Err(input_err(
+                i + 1,
+                format!("expected {expected} columns, found {n}"),
+            ));
+        }
+        if let Some(conf) = conf.as_deref_mut() {
+            conf.push(row_conf);
         }
     }
     Ok(())
@@ -161,17 +222,27 @@ pub enum OutputTarget {
     Stdout,
 }
 
+/// Confidences in output files: six decimals.
+pub fn format_confidence(c: f64) -> String {
+    format!("{c:.6}")
+}
+
 fn write_rows(
     w: &mut dyn Write,
     rows: &Rows,
     types: &[ColumnType],
     interner: &Interner,
     delim: &str,
+    with_conf: bool,
 ) -> std::io::Result<()> {
     if types.is_empty() {
         // Soufflé writes a nullary tuple as `()`.
         if !rows.is_empty() {
-            w.write_all(b"()\n")?;
+            if with_conf {
+                writeln!(w, "(){delim}{}", format_confidence(rows.meta(0).conf))?;
+            } else {
+                w.write_all(b"()\n")?;
+            }
         }
         return Ok(());
     }
@@ -183,6 +254,10 @@ fn write_rows(
                 line.push_str(delim);
             }
             line.push_str(&value::render(ty, v, interner));
+        }
+        if with_conf {
+            line.push_str(delim);
+            line.push_str(&format_confidence(rows.meta(i).conf));
         }
         line.push('\n');
         w.write_all(line.as_bytes())?;
@@ -204,10 +279,11 @@ pub fn write_outputs(
             let to_stdout = matches!(target, OutputTarget::Stdout)
                 || params.get("IO").is_some_and(|v| v == "stdout");
             let delim = delimiter(params);
+            let with_conf = confidence_param(params);
             if to_stdout {
                 let mut buf = Vec::new();
                 writeln!(buf, "---------------\n{}\n===============", decl.name)
-                    .and_then(|_| write_rows(&mut buf, rows, &types, interner, &delim))
+                    .and_then(|_| write_rows(&mut buf, rows, &types, interner, &delim, with_conf))
                     .and_then(|_| writeln!(buf, "==============="))
                     .and_then(|_| stdout.write_all(&buf))
                     .map_err(io_err(PathBuf::from("<stdout>")))?;
@@ -223,7 +299,7 @@ pub fn write_outputs(
             let path = dir.join(name);
             let file = std::fs::File::create(&path).map_err(io_err(path.clone()))?;
             let mut w = std::io::BufWriter::new(file);
-            write_rows(&mut w, rows, &types, interner, &delim)
+            write_rows(&mut w, rows, &types, interner, &delim, with_conf)
                 .and_then(|_| w.flush())
                 .map_err(io_err(path.clone()))?;
         }

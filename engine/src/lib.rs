@@ -27,12 +27,14 @@
 mod database;
 mod error;
 pub mod eval;
+mod explain;
 pub mod io;
 pub mod plan;
 mod program;
 pub mod value;
 
-pub use database::{Database, QueryAnswer, RelationView};
+pub use database::{Database, Fact, Origin, QueryAnswer, RelationView};
 pub use error::{Error, PlanErrors};
-pub use program::{Inputs, Program, RelationInfo};
+pub use explain::{Proof, fact_text};
+pub use program::{EvalOptions, Inputs, Program, RelationInfo};
 pub use value::{ColumnType, Value};

@@ -2,16 +2,34 @@
 
 use crate::database::Database;
 use crate::error::{Error, PlanErrors};
+use crate::eval::{Base, Mode};
 use crate::plan::{self, ir::Plan};
-use crate::value::{ColumnType, Value, enc_float, enc_number};
+use crate::value::{self, ColumnType, Value};
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 /// A parsed, checked and planned Datalog program.
 #[derive(Clone, Debug)]
 pub struct Program {
-    plan: Plan,
+    plan: Arc<Plan>,
     file: String,
+}
+
+/// How to evaluate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EvalOptions {
+    /// Track each fact's confidence, depth and origin (the default). Without it a program that
+    /// uses no confidence syntax evaluates as plain Datalog, somewhat faster, and its facts read
+    /// as confidence 1 with origin [`crate::Origin::Untracked`]; a program that uses confidence
+    /// syntax, or inputs with confidences, is always tracked.
+    pub provenance: bool,
+}
+
+impl Default for EvalOptions {
+    fn default() -> Self {
+        EvalOptions { provenance: true }
+    }
 }
 
 /// What a relation looks like from outside.
@@ -30,13 +48,20 @@ pub struct RelationInfo {
 /// Rows handed to [`Program::evaluate`], by relation name.
 #[derive(Clone, Debug, Default)]
 pub struct Inputs {
-    rows: HashMap<String, Vec<Vec<Value>>>,
+    rows: HashMap<String, Vec<(Vec<Value>, f64)>>,
 }
 
 impl Inputs {
-    /// Adds one row to a relation.
+    /// Adds one row to a relation (confidence 1).
     pub fn add(&mut self, relation: &str, row: Vec<Value>) -> &mut Self {
-        self.rows.entry(relation.to_string()).or_default().push(row);
+        self.add_with_confidence(relation, row, 1.0)
+    }
+    /// Adds one row to a relation with a confidence in (0, 1].
+    pub fn add_with_confidence(&mut self, relation: &str, row: Vec<Value>, confidence: f64) -> &mut Self {
+        self.rows
+            .entry(relation.to_string())
+            .or_default()
+            .push((row, confidence));
         self
     }
 }
@@ -51,7 +76,7 @@ impl Program {
             errors,
         })?;
         Ok(Program {
-            plan,
+            plan: Arc::new(plan),
             file: file.to_string(),
         })
     }
@@ -89,10 +114,16 @@ impl Program {
             .collect()
     }
 
-    /// Evaluates the program on the given rows (plus the facts written in the program).
+    /// Evaluates the program on the given rows (plus the facts written in the program), tracking
+    /// each fact's confidence, depth and origin.
     pub fn evaluate(&self, inputs: &Inputs) -> Result<Database, Error> {
+        self.evaluate_with(inputs, &EvalOptions::default())
+    }
+
+    /// Evaluates the program on the given rows with options.
+    pub fn evaluate_with(&self, inputs: &Inputs, options: &EvalOptions) -> Result<Database, Error> {
         let mut interner = self.plan.interner.clone();
-        let mut base: Vec<Vec<u64>> = vec![Vec::new(); self.plan.relations.len()];
+        let mut base = Base::new(&self.plan);
         for (name, rows) in &inputs.rows {
             let Some(&rel) = self.plan.rel_index.get(name) else {
                 return Err(Error::Value {
@@ -101,58 +132,80 @@ impl Program {
                 });
             };
             let types = self.plan.relations[rel].types();
-            for row in rows {
+            for (row, conf) in rows {
                 if row.len() != types.len() {
                     return Err(Error::Value {
                         relation: name.clone(),
                         message: format!("{} values given, {} expected", row.len(), types.len()),
                     });
                 }
-                if row.is_empty() {
-                    base[rel].push(0);
+                if !(*conf > 0.0 && *conf <= 1.0) {
+                    return Err(Error::Value {
+                        relation: name.clone(),
+                        message: format!("confidence {conf} is not in (0, 1]"),
+                    });
                 }
+                let mut enc = Vec::with_capacity(row.len());
                 for (v, ty) in row.iter().zip(&types) {
-                    let enc = match (v, ty) {
-                        (Value::Symbol(s), ColumnType::Symbol) => interner.enc(s),
-                        (Value::Number(n), ColumnType::Number) => enc_number(*n),
-                        (Value::Unsigned(n), ColumnType::Unsigned) => *n,
-                        (Value::Float(x), ColumnType::Float) => enc_float(*x),
-                        (v, ty) => {
+                    match value::encode(*ty, v, &mut interner) {
+                        Some(x) => enc.push(x),
+                        None => {
                             return Err(Error::Value {
                                 relation: name.clone(),
                                 message: format!("value `{v}` is not a {ty}"),
                             });
                         }
-                    };
-                    base[rel].push(enc);
+                    }
                 }
+                base.push(rel, &enc, *conf);
             }
         }
-        self.evaluate_encoded(base, interner)
+        self.evaluate_encoded(base, interner, options)
     }
 
-    /// Evaluates with each `.input` relation read from `facts_dir` (Soufflé's `-F`). A missing
-    /// input file is an empty relation, reported in [`Database::warnings`].
+    /// Evaluates with each `.input` relation read from `facts_dir` (Soufflé's `-F`), tracking
+    /// provenance. A missing input file is an empty relation, reported in
+    /// [`Database::warnings`].
     pub fn evaluate_dir(&self, facts_dir: &Path) -> Result<Database, Error> {
+        self.evaluate_dir_with(facts_dir, &EvalOptions::default())
+    }
+
+    /// [`Program::evaluate_dir`] with options.
+    pub fn evaluate_dir_with(&self, facts_dir: &Path, options: &EvalOptions) -> Result<Database, Error> {
         let mut interner = self.plan.interner.clone();
         let (base, warnings) = crate::io::load_inputs(&self.plan, facts_dir, &mut interner)?;
-        let mut db = self.evaluate_encoded(base, interner)?;
+        let mut db = self.evaluate_encoded(base, interner, options)?;
         db.warnings = warnings;
         Ok(db)
     }
 
+    /// Whether an evaluation with these options tracks provenance.
+    fn tracks(&self, base: &Base, options: &EvalOptions) -> bool {
+        options.provenance || self.plan.uses_confidence || base.has_confidence()
+    }
+
     fn evaluate_encoded(
         &self,
-        base: Vec<Vec<u64>>,
+        base: Base,
         mut interner: crate::value::Interner,
+        options: &EvalOptions,
     ) -> Result<Database, Error> {
-        let done = crate::eval::evaluate(&self.plan, base, &mut interner)?;
+        let mode = Mode {
+            meta: self.tracks(&base, options),
+        };
+        let done = crate::eval::evaluate(&self.plan, base, &mut interner, mode)?;
         let answers = self
             .plan
             .queries
             .iter()
-            .map(|q| crate::eval::answer_query(q, &done, &mut interner))
+            .map(|q| crate::eval::query::answer_query(q, &done, &mut interner))
             .collect();
-        Ok(Database::new(&self.plan, done, answers, interner))
+        Ok(Database::new(
+            self.plan.clone(),
+            done,
+            answers,
+            interner,
+            mode.meta,
+        ))
     }
 }

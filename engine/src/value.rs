@@ -172,6 +172,29 @@ impl Interner {
     }
 }
 
+/// Encodes a value as a column of type `ty`, interning a new symbol; `None` on a type mismatch.
+pub fn encode(ty: ColumnType, v: &Value, interner: &mut Interner) -> Option<u64> {
+    Some(match (v, ty) {
+        (Value::Symbol(s), ColumnType::Symbol) => interner.enc(s),
+        (Value::Number(n), ColumnType::Number) => enc_number(*n),
+        (Value::Unsigned(n), ColumnType::Unsigned) => *n,
+        (Value::Float(x), ColumnType::Float) => enc_float(*x),
+        _ => return None,
+    })
+}
+
+/// Encodes a value as a column of type `ty` without interning: `None` on a type mismatch or a
+/// symbol never seen (no fact can hold it).
+pub fn encode_existing(ty: ColumnType, v: &Value, interner: &Interner) -> Option<u64> {
+    Some(match (v, ty) {
+        (Value::Symbol(s), ColumnType::Symbol) => u64::from(interner.get(s)?.id()),
+        (Value::Number(n), ColumnType::Number) => enc_number(*n),
+        (Value::Unsigned(n), ColumnType::Unsigned) => *n,
+        (Value::Float(x), ColumnType::Float) => enc_float(*x),
+        _ => return None,
+    })
+}
+
 /// Decodes an encoded column value.
 pub fn decode(ty: ColumnType, v: u64, interner: &Interner) -> Value {
     match ty {

@@ -5,7 +5,7 @@ pub mod conformance;
 pub mod reference;
 
 use engram_engine::value::Value;
-use engram_engine::{Database, Program};
+use engram_engine::{Database, Fact, Program};
 use std::fmt::Write;
 use std::path::PathBuf;
 
@@ -22,27 +22,37 @@ pub fn shared_dir() -> PathBuf {
     workspace_root().join("../shared")
 }
 
-/// The output relations (sorted rows) and query answers of an evaluation, as golden text.
+/// One fact as a golden line: its values, then `@ confidence` (6 decimals), depth and origin.
+pub fn render_fact(f: &Fact) -> String {
+    let values: Vec<String> = f.values.iter().map(Value::to_string).collect();
+    let values = if values.is_empty() {
+        "()".to_string()
+    } else {
+        values.join("\t")
+    };
+    format!(
+        "{values}\t@ {:.6}\tdepth {}\t{}",
+        f.confidence, f.depth, f.origin
+    )
+}
+
+/// The output relations (facts sorted by value, with confidence, depth and origin) and query
+/// answers of an evaluation, as golden text.
 pub fn render_outputs(program: &Program, db: &Database) -> String {
     let mut out = String::new();
     for rel in program.relations().iter().filter(|r| r.is_output) {
         let view = db.relation(&rel.name).expect("declared relation");
-        let rows = view.sorted_text_rows();
-        writeln!(out, "== {} ({} rows)", rel.name, rows.len()).unwrap();
-        for r in rows {
-            if r.is_empty() {
-                writeln!(out, "()").unwrap();
-            } else {
-                writeln!(out, "{}", r.join("\t")).unwrap();
-            }
+        let facts = view.sorted_facts();
+        writeln!(out, "== {} ({} rows)", rel.name, facts.len()).unwrap();
+        for f in &facts {
+            writeln!(out, "{}", render_fact(f)).unwrap();
         }
     }
     for q in db.queries() {
-        writeln!(out, "== {} ({} answers)", q.text.trim(), q.rows.len()).unwrap();
+        writeln!(out, "== {} ({} answers)", q.text.trim(), q.answers.len()).unwrap();
         writeln!(out, "{}", q.columns.join("\t")).unwrap();
-        for r in &q.rows {
-            let cells: Vec<String> = r.iter().map(Value::to_string).collect();
-            writeln!(out, "{}", cells.join("\t")).unwrap();
+        for f in &q.answers {
+            writeln!(out, "{}", render_fact(f)).unwrap();
         }
     }
     out

@@ -267,7 +267,7 @@ fn aggregate(agg: &IrAggregate, env: &[u64], cx: &mut Cx<'_>) -> Option<u64> {
     let mut acc_f: f64 = 0.0;
     let mut best: Option<u64> = None;
     let mut failed = false;
-    nested::solve(&compiled, &mut scratch, cx, &mut |env, cx| {
+    nested::solve(&compiled, &mut scratch, cx, &mut |env, _, cx| {
         count += 1;
         let Some(t) = &agg.target else {
             return;

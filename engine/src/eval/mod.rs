@@ -5,37 +5,58 @@
 //! relation's new rows every round; each rule with several atoms is a chain of binary merge
 //! joins whose intermediates are variables too, so that datafrog's `recent`/`stable` split gives
 //! semi-naive evaluation for free. Negation and aggregates read completed strata only.
+//!
+//! With provenance tracking, every row carries metadata cells behind its columns (`meta.rs`):
+//! confidence and depth are never part of a fact's identity. A round's new facts go through
+//! [`AnyVar::insert_lattice`], which keeps one row per fact and only the ones that improve its
+//! confidence or depth, so cycles terminate and only improvements propagate.
 
+pub(crate) mod emit;
 pub(crate) mod expr;
 mod join;
+pub(crate) mod meta;
 pub(crate) mod nested;
+mod noisy;
+pub(crate) mod query;
 mod vars;
 
 use crate::plan::ir::*;
-use crate::plan::order::{
-    Access, AccessFilter, Output, RulePlan, Side, Source, Step, compile_rule,
-};
+use crate::plan::order::{Output, RulePlan, Source, compile_rule};
 use crate::value::{ColumnType, Interner};
 use datafrog::Iteration;
-use expr::{Cx, eval, run_ops};
-use join::{RowSlice, merge_join};
+use emit::{Emitter, HeadMeta, StepMeta, emit_head, project, run_step};
+use expr::{Cx, run_ops};
+use join::RowSlice;
+use meta::{FACT_CELLS, Meta, PART_CELLS};
 use nested::Caches;
 use std::collections::HashMap;
-pub use vars::MAX_WIDTH;
-use vars::{AnyVar, Cell, Flat};
+pub use vars::{MAX_COLUMNS, MAX_WIDTH};
+use vars::{AnyVar, Flat};
 
 /// A completed relation: rows sorted and distinct, stored flat.
 #[derive(Clone, Debug, Default)]
 pub struct Rows {
     /// Number of columns (0 for a nullary relation).
     pub arity: usize,
-    /// Values per stored row: `max(arity, 1)` (a nullary row is stored as one 0).
+    /// Cells per stored row: `max(arity, 1)` (a nullary row is stored as one 0), plus the
+    /// metadata cells when `meta`.
     pub width: usize,
-    /// The rows, `width` values each.
+    /// Whether rows carry metadata cells (confidence, depth, rule) behind their columns.
+    pub meta: bool,
+    /// The rows, `width` cells each.
     pub data: Vec<u64>,
 }
 
 impl Rows {
+    /// No rows, in the layout of a relation of `arity` columns.
+    pub(crate) fn empty(arity: usize, meta: bool) -> Rows {
+        Rows {
+            arity,
+            width: arity.max(1) + if meta { FACT_CELLS } else { 0 },
+            meta,
+            data: Vec::new(),
+        }
+    }
     /// Number of rows.
     pub fn len(&self) -> usize {
         self.data.len().checked_div(self.width).unwrap_or(0)
@@ -47,6 +68,20 @@ impl Rows {
     /// Row `i`, `arity` values.
     pub fn row(&self, i: usize) -> &[u64] {
         &self.data[i * self.width..i * self.width + self.arity]
+    }
+    /// Row `i`'s metadata; asserted with confidence 1 when rows carry none.
+    pub(crate) fn meta(&self, i: usize) -> Meta {
+        if !self.meta {
+            return Meta::asserted(1.0);
+        }
+        let end = (i + 1) * self.width;
+        Meta::read(&self.data[end - FACT_CELLS..end], true)
+    }
+    /// The index of the row with these column values (rows are sorted by their columns).
+    pub(crate) fn find(&self, values: &[u64]) -> Option<usize> {
+        let slice = RowSlice::new(&self.data, self.width);
+        let range = join::prefix_range(slice, values);
+        (!range.is_empty()).then_some(range.start)
     }
 }
 
@@ -66,24 +101,101 @@ pub enum EvalError {
     },
 }
 
-/// Evaluates every stratum. `base[r]` holds relation `r`'s input rows (flat, `max(arity, 1)`
-/// values per row, any order, duplicates allowed).
+/// The input facts of one evaluation, encoded.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Base {
+    /// Per relation: rows of `max(arity, 1)` values, any order, duplicates allowed.
+    pub rows: Vec<Vec<u64>>,
+    /// Per relation: one confidence per row, or empty when every row has confidence 1.
+    pub conf: Vec<Vec<f64>>,
+    /// Per relation: values per row.
+    width: Vec<usize>,
+}
+
+impl Base {
+    /// No facts for the plan's relations.
+    pub(crate) fn new(plan: &Plan) -> Base {
+        let n = plan.relations.len();
+        Base {
+            rows: vec![Vec::new(); n],
+            conf: vec![Vec::new(); n],
+            width: plan.relations.iter().map(|r| r.arity().max(1)).collect(),
+        }
+    }
+
+    /// Adds one row with a confidence.
+    pub(crate) fn push(&mut self, rel: RelId, row: &[u64], conf: f64) {
+        let n = self.rows_of(rel);
+        if conf != 1.0 && self.conf[rel].len() < n {
+            self.conf[rel].resize(n, 1.0);
+        }
+        if row.is_empty() {
+            self.rows[rel].push(0);
+        } else {
+            self.rows[rel].extend_from_slice(row);
+        }
+        if !self.conf[rel].is_empty() || conf != 1.0 {
+            self.conf[rel].push(conf);
+        }
+    }
+
+    fn rows_of(&self, rel: RelId) -> usize {
+        self.rows[rel].len() / self.width[rel]
+    }
+
+    /// Relation `rel`'s rows as facts with metadata cells (asserted), taking them out.
+    fn take_facts(&mut self, rel: RelId) -> Vec<u64> {
+        let w = self.width[rel];
+        let rows = std::mem::take(&mut self.rows[rel]);
+        let conf = std::mem::take(&mut self.conf[rel]);
+        let mut out = Vec::with_capacity(rows.len() / w * (w + FACT_CELLS));
+        for (i, row) in rows.chunks_exact(w).enumerate() {
+            out.extend_from_slice(row);
+            Meta::asserted(conf.get(i).copied().unwrap_or(1.0)).push(&mut out, true);
+        }
+        out
+    }
+
+    /// Whether some row has a confidence below 1.
+    pub(crate) fn has_confidence(&self) -> bool {
+        self.conf.iter().any(|c| c.iter().any(|&x| x != 1.0))
+    }
+}
+
+/// How a run evaluates.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Mode {
+    /// Whether rows carry confidence, depth and rule.
+    pub meta: bool,
+}
+
+/// Evaluates every stratum.
 pub(crate) fn evaluate(
     plan: &Plan,
-    mut base: Vec<Vec<u64>>,
+    mut base: Base,
     interner: &mut Interner,
+    mode: Mode,
 ) -> Result<Vec<Option<Rows>>, EvalError> {
-    for (rel, row) in &plan.facts {
-        if row.is_empty() {
-            base[*rel].push(0);
-        } else {
-            base[*rel].extend_from_slice(row);
-        }
+    for (rel, row, conf) in &plan.facts {
+        base.push(*rel, row, *conf);
     }
     let mut done: Vec<Option<Rows>> = vec![None; plan.relations.len()];
     let mut caches = Caches::default();
     for stratum in &plan.strata {
-        let results = eval_stratum(plan, stratum, &mut base, &done, interner, &mut caches)?;
+        let noisy = mode.meta
+            && stratum.relations.len() == 1
+            && plan.relations[stratum.relations[0]].combine == Combine::NoisyOr;
+        let results = if noisy {
+            let rel = stratum.relations[0];
+            let mut cx = Cx {
+                interner,
+                done: &done,
+                caches: &mut caches,
+            };
+            vec![(rel, noisy::eval_noisy_or(plan, stratum, base.take_facts(rel), &mut cx))]
+        } else {
+            eval_stratum(plan, stratum, &mut base, &done, interner, &mut caches, mode)?
+        };
         for (rel, rows) in results {
             done[rel] = Some(rows);
         }
@@ -91,8 +203,8 @@ pub(crate) fn evaluate(
     Ok(done)
 }
 
-fn width_of(plan: &Plan, rel: RelId) -> usize {
-    plan.relations[rel].arity().max(1)
+fn width_of(plan: &Plan, rel: RelId, mode: Mode) -> usize {
+    plan.relations[rel].arity().max(1) + if mode.meta { FACT_CELLS } else { 0 }
 }
 
 fn narrow_rel(plan: &Plan, rel: RelId) -> bool {
@@ -116,12 +228,14 @@ fn new_var(
 fn eval_stratum(
     plan: &Plan,
     stratum: &Stratum,
-    base: &mut [Vec<u64>],
+    base: &mut Base,
     done: &[Option<Rows>],
     interner: &mut Interner,
     caches: &mut Caches,
+    mode: Mode,
 ) -> Result<Vec<(RelId, Rows)>, EvalError> {
-    let mut accesses: Vec<Access> = Vec::new();
+    let part = if mode.meta { PART_CELLS } else { 0 };
+    let mut accesses = Vec::new();
     let rule_plans: Vec<RulePlan> = stratum
         .rules
         .iter()
@@ -132,8 +246,12 @@ fn eval_stratum(
     let mut canon: HashMap<RelId, AnyVar> = HashMap::new();
     for &rel in &stratum.relations {
         let name = &plan.relations[rel].name;
-        let var = new_var(&mut it, width_of(plan, rel), narrow_rel(plan, rel), name)?;
-        var.insert_flat(&std::mem::take(&mut base[rel]));
+        let var = new_var(&mut it, width_of(plan, rel, mode), narrow_rel(plan, rel), name)?;
+        if mode.meta {
+            var.insert_lattice(&base.take_facts(rel));
+        } else {
+            var.insert_flat(&std::mem::take(&mut base.rows[rel]));
+        }
         canon.insert(rel, var);
     }
     for a in &accesses {
@@ -141,7 +259,7 @@ fn eval_stratum(
             let name = &plan.relations[a.rel].name;
             let var = new_var(
                 &mut it,
-                width_of(plan, a.rel),
+                width_of(plan, a.rel, mode),
                 narrow_rel(plan, a.rel),
                 name,
             )?;
@@ -162,7 +280,7 @@ fn eval_stratum(
                 !a.cols.is_empty() && a.cols.iter().all(|&c| d.columns[c].1 == ColumnType::Symbol);
             access_vars.push(Some(new_var(
                 &mut it,
-                a.cols.len().max(1),
+                a.cols.len().max(1) + part,
                 narrow,
                 &d.name,
             )?));
@@ -178,11 +296,25 @@ fn eval_stratum(
                     && layout
                         .iter()
                         .all(|&v| rule.var_types[v] == ColumnType::Symbol);
-                vs.push(new_var(&mut it, layout.len().max(1), narrow, &rule.origin)?);
+                vs.push(new_var(
+                    &mut it,
+                    layout.len().max(1) + part,
+                    narrow,
+                    &rule.origin,
+                )?);
             }
         }
         inter_vars.push(vs);
     }
+    let head_meta = |rp: &RulePlan| {
+        let rule = &plan.rules[rp.rule];
+        HeadMeta {
+            rule: &rule.meta,
+            id: rp.rule as u32 + 1,
+            magic: plan.relations[rule.head].magic,
+            min_conf: plan.min_confidence,
+        }
+    };
     let mut cx = Cx {
         interner,
         done,
@@ -193,12 +325,20 @@ fn eval_stratum(
         let rule = &plan.rules[rp.rule];
         let mut env = vec![0u64; rule.var_names.len()];
         let mut buf = Vec::new();
-        if run_ops(&rp.once_ops, &mut env, &mut cx) {
-            emit_head(&rule.head_args, &env, &mut cx, &mut buf);
+        if run_ops(&rp.once_ops, &mut env, &mut cx) && emit_head(&rule.head_args, &env, &mut cx, &mut buf) {
+            if mode.meta {
+                match head_meta(rp).derive(Meta::asserted(1.0), &env, &mut cx) {
+                    Some(m) => m.push(&mut buf, true),
+                    None => buf.clear(),
+                }
+                canon[&rule.head].insert_lattice(&buf);
+            } else {
+                canon[&rule.head].insert_flat(&buf);
+            }
         }
-        canon[&rule.head].insert_flat(&buf);
     }
     let mut buf: Vec<u64> = Vec::new();
+    let mut pending: HashMap<RelId, Vec<u64>> = HashMap::new();
     while it.changed() {
         for (a, var) in accesses.iter().zip(&access_vars) {
             if let Some(var) = var {
@@ -206,8 +346,8 @@ fn eval_stratum(
                 let src = &canon[&a.rel];
                 let w = src.width();
                 src.with_recent(|rows| match rows {
-                    Flat::Narrow(d) => project(a, RowSlice::new(d, w), &mut buf),
-                    Flat::Wide(d) => project(a, RowSlice::new(d, w), &mut buf),
+                    Flat::Narrow(d) => project(a, RowSlice::new(d, w), mode.meta, &mut buf),
+                    Flat::Wide(d) => project(a, RowSlice::new(d, w), mode.meta, &mut buf),
                 });
                 var.insert_flat(&buf);
             }
@@ -216,266 +356,58 @@ fn eval_stratum(
             let rule = &plan.rules[rp.rule];
             let mut env = vec![0u64; rule.var_names.len()];
             for step in &rp.steps {
-                let input = |s: Source| -> &AnyVar {
+                // The variable a source reads, and how many metadata cells its rows carry.
+                let input = |s: Source| -> (&AnyVar, usize) {
                     match s {
-                        Source::Access(i) => access_vars[i]
-                            .as_ref()
-                            .unwrap_or_else(|| &canon[&accesses[i].rel]),
-                        Source::Intermediate(i) => &inters[i],
+                        Source::Access(i) => match &access_vars[i] {
+                            Some(v) => (v, PART_CELLS),
+                            None => (&canon[&accesses[i].rel], FACT_CELLS),
+                        },
+                        Source::Intermediate(i) => (&inters[i], PART_CELLS),
                     }
                 };
-                let out = match &step.out {
-                    Output::Intermediate(i, _) => &inters[*i],
-                    Output::Head(_) => &canon[&rule.head],
-                };
+                let (left, lcells) = input(step.left);
+                let right = step.right.map(input);
+                let meta = mode.meta.then(|| StepMeta {
+                    left_at: left.width() - lcells,
+                    right_at: right.map_or(0, |(v, cells)| v.width() - cells),
+                    head: head_meta(rp),
+                });
                 buf.clear();
-                let mut em = Emitter::new(step, &mut env, &mut cx, &mut buf);
-                run_step(step, input(step.left), step.right.map(input), &mut em);
-                out.insert_flat(&buf);
+                let mut em = Emitter::new(step, &mut env, &mut cx, &mut buf, meta);
+                run_step(step, left, right.map(|r| r.0), &mut em);
+                match &step.out {
+                    Output::Intermediate(i, _) => inters[*i].insert_flat(&buf),
+                    Output::Head(_) if mode.meta => {
+                        pending.entry(rule.head).or_default().extend_from_slice(&buf)
+                    }
+                    Output::Head(_) => canon[&rule.head].insert_flat(&buf),
+                }
             }
+        }
+        for (rel, rows) in pending.iter_mut() {
+            canon[rel].insert_lattice(rows);
+            rows.clear();
         }
     }
     let mut out = Vec::new();
     for &rel in &stratum.relations {
         let var = canon.remove(&rel).expect("stratum relation has a variable");
+        let width = var.width();
+        let data = if mode.meta {
+            var.complete_lattice()
+        } else {
+            var.complete()
+        };
         out.push((
             rel,
             Rows {
                 arity: plan.relations[rel].arity(),
-                width: var.width(),
-                data: var.complete(),
+                width,
+                meta: mode.meta,
+                data,
             },
         ));
     }
     Ok(out)
-}
-
-/// Projects rows through an access: filters, then picks the access's columns.
-fn project<T: Cell>(a: &Access, rows: RowSlice<'_, T>, out: &mut Vec<u64>) {
-    'rows: for i in 0..rows.len() {
-        let row = rows.row(i);
-        for f in &a.filters {
-            let ok = match *f {
-                AccessFilter::Const(c, v) => row[c].get() == v,
-                AccessFilter::SameAs(x, y) => row[x] == row[y],
-            };
-            if !ok {
-                continue 'rows;
-            }
-        }
-        if a.cols.is_empty() {
-            out.push(0);
-        } else {
-            out.extend(a.cols.iter().map(|&c| row[c].get()));
-        }
-    }
-}
-
-/// Turns joined row pairs into output rows: loads variables, runs the step's ops, projects.
-struct Emitter<'s, 'e, 'c, 'a> {
-    step: &'s Step,
-    env: &'e mut [u64],
-    cx: &'c mut Cx<'a>,
-    buf: &'e mut Vec<u64>,
-    /// When the step has no ops and every output value is an input cell or a constant: where
-    /// each output value comes from, so rows are copied without going through `env`.
-    direct: Option<Vec<Src>>,
-}
-
-/// Where a directly copied output value comes from.
-#[derive(Clone, Copy)]
-enum Src {
-    Left(usize),
-    Right(usize),
-    Const(u64),
-}
-
-impl<'s, 'e, 'c, 'a> Emitter<'s, 'e, 'c, 'a> {
-    fn new(step: &'s Step, env: &'e mut [u64], cx: &'c mut Cx<'a>, buf: &'e mut Vec<u64>) -> Self {
-        let from_var = |v: VarId| {
-            step.loads
-                .iter()
-                .find(|l| l.0 == v)
-                .map(|&(_, side, c)| match side {
-                    Side::Left => Src::Left(c),
-                    Side::Right => Src::Right(c),
-                })
-        };
-        let direct = if !step.ops.is_empty() {
-            None
-        } else {
-            match &step.out {
-                Output::Intermediate(_, layout) if !layout.is_empty() => {
-                    layout.iter().map(|&v| from_var(v)).collect()
-                }
-                Output::Head(args) if !args.is_empty() => args
-                    .iter()
-                    .map(|a| match a.kind {
-                        IrExprKind::Var(v) => from_var(v),
-                        IrExprKind::Const(c) => Some(Src::Const(c)),
-                        _ => None,
-                    })
-                    .collect(),
-                _ => None,
-            }
-        };
-        Emitter {
-            step,
-            env,
-            cx,
-            buf,
-            direct,
-        }
-    }
-
-    #[inline]
-    fn emit<L: Cell, R: Cell>(&mut self, l: &[L], r: &[R]) {
-        if let Some(direct) = &self.direct {
-            self.buf.extend(direct.iter().map(|s| match *s {
-                Src::Left(c) => l[c].get(),
-                Src::Right(c) => r[c].get(),
-                Src::Const(k) => k,
-            }));
-            return;
-        }
-        for &(v, side, c) in &self.step.loads {
-            self.env[v] = match side {
-                Side::Left => l[c].get(),
-                Side::Right => r[c].get(),
-            };
-        }
-        if !self.step.ops.is_empty() && !run_ops(&self.step.ops, self.env, self.cx) {
-            return;
-        }
-        match &self.step.out {
-            Output::Intermediate(_, layout) => {
-                if layout.is_empty() {
-                    self.buf.push(0);
-                } else {
-                    self.buf.extend(layout.iter().map(|&v| self.env[v]));
-                }
-            }
-            Output::Head(args) => emit_head(args, self.env, self.cx, self.buf),
-        }
-    }
-
-    fn map(&mut self, rows: Flat<'_>, w: usize) {
-        match rows {
-            Flat::Narrow(d) => self.map_rows(RowSlice::new(d, w)),
-            Flat::Wide(d) => self.map_rows(RowSlice::new(d, w)),
-        }
-    }
-
-    fn map_rows<T: Cell>(&mut self, rows: RowSlice<'_, T>) {
-        for i in 0..rows.len() {
-            self.emit::<T, u64>(rows.row(i), &[]);
-        }
-    }
-
-    fn join(&mut self, l: Flat<'_>, lw: usize, r: Flat<'_>, rw: usize) {
-        let k = self.step.key_len;
-        match (l, r) {
-            (Flat::Narrow(a), Flat::Narrow(b)) => {
-                merge_join(RowSlice::new(a, lw), RowSlice::new(b, rw), k, |x, y| {
-                    self.emit(x, y)
-                })
-            }
-            (Flat::Narrow(a), Flat::Wide(b)) => {
-                merge_join(RowSlice::new(a, lw), RowSlice::new(b, rw), k, |x, y| {
-                    self.emit(x, y)
-                })
-            }
-            (Flat::Wide(a), Flat::Narrow(b)) => {
-                merge_join(RowSlice::new(a, lw), RowSlice::new(b, rw), k, |x, y| {
-                    self.emit(x, y)
-                })
-            }
-            (Flat::Wide(a), Flat::Wide(b)) => {
-                merge_join(RowSlice::new(a, lw), RowSlice::new(b, rw), k, |x, y| {
-                    self.emit(x, y)
-                })
-            }
-        }
-    }
-}
-
-/// One semi-naive round of one step: new-left x old-right, old-left x new-right, new x new.
-fn run_step(step: &Step, left: &AnyVar, right: Option<&AnyVar>, em: &mut Emitter<'_, '_, '_, '_>) {
-    let lw = left.width();
-    let Some(right) = right else {
-        left.with_recent(|rows| em.map(rows, lw));
-        return;
-    };
-    debug_assert!(step.right.is_some());
-    let rw = right.width();
-    left.with_recent(|lr| {
-        right.with_stable(|batches| {
-            for &b in batches {
-                em.join(lr, lw, b, rw);
-            }
-        })
-    });
-    left.with_stable(|batches| {
-        right.with_recent(|rr| {
-            for &b in batches {
-                em.join(b, lw, rr, rw);
-            }
-        })
-    });
-    left.with_recent(|lr| right.with_recent(|rr| em.join(lr, lw, rr, rw)));
-}
-
-/// Appends the head row for the binding, or nothing if an expression is undefined.
-fn emit_head(args: &[IrExpr], env: &[u64], cx: &mut Cx<'_>, buf: &mut Vec<u64>) {
-    let mark = buf.len();
-    if args.is_empty() {
-        buf.push(0);
-        return;
-    }
-    for a in args {
-        let v = match a.kind {
-            IrExprKind::Var(v) => env[v],
-            IrExprKind::Const(c) => c,
-            _ => match eval(a, env, cx) {
-                Some(v) => v,
-                None => {
-                    buf.truncate(mark);
-                    return;
-                }
-            },
-        };
-        buf.push(v);
-    }
-}
-
-/// Answers a query over completed relations: distinct rows of the answer columns, sorted.
-pub(crate) fn answer_query(
-    q: &IrQuery,
-    done: &[Option<Rows>],
-    interner: &mut Interner,
-) -> Vec<Vec<u64>> {
-    let rule = &q.rule;
-    let n = rule.var_names.len();
-    let nplan = crate::plan::order::compile_nested(&rule.atoms, &rule.constraints, n, &[]);
-    let compiled = nested::compile(&nplan, &[], n);
-    let mut caches = Caches::default();
-    let mut cx = Cx {
-        interner,
-        done,
-        caches: &mut caches,
-    };
-    let mut env = vec![0u64; n];
-    let mut rows: Vec<Vec<u64>> = Vec::new();
-    nested::solve(&compiled, &mut env, &mut cx, &mut |env, cx| {
-        let mut buf = Vec::new();
-        emit_head(&rule.head_args, env, cx, &mut buf);
-        if !rule.head_args.is_empty() && buf.len() == rule.head_args.len() {
-            rows.push(buf);
-        } else if rule.head_args.is_empty() {
-            rows.push(Vec::new());
-        }
-    });
-    rows.sort_unstable();
-    rows.dedup();
-    rows
 }

@@ -3,19 +3,56 @@
 
 use super::Rows;
 use super::expr::{Cx, run_ops};
+use super::meta::{FACT_CELLS, Meta};
+use crate::value::enc_float;
 use super::join::{RowSlice, prefix_range};
 use crate::plan::ir::*;
 use crate::plan::order::{NestedPlan, Op, compile_nested};
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::sync::Arc as Rc;
 
 /// A completed relation re-sorted with some columns first.
 pub(crate) struct Index {
-    /// Relation columns in index order.
+    /// Relation columns in index order (metadata cells last, in their order).
     perm: Vec<usize>,
     /// Rows in index order, sorted.
     data: Vec<u64>,
     width: usize,
+    arity: usize,
+    meta: bool,
+}
+
+/// The fact one level of a nested plan matched.
+pub(crate) struct Hit {
+    rel: RelId,
+    ix: Rc<Index>,
+    pos: usize,
+}
+
+impl Hit {
+    /// The relation.
+    pub(crate) fn rel(&self) -> RelId {
+        self.rel
+    }
+    /// The fact's metadata (asserted with confidence 1 when the relation carries none).
+    pub(crate) fn meta(&self) -> Meta {
+        if !self.ix.meta {
+            return Meta::asserted(1.0);
+        }
+        let end = (self.pos + 1) * self.ix.width;
+        Meta::read(&self.ix.data[end - FACT_CELLS..end], true)
+    }
+    /// The fact's column values, in column order.
+    pub(crate) fn row(&self) -> Vec<u64> {
+        let cells = &self.ix.data[self.pos * self.ix.width..(self.pos + 1) * self.ix.width];
+        let mut row = vec![0; self.ix.arity];
+        for (i, &c) in self.ix.perm.iter().enumerate() {
+            if c < self.ix.arity {
+                row[c] = cells[i];
+            }
+        }
+        row
+    }
 }
 
 /// Where a key column's value comes from.
@@ -35,6 +72,8 @@ struct Level {
     binds: Vec<(usize, VarId)>,
     /// Index positions that must equal an earlier position (a repeated variable).
     same: Vec<(usize, usize)>,
+    /// `@ c`: the variable bound to the matched fact's confidence.
+    conf_var: Option<VarId>,
     ops: Vec<Op>,
 }
 
@@ -46,7 +85,7 @@ pub(crate) struct Compiled {
 }
 
 /// Indexes, compiled plans and regexes, kept across strata (completed relations never change).
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct Caches {
     indexes: HashMap<(RelId, Vec<usize>), Rc<Index>>,
     plans: HashMap<usize, Rc<Compiled>>,
@@ -106,6 +145,8 @@ impl Caches {
             perm: perm.clone(),
             data,
             width: w,
+            arity: rows.arity,
+            meta: rows.meta,
         });
         self.indexes.insert((rel, perm), ix.clone());
         ix
@@ -157,6 +198,9 @@ pub(crate) fn compile(plan: &NestedPlan, bound_at_start: &[VarId], n_vars: usize
         for &(_, v) in &binds {
             bound[v] = true;
         }
+        if let Some(c) = atom.conf_var {
+            bound[c] = true;
+        }
         for op in ops {
             if let Op::Assign(v, _) = op {
                 bound[*v] = true;
@@ -167,6 +211,7 @@ pub(crate) fn compile(plan: &NestedPlan, bound_at_start: &[VarId], n_vars: usize
             key,
             binds,
             same,
+            conf_var: atom.conf_var,
             ops: ops.clone(),
         });
     }
@@ -176,28 +221,29 @@ pub(crate) fn compile(plan: &NestedPlan, bound_at_start: &[VarId], n_vars: usize
     }
 }
 
+/// What a solution callback gets: the binding, the facts matched (one per level) and the
+/// evaluation context.
+pub(crate) type OnSolution<'f> = dyn FnMut(&[u64], &[Hit], &mut Cx<'_>) + 'f;
+
 /// Calls `f` for every solution of the plan, with `env` holding the binding.
-pub(crate) fn solve(
-    plan: &Compiled,
-    env: &mut [u64],
-    cx: &mut Cx<'_>,
-    f: &mut dyn FnMut(&[u64], &mut Cx<'_>),
-) {
+pub(crate) fn solve(plan: &Compiled, env: &mut [u64], cx: &mut Cx<'_>, f: &mut OnSolution<'_>) {
     if !run_ops(&plan.pre, env, cx) {
         return;
     }
-    solve_level(plan, 0, env, cx, f);
+    let mut hits = Vec::with_capacity(plan.levels.len());
+    solve_level(plan, 0, env, &mut hits, cx, f);
 }
 
 fn solve_level(
     plan: &Compiled,
     depth: usize,
     env: &mut [u64],
+    hits: &mut Vec<Hit>,
     cx: &mut Cx<'_>,
-    f: &mut dyn FnMut(&[u64], &mut Cx<'_>),
+    f: &mut OnSolution<'_>,
 ) {
     let Some(level) = plan.levels.get(depth) else {
-        f(env, cx);
+        f(env, hits, cx);
         return;
     };
     let Some(rows) = cx.done.get(level.rel).and_then(|r| r.as_ref()) else {
@@ -213,8 +259,14 @@ fn solve_level(
         })
         .collect();
     let ix = cx.caches.index(level.rel, rows, &key_cols);
+    let range = prefix_range(RowSlice::new(&ix.data, ix.width), &key);
+    hits.push(Hit {
+        rel: level.rel,
+        ix: ix.clone(),
+        pos: 0,
+    });
     let slice = RowSlice::new(&ix.data, ix.width);
-    for i in prefix_range(slice, &key) {
+    for i in range {
         let row = slice.row(i);
         if level.same.iter().any(|&(a, b)| row[a] != row[b]) {
             continue;
@@ -222,10 +274,15 @@ fn solve_level(
         for &(pos, v) in &level.binds {
             env[v] = row[pos];
         }
+        hits[depth].pos = i;
+        if let Some(c) = level.conf_var {
+            env[c] = enc_float(hits[depth].meta().conf);
+        }
         if run_ops(&level.ops, env, cx) {
-            solve_level(plan, depth + 1, env, cx, f);
+            solve_level(plan, depth + 1, env, hits, cx, f);
         }
     }
+    hits.pop();
 }
 
 /// Whether a completed relation has a row with the given column values.

@@ -3,21 +3,31 @@
 //! all symbols (32-bit ids) are stored as `[u32; N]`, others as `[u64; N]`: half the bytes to
 //! sort, merge and compare for the symbol-heavy relations of a knowledge graph.
 
+use super::meta::{FACT_CELLS, Meta};
 use datafrog::{Iteration, Relation, Variable};
 
-/// The widest row a relation, projection or intermediate can have.
-pub const MAX_WIDTH: usize = 32;
+/// The most columns a relation can have.
+pub const MAX_COLUMNS: usize = 32;
+/// The widest row a relation, projection or intermediate can have, in cells: the columns plus
+/// the metadata cells of provenance tracking.
+pub const MAX_WIDTH: usize = 36;
 
 /// A column value as stored in a row: `u32` for symbol-only rows, `u64` otherwise.
 pub(crate) trait Cell: Copy + Ord + 'static {
     /// The value as the engine's 64-bit encoding.
     fn get(self) -> u64;
+    /// A cell holding `v` (a narrow cell keeps the low 32 bits).
+    fn put(v: u64) -> Self;
 }
 
 impl Cell for u32 {
     #[inline(always)]
     fn get(self) -> u64 {
         u64::from(self)
+    }
+    #[inline(always)]
+    fn put(v: u64) -> Self {
+        v as u32
     }
 }
 
@@ -26,6 +36,92 @@ impl Cell for u64 {
     fn get(self) -> u64 {
         self
     }
+    #[inline(always)]
+    fn put(v: u64) -> Self {
+        v
+    }
+}
+
+fn meta_of<T: Cell>(row: &[T]) -> Meta {
+    let k = row.len() - FACT_CELLS;
+    let cells: [u64; FACT_CELLS] = std::array::from_fn(|i| row[k + i].get());
+    Meta::read(&cells, true)
+}
+
+fn set_meta<T: Cell>(row: &mut [T], m: &Meta) {
+    let k = row.len() - FACT_CELLS;
+    let mut cells = Vec::with_capacity(FACT_CELLS);
+    m.push(&mut cells, true);
+    for (i, c) in cells.into_iter().enumerate() {
+        row[k + i] = T::put(c);
+    }
+}
+
+/// Keeps, of `rows` (facts with metadata cells), one per key with the join of their metadata,
+/// and only where that improves on every version already in `batches`; the kept rows carry the
+/// join with what they improve on.
+fn lattice_filter<T: Cell, const N: usize>(
+    mut rows: Vec<[T; N]>,
+    batches: &[&[[T; N]]],
+) -> Vec<[T; N]> {
+    let k = N - FACT_CELLS;
+    rows.sort_unstable();
+    // One candidate per key: the join of its derivations this round.
+    let mut cands: Vec<[T; N]> = Vec::with_capacity(rows.len());
+    for row in rows {
+        match cands.last_mut() {
+            Some(last) if last[..k] == row[..k] => {
+                let (joined, _) = meta_of(last).join(&meta_of(&row));
+                set_meta(last, &joined);
+            }
+            _ => cands.push(row),
+        }
+    }
+    let mut keep = vec![true; cands.len()];
+    for batch in batches {
+        let mut j = 0;
+        for (i, cand) in cands.iter_mut().enumerate() {
+            if !keep[i] {
+                continue;
+            }
+            j += batch[j..].partition_point(|r| r[..k] < cand[..k]);
+            let mut cur = meta_of(cand);
+            let mut jj = j;
+            while jj < batch.len() && batch[jj][..k] == cand[..k] {
+                let (joined, improved) = meta_of(&batch[jj]).join(&cur);
+                if !improved {
+                    keep[i] = false;
+                    break;
+                }
+                cur = joined;
+                jj += 1;
+            }
+            if keep[i] {
+                set_meta(cand, &cur);
+            }
+        }
+    }
+    let mut it = keep.iter();
+    cands.retain(|_| *it.next().expect("one flag per candidate"));
+    cands
+}
+
+/// All versions of each fact, sorted, reduced to the best one per key.
+fn lattice_complete<T: Cell, const N: usize>(rows: Vec<[T; N]>) -> Vec<[T; N]> {
+    let k = N - FACT_CELLS;
+    let mut out: Vec<[T; N]> = Vec::with_capacity(rows.len());
+    for row in rows {
+        match out.last_mut() {
+            Some(last) if last[..k] == row[..k] => {
+                let (a, b) = (meta_of(last), meta_of(&row));
+                if b.conf > a.conf || (b.conf == a.conf && b.depth < a.depth) {
+                    *last = row;
+                }
+            }
+            _ => out.push(row),
+        }
+    }
+    out
 }
 
 /// Sorted rows of one variable batch, flat, in their stored cell type.
@@ -98,6 +194,58 @@ macro_rules! any_var {
                 }
             }
 
+            /// Adds facts with metadata cells (see `meta.rs`), keeping only those that improve
+            /// on what the variable holds: the lattice step that lets cycles terminate.
+            pub(crate) fn insert_lattice(&self, data: &[u64]) {
+                if data.is_empty() {
+                    return;
+                }
+                match self {
+                    $(
+                        AnyVar::$w(var) => {
+                            let (rows, _) = data.as_chunks::<$n>();
+                            let stable = var.stable.borrow();
+                            let recent = var.recent.borrow();
+                            let mut batches: Vec<&[[u64; $n]]> =
+                                stable.iter().map(|r| &r.elements[..]).collect();
+                            batches.push(&recent.elements);
+                            let kept = lattice_filter(rows.to_vec(), &batches);
+                            drop((stable, recent));
+                            var.insert(Relation { elements: kept });
+                        }
+                        AnyVar::$s(var) => {
+                            let (rows, _) = data.as_chunks::<$n>();
+                            let narrow: Vec<[u32; $n]> =
+                                rows.iter().map(|r| r.map(|v| v as u32)).collect();
+                            let stable = var.stable.borrow();
+                            let recent = var.recent.borrow();
+                            let mut batches: Vec<&[[u32; $n]]> =
+                                stable.iter().map(|r| &r.elements[..]).collect();
+                            batches.push(&recent.elements);
+                            let kept = lattice_filter(narrow, &batches);
+                            drop((stable, recent));
+                            var.insert(Relation { elements: kept });
+                        }
+                    )*
+                }
+            }
+
+            /// The facts, one per key with its best metadata, once the iteration has stopped.
+            pub(crate) fn complete_lattice(self) -> Vec<u64> {
+                match self {
+                    $(
+                        AnyVar::$w(var) => {
+                            lattice_complete(var.complete().elements).into_flattened()
+                        }
+                        AnyVar::$s(var) => lattice_complete(var.complete().elements)
+                            .as_flattened()
+                            .iter()
+                            .map(|&v| u64::from(v))
+                            .collect(),
+                    )*
+                }
+            }
+
             /// Calls `f` with the rows that became visible in this round, sorted, flat.
             pub(crate) fn with_recent<R>(&self, f: impl FnOnce(Flat<'_>) -> R) -> R {
                 match self {
@@ -158,4 +306,5 @@ any_var!(
     18 => W18, S18; 19 => W19, S19; 20 => W20, S20; 21 => W21, S21; 22 => W22, S22;
     23 => W23, S23; 24 => W24, S24; 25 => W25, S25; 26 => W26, S26; 27 => W27, S27;
     28 => W28, S28; 29 => W29, S29; 30 => W30, S30; 31 => W31, S31; 32 => W32, S32;
+    33 => W33, S33; 34 => W34, S34; 35 => W35, S35; 36 => W36, S36;
 );

@@ -80,6 +80,9 @@ pub struct Step {
     pub key_len: usize,
     /// Variables read from the input rows.
     pub loads: Vec<(VarId, Side, usize)>,
+    /// `@ c` variables bound to the confidence of the fact on one side (that side is the
+    /// atom's own projection).
+    pub conf_loads: Vec<(VarId, Side)>,
     /// Assignments and checks, in order.
     pub ops: Vec<Op>,
     /// Where results go.
@@ -223,7 +226,10 @@ pub fn compile_rule(rule_index: usize, rule: &IrRule, accesses: &mut Vec<Access>
     let atoms: Vec<&IrAtom> = order.iter().map(|&i| &rule.atoms[i]).collect();
     let head_vars = {
         let mut vs = Vec::new();
-        rule.head_args.iter().for_each(|e| e.vars(&mut vs));
+        rule.head_args
+            .iter()
+            .chain(&rule.meta.head_conf)
+            .for_each(|e| e.vars(&mut vs));
         vs
     };
     // Variables needed at or after step `i` (by atoms after i, constraints, the head).
@@ -239,9 +245,10 @@ pub fn compile_rule(rule_index: usize, rule: &IrRule, accesses: &mut Vec<Access>
     };
     let mut steps = Vec::new();
     let mut n_intermediates = 0;
-    for v in atoms[0].vars() {
+    for v in atoms[0].vars().into_iter().chain(atoms[0].conf_var) {
         bound[v] = true;
     }
+    let first_conf: Vec<(VarId, Side)> = atoms[0].conf_var.map(|v| (v, Side::Left)).into_iter().collect();
     if atoms.len() == 1 {
         let ops = schedule(&mut pending, &mut bound);
         let needed = needed_after(0, &[]);
@@ -260,6 +267,7 @@ pub fn compile_rule(rule_index: usize, rule: &IrRule, accesses: &mut Vec<Access>
             right: None,
             key_len: 0,
             loads,
+            conf_loads: first_conf,
             ops,
             out: Output::Head(rule.head_args.clone()),
         });
@@ -302,6 +310,11 @@ pub fn compile_rule(rule_index: usize, rule: &IrRule, accesses: &mut Vec<Access>
         for &(v, _, _) in &loads {
             bound[v] = true;
         }
+        let mut conf_loads = if i == 1 { first_conf.clone() } else { Vec::new() };
+        if let Some(c) = atom.conf_var {
+            bound[c] = true;
+            conf_loads.push((c, Side::Right));
+        }
         let mut ops = schedule(&mut pending, &mut bound);
         let key_len = key.len();
         let out = if i + 1 == atoms.len() {
@@ -331,6 +344,7 @@ pub fn compile_rule(rule_index: usize, rule: &IrRule, accesses: &mut Vec<Access>
             right: Some(right),
             key_len,
             loads,
+            conf_loads,
             ops,
             out,
         });
@@ -396,6 +410,7 @@ mod tests {
         IrAtom {
             rel,
             args: vars.iter().map(|&v| AtomArg::Var(v)).collect(),
+            conf_var: None,
             span: Default::default(),
         }
     }

@@ -77,14 +77,14 @@ fn declare(plan: &mut Plan, d: &ast::Decl, types: &TypeTable, errors: &mut Vec<P
             }
         }
     }
-    if columns.len() > crate::eval::MAX_WIDTH {
+    if columns.len() > crate::eval::MAX_COLUMNS {
         errors.push(PlanError::new(
             d.span,
             format!(
                 "relation `{}` has {} columns; engram supports at most {}",
                 d.name,
                 columns.len(),
-                crate::eval::MAX_WIDTH
+                crate::eval::MAX_COLUMNS
             ),
         ));
     }

@@ -1,0 +1,142 @@
+//! The metadata cells that ride behind a row's columns when evaluation tracks provenance, and
+//! the lattice they live in (DESIGN §4): confidence combines by max, depth by min.
+//!
+//! A stored fact carries [`FACT_CELLS`] cells after its columns: the confidence's bits split
+//! into a high and a low 32-bit half (a non-negative `f64`'s bits order like the number, so
+//! rows still sort), the depth, and the rule (0 for an asserted fact, `i + 1` for
+//! `Plan::rules[i]`). Projections and join intermediates carry [`PART_CELLS`]: the
+//! confidence and depth of the partial derivation, without a rule. Every cell fits in 32 bits,
+//! so symbol-only relations keep their narrow `u32` rows.
+
+use crate::plan::ir::TNorm;
+
+/// Metadata cells behind a fact's columns: confidence high, confidence low, depth, rule.
+pub(crate) const FACT_CELLS: usize = 4;
+/// Metadata cells behind a projection or intermediate row: confidence high, low, depth.
+pub(crate) const PART_CELLS: usize = 3;
+/// The rule id of an asserted fact.
+pub(crate) const ASSERTED: u32 = 0;
+/// An improvement smaller than this, relative, is not propagated: it ends float ping-pong on
+/// cycles without changing any answer beyond this precision.
+pub(crate) const EPSILON: f64 = 1e-9;
+
+/// A fact's (or partial derivation's) metadata.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Meta {
+    /// Confidence in (0, 1].
+    pub conf: f64,
+    /// Depth: 0 for asserted facts.
+    pub depth: u32,
+    /// Rule id ([`ASSERTED`] or rule index + 1).
+    pub rule: u32,
+}
+
+impl Meta {
+    /// An asserted fact's metadata.
+    pub(crate) fn asserted(conf: f64) -> Meta {
+        Meta {
+            conf,
+            depth: 0,
+            rule: ASSERTED,
+        }
+    }
+
+    /// Reads metadata from the cells at `at` (`PART_CELLS` or `FACT_CELLS` of them).
+    #[inline(always)]
+    pub(crate) fn read(cells: &[u64], fact: bool) -> Meta {
+        Meta {
+            conf: f64::from_bits((cells[0] << 32) | cells[1]),
+            depth: cells[2] as u32,
+            rule: if fact { cells[3] as u32 } else { ASSERTED },
+        }
+    }
+
+    /// Appends the metadata as `PART_CELLS` or `FACT_CELLS` cells.
+    #[inline(always)]
+    pub(crate) fn push(&self, out: &mut Vec<u64>, fact: bool) {
+        let bits = self.conf.to_bits();
+        out.push(bits >> 32);
+        out.push(bits & 0xffff_ffff);
+        out.push(u64::from(self.depth));
+        if fact {
+            out.push(u64::from(self.rule));
+        }
+    }
+
+    /// The lattice join with a newer candidate: the higher confidence (and its rule) when it is
+    /// better by more than [`EPSILON`], the smaller depth. Returns the join and whether it
+    /// improves on `self`.
+    #[inline]
+    pub(crate) fn join(&self, new: &Meta) -> (Meta, bool) {
+        let better_conf = new.conf > self.conf * (1.0 + EPSILON);
+        let better_depth = new.depth < self.depth;
+        let joined = Meta {
+            conf: if better_conf { new.conf } else { self.conf },
+            rule: if better_conf { new.rule } else { self.rule },
+            depth: self.depth.min(new.depth),
+        };
+        (joined, better_conf || better_depth)
+    }
+}
+
+/// Combines two partial confidences by a rule's t-norm.
+#[inline(always)]
+pub(crate) fn tnorm(t: TNorm, a: f64, b: f64) -> f64 {
+    match t {
+        TNorm::Product => a * b,
+        TNorm::Min => a.min(b),
+    }
+}
+
+/// A head expression's value as a confidence: clamped to at most 1; `None` (no fact) when it
+/// is not a positive number.
+pub(crate) fn clamp_confidence(x: f64) -> Option<f64> {
+    if x > 0.0 { Some(x.min(1.0)) } else { None }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_round_trip_and_sort_like_the_confidence() {
+        let mut out = Vec::new();
+        Meta {
+            conf: 0.375,
+            depth: 7,
+            rule: 3,
+        }
+        .push(&mut out, true);
+        assert!(out.iter().all(|&c| c <= u64::from(u32::MAX)));
+        let m = Meta::read(&out, true);
+        assert_eq!((m.conf, m.depth, m.rule), (0.375, 7, 3));
+        let cells = |x: f64| {
+            let mut v = Vec::new();
+            Meta::asserted(x).push(&mut v, false);
+            v
+        };
+        assert!(cells(0.25) < cells(0.5) && cells(0.5) < cells(1.0));
+    }
+
+    #[test]
+    fn join_keeps_the_best_of_each_component() {
+        let old = Meta {
+            conf: 0.5,
+            depth: 2,
+            rule: 1,
+        };
+        let (j, improved) = old.join(&Meta {
+            conf: 0.8,
+            depth: 5,
+            rule: 2,
+        });
+        assert!(improved);
+        assert_eq!((j.conf, j.depth, j.rule), (0.8, 2, 2));
+        let (_, improved) = j.join(&Meta {
+            conf: 0.8 * (1.0 + 1e-12),
+            depth: 3,
+            rule: 3,
+        });
+        assert!(!improved, "below epsilon and deeper: no change");
+    }
+}

@@ -1,0 +1,79 @@
+//! `?-` queries over completed relations, with each answer's confidence, depth and origin.
+
+use super::Rows;
+use super::emit::emit_head;
+use super::expr::Cx;
+use super::meta::Meta;
+use super::nested::{self, Caches};
+use crate::plan::ir::IrQuery;
+use crate::plan::order::compile_nested;
+use crate::value::Interner;
+use std::collections::HashMap;
+
+/// One answer of a query, encoded.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Answer {
+    /// The answer columns' values.
+    pub row: Vec<u64>,
+    /// The best confidence among the bindings giving this answer: the product of the matched
+    /// facts' confidences.
+    pub conf: f64,
+    /// The smallest depth among those bindings: the largest depth of the matched facts.
+    pub depth: u32,
+    /// When the query has exactly one atom: the matched fact's rule id.
+    pub rule: Option<u32>,
+}
+
+/// Answers a query: distinct answers, sorted by their encoded values.
+pub(crate) fn answer_query(
+    q: &IrQuery,
+    done: &[Option<Rows>],
+    interner: &mut Interner,
+) -> Vec<Answer> {
+    let rule = &q.rule;
+    let n = rule.var_names.len();
+    let nplan = compile_nested(&rule.atoms, &rule.constraints, n, &[]);
+    let compiled = nested::compile(&nplan, &[], n);
+    let mut caches = Caches::default();
+    let mut cx = Cx {
+        interner,
+        done,
+        caches: &mut caches,
+    };
+    let mut env = vec![0u64; n];
+    let mut best: HashMap<Vec<u64>, Answer> = HashMap::new();
+    nested::solve(&compiled, &mut env, &mut cx, &mut |env, hits, cx| {
+        let mut row = Vec::new();
+        if !emit_head(&rule.head_args, env, cx, &mut row) {
+            return;
+        }
+        if rule.head_args.is_empty() {
+            row.clear();
+        }
+        let metas: Vec<Meta> = hits.iter().map(|h| h.meta()).collect();
+        let answer = Answer {
+            conf: metas.iter().map(|m| m.conf).product(),
+            depth: metas.iter().map(|m| m.depth).max().unwrap_or(0),
+            rule: match metas.as_slice() {
+                [one] => Some(one.rule),
+                _ => None,
+            },
+            row: row.clone(),
+        };
+        match best.get_mut(&row) {
+            None => {
+                best.insert(row, answer);
+            }
+            Some(b) => {
+                if answer.conf > b.conf {
+                    b.conf = answer.conf;
+                    b.rule = answer.rule;
+                }
+                b.depth = b.depth.min(answer.depth);
+            }
+        }
+    });
+    let mut answers: Vec<Answer> = best.into_values().collect();
+    answers.sort_unstable_by(|a, b| a.row.cmp(&b.row));
+    answers
+}

@@ -1,0 +1,296 @@
+//! Explanations: the proof tree of a fact's best derivation, found again from the completed
+//! relations (no proof is stored during evaluation).
+//!
+//! A fact records the rule of its best derivation. To explain it, that rule's body is solved
+//! with the head bound to the fact; a derivation whose confidence (recomputed from its body
+//! facts) reaches the fact's confidence is its best derivation, and its body facts are
+//! explained the same way. A fact already on the path being explained is not used again, so
+//! the tree is finite even on cycles of equal confidence.
+
+use crate::database::{Database, Origin};
+use crate::error::Error;
+use crate::eval::emit::{HeadMeta, emit_head};
+use crate::eval::expr::Cx;
+use crate::eval::meta::{self, ASSERTED, Meta};
+use crate::eval::nested;
+use crate::plan::ir::{Combine, IrExprKind, RelId};
+use crate::plan::order::compile_nested;
+use crate::value::{self, Value};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::fmt::Write;
+
+/// A node of a proof tree: a fact, how sure it is, and the facts its best derivation used.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Proof {
+    /// The fact as Datalog text, such as `path("a", "d")`.
+    pub fact: String,
+    /// Its confidence.
+    pub confidence: f64,
+    /// Its depth.
+    pub depth: u32,
+    /// `asserted`, or the rule of its best derivation.
+    pub rule: String,
+    /// The body facts of that derivation (none for an asserted fact).
+    pub premises: Vec<Proof>,
+}
+
+impl Proof {
+    /// The tree as indented text, one fact per line.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        self.write_text(&mut out, "", "");
+        out
+    }
+
+    fn write_text(&self, out: &mut String, first: &str, rest: &str) {
+        let _ = writeln!(
+            out,
+            "{first}{}  @ {:.6}  depth {}  {}",
+            self.fact, self.confidence, self.depth, self.rule
+        );
+        for (i, p) in self.premises.iter().enumerate() {
+            let last = i + 1 == self.premises.len();
+            let (f, r) = if last {
+                ("└── ", "    ")
+            } else {
+                ("├── ", "│   ")
+            };
+            p.write_text(out, &format!("{rest}{f}"), &format!("{rest}{r}"));
+        }
+    }
+
+    /// The tree as pretty-printed JSON: `{fact, confidence, depth, rule, premises: [...]}`.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a proof always serializes")
+    }
+}
+
+/// A fact's text: `name(v1, v2)`, symbols quoted.
+pub fn fact_text(name: &str, values: &[Value]) -> String {
+    let args: Vec<String> = values
+        .iter()
+        .map(|v| match v {
+            Value::Symbol(s) => format!("{s:?}"),
+            other => other.to_string(),
+        })
+        .collect();
+    format!("{name}({})", args.join(", "))
+}
+
+/// One derivation of a fact: its metadata and its body facts.
+struct Derivation {
+    meta: Meta,
+    premises: Vec<(RelId, Vec<u64>)>,
+}
+
+impl Database {
+    /// Parses a fact written as Datalog (`path("a", "d")`, a final `.` optional) against this
+    /// database's relations.
+    pub fn parse_fact(&self, text: &str) -> Result<(String, Vec<Value>), Error> {
+        let src = text.trim().trim_end_matches('.').to_string() + ".";
+        let ast = engram_parser::parse(&src, "<fact>")?;
+        let value_err = |relation: &str, message: String| Error::Value {
+            relation: relation.to_string(),
+            message,
+        };
+        let [engram_parser::Item::Clause(c)] = ast.items.as_slice() else {
+            return Err(value_err("<fact>", format!("`{text}` is not one fact")));
+        };
+        let [head] = c.heads.as_slice() else {
+            return Err(value_err("<fact>", format!("`{text}` is not one fact")));
+        };
+        if !c.body.is_empty() {
+            return Err(value_err(&head.name, "a fact has no body".into()));
+        }
+        let Some(&rel) = self.plan.rel_index.get(&head.name) else {
+            return Err(value_err(&head.name, "no such relation".into()));
+        };
+        let decl = &self.plan.relations[rel];
+        if head.args.len() != decl.arity() {
+            return Err(value_err(
+                &head.name,
+                format!("{} values given, {} expected", head.args.len(), decl.arity()),
+            ));
+        }
+        let mut values = Vec::new();
+        for (arg, (_, ty)) in head.args.iter().zip(&decl.columns) {
+            let v = constant(&arg.kind, *ty).ok_or_else(|| {
+                value_err(
+                    &head.name,
+                    format!("`{}` is not a {ty} constant", &src[arg.span.start..arg.span.end]),
+                )
+            })?;
+            values.push(v);
+        }
+        Ok((head.name.clone(), values))
+    }
+
+    /// The proof tree of the best derivation of `relation(values)`, or `None` if the fact
+    /// does not hold. Without provenance tracking every fact is a leaf.
+    pub fn explain(&mut self, relation: &str, values: &[Value]) -> Option<Proof> {
+        let &rel = self.plan.rel_index.get(relation)?;
+        let row = self.encode_row(&self.plan.relations[rel].clone(), values)?;
+        let mut path = Vec::new();
+        let mut proven = HashMap::new();
+        self.prove(rel, row, &mut path, &mut proven)
+    }
+
+    /// [`Database::explain`] for a fact written as Datalog text.
+    pub fn explain_text(&mut self, fact: &str) -> Result<Option<Proof>, Error> {
+        let (name, values) = self.parse_fact(fact)?;
+        Ok(self.explain(&name, &values))
+    }
+
+    fn prove(
+        &mut self,
+        rel: RelId,
+        row: Vec<u64>,
+        path: &mut Vec<(RelId, Vec<u64>)>,
+        proven: &mut HashMap<(RelId, Vec<u64>), Proof>,
+    ) -> Option<Proof> {
+        if let Some(p) = proven.get(&(rel, row.clone())) {
+            return Some(p.clone());
+        }
+        let rows = self.rows[rel].as_ref()?;
+        let i = rows.find(&row)?;
+        let m = rows.meta(i);
+        let decl = &self.plan.relations[rel];
+        let values: Vec<Value> = rows
+            .row(i)
+            .iter()
+            .zip(&decl.columns)
+            .map(|(&v, (_, ty))| value::decode(*ty, v, &self.interner))
+            .collect();
+        let mut node = Proof {
+            fact: fact_text(&decl.name, &values),
+            confidence: m.conf,
+            depth: m.depth,
+            rule: self.origin(m).to_string(),
+            premises: Vec::new(),
+        };
+        if m.rule == ASSERTED || self.origin(m) == Origin::Untracked {
+            return Some(node);
+        }
+        if path.contains(&(rel, row.clone())) {
+            return None;
+        }
+        let noisy = decl.combine == Combine::NoisyOr;
+        let mut cands = self.derivations(m.rule, &row);
+        if noisy {
+            cands.sort_by(|a, b| b.meta.conf.total_cmp(&a.meta.conf));
+        } else {
+            cands.retain(|d| d.meta.conf >= m.conf * (1.0 - 2.0 * meta::EPSILON));
+            let deepest = |d: &Derivation| {
+                d.premises
+                    .iter()
+                    .map(|(r, row)| {
+                        let rows = self.rows[*r].as_ref();
+                        rows.and_then(|x| x.find(row).map(|i| x.meta(i).depth))
+                            .unwrap_or(0)
+                    })
+                    .max()
+                    .unwrap_or(0)
+            };
+            cands.sort_by_key(deepest);
+        }
+        path.push((rel, row.clone()));
+        let mut found = None;
+        'cands: for d in cands {
+            let mut premises = Vec::new();
+            for (r, prow) in d.premises {
+                if self.plan.relations[r].magic {
+                    continue;
+                }
+                match self.prove(r, prow, path, proven) {
+                    Some(p) => premises.push(p),
+                    None => continue 'cands,
+                }
+            }
+            found = Some(premises);
+            break;
+        }
+        path.pop();
+        node.premises = found?;
+        proven.insert((rel, row), node.clone());
+        Some(node)
+    }
+
+    /// Every derivation of `row` by rule `rule_id` (index + 1), from the completed relations.
+    fn derivations(&mut self, rule_id: u32, row: &[u64]) -> Vec<Derivation> {
+        let plan = self.plan.clone();
+        let rule = &plan.rules[rule_id as usize - 1];
+        let n = rule.var_names.len();
+        let mut env = vec![0u64; n];
+        let mut bound = Vec::new();
+        for (i, a) in rule.head_args.iter().enumerate() {
+            if let IrExprKind::Var(v) = a.kind
+                && !bound.contains(&v)
+            {
+                env[v] = row[i];
+                bound.push(v);
+            }
+        }
+        let compiled = nested::compile(
+            &compile_nested(&rule.atoms, &rule.constraints, n, &bound),
+            &bound,
+            n,
+        );
+        let head = HeadMeta {
+            rule: &rule.meta,
+            id: rule_id,
+            magic: plan.relations[rule.head].magic,
+            min_conf: plan.min_confidence,
+        };
+        let mut out = Vec::new();
+        let mut cx = Cx {
+            interner: &mut self.interner,
+            done: &self.rows,
+            caches: &mut self.caches,
+        };
+        let want = if rule.head_args.is_empty() {
+            vec![0]
+        } else {
+            row.to_vec()
+        };
+        nested::solve(&compiled, &mut env, &mut cx, &mut |env, hits, cx| {
+            let mut got = Vec::with_capacity(want.len());
+            if !emit_head(&rule.head_args, env, cx, &mut got) || got != want {
+                return;
+            }
+            let mut part = Meta::asserted(1.0);
+            for h in hits {
+                let m = h.meta();
+                part.conf = meta::tnorm(rule.meta.tnorm, part.conf, m.conf);
+                part.depth = part.depth.max(m.depth);
+            }
+            if let Some(meta) = head.derive(part, env, cx) {
+                out.push(Derivation {
+                    meta,
+                    premises: hits.iter().map(|h| (h.rel(), h.row())).collect(),
+                });
+            }
+        });
+        out
+    }
+}
+
+/// A constant argument as a value of type `ty`.
+fn constant(kind: &engram_parser::ExprKind, ty: value::ColumnType) -> Option<Value> {
+    use engram_parser::{ExprKind as K, UnaryOp};
+    use value::ColumnType as T;
+    Some(match (kind, ty) {
+        (K::Str(s), T::Symbol) => Value::Symbol(s.clone()),
+        (K::Int(i), T::Number) => Value::Number(*i),
+        (K::Int(i), T::Unsigned) => Value::Unsigned(u64::try_from(*i).ok()?),
+        (K::Int(i), T::Float) => Value::Float(*i as f64),
+        (K::Unsigned(u), T::Unsigned) => Value::Unsigned(*u),
+        (K::Float(x), T::Float) => Value::Float(*x),
+        (K::Unary(UnaryOp::Neg, e), T::Number | T::Float) => match constant(&e.kind, ty)? {
+            Value::Number(i) => Value::Number(-i),
+            Value::Float(x) => Value::Float(-x),
+            _ => return None,
+        },
+        _ => return None,
+    })
+}
