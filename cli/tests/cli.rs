@@ -33,7 +33,8 @@ fn runs_the_shipped_example_to_stdout() {
         stdout.contains("Postgres\t5\n"),
         "fan_in counts everything reaching Postgres"
     );
-    assert!(stdout.contains("?- reaches(\"Dashboard\", x).\nx\n"));
+    assert!(stdout.contains("?- reaches(\"Dashboard\", x).\nx            | confidence | depth | rule\n"));
+    assert!(stdout.contains("Postgres     | 1.000000   | 3     | examples/dependencies.dl:27\n"));
     assert!(stdout.contains("(6 answers)"));
 }
 
@@ -85,7 +86,7 @@ fn check_reports_every_error_with_a_caret_and_exits_2() {
     let err = text(&out.stderr);
     assert!(err.contains("bad.dl:2:5: error:"), "{err}");
     assert!(
-        err.contains("bad.dl:3:5: error: expected `,`, `.` or `:-`"),
+        err.contains("bad.dl:3:5: error: expected `,`, `.`, `:-` or `@`"),
         "{err}"
     );
     assert!(err.contains("  |     ^"), "{err}");

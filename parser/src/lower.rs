@@ -201,7 +201,7 @@ fn friendly_rule(rule: Rule) -> Option<&'static str> {
         Rule::string => "string",
         Rule::io_value => "value",
         Rule::integer | Rule::unsigned | Rule::float => "number",
-        Rule::atom | Rule::body_atom => "atom",
+        Rule::atom => "atom",
         Rule::annotation | Rule::annotation_name => "annotation",
         Rule::annotation_arg => "annotation argument",
         Rule::literal | Rule::conjunction | Rule::disjunction => "body literal",
