@@ -184,13 +184,6 @@ impl<'p> RuleCx<'p> {
         match lit {
             Literal::Atom(a) | Literal::Negated(a) => {
                 let positive = matches!(lit, Literal::Atom(_));
-                if let Some((name, span)) = &a.conf_var
-                    && positive
-                {
-                    let v = self.var(name, *span);
-                    self.set_type(v, ColumnType::Float, *span);
-                    self.in_atom[v] = true;
-                }
                 if let Some(&rel) = self.plan.rel_index.get(&a.name) {
                     let types = self.plan.relations[rel].types();
                     for (arg, ty) in a.args.iter().zip(types) {
@@ -208,6 +201,13 @@ impl<'p> RuleCx<'p> {
                     for arg in &a.args {
                         self.collect_types(arg);
                     }
+                }
+                if let Some((name, span)) = &a.conf_var
+                    && positive
+                {
+                    let v = self.var(name, *span);
+                    self.set_type(v, ColumnType::Float, *span);
+                    self.in_atom[v] = true;
                 }
             }
             Literal::Compare(c) => {
