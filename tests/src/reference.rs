@@ -151,7 +151,21 @@ impl RandomProgram {
 
     /// The program as Datalog text (every derived relation is an output).
     pub fn to_datalog(&self) -> String {
+        self.text(false)
+    }
+
+    /// The same program written with engram's confidence syntax, all of it neutral: facts
+    /// `@ 1.0`, rules `@weight(1.0)` with the product or min t-norm, a `min_confidence`
+    /// threshold. Its facts must be exactly the plain program's.
+    pub fn to_datalog_with_neutral_confidence(&self) -> String {
+        self.text(true)
+    }
+
+    fn text(&self, confidence: bool) -> String {
         let mut s = String::new();
+        if confidence {
+            writeln!(s, ".pragma \"min_confidence\" \"0.5\"").unwrap();
+        }
         if self.magic {
             writeln!(s, ".pragma \"magic-transform\" \"*\"").unwrap();
         }
@@ -165,9 +179,18 @@ impl RandomProgram {
         }
         for (r, row) in &self.facts {
             let vals: Vec<String> = row.iter().map(i64::to_string).collect();
-            writeln!(s, "r{r}({}).", vals.join(", ")).unwrap();
+            let conf = if confidence && !self.rels[*r].inline {
+                " @ 1.0"
+            } else {
+                ""
+            };
+            writeln!(s, "r{r}({}){conf}.", vals.join(", ")).unwrap();
         }
-        for rule in &self.rules {
+        for (k, rule) in self.rules.iter().enumerate() {
+            if confidence && !self.rels[rule.head.rel].inline {
+                let tnorm = if k % 2 == 0 { "product" } else { "min" };
+                writeln!(s, "@weight(1.0) @tnorm({tnorm})").unwrap();
+            }
             let mut body: Vec<String> = rule.pos.iter().map(atom_text).collect();
             body.extend(rule.neg.iter().map(|a| format!("!{}", atom_text(a))));
             for (a, op, b) in &rule.cmps {

@@ -2,14 +2,13 @@
 //! with recursion, negation, constants, comparisons, inline relations and the magic-set
 //! transformation; and random text never panics.
 
-use engram_engine::{Program, Value};
+use engram_engine::{Database, EvalOptions, Program, Value};
 use engram_tests::reference::RandomProgram;
 use proptest::prelude::*;
 use std::collections::BTreeSet;
 
-fn engine_rows(program: &Program, rel: &str) -> BTreeSet<Vec<i64>> {
-    unreachable_free(program)
-        .relation(rel)
+fn engine_rows(db: &Database, rel: &str) -> BTreeSet<Vec<i64>> {
+    db.relation(rel)
         .expect("relation exists")
         .rows()
         .map(|r| {
@@ -23,29 +22,40 @@ fn engine_rows(program: &Program, rel: &str) -> BTreeSet<Vec<i64>> {
         .collect()
 }
 
-fn unreachable_free(program: &Program) -> engram_engine::Database {
-    program.evaluate(&Default::default()).expect("evaluates")
+fn evaluate(program: &Program, provenance: bool) -> Database {
+    program
+        .evaluate_with(&Default::default(), &EvalOptions { provenance })
+        .expect("evaluates")
 }
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
+    /// Plain Datalog (boolean), the same program with provenance tracking, and the program
+    /// rewritten with neutral confidence syntax (weights 1, both t-norms, a threshold) all give
+    /// the reference evaluator's facts.
     #[test]
     fn evaluator_matches_reference(seed in any::<u64>()) {
         let random = RandomProgram::generate(seed);
-        let text = random.to_datalog();
-        let program = Program::compile(&text, "random.dl")
-            .unwrap_or_else(|e| panic!("generated program does not compile:\n{text}\n{e}"));
         let expected = random.evaluate();
-        let db = unreachable_free(&program);
-        for (i, rel) in random.rels.iter().enumerate() {
-            if rel.level.is_none() || rel.inline || !rel.output {
-                continue;
+        let plain = random.to_datalog();
+        let neutral = random.to_datalog_with_neutral_confidence();
+        for (text, provenance) in [(&plain, false), (&plain, true), (&neutral, false)] {
+            let program = Program::compile(text, "random.dl")
+                .unwrap_or_else(|e| panic!("generated program does not compile:\n{text}\n{e}"));
+            let db = evaluate(&program, provenance);
+            prop_assert_eq!(db.provenance(), provenance || text == &neutral);
+            for (i, rel) in random.rels.iter().enumerate() {
+                if rel.level.is_none() || rel.inline || !rel.output {
+                    continue;
+                }
+                let name = format!("r{i}");
+                let got = engine_rows(&db, &name);
+                prop_assert_eq!(&got, &expected[i], "relation {} of\n{}", name, text);
+                let view = db.relation(&name).unwrap();
+                prop_assert_eq!(view.len(), expected[i].len());
+                prop_assert!(view.facts().all(|f| f.confidence == 1.0));
             }
-            let name = format!("r{i}");
-            let got = engine_rows(&program, &name);
-            prop_assert_eq!(&got, &expected[i], "relation {} of\n{}", name, text);
-            prop_assert_eq!(db.relation(&name).unwrap().len(), expected[i].len());
         }
     }
 
