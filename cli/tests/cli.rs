@@ -135,3 +135,76 @@ fn missing_program_is_an_error_not_a_panic() {
     assert!(text(&out.stderr).contains("nope.dl"));
     assert!(!text(&out.stderr).contains("panicked"));
 }
+
+const WEIGHTED: &str = r#".decl edge(x: symbol, y: symbol)
+.input edge(confidence=true)
+.decl path(x: symbol, y: symbol)
+.output path(confidence=true)
+path(x, y) :- edge(x, y).
+@name("transitive") @weight(0.9)
+path(x, z) :- edge(x, y), path(y, z).
+?- path("a", x).
+"#;
+
+fn weighted_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("p.dl"), WEIGHTED).unwrap();
+    // A missing confidence column means 1.
+    std::fs::write(dir.path().join("edge.facts"), "a\tb\t0.8\nb\tc\nc\td\t0.5\n").unwrap();
+    dir
+}
+
+#[test]
+fn confidence_columns_in_and_out_and_query_metadata() {
+    let dir = weighted_dir();
+    let d = dir.path();
+    let out = engram(&["run", "-D", "out", "p.dl"], d);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let csv = std::fs::read_to_string(d.join("out/path.csv")).unwrap();
+    assert_eq!(
+        csv,
+        "a\tb\t0.800000\na\tc\t0.720000\na\td\t0.324000\nb\tc\t1.000000\nb\td\t0.450000\n\
+         c\td\t0.500000\n"
+    );
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("x | confidence | depth | rule\n"), "{stdout}");
+    assert!(stdout.contains("d | 0.324000   | 3     | transitive\n"), "{stdout}");
+    assert!(stdout.contains("b | 0.800000   | 1     | p.dl:5\n"), "{stdout}");
+}
+
+#[test]
+fn bad_confidence_in_an_input_file_names_file_and_line() {
+    let dir = weighted_dir();
+    std::fs::write(dir.path().join("edge.facts"), "a\tb\n b\tc\t7\n").unwrap();
+    let out = engram(&["run", "p.dl"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("edge.facts:2: confidence `7` is not a number in (0, 1]"), "{err}");
+}
+
+#[test]
+fn explain_prints_the_proof_tree_as_text_and_json() {
+    let dir = weighted_dir();
+    let d = dir.path();
+    let out = engram(&["explain", "p.dl", r#"path("a", "c")"#], d);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "path(\"a\", \"c\")  @ 0.720000  depth 2  transitive\n\
+         ├── edge(\"a\", \"b\")  @ 0.800000  depth 0  asserted\n\
+         └── path(\"b\", \"c\")  @ 1.000000  depth 1  p.dl:5\n\
+         \x20   └── edge(\"b\", \"c\")  @ 1.000000  depth 0  asserted\n"
+    );
+    let out = engram(&["explain", "--format", "json", "p.dl", r#"path("a", "c")."#], d);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json = text(&out.stdout);
+    assert!(json.starts_with("{\n  \"fact\": \"path(\\\"a\\\", \\\"c\\\")\",\n  \"confidence\": 0.72"), "{json}");
+    assert!(json.contains("\"rule\": \"transitive\""), "{json}");
+    assert!(json.contains("\"premises\": []"), "{json}");
+    let out = engram(&["explain", "p.dl", r#"path("d", "a")"#], d);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout), "path(\"d\", \"a\"): not derived\n");
+    let out = engram(&["explain", "p.dl", "nope(1)"], d);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("relation `nope`: no such relation"));
+}
