@@ -74,6 +74,33 @@ fn measure(w: &Workload<'_>, scratch: &std::path::Path, runs: usize) -> anyhow::
     Ok(())
 }
 
+/// Confidence closure against engram's boolean closure and the hand-written best-per-key loop,
+/// on the same graph (the weighted copy of the boolean input).
+fn measure_confidence(scratch: &std::path::Path, runs: usize) -> anyhow::Result<()> {
+    let args = ["graph", "2000", "4000"];
+    let dir = scratch.join(args.join("-"));
+    let plain = generate(&args, &dir, "edge.facts")?;
+    let wdir = scratch.join(format!("{}-confidence", args.join("-")));
+    add_confidences(&plain, &wdir.join("edge.facts"))?;
+    let (t_conf, rows) = median(runs, || engram_rows(TC_CONFIDENCE_PROGRAM, &wdir, "path"));
+    let rows = rows?;
+    let (t_bool, bool_rows) = median(runs, || engram_rows(TC_PROGRAM, &dir, "path").unwrap());
+    let (t_hand, hand_rows) = median(runs, || {
+        let (n, edges) = read_weighted(&wdir.join("edge.facts")).unwrap();
+        best_per_key_closure(n, &edges, 0.9)
+    });
+    report(
+        "confidence closure (max-product, weight 0.9), graph 2000 4000",
+        rows,
+        t_conf,
+        &[
+            ("engram boolean", t_bool, bool_rows),
+            ("best-per-key by hand", t_hand, hand_rows),
+        ],
+    );
+    Ok(())
+}
+
 fn main() -> anyhow::Result<()> {
     let runs: usize = std::env::var("BENCH_RUNS")
         .ok()
@@ -100,6 +127,7 @@ fn main() -> anyhow::Result<()> {
         &scratch,
         runs,
     )?;
+    measure_confidence(&scratch, runs)?;
     measure(
         &Workload {
             name: "same generation, tree 20000 300",

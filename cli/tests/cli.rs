@@ -33,7 +33,10 @@ fn runs_the_shipped_example_to_stdout() {
         stdout.contains("Postgres\t5\n"),
         "fan_in counts everything reaching Postgres"
     );
-    assert!(stdout.contains("?- reaches(\"Dashboard\", x).\nx            | confidence | depth | rule\n"));
+    assert!(
+        stdout
+            .contains("?- reaches(\"Dashboard\", x).\nx            | confidence | depth | rule\n")
+    );
     assert!(stdout.contains("Postgres     | 1.000000   | 3     | examples/dependencies.dl:27\n"));
     assert!(stdout.contains("(6 answers)"));
 }
@@ -150,7 +153,11 @@ fn weighted_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("p.dl"), WEIGHTED).unwrap();
     // A missing confidence column means 1.
-    std::fs::write(dir.path().join("edge.facts"), "a\tb\t0.8\nb\tc\nc\td\t0.5\n").unwrap();
+    std::fs::write(
+        dir.path().join("edge.facts"),
+        "a\tb\t0.8\nb\tc\nc\td\t0.5\n",
+    )
+    .unwrap();
     dir
 }
 
@@ -167,9 +174,18 @@ fn confidence_columns_in_and_out_and_query_metadata() {
          c\td\t0.500000\n"
     );
     let stdout = text(&out.stdout);
-    assert!(stdout.contains("x | confidence | depth | rule\n"), "{stdout}");
-    assert!(stdout.contains("d | 0.324000   | 3     | transitive\n"), "{stdout}");
-    assert!(stdout.contains("b | 0.800000   | 1     | p.dl:5\n"), "{stdout}");
+    assert!(
+        stdout.contains("x | confidence | depth | rule\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("d | 0.324000   | 3     | transitive\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("b | 0.800000   | 1     | p.dl:5\n"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -179,7 +195,10 @@ fn bad_confidence_in_an_input_file_names_file_and_line() {
     let out = engram(&["run", "p.dl"], dir.path());
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
-    assert!(err.contains("edge.facts:2: confidence `7` is not a number in (0, 1]"), "{err}");
+    assert!(
+        err.contains("edge.facts:2: confidence `7` is not a number in (0, 1]"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -195,10 +214,16 @@ fn explain_prints_the_proof_tree_as_text_and_json() {
          └── path(\"b\", \"c\")  @ 1.000000  depth 1  p.dl:5\n\
          \x20   └── edge(\"b\", \"c\")  @ 1.000000  depth 0  asserted\n"
     );
-    let out = engram(&["explain", "--format", "json", "p.dl", r#"path("a", "c")."#], d);
+    let out = engram(
+        &["explain", "--format", "json", "p.dl", r#"path("a", "c")."#],
+        d,
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let json = text(&out.stdout);
-    assert!(json.starts_with("{\n  \"fact\": \"path(\\\"a\\\", \\\"c\\\")\",\n  \"confidence\": 0.72"), "{json}");
+    assert!(
+        json.starts_with("{\n  \"fact\": \"path(\\\"a\\\", \\\"c\\\")\",\n  \"confidence\": 0.72"),
+        "{json}"
+    );
     assert!(json.contains("\"rule\": \"transitive\""), "{json}");
     assert!(json.contains("\"premises\": []"), "{json}");
     let out = engram(&["explain", "p.dl", r#"path("d", "a")"#], d);

@@ -27,7 +27,10 @@ impl fmt::Debug for Database {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Database")
             .field("relations", &self.plan.relations.len())
-            .field("facts", &self.rows.iter().flatten().map(Rows::len).sum::<usize>())
+            .field(
+                "facts",
+                &self.rows.iter().flatten().map(Rows::len).sum::<usize>(),
+            )
             .field("provenance", &self.provenance)
             .finish()
     }

@@ -110,7 +110,11 @@ impl Database {
         if head.args.len() != decl.arity() {
             return Err(value_err(
                 &head.name,
-                format!("{} values given, {} expected", head.args.len(), decl.arity()),
+                format!(
+                    "{} values given, {} expected",
+                    head.args.len(),
+                    decl.arity()
+                ),
             ));
         }
         let mut values = Vec::new();
@@ -118,7 +122,10 @@ impl Database {
             let v = constant(&arg.kind, *ty).ok_or_else(|| {
                 value_err(
                     &head.name,
-                    format!("`{}` is not a {ty} constant", &src[arg.span.start..arg.span.end]),
+                    format!(
+                        "`{}` is not a {ty} constant",
+                        &src[arg.span.start..arg.span.end]
+                    ),
                 )
             })?;
             values.push(v);

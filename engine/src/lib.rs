@@ -22,6 +22,37 @@
 //! assert!(path.rows().any(|r| r == [Value::Symbol("a".into()), Value::Symbol("c".into())]));
 //! # Ok::<(), engram_engine::Error>(())
 //! ```
+//!
+//! Every fact knows how sure it is, how far it is from what was asserted, and which rule made
+//! it; [`Database::explain`] gives its proof:
+//!
+//! ```
+//! use engram_engine::{Inputs, Origin, Program, Value};
+//!
+//! let program = Program::compile(
+//!     r#"
+//!     .decl edge(x: symbol, y: symbol)
+//!     .decl path(x: symbol, y: symbol)
+//!     path(x, y) :- edge(x, y).
+//!     @name("transitive") @weight(0.9)
+//!     path(x, z) :- edge(x, y), path(y, z).
+//!     "#,
+//!     "paths.dl",
+//! )?;
+//! let sym = |s: &str| Value::Symbol(s.into());
+//! let mut inputs = Inputs::default();
+//! inputs.add_with_confidence("edge", vec![sym("a"), sym("b")], 0.8);
+//! inputs.add("edge", vec![sym("b"), sym("c")]);
+//! let mut db = program.evaluate(&inputs)?;
+//! let ac = db.relation("path").unwrap().get(&[sym("a"), sym("c")]).unwrap();
+//! assert!((ac.confidence - 0.72).abs() < 1e-12); // 0.9 x 0.8 x 1.0
+//! assert_eq!(ac.depth, 2);
+//! assert_eq!(ac.origin, Origin::Rule("transitive".into()));
+//! let proof = db.explain("path", &[sym("a"), sym("c")]).unwrap();
+//! assert_eq!(proof.premises[0].fact, r#"edge("a", "b")"#);
+//! print!("{}", proof.to_text());
+//! # Ok::<(), engram_engine::Error>(())
+//! ```
 #![warn(missing_docs)]
 
 mod database;

@@ -57,7 +57,12 @@ impl Inputs {
         self.add_with_confidence(relation, row, 1.0)
     }
     /// Adds one row to a relation with a confidence in (0, 1].
-    pub fn add_with_confidence(&mut self, relation: &str, row: Vec<Value>, confidence: f64) -> &mut Self {
+    pub fn add_with_confidence(
+        &mut self,
+        relation: &str,
+        row: Vec<Value>,
+        confidence: f64,
+    ) -> &mut Self {
         self.rows
             .entry(relation.to_string())
             .or_default()
@@ -171,7 +176,11 @@ impl Program {
     }
 
     /// [`Program::evaluate_dir`] with options.
-    pub fn evaluate_dir_with(&self, facts_dir: &Path, options: &EvalOptions) -> Result<Database, Error> {
+    pub fn evaluate_dir_with(
+        &self,
+        facts_dir: &Path,
+        options: &EvalOptions,
+    ) -> Result<Database, Error> {
         let mut interner = self.plan.interner.clone();
         let (base, warnings) = crate::io::load_inputs(&self.plan, facts_dir, &mut interner)?;
         let mut db = self.evaluate_encoded(base, interner, options)?;

@@ -19,7 +19,11 @@ path(x, z) :- edge(x, y), path(y, z).
 /// For every source: the best product over paths of `conf(e1) * w^(hops - 1) * ...`, and the
 /// fewest hops, found by Dijkstra on the graph whose edge values are `conf * w` (a constant
 /// factor `1/w` turns the best of those into the rule's value).
-fn best_paths(n: usize, edges: &[(usize, usize, f64)], w: f64) -> BTreeMap<(usize, usize), (f64, u32)> {
+fn best_paths(
+    n: usize,
+    edges: &[(usize, usize, f64)],
+    w: f64,
+) -> BTreeMap<(usize, usize), (f64, u32)> {
     let mut out = BTreeMap::new();
     for s in 0..n {
         let mut best = vec![0.0f64; n];
@@ -29,13 +33,10 @@ fn best_paths(n: usize, edges: &[(usize, usize, f64)], w: f64) -> BTreeMap<(usiz
                 best[b] = best[b].max(c * w);
             }
         }
-        loop {
-            let Some(u) = (0..n)
-                .filter(|&u| !done[u] && best[u] > 0.0)
-                .max_by(|&a, &b| best[a].total_cmp(&best[b]))
-            else {
-                break;
-            };
+        while let Some(u) = (0..n)
+            .filter(|&u| !done[u] && best[u] > 0.0)
+            .max_by(|&a, &b| best[a].total_cmp(&best[b]))
+        {
             done[u] = true;
             for &(a, b, c) in edges {
                 if a == u && best[u] * c * w > best[b] {
@@ -135,8 +136,15 @@ fn library_returns_confidence_depth_origin_and_proofs() {
     assert_eq!(ac.origin, Origin::Rule("transitive".into()));
     let ab = path.get(&[sym("a"), sym("b")]).unwrap();
     assert_eq!(ab.origin, Origin::Rule("lib.dl:4".into()));
-    let edge = db.relation("edge").unwrap().get(&[sym("a"), sym("b")]).unwrap();
-    assert_eq!((edge.confidence, edge.depth, edge.origin), (0.8, 0, Origin::Asserted));
+    let edge = db
+        .relation("edge")
+        .unwrap()
+        .get(&[sym("a"), sym("b")])
+        .unwrap();
+    assert_eq!(
+        (edge.confidence, edge.depth, edge.origin),
+        (0.8, 0, Origin::Asserted)
+    );
     assert!(path.get(&[sym("c"), sym("a")]).is_none());
     let proof = db.explain("path", &[sym("a"), sym("c")]).expect("holds");
     assert_eq!(proof.rule, "transitive");
@@ -144,7 +152,10 @@ fn library_returns_confidence_depth_origin_and_proofs() {
     assert_eq!(proof.premises[0].fact, r#"edge("a", "b")"#);
     assert_eq!(proof.premises[1].premises[0].fact, r#"edge("b", "c")"#);
     assert!(db.explain_text(r#"path("c", "a")"#).unwrap().is_none());
-    assert!(db.explain_text("path(1, 2)").is_err(), "wrong types are an error");
+    assert!(
+        db.explain_text("path(1, 2)").is_err(),
+        "wrong types are an error"
+    );
     let mut bad = Inputs::default();
     bad.add_with_confidence("edge", vec![sym("x"), sym("y")], 1.5);
     let err = program.evaluate(&bad).unwrap_err().to_string();

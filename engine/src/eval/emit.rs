@@ -133,7 +133,9 @@ impl<'s, 'e, 'c, 'a> Emitter<'s, 'e, 'c, 'a> {
         };
         let needs_env = !step.ops.is_empty()
             || !step.conf_loads.is_empty()
-            || meta.as_ref().is_some_and(|m| m.head.rule.head_conf.is_some());
+            || meta
+                .as_ref()
+                .is_some_and(|m| m.head.rule.head_conf.is_some());
         let direct = if needs_env {
             None
         } else {
@@ -308,12 +310,7 @@ pub(super) fn run_step(
 
 /// Appends the head row for the binding; false (and nothing appended) if an expression is
 /// undefined.
-pub(crate) fn emit_head(
-    args: &[IrExpr],
-    env: &[u64],
-    cx: &mut Cx<'_>,
-    buf: &mut Vec<u64>,
-) -> bool {
+pub(crate) fn emit_head(args: &[IrExpr], env: &[u64], cx: &mut Cx<'_>, buf: &mut Vec<u64>) -> bool {
     let mark = buf.len();
     if args.is_empty() {
         buf.push(0);

@@ -8,7 +8,7 @@
 //!
 //! With provenance tracking, every row carries metadata cells behind its columns (`meta.rs`):
 //! confidence and depth are never part of a fact's identity. A round's new facts go through
-//! [`AnyVar::insert_lattice`], which keeps one row per fact and only the ones that improve its
+//! `AnyVar::insert_lattice`, which keeps one row per fact and only the ones that improve its
 //! confidence or depth, so cycles terminate and only improvements propagate.
 
 pub(crate) mod emit;
@@ -30,8 +30,8 @@ use join::RowSlice;
 use meta::{FACT_CELLS, Meta, PART_CELLS};
 use nested::Caches;
 use std::collections::HashMap;
-pub use vars::{MAX_COLUMNS, MAX_WIDTH};
 use vars::{AnyVar, Flat};
+pub use vars::{MAX_COLUMNS, MAX_WIDTH};
 
 /// A completed relation: rows sorted and distinct, stored flat.
 #[derive(Clone, Debug, Default)]
@@ -192,7 +192,10 @@ pub(crate) fn evaluate(
                 done: &done,
                 caches: &mut caches,
             };
-            vec![(rel, noisy::eval_noisy_or(plan, stratum, base.take_facts(rel), &mut cx))]
+            vec![(
+                rel,
+                noisy::eval_noisy_or(plan, stratum, base.take_facts(rel), &mut cx),
+            )]
         } else {
             eval_stratum(plan, stratum, &mut base, &done, interner, &mut caches, mode)?
         };
@@ -218,7 +221,17 @@ fn new_var(
     narrow: bool,
     what: &str,
 ) -> Result<AnyVar, EvalError> {
-    AnyVar::new(it, width, narrow).ok_or_else(|| EvalError::TooWide {
+    new_var_of(it, width, narrow, false, what)
+}
+
+fn new_var_of(
+    it: &mut Iteration,
+    width: usize,
+    narrow: bool,
+    lattice: bool,
+    what: &str,
+) -> Result<AnyVar, EvalError> {
+    AnyVar::new(it, width, narrow, lattice).ok_or_else(|| EvalError::TooWide {
         what: what.to_string(),
         width,
         max: MAX_WIDTH,
@@ -246,7 +259,8 @@ fn eval_stratum(
     let mut canon: HashMap<RelId, AnyVar> = HashMap::new();
     for &rel in &stratum.relations {
         let name = &plan.relations[rel].name;
-        let var = new_var(&mut it, width_of(plan, rel, mode), narrow_rel(plan, rel), name)?;
+        let width = width_of(plan, rel, mode);
+        let var = new_var_of(&mut it, width, narrow_rel(plan, rel), mode.meta, name)?;
         if mode.meta {
             var.insert_lattice(&base.take_facts(rel));
         } else {
@@ -325,7 +339,9 @@ fn eval_stratum(
         let rule = &plan.rules[rp.rule];
         let mut env = vec![0u64; rule.var_names.len()];
         let mut buf = Vec::new();
-        if run_ops(&rp.once_ops, &mut env, &mut cx) && emit_head(&rule.head_args, &env, &mut cx, &mut buf) {
+        if run_ops(&rp.once_ops, &mut env, &mut cx)
+            && emit_head(&rule.head_args, &env, &mut cx, &mut buf)
+        {
             if mode.meta {
                 match head_meta(rp).derive(Meta::asserted(1.0), &env, &mut cx) {
                     Some(m) => m.push(&mut buf, true),
@@ -378,9 +394,10 @@ fn eval_stratum(
                 run_step(step, left, right.map(|r| r.0), &mut em);
                 match &step.out {
                     Output::Intermediate(i, _) => inters[*i].insert_flat(&buf),
-                    Output::Head(_) if mode.meta => {
-                        pending.entry(rule.head).or_default().extend_from_slice(&buf)
-                    }
+                    Output::Head(_) if mode.meta => pending
+                        .entry(rule.head)
+                        .or_default()
+                        .extend_from_slice(&buf),
                     Output::Head(_) => canon[&rule.head].insert_flat(&buf),
                 }
             }

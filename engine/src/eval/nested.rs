@@ -3,11 +3,11 @@
 
 use super::Rows;
 use super::expr::{Cx, run_ops};
-use super::meta::{FACT_CELLS, Meta};
-use crate::value::enc_float;
 use super::join::{RowSlice, prefix_range};
+use super::meta::{FACT_CELLS, Meta};
 use crate::plan::ir::*;
 use crate::plan::order::{NestedPlan, Op, compile_nested};
+use crate::value::enc_float;
 use std::collections::HashMap;
 use std::sync::Arc as Rc;
 

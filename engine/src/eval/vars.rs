@@ -42,68 +42,94 @@ impl Cell for u64 {
     }
 }
 
+#[inline(always)]
 fn meta_of<T: Cell>(row: &[T]) -> Meta {
     let k = row.len() - FACT_CELLS;
-    let cells: [u64; FACT_CELLS] = std::array::from_fn(|i| row[k + i].get());
-    Meta::read(&cells, true)
+    Meta {
+        conf: f64::from_bits((row[k].get() << 32) | row[k + 1].get()),
+        depth: row[k + 2].get() as u32,
+        rule: row[k + 3].get() as u32,
+    }
 }
 
+#[inline(always)]
 fn set_meta<T: Cell>(row: &mut [T], m: &Meta) {
     let k = row.len() - FACT_CELLS;
-    let mut cells = Vec::with_capacity(FACT_CELLS);
-    m.push(&mut cells, true);
-    for (i, c) in cells.into_iter().enumerate() {
-        row[k + i] = T::put(c);
-    }
+    let bits = m.conf.to_bits();
+    row[k] = T::put(bits >> 32);
+    row[k + 1] = T::put(bits & 0xffff_ffff);
+    row[k + 2] = T::put(u64::from(m.depth));
+    row[k + 3] = T::put(u64::from(m.rule));
 }
 
 /// Keeps, of `rows` (facts with metadata cells), one per key with the join of their metadata,
 /// and only where that improves on every version already in `batches`; the kept rows carry the
-/// join with what they improve on.
+/// join with what they improve on. Works in place.
 fn lattice_filter<T: Cell, const N: usize>(
     mut rows: Vec<[T; N]>,
     batches: &[&[[T; N]]],
 ) -> Vec<[T; N]> {
     let k = N - FACT_CELLS;
-    rows.sort_unstable();
+    // Only the key order matters: candidates end up one per key, so key order is row order.
+    rows.sort_unstable_by(|a, b| a[..k].cmp(&b[..k]));
     // One candidate per key: the join of its derivations this round.
-    let mut cands: Vec<[T; N]> = Vec::with_capacity(rows.len());
-    for row in rows {
-        match cands.last_mut() {
-            Some(last) if last[..k] == row[..k] => {
-                let (joined, _) = meta_of(last).join(&meta_of(&row));
-                set_meta(last, &joined);
-            }
-            _ => cands.push(row),
+    let mut w = 0;
+    for i in 0..rows.len() {
+        if w > 0 && rows[w - 1][..k] == rows[i][..k] {
+            let (joined, _) = meta_of(&rows[w - 1]).join(&meta_of(&rows[i]));
+            set_meta(&mut rows[w - 1], &joined);
+        } else {
+            rows[w] = rows[i];
+            w += 1;
         }
     }
-    let mut keep = vec![true; cands.len()];
+    rows.truncate(w);
     for batch in batches {
+        // Walk the batch alongside the sorted candidates: linearly when it is not much bigger
+        // (sequential reads), by galloping otherwise.
+        let linear = batch.len() <= 4 * rows.len();
         let mut j = 0;
-        for (i, cand) in cands.iter_mut().enumerate() {
-            if !keep[i] {
-                continue;
+        rows.retain_mut(|cand| {
+            if linear {
+                while j < batch.len() && batch[j][..k] < cand[..k] {
+                    j += 1;
+                }
+            } else {
+                j = gallop(batch, j, |r| r[..k] < cand[..k]);
             }
-            j += batch[j..].partition_point(|r| r[..k] < cand[..k]);
             let mut cur = meta_of(cand);
             let mut jj = j;
             while jj < batch.len() && batch[jj][..k] == cand[..k] {
                 let (joined, improved) = meta_of(&batch[jj]).join(&cur);
                 if !improved {
-                    keep[i] = false;
-                    break;
+                    return false;
                 }
                 cur = joined;
                 jj += 1;
             }
-            if keep[i] {
-                set_meta(cand, &cur);
-            }
-        }
+            set_meta(cand, &cur);
+            true
+        });
     }
-    let mut it = keep.iter();
-    cands.retain(|_| *it.next().expect("one flag per candidate"));
-    cands
+    rows
+}
+
+/// The first index `>= from` where `less` stops holding (`less` is true on a prefix), found by
+/// galloping: cheap when the answer is near, as it is for sorted probes.
+fn gallop<T>(rows: &[T], from: usize, less: impl Fn(&T) -> bool) -> usize {
+    let n = rows.len();
+    if from >= n || !less(&rows[from]) {
+        return from;
+    }
+    let mut lo = from;
+    let mut step = 1;
+    while lo + step < n && less(&rows[lo + step]) {
+        lo += step;
+        step <<= 1;
+    }
+    let hi = (lo + step).min(n);
+    // less(rows[lo]) holds; the answer is in (lo, hi].
+    lo + 1 + rows[lo + 1..hi].partition_point(&less)
 }
 
 /// All versions of each fact, sorted, reduced to the best one per key.
@@ -154,12 +180,25 @@ macro_rules! any_var {
         }
 
         impl AnyVar {
-            /// A new variable of `width`-column rows, narrow (32-bit) if `narrow`.
-            pub(crate) fn new(iteration: &mut Iteration, width: usize, narrow: bool) -> Option<AnyVar> {
-                match (width, narrow) {
+            /// A new variable of `width`-column rows, narrow (32-bit) if `narrow`. A
+            /// variable fed only through [`AnyVar::insert_lattice`] (which passes only rows
+            /// that are new) is created without datafrog's own deduplication: `lattice`.
+            pub(crate) fn new(
+                iteration: &mut Iteration,
+                width: usize,
+                narrow: bool,
+                lattice: bool,
+            ) -> Option<AnyVar> {
+                match (width, narrow, lattice) {
                     $(
-                        ($n, false) => Some(AnyVar::$w(iteration.variable(concat!("w", $n)))),
-                        ($n, true) => Some(AnyVar::$s(iteration.variable(concat!("s", $n)))),
+                        ($n, false, false) => Some(AnyVar::$w(iteration.variable(concat!("w", $n)))),
+                        ($n, true, false) => Some(AnyVar::$s(iteration.variable(concat!("s", $n)))),
+                        ($n, false, true) => {
+                            Some(AnyVar::$w(iteration.variable_indistinct(concat!("w", $n))))
+                        }
+                        ($n, true, true) => {
+                            Some(AnyVar::$s(iteration.variable_indistinct(concat!("s", $n))))
+                        }
                     )*
                     _ => None,
                 }

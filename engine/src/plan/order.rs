@@ -248,7 +248,11 @@ pub fn compile_rule(rule_index: usize, rule: &IrRule, accesses: &mut Vec<Access>
     for v in atoms[0].vars().into_iter().chain(atoms[0].conf_var) {
         bound[v] = true;
     }
-    let first_conf: Vec<(VarId, Side)> = atoms[0].conf_var.map(|v| (v, Side::Left)).into_iter().collect();
+    let first_conf: Vec<(VarId, Side)> = atoms[0]
+        .conf_var
+        .map(|v| (v, Side::Left))
+        .into_iter()
+        .collect();
     if atoms.len() == 1 {
         let ops = schedule(&mut pending, &mut bound);
         let needed = needed_after(0, &[]);
@@ -310,7 +314,11 @@ pub fn compile_rule(rule_index: usize, rule: &IrRule, accesses: &mut Vec<Access>
         for &(v, _, _) in &loads {
             bound[v] = true;
         }
-        let mut conf_loads = if i == 1 { first_conf.clone() } else { Vec::new() };
+        let mut conf_loads = if i == 1 {
+            first_conf.clone()
+        } else {
+            Vec::new()
+        };
         if let Some(c) = atom.conf_var {
             bound[c] = true;
             conf_loads.push((c, Side::Right));

@@ -203,16 +203,17 @@ fn rule_meta(annotations: &[ast::Annotation], errors: &mut Vec<PlanError>) -> Ru
         }
         seen.push(&a.name);
         let mut bad = |what: &str| {
-            let found = a.arg.as_ref().map_or("nothing".to_string(), |x| x.to_string());
+            let found = a
+                .arg
+                .as_ref()
+                .map_or("nothing".to_string(), |x| x.to_string());
             errors.push(PlanError::new(
                 a.span,
                 format!("`@{}` takes {what}, found {found}", a.name),
             ));
         };
         match (a.name.as_str(), &a.arg) {
-            ("name", Some(A::Str(s) | A::Ident(s))) if !s.is_empty() => {
-                meta.name = Some(s.clone())
-            }
+            ("name", Some(A::Str(s) | A::Ident(s))) if !s.is_empty() => meta.name = Some(s.clone()),
             ("name", _) => bad("a name such as \"transitive\""),
             ("weight", Some(A::Float(w))) if *w > 0.0 && *w <= 1.0 => meta.weight = *w,
             ("weight", Some(A::Int(1))) => meta.weight = 1.0,
@@ -241,7 +242,8 @@ fn rule_meta(annotations: &[ast::Annotation], errors: &mut Vec<PlanError>) -> Ru
 fn check_inline_confidence(plan: &Plan, errors: &mut Vec<PlanError>) {
     for rule in &plan.rules {
         let rel = &plan.relations[rule.head];
-        if rel.inline && (!rule.meta.is_default() || rule.atoms.iter().any(|a| a.conf_var.is_some()))
+        if rel.inline
+            && (!rule.meta.is_default() || rule.atoms.iter().any(|a| a.conf_var.is_some()))
         {
             errors.push(PlanError::new(
                 rule.span,
