@@ -62,6 +62,16 @@ fn set_meta<T: Cell>(row: &mut [T], m: &Meta) {
     row[k + 3] = T::put(u64::from(m.rule));
 }
 
+/// Compares the first `k` cells of two rows (with fast paths for the common short keys).
+#[inline(always)]
+fn key_cmp<T: Cell>(a: &[T], b: &[T], k: usize) -> std::cmp::Ordering {
+    match k {
+        1 => a[0].cmp(&b[0]),
+        2 => (a[0], a[1]).cmp(&(b[0], b[1])),
+        _ => a[..k].cmp(&b[..k]),
+    }
+}
+
 /// Keeps, of `rows` (facts with metadata cells), one per key with the join of their metadata,
 /// and only where that improves on every version already in `batches`; the kept rows carry the
 /// join with what they improve on. Works in place.
@@ -71,11 +81,15 @@ fn lattice_filter<T: Cell, const N: usize>(
 ) -> Vec<[T; N]> {
     let k = N - FACT_CELLS;
     // Only the key order matters: candidates end up one per key, so key order is row order.
-    rows.sort_unstable_by(|a, b| a[..k].cmp(&b[..k]));
+    match k {
+        1 => rows.sort_unstable_by_key(|r| r[0]),
+        2 => rows.sort_unstable_by_key(|r| (r[0], r[1])),
+        _ => rows.sort_unstable_by(|a, b| a[..k].cmp(&b[..k])),
+    }
     // One candidate per key: the join of its derivations this round.
     let mut w = 0;
     for i in 0..rows.len() {
-        if w > 0 && rows[w - 1][..k] == rows[i][..k] {
+        if w > 0 && key_cmp(&rows[w - 1], &rows[i], k).is_eq() {
             let (joined, _) = meta_of(&rows[w - 1]).join(&meta_of(&rows[i]));
             set_meta(&mut rows[w - 1], &joined);
         } else {
@@ -91,15 +105,15 @@ fn lattice_filter<T: Cell, const N: usize>(
         let mut j = 0;
         rows.retain_mut(|cand| {
             if linear {
-                while j < batch.len() && batch[j][..k] < cand[..k] {
+                while j < batch.len() && key_cmp(&batch[j], cand, k).is_lt() {
                     j += 1;
                 }
             } else {
-                j = gallop(batch, j, |r| r[..k] < cand[..k]);
+                j = gallop(batch, j, |r| key_cmp(r, cand, k).is_lt());
             }
             let mut cur = meta_of(cand);
             let mut jj = j;
-            while jj < batch.len() && batch[jj][..k] == cand[..k] {
+            while jj < batch.len() && key_cmp(&batch[jj], cand, k).is_eq() {
                 let (joined, improved) = meta_of(&batch[jj]).join(&cur);
                 if !improved {
                     return false;
@@ -138,7 +152,7 @@ fn lattice_complete<T: Cell, const N: usize>(rows: Vec<[T; N]>) -> Vec<[T; N]> {
     let mut out: Vec<[T; N]> = Vec::with_capacity(rows.len());
     for row in rows {
         match out.last_mut() {
-            Some(last) if last[..k] == row[..k] => {
+            Some(last) if key_cmp(last, &row, k).is_eq() => {
                 let (a, b) = (meta_of(last), meta_of(&row));
                 if b.conf > a.conf || (b.conf == a.conf && b.depth < a.depth) {
                     *last = row;
