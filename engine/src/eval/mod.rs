@@ -389,15 +389,20 @@ fn eval_stratum(
                     right_at: right.map_or(0, |(v, cells)| v.width() - cells),
                     head: head_meta(rp),
                 });
-                buf.clear();
-                let mut em = Emitter::new(step, &mut env, &mut cx, &mut buf, meta);
+                // With provenance a head's derivations collect in its pending buffer for the
+                // round's lattice step; everything else is inserted straight away.
+                let to_pending = mode.meta && matches!(step.out, Output::Head(_));
+                let out = if to_pending {
+                    pending.entry(rule.head).or_default()
+                } else {
+                    buf.clear();
+                    &mut buf
+                };
+                let mut em = Emitter::new(step, &mut env, &mut cx, out, meta);
                 run_step(step, left, right.map(|r| r.0), &mut em);
                 match &step.out {
+                    _ if to_pending => {}
                     Output::Intermediate(i, _) => inters[*i].insert_flat(&buf),
-                    Output::Head(_) if mode.meta => pending
-                        .entry(rule.head)
-                        .or_default()
-                        .extend_from_slice(&buf),
                     Output::Head(_) => canon[&rule.head].insert_flat(&buf),
                 }
             }
