@@ -261,7 +261,7 @@ impl Database {
             row.to_vec()
         };
         nested::solve(&compiled, &mut env, &mut cx, &mut |env, hits, cx| {
-            let mut got = Vec::with_capacity(want.len());
+            let mut got: Vec<u64> = Vec::with_capacity(want.len());
             if !emit_head(&rule.head_args, env, cx, &mut got) || got != want {
                 return;
             }

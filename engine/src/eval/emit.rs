@@ -85,12 +85,13 @@ pub(super) struct StepMeta<'r> {
     pub head: HeadMeta<'r>,
 }
 
-/// Turns joined row pairs into output rows: loads variables, runs the step's ops, projects.
-pub(super) struct Emitter<'s, 'e, 'c, 'a> {
+/// Turns joined row pairs into output rows: loads variables, runs the step's ops, projects. The
+/// output cells are `O`: `u32` straight into a symbol-only relation's buffer, `u64` otherwise.
+pub(super) struct Emitter<'s, 'e, 'c, 'a, O: Cell = u64> {
     step: &'s Step,
     env: &'e mut [u64],
     cx: &'c mut Cx<'a>,
-    buf: &'e mut Vec<u64>,
+    buf: &'e mut Vec<O>,
     /// When the step has no ops and every output value is an input cell or a constant: where
     /// each output value comes from, so rows are copied without going through `env`.
     direct: Option<Vec<Src>>,
@@ -114,12 +115,12 @@ fn read_part<T: Cell>(row: &[T], at: usize) -> Meta {
     }
 }
 
-impl<'s, 'e, 'c, 'a> Emitter<'s, 'e, 'c, 'a> {
+impl<'s, 'e, 'c, 'a, O: Cell> Emitter<'s, 'e, 'c, 'a, O> {
     pub(super) fn new(
         step: &'s Step,
         env: &'e mut [u64],
         cx: &'c mut Cx<'a>,
-        buf: &'e mut Vec<u64>,
+        buf: &'e mut Vec<O>,
         meta: Option<StepMeta<'s>>,
     ) -> Self {
         let from_var = |v: VarId| {
@@ -186,10 +187,12 @@ impl<'s, 'e, 'c, 'a> Emitter<'s, 'e, 'c, 'a> {
             )
         });
         if let Some(direct) = &self.direct {
-            self.buf.extend(direct.iter().map(|s| match *s {
-                Src::Left(c) => l[c].get(),
-                Src::Right(c) => r[c].get(),
-                Src::Const(k) => k,
+            self.buf.extend(direct.iter().map(|s| {
+                O::put(match *s {
+                    Src::Left(c) => l[c].get(),
+                    Src::Right(c) => r[c].get(),
+                    Src::Const(k) => k,
+                })
             }));
         } else {
             for &(v, side, c) in &self.step.loads {
@@ -213,9 +216,9 @@ impl<'s, 'e, 'c, 'a> Emitter<'s, 'e, 'c, 'a> {
             match &self.step.out {
                 Output::Intermediate(_, layout) => {
                     if layout.is_empty() {
-                        self.buf.push(0);
+                        self.buf.push(O::put(0));
                     } else {
-                        self.buf.extend(layout.iter().map(|&v| self.env[v]));
+                        self.buf.extend(layout.iter().map(|&v| O::put(self.env[v])));
                     }
                 }
                 Output::Head(args) => {
@@ -278,11 +281,11 @@ impl<'s, 'e, 'c, 'a> Emitter<'s, 'e, 'c, 'a> {
 }
 
 /// One semi-naive round of one step: new-left x old-right, old-left x new-right, new x new.
-pub(super) fn run_step(
+pub(super) fn run_step<O: Cell>(
     step: &Step,
     left: &AnyVar,
     right: Option<&AnyVar>,
-    em: &mut Emitter<'_, '_, '_, '_>,
+    em: &mut Emitter<'_, '_, '_, '_, O>,
 ) {
     let lw = left.width();
     let Some(right) = right else {
@@ -310,10 +313,15 @@ pub(super) fn run_step(
 
 /// Appends the head row for the binding; false (and nothing appended) if an expression is
 /// undefined.
-pub(crate) fn emit_head(args: &[IrExpr], env: &[u64], cx: &mut Cx<'_>, buf: &mut Vec<u64>) -> bool {
+pub(crate) fn emit_head<O: Cell>(
+    args: &[IrExpr],
+    env: &[u64],
+    cx: &mut Cx<'_>,
+    buf: &mut Vec<O>,
+) -> bool {
     let mark = buf.len();
     if args.is_empty() {
-        buf.push(0);
+        buf.push(O::put(0));
         return true;
     }
     for a in args {
@@ -328,7 +336,7 @@ pub(crate) fn emit_head(args: &[IrExpr], env: &[u64], cx: &mut Cx<'_>, buf: &mut
                 }
             },
         };
-        buf.push(v);
+        buf.push(O::put(v));
     }
     true
 }

@@ -8,6 +8,7 @@
 //! confidence and depth of the partial derivation, without a rule. Every cell fits in 32 bits,
 //! so symbol-only relations keep their narrow `u32` rows.
 
+use super::vars::Cell;
 use crate::plan::ir::TNorm;
 
 /// Metadata cells behind a fact's columns: confidence high, confidence low, depth, rule.
@@ -51,15 +52,15 @@ impl Meta {
         }
     }
 
-    /// Appends the metadata as `PART_CELLS` or `FACT_CELLS` cells.
+    /// Appends the metadata as `PART_CELLS` or `FACT_CELLS` cells (each fits in 32 bits).
     #[inline(always)]
-    pub(crate) fn push(&self, out: &mut Vec<u64>, fact: bool) {
+    pub(crate) fn push<C: Cell>(&self, out: &mut Vec<C>, fact: bool) {
         let bits = self.conf.to_bits();
-        out.push(bits >> 32);
-        out.push(bits & 0xffff_ffff);
-        out.push(u64::from(self.depth));
+        out.push(C::put(bits >> 32));
+        out.push(C::put(bits & 0xffff_ffff));
+        out.push(C::put(u64::from(self.depth)));
         if fact {
-            out.push(u64::from(self.rule));
+            out.push(C::put(u64::from(self.rule)));
         }
     }
 

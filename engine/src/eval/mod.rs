@@ -162,6 +162,22 @@ impl Base {
     }
 }
 
+/// A head's derivations of one round, in the cell type of its variable.
+enum Pending {
+    Narrow(Vec<u32>),
+    Wide(Vec<u64>),
+}
+
+impl Pending {
+    fn new(var: &AnyVar) -> Pending {
+        if var.is_narrow() {
+            Pending::Narrow(Vec::new())
+        } else {
+            Pending::Wide(Vec::new())
+        }
+    }
+}
+
 /// How a run evaluates.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Mode {
@@ -354,7 +370,8 @@ fn eval_stratum(
         }
     }
     let mut buf: Vec<u64> = Vec::new();
-    let mut pending: HashMap<RelId, Vec<u64>> = HashMap::new();
+    // With provenance: each head's derivations of the round, in its variable's cell type.
+    let mut pending: HashMap<RelId, Pending> = HashMap::new();
     while it.changed() {
         for (a, var) in accesses.iter().zip(&access_vars) {
             if let Some(var) = var {
@@ -392,24 +409,44 @@ fn eval_stratum(
                 // With provenance a head's derivations collect in its pending buffer for the
                 // round's lattice step; everything else is inserted straight away.
                 let to_pending = mode.meta && matches!(step.out, Output::Head(_));
-                let out = if to_pending {
-                    pending.entry(rule.head).or_default()
-                } else {
-                    buf.clear();
-                    &mut buf
-                };
-                let mut em = Emitter::new(step, &mut env, &mut cx, out, meta);
-                run_step(step, left, right.map(|r| r.0), &mut em);
+                let right = right.map(|r| r.0);
+                if to_pending {
+                    let head = &canon[&rule.head];
+                    match pending
+                        .entry(rule.head)
+                        .or_insert_with(|| Pending::new(head))
+                    {
+                        Pending::Narrow(out) => {
+                            let mut em = Emitter::new(step, &mut env, &mut cx, out, meta);
+                            run_step(step, left, right, &mut em);
+                        }
+                        Pending::Wide(out) => {
+                            let mut em = Emitter::new(step, &mut env, &mut cx, out, meta);
+                            run_step(step, left, right, &mut em);
+                        }
+                    }
+                    continue;
+                }
+                buf.clear();
+                let mut em = Emitter::new(step, &mut env, &mut cx, &mut buf, meta);
+                run_step(step, left, right, &mut em);
                 match &step.out {
-                    _ if to_pending => {}
                     Output::Intermediate(i, _) => inters[*i].insert_flat(&buf),
                     Output::Head(_) => canon[&rule.head].insert_flat(&buf),
                 }
             }
         }
         for (rel, rows) in pending.iter_mut() {
-            canon[rel].insert_lattice(rows);
-            rows.clear();
+            match rows {
+                Pending::Narrow(r) => {
+                    canon[rel].insert_lattice_narrow(r);
+                    r.clear();
+                }
+                Pending::Wide(r) => {
+                    canon[rel].insert_lattice(r);
+                    r.clear();
+                }
+            }
         }
     }
     let mut out = Vec::new();

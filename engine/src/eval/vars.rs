@@ -283,6 +283,40 @@ macro_rules! any_var {
                 }
             }
 
+            /// [`AnyVar::insert_lattice`] for rows already in 32-bit cells (a symbol-only
+            /// relation's derivations).
+            pub(crate) fn insert_lattice_narrow(&self, data: &[u32]) {
+                if data.is_empty() {
+                    return;
+                }
+                match self {
+                    $(
+                        AnyVar::$s(var) => {
+                            let (rows, _) = data.as_chunks::<$n>();
+                            let stable = var.stable.borrow();
+                            let recent = var.recent.borrow();
+                            let mut batches: Vec<&[[u32; $n]]> =
+                                stable.iter().map(|r| &r.elements[..]).collect();
+                            batches.push(&recent.elements);
+                            let kept = lattice_filter(rows.to_vec(), &batches);
+                            drop((stable, recent));
+                            var.insert(Relation { elements: kept });
+                        }
+                        AnyVar::$w(_) => {
+                            let wide: Vec<u64> = data.iter().map(|&v| u64::from(v)).collect();
+                            self.insert_lattice(&wide);
+                        }
+                    )*
+                }
+            }
+
+            /// Whether rows are stored in 32-bit cells.
+            pub(crate) fn is_narrow(&self) -> bool {
+                match self {
+                    $(AnyVar::$w(_) => false, AnyVar::$s(_) => true,)*
+                }
+            }
+
             /// The facts, one per key with its best metadata, once the iteration has stopped.
             pub(crate) fn complete_lattice(self) -> Vec<u64> {
                 match self {
