@@ -101,7 +101,7 @@ mod tests {
 
     #[test]
     fn cells_round_trip_and_sort_like_the_confidence() {
-        let mut out = Vec::new();
+        let mut out: Vec<u64> = Vec::new();
         Meta {
             conf: 0.375,
             depth: 7,
@@ -112,7 +112,7 @@ mod tests {
         let m = Meta::read(&out, true);
         assert_eq!((m.conf, m.depth, m.rule), (0.375, 7, 3));
         let cells = |x: f64| {
-            let mut v = Vec::new();
+            let mut v: Vec<u64> = Vec::new();
             Meta::asserted(x).push(&mut v, false);
             v
         };
