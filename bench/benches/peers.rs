@@ -3,6 +3,11 @@
 //! `cargo bench -p engram-bench --bench peers` (inputs from `../shared/bench/gen.py`).
 
 use ascent::ascent;
+
+// The allocator the `engram` binary uses; every engine in this process runs on it.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use engram_bench::*;
 use std::time::Duration;
 
@@ -82,13 +87,29 @@ fn measure_confidence(scratch: &std::path::Path, runs: usize) -> anyhow::Result<
     let plain = generate(&args, &dir, "edge.facts")?;
     let wdir = scratch.join(format!("{}-confidence", args.join("-")));
     add_confidences(&plain, &wdir.join("edge.facts"))?;
-    let (t_conf, rows) = median(runs, || engram_rows(TC_CONFIDENCE_PROGRAM, &wdir, "path"));
-    let rows = rows?;
-    let (t_bool, bool_rows) = median(runs, || engram_rows(TC_PROGRAM, &dir, "path").unwrap());
-    let (t_hand, hand_rows) = median(runs, || {
-        let (n, edges) = read_weighted(&wdir.join("edge.facts")).unwrap();
-        best_per_key_closure(n, &edges, 0.9)
-    });
+    // Interleaved (confidence, boolean, by hand, confidence, ...) so that drift in the
+    // machine's speed during the run hits all three alike.
+    let (mut t_conf, mut t_bool, mut t_hand) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut rows, mut bool_rows, mut hand_rows) = (0, 0, 0);
+    for _ in 0..runs.max(1) {
+        let (t, r) = median(1, || engram_rows(TC_CONFIDENCE_PROGRAM, &wdir, "path"));
+        t_conf.push(t);
+        rows = r?;
+        let (t, r) = median(1, || engram_rows(TC_PROGRAM, &dir, "path"));
+        t_bool.push(t);
+        bool_rows = r?;
+        let (t, r) = median(1, || {
+            let (n, edges) = read_weighted(&wdir.join("edge.facts")).unwrap();
+            best_per_key_closure(n, &edges, 0.9)
+        });
+        t_hand.push(t);
+        hand_rows = r;
+    }
+    let mid = |mut v: Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2]
+    };
+    let (t_conf, t_bool, t_hand) = (mid(t_conf), mid(t_bool), mid(t_hand));
     report(
         "confidence closure (max-product, weight 0.9), graph 2000 4000",
         rows,

@@ -8,6 +8,11 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+// Evaluation allocates and frees large row buffers every round; mimalloc keeps those pages
+// instead of returning them to the OS and faulting them in again.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// engram: a Datalog engine for agent memory.
 #[derive(Parser, Debug)]
 #[command(name = "engram", version, about)]

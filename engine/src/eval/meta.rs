@@ -80,6 +80,22 @@ impl Meta {
     }
 }
 
+impl Meta {
+    /// The join of two derivations found in the same round, independent of their order: the
+    /// higher confidence with its rule (the smaller rule id on a tie), the smaller depth.
+    #[inline]
+    pub(crate) fn merge(&self, other: &Meta) -> Meta {
+        let take_other =
+            other.conf > self.conf || (other.conf == self.conf && other.rule < self.rule);
+        let best = if take_other { other } else { self };
+        Meta {
+            conf: best.conf,
+            rule: best.rule,
+            depth: self.depth.min(other.depth),
+        }
+    }
+}
+
 /// Combines two partial confidences by a rule's t-norm.
 #[inline(always)]
 pub(crate) fn tnorm(t: TNorm, a: f64, b: f64) -> f64 {

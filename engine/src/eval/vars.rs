@@ -13,7 +13,7 @@ pub const MAX_COLUMNS: usize = 32;
 pub const MAX_WIDTH: usize = 36;
 
 /// A column value as stored in a row: `u32` for symbol-only rows, `u64` otherwise.
-pub(crate) trait Cell: Copy + Ord + 'static {
+pub(crate) trait Cell: Copy + Ord + Send + Sync + 'static {
     /// The value as the engine's 64-bit encoding.
     fn get(self) -> u64;
     /// A cell holding `v` (a narrow cell keeps the low 32 bits).
@@ -81,49 +81,33 @@ fn lattice_filter<T: Cell, const N: usize>(
 ) -> Vec<[T; N]> {
     let k = N - FACT_CELLS;
     // Only the key order matters: candidates end up one per key, so key order is row order.
-    match k {
-        1 => rows.sort_unstable_by_key(|r| r[0]),
-        2 => rows.sort_unstable_by_key(|r| (r[0], r[1])),
-        _ => rows.sort_unstable_by(|a, b| a[..k].cmp(&b[..k])),
-    }
+    sort_by_key_prefix(&mut rows, k);
     // One candidate per key: the join of its derivations this round.
     let mut w = 0;
     for i in 0..rows.len() {
         if w > 0 && key_cmp(&rows[w - 1], &rows[i], k).is_eq() {
-            let (joined, _) = meta_of(&rows[w - 1]).join(&meta_of(&rows[i]));
-            set_meta(&mut rows[w - 1], &joined);
+            let merged = meta_of(&rows[w - 1]).merge(&meta_of(&rows[i]));
+            set_meta(&mut rows[w - 1], &merged);
         } else {
             rows[w] = rows[i];
             w += 1;
         }
     }
     rows.truncate(w);
-    for batch in batches {
-        // Walk the batch alongside the sorted candidates: linearly when it is not much bigger
-        // (sequential reads), by galloping otherwise.
-        let linear = batch.len() <= 4 * rows.len();
-        let mut j = 0;
-        rows.retain_mut(|cand| {
-            if linear {
-                while j < batch.len() && key_cmp(&batch[j], cand, k).is_lt() {
-                    j += 1;
-                }
-            } else {
-                j = gallop(batch, j, |r| key_cmp(r, cand, k).is_lt());
-            }
-            let mut cur = meta_of(cand);
-            let mut jj = j;
-            while jj < batch.len() && key_cmp(&batch[jj], cand, k).is_eq() {
-                let (joined, improved) = meta_of(&batch[jj]).join(&cur);
-                if !improved {
-                    return false;
-                }
-                cur = joined;
-                jj += 1;
-            }
-            set_meta(cand, &cur);
-            true
-        });
+    // Large rounds check their two halves on two threads (disjoint key ranges, read-only
+    // batches); small ones stay on this thread.
+    if rows.len() >= PARALLEL_ROWS {
+        let mid = rows.len() / 2;
+        let (a, b) = rows.split_at_mut(mid);
+        let (ka, kb) = rayon::join(
+            || filter_against(a, batches, k),
+            || filter_against(b, batches, k),
+        );
+        rows.copy_within(mid..mid + kb, ka);
+        rows.truncate(ka + kb);
+    } else {
+        let kept = filter_against(&mut rows, batches, k);
+        rows.truncate(kept);
     }
     rows
 }
@@ -144,6 +128,74 @@ fn gallop<T>(rows: &[T], from: usize, less: impl Fn(&T) -> bool) -> usize {
     let hi = (lo + step).min(n);
     // less(rows[lo]) holds; the answer is in (lo, hi].
     lo + 1 + rows[lo + 1..hi].partition_point(&less)
+}
+
+/// Sorts rows by their first `k` cells (rows with equal keys in any order), on two threads
+/// for many rows.
+fn sort_by_key_prefix<T: Cell, const N: usize>(rows: &mut [[T; N]], k: usize) {
+    if rows.len() >= PARALLEL_ROWS {
+        use rayon::slice::ParallelSliceMut;
+        match k {
+            1 => rows.par_sort_unstable_by_key(|r| r[0]),
+            2 => rows.par_sort_unstable_by_key(|r| (r[0], r[1])),
+            _ => rows.par_sort_unstable_by(|a, b| a[..k].cmp(&b[..k])),
+        }
+    } else {
+        match k {
+            1 => rows.sort_unstable_by_key(|r| r[0]),
+            2 => rows.sort_unstable_by_key(|r| (r[0], r[1])),
+            _ => rows.sort_unstable_by(|a, b| a[..k].cmp(&b[..k])),
+        }
+    }
+}
+
+/// Rounds with at least this many candidate facts filter them on two threads.
+const PARALLEL_ROWS: usize = 1 << 16;
+
+/// Keeps the candidates (sorted, one per key) that improve on every version in `batches`,
+/// compacted to the front with their joined metadata; returns how many.
+fn filter_against<T: Cell, const N: usize>(
+    rows: &mut [[T; N]],
+    batches: &[&[[T; N]]],
+    k: usize,
+) -> usize {
+    let mut n = rows.len();
+    for batch in batches {
+        // Walk the batch alongside the sorted candidates: linearly when it is not bigger
+        // (sequential reads), by galloping otherwise.
+        let linear = batch.len() <= 4 * n;
+        let mut j = 0;
+        let mut kept = 0;
+        for i in 0..n {
+            let cand = rows[i];
+            if linear {
+                while j < batch.len() && key_cmp(&batch[j], &cand, k).is_lt() {
+                    j += 1;
+                }
+            } else {
+                j = gallop(batch, j, |r| key_cmp(r, &cand, k).is_lt());
+            }
+            let mut cur = meta_of(&cand);
+            let mut keep = true;
+            let mut jj = j;
+            while jj < batch.len() && key_cmp(&batch[jj], &cand, k).is_eq() {
+                let (joined, improved) = meta_of(&batch[jj]).join(&cur);
+                if !improved {
+                    keep = false;
+                    break;
+                }
+                cur = joined;
+                jj += 1;
+            }
+            if keep {
+                rows[kept] = cand;
+                set_meta(&mut rows[kept], &cur);
+                kept += 1;
+            }
+        }
+        n = kept;
+    }
+    n
 }
 
 /// All versions of each fact, sorted, reduced to the best one per key.
