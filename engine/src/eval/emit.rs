@@ -4,7 +4,7 @@
 
 use super::expr::{Cx, eval, run_ops};
 use super::join::{RowSlice, merge_join};
-use super::meta::{self, FACT_CELLS, Meta, PART_CELLS};
+use super::meta::{self, FACT_CELLS, Meta};
 use super::vars::{AnyVar, Cell, Flat};
 use crate::plan::ir::*;
 use crate::plan::order::{Access, AccessFilter, Output, Side, Step};
@@ -31,7 +31,10 @@ pub(super) fn project<T: Cell>(a: &Access, rows: RowSlice<'_, T>, meta: bool, ou
         }
         if meta {
             let at = row.len() - FACT_CELLS;
-            out.extend(row[at..at + PART_CELLS].iter().map(|c| c.get()));
+            let m = Meta::from_cells(row[at].get(), row[at + 1].get(), row[at + 2].get(), true);
+            out.push(row[at].get());
+            out.push(row[at + 1].get());
+            out.push(m.last_cell(false));
         }
     }
 }
@@ -60,6 +63,7 @@ impl HeadMeta<'_> {
         if self.rule.max_depth.is_some_and(|d| depth > d) {
             return None;
         }
+        let depth = depth.min(meta::MAX_DEPTH);
         let conf = match &self.rule.head_conf {
             Some(e) => meta::clamp_confidence(dec_float(eval(e, env, cx)?))?,
             None => self.rule.weight * part.conf,
@@ -79,8 +83,12 @@ impl HeadMeta<'_> {
 pub(super) struct StepMeta<'r> {
     /// First metadata cell of a left row.
     pub left_at: usize,
+    /// Whether left rows are facts (their last metadata cell packs depth and rule).
+    pub left_fact: bool,
     /// First metadata cell of a right row.
     pub right_at: usize,
+    /// Whether right rows are facts.
+    pub right_fact: bool,
     /// The rule's derivation settings.
     pub head: HeadMeta<'r>,
 }
@@ -107,12 +115,10 @@ enum Src {
 }
 
 #[inline(always)]
-fn read_part<T: Cell>(row: &[T], at: usize) -> Meta {
-    Meta {
-        conf: f64::from_bits((row[at].get() << 32) | row[at + 1].get()),
-        depth: row[at + 2].get() as u32,
-        rule: meta::ASSERTED,
-    }
+fn read_part<T: Cell>(row: &[T], at: usize, fact: bool) -> Meta {
+    let mut m = Meta::from_cells(row[at].get(), row[at + 1].get(), row[at + 2].get(), fact);
+    m.rule = meta::ASSERTED;
+    m
 }
 
 impl<'s, 'e, 'c, 'a, O: Cell> Emitter<'s, 'e, 'c, 'a, O> {
@@ -170,11 +176,11 @@ impl<'s, 'e, 'c, 'a, O: Cell> Emitter<'s, 'e, 'c, 'a, O> {
         let mark = self.buf.len();
         // The partial derivation's metadata, and `@ c` bindings.
         let part = self.meta.as_ref().map(|m| {
-            let lm = read_part(l, m.left_at);
+            let lm = read_part(l, m.left_at, m.left_fact);
             if self.step.right.is_none() {
                 return (lm, lm);
             }
-            let rm = read_part(r, m.right_at);
+            let rm = read_part(r, m.right_at, m.right_fact);
             let conf = meta::tnorm(m.head.rule.tnorm, lm.conf, rm.conf);
             let depth = lm.depth.max(rm.depth);
             (
@@ -204,7 +210,7 @@ impl<'s, 'e, 'c, 'a, O: Cell> Emitter<'s, 'e, 'c, 'a, O> {
             if let (Some(m), Some((_, rm))) = (&self.meta, &part) {
                 for &(v, side) in &self.step.conf_loads {
                     let conf = match side {
-                        Side::Left => read_part(l, m.left_at).conf,
+                        Side::Left => read_part(l, m.left_at, m.left_fact).conf,
                         Side::Right => rm.conf,
                     };
                     self.env[v] = enc_float(conf);

@@ -3,16 +3,21 @@
 //!
 //! A stored fact carries [`FACT_CELLS`] cells after its columns: the confidence's bits split
 //! into a high and a low 32-bit half (a non-negative `f64`'s bits order like the number, so
-//! rows still sort), the depth, and the rule (0 for an asserted fact, `i + 1` for
+//! rows still sort), and the depth and the rule packed in one cell (depth in the high 16 bits,
+//! saturating at [`MAX_DEPTH`]; rule in the low 16: 0 for an asserted fact, `i + 1` for
 //! `Plan::rules[i]`). Projections and join intermediates carry [`PART_CELLS`]: the
 //! confidence and depth of the partial derivation, without a rule. Every cell fits in 32 bits,
-//! so symbol-only relations keep their narrow `u32` rows.
+//! so symbol-only relations keep their narrow `u32` rows, 12 bytes of metadata a fact.
 
 use super::vars::Cell;
 use crate::plan::ir::TNorm;
 
-/// Metadata cells behind a fact's columns: confidence high, confidence low, depth, rule.
-pub(crate) const FACT_CELLS: usize = 4;
+/// Metadata cells behind a fact's columns: confidence high, confidence low, depth and rule.
+pub(crate) const FACT_CELLS: usize = 3;
+/// Depths saturate here (a fact this deep reports this depth).
+pub(crate) const MAX_DEPTH: u32 = 0xffff;
+/// The most rules a program evaluated with provenance can have (rule ids are 16 bits).
+pub(crate) const MAX_RULES: usize = 0xfffe;
 /// Metadata cells behind a projection or intermediate row: confidence high, low, depth.
 pub(crate) const PART_CELLS: usize = 3;
 /// The rule id of an asserted fact.
@@ -42,13 +47,34 @@ impl Meta {
         }
     }
 
-    /// Reads metadata from the cells at `at` (`PART_CELLS` or `FACT_CELLS` of them).
+    /// Reads metadata from cells (`PART_CELLS` or `FACT_CELLS` of them).
     #[inline(always)]
     pub(crate) fn read(cells: &[u64], fact: bool) -> Meta {
+        Meta::from_cells(cells[0], cells[1], cells[2], fact)
+    }
+
+    /// Metadata from its three cells.
+    #[inline(always)]
+    pub(crate) fn from_cells(hi: u64, lo: u64, last: u64, fact: bool) -> Meta {
+        let (depth, rule) = if fact {
+            ((last >> 16) as u32, (last & 0xffff) as u32)
+        } else {
+            (last as u32, ASSERTED)
+        };
         Meta {
-            conf: f64::from_bits((cells[0] << 32) | cells[1]),
-            depth: cells[2] as u32,
-            rule: if fact { cells[3] as u32 } else { ASSERTED },
+            conf: f64::from_bits((hi << 32) | lo),
+            depth,
+            rule,
+        }
+    }
+
+    /// The third cell: the depth, or for a fact the depth and rule packed.
+    #[inline(always)]
+    pub(crate) fn last_cell(&self, fact: bool) -> u64 {
+        if fact {
+            (u64::from(self.depth.min(MAX_DEPTH)) << 16) | u64::from(self.rule & 0xffff)
+        } else {
+            u64::from(self.depth)
         }
     }
 
@@ -58,10 +84,7 @@ impl Meta {
         let bits = self.conf.to_bits();
         out.push(C::put(bits >> 32));
         out.push(C::put(bits & 0xffff_ffff));
-        out.push(C::put(u64::from(self.depth)));
-        if fact {
-            out.push(C::put(u64::from(self.rule)));
-        }
+        out.push(C::put(self.last_cell(fact)));
     }
 
     /// The lattice join with a newer candidate: the higher confidence (and its rule) when it is

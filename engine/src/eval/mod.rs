@@ -99,6 +99,17 @@ pub enum EvalError {
         /// The maximum.
         max: usize,
     },
+    /// Provenance tracking numbers rules in 16 bits.
+    #[error(
+        "the program has {rules} rules; tracking confidence and provenance supports at most {max} \
+         (evaluate without provenance if it uses no confidence syntax)"
+    )]
+    TooManyRules {
+        /// Rules in the program.
+        rules: usize,
+        /// The maximum.
+        max: usize,
+    },
 }
 
 /// The input facts of one evaluation, encoded.
@@ -194,6 +205,12 @@ pub(crate) fn evaluate(
 ) -> Result<Vec<Option<Rows>>, EvalError> {
     for (rel, row, conf) in &plan.facts {
         base.push(*rel, row, *conf);
+    }
+    if mode.meta && plan.rules.len() > meta::MAX_RULES {
+        return Err(EvalError::TooManyRules {
+            rules: plan.rules.len(),
+            max: meta::MAX_RULES,
+        });
     }
     let mut done: Vec<Option<Rows>> = vec![None; plan.relations.len()];
     let mut caches = Caches::default();
@@ -389,21 +406,25 @@ fn eval_stratum(
             let rule = &plan.rules[rp.rule];
             let mut env = vec![0u64; rule.var_names.len()];
             for step in &rp.steps {
-                // The variable a source reads, and how many metadata cells its rows carry.
-                let input = |s: Source| -> (&AnyVar, usize) {
+                // The variable a source reads, and whether its rows are facts (else partial
+                // derivations), which decides their metadata cells.
+                let input = |s: Source| -> (&AnyVar, bool) {
                     match s {
                         Source::Access(i) => match &access_vars[i] {
-                            Some(v) => (v, PART_CELLS),
-                            None => (&canon[&accesses[i].rel], FACT_CELLS),
+                            Some(v) => (v, false),
+                            None => (&canon[&accesses[i].rel], true),
                         },
-                        Source::Intermediate(i) => (&inters[i], PART_CELLS),
+                        Source::Intermediate(i) => (&inters[i], false),
                     }
                 };
-                let (left, lcells) = input(step.left);
+                let cells = |fact: bool| if fact { FACT_CELLS } else { PART_CELLS };
+                let (left, lfact) = input(step.left);
                 let right = step.right.map(input);
                 let meta = mode.meta.then(|| StepMeta {
-                    left_at: left.width() - lcells,
-                    right_at: right.map_or(0, |(v, cells)| v.width() - cells),
+                    left_at: left.width() - cells(lfact),
+                    left_fact: lfact,
+                    right_at: right.map_or(0, |(v, fact)| v.width() - cells(fact)),
+                    right_fact: right.is_some_and(|(_, fact)| fact),
                     head: head_meta(rp),
                 });
                 // With provenance a head's derivations collect in its pending buffer for the

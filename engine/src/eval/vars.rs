@@ -45,11 +45,7 @@ impl Cell for u64 {
 #[inline(always)]
 fn meta_of<T: Cell>(row: &[T]) -> Meta {
     let k = row.len() - FACT_CELLS;
-    Meta {
-        conf: f64::from_bits((row[k].get() << 32) | row[k + 1].get()),
-        depth: row[k + 2].get() as u32,
-        rule: row[k + 3].get() as u32,
-    }
+    Meta::from_cells(row[k].get(), row[k + 1].get(), row[k + 2].get(), true)
 }
 
 #[inline(always)]
@@ -58,8 +54,7 @@ fn set_meta<T: Cell>(row: &mut [T], m: &Meta) {
     let bits = m.conf.to_bits();
     row[k] = T::put(bits >> 32);
     row[k + 1] = T::put(bits & 0xffff_ffff);
-    row[k + 2] = T::put(u64::from(m.depth));
-    row[k + 3] = T::put(u64::from(m.rule));
+    row[k + 2] = T::put(m.last_cell(true));
 }
 
 /// Compares the first `k` cells of two rows (with fast paths for the common short keys).
