@@ -295,7 +295,7 @@ fn eval_stratum(
         let width = width_of(plan, rel, mode);
         let var = new_var_of(&mut it, width, narrow_rel(plan, rel), mode.meta, name)?;
         if mode.meta {
-            var.insert_lattice(&base.take_facts(rel));
+            var.insert_lattice(&mut base.take_facts(rel));
         } else {
             var.insert_flat(&std::mem::take(&mut base.rows[rel]));
         }
@@ -380,7 +380,7 @@ fn eval_stratum(
                     Some(m) => m.push(&mut buf, true),
                     None => buf.clear(),
                 }
-                canon[&rule.head].insert_lattice(&buf);
+                canon[&rule.head].insert_lattice(&mut buf);
             } else {
                 canon[&rule.head].insert_flat(&buf);
             }

@@ -70,14 +70,35 @@ fn key_cmp<T: Cell>(a: &[T], b: &[T], k: usize) -> std::cmp::Ordering {
 /// Keeps, of `rows` (facts with metadata cells), one per key with the join of their metadata,
 /// and only where that improves on every version already in `batches`; the kept rows carry the
 /// join with what they improve on. Works in place.
-fn lattice_filter<T: Cell, const N: usize>(
-    mut rows: Vec<[T; N]>,
-    batches: &[&[[T; N]]],
-) -> Vec<[T; N]> {
+fn lattice_filter<T: Cell, const N: usize>(rows: &mut [[T; N]], batches: &[&[[T; N]]]) -> usize {
     let k = N - FACT_CELLS;
     // Only the key order matters: candidates end up one per key, so key order is row order.
-    sort_by_key_prefix(&mut rows, k);
-    // One candidate per key: the join of its derivations this round.
+    sort_by_key_prefix(rows, k);
+    if rows.len() < PARALLEL_ROWS {
+        return reduce_and_filter(rows, batches, k);
+    }
+    // Large rounds work on two halves on two threads: split where the key changes, so the
+    // halves hold disjoint keys; the batches are only read.
+    let mut mid = rows.len() / 2;
+    while mid < rows.len() && key_cmp(&rows[mid - 1], &rows[mid], k).is_eq() {
+        mid += 1;
+    }
+    let (a, b) = rows.split_at_mut(mid);
+    let (ka, kb) = rayon::join(
+        || reduce_and_filter(a, batches, k),
+        || reduce_and_filter(b, batches, k),
+    );
+    rows.copy_within(mid..mid + kb, ka);
+    ka + kb
+}
+
+/// Of sorted candidates: one per key (the join of that key's derivations), then only those that
+/// improve on `batches`; compacted to the front, returning how many.
+fn reduce_and_filter<T: Cell, const N: usize>(
+    rows: &mut [[T; N]],
+    batches: &[&[[T; N]]],
+    k: usize,
+) -> usize {
     let mut w = 0;
     for i in 0..rows.len() {
         if w > 0 && key_cmp(&rows[w - 1], &rows[i], k).is_eq() {
@@ -88,23 +109,7 @@ fn lattice_filter<T: Cell, const N: usize>(
             w += 1;
         }
     }
-    rows.truncate(w);
-    // Large rounds check their two halves on two threads (disjoint key ranges, read-only
-    // batches); small ones stay on this thread.
-    if rows.len() >= PARALLEL_ROWS {
-        let mid = rows.len() / 2;
-        let (a, b) = rows.split_at_mut(mid);
-        let (ka, kb) = rayon::join(
-            || filter_against(a, batches, k),
-            || filter_against(b, batches, k),
-        );
-        rows.copy_within(mid..mid + kb, ka);
-        rows.truncate(ka + kb);
-    } else {
-        let kept = filter_against(&mut rows, batches, k);
-        rows.truncate(kept);
-    }
-    rows
+    filter_against(&mut rows[..w], batches, k)
 }
 
 /// The first index `>= from` where `less` stops holding (`less` is true on a prefix), found by
@@ -296,35 +301,26 @@ macro_rules! any_var {
 
             /// Adds facts with metadata cells (see `meta.rs`), keeping only those that improve
             /// on what the variable holds: the lattice step that lets cycles terminate.
-            pub(crate) fn insert_lattice(&self, data: &[u64]) {
+            pub(crate) fn insert_lattice(&self, data: &mut [u64]) {
                 if data.is_empty() {
                     return;
                 }
                 match self {
                     $(
                         AnyVar::$w(var) => {
-                            let (rows, _) = data.as_chunks::<$n>();
+                            let (rows, _) = data.as_chunks_mut::<$n>();
                             let stable = var.stable.borrow();
                             let recent = var.recent.borrow();
                             let mut batches: Vec<&[[u64; $n]]> =
                                 stable.iter().map(|r| &r.elements[..]).collect();
                             batches.push(&recent.elements);
-                            let kept = lattice_filter(rows.to_vec(), &batches);
+                            let kept = lattice_filter(rows, &batches);
                             drop((stable, recent));
-                            var.insert(Relation { elements: kept });
+                            var.insert(Relation { elements: rows[..kept].to_vec() });
                         }
-                        AnyVar::$s(var) => {
-                            let (rows, _) = data.as_chunks::<$n>();
-                            let narrow: Vec<[u32; $n]> =
-                                rows.iter().map(|r| r.map(|v| v as u32)).collect();
-                            let stable = var.stable.borrow();
-                            let recent = var.recent.borrow();
-                            let mut batches: Vec<&[[u32; $n]]> =
-                                stable.iter().map(|r| &r.elements[..]).collect();
-                            batches.push(&recent.elements);
-                            let kept = lattice_filter(narrow, &batches);
-                            drop((stable, recent));
-                            var.insert(Relation { elements: kept });
+                        AnyVar::$s(_) => {
+                            let mut narrow: Vec<u32> = data.iter().map(|&v| v as u32).collect();
+                            self.insert_lattice_narrow(&mut narrow);
                         }
                     )*
                 }
@@ -332,26 +328,26 @@ macro_rules! any_var {
 
             /// [`AnyVar::insert_lattice`] for rows already in 32-bit cells (a symbol-only
             /// relation's derivations).
-            pub(crate) fn insert_lattice_narrow(&self, data: &[u32]) {
+            pub(crate) fn insert_lattice_narrow(&self, data: &mut [u32]) {
                 if data.is_empty() {
                     return;
                 }
                 match self {
                     $(
                         AnyVar::$s(var) => {
-                            let (rows, _) = data.as_chunks::<$n>();
+                            let (rows, _) = data.as_chunks_mut::<$n>();
                             let stable = var.stable.borrow();
                             let recent = var.recent.borrow();
                             let mut batches: Vec<&[[u32; $n]]> =
                                 stable.iter().map(|r| &r.elements[..]).collect();
                             batches.push(&recent.elements);
-                            let kept = lattice_filter(rows.to_vec(), &batches);
+                            let kept = lattice_filter(rows, &batches);
                             drop((stable, recent));
-                            var.insert(Relation { elements: kept });
+                            var.insert(Relation { elements: rows[..kept].to_vec() });
                         }
                         AnyVar::$w(_) => {
-                            let wide: Vec<u64> = data.iter().map(|&v| u64::from(v)).collect();
-                            self.insert_lattice(&wide);
+                            let mut wide: Vec<u64> = data.iter().map(|&v| u64::from(v)).collect();
+                            self.insert_lattice(&mut wide);
                         }
                     )*
                 }
