@@ -25,14 +25,8 @@ struct Cli {
 enum Command {
     /// Evaluate a program: read `.input` facts, write `.output` relations, answer `?-` queries.
     Run {
-        /// Directory of input `.facts` files (Soufflé's -F).
-        #[arg(
-            short = 'F',
-            long = "fact-dir",
-            visible_alias = "facts",
-            default_value = "."
-        )]
-        facts: PathBuf,
+        #[command(flatten)]
+        facts: FactDir,
         /// Directory for output `.csv` files, or `-` for stdout (Soufflé's -D).
         #[arg(
             short = 'D',
@@ -52,14 +46,8 @@ enum Command {
     /// Print the proof tree of a fact's best derivation: each fact with its confidence, depth
     /// and rule. Exits with 1 if the fact does not hold.
     Explain {
-        /// Directory of input `.facts` files (Soufflé's -F).
-        #[arg(
-            short = 'F',
-            long = "fact-dir",
-            visible_alias = "facts",
-            default_value = "."
-        )]
-        facts: PathBuf,
+        #[command(flatten)]
+        facts: FactDir,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -68,6 +56,19 @@ enum Command {
         /// The fact, as Datalog: `path("a", "d")`.
         fact: String,
     },
+}
+
+/// Where `.input` files are read from.
+#[derive(clap::Args, Debug)]
+struct FactDir {
+    /// Directory of input `.facts` files (Soufflé's -F).
+    #[arg(
+        short = 'F',
+        long = "fact-dir",
+        visible_alias = "facts",
+        default_value = "."
+    )]
+    facts: PathBuf,
 }
 
 /// How `explain` prints a proof.
@@ -124,7 +125,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let options = EvalOptions {
                 provenance: !p.plan().queries.is_empty(),
             };
-            let db = p.evaluate_dir_with(&facts, &options)?;
+            let db = p.evaluate_dir_with(&facts.facts, &options)?;
             for w in db.warnings() {
                 eprintln!("warning: {w}");
             }
@@ -168,7 +169,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             fact,
         } => {
             let p = Program::from_file(&program)?;
-            let mut db = p.evaluate_dir(&facts)?;
+            let mut db = p.evaluate_dir(&facts.facts)?;
             for w in db.warnings() {
                 eprintln!("warning: {w}");
             }

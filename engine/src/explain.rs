@@ -265,12 +265,7 @@ impl Database {
             if !emit_head(&rule.head_args, env, cx, &mut got) || got != want {
                 return;
             }
-            let mut part = Meta::asserted(1.0);
-            for h in hits {
-                let m = h.meta();
-                part.conf = meta::tnorm(rule.meta.tnorm, part.conf, m.conf);
-                part.depth = part.depth.max(m.depth);
-            }
+            let part = Meta::body(rule.meta.tnorm, hits.iter().map(|h| h.meta()));
             if let Some(meta) = head.derive(part, env, cx) {
                 out.push(Derivation {
                     meta,

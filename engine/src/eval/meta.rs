@@ -104,6 +104,17 @@ impl Meta {
 }
 
 impl Meta {
+    /// A body's combined metadata: its facts' confidences by the t-norm (1 for none), the
+    /// largest of their depths.
+    pub(crate) fn body(t: TNorm, facts: impl IntoIterator<Item = Meta>) -> Meta {
+        let mut part = Meta::asserted(1.0);
+        for m in facts {
+            part.conf = tnorm(t, part.conf, m.conf);
+            part.depth = part.depth.max(m.depth);
+        }
+        part
+    }
+
     /// The join of two derivations found in the same round, independent of their order: the
     /// higher confidence with its rule (the smaller rule id on a tie), the smaller depth.
     #[inline]

@@ -8,7 +8,7 @@
 use super::Rows;
 use super::emit::{HeadMeta, emit_head};
 use super::expr::Cx;
-use super::meta::{self, FACT_CELLS, Meta};
+use super::meta::{FACT_CELLS, Meta};
 use super::nested;
 use crate::plan::ir::{Plan, Stratum};
 use crate::plan::order::compile_nested;
@@ -91,12 +91,7 @@ pub(super) fn eval_noisy_or(
             if !emit_head(&rule.head_args, env, cx, &mut row) {
                 return;
             }
-            let mut part = Meta::asserted(1.0);
-            for h in hits {
-                let m = h.meta();
-                part.conf = meta::tnorm(rule.meta.tnorm, part.conf, m.conf);
-                part.depth = part.depth.max(m.depth);
-            }
+            let part = Meta::body(rule.meta.tnorm, hits.iter().map(|h| h.meta()));
             if let Some(m) = head.derive(part, env, cx) {
                 add(row, m);
             }

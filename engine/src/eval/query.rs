@@ -5,7 +5,7 @@ use super::emit::emit_head;
 use super::expr::Cx;
 use super::meta::Meta;
 use super::nested::{self, Caches};
-use crate::plan::ir::IrQuery;
+use crate::plan::ir::{IrQuery, TNorm};
 use crate::plan::order::compile_nested;
 use crate::value::Interner;
 use std::collections::HashMap;
@@ -51,9 +51,10 @@ pub(crate) fn answer_query(
             row.clear();
         }
         let metas: Vec<Meta> = hits.iter().map(|h| h.meta()).collect();
+        let body = Meta::body(TNorm::Product, metas.iter().copied());
         let answer = Answer {
-            conf: metas.iter().map(|m| m.conf).product(),
-            depth: metas.iter().map(|m| m.depth).max().unwrap_or(0),
+            conf: body.conf,
+            depth: body.depth,
             rule: match metas.as_slice() {
                 [one] => Some(one.rule),
                 _ => None,

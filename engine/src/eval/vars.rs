@@ -112,6 +112,20 @@ fn reduce_and_filter<T: Cell, const N: usize>(
     filter_against(&mut rows[..w], batches, k)
 }
 
+/// Inserts into `var` the rows of `rows` that improve on what it holds ([`lattice_filter`]
+/// against its stable batches and its recent rows).
+fn insert_improvements<T: Cell, const N: usize>(var: &Variable<[T; N]>, rows: &mut [[T; N]]) {
+    let stable = var.stable.borrow();
+    let recent = var.recent.borrow();
+    let mut batches: Vec<&[[T; N]]> = stable.iter().map(|r| &r.elements[..]).collect();
+    batches.push(&recent.elements);
+    let kept = lattice_filter(rows, &batches);
+    drop((stable, recent));
+    var.insert(Relation {
+        elements: rows[..kept].to_vec(),
+    });
+}
+
 /// The first index `>= from` where `less` stops holding (`less` is true on a prefix), found by
 /// galloping: cheap when the answer is near, as it is for sorted probes.
 fn gallop<T>(rows: &[T], from: usize, less: impl Fn(&T) -> bool) -> usize {
@@ -307,17 +321,7 @@ macro_rules! any_var {
                 }
                 match self {
                     $(
-                        AnyVar::$w(var) => {
-                            let (rows, _) = data.as_chunks_mut::<$n>();
-                            let stable = var.stable.borrow();
-                            let recent = var.recent.borrow();
-                            let mut batches: Vec<&[[u64; $n]]> =
-                                stable.iter().map(|r| &r.elements[..]).collect();
-                            batches.push(&recent.elements);
-                            let kept = lattice_filter(rows, &batches);
-                            drop((stable, recent));
-                            var.insert(Relation { elements: rows[..kept].to_vec() });
-                        }
+                        AnyVar::$w(var) => insert_improvements(var, data.as_chunks_mut::<$n>().0),
                         AnyVar::$s(_) => {
                             let mut narrow: Vec<u32> = data.iter().map(|&v| v as u32).collect();
                             self.insert_lattice_narrow(&mut narrow);
@@ -334,17 +338,7 @@ macro_rules! any_var {
                 }
                 match self {
                     $(
-                        AnyVar::$s(var) => {
-                            let (rows, _) = data.as_chunks_mut::<$n>();
-                            let stable = var.stable.borrow();
-                            let recent = var.recent.borrow();
-                            let mut batches: Vec<&[[u32; $n]]> =
-                                stable.iter().map(|r| &r.elements[..]).collect();
-                            batches.push(&recent.elements);
-                            let kept = lattice_filter(rows, &batches);
-                            drop((stable, recent));
-                            var.insert(Relation { elements: rows[..kept].to_vec() });
-                        }
+                        AnyVar::$s(var) => insert_improvements(var, data.as_chunks_mut::<$n>().0),
                         AnyVar::$w(_) => {
                             let mut wide: Vec<u64> = data.iter().map(|&v| u64::from(v)).collect();
                             self.insert_lattice(&mut wide);

@@ -61,19 +61,13 @@ pub(crate) fn stratify(plan: &mut Plan) -> Result<(), Vec<PlanError>> {
     let mut errors = Vec::new();
     for e in &edges {
         if e.negative && comp_of[e.from] == comp_of[e.to] {
-            let mut cycle: Vec<&str> = comps[comp_of[e.from]]
-                .iter()
-                .map(|&r| plan.relations[r].name.as_str())
-                .collect();
-            cycle.sort_unstable();
-            cycle.push(cycle[0]);
             errors.push(PlanError::new(
                 e.span,
                 format!(
                     "`{}` depends on `{}` through negation or aggregation inside a cycle: {}",
                     plan.relations[e.to].name,
                     plan.relations[e.from].name,
-                    cycle.join(" -> ")
+                    cycle_text(plan, &comps[comp_of[e.from]])
                 ),
             ));
         }
@@ -85,19 +79,13 @@ pub(crate) fn stratify(plan: &mut Plan) -> Result<(), Vec<PlanError>> {
         let comp = &comps[comp_of[rel]];
         let self_loop = edges.iter().find(|e| e.from == rel && e.to == rel);
         if comp.len() > 1 || self_loop.is_some() {
-            let mut cycle: Vec<&str> = comp
-                .iter()
-                .map(|&r| plan.relations[r].name.as_str())
-                .collect();
-            cycle.sort_unstable();
-            cycle.push(cycle[0]);
             errors.push(PlanError::new(
                 d.span,
                 format!(
                     "`{}` combines by noisy_or but is recursive ({}): noisy_or would count one \
                      derivation again on every lap; use combine(max)",
                     d.name,
-                    cycle.join(" -> ")
+                    cycle_text(plan, comp)
                 ),
             ));
         }
@@ -130,6 +118,17 @@ pub(crate) fn stratify(plan: &mut Plan) -> Result<(), Vec<PlanError>> {
     }
     plan.strata = strata;
     Ok(())
+}
+
+/// A strongly connected component as `a -> b -> a` (names sorted).
+fn cycle_text(plan: &Plan, comp: &[RelId]) -> String {
+    let mut cycle: Vec<&str> = comp
+        .iter()
+        .map(|&r| plan.relations[r].name.as_str())
+        .collect();
+    cycle.sort_unstable();
+    cycle.push(cycle[0]);
+    cycle.join(" -> ")
 }
 
 fn negative_deps(c: &Constraint, f: &mut dyn FnMut(RelId, engram_parser::Span)) {
