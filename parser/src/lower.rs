@@ -186,6 +186,13 @@ const INFIX_TOKENS: &[&str] = &[
     "+", "-", "*", "/", "%", "^", "band", "bor", "bxor", "bshl", "bshr", "bshru", "land", "lor",
 ];
 
+/// The text of the next pair (an atom's or annotation's name), or "" if there is none.
+fn next_text(it: &mut pest::iterators::Pairs<'_, Rule>) -> String {
+    it.next()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_default()
+}
+
 fn join_or(items: &[String]) -> String {
     match items {
         [] => String::new(),
@@ -554,10 +561,7 @@ impl Lowerer<'_> {
     fn atom(&mut self, pair: Pair<'_, Rule>) -> Atom {
         let span = self.span(&pair);
         let mut it = pair.into_inner();
-        let name = it
-            .next()
-            .map(|p| p.as_str().to_string())
-            .unwrap_or_default();
+        let name = next_text(&mut it);
         let args = it
             .next()
             .map(|a| a.into_inner().map(|e| self.expr(e)).collect())
@@ -573,10 +577,7 @@ impl Lowerer<'_> {
     fn annotation(&mut self, pair: Pair<'_, Rule>) -> Annotation {
         let span = self.span(&pair);
         let mut it = pair.into_inner();
-        let name = it
-            .next()
-            .map(|p| p.as_str().to_string())
-            .unwrap_or_default();
+        let name = next_text(&mut it);
         let arg = it.next().and_then(|a| a.into_inner().next()).map(|v| {
             let text = v.as_str();
             match v.as_rule() {
