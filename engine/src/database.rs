@@ -1,11 +1,11 @@
 //! The result of an evaluation: every relation's facts with their confidence, depth and origin,
 //! and every query's answers, typed.
 
-use crate::eval::Rows;
 use crate::eval::meta::{ASSERTED, Meta};
 use crate::eval::nested::Caches;
 use crate::eval::query::Answer;
-use crate::plan::ir::{Plan, RelDecl};
+use crate::eval::{Mode, Rows};
+use crate::plan::ir::{IrQuery, Plan, RelDecl};
 use crate::value::{self, ColumnType, Interner, Value};
 use std::fmt;
 use std::sync::Arc;
@@ -72,6 +72,9 @@ pub struct Fact {
     pub depth: u32,
     /// Where it comes from.
     pub origin: Origin,
+    /// Unix milliseconds: when it was asserted, or for a derived fact the latest time among
+    /// the facts of its derivations. Tracked in a store; 0 for a program evaluated on its own.
+    pub time: i64,
 }
 
 /// The answers to one `?-` query.
@@ -170,6 +173,7 @@ impl<'a> RelationView<'a> {
             confidence: m.conf,
             depth: m.depth,
             origin: self.db.origin(m),
+            time: m.time,
         }
     }
 
@@ -184,12 +188,13 @@ impl Database {
         done: Vec<Option<Rows>>,
         answers: Vec<Vec<Answer>>,
         interner: Interner,
-        provenance: bool,
+        mode: Mode,
     ) -> Self {
+        let provenance = mode.meta;
         let rows: Vec<Option<Rows>> = done
             .into_iter()
             .zip(&plan.relations)
-            .map(|(r, d)| Some(r.unwrap_or_else(|| Rows::empty(d.arity(), provenance))))
+            .map(|(r, d)| Some(r.unwrap_or_else(|| Rows::empty(d.arity(), mode))))
             .collect();
         let mut db = Database {
             plan,
@@ -205,38 +210,78 @@ impl Database {
             .queries
             .iter()
             .zip(answers)
-            .map(|(q, answers)| {
-                let mut facts: Vec<Fact> = answers
-                    .iter()
-                    .map(|a| Fact {
-                        values: a
-                            .row
-                            .iter()
-                            .zip(&q.rule.head_args)
-                            .map(|(&v, e)| value::decode(e.ty, v, &db.interner))
-                            .collect(),
-                        confidence: a.conf,
-                        depth: a.depth,
-                        origin: match a.rule {
-                            _ if !provenance => Origin::Untracked,
-                            Some(r) => db.origin(Meta {
-                                conf: a.conf,
-                                depth: a.depth,
-                                rule: r,
-                            }),
-                            None => Origin::Query,
-                        },
-                    })
-                    .collect();
-                facts.sort_by(|a, b| value::compare_rows(&a.values, &b.values));
-                QueryAnswer {
-                    text: q.text.clone(),
-                    columns: q.columns.iter().map(|c| c.1.clone()).collect(),
-                    answers: facts,
-                }
-            })
+            .map(|(q, answers)| db.query_answer(q, answers))
             .collect();
         db
+    }
+
+    /// Typed answers of a query, sorted by value.
+    fn query_answer(&self, q: &IrQuery, answers: Vec<Answer>) -> QueryAnswer {
+        let provenance = self.provenance;
+        let mut facts: Vec<Fact> = answers
+            .iter()
+            .map(|a| Fact {
+                values: a
+                    .row
+                    .iter()
+                    .zip(&q.rule.head_args)
+                    .map(|(&v, e)| value::decode(e.ty, v, &self.interner))
+                    .collect(),
+                confidence: a.conf,
+                depth: a.depth,
+                time: a.time,
+                origin: match a.rule {
+                    _ if !provenance => Origin::Untracked,
+                    Some(r) => self.origin(Meta {
+                        conf: a.conf,
+                        depth: a.depth,
+                        rule: r,
+                        time: a.time,
+                    }),
+                    None => Origin::Query,
+                },
+            })
+            .collect();
+        facts.sort_by(|a, b| value::compare_rows(&a.values, &b.values));
+        QueryAnswer {
+            text: q.text.clone(),
+            columns: q.columns.iter().map(|c| c.1.clone()).collect(),
+            answers: facts,
+        }
+    }
+
+    /// Answers `?-` queries written in `text` (one or more) over this database's facts.
+    ///
+    /// ```
+    /// use engram_engine::Program;
+    ///
+    /// let program = Program::compile(
+    ///     ".decl e(x: number, y: number)\n e(1, 2). e(2, 3).",
+    ///     "e.dl",
+    /// )?;
+    /// let mut db = program.evaluate(&Default::default())?;
+    /// let answers = db.ask("?- e(1, y).")?;
+    /// assert_eq!(answers[0].answers.len(), 1);
+    /// # Ok::<(), engram_engine::Error>(())
+    /// ```
+    pub fn ask(&mut self, text: &str) -> Result<Vec<QueryAnswer>, crate::Error> {
+        let ast = engram_parser::parse(text, "<query>")?;
+        let mut plan = Plan::clone(&self.plan);
+        plan.interner = std::mem::take(&mut self.interner);
+        let planned = crate::plan::plan_queries(&mut plan, &ast, text);
+        self.interner = std::mem::take(&mut plan.interner);
+        let queries = planned.map_err(|errors| crate::PlanErrors {
+            file: "<query>".into(),
+            source_text: text.to_string(),
+            errors,
+        })?;
+        Ok(queries
+            .iter()
+            .map(|q| {
+                let answers = crate::eval::query::answer_query(q, &self.rows, &mut self.interner);
+                self.query_answer(q, answers)
+            })
+            .collect())
     }
 
     pub(crate) fn origin(&self, m: Meta) -> Origin {

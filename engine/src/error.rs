@@ -64,6 +64,9 @@ pub enum Error {
     /// Evaluation failed.
     #[error(transparent)]
     Eval(#[from] crate::eval::EvalError),
+    /// A store could not be opened, read or written.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
     /// A value handed to the library does not fit the relation.
     #[error("relation `{relation}`: {message}")]
     Value {

@@ -247,6 +247,7 @@ impl Database {
             rule: &rule.meta,
             id: rule_id,
             magic: plan.relations[rule.head].magic,
+            forget: &plan.forget,
             min_conf: plan.min_confidence,
         };
         let mut out = Vec::new();
@@ -278,7 +279,7 @@ impl Database {
 }
 
 /// A constant argument as a value of type `ty`.
-fn constant(kind: &engram_parser::ExprKind, ty: value::ColumnType) -> Option<Value> {
+pub(crate) fn constant(kind: &engram_parser::ExprKind, ty: value::ColumnType) -> Option<Value> {
     use engram_parser::{ExprKind as K, UnaryOp};
     use value::ColumnType as T;
     Some(match (kind, ty) {

@@ -62,10 +62,12 @@ mod explain;
 pub mod io;
 pub mod plan;
 mod program;
+pub mod store;
 pub mod value;
 
 pub use database::{Database, Fact, Origin, QueryAnswer, RelationView};
 pub use error::{Error, PlanErrors};
 pub use explain::{Proof, fact_text};
 pub use program::{EvalOptions, Inputs, Program, RelationInfo};
+pub use store::{Store, StoreError};
 pub use value::{ColumnType, Value};

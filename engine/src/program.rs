@@ -201,6 +201,7 @@ impl Program {
     ) -> Result<Database, Error> {
         let mode = Mode {
             meta: self.tracks(&base, options),
+            time: false,
         };
         let done = crate::eval::evaluate(&self.plan, base, &mut interner, mode)?;
         let answers = self
@@ -214,7 +215,7 @@ impl Program {
             done,
             answers,
             interner,
-            mode.meta,
+            mode,
         ))
     }
 }

@@ -9,7 +9,10 @@ use std::cmp::Ordering;
 use std::fmt;
 
 /// The four primitive column types.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum ColumnType {
     /// An interned string.
     Symbol,
@@ -116,6 +119,10 @@ pub fn dec_float(v: u64) -> f64 {
 pub struct Sym(u32);
 
 impl Sym {
+    /// The symbol with a dense id.
+    pub fn from_id(id: u32) -> Sym {
+        Sym(id)
+    }
     /// The dense id.
     pub fn id(self) -> u32 {
         self.0

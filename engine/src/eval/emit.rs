@@ -4,15 +4,22 @@
 
 use super::expr::{Cx, eval, run_ops};
 use super::join::{RowSlice, merge_join};
-use super::meta::{self, FACT_CELLS, Meta};
+use super::meta::{self, Meta};
 use super::vars::{AnyVar, Cell, Flat};
 use crate::plan::ir::*;
 use crate::plan::order::{Access, AccessFilter, Output, Side, Step};
 use crate::value::{dec_float, enc_float};
 
 /// Projects rows through an access: filters, then picks the access's columns. With `meta`, the
-/// source rows are facts and the projection keeps their confidence and depth.
-pub(super) fn project<T: Cell>(a: &Access, rows: RowSlice<'_, T>, meta: bool, out: &mut Vec<u64>) {
+/// source rows are facts and the projection keeps their confidence and depth (and time, with
+/// `time`).
+pub(super) fn project<T: Cell>(
+    a: &Access,
+    rows: RowSlice<'_, T>,
+    meta: bool,
+    time: bool,
+    out: &mut Vec<u64>,
+) {
     'rows: for i in 0..rows.len() {
         let row = rows.row(i);
         for f in &a.filters {
@@ -30,11 +37,8 @@ pub(super) fn project<T: Cell>(a: &Access, rows: RowSlice<'_, T>, meta: bool, ou
             out.extend(a.cols.iter().map(|&c| row[c].get()));
         }
         if meta {
-            let at = row.len() - FACT_CELLS;
-            let m = Meta::from_cells(row[at].get(), row[at + 1].get(), row[at + 2].get(), true);
-            out.push(row[at].get());
-            out.push(row[at + 1].get());
-            out.push(m.last_cell(false));
+            let at = row.len() - meta::cells(time);
+            Meta::read_at(row, at, true, time).push(out, false, time);
         }
     }
 }
@@ -49,6 +53,8 @@ pub(crate) struct HeadMeta<'r> {
     pub magic: bool,
     /// Derived facts below this are pruned.
     pub min_conf: f64,
+    /// Derivations these policies forget are dropped.
+    pub forget: &'r [ForgetPolicy],
 }
 
 impl HeadMeta<'_> {
@@ -68,13 +74,14 @@ impl HeadMeta<'_> {
             Some(e) => meta::clamp_confidence(dec_float(eval(e, env, cx)?))?,
             None => self.rule.weight * part.conf,
         };
-        if conf < self.min_conf {
+        if conf < self.min_conf || self.forget.iter().any(|p| p.forgets(conf, part.time)) {
             return None;
         }
         Some(Meta {
             conf,
             depth,
             rule: self.id,
+            time: part.time,
         })
     }
 }
@@ -89,6 +96,8 @@ pub(super) struct StepMeta<'r> {
     pub right_at: usize,
     /// Whether right rows are facts.
     pub right_fact: bool,
+    /// Whether rows carry a time.
+    pub time: bool,
     /// The rule's derivation settings.
     pub head: HeadMeta<'r>,
 }
@@ -115,8 +124,8 @@ enum Src {
 }
 
 #[inline(always)]
-fn read_part<T: Cell>(row: &[T], at: usize, fact: bool) -> Meta {
-    let mut m = Meta::from_cells(row[at].get(), row[at + 1].get(), row[at + 2].get(), fact);
+fn read_part<T: Cell>(row: &[T], at: usize, fact: bool, time: bool) -> Meta {
+    let mut m = Meta::read_at(row, at, fact, time);
     m.rule = meta::ASSERTED;
     m
 }
@@ -176,21 +185,12 @@ impl<'s, 'e, 'c, 'a, O: Cell> Emitter<'s, 'e, 'c, 'a, O> {
         let mark = self.buf.len();
         // The partial derivation's metadata, and `@ c` bindings.
         let part = self.meta.as_ref().map(|m| {
-            let lm = read_part(l, m.left_at, m.left_fact);
+            let lm = read_part(l, m.left_at, m.left_fact, m.time);
             if self.step.right.is_none() {
                 return (lm, lm);
             }
-            let rm = read_part(r, m.right_at, m.right_fact);
-            let conf = meta::tnorm(m.head.rule.tnorm, lm.conf, rm.conf);
-            let depth = lm.depth.max(rm.depth);
-            (
-                Meta {
-                    conf,
-                    depth,
-                    rule: meta::ASSERTED,
-                },
-                rm,
-            )
+            let rm = read_part(r, m.right_at, m.right_fact, m.time);
+            (lm.and(m.head.rule.tnorm, &rm), rm)
         });
         if let Some(direct) = &self.direct {
             self.buf.extend(direct.iter().map(|s| {
@@ -210,7 +210,7 @@ impl<'s, 'e, 'c, 'a, O: Cell> Emitter<'s, 'e, 'c, 'a, O> {
             if let (Some(m), Some((_, rm))) = (&self.meta, &part) {
                 for &(v, side) in &self.step.conf_loads {
                     let conf = match side {
-                        Side::Left => read_part(l, m.left_at, m.left_fact).conf,
+                        Side::Left => read_part(l, m.left_at, m.left_fact, m.time).conf,
                         Side::Right => rm.conf,
                     };
                     self.env[v] = enc_float(conf);
@@ -238,9 +238,9 @@ impl<'s, 'e, 'c, 'a, O: Cell> Emitter<'s, 'e, 'c, 'a, O> {
             return;
         };
         match &self.step.out {
-            Output::Intermediate(..) => part.push(self.buf, false),
+            Output::Intermediate(..) => part.push(self.buf, false, m.time),
             Output::Head(_) => match m.head.derive(part, self.env, self.cx) {
-                Some(d) => d.push(self.buf, true),
+                Some(d) => d.push(self.buf, true, m.time),
                 None => self.buf.truncate(mark),
             },
         }

@@ -27,7 +27,7 @@ use datafrog::Iteration;
 use emit::{Emitter, HeadMeta, StepMeta, emit_head, project, run_step};
 use expr::{Cx, run_ops};
 use join::RowSlice;
-use meta::{FACT_CELLS, Meta, PART_CELLS};
+use meta::{Meta, cells};
 use nested::Caches;
 use std::collections::HashMap;
 use vars::{AnyVar, Flat};
@@ -39,7 +39,7 @@ pub struct Rows {
     /// Number of columns (0 for a nullary relation).
     pub arity: usize,
     /// Cells per stored row: `max(arity, 1)` (a nullary row is stored as one 0), plus the
-    /// metadata cells when `meta`.
+    /// metadata cells when `meta` (three, or five with a time).
     pub width: usize,
     /// Whether rows carry metadata cells (confidence, depth, rule) behind their columns.
     pub meta: bool,
@@ -49,11 +49,11 @@ pub struct Rows {
 
 impl Rows {
     /// No rows, in the layout of a relation of `arity` columns.
-    pub(crate) fn empty(arity: usize, meta: bool) -> Rows {
+    pub(crate) fn empty(arity: usize, mode: Mode) -> Rows {
         Rows {
             arity,
-            width: arity.max(1) + if meta { FACT_CELLS } else { 0 },
-            meta,
+            width: arity.max(1) + if mode.meta { cells(mode.time) } else { 0 },
+            meta: mode.meta,
             data: Vec::new(),
         }
     }
@@ -75,7 +75,7 @@ impl Rows {
             return Meta::asserted(1.0);
         }
         let end = (i + 1) * self.width;
-        Meta::read(&self.data[end - FACT_CELLS..end], true)
+        Meta::read(&self.data[i * self.width + self.arity.max(1)..end], true)
     }
     /// The index of the row with these column values (rows are sorted by their columns).
     pub(crate) fn find(&self, values: &[u64]) -> Option<usize> {
@@ -119,6 +119,8 @@ pub(crate) struct Base {
     pub rows: Vec<Vec<u64>>,
     /// Per relation: one confidence per row, or empty when every row has confidence 1.
     pub conf: Vec<Vec<f64>>,
+    /// Per relation: one time per row, or empty when every row has time 0.
+    pub time: Vec<Vec<i64>>,
     /// Per relation: values per row.
     width: Vec<usize>,
 }
@@ -130,15 +132,27 @@ impl Base {
         Base {
             rows: vec![Vec::new(); n],
             conf: vec![Vec::new(); n],
+            time: vec![Vec::new(); n],
             width: plan.relations.iter().map(|r| r.arity().max(1)).collect(),
         }
     }
 
     /// Adds one row with a confidence.
     pub(crate) fn push(&mut self, rel: RelId, row: &[u64], conf: f64) {
+        self.push_at(rel, row, conf, 0);
+    }
+
+    /// Adds one row with a confidence and a time.
+    pub(crate) fn push_at(&mut self, rel: RelId, row: &[u64], conf: f64, time: i64) {
         let n = self.rows_of(rel);
         if conf != 1.0 && self.conf[rel].len() < n {
             self.conf[rel].resize(n, 1.0);
+        }
+        if time != 0 && self.time[rel].len() < n {
+            self.time[rel].resize(n, 0);
+        }
+        if !self.time[rel].is_empty() || time != 0 {
+            self.time[rel].push(time);
         }
         if row.is_empty() {
             self.rows[rel].push(0);
@@ -155,14 +169,17 @@ impl Base {
     }
 
     /// Relation `rel`'s rows as facts with metadata cells (asserted), taking them out.
-    fn take_facts(&mut self, rel: RelId) -> Vec<u64> {
+    fn take_facts(&mut self, rel: RelId, time: bool) -> Vec<u64> {
         let w = self.width[rel];
         let rows = std::mem::take(&mut self.rows[rel]);
         let conf = std::mem::take(&mut self.conf[rel]);
-        let mut out = Vec::with_capacity(rows.len() / w * (w + FACT_CELLS));
+        let times = std::mem::take(&mut self.time[rel]);
+        let mut out = Vec::with_capacity(rows.len() / w * (w + cells(time)));
         for (i, row) in rows.chunks_exact(w).enumerate() {
             out.extend_from_slice(row);
-            Meta::asserted(conf.get(i).copied().unwrap_or(1.0)).push(&mut out, true);
+            let c = conf.get(i).copied().unwrap_or(1.0);
+            let t = times.get(i).copied().unwrap_or(0);
+            Meta::asserted_at(c, t).push(&mut out, true, time);
         }
         out
     }
@@ -194,6 +211,8 @@ impl Pending {
 pub(crate) struct Mode {
     /// Whether rows carry confidence, depth and rule.
     pub meta: bool,
+    /// Whether they also carry a time (a store's evaluation; needs `meta`).
+    pub time: bool,
 }
 
 /// Evaluates every stratum.
@@ -227,7 +246,13 @@ pub(crate) fn evaluate(
             };
             vec![(
                 rel,
-                noisy::eval_noisy_or(plan, stratum, base.take_facts(rel), &mut cx),
+                noisy::eval_noisy_or(
+                    plan,
+                    stratum,
+                    base.take_facts(rel, mode.time),
+                    mode,
+                    &mut cx,
+                ),
             )]
         } else {
             eval_stratum(plan, stratum, &mut base, &done, interner, &mut caches, mode)?
@@ -240,7 +265,7 @@ pub(crate) fn evaluate(
 }
 
 fn width_of(plan: &Plan, rel: RelId, mode: Mode) -> usize {
-    plan.relations[rel].arity().max(1) + if mode.meta { FACT_CELLS } else { 0 }
+    plan.relations[rel].arity().max(1) + if mode.meta { cells(mode.time) } else { 0 }
 }
 
 fn narrow_rel(plan: &Plan, rel: RelId) -> bool {
@@ -280,7 +305,7 @@ fn eval_stratum(
     caches: &mut Caches,
     mode: Mode,
 ) -> Result<Vec<(RelId, Rows)>, EvalError> {
-    let part = if mode.meta { PART_CELLS } else { 0 };
+    let part = if mode.meta { cells(mode.time) } else { 0 };
     let mut accesses = Vec::new();
     let rule_plans: Vec<RulePlan> = stratum
         .rules
@@ -295,7 +320,7 @@ fn eval_stratum(
         let width = width_of(plan, rel, mode);
         let var = new_var_of(&mut it, width, narrow_rel(plan, rel), mode.meta, name)?;
         if mode.meta {
-            var.insert_lattice(&mut base.take_facts(rel));
+            var.insert_lattice(&mut base.take_facts(rel, mode.time), mode.time);
         } else {
             var.insert_flat(&std::mem::take(&mut base.rows[rel]));
         }
@@ -360,6 +385,7 @@ fn eval_stratum(
             id: rp.rule as u32 + 1,
             magic: plan.relations[rule.head].magic,
             min_conf: plan.min_confidence,
+            forget: &plan.forget,
         }
     };
     let mut cx = Cx {
@@ -377,10 +403,10 @@ fn eval_stratum(
         {
             if mode.meta {
                 match head_meta(rp).derive(Meta::asserted(1.0), &env, &mut cx) {
-                    Some(m) => m.push(&mut buf, true),
+                    Some(m) => m.push(&mut buf, true, mode.time),
                     None => buf.clear(),
                 }
-                canon[&rule.head].insert_lattice(&mut buf);
+                canon[&rule.head].insert_lattice(&mut buf, mode.time);
             } else {
                 canon[&rule.head].insert_flat(&buf);
             }
@@ -396,8 +422,12 @@ fn eval_stratum(
                 let src = &canon[&a.rel];
                 let w = src.width();
                 src.with_recent(|rows| match rows {
-                    Flat::Narrow(d) => project(a, RowSlice::new(d, w), mode.meta, &mut buf),
-                    Flat::Wide(d) => project(a, RowSlice::new(d, w), mode.meta, &mut buf),
+                    Flat::Narrow(d) => {
+                        project(a, RowSlice::new(d, w), mode.meta, mode.time, &mut buf)
+                    }
+                    Flat::Wide(d) => {
+                        project(a, RowSlice::new(d, w), mode.meta, mode.time, &mut buf)
+                    }
                 });
                 var.insert_flat(&buf);
             }
@@ -417,14 +447,15 @@ fn eval_stratum(
                         Source::Intermediate(i) => (&inters[i], false),
                     }
                 };
-                let cells = |fact: bool| if fact { FACT_CELLS } else { PART_CELLS };
+                let n = cells(mode.time);
                 let (left, lfact) = input(step.left);
                 let right = step.right.map(input);
                 let meta = mode.meta.then(|| StepMeta {
-                    left_at: left.width() - cells(lfact),
+                    left_at: left.width() - n,
                     left_fact: lfact,
-                    right_at: right.map_or(0, |(v, fact)| v.width() - cells(fact)),
+                    right_at: right.map_or(0, |(v, _)| v.width() - n),
                     right_fact: right.is_some_and(|(_, fact)| fact),
+                    time: mode.time,
                     head: head_meta(rp),
                 });
                 // With provenance a head's derivations collect in its pending buffer for the
@@ -460,11 +491,11 @@ fn eval_stratum(
         for (rel, rows) in pending.iter_mut() {
             match rows {
                 Pending::Narrow(r) => {
-                    canon[rel].insert_lattice_narrow(r);
+                    canon[rel].insert_lattice_narrow(r, mode.time);
                     r.clear();
                 }
                 Pending::Wide(r) => {
-                    canon[rel].insert_lattice(r);
+                    canon[rel].insert_lattice(r, mode.time);
                     r.clear();
                 }
             }
@@ -475,7 +506,7 @@ fn eval_stratum(
         let var = canon.remove(&rel).expect("stratum relation has a variable");
         let width = var.width();
         let data = if mode.meta {
-            var.complete_lattice()
+            var.complete_lattice(mode.time)
         } else {
             var.complete()
         };

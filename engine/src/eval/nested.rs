@@ -4,7 +4,7 @@
 use super::Rows;
 use super::expr::{Cx, run_ops};
 use super::join::{RowSlice, prefix_range};
-use super::meta::{FACT_CELLS, Meta};
+use super::meta::Meta;
 use crate::plan::ir::*;
 use crate::plan::order::{NestedPlan, Op, compile_nested};
 use crate::value::enc_float;
@@ -39,8 +39,8 @@ impl Hit {
         if !self.ix.meta {
             return Meta::asserted(1.0);
         }
-        let end = (self.pos + 1) * self.ix.width;
-        Meta::read(&self.ix.data[end - FACT_CELLS..end], true)
+        let (w, start) = (self.ix.width, self.pos * self.ix.width);
+        Meta::read(&self.ix.data[start + self.ix.arity.max(1)..start + w], true)
     }
     /// The fact's column values, in column order.
     pub(crate) fn row(&self) -> Vec<u64> {

@@ -5,10 +5,11 @@
 //! loops over the full facts (no projection, so two derivations that differ only in a column
 //! the head does not use stay two derivations), and each derivation counts once.
 
+use super::Mode;
 use super::Rows;
 use super::emit::{HeadMeta, emit_head};
 use super::expr::Cx;
-use super::meta::{FACT_CELLS, Meta};
+use super::meta::{Meta, cells};
 use super::nested;
 use crate::plan::ir::{Plan, Stratum};
 use crate::plan::order::compile_nested;
@@ -22,6 +23,8 @@ struct Evidence {
     best: Meta,
     /// The smallest depth.
     depth: u32,
+    /// The latest time.
+    time: i64,
 }
 
 impl Evidence {
@@ -32,6 +35,7 @@ impl Evidence {
             self.best = m;
         }
         self.depth = self.depth.min(m.depth);
+        self.time = self.time.max(m.time);
     }
 }
 
@@ -40,8 +44,10 @@ pub(super) fn eval_noisy_or(
     plan: &Plan,
     stratum: &Stratum,
     asserted: Vec<u64>,
+    mode: Mode,
     cx: &mut Cx<'_>,
 ) -> Rows {
+    let n_cells = cells(mode.time);
     let rel = stratum.relations[0];
     let arity = plan.relations[rel].arity();
     let w = arity.max(1);
@@ -55,13 +61,14 @@ pub(super) fn eval_noisy_or(
                     conf: m.conf,
                     best: m,
                     depth: m.depth,
+                    time: m.time,
                 },
             );
         }
     };
     // An input fact listed twice is one assertion: its best confidence counts, once.
     let mut inputs: HashMap<Vec<u64>, Meta> = HashMap::new();
-    for row in asserted.chunks_exact(w + FACT_CELLS) {
+    for row in asserted.chunks_exact(w + n_cells) {
         let m = Meta::read(&row[w..], true);
         let e = inputs.entry(row[..w].to_vec()).or_insert(m);
         if m.conf > e.conf {
@@ -84,6 +91,7 @@ pub(super) fn eval_noisy_or(
             id: ri as u32 + 1,
             magic: false,
             min_conf: plan.min_confidence,
+            forget: &plan.forget,
         };
         let mut env = vec![0u64; n];
         nested::solve(&compiled, &mut env, cx, &mut |env, hits, cx| {
@@ -99,19 +107,20 @@ pub(super) fn eval_noisy_or(
     }
     let mut keys: Vec<(Vec<u64>, Evidence)> = facts.into_iter().collect();
     keys.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    let mut data = Vec::with_capacity(keys.len() * (w + FACT_CELLS));
+    let mut data = Vec::with_capacity(keys.len() * (w + n_cells));
     for (key, e) in keys {
         data.extend_from_slice(&key);
         Meta {
             conf: e.conf,
             depth: e.depth,
             rule: e.best.rule,
+            time: e.time,
         }
-        .push(&mut data, true);
+        .push(&mut data, true, mode.time);
     }
     Rows {
         arity,
-        width: w + FACT_CELLS,
+        width: w + n_cells,
         meta: true,
         data,
     }

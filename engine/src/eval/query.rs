@@ -20,6 +20,8 @@ pub(crate) struct Answer {
     pub conf: f64,
     /// The smallest depth among those bindings: the largest depth of the matched facts.
     pub depth: u32,
+    /// The latest time among the matched facts, over those bindings.
+    pub time: i64,
     /// When the query has exactly one atom: the matched fact's rule id.
     pub rule: Option<u32>,
 }
@@ -55,6 +57,7 @@ pub(crate) fn answer_query(
         let answer = Answer {
             conf: body.conf,
             depth: body.depth,
+            time: body.time,
             rule: match metas.as_slice() {
                 [one] => Some(one.rule),
                 _ => None,
@@ -71,6 +74,7 @@ pub(crate) fn answer_query(
                     b.rule = answer.rule;
                 }
                 b.depth = b.depth.min(answer.depth);
+                b.time = b.time.max(answer.time);
             }
         }
     });

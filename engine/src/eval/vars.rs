@@ -3,14 +3,14 @@
 //! all symbols (32-bit ids) are stored as `[u32; N]`, others as `[u64; N]`: half the bytes to
 //! sort, merge and compare for the symbol-heavy relations of a knowledge graph.
 
-use super::meta::{FACT_CELLS, Meta};
+use super::meta::{Meta, cells};
 use datafrog::{Iteration, Relation, Variable};
 
 /// The most columns a relation can have.
 pub const MAX_COLUMNS: usize = 32;
 /// The widest row a relation, projection or intermediate can have, in cells: the columns plus
 /// the metadata cells of provenance tracking.
-pub const MAX_WIDTH: usize = 36;
+pub const MAX_WIDTH: usize = 38;
 
 /// A column value as stored in a row: `u32` for symbol-only rows, `u64` otherwise.
 pub(crate) trait Cell: Copy + Ord + Send + Sync + 'static {
@@ -43,18 +43,14 @@ impl Cell for u64 {
 }
 
 #[inline(always)]
-fn meta_of<T: Cell>(row: &[T]) -> Meta {
-    let k = row.len() - FACT_CELLS;
-    Meta::from_cells(row[k].get(), row[k + 1].get(), row[k + 2].get(), true)
+fn meta_of<T: Cell>(row: &[T], time: bool) -> Meta {
+    Meta::read_at(row, row.len() - cells(time), true, time)
 }
 
 #[inline(always)]
-fn set_meta<T: Cell>(row: &mut [T], m: &Meta) {
-    let k = row.len() - FACT_CELLS;
-    let bits = m.conf.to_bits();
-    row[k] = T::put(bits >> 32);
-    row[k + 1] = T::put(bits & 0xffff_ffff);
-    row[k + 2] = T::put(m.last_cell(true));
+fn set_meta<T: Cell>(row: &mut [T], m: &Meta, time: bool) {
+    let at = row.len() - cells(time);
+    m.write_at(row, at, true, time);
 }
 
 /// Compares the first `k` cells of two rows (with fast paths for the common short keys).
@@ -70,12 +66,16 @@ fn key_cmp<T: Cell>(a: &[T], b: &[T], k: usize) -> std::cmp::Ordering {
 /// Keeps, of `rows` (facts with metadata cells), one per key with the join of their metadata,
 /// and only where that improves on every version already in `batches`; the kept rows carry the
 /// join with what they improve on. Works in place.
-fn lattice_filter<T: Cell, const N: usize>(rows: &mut [[T; N]], batches: &[&[[T; N]]]) -> usize {
-    let k = N - FACT_CELLS;
+fn lattice_filter<T: Cell, const N: usize>(
+    rows: &mut [[T; N]],
+    batches: &[&[[T; N]]],
+    time: bool,
+) -> usize {
+    let k = N - cells(time);
     // Only the key order matters: candidates end up one per key, so key order is row order.
     sort_by_key_prefix(rows, k);
     if rows.len() < PARALLEL_ROWS {
-        return reduce_and_filter(rows, batches, k);
+        return reduce_and_filter(rows, batches, k, time);
     }
     // Large rounds work on two halves on two threads: split where the key changes, so the
     // halves hold disjoint keys; the batches are only read.
@@ -85,8 +85,8 @@ fn lattice_filter<T: Cell, const N: usize>(rows: &mut [[T; N]], batches: &[&[[T;
     }
     let (a, b) = rows.split_at_mut(mid);
     let (ka, kb) = rayon::join(
-        || reduce_and_filter(a, batches, k),
-        || reduce_and_filter(b, batches, k),
+        || reduce_and_filter(a, batches, k, time),
+        || reduce_and_filter(b, batches, k, time),
     );
     rows.copy_within(mid..mid + kb, ka);
     ka + kb
@@ -98,28 +98,33 @@ fn reduce_and_filter<T: Cell, const N: usize>(
     rows: &mut [[T; N]],
     batches: &[&[[T; N]]],
     k: usize,
+    time: bool,
 ) -> usize {
     let mut w = 0;
     for i in 0..rows.len() {
         if w > 0 && key_cmp(&rows[w - 1], &rows[i], k).is_eq() {
-            let merged = meta_of(&rows[w - 1]).merge(&meta_of(&rows[i]));
-            set_meta(&mut rows[w - 1], &merged);
+            let merged = meta_of(&rows[w - 1], time).merge(&meta_of(&rows[i], time));
+            set_meta(&mut rows[w - 1], &merged, time);
         } else {
             rows[w] = rows[i];
             w += 1;
         }
     }
-    filter_against(&mut rows[..w], batches, k)
+    filter_against(&mut rows[..w], batches, k, time)
 }
 
 /// Inserts into `var` the rows of `rows` that improve on what it holds ([`lattice_filter`]
 /// against its stable batches and its recent rows).
-fn insert_improvements<T: Cell, const N: usize>(var: &Variable<[T; N]>, rows: &mut [[T; N]]) {
+fn insert_improvements<T: Cell, const N: usize>(
+    var: &Variable<[T; N]>,
+    rows: &mut [[T; N]],
+    time: bool,
+) {
     let stable = var.stable.borrow();
     let recent = var.recent.borrow();
     let mut batches: Vec<&[[T; N]]> = stable.iter().map(|r| &r.elements[..]).collect();
     batches.push(&recent.elements);
-    let kept = lattice_filter(rows, &batches);
+    let kept = lattice_filter(rows, &batches, time);
     drop((stable, recent));
     var.insert(Relation {
         elements: rows[..kept].to_vec(),
@@ -172,6 +177,7 @@ fn filter_against<T: Cell, const N: usize>(
     rows: &mut [[T; N]],
     batches: &[&[[T; N]]],
     k: usize,
+    time: bool,
 ) -> usize {
     let mut n = rows.len();
     for batch in batches {
@@ -189,11 +195,11 @@ fn filter_against<T: Cell, const N: usize>(
             } else {
                 j = gallop(batch, j, |r| key_cmp(r, &cand, k).is_lt());
             }
-            let mut cur = meta_of(&cand);
+            let mut cur = meta_of(&cand, time);
             let mut keep = true;
             let mut jj = j;
             while jj < batch.len() && key_cmp(&batch[jj], &cand, k).is_eq() {
-                let (joined, improved) = meta_of(&batch[jj]).join(&cur);
+                let (joined, improved) = meta_of(&batch[jj], time).join(&cur);
                 if !improved {
                     keep = false;
                     break;
@@ -203,7 +209,7 @@ fn filter_against<T: Cell, const N: usize>(
             }
             if keep {
                 rows[kept] = cand;
-                set_meta(&mut rows[kept], &cur);
+                set_meta(&mut rows[kept], &cur, time);
                 kept += 1;
             }
         }
@@ -213,14 +219,13 @@ fn filter_against<T: Cell, const N: usize>(
 }
 
 /// All versions of each fact, sorted, reduced to the best one per key.
-fn lattice_complete<T: Cell, const N: usize>(rows: Vec<[T; N]>) -> Vec<[T; N]> {
-    let k = N - FACT_CELLS;
+fn lattice_complete<T: Cell, const N: usize>(rows: Vec<[T; N]>, time: bool) -> Vec<[T; N]> {
+    let k = N - cells(time);
     let mut out: Vec<[T; N]> = Vec::with_capacity(rows.len());
     for row in rows {
         match out.last_mut() {
             Some(last) if key_cmp(last, &row, k).is_eq() => {
-                let (a, b) = (meta_of(last), meta_of(&row));
-                if b.conf > a.conf || (b.conf == a.conf && b.depth < a.depth) {
+                if meta_of(last, time).beaten_by(&meta_of(&row, time)) {
                     *last = row;
                 }
             }
@@ -315,16 +320,16 @@ macro_rules! any_var {
 
             /// Adds facts with metadata cells (see `meta.rs`), keeping only those that improve
             /// on what the variable holds: the lattice step that lets cycles terminate.
-            pub(crate) fn insert_lattice(&self, data: &mut [u64]) {
+            pub(crate) fn insert_lattice(&self, data: &mut [u64], time: bool) {
                 if data.is_empty() {
                     return;
                 }
                 match self {
                     $(
-                        AnyVar::$w(var) => insert_improvements(var, data.as_chunks_mut::<$n>().0),
+                        AnyVar::$w(var) => insert_improvements(var, data.as_chunks_mut::<$n>().0, time),
                         AnyVar::$s(_) => {
                             let mut narrow: Vec<u32> = data.iter().map(|&v| v as u32).collect();
-                            self.insert_lattice_narrow(&mut narrow);
+                            self.insert_lattice_narrow(&mut narrow, time);
                         }
                     )*
                 }
@@ -332,16 +337,16 @@ macro_rules! any_var {
 
             /// [`AnyVar::insert_lattice`] for rows already in 32-bit cells (a symbol-only
             /// relation's derivations).
-            pub(crate) fn insert_lattice_narrow(&self, data: &mut [u32]) {
+            pub(crate) fn insert_lattice_narrow(&self, data: &mut [u32], time: bool) {
                 if data.is_empty() {
                     return;
                 }
                 match self {
                     $(
-                        AnyVar::$s(var) => insert_improvements(var, data.as_chunks_mut::<$n>().0),
+                        AnyVar::$s(var) => insert_improvements(var, data.as_chunks_mut::<$n>().0, time),
                         AnyVar::$w(_) => {
                             let mut wide: Vec<u64> = data.iter().map(|&v| u64::from(v)).collect();
-                            self.insert_lattice(&mut wide);
+                            self.insert_lattice(&mut wide, time);
                         }
                     )*
                 }
@@ -355,13 +360,13 @@ macro_rules! any_var {
             }
 
             /// The facts, one per key with its best metadata, once the iteration has stopped.
-            pub(crate) fn complete_lattice(self) -> Vec<u64> {
+            pub(crate) fn complete_lattice(self, time: bool) -> Vec<u64> {
                 match self {
                     $(
                         AnyVar::$w(var) => {
-                            lattice_complete(var.complete().elements).into_flattened()
+                            lattice_complete(var.complete().elements, time).into_flattened()
                         }
-                        AnyVar::$s(var) => lattice_complete(var.complete().elements)
+                        AnyVar::$s(var) => lattice_complete(var.complete().elements, time)
                             .as_flattened()
                             .iter()
                             .map(|&v| u64::from(v))
@@ -430,5 +435,6 @@ any_var!(
     18 => W18, S18; 19 => W19, S19; 20 => W20, S20; 21 => W21, S21; 22 => W22, S22;
     23 => W23, S23; 24 => W24, S24; 25 => W25, S25; 26 => W26, S26; 27 => W27, S27;
     28 => W28, S28; 29 => W29, S29; 30 => W30, S30; 31 => W31, S31; 32 => W32, S32;
-    33 => W33, S33; 34 => W34, S34; 35 => W35, S35; 36 => W36, S36;
+    33 => W33, S33; 34 => W34, S34; 35 => W35, S35; 36 => W36, S36; 37 => W37, S37;
+    38 => W38, S38;
 );

@@ -36,7 +36,18 @@ pub fn plan(
     file: &str,
     src: &str,
 ) -> Result<ir::Plan, Vec<PlanError>> {
-    let mut plan = resolve::resolve(program, file, src)?;
+    plan_seeded(program, file, src, crate::value::Interner::default())
+}
+
+/// [`plan`] with symbols interned after those already in `interner` (a store's strings), so
+/// that the program's literals get the ids the store uses.
+pub fn plan_seeded(
+    program: &engram_parser::Program,
+    file: &str,
+    src: &str,
+    interner: crate::value::Interner,
+) -> Result<ir::Plan, Vec<PlanError>> {
+    let mut plan = resolve::resolve(program, file, src, interner)?;
     inline::inline_relations(&mut plan);
     let before_magic = plan.clone();
     if magic::magic_transform(&mut plan) && stratify::stratify(&mut plan).is_ok() {
@@ -45,4 +56,13 @@ pub fn plan(
     plan = before_magic;
     stratify::stratify(&mut plan)?;
     Ok(plan)
+}
+
+/// Plans the `?-` queries of `program` against an already planned program.
+pub fn plan_queries(
+    plan: &mut ir::Plan,
+    program: &engram_parser::Program,
+    src: &str,
+) -> Result<Vec<ir::IrQuery>, Vec<PlanError>> {
+    resolve::queries(plan, program, src)
 }

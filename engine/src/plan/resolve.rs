@@ -15,6 +15,7 @@ pub(crate) fn resolve(
     program: &ast::Program,
     file: &str,
     src: &str,
+    interner: Interner,
 ) -> Result<Plan, Vec<PlanError>> {
     let mut errors = Vec::new();
     let types = TypeTable::build(program, &mut errors);
@@ -25,10 +26,11 @@ pub(crate) fn resolve(
         rules: Vec::new(),
         strata: Vec::new(),
         queries: Vec::new(),
-        interner: Interner::default(),
+        interner,
         pragmas: Vec::new(),
         min_confidence: DEFAULT_MIN_CONFIDENCE,
         uses_confidence: false,
+        forget: Vec::new(),
     };
     for item in &program.items {
         if let ast::Item::Decl(d) = item {
@@ -364,6 +366,43 @@ fn push_rule_or_fact(plan: &mut Plan, rule: IrRule, c: &ast::Clause, errors: &mu
         }
     }
     plan.rules.push(rule);
+}
+
+/// Resolves the queries of `program` (which must hold nothing else that changes the plan)
+/// against a planned program, interning their literals in its interner.
+pub(crate) fn queries(
+    plan: &mut Plan,
+    program: &ast::Program,
+    src: &str,
+) -> Result<Vec<IrQuery>, Vec<PlanError>> {
+    let mut errors = Vec::new();
+    let before = plan.queries.len();
+    for item in &program.items {
+        match item {
+            ast::Item::Query(q) => query(plan, q, src, &mut errors),
+            other => errors.push(PlanError::new(
+                item_span(other),
+                "only `?-` queries can be asked here",
+            )),
+        }
+    }
+    let asked = plan.queries.split_off(before);
+    if errors.is_empty() {
+        Ok(asked)
+    } else {
+        Err(errors)
+    }
+}
+
+fn item_span(item: &ast::Item) -> engram_parser::Span {
+    match item {
+        ast::Item::Decl(d) => d.span,
+        ast::Item::Type(t) => t.span,
+        ast::Item::Directive(d) => d.span,
+        ast::Item::Pragma(p) => p.span,
+        ast::Item::Clause(c) => c.span,
+        ast::Item::Query(q) => q.span,
+    }
 }
 
 fn query(plan: &mut Plan, q: &ast::Query, src: &str, errors: &mut Vec<PlanError>) {

@@ -1,0 +1,71 @@
+//! What can go wrong with a store, each naming the file concerned.
+
+use std::path::PathBuf;
+
+/// A store failure.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// Another process holds the writer lock.
+    #[error("store {} is locked by pid {pid}", path.display())]
+    Locked {
+        /// The store directory.
+        path: PathBuf,
+        /// The process holding the lock, as it recorded itself (0 if unknown).
+        pid: u32,
+    },
+    /// A store file is damaged.
+    #[error("{}: corrupt store file: {what}", path.display())]
+    Corrupt {
+        /// The damaged file.
+        path: PathBuf,
+        /// What is wrong with it.
+        what: String,
+    },
+    /// The directory holds no store.
+    #[error("{}: no engram store here (create one with `engram init`)", path.display())]
+    NotAStore {
+        /// The directory.
+        path: PathBuf,
+    },
+    /// `init` on a directory that already holds a store.
+    #[error("{}: a store already exists here", path.display())]
+    Exists {
+        /// The directory.
+        path: PathBuf,
+    },
+    /// A file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// The store was opened read-only and a write was asked for.
+    #[error("store {} is open read-only", path.display())]
+    ReadOnly {
+        /// The store directory.
+        path: PathBuf,
+    },
+    /// A request the store cannot satisfy (an unknown rule file, a fact of the wrong shape).
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl StoreError {
+    /// An I/O error on `path`.
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> StoreError {
+        StoreError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+    /// A corruption of `path`.
+    pub(crate) fn corrupt(path: impl Into<PathBuf>, what: impl Into<String>) -> StoreError {
+        StoreError::Corrupt {
+            path: path.into(),
+            what: what.into(),
+        }
+    }
+}

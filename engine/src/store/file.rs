@@ -1,0 +1,180 @@
+//! The envelope of every store file: a 32-byte header (magic, kind, format version, payload
+//! length, payload checksum, header checksum) before the payload, and the ways files are
+//! written: new files fsynced before they are named in a manifest, the manifest replaced
+//! atomically.
+//!
+//! ```text
+//! 0      8      12       16            24         28        32
+//! | magic | kind | version | payload len | crc32 of | crc32 of | payload ...
+//! |ENGRAMDB| u32 |   u32   |     u64     | payload  | 0..28    |
+//! ```
+//! All integers are little-endian. The payload starts at byte 32, so an rkyv archive in it is
+//! 16-byte aligned in a mapped file.
+
+use super::error::StoreError;
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::Path;
+
+/// The first eight bytes of every store file.
+pub(crate) const MAGIC: [u8; 8] = *b"ENGRAMDB";
+/// The format version this build reads and writes.
+pub(crate) const VERSION: u32 = 1;
+/// Bytes before the payload.
+pub(crate) const HEADER: usize = 32;
+
+/// What a store file holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub(crate) enum Kind {
+    /// The manifest: JSON naming the live files.
+    Manifest = 1,
+    /// A run of interned strings (rkyv).
+    Strings = 2,
+    /// A run of one relation's facts (rkyv).
+    Facts = 3,
+    /// A rule file's text.
+    Rules = 4,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Manifest => "manifest",
+            Kind::Strings => "strings",
+            Kind::Facts => "facts",
+            Kind::Rules => "rules",
+        }
+    }
+}
+
+/// The bytes of a file: header, then payload.
+pub(crate) fn envelope(kind: Kind, payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(HEADER + payload.len());
+    out.extend_from_slice(&MAGIC);
+    out.extend_from_slice(&(kind as u32).to_le_bytes());
+    out.extend_from_slice(&VERSION.to_le_bytes());
+    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    out.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
+    let head = crc32fast::hash(&out);
+    out.extend_from_slice(&head.to_le_bytes());
+    out.extend_from_slice(payload);
+    out
+}
+
+/// Checks a file's header and payload checksum; returns the payload.
+pub(crate) fn open_envelope<'a>(
+    path: &Path,
+    bytes: &'a [u8],
+    kind: Kind,
+) -> Result<&'a [u8], StoreError> {
+    let payload = check_header(path, bytes, kind)?;
+    if crc32fast::hash(payload) != u32_at(bytes, 24) {
+        return Err(StoreError::corrupt(
+            path,
+            "checksum mismatch: the contents were changed or damaged",
+        ));
+    }
+    Ok(payload)
+}
+
+/// Checks a file's header (magic, kind, version, length, header checksum) and returns the
+/// payload (whose checksum [`open_envelope`] checks).
+pub(crate) fn check_header<'a>(
+    path: &Path,
+    bytes: &'a [u8],
+    kind: Kind,
+) -> Result<&'a [u8], StoreError> {
+    let bad = |what: String| Err(StoreError::corrupt(path, what));
+    if bytes.len() < HEADER {
+        return bad(format!(
+            "{} bytes, shorter than the {HEADER}-byte header (truncated?)",
+            bytes.len()
+        ));
+    }
+    if bytes[..8] != MAGIC {
+        return bad("not an engram store file (bad magic number)".into());
+    }
+    if crc32fast::hash(&bytes[..28]) != u32_at(bytes, 28) {
+        return bad("header checksum mismatch".into());
+    }
+    let version = u32_at(bytes, 12);
+    if version != VERSION {
+        return bad(format!(
+            "format version {version}; this build reads version {VERSION}"
+        ));
+    }
+    let found = u32_at(bytes, 8);
+    if found != kind as u32 {
+        return bad(format!(
+            "expected a {} file, found kind {found}",
+            kind.name()
+        ));
+    }
+    let len = u64::from_le_bytes(bytes[16..24].try_into().expect("8 bytes"));
+    let have = (bytes.len() - HEADER) as u64;
+    if len != have {
+        return bad(format!(
+            "payload is {have} bytes, the header says {len} (truncated or extended)"
+        ));
+    }
+    Ok(&bytes[HEADER..])
+}
+
+fn u32_at(bytes: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes"))
+}
+
+/// Writes a new file and makes it durable (the directory entry is made durable by the
+/// [`sync_dir`] that precedes the manifest that names it).
+pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    let io = |e| StoreError::io(path, e);
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(io)?;
+    f.write_all(bytes).map_err(io)?;
+    f.sync_all().map_err(io)
+}
+
+/// Replaces `dir/name` atomically: writes `name.tmp`, fsyncs it, renames it over `name`, and
+/// fsyncs the directory. A crash leaves either the old file or the new one.
+pub(crate) fn replace(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), StoreError> {
+    let tmp = dir.join(format!("{name}.tmp"));
+    let _ = fs::remove_file(&tmp);
+    write_new(&tmp, bytes)?;
+    let target = dir.join(name);
+    fs::rename(&tmp, &target).map_err(|e| StoreError::io(&target, e))?;
+    sync_dir(dir)
+}
+
+/// Makes a directory's entries durable.
+pub(crate) fn sync_dir(dir: &Path) -> Result<(), StoreError> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| StoreError::io(dir, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn envelope_round_trips_and_detects_damage() {
+        let p = Path::new("x.seg");
+        let bytes = envelope(Kind::Facts, b"hello");
+        assert_eq!(bytes.len(), HEADER + 5);
+        assert_eq!(open_envelope(p, &bytes, Kind::Facts).unwrap(), b"hello");
+        let wrong_kind = open_envelope(p, &bytes, Kind::Strings).unwrap_err();
+        assert!(wrong_kind.to_string().contains("expected a strings file"));
+        for i in 0..bytes.len() {
+            let mut b = bytes.clone();
+            b[i] ^= 0x40;
+            let e = open_envelope(p, &b, Kind::Facts).unwrap_err().to_string();
+            assert!(e.starts_with("x.seg: corrupt store file"), "{i}: {e}");
+        }
+        let e = open_envelope(p, &bytes[..bytes.len() - 1], Kind::Facts).unwrap_err();
+        assert!(e.to_string().contains("truncated"), "{e}");
+    }
+}

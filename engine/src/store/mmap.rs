@@ -1,0 +1,140 @@
+//! Memory-mapped store files: the only `unsafe` code in engram.
+//!
+//! A mapped file is opened read-only, holds a shared lock for as long as it is mapped (the
+//! writer deletes a dead file only when it can lock it exclusively), and is validated once:
+//! header, checksum, and rkyv's structural check. After that its archive is read in place
+//! with no copying and no further checks.
+
+use super::error::StoreError;
+use super::file::{self, Kind};
+use memmap2::Mmap;
+use rkyv::api::high::HighValidator;
+use rkyv::bytecheck::CheckBytes;
+use rkyv::rancor::BoxedError;
+use rkyv::{Archive, Portable};
+use std::fs::File;
+use std::marker::PhantomData;
+use std::path::Path;
+
+#[cfg(not(target_endian = "little"))]
+compile_error!(
+    "engram's store reads archived columns in place, which needs a little-endian target"
+);
+
+/// An open, mapped store file.
+pub(crate) struct Mapped {
+    map: Mmap,
+    /// Kept open: its shared lock tells the writer the file is in use.
+    _file: File,
+}
+
+impl Mapped {
+    /// Opens and maps a file, taking a shared lock on it. `NotFound` comes back as such (a
+    /// reader racing a writer that removed a dead file retries with the new manifest).
+    pub(crate) fn open(path: &Path) -> Result<Mapped, StoreError> {
+        let io = |e| StoreError::io(path, e);
+        let file = File::open(path).map_err(io)?;
+        file.lock_shared().map_err(io)?;
+        let len = file.metadata().map_err(io)?.len();
+        if len < file::HEADER as u64 {
+            return Err(StoreError::corrupt(
+                path,
+                format!("{len} bytes, shorter than the header (truncated?)"),
+            ));
+        }
+        // SAFETY: store files are never written after they are named in a manifest: a change
+        // is always a new file (see `file::write_new` and `file::replace`), and a dead file is
+        // deleted only once no reader holds its shared lock, which this mapping keeps. The
+        // mapping therefore never observes a concurrent write or truncation by engram.
+        let map = unsafe { Mmap::map(&file) }.map_err(io)?;
+        Ok(Mapped {
+            map,
+            _file: file,
+        })
+    }
+
+    /// The whole file.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.map
+    }
+}
+
+/// A mapped file whose payload is a validated rkyv archive of a `T`.
+pub(crate) struct ArchiveFile<T> {
+    mapped: Mapped,
+    _t: PhantomData<fn() -> T>,
+}
+
+impl<T> ArchiveFile<T>
+where
+    T: Archive,
+    T::Archived: Portable + for<'a> CheckBytes<HighValidator<'a, BoxedError>>,
+{
+    /// Opens, maps and validates a file of the given kind: header, checksum, archive structure.
+    pub(crate) fn open(path: &Path, kind: Kind) -> Result<ArchiveFile<T>, StoreError> {
+        let mapped = Mapped::open(path)?;
+        let payload = file::open_envelope(path, mapped.bytes(), kind)?;
+        rkyv::access::<T::Archived, BoxedError>(payload)
+            .map_err(|e| StoreError::corrupt(path, format!("malformed archive: {e}")))?;
+        Ok(ArchiveFile {
+            mapped,
+            _t: PhantomData,
+        })
+    }
+
+    /// The archived value, read in place.
+    pub(crate) fn get(&self) -> &T::Archived {
+        let payload = &self.mapped.bytes()[file::HEADER..];
+        // SAFETY: `open` validated exactly these bytes with `rkyv::access` (bytecheck), and the
+        // mapping is immutable (see `Mapped::open`), so they are still a valid archive.
+        unsafe { rkyv::access_unchecked::<T::Archived>(payload) }
+    }
+
+    /// Bytes on disk.
+    pub(crate) fn len(&self) -> usize {
+        self.mapped.bytes().len()
+    }
+}
+
+/// An archived `u32` column as a plain slice.
+pub(crate) fn u32s(v: &[rkyv::rend::u32_le]) -> &[u32] {
+    // SAFETY: `u32_le` is a `#[repr(transparent)]`-like wrapper of exactly 4 bytes whose
+    // alignment is at most `u32`'s and the archive placed it at an aligned offset (validated);
+    // on a little-endian target (enforced above) its bytes are the `u32`'s bytes.
+    unsafe { std::slice::from_raw_parts(v.as_ptr().cast::<u32>(), v.len()) }
+}
+
+/// An archived `u64` column as a plain slice.
+pub(crate) fn u64s(v: &[rkyv::rend::u64_le]) -> &[u64] {
+    // SAFETY: as for `u32s`: same size, little-endian bytes, aligned by the archive.
+    unsafe { std::slice::from_raw_parts(v.as_ptr().cast::<u64>(), v.len()) }
+}
+
+/// An archived `f64` column as a plain slice.
+pub(crate) fn f64s(v: &[rkyv::rend::f64_le]) -> &[f64] {
+    // SAFETY: as for `u32s`: same size, little-endian bytes, aligned by the archive.
+    unsafe { std::slice::from_raw_parts(v.as_ptr().cast::<f64>(), v.len()) }
+}
+
+/// An archived `i64` column as a plain slice.
+pub(crate) fn i64s(v: &[rkyv::rend::i64_le]) -> &[i64] {
+    // SAFETY: as for `u32s`: same size, little-endian bytes, aligned by the archive.
+    unsafe { std::slice::from_raw_parts(v.as_ptr().cast::<i64>(), v.len()) }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::mem::{align_of, size_of};
+
+    #[test]
+    fn archived_primitives_have_the_native_layout() {
+        assert_eq!(size_of::<rkyv::rend::u32_le>(), 4);
+        assert_eq!(size_of::<rkyv::rend::u64_le>(), 8);
+        assert_eq!(size_of::<rkyv::rend::f64_le>(), 8);
+        assert_eq!(size_of::<rkyv::rend::i64_le>(), 8);
+        assert!(align_of::<rkyv::rend::u64_le>() <= align_of::<u64>());
+        assert!(align_of::<rkyv::rend::f64_le>() <= align_of::<f64>());
+        let v = [rkyv::rend::u32_le::from_native(7), 9.into()];
+        assert_eq!(super::u32s(&v), &[7, 9]);
+    }
+}

@@ -1,0 +1,454 @@
+//! The persistent memory store (DESIGN §6): a directory of immutable files, named by an
+//! atomically replaced manifest, holding interned strings, rule files, and each relation's
+//! asserted and derived facts as memory-mapped rkyv columns.
+//!
+//! ```text
+//! engram.db/
+//!   MANIFEST            what is live: runs, rule files, forgetting policy (JSON, checksummed)
+//!   LOCK                the writer lock; holds the writer's pid
+//!   00000001.str        a run of interned strings (ids first..first+count)
+//!   00000002.rules      a rule file's text
+//!   00000003.facts      a run of one relation's facts (one layer), sorted columns
+//! ```
+//!
+//! One process writes at a time; any number read, and keep reading what they opened while a
+//! writer commits. See `docs/format.md` for the byte layout.
+
+mod commit;
+mod error;
+mod facts;
+mod file;
+mod lock;
+mod manifest;
+#[allow(unsafe_code)]
+mod mmap;
+mod program;
+mod segment;
+mod strings;
+mod table;
+mod view;
+
+pub use crate::plan::ir::ForgetPolicy;
+pub use commit::{CommitReport, Transaction};
+pub use error::StoreError;
+pub use program::RuleFile;
+pub use view::{CleanupReport, CompactReport, RelationStats, StoreStats};
+
+use crate::database::Database;
+use crate::error::Error;
+use crate::plan::ir::Plan;
+use crate::value::ColumnType;
+use file::Kind;
+use lock::WriterLock;
+use manifest::{MANIFEST, Manifest};
+use segment::MappedFacts;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use strings::{MappedRun, Strings};
+use table::Table;
+
+/// The layer of asserted facts.
+pub(crate) const ASSERTED: u8 = 0;
+/// The layer of a relation's contents after inference.
+pub(crate) const DERIVED: u8 = 1;
+
+/// An engram store: a long-lived memory of facts and rules, on disk or in memory.
+///
+/// ```
+/// use engram_engine::store::Store;
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let mut store = Store::create(dir.path().join("memory.db"))?;
+/// store.add_rules(
+///     "paths",
+///     r#"
+///     .decl edge(x: symbol, y: symbol)
+///     .decl path(x: symbol, y: symbol)
+///     path(x, y) :- edge(x, y).
+///     @name("transitive") path(x, z) :- edge(x, y), path(y, z).
+///     "#,
+/// )?;
+/// let mut tx = store.transaction()?;
+/// tx.add_text(r#"edge("a", "b") @ 0.9. edge("b", "c")."#)?;
+/// tx.commit()?;
+///
+/// let answers = store.query(r#"?- path("a", x)."#)?;
+/// assert_eq!(answers[0].answers.len(), 2);
+/// let proof = store.explain(r#"path("a", "c")"#)?.expect("derived");
+/// assert_eq!(proof.rule, "transitive");
+///
+/// let mut tx = store.transaction()?;
+/// tx.retract_text(r#"edge("b", "c")"#)?;
+/// tx.commit()?;
+/// assert_eq!(store.query(r#"?- path("a", x)."#)?[0].answers.len(), 1);
+/// # Ok::<(), engram_engine::Error>(())
+/// ```
+pub struct Store {
+    /// The directory; `None` for an in-memory store.
+    dir: Option<PathBuf>,
+    read_only: bool,
+    lock: Option<WriterLock>,
+    manifest: Manifest,
+    strings: Strings,
+    rules: Vec<RuleFile>,
+    rels: Vec<Rel>,
+    /// The planned program (its interner moved out to `strings`); built on first need.
+    plan: Option<Arc<Plan>>,
+    /// The facts as a database for queries and proofs (holds the interner while it exists).
+    view: Option<Database>,
+    /// The next persist rewrites the string runs as one (compaction).
+    compact_strings: bool,
+}
+
+/// One relation's runs and, once loaded, its tables.
+pub(crate) struct Rel {
+    types: Vec<ColumnType>,
+    asserted_runs: Vec<MappedFacts>,
+    derived_runs: Vec<MappedFacts>,
+    asserted: Option<Table>,
+    derived: Option<Table>,
+}
+
+impl Rel {
+    fn new(types: Vec<ColumnType>) -> Rel {
+        Rel {
+            asserted: Some(Table::new(types.len())),
+            derived: Some(Table::new(types.len())),
+            types,
+            asserted_runs: Vec::new(),
+            derived_runs: Vec::new(),
+        }
+    }
+}
+
+/// What `Store::load` reads: the state a manifest names.
+struct Loaded {
+    manifest: Manifest,
+    strings: Strings,
+    rules: Vec<RuleFile>,
+    rels: Vec<Rel>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("dir", &self.dir)
+            .field("generation", &self.manifest.generation)
+            .field("relations", &self.rels.len())
+            .finish()
+    }
+}
+
+impl Store {
+    /// Creates a new, empty store in `dir` (made if missing) and holds its writer lock.
+    pub fn create(dir: impl AsRef<Path>) -> Result<Store, Error> {
+        let dir = dir.as_ref();
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, e))?;
+        let lock = WriterLock::acquire(dir)?;
+        if dir.join(MANIFEST).exists() {
+            return Err(StoreError::Exists {
+                path: dir.to_path_buf(),
+            }
+            .into());
+        }
+        let manifest = Manifest::default();
+        manifest.write(dir)?;
+        let mut store = Store::from_loaded(
+            Some(dir.to_path_buf()),
+            false,
+            Loaded {
+                manifest,
+                strings: Strings::default(),
+                rules: Vec::new(),
+                rels: Vec::new(),
+            },
+        );
+        store.lock = Some(lock);
+        Ok(store)
+    }
+
+    /// Opens the store in `dir` for reading and writing. Nothing is locked until the first
+    /// write, so opening is cheap and readers may open it while another process writes.
+    pub fn open(dir: impl AsRef<Path>) -> Result<Store, Error> {
+        let dir = dir.as_ref();
+        Ok(Store::from_loaded(
+            Some(dir.to_path_buf()),
+            false,
+            Store::load(dir)?,
+        ))
+    }
+
+    /// Opens the store in `dir` for reading only: it never takes the writer lock.
+    pub fn open_read_only(dir: impl AsRef<Path>) -> Result<Store, Error> {
+        let dir = dir.as_ref();
+        Ok(Store::from_loaded(
+            Some(dir.to_path_buf()),
+            true,
+            Store::load(dir)?,
+        ))
+    }
+
+    /// A store that lives in memory only: the same API, nothing written.
+    pub fn in_memory() -> Store {
+        Store::from_loaded(
+            None,
+            false,
+            Loaded {
+                manifest: Manifest::default(),
+                strings: Strings::default(),
+                rules: Vec::new(),
+                rels: Vec::new(),
+            },
+        )
+    }
+
+    fn from_loaded(dir: Option<PathBuf>, read_only: bool, l: Loaded) -> Store {
+        Store {
+            dir,
+            read_only,
+            lock: None,
+            manifest: l.manifest,
+            strings: l.strings,
+            rules: l.rules,
+            rels: l.rels,
+            plan: None,
+            view: None,
+            compact_strings: false,
+        }
+    }
+
+    /// The store's directory (`None` in memory).
+    pub fn path(&self) -> Option<&Path> {
+        self.dir.as_deref()
+    }
+
+    /// The number of commits made to this store.
+    pub fn generation(&self) -> u64 {
+        self.manifest.generation
+    }
+
+    /// Reads the state the manifest names. A run that vanishes between reading the manifest
+    /// and opening it was removed by a writer that committed meanwhile: read again.
+    fn load(dir: &Path) -> Result<Loaded, StoreError> {
+        let mut attempts = 0;
+        loop {
+            let manifest = Manifest::read(dir)?;
+            match Store::open_files(dir, &manifest) {
+                Ok(l) => return Ok(l),
+                Err(StoreError::Io { path, source })
+                    if source.kind() == std::io::ErrorKind::NotFound =>
+                {
+                    attempts += 1;
+                    let moved = Manifest::read(dir)?.generation != manifest.generation;
+                    if !moved || attempts > 20 {
+                        return Err(StoreError::corrupt(
+                            path,
+                            "named by the manifest but missing (deleted?)",
+                        ));
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn open_files(dir: &Path, manifest: &Manifest) -> Result<Loaded, StoreError> {
+        let mut runs = Vec::new();
+        let mut next = 0u32;
+        for s in &manifest.strings {
+            if s.first != next {
+                return Err(StoreError::corrupt(
+                    dir.join(MANIFEST),
+                    format!(
+                        "string run {} starts at id {}, expected {next}",
+                        s.file, s.first
+                    ),
+                ));
+            }
+            runs.push(MappedRun::open(&dir.join(&s.file), s.first, s.count)?);
+            next += s.count;
+        }
+        let mut rules = Vec::new();
+        for r in &manifest.rules {
+            let path = dir.join(&r.file);
+            let bytes = std::fs::read(&path).map_err(|e| StoreError::io(&path, e))?;
+            let payload = file::open_envelope(&path, &bytes, Kind::Rules)?;
+            let text = String::from_utf8(payload.to_vec())
+                .map_err(|_| StoreError::corrupt(&path, "rule text is not valid UTF-8"))?;
+            rules.push(RuleFile {
+                name: r.name.clone(),
+                text,
+            });
+        }
+        let mut rels = Vec::new();
+        for entry in &manifest.relations {
+            let types: Vec<ColumnType> = entry.columns.iter().map(|c| c.1).collect();
+            let open = |files: &[String], layer: u8| -> Result<Vec<MappedFacts>, StoreError> {
+                files
+                    .iter()
+                    .map(|f| MappedFacts::open(&dir.join(f), &entry.name, layer, &types))
+                    .collect()
+            };
+            rels.push(Rel {
+                asserted_runs: open(&entry.asserted, ASSERTED)?,
+                derived_runs: open(&entry.derived, DERIVED)?,
+                types,
+                asserted: None,
+                derived: None,
+            });
+        }
+        Ok(Loaded {
+            manifest: manifest.clone(),
+            strings: Strings::from_runs(runs),
+            rules,
+            rels,
+        })
+    }
+
+    /// Re-reads the store if another process committed since it was opened; returns whether
+    /// it did. (A reader sees the state it opened until it refreshes.)
+    pub fn refresh(&mut self) -> Result<bool, Error> {
+        let Some(dir) = self.dir.clone() else {
+            return Ok(false);
+        };
+        if Manifest::read(&dir)?.generation == self.manifest.generation {
+            return Ok(false);
+        }
+        let loaded = Store::load(&dir)?;
+        let lock = self.lock.take();
+        *self = Store::from_loaded(Some(dir), self.read_only, loaded);
+        self.lock = lock;
+        Ok(true)
+    }
+
+    /// Takes the writer lock (once) and makes sure the state is the latest committed one.
+    fn begin_write(&mut self) -> Result<(), Error> {
+        let Some(dir) = self.dir.clone() else {
+            return Ok(());
+        };
+        if self.read_only {
+            return Err(StoreError::ReadOnly { path: dir }.into());
+        }
+        if self.lock.is_none() {
+            self.lock = Some(WriterLock::acquire(&dir)?);
+        }
+        self.refresh()?;
+        Ok(())
+    }
+
+    /// The index of a relation by name.
+    fn rel_index(&self, name: &str) -> Option<usize> {
+        self.manifest.relations.iter().position(|r| r.name == name)
+    }
+
+    /// The interner, wherever it is (the view holds it while the view exists).
+    fn interner(&mut self) -> &mut crate::value::Interner {
+        match &mut self.view {
+            Some(v) => &mut v.interner,
+            None => self.strings.interner(),
+        }
+    }
+
+    /// Drops the query view, giving its interner back.
+    fn drop_view(&mut self) {
+        if let Some(v) = self.view.take() {
+            self.strings.set_interner(v.interner);
+        }
+    }
+
+    /// The planned program, compiled on first need.
+    fn plan(&mut self) -> Result<Arc<Plan>, Error> {
+        if let Some(p) = &self.plan {
+            return Ok(p.clone());
+        }
+        self.drop_view();
+        let schemas: Vec<(String, Vec<(String, ColumnType)>)> = self
+            .manifest
+            .relations
+            .iter()
+            .map(|r| (r.name.clone(), r.columns.clone()))
+            .collect();
+        let interner = std::mem::take(self.strings.interner());
+        let mut plan = match program::compile(&self.rules, &schemas, interner) {
+            Ok(p) => p,
+            Err(e) => {
+                // The interner went into the failed compile: rebuild it from the runs.
+                self.strings.reset_interner();
+                return Err(e);
+            }
+        };
+        self.strings
+            .set_interner(std::mem::take(&mut plan.interner));
+        plan.forget = self.manifest.forget.clone();
+        self.check_schemas(&plan)?;
+        let plan = Arc::new(plan);
+        self.plan = Some(plan.clone());
+        Ok(plan)
+    }
+
+    /// Every relation that holds facts must be declared by the rules as the store holds it.
+    fn check_schemas(&self, plan: &Plan) -> Result<(), Error> {
+        for (entry, rel) in self.manifest.relations.iter().zip(&self.rels) {
+            let Some(&id) = plan.rel_index.get(&entry.name) else {
+                continue;
+            };
+            let declared = plan.relations[id].types();
+            if declared != rel.types {
+                let show = |t: &[ColumnType]| {
+                    t.iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                return Err(StoreError::Invalid(format!(
+                    "relation `{}` holds facts of types ({}), but the rules declare ({})",
+                    entry.name,
+                    show(&rel.types),
+                    show(&declared)
+                ))
+                .into());
+            }
+        }
+        Ok(())
+    }
+
+    /// The rule files, in the order they were added.
+    pub fn rules(&self) -> &[RuleFile] {
+        &self.rules
+    }
+
+    /// Loads a relation's asserted facts into memory (once).
+    fn asserted(&mut self, i: usize) -> &mut Table {
+        let rel = &mut self.rels[i];
+        rel.asserted.get_or_insert_with(|| {
+            let mut t = Table::new(rel.types.len());
+            for run in &rel.asserted_runs {
+                run.apply(&mut t);
+            }
+            t
+        })
+    }
+
+    /// Loads a relation's contents after inference into memory (once): its derived layer, or
+    /// its asserted facts when no rule derives it.
+    fn contents(&mut self, i: usize) -> &Table {
+        if !self.manifest.relations[i].derived_layer {
+            return self.asserted(i);
+        }
+        let rel = &mut self.rels[i];
+        rel.derived.get_or_insert_with(|| {
+            let mut t = Table::new(rel.types.len());
+            for run in &rel.derived_runs {
+                run.apply(&mut t);
+            }
+            t
+        })
+    }
+}
+
+/// The current time in unix milliseconds.
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}

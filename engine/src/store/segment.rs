@@ -1,0 +1,253 @@
+//! Fact runs: one relation's facts (one layer: asserted or derived) as rkyv-archived columns,
+//! sorted by key, plus the keys this run removes from the runs before it.
+//!
+//! A relation's layer is the runs named in the manifest, read oldest first: each run removes
+//! its `removed` keys, then sets its rows (a newer row for a key replaces an older one).
+
+use super::error::StoreError;
+use super::file::Kind;
+use super::mmap::{ArchiveFile, f64s, i64s, u32s, u64s};
+use super::table::{FactMeta, Table};
+use crate::value::ColumnType;
+use rkyv::{Archive, Serialize};
+use std::path::Path;
+
+/// One column of a run: symbols as 32-bit ids, other types as 64-bit encodings.
+#[derive(Archive, Serialize)]
+pub(crate) enum Column {
+    /// Symbol ids.
+    Narrow(Vec<u32>),
+    /// Number, unsigned and float encodings.
+    Wide(Vec<u64>),
+}
+
+impl Column {
+    fn new(ty: ColumnType, cap: usize) -> Column {
+        match ty {
+            ColumnType::Symbol => Column::Narrow(Vec::with_capacity(cap)),
+            _ => Column::Wide(Vec::with_capacity(cap)),
+        }
+    }
+    fn push(&mut self, v: u64) {
+        match self {
+            Column::Narrow(c) => c.push(v as u32),
+            Column::Wide(c) => c.push(v),
+        }
+    }
+}
+
+/// A run of one relation's facts.
+#[derive(Archive, Serialize)]
+pub(crate) struct FactRun {
+    /// The relation.
+    pub relation: String,
+    /// The layer: 0 asserted, 1 derived.
+    pub layer: u8,
+    /// Number of rows.
+    pub rows: u64,
+    /// The key columns, sorted by key.
+    pub columns: Vec<Column>,
+    /// Each row's confidence.
+    pub confidence: Vec<f64>,
+    /// Each row's time (unix ms).
+    pub time: Vec<i64>,
+    /// Each row's depth (high 16 bits) and rule (low 16 bits).
+    pub depth_rule: Vec<u32>,
+    /// Number of removed keys.
+    pub removed_rows: u64,
+    /// Keys removed from the earlier runs, sorted.
+    pub removed: Vec<Column>,
+}
+
+/// Depths saturate here in a run (16 bits).
+const MAX_DEPTH: u32 = 0xffff;
+
+impl FactRun {
+    /// A run of the given rows (in any order; they are sorted here) and removed keys.
+    pub(crate) fn build(
+        relation: &str,
+        layer: u8,
+        types: &[ColumnType],
+        mut rows: Vec<(&[u64], FactMeta)>,
+        mut removed: Vec<&[u64]>,
+    ) -> FactRun {
+        rows.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        removed.sort_unstable();
+        let mut columns: Vec<Column> = types.iter().map(|&t| Column::new(t, rows.len())).collect();
+        let mut confidence = Vec::with_capacity(rows.len());
+        let mut time = Vec::with_capacity(rows.len());
+        let mut depth_rule = Vec::with_capacity(rows.len());
+        for (key, m) in &rows {
+            for (c, &v) in columns.iter_mut().zip(key.iter()) {
+                c.push(v);
+            }
+            confidence.push(m.conf);
+            time.push(m.time);
+            depth_rule.push((m.depth.min(MAX_DEPTH) << 16) | (m.rule & 0xffff));
+        }
+        let mut gone: Vec<Column> = types
+            .iter()
+            .map(|&t| Column::new(t, removed.len()))
+            .collect();
+        for key in &removed {
+            for (c, &v) in gone.iter_mut().zip(key.iter()) {
+                c.push(v);
+            }
+        }
+        FactRun {
+            relation: relation.to_string(),
+            layer,
+            rows: rows.len() as u64,
+            columns,
+            confidence,
+            time,
+            depth_rule,
+            removed_rows: removed.len() as u64,
+            removed: gone,
+        }
+    }
+
+    /// The archived bytes of this run.
+    pub(crate) fn to_bytes(&self) -> Vec<u8> {
+        rkyv::to_bytes::<rkyv::rancor::BoxedError>(self)
+            .expect("archiving plain vectors cannot fail")
+            .to_vec()
+    }
+}
+
+/// A column of a mapped run.
+#[derive(Clone, Copy)]
+pub(crate) enum ColumnView<'a> {
+    /// Symbol ids.
+    Narrow(&'a [u32]),
+    /// 64-bit encodings.
+    Wide(&'a [u64]),
+}
+
+impl ColumnView<'_> {
+    /// The value in row `i`.
+    #[inline]
+    pub(crate) fn get(&self, i: usize) -> u64 {
+        match self {
+            ColumnView::Narrow(c) => u64::from(c[i]),
+            ColumnView::Wide(c) => c[i],
+        }
+    }
+    fn len(&self) -> usize {
+        match self {
+            ColumnView::Narrow(c) => c.len(),
+            ColumnView::Wide(c) => c.len(),
+        }
+    }
+}
+
+fn view(c: &ArchivedColumn) -> ColumnView<'_> {
+    match c {
+        ArchivedColumn::Narrow(v) => ColumnView::Narrow(u32s(v)),
+        ArchivedColumn::Wide(v) => ColumnView::Wide(u64s(v)),
+    }
+}
+
+/// A mapped, validated run.
+pub(crate) struct MappedFacts {
+    file: ArchiveFile<FactRun>,
+}
+
+impl MappedFacts {
+    /// Opens a run file and checks that it is the run the manifest says: relation, layer,
+    /// column types, and columns as long as the row counts.
+    pub(crate) fn open(
+        path: &Path,
+        relation: &str,
+        layer: u8,
+        types: &[ColumnType],
+    ) -> Result<MappedFacts, StoreError> {
+        let file = ArchiveFile::<FactRun>::open(path, Kind::Facts)?;
+        let run = file.get();
+        let bad = |what: String| Err(StoreError::corrupt(path, what));
+        if run.relation.as_str() != relation || run.layer != layer {
+            return bad(format!(
+                "holds relation `{}` layer {}; the manifest expects `{relation}` layer {layer}",
+                run.relation.as_str(),
+                run.layer
+            ));
+        }
+        let rows = run.rows.to_native() as usize;
+        let removed = run.removed_rows.to_native() as usize;
+        let shape_ok = |cols: &rkyv::vec::ArchivedVec<ArchivedColumn>, n: usize| {
+            cols.len() == types.len()
+                && cols.iter().zip(types).all(|(c, t)| {
+                    let v = view(c);
+                    matches!(
+                        (v, t),
+                        (ColumnView::Narrow(_), ColumnType::Symbol)
+                            | (ColumnView::Wide(_), ColumnType::Number)
+                            | (ColumnView::Wide(_), ColumnType::Unsigned)
+                            | (ColumnView::Wide(_), ColumnType::Float)
+                    ) && v.len() == n
+                })
+        };
+        if !shape_ok(&run.columns, rows)
+            || !shape_ok(&run.removed, removed)
+            || run.confidence.len() != rows
+            || run.time.len() != rows
+            || run.depth_rule.len() != rows
+        {
+            return bad("columns do not match the relation's declaration or row count".into());
+        }
+        Ok(MappedFacts { file })
+    }
+
+    /// Number of rows.
+    pub(crate) fn rows(&self) -> usize {
+        self.file.get().rows.to_native() as usize
+    }
+
+    /// Number of removed keys.
+    pub(crate) fn removed_rows(&self) -> usize {
+        self.file.get().removed_rows.to_native() as usize
+    }
+
+    /// Bytes on disk.
+    pub(crate) fn file_len(&self) -> usize {
+        self.file.len()
+    }
+
+    /// The key columns.
+    pub(crate) fn columns(&self) -> Vec<ColumnView<'_>> {
+        self.file.get().columns.iter().map(view).collect()
+    }
+
+    /// The metadata of row `i`.
+    pub(crate) fn meta(&self, i: usize) -> FactMeta {
+        let run = self.file.get();
+        let dr = u32s(&run.depth_rule)[i];
+        FactMeta {
+            conf: f64s(&run.confidence)[i],
+            time: i64s(&run.time)[i],
+            depth: dr >> 16,
+            rule: dr & 0xffff,
+        }
+    }
+
+    /// Applies this run to a table: removes its removed keys, then sets its rows.
+    pub(crate) fn apply(&self, table: &mut Table) {
+        let run = self.file.get();
+        let arity = table.arity();
+        let mut key = vec![0u64; arity];
+        let gone: Vec<ColumnView<'_>> = run.removed.iter().map(view).collect();
+        for i in 0..self.removed_rows() {
+            for (k, c) in key.iter_mut().zip(&gone) {
+                *k = c.get(i);
+            }
+            table.remove(&key);
+        }
+        let cols = self.columns();
+        for i in 0..self.rows() {
+            for (k, c) in key.iter_mut().zip(&cols) {
+                *k = c.get(i);
+            }
+            table.upsert(&key, self.meta(i));
+        }
+    }
+}

@@ -1,0 +1,368 @@
+//! Reading a store: queries, proofs, facts, statistics; and the maintenance that rewrites it
+//! (forgetting by policy, compaction).
+
+use super::commit::CommitReport;
+use super::error::StoreError;
+use super::table::Table;
+use super::{ForgetPolicy, Store, now_ms};
+use crate::database::{Database, Fact, QueryAnswer};
+use crate::error::Error;
+use crate::eval::meta::Meta;
+use crate::eval::{Mode, Rows};
+use crate::explain::Proof;
+use crate::program::RelationInfo;
+use crate::value::Value;
+
+/// The evaluation mode of a store: confidence, depth, rule and time on every fact.
+const STORE_MODE: Mode = Mode {
+    meta: true,
+    time: true,
+};
+
+/// Facts and bytes of one relation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RelationStats {
+    /// The relation.
+    pub name: String,
+    /// Facts that hold (asserted or derived).
+    pub facts: usize,
+    /// Facts asserted.
+    pub asserted: usize,
+    /// Facts that hold by a rule (not as asserted).
+    pub derived: usize,
+    /// Runs on disk (asserted and derived layers).
+    pub runs: usize,
+    /// Bytes of those runs.
+    pub bytes: u64,
+}
+
+/// A store's size.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoreStats {
+    /// Commits made.
+    pub generation: u64,
+    /// Per relation, in the order they appeared.
+    pub relations: Vec<RelationStats>,
+    /// Facts that hold.
+    pub facts: usize,
+    /// Facts asserted.
+    pub asserted: usize,
+    /// Facts that hold by a rule.
+    pub derived: usize,
+    /// Interned strings.
+    pub strings: usize,
+    /// Store files (runs of strings and facts, rule files; not the manifest and lock).
+    pub files: usize,
+    /// Bytes of those files.
+    pub bytes_on_disk: u64,
+    /// Bytes of fact runs per fact that holds (strings excluded).
+    pub bytes_per_fact: f64,
+    /// Bytes of string runs.
+    pub string_bytes: u64,
+    /// Bytes this handle holds in memory for the facts it has loaded (mapped files excluded).
+    pub memory_bytes: u64,
+}
+
+/// What a cleanup forgets (or would, with `dry_run`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CleanupReport {
+    /// The policy recorded (or that would be).
+    pub policy: ForgetPolicy,
+    /// The derived facts that stop holding, per relation, sorted.
+    pub forgotten: Vec<(String, Fact)>,
+    /// The commit, unless it was a dry run.
+    pub commit: Option<CommitReport>,
+}
+
+/// What a compaction did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompactReport {
+    /// Store files before.
+    pub files_before: usize,
+    /// Store files after.
+    pub files_after: usize,
+    /// Bytes of store files before.
+    pub bytes_before: u64,
+    /// Bytes of store files after.
+    pub bytes_after: u64,
+}
+
+impl Store {
+    /// The store's facts as a database (built once per committed state).
+    fn view(&mut self) -> Result<&mut Database, Error> {
+        if self.view.is_none() {
+            let plan = self.plan()?;
+            let mut rows: Vec<Option<Rows>> = vec![None; plan.relations.len()];
+            for i in 0..self.rels.len() {
+                let name = self.manifest.relations[i].name.clone();
+                if let Some(&id) = plan.rel_index.get(&name) {
+                    rows[id] = Some(rows_of(self.contents(i)));
+                }
+            }
+            let interner = std::mem::take(self.strings.interner());
+            self.view = Some(Database::new(plan, rows, Vec::new(), interner, STORE_MODE));
+        }
+        Ok(self.view.as_mut().expect("just built"))
+    }
+
+    /// Answers `?-` queries (one or more in `text`) over everything the store holds.
+    pub fn query(&mut self, text: &str) -> Result<Vec<QueryAnswer>, Error> {
+        self.view()?.ask(text)
+    }
+
+    /// The proof of a fact written as Datalog (`path("a", "c")`), or `None` if it does not
+    /// hold.
+    pub fn explain(&mut self, fact: &str) -> Result<Option<Proof>, Error> {
+        self.view()?.explain_text(fact)
+    }
+
+    /// A relation's facts with their metadata, sorted by value (`None` if there is no such
+    /// relation).
+    pub fn facts(&mut self, relation: &str) -> Result<Option<Vec<Fact>>, Error> {
+        Ok(self.view()?.relation(relation).map(|r| r.sorted_facts()))
+    }
+
+    /// The relations the store holds or its rules declare.
+    pub fn relations(&mut self) -> Result<Vec<RelationInfo>, Error> {
+        let plan = self.plan()?;
+        Ok(plan
+            .relations
+            .iter()
+            .filter(|r| !r.magic && !r.inline)
+            .map(|r| RelationInfo {
+                name: r.name.clone(),
+                columns: r.columns.clone(),
+                is_input: r.input.is_some(),
+                is_output: !r.outputs.is_empty(),
+            })
+            .collect())
+    }
+
+    /// Facts, files and bytes.
+    pub fn stats(&mut self) -> Result<StoreStats, Error> {
+        let mut relations = Vec::new();
+        for i in 0..self.rels.len() {
+            let asserted = self.asserted(i).len();
+            let contents = self.contents(i);
+            let facts = contents.len();
+            let derived = contents.iter().filter(|(_, m)| m.rule != 0).count();
+            let rel = &self.rels[i];
+            let runs = rel.asserted_runs.iter().chain(&rel.derived_runs);
+            relations.push(RelationStats {
+                name: self.manifest.relations[i].name.clone(),
+                facts,
+                asserted,
+                derived,
+                runs: rel.asserted_runs.len() + rel.derived_runs.len(),
+                bytes: runs.map(|r| r.file_len() as u64).sum(),
+            });
+        }
+        let (string_runs, string_bytes) = self.strings.disk();
+        let rule_bytes: u64 = match &self.dir {
+            Some(dir) => self
+                .manifest
+                .rules
+                .iter()
+                .filter_map(|r| std::fs::metadata(dir.join(&r.file)).ok())
+                .map(|m| m.len())
+                .sum(),
+            None => 0,
+        };
+        let fact_bytes: u64 = relations.iter().map(|r| r.bytes).sum();
+        let facts: usize = relations.iter().map(|r| r.facts).sum();
+        Ok(StoreStats {
+            generation: self.manifest.generation,
+            facts,
+            asserted: relations.iter().map(|r| r.asserted).sum(),
+            derived: relations.iter().map(|r| r.derived).sum(),
+            strings: self.strings.committed() as usize,
+            files: string_runs
+                + self.manifest.rules.len()
+                + relations.iter().map(|r| r.runs).sum::<usize>(),
+            bytes_on_disk: fact_bytes + string_bytes as u64 + rule_bytes,
+            bytes_per_fact: if facts == 0 {
+                0.0
+            } else {
+                fact_bytes as f64 / facts as f64
+            },
+            string_bytes: string_bytes as u64,
+            memory_bytes: self
+                .rels
+                .iter()
+                .flat_map(|r| r.asserted.iter().chain(&r.derived))
+                .map(|t| t.heap_bytes() as u64)
+                .sum(),
+            relations,
+        })
+    }
+
+    /// Forgets derived facts weaker than `min_confidence` whose time is more than
+    /// `max_age_days` before now, and records the policy so that later inference does not
+    /// bring them back. With `dry_run`, only reports what would go.
+    pub fn cleanup(
+        &mut self,
+        min_confidence: f64,
+        max_age_days: f64,
+        dry_run: bool,
+    ) -> Result<CleanupReport, Error> {
+        self.cleanup_at(min_confidence, max_age_days, now_ms(), dry_run)
+    }
+
+    /// [`Store::cleanup`] as if the time were `now_ms`.
+    pub fn cleanup_at(
+        &mut self,
+        min_confidence: f64,
+        max_age_days: f64,
+        now_ms: i64,
+        dry_run: bool,
+    ) -> Result<CleanupReport, Error> {
+        if !(min_confidence > 0.0 && min_confidence <= 1.0)
+            || max_age_days.is_nan()
+            || max_age_days < 0.0
+        {
+            return Err(StoreError::Invalid(format!(
+                "cleanup needs a confidence in (0, 1] and an age of 0 days or more \
+                 (got {min_confidence} and {max_age_days})"
+            ))
+            .into());
+        }
+        let policy = ForgetPolicy {
+            min_confidence,
+            before_ms: now_ms - (max_age_days * 86_400_000.0) as i64,
+        };
+        if !dry_run {
+            self.begin_write()?;
+        }
+        let mut before: Vec<(String, Table)> = Vec::new();
+        for i in self.derived_relations() {
+            let name = self.manifest.relations[i].name.clone();
+            before.push((name, self.contents(i).clone()));
+        }
+        let old_forget = self.manifest.forget.clone();
+        self.manifest.forget.push(policy);
+        self.plan = None;
+        let result = if dry_run {
+            let r = self.preview_contents();
+            self.manifest.forget = old_forget;
+            self.plan = None;
+            r.map(|after| (after, None))
+        } else {
+            self.infer().map(|report| {
+                let mut after = Vec::new();
+                for i in self.derived_relations() {
+                    after.push(self.contents(i).clone());
+                }
+                (after, Some(report))
+            })
+        };
+        let (after, commit) = result?;
+        let mut gone = Vec::new();
+        for ((name, old), new) in before.iter().zip(&after) {
+            for (key, m) in old.iter() {
+                if new.find(key).is_none() {
+                    gone.push((name.clone(), key.to_vec(), m));
+                }
+            }
+        }
+        let forgotten = self.decode_facts(gone)?;
+        Ok(CleanupReport {
+            policy,
+            forgotten,
+            commit,
+        })
+    }
+
+    /// The relations rules derive, by index.
+    fn derived_relations(&self) -> Vec<usize> {
+        (0..self.rels.len())
+            .filter(|&i| self.manifest.relations[i].derived_layer)
+            .collect()
+    }
+
+    /// The contents inference would give now, per derived-layer relation, without writing.
+    fn preview_contents(&mut self) -> Result<Vec<Table>, Error> {
+        let plan = self.plan()?;
+        self.sync_relations(&plan);
+        self.drop_view();
+        Ok(self.infer_tables(&plan)?.into_iter().flatten().collect())
+    }
+
+    /// Merges every layer's runs into one sorted run without removals, and the string runs
+    /// into one; readers keep the files they have open until they refresh.
+    pub fn compact(&mut self) -> Result<CompactReport, Error> {
+        self.begin_write()?;
+        let before = self.stats()?;
+        self.rewrite_all()?;
+        let after = self.stats()?;
+        Ok(CompactReport {
+            files_before: before.files,
+            files_after: after.files,
+            bytes_before: before.bytes_on_disk,
+            bytes_after: after.bytes_on_disk,
+        })
+    }
+
+    /// Decodes (relation, key, metadata) triples into facts, sorted.
+    fn decode_facts(
+        &mut self,
+        facts: Vec<(String, Vec<u64>, super::table::FactMeta)>,
+    ) -> Result<Vec<(String, Fact)>, Error> {
+        let plan = self.plan()?;
+        let db = self.view()?;
+        let mut out: Vec<(String, Fact)> = facts
+            .into_iter()
+            .map(|(name, key, m)| {
+                let id = plan.rel_index[&name];
+                let values: Vec<Value> = key
+                    .iter()
+                    .zip(&plan.relations[id].columns)
+                    .map(|(&v, (_, t))| crate::value::decode(*t, v, &db.interner))
+                    .collect();
+                let origin = db.origin(Meta {
+                    conf: m.conf,
+                    depth: m.depth,
+                    rule: m.rule,
+                    time: m.time,
+                });
+                (
+                    name,
+                    Fact {
+                        values,
+                        confidence: m.conf,
+                        depth: m.depth,
+                        origin,
+                        time: m.time,
+                    },
+                )
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| crate::value::compare_rows(&a.1.values, &b.1.values))
+        });
+        Ok(out)
+    }
+}
+
+/// A table as evaluation rows: sorted by key, with store metadata cells.
+fn rows_of(t: &Table) -> Rows {
+    let arity = t.arity();
+    let mut rows = Rows::empty(arity, STORE_MODE);
+    for r in t.sorted() {
+        let r = r as usize;
+        if arity == 0 {
+            rows.data.push(0);
+        } else {
+            rows.data.extend_from_slice(t.key(r));
+        }
+        let m = t.meta(r);
+        Meta {
+            conf: m.conf,
+            depth: m.depth,
+            rule: m.rule,
+            time: m.time,
+        }
+        .push(&mut rows.data, true, true);
+    }
+    rows
+}
