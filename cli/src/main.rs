@@ -1,12 +1,20 @@
-//! `engram`: run, check and query Datalog programs from the command line.
+//! `engram`: run, check and query Datalog programs, and keep a memory store, from the
+//! command line.
+
+mod load;
+mod render;
+mod repl;
+mod store_cmd;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use engram_engine::io::{OutputTarget, format_confidence, format_table, write_outputs};
 use engram_engine::{EvalOptions, Program};
+use render::Format as OutFormat;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use store_cmd::RulesCommand;
 
 // Evaluation allocates and frees large row buffers every round; mimalloc keeps those pages
 // instead of returning them to the OS and faulting them in again.
@@ -17,6 +25,9 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[derive(Parser, Debug)]
 #[command(name = "engram", version, about)]
 struct Cli {
+    /// The store directory.
+    #[arg(long, global = true, env = "ENGRAM_DB", default_value = "engram.db")]
+    db: PathBuf,
     #[command(subcommand)]
     command: Command,
 }
@@ -44,18 +55,88 @@ enum Command {
         program: PathBuf,
     },
     /// Print the proof tree of a fact's best derivation: each fact with its confidence, depth
-    /// and rule. Exits with 1 if the fact does not hold.
+    /// and rule. `explain FACT` asks the store; `explain PROGRAM FACT` evaluates a program.
+    /// Exits with 1 if the fact does not hold.
     Explain {
         #[command(flatten)]
         facts: FactDir,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
-        /// The program.
-        program: PathBuf,
-        /// The fact, as Datalog: `path("a", "d")`.
-        fact: String,
+        /// The fact, as Datalog (`path("a", "d")`); or the program, followed by the fact.
+        first: String,
+        /// The fact, when the first argument is a program.
+        fact: Option<String>,
     },
+    /// Create an empty store.
+    Init,
+    /// Assert facts written as Datalog (`edge("a", "b") @ 0.9.`) and infer from them.
+    Add {
+        /// One or more facts; each argument may hold several.
+        #[arg(required = true)]
+        facts: Vec<String>,
+    },
+    /// Load facts from a tab-separated file of one relation, or from JSON Lines
+    /// (`{"relation": "edge", "values": ["a", "b"], "confidence": 0.9, "time": 1700000000000}`).
+    Load {
+        /// The file (`.jsonl` is read as JSON Lines).
+        file: PathBuf,
+        /// The relation of a tab-separated file.
+        #[arg(long)]
+        relation: Option<String>,
+        /// The last column of a tab-separated file is a confidence.
+        #[arg(long)]
+        confidence: bool,
+    },
+    /// Retract asserted facts; what they alone supported goes with them.
+    Retract {
+        /// One or more facts.
+        #[arg(required = true)]
+        facts: Vec<String>,
+    },
+    /// Answer `?-` queries over the store.
+    Query {
+        /// The query: `?- path("a", x).`
+        query: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OutFormat::Table)]
+        format: OutFormat,
+    },
+    /// Re-derive every fact from the asserted facts and the rules.
+    Infer,
+    /// Forget weak, old derived facts, and keep them forgotten.
+    Cleanup {
+        /// Derived facts below this confidence...
+        #[arg(long)]
+        min_confidence: f64,
+        /// ...whose time is more than this many days ago go.
+        #[arg(long)]
+        max_age_days: f64,
+        /// Only list what would go.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Merge each relation's runs into one sorted run and drop retracted rows.
+    Compact,
+    /// Facts per relation, asserted and derived, files and bytes.
+    Stats {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print every fact, asserted and derived, with confidence, depth, rule and time.
+    Export {
+        /// `json` (JSON Lines, readable by `load`) or `tsv`.
+        #[arg(long, value_enum, default_value_t = OutFormat::Json)]
+        format: OutFormat,
+    },
+    /// Manage the store's rule files.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+    /// An interactive session: facts, queries and rules typed directly, with history.
+    Repl,
 }
 
 /// Where `.input` files are read from.
@@ -102,7 +183,34 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let db = cli.db;
     match cli.command {
+        Command::Init => store_cmd::init(&db),
+        Command::Add { facts } => store_cmd::add_or_retract(&db, &facts, false),
+        Command::Retract { facts } => store_cmd::add_or_retract(&db, &facts, true),
+        Command::Load {
+            file,
+            relation,
+            confidence,
+        } => store_cmd::load(&db, &file, relation.as_deref(), confidence),
+        Command::Query { query, format } => store_cmd::query(&db, &query, format),
+        Command::Infer => store_cmd::infer(&db),
+        Command::Cleanup {
+            min_confidence,
+            max_age_days,
+            dry_run,
+        } => store_cmd::cleanup(&db, min_confidence, max_age_days, dry_run),
+        Command::Compact => store_cmd::compact(&db),
+        Command::Stats { json } => store_cmd::stats(&db, json),
+        Command::Export { format } => store_cmd::export(&db, format),
+        Command::Rules { command } => store_cmd::rules(&db, command),
+        Command::Repl => store_cmd::repl(&db),
+        Command::Explain {
+            format,
+            first,
+            fact: None,
+            ..
+        } => store_cmd::explain(&db, &first, format == Format::Json),
         Command::Check { program } => {
             let p = Program::from_file(&program)?;
             println!(
@@ -165,10 +273,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Explain {
             facts,
             format,
-            program,
-            fact,
+            first: program,
+            fact: Some(fact),
         } => {
-            let p = Program::from_file(&program)?;
+            let p = Program::from_file(std::path::Path::new(&program))?;
             let mut db = p.evaluate_dir(&facts.facts)?;
             for w in db.warnings() {
                 eprintln!("warning: {w}");

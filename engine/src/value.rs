@@ -59,6 +59,37 @@ impl fmt::Display for Value {
     }
 }
 
+impl Value {
+    /// Parses the text of one column of type `ty` (as in a tab-separated `.facts` file:
+    /// symbols are the text as it is, numbers may be hex `0x..` or binary `0b..`).
+    pub fn parse(ty: ColumnType, text: &str) -> Result<Value, String> {
+        let t = text.trim();
+        match ty {
+            ColumnType::Symbol => Ok(Value::Symbol(text.to_string())),
+            ColumnType::Number => parse_i64(t)
+                .map(Value::Number)
+                .ok_or_else(|| format!("`{text}` is not a number")),
+            ColumnType::Unsigned => parse_u64(t)
+                .map(Value::Unsigned)
+                .ok_or_else(|| format!("`{text}` is not an unsigned")),
+            ColumnType::Float => t
+                .parse::<f64>()
+                .map(Value::Float)
+                .map_err(|_| format!("`{text}` is not a float")),
+        }
+    }
+
+    /// The column type this value belongs to.
+    pub fn column_type(&self) -> ColumnType {
+        match self {
+            Value::Symbol(_) => ColumnType::Symbol,
+            Value::Number(_) => ColumnType::Number,
+            Value::Unsigned(_) => ColumnType::Unsigned,
+            Value::Float(_) => ColumnType::Float,
+        }
+    }
+}
+
 /// Formats a float as Soufflé does (C++ stream defaults: 6 significant digits, `%g` style).
 pub fn format_float(x: f64) -> String {
     if x.is_nan() {

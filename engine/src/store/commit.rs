@@ -61,8 +61,9 @@ impl Store {
         })
     }
 
-    /// The column types of a relation the store holds or the rules declare.
-    fn types_of(&mut self, name: &str) -> Result<Option<Vec<ColumnType>>, Error> {
+    /// The column types of a relation the store holds or its rules declare (`None` if
+    /// neither: its first fact will declare it).
+    pub fn relation_types(&mut self, name: &str) -> Result<Option<Vec<ColumnType>>, Error> {
         if let Some(i) = self.rel_index(name) {
             return Ok(Some(self.rels[i].types.clone()));
         }
@@ -177,8 +178,8 @@ impl Store {
                 relation, values, ..
             }
             | Op::Retract { relation, values }) = op;
-            if self.types_of(relation)?.is_none() {
-                let types: Vec<ColumnType> = values.iter().map(value_type).collect();
+            if self.relation_types(relation)?.is_none() {
+                let types: Vec<ColumnType> = values.iter().map(Value::column_type).collect();
                 self.manifest.relations.push(RelationEntry {
                     name: relation.clone(),
                     columns: types
@@ -416,8 +417,18 @@ impl Store {
             new_strings = Some((f, run.first, count));
         }
         let mut opened = Vec::new();
+        let mut emptied = Vec::new();
         for w in writes {
-            if w.rows.is_empty() && w.removed.is_empty() && !w.replace {
+            if w.rows.is_empty() && w.removed.is_empty() {
+                if w.replace {
+                    // An empty layer is no runs at all.
+                    let entry = &mut m.relations[w.rel];
+                    match w.layer {
+                        ASSERTED => entry.asserted.clear(),
+                        _ => entry.derived.clear(),
+                    }
+                    emptied.push((w.rel, w.layer));
+                }
                 continue;
             }
             let entry = &m.relations[w.rel];
@@ -443,6 +454,12 @@ impl Store {
         file::sync_dir(&dir)?;
         m.write(&dir)?;
         // Committed. Map what was written, so that this handle reads the same files.
+        for (rel, layer) in emptied {
+            match layer {
+                ASSERTED => self.rels[rel].asserted_runs.clear(),
+                _ => self.rels[rel].derived_runs.clear(),
+            }
+        }
         for (rel, layer, replace, f) in opened {
             let run = MappedFacts::open(
                 &dir.join(&f),
@@ -553,16 +570,6 @@ fn diff(old: &Table, new: &Table, w: &mut LayerWrite, report: &mut CommitReport,
     }
 }
 
-/// The column type a value suggests.
-fn value_type(v: &Value) -> ColumnType {
-    match v {
-        Value::Symbol(_) => ColumnType::Symbol,
-        Value::Number(_) => ColumnType::Number,
-        Value::Unsigned(_) => ColumnType::Unsigned,
-        Value::Float(_) => ColumnType::Float,
-    }
-}
-
 fn check_values(relation: &str, types: &[ColumnType], values: &[Value]) -> Result<(), Error> {
     let err = |message: String| {
         Err(Error::Value {
@@ -578,7 +585,7 @@ fn check_values(relation: &str, types: &[ColumnType], values: &[Value]) -> Resul
         ));
     }
     for (v, t) in values.iter().zip(types) {
-        if value_type(v) != *t {
+        if v.column_type() != *t {
             return err(format!("value `{v}` is not a {t}"));
         }
     }
@@ -586,6 +593,11 @@ fn check_values(relation: &str, types: &[ColumnType], values: &[Value]) -> Resul
 }
 
 impl Transaction<'_> {
+    /// The column types of a relation (see [`Store::relation_types`]).
+    pub fn relation_types(&mut self, name: &str) -> Result<Option<Vec<ColumnType>>, Error> {
+        self.store.relation_types(name)
+    }
+
     /// Asserts a fact with confidence 1, timed now.
     pub fn add(&mut self, relation: &str, values: Vec<Value>) -> Result<&mut Self, Error> {
         self.add_with(relation, values, 1.0, None)
@@ -606,7 +618,7 @@ impl Transaction<'_> {
                 message: format!("confidence {confidence} is not in (0, 1]"),
             });
         }
-        if let Some(types) = self.store.types_of(relation)? {
+        if let Some(types) = self.store.relation_types(relation)? {
             check_values(relation, &types, &values)?;
         }
         self.ops.push(Op::Add {
@@ -623,7 +635,7 @@ impl Transaction<'_> {
     pub fn add_text(&mut self, text: &str) -> Result<usize, Error> {
         let written = facts::parse(text, "<facts>")?;
         for f in &written {
-            let types = match self.store.types_of(&f.relation)? {
+            let types = match self.store.relation_types(&f.relation)? {
                 Some(t) => t,
                 None => f.inferred_types()?,
             };
@@ -636,7 +648,7 @@ impl Transaction<'_> {
     /// Retracts an asserted fact (nothing happens if it is not asserted). Facts derived
     /// from it go unless something else still supports them.
     pub fn retract(&mut self, relation: &str, values: Vec<Value>) -> Result<&mut Self, Error> {
-        if let Some(types) = self.store.types_of(relation)? {
+        if let Some(types) = self.store.relation_types(relation)? {
             check_values(relation, &types, &values)?;
         }
         self.ops.push(Op::Retract {
@@ -650,7 +662,7 @@ impl Transaction<'_> {
     pub fn retract_text(&mut self, text: &str) -> Result<usize, Error> {
         let written = facts::parse(text, "<facts>")?;
         for f in &written {
-            let types = match self.store.types_of(&f.relation)? {
+            let types = match self.store.relation_types(&f.relation)? {
                 Some(t) => t,
                 None => f.inferred_types()?,
             };

@@ -47,10 +47,7 @@ impl Mapped {
         // deleted only once no reader holds its shared lock, which this mapping keeps. The
         // mapping therefore never observes a concurrent write or truncation by engram.
         let map = unsafe { Mmap::map(&file) }.map_err(io)?;
-        Ok(Mapped {
-            map,
-            _file: file,
-        })
+        Ok(Mapped { map, _file: file })
     }
 
     /// The whole file.

@@ -1,0 +1,113 @@
+//! How the CLI prints answers and facts: an aligned table, tab-separated values, or JSON.
+
+use engram_engine::io::{format_confidence, format_table};
+use engram_engine::{Fact, QueryAnswer, Value};
+use serde_json::{Value as Json, json};
+
+/// Output format of `query` and `export`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// An aligned table.
+    Table,
+    /// Tab-separated values, with a header line.
+    Tsv,
+    /// JSON.
+    Json,
+}
+
+/// A value as JSON: a string for a symbol, a number otherwise.
+pub fn value_json(v: &Value) -> Json {
+    match v {
+        Value::Symbol(s) => json!(s),
+        Value::Number(n) => json!(n),
+        Value::Unsigned(n) => json!(n),
+        Value::Float(x) => json!(x),
+    }
+}
+
+/// A fact's metadata cells: confidence, depth, rule, time.
+fn meta_cells(f: &Fact) -> [String; 4] {
+    [
+        format_confidence(f.confidence),
+        f.depth.to_string(),
+        f.origin.to_string(),
+        f.time.to_string(),
+    ]
+}
+
+/// Renders query answers.
+pub fn answers(answers: &[QueryAnswer], format: Format) -> String {
+    match format {
+        Format::Json => {
+            let all: Vec<Json> = answers
+                .iter()
+                .map(|q| {
+                    json!({
+                        "query": q.text.trim(),
+                        "columns": q.columns,
+                        "answers": q.answers.iter().map(|a| json!({
+                            "values": a.values.iter().map(value_json).collect::<Vec<_>>(),
+                            "confidence": a.confidence,
+                            "depth": a.depth,
+                            "rule": a.origin.to_string(),
+                            "time": a.time,
+                        })).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            serde_json::to_string_pretty(&all).expect("JSON values serialise") + "\n"
+        }
+        Format::Table | Format::Tsv => {
+            let mut out = String::new();
+            for q in answers {
+                let mut columns = q.columns.clone();
+                columns.extend(["confidence", "depth", "rule", "time"].map(String::from));
+                let rows: Vec<Vec<String>> = q
+                    .answers
+                    .iter()
+                    .map(|a| {
+                        let mut cells: Vec<String> =
+                            a.values.iter().map(ToString::to_string).collect();
+                        cells.extend(meta_cells(a));
+                        cells
+                    })
+                    .collect();
+                if format == Format::Table {
+                    out.push_str(q.text.trim());
+                    out.push('\n');
+                    out.push_str(&format_table(&columns, &rows));
+                    out.push_str(&format!("({} answers)\n", rows.len()));
+                } else {
+                    out.push_str(&columns.join("\t"));
+                    out.push('\n');
+                    for r in rows {
+                        out.push_str(&r.join("\t"));
+                        out.push('\n');
+                    }
+                }
+            }
+            out
+        }
+    }
+}
+
+/// One exported fact as a JSON line (the format `load` reads, plus depth and rule).
+pub fn fact_json(relation: &str, f: &Fact) -> String {
+    json!({
+        "relation": relation,
+        "values": f.values.iter().map(value_json).collect::<Vec<_>>(),
+        "confidence": f.confidence,
+        "time": f.time,
+        "depth": f.depth,
+        "rule": f.origin.to_string(),
+    })
+    .to_string()
+}
+
+/// One exported fact as a tab-separated line: relation, values, confidence, depth, rule, time.
+pub fn fact_tsv(relation: &str, f: &Fact) -> String {
+    let mut cells = vec![relation.to_string()];
+    cells.extend(f.values.iter().map(ToString::to_string));
+    cells.extend(meta_cells(f));
+    cells.join("\t")
+}

@@ -1,0 +1,280 @@
+//! The store commands: `init`, `add`, `load`, `retract`, `query`, `explain`, `infer`,
+//! `cleanup`, `compact`, `stats`, `export`, `rules`, `repl`.
+
+use crate::render::{self, Format};
+use anyhow::Context;
+use clap::Subcommand;
+use engram_engine::Store;
+use engram_engine::store::{CommitReport, StoreStats};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// `engram rules ...`
+#[derive(Subcommand, Debug)]
+pub enum RulesCommand {
+    /// Add a rule file (or replace the one of the same name) and re-derive.
+    Add {
+        /// The rule file.
+        file: PathBuf,
+        /// The name to list and remove it by (default: the file's stem).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List the rule files.
+    List,
+    /// Remove a rule file by name and re-derive.
+    Remove {
+        /// Its name.
+        name: String,
+    },
+}
+
+/// Prints a commit's effect.
+pub fn commit_text(r: &CommitReport) -> String {
+    format!(
+        "generation {}: {} asserted, {} retracted; {} facts added, {} removed, {} changed\n",
+        r.generation, r.asserted, r.retracted, r.added, r.removed, r.changed
+    )
+}
+
+/// `stats` as text.
+pub fn stats_text(s: &StoreStats) -> String {
+    let rows: Vec<Vec<String>> = s
+        .relations
+        .iter()
+        .map(|r| {
+            vec![
+                r.name.clone(),
+                r.facts.to_string(),
+                r.asserted.to_string(),
+                r.derived.to_string(),
+                r.runs.to_string(),
+                r.bytes.to_string(),
+            ]
+        })
+        .collect();
+    let columns = ["relation", "facts", "asserted", "derived", "runs", "bytes"].map(String::from);
+    let mut out = engram_engine::io::format_table(&columns, &rows);
+    out.push_str(&format!(
+        "facts: {} ({} asserted, {} derived)\nstrings: {} ({} bytes)\nfiles: {}, {} bytes on disk\n\
+         bytes per fact: {:.1} (strings excluded)\ngeneration: {}\n",
+        s.facts,
+        s.asserted,
+        s.derived,
+        s.strings,
+        s.string_bytes,
+        s.files,
+        s.bytes_on_disk,
+        s.bytes_per_fact,
+        s.generation
+    ));
+    out
+}
+
+/// Opens the store at `db` for reading and writing.
+pub fn open(db: &Path) -> anyhow::Result<Store> {
+    Ok(Store::open(db)?)
+}
+
+/// Opens the store at `db` for reading only.
+pub fn open_read_only(db: &Path) -> anyhow::Result<Store> {
+    Ok(Store::open_read_only(db)?)
+}
+
+/// `engram init`.
+pub fn init(db: &Path) -> anyhow::Result<ExitCode> {
+    Store::create(db)?;
+    println!("created store {}", db.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `engram add` / `engram retract`.
+pub fn add_or_retract(db: &Path, facts: &[String], retract: bool) -> anyhow::Result<ExitCode> {
+    let mut store = open(db)?;
+    let mut tx = store.transaction()?;
+    for f in facts {
+        if retract {
+            tx.retract_text(f)?;
+        } else {
+            tx.add_text(f)?;
+        }
+    }
+    let r = tx.commit()?;
+    print!("{}", commit_text(&r));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `engram load`.
+pub fn load(
+    db: &Path,
+    file: &Path,
+    relation: Option<&str>,
+    confidence: bool,
+) -> anyhow::Result<ExitCode> {
+    let mut store = open(db)?;
+    let (loaded, r) = crate::load::load(&mut store, file, relation, confidence)?;
+    println!("loaded {} facts from {}", loaded.facts, file.display());
+    print!("{}", commit_text(&r));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `engram query`.
+pub fn query(db: &Path, text: &str, format: Format) -> anyhow::Result<ExitCode> {
+    let mut store = open_read_only(db)?;
+    let answers = store.query(text)?;
+    let out = std::io::stdout();
+    let mut out = out.lock();
+    out.write_all(render::answers(&answers, format).as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `engram explain FACT` on a store.
+pub fn explain(db: &Path, fact: &str, json: bool) -> anyhow::Result<ExitCode> {
+    let mut store = open_read_only(db)?;
+    let Some(proof) = store.explain(fact)? else {
+        println!("{}: not derived", fact.trim().trim_end_matches('.'));
+        return Ok(ExitCode::from(1));
+    };
+    if json {
+        println!("{}", proof.to_json());
+    } else {
+        print!("{}", proof.to_text());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `engram infer`.
+pub fn infer(db: &Path) -> anyhow::Result<ExitCode> {
+    let mut store = open(db)?;
+    print!("{}", commit_text(&store.infer()?));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `engram cleanup`.
+pub fn cleanup(
+    db: &Path,
+    min_confidence: f64,
+    max_age_days: f64,
+    dry_run: bool,
+) -> anyhow::Result<ExitCode> {
+    let mut store = if dry_run {
+        open_read_only(db)?
+    } else {
+        open(db)?
+    };
+    let r = store.cleanup(min_confidence, max_age_days, dry_run)?;
+    let out = std::io::stdout();
+    let mut out = out.lock();
+    for (relation, f) in &r.forgotten {
+        writeln!(out, "{}", render::fact_tsv(relation, f))?;
+    }
+    let verb = if dry_run { "would forget" } else { "forgot" };
+    writeln!(
+        out,
+        "{verb} {} derived facts (confidence below {}, older than {} days)",
+        r.forgotten.len(),
+        min_confidence,
+        max_age_days
+    )?;
+    if let Some(c) = &r.commit {
+        write!(out, "{}", commit_text(c))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `engram compact`.
+pub fn compact(db: &Path) -> anyhow::Result<ExitCode> {
+    let mut store = open(db)?;
+    let r = store.compact()?;
+    println!(
+        "compacted: {} files ({} bytes) -> {} files ({} bytes)",
+        r.files_before, r.bytes_before, r.files_after, r.bytes_after
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `engram stats`.
+pub fn stats(db: &Path, json: bool) -> anyhow::Result<ExitCode> {
+    let mut store = open_read_only(db)?;
+    let s = store.stats()?;
+    if json {
+        let rels: Vec<serde_json::Value> = s
+            .relations
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "relation": r.name, "facts": r.facts, "asserted": r.asserted,
+                    "derived": r.derived, "runs": r.runs, "bytes": r.bytes,
+                })
+            })
+            .collect();
+        let v = serde_json::json!({
+            "generation": s.generation, "facts": s.facts, "asserted": s.asserted,
+            "derived": s.derived, "strings": s.strings, "string_bytes": s.string_bytes,
+            "files": s.files, "bytes_on_disk": s.bytes_on_disk,
+            "bytes_per_fact": s.bytes_per_fact, "relations": rels,
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        print!("{}", stats_text(&s));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `engram export`: every fact that holds, asserted and derived, with its metadata.
+pub fn export(db: &Path, format: Format) -> anyhow::Result<ExitCode> {
+    let mut store = open_read_only(db)?;
+    let out = std::io::stdout();
+    let mut out = std::io::BufWriter::new(out.lock());
+    for rel in store.relations()? {
+        let facts = store.facts(&rel.name)?.unwrap_or_default();
+        for f in &facts {
+            let line = match format {
+                Format::Json => render::fact_json(&rel.name, f),
+                Format::Tsv | Format::Table => render::fact_tsv(&rel.name, f),
+            };
+            writeln!(out, "{line}")?;
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `engram rules ...`.
+pub fn rules(db: &Path, cmd: RulesCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        RulesCommand::Add { file, name } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let name = name.unwrap_or_else(|| {
+                file.file_stem()
+                    .map_or("rules".into(), |s| s.to_string_lossy().into_owned())
+            });
+            let mut store = open(db)?;
+            let r = store.add_rules(&name, &text)?;
+            println!("rule file `{name}` added");
+            print!("{}", commit_text(&r));
+        }
+        RulesCommand::List => {
+            let store = open_read_only(db)?;
+            for r in store.rules() {
+                println!("{}\t{} lines", r.name, r.text.lines().count());
+            }
+        }
+        RulesCommand::Remove { name } => {
+            let mut store = open(db)?;
+            let r = store.remove_rules(&name)?;
+            println!("rule file `{name}` removed");
+            print!("{}", commit_text(&r));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `engram repl`.
+pub fn repl(db: &Path) -> anyhow::Result<ExitCode> {
+    let mut store = open(db)?;
+    crate::repl::run(&mut store)?;
+    Ok(ExitCode::SUCCESS)
+}
