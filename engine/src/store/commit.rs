@@ -4,15 +4,17 @@
 use super::error::StoreError;
 use super::facts;
 use super::file::{self, Kind};
+use super::incremental::{self, Facts, Plans};
 use super::manifest::{Manifest, RelationEntry, RulesEntry, StringsEntry};
 use super::segment::{FactRun, MappedFacts};
 use super::strings::MappedRun;
 use super::table::{FactMeta, Table};
 use super::{ASSERTED, DERIVED, Rel, RuleFile, Store, now_ms};
 use crate::error::Error;
-use crate::plan::ir::Plan;
+use crate::plan::ir::{Plan, RelId};
 use crate::value::{self, ColumnType, Value};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 /// A batch of assertions and retractions, applied together by [`Transaction::commit`] (and
 /// not at all if the transaction is dropped).
@@ -199,35 +201,62 @@ impl Store {
         self.sync_relations(&plan);
         self.drop_view();
         let mut report = CommitReport::default();
-        // Asserted changes: per relation, the final state of each touched key.
-        let mut asserted: Vec<HashMap<Vec<u64>, Option<FactMeta>>> =
-            vec![HashMap::new(); self.rels.len()];
+        // The asserted changes, the last word on each key winning; no-ops dropped.
         let now = now_ms();
+        let mut latest: HashMap<(usize, Vec<u64>), Option<FactMeta>> = HashMap::new();
+        let mut order = Vec::new();
         for op in ops {
-            match op {
+            let (relation, values, new) = match op {
                 Op::Add {
                     relation,
                     values,
                     confidence,
                     time,
                 } => {
-                    let i = self.rel_index(&relation).expect("entry made above");
-                    let key = self.encode(i, &relation, &values)?;
-                    let meta = FactMeta::asserted(confidence, time.unwrap_or(now));
-                    if self.asserted(i).upsert(&key, meta) != Some(meta) {
-                        report.asserted += 1;
-                        asserted[i].insert(key, Some(meta));
-                    }
+                    let m = FactMeta::asserted(confidence, time.unwrap_or(now));
+                    (relation, values, Some(m))
                 }
-                Op::Retract { relation, values } => {
-                    let i = self.rel_index(&relation).expect("entry made above");
-                    let key = self.encode(i, &relation, &values)?;
-                    if self.asserted(i).remove(&key).is_some() {
-                        report.retracted += 1;
-                        asserted[i].insert(key, None);
-                    }
+                Op::Retract { relation, values } => (relation, values, None),
+            };
+            let i = self.rel_index(&relation).expect("entry made above");
+            let key = self.encode(i, &relation, &values)?;
+            if latest.insert((i, key.clone()), new).is_none() {
+                order.push((i, key));
+            }
+        }
+        let mut changes: Vec<(usize, Vec<u64>, Option<FactMeta>)> = Vec::new();
+        for (i, key) in order {
+            let new = latest[&(i, key.clone())];
+            let old = self.asserted(i).get(&key);
+            match new {
+                Some(m) if old != Some(m) => report.asserted += 1,
+                None if old.is_some() => report.retracted += 1,
+                _ => continue,
+            }
+            changes.push((i, key, new));
+        }
+        let changed: HashSet<usize> = changes
+            .iter()
+            .map(|(i, _, _)| plan.rel_index[&self.manifest.relations[*i].name])
+            .collect();
+        if !rederive && incremental::can_maintain(&plan, &changed) {
+            self.commit_incremental(&plan, changes, &mut report)?;
+            report.generation = self.manifest.generation;
+            return Ok(report);
+        }
+        // Everything again: apply the changes, evaluate the whole program.
+        let mut asserted: Vec<HashMap<Vec<u64>, Option<FactMeta>>> =
+            vec![HashMap::new(); self.rels.len()];
+        for (i, key, new) in changes {
+            match new {
+                Some(m) => {
+                    self.asserted(i).upsert(&key, m);
+                }
+                None => {
+                    self.asserted(i).remove(&key);
                 }
             }
+            asserted[i].insert(key, new);
         }
         let contents = self.infer_tables(&plan)?;
         let mut writes = Vec::new();
@@ -258,6 +287,103 @@ impl Store {
         self.persist(writes)?;
         report.generation = self.manifest.generation;
         Ok(report)
+    }
+
+    /// Maintains the derived facts incrementally (see `incremental.rs`) and persists the
+    /// difference.
+    fn commit_incremental(
+        &mut self,
+        plan: &Arc<Plan>,
+        changes: Vec<(usize, Vec<u64>, Option<FactMeta>)>,
+        report: &mut CommitReport,
+    ) -> Result<(), Error> {
+        let n = plan.relations.len();
+        let mut facts = Facts {
+            contents: plan
+                .relations
+                .iter()
+                .map(|r| Table::new(r.arity()))
+                .collect(),
+            asserted: (0..n).map(|_| None).collect(),
+        };
+        let mut home: Vec<Option<usize>> = vec![None; n];
+        for i in 0..self.rels.len() {
+            let Some(&p) = plan.rel_index.get(&self.manifest.relations[i].name) else {
+                continue;
+            };
+            home[p] = Some(i);
+            self.asserted(i);
+            if self.manifest.relations[i].derived_layer {
+                if self.rels[i].derived.is_none() {
+                    let t = self.load_derived(i)?;
+                    self.rels[i].derived = Some(t);
+                }
+                facts.contents[p] = self.rels[i].derived.take().expect("loaded");
+                facts.asserted[p] = self.rels[i].asserted.take();
+            } else {
+                facts.contents[p] = self.rels[i].asserted.take().expect("loaded");
+            }
+        }
+        let rebuild = !matches!(&self.plans, Some((p, _)) if Arc::ptr_eq(p, plan));
+        if rebuild {
+            self.plans = Some((plan.clone(), Plans::new(plan)));
+        }
+        let plans = &self.plans.as_ref().expect("built").1;
+        let by_plan: Vec<(RelId, Vec<u64>, Option<FactMeta>)> = changes
+            .iter()
+            .map(|(i, k, m)| {
+                (
+                    plan.rel_index[&self.manifest.relations[*i].name],
+                    k.clone(),
+                    *m,
+                )
+            })
+            .collect();
+        let before = incremental::apply(plan, plans, &mut facts, by_plan, self.strings.interner());
+        // Put the tables back, and write what changed.
+        let mut writes = Vec::new();
+        let mut asserted_writes: HashMap<usize, LayerWrite> = HashMap::new();
+        for (i, key, new) in changes {
+            let w = asserted_writes
+                .entry(i)
+                .or_insert_with(|| LayerWrite::new(i, ASSERTED, false));
+            match new {
+                Some(m) => w.rows.push((key, m)),
+                None => w.removed.push(key),
+            }
+        }
+        writes.extend(asserted_writes.into_values());
+        for (p, touched) in before.into_iter().enumerate() {
+            let Some(i) = home[p] else { continue };
+            let contents = std::mem::replace(&mut facts.contents[p], Table::new(0));
+            if let Some(a) = facts.asserted[p].take() {
+                let mut w = LayerWrite::new(i, DERIVED, false);
+                for (key, old) in touched {
+                    let new = contents.get(&key);
+                    match (old, new) {
+                        (None, Some(m)) => {
+                            report.added += 1;
+                            w.rows.push((key, m));
+                        }
+                        (Some(_), None) => {
+                            report.removed += 1;
+                            w.removed.push(key);
+                        }
+                        (Some(o), Some(m)) if o != m => {
+                            report.changed += 1;
+                            w.rows.push((key, m));
+                        }
+                        _ => {}
+                    }
+                }
+                writes.push(w);
+                self.rels[i].asserted = Some(a);
+                self.rels[i].derived = Some(contents);
+            } else {
+                self.rels[i].asserted = Some(contents);
+            }
+        }
+        self.persist(writes)
     }
 
     fn load_derived(&self, i: usize) -> Result<Table, Error> {

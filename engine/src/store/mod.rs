@@ -18,12 +18,14 @@ mod commit;
 mod error;
 mod facts;
 mod file;
+mod incremental;
 mod lock;
 mod manifest;
 #[allow(unsafe_code)]
 mod mmap;
 mod program;
 mod segment;
+mod solve;
 mod strings;
 mod table;
 mod view;
@@ -98,6 +100,8 @@ pub struct Store {
     view: Option<Database>,
     /// The next persist rewrites the string runs as one (compaction).
     compact_strings: bool,
+    /// The rule plans of incremental inference, for the program they were compiled from.
+    plans: Option<(Arc<Plan>, incremental::Plans)>,
 }
 
 /// One relation's runs and, once loaded, its tables.
@@ -214,6 +218,7 @@ impl Store {
             plan: None,
             view: None,
             compact_strings: false,
+            plans: None,
         }
     }
 
