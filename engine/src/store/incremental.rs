@@ -306,6 +306,10 @@ fn improve(table: &mut Table, key: &[u64], m: FactMeta, before: &mut Before, rel
     true
 }
 
+/// What a forward solve reports: the head relation, the head key, and the derivation's
+/// metadata (`None` when it is ruled out).
+type OnHead<'f> = dyn FnMut(RelId, &[u64], Option<FactMeta>) + 'f;
+
 /// Solves every derivation of `bp`'s rule that uses the fact `key` (of the start atom's
 /// relation) and calls `f` with the head relation, head key and the derivation's metadata
 /// (`None` when a threshold, depth bound or forgetting policy rules it out).
@@ -316,7 +320,7 @@ fn each_forward(
     meta: FactMeta,
     contents: &[Table],
     cx: &mut Cx<'_>,
-    f: &mut dyn FnMut(RelId, &[u64], Option<FactMeta>),
+    f: &mut OnHead<'_>,
 ) {
     let rule = &plan.rules[bp.rule];
     let start = &rule.atoms[bp.start_atom.expect("a forward plan")];

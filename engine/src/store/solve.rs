@@ -171,11 +171,8 @@ pub(crate) fn bind_atom(atom: &IrAtom, key: &[u64], env: &mut [u64], set: &mut [
     for (a, &v) in atom.args.iter().zip(key) {
         match *a {
             AtomArg::Const(c) if c != v => return false,
-            AtomArg::Var(x) if set[x] => {
-                if env[x] != v {
-                    return false;
-                }
-            }
+            AtomArg::Var(x) if set[x] && env[x] != v => return false,
+            AtomArg::Var(x) if set[x] => {}
             AtomArg::Var(x) => {
                 env[x] = v;
                 set[x] = true;
