@@ -175,7 +175,7 @@ proptest! {
     #[test]
     fn incremental_equals_from_scratch(
         program in 0..PROGRAMS.len(),
-        ops in prop::collection::vec(op(), 1..25),
+        ops in prop::collection::vec(op(), 1..40),
     ) {
         check(PROGRAMS[program], &ops)?;
     }

@@ -486,8 +486,50 @@ impl Store {
         r
     }
 
+    /// Keeps layers short: a write to a layer that already has [`MAX_RUNS`] runs also takes
+    /// in the changes of its [`FOLD`] newest runs and replaces them. Run sizes then grow
+    /// geometrically, so a fact is rewritten a logarithmic number of times.
+    fn fold_runs(&self, writes: &mut [LayerWrite]) {
+        for w in writes
+            .iter_mut()
+            .filter(|w| !w.replace && !(w.rows.is_empty() && w.removed.is_empty()))
+        {
+            let rel = &self.rels[w.rel];
+            let runs = if w.layer == ASSERTED {
+                &rel.asserted_runs
+            } else {
+                &rel.derived_runs
+            };
+            if runs.len() < MAX_RUNS {
+                continue;
+            }
+            let k = FOLD.min(runs.len());
+            let mut map = std::collections::BTreeMap::new();
+            for r in &runs[runs.len() - k..] {
+                r.fold_into(rel.types.len(), &mut map);
+            }
+            for key in w.removed.drain(..) {
+                map.insert(key, None);
+            }
+            for (key, m) in w.rows.drain(..) {
+                map.insert(key, Some(m));
+            }
+            let from_first = k == runs.len();
+            for (key, m) in map {
+                match m {
+                    Some(m) => w.rows.push((key, m)),
+                    // Nothing earlier can hold a key when the run starts the layer.
+                    None if !from_first => w.removed.push(key),
+                    None => {}
+                }
+            }
+            w.replaces_last = k;
+        }
+    }
+
     /// Writes the new runs, then the manifest that names them; then removes dead files.
-    fn persist(&mut self, writes: Vec<LayerWrite>) -> Result<(), Error> {
+    fn persist(&mut self, mut writes: Vec<LayerWrite>) -> Result<(), Error> {
+        self.fold_runs(&mut writes);
         let Some(dir) = self.dir.clone() else {
             self.strings.commit_in_memory();
             self.manifest.generation += 1;
@@ -524,10 +566,20 @@ impl Store {
         if merge {
             m.strings.clear();
         }
+        // A long list of string runs folds its newest ones into the pending run.
+        let pending = self.strings.pending_run();
+        let fold = if !merge && pending.is_some() && self.strings.run_count() >= MAX_RUNS {
+            FOLD
+        } else {
+            0
+        };
         let run = if merge {
             Some(self.strings.all_run())
+        } else if fold > 0 {
+            m.strings.truncate(m.strings.len() - fold);
+            self.strings.tail_run(fold)
         } else {
-            self.strings.pending_run()
+            pending
         };
         if let Some(run) = run {
             let f = m.new_file("str");
@@ -573,8 +625,9 @@ impl Store {
             if w.replace {
                 list.clear();
             }
+            list.truncate(list.len() - w.replaces_last);
             list.push(f.clone());
-            opened.push((w.rel, w.layer, w.replace, f));
+            opened.push((w.rel, w.layer, w.replace, w.replaces_last, f));
         }
         m.forget = self.manifest.forget.clone();
         file::sync_dir(&dir)?;
@@ -586,7 +639,7 @@ impl Store {
                 _ => self.rels[rel].derived_runs.clear(),
             }
         }
-        for (rel, layer, replace, f) in opened {
+        for (rel, layer, replace, folded, f) in opened {
             let run = MappedFacts::open(
                 &dir.join(&f),
                 &m.relations[rel].name,
@@ -601,12 +654,15 @@ impl Store {
             if replace {
                 runs.clear();
             }
+            runs.truncate(runs.len() - folded);
             runs.push(run);
         }
         if let Some((f, first, count)) = new_strings {
             let run = MappedRun::open(&dir.join(f), first, count)?;
             if merge {
                 self.strings.replace_runs(run);
+            } else if fold > 0 {
+                self.strings.replace_last_runs(fold, run);
             } else {
                 self.strings.committed_run(run);
             }
@@ -623,6 +679,11 @@ impl Store {
         })
     }
 }
+
+/// A layer with this many runs folds its newest ones into the next write.
+const MAX_RUNS: usize = 8;
+/// How many runs a fold takes in.
+const FOLD: usize = 4;
 
 /// Removes files the manifest no longer names, unless a reader still has one mapped (it
 /// holds a shared lock); such a file goes at a later commit.
@@ -656,6 +717,8 @@ struct LayerWrite {
     layer: u8,
     /// The run replaces the layer's runs (it holds the whole layer).
     replace: bool,
+    /// The run replaces this many of the layer's newest runs (it holds their changes too).
+    replaces_last: usize,
     rows: Vec<(Vec<u64>, FactMeta)>,
     removed: Vec<Vec<u64>>,
 }
@@ -666,6 +729,7 @@ impl LayerWrite {
             rel,
             layer,
             replace,
+            replaces_last: 0,
             rows: Vec::new(),
             removed: Vec::new(),
         }

@@ -230,6 +230,27 @@ impl MappedFacts {
         }
     }
 
+    /// Folds this run into a key-ordered change set: its removed keys become `None`, its rows
+    /// their metadata (a later run folded after it wins).
+    pub(crate) fn fold_into(
+        &self,
+        arity: usize,
+        map: &mut std::collections::BTreeMap<Vec<u64>, Option<FactMeta>>,
+    ) {
+        let run = self.file.get();
+        let gone: Vec<ColumnView<'_>> = run.removed.iter().map(view).collect();
+        for i in 0..self.removed_rows() {
+            map.insert((0..arity).map(|c| gone[c].get(i)).collect(), None);
+        }
+        let cols = self.columns();
+        for i in 0..self.rows() {
+            map.insert(
+                (0..arity).map(|c| cols[c].get(i)).collect(),
+                Some(self.meta(i)),
+            );
+        }
+    }
+
     /// Applies this run to a table: removes its removed keys, then sets its rows.
     pub(crate) fn apply(&self, table: &mut Table) {
         let run = self.file.get();

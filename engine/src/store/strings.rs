@@ -151,6 +151,35 @@ impl Strings {
         })
     }
 
+    /// The pending strings with those of the newest `k` committed runs, as one run.
+    pub(crate) fn tail_run(&mut self, k: usize) -> Option<StringRun> {
+        let k = k.min(self.runs.len());
+        let first = self.committed()
+            - self.runs[self.runs.len() - k..]
+                .iter()
+                .map(|r| r.len() as u32)
+                .sum::<u32>();
+        let interner = self.interner();
+        let n = interner.len() as u32;
+        (n > first).then(|| {
+            StringRun::new(
+                first,
+                (first..n).map(|id| interner.resolve(Sym::from_id(id))),
+            )
+        })
+    }
+
+    /// Replaces the newest `k` runs by `run` (which holds their strings and more).
+    pub(crate) fn replace_last_runs(&mut self, k: usize, run: MappedRun) {
+        self.runs.truncate(self.runs.len() - k);
+        self.runs.push(run);
+    }
+
+    /// Number of committed runs.
+    pub(crate) fn run_count(&self) -> usize {
+        self.runs.len()
+    }
+
     /// One run of every string, committed or pending.
     pub(crate) fn all_run(&mut self) -> StringRun {
         let interner = self.interner();
