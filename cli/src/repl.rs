@@ -12,6 +12,7 @@ const HELP: &str = "\
 Type Datalog; a statement ends with `.` and may span lines.
   edge(\"a\", \"b\") @ 0.9.        assert a fact (confidence optional)
   ?- path(\"a\", x).              ask a query
+  .decl path(x: symbol, y: symbol)        declare a relation (to the rule file `repl`)
   path(x, z) :- edge(x, y), path(y, z).   add a rule (to the rule file `repl`)
 Commands:
   .help                         this text
@@ -48,6 +49,11 @@ pub fn run(store: &mut Store) -> anyhow::Result<()> {
             Err(e) => return Err(e.into()),
         };
         let trimmed = line.trim();
+        if pending.is_empty() && is_directive(trimmed) {
+            let _ = editor.add_history_entry(trimmed);
+            report(add_to_rules(store, trimmed));
+            continue;
+        }
         if pending.is_empty() && trimmed.starts_with('.') {
             let _ = editor.add_history_entry(trimmed);
             if trimmed == ".quit" || trimmed == ".exit" {
@@ -113,32 +119,44 @@ fn complete(text: &str) -> bool {
     !in_str && last == Some('.')
 }
 
+/// Whether a line is a declaration or directive (it goes to the rule file `repl`).
+fn is_directive(line: &str) -> bool {
+    [".decl ", ".type ", ".pragma ", ".input ", ".output "]
+        .iter()
+        .any(|d| line.starts_with(d))
+}
+
+/// Appends a rule or declaration to the rule file `repl` and re-derives.
+fn add_to_rules(store: &mut Store, text: &str) -> anyhow::Result<String> {
+    let mut rules = store
+        .rules()
+        .iter()
+        .find(|r| r.name == "repl")
+        .map(|r| r.text.clone())
+        .unwrap_or_default();
+    rules.push_str(text);
+    rules.push('\n');
+    let r = store.add_rules("repl", &rules)?;
+    Ok(format!(
+        "added to the rule file `repl`; {} facts derived, {} removed, {} changed\n",
+        r.added, r.removed, r.changed
+    ))
+}
+
 fn statement_run(store: &mut Store, text: &str) -> anyhow::Result<String> {
     if text.starts_with("?-") {
         let answers = store.query(text)?;
         return Ok(render::answers(&answers, Format::Table));
     }
     if text.contains(":-") {
-        let mut rules = store
-            .rules()
-            .iter()
-            .find(|r| r.name == "repl")
-            .map(|r| r.text.clone())
-            .unwrap_or_default();
-        rules.push_str(text);
-        rules.push('\n');
-        let r = store.add_rules("repl", &rules)?;
-        return Ok(format!(
-            "rule added; {} facts added, {} removed, {} changed\n",
-            r.added, r.removed, r.changed
-        ));
+        return add_to_rules(store, text);
     }
     let mut tx = store.transaction()?;
     let n = tx.add_text(text)?;
     let r = tx.commit()?;
     Ok(format!(
-        "{n} facts asserted; {} facts now hold that did not\n",
-        r.added
+        "{n} facts asserted; {} derived facts added, {} changed\n",
+        r.added, r.changed
     ))
 }
 

@@ -548,7 +548,7 @@ impl Store {
             let file = match old {
                 Some(e) => e.file.clone(),
                 None => {
-                    let f = m.new_file("rules");
+                    let f = fresh_file(&mut m, &dir, "rules");
                     file::write_new(
                         &dir.join(&f),
                         &file::envelope(Kind::Rules, r.text.as_bytes()),
@@ -582,7 +582,7 @@ impl Store {
             pending
         };
         if let Some(run) = run {
-            let f = m.new_file("str");
+            let f = fresh_file(&mut m, &dir, "str");
             let bytes = rkyv::to_bytes::<rkyv::rancor::BoxedError>(&run)
                 .expect("archiving plain vectors cannot fail");
             file::write_new(&dir.join(&f), &file::envelope(Kind::Strings, &bytes))?;
@@ -614,7 +614,7 @@ impl Store {
                 w.rows.iter().map(|(k, m)| (k.as_slice(), *m)).collect();
             let removed: Vec<&[u64]> = w.removed.iter().map(Vec::as_slice).collect();
             let run = FactRun::build(&entry.name, w.layer, &self.rels[w.rel].types, rows, removed);
-            let f = m.new_file("facts");
+            let f = fresh_file(&mut m, &dir, "facts");
             file::write_new(&dir.join(&f), &file::envelope(Kind::Facts, &run.to_bytes()))?;
             let entry = &mut m.relations[w.rel];
             let list = if w.layer == ASSERTED {
@@ -685,9 +685,20 @@ const MAX_RUNS: usize = 8;
 /// How many runs a fold takes in.
 const FOLD: usize = 4;
 
+/// A new file name that no file in `dir` has (a writer killed mid-commit can leave a file
+/// its manifest never named; it is removed when the next writer starts).
+fn fresh_file(m: &mut Manifest, dir: &std::path::Path, ext: &str) -> String {
+    loop {
+        let f = m.new_file(ext);
+        if !dir.join(&f).exists() {
+            return f;
+        }
+    }
+}
+
 /// Removes files the manifest no longer names, unless a reader still has one mapped (it
 /// holds a shared lock); such a file goes at a later commit.
-fn remove_dead_files(dir: &std::path::Path, manifest: &Manifest) {
+pub(crate) fn remove_dead_files(dir: &std::path::Path, manifest: &Manifest) {
     let live: std::collections::HashSet<&str> = manifest.files().collect();
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;

@@ -336,6 +336,9 @@ impl Store {
         }
         if self.lock.is_none() {
             self.lock = Some(WriterLock::acquire(&dir)?);
+            self.refresh()?;
+            // Files a killed writer wrote but never committed.
+            commit::remove_dead_files(&dir, &self.manifest);
         }
         self.refresh()?;
         Ok(())

@@ -66,8 +66,25 @@ pub(crate) fn compile(
     });
     let mut program = ast::parse(&combined, "<rules>")?;
     dedup_declarations(&mut program);
-    plan::plan_seeded(&program, "<rules>", &combined, interner)
-        .map_err(|errors| StoreError::Invalid(render(&pieces, &errors)).into())
+    let mut plan = plan::plan_seeded(&program, "<rules>", &combined, interner)
+        .map_err(|errors| StoreError::Invalid(render(&pieces, &errors)))?;
+    // A rule without a name is known by where it is written: its own file and line.
+    for rule in plan
+        .rules
+        .iter_mut()
+        .filter(|r| r.origin.starts_with("<rules>:"))
+    {
+        if let Some(piece) = piece_of(&pieces, rule.span.start) {
+            let (line, _) = ast::line_col(piece.text, rule.span.start - piece.start);
+            rule.origin = format!("{}:{line}", piece.name);
+        }
+    }
+    Ok(plan)
+}
+
+/// The rule file a byte of the combined text belongs to.
+fn piece_of<'p>(pieces: &'p [Piece<'_>], at: usize) -> Option<&'p Piece<'p>> {
+    pieces.iter().rev().find(|p| p.start <= at)
 }
 
 /// Drops a declaration identical to an earlier one (two rule files may both declare a
@@ -100,11 +117,7 @@ fn dedup_declarations(program: &mut ast::Program) {
 fn render(pieces: &[Piece<'_>], errors: &[PlanError]) -> String {
     let mut out = Vec::new();
     for e in errors {
-        let piece = pieces
-            .iter()
-            .rev()
-            .find(|p| p.start <= e.span.start)
-            .unwrap_or(&pieces[0]);
+        let piece = piece_of(pieces, e.span.start).unwrap_or(&pieces[0]);
         let shift = |x: usize| x.saturating_sub(piece.start).min(piece.text.len());
         let span = ast::Span {
             start: shift(e.span.start),

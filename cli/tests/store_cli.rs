@@ -1,0 +1,288 @@
+//! The store commands, run as the real binary on a fresh store.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn engram(db: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_engram"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env_remove("ENGRAM_DB")
+        .output()
+        .expect("the binary runs")
+}
+
+fn ok(db: &Path, args: &[&str]) -> String {
+    let out = engram(db, args);
+    assert!(
+        out.status.success(),
+        "engram {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn err(db: &Path, args: &[&str]) -> String {
+    let out = engram(db, args);
+    assert!(!out.status.success(), "engram {args:?} should fail");
+    String::from_utf8(out.stderr).unwrap()
+}
+
+const RULES: &str = r#"
+.decl link(x: symbol, y: symbol)
+.decl reach(x: symbol, y: symbol)
+reach(x, y) :- link(x, y).
+@name("transitive") @weight(0.9) reach(x, z) :- link(x, y), reach(y, z).
+"#;
+
+#[test]
+fn a_fresh_store_takes_facts_rules_queries_and_retractions() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("m.db");
+    assert!(ok(&db, &["init"]).contains("created store"));
+    assert!(err(&db, &["init"]).contains("a store already exists"));
+    let rules = dir.path().join("paths.dl");
+    std::fs::write(&rules, RULES).unwrap();
+    assert!(ok(&db, &["rules", "add", rules.to_str().unwrap()]).contains("`paths` added"));
+    assert_eq!(ok(&db, &["rules", "list"]), "paths\t5 lines\n");
+    let out = ok(
+        &db,
+        &["add", r#"link("a", "b") @ 0.5."#, r#"link("b", "c")."#],
+    );
+    assert!(out.contains("2 asserted"), "{out}");
+    assert!(out.contains("3 facts added"), "{out}");
+    let table = ok(&db, &["query", r#"?- reach("a", x)."#]);
+    assert!(
+        table.contains("c | 0.450000   | 2     | transitive"),
+        "{table}"
+    );
+    let tsv = ok(&db, &["query", "--format", "tsv", r#"?- reach(x, "c")."#]);
+    assert!(
+        tsv.starts_with("x\tconfidence\tdepth\trule\ttime\n"),
+        "{tsv}"
+    );
+    let json = ok(
+        &db,
+        &["query", "--format", "json", r#"?- reach("a", "c")."#],
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v[0]["answers"][0]["rule"], "transitive");
+    let proof = ok(&db, &["explain", r#"reach("a", "c")"#]);
+    assert!(
+        proof.starts_with("reach(\"a\", \"c\")  @ 0.450000  depth 2  transitive\n"),
+        "{proof}"
+    );
+    let missing = engram(&db, &["explain", r#"reach("c", "a")"#]);
+    assert_eq!(missing.status.code(), Some(1));
+    let out = ok(&db, &["retract", r#"link("b", "c")"#]);
+    assert!(
+        out.contains("1 retracted") && out.contains("2 removed"),
+        "{out}"
+    );
+    assert!(ok(&db, &["query", r#"?- reach(x, "c")."#]).contains("(0 answers)"));
+    let stats = ok(&db, &["stats"]);
+    assert!(
+        stats.contains("facts: 2 (1 asserted, 1 derived)"),
+        "{stats}"
+    );
+    let export = ok(&db, &["export"]);
+    assert!(export.contains(r#""relation":"reach""#), "{export}");
+    assert!(ok(&db, &["infer"]).contains("0 facts added, 0 removed"));
+    assert!(ok(&db, &["compact"]).contains("compacted"));
+    assert!(ok(&db, &["rules", "remove", "paths"]).contains("removed"));
+    assert!(err(&db, &["rules", "remove", "paths"]).contains("no rule file named `paths`"));
+}
+
+#[test]
+fn the_store_comes_from_engram_db_when_no_db_is_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("env.db");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_engram"))
+            .args(args)
+            .env("ENGRAM_DB", &db)
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+    };
+    assert!(run(&["init"]).status.success());
+    assert!(run(&["add", r#"likes("ann", "tea")."#]).status.success());
+    assert!(db.join("MANIFEST").exists());
+    let out = run(&["query", "?- likes(x, y)."]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("ann | tea"));
+}
+
+#[test]
+fn load_reads_tab_separated_and_json_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("m.db");
+    ok(&db, &["init"]);
+    let rules = dir.path().join("paths.dl");
+    std::fs::write(&rules, RULES).unwrap();
+    ok(&db, &["rules", "add", rules.to_str().unwrap()]);
+    let tsv = dir.path().join("link.facts");
+    std::fs::write(&tsv, "a\tb\t0.5\nb\tc\t1\n").unwrap();
+    let out = ok(
+        &db,
+        &[
+            "load",
+            tsv.to_str().unwrap(),
+            "--relation",
+            "link",
+            "--confidence",
+        ],
+    );
+    assert!(out.contains("loaded 2 facts"), "{out}");
+    let jsonl = dir.path().join("more.jsonl");
+    std::fs::write(
+        &jsonl,
+        "{\"relation\": \"link\", \"values\": [\"c\", \"d\"], \"confidence\": 0.8, \"time\": 1700000000000}\n\
+         {\"relation\": \"note\", \"values\": [\"d\", 3, 2.5]}\n",
+    )
+    .unwrap();
+    ok(&db, &["load", jsonl.to_str().unwrap()]);
+    let q = ok(&db, &["query", "--format", "tsv", r#"?- reach("a", "d")."#]);
+    assert!(q.contains("0.324000\t3\ttransitive"), "{q}");
+    let q = ok(&db, &["query", "--format", "tsv", "?- note(x, n, f)."]);
+    assert!(q.contains("d\t3\t2.5\t1.000000\t0\tasserted"), "{q}");
+    // Bad input names the file and line, and changes nothing.
+    std::fs::write(&tsv, "a\tb\t0.5\nb\n").unwrap();
+    let e = err(
+        &db,
+        &[
+            "load",
+            tsv.to_str().unwrap(),
+            "--relation",
+            "link",
+            "--confidence",
+        ],
+    );
+    assert!(e.contains("link.facts:2"), "{e}");
+    let bad = dir.path().join("bad.jsonl");
+    std::fs::write(&bad, "{\"relation\": \"link\", \"values\": [\"x\"]}\n").unwrap();
+    let e = err(&db, &["load", bad.to_str().unwrap()]);
+    assert!(
+        e.contains("bad.jsonl:1") && e.contains("1 values given, 2 expected"),
+        "{e}"
+    );
+}
+
+#[test]
+fn cleanup_forgets_weak_old_derivations_and_keeps_them_forgotten() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("m.db");
+    ok(&db, &["init"]);
+    let rules = dir.path().join("paths.dl");
+    std::fs::write(&rules, RULES).unwrap();
+    ok(&db, &["rules", "add", rules.to_str().unwrap()]);
+    let old = dir.path().join("old.jsonl");
+    std::fs::write(
+        &old,
+        "{\"relation\": \"link\", \"values\": [\"a\", \"b\"], \"confidence\": 0.2, \"time\": 1000}\n\
+         {\"relation\": \"link\", \"values\": [\"b\", \"c\"], \"time\": 1000}\n",
+    )
+    .unwrap();
+    ok(&db, &["load", old.to_str().unwrap()]);
+    let dry = ok(
+        &db,
+        &[
+            "cleanup",
+            "--min-confidence",
+            "0.3",
+            "--max-age-days",
+            "30",
+            "--dry-run",
+        ],
+    );
+    assert!(
+        dry.contains("reach\ta\tb\t0.200000") && dry.contains("reach\ta\tc\t0.180000"),
+        "{dry}"
+    );
+    assert!(dry.contains("would forget 2 derived facts"), "{dry}");
+    assert_eq!(
+        ok(&db, &["query", "--format", "tsv", "?- reach(x, y)."])
+            .lines()
+            .count(),
+        4
+    );
+    let done = ok(
+        &db,
+        &["cleanup", "--min-confidence", "0.3", "--max-age-days", "30"],
+    );
+    assert!(done.contains("forgot 2 derived facts"), "{done}");
+    ok(&db, &["infer"]);
+    let q = ok(&db, &["query", "--format", "tsv", "?- reach(\"a\", y)."]);
+    assert_eq!(q.lines().count(), 1, "still forgotten after infer: {q}");
+    // New evidence makes a derivation new: a fact derived through a new link is not old.
+    ok(&db, &["add", r#"link("c", "d")."#]);
+    let q = ok(&db, &["query", "--format", "tsv", "?- reach(\"a\", y)."]);
+    assert_eq!(q.lines().count(), 2, "only the new derivation: {q}");
+    assert!(q.contains("d\t0.162000\t3\ttransitive"), "{q}");
+    // The asserted fact itself stays.
+    let q = ok(&db, &["query", "--format", "tsv", "?- link(\"a\", y)."]);
+    assert!(q.contains("\nb\t0.200000\t0\tasserted\t1000\n"), "{q}");
+}
+
+#[test]
+fn errors_name_the_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("m.db");
+    assert!(err(&db, &["query", "?- x(y)."]).contains("no engram store here"));
+    ok(&db, &["init"]);
+    let e = err(&db, &["add", r#"e("a", "b"."#]);
+    assert!(e.contains("<facts>:1:"), "{e}");
+    ok(&db, &["add", r#"e("a", "b")."#]);
+    assert!(err(&db, &["add", r#"e("a", 3)."#]).contains("`3` is not a symbol constant"));
+    let bad = dir.path().join("bad.dl");
+    std::fs::write(&bad, ".decl e(x: number, y: number)\n").unwrap();
+    let e = err(&db, &["rules", "add", bad.to_str().unwrap()]);
+    assert!(
+        e.contains("relation `e` holds facts of types (symbol, symbol)"),
+        "{e}"
+    );
+    std::fs::write(&bad, ".decl q(x: symbol)\nq(x) :- nothere(x).\n").unwrap();
+    let e = err(&db, &["rules", "add", bad.to_str().unwrap()]);
+    assert!(e.contains("bad:2:9"), "{e}");
+}
+
+#[test]
+fn the_repl_takes_facts_rules_and_queries() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("m.db");
+    ok(&db, &["init"]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_engram"))
+        .arg("--db")
+        .arg(&db)
+        .arg("repl")
+        .env("HOME", dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(
+            b".help\nlink(\"a\", \"b\").\nlink(\"b\",\n \"c\") @ 0.5.\n.decl reach(x: symbol, y: symbol)\n\
+              reach(x, y) :- link(x, y).\nreach(x, z) :-\n  link(x, y), reach(y, z).\n\
+              ?- reach(\"a\", y).\n.explain reach(\"a\", \"c\")\n.nonsense\n.quit\n",
+        )
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(stdout.contains("retract an asserted fact"), "{stdout}");
+    assert!(
+        stdout.contains("c | 0.500000   | 2     | repl:3"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("└── reach(\"b\", \"c\")  @ 0.500000  depth 1  repl:2"),
+        "{stdout}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown command `.nonsense`"));
+}

@@ -1,0 +1,242 @@
+//! The store's promises: damage is reported by file name, one writer at a time, readers keep
+//! working while a writer commits and compacts, and a store written by format version 1 opens.
+
+use engram_engine::store::Store;
+use engram_engine::{Error, StoreError, Value};
+use std::path::{Path, PathBuf};
+
+const RULES: &str = r#"
+.decl e(x: symbol, y: symbol)
+.decl p(x: symbol, y: symbol)
+p(x, y) :- e(x, y).
+@name("transitive") @weight(0.9) p(x, z) :- e(x, y), p(y, z).
+"#;
+
+fn sym(s: &str) -> Value {
+    Value::Symbol(s.into())
+}
+
+/// A store with rules, a few commits, and every kind of file.
+fn small_store(dir: &Path) -> PathBuf {
+    let path = dir.join("s.db");
+    let mut s = Store::create(&path).unwrap();
+    s.add_rules("paths", RULES).unwrap();
+    for (a, b) in [("a", "b"), ("b", "c"), ("c", "d")] {
+        let mut tx = s.transaction().unwrap();
+        tx.add_with("e", vec![sym(a), sym(b)], 0.8, Some(1_700_000_000_000))
+            .unwrap();
+        tx.commit().unwrap();
+    }
+    path
+}
+
+fn store_files(path: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap() != "LOCK")
+        .collect();
+    files.sort();
+    files
+}
+
+/// Opens the store and reads every fact: the first error, if any.
+fn open_and_read(path: &Path) -> Result<(), Error> {
+    let mut s = Store::open(path)?;
+    for r in s.relations()? {
+        s.facts(&r.name)?;
+    }
+    Ok(())
+}
+
+fn assert_names_file(r: Result<(), Error>, file: &Path, what: &str) {
+    let e = r.expect_err(what).to_string();
+    let name = file.file_name().unwrap().to_str().unwrap();
+    assert!(e.contains(name), "{what}: `{e}` does not name {name}");
+}
+
+#[test]
+fn a_flipped_byte_anywhere_is_reported_with_the_file_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = small_store(dir.path());
+    for file in store_files(&path) {
+        let original = std::fs::read(&file).unwrap();
+        for at in [0, 9, 20, 29, original.len() / 2, original.len() - 1] {
+            let mut bytes = original.clone();
+            bytes[at] ^= 0x10;
+            std::fs::write(&file, &bytes).unwrap();
+            assert_names_file(open_and_read(&path), &file, &format!("flip {at}"));
+        }
+        std::fs::write(&file, &original).unwrap();
+        open_and_read(&path).unwrap();
+    }
+}
+
+#[test]
+fn a_truncated_or_deleted_file_is_reported_with_the_file_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = small_store(dir.path());
+    for file in store_files(&path) {
+        let original = std::fs::read(&file).unwrap();
+        for len in [0, 10, original.len() - 1] {
+            std::fs::write(&file, &original[..len]).unwrap();
+            assert_names_file(open_and_read(&path), &file, &format!("truncate to {len}"));
+        }
+        std::fs::remove_file(&file).unwrap();
+        let r = open_and_read(&path);
+        if file.file_name().unwrap() == "MANIFEST" {
+            assert!(matches!(r, Err(Error::Store(StoreError::NotAStore { .. }))));
+        } else {
+            assert_names_file(r, &file, "deleted");
+        }
+        std::fs::write(&file, &original).unwrap();
+    }
+    open_and_read(&path).unwrap();
+}
+
+#[test]
+fn a_second_writer_is_told_who_holds_the_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = small_store(dir.path());
+    let mut first = Store::open(&path).unwrap();
+    let tx = first.transaction().unwrap();
+    drop(tx);
+    let mut second = Store::open(&path).unwrap();
+    let e = second.transaction().err().expect("locked").to_string();
+    assert!(
+        e.contains(&format!("is locked by pid {}", std::process::id())),
+        "{e}"
+    );
+    // Readers are never locked out.
+    let mut reader = Store::open_read_only(&path).unwrap();
+    assert_eq!(reader.facts("p").unwrap().unwrap().len(), 6);
+    drop(first);
+    second.transaction().unwrap();
+}
+
+#[test]
+fn readers_keep_their_state_while_a_writer_commits_and_compacts() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = small_store(dir.path());
+    let mut reader = Store::open_read_only(&path).unwrap();
+    let mut writer = Store::open(&path).unwrap();
+    for i in 0..20 {
+        let mut tx = writer.transaction().unwrap();
+        tx.add("e", vec![sym(&format!("x{i}")), sym("a")]).unwrap();
+        tx.commit().unwrap();
+    }
+    writer.compact().unwrap();
+    // The reader has not loaded any facts yet: it reads its runs now, after the writer
+    // replaced them.
+    assert_eq!(reader.facts("e").unwrap().unwrap().len(), 3);
+    assert_eq!(reader.query("?- p(\"a\", x).").unwrap()[0].answers.len(), 3);
+    assert!(reader.refresh().unwrap());
+    assert_eq!(reader.facts("e").unwrap().unwrap().len(), 23);
+    // Once no reader holds them, the files the compaction replaced go.
+    drop(reader);
+    let mut tx = writer.transaction().unwrap();
+    tx.add("e", vec![sym("y"), sym("z")]).unwrap();
+    tx.commit().unwrap();
+    let runs = store_files(&path)
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "facts"))
+        .count();
+    assert!(runs <= 4, "{runs} fact runs left after compaction");
+}
+
+#[test]
+fn readers_in_other_threads_always_see_a_committed_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = small_store(dir.path());
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let readers: Vec<_> = (0..2)
+        .map(|_| {
+            let (path, stop) = (path.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut seen = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let mut s = Store::open_read_only(&path).unwrap();
+                    let chain = s.facts("e").unwrap().unwrap().len();
+                    let paths = s.facts("p").unwrap().unwrap().len();
+                    // A chain of n edges has n (n + 1) / 2 paths: never half a commit.
+                    assert_eq!(paths, chain * (chain + 1) / 2);
+                    seen += 1;
+                }
+                seen
+            })
+        })
+        .collect();
+    let mut writer = Store::open(&path).unwrap();
+    for i in 0..30 {
+        let mut tx = writer.transaction().unwrap();
+        let from = if i == 0 {
+            "d".to_string()
+        } else {
+            format!("n{}", i - 1)
+        };
+        tx.add("e", vec![sym(&from), sym(&format!("n{i}"))])
+            .unwrap();
+        tx.commit().unwrap();
+        if i % 10 == 9 {
+            writer.compact().unwrap();
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for r in readers {
+        assert!(r.join().unwrap() > 0);
+    }
+}
+
+/// The store committed under `tests/compat/v1/`, written by format version 1. Regenerate with
+/// `ENGRAM_BLESS=1` only when the format version changes (and keep the old one).
+#[test]
+fn a_version_1_store_opens() {
+    let compat = Path::new(env!("CARGO_MANIFEST_DIR")).join("compat/v1/memory.db");
+    if std::env::var_os("ENGRAM_BLESS").is_some() && !compat.exists() {
+        let mut s = Store::create(&compat).unwrap();
+        s.add_rules("paths", RULES).unwrap();
+        let mut tx = s.transaction().unwrap();
+        tx.add_with("e", vec![sym("a"), sym("b")], 0.9, Some(1_700_000_000_000))
+            .unwrap();
+        tx.add_with("e", vec![sym("b"), sym("c")], 0.5, Some(1_700_000_100_000))
+            .unwrap();
+        tx.commit().unwrap();
+        let mut tx = s.transaction().unwrap();
+        tx.add_with("e", vec![sym("c"), sym("d")], 1.0, Some(1_700_000_200_000))
+            .unwrap();
+        tx.retract("e", vec![sym("a"), sym("b")]).unwrap();
+        tx.commit().unwrap();
+        drop(s);
+        let _ = std::fs::remove_file(compat.join("LOCK"));
+    }
+    // Open a copy: opening for writing would take the lock in the source tree.
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("memory.db");
+    std::fs::create_dir(&copy).unwrap();
+    for f in std::fs::read_dir(&compat).unwrap() {
+        let f = f.unwrap();
+        std::fs::copy(f.path(), copy.join(f.file_name())).unwrap();
+    }
+    let mut s = Store::open(&copy).unwrap();
+    let p = s.facts("p").unwrap().unwrap();
+    let shown: Vec<String> = p
+        .iter()
+        .map(|f| format!("{:?} {:.6} {} {}", f.values, f.confidence, f.depth, f.time))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            r#"[Symbol("b"), Symbol("c")] 0.500000 1 1700000100000"#,
+            r#"[Symbol("b"), Symbol("d")] 0.450000 2 1700000200000"#,
+            r#"[Symbol("c"), Symbol("d")] 1.000000 1 1700000200000"#,
+        ]
+    );
+    assert_eq!(s.rules()[0].name, "paths");
+    let proof = s.explain(r#"p("b", "d")"#).unwrap().unwrap();
+    assert_eq!(proof.rule, "transitive");
+    // And it takes new writes.
+    let mut tx = s.transaction().unwrap();
+    tx.add("e", vec![sym("d"), sym("e")]).unwrap();
+    tx.commit().unwrap();
+    assert_eq!(s.facts("p").unwrap().unwrap().len(), 6);
+}
