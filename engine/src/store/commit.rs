@@ -492,7 +492,7 @@ impl Store {
     fn fold_runs(&self, writes: &mut [LayerWrite]) {
         for w in writes
             .iter_mut()
-            .filter(|w| !w.replace && !(w.rows.is_empty() && w.removed.is_empty()))
+            .filter(|w| !w.replace && (!w.rows.is_empty() || !w.removed.is_empty()))
         {
             let rel = &self.rels[w.rel];
             let runs = if w.layer == ASSERTED {
