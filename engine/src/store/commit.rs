@@ -239,7 +239,11 @@ impl Store {
             .iter()
             .map(|(i, _, _)| plan.rel_index[&self.manifest.relations[*i].name])
             .collect();
-        if !rederive && incremental::can_maintain(&plan, &changed) {
+        // A bulk load re-derives with the bulk evaluator: cheaper than propagating fact by
+        // fact once the changes are a sizeable part of the store.
+        let held: usize = (0..self.rels.len()).map(|i| self.asserted(i).len()).sum();
+        let bulk = changes.len() > BULK_CHANGES.max(held / 4);
+        if !rederive && !bulk && incremental::can_maintain(&plan, &changed) {
             self.commit_incremental(&plan, changes, &mut report)?;
             report.generation = self.manifest.generation;
             return Ok(report);
@@ -679,6 +683,10 @@ impl Store {
         })
     }
 }
+
+/// A commit with more changes than this (and than a quarter of the asserted facts)
+/// re-derives everything with the bulk evaluator instead of propagating.
+const BULK_CHANGES: usize = 10_000;
 
 /// A layer with this many runs folds its newest ones into the next write.
 const MAX_RUNS: usize = 8;
