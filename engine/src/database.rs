@@ -265,23 +265,34 @@ impl Database {
     /// # Ok::<(), engram_engine::Error>(())
     /// ```
     pub fn ask(&mut self, text: &str) -> Result<Vec<QueryAnswer>, crate::Error> {
+        let queries = self.plan_queries(text)?;
+        Ok(self.answer_queries(&queries))
+    }
+
+    /// Plans the `?-` queries written in `text` against this database's program.
+    pub(crate) fn plan_queries(&mut self, text: &str) -> Result<Vec<IrQuery>, crate::Error> {
         let ast = engram_parser::parse(text, "<query>")?;
         let mut plan = Plan::clone(&self.plan);
         plan.interner = std::mem::take(&mut self.interner);
         let planned = crate::plan::plan_queries(&mut plan, &ast, text);
         self.interner = std::mem::take(&mut plan.interner);
-        let queries = planned.map_err(|errors| crate::PlanErrors {
+        Ok(planned.map_err(|errors| crate::PlanErrors {
             file: "<query>".into(),
             source_text: text.to_string(),
             errors,
-        })?;
-        Ok(queries
+        })?)
+    }
+
+    /// Answers planned queries.
+    pub(crate) fn answer_queries(&mut self, queries: &[IrQuery]) -> Vec<QueryAnswer> {
+        queries
             .iter()
             .map(|q| {
-                let answers = crate::eval::query::answer_query(q, &self.rows, &mut self.interner);
+                let answers =
+                    crate::eval::query::answer_query(q, &self.rows, &mut self.interner);
                 self.query_answer(q, answers)
             })
-            .collect())
+            .collect()
     }
 
     pub(crate) fn origin(&self, m: Meta) -> Origin {

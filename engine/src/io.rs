@@ -170,24 +170,26 @@ fn parse_rows(
 /// Row numbers in value order (numbers numerically, symbols by text).
 pub(crate) fn sorted_order(rows: &Rows, types: &[ColumnType], interner: &Interner) -> Vec<usize> {
     let has_symbols = types.contains(&ColumnType::Symbol);
-    let rank: Vec<u32> = if has_symbols {
-        let mut ids: Vec<u32> = (0..interner.len() as u32).collect();
-        ids.sort_unstable_by(|&a, &b| {
-            interner
-                .resolve_enc(u64::from(a))
-                .cmp(interner.resolve_enc(u64::from(b)))
-        });
-        let mut rank = vec![0u32; ids.len()];
-        for (r, &id) in ids.iter().enumerate() {
-            rank[id as usize] = r as u32;
+    // Rank the symbols these rows hold by their text (not every interned string).
+    let rank: std::collections::HashMap<u64, u32> = if has_symbols {
+        let mut ids: Vec<u64> = Vec::new();
+        for i in 0..rows.len() {
+            for (&v, ty) in rows.row(i).iter().zip(types) {
+                if *ty == ColumnType::Symbol {
+                    ids.push(v);
+                }
+            }
         }
-        rank
+        ids.sort_unstable();
+        ids.dedup();
+        ids.sort_unstable_by(|&a, &b| interner.resolve_enc(a).cmp(interner.resolve_enc(b)));
+        ids.iter().enumerate().map(|(r, &id)| (id, r as u32)).collect()
     } else {
-        Vec::new()
+        Default::default()
     };
     let key = |v: u64, ty: ColumnType| -> u64 {
         match ty {
-            ColumnType::Symbol => u64::from(rank.get(v as usize).copied().unwrap_or(u32::MAX)),
+            ColumnType::Symbol => u64::from(rank.get(&v).copied().unwrap_or(u32::MAX)),
             ColumnType::Number => v ^ (1 << 63),
             ColumnType::Unsigned => v,
             ColumnType::Float => {

@@ -160,31 +160,76 @@ impl Sym {
     }
 }
 
-/// Interns strings as dense ids (lasso underneath).
-#[derive(Clone, Debug, Default)]
+/// A read-only table of strings with dense ids `0..len`, such as a store's mapped string runs:
+/// an [`Interner`] can start from one without copying it.
+pub trait SymbolBase: Send + Sync {
+    /// Number of strings.
+    fn len(&self) -> usize;
+    /// Whether it holds none.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The string with id `id` (`id < len`).
+    fn resolve(&self, id: u32) -> &str;
+    /// The id of `s`, if the table holds it.
+    fn lookup(&self, s: &str) -> Option<u32>;
+}
+
+/// Interns strings as dense ids: those of an optional read-only base table first, then new
+/// ones (lasso underneath) numbered after them.
+#[derive(Clone, Default)]
 pub struct Interner {
+    base: Option<std::sync::Arc<dyn SymbolBase>>,
+    base_len: u32,
     rodeo: Rodeo,
 }
 
+impl fmt::Debug for Interner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Interner")
+            .field("base", &self.base_len)
+            .field("new", &self.rodeo.len())
+            .finish()
+    }
+}
+
 impl Interner {
+    /// An interner whose first ids are the strings of `base`.
+    pub fn with_base(base: std::sync::Arc<dyn SymbolBase>) -> Interner {
+        Interner {
+            base_len: base.len() as u32,
+            base: Some(base),
+            rodeo: Rodeo::default(),
+        }
+    }
+
     /// Interns `s`, returning its id.
     pub fn intern(&mut self, s: &str) -> Sym {
+        if let Some(id) = self.base.as_ref().and_then(|b| b.lookup(s)) {
+            return Sym(id);
+        }
         let key: Spur = self.rodeo.get_or_intern(s);
-        Sym(lasso::Key::into_usize(key) as u32)
+        Sym(self.base_len + lasso::Key::into_usize(key) as u32)
     }
 
     /// The id of `s` if it was interned.
     pub fn get(&self, s: &str) -> Option<Sym> {
+        if let Some(id) = self.base.as_ref().and_then(|b| b.lookup(s)) {
+            return Some(Sym(id));
+        }
         self.rodeo
             .get(s)
-            .map(|k| Sym(lasso::Key::into_usize(k) as u32))
+            .map(|k| Sym(self.base_len + lasso::Key::into_usize(k) as u32))
     }
 
     /// The text of an id.
     ///
     /// Every id this interner handed out resolves; an id from elsewhere resolves to "".
     pub fn resolve(&self, sym: Sym) -> &str {
-        <Spur as lasso::Key>::try_from_usize(sym.0 as usize)
+        if sym.0 < self.base_len {
+            return self.base.as_ref().map_or("", |b| b.resolve(sym.0));
+        }
+        <Spur as lasso::Key>::try_from_usize((sym.0 - self.base_len) as usize)
             .and_then(|k| self.rodeo.try_resolve(&k))
             .unwrap_or("")
     }
@@ -201,12 +246,17 @@ impl Interner {
 
     /// Number of interned strings.
     pub fn len(&self) -> usize {
-        self.rodeo.len()
+        self.base_len as usize + self.rodeo.len()
     }
 
     /// Whether nothing is interned.
     pub fn is_empty(&self) -> bool {
-        self.rodeo.is_empty()
+        self.len() == 0
+    }
+
+    /// Number of strings in the base table.
+    pub fn base_len(&self) -> usize {
+        self.base_len as usize
     }
 }
 

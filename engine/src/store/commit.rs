@@ -107,6 +107,7 @@ impl Store {
     }
 
     fn change_rules(&mut self, rules: Vec<RuleFile>) -> Result<CommitReport, Error> {
+        self.rules_changed = true;
         let old = std::mem::replace(&mut self.rules, rules);
         self.plan = None;
         if let Err(e) = self.plan() {
@@ -541,29 +542,31 @@ impl Store {
         };
         let mut m = self.manifest.clone();
         m.generation += 1;
-        m.rules = Vec::new();
-        for r in &self.rules {
-            let old = self
-                .manifest
-                .rules
-                .iter()
-                .find(|e| e.name == r.name)
-                .filter(|e| self.rules_unchanged(&dir, e, r));
-            let file = match old {
-                Some(e) => e.file.clone(),
-                None => {
-                    let f = fresh_file(&mut m, &dir, "rules");
-                    file::write_new(
-                        &dir.join(&f),
-                        &file::envelope(Kind::Rules, r.text.as_bytes()),
-                    )?;
-                    f
-                }
-            };
-            m.rules.push(RulesEntry {
-                name: r.name.clone(),
-                file,
-            });
+        // Every new file of the commit, written then made durable together.
+        let mut files: Vec<(std::path::PathBuf, Vec<u8>)> = Vec::new();
+        if self.rules_changed {
+            m.rules = Vec::new();
+            for r in &self.rules {
+                let old = self
+                    .manifest
+                    .rules
+                    .iter()
+                    .find(|e| e.name == r.name)
+                    .filter(|e| self.rules_unchanged(&dir, e, r));
+                let file = match old {
+                    Some(e) => e.file.clone(),
+                    None => {
+                        let f = fresh_file(&mut m, &dir, "rules");
+                        let bytes = file::envelope(Kind::Rules, r.text.as_bytes());
+                        files.push((dir.join(&f), bytes));
+                        f
+                    }
+                };
+                m.rules.push(RulesEntry {
+                    name: r.name.clone(),
+                    file,
+                });
+            }
         }
         let mut new_strings = None;
         let merge = self.compact_strings && self.strings.disk().0 > 1;
@@ -589,7 +592,7 @@ impl Store {
             let f = fresh_file(&mut m, &dir, "str");
             let bytes = rkyv::to_bytes::<rkyv::rancor::BoxedError>(&run)
                 .expect("archiving plain vectors cannot fail");
-            file::write_new(&dir.join(&f), &file::envelope(Kind::Strings, &bytes))?;
+            files.push((dir.join(&f), file::envelope(Kind::Strings, &bytes)));
             let count = run.offsets.len() as u32 - 1;
             m.strings.push(StringsEntry {
                 file: f.clone(),
@@ -619,7 +622,7 @@ impl Store {
             let removed: Vec<&[u64]> = w.removed.iter().map(Vec::as_slice).collect();
             let run = FactRun::build(&entry.name, w.layer, &self.rels[w.rel].types, rows, removed);
             let f = fresh_file(&mut m, &dir, "facts");
-            file::write_new(&dir.join(&f), &file::envelope(Kind::Facts, &run.to_bytes()))?;
+            files.push((dir.join(&f), file::envelope(Kind::Facts, &run.to_bytes())));
             let entry = &mut m.relations[w.rel];
             let list = if w.layer == ASSERTED {
                 &mut entry.asserted
@@ -634,8 +637,11 @@ impl Store {
             opened.push((w.rel, w.layer, w.replace, w.replaces_last, f));
         }
         m.forget = self.manifest.forget.clone();
+        file::write_files(&files)?;
+        drop(files);
         file::sync_dir(&dir)?;
         m.write(&dir)?;
+        self.rules_changed = false;
         // Committed. Map what was written, so that this handle reads the same files.
         for (rel, layer) in emptied {
             match layer {

@@ -135,7 +135,27 @@ pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
         .open(path)
         .map_err(io)?;
     f.write_all(bytes).map_err(io)?;
-    f.sync_all().map_err(io)
+    f.sync_data().map_err(io)
+}
+
+/// Writes new files, then makes their contents durable together (in parallel: one commit's
+/// files wait for the disk once, not once each). Their directory entries are made durable by
+/// the [`sync_dir`] that precedes the manifest that names them.
+pub(crate) fn write_files(files: &[(std::path::PathBuf, Vec<u8>)]) -> Result<(), StoreError> {
+    use rayon::prelude::*;
+    let mut open = Vec::with_capacity(files.len());
+    for (path, bytes) in files {
+        let io = |e| StoreError::io(path, e);
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+            .map_err(io)?;
+        f.write_all(bytes).map_err(io)?;
+        open.push((path, f));
+    }
+    open.par_iter()
+        .try_for_each(|(path, f)| f.sync_data().map_err(|e| StoreError::io(*path, e)))
 }
 
 /// Replaces `dir/name` atomically: writes `name.tmp`, fsyncs it, renames it over `name`, and

@@ -98,6 +98,10 @@ pub struct Store {
     plan: Option<Arc<Plan>>,
     /// The facts as a database for queries and proofs (holds the interner while it exists).
     view: Option<Database>,
+    /// Which relations the view has loaded (by plan relation id).
+    loaded: Vec<bool>,
+    /// The rule files changed since the last commit.
+    rules_changed: bool,
     /// The next persist rewrites the string runs as one (compaction).
     compact_strings: bool,
     /// The rule plans of incremental inference, for the program they were compiled from.
@@ -217,6 +221,8 @@ impl Store {
             rels: l.rels,
             plan: None,
             view: None,
+            loaded: Vec::new(),
+            rules_changed: false,
             compact_strings: false,
             plans: None,
         }
@@ -362,6 +368,7 @@ impl Store {
         if let Some(v) = self.view.take() {
             self.strings.set_interner(v.interner);
         }
+        self.loaded.clear();
     }
 
     /// The planned program, compiled on first need.
@@ -376,15 +383,8 @@ impl Store {
             .iter()
             .map(|r| (r.name.clone(), r.columns.clone()))
             .collect();
-        let interner = std::mem::take(self.strings.interner());
-        let mut plan = match program::compile(&self.rules, &schemas, interner) {
-            Ok(p) => p,
-            Err(e) => {
-                // The interner went into the failed compile: rebuild it from the runs.
-                self.strings.reset_interner();
-                return Err(e);
-            }
-        };
+        let interner = self.strings.interner().clone();
+        let mut plan = program::compile(&self.rules, &schemas, interner)?;
         self.strings
             .set_interner(std::mem::take(&mut plan.interner));
         plan.forget = self.manifest.forget.clone();

@@ -230,6 +230,22 @@ impl MappedFacts {
         }
     }
 
+    /// The run's rows as evaluation rows (a run is sorted by key, as rows must be).
+    pub(crate) fn to_rows(&self, arity: usize, mode: crate::eval::Mode) -> crate::eval::Rows {
+        let mut rows = crate::eval::Rows::empty(arity, mode);
+        let cols = self.columns();
+        let n = self.rows();
+        rows.data.reserve(n * rows.width);
+        for i in 0..n {
+            if arity == 0 {
+                rows.data.push(0);
+            }
+            rows.data.extend(cols.iter().map(|c| c.get(i)));
+            crate::store::solve::to_meta(&self.meta(i)).push(&mut rows.data, true, mode.time);
+        }
+        rows
+    }
+
     /// Folds this run into a key-ordered change set: its removed keys become `None`, its rows
     /// their metadata (a later run folded after it wins).
     pub(crate) fn fold_into(

@@ -1,16 +1,17 @@
 //! The store's symbol table: every interned string once, persisted as append-only runs.
 //!
 //! Ids are dense and never change: a commit that interned new strings writes one new run
-//! holding exactly the ids after the last run's, so the table is never rewritten. Reading an id
-//! needs no lasso at all (offsets and bytes are mapped); looking a string up builds lasso's
-//! interner once, re-interning in id order so its ids equal the stored ones.
+//! holding exactly the ids after the last run's, so the table is never rewritten. Each run
+//! carries a hash index, so that the mapped runs themselves are the interner's base: opening a
+//! store builds no table, and strings are looked up and resolved in place.
 
 use super::error::StoreError;
 use super::file::Kind;
 use super::mmap::{ArchiveFile, u32s};
-use crate::value::{Interner, Sym};
+use crate::value::{Interner, Sym, SymbolBase};
 use rkyv::{Archive, Serialize};
 use std::path::Path;
+use std::sync::Arc;
 
 /// One run of strings: ids `first..first + offsets.len() - 1`.
 #[derive(Archive, Serialize)]
@@ -21,6 +22,20 @@ pub(crate) struct StringRun {
     pub offsets: Vec<u32>,
     /// The strings' UTF-8 bytes, back to back.
     pub bytes: Vec<u8>,
+    /// Open-addressing hash index: a power of two at least twice the strings (0 if none);
+    /// each slot 0 (empty) or 1 + the string's position in the run; probed linearly from
+    /// `fnv1a(string) & (len - 1)`.
+    pub slots: Vec<u32>,
+}
+
+/// FNV-1a, 64 bits: the stable hash of the runs' indexes.
+fn fnv1a(s: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in s {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
 }
 
 impl StringRun {
@@ -32,15 +47,28 @@ impl StringRun {
             bytes.extend_from_slice(s.as_bytes());
             offsets.push(bytes.len() as u32);
         }
+        let n = offsets.len() - 1;
+        let cap = if n == 0 { 0 } else { (2 * n).next_power_of_two() };
+        let mut slots = vec![0u32; cap];
+        for i in 0..n {
+            let s = &bytes[offsets[i] as usize..offsets[i + 1] as usize];
+            let mut at = fnv1a(s) as usize & (cap - 1);
+            while slots[at] != 0 {
+                at = (at + 1) & (cap - 1);
+            }
+            slots[at] = i as u32 + 1;
+        }
         StringRun {
             first,
             offsets,
             bytes,
+            slots,
         }
     }
 }
 
-/// A mapped run, checked: offsets ascend within the bytes, the bytes are UTF-8.
+/// A mapped run, checked: offsets ascend within the bytes, the bytes are UTF-8, the index
+/// has the right shape.
 pub(crate) struct MappedRun {
     file: ArchiveFile<StringRun>,
 }
@@ -68,6 +96,15 @@ impl MappedRun {
         if std::str::from_utf8(run.bytes.as_slice()).is_err() {
             return bad("a string is not valid UTF-8".into());
         }
+        let slots = u32s(&run.slots);
+        let want = if count == 0 {
+            0
+        } else {
+            (2 * count as usize).next_power_of_two()
+        };
+        if slots.len() != want || slots.iter().any(|&s| s > count) {
+            return bad("malformed string index".into());
+        }
         Ok(MappedRun { file })
     }
 
@@ -80,6 +117,27 @@ impl MappedRun {
         std::str::from_utf8(bytes).unwrap_or("")
     }
 
+    fn find(&self, s: &str) -> Option<u32> {
+        let slots = u32s(&self.file.get().slots);
+        if slots.is_empty() {
+            return None;
+        }
+        let mask = slots.len() - 1;
+        let mut at = fnv1a(s.as_bytes()) as usize & mask;
+        for _ in 0..slots.len() {
+            match slots[at] {
+                0 => return None,
+                k if self.get(k as usize - 1) == s => return Some(k - 1),
+                _ => at = (at + 1) & mask,
+            }
+        }
+        None
+    }
+
+    fn first(&self) -> u32 {
+        self.file.get().first.to_native()
+    }
+
     fn len(&self) -> usize {
         u32s(&self.file.get().offsets).len() - 1
     }
@@ -90,63 +148,92 @@ impl MappedRun {
     }
 }
 
+/// The committed runs as an interner's base.
+struct RunSet {
+    runs: Vec<Arc<MappedRun>>,
+    len: usize,
+}
+
+impl SymbolBase for RunSet {
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn resolve(&self, id: u32) -> &str {
+        let i = self.runs.partition_point(|r| r.first() <= id);
+        self.runs[i - 1].get((id - self.runs[i - 1].first()) as usize)
+    }
+
+    fn lookup(&self, s: &str) -> Option<u32> {
+        self.runs
+            .iter()
+            .rev()
+            .find_map(|r| r.find(s).map(|k| r.first() + k))
+    }
+}
+
 /// The symbol table of an open store.
 #[derive(Default)]
 pub(crate) struct Strings {
     /// Committed runs, in id order.
-    runs: Vec<MappedRun>,
-    /// Committed strings held in memory (an in-memory store, or runs replaced by a compaction).
-    owned: Vec<String>,
-    /// Every string, built on first lookup; ids past the committed ones are not yet written.
-    interner: Option<Interner>,
+    runs: Vec<Arc<MappedRun>>,
+    /// Strings committed in memory (an in-memory store keeps them in its interner).
+    in_memory: u32,
+    /// The committed strings, and those interned since.
+    interner: Interner,
 }
 
 impl Strings {
     /// A table from mapped runs.
     pub(crate) fn from_runs(runs: Vec<MappedRun>) -> Strings {
-        Strings {
-            runs,
-            owned: Vec::new(),
-            interner: None,
+        let mut s = Strings {
+            runs: runs.into_iter().map(Arc::new).collect(),
+            in_memory: 0,
+            interner: Interner::default(),
+        };
+        s.rebase();
+        s
+    }
+
+    /// Makes the committed runs the interner's base (forgetting uncommitted strings).
+    fn rebase(&mut self) {
+        if self.runs.is_empty() && self.in_memory > 0 {
+            return;
         }
+        let len = self.runs.iter().map(|r| r.len()).sum();
+        self.interner = Interner::with_base(Arc::new(RunSet {
+            runs: self.runs.clone(),
+            len,
+        }));
     }
 
     /// Strings written to disk or held as committed.
     pub(crate) fn committed(&self) -> u32 {
-        (self.runs.iter().map(MappedRun::len).sum::<usize>() + self.owned.len()) as u32
+        self.runs.iter().map(|r| r.len() as u32).sum::<u32>() + self.in_memory
     }
 
-    /// The interner holding every string with its stored id (built on first use).
+    /// The interner: committed strings with their stored ids, then any interned since.
     pub(crate) fn interner(&mut self) -> &mut Interner {
-        if self.interner.is_none() {
-            let mut i = Interner::default();
-            for run in &self.runs {
-                for k in 0..run.len() {
-                    i.intern(run.get(k));
-                }
-            }
-            for s in &self.owned {
-                i.intern(s);
-            }
-            self.interner = Some(i);
-        }
-        self.interner.as_mut().expect("just built")
+        &mut self.interner
     }
 
     /// Replaces the interner (a superset of this one, in the same id order).
     pub(crate) fn set_interner(&mut self, interner: Interner) {
-        self.interner = Some(interner);
+        self.interner = interner;
     }
 
     /// The run of strings interned since the last commit, if any.
     pub(crate) fn pending_run(&mut self) -> Option<StringRun> {
         let first = self.committed();
-        let interner = self.interner.as_ref()?;
-        let n = interner.len() as u32;
+        self.run_from(first)
+    }
+
+    fn run_from(&self, first: u32) -> Option<StringRun> {
+        let n = self.interner.len() as u32;
         (n > first).then(|| {
             StringRun::new(
                 first,
-                (first..n).map(|id| interner.resolve(Sym::from_id(id))),
+                (first..n).map(|id| self.interner.resolve(Sym::from_id(id))),
             )
         })
     }
@@ -154,25 +241,17 @@ impl Strings {
     /// The pending strings with those of the newest `k` committed runs, as one run.
     pub(crate) fn tail_run(&mut self, k: usize) -> Option<StringRun> {
         let k = k.min(self.runs.len());
-        let first = self.committed()
-            - self.runs[self.runs.len() - k..]
-                .iter()
-                .map(|r| r.len() as u32)
-                .sum::<u32>();
-        let interner = self.interner();
-        let n = interner.len() as u32;
-        (n > first).then(|| {
-            StringRun::new(
-                first,
-                (first..n).map(|id| interner.resolve(Sym::from_id(id))),
-            )
-        })
+        let first = self.runs[self.runs.len() - k..]
+            .first()
+            .map_or(self.committed(), |r| r.first());
+        self.run_from(first)
     }
 
     /// Replaces the newest `k` runs by `run` (which holds their strings and more).
     pub(crate) fn replace_last_runs(&mut self, k: usize, run: MappedRun) {
         self.runs.truncate(self.runs.len() - k);
-        self.runs.push(run);
+        self.runs.push(Arc::new(run));
+        self.rebase();
     }
 
     /// Number of committed runs.
@@ -182,44 +261,60 @@ impl Strings {
 
     /// One run of every string, committed or pending.
     pub(crate) fn all_run(&mut self) -> StringRun {
-        let interner = self.interner();
-        let n = interner.len() as u32;
-        StringRun::new(0, (0..n).map(|id| interner.resolve(Sym::from_id(id))))
+        self.run_from(0)
+            .unwrap_or_else(|| StringRun::new(0, std::iter::empty()))
     }
 
     /// Replaces every run by `run` (which holds them all).
     pub(crate) fn replace_runs(&mut self, run: MappedRun) {
-        self.runs = vec![run];
-        self.owned.clear();
+        self.runs = vec![Arc::new(run)];
+        self.rebase();
     }
 
     /// Records that the pending strings were committed as the mapped run `run`.
     pub(crate) fn committed_run(&mut self, run: MappedRun) {
-        self.runs.push(run);
+        self.runs.push(Arc::new(run));
+        self.rebase();
     }
 
     /// Records that the pending strings are committed in memory (an in-memory store).
     pub(crate) fn commit_in_memory(&mut self) {
-        let first = self.committed();
-        if let Some(interner) = &self.interner {
-            let n = interner.len() as u32;
-            let new: Vec<String> = (first..n)
-                .map(|id| interner.resolve(Sym::from_id(id)).to_string())
-                .collect();
-            self.owned.extend(new);
-        }
-    }
-
-    /// Forgets the interner (it is rebuilt from the committed strings on next use).
-    pub(crate) fn reset_interner(&mut self) {
-        self.interner = None;
+        self.in_memory = self.interner.len() as u32;
     }
 
     /// Number of committed runs and their bytes on disk.
     pub(crate) fn disk(&self) -> (usize, usize) {
         (
             self.runs.len(),
-            self.runs.iter().map(MappedRun::file_len).sum(),
+            self.runs.iter().map(|r| r.file_len()).sum(),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_index_finds_every_string_and_nothing_else() {
+        let words: Vec<String> = (0..1000).map(|i| format!("w{i}")).collect();
+        let run = StringRun::new(7, words.iter().map(String::as_str));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.str");
+        let bytes = rkyv::to_bytes::<rkyv::rancor::BoxedError>(&run).unwrap();
+        super::super::file::write_new(&path, &super::super::file::envelope(Kind::Strings, &bytes))
+            .unwrap();
+        let mapped = MappedRun::open(&path, 7, 1000).unwrap();
+        for (i, w) in words.iter().enumerate() {
+            assert_eq!(mapped.find(w), Some(i as u32));
+            assert_eq!(mapped.get(i), w);
+        }
+        assert_eq!(mapped.find("w1000"), None);
+        let set = RunSet {
+            runs: vec![Arc::new(mapped)],
+            len: 1007,
+        };
+        assert_eq!(set.lookup("w5"), Some(12));
+        assert_eq!(set.resolve(12), "w5");
     }
 }

@@ -11,6 +11,7 @@ use crate::eval::meta::Meta;
 use crate::eval::{Mode, Rows};
 use crate::explain::Proof;
 use crate::program::RelationInfo;
+use crate::plan::ir::RelId;
 use crate::value::Value;
 
 /// The evaluation mode of a store: confidence, depth, rule and time on every fact.
@@ -88,38 +89,101 @@ pub struct CompactReport {
 }
 
 impl Store {
-    /// The store's facts as a database (built once per committed state).
-    fn view(&mut self) -> Result<&mut Database, Error> {
+    /// The store's facts as a database for queries and proofs, with (at least) the relations
+    /// `need` loaded. Built once per committed state; a relation is loaded on first need.
+    fn view_with(&mut self, need: &[RelId]) -> Result<&mut Database, Error> {
+        let plan = self.plan()?;
         if self.view.is_none() {
-            let plan = self.plan()?;
-            let mut rows: Vec<Option<Rows>> = vec![None; plan.relations.len()];
-            for i in 0..self.rels.len() {
-                let name = self.manifest.relations[i].name.clone();
-                if let Some(&id) = plan.rel_index.get(&name) {
-                    rows[id] = Some(rows_of(self.contents(i)));
+            let rows: Vec<Option<Rows>> = plan
+                .relations
+                .iter()
+                .map(|r| Some(Rows::empty(r.arity(), STORE_MODE)))
+                .collect();
+            let interner = std::mem::take(self.strings.interner());
+            self.view = Some(Database::new(plan.clone(), rows, Vec::new(), interner, STORE_MODE));
+            self.loaded = vec![false; plan.relations.len()];
+        }
+        for &id in need {
+            if self.loaded[id] {
+                continue;
+            }
+            self.loaded[id] = true;
+            let Some(i) = self.rel_index(&plan.relations[id].name) else {
+                continue;
+            };
+            let rows = self.rows_of(i);
+            self.view.as_mut().expect("built above").rows[id] = Some(rows);
+        }
+        Ok(self.view.as_mut().expect("built above"))
+    }
+
+    /// Relation `i`'s contents as evaluation rows: straight from its run when it has one
+    /// without removals (runs are sorted), else through its table.
+    fn rows_of(&mut self, i: usize) -> Rows {
+        let rel = &self.rels[i];
+        let (runs, table) = if self.manifest.relations[i].derived_layer {
+            (&rel.derived_runs, &rel.derived)
+        } else {
+            (&rel.asserted_runs, &rel.asserted)
+        };
+        if table.is_none()
+            && let [run] = runs.as_slice()
+            && run.removed_rows() == 0
+        {
+            return run.to_rows(rel.types.len(), STORE_MODE);
+        }
+        if table.is_none() && runs.is_empty() {
+            return Rows::empty(rel.types.len(), STORE_MODE);
+        }
+        rows_of(self.contents(i))
+    }
+
+    /// Every relation `rel`'s facts can depend on, itself included.
+    fn depends(plan: &crate::plan::ir::Plan, rel: RelId) -> Vec<RelId> {
+        let mut out = vec![rel];
+        let mut i = 0;
+        while i < out.len() {
+            let head = out[i];
+            for r in plan.rules.iter().filter(|r| r.head == head) {
+                for d in r.reads() {
+                    if !out.contains(&d) {
+                        out.push(d);
+                    }
                 }
             }
-            let interner = std::mem::take(self.strings.interner());
-            self.view = Some(Database::new(plan, rows, Vec::new(), interner, STORE_MODE));
+            i += 1;
         }
-        Ok(self.view.as_mut().expect("just built"))
+        out
     }
 
     /// Answers `?-` queries (one or more in `text`) over everything the store holds.
     pub fn query(&mut self, text: &str) -> Result<Vec<QueryAnswer>, Error> {
-        self.view()?.ask(text)
+        let queries = self.view_with(&[])?.plan_queries(text)?;
+        let need: Vec<RelId> = queries.iter().flat_map(|q| q.rule.reads()).collect();
+        let db = self.view_with(&need)?;
+        Ok(db.answer_queries(&queries))
     }
 
     /// The proof of a fact written as Datalog (`path("a", "c")`), or `None` if it does not
     /// hold.
     pub fn explain(&mut self, fact: &str) -> Result<Option<Proof>, Error> {
-        self.view()?.explain_text(fact)
+        let plan = self.plan()?;
+        let (name, _) = self.view_with(&[])?.parse_fact(fact)?;
+        let need = Store::depends(&plan, plan.rel_index[&name]);
+        self.view_with(&need)?.explain_text(fact)
     }
 
     /// A relation's facts with their metadata, sorted by value (`None` if there is no such
     /// relation).
     pub fn facts(&mut self, relation: &str) -> Result<Option<Vec<Fact>>, Error> {
-        Ok(self.view()?.relation(relation).map(|r| r.sorted_facts()))
+        let plan = self.plan()?;
+        let Some(&id) = plan.rel_index.get(relation) else {
+            return Ok(None);
+        };
+        Ok(self
+            .view_with(&[id])?
+            .relation(relation)
+            .map(|r| r.sorted_facts()))
     }
 
     /// The relations the store holds or its rules declare.
@@ -308,7 +372,7 @@ impl Store {
         facts: Vec<(String, Vec<u64>, super::table::FactMeta)>,
     ) -> Result<Vec<(String, Fact)>, Error> {
         let plan = self.plan()?;
-        let db = self.view()?;
+        let db = self.view_with(&[])?;
         let mut out: Vec<(String, Fact)> = facts
             .into_iter()
             .map(|(name, key, m)| {
