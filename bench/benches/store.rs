@@ -75,11 +75,7 @@ fn build(dir: &Path, chains: usize) -> anyhow::Result<(std::path::PathBuf, std::
 
 /// Reading the facts without a store: parse the `.facts` file into a relation.
 fn tsv_program() -> Program {
-    Program::compile(
-        ".decl e(x: symbol, y: symbol)\n.input e\n",
-        "tsv.dl",
-    )
-    .expect("valid")
+    Program::compile(".decl e(x: symbol, y: symbol)\n.input e\n", "tsv.dl").expect("valid")
 }
 
 fn open_and_query(db: &Path, runs: usize, chains: usize) -> anyhow::Result<()> {
@@ -146,7 +142,10 @@ fn adds(dir: &Path, chains: usize, n: usize) -> anyhow::Result<()> {
         let mut tx = mem.transaction()?;
         for c in 0..chains {
             for i in 0..L {
-                tx.add("e", vec![Value::Symbol(node(c, i)), Value::Symbol(node(c, i + 1))])?;
+                tx.add(
+                    "e",
+                    vec![Value::Symbol(node(c, i)), Value::Symbol(node(c, i + 1))],
+                )?;
             }
         }
         tx.commit()?;
@@ -158,7 +157,10 @@ fn adds(dir: &Path, chains: usize, n: usize) -> anyhow::Result<()> {
         let mut tx = s.transaction()?;
         tx.add(
             "e",
-            vec![Value::Symbol(node(c, L + k)), Value::Symbol(format!("new{k}"))],
+            vec![
+                Value::Symbol(node(c, L + k)),
+                Value::Symbol(format!("new{k}")),
+            ],
         )?;
         tx.add(
             "e",
@@ -220,7 +222,10 @@ fn main() -> anyhow::Result<()> {
         let chains = chains_for(size);
         let t = Instant::now();
         let (db, _) = build(&scratch, chains)?;
-        eprintln!("store of {size} facts ready ({:.1} s)", t.elapsed().as_secs_f64());
+        eprintln!(
+            "store of {size} facts ready ({:.1} s)",
+            t.elapsed().as_secs_f64()
+        );
         open_and_query(&db, runs, chains)?;
     }
     adds(&scratch, chains_for(1_000_000), 200)?;

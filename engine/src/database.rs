@@ -288,8 +288,7 @@ impl Database {
         queries
             .iter()
             .map(|q| {
-                let answers =
-                    crate::eval::query::answer_query(q, &self.rows, &mut self.interner);
+                let answers = crate::eval::query::answer_query(q, &self.rows, &mut self.interner);
                 self.query_answer(q, answers)
             })
             .collect()

@@ -183,7 +183,10 @@ pub(crate) fn sorted_order(rows: &Rows, types: &[ColumnType], interner: &Interne
         ids.sort_unstable();
         ids.dedup();
         ids.sort_unstable_by(|&a, &b| interner.resolve_enc(a).cmp(interner.resolve_enc(b)));
-        ids.iter().enumerate().map(|(r, &id)| (id, r as u32)).collect()
+        ids.iter()
+            .enumerate()
+            .map(|(r, &id)| (id, r as u32))
+            .collect()
     } else {
         Default::default()
     };

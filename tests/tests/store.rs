@@ -55,13 +55,35 @@ fn assert_names_file(r: Result<(), Error>, file: &Path, what: &str) {
     assert!(e.contains(name), "{what}: `{e}` does not name {name}");
 }
 
+fn is_log(file: &Path) -> bool {
+    file.extension().is_some_and(|e| e == "log")
+}
+
+/// The number of `e` facts a store reads.
+fn edges(path: &Path) -> usize {
+    let mut s = Store::open(path).unwrap();
+    s.facts("e").unwrap().unwrap().len()
+}
+
 #[test]
 fn a_flipped_byte_anywhere_is_reported_with_the_file_name() {
     let dir = tempfile::tempdir().unwrap();
     let path = small_store(dir.path());
-    for file in store_files(&path) {
+    let files = store_files(&path);
+    assert!(
+        files.iter().any(|f| is_log(f)),
+        "the commits went to the log"
+    );
+    for file in files {
         let original = std::fs::read(&file).unwrap();
-        for at in [0, 9, 20, 29, original.len() / 2, original.len() - 1] {
+        // In the log, the header, a record's length, and every record but the last (the
+        // first record's payload starts at byte 44).
+        let spots: Vec<usize> = if is_log(&file) {
+            vec![0, 9, 20, 29, 33, 37, 41, 50]
+        } else {
+            vec![0, 9, 20, 29, original.len() / 2, original.len() - 1]
+        };
+        for at in spots {
             let mut bytes = original.clone();
             bytes[at] ^= 0x10;
             std::fs::write(&file, &bytes).unwrap();
@@ -73,12 +95,53 @@ fn a_flipped_byte_anywhere_is_reported_with_the_file_name() {
 }
 
 #[test]
+fn a_damaged_last_log_record_reads_as_the_commit_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = small_store(dir.path());
+    let log = store_files(&path).into_iter().find(|f| is_log(f)).unwrap();
+    let original = std::fs::read(&log).unwrap();
+    assert_eq!(edges(&path), 3);
+    let mut bytes = original.clone();
+    *bytes.last_mut().unwrap() ^= 0x10;
+    std::fs::write(&log, &bytes).unwrap();
+    assert_eq!(
+        edges(&path),
+        2,
+        "a damaged final record is an uncommitted one"
+    );
+    std::fs::write(&log, &original[..original.len() - 1]).unwrap();
+    assert_eq!(edges(&path), 2, "so is one cut short");
+    // The next writer cuts it off and carries on.
+    let mut s = Store::open(&path).unwrap();
+    let mut tx = s.transaction().unwrap();
+    tx.add("e", vec![sym("d"), sym("e")]).unwrap();
+    tx.commit().unwrap();
+    drop(s);
+    assert_eq!(edges(&path), 3);
+    assert_eq!(
+        Store::open(&path)
+            .unwrap()
+            .facts("p")
+            .unwrap()
+            .unwrap()
+            .len(),
+        4
+    );
+}
+
+#[test]
 fn a_truncated_or_deleted_file_is_reported_with_the_file_name() {
     let dir = tempfile::tempdir().unwrap();
     let path = small_store(dir.path());
     for file in store_files(&path) {
         let original = std::fs::read(&file).unwrap();
-        for len in [0, 10, original.len() - 1] {
+        // A log cut inside a record reads as the commits before it (see above).
+        let lens: Vec<usize> = if is_log(&file) {
+            vec![0, 10]
+        } else {
+            vec![0, 10, original.len() - 1]
+        };
+        for len in lens {
             std::fs::write(&file, &original[..len]).unwrap();
             assert_names_file(open_and_read(&path), &file, &format!("truncate to {len}"));
         }

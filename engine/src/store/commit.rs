@@ -5,6 +5,7 @@ use super::error::StoreError;
 use super::facts;
 use super::file::{self, Kind};
 use super::incremental::{self, Facts, Plans};
+use super::log::{self, LogRecord};
 use super::manifest::{Manifest, RelationEntry, RulesEntry, StringsEntry};
 use super::segment::{FactRun, MappedFacts};
 use super::strings::MappedRun;
@@ -143,11 +144,13 @@ impl Store {
                         derived: Vec::new(),
                         derived_layer: false,
                     });
+                    self.manifest_dirty = true;
                     self.rels.push(Rel::new(decl.types()));
                     self.rels.len() - 1
                 }
             };
             if self.manifest.relations[i].derived_layer != derived {
+                self.manifest_dirty = true;
                 self.manifest.relations[i].derived_layer = derived;
                 self.rels[i].derived = Some(Table::new(decl.arity()));
                 self.manifest.relations[i].derived.clear();
@@ -194,6 +197,7 @@ impl Store {
                     derived: Vec::new(),
                     derived_layer: false,
                 });
+                self.manifest_dirty = true;
                 self.rels.push(Rel::new(types));
                 self.plan = None;
             }
@@ -246,7 +250,7 @@ impl Store {
         let bulk = changes.len() > BULK_CHANGES.max(held / 4);
         if !rederive && !bulk && incremental::can_maintain(&plan, &changed) {
             self.commit_incremental(&plan, changes, &mut report)?;
-            report.generation = self.manifest.generation;
+            report.generation = self.generation();
             return Ok(report);
         }
         // Everything again: apply the changes, evaluate the whole program.
@@ -290,7 +294,7 @@ impl Store {
             writes.push(w);
         }
         self.persist(writes)?;
-        report.generation = self.manifest.generation;
+        report.generation = self.generation();
         Ok(report)
     }
 
@@ -494,21 +498,33 @@ impl Store {
     /// Keeps layers short: a write to a layer that already has [`MAX_RUNS`] runs also takes
     /// in the changes of its [`FOLD`] newest runs and replaces them. Run sizes then grow
     /// geometrically, so a fact is rewritten a logarithmic number of times.
-    fn fold_runs(&self, writes: &mut [LayerWrite]) {
-        for w in writes
-            .iter_mut()
-            .filter(|w| !w.replace && (!w.rows.is_empty() || !w.removed.is_empty()))
-        {
+    fn fold_runs(&self, writes: &mut Vec<LayerWrite>) {
+        // Every layer with logged runs gets a write, so that the runs become a file.
+        for (i, rel) in self.rels.iter().enumerate() {
+            for (layer, runs) in [(ASSERTED, &rel.asserted_runs), (DERIVED, &rel.derived_runs)] {
+                let has = writes.iter().any(|w| w.rel == i && w.layer == layer);
+                if !has && runs.iter().any(|r| r.is_logged()) {
+                    writes.push(LayerWrite::new(i, layer, false));
+                }
+            }
+        }
+        for w in writes.iter_mut().filter(|w| !w.replace) {
             let rel = &self.rels[w.rel];
             let runs = if w.layer == ASSERTED {
                 &rel.asserted_runs
             } else {
                 &rel.derived_runs
             };
-            if runs.len() < MAX_RUNS {
+            let logged = runs.iter().rev().take_while(|r| r.is_logged()).count();
+            let empty = w.rows.is_empty() && w.removed.is_empty();
+            if logged == 0 && (empty || runs.len() < MAX_RUNS) {
                 continue;
             }
-            let k = FOLD.min(runs.len());
+            let k = if runs.len() >= MAX_RUNS {
+                logged.max(FOLD).min(runs.len())
+            } else {
+                logged
+            };
             let mut map = std::collections::BTreeMap::new();
             for r in &runs[runs.len() - k..] {
                 r.fold_into(rel.types.len(), &mut map);
@@ -529,17 +545,86 @@ impl Store {
                 }
             }
             w.replaces_last = k;
+            w.replaces_files = k - logged;
         }
     }
 
-    /// Writes the new runs, then the manifest that names them; then removes dead files.
-    fn persist(&mut self, mut writes: Vec<LayerWrite>) -> Result<(), Error> {
-        self.fold_runs(&mut writes);
+    /// Makes a commit durable: as one record appended to the commit log when it only
+    /// changes facts, else (and every [`CHECKPOINT_RECORDS`] records) as a checkpoint that
+    /// writes run files and a new manifest.
+    fn persist(&mut self, writes: Vec<LayerWrite>) -> Result<(), Error> {
         let Some(dir) = self.dir.clone() else {
             self.strings.commit_in_memory();
             self.manifest.generation += 1;
             return Ok(());
         };
+        let small = !self.rules_changed
+            && !self.manifest_dirty
+            && !self.compact_strings
+            && self.log_file.is_some()
+            && self.log_records < CHECKPOINT_RECORDS
+            && self.log_len < CHECKPOINT_BYTES
+            && writes.iter().all(|w| !w.replace);
+        if small {
+            self.append_log(&dir, writes)
+        } else {
+            self.checkpoint(&dir, writes)
+        }
+    }
+
+    /// Appends the commit to the log.
+    fn append_log(&mut self, dir: &std::path::Path, writes: Vec<LayerWrite>) -> Result<(), Error> {
+        let (first_string, strings) = self.strings.pending();
+        let mut runs = Vec::new();
+        let mut at = Vec::new();
+        for w in writes {
+            if w.rows.is_empty() && w.removed.is_empty() {
+                continue;
+            }
+            let rows: Vec<(&[u64], FactMeta)> =
+                w.rows.iter().map(|(k, m)| (k.as_slice(), *m)).collect();
+            let removed: Vec<&[u64]> = w.removed.iter().map(Vec::as_slice).collect();
+            let name = &self.manifest.relations[w.rel].name;
+            runs.push(FactRun::build(
+                name,
+                w.layer,
+                &self.rels[w.rel].types,
+                rows,
+                removed,
+            ));
+            at.push((w.rel, w.layer));
+        }
+        let record = LogRecord {
+            generation: self.generation() + 1,
+            first_string,
+            strings,
+            runs,
+        };
+        let path = dir.join(self.manifest.wal.as_deref().expect("a log is open"));
+        let file = self.log_file.as_mut().expect("a log is open");
+        let (rec, bytes) = log::append(file, &path, &record)?;
+        self.log_records += 1;
+        self.log_len += bytes;
+        self.strings.commit_logged();
+        for (j, (rel, layer)) in at.into_iter().enumerate() {
+            let run = MappedFacts::logged(&path, rec.clone(), j, &self.rels[rel].types)?;
+            match layer {
+                ASSERTED => self.rels[rel].asserted_runs.push(run),
+                _ => self.rels[rel].derived_runs.push(run),
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the new runs (with the logged ones) as files, then the manifest that names
+    /// them and a new, empty log; then removes dead files.
+    fn checkpoint(
+        &mut self,
+        dir: &std::path::Path,
+        mut writes: Vec<LayerWrite>,
+    ) -> Result<(), Error> {
+        let dir = dir.to_path_buf();
+        self.fold_runs(&mut writes);
         let mut m = self.manifest.clone();
         m.generation += 1;
         // Every new file of the commit, written then made durable together.
@@ -574,7 +659,7 @@ impl Store {
             m.strings.clear();
         }
         // A long list of string runs folds its newest ones into the pending run.
-        let pending = self.strings.pending_run();
+        let pending = self.strings.unwritten_run();
         let fold = if !merge && pending.is_some() && self.strings.run_count() >= MAX_RUNS {
             FOLD
         } else {
@@ -603,8 +688,20 @@ impl Store {
         }
         let mut opened = Vec::new();
         let mut emptied = Vec::new();
+        let mut dropped = Vec::new();
         for w in writes {
             if w.rows.is_empty() && w.removed.is_empty() {
+                if w.replaces_last > 0 {
+                    // Folded runs that cancel out: drop them, write nothing.
+                    let entry = &mut m.relations[w.rel];
+                    let list = match w.layer {
+                        ASSERTED => &mut entry.asserted,
+                        _ => &mut entry.derived,
+                    };
+                    list.truncate(list.len() - w.replaces_files);
+                    dropped.push((w.rel, w.layer, w.replaces_last));
+                    continue;
+                }
                 if w.replace {
                     // An empty layer is no runs at all.
                     let entry = &mut m.relations[w.rel];
@@ -632,17 +729,31 @@ impl Store {
             if w.replace {
                 list.clear();
             }
-            list.truncate(list.len() - w.replaces_last);
+            list.truncate(list.len() - w.replaces_files);
             list.push(f.clone());
             opened.push((w.rel, w.layer, w.replace, w.replaces_last, f));
         }
         m.forget = self.manifest.forget.clone();
+        let log_name = fresh_file(&mut m, &dir, "log");
+        files.push((dir.join(&log_name), log::header()));
+        m.wal = Some(log_name);
         file::write_files(&files)?;
         drop(files);
         file::sync_dir(&dir)?;
         m.write(&dir)?;
         self.rules_changed = false;
+        self.manifest_dirty = false;
+        self.log_records = 0;
+        self.log_len = log::header().len() as u64;
+        self.log_file = None;
         // Committed. Map what was written, so that this handle reads the same files.
+        for (rel, layer, k) in dropped {
+            let runs = match layer {
+                ASSERTED => &mut self.rels[rel].asserted_runs,
+                _ => &mut self.rels[rel].derived_runs,
+            };
+            runs.truncate(runs.len() - k);
+        }
         for (rel, layer) in emptied {
             match layer {
                 ASSERTED => self.rels[rel].asserted_runs.clear(),
@@ -679,6 +790,8 @@ impl Store {
         }
         self.manifest = m;
         remove_dead_files(&dir, &self.manifest);
+        let wal = dir.join(self.manifest.wal.as_deref().expect("just named"));
+        self.log_file = Some(log::open_for_append(&wal, self.log_len)?);
         Ok(())
     }
 
@@ -693,6 +806,11 @@ impl Store {
 /// A commit with more changes than this (and than a quarter of the asserted facts)
 /// re-derives everything with the bulk evaluator instead of propagating.
 const BULK_CHANGES: usize = 10_000;
+
+/// A checkpoint is due after this many logged commits...
+const CHECKPOINT_RECORDS: usize = 1024;
+/// ...or this many bytes of log.
+const CHECKPOINT_BYTES: u64 = 8 << 20;
 
 /// A layer with this many runs folds its newest ones into the next write.
 const MAX_RUNS: usize = 8;
@@ -720,7 +838,7 @@ pub(crate) fn remove_dead_files(dir: &std::path::Path, manifest: &Manifest) {
     for entry in entries.flatten() {
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
-        let ours = [".str", ".facts", ".rules", ".tmp"]
+        let ours = [".str", ".facts", ".rules", ".log", ".tmp"]
             .iter()
             .any(|ext| name.ends_with(ext));
         if !ours || live.contains(name) || name == "MANIFEST.tmp" {
@@ -742,8 +860,10 @@ struct LayerWrite {
     layer: u8,
     /// The run replaces the layer's runs (it holds the whole layer).
     replace: bool,
-    /// The run replaces this many of the layer's newest runs (it holds their changes too).
+    /// The run replaces this many of the layer's newest runs (it holds their changes too)...
     replaces_last: usize,
+    /// ...of which this many are run files (the others are logged runs).
+    replaces_files: usize,
     rows: Vec<(Vec<u64>, FactMeta)>,
     removed: Vec<Vec<u64>>,
 }
@@ -755,6 +875,7 @@ impl LayerWrite {
             layer,
             replace,
             replaces_last: 0,
+            replaces_files: 0,
             rows: Vec::new(),
             removed: Vec::new(),
         }

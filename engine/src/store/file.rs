@@ -35,6 +35,8 @@ pub(crate) enum Kind {
     Facts = 3,
     /// A rule file's text.
     Rules = 4,
+    /// The commit log (records after the header).
+    Log = 5,
 }
 
 impl Kind {
@@ -44,6 +46,7 @@ impl Kind {
             Kind::Strings => "strings",
             Kind::Facts => "facts",
             Kind::Rules => "rules",
+            Kind::Log => "log",
         }
     }
 }

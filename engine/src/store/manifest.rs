@@ -27,6 +27,9 @@ pub(crate) struct Manifest {
     pub relations: Vec<RelationEntry>,
     /// Forgetting policies recorded by `cleanup`.
     pub forget: Vec<ForgetPolicy>,
+    /// The commit log whose records follow this manifest's state.
+    #[serde(default)]
+    pub wal: Option<String>,
 }
 
 /// A string run file.
@@ -100,6 +103,7 @@ impl Manifest {
         self.strings
             .iter()
             .map(|s| s.file.as_str())
+            .chain(self.wal.as_deref())
             .chain(self.rules.iter().map(|r| r.file.as_str()))
             .chain(
                 self.relations

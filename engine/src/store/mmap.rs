@@ -93,6 +93,36 @@ where
     }
 }
 
+/// An rkyv archive of a `T` held in memory (a log record), validated once.
+pub(crate) struct OwnedArchive<T> {
+    buf: rkyv::util::AlignedVec<16>,
+    _t: PhantomData<fn() -> T>,
+}
+
+impl<T> OwnedArchive<T>
+where
+    T: Archive,
+    T::Archived: Portable + for<'a> CheckBytes<HighValidator<'a, BoxedError>>,
+{
+    /// Copies `bytes` into aligned memory and validates them as an archived `T`.
+    pub(crate) fn new(bytes: &[u8]) -> Result<OwnedArchive<T>, String> {
+        let mut buf = rkyv::util::AlignedVec::<16>::with_capacity(bytes.len());
+        buf.extend_from_slice(bytes);
+        rkyv::access::<T::Archived, BoxedError>(&buf).map_err(|e| e.to_string())?;
+        Ok(OwnedArchive {
+            buf,
+            _t: PhantomData,
+        })
+    }
+
+    /// The archived value.
+    pub(crate) fn get(&self) -> &T::Archived {
+        // SAFETY: `new` validated exactly these bytes with `rkyv::access` (bytecheck), and the
+        // buffer is owned and never changed afterwards.
+        unsafe { rkyv::access_unchecked::<T::Archived>(&self.buf) }
+    }
+}
+
 /// An archived `u32` column as a plain slice.
 pub(crate) fn u32s(v: &[rkyv::rend::u32_le]) -> &[u32] {
     // SAFETY: `u32_le` is a `#[repr(transparent)]`-like wrapper of exactly 4 bytes whose

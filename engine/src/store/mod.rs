@@ -20,6 +20,7 @@ mod facts;
 mod file;
 mod incremental;
 mod lock;
+mod log;
 mod manifest;
 #[allow(unsafe_code)]
 mod mmap;
@@ -102,6 +103,15 @@ pub struct Store {
     loaded: Vec<bool>,
     /// The rule files changed since the last commit.
     rules_changed: bool,
+    /// The manifest's relations or policies changed since the last commit (so the next one
+    /// writes a manifest rather than a log record).
+    manifest_dirty: bool,
+    /// Records in the commit log after the manifest's state.
+    log_records: usize,
+    /// Bytes of the log's committed records (with its header).
+    log_len: u64,
+    /// The log, open for appending (a writer's).
+    log_file: Option<std::fs::File>,
     /// The next persist rewrites the string runs as one (compaction).
     compact_strings: bool,
     /// The rule plans of incremental inference, for the program they were compiled from.
@@ -129,12 +139,14 @@ impl Rel {
     }
 }
 
-/// What `Store::load` reads: the state a manifest names.
+/// What `Store::load` reads: the state a manifest names, and its log's records.
 struct Loaded {
     manifest: Manifest,
     strings: Strings,
     rules: Vec<RuleFile>,
     rels: Vec<Rel>,
+    log_records: usize,
+    log_len: u64,
 }
 
 impl std::fmt::Debug for Store {
@@ -169,6 +181,8 @@ impl Store {
                 strings: Strings::default(),
                 rules: Vec::new(),
                 rels: Vec::new(),
+                log_records: 0,
+                log_len: 0,
             },
         );
         store.lock = Some(lock);
@@ -206,6 +220,8 @@ impl Store {
                 strings: Strings::default(),
                 rules: Vec::new(),
                 rels: Vec::new(),
+                log_records: 0,
+                log_len: 0,
             },
         )
     }
@@ -223,6 +239,10 @@ impl Store {
             view: None,
             loaded: Vec::new(),
             rules_changed: false,
+            manifest_dirty: false,
+            log_records: l.log_records,
+            log_len: l.log_len,
+            log_file: None,
             compact_strings: false,
             plans: None,
         }
@@ -235,7 +255,7 @@ impl Store {
 
     /// The number of commits made to this store.
     pub fn generation(&self) -> u64 {
-        self.manifest.generation
+        self.manifest.generation + self.log_records as u64
     }
 
     /// Reads the state the manifest names. A run that vanishes between reading the manifest
@@ -308,12 +328,70 @@ impl Store {
                 derived: None,
             });
         }
+        let mut strings = Strings::from_runs(runs);
+        let (mut log_records, mut log_len) = (0, 0);
+        if let Some(w) = &manifest.wal {
+            let path = dir.join(w);
+            let log = log::read(&path)?;
+            for (k, rec) in log.records.iter().enumerate() {
+                let r = rec.get();
+                let bad = |what: String| StoreError::corrupt(&path, what);
+                if r.generation.to_native() != manifest.generation + k as u64 + 1 {
+                    return Err(bad(format!(
+                        "record {k} is generation {}, expected {}",
+                        r.generation.to_native(),
+                        manifest.generation + k as u64 + 1
+                    )));
+                }
+                let texts: Vec<&str> = r.strings.iter().map(|s| s.as_str()).collect();
+                strings
+                    .log_strings(r.first_string.to_native(), &texts)
+                    .map_err(|e| bad(format!("record {k}: {e}")))?;
+                for (j, run) in r.runs.iter().enumerate() {
+                    let Some(i) = manifest
+                        .relations
+                        .iter()
+                        .position(|e| e.name == run.relation.as_str())
+                    else {
+                        return Err(bad(format!(
+                            "record {k} names an unknown relation `{}`",
+                            run.relation.as_str()
+                        )));
+                    };
+                    let m = MappedFacts::logged(&path, rec.clone(), j, &rels[i].types)?;
+                    match run.layer {
+                        ASSERTED => rels[i].asserted_runs.push(m),
+                        _ => rels[i].derived_runs.push(m),
+                    }
+                }
+            }
+            log_records = log.records.len();
+            log_len = log.valid_len;
+        }
         Ok(Loaded {
             manifest: manifest.clone(),
-            strings: Strings::from_runs(runs),
+            strings,
             rules,
             rels,
+            log_records,
+            log_len,
         })
+    }
+
+    /// Whether the store on disk is at another state than this handle's.
+    fn moved(&self, dir: &Path) -> Result<bool, StoreError> {
+        let m = Manifest::read(dir)?;
+        if m.generation != self.manifest.generation || m.wal != self.manifest.wal {
+            return Ok(true);
+        }
+        let Some(w) = &m.wal else {
+            return Ok(false);
+        };
+        let path = dir.join(w);
+        let len = std::fs::metadata(&path)
+            .map_err(|e| StoreError::io(&path, e))?
+            .len();
+        Ok(len != self.log_len)
     }
 
     /// Re-reads the store if another process committed since it was opened; returns whether
@@ -322,7 +400,7 @@ impl Store {
         let Some(dir) = self.dir.clone() else {
             return Ok(false);
         };
-        if Manifest::read(&dir)?.generation == self.manifest.generation {
+        if !self.moved(&dir)? {
             return Ok(false);
         }
         let loaded = Store::load(&dir)?;
@@ -347,6 +425,11 @@ impl Store {
             commit::remove_dead_files(&dir, &self.manifest);
         }
         self.refresh()?;
+        if self.log_file.is_none()
+            && let Some(w) = &self.manifest.wal
+        {
+            self.log_file = Some(log::open_for_append(&dir.join(w), self.log_len)?);
+        }
         Ok(())
     }
 

@@ -6,11 +6,13 @@
 
 use super::error::StoreError;
 use super::file::Kind;
-use super::mmap::{ArchiveFile, f64s, i64s, u32s, u64s};
+use super::log::LogRecord;
+use super::mmap::{ArchiveFile, OwnedArchive, f64s, i64s, u32s, u64s};
 use super::table::{FactMeta, Table};
 use crate::value::ColumnType;
 use rkyv::{Archive, Serialize};
 use std::path::Path;
+use std::sync::Arc;
 
 /// One column of a run: symbols as 32-bit ids, other types as 64-bit encodings.
 #[derive(Archive, Serialize)]
@@ -148,14 +150,60 @@ fn view(c: &ArchivedColumn) -> ColumnView<'_> {
     }
 }
 
-/// A mapped, validated run.
+/// Where a run's archive lives: a mapped run file, or a record of the commit log.
+enum Source {
+    File(ArchiveFile<FactRun>),
+    Log(Arc<OwnedArchive<LogRecord>>, usize),
+}
+
+/// A validated run of one relation's facts, read in place.
 pub(crate) struct MappedFacts {
-    file: ArchiveFile<FactRun>,
+    src: Source,
+}
+
+/// Checks that a run is the one expected: relation, layer, column types, and columns as
+/// long as the row counts.
+fn check(
+    run: &ArchivedFactRun,
+    relation: &str,
+    layer: u8,
+    types: &[ColumnType],
+) -> Result<(), String> {
+    if run.relation.as_str() != relation || run.layer != layer {
+        return Err(format!(
+            "holds relation `{}` layer {}; the manifest expects `{relation}` layer {layer}",
+            run.relation.as_str(),
+            run.layer
+        ));
+    }
+    let rows = run.rows.to_native() as usize;
+    let removed = run.removed_rows.to_native() as usize;
+    let shape_ok = |cols: &rkyv::vec::ArchivedVec<ArchivedColumn>, n: usize| {
+        cols.len() == types.len()
+            && cols.iter().zip(types).all(|(c, t)| {
+                let v = view(c);
+                matches!(
+                    (v, t),
+                    (ColumnView::Narrow(_), ColumnType::Symbol)
+                        | (ColumnView::Wide(_), ColumnType::Number)
+                        | (ColumnView::Wide(_), ColumnType::Unsigned)
+                        | (ColumnView::Wide(_), ColumnType::Float)
+                ) && v.len() == n
+            })
+    };
+    if !shape_ok(&run.columns, rows)
+        || !shape_ok(&run.removed, removed)
+        || run.confidence.len() != rows
+        || run.time.len() != rows
+        || run.depth_rule.len() != rows
+    {
+        return Err("columns do not match the relation's declaration or row count".into());
+    }
+    Ok(())
 }
 
 impl MappedFacts {
-    /// Opens a run file and checks that it is the run the manifest says: relation, layer,
-    /// column types, and columns as long as the row counts.
+    /// Opens a run file and checks that it is the run the manifest says.
     pub(crate) fn open(
         path: &Path,
         relation: &str,
@@ -163,64 +211,65 @@ impl MappedFacts {
         types: &[ColumnType],
     ) -> Result<MappedFacts, StoreError> {
         let file = ArchiveFile::<FactRun>::open(path, Kind::Facts)?;
-        let run = file.get();
-        let bad = |what: String| Err(StoreError::corrupt(path, what));
-        if run.relation.as_str() != relation || run.layer != layer {
-            return bad(format!(
-                "holds relation `{}` layer {}; the manifest expects `{relation}` layer {layer}",
-                run.relation.as_str(),
-                run.layer
-            ));
+        check(file.get(), relation, layer, types).map_err(|e| StoreError::corrupt(path, e))?;
+        Ok(MappedFacts {
+            src: Source::File(file),
+        })
+    }
+
+    /// Run `i` of a log record, checked like a run file (errors name the log file `path`).
+    pub(crate) fn logged(
+        path: &Path,
+        record: Arc<OwnedArchive<LogRecord>>,
+        i: usize,
+        types: &[ColumnType],
+    ) -> Result<MappedFacts, StoreError> {
+        let run = &record.get().runs[i];
+        check(run, run.relation.as_str(), run.layer, types)
+            .map_err(|e| StoreError::corrupt(path, e))?;
+        Ok(MappedFacts {
+            src: Source::Log(record, i),
+        })
+    }
+
+    fn file(&self) -> &ArchivedFactRun {
+        match &self.src {
+            Source::File(f) => f.get(),
+            Source::Log(r, i) => &r.get().runs[*i],
         }
-        let rows = run.rows.to_native() as usize;
-        let removed = run.removed_rows.to_native() as usize;
-        let shape_ok = |cols: &rkyv::vec::ArchivedVec<ArchivedColumn>, n: usize| {
-            cols.len() == types.len()
-                && cols.iter().zip(types).all(|(c, t)| {
-                    let v = view(c);
-                    matches!(
-                        (v, t),
-                        (ColumnView::Narrow(_), ColumnType::Symbol)
-                            | (ColumnView::Wide(_), ColumnType::Number)
-                            | (ColumnView::Wide(_), ColumnType::Unsigned)
-                            | (ColumnView::Wide(_), ColumnType::Float)
-                    ) && v.len() == n
-                })
-        };
-        if !shape_ok(&run.columns, rows)
-            || !shape_ok(&run.removed, removed)
-            || run.confidence.len() != rows
-            || run.time.len() != rows
-            || run.depth_rule.len() != rows
-        {
-            return bad("columns do not match the relation's declaration or row count".into());
-        }
-        Ok(MappedFacts { file })
+    }
+
+    /// Whether the run is a log record's (not yet written as a run file).
+    pub(crate) fn is_logged(&self) -> bool {
+        matches!(self.src, Source::Log(..))
     }
 
     /// Number of rows.
     pub(crate) fn rows(&self) -> usize {
-        self.file.get().rows.to_native() as usize
+        self.file().rows.to_native() as usize
     }
 
     /// Number of removed keys.
     pub(crate) fn removed_rows(&self) -> usize {
-        self.file.get().removed_rows.to_native() as usize
+        self.file().removed_rows.to_native() as usize
     }
 
-    /// Bytes on disk.
+    /// Bytes of its run file (0 for a log record's run).
     pub(crate) fn file_len(&self) -> usize {
-        self.file.len()
+        match &self.src {
+            Source::File(f) => f.len(),
+            Source::Log(..) => 0,
+        }
     }
 
     /// The key columns.
     pub(crate) fn columns(&self) -> Vec<ColumnView<'_>> {
-        self.file.get().columns.iter().map(view).collect()
+        self.file().columns.iter().map(view).collect()
     }
 
     /// The metadata of row `i`.
     pub(crate) fn meta(&self, i: usize) -> FactMeta {
-        let run = self.file.get();
+        let run = self.file();
         let dr = u32s(&run.depth_rule)[i];
         FactMeta {
             conf: f64s(&run.confidence)[i],
@@ -253,7 +302,7 @@ impl MappedFacts {
         arity: usize,
         map: &mut std::collections::BTreeMap<Vec<u64>, Option<FactMeta>>,
     ) {
-        let run = self.file.get();
+        let run = self.file();
         let gone: Vec<ColumnView<'_>> = run.removed.iter().map(view).collect();
         for i in 0..self.removed_rows() {
             map.insert((0..arity).map(|c| gone[c].get(i)).collect(), None);
@@ -269,7 +318,7 @@ impl MappedFacts {
 
     /// Applies this run to a table: removes its removed keys, then sets its rows.
     pub(crate) fn apply(&self, table: &mut Table) {
-        let run = self.file.get();
+        let run = self.file();
         let arity = table.arity();
         let mut key = vec![0u64; arity];
         let gone: Vec<ColumnView<'_>> = run.removed.iter().map(view).collect();

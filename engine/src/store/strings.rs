@@ -48,7 +48,11 @@ impl StringRun {
             offsets.push(bytes.len() as u32);
         }
         let n = offsets.len() - 1;
-        let cap = if n == 0 { 0 } else { (2 * n).next_power_of_two() };
+        let cap = if n == 0 {
+            0
+        } else {
+            (2 * n).next_power_of_two()
+        };
         let mut slots = vec![0u32; cap];
         for i in 0..n {
             let s = &bytes[offsets[i] as usize..offsets[i + 1] as usize];
@@ -177,8 +181,9 @@ impl SymbolBase for RunSet {
 pub(crate) struct Strings {
     /// Committed runs, in id order.
     runs: Vec<Arc<MappedRun>>,
-    /// Strings committed in memory (an in-memory store keeps them in its interner).
-    in_memory: u32,
+    /// Strings committed but not in a run file (an in-memory store's, or the commit log's):
+    /// the interner holds them after the runs' strings.
+    extra: u32,
     /// The committed strings, and those interned since.
     interner: Interner,
 }
@@ -188,7 +193,7 @@ impl Strings {
     pub(crate) fn from_runs(runs: Vec<MappedRun>) -> Strings {
         let mut s = Strings {
             runs: runs.into_iter().map(Arc::new).collect(),
-            in_memory: 0,
+            extra: 0,
             interner: Interner::default(),
         };
         s.rebase();
@@ -197,9 +202,7 @@ impl Strings {
 
     /// Makes the committed runs the interner's base (forgetting uncommitted strings).
     fn rebase(&mut self) {
-        if self.runs.is_empty() && self.in_memory > 0 {
-            return;
-        }
+        self.extra = 0;
         let len = self.runs.iter().map(|r| r.len()).sum();
         self.interner = Interner::with_base(Arc::new(RunSet {
             runs: self.runs.clone(),
@@ -207,9 +210,49 @@ impl Strings {
         }));
     }
 
-    /// Strings written to disk or held as committed.
+    /// Strings committed: in run files, in the log, or (in memory) held as committed.
     pub(crate) fn committed(&self) -> u32 {
-        self.runs.iter().map(|r| r.len() as u32).sum::<u32>() + self.in_memory
+        self.on_disk() + self.extra
+    }
+
+    /// Strings in run files.
+    fn on_disk(&self) -> u32 {
+        self.runs.iter().map(|r| r.len() as u32).sum::<u32>()
+    }
+
+    /// Takes in the strings of a log record, which must start at id `first`.
+    pub(crate) fn log_strings(&mut self, first: u32, strings: &[&str]) -> Result<(), String> {
+        if first != self.committed() || self.interner.len() as u32 != first {
+            return Err(format!(
+                "strings start at id {first}, expected {}",
+                self.committed()
+            ));
+        }
+        for s in strings {
+            self.interner.intern(s);
+        }
+        if self.interner.len() as u32 != first + strings.len() as u32 {
+            return Err("a logged string repeats an earlier one".into());
+        }
+        self.extra += strings.len() as u32;
+        Ok(())
+    }
+
+    /// The strings interned since the last commit.
+    pub(crate) fn pending(&self) -> (u32, Vec<String>) {
+        let first = self.committed();
+        let n = self.interner.len() as u32;
+        (
+            first,
+            (first..n)
+                .map(|id| self.interner.resolve(Sym::from_id(id)).to_string())
+                .collect(),
+        )
+    }
+
+    /// Records that the pending strings were committed to the log.
+    pub(crate) fn commit_logged(&mut self) {
+        self.extra = self.interner.len() as u32 - self.on_disk();
     }
 
     /// The interner: committed strings with their stored ids, then any interned since.
@@ -222,9 +265,9 @@ impl Strings {
         self.interner = interner;
     }
 
-    /// The run of strings interned since the last commit, if any.
-    pub(crate) fn pending_run(&mut self) -> Option<StringRun> {
-        let first = self.committed();
+    /// The run of the strings not yet in a run file (logged or pending), if any.
+    pub(crate) fn unwritten_run(&mut self) -> Option<StringRun> {
+        let first = self.on_disk();
         self.run_from(first)
     }
 
@@ -243,7 +286,7 @@ impl Strings {
         let k = k.min(self.runs.len());
         let first = self.runs[self.runs.len() - k..]
             .first()
-            .map_or(self.committed(), |r| r.first());
+            .map_or(self.on_disk(), |r| r.first());
         self.run_from(first)
     }
 
@@ -279,7 +322,7 @@ impl Strings {
 
     /// Records that the pending strings are committed in memory (an in-memory store).
     pub(crate) fn commit_in_memory(&mut self) {
-        self.in_memory = self.interner.len() as u32;
+        self.extra = self.interner.len() as u32;
     }
 
     /// Number of committed runs and their bytes on disk.

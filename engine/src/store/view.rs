@@ -10,8 +10,8 @@ use crate::error::Error;
 use crate::eval::meta::Meta;
 use crate::eval::{Mode, Rows};
 use crate::explain::Proof;
-use crate::program::RelationInfo;
 use crate::plan::ir::RelId;
+use crate::program::RelationInfo;
 use crate::value::Value;
 
 /// The evaluation mode of a store: confidence, depth, rule and time on every fact.
@@ -100,7 +100,13 @@ impl Store {
                 .map(|r| Some(Rows::empty(r.arity(), STORE_MODE)))
                 .collect();
             let interner = std::mem::take(self.strings.interner());
-            self.view = Some(Database::new(plan.clone(), rows, Vec::new(), interner, STORE_MODE));
+            self.view = Some(Database::new(
+                plan.clone(),
+                rows,
+                Vec::new(),
+                interner,
+                STORE_MODE,
+            ));
             self.loaded = vec![false; plan.relations.len()];
         }
         for &id in need {
@@ -235,7 +241,7 @@ impl Store {
         let fact_bytes: u64 = relations.iter().map(|r| r.bytes).sum();
         let facts: usize = relations.iter().map(|r| r.facts).sum();
         Ok(StoreStats {
-            generation: self.manifest.generation,
+            generation: self.generation(),
             facts,
             asserted: relations.iter().map(|r| r.asserted).sum(),
             derived: relations.iter().map(|r| r.derived).sum(),

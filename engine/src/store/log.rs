@@ -1,0 +1,149 @@
+//! The commit log: small commits append one record (new strings and the runs of what
+//! changed) to the log file the manifest names and wait for the disk once, instead of writing
+//! run files and a manifest. A checkpoint writes the logged runs as run files, names them in a
+//! new manifest with a new, empty log, and the old log goes.
+//!
+//! ```text
+//! header  (32 bytes: the common header, kind 5, payload length 0)
+//! record  u32 length | u32 crc32 of the length | u32 crc32 of the payload | payload (rkyv)
+//! record  ...
+//! ```
+//!
+//! A commit is durable once its record is. A record cut short at the end of the file (a
+//! writer killed while appending) was never committed: readers ignore it and the next writer
+//! cuts it off. A damaged record with records after it, or a damaged length anywhere, is
+//! corruption, reported by file name. (A damaged payload in the *last* record cannot be told
+//! from a cut one, and reads as uncommitted.)
+
+use super::error::StoreError;
+use super::file::{self, Kind};
+use super::mmap::OwnedArchive;
+use super::segment::FactRun;
+use rkyv::{Archive, Serialize};
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+
+/// One logged commit.
+#[derive(Archive, Serialize)]
+pub(crate) struct LogRecord {
+    /// The store's generation after this commit.
+    pub generation: u64,
+    /// The id of the first string in `strings`.
+    pub first_string: u32,
+    /// Strings interned by this commit.
+    pub strings: Vec<String>,
+    /// What changed, one run per relation and layer.
+    pub runs: Vec<FactRun>,
+}
+
+/// Bytes before a record's payload: its length, the length's checksum, the payload's.
+const FRAME: usize = 12;
+
+/// The committed records of a log file.
+pub(crate) struct Log {
+    /// The records, in order.
+    pub records: Vec<Arc<OwnedArchive<LogRecord>>>,
+    /// Bytes of the header and the committed records (the file may be longer by a cut record).
+    pub valid_len: u64,
+}
+
+/// The bytes of an empty log.
+pub(crate) fn header() -> Vec<u8> {
+    file::envelope(Kind::Log, &[])
+}
+
+/// Reads a log file's committed records.
+pub(crate) fn read(path: &Path) -> Result<Log, StoreError> {
+    let bytes = std::fs::read(path).map_err(|e| StoreError::io(path, e))?;
+    if bytes.len() < file::HEADER {
+        return Err(StoreError::corrupt(
+            path,
+            format!(
+                "{} bytes, shorter than the header (truncated?)",
+                bytes.len()
+            ),
+        ));
+    }
+    file::check_header(path, &bytes[..file::HEADER], Kind::Log)?;
+    let mut records = Vec::new();
+    let mut pos = file::HEADER;
+    let n = bytes.len();
+    while pos < n {
+        // A record that does not fit in the file is a cut tail: not committed. So is a tail
+        // of zeros (a file extended before its data reached the disk).
+        if n - pos < FRAME || bytes[pos..].iter().all(|&b| b == 0) {
+            break;
+        }
+        let word = |at: usize| u32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes"));
+        if crc32fast::hash(&bytes[pos..pos + 4]) != word(pos + 4) {
+            return Err(StoreError::corrupt(
+                path,
+                format!("the commit record at byte {pos} has a damaged length"),
+            ));
+        }
+        let len = word(pos) as usize;
+        let end = pos + FRAME + len;
+        if end > n {
+            break;
+        }
+        let payload = &bytes[pos + FRAME..end];
+        let parsed = if crc32fast::hash(payload) == word(pos + 8) {
+            OwnedArchive::<LogRecord>::new(payload)
+        } else {
+            Err("checksum mismatch".to_string())
+        };
+        match parsed {
+            Ok(r) => records.push(Arc::new(r)),
+            Err(_) if end == n => break,
+            Err(e) => {
+                return Err(StoreError::corrupt(
+                    path,
+                    format!("the commit record at byte {pos} is damaged ({e})"),
+                ));
+            }
+        }
+        pos = end;
+    }
+    Ok(Log {
+        records,
+        valid_len: pos as u64,
+    })
+}
+
+/// Appends a record and waits until it is durable; returns it as read back, and the bytes
+/// appended.
+pub(crate) fn append(
+    file: &mut File,
+    path: &Path,
+    record: &LogRecord,
+) -> Result<(Arc<OwnedArchive<LogRecord>>, u64), StoreError> {
+    let payload = rkyv::to_bytes::<rkyv::rancor::BoxedError>(record)
+        .expect("archiving plain vectors cannot fail");
+    let mut framed = Vec::with_capacity(payload.len() + FRAME);
+    let len = (payload.len() as u32).to_le_bytes();
+    framed.extend_from_slice(&len);
+    framed.extend_from_slice(&crc32fast::hash(&len).to_le_bytes());
+    framed.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+    framed.extend_from_slice(&payload);
+    let io = |e| StoreError::io(path, e);
+    file.write_all(&framed).map_err(io)?;
+    file.sync_data().map_err(io)?;
+    let back = OwnedArchive::new(&payload)
+        .map_err(|e| StoreError::corrupt(path, format!("a record just written: {e}")))?;
+    Ok((Arc::new(back), framed.len() as u64))
+}
+
+/// Opens a log for appending, first cutting off a record a killed writer left half written.
+pub(crate) fn open_for_append(path: &Path, valid_len: u64) -> Result<File, StoreError> {
+    let io = |e| StoreError::io(path, e);
+    let f = OpenOptions::new().write(true).open(path).map_err(io)?;
+    if f.metadata().map_err(io)?.len() != valid_len {
+        f.set_len(valid_len).map_err(io)?;
+        f.sync_data().map_err(io)?;
+    }
+    let mut f = f;
+    std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(valid_len)).map_err(io)?;
+    Ok(f)
+}
