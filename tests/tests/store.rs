@@ -269,6 +269,12 @@ fn a_version_1_store_opens() {
             .unwrap();
         tx.retract("e", vec![sym("a"), sym("b")]).unwrap();
         tx.commit().unwrap();
+        // Run files (strings, facts) and a log with a record after them.
+        s.compact().unwrap();
+        let mut tx = s.transaction().unwrap();
+        tx.add_with("e", vec![sym("x"), sym("y")], 1.0, Some(1_700_000_300_000))
+            .unwrap();
+        tx.commit().unwrap();
         drop(s);
         let _ = std::fs::remove_file(compat.join("LOCK"));
     }
@@ -292,7 +298,21 @@ fn a_version_1_store_opens() {
             r#"[Symbol("b"), Symbol("c")] 0.500000 1 1700000100000"#,
             r#"[Symbol("b"), Symbol("d")] 0.450000 2 1700000200000"#,
             r#"[Symbol("c"), Symbol("d")] 1.000000 1 1700000200000"#,
+            r#"[Symbol("x"), Symbol("y")] 1.000000 1 1700000300000"#,
         ]
+    );
+    let kinds: std::collections::BTreeSet<String> = std::fs::read_dir(&compat)
+        .unwrap()
+        .filter_map(|f| {
+            f.unwrap()
+                .path()
+                .extension()
+                .map(|e| e.to_string_lossy().into_owned())
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        ["facts", "log", "rules", "str"].map(String::from).into()
     );
     assert_eq!(s.rules()[0].name, "paths");
     let proof = s.explain(r#"p("b", "d")"#).unwrap().unwrap();
@@ -301,5 +321,5 @@ fn a_version_1_store_opens() {
     let mut tx = s.transaction().unwrap();
     tx.add("e", vec![sym("d"), sym("e")]).unwrap();
     tx.commit().unwrap();
-    assert_eq!(s.facts("p").unwrap().unwrap().len(), 6);
+    assert_eq!(s.facts("p").unwrap().unwrap().len(), 7);
 }
