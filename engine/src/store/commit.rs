@@ -152,7 +152,7 @@ impl Store {
             if self.manifest.relations[i].derived_layer != derived {
                 self.manifest_dirty = true;
                 self.manifest.relations[i].derived_layer = derived;
-                self.rels[i].derived = Some(Table::new(decl.arity()));
+                self.rels[i].derived = Some(Table::new(&decl.types()));
                 self.manifest.relations[i].derived.clear();
                 self.rels[i].derived_runs.clear();
             }
@@ -311,7 +311,7 @@ impl Store {
             contents: plan
                 .relations
                 .iter()
-                .map(|r| Table::new(r.arity()))
+                .map(|r| Table::new(&r.types()))
                 .collect(),
             asserted: (0..n).map(|_| None).collect(),
         };
@@ -364,7 +364,7 @@ impl Store {
         writes.extend(asserted_writes.into_values());
         for (p, touched) in before.into_iter().enumerate() {
             let Some(i) = home[p] else { continue };
-            let contents = std::mem::replace(&mut facts.contents[p], Table::new(0));
+            let contents = std::mem::replace(&mut facts.contents[p], Table::new(&[]));
             if let Some(a) = facts.asserted[p].take() {
                 let mut w = LayerWrite::new(i, DERIVED, false);
                 for (key, old) in touched {
@@ -397,7 +397,7 @@ impl Store {
 
     fn load_derived(&self, i: usize) -> Result<Table, Error> {
         let rel = &self.rels[i];
-        let mut t = Table::new(rel.types.len());
+        let mut t = Table::new(&rel.types);
         for run in &rel.derived_runs {
             run.apply(&mut t);
         }
@@ -427,7 +427,7 @@ impl Store {
             };
             let table = self.asserted(i);
             for (key, m) in table.iter() {
-                base.push_at(id, key, m.conf, m.time);
+                base.push_at(id, &key, m.conf, m.time);
             }
         }
         let mode = Mode {
@@ -441,7 +441,7 @@ impl Store {
                 continue;
             }
             let id = plan.rel_index[&entry.name];
-            let mut t = Table::new(entry.columns.len());
+            let mut t = Table::new(&self.rels[i].types);
             if let Some(rows) = &done[id] {
                 for r in 0..rows.len() {
                     let m = rows.meta(r);
@@ -886,7 +886,7 @@ impl LayerWrite {
 /// the run replaces the layer, else only new and changed rows, and removed keys.
 fn diff(old: &Table, new: &Table, w: &mut LayerWrite, report: &mut CommitReport, whole: bool) {
     for (key, m) in new.iter() {
-        let before = old.get(key);
+        let before = old.get(&key);
         match before {
             None => report.added += 1,
             Some(b) if b != m => report.changed += 1,
@@ -897,7 +897,7 @@ fn diff(old: &Table, new: &Table, w: &mut LayerWrite, report: &mut CommitReport,
         }
     }
     for (key, _) in old.iter() {
-        if new.find(key).is_none() {
+        if new.find(&key).is_none() {
             report.removed += 1;
             if !whole {
                 w.removed.push(key.to_vec());

@@ -130,8 +130,8 @@ pub(crate) struct Rel {
 impl Rel {
     fn new(types: Vec<ColumnType>) -> Rel {
         Rel {
-            asserted: Some(Table::new(types.len())),
-            derived: Some(Table::new(types.len())),
+            asserted: Some(Table::new(&types)),
+            derived: Some(Table::new(&types)),
             types,
             asserted_runs: Vec::new(),
             derived_runs: Vec::new(),
@@ -512,7 +512,7 @@ impl Store {
     fn asserted(&mut self, i: usize) -> &mut Table {
         let rel = &mut self.rels[i];
         rel.asserted.get_or_insert_with(|| {
-            let mut t = Table::new(rel.types.len());
+            let mut t = Table::new(&rel.types);
             for run in &rel.asserted_runs {
                 run.apply(&mut t);
             }
@@ -528,7 +528,7 @@ impl Store {
         }
         let rel = &mut self.rels[i];
         rel.derived.get_or_insert_with(|| {
-            let mut t = Table::new(rel.types.len());
+            let mut t = Table::new(&rel.types);
             for run in &rel.derived_runs {
                 run.apply(&mut t);
             }

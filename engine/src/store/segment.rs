@@ -337,3 +337,65 @@ impl MappedFacts {
         }
     }
 }
+
+/// A layer's contents as evaluation rows, without building a table: its oldest run (for a
+/// compacted layer, nearly everything) merged in key order with the newer runs folded
+/// together (a newer run's row or removal wins).
+pub(crate) fn layer_rows(
+    runs: &[MappedFacts],
+    arity: usize,
+    mode: crate::eval::Mode,
+) -> crate::eval::Rows {
+    let Some((base, newer_runs)) = runs.split_first() else {
+        return crate::eval::Rows::empty(arity, mode);
+    };
+    if newer_runs.is_empty() {
+        return base.to_rows(arity, mode);
+    }
+    let mut newer = std::collections::BTreeMap::new();
+    for r in newer_runs {
+        r.fold_into(arity, &mut newer);
+    }
+    let mut rows = crate::eval::Rows::empty(arity, mode);
+    let push = |rows: &mut crate::eval::Rows, key: &[u64], m: &FactMeta| {
+        if arity == 0 {
+            rows.data.push(0);
+        }
+        rows.data.extend_from_slice(key);
+        crate::store::solve::to_meta(m).push(&mut rows.data, true, mode.time);
+    };
+    let cols = base.columns();
+    let n = base.rows();
+    let mut key = vec![0u64; arity];
+    let mut later = newer.into_iter().peekable();
+    let mut i = 0;
+    loop {
+        if i < n {
+            for (k, c) in key.iter_mut().zip(&cols) {
+                *k = c.get(i);
+            }
+        }
+        let order = match (i < n, later.peek()) {
+            (false, None) => break,
+            (true, None) => std::cmp::Ordering::Less,
+            (false, Some(_)) => std::cmp::Ordering::Greater,
+            (true, Some((k, _))) => key.as_slice().cmp(k.as_slice()),
+        };
+        match order {
+            std::cmp::Ordering::Less => {
+                push(&mut rows, &key, &base.meta(i));
+                i += 1;
+            }
+            std::cmp::Ordering::Equal | std::cmp::Ordering::Greater => {
+                if order.is_eq() {
+                    i += 1;
+                }
+                let (k, m) = later.next().expect("peeked");
+                if let Some(m) = m {
+                    push(&mut rows, &k, &m);
+                }
+            }
+        }
+    }
+    rows
+}

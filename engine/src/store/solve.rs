@@ -252,11 +252,13 @@ fn level(
         &key_vals
     };
     table.matching(&l.key_cols, key_vals, |row| {
-        let k = table.key(row);
         for &(col, v) in &l.binds {
-            env[v] = k[col];
+            env[v] = table.cell(row, col);
         }
-        if l.checks.iter().any(|&(col, v)| k[col] != env[v]) {
+        if l.checks
+            .iter()
+            .any(|&(col, v)| table.cell(row, col) != env[v])
+        {
             return;
         }
         let m = table.meta(row);

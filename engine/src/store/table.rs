@@ -1,8 +1,10 @@
-//! A relation's facts in memory: keys in one flat vector, metadata beside them, a hash table
+//! A relation's facts in memory: keys in one flat vector (32-bit cells for a relation of
+//! symbols only), metadata in columns beside them, a hash table
 //! from key to row, and hash indexes on column subsets that rule evaluation probes. No
 //! allocation per fact. Rows are only appended; a removed row is marked dead (indexes skip
 //! it) and the table is rebuilt densely once the dead outnumber the live.
 
+use crate::value::ColumnType;
 use hashbrown::HashTable;
 use std::hash::{BuildHasher, Hasher};
 
@@ -44,13 +46,67 @@ struct Index {
     next: Vec<u32>,
 }
 
+/// Key cells: 32-bit for a relation of symbols only, else 64-bit.
+#[derive(Clone)]
+enum Cells {
+    Narrow(Vec<u32>),
+    Wide(Vec<u64>),
+}
+
+impl Cells {
+    #[inline]
+    fn get(&self, at: usize) -> u64 {
+        match self {
+            Cells::Narrow(v) => u64::from(v[at]),
+            Cells::Wide(v) => v[at],
+        }
+    }
+    fn push(&mut self, key: &[u64]) {
+        match self {
+            Cells::Narrow(v) => v.extend(key.iter().map(|&k| k as u32)),
+            Cells::Wide(v) => v.extend_from_slice(key),
+        }
+    }
+    fn bytes(&self) -> usize {
+        match self {
+            Cells::Narrow(v) => v.capacity() * 4,
+            Cells::Wide(v) => v.capacity() * 8,
+        }
+    }
+}
+
+/// A fact's key copied out of a table (the engine's 64-bit encodings), inline up to 8 columns.
+#[derive(Clone)]
+pub(crate) struct Key {
+    len: usize,
+    inline: [u64; 8],
+    heap: Vec<u64>,
+}
+
+impl std::ops::Deref for Key {
+    type Target = [u64];
+    #[inline]
+    fn deref(&self) -> &[u64] {
+        if self.len <= 8 {
+            &self.inline[..self.len]
+        } else {
+            &self.heap
+        }
+    }
+}
+
 /// One relation's facts.
 #[derive(Clone)]
 pub(crate) struct Table {
     arity: usize,
-    keys: Vec<u64>,
-    metas: Vec<FactMeta>,
-    alive: Vec<bool>,
+    keys: Cells,
+    conf: Vec<f64>,
+    time: Vec<i64>,
+    /// Depth (high 16 bits) and rule (low 16 bits), as in a run.
+    depth_rule: Vec<u32>,
+    /// One bit per row: live.
+    alive: Vec<u64>,
+    rows: usize,
     live: usize,
     map: HashTable<u32>,
     indexes: Vec<Index>,
@@ -69,17 +125,43 @@ fn hash_key(key: &[u64]) -> u64 {
 }
 
 impl Table {
-    /// An empty table of facts with `arity` columns.
-    pub(crate) fn new(arity: usize) -> Table {
+    /// An empty table of facts with columns of these types.
+    pub(crate) fn new(types: &[ColumnType]) -> Table {
+        let narrow = !types.is_empty() && types.iter().all(|t| *t == ColumnType::Symbol);
         Table {
-            arity,
-            keys: Vec::new(),
-            metas: Vec::new(),
+            arity: types.len(),
+            keys: if narrow {
+                Cells::Narrow(Vec::new())
+            } else {
+                Cells::Wide(Vec::new())
+            },
+            conf: Vec::new(),
+            time: Vec::new(),
+            depth_rule: Vec::new(),
             alive: Vec::new(),
+            rows: 0,
             live: 0,
             map: HashTable::new(),
             indexes: Vec::new(),
         }
+    }
+
+    /// An empty table of the same shape.
+    fn empty_like(&self) -> Table {
+        let mut t = self.clone();
+        t.keys = match &self.keys {
+            Cells::Narrow(_) => Cells::Narrow(Vec::new()),
+            Cells::Wide(_) => Cells::Wide(Vec::new()),
+        };
+        t.conf = Vec::new();
+        t.time = Vec::new();
+        t.depth_rule = Vec::new();
+        t.alive = Vec::new();
+        t.rows = 0;
+        t.live = 0;
+        t.map = HashTable::new();
+        t.indexes = Vec::new();
+        t
     }
 
     /// Number of columns.
@@ -92,50 +174,96 @@ impl Table {
         self.live
     }
 
+    /// Column `c` of row `i`.
+    #[inline]
+    pub(crate) fn cell(&self, i: usize, c: usize) -> u64 {
+        self.keys.get(i * self.arity + c)
+    }
+
     /// The key of row `i`.
     #[inline]
-    pub(crate) fn key(&self, i: usize) -> &[u64] {
-        &self.keys[i * self.arity..(i + 1) * self.arity]
+    pub(crate) fn key(&self, i: usize) -> Key {
+        let mut k = Key {
+            len: self.arity,
+            inline: [0; 8],
+            heap: Vec::new(),
+        };
+        if self.arity <= 8 {
+            for c in 0..self.arity {
+                k.inline[c] = self.cell(i, c);
+            }
+        } else {
+            k.heap = (0..self.arity).map(|c| self.cell(i, c)).collect();
+        }
+        k
+    }
+
+    #[inline]
+    fn is_alive(&self, i: usize) -> bool {
+        self.alive[i / 64] >> (i % 64) & 1 == 1
+    }
+
+    #[inline]
+    fn row_is(&self, r: usize, key: &[u64]) -> bool {
+        key.iter().enumerate().all(|(c, &v)| self.cell(r, c) == v)
     }
 
     /// The metadata of row `i`.
     #[inline]
     pub(crate) fn meta(&self, i: usize) -> FactMeta {
-        self.metas[i]
+        let dr = self.depth_rule[i];
+        FactMeta {
+            conf: self.conf[i],
+            time: self.time[i],
+            depth: dr >> 16,
+            rule: dr & 0xffff,
+        }
+    }
+
+    fn set_meta(&mut self, i: usize, m: FactMeta) {
+        self.conf[i] = m.conf;
+        self.time[i] = m.time;
+        self.depth_rule[i] = (m.depth.min(0xffff) << 16) | (m.rule & 0xffff);
     }
 
     /// The row holding `key`.
     pub(crate) fn find(&self, key: &[u64]) -> Option<usize> {
-        let (keys, a) = (&self.keys, self.arity);
         self.map
-            .find(hash_key(key), |&r| {
-                &keys[r as usize * a..(r as usize + 1) * a] == key
-            })
+            .find(hash_key(key), |&r| self.row_is(r as usize, key))
             .map(|&r| r as usize)
     }
 
     /// The metadata of `key`, if it holds.
     pub(crate) fn get(&self, key: &[u64]) -> Option<FactMeta> {
-        self.find(key).map(|i| self.metas[i])
+        self.find(key).map(|i| self.meta(i))
     }
 
     /// Sets the metadata of `key`, adding it if new; returns the previous metadata.
     pub(crate) fn upsert(&mut self, key: &[u64], meta: FactMeta) -> Option<FactMeta> {
         debug_assert_eq!(key.len(), self.arity);
         if let Some(i) = self.find(key) {
-            return Some(std::mem::replace(&mut self.metas[i], meta));
+            let old = self.meta(i);
+            self.set_meta(i, meta);
+            return Some(old);
         }
-        let row = self.metas.len() as u32;
-        self.keys.extend_from_slice(key);
-        self.metas.push(meta);
-        self.alive.push(true);
+        let row = self.rows;
+        self.keys.push(key);
+        self.conf.push(0.0);
+        self.time.push(0);
+        self.depth_rule.push(0);
+        self.set_meta(row, meta);
+        if row % 64 == 0 {
+            self.alive.push(0);
+        }
+        self.alive[row / 64] |= 1 << (row % 64);
+        self.rows += 1;
         self.live += 1;
         let (keys, a) = (&self.keys, self.arity);
-        self.map.insert_unique(hash_key(key), row, |&r| {
-            hash_key(&keys[r as usize * a..(r as usize + 1) * a])
+        self.map.insert_unique(hash_key(key), row as u32, |&r| {
+            hash_values((0..a).map(|c| keys.get(r as usize * a + c)))
         });
         for ix in &mut self.indexes {
-            link(ix, &self.keys, a, row);
+            link(ix, &self.keys, a, row as u32);
         }
         None
     }
@@ -146,21 +274,22 @@ impl Table {
         if let Ok(e) = self.map.find_entry(hash_key(key), |&r| r as usize == i) {
             e.remove();
         }
-        self.alive[i] = false;
+        self.alive[i / 64] &= !(1 << (i % 64));
         self.live -= 1;
-        let dead = self.metas.len() - self.live;
+        let old = self.meta(i);
+        let dead = self.rows - self.live;
         if dead > 1024 && dead > self.live {
             self.rebuild();
         }
-        Some(self.metas[i])
+        Some(old)
     }
 
     /// Rewrites the table with only its live rows (row numbers change).
     fn rebuild(&mut self) {
         let cols: Vec<Vec<usize>> = self.indexes.iter().map(|ix| ix.cols.clone()).collect();
-        let mut fresh = Table::new(self.arity);
+        let mut fresh = self.empty_like();
         for (k, m) in self.iter() {
-            fresh.upsert(k, m);
+            fresh.upsert(&k, m);
         }
         for c in cols {
             fresh.ensure_index(&c);
@@ -176,9 +305,9 @@ impl Table {
         let mut ix = Index {
             cols: cols.to_vec(),
             heads: HashTable::new(),
-            next: Vec::with_capacity(self.metas.len()),
+            next: Vec::with_capacity(self.rows),
         };
-        for row in 0..self.metas.len() as u32 {
+        for row in 0..self.rows as u32 {
             link(&mut ix, &self.keys, self.arity, row);
         }
         self.indexes.push(ix);
@@ -193,8 +322,8 @@ impl Table {
     #[inline]
     pub(crate) fn matching(&self, cols: &[usize], values: &[u64], mut f: impl FnMut(usize)) {
         if cols.is_empty() {
-            for (i, &alive) in self.alive.iter().enumerate() {
-                if alive {
+            for i in 0..self.rows {
+                if self.is_alive(i) {
                     f(i);
                 }
             }
@@ -209,11 +338,10 @@ impl Table {
         let ix = self
             .index_of(cols)
             .expect("ensure_index was called for every probed column set");
-        let a = self.arity;
-        let keys = &self.keys;
         let matches = |r: u32| {
-            let k = &keys[r as usize * a..(r as usize + 1) * a];
-            cols.iter().zip(values).all(|(&c, &v)| k[c] == v)
+            cols.iter()
+                .zip(values)
+                .all(|(&c, &v)| self.cell(r as usize, c) == v)
         };
         let h = hash_values(values.iter().copied());
         let Some(&head) = ix.heads.find(h, |&r| matches(r)) else {
@@ -221,7 +349,7 @@ impl Table {
         };
         let mut r = head;
         while r != END {
-            if self.alive[r as usize] && matches(r) {
+            if self.is_alive(r as usize) && matches(r) {
                 f(r as usize);
             }
             r = ix.next[r as usize];
@@ -230,25 +358,32 @@ impl Table {
 
     /// Row numbers of the live facts, in key order.
     pub(crate) fn sorted(&self) -> Vec<u32> {
-        let mut order: Vec<u32> = (0..self.metas.len() as u32)
-            .filter(|&r| self.alive[r as usize])
+        let mut order: Vec<u32> = (0..self.rows as u32)
+            .filter(|&r| self.is_alive(r as usize))
             .collect();
-        order.sort_unstable_by(|&x, &y| self.key(x as usize).cmp(self.key(y as usize)));
+        let a = self.arity;
+        order.sort_unstable_by(|&x, &y| {
+            (0..a)
+                .map(|c| self.cell(x as usize, c))
+                .cmp((0..a).map(|c| self.cell(y as usize, c)))
+        });
         order
     }
 
     /// Every fact, in no particular order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (&[u64], FactMeta)> + '_ {
-        (0..self.metas.len())
-            .filter(|&i| self.alive[i])
-            .map(|i| (self.key(i), self.metas[i]))
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (Key, FactMeta)> + '_ {
+        (0..self.rows)
+            .filter(|&i| self.is_alive(i))
+            .map(|i| (self.key(i), self.meta(i)))
     }
 
     /// Bytes held in memory.
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.keys.capacity() * 8
-            + self.metas.capacity() * std::mem::size_of::<FactMeta>()
-            + self.alive.capacity()
+        self.keys.bytes()
+            + self.conf.capacity() * 8
+            + self.time.capacity() * 8
+            + self.depth_rule.capacity() * 4
+            + self.alive.capacity() * 8
             + self.map.capacity() * (std::mem::size_of::<u32>() + 1)
             + self
                 .indexes
@@ -264,11 +399,11 @@ fn is_whole_key(cols: &[usize], arity: usize) -> bool {
 }
 
 /// Adds row `row` to the front of its chain in `ix`.
-fn link(ix: &mut Index, keys: &[u64], arity: usize, row: u32) {
-    let key_of = |r: u32| &keys[r as usize * arity..(r as usize + 1) * arity];
+fn link(ix: &mut Index, keys: &Cells, arity: usize, row: u32) {
+    let cell = |r: u32, c: usize| keys.get(r as usize * arity + c);
     let cols = &ix.cols;
-    let h = hash_values(cols.iter().map(|&c| key_of(row)[c]));
-    let same = |r: &u32| cols.iter().all(|&c| key_of(*r)[c] == key_of(row)[c]);
+    let h = hash_values(cols.iter().map(|&c| cell(row, c)));
+    let same = |r: &u32| cols.iter().all(|&c| cell(*r, c) == cell(row, c));
     debug_assert_eq!(ix.next.len(), row as usize);
     match ix.heads.find_mut(h, same) {
         Some(head) => {
@@ -278,7 +413,7 @@ fn link(ix: &mut Index, keys: &[u64], arity: usize, row: u32) {
         None => {
             ix.next.push(END);
             ix.heads
-                .insert_unique(h, row, |&r| hash_values(cols.iter().map(|&c| key_of(r)[c])));
+                .insert_unique(h, row, |&r| hash_values(cols.iter().map(|&c| cell(r, c))));
         }
     }
 }
@@ -292,7 +427,7 @@ mod tests {
     proptest! {
         #[test]
         fn behaves_like_a_map(ops in prop::collection::vec((any::<bool>(), 0u64..20, 0u64..3), 0..3000)) {
-            let mut t = Table::new(2);
+            let mut t = Table::new(&[ColumnType::Symbol, ColumnType::Symbol]);
             t.ensure_index(&[1]);
             let mut m: BTreeMap<Vec<u64>, f64> = BTreeMap::new();
             for (i, (add, a, b)) in ops.into_iter().enumerate() {

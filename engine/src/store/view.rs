@@ -123,8 +123,8 @@ impl Store {
         Ok(self.view.as_mut().expect("built above"))
     }
 
-    /// Relation `i`'s contents as evaluation rows: straight from its run when it has one
-    /// without removals (runs are sorted), else through its table.
+    /// Relation `i`'s contents as evaluation rows: merged straight from its sorted runs, or
+    /// from its table when this handle holds one (a writer's).
     fn rows_of(&mut self, i: usize) -> Rows {
         let rel = &self.rels[i];
         let (runs, table) = if self.manifest.relations[i].derived_layer {
@@ -132,16 +132,10 @@ impl Store {
         } else {
             (&rel.asserted_runs, &rel.asserted)
         };
-        if table.is_none()
-            && let [run] = runs.as_slice()
-            && run.removed_rows() == 0
-        {
-            return run.to_rows(rel.types.len(), STORE_MODE);
+        match table {
+            Some(t) => rows_of(t),
+            None => super::segment::layer_rows(runs, rel.types.len(), STORE_MODE),
         }
-        if table.is_none() && runs.is_empty() {
-            return Rows::empty(rel.types.len(), STORE_MODE);
-        }
-        rows_of(self.contents(i))
     }
 
     /// Every relation `rel`'s facts can depend on, itself included.
@@ -329,7 +323,7 @@ impl Store {
         let mut gone = Vec::new();
         for ((name, old), new) in before.iter().zip(&after) {
             for (key, m) in old.iter() {
-                if new.find(key).is_none() {
+                if new.find(&key).is_none() {
                     gone.push((name.clone(), key.to_vec(), m));
                 }
             }
@@ -423,7 +417,7 @@ fn rows_of(t: &Table) -> Rows {
         if arity == 0 {
             rows.data.push(0);
         } else {
-            rows.data.extend_from_slice(t.key(r));
+            rows.data.extend_from_slice(&t.key(r));
         }
         let m = t.meta(r);
         Meta {
