@@ -397,7 +397,8 @@ impl Store {
 
     fn load_derived(&self, i: usize) -> Result<Table, Error> {
         let rel = &self.rels[i];
-        let mut t = Table::new(&rel.types);
+        let n = rel.derived_runs.iter().map(|r| r.rows()).sum();
+        let mut t = Table::with_capacity(&rel.types, n);
         for run in &rel.derived_runs {
             run.apply(&mut t);
         }

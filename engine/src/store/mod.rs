@@ -512,7 +512,8 @@ impl Store {
     fn asserted(&mut self, i: usize) -> &mut Table {
         let rel = &mut self.rels[i];
         rel.asserted.get_or_insert_with(|| {
-            let mut t = Table::new(&rel.types);
+            let n = rel.asserted_runs.iter().map(|r| r.rows()).sum();
+            let mut t = Table::with_capacity(&rel.types, n);
             for run in &rel.asserted_runs {
                 run.apply(&mut t);
             }
@@ -528,7 +529,8 @@ impl Store {
         }
         let rel = &mut self.rels[i];
         rel.derived.get_or_insert_with(|| {
-            let mut t = Table::new(&rel.types);
+            let n = rel.derived_runs.iter().map(|r| r.rows()).sum();
+            let mut t = Table::with_capacity(&rel.types, n);
             for run in &rel.derived_runs {
                 run.apply(&mut t);
             }

@@ -333,7 +333,7 @@ impl MappedFacts {
             for (k, c) in key.iter_mut().zip(&cols) {
                 *k = c.get(i);
             }
-            table.upsert(&key, self.meta(i));
+            table.push_sorted(&key, self.meta(i));
         }
     }
 }

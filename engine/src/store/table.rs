@@ -42,7 +42,10 @@ const END: u32 = u32::MAX;
 #[derive(Clone)]
 struct Index {
     cols: Vec<usize>,
+    /// The first row chained (rows before it are the sorted part, for leading columns).
+    base: usize,
     heads: HashTable<u32>,
+    /// The next row of each chained row's chain, by `row - base`.
     next: Vec<u32>,
 }
 
@@ -59,12 +62,6 @@ impl Cells {
         match self {
             Cells::Narrow(v) => u64::from(v[at]),
             Cells::Wide(v) => v[at],
-        }
-    }
-    fn push(&mut self, key: &[u64]) {
-        match self {
-            Cells::Narrow(v) => v.extend(key.iter().map(|&k| k as u32)),
-            Cells::Wide(v) => v.extend_from_slice(key),
         }
     }
     fn bytes(&self) -> usize {
@@ -96,6 +93,10 @@ impl std::ops::Deref for Key {
 }
 
 /// One relation's facts.
+///
+/// Rows `0..sorted` are in key order and distinct (a layer loaded from its runs): a key there
+/// is found by binary search, and an index on leading columns needs no chains for them. Rows
+/// after (facts added since) are found through `map`.
 #[derive(Clone)]
 pub(crate) struct Table {
     arity: usize,
@@ -108,6 +109,7 @@ pub(crate) struct Table {
     alive: Vec<u64>,
     rows: usize,
     live: usize,
+    sorted: usize,
     map: HashTable<u32>,
     indexes: Vec<Index>,
 }
@@ -124,43 +126,51 @@ fn hash_key(key: &[u64]) -> u64 {
     hash_values(key.iter().copied())
 }
 
+/// Makes room for `extra` more elements, growing by an eighth rather than doubling: a
+/// writer's tables are most of its memory.
+fn grow<T>(v: &mut Vec<T>, extra: usize) {
+    if v.len() + extra > v.capacity() {
+        v.reserve_exact(extra.max(v.capacity() / 8).max(64));
+    }
+}
+
 impl Table {
     /// An empty table of facts with columns of these types.
     pub(crate) fn new(types: &[ColumnType]) -> Table {
+        Table::with_capacity(types, 0)
+    }
+
+    /// An empty table with room for `n` facts.
+    pub(crate) fn with_capacity(types: &[ColumnType], n: usize) -> Table {
         let narrow = !types.is_empty() && types.iter().all(|t| *t == ColumnType::Symbol);
+        let cells = n * types.len();
         Table {
             arity: types.len(),
             keys: if narrow {
-                Cells::Narrow(Vec::new())
+                Cells::Narrow(Vec::with_capacity(cells))
             } else {
-                Cells::Wide(Vec::new())
+                Cells::Wide(Vec::with_capacity(cells))
             },
-            conf: Vec::new(),
-            time: Vec::new(),
-            depth_rule: Vec::new(),
-            alive: Vec::new(),
+            conf: Vec::with_capacity(n),
+            time: Vec::with_capacity(n),
+            depth_rule: Vec::with_capacity(n),
+            alive: Vec::with_capacity(n.div_ceil(64)),
             rows: 0,
             live: 0,
+            sorted: 0,
             map: HashTable::new(),
             indexes: Vec::new(),
         }
     }
 
     /// An empty table of the same shape.
-    fn empty_like(&self) -> Table {
-        let mut t = self.clone();
+    fn empty_like(&self, n: usize) -> Table {
+        let mut t = Table::with_capacity(&[], n);
+        t.arity = self.arity;
         t.keys = match &self.keys {
-            Cells::Narrow(_) => Cells::Narrow(Vec::new()),
-            Cells::Wide(_) => Cells::Wide(Vec::new()),
+            Cells::Narrow(_) => Cells::Narrow(Vec::with_capacity(n * self.arity)),
+            Cells::Wide(_) => Cells::Wide(Vec::with_capacity(n * self.arity)),
         };
-        t.conf = Vec::new();
-        t.time = Vec::new();
-        t.depth_rule = Vec::new();
-        t.alive = Vec::new();
-        t.rows = 0;
-        t.live = 0;
-        t.map = HashTable::new();
-        t.indexes = Vec::new();
         t
     }
 
@@ -208,6 +218,25 @@ impl Table {
         key.iter().enumerate().all(|(c, &v)| self.cell(r, c) == v)
     }
 
+    /// Compares row `r`'s first `vals.len()` columns with `vals`.
+    #[inline]
+    fn cmp_prefix(&self, r: usize, vals: &[u64]) -> std::cmp::Ordering {
+        for (c, &v) in vals.iter().enumerate() {
+            match self.cell(r, c).cmp(&v) {
+                std::cmp::Ordering::Equal => {}
+                o => return o,
+            }
+        }
+        std::cmp::Ordering::Equal
+    }
+
+    /// The rows of the sorted part whose leading columns equal `vals`.
+    fn sorted_range(&self, vals: &[u64]) -> std::ops::Range<usize> {
+        let lo = partition(self.sorted, |r| self.cmp_prefix(r, vals).is_lt());
+        let hi = lo + partition(self.sorted - lo, |r| self.cmp_prefix(lo + r, vals).is_le());
+        lo..hi
+    }
+
     /// The metadata of row `i`.
     #[inline]
     pub(crate) fn meta(&self, i: usize) -> FactMeta {
@@ -228,14 +257,63 @@ impl Table {
 
     /// The row holding `key`.
     pub(crate) fn find(&self, key: &[u64]) -> Option<usize> {
-        self.map
+        if let Some(&r) = self
+            .map
             .find(hash_key(key), |&r| self.row_is(r as usize, key))
-            .map(|&r| r as usize)
+        {
+            return Some(r as usize);
+        }
+        let range = self.sorted_range(key);
+        (range.start < range.end && self.is_alive(range.start)).then_some(range.start)
     }
 
     /// The metadata of `key`, if it holds.
     pub(crate) fn get(&self, key: &[u64]) -> Option<FactMeta> {
         self.find(key).map(|i| self.meta(i))
+    }
+
+    /// Appends a row (not yet in any map or index).
+    fn push_row(&mut self, key: &[u64], meta: FactMeta) -> usize {
+        let row = self.rows;
+        match &mut self.keys {
+            Cells::Narrow(v) => {
+                grow(v, key.len());
+                v.extend(key.iter().map(|&k| k as u32));
+            }
+            Cells::Wide(v) => {
+                grow(v, key.len());
+                v.extend_from_slice(key);
+            }
+        }
+        grow(&mut self.conf, 1);
+        grow(&mut self.time, 1);
+        grow(&mut self.depth_rule, 1);
+        self.conf.push(0.0);
+        self.time.push(0);
+        self.depth_rule.push(0);
+        self.set_meta(row, meta);
+        if row.is_multiple_of(64) {
+            grow(&mut self.alive, 1);
+            self.alive.push(0);
+        }
+        self.alive[row / 64] |= 1 << (row % 64);
+        self.rows += 1;
+        self.live += 1;
+        row
+    }
+
+    /// Adds a fact known to sort after every fact held, to the sorted part (loading a run).
+    /// Falls back to [`Table::upsert`] when the table is not purely sorted.
+    pub(crate) fn push_sorted(&mut self, key: &[u64], meta: FactMeta) {
+        let in_order = self.rows == self.sorted
+            && self.indexes.is_empty()
+            && (self.rows == 0 || self.cmp_prefix(self.rows - 1, key).is_lt());
+        if in_order {
+            self.push_row(key, meta);
+            self.sorted += 1;
+        } else {
+            self.upsert(key, meta);
+        }
     }
 
     /// Sets the metadata of `key`, adding it if new; returns the previous metadata.
@@ -246,24 +324,13 @@ impl Table {
             self.set_meta(i, meta);
             return Some(old);
         }
-        let row = self.rows;
-        self.keys.push(key);
-        self.conf.push(0.0);
-        self.time.push(0);
-        self.depth_rule.push(0);
-        self.set_meta(row, meta);
-        if row % 64 == 0 {
-            self.alive.push(0);
-        }
-        self.alive[row / 64] |= 1 << (row % 64);
-        self.rows += 1;
-        self.live += 1;
+        let row = self.push_row(key, meta) as u32;
         let (keys, a) = (&self.keys, self.arity);
-        self.map.insert_unique(hash_key(key), row as u32, |&r| {
+        self.map.insert_unique(hash_key(key), row, |&r| {
             hash_values((0..a).map(|c| keys.get(r as usize * a + c)))
         });
         for ix in &mut self.indexes {
-            link(ix, &self.keys, a, row as u32);
+            link(ix, &self.keys, a, row);
         }
         None
     }
@@ -271,7 +338,9 @@ impl Table {
     /// Removes `key`; returns its metadata if it held.
     pub(crate) fn remove(&mut self, key: &[u64]) -> Option<FactMeta> {
         let i = self.find(key)?;
-        if let Ok(e) = self.map.find_entry(hash_key(key), |&r| r as usize == i) {
+        if i >= self.sorted
+            && let Ok(e) = self.map.find_entry(hash_key(key), |&r| r as usize == i)
+        {
             e.remove();
         }
         self.alive[i / 64] &= !(1 << (i % 64));
@@ -284,12 +353,13 @@ impl Table {
         Some(old)
     }
 
-    /// Rewrites the table with only its live rows (row numbers change).
+    /// Rewrites the table with only its live rows, all sorted (row numbers change).
     fn rebuild(&mut self) {
         let cols: Vec<Vec<usize>> = self.indexes.iter().map(|ix| ix.cols.clone()).collect();
-        let mut fresh = self.empty_like();
-        for (k, m) in self.iter() {
-            fresh.upsert(&k, m);
+        let mut fresh = self.empty_like(self.live);
+        for r in self.sorted() {
+            let r = r as usize;
+            fresh.push_sorted(&self.key(r), self.meta(r));
         }
         for c in cols {
             fresh.ensure_index(&c);
@@ -302,13 +372,16 @@ impl Table {
         if cols.is_empty() || is_whole_key(cols, self.arity) || self.index_of(cols).is_some() {
             return;
         }
+        // Leading columns are found in the sorted part by binary search: chain only the rest.
+        let base = if is_prefix(cols) { self.sorted } else { 0 };
         let mut ix = Index {
             cols: cols.to_vec(),
+            base,
             heads: HashTable::new(),
-            next: Vec::with_capacity(self.rows),
+            next: Vec::with_capacity(self.rows - base),
         };
-        for row in 0..self.rows as u32 {
-            link(&mut ix, &self.keys, self.arity, row);
+        for row in base..self.rows {
+            link(&mut ix, &self.keys, self.arity, row as u32);
         }
         self.indexes.push(ix);
     }
@@ -338,6 +411,13 @@ impl Table {
         let ix = self
             .index_of(cols)
             .expect("ensure_index was called for every probed column set");
+        if ix.base > 0 {
+            for r in self.sorted_range(values) {
+                if self.is_alive(r) {
+                    f(r);
+                }
+            }
+        }
         let matches = |r: u32| {
             cols.iter()
                 .zip(values)
@@ -352,7 +432,7 @@ impl Table {
             if self.is_alive(r as usize) && matches(r) {
                 f(r as usize);
             }
-            r = ix.next[r as usize];
+            r = ix.next[r as usize - ix.base];
         }
     }
 
@@ -361,12 +441,14 @@ impl Table {
         let mut order: Vec<u32> = (0..self.rows as u32)
             .filter(|&r| self.is_alive(r as usize))
             .collect();
-        let a = self.arity;
-        order.sort_unstable_by(|&x, &y| {
-            (0..a)
-                .map(|c| self.cell(x as usize, c))
-                .cmp((0..a).map(|c| self.cell(y as usize, c)))
-        });
+        if self.rows > self.sorted {
+            let a = self.arity;
+            order.sort_unstable_by(|&x, &y| {
+                (0..a)
+                    .map(|c| self.cell(x as usize, c))
+                    .cmp((0..a).map(|c| self.cell(y as usize, c)))
+            });
+        }
         order
     }
 
@@ -393,9 +475,28 @@ impl Table {
     }
 }
 
+/// The number of leading positions `0..n` where `below` holds (it holds on a prefix).
+fn partition(n: usize, below: impl Fn(usize) -> bool) -> usize {
+    let (mut lo, mut hi) = (0, n);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if below(mid) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
 /// Whether `cols` is every column in order (the primary map answers it).
 fn is_whole_key(cols: &[usize], arity: usize) -> bool {
-    cols.len() == arity && cols.iter().enumerate().all(|(i, &c)| i == c)
+    cols.len() == arity && is_prefix(cols)
+}
+
+/// Whether `cols` are the leading columns in order.
+fn is_prefix(cols: &[usize]) -> bool {
+    cols.iter().enumerate().all(|(i, &c)| i == c)
 }
 
 /// Adds row `row` to the front of its chain in `ix`.
@@ -404,7 +505,8 @@ fn link(ix: &mut Index, keys: &Cells, arity: usize, row: u32) {
     let cols = &ix.cols;
     let h = hash_values(cols.iter().map(|&c| cell(row, c)));
     let same = |r: &u32| cols.iter().all(|&c| cell(*r, c) == cell(row, c));
-    debug_assert_eq!(ix.next.len(), row as usize);
+    debug_assert_eq!(ix.next.len() + ix.base, row as usize);
+    grow(&mut ix.next, 1);
     match ix.heads.find_mut(h, same) {
         Some(head) => {
             ix.next.push(*head);
@@ -426,10 +528,19 @@ mod tests {
 
     proptest! {
         #[test]
-        fn behaves_like_a_map(ops in prop::collection::vec((any::<bool>(), 0u64..20, 0u64..3), 0..3000)) {
+        fn behaves_like_a_map(
+            loaded in prop::collection::btree_set((0u64..20, 0u64..3), 0..40),
+            ops in prop::collection::vec((any::<bool>(), 0u64..20, 0u64..3), 0..3000),
+        ) {
             let mut t = Table::new(&[ColumnType::Symbol, ColumnType::Symbol]);
-            t.ensure_index(&[1]);
             let mut m: BTreeMap<Vec<u64>, f64> = BTreeMap::new();
+            // A sorted load first, as from a run.
+            for &(a, b) in &loaded {
+                t.push_sorted(&[a, b], FactMeta::asserted(0.5, 0));
+                m.insert(vec![a, b], 0.5);
+            }
+            t.ensure_index(&[1]);
+            t.ensure_index(&[0]);
             for (i, (add, a, b)) in ops.into_iter().enumerate() {
                 let key = [a, b];
                 if add {
@@ -446,13 +557,35 @@ mod tests {
             }
             let sorted: Vec<Vec<u64>> = t.sorted().iter().map(|&r| t.key(r as usize).to_vec()).collect();
             prop_assert_eq!(sorted, m.keys().cloned().collect::<Vec<_>>());
-            for b in 0..3 {
+            for (col, v) in [(1usize, 0u64), (1, 1), (1, 2), (0, 0), (0, 7), (0, 19)] {
                 let mut found = Vec::new();
-                t.matching(&[1], &[b], |r| found.push(t.key(r).to_vec()));
+                t.matching(&[col], &[v], |r| found.push(t.key(r).to_vec()));
                 found.sort();
-                let want: Vec<Vec<u64>> = m.keys().filter(|k| k[1] == b).cloned().collect();
+                let want: Vec<Vec<u64>> = m.keys().filter(|k| k[col] == v).cloned().collect();
                 prop_assert_eq!(found, want);
             }
         }
+    }
+
+    #[test]
+    fn a_table_of_mostly_dead_rows_is_rebuilt_sorted() {
+        let mut t = Table::new(&[ColumnType::Number]);
+        for k in 0..3000u64 {
+            t.push_sorted(&[k], FactMeta::asserted(1.0, 0));
+        }
+        t.ensure_index(&[0]);
+        for k in (0..3000u64).rev().filter(|k| k % 3 != 0) {
+            assert!(t.remove(&[k]).is_some());
+        }
+        assert!(t.rows < 3000, "rebuilt: {} rows", t.rows);
+        for k in 0..2000u64 {
+            t.upsert(&[k + 5000], FactMeta::asserted(0.5, 0));
+        }
+        assert_eq!(t.len(), 1000 + 2000);
+        assert_eq!(t.get(&[3]).map(|m| m.conf), Some(1.0));
+        assert_eq!(t.get(&[4]), None);
+        assert_eq!(t.get(&[5004]).map(|m| m.conf), Some(0.5));
+        let keys: Vec<u64> = t.sorted().iter().map(|&r| t.cell(r as usize, 0)).collect();
+        assert!(keys.windows(2).all(|w| w[0] < w[1]));
     }
 }
