@@ -216,7 +216,7 @@ impl Database {
     }
 
     /// Typed answers of a query, sorted by value.
-    fn query_answer(&self, q: &IrQuery, answers: Vec<Answer>) -> QueryAnswer {
+    pub(crate) fn query_answer(&self, q: &IrQuery, answers: Vec<Answer>) -> QueryAnswer {
         let provenance = self.provenance;
         let mut facts: Vec<Fact> = answers
             .iter()

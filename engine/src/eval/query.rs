@@ -43,7 +43,7 @@ pub(crate) fn answer_query(
         caches: &mut caches,
     };
     let mut env = vec![0u64; n];
-    let mut best: HashMap<Vec<u64>, Answer> = HashMap::new();
+    let mut best = Answers::default();
     nested::solve(&compiled, &mut env, &mut cx, &mut |env, hits, cx| {
         let mut row = Vec::new();
         if !emit_head(&rule.head_args, env, cx, &mut row) {
@@ -53,20 +53,35 @@ pub(crate) fn answer_query(
             row.clear();
         }
         let metas: Vec<Meta> = hits.iter().map(|h| h.meta()).collect();
+        best.add(row, &metas);
+    });
+    best.finish()
+}
+
+/// Distinct answers as bindings are found: per answer row, the best confidence (with its
+/// rule), the smallest depth, the latest time.
+#[derive(Default)]
+pub(crate) struct Answers {
+    best: HashMap<Vec<u64>, Answer>,
+}
+
+impl Answers {
+    /// One binding's answer row and the metadata of the facts it matched.
+    pub(crate) fn add(&mut self, row: Vec<u64>, metas: &[Meta]) {
         let body = Meta::body(TNorm::Product, metas.iter().copied());
         let answer = Answer {
             conf: body.conf,
             depth: body.depth,
             time: body.time,
-            rule: match metas.as_slice() {
+            rule: match metas {
                 [one] => Some(one.rule),
                 _ => None,
             },
             row: row.clone(),
         };
-        match best.get_mut(&row) {
+        match self.best.get_mut(&row) {
             None => {
-                best.insert(row, answer);
+                self.best.insert(row, answer);
             }
             Some(b) => {
                 if answer.conf > b.conf {
@@ -77,8 +92,12 @@ pub(crate) fn answer_query(
                 b.time = b.time.max(answer.time);
             }
         }
-    });
-    let mut answers: Vec<Answer> = best.into_values().collect();
-    answers.sort_unstable_by(|a, b| a.row.cmp(&b.row));
-    answers
+    }
+
+    /// The answers, sorted by their encoded values.
+    pub(crate) fn finish(self) -> Vec<Answer> {
+        let mut answers: Vec<Answer> = self.best.into_values().collect();
+        answers.sort_unstable_by(|a, b| a.row.cmp(&b.row));
+        answers
+    }
 }

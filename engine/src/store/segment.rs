@@ -279,6 +279,41 @@ impl MappedFacts {
         }
     }
 
+    /// The rows whose leading columns equal `prefix` (runs are sorted by key).
+    pub(crate) fn prefix_range(&self, prefix: &[u64]) -> std::ops::Range<usize> {
+        let cols = self.columns();
+        let cmp = |i: usize| {
+            for (c, &v) in prefix.iter().enumerate() {
+                match cols[c].get(i).cmp(&v) {
+                    std::cmp::Ordering::Equal => {}
+                    o => return o,
+                }
+            }
+            std::cmp::Ordering::Equal
+        };
+        let n = self.rows();
+        let (mut lo, mut hi) = (0, n);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if cmp(mid).is_lt() {
+                lo = mid + 1
+            } else {
+                hi = mid
+            }
+        }
+        let start = lo;
+        hi = n;
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if cmp(mid).is_le() {
+                lo = mid + 1
+            } else {
+                hi = mid
+            }
+        }
+        start..lo
+    }
+
     /// The run's rows as evaluation rows (a run is sorted by key, as rows must be).
     pub(crate) fn to_rows(&self, arity: usize, mode: crate::eval::Mode) -> crate::eval::Rows {
         let mut rows = crate::eval::Rows::empty(arity, mode);

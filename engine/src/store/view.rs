@@ -7,10 +7,14 @@ use super::table::Table;
 use super::{ForgetPolicy, Store, now_ms};
 use crate::database::{Database, Fact, QueryAnswer};
 use crate::error::Error;
+use crate::eval::emit::emit_head;
+use crate::eval::expr::{Cx, run_ops};
 use crate::eval::meta::Meta;
+use crate::eval::query::Answers;
 use crate::eval::{Mode, Rows};
 use crate::explain::Proof;
-use crate::plan::ir::RelId;
+use crate::plan::ir::{AtomArg, IrQuery, RelId};
+use crate::plan::order::compile_nested;
 use crate::program::RelationInfo;
 use crate::value::Value;
 
@@ -159,9 +163,130 @@ impl Store {
     /// Answers `?-` queries (one or more in `text`) over everything the store holds.
     pub fn query(&mut self, text: &str) -> Result<Vec<QueryAnswer>, Error> {
         let queries = self.view_with(&[])?.plan_queries(text)?;
-        let need: Vec<RelId> = queries.iter().flat_map(|q| q.rule.reads()).collect();
-        let db = self.view_with(&need)?;
-        Ok(db.answer_queries(&queries))
+        let mut out = Vec::with_capacity(queries.len());
+        for q in &queries {
+            let answers = match self.probe_runs(q) {
+                Some(a) => a,
+                None => {
+                    let db = self.view_with(&q.rule.reads())?;
+                    Answered::Facts(
+                        db.answer_queries(std::slice::from_ref(q))
+                            .pop()
+                            .expect("one query, one answer")
+                            .answers,
+                    )
+                }
+            };
+            out.push((q, answers));
+        }
+        let db = self.view_with(&[])?;
+        Ok(out
+            .into_iter()
+            .map(|(q, answers)| match answers {
+                Answered::Rows(rows) => db.query_answer(q, rows),
+                Answered::Facts(facts) => QueryAnswer {
+                    text: q.text.clone(),
+                    columns: q.columns.iter().map(|c| c.1.clone()).collect(),
+                    answers: facts,
+                },
+            })
+            .collect())
+    }
+
+    /// Answers a one-atom query whose constants are the relation's leading columns straight
+    /// from the mapped runs, by binary search: no rows copied, no table built. `None` when the
+    /// query is not of that shape, or this handle holds the relation in a table.
+    fn probe_runs(&mut self, q: &IrQuery) -> Option<Answered> {
+        let rule = &q.rule;
+        let [atom] = rule.atoms.as_slice() else {
+            return None;
+        };
+        if !super::solve::is_positive(rule) {
+            return None;
+        }
+        let plan = self.plan.clone()?;
+        let i = self.rel_index(&plan.relations[atom.rel].name)?;
+        let derived = self.manifest.relations[i].derived_layer;
+        let rel = &self.rels[i];
+        let (runs, table) = if derived {
+            (&rel.derived_runs, &rel.derived)
+        } else {
+            (&rel.asserted_runs, &rel.asserted)
+        };
+        if table.is_some() {
+            return None;
+        }
+        let prefix: Vec<u64> = atom
+            .args
+            .iter()
+            .map_while(|a| match a {
+                AtomArg::Const(c) => Some(*c),
+                _ => None,
+            })
+            .collect();
+        let arity = rel.types.len();
+        // The newer runs (a log's, a few folds) folded together; the oldest run searched.
+        let mut newer = std::collections::BTreeMap::new();
+        for r in runs.iter().skip(1) {
+            r.fold_into(arity, &mut newer);
+        }
+        let mut hits: Vec<(Vec<u64>, super::table::FactMeta)> = Vec::new();
+        if let Some(base) = runs.first() {
+            let cols = base.columns();
+            for r in base.prefix_range(&prefix) {
+                let key: Vec<u64> = cols.iter().map(|c| c.get(r)).collect();
+                if !newer.contains_key(&key) {
+                    hits.push((key, base.meta(r)));
+                }
+            }
+        }
+        for (key, m) in newer {
+            if let Some(m) = m
+                && key.starts_with(&prefix)
+            {
+                hits.push((key, m));
+            }
+        }
+        let n = rule.var_names.len();
+        let nested = compile_nested(&rule.atoms, &rule.constraints, n, &[]);
+        let ops = nested
+            .levels
+            .first()
+            .map(|l| l.1.clone())
+            .unwrap_or_default();
+        let db = self.view.as_mut()?;
+        let mut caches = crate::eval::nested::Caches::default();
+        let mut cx = Cx {
+            interner: &mut db.interner,
+            done: &[],
+            caches: &mut caches,
+        };
+        let mut answers = Answers::default();
+        let mut env = vec![0u64; n];
+        if !run_ops(&nested.pre, &mut env, &mut cx) {
+            return Some(Answered::Rows(Vec::new()));
+        }
+        for (key, m) in hits {
+            let mut set = vec![false; n];
+            if !super::solve::bind_atom(atom, &key, &mut env, &mut set) {
+                continue;
+            }
+            if let Some(c) = atom.conf_var {
+                env[c] = crate::value::enc_float(m.conf);
+            }
+            if !run_ops(&ops, &mut env, &mut cx) {
+                continue;
+            }
+            let mut row = Vec::new();
+            if !emit_head(&rule.head_args, &env, &mut cx, &mut row) {
+                continue;
+            }
+            if rule.head_args.is_empty() {
+                row.clear();
+            }
+            answers.add(row, &[super::solve::to_meta(&m)]);
+        }
+        Some(Answered::Rows(answers.finish()))
     }
 
     /// The proof of a fact written as Datalog (`path("a", "c")`), or `None` if it does not
@@ -406,6 +531,12 @@ impl Store {
         });
         Ok(out)
     }
+}
+
+/// A query's answers: encoded (to decode) or already facts.
+enum Answered {
+    Rows(Vec<crate::eval::query::Answer>),
+    Facts(Vec<Fact>),
 }
 
 /// A table as evaluation rows: sorted by key, with store metadata cells.
