@@ -24,6 +24,7 @@ mod log;
 mod manifest;
 #[allow(unsafe_code)]
 mod mmap;
+mod persist;
 mod program;
 mod segment;
 mod solve;
@@ -422,7 +423,7 @@ impl Store {
             self.lock = Some(WriterLock::acquire(&dir)?);
             self.refresh()?;
             // Files a killed writer wrote but never committed.
-            commit::remove_dead_files(&dir, &self.manifest);
+            persist::remove_dead_files(&dir, &self.manifest);
         }
         self.refresh()?;
         if self.log_file.is_none()

@@ -1,0 +1,429 @@
+//! Making commits durable: a log record for a commit that only changes facts, else a
+//! checkpoint that writes run files (folding the logged and the newest runs in) and a new
+//! manifest; and compaction, which rewrites every layer as one run.
+
+use super::file::{self, Kind};
+use super::log::{self, LogRecord};
+use super::manifest::{Manifest, RulesEntry, StringsEntry};
+use super::segment::{FactRun, MappedFacts};
+use super::strings::MappedRun;
+use super::table::FactMeta;
+use super::{ASSERTED, DERIVED, RuleFile, Store};
+use crate::error::Error;
+
+impl Store {
+    /// Rewrites every layer with more than one run (or with removals) as one sorted run, and
+    /// the string runs as one.
+    pub(crate) fn rewrite_all(&mut self) -> Result<(), Error> {
+        self.drop_view();
+        let mut writes = Vec::new();
+        for i in 0..self.rels.len() {
+            let layers = [
+                (ASSERTED, &self.rels[i].asserted_runs),
+                (DERIVED, &self.rels[i].derived_runs),
+            ];
+            let mut todo = Vec::new();
+            for (layer, runs) in layers {
+                if runs.len() > 1 || runs.iter().any(|r| r.removed_rows() > 0) {
+                    todo.push(layer);
+                }
+            }
+            for layer in todo {
+                let table = if layer == ASSERTED {
+                    self.asserted(i).clone()
+                } else {
+                    self.load_derived(i)?
+                };
+                let mut w = LayerWrite::new(i, layer, true);
+                w.rows = table.iter().map(|(k, m)| (k.to_vec(), m)).collect();
+                writes.push(w);
+            }
+        }
+        self.compact_strings = true;
+        let r = self.persist(writes);
+        self.compact_strings = false;
+        r
+    }
+
+    /// Keeps layers short: a write to a layer that already has [`MAX_RUNS`] runs also takes
+    /// in the changes of its [`FOLD`] newest runs and replaces them. Run sizes then grow
+    /// geometrically, so a fact is rewritten a logarithmic number of times.
+    fn fold_runs(&self, writes: &mut Vec<LayerWrite>) {
+        // Every layer with logged runs gets a write, so that the runs become a file.
+        for (i, rel) in self.rels.iter().enumerate() {
+            for (layer, runs) in [(ASSERTED, &rel.asserted_runs), (DERIVED, &rel.derived_runs)] {
+                let has = writes.iter().any(|w| w.rel == i && w.layer == layer);
+                if !has && runs.iter().any(|r| r.is_logged()) {
+                    writes.push(LayerWrite::new(i, layer, false));
+                }
+            }
+        }
+        for w in writes.iter_mut().filter(|w| !w.replace) {
+            let rel = &self.rels[w.rel];
+            let runs = if w.layer == ASSERTED {
+                &rel.asserted_runs
+            } else {
+                &rel.derived_runs
+            };
+            let logged = runs.iter().rev().take_while(|r| r.is_logged()).count();
+            let empty = w.rows.is_empty() && w.removed.is_empty();
+            if logged == 0 && (empty || runs.len() < MAX_RUNS) {
+                continue;
+            }
+            let k = if runs.len() >= MAX_RUNS {
+                logged.max(FOLD).min(runs.len())
+            } else {
+                logged
+            };
+            let mut map = std::collections::BTreeMap::new();
+            for r in &runs[runs.len() - k..] {
+                r.fold_into(rel.types.len(), &mut map);
+            }
+            for key in w.removed.drain(..) {
+                map.insert(key, None);
+            }
+            for (key, m) in w.rows.drain(..) {
+                map.insert(key, Some(m));
+            }
+            let from_first = k == runs.len();
+            for (key, m) in map {
+                match m {
+                    Some(m) => w.rows.push((key, m)),
+                    // Nothing earlier can hold a key when the run starts the layer.
+                    None if !from_first => w.removed.push(key),
+                    None => {}
+                }
+            }
+            w.replaces_last = k;
+            w.replaces_files = k - logged;
+        }
+    }
+
+    /// Makes a commit durable: as one record appended to the commit log when it only
+    /// changes facts, else (and every [`CHECKPOINT_RECORDS`] records) as a checkpoint that
+    /// writes run files and a new manifest.
+    pub(crate) fn persist(&mut self, writes: Vec<LayerWrite>) -> Result<(), Error> {
+        let Some(dir) = self.dir.clone() else {
+            self.strings.commit_in_memory();
+            self.manifest.generation += 1;
+            return Ok(());
+        };
+        let small = !self.rules_changed
+            && !self.manifest_dirty
+            && !self.compact_strings
+            && self.log_file.is_some()
+            && self.log_records < CHECKPOINT_RECORDS
+            && self.log_len < CHECKPOINT_BYTES
+            && writes.iter().all(|w| !w.replace);
+        if small {
+            self.append_log(&dir, writes)
+        } else {
+            self.checkpoint(&dir, writes)
+        }
+    }
+
+    /// Appends the commit to the log.
+    fn append_log(&mut self, dir: &std::path::Path, writes: Vec<LayerWrite>) -> Result<(), Error> {
+        let (first_string, strings) = self.strings.pending();
+        let mut runs = Vec::new();
+        let mut at = Vec::new();
+        for w in writes {
+            if w.rows.is_empty() && w.removed.is_empty() {
+                continue;
+            }
+            let rows: Vec<(&[u64], FactMeta)> =
+                w.rows.iter().map(|(k, m)| (k.as_slice(), *m)).collect();
+            let removed: Vec<&[u64]> = w.removed.iter().map(Vec::as_slice).collect();
+            let name = &self.manifest.relations[w.rel].name;
+            runs.push(FactRun::build(
+                name,
+                w.layer,
+                &self.rels[w.rel].types,
+                rows,
+                removed,
+            ));
+            at.push((w.rel, w.layer));
+        }
+        let record = LogRecord {
+            generation: self.generation() + 1,
+            first_string,
+            strings,
+            runs,
+        };
+        let path = dir.join(self.manifest.wal.as_deref().expect("a log is open"));
+        let file = self.log_file.as_mut().expect("a log is open");
+        let (rec, bytes) = log::append(file, &path, &record)?;
+        self.log_records += 1;
+        self.log_len += bytes;
+        self.strings.commit_logged();
+        for (j, (rel, layer)) in at.into_iter().enumerate() {
+            let run = MappedFacts::logged(&path, rec.clone(), j, &self.rels[rel].types)?;
+            match layer {
+                ASSERTED => self.rels[rel].asserted_runs.push(run),
+                _ => self.rels[rel].derived_runs.push(run),
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the new runs (with the logged ones) as files, then the manifest that names
+    /// them and a new, empty log; then removes dead files.
+    fn checkpoint(
+        &mut self,
+        dir: &std::path::Path,
+        mut writes: Vec<LayerWrite>,
+    ) -> Result<(), Error> {
+        let dir = dir.to_path_buf();
+        self.fold_runs(&mut writes);
+        let mut m = self.manifest.clone();
+        m.generation += 1;
+        // Every new file of the commit, written then made durable together.
+        let mut files: Vec<(std::path::PathBuf, Vec<u8>)> = Vec::new();
+        if self.rules_changed {
+            m.rules = Vec::new();
+            for r in &self.rules {
+                let old = self
+                    .manifest
+                    .rules
+                    .iter()
+                    .find(|e| e.name == r.name)
+                    .filter(|e| self.rules_unchanged(&dir, e, r));
+                let file = match old {
+                    Some(e) => e.file.clone(),
+                    None => {
+                        let f = fresh_file(&mut m, &dir, "rules");
+                        let bytes = file::envelope(Kind::Rules, r.text.as_bytes());
+                        files.push((dir.join(&f), bytes));
+                        f
+                    }
+                };
+                m.rules.push(RulesEntry {
+                    name: r.name.clone(),
+                    file,
+                });
+            }
+        }
+        let mut new_strings = None;
+        let merge = self.compact_strings && self.strings.disk().0 > 1;
+        if merge {
+            m.strings.clear();
+        }
+        // A long list of string runs folds its newest ones into the pending run.
+        let pending = self.strings.unwritten_run();
+        let fold = if !merge && pending.is_some() && self.strings.run_count() >= MAX_RUNS {
+            FOLD
+        } else {
+            0
+        };
+        let run = if merge {
+            Some(self.strings.all_run())
+        } else if fold > 0 {
+            m.strings.truncate(m.strings.len() - fold);
+            self.strings.tail_run(fold)
+        } else {
+            pending
+        };
+        if let Some(run) = run {
+            let f = fresh_file(&mut m, &dir, "str");
+            let bytes = rkyv::to_bytes::<rkyv::rancor::BoxedError>(&run)
+                .expect("archiving plain vectors cannot fail");
+            files.push((dir.join(&f), file::envelope(Kind::Strings, &bytes)));
+            let count = run.offsets.len() as u32 - 1;
+            m.strings.push(StringsEntry {
+                file: f.clone(),
+                first: run.first,
+                count,
+            });
+            new_strings = Some((f, run.first, count));
+        }
+        let mut opened = Vec::new();
+        let mut emptied = Vec::new();
+        let mut dropped = Vec::new();
+        for w in writes {
+            if w.rows.is_empty() && w.removed.is_empty() {
+                if w.replaces_last > 0 {
+                    // Folded runs that cancel out: drop them, write nothing.
+                    let entry = &mut m.relations[w.rel];
+                    let list = match w.layer {
+                        ASSERTED => &mut entry.asserted,
+                        _ => &mut entry.derived,
+                    };
+                    list.truncate(list.len() - w.replaces_files);
+                    dropped.push((w.rel, w.layer, w.replaces_last));
+                    continue;
+                }
+                if w.replace {
+                    // An empty layer is no runs at all.
+                    let entry = &mut m.relations[w.rel];
+                    match w.layer {
+                        ASSERTED => entry.asserted.clear(),
+                        _ => entry.derived.clear(),
+                    }
+                    emptied.push((w.rel, w.layer));
+                }
+                continue;
+            }
+            let entry = &m.relations[w.rel];
+            let rows: Vec<(&[u64], FactMeta)> =
+                w.rows.iter().map(|(k, m)| (k.as_slice(), *m)).collect();
+            let removed: Vec<&[u64]> = w.removed.iter().map(Vec::as_slice).collect();
+            let run = FactRun::build(&entry.name, w.layer, &self.rels[w.rel].types, rows, removed);
+            let f = fresh_file(&mut m, &dir, "facts");
+            files.push((dir.join(&f), file::envelope(Kind::Facts, &run.to_bytes())));
+            let entry = &mut m.relations[w.rel];
+            let list = if w.layer == ASSERTED {
+                &mut entry.asserted
+            } else {
+                &mut entry.derived
+            };
+            if w.replace {
+                list.clear();
+            }
+            list.truncate(list.len() - w.replaces_files);
+            list.push(f.clone());
+            opened.push((w.rel, w.layer, w.replace, w.replaces_last, f));
+        }
+        m.forget = self.manifest.forget.clone();
+        let log_name = fresh_file(&mut m, &dir, "log");
+        files.push((dir.join(&log_name), log::header()));
+        m.wal = Some(log_name);
+        file::write_files(&files)?;
+        drop(files);
+        file::sync_dir(&dir)?;
+        m.write(&dir)?;
+        self.rules_changed = false;
+        self.manifest_dirty = false;
+        self.log_records = 0;
+        self.log_len = log::header().len() as u64;
+        self.log_file = None;
+        // Committed. Map what was written, so that this handle reads the same files.
+        for (rel, layer, k) in dropped {
+            let runs = match layer {
+                ASSERTED => &mut self.rels[rel].asserted_runs,
+                _ => &mut self.rels[rel].derived_runs,
+            };
+            runs.truncate(runs.len() - k);
+        }
+        for (rel, layer) in emptied {
+            match layer {
+                ASSERTED => self.rels[rel].asserted_runs.clear(),
+                _ => self.rels[rel].derived_runs.clear(),
+            }
+        }
+        for (rel, layer, replace, folded, f) in opened {
+            let run = MappedFacts::open(
+                &dir.join(&f),
+                &m.relations[rel].name,
+                layer,
+                &self.rels[rel].types,
+            )?;
+            let runs = if layer == ASSERTED {
+                &mut self.rels[rel].asserted_runs
+            } else {
+                &mut self.rels[rel].derived_runs
+            };
+            if replace {
+                runs.clear();
+            }
+            runs.truncate(runs.len() - folded);
+            runs.push(run);
+        }
+        if let Some((f, first, count)) = new_strings {
+            let run = MappedRun::open(&dir.join(f), first, count)?;
+            if merge {
+                self.strings.replace_runs(run);
+            } else if fold > 0 {
+                self.strings.replace_last_runs(fold, run);
+            } else {
+                self.strings.committed_run(run);
+            }
+        }
+        self.manifest = m;
+        remove_dead_files(&dir, &self.manifest);
+        let wal = dir.join(self.manifest.wal.as_deref().expect("just named"));
+        self.log_file = Some(log::open_for_append(&wal, self.log_len)?);
+        Ok(())
+    }
+
+    fn rules_unchanged(&self, dir: &std::path::Path, e: &RulesEntry, r: &RuleFile) -> bool {
+        let path = dir.join(&e.file);
+        std::fs::read(&path).ok().is_some_and(|b| {
+            file::open_envelope(&path, &b, Kind::Rules).is_ok_and(|p| p == r.text.as_bytes())
+        })
+    }
+}
+
+/// A checkpoint is due after this many logged commits...
+const CHECKPOINT_RECORDS: usize = 1024;
+/// ...or this many bytes of log.
+const CHECKPOINT_BYTES: u64 = 8 << 20;
+
+/// A layer with this many runs folds its newest ones into the next write.
+const MAX_RUNS: usize = 8;
+/// How many runs a fold takes in.
+const FOLD: usize = 4;
+
+/// A new file name that no file in `dir` has (a writer killed mid-commit can leave a file
+/// its manifest never named; it is removed when the next writer starts).
+fn fresh_file(m: &mut Manifest, dir: &std::path::Path, ext: &str) -> String {
+    loop {
+        let f = m.new_file(ext);
+        if !dir.join(&f).exists() {
+            return f;
+        }
+    }
+}
+
+/// Removes files the manifest no longer names, unless a reader still has one mapped (it
+/// holds a shared lock); such a file goes at a later commit.
+pub(crate) fn remove_dead_files(dir: &std::path::Path, manifest: &Manifest) {
+    let live: std::collections::HashSet<&str> = manifest.files().collect();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let ours = [".str", ".facts", ".rules", ".log", ".tmp"]
+            .iter()
+            .any(|ext| name.ends_with(ext));
+        if !ours || live.contains(name) || name == "MANIFEST.tmp" {
+            continue;
+        }
+        let path = entry.path();
+        let Ok(f) = std::fs::File::open(&path) else {
+            continue;
+        };
+        if f.try_lock().is_ok() {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
+}
+
+/// One run to write: rows set and keys removed in one layer of one relation.
+pub(crate) struct LayerWrite {
+    pub(crate) rel: usize,
+    pub(crate) layer: u8,
+    /// The run replaces the layer's runs (it holds the whole layer).
+    pub(crate) replace: bool,
+    /// The run replaces this many of the layer's newest runs (it holds their changes too)...
+    replaces_last: usize,
+    /// ...of which this many are run files (the others are logged runs).
+    replaces_files: usize,
+    pub(crate) rows: Vec<(Vec<u64>, FactMeta)>,
+    pub(crate) removed: Vec<Vec<u64>>,
+}
+
+impl LayerWrite {
+    pub(crate) fn new(rel: usize, layer: u8, replace: bool) -> LayerWrite {
+        LayerWrite {
+            rel,
+            layer,
+            replace,
+            replaces_last: 0,
+            replaces_files: 0,
+            rows: Vec::new(),
+            removed: Vec::new(),
+        }
+    }
+}
