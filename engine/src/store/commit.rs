@@ -489,6 +489,9 @@ fn diff(old: &Table, new: &Table, w: &mut LayerWrite, report: &mut CommitReport,
     }
 }
 
+/// A fact written as Datalog, typed: relation, values, the confidence written after `@`.
+type TypedFact = (String, Vec<Value>, Option<f64>);
+
 fn check_values(relation: &str, types: &[ColumnType], values: &[Value]) -> Result<(), Error> {
     let err = |message: String| {
         Err(Error::Value {
@@ -552,16 +555,26 @@ impl Transaction<'_> {
     /// Asserts facts written as Datalog, each with its `@ c` confidence if given:
     /// `edge("a", "b") @ 0.8. edge("b", "c").` Returns how many.
     pub fn add_text(&mut self, text: &str) -> Result<usize, Error> {
-        let written = facts::parse(text, "<facts>")?;
-        for f in &written {
+        let written = self.typed_facts(text)?;
+        let n = written.len();
+        for (relation, values, confidence) in written {
+            self.add_with(&relation, values, confidence.unwrap_or(1.0), None)?;
+        }
+        Ok(n)
+    }
+
+    /// Facts written as Datalog, with values typed by their relations (or, for a relation
+    /// not yet declared, by what the constants suggest).
+    fn typed_facts(&mut self, text: &str) -> Result<Vec<TypedFact>, Error> {
+        let mut out = Vec::new();
+        for f in facts::parse(text, "<facts>")? {
             let types = match self.store.relation_types(&f.relation)? {
                 Some(t) => t,
                 None => f.inferred_types()?,
             };
-            let values = f.values(&types)?;
-            self.add_with(&f.relation, values, f.confidence.unwrap_or(1.0), None)?;
+            out.push((f.relation.clone(), f.values(&types)?, f.confidence));
         }
-        Ok(written.len())
+        Ok(out)
     }
 
     /// Retracts an asserted fact (nothing happens if it is not asserted). Facts derived
@@ -579,16 +592,12 @@ impl Transaction<'_> {
 
     /// Retracts facts written as Datalog. Returns how many were named.
     pub fn retract_text(&mut self, text: &str) -> Result<usize, Error> {
-        let written = facts::parse(text, "<facts>")?;
-        for f in &written {
-            let types = match self.store.relation_types(&f.relation)? {
-                Some(t) => t,
-                None => f.inferred_types()?,
-            };
-            let values = f.values(&types)?;
-            self.retract(&f.relation, values)?;
+        let written = self.typed_facts(text)?;
+        let n = written.len();
+        for (relation, values, _) in written {
+            self.retract(&relation, values)?;
         }
-        Ok(written.len())
+        Ok(n)
     }
 
     /// Applies the transaction: infers, writes, and makes it visible atomically.

@@ -131,6 +131,13 @@ fn u32_at(bytes: &[u8], at: usize) -> u32 {
 /// Writes a new file and makes it durable (the directory entry is made durable by the
 /// [`sync_dir`] that precedes the manifest that names it).
 pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    create_with(path, bytes)?
+        .sync_data()
+        .map_err(|e| StoreError::io(path, e))
+}
+
+/// Creates a file that must not exist yet and writes `bytes` into it (not yet durable).
+fn create_with(path: &Path, bytes: &[u8]) -> Result<File, StoreError> {
     let io = |e| StoreError::io(path, e);
     let mut f = OpenOptions::new()
         .write(true)
@@ -138,7 +145,7 @@ pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
         .open(path)
         .map_err(io)?;
     f.write_all(bytes).map_err(io)?;
-    f.sync_data().map_err(io)
+    Ok(f)
 }
 
 /// Writes new files, then makes their contents durable together (in parallel: one commit's
@@ -148,14 +155,7 @@ pub(crate) fn write_files(files: &[(std::path::PathBuf, Vec<u8>)]) -> Result<(),
     use rayon::prelude::*;
     let mut open = Vec::with_capacity(files.len());
     for (path, bytes) in files {
-        let io = |e| StoreError::io(path, e);
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(path)
-            .map_err(io)?;
-        f.write_all(bytes).map_err(io)?;
-        open.push((path, f));
+        open.push((path, create_with(path, bytes)?));
     }
     open.par_iter()
         .try_for_each(|(path, f)| f.sync_data().map_err(|e| StoreError::io(*path, e)))

@@ -131,16 +131,9 @@ impl Store {
             if w.rows.is_empty() && w.removed.is_empty() {
                 continue;
             }
-            let rows: Vec<(&[u64], FactMeta)> =
-                w.rows.iter().map(|(k, m)| (k.as_slice(), *m)).collect();
-            let removed: Vec<&[u64]> = w.removed.iter().map(Vec::as_slice).collect();
-            let name = &self.manifest.relations[w.rel].name;
-            runs.push(FactRun::build(
-                name,
-                w.layer,
+            runs.push(w.run(
+                &self.manifest.relations[w.rel].name,
                 &self.rels[w.rel].types,
-                rows,
-                removed,
             ));
             at.push((w.rel, w.layer));
         }
@@ -263,11 +256,7 @@ impl Store {
                 }
                 continue;
             }
-            let entry = &m.relations[w.rel];
-            let rows: Vec<(&[u64], FactMeta)> =
-                w.rows.iter().map(|(k, m)| (k.as_slice(), *m)).collect();
-            let removed: Vec<&[u64]> = w.removed.iter().map(Vec::as_slice).collect();
-            let run = FactRun::build(&entry.name, w.layer, &self.rels[w.rel].types, rows, removed);
+            let run = w.run(&m.relations[w.rel].name, &self.rels[w.rel].types);
             let f = fresh_file(&mut m, &dir, "facts");
             files.push((dir.join(&f), file::envelope(Kind::Facts, &run.to_bytes())));
             let entry = &mut m.relations[w.rel];
@@ -415,6 +404,14 @@ pub(crate) struct LayerWrite {
 }
 
 impl LayerWrite {
+    /// The run holding this write's rows and removed keys.
+    fn run(&self, relation: &str, types: &[crate::value::ColumnType]) -> FactRun {
+        let rows: Vec<(&[u64], FactMeta)> =
+            self.rows.iter().map(|(k, m)| (k.as_slice(), *m)).collect();
+        let removed: Vec<&[u64]> = self.removed.iter().map(Vec::as_slice).collect();
+        FactRun::build(relation, self.layer, types, rows, removed)
+    }
+
     pub(crate) fn new(rel: usize, layer: u8, replace: bool) -> LayerWrite {
         LayerWrite {
             rel,
