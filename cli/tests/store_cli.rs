@@ -37,6 +37,14 @@ reach(x, y) :- link(x, y).
 @name("transitive") @weight(0.9) reach(x, z) :- link(x, y), reach(y, z).
 "#;
 
+/// `init`, then `rules add` of [`RULES`] written into `dir`.
+fn init_with_rules(db: &Path, dir: &Path) {
+    ok(db, &["init"]);
+    let rules = dir.join("paths.dl");
+    std::fs::write(&rules, RULES).unwrap();
+    ok(db, &["rules", "add", rules.to_str().unwrap()]);
+}
+
 #[test]
 fn a_fresh_store_takes_facts_rules_queries_and_retractions() {
     let dir = tempfile::tempdir().unwrap();
@@ -118,10 +126,7 @@ fn the_store_comes_from_engram_db_when_no_db_is_given() {
 fn load_reads_tab_separated_and_json_lines() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("m.db");
-    ok(&db, &["init"]);
-    let rules = dir.path().join("paths.dl");
-    std::fs::write(&rules, RULES).unwrap();
-    ok(&db, &["rules", "add", rules.to_str().unwrap()]);
+    init_with_rules(&db, dir.path());
     let tsv = dir.path().join("link.facts");
     std::fs::write(&tsv, "a\tb\t0.5\nb\tc\t1\n").unwrap();
     let out = ok(
@@ -173,10 +178,7 @@ fn load_reads_tab_separated_and_json_lines() {
 fn cleanup_forgets_weak_old_derivations_and_keeps_them_forgotten() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("m.db");
-    ok(&db, &["init"]);
-    let rules = dir.path().join("paths.dl");
-    std::fs::write(&rules, RULES).unwrap();
-    ok(&db, &["rules", "add", rules.to_str().unwrap()]);
+    init_with_rules(&db, dir.path());
     let old = dir.path().join("old.jsonl");
     std::fs::write(
         &old,
