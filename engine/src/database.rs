@@ -1,14 +1,15 @@
 //! The result of an evaluation: every relation's facts with their confidence, depth and origin,
 //! and every query's answers, typed.
 
-use crate::eval::meta::{ASSERTED, Meta};
+use crate::eval::classes::Classes;
+use crate::eval::meta::{ASSERTED, EQUIVALENCE, Meta};
 use crate::eval::nested::Caches;
 use crate::eval::query::Answer;
 use crate::eval::{Mode, Rows};
 use crate::plan::ir::{IrQuery, Plan, RelDecl};
 use crate::value::{self, ColumnType, Interner, Value};
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Every relation's facts after evaluation.
 #[derive(Clone)]
@@ -16,6 +17,8 @@ pub struct Database {
     pub(crate) plan: Arc<Plan>,
     /// Every relation's facts (always `Some`; the shape evaluation reads).
     pub(crate) rows: Vec<Option<Rows>>,
+    /// Per eqrel: every pair of its classes, built on first view.
+    pub(crate) closures: Vec<OnceLock<Rows>>,
     queries: Vec<QueryAnswer>,
     pub(crate) interner: Interner,
     pub(crate) warnings: Vec<String>,
@@ -93,7 +96,7 @@ pub struct QueryAnswer {
 #[derive(Clone, Copy)]
 pub struct RelationView<'a> {
     decl: &'a RelDecl,
-    rows: &'a Rows,
+    index: usize,
     db: &'a Database,
 }
 
@@ -106,13 +109,28 @@ impl<'a> RelationView<'a> {
     pub fn columns(&self) -> &'a [(String, ColumnType)] {
         &self.decl.columns
     }
-    /// Number of facts.
+    /// Number of facts (for an eqrel, counted from its classes without listing its pairs).
     pub fn len(&self) -> usize {
-        self.rows.len()
+        match self.db.closures[self.index].get() {
+            None if self.decl.eqrel => self.db.classes(self.index).pair_count(),
+            _ => self.stored().len(),
+        }
     }
     /// Whether it has no facts.
     pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
+        self.db.rows[self.index].as_ref().is_none_or(Rows::is_empty)
+    }
+    /// The rows behind the view: an eqrel's pairs are listed on first use.
+    fn stored(&self) -> &'a Rows {
+        let db = self.db;
+        let rows = db.rows[self.index]
+            .as_ref()
+            .expect("every relation has rows");
+        if self.decl.eqrel {
+            db.closures[self.index].get_or_init(|| db.classes(self.index).pairs(rows.mode()))
+        } else {
+            rows
+        }
     }
     /// Whether the relation holds the given row.
     pub fn contains(&self, row: &[Value]) -> bool {
@@ -121,22 +139,22 @@ impl<'a> RelationView<'a> {
     /// The fact with these values, if it holds.
     pub fn get(&self, row: &[Value]) -> Option<Fact> {
         let enc = self.db.encode_row(self.decl, row)?;
-        self.rows.find(&enc).map(|i| self.fact(i))
+        self.stored().find(&enc).map(|i| self.fact(i))
     }
     /// The rows, decoded, in storage order.
     pub fn rows(&self) -> impl Iterator<Item = Vec<Value>> + 'a {
         let view = *self;
-        (0..self.rows.len()).map(move |i| view.values(i))
+        (0..self.stored().len()).map(move |i| view.values(i))
     }
     /// The facts with their confidence, depth and origin, in storage order.
     pub fn facts(&self) -> impl Iterator<Item = Fact> + 'a {
         let view = *self;
-        (0..self.rows.len()).map(move |i| view.fact(i))
+        (0..self.stored().len()).map(move |i| view.fact(i))
     }
     /// The facts sorted by value (numbers numerically, symbols by text), as in output files.
     pub fn sorted_facts(&self) -> Vec<Fact> {
         let types = self.decl.types();
-        crate::io::sorted_order(self.rows, &types, &self.db.interner)
+        crate::io::sorted_order(self.stored(), &types, &self.db.interner)
             .into_iter()
             .map(|i| self.fact(i))
             .collect()
@@ -144,11 +162,11 @@ impl<'a> RelationView<'a> {
     /// The rows rendered as text (Soufflé's formatting), sorted by value.
     pub fn sorted_text_rows(&self) -> Vec<Vec<String>> {
         let types = self.decl.types();
-        crate::io::sorted_order(self.rows, &types, &self.db.interner)
+        let rows = self.stored();
+        crate::io::sorted_order(rows, &types, &self.db.interner)
             .into_iter()
             .map(|i| {
-                self.rows
-                    .row(i)
+                rows.row(i)
                     .iter()
                     .zip(&types)
                     .map(|(&v, &ty)| value::render(ty, v, &self.db.interner))
@@ -158,7 +176,7 @@ impl<'a> RelationView<'a> {
     }
 
     fn values(&self, i: usize) -> Vec<Value> {
-        self.rows
+        self.stored()
             .row(i)
             .iter()
             .zip(&self.decl.columns)
@@ -167,7 +185,7 @@ impl<'a> RelationView<'a> {
     }
 
     fn fact(&self, i: usize) -> Fact {
-        let m = self.rows.meta(i);
+        let m = self.stored().meta(i);
         Fact {
             values: self.values(i),
             confidence: m.conf,
@@ -177,8 +195,12 @@ impl<'a> RelationView<'a> {
         }
     }
 
+    pub(crate) fn decl_and_interner(&self) -> (&'a RelDecl, &'a Interner) {
+        (self.decl, &self.db.interner)
+    }
+
     pub(crate) fn raw(&self) -> (&'a RelDecl, &'a Rows, &'a Interner) {
-        (self.decl, self.rows, &self.db.interner)
+        (self.decl, self.stored(), &self.db.interner)
     }
 }
 
@@ -197,6 +219,7 @@ impl Database {
             .map(|(r, d)| Some(r.unwrap_or_else(|| Rows::empty(d.arity(), mode))))
             .collect();
         let mut db = Database {
+            closures: vec![OnceLock::new(); plan.relations.len()],
             plan,
             rows,
             queries: Vec::new(),
@@ -299,6 +322,8 @@ impl Database {
             Origin::Untracked
         } else if m.rule == ASSERTED {
             Origin::Asserted
+        } else if m.rule == EQUIVALENCE {
+            Origin::Rule("eqrel".into())
         } else {
             Origin::Rule(self.plan.rules[m.rule as usize - 1].label().to_string())
         }
@@ -331,7 +356,7 @@ impl Database {
         &self.warnings
     }
 
-    /// A relation by name.
+    /// A relation by name. An eqrel's view holds every pair of its classes.
     pub fn relation(&self, name: &str) -> Option<RelationView<'_>> {
         let &i = self.plan.rel_index.get(name)?;
         Some(self.view(i))
@@ -340,14 +365,29 @@ impl Database {
     fn view(&self, i: usize) -> RelationView<'_> {
         RelationView {
             decl: &self.plan.relations[i],
-            rows: self.rows[i].as_ref().expect("every relation has rows"),
+            index: i,
             db: self,
         }
     }
 
-    /// All relations, in declaration order.
+    /// The classes of eqrel `i`, from its pairs.
+    pub(crate) fn classes(&self, i: usize) -> Classes {
+        let rows = self.rows[i].as_ref().expect("every relation has rows");
+        Classes::build(rows, self.plan.relations[i].columns[0].1, &self.interner)
+    }
+
+    /// Replaces relation `i`'s facts (a store's view loads relations as queries need them).
+    pub(crate) fn set_rows(&mut self, i: usize, rows: Rows) {
+        self.rows[i] = Some(rows);
+        self.closures[i] = OnceLock::new();
+    }
+
+    /// All relations users declared, in declaration order (engram's own bookkeeping, such as
+    /// an eqrel's classes, is left out).
     pub fn relations(&self) -> impl Iterator<Item = RelationView<'_>> {
-        (0..self.plan.relations.len()).map(|i| self.view(i))
+        (0..self.plan.relations.len())
+            .filter(|&i| !self.plan.relations[i].hidden())
+            .map(|i| self.view(i))
     }
 
     /// The answers of the program's queries, in source order.

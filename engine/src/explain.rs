@@ -159,23 +159,77 @@ impl Database {
         if let Some(p) = proven.get(&(rel, row.clone())) {
             return Some(p.clone());
         }
-        let rows = self.rows[rel].as_ref()?;
-        let i = rows.find(&row)?;
-        let m = rows.meta(i);
+        // A class membership `e@class(m, label)` reads as the pair `e(m, label)`.
+        if let Some(eqrel) = self.plan.relations[rel].class_of {
+            return self.prove(eqrel, row, path, proven);
+        }
+        if self.plan.relations[rel].eqrel {
+            return self.prove_equivalent(rel, row, path, proven);
+        }
+        self.prove_row(rel, row, path, proven)
+    }
+
+    /// The proof of `e(a, b)` for an eqrel `e`: the pairs on the best paths from `a` and `b`
+    /// to their class's label. A pair that holds on its own is proved as itself.
+    fn prove_equivalent(
+        &mut self,
+        rel: RelId,
+        row: Vec<u64>,
+        path: &mut Vec<(RelId, Vec<u64>)>,
+        proven: &mut HashMap<(RelId, Vec<u64>), Proof>,
+    ) -> Option<Proof> {
+        let classes = self.classes(rel);
+        let m = classes.same(row[0], row[1])?;
+        let pairs = self.rows[rel].as_ref()?;
+        let steps: Vec<Vec<u64>> = classes
+            .path(row[0], row[1])
+            .into_iter()
+            .map(|i| pairs.row(i).to_vec())
+            .collect();
+        let reversed = vec![row[1], row[0]];
+        if let [only] = steps.as_slice()
+            && (*only == row || *only == reversed)
+        {
+            return self.prove_row(rel, only.clone(), path, proven);
+        }
+        let mut node = self.node(rel, &row, m);
+        for step in steps {
+            node.premises.push(self.prove_row(rel, step, path, proven)?);
+        }
+        proven.insert((rel, row), node.clone());
+        Some(node)
+    }
+
+    /// A proof node without premises for `rel(row)` with metadata `m`.
+    fn node(&self, rel: RelId, row: &[u64], m: Meta) -> Proof {
         let decl = &self.plan.relations[rel];
-        let values: Vec<Value> = rows
-            .row(i)
+        let values: Vec<Value> = row
             .iter()
             .zip(&decl.columns)
             .map(|(&v, (_, ty))| value::decode(*ty, v, &self.interner))
             .collect();
-        let mut node = Proof {
+        Proof {
             fact: fact_text(&decl.name, &values),
             confidence: m.conf,
             depth: m.depth,
             rule: self.origin(m).to_string(),
             premises: Vec::new(),
-        };
+        }
+    }
+
+    /// The proof of a fact stored in its relation's rows.
+    fn prove_row(
+        &mut self,
+        rel: RelId,
+        row: Vec<u64>,
+        path: &mut Vec<(RelId, Vec<u64>)>,
+        proven: &mut HashMap<(RelId, Vec<u64>), Proof>,
+    ) -> Option<Proof> {
+        let rows = self.rows[rel].as_ref()?;
+        let i = rows.find(&row)?;
+        let m = rows.meta(i);
+        let decl = &self.plan.relations[rel];
+        let mut node = self.node(rel, &row, m);
         if m.rule == ASSERTED || self.origin(m) == Origin::Untracked {
             return Some(node);
         }
@@ -206,7 +260,9 @@ impl Database {
         'cands: for d in cands {
             let mut premises = Vec::new();
             for (r, prow) in d.premises {
-                if self.plan.relations[r].magic {
+                // Magic filters carry nothing; a class's label belongs to it by definition.
+                let label = self.plan.relations[r].class_of.is_some() && prow[0] == prow[1];
+                if self.plan.relations[r].magic || label {
                     continue;
                 }
                 match self.prove(r, prow, path, proven) {

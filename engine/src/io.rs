@@ -278,9 +278,10 @@ pub fn write_outputs(
 ) -> Result<(), Error> {
     let io_err = |path: PathBuf| move |source| Error::Io { path, source };
     for view in db.relations() {
-        let (decl, rows, interner) = view.raw();
+        let (decl, interner) = view.decl_and_interner();
         let types = decl.types();
         for params in &decl.outputs {
+            let rows = view.raw().1;
             let to_stdout = matches!(target, OutputTarget::Stdout)
                 || params.get("IO").is_some_and(|v| v == "stdout");
             let delim = delimiter(params);
@@ -309,7 +310,7 @@ pub fn write_outputs(
                 .map_err(io_err(path.clone()))?;
         }
         if decl.printsize {
-            writeln!(stdout, "{}\t{}", decl.name, rows.len())
+            writeln!(stdout, "{}\t{}", decl.name, view.len())
                 .map_err(io_err(PathBuf::from("<stdout>")))?;
         }
     }

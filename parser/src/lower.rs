@@ -523,38 +523,65 @@ impl Lowerer<'_> {
             Rule::group => self.disjunction(inner.into_inner().next().expect("group body")),
             Rule::negation => {
                 let negated = self.literal(inner.into_inner().next().expect("negated literal"));
-                match negated.as_slice() {
-                    [single] if single.len() == 1 => match &single[0] {
-                        Literal::Atom(a) => {
-                            if let Some((var, var_span)) = &a.conf_var {
-                                self.error(
-                                    *var_span,
-                                    format!(
-                                        "`@ {var}` cannot bind the confidence of a negated atom: \
-                                         a fact that does not hold has none"
-                                    ),
-                                );
-                            }
-                            vec![vec![Literal::Negated(a.clone())]]
-                        }
-                        Literal::Compare(c) => {
-                            let mut c = c.clone();
-                            c.op = c.op.negate();
-                            vec![vec![Literal::Compare(c)]]
-                        }
-                        Literal::Bool(b, s) => vec![vec![Literal::Bool(!b, *s)]],
-                        Literal::Negated(a) => vec![vec![Literal::Atom(a.clone())]],
-                    },
-                    _ => {
-                        self.error(
-                            span,
-                            "`!` applies to one atom or comparison, not to a group",
-                        );
-                        vec![vec![]]
-                    }
-                }
+                self.negate(negated, span)
             }
             _ => vec![vec![]],
+        }
+    }
+
+    /// `!` applied to a disjunction of conjunctions, in disjunctive normal form again (as
+    /// Soufflé rewrites it): `!(a ; b)` is `!a, !b` and `!(a, b)` is `!a ; !b`.
+    fn negate(&mut self, negated: Vec<Vec<Literal>>, span: Span) -> Vec<Vec<Literal>> {
+        // not (or_i and_j l_ij) = and_i (or_j not l_ij), multiplied out.
+        let mut alternatives: Vec<Vec<Literal>> = vec![Vec::new()];
+        for conjunction in &negated {
+            let options: Vec<Literal> = conjunction.iter().map(|l| self.complement(l)).collect();
+            if options.is_empty() {
+                // `!()` of an empty (true) conjunction is false.
+                return vec![vec![Literal::Bool(false, span)]];
+            }
+            if alternatives.len() * options.len() > MAX_ALTERNATIVES {
+                self.error(
+                    span,
+                    format!("this negation expands to more than {MAX_ALTERNATIVES} rules"),
+                );
+                return vec![Vec::new()];
+            }
+            let mut next = Vec::with_capacity(alternatives.len() * options.len());
+            for alt in &alternatives {
+                for opt in &options {
+                    let mut combined = alt.clone();
+                    combined.push(opt.clone());
+                    next.push(combined);
+                }
+            }
+            alternatives = next;
+        }
+        alternatives
+    }
+
+    /// The literal that holds exactly when `lit` does not.
+    fn complement(&mut self, lit: &Literal) -> Literal {
+        match lit {
+            Literal::Atom(a) => {
+                if let Some((var, var_span)) = &a.conf_var {
+                    self.error(
+                        *var_span,
+                        format!(
+                            "`@ {var}` cannot bind the confidence of a negated atom: a fact \
+                             that does not hold has none"
+                        ),
+                    );
+                }
+                Literal::Negated(a.clone())
+            }
+            Literal::Compare(c) => {
+                let mut c = c.clone();
+                c.op = c.op.negate();
+                Literal::Compare(c)
+            }
+            Literal::Bool(b, s) => Literal::Bool(!b, *s),
+            Literal::Negated(a) => Literal::Atom(a.clone()),
         }
     }
 

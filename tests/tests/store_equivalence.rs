@@ -9,7 +9,7 @@ use proptest::prelude::*;
 use std::collections::BTreeMap;
 
 /// Programs covering recursion, several atoms, constants, weights, the min t-norm, head
-/// expressions, depth bounds and (for the fallback) negation and aggregates.
+/// expressions, depth bounds, (for the fallback) negation and aggregates, and an eqrel.
 const PROGRAMS: &[&str] = &[
     // Transitive closure with a weight.
     r#"
@@ -51,6 +51,16 @@ const PROGRAMS: &[&str] = &[
     p(x, z) :- e(x, y), p(y, z).
     lonely(x) :- e(x, _), !p(_, x).
     fan(x, n) :- e(x, _), n = count : { e(x, _) }.
+    "#,
+    // An eqrel (held as classes) that rules read and that recursion feeds back into.
+    r#"
+    .decl e(x: symbol, y: symbol)
+    .decl s(x: symbol, y: symbol) eqrel
+    .decl p(x: symbol, y: symbol)
+    s(x, y) :- e(x, y), x != "n0".
+    p(x, y) :- e(x, y).
+    @weight(0.9) p(x, z) :- s(x, y), p(y, z).
+    s(x, y) :- p(x, y), p(y, x).
     "#,
 ];
 

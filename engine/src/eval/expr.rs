@@ -55,6 +55,27 @@ pub(crate) fn check(c: &Constraint, env: &mut [u64], cx: &mut Cx<'_>) -> bool {
                 CmpOp::Ge => ord != Ordering::Less,
             }
         }
+        Constraint::Negated {
+            rel,
+            args,
+            classes: true,
+            ..
+        } => {
+            // !e(a, b) through e's classes: not both members of one class.
+            let mut labels = Vec::with_capacity(2);
+            for a in args.iter().flatten() {
+                match eval(a, env, cx) {
+                    Some(v) => labels.push(nested::class_label(*rel, v, cx)),
+                    None => return false,
+                }
+            }
+            match labels.as_slice() {
+                [] => cx.done[*rel].as_ref().is_none_or(|r| r.is_empty()),
+                [a] => a.is_none(),
+                [a, b] => a.is_none() || a != b,
+                _ => unreachable!("an eqrel has two columns"),
+            }
+        }
         Constraint::Negated { rel, args, .. } => {
             let mut key = Vec::with_capacity(args.len());
             for (col, a) in args.iter().enumerate() {

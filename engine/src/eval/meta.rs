@@ -31,6 +31,9 @@ pub(crate) const MAX_DEPTH: u32 = 0xffff;
 pub(crate) const MAX_RULES: usize = 0xfffe;
 /// The rule id of an asserted fact.
 pub(crate) const ASSERTED: u32 = 0;
+/// The rule id of a class membership of an eqrel, and of a pair read through its classes
+/// (the origin `eqrel`); above every rule's id.
+pub(crate) const EQUIVALENCE: u32 = 0xffff;
 /// An improvement smaller than this, relative, is not propagated: it ends float ping-pong on
 /// cycles without changing any answer beyond this precision.
 pub(crate) const EPSILON: f64 = 1e-9;

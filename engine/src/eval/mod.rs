@@ -11,6 +11,7 @@
 //! `AnyVar::insert_lattice`, which keeps one row per fact and only the ones that improve its
 //! confidence or depth, so cycles terminate and only improvements propagate.
 
+pub(crate) mod classes;
 pub(crate) mod emit;
 pub(crate) mod expr;
 mod join;
@@ -55,6 +56,14 @@ impl Rows {
             width: arity.max(1) + if mode.meta { cells(mode.time) } else { 0 },
             meta: mode.meta,
             data: Vec::new(),
+        }
+    }
+    /// How these rows were evaluated: with metadata, and with a time.
+    pub(crate) fn mode(&self) -> Mode {
+        let base = self.arity.max(1);
+        Mode {
+            meta: self.meta,
+            time: self.meta && self.width > base + meta::FACT_CELLS,
         }
     }
     /// Number of rows.
@@ -184,6 +193,31 @@ impl Base {
         out
     }
 
+    /// A copy holding only the facts of `rels` (for evaluating a stratum again).
+    fn clone_of(&self, rels: &[RelId]) -> Base {
+        let mut out = Base {
+            rows: vec![Vec::new(); self.rows.len()],
+            conf: vec![Vec::new(); self.rows.len()],
+            time: vec![Vec::new(); self.rows.len()],
+            width: self.width.clone(),
+        };
+        for &r in rels {
+            out.rows[r] = self.rows[r].clone();
+            out.conf[r] = self.conf[r].clone();
+            out.time[r] = self.time[r].clone();
+        }
+        out
+    }
+
+    /// Puts back the facts of `rels` from a copy made by [`Base::clone_of`].
+    fn restore(&mut self, saved: &Base, rels: &[RelId]) {
+        for &r in rels {
+            self.rows[r] = saved.rows[r].clone();
+            self.conf[r] = saved.conf[r].clone();
+            self.time[r] = saved.time[r].clone();
+        }
+    }
+
     /// Whether some row has a confidence below 1.
     pub(crate) fn has_confidence(&self) -> bool {
         self.conf.iter().any(|c| c.iter().any(|&x| x != 1.0))
@@ -234,6 +268,22 @@ pub(crate) fn evaluate(
     let mut done: Vec<Option<Rows>> = vec![None; plan.relations.len()];
     let mut caches = Caches::default();
     for stratum in &plan.strata {
+        if stratum
+            .relations
+            .iter()
+            .any(|&r| plan.relations[r].class_of.is_some())
+        {
+            eval_with_classes(
+                plan,
+                stratum,
+                &mut base,
+                &mut done,
+                interner,
+                &mut caches,
+                mode,
+            )?;
+            continue;
+        }
         let noisy = mode.meta
             && stratum.relations.len() == 1
             && plan.relations[stratum.relations[0]].combine == Combine::NoisyOr;
@@ -262,6 +312,86 @@ pub(crate) fn evaluate(
         }
     }
     Ok(done)
+}
+
+/// A stratum that holds the classes of an eqrel. When the eqrel is complete (an earlier
+/// stratum) they are computed once from its pairs. When rules of the stratum read the classes
+/// to derive more pairs (recursion through the eqrel), the stratum runs to a fixpoint with the
+/// classes fixed, the classes are computed again from the pairs it derived, and it runs again
+/// from its base facts until they no longer change (classes only grow, so this ends).
+fn eval_with_classes(
+    plan: &Plan,
+    stratum: &Stratum,
+    base: &mut Base,
+    done: &mut [Option<Rows>],
+    interner: &mut Interner,
+    caches: &mut Caches,
+    mode: Mode,
+) -> Result<(), EvalError> {
+    let (class_rels, relations): (Vec<RelId>, Vec<RelId>) = stratum
+        .relations
+        .iter()
+        .partition(|&&r| plan.relations[r].class_of.is_some());
+    let classes_of = |pairs: &Rows, class: RelId, interner: &Interner| {
+        let eqrel = plan.relations[class].class_of.expect("a class relation");
+        let ty = plan.relations[eqrel].columns[0].1;
+        classes::Classes::build(pairs, ty, interner).rows(mode)
+    };
+    if relations.is_empty() {
+        for class in class_rels {
+            let eqrel = plan.relations[class].class_of.expect("a class relation");
+            let pairs = done[eqrel].take().unwrap_or_else(|| Rows::empty(2, mode));
+            done[class] = Some(classes_of(&pairs, class, interner));
+            done[eqrel] = Some(pairs);
+        }
+        return Ok(());
+    }
+    let rest = Stratum {
+        relations,
+        rules: stratum.rules.clone(),
+        recursive: stratum.recursive,
+    };
+    // The first classes come from the asserted pairs.
+    let saved = base.clone_of(&rest.relations);
+    for &class in &class_rels {
+        let eqrel = plan.relations[class].class_of.expect("a class relation");
+        let pairs = Rows {
+            arity: 2,
+            width: width_of(plan, eqrel, mode),
+            meta: mode.meta,
+            data: if mode.meta {
+                base.clone_of(&[eqrel]).take_facts(eqrel, mode.time)
+            } else {
+                base.rows[eqrel].clone()
+            },
+        };
+        done[class] = Some(classes_of(&pairs, class, interner));
+    }
+    loop {
+        let results = eval_stratum(plan, &rest, base, done, interner, caches, mode)?;
+        let mut stable = true;
+        for &class in &class_rels {
+            let eqrel = plan.relations[class].class_of.expect("a class relation");
+            let (_, pairs) = results
+                .iter()
+                .find(|(r, _)| *r == eqrel)
+                .expect("the eqrel is in its classes' stratum");
+            let next = classes_of(pairs, class, interner);
+            let old = done[class].as_ref().expect("classes computed");
+            if !classes::same_classes(old, &next) {
+                stable = false;
+                done[class] = Some(next);
+                caches.forget(class);
+            }
+        }
+        if stable {
+            for (rel, rows) in results {
+                done[rel] = Some(rows);
+            }
+            return Ok(());
+        }
+        base.restore(&saved, &rest.relations);
+    }
 }
 
 fn width_of(plan: &Plan, rel: RelId, mode: Mode) -> usize {

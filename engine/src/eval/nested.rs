@@ -105,6 +105,11 @@ impl Caches {
         c
     }
 
+    /// Drops the indexes of a relation whose rows were replaced.
+    pub(crate) fn forget(&mut self, rel: RelId) {
+        self.indexes.retain(|(r, _), _| *r != rel);
+    }
+
     /// The regular expression of a pattern symbol, compiled once (`None` if invalid).
     pub(crate) fn regex(&mut self, sym: u64, pattern: &str) -> Option<&regex::Regex> {
         self.regexes
@@ -283,6 +288,13 @@ fn solve_level(
         }
     }
     hits.pop();
+}
+
+/// The label of `member`'s class in a completed class relation (`member, label` rows, one
+/// per member), if it is a member.
+pub(crate) fn class_label(class: RelId, member: u64, cx: &mut Cx<'_>) -> Option<u64> {
+    let rows = cx.done.get(class)?.as_ref()?;
+    rows.find(&[member]).map(|i| rows.row(i)[1])
 }
 
 /// Whether a completed relation has a row with the given column values.

@@ -235,8 +235,14 @@ fn rename_constraint(c: &Constraint, rename: &dyn Fn(VarId) -> Subst) -> Constra
             right: rename_expr(right, rename),
             span: *span,
         },
-        Constraint::Negated { rel, args, span } => Constraint::Negated {
+        Constraint::Negated {
+            rel,
+            args,
+            classes,
+            span,
+        } => Constraint::Negated {
             rel: *rel,
+            classes: *classes,
             args: args
                 .iter()
                 .map(|a| a.as_ref().map(|e| rename_expr(e, rename)))

@@ -22,8 +22,14 @@ pub struct RelDecl {
     pub outputs: Vec<BTreeMap<String, String>>,
     /// Whether `.printsize` asks for its size.
     pub printsize: bool,
-    /// Whether it is an equivalence relation (`eqrel`).
+    /// Whether it is an equivalence relation (`eqrel`). Its rows are the pairs asserted or
+    /// derived for it; rules read it through its class relation (see [`RelDecl::class`]).
     pub eqrel: bool,
+    /// For an eqrel: its class relation, `member -> label` (a union-find flattened), which
+    /// every body atom of the eqrel reads instead of the closed pairs.
+    pub class: Option<RelId>,
+    /// For a class relation (named `<eqrel>@class`): the eqrel whose classes it holds.
+    pub class_of: Option<RelId>,
     /// Whether it is marked `inline` (its positive uses are replaced by its rules' bodies).
     pub inline: bool,
     /// How the confidences of a fact's derivations combine (`combine(...)`; max by default).
@@ -35,6 +41,11 @@ pub struct RelDecl {
 }
 
 impl RelDecl {
+    /// Whether the relation is engram's own bookkeeping (a name users cannot write), kept
+    /// out of listings and exports.
+    pub fn hidden(&self) -> bool {
+        self.class_of.is_some()
+    }
     /// Number of columns.
     pub fn arity(&self) -> usize {
         self.columns.len()
@@ -313,6 +324,9 @@ pub enum Constraint {
         rel: RelId,
         /// One entry per column.
         args: Vec<Option<IrExpr>>,
+        /// Whether `rel` is a class relation and the atom is its eqrel's `!e(a, b)`: a and b
+        /// are not in one class.
+        classes: bool,
         /// Where it is written.
         span: Span,
     },

@@ -1,5 +1,6 @@
 //! Planning: name resolution and typing, variable safety, stratification, join order.
 
+mod eqrel;
 mod inline;
 pub mod ir;
 mod magic;

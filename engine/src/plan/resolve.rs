@@ -51,7 +51,7 @@ pub(crate) fn resolve(
             _ => {}
         }
     }
-    add_eqrel_rules(&mut plan);
+    super::eqrel::index_classes(&mut plan);
     check_inline_confidence(&plan, &mut errors);
     errors.sort_by_key(|e| (e.span.start, e.span.end));
     if errors.is_empty() {
@@ -97,6 +97,8 @@ fn declare(plan: &mut Plan, d: &ast::Decl, types: &TypeTable, errors: &mut Vec<P
         outputs: Vec::new(),
         printsize: false,
         eqrel: false,
+        class: None,
+        class_of: None,
         inline: false,
         combine: Combine::Max,
         magic: false,
@@ -386,7 +388,8 @@ pub(crate) fn queries(
             )),
         }
     }
-    let asked = plan.queries.split_off(before);
+    let mut asked = plan.queries.split_off(before);
+    super::eqrel::rewrite_queries(plan, &mut asked);
     if errors.is_empty() {
         Ok(asked)
     } else {
@@ -433,65 +436,6 @@ fn query(plan: &mut Plan, q: &ast::Query, src: &str, errors: &mut Vec<PlanError>
                 text: text.clone(),
             });
         }
-    }
-}
-
-/// `e` eqrel: e(x, x) :- e(x, _).  e(y, y) :- e(_, y).  e(y, x) :- e(x, y).
-/// e(x, z) :- e(x, y), e(y, z).
-fn add_eqrel_rules(plan: &mut Plan) {
-    for (id, rel) in plan.relations.iter().enumerate() {
-        if !rel.eqrel || rel.arity() != 2 {
-            continue;
-        }
-        let ty = rel.columns[0].1;
-        let var = |v: VarId| IrExpr {
-            kind: IrExprKind::Var(v),
-            ty,
-        };
-        let atom = |a: AtomArg, b: AtomArg| IrAtom {
-            rel: id,
-            args: vec![a, b],
-            conf_var: None,
-            span: rel.span,
-        };
-        let mk = |head: Vec<IrExpr>, atoms: Vec<IrAtom>, n: usize, what: &str| IrRule {
-            head: id,
-            head_args: head,
-            atoms,
-            constraints: Vec::new(),
-            var_names: (0..n).map(|i| format!("v{i}")).collect(),
-            var_types: vec![ty; n],
-            span: rel.span,
-            origin: format!("eqrel {} ({what})", rel.name),
-            meta: RuleMeta::default(),
-        };
-        use AtomArg::{Var, Wild};
-        plan.rules.extend([
-            mk(
-                vec![var(0), var(0)],
-                vec![atom(Var(0), Wild)],
-                1,
-                "reflexive",
-            ),
-            mk(
-                vec![var(0), var(0)],
-                vec![atom(Wild, Var(0))],
-                1,
-                "reflexive",
-            ),
-            mk(
-                vec![var(1), var(0)],
-                vec![atom(Var(0), Var(1))],
-                2,
-                "symmetric",
-            ),
-            mk(
-                vec![var(0), var(2)],
-                vec![atom(Var(0), Var(1)), atom(Var(1), Var(2))],
-                3,
-                "transitive",
-            ),
-        ]);
     }
 }
 

@@ -433,6 +433,7 @@ impl<'p> RuleCx<'p> {
         Some(Constraint::Negated {
             rel,
             args,
+            classes: false,
             span: a.span,
         })
     }

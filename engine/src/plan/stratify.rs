@@ -46,6 +46,17 @@ pub(crate) fn stratify(plan: &mut Plan) -> Result<(), Vec<PlanError>> {
             });
         }
     }
+    // An eqrel's classes are computed from its pairs.
+    for (class, d) in plan.relations.iter().enumerate() {
+        if let Some(eqrel) = d.class_of {
+            edges.push(Edge {
+                from: eqrel,
+                to: class,
+                negative: false,
+                span: d.span,
+            });
+        }
+    }
     let mut succ = vec![Vec::new(); n];
     for e in &edges {
         succ[e.from].push(e.to);

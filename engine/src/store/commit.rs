@@ -129,8 +129,9 @@ impl Store {
             if decl.magic || decl.inline {
                 continue;
             }
-            let derived =
-                plan.rules.iter().any(|r| r.head == id) || plan.facts.iter().any(|f| f.0 == id);
+            let derived = plan.rules.iter().any(|r| r.head == id)
+                || plan.facts.iter().any(|f| f.0 == id)
+                || decl.class_of.is_some();
             let i = match self.rel_index(&decl.name) {
                 Some(i) => i,
                 None => {

@@ -84,6 +84,10 @@ pub(crate) fn can_maintain(plan: &Plan, changed: &HashSet<RelId>) -> bool {
             break;
         }
     }
+    // An eqrel's classes are recomputed whole.
+    if reached.iter().any(|&r| plan.relations[r].eqrel) {
+        return false;
+    }
     plan.strata.iter().all(|s| {
         !s.relations.iter().any(|r| reached.contains(r))
             || (s

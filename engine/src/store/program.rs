@@ -53,7 +53,8 @@ pub(crate) fn compile(
     }
     let synthetic_start = combined.len();
     for (name, columns) in store_relations {
-        if declared.contains(name) {
+        // `@` marks the planner's own relations (an eqrel's classes): planning makes them.
+        if declared.contains(name) || name.contains('@') {
             continue;
         }
         let cols: Vec<String> = columns.iter().map(|(c, t)| format!("{c}: {t}")).collect();

@@ -122,7 +122,7 @@ impl Store {
                 continue;
             };
             let rows = self.rows_of(i);
-            self.view.as_mut().expect("built above").rows[id] = Some(rows);
+            self.view.as_mut().expect("built above").set_rows(id, rows);
         }
         Ok(self.view.as_mut().expect("built above"))
     }
@@ -142,12 +142,19 @@ impl Store {
         }
     }
 
-    /// Every relation `rel`'s facts can depend on, itself included.
+    /// Every relation `rel`'s facts can depend on, itself included (an eqrel's classes and
+    /// a class relation's eqrel included).
     fn depends(plan: &crate::plan::ir::Plan, rel: RelId) -> Vec<RelId> {
         let mut out = vec![rel];
         let mut i = 0;
         while i < out.len() {
             let head = out[i];
+            let decl = &plan.relations[head];
+            for r in decl.class.into_iter().chain(decl.class_of) {
+                if !out.contains(&r) {
+                    out.push(r);
+                }
+            }
             for r in plan.rules.iter().filter(|r| r.head == head) {
                 for d in r.reads() {
                     if !out.contains(&d) {
@@ -317,7 +324,7 @@ impl Store {
         Ok(plan
             .relations
             .iter()
-            .filter(|r| !r.magic && !r.inline)
+            .filter(|r| !r.magic && !r.inline && !r.hidden())
             .map(|r| RelationInfo {
                 name: r.name.clone(),
                 columns: r.columns.clone(),
