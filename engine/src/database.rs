@@ -2,7 +2,7 @@
 //! and every query's answers, typed.
 
 use crate::eval::classes::Classes;
-use crate::eval::meta::{ASSERTED, EQUIVALENCE, Meta};
+use crate::eval::meta::{ASSERTED, EQUIVALENCE, MERGED, Meta};
 use crate::eval::nested::Caches;
 use crate::eval::query::Answer;
 use crate::eval::{Mode, Rows};
@@ -19,6 +19,8 @@ pub struct Database {
     pub(crate) rows: Vec<Option<Rows>>,
     /// Per eqrel: every pair of its classes, built on first view.
     pub(crate) closures: Vec<OnceLock<Rows>>,
+    /// With `.merge`: the facts each rewritten fact came from.
+    pub(crate) rewritten: Arc<crate::eval::merge::Rewritten>,
     queries: Vec<QueryAnswer>,
     pub(crate) interner: Interner,
     pub(crate) warnings: Vec<String>,
@@ -139,6 +141,7 @@ impl<'a> RelationView<'a> {
     /// The fact with these values, if it holds.
     pub fn get(&self, row: &[Value]) -> Option<Fact> {
         let enc = self.db.encode_row(self.decl, row)?;
+        let enc = self.db.canonical_row(self.index, enc);
         self.stored().find(&enc).map(|i| self.fact(i))
     }
     /// The rows, decoded, in storage order.
@@ -220,6 +223,7 @@ impl Database {
             .collect();
         let mut db = Database {
             closures: vec![OnceLock::new(); plan.relations.len()],
+            rewritten: Default::default(),
             plan,
             rows,
             queries: Vec::new(),
@@ -299,11 +303,20 @@ impl Database {
         plan.interner = std::mem::take(&mut self.interner);
         let planned = crate::plan::plan_queries(&mut plan, &ast, text);
         self.interner = std::mem::take(&mut plan.interner);
-        Ok(planned.map_err(|errors| crate::PlanErrors {
+        let mut planned = planned.map_err(|errors| crate::PlanErrors {
             file: "<query>".into(),
             source_text: text.to_string(),
             errors,
-        })?)
+        })?;
+        // With merges, a query asks about an alias's entity.
+        if let Some(m) = self.plan.merge {
+            let classes = self.classes(m);
+            let types: Vec<_> = self.plan.relations.iter().map(|d| d.types()).collect();
+            for q in &mut planned {
+                crate::eval::merge::canonical_rule(&mut q.rule, &types, &classes);
+            }
+        }
+        Ok(planned)
     }
 
     /// Answers planned queries.
@@ -324,6 +337,8 @@ impl Database {
             Origin::Asserted
         } else if m.rule == EQUIVALENCE {
             Origin::Rule("eqrel".into())
+        } else if m.rule == MERGED {
+            Origin::Rule("merge".into())
         } else {
             Origin::Rule(self.plan.rules[m.rule as usize - 1].label().to_string())
         }
@@ -374,6 +389,19 @@ impl Database {
     pub(crate) fn classes(&self, i: usize) -> Classes {
         let rows = self.rows[i].as_ref().expect("every relation has rows");
         Classes::build(rows, self.plan.relations[i].columns[0].1, &self.interner)
+    }
+
+    /// `row` of relation `rel` with its symbols read through the merge's classes (as it is
+    /// without `.merge`, and for the merge relation itself).
+    pub(crate) fn canonical_row(&self, rel: usize, row: Vec<u64>) -> Vec<u64> {
+        match self.plan.merge {
+            Some(m) if m != rel && !self.plan.relations[rel].hidden() => {
+                let types = self.plan.relations[rel].types();
+                crate::eval::merge::canonical_row(&row, &types, &self.classes(m))
+                    .map_or(row, |(canon, _)| canon)
+            }
+            _ => row,
+        }
     }
 
     /// Replaces relation `i`'s facts (a store's view loads relations as queries need them).

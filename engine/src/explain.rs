@@ -11,8 +11,8 @@ use crate::database::{Database, Origin};
 use crate::error::Error;
 use crate::eval::emit::{HeadMeta, emit_head};
 use crate::eval::expr::Cx;
-use crate::eval::meta::{self, ASSERTED, Meta};
-use crate::eval::nested;
+use crate::eval::meta::{self, ASSERTED, MERGED, Meta};
+use crate::eval::{merge, nested};
 use crate::plan::ir::{Combine, IrExprKind, RelId};
 use crate::plan::order::compile_nested;
 use crate::value::{self, Value};
@@ -138,6 +138,7 @@ impl Database {
     pub fn explain(&mut self, relation: &str, values: &[Value]) -> Option<Proof> {
         let &rel = self.plan.rel_index.get(relation)?;
         let row = self.encode_row(&self.plan.relations[rel].clone(), values)?;
+        let row = self.canonical_row(rel, row);
         let mut path = Vec::new();
         let mut proven = HashMap::new();
         self.prove(rel, row, &mut path, &mut proven)
@@ -200,6 +201,42 @@ impl Database {
         Some(node)
     }
 
+    /// The premises of a fact a merge rewrote: the best of the facts it came from, as it was,
+    /// and the pairs of the identity that read each of its symbols as the label.
+    fn merge_premises(
+        &mut self,
+        rel: RelId,
+        row: &[u64],
+        path: &mut Vec<(RelId, Vec<u64>)>,
+        proven: &mut HashMap<(RelId, Vec<u64>), Proof>,
+    ) -> Vec<Proof> {
+        let (Some(merge), Some(sources)) = (
+            self.plan.merge,
+            self.rewritten.get(&(rel, row.to_vec())).cloned(),
+        ) else {
+            return Vec::new();
+        };
+        let classes = self.classes(merge);
+        let types = self.plan.relations[rel].types();
+        let merged = |(from, m): &(Vec<u64>, Meta)| {
+            let membership = merge::canonical_row(from, &types, &classes).map_or(1.0, |c| c.1.conf);
+            m.conf * membership
+        };
+        let Some((from, m)) = sources
+            .into_iter()
+            .max_by(|a, b| merged(a).total_cmp(&merged(b)))
+        else {
+            return Vec::new();
+        };
+        let mut premises = vec![self.node(rel, &from, m)];
+        for (col, (&was, &is)) in from.iter().zip(row).enumerate() {
+            if was != is && self.plan.relations[rel].columns[col].1 == value::ColumnType::Symbol {
+                premises.extend(self.prove(merge, vec![was, is], path, proven));
+            }
+        }
+        premises
+    }
+
     /// A proof node without premises for `rel(row)` with metadata `m`.
     fn node(&self, rel: RelId, row: &[u64], m: Meta) -> Proof {
         let decl = &self.plan.relations[rel];
@@ -235,6 +272,13 @@ impl Database {
         }
         if path.contains(&(rel, row.clone())) {
             return None;
+        }
+        if m.rule == MERGED {
+            path.push((rel, row.clone()));
+            node.premises = self.merge_premises(rel, &row, path, proven);
+            path.pop();
+            proven.insert((rel, row), node.clone());
+            return Some(node);
         }
         let noisy = decl.combine == Combine::NoisyOr;
         let mut cands = self.derivations(m.rule, &row);
@@ -274,7 +318,13 @@ impl Database {
             break;
         }
         path.pop();
-        node.premises = found?;
+        match found {
+            Some(premises) => node.premises = premises,
+            // A pair of the merge derived in an earlier pass, from facts the merge has since
+            // rewritten: its derivation no longer matches; it stands on its own.
+            None if self.plan.merge == Some(rel) => {}
+            None => return None,
+        }
         proven.insert((rel, row), node.clone());
         Some(node)
     }

@@ -203,19 +203,20 @@ impl Program {
             meta: self.tracks(&base, options),
             time: false,
         };
-        let done = crate::eval::evaluate(&self.plan, base, &mut interner, mode)?;
-        let answers = self
-            .plan
+        let evaluated = crate::eval::evaluate(&self.plan, base, &mut interner, mode)?;
+        // With merges, the facts answer to the program with its constants read through the
+        // classes.
+        let (plan, rewritten) = match evaluated.merged {
+            Some(m) => (Arc::new(m.plan), m.rewritten),
+            None => (self.plan.clone(), Default::default()),
+        };
+        let answers = plan
             .queries
             .iter()
-            .map(|q| crate::eval::query::answer_query(q, &done, &mut interner))
+            .map(|q| crate::eval::query::answer_query(q, &evaluated.done, &mut interner))
             .collect();
-        Ok(Database::new(
-            self.plan.clone(),
-            done,
-            answers,
-            interner,
-            mode,
-        ))
+        let mut db = Database::new(plan, evaluated.done, answers, interner, mode);
+        db.rewritten = Arc::new(rewritten);
+        Ok(db)
     }
 }

@@ -99,6 +99,8 @@ pub enum DirectiveKind {
     PrintSize,
     /// `.limitsize`
     LimitSize,
+    /// engram: `.merge`, an eqrel whose classes are identities.
+    Merge,
 }
 
 /// An I/O directive for one or more relations.

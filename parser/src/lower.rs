@@ -432,6 +432,7 @@ impl Lowerer<'_> {
                         ".input" => DirectiveKind::Input,
                         ".output" => DirectiveKind::Output,
                         ".printsize" => DirectiveKind::PrintSize,
+                        ".merge" => DirectiveKind::Merge,
                         _ => DirectiveKind::LimitSize,
                     }
                 }

@@ -203,6 +203,12 @@ impl Classes {
         self.members.binary_search(&v).ok()
     }
 
+    /// The label of `v`'s class and `v`'s membership, if `v` is a member.
+    pub(crate) fn canonical(&self, v: u64) -> Option<(u64, Meta)> {
+        let m = self.position(v)?;
+        Some((self.members[self.label[m] as usize], self.meta[m]))
+    }
+
     /// The metadata of `e(a, b)` when `a` and `b` are in one class.
     pub(crate) fn same(&self, a: u64, b: u64) -> Option<Meta> {
         let (i, j) = (self.position(a)?, self.position(b)?);

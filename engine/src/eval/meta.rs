@@ -27,13 +27,17 @@ pub(crate) fn cells(time: bool) -> usize {
 }
 /// Depths saturate here (a fact this deep reports this depth).
 pub(crate) const MAX_DEPTH: u32 = 0xffff;
-/// The most rules a program evaluated with provenance can have (rule ids are 16 bits).
-pub(crate) const MAX_RULES: usize = 0xfffe;
+/// The most rules a program evaluated with provenance can have (rule ids are 16 bits; the
+/// top two are [`MERGED`] and [`EQUIVALENCE`]).
+pub(crate) const MAX_RULES: usize = 0xfffd;
 /// The rule id of an asserted fact.
 pub(crate) const ASSERTED: u32 = 0;
 /// The rule id of a class membership of an eqrel, and of a pair read through its classes
 /// (the origin `eqrel`); above every rule's id.
 pub(crate) const EQUIVALENCE: u32 = 0xffff;
+/// The rule id of a fact rewritten by a merge (`.merge`): its symbols read through their
+/// classes (the origin `merge`).
+pub(crate) const MERGED: u32 = 0xfffe;
 /// An improvement smaller than this, relative, is not propagated: it ends float ping-pong on
 /// cycles without changing any answer beyond this precision.
 pub(crate) const EPSILON: f64 = 1e-9;

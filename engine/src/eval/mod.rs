@@ -15,6 +15,7 @@ pub(crate) mod classes;
 pub(crate) mod emit;
 pub(crate) mod expr;
 mod join;
+pub(crate) mod merge;
 pub(crate) mod meta;
 pub(crate) mod nested;
 mod noisy;
@@ -130,6 +131,9 @@ pub(crate) struct Base {
     pub conf: Vec<Vec<f64>>,
     /// Per relation: one time per row, or empty when every row has time 0.
     pub time: Vec<Vec<i64>>,
+    /// Per relation: one depth and rule per row, or empty when every row is asserted (a
+    /// merge's rewritten facts and the pairs of earlier passes have origins of their own).
+    origin: Vec<Vec<(u32, u32)>>,
     /// Per relation: values per row.
     width: Vec<usize>,
 }
@@ -142,6 +146,7 @@ impl Base {
             rows: vec![Vec::new(); n],
             conf: vec![Vec::new(); n],
             time: vec![Vec::new(); n],
+            origin: vec![Vec::new(); n],
             width: plan.relations.iter().map(|r| r.arity().max(1)).collect(),
         }
     }
@@ -153,7 +158,20 @@ impl Base {
 
     /// Adds one row with a confidence and a time.
     pub(crate) fn push_at(&mut self, rel: RelId, row: &[u64], conf: f64, time: i64) {
+        self.push_meta(rel, row, Meta::asserted_at(conf, time));
+    }
+
+    /// Adds one row with all its metadata (a depth and rule other than an assertion's).
+    pub(crate) fn push_meta(&mut self, rel: RelId, row: &[u64], m: Meta) {
+        let (conf, time) = (m.conf, m.time);
         let n = self.rows_of(rel);
+        let asserted = m.depth == 0 && m.rule == meta::ASSERTED;
+        if !asserted && self.origin[rel].len() < n {
+            self.origin[rel].resize(n, (0, meta::ASSERTED));
+        }
+        if !self.origin[rel].is_empty() || !asserted {
+            self.origin[rel].push((m.depth, m.rule));
+        }
         if conf != 1.0 && self.conf[rel].len() < n {
             self.conf[rel].resize(n, 1.0);
         }
@@ -183,29 +201,50 @@ impl Base {
         let rows = std::mem::take(&mut self.rows[rel]);
         let conf = std::mem::take(&mut self.conf[rel]);
         let times = std::mem::take(&mut self.time[rel]);
+        let origins = std::mem::take(&mut self.origin[rel]);
         let mut out = Vec::with_capacity(rows.len() / w * (w + cells(time)));
         for (i, row) in rows.chunks_exact(w).enumerate() {
             out.extend_from_slice(row);
             let c = conf.get(i).copied().unwrap_or(1.0);
             let t = times.get(i).copied().unwrap_or(0);
-            Meta::asserted_at(c, t).push(&mut out, true, time);
+            let mut m = Meta::asserted_at(c, t);
+            if let Some(&(depth, rule)) = origins.get(i) {
+                (m.depth, m.rule) = (depth, rule);
+            }
+            m.push(&mut out, true, time);
         }
         out
     }
 
+    /// The facts of `rel` with their metadata, in the order they were added.
+    pub(crate) fn facts_of(&self, rel: RelId) -> impl Iterator<Item = (&[u64], Meta)> + '_ {
+        let w = self.width[rel];
+        self.rows[rel]
+            .chunks_exact(w)
+            .enumerate()
+            .map(move |(i, row)| {
+                let mut m = Meta::asserted_at(
+                    self.conf[rel].get(i).copied().unwrap_or(1.0),
+                    self.time[rel].get(i).copied().unwrap_or(0),
+                );
+                if let Some(&(depth, rule)) = self.origin[rel].get(i) {
+                    (m.depth, m.rule) = (depth, rule);
+                }
+                (row, m)
+            })
+    }
+
     /// A copy holding only the facts of `rels` (for evaluating a stratum again).
     fn clone_of(&self, rels: &[RelId]) -> Base {
+        let n = self.rows.len();
         let mut out = Base {
-            rows: vec![Vec::new(); self.rows.len()],
-            conf: vec![Vec::new(); self.rows.len()],
-            time: vec![Vec::new(); self.rows.len()],
+            rows: vec![Vec::new(); n],
+            conf: vec![Vec::new(); n],
+            time: vec![Vec::new(); n],
+            origin: vec![Vec::new(); n],
             width: self.width.clone(),
         };
-        for &r in rels {
-            out.rows[r] = self.rows[r].clone();
-            out.conf[r] = self.conf[r].clone();
-            out.time[r] = self.time[r].clone();
-        }
+        out.restore(self, rels);
         out
     }
 
@@ -215,6 +254,7 @@ impl Base {
             self.rows[r] = saved.rows[r].clone();
             self.conf[r] = saved.conf[r].clone();
             self.time[r] = saved.time[r].clone();
+            self.origin[r] = saved.origin[r].clone();
         }
     }
 
@@ -249,13 +289,22 @@ pub(crate) struct Mode {
     pub time: bool,
 }
 
-/// Evaluates every stratum.
+/// What an evaluation produced.
+pub(crate) struct Evaluated {
+    /// Every relation's facts.
+    pub done: Vec<Option<Rows>>,
+    /// With `.merge`: the program with its constants read through the classes (what the
+    /// facts answer to), and the facts the merge rewrote.
+    pub merged: Option<merge::Merged>,
+}
+
+/// Evaluates the program: every stratum, and with `.merge`, again until the merges settle.
 pub(crate) fn evaluate(
     plan: &Plan,
     mut base: Base,
     interner: &mut Interner,
     mode: Mode,
-) -> Result<Vec<Option<Rows>>, EvalError> {
+) -> Result<Evaluated, EvalError> {
     for (rel, row, conf) in &plan.facts {
         base.push(*rel, row, *conf);
     }
@@ -265,6 +314,28 @@ pub(crate) fn evaluate(
             max: meta::MAX_RULES,
         });
     }
+    match plan.merge {
+        Some(m) => {
+            let (done, merged) = merge::evaluate_merging(plan, m, base, interner, mode)?;
+            Ok(Evaluated {
+                done,
+                merged: Some(merged),
+            })
+        }
+        None => Ok(Evaluated {
+            done: evaluate_strata(plan, base, interner, mode)?,
+            merged: None,
+        }),
+    }
+}
+
+/// Evaluates every stratum in order over the base facts (the program's own included).
+pub(crate) fn evaluate_strata(
+    plan: &Plan,
+    mut base: Base,
+    interner: &mut Interner,
+    mode: Mode,
+) -> Result<Vec<Option<Rows>>, EvalError> {
     let mut done: Vec<Option<Rows>> = vec![None; plan.relations.len()];
     let mut caches = Caches::default();
     for stratum in &plan.strata {

@@ -236,6 +236,21 @@ impl IrExpr {
         }
     }
 
+    /// Calls `f` for each aggregate of the expression, mutably (not for aggregates nested in
+    /// their bodies).
+    pub fn for_each_aggregate_mut(&mut self, f: &mut dyn FnMut(&mut IrAggregate)) {
+        match &mut self.kind {
+            IrExprKind::Agg(agg) => f(agg),
+            IrExprKind::Unary(_, a) => a.for_each_aggregate_mut(f),
+            IrExprKind::Binary(_, a, b) => {
+                a.for_each_aggregate_mut(f);
+                b.for_each_aggregate_mut(f);
+            }
+            IrExprKind::Call(_, args) => args.iter_mut().for_each(|a| a.for_each_aggregate_mut(f)),
+            IrExprKind::Var(_) | IrExprKind::Const(_) => {}
+        }
+    }
+
     /// Collects the variables the expression reads, excluding aggregate-local ones.
     pub fn vars(&self, out: &mut Vec<VarId>) {
         match &self.kind {
@@ -504,6 +519,9 @@ pub struct Plan {
     pub uses_confidence: bool,
     /// Forgetting policies (a store's `cleanup`): derivations they match are dropped.
     pub forget: Vec<ForgetPolicy>,
+    /// `.merge e`: the eqrel whose classes are identities (every symbol is read through
+    /// its class's label).
+    pub merge: Option<RelId>,
 }
 
 /// The default of `.pragma "min_confidence"`.

@@ -31,6 +31,7 @@ pub(crate) fn resolve(
         min_confidence: DEFAULT_MIN_CONFIDENCE,
         uses_confidence: false,
         forget: Vec::new(),
+        merge: None,
     };
     for item in &program.items {
         if let ast::Item::Decl(d) = item {
@@ -170,6 +171,27 @@ fn directive(plan: &mut Plan, d: &ast::Directive, errors: &mut Vec<PlanError>) {
             ast::DirectiveKind::PrintSize => rel.printsize = true,
             ast::DirectiveKind::LimitSize => {
                 errors.push(PlanError::new(d.span, "`.limitsize` is not supported"))
+            }
+            ast::DirectiveKind::Merge => {
+                let symbols = rel.arity() == 2 && rel.columns[0].1 == ColumnType::Symbol;
+                let eqrel = rel.eqrel;
+                plan.uses_confidence = true;
+                if !eqrel || !symbols {
+                    errors.push(PlanError::new(
+                        *span,
+                        format!(
+                            "`.merge {name}`: `{name}` must be declared as an eqrel of two \
+                             symbols, e.g. `.decl {name}(a: symbol, b: symbol) eqrel`"
+                        ),
+                    ));
+                } else if plan.merge.is_some_and(|m| m != id) {
+                    errors.push(PlanError::new(
+                        *span,
+                        "a program merges through one relation: `.merge` is given twice",
+                    ));
+                } else {
+                    plan.merge = Some(id);
+                }
             }
         }
     }

@@ -129,9 +129,11 @@ impl Store {
             if decl.magic || decl.inline {
                 continue;
             }
+            // With merges every relation's contents are rewritten through the classes.
             let derived = plan.rules.iter().any(|r| r.head == id)
                 || plan.facts.iter().any(|f| f.0 == id)
-                || decl.class_of.is_some();
+                || decl.class_of.is_some()
+                || plan.merge.is_some();
             let i = match self.rel_index(&decl.name) {
                 Some(i) => i,
                 None => {
@@ -433,7 +435,7 @@ impl Store {
             meta: true,
             time: true,
         };
-        let done = eval::evaluate(plan, base, self.strings.interner(), mode)?;
+        let done = eval::evaluate(plan, base, self.strings.interner(), mode)?.done;
         let mut out: Vec<Option<Table>> = (0..self.rels.len()).map(|_| None).collect();
         for (i, entry) in self.manifest.relations.iter().enumerate() {
             if !entry.derived_layer {

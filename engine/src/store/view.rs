@@ -113,7 +113,8 @@ impl Store {
             ));
             self.loaded = vec![false; plan.relations.len()];
         }
-        for &id in need {
+        // With merges, every query and proof reads through the identity's classes.
+        for &id in need.iter().chain(&plan.merge) {
             if self.loaded[id] {
                 continue;
             }
@@ -302,7 +303,41 @@ impl Store {
         let plan = self.plan()?;
         let (name, _) = self.view_with(&[])?.parse_fact(fact)?;
         let need = Store::depends(&plan, plan.rel_index[&name]);
+        self.view_with(&need)?;
+        if let Some(m) = plan.merge {
+            let rewritten = self.rewritten(&plan, m)?;
+            self.view_with(&[])?.rewritten = std::sync::Arc::new(rewritten);
+        }
         self.view_with(&need)?.explain_text(fact)
+    }
+
+    /// With merges: which asserted facts the merge rewrote into which (a store keeps the
+    /// asserted facts as they were written), for proofs.
+    fn rewritten(
+        &mut self,
+        plan: &crate::plan::ir::Plan,
+        merge: RelId,
+    ) -> Result<crate::eval::merge::Rewritten, Error> {
+        let classes = self.view_with(&[merge])?.classes(merge);
+        let mut out = crate::eval::merge::Rewritten::new();
+        for i in 0..self.rels.len() {
+            let Some(&id) = plan.rel_index.get(&self.manifest.relations[i].name) else {
+                continue;
+            };
+            if id == merge {
+                continue;
+            }
+            let types = plan.relations[id].types();
+            for (key, m) in self.asserted(i).iter() {
+                if let Some((canon, _)) = crate::eval::merge::canonical_row(&key, &types, &classes)
+                {
+                    out.entry((id, canon))
+                        .or_default()
+                        .push((key.to_vec(), super::solve::to_meta(&m)));
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// A relation's facts with their metadata, sorted by value (`None` if there is no such

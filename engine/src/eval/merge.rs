@@ -1,0 +1,194 @@
+//! Merges: `.merge e` makes the eqrel `e` an identity. Every symbol of every fact is read
+//! through the label of its class in `e` (its smallest member by text), so facts about
+//! aliases become facts about one entity, and two facts that become equal are one fact.
+//!
+//! Evaluation saturates and rebuilds, as egglog does: the base facts are rewritten through
+//! the classes of the pairs known so far (a rewritten fact's confidence is multiplied by the
+//! memberships that rewrote it, and its origin is `merge`), the program's constants likewise,
+//! and the program is evaluated; the pairs of `e` it derived (a merge can enable rules that
+//! merge more) join the pairs known, and if the classes changed the program is evaluated
+//! again from the base facts. Classes only grow, so this ends; merges are never undone within
+//! one evaluation. A store re-derives (retracting the evidence of a merge un-merges).
+
+use super::classes::{self, Classes};
+use super::meta::{MAX_DEPTH, MERGED, Meta};
+use super::{Base, EvalError, Mode, Rows, evaluate_strata};
+use crate::plan::ir::*;
+use crate::value::{ColumnType, Interner};
+use std::collections::HashMap;
+
+/// Per relation and rewritten row: the facts the merge rewrote into it, as they were.
+pub(crate) type Rewritten = HashMap<(RelId, Vec<u64>), Vec<(Vec<u64>, Meta)>>;
+
+/// What a merging evaluation adds to its facts.
+#[derive(Clone, Debug)]
+pub(crate) struct Merged {
+    /// The program with its symbol constants read through the final classes.
+    pub plan: Plan,
+    /// The facts each rewritten fact came from.
+    pub rewritten: Rewritten,
+}
+
+/// Evaluates `plan` until its merges through `merge` settle.
+pub(crate) fn evaluate_merging(
+    plan: &Plan,
+    merge: RelId,
+    base: Base,
+    interner: &mut Interner,
+    mode: Mode,
+) -> Result<(Vec<Option<Rows>>, Merged), EvalError> {
+    // The identity's pairs: the asserted ones, then every pass adds those it derived.
+    let mut pairs: Vec<(Vec<u64>, Meta)> = base
+        .facts_of(merge)
+        .map(|(row, m)| (row.to_vec(), m))
+        .collect();
+    loop {
+        let classes = Classes::build(&pair_rows(&pairs, mode), ColumnType::Symbol, interner);
+        let canon_plan = canonical_plan(plan, &classes);
+        let (canon_base, rewritten) = canonical_base(plan, merge, &base, &pairs, &classes);
+        let done = evaluate_strata(&canon_plan, canon_base, interner, mode)?;
+        let derived = done[merge].as_ref().expect("every relation is evaluated");
+        let next = Classes::build(derived, ColumnType::Symbol, interner);
+        if classes::same_classes(&classes.rows(mode), &next.rows(mode)) {
+            let merged = Merged {
+                plan: canon_plan,
+                rewritten,
+            };
+            return Ok((done, merged));
+        }
+        pairs = (0..derived.len())
+            .map(|i| (derived.row(i).to_vec(), derived.meta(i)))
+            .collect();
+    }
+}
+
+/// The pairs as rows of the eqrel.
+fn pair_rows(pairs: &[(Vec<u64>, Meta)], mode: Mode) -> Rows {
+    let mut rows = Rows::empty(2, mode);
+    for (row, m) in pairs {
+        rows.data.extend_from_slice(row);
+        if mode.meta {
+            m.push(&mut rows.data, true, mode.time);
+        }
+    }
+    rows
+}
+
+/// The base facts with every symbol read through the classes; the identity's own pairs as
+/// they are (with those derived in earlier passes).
+fn canonical_base(
+    plan: &Plan,
+    merge: RelId,
+    base: &Base,
+    pairs: &[(Vec<u64>, Meta)],
+    classes: &Classes,
+) -> (Base, Rewritten) {
+    let mut out = Base::new(plan);
+    let mut rewritten = Rewritten::new();
+    for (row, m) in pairs {
+        out.push_meta(merge, row, *m);
+    }
+    for (rel, decl) in plan.relations.iter().enumerate() {
+        if rel == merge || decl.class_of.is_some() {
+            continue;
+        }
+        let types = decl.types();
+        for (row, m) in base.facts_of(rel) {
+            match canonical_row(row, &types, classes) {
+                Some((canon, membership)) => {
+                    let merged = Meta {
+                        conf: m.conf * membership.conf,
+                        depth: (1 + m.depth.max(membership.depth)).min(MAX_DEPTH),
+                        rule: MERGED,
+                        time: m.time.max(membership.time),
+                    };
+                    out.push_meta(rel, &canon, merged);
+                    rewritten
+                        .entry((rel, canon))
+                        .or_default()
+                        .push((row.to_vec(), m));
+                }
+                None => out.push_meta(rel, row, m),
+            }
+        }
+    }
+    (out, rewritten)
+}
+
+/// `row` with each symbol read through its class, and the memberships that changed it
+/// combined (`None` when nothing changes).
+pub(crate) fn canonical_row(
+    row: &[u64],
+    types: &[ColumnType],
+    classes: &Classes,
+) -> Option<(Vec<u64>, Meta)> {
+    let mut out: Option<(Vec<u64>, Meta)> = None;
+    for (col, ty) in types.iter().enumerate() {
+        if *ty != ColumnType::Symbol {
+            continue;
+        }
+        let Some((label, member)) = classes.canonical(row[col]) else {
+            continue;
+        };
+        if label == row[col] {
+            continue;
+        }
+        let (canon, m) = out.get_or_insert_with(|| (row.to_vec(), Meta::asserted(1.0)));
+        canon[col] = label;
+        *m = m.and(TNorm::Product, &member);
+    }
+    out
+}
+
+/// The program with its symbol constants read through the classes: constant atom arguments,
+/// and constants standing alone as a head argument or a comparison operand (a constant
+/// inside a functor call, such as `cat("a", x)`, is text and stays as written).
+pub(crate) fn canonical_plan(plan: &Plan, classes: &Classes) -> Plan {
+    let mut out = plan.clone();
+    let types: Vec<Vec<ColumnType>> = plan.relations.iter().map(|d| d.types()).collect();
+    for rule in &mut out.rules {
+        canonical_rule(rule, &types, classes);
+    }
+    for q in &mut out.queries {
+        canonical_rule(&mut q.rule, &types, classes);
+    }
+    out
+}
+
+/// [`canonical_plan`] for one rule (or query); `types` are the relations' column types.
+pub(crate) fn canonical_rule(rule: &mut IrRule, types: &[Vec<ColumnType>], classes: &Classes) {
+    let canon = |v: u64| classes.canonical(v).map_or(v, |(label, _)| label);
+    let atoms = |atoms: &mut [IrAtom]| {
+        for a in atoms {
+            for (arg, ty) in a.args.iter_mut().zip(&types[a.rel]) {
+                if let AtomArg::Const(c) = arg
+                    && *ty == ColumnType::Symbol
+                {
+                    *c = canon(*c);
+                }
+            }
+        }
+    };
+    let expr = |e: &mut IrExpr| {
+        if let IrExprKind::Const(c) = &mut e.kind
+            && e.ty == ColumnType::Symbol
+        {
+            *c = canon(*c);
+        }
+    };
+    atoms(&mut rule.atoms);
+    rule.head_args.iter_mut().for_each(expr);
+    for c in &mut rule.constraints {
+        match c {
+            Constraint::Cmp { left, right, .. } => {
+                expr(left);
+                expr(right);
+                for side in [left, right] {
+                    side.for_each_aggregate_mut(&mut |agg| atoms(&mut agg.atoms));
+                }
+            }
+            Constraint::Negated { args, .. } => args.iter_mut().flatten().for_each(expr),
+            Constraint::Text { .. } | Constraint::False => {}
+        }
+    }
+}
