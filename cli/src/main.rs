@@ -48,6 +48,9 @@ enum Command {
         output: String,
         /// The program.
         program: PathBuf,
+        /// Exit with 3 when an integrity constraint has a violation.
+        #[arg(long)]
+        strict: bool,
     },
     /// Parse and plan a program, printing every error.
     Check {
@@ -56,7 +59,8 @@ enum Command {
     },
     /// Print the proof tree of a fact's best derivation: each fact with its confidence, depth
     /// and rule. `explain FACT` asks the store; `explain PROGRAM FACT` evaluates a program.
-    /// Exits with 1 if the fact does not hold.
+    /// `:- NAME` (or `:-` for all) explains the violations of an integrity constraint.
+    /// Exits with 1 if the fact does not hold (or there is no such violation).
     Explain {
         #[command(flatten)]
         facts: FactDir,
@@ -129,6 +133,12 @@ enum Command {
         /// `json` (JSON Lines, readable by `load`) or `tsv`.
         #[arg(long, value_enum, default_value_t = OutFormat::Json)]
         format: OutFormat,
+    },
+    /// List the violations of the store's integrity constraints, each with its proof.
+    Violations {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Manage the store's rule files.
     Rules {
@@ -205,6 +215,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Export { format } => store_cmd::export(&db, format),
         Command::Rules { command } => store_cmd::rules(&db, command),
         Command::Repl => store_cmd::repl(&db),
+        Command::Violations { format } => store_cmd::violations(&db, format == Format::Json),
         Command::Explain {
             format,
             first,
@@ -226,14 +237,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             facts,
             output,
             program,
+            strict,
         } => {
             let p = Program::from_file(&program)?;
-            // Plain programs without queries evaluate as plain Datalog; confidence syntax
-            // or queries (which print confidence, depth and rule) turn tracking on.
+            // Plain programs without queries evaluate as plain Datalog; confidence syntax,
+            // queries and constraints (which print confidence, depth and rule) turn tracking
+            // on.
+            let constraints = p.plan().relations.iter().any(|r| r.constraint.is_some());
             let options = EvalOptions {
-                provenance: !p.plan().queries.is_empty(),
+                provenance: !p.plan().queries.is_empty() || constraints,
             };
-            let db = p.evaluate_dir_with(&facts.facts, &options)?;
+            let mut db = p.evaluate_dir_with(&facts.facts, &options)?;
             for w in db.warnings() {
                 eprintln!("warning: {w}");
             }
@@ -267,8 +281,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 write!(out, "{}", format_table(&columns, &rows))?;
                 writeln!(out, "({} answers)", rows.len())?;
             }
+            let violations = db.violations(None);
+            if !violations.is_empty() {
+                writeln!(out, "violations ({})", violations.len())?;
+                for v in &violations {
+                    write!(out, "{}", v.proof.to_text())?;
+                }
+            }
             out.flush()?;
-            Ok(ExitCode::SUCCESS)
+            Ok(if strict && !violations.is_empty() {
+                ExitCode::from(3)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::Explain {
             facts,
@@ -281,6 +306,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             for w in db.warnings() {
                 eprintln!("warning: {w}");
             }
+            if let Some(name) = violation_filter(&fact) {
+                return print_violations(db.violations(name), format == Format::Json);
+            }
             let Some(proof) = db.explain_text(&fact)? else {
                 println!("{}: not derived", fact.trim().trim_end_matches('.'));
                 return Ok(ExitCode::from(1));
@@ -292,4 +320,42 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `:- NAME` asks for the violations of one constraint, `:-` for all of them.
+fn violation_filter(text: &str) -> Option<Option<&str>> {
+    let rest = text
+        .trim()
+        .strip_prefix(":-")?
+        .trim()
+        .trim_end_matches('.')
+        .trim();
+    Some((!rest.is_empty()).then_some(rest))
+}
+
+/// Prints violations with their proofs (text or a JSON array); exits with 1 when there are
+/// none.
+fn print_violations(
+    violations: Vec<engram_engine::Violation>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    if json {
+        let values: Vec<serde_json::Value> = violations
+            .iter()
+            .map(serde_json::to_value)
+            .collect::<Result<_, _>>()?;
+        println!("{}", serde_json::to_string_pretty(&values)?);
+    } else {
+        for v in &violations {
+            print!("{}", v.proof.to_text());
+        }
+        if violations.is_empty() {
+            println!("no violations");
+        }
+    }
+    Ok(if violations.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

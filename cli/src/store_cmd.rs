@@ -132,6 +132,9 @@ pub fn query(db: &Path, text: &str, format: Format) -> anyhow::Result<ExitCode> 
 /// `engram explain FACT` on a store.
 pub fn explain(db: &Path, fact: &str, json: bool) -> anyhow::Result<ExitCode> {
     let mut store = open_read_only(db)?;
+    if let Some(name) = crate::violation_filter(fact) {
+        return crate::print_violations(store.violations(name)?, json);
+    }
     let Some(proof) = store.explain(fact)? else {
         println!("{}: not derived", fact.trim().trim_end_matches('.'));
         return Ok(ExitCode::from(1));
@@ -141,6 +144,13 @@ pub fn explain(db: &Path, fact: &str, json: bool) -> anyhow::Result<ExitCode> {
     } else {
         print!("{}", proof.to_text());
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `engram violations`: every violation with its proof.
+pub fn violations(db: &Path, json: bool) -> anyhow::Result<ExitCode> {
+    let mut store = open_read_only(db)?;
+    crate::print_violations(store.violations(None)?, json)?;
     Ok(ExitCode::SUCCESS)
 }
 

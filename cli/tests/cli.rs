@@ -239,3 +239,45 @@ fn explain_prints_the_proof_tree_as_text_and_json() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("relation `nope`: no such relation"));
 }
+
+#[test]
+fn violations_print_after_the_outputs_and_strict_exits_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("c.dl"),
+        ".decl confirms(a: symbol, b: symbol)\n.decl contradicts(a: symbol, b: symbol)\n\
+         .output confirms\nconfirms(\"m1\", \"m2\") @ 0.9. contradicts(\"m1\", \"m2\").\n\
+         @name(\"no_contradiction\")\n:- confirms(a, b), contradicts(a, b).\n",
+    )
+    .unwrap();
+    let out = engram(&["run", "-D", "-", "c.dl"], d);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let outputs = stdout.find("confirms\n===").expect("outputs first");
+    let violations = stdout.find("violations (1)\n").expect("then violations");
+    assert!(outputs < violations, "{stdout}");
+    assert!(
+        stdout.contains("no_contradiction: a = \"m1\", b = \"m2\"  @ 0.900000"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("└── contradicts(\"m1\", \"m2\")"),
+        "{stdout}"
+    );
+    let strict = engram(&["run", "--strict", "-D", "-", "c.dl"], d);
+    assert_eq!(strict.status.code(), Some(3));
+    let explained = engram(
+        &["explain", "--format", "json", "c.dl", ":- no_contradiction"],
+        d,
+    );
+    assert!(explained.status.success(), "{}", text(&explained.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&explained.stdout).unwrap();
+    assert_eq!(json[0]["bindings"]["a"], "m1");
+    assert_eq!(
+        json[0]["proof"]["premises"][1]["fact"],
+        "contradicts(\"m1\", \"m2\")"
+    );
+    let none = engram(&["explain", "c.dl", ":- other"], d);
+    assert_eq!(none.status.code(), Some(1));
+}

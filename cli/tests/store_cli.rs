@@ -288,3 +288,55 @@ fn the_repl_takes_facts_rules_and_queries() {
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown command `.nonsense`"));
 }
+
+#[test]
+fn a_store_merges_aliases_lists_violations_and_unmerges_on_retract() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("m.db");
+    ok(&db, &["init"]);
+    let rules = dir.path().join("memory.dl");
+    std::fs::write(
+        &rules,
+        r#"
+        .decl same_as(a: symbol, b: symbol) eqrel
+        .merge same_as
+        .decl uses(app: symbol, db: symbol)
+        .decl avoids(app: symbol, db: symbol)
+        @name("uses_and_avoids") :- uses(a, d), avoids(a, d).
+        "#,
+    )
+    .unwrap();
+    ok(&db, &["rules", "add", rules.to_str().unwrap()]);
+    ok(
+        &db,
+        &[
+            "add",
+            r#"same_as("pg", "postgres") @ 0.9."#,
+            r#"uses("api", "pg")."#,
+            r#"avoids("api", "postgres")."#,
+        ],
+    );
+    let q = ok(&db, &["query", "--format", "tsv", r#"?- uses("api", d)."#]);
+    assert!(q.contains("pg\t1.000000"), "`pg` is the label: {q}");
+    let by_alias = ok(
+        &db,
+        &["query", "--format", "tsv", r#"?- avoids(a, "postgres")."#],
+    );
+    assert!(by_alias.contains("api\t"), "{by_alias}");
+    let proof = ok(&db, &["explain", r#"uses("api", "postgres")"#]);
+    assert!(proof.starts_with("uses(\"api\", \"pg\")"), "{proof}");
+    let v = ok(&db, &["violations"]);
+    assert!(
+        v.contains("uses_and_avoids: a = \"api\", d = \"pg\""),
+        "{v}"
+    );
+    assert!(
+        v.contains("avoids(\"api\", \"postgres\")  @ 1.000000  depth 0  asserted"),
+        "{v}"
+    );
+    ok(&db, &["retract", r#"same_as("pg", "postgres")"#]);
+    let after = ok(&db, &["violations"]);
+    assert!(after.contains("no violations"), "{after}");
+    let q = ok(&db, &["query", "--format", "tsv", r#"?- avoids(a, d)."#]);
+    assert!(q.contains("api\tpostgres"), "un-merged: {q}");
+}

@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use std::fmt::Write;
 
 /// A node of a proof tree: a fact, how sure it is, and the facts its best derivation used.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Proof {
     /// The fact as Datalog text, such as `path("a", "d")`.
     pub fact: String,

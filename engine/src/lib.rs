@@ -64,6 +64,7 @@ pub mod plan;
 mod program;
 pub mod store;
 pub mod value;
+mod violation;
 
 pub use database::{Database, Fact, Origin, QueryAnswer, RelationView};
 pub use error::{Error, PlanErrors};
@@ -71,3 +72,4 @@ pub use explain::{Proof, fact_text};
 pub use program::{EvalOptions, Inputs, Program, RelationInfo};
 pub use store::{Store, StoreError};
 pub use value::{ColumnType, Value};
+pub use violation::Violation;

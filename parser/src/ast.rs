@@ -40,6 +40,19 @@ pub enum Item {
     Clause(Clause),
     /// `?- body.`
     Query(Query),
+    /// engram: `:- body.`, an integrity constraint.
+    Integrity(Integrity),
+}
+
+/// An integrity constraint: a body whose matches are violations.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Integrity {
+    /// Annotations written before it (`@name(...)`).
+    pub annotations: Vec<Annotation>,
+    /// The body as a disjunction of conjunctions.
+    pub body: Vec<Vec<Literal>>,
+    /// Where it is written.
+    pub span: Span,
 }
 
 /// A relation declaration.

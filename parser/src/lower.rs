@@ -345,6 +345,22 @@ impl Lowerer<'_> {
                 let body = self.disjunction(pair.into_inner().next()?);
                 Some(Item::Query(Query { body, span }))
             }
+            Rule::integrity => {
+                let mut annotations = Vec::new();
+                let mut body = Vec::new();
+                for p in pair.into_inner() {
+                    match p.as_rule() {
+                        Rule::annotation => annotations.push(self.annotation(p)),
+                        Rule::disjunction => body = self.disjunction(p),
+                        _ => {}
+                    }
+                }
+                Some(Item::Integrity(Integrity {
+                    annotations,
+                    body,
+                    span,
+                }))
+            }
             Rule::clause => {
                 let mut annotations = Vec::new();
                 let mut heads = Vec::new();

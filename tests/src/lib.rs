@@ -36,9 +36,10 @@ pub fn render_fact(f: &Fact) -> String {
     )
 }
 
-/// The output relations (facts sorted by value, with confidence, depth and origin) and query
-/// answers of an evaluation, as golden text.
-pub fn render_outputs(program: &Program, db: &Database) -> String {
+/// The output relations (facts sorted by value, with confidence, depth and origin), query
+/// answers and violations (with proofs) of an evaluation, then the proof of every fact that
+/// a `// explain: FACT` line of the source asks for, as golden text.
+pub fn render_outputs(program: &Program, db: &mut Database, src: &str) -> String {
     let mut out = String::new();
     for rel in program.relations().iter().filter(|r| r.is_output) {
         let view = db.relation(&rel.name).expect("declared relation");
@@ -53,6 +54,24 @@ pub fn render_outputs(program: &Program, db: &Database) -> String {
         writeln!(out, "{}", q.columns.join("\t")).unwrap();
         for f in &q.answers {
             writeln!(out, "{}", render_fact(f)).unwrap();
+        }
+    }
+    let violations = db.violations(None);
+    if !violations.is_empty() {
+        writeln!(out, "== violations ({})", violations.len()).unwrap();
+        for v in &violations {
+            out.push_str(&v.proof.to_text());
+        }
+    }
+    for line in src.lines() {
+        let Some(fact) = line.trim().strip_prefix("// explain:") else {
+            continue;
+        };
+        writeln!(out, "== explain {}", fact.trim()).unwrap();
+        match db.explain_text(fact.trim()) {
+            Ok(Some(proof)) => out.push_str(&proof.to_text()),
+            Ok(None) => writeln!(out, "not derived").unwrap(),
+            Err(e) => writeln!(out, "error: {e}").unwrap(),
         }
     }
     out

@@ -14,8 +14,8 @@ fn golden_programs() {
             let src = std::fs::read_to_string(path).expect("readable");
             let name = path.file_name().unwrap().to_string_lossy();
             match Program::compile(&src, &name).and_then(|p| {
-                let db = p.evaluate(&Default::default())?;
-                Ok(render_outputs(&p, &db))
+                let mut db = p.evaluate(&Default::default())?;
+                Ok(render_outputs(&p, &mut db, &src))
             }) {
                 Ok(text) => text,
                 Err(e) => format!("error: {e}\n"),

@@ -28,8 +28,8 @@ fn every_rule_file_plans_and_matches_its_fixture() {
                 path.display(),
                 dir.display()
             );
-            let db = program.evaluate_dir(&dir).expect("evaluates");
-            render_outputs(&program, &db)
+            let mut db = program.evaluate_dir(&dir).expect("evaluates");
+            render_outputs(&program, &mut db, &src)
         },
     );
 }

@@ -26,23 +26,12 @@ pub(crate) fn index_classes(plan: &mut Plan) {
             continue;
         }
         let ty = d.columns[0].1;
+        let columns = vec![("member".into(), ty), ("class".into(), ty)];
         let class = RelDecl {
-            name: format!("{}@class", d.name),
-            columns: vec![("member".into(), ty), ("class".into(), ty)],
-            input: None,
-            outputs: Vec::new(),
-            printsize: false,
-            eqrel: false,
-            class: None,
             class_of: Some(id),
-            inline: false,
-            combine: Combine::Max,
-            magic: false,
-            span: d.span,
+            ..RelDecl::new(format!("{}@class", d.name), columns, d.span)
         };
-        let class_id = plan.relations.len();
-        plan.rel_index.insert(class.name.clone(), class_id);
-        plan.relations.push(class);
+        let class_id = plan.push_relation(class);
         plan.relations[id].class = Some(class_id);
     }
     let classes = class_map(plan);

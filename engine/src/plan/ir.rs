@@ -30,6 +30,9 @@ pub struct RelDecl {
     pub class: Option<RelId>,
     /// For a class relation (named `<eqrel>@class`): the eqrel whose classes it holds.
     pub class_of: Option<RelId>,
+    /// For the relation of an integrity constraint (named `violation@<n>`): the constraint's
+    /// name (`@name`, or `file:line`). Its facts are the violations.
+    pub constraint: Option<String>,
     /// Whether it is marked `inline` (its positive uses are replaced by its rules' bodies).
     pub inline: bool,
     /// How the confidences of a fact's derivations combine (`combine(...)`; max by default).
@@ -41,10 +44,29 @@ pub struct RelDecl {
 }
 
 impl RelDecl {
+    /// A relation with these columns and nothing else set: no I/O, combined by max.
+    pub fn new(name: String, columns: Vec<(String, ColumnType)>, span: Span) -> RelDecl {
+        RelDecl {
+            name,
+            columns,
+            input: None,
+            outputs: Vec::new(),
+            printsize: false,
+            eqrel: false,
+            class: None,
+            class_of: None,
+            constraint: None,
+            inline: false,
+            combine: Combine::Max,
+            magic: false,
+            span,
+        }
+    }
+
     /// Whether the relation is engram's own bookkeeping (a name users cannot write), kept
     /// out of listings and exports.
     pub fn hidden(&self) -> bool {
-        self.class_of.is_some()
+        self.class_of.is_some() || self.constraint.is_some()
     }
     /// Number of columns.
     pub fn arity(&self) -> usize {
@@ -522,6 +544,16 @@ pub struct Plan {
     /// `.merge e`: the eqrel whose classes are identities (every symbol is read through
     /// its class's label).
     pub merge: Option<RelId>,
+}
+
+impl Plan {
+    /// Declares a relation the planner makes (magic sets, classes, violations).
+    pub(crate) fn push_relation(&mut self, decl: RelDecl) -> RelId {
+        let id = self.relations.len();
+        self.rel_index.insert(decl.name.clone(), id);
+        self.relations.push(decl);
+        id
+    }
 }
 
 /// The default of `.pragma "min_confidence"`.

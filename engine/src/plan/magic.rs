@@ -271,8 +271,8 @@ impl Magic {
             .filter(|(_, b)| **b)
             .map(|(c, _)| c.clone())
             .collect();
-        let adorned_id = push_relation(plan, adorned);
-        let magic_id = push_relation(plan, magic);
+        let adorned_id = plan.push_relation(adorned);
+        let magic_id = plan.push_relation(magic);
         self.eligible.extend([false, false]);
         self.adorned
             .insert((rel, adornment.clone()), (adorned_id, magic_id));
@@ -282,13 +282,6 @@ impl Magic {
     }
 }
 
-fn push_relation(plan: &mut Plan, decl: RelDecl) -> RelId {
-    let id = plan.relations.len();
-    plan.rel_index.insert(decl.name.clone(), id);
-    plan.relations.push(decl);
-    id
-}
-
 /// Removes the rules of relations that no output, printed relation or query reads.
 fn drop_unobservable(plan: &mut Plan) {
     let n = plan.relations.len();
@@ -296,7 +289,7 @@ fn drop_unobservable(plan: &mut Plan) {
     let mut stack: Vec<RelId> = (0..n)
         .filter(|&r| {
             let d = &plan.relations[r];
-            !d.outputs.is_empty() || d.printsize
+            !d.outputs.is_empty() || d.printsize || d.constraint.is_some()
         })
         .collect();
     for q in &plan.queries {
@@ -306,6 +299,8 @@ fn drop_unobservable(plan: &mut Plan) {
         if std::mem::replace(&mut live[r], true) {
             continue;
         }
+        // An eqrel's classes are made from its pairs.
+        stack.extend(plan.relations[r].class_of);
         for rule in plan.rules.iter().filter(|x| x.head == r) {
             stack.extend(rule.reads());
         }

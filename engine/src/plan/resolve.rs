@@ -48,6 +48,7 @@ pub(crate) fn resolve(
     for item in &program.items {
         match item {
             ast::Item::Clause(c) => clause(&mut plan, c, file, src, &mut errors),
+            ast::Item::Integrity(c) => integrity(&mut plan, c, file, src, &mut errors),
             ast::Item::Query(q) => query(&mut plan, q, src, &mut errors),
             _ => {}
         }
@@ -91,20 +92,7 @@ fn declare(plan: &mut Plan, d: &ast::Decl, types: &TypeTable, errors: &mut Vec<P
             ),
         ));
     }
-    let mut rel = RelDecl {
-        name: d.name.clone(),
-        columns,
-        input: None,
-        outputs: Vec::new(),
-        printsize: false,
-        eqrel: false,
-        class: None,
-        class_of: None,
-        inline: false,
-        combine: Combine::Max,
-        magic: false,
-        span: d.span,
-    };
+    let mut rel = RelDecl::new(d.name.clone(), columns, d.span);
     if let Some((policy, span)) = &d.combine {
         plan.uses_confidence = true;
         match policy.as_str() {
@@ -359,6 +347,43 @@ fn clause(plan: &mut Plan, c: &ast::Clause, file: &str, src: &str, errors: &mut 
     }
 }
 
+/// An integrity constraint: a rule whose head is a relation of its own (one per disjunct),
+/// whose columns are the body's named variables; its facts are the violations.
+fn integrity(
+    plan: &mut Plan,
+    c: &ast::Integrity,
+    file: &str,
+    src: &str,
+    errors: &mut Vec<PlanError>,
+) {
+    let (line, _) = engram_parser::line_col(src, c.span.start);
+    let origin = format!("{file}:{line}");
+    let meta = rule_meta(&c.annotations, errors);
+    if !c.annotations.is_empty() {
+        plan.uses_confidence = true;
+    }
+    let name = meta.name.clone().unwrap_or_else(|| origin.clone());
+    for body in &c.body {
+        let n = plan
+            .relations
+            .iter()
+            .filter(|d| d.constraint.is_some())
+            .count();
+        let mut cx = RuleCx::new(plan, errors);
+        cx.body(body);
+        let answer = cx.answer_columns();
+        let columns = answer.iter().map(|(_, v, ty)| (v.clone(), *ty)).collect();
+        let rel = cx.declare(RelDecl {
+            constraint: Some(name.clone()),
+            ..RelDecl::new(format!("violation@{n}"), columns, c.span)
+        });
+        let head_args = answer_args(&answer);
+        if let Some(rule) = cx.finish(rel, head_args, c.span, origin.clone(), meta.clone()) {
+            plan.rules.push(rule);
+        }
+    }
+}
+
 fn push_rule_or_fact(plan: &mut Plan, rule: IrRule, c: &ast::Clause, errors: &mut Vec<PlanError>) {
     if rule.atoms.is_empty() && rule.constraints.is_empty() {
         let consts: Option<Vec<u64>> = rule
@@ -427,7 +452,19 @@ fn item_span(item: &ast::Item) -> engram_parser::Span {
         ast::Item::Pragma(p) => p.span,
         ast::Item::Clause(c) => c.span,
         ast::Item::Query(q) => q.span,
+        ast::Item::Integrity(c) => c.span,
     }
+}
+
+/// The head arguments that give a body's answer columns.
+fn answer_args(answer: &[(VarId, String, crate::value::ColumnType)]) -> Vec<IrExpr> {
+    answer
+        .iter()
+        .map(|&(v, _, ty)| IrExpr {
+            kind: IrExprKind::Var(v),
+            ty,
+        })
+        .collect()
 }
 
 fn query(plan: &mut Plan, q: &ast::Query, src: &str, errors: &mut Vec<PlanError>) {
@@ -436,13 +473,7 @@ fn query(plan: &mut Plan, q: &ast::Query, src: &str, errors: &mut Vec<PlanError>
         let mut cx = RuleCx::new(plan, errors);
         cx.body(body);
         let answer = cx.answer_columns();
-        let head_args = answer
-            .iter()
-            .map(|&(v, _, ty)| IrExpr {
-                kind: IrExprKind::Var(v),
-                ty,
-            })
-            .collect();
+        let head_args = answer_args(&answer);
         let columns = answer.into_iter().map(|(v, name, _)| (v, name)).collect();
         let finished = cx.finish(
             usize::MAX,

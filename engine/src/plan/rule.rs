@@ -93,6 +93,11 @@ impl<'p> RuleCx<'p> {
             .collect()
     }
 
+    /// Declares the relation a constraint's body derives into.
+    pub(crate) fn declare(&mut self, decl: RelDecl) -> RelId {
+        self.plan.push_relation(decl)
+    }
+
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn rule(
         mut self,

@@ -17,6 +17,7 @@ use crate::plan::ir::{AtomArg, IrQuery, RelId};
 use crate::plan::order::compile_nested;
 use crate::program::RelationInfo;
 use crate::value::Value;
+use crate::violation::Violation;
 
 /// The evaluation mode of a store: confidence, depth, rule and time on every fact.
 const STORE_MODE: Mode = Mode {
@@ -303,12 +304,34 @@ impl Store {
         let plan = self.plan()?;
         let (name, _) = self.view_with(&[])?.parse_fact(fact)?;
         let need = Store::depends(&plan, plan.rel_index[&name]);
-        self.view_with(&need)?;
+        self.proof_view(&plan, &need)?.explain_text(fact)
+    }
+
+    /// The violations of the integrity constraints (of one, when `constraint` names it), each
+    /// with its proof.
+    pub fn violations(&mut self, constraint: Option<&str>) -> Result<Vec<Violation>, Error> {
+        let plan = self.plan()?;
+        let mut need = Vec::new();
+        for (id, decl) in plan.relations.iter().enumerate() {
+            if decl.constraint.is_some() {
+                need.extend(Store::depends(&plan, id));
+            }
+        }
+        Ok(self.proof_view(&plan, &need)?.violations(constraint))
+    }
+
+    /// The view with `need` loaded, ready for proofs (with merges, knowing what they rewrote).
+    fn proof_view(
+        &mut self,
+        plan: &crate::plan::ir::Plan,
+        need: &[RelId],
+    ) -> Result<&mut Database, Error> {
+        self.view_with(need)?;
         if let Some(m) = plan.merge {
-            let rewritten = self.rewritten(&plan, m)?;
+            let rewritten = self.rewritten(plan, m)?;
             self.view_with(&[])?.rewritten = std::sync::Arc::new(rewritten);
         }
-        self.view_with(&need)?.explain_text(fact)
+        self.view_with(need)
     }
 
     /// With merges: which asserted facts the merge rewrote into which (a store keeps the
