@@ -101,7 +101,13 @@ fn open_and_query(db: &Path, runs: usize, chains: usize) -> anyhow::Result<()> {
     let mut tsv = Vec::new();
     for _ in 0..runs {
         let t = Instant::now();
-        let db = program.evaluate_dir_with(&facts_dir, &EvalOptions { provenance: false })?;
+        let db = program.evaluate_dir_with(
+            &facts_dir,
+            &EvalOptions {
+                provenance: false,
+                ..EvalOptions::default()
+            },
+        )?;
         assert_eq!(db.relation("e").expect("declared").len(), chains * L);
         tsv.push(t.elapsed());
     }

@@ -93,7 +93,10 @@ impl<T: Ord> FilterRelation<T> for Relation<T> {
 /// the program uses confidence syntax); returns the rows of `relation`.
 pub fn engram_rows(program: &str, dir: &Path, relation: &str) -> anyhow::Result<usize> {
     let p = engram_engine::Program::compile(program, "bench.dl")?;
-    let options = engram_engine::EvalOptions { provenance: false };
+    let options = engram_engine::EvalOptions {
+        provenance: false,
+        ..engram_engine::EvalOptions::default()
+    };
     let db = p.evaluate_dir_with(dir, &options)?;
     Ok(db.relation(relation).map_or(0, |r| r.len()))
 }

@@ -28,6 +28,11 @@ struct Cli {
     /// The store directory.
     #[arg(long, global = true, env = "ENGRAM_DB", default_value = "engram.db")]
     db: PathBuf,
+    /// What `now()` stands for, for reproducible runs: ISO 8601 (`2026-11-01T00:00:00Z`) or
+    /// unix milliseconds. By default the time of evaluation (in a store, of the last `infer`
+    /// or `cleanup`).
+    #[arg(long, global = true, value_parser = parse_now)]
+    now: Option<i64>,
     #[command(subcommand)]
     command: Command,
 }
@@ -192,8 +197,15 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
+fn parse_now(text: &str) -> Result<i64, String> {
+    engram_engine::value::parse_time(text)
+        .ok_or_else(|| format!("`{text}` is not a time: use 2026-11-01T00:00:00Z or milliseconds"))
+}
+
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let db = cli.db;
+    let now = cli.now;
+    store_cmd::NOW.get_or_init(|| now);
     match cli.command {
         Command::Init => store_cmd::init(&db),
         Command::Add { facts } => store_cmd::add_or_retract(&db, &facts, false),
@@ -246,6 +258,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let constraints = p.plan().relations.iter().any(|r| r.constraint.is_some());
             let options = EvalOptions {
                 provenance: !p.plan().queries.is_empty() || constraints,
+                now,
             };
             let mut db = p.evaluate_dir_with(&facts.facts, &options)?;
             for w in db.warnings() {
@@ -302,7 +315,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             fact: Some(fact),
         } => {
             let p = Program::from_file(std::path::Path::new(&program))?;
-            let mut db = p.evaluate_dir(&facts.facts)?;
+            let options = EvalOptions {
+                now,
+                ..EvalOptions::default()
+            };
+            let mut db = p.evaluate_dir_with(&facts.facts, &options)?;
             for w in db.warnings() {
                 eprintln!("warning: {w}");
             }

@@ -25,13 +25,13 @@ pub fn value_json(v: &Value) -> Json {
     }
 }
 
-/// A fact's metadata cells: confidence, depth, rule, time.
+/// A fact's metadata cells: confidence, depth, rule, time (ISO 8601).
 fn meta_cells(f: &Fact) -> [String; 4] {
     [
         format_confidence(f.confidence),
         f.depth.to_string(),
         f.origin.to_string(),
-        f.time.to_string(),
+        engram_engine::value::format_time(f.time),
     ]
 }
 

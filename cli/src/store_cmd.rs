@@ -72,14 +72,21 @@ pub fn stats_text(s: &StoreStats) -> String {
     out
 }
 
+/// What `now()` stands for, when `--now` fixes it (set once by `main`).
+pub static NOW: std::sync::OnceLock<Option<i64>> = std::sync::OnceLock::new();
+
 /// Opens the store at `db` for reading and writing.
 pub fn open(db: &Path) -> anyhow::Result<Store> {
-    Ok(Store::open(db)?)
+    let mut store = Store::open(db)?;
+    store.set_now(NOW.get().copied().flatten());
+    Ok(store)
 }
 
 /// Opens the store at `db` for reading only.
 pub fn open_read_only(db: &Path) -> anyhow::Result<Store> {
-    Ok(Store::open_read_only(db)?)
+    let mut store = Store::open_read_only(db)?;
+    store.set_now(NOW.get().copied().flatten());
+    Ok(store)
 }
 
 /// `engram init`.

@@ -95,7 +95,7 @@ fn check_reports_every_error_with_a_caret_and_exits_2() {
     let err = text(&out.stderr);
     assert!(err.contains("bad.dl:2:5: error:"), "{err}");
     assert!(
-        err.contains("bad.dl:3:5: error: expected `,`, `.`, `:-` or `@`"),
+        err.contains("bad.dl:3:5: error: expected `,`, `.`, `:-`, `@` or `~`"),
         "{err}"
     );
     assert!(err.contains("  |     ^"), "{err}");
@@ -280,4 +280,64 @@ fn violations_print_after_the_outputs_and_strict_exits_3() {
     );
     let none = engram(&["explain", "c.dl", ":- other"], d);
     assert_eq!(none.status.code(), Some(1));
+}
+
+/// Regression (found with issue 9): `@ c` in a body, the program's only confidence syntax,
+/// read 0 because `run` evaluated it without tracking confidence.
+#[test]
+fn a_bound_confidence_is_read_without_other_confidence_syntax() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("c.dl"),
+        ".decl e(x: symbol, y: symbol)\n.decl s(x: symbol)\n.output s\ne(\"a\", \"b\").\n\
+         s(x) :- e(x, _) @ c, c > 0.5.\n",
+    )
+    .unwrap();
+    let out = engram(&["run", "-D", "-", "c.dl"], d);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("===============\na\n"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn now_fixes_the_time_rules_see() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("t.dl"),
+        ".decl claim(id: symbol)\n.decl stale(id: symbol)\n.output stale\n\
+         claim(\"a\") ~ \"2026-10-01T00:00:00Z\".\n\
+         stale(c) :- claim(c) ~ t, t < now() - 7 * 86400000.\n",
+    )
+    .unwrap();
+    let before = engram(
+        &["--now", "2026-10-05T00:00:00Z", "run", "-D", "-", "t.dl"],
+        d,
+    );
+    assert!(before.status.success(), "{}", text(&before.stderr));
+    assert!(
+        !text(&before.stdout).contains("\na\n"),
+        "{}",
+        text(&before.stdout)
+    );
+    let after = engram(
+        &["run", "--now", "2026-11-01T00:00:00Z", "-D", "-", "t.dl"],
+        d,
+    );
+    assert!(
+        text(&after.stdout).contains("===============\na\n"),
+        "{}",
+        text(&after.stdout)
+    );
+    let bad = engram(&["--now", "yesterday", "run", "t.dl"], d);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        text(&bad.stderr).contains("`yesterday` is not a time"),
+        "{}",
+        text(&bad.stderr)
+    );
 }

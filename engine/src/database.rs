@@ -308,6 +308,13 @@ impl Database {
             source_text: text.to_string(),
             errors,
         })?;
+        // `now()` in a query is the time the facts were evaluated at.
+        if self.plan.uses_time || self.plan.now.is_some() {
+            let now = self.plan.now.unwrap_or_else(crate::value::now_ms);
+            for q in &mut planned {
+                q.rule.fix_now(now);
+            }
+        }
         // With merges, a query asks about an alias's entity.
         if let Some(m) = self.plan.merge {
             let classes = self.classes(m);

@@ -24,11 +24,16 @@ pub struct EvalOptions {
     /// as confidence 1 with origin [`crate::Origin::Untracked`]; a program that uses confidence
     /// syntax, or inputs with confidences, is always tracked.
     pub provenance: bool,
+    /// What `now()` stands for, in unix milliseconds; the time evaluation starts when `None`.
+    pub now: Option<i64>,
 }
 
 impl Default for EvalOptions {
     fn default() -> Self {
-        EvalOptions { provenance: true }
+        EvalOptions {
+            provenance: true,
+            now: None,
+        }
     }
 }
 
@@ -201,14 +206,24 @@ impl Program {
     ) -> Result<Database, Error> {
         let mode = Mode {
             meta: self.tracks(&base, options),
-            time: false,
+            time: self.plan.uses_time,
         };
-        let evaluated = crate::eval::evaluate(&self.plan, base, &mut interner, mode)?;
+        // A program that reads times gets `now()` fixed for this evaluation.
+        let fixed;
+        let program = if self.plan.uses_time {
+            let mut p = Plan::clone(&self.plan);
+            p.fix_now(options.now.unwrap_or_else(crate::value::now_ms));
+            fixed = Arc::new(p);
+            &fixed
+        } else {
+            &self.plan
+        };
+        let evaluated = crate::eval::evaluate(program, base, &mut interner, mode)?;
         // With merges, the facts answer to the program with its constants read through the
         // classes.
         let (plan, rewritten) = match evaluated.merged {
             Some(m) => (Arc::new(m.plan), m.rewritten),
-            None => (self.plan.clone(), Default::default()),
+            None => (program.clone(), Default::default()),
         };
         let answers = plan
             .queries

@@ -59,6 +59,47 @@ impl fmt::Display for Value {
     }
 }
 
+/// The current time in unix milliseconds.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// A time in unix milliseconds as ISO 8601 in UTC (`2026-11-01T10:00:00Z`, with milliseconds
+/// when it has any).
+pub fn format_time(ms: i64) -> String {
+    let t = if ms >= 0 {
+        std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms as u64)
+    } else {
+        std::time::UNIX_EPOCH - std::time::Duration::from_millis(ms.unsigned_abs())
+    };
+    if ms % 1000 == 0 {
+        humantime::format_rfc3339_seconds(t).to_string()
+    } else {
+        humantime::format_rfc3339_millis(t).to_string()
+    }
+}
+
+/// Parses a time written as ISO 8601 (`2026-11-01T10:00:00Z`, `2026-11-01T10:00:00.5Z`, or a
+/// date alone, `2026-11-01`, for its midnight in UTC) or as unix milliseconds.
+pub fn parse_time(text: &str) -> Option<i64> {
+    let t = text.trim();
+    if let Ok(ms) = t.parse::<i64>() {
+        return Some(ms);
+    }
+    let full = if t.len() == 10 {
+        format!("{t}T00:00:00Z")
+    } else {
+        t.to_string()
+    };
+    let at = humantime::parse_rfc3339(&full).ok()?;
+    Some(match at.duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => d.as_millis() as i64,
+        Err(e) => -(e.duration().as_millis() as i64),
+    })
+}
+
 impl Value {
     /// Parses the text of one column of type `ty` (as in a tab-separated `.facts` file:
     /// symbols are the text as it is, numbers may be hex `0x..` or binary `0b..`).

@@ -149,6 +149,8 @@ pub struct Clause {
     pub heads: Vec<Atom>,
     /// engram: the confidence after the heads: a fact's `@ 0.8`, or a rule's head expression.
     pub confidence: Option<Expr>,
+    /// engram: a fact's time after the heads: `~ "2026-11-01T10:00:00Z"` or milliseconds.
+    pub time: Option<Expr>,
     /// The body as a disjunction of conjunctions; empty for a fact.
     pub body: Vec<Vec<Literal>>,
     /// Where the clause is written.
@@ -208,6 +210,9 @@ pub struct Atom {
     pub args: Vec<Expr>,
     /// engram: `@ c` after a body atom binds its fact's confidence to the variable `c`.
     pub conf_var: Option<(String, Span)>,
+    /// engram: `~ t` after a body atom binds its fact's time (milliseconds since the epoch)
+    /// to the variable `t`.
+    pub time_var: Option<(String, Span)>,
     /// Where the atom is written.
     pub span: Span,
 }

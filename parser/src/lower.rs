@@ -365,6 +365,7 @@ impl Lowerer<'_> {
                 let mut annotations = Vec::new();
                 let mut heads = Vec::new();
                 let mut confidence = None;
+                let mut time = None;
                 let mut body = Vec::new();
                 for p in pair.into_inner() {
                     match p.as_rule() {
@@ -373,6 +374,7 @@ impl Lowerer<'_> {
                         Rule::head_confidence => {
                             confidence = p.into_inner().next().map(|e| self.expr(e));
                         }
+                        Rule::head_time => time = p.into_inner().next().map(|e| self.expr(e)),
                         Rule::disjunction => body = self.disjunction(p),
                         _ => {}
                     }
@@ -381,6 +383,7 @@ impl Lowerer<'_> {
                     annotations,
                     heads,
                     confidence,
+                    time,
                     body,
                     span,
                 }))
@@ -530,8 +533,12 @@ impl Lowerer<'_> {
             Rule::body_atom => {
                 let mut it = inner.into_inner();
                 let mut atom = self.atom(it.next().expect("body atom"));
-                if let Some(var) = it.next() {
-                    atom.conf_var = Some((var.as_str().to_string(), self.span(&var)));
+                for var in it {
+                    let bound = Some((var.as_str().to_string(), self.span(&var)));
+                    match var.as_rule() {
+                        Rule::conf_var => atom.conf_var = bound,
+                        _ => atom.time_var = bound,
+                    }
                 }
                 vec![vec![Literal::Atom(atom)]]
             }
@@ -590,6 +597,15 @@ impl Lowerer<'_> {
                         ),
                     );
                 }
+                if let Some((var, var_span)) = &a.time_var {
+                    self.error(
+                        *var_span,
+                        format!(
+                            "`~ {var}` cannot bind the time of a negated atom: a fact that \
+                             does not hold has none"
+                        ),
+                    );
+                }
                 Literal::Negated(a.clone())
             }
             Literal::Compare(c) => {
@@ -614,6 +630,7 @@ impl Lowerer<'_> {
             name,
             args,
             conf_var: None,
+            time_var: None,
             span,
         }
     }

@@ -24,7 +24,13 @@ fn engine_rows(db: &Database, rel: &str) -> BTreeSet<Vec<i64>> {
 
 fn evaluate(program: &Program, provenance: bool) -> Database {
     program
-        .evaluate_with(&Default::default(), &EvalOptions { provenance })
+        .evaluate_with(
+            &Default::default(),
+            &EvalOptions {
+                provenance,
+                ..EvalOptions::default()
+            },
+        )
         .expect("evaluates")
 }
 

@@ -384,3 +384,27 @@ fn queries_from_the_runs_equal_queries_from_tables() {
         assert_eq!(a, b, "{q}");
     }
 }
+
+/// Regression (found with issue 9): a checkpoint after logged commits set the generation to
+/// the manifest's plus one, going back by the number of records logged.
+#[test]
+fn the_generation_only_grows_across_checkpoints() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::create(dir.path().join("g.db")).unwrap();
+    store
+        .add_rules("p", ".decl e(x: symbol, y: symbol)\n")
+        .unwrap();
+    let mut last = store.generation();
+    for i in 0..3 {
+        let mut tx = store.transaction().unwrap();
+        tx.add("e", vec![sym(&format!("a{i}")), sym("b")]).unwrap();
+        tx.commit().unwrap();
+        assert!(store.generation() > last);
+        last = store.generation();
+    }
+    // A rule change writes a checkpoint.
+    store
+        .add_rules("q", ".decl f(x: symbol)\nf(x) :- e(x, _).\n")
+        .unwrap();
+    assert_eq!(store.generation(), last + 1);
+}

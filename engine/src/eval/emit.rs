@@ -8,7 +8,7 @@ use super::meta::{self, Meta};
 use super::vars::{AnyVar, Cell, Flat};
 use crate::plan::ir::*;
 use crate::plan::order::{Access, AccessFilter, Output, Side, Step};
-use crate::value::{dec_float, enc_float};
+use crate::value::dec_float;
 
 /// Projects rows through an access: filters, then picks the access's columns. With `meta`, the
 /// source rows are facts and the projection keeps their confidence and depth (and time, with
@@ -208,12 +208,12 @@ impl<'s, 'e, 'c, 'a, O: Cell> Emitter<'s, 'e, 'c, 'a, O> {
                 };
             }
             if let (Some(m), Some((_, rm))) = (&self.meta, &part) {
-                for &(v, side) in &self.step.conf_loads {
-                    let conf = match side {
-                        Side::Left => read_part(l, m.left_at, m.left_fact, m.time).conf,
-                        Side::Right => rm.conf,
+                for &(vars, side) in &self.step.conf_loads {
+                    let fact = match side {
+                        Side::Left => read_part(l, m.left_at, m.left_fact, m.time),
+                        Side::Right => *rm,
                     };
-                    self.env[v] = enc_float(conf);
+                    vars.bind(self.env, fact.conf, fact.time);
                 }
             }
             if !self.step.ops.is_empty() && !run_ops(&self.step.ops, self.env, self.cx) {

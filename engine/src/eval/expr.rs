@@ -217,6 +217,9 @@ fn call(f: Functor, args: &[IrExpr], env: &[u64], cx: &mut Cx<'_>) -> Option<u64
     }
     let text = |cx: &Cx<'_>, i: usize| cx.interner.resolve_enc(vals[i]).to_string();
     match f {
+        // Evaluation fixes `now()` before it starts (`Plan::fix_now`); unfixed, it has no
+        // value.
+        Functor::Now => None,
         Functor::Cat => {
             let mut s = String::new();
             for &v in &vals {

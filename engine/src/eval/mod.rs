@@ -305,8 +305,8 @@ pub(crate) fn evaluate(
     interner: &mut Interner,
     mode: Mode,
 ) -> Result<Evaluated, EvalError> {
-    for (rel, row, conf) in &plan.facts {
-        base.push(*rel, row, *conf);
+    for (rel, row, conf, time) in &plan.facts {
+        base.push_at(*rel, row, *conf, *time);
     }
     if mode.meta && plan.rules.len() > meta::MAX_RULES {
         return Err(EvalError::TooManyRules {

@@ -7,7 +7,7 @@ use super::join::{RowSlice, prefix_range};
 use super::meta::Meta;
 use crate::plan::ir::*;
 use crate::plan::order::{NestedPlan, Op, compile_nested};
-use crate::value::enc_float;
+
 use std::collections::HashMap;
 use std::sync::Arc as Rc;
 
@@ -72,8 +72,8 @@ struct Level {
     binds: Vec<(usize, VarId)>,
     /// Index positions that must equal an earlier position (a repeated variable).
     same: Vec<(usize, usize)>,
-    /// `@ c`: the variable bound to the matched fact's confidence.
-    conf_var: Option<VarId>,
+    /// `@ c`, `~ t`: the variables bound to the matched fact's confidence and time.
+    meta: MetaVars,
     ops: Vec<Op>,
 }
 
@@ -203,8 +203,8 @@ pub(crate) fn compile(plan: &NestedPlan, bound_at_start: &[VarId], n_vars: usize
         for &(_, v) in &binds {
             bound[v] = true;
         }
-        if let Some(c) = atom.conf_var {
-            bound[c] = true;
+        for v in atom.meta_vars().vars() {
+            bound[v] = true;
         }
         for op in ops {
             if let Op::Assign(v, _) = op {
@@ -216,7 +216,7 @@ pub(crate) fn compile(plan: &NestedPlan, bound_at_start: &[VarId], n_vars: usize
             key,
             binds,
             same,
-            conf_var: atom.conf_var,
+            meta: atom.meta_vars(),
             ops: ops.clone(),
         });
     }
@@ -280,8 +280,9 @@ fn solve_level(
             env[v] = row[pos];
         }
         hits[depth].pos = i;
-        if let Some(c) = level.conf_var {
-            env[c] = enc_float(hits[depth].meta().conf);
+        if !level.meta.is_empty() {
+            let m = hits[depth].meta();
+            level.meta.bind(env, m.conf, m.time);
         }
         if run_ops(&level.ops, env, cx) {
             solve_level(plan, depth + 1, env, hits, cx, f);

@@ -120,10 +120,12 @@ fn rewrite_atoms(
             continue;
         };
         let [x, y] = [a.args[0].clone(), a.args[1].clone()];
+        // A membership's time is its class's: the first class atom binds `~ t`.
         let one = |arg: AtomArg, conf_var: Option<VarId>| IrAtom {
             rel: class,
             args: vec![arg, AtomArg::Wild],
             conf_var,
+            time_var: a.time_var,
             span: a.span,
         };
         match (x, y) {
@@ -155,12 +157,14 @@ fn rewrite_atoms(
                     rel: class,
                     args: vec![x, AtomArg::Var(r)],
                     conf_var: cx,
+                    time_var: a.time_var,
                     span: a.span,
                 });
                 out.push(IrAtom {
                     rel: class,
                     args: vec![y, AtomArg::Var(r)],
                     conf_var: cy,
+                    time_var: None,
                     span: a.span,
                 });
             }

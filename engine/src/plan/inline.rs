@@ -70,7 +70,7 @@ fn inline_one(plan: &mut Plan, rel: RelId) -> bool {
         .cloned()
         .collect();
     // Facts of the relation are rules without a body.
-    for (_, row, _) in plan.facts.iter().filter(|(r, _, _)| *r == rel) {
+    for (_, row, _, _) in plan.facts.iter().filter(|(r, _, _, _)| *r == rel) {
         let types = plan.relations[rel].types();
         defs.push(IrRule {
             head: rel,
@@ -117,7 +117,7 @@ fn inline_one(plan: &mut Plan, rel: RelId) -> bool {
     if changed && !used_otherwise(plan, rel) {
         // Nothing reads the relation any more: do not materialise it.
         plan.rules.retain(|r| r.head != rel);
-        plan.facts.retain(|(r, _, _)| *r != rel);
+        plan.facts.retain(|(r, _, _, _)| *r != rel);
     }
     changed
 }
@@ -215,6 +215,10 @@ fn rename_atom(a: &IrAtom, rename: &dyn Fn(VarId) -> Subst) -> IrAtom {
         // The planner rejects `@ c` in the rules of inline relations, so `c` is never a head
         // argument that could be unified with a constant.
         conf_var: a.conf_var.and_then(|v| match rename(v) {
+            Subst::Var(w) => Some(w),
+            Subst::Const(_) => None,
+        }),
+        time_var: a.time_var.and_then(|v| match rename(v) {
             Subst::Var(w) => Some(w),
             Subst::Const(_) => None,
         }),

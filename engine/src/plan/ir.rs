@@ -165,13 +165,23 @@ pub struct IrAtom {
     pub args: Vec<AtomArg>,
     /// `@ c`: the variable bound to the matched fact's confidence (a float).
     pub conf_var: Option<VarId>,
+    /// `~ t`: the variable bound to the matched fact's time (a number: unix milliseconds).
+    pub time_var: Option<VarId>,
     /// Where it is written.
     pub span: Span,
 }
 
 impl IrAtom {
+    /// The variables bound to the matched fact's confidence and time.
+    pub fn meta_vars(&self) -> MetaVars {
+        MetaVars {
+            conf: self.conf_var,
+            time: self.time_var,
+        }
+    }
+
     /// The distinct variables of the atom's columns, in order of first occurrence (not its
-    /// confidence variable).
+    /// confidence or time variable).
     pub fn vars(&self) -> Vec<VarId> {
         let mut out = Vec::new();
         for a in &self.args {
@@ -182,6 +192,39 @@ impl IrAtom {
             }
         }
         out
+    }
+}
+
+/// The variables a body atom binds to its matched fact's confidence (`@ c`) and time
+/// (`~ t`).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct MetaVars {
+    /// `@ c`: a float.
+    pub conf: Option<VarId>,
+    /// `~ t`: a number, unix milliseconds.
+    pub time: Option<VarId>,
+}
+
+impl MetaVars {
+    /// Binds the variables to a matched fact's confidence and time.
+    #[inline]
+    pub fn bind(&self, env: &mut [u64], conf: f64, time: i64) {
+        if let Some(c) = self.conf {
+            env[c] = crate::value::enc_float(conf);
+        }
+        if let Some(t) = self.time {
+            env[t] = crate::value::enc_number(time);
+        }
+    }
+
+    /// The variables bound.
+    pub fn vars(&self) -> impl Iterator<Item = VarId> {
+        self.conf.into_iter().chain(self.time)
+    }
+
+    /// Whether the atom binds none.
+    pub fn is_empty(&self) -> bool {
+        self.conf.is_none() && self.time.is_none()
     }
 }
 
@@ -208,6 +251,8 @@ pub enum Functor {
     Min,
     /// `max(a, b, ...)`
     Max,
+    /// `now()`: the evaluation time, unix milliseconds (fixed for one evaluation).
+    Now,
 }
 
 /// A typed expression.
@@ -493,6 +538,52 @@ impl IrRule {
     }
 }
 
+impl IrRule {
+    /// Replaces every `now()` of the rule by the constant `now`.
+    pub fn fix_now(&mut self, now: i64) {
+        fn expr(e: &mut IrExpr, now: i64) {
+            match &mut e.kind {
+                IrExprKind::Call(Functor::Now, _) => {
+                    e.kind = IrExprKind::Const(crate::value::enc_number(now));
+                }
+                IrExprKind::Unary(_, a) => expr(a, now),
+                IrExprKind::Binary(_, a, b) => {
+                    expr(a, now);
+                    expr(b, now);
+                }
+                IrExprKind::Call(_, args) => args.iter_mut().for_each(|a| expr(a, now)),
+                IrExprKind::Agg(agg) => {
+                    agg.target.iter_mut().for_each(|t| expr(t, now));
+                    agg.constraints.iter_mut().for_each(|c| constraint(c, now));
+                }
+                IrExprKind::Var(_) | IrExprKind::Const(_) => {}
+            }
+        }
+        fn constraint(c: &mut Constraint, now: i64) {
+            match c {
+                Constraint::Cmp { left, right, .. } => {
+                    expr(left, now);
+                    expr(right, now);
+                }
+                Constraint::Negated { args, .. } => {
+                    args.iter_mut().flatten().for_each(|a| expr(a, now))
+                }
+                Constraint::Text { pattern, text, .. } => {
+                    expr(pattern, now);
+                    expr(text, now);
+                }
+                Constraint::False => {}
+            }
+        }
+        for e in self.head_args.iter_mut().chain(&mut self.meta.head_conf) {
+            expr(e, now);
+        }
+        for c in &mut self.constraints {
+            constraint(c, now);
+        }
+    }
+}
+
 /// A `?-` query: a body whose named variables are the answer columns.
 #[derive(Clone, Debug)]
 pub struct IrQuery {
@@ -522,8 +613,9 @@ pub struct Plan {
     pub relations: Vec<RelDecl>,
     /// Name to id.
     pub rel_index: HashMap<String, RelId>,
-    /// Constant facts written in the program, with their confidence.
-    pub facts: Vec<(RelId, Vec<u64>, f64)>,
+    /// Constant facts written in the program, with their confidence and time (unix ms; 0
+    /// when none is written).
+    pub facts: Vec<(RelId, Vec<u64>, f64, i64)>,
     /// Every rule, one head each.
     pub rules: Vec<IrRule>,
     /// Strata in evaluation order.
@@ -544,9 +636,27 @@ pub struct Plan {
     /// `.merge e`: the eqrel whose classes are identities (every symbol is read through
     /// its class's label).
     pub merge: Option<RelId>,
+    /// Whether the program reads facts' times (`~ t`, facts with a time, `now()`): then
+    /// evaluation tracks every fact's time.
+    pub uses_time: bool,
+    /// The evaluation time `now()` stands for, once fixed (unix milliseconds).
+    pub now: Option<i64>,
 }
 
 impl Plan {
+    /// Fixes the evaluation time: every `now()` of the rules and queries becomes `now`
+    /// (unix milliseconds).
+    pub fn fix_now(&mut self, now: i64) {
+        self.now = Some(now);
+        for rule in self
+            .rules
+            .iter_mut()
+            .chain(self.queries.iter_mut().map(|q| &mut q.rule))
+        {
+            rule.fix_now(now);
+        }
+    }
+
     /// Declares a relation the planner makes (magic sets, classes, violations).
     pub(crate) fn push_relation(&mut self, decl: RelDecl) -> RelId {
         let id = self.relations.len();

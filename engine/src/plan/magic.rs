@@ -65,6 +65,7 @@ pub(crate) fn magic_transform(plan: &mut Plan) -> bool {
                 rel: magic,
                 args: magic_args,
                 conf_var: None,
+                time_var: None,
                 span: r.span,
             };
             let adorned = cx.adorn_body(plan, r, vec![magic_atom]);
@@ -98,7 +99,7 @@ fn is_eligible(plan: &Plan, rel: RelId, targets: &HashSet<String>) -> bool {
         || d.printsize
         || d.eqrel
         || d.combine != Combine::Max
-        || plan.facts.iter().any(|(r, _, _)| *r == rel)
+        || plan.facts.iter().any(|(r, _, _, _)| *r == rel)
     {
         return false;
     }
@@ -124,7 +125,7 @@ struct Magic {
     /// Adorned relations whose rules are still to be written.
     work: Vec<(RelId, Adornment, RelId, RelId)>,
     new_rules: Vec<IrRule>,
-    new_facts: Vec<(RelId, Vec<u64>, f64)>,
+    new_facts: Vec<(RelId, Vec<u64>, f64, i64)>,
     eligible: Vec<bool>,
 }
 
@@ -162,6 +163,7 @@ impl Magic {
                         .map(|(a, _)| a.clone())
                         .collect(),
                     conf_var: None,
+                    time_var: None,
                     span: atom.span,
                 };
                 let types = plan.relations[magic].types();
@@ -213,7 +215,7 @@ impl Magic {
             .collect();
         if body.is_empty() {
             if let Some(row) = consts {
-                self.new_facts.push((head.rel, row, 1.0));
+                self.new_facts.push((head.rel, row, 1.0, 0));
             }
             return;
         }

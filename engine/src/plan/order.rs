@@ -80,9 +80,9 @@ pub struct Step {
     pub key_len: usize,
     /// Variables read from the input rows.
     pub loads: Vec<(VarId, Side, usize)>,
-    /// `@ c` variables bound to the confidence of the fact on one side (that side is the
-    /// atom's own projection).
-    pub conf_loads: Vec<(VarId, Side)>,
+    /// `@ c` and `~ t` variables bound to the confidence and time of the fact on one side
+    /// (that side is the atom's own projection).
+    pub conf_loads: Vec<(MetaVars, Side)>,
     /// Assignments and checks, in order.
     pub ops: Vec<Op>,
     /// Where results go.
@@ -245,12 +245,16 @@ pub fn compile_rule(rule_index: usize, rule: &IrRule, accesses: &mut Vec<Access>
     };
     let mut steps = Vec::new();
     let mut n_intermediates = 0;
-    for v in atoms[0].vars().into_iter().chain(atoms[0].conf_var) {
+    for v in atoms[0]
+        .vars()
+        .into_iter()
+        .chain(atoms[0].meta_vars().vars())
+    {
         bound[v] = true;
     }
-    let first_conf: Vec<(VarId, Side)> = atoms[0]
-        .conf_var
-        .map(|v| (v, Side::Left))
+    let first_conf: Vec<(MetaVars, Side)> = Some(atoms[0].meta_vars())
+        .filter(|m| !m.is_empty())
+        .map(|m| (m, Side::Left))
         .into_iter()
         .collect();
     if atoms.len() == 1 {
@@ -319,9 +323,12 @@ pub fn compile_rule(rule_index: usize, rule: &IrRule, accesses: &mut Vec<Access>
         } else {
             Vec::new()
         };
-        if let Some(c) = atom.conf_var {
-            bound[c] = true;
-            conf_loads.push((c, Side::Right));
+        let meta = atom.meta_vars();
+        if !meta.is_empty() {
+            for v in meta.vars() {
+                bound[v] = true;
+            }
+            conf_loads.push((meta, Side::Right));
         }
         let mut ops = schedule(&mut pending, &mut bound);
         let key_len = key.len();
@@ -419,6 +426,7 @@ mod tests {
             rel,
             args: vars.iter().map(|&v| AtomArg::Var(v)).collect(),
             conf_var: None,
+            time_var: None,
             span: Default::default(),
         }
     }

@@ -32,6 +32,8 @@ pub(crate) fn resolve(
         uses_confidence: false,
         forget: Vec::new(),
         merge: None,
+        uses_time: false,
+        now: None,
     };
     for item in &program.items {
         if let ast::Item::Decl(d) = item {
@@ -280,7 +282,7 @@ fn check_inline_confidence(plan: &Plan, errors: &mut Vec<PlanError>) {
             }
         }
     }
-    for (rel, _, conf) in &plan.facts {
+    for (rel, _, conf, _) in &plan.facts {
         let d = &plan.relations[*rel];
         if d.inline && *conf != 1.0 {
             errors.push(PlanError::new(
@@ -410,9 +412,34 @@ fn push_rule_or_fact(plan: &mut Plan, rule: IrRule, c: &ast::Clause, errors: &mu
                     format!("a fact's confidence must be in (0, 1], found {conf}"),
                 ));
             }
-            plan.facts.push((rule.head, row, conf));
+            let time = match &c.time {
+                None => 0,
+                Some(t) => {
+                    plan.uses_time = true;
+                    let parsed = match &t.kind {
+                        ast::ExprKind::Int(ms) => Some(*ms),
+                        ast::ExprKind::Str(s) => crate::value::parse_time(s),
+                        _ => None,
+                    };
+                    parsed.unwrap_or_else(|| {
+                        errors.push(PlanError::new(
+                            t.span,
+                            "a fact's time is a date in ISO 8601 (\"2026-11-01T10:00:00Z\") or \
+                             milliseconds since the epoch",
+                        ));
+                        0
+                    })
+                }
+            };
+            plan.facts.push((rule.head, row, conf, time));
             return;
         }
+    }
+    if let Some(t) = &c.time {
+        errors.push(PlanError::new(
+            t.span,
+            "`~` gives a fact its time; a derived fact's time is the latest of its body's",
+        ));
     }
     plan.rules.push(rule);
 }

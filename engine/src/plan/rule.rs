@@ -214,6 +214,13 @@ impl<'p> RuleCx<'p> {
                     self.set_type(v, ColumnType::Float, *span);
                     self.in_atom[v] = true;
                 }
+                if let Some((name, span)) = &a.time_var
+                    && positive
+                {
+                    let v = self.var(name, *span);
+                    self.set_type(v, ColumnType::Number, *span);
+                    self.in_atom[v] = true;
+                }
             }
             Literal::Compare(c) => {
                 self.collect_types(&c.left);
@@ -278,6 +285,7 @@ impl<'p> RuleCx<'p> {
                 Some(Functor::ToUnsigned) => Some(Unsigned),
                 Some(Functor::ToFloat) => Some(Float),
                 Some(Functor::Min | Functor::Max) => args.iter().find_map(|a| self.natural(a)),
+                Some(Functor::Now) => Some(Number),
                 None => None,
             },
             ExprKind::Aggregate(agg) => match agg.func {
@@ -342,31 +350,41 @@ impl<'p> RuleCx<'p> {
             };
             args.push(lowered);
         }
-        let conf_var = match &a.conf_var {
-            Some((name, span)) if positive => {
-                let v = self.var(name, *span);
-                let reused = args.contains(&AtomArg::Var(v))
-                    || self
-                        .atoms
-                        .iter()
-                        .any(|b| b.conf_var == Some(v) || b.args.contains(&AtomArg::Var(v)));
-                if reused {
-                    self.err(
-                        *span,
-                        format!(
-                            "`@ {name}` needs a variable of its own: `{name}` is already bound \
-                             by an atom"
-                        ),
-                    );
-                }
-                Some(v)
+        let mut meta_var = |bind: &Option<(String, Span)>, mark: &str, other: Option<VarId>| {
+            let (name, span) = bind.as_ref().filter(|_| positive)?;
+            let v = self.var(name, *span);
+            let reused = args.contains(&AtomArg::Var(v))
+                || other == Some(v)
+                || self.atoms.iter().any(|b| {
+                    b.conf_var == Some(v)
+                        || b.time_var == Some(v)
+                        || b.args.contains(&AtomArg::Var(v))
+                });
+            if reused {
+                self.err(
+                    *span,
+                    format!(
+                        "`{mark} {name}` needs a variable of its own: `{name}` is already bound \
+                         by an atom"
+                    ),
+                );
             }
-            _ => None,
+            Some(v)
         };
+        let conf_var = meta_var(&a.conf_var, "@", None);
+        let time_var = meta_var(&a.time_var, "~", conf_var);
+        // Reading a fact's metadata needs evaluation to track it.
+        if conf_var.is_some() || time_var.is_some() {
+            self.plan.uses_confidence = true;
+        }
+        if time_var.is_some() {
+            self.plan.uses_time = true;
+        }
         Some(IrAtom {
             rel,
             args,
             conf_var,
+            time_var,
             span: a.span,
         })
     }
@@ -570,6 +588,10 @@ impl<'p> RuleCx<'p> {
                 let t = args.iter().find_map(|a| self.natural(a)).unwrap_or(want);
                 (!args.is_empty(), vec![Some(t); args.len()], t)
             }
+            Functor::Now => {
+                self.plan.uses_time = true;
+                (args.is_empty(), Vec::new(), Number)
+            }
         };
         if !arity_ok {
             self.err(span, format!("wrong number of arguments to `{name}`"));
@@ -647,7 +669,7 @@ impl<'p> RuleCx<'p> {
         // Variables bound by positive atoms and by assignments without aggregates.
         let mut bound = vec![false; n];
         for a in &self.atoms {
-            for v in a.vars().into_iter().chain(a.conf_var) {
+            for v in a.vars().into_iter().chain(a.meta_vars().vars()) {
                 bound[v] = true;
             }
         }
@@ -731,6 +753,7 @@ fn functor(name: &str) -> Option<Functor> {
         "to_float" | "itof" | "utof" => Functor::ToFloat,
         "min" => Functor::Min,
         "max" => Functor::Max,
+        "now" => Functor::Now,
         _ => return None,
     })
 }

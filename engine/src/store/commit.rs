@@ -119,6 +119,12 @@ impl Store {
     /// Re-derives every fact from the asserted facts and the rules.
     pub fn infer(&mut self) -> Result<CommitReport, Error> {
         self.begin_write()?;
+        // A full inference moves `now()` to the current time (or the time fixed).
+        if self.plan()?.uses_time {
+            self.manifest.now = Some(self.now.unwrap_or_else(crate::value::now_ms));
+            self.manifest_dirty = true;
+            self.plan = None;
+        }
         self.commit_changes(Vec::new(), true)
     }
 

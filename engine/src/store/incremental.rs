@@ -334,9 +334,7 @@ fn each_forward(
     if !solve::bind_atom(start, key, &mut env, &mut set) {
         return;
     }
-    if let Some(c) = start.conf_var {
-        env[c] = crate::value::enc_float(meta.conf);
-    }
+    start.meta_vars().bind(&mut env, meta.conf, meta.time);
     let mut metas = vec![meta];
     let mut hkey = Vec::new();
     solve::solve(

@@ -30,6 +30,10 @@ pub(crate) struct Manifest {
     /// The commit log whose records follow this manifest's state.
     #[serde(default)]
     pub wal: Option<String>,
+    /// What `now()` stood for at the last full inference (`infer`, `cleanup`), in unix
+    /// milliseconds; commits in between keep it, so time does not tick on its own.
+    #[serde(default)]
+    pub now: Option<i64>,
 }
 
 /// A string run file.

@@ -117,6 +117,8 @@ pub struct Store {
     compact_strings: bool,
     /// The rule plans of incremental inference, for the program they were compiled from.
     plans: Option<(Arc<Plan>, incremental::Plans)>,
+    /// What `now()` stands for in this handle's evaluations, when fixed (`--now`).
+    now: Option<i64>,
 }
 
 /// One relation's runs and, once loaded, its tables.
@@ -246,7 +248,26 @@ impl Store {
             log_file: None,
             compact_strings: false,
             plans: None,
+            now: None,
         }
+    }
+
+    /// Fixes what `now()` stands for in this handle's evaluations (unix milliseconds), for
+    /// reproducible runs; `None` goes back to the default: the time of the last `infer` or
+    /// `cleanup` (they move it to the current time; other commits keep it).
+    pub fn set_now(&mut self, now: Option<i64>) {
+        if self.now != now {
+            self.now = now;
+            self.plan = None;
+            self.drop_view();
+        }
+    }
+
+    /// What `now()` stands for: as fixed, else as of the last full inference, else now.
+    fn now(&self) -> i64 {
+        self.now
+            .or(self.manifest.now)
+            .unwrap_or_else(crate::value::now_ms)
     }
 
     /// The store's directory (`None` in memory).
@@ -472,6 +493,9 @@ impl Store {
         self.strings
             .set_interner(std::mem::take(&mut plan.interner));
         plan.forget = self.manifest.forget.clone();
+        if plan.uses_time {
+            plan.fix_now(self.now());
+        }
         self.check_schemas(&plan)?;
         let plan = Arc::new(plan);
         self.plan = Some(plan.clone());
@@ -542,7 +566,5 @@ impl Store {
 
 /// The current time in unix milliseconds.
 pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
+    crate::value::now_ms()
 }

@@ -169,7 +169,8 @@ impl Store {
         let dir = dir.to_path_buf();
         self.fold_runs(&mut writes);
         let mut m = self.manifest.clone();
-        m.generation += 1;
+        // After the logged commits (each counted in `generation()`), not the manifest's own.
+        m.generation = self.generation() + 1;
         // Every new file of the commit, written then made durable together.
         let mut files: Vec<(std::path::PathBuf, Vec<u8>)> = Vec::new();
         if self.rules_changed {

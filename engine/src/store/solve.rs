@@ -9,9 +9,9 @@ use super::table::{FactMeta, Table};
 use crate::eval::emit::{HeadMeta, emit_head};
 use crate::eval::expr::{Cx, run_ops};
 use crate::eval::meta::Meta;
+use crate::plan::ir::MetaVars;
 use crate::plan::ir::{AtomArg, Constraint, IrAtom, IrExpr, IrRule, Plan, RelId, VarId};
 use crate::plan::order::{Op, compile_nested};
-use crate::value::enc_float;
 
 /// Where a probe key's value comes from.
 #[derive(Clone, Copy, Debug)]
@@ -30,7 +30,7 @@ struct Level {
     binds: Vec<(usize, VarId)>,
     /// Columns that must equal a variable bound earlier in this atom.
     checks: Vec<(usize, VarId)>,
-    conf_var: Option<VarId>,
+    meta: MetaVars,
     ops: Vec<Op>,
 }
 
@@ -87,8 +87,8 @@ fn compile_levels(atoms: Vec<(IrAtom, Vec<Op>)>, bound: &mut [bool]) -> Vec<Leve
         for &(_, v) in &binds {
             bound[v] = true;
         }
-        if let Some(c) = atom.conf_var {
-            bound[c] = true;
+        for v in atom.meta_vars().vars() {
+            bound[v] = true;
         }
         for op in &ops {
             if let Op::Assign(v, _) = op {
@@ -101,7 +101,7 @@ fn compile_levels(atoms: Vec<(IrAtom, Vec<Op>)>, bound: &mut [bool]) -> Vec<Leve
             key_src,
             binds,
             checks,
-            conf_var: atom.conf_var,
+            meta: atom.meta_vars(),
             ops,
         });
     }
@@ -121,8 +121,8 @@ impl BodyPlan {
         for &v in &start_vars {
             bound[v] = true;
         }
-        if let Some(c) = rule.atoms[start].conf_var {
-            bound[c] = true;
+        for v in rule.atoms[start].meta_vars().vars() {
+            bound[v] = true;
         }
         let levels = compile_levels(nested.levels, &mut bound);
         BodyPlan {
@@ -262,9 +262,7 @@ fn level(
             return;
         }
         let m = table.meta(row);
-        if let Some(c) = l.conf_var {
-            env[c] = enc_float(m.conf);
-        }
+        l.meta.bind(env, m.conf, m.time);
         if !run_ops(&l.ops, env, cx) {
             return;
         }

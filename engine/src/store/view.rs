@@ -280,9 +280,7 @@ impl Store {
             if !super::solve::bind_atom(atom, &key, &mut env, &mut set) {
                 continue;
             }
-            if let Some(c) = atom.conf_var {
-                env[c] = crate::value::enc_float(m.conf);
-            }
+            atom.meta_vars().bind(&mut env, m.conf, m.time);
             if !run_ops(&ops, &mut env, &mut cx) {
                 continue;
             }
@@ -495,6 +493,8 @@ impl Store {
         let old_forget = self.manifest.forget.clone();
         self.manifest.forget.push(policy);
         self.plan = None;
+        // Rules over `now()` are evaluated at the cleanup's time.
+        let fixed = self.now.replace(now_ms);
         let result = if dry_run {
             let r = self.preview_contents();
             self.manifest.forget = old_forget;
@@ -509,6 +509,8 @@ impl Store {
                 (after, Some(report))
             })
         };
+        self.now = fixed;
+        self.plan = None;
         let (after, commit) = result?;
         let mut gone = Vec::new();
         for ((name, old), new) in before.iter().zip(&after) {
