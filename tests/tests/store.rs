@@ -408,3 +408,48 @@ fn the_generation_only_grows_across_checkpoints() {
         .unwrap();
     assert_eq!(store.generation(), last + 1);
 }
+
+/// A new entity (`sk(...)`) is the same symbol in a store after reopening and in a fresh
+/// evaluation of the same facts: its text depends on the arguments' text, never on ids.
+#[test]
+fn skolem_entities_are_the_same_after_reopen_and_across_stores() {
+    const RULES: &str = r#"
+        .decl member(m: symbol, p: symbol)
+        .decl summary(s: symbol, p: symbol)
+        summary(sk("summary", p), p) :- member(_, p).
+    "#;
+    let summaries = |store: &mut Store| -> Vec<Vec<Value>> {
+        let facts = store.facts("summary").unwrap().unwrap();
+        facts.into_iter().map(|f| f.values).collect()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sk.db");
+    let mut store = Store::create(&path).unwrap();
+    // Other strings first, so that symbol ids differ from the second store's.
+    store
+        .add_rules("r", &format!("{RULES}\n.decl other(x: symbol)\n"))
+        .unwrap();
+    let mut tx = store.transaction().unwrap();
+    tx.add_text(r#"other("x"). other("y"). member("m1", "api"). member("m2", "web")."#)
+        .unwrap();
+    tx.commit().unwrap();
+    let first = summaries(&mut store);
+    assert_eq!(first.len(), 2);
+    drop(store);
+    let mut reopened = Store::open(&path).unwrap();
+    assert_eq!(summaries(&mut reopened), first);
+    let mut fresh = Store::in_memory();
+    fresh.add_rules("r", RULES).unwrap();
+    let mut tx = fresh.transaction().unwrap();
+    tx.add_text(r#"member("m2", "web"). member("m1", "api")."#)
+        .unwrap();
+    tx.commit().unwrap();
+    assert_eq!(summaries(&mut fresh), first);
+    let Value::Symbol(s) = &first[0][0] else {
+        panic!("a symbol")
+    };
+    assert!(
+        s.starts_with("summary#") && s.len() == "summary#".len() + 12,
+        "{s}"
+    );
+}

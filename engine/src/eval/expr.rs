@@ -220,6 +220,10 @@ fn call(f: Functor, args: &[IrExpr], env: &[u64], cx: &mut Cx<'_>) -> Option<u64
         // Evaluation fixes `now()` before it starts (`Plan::fix_now`); unfixed, it has no
         // value.
         Functor::Now => None,
+        Functor::Skolem => {
+            let text = skolem(args, &vals, cx.interner);
+            Some(cx.interner.enc(&text))
+        }
         Functor::Cat => {
             let mut s = String::new();
             for &v in &vals {
@@ -346,4 +350,29 @@ fn aggregate(agg: &IrAggregate, env: &[u64], cx: &mut Cx<'_>) -> Option<u64> {
         }
         AggFunc::Min | AggFunc::Max => best,
     }
+}
+
+/// The text of the entity `sk(args...)` names: `name#` and 12 hex digits of a 64-bit FNV-1a
+/// hash of the arguments, each as its type and its text (symbols by text, never by id), so
+/// the same arguments name the same entity in every run and in every store. `name` is the
+/// first argument's text when it is a symbol, else `sk`.
+pub(crate) fn skolem(args: &[IrExpr], vals: &[u64], interner: &crate::value::Interner) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut feed = |bytes: &[u8]| {
+        for &b in bytes {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    for (a, &v) in args.iter().zip(vals) {
+        let text = value::render(a.ty, v, interner);
+        feed(a.ty.to_string().as_bytes());
+        feed(&(text.len() as u64).to_le_bytes());
+        feed(text.as_bytes());
+    }
+    let name = match args.first() {
+        Some(a) if a.ty == ColumnType::Symbol => interner.resolve_enc(vals[0]),
+        _ => "sk",
+    };
+    format!("{name}#{:012x}", hash >> 16)
 }

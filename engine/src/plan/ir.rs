@@ -253,6 +253,9 @@ pub enum Functor {
     Max,
     /// `now()`: the evaluation time, unix milliseconds (fixed for one evaluation).
     Now,
+    /// `sk(name, args...)`: a new entity determined by its arguments (a Skolem term), the
+    /// symbol `name#<hash of the arguments' text>`.
+    Skolem,
 }
 
 /// A typed expression.
@@ -282,6 +285,24 @@ pub enum IrExprKind {
 }
 
 impl IrExpr {
+    /// Whether a Skolem term `sk(...)` occurs in the expression (aggregates included).
+    pub fn has_skolem(&self) -> bool {
+        match &self.kind {
+            IrExprKind::Call(Functor::Skolem, _) => true,
+            IrExprKind::Call(_, args) => args.iter().any(IrExpr::has_skolem),
+            IrExprKind::Unary(_, a) => a.has_skolem(),
+            IrExprKind::Binary(_, a, b) => a.has_skolem() || b.has_skolem(),
+            IrExprKind::Agg(agg) => {
+                agg.target.as_ref().is_some_and(IrExpr::has_skolem)
+                    || agg
+                        .constraints
+                        .iter()
+                        .any(|c| c.exprs().iter().any(|e| e.has_skolem()))
+            }
+            IrExprKind::Var(_) | IrExprKind::Const(_) => false,
+        }
+    }
+
     /// Whether an aggregate occurs in the expression.
     pub fn has_aggregate(&self) -> bool {
         let mut found = false;

@@ -286,6 +286,7 @@ impl<'p> RuleCx<'p> {
                 Some(Functor::ToFloat) => Some(Float),
                 Some(Functor::Min | Functor::Max) => args.iter().find_map(|a| self.natural(a)),
                 Some(Functor::Now) => Some(Number),
+                Some(Functor::Skolem) => Some(Symbol),
                 None => None,
             },
             ExprKind::Aggregate(agg) => match agg.func {
@@ -592,6 +593,7 @@ impl<'p> RuleCx<'p> {
                 self.plan.uses_time = true;
                 (args.is_empty(), Vec::new(), Number)
             }
+            Functor::Skolem => (!args.is_empty(), vec![None; args.len()], Symbol),
         };
         if !arity_ok {
             self.err(span, format!("wrong number of arguments to `{name}`"));
@@ -754,6 +756,7 @@ fn functor(name: &str) -> Option<Functor> {
         "min" => Functor::Min,
         "max" => Functor::Max,
         "now" => Functor::Now,
+        "sk" => Functor::Skolem,
         _ => return None,
     })
 }

@@ -83,6 +83,30 @@ pub(crate) fn stratify(plan: &mut Plan) -> Result<(), Vec<PlanError>> {
             ));
         }
     }
+    // A rule that makes new entities (`sk(...)`) must not feed them back into itself
+    // unbounded: each lap could name a new one.
+    for rule in &plan.rules {
+        let makes = rule.head_args.iter().any(IrExpr::has_skolem)
+            || rule
+                .constraints
+                .iter()
+                .any(|c| c.exprs().iter().any(|e| e.has_skolem()));
+        let comp = comp_of[rule.head];
+        if makes
+            && rule.meta.max_depth.is_none()
+            && rule.atoms.iter().any(|a| comp_of[a.rel] == comp)
+        {
+            errors.push(PlanError::new(
+                rule.span,
+                format!(
+                    "`{}` makes new entities with sk(...) and feeds them back into itself ({}): \
+                     it could make infinitely many; bound the rule with @max_depth(n)",
+                    plan.relations[rule.head].name,
+                    cycle_text(plan, &comps[comp])
+                ),
+            ));
+        }
+    }
     for (rel, d) in plan.relations.iter().enumerate() {
         if d.combine != Combine::NoisyOr {
             continue;
