@@ -9,8 +9,10 @@ use std::collections::HashMap;
 
 /// What an inline rule's variable becomes in the rule it is inlined into.
 #[derive(Clone, Copy, Debug, PartialEq)]
-enum Subst {
+pub(super) enum Subst {
+    /// A variable.
     Var(VarId),
+    /// A constant.
     Const(u64),
 }
 
@@ -198,7 +200,7 @@ fn equal(a: Subst, b: Subst, ty: crate::value::ColumnType) -> Constraint {
     }
 }
 
-fn rename_atom(a: &IrAtom, rename: &dyn Fn(VarId) -> Subst) -> IrAtom {
+pub(super) fn rename_atom(a: &IrAtom, rename: &dyn Fn(VarId) -> Subst) -> IrAtom {
     IrAtom {
         rel: a.rel,
         args: a
@@ -226,7 +228,7 @@ fn rename_atom(a: &IrAtom, rename: &dyn Fn(VarId) -> Subst) -> IrAtom {
     }
 }
 
-fn rename_constraint(c: &Constraint, rename: &dyn Fn(VarId) -> Subst) -> Constraint {
+pub(super) fn rename_constraint(c: &Constraint, rename: &dyn Fn(VarId) -> Subst) -> Constraint {
     match c {
         Constraint::Cmp {
             op,
@@ -268,7 +270,7 @@ fn rename_constraint(c: &Constraint, rename: &dyn Fn(VarId) -> Subst) -> Constra
     }
 }
 
-fn rename_expr(e: &IrExpr, rename: &dyn Fn(VarId) -> Subst) -> IrExpr {
+pub(super) fn rename_expr(e: &IrExpr, rename: &dyn Fn(VarId) -> Subst) -> IrExpr {
     let kind = match &e.kind {
         IrExprKind::Var(v) => match rename(*v) {
             Subst::Var(w) => IrExprKind::Var(w),

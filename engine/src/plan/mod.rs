@@ -10,6 +10,7 @@ mod rule;
 mod safety;
 mod stratify;
 mod types;
+mod witness;
 
 use engram_parser::Span;
 

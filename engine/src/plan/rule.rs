@@ -62,6 +62,24 @@ impl<'p> RuleCx<'p> {
         v
     }
 
+    /// A new variable like `v` (its type and place), or of type `ty` without one.
+    fn fresh_like(&mut self, v: Option<VarId>, ty: ColumnType) -> VarId {
+        let id = self.names.len();
+        let (name, ty, span) = match v {
+            Some(v) => (
+                format!("_w{}{id}", self.names[v]),
+                self.types[v].unwrap_or(ty),
+                self.spans[v],
+            ),
+            None => (format!("_w{id}"), ty, Span::default()),
+        };
+        self.names.push(name);
+        self.types.push(Some(ty));
+        self.spans.push(span);
+        self.in_atom.push(false);
+        id
+    }
+
     fn fresh_var(&mut self, span: Span) -> VarId {
         self.fresh += 1;
         let name = format!("_e{}", self.fresh);
@@ -467,8 +485,20 @@ impl<'p> RuleCx<'p> {
             .natural(&c.left)
             .or(self.natural(&c.right))
             .unwrap_or(ColumnType::Number);
-        let left = self.expr(&c.left, Some(ty));
-        let right = self.expr(&c.right, Some(ty));
+        // `_ = e` (Soufflé's): `e` is computed and its value dropped, as for a fresh variable.
+        let mut side = |e: &ast::Expr| match e.kind {
+            ExprKind::Wildcard if c.op == CmpOp::Eq => {
+                let v = self.fresh_var(e.span);
+                self.types[v] = Some(ty);
+                IrExpr {
+                    kind: IrExprKind::Var(v),
+                    ty,
+                }
+            }
+            _ => self.expr(e, Some(ty)),
+        };
+        let left = side(&c.left);
+        let right = side(&c.right);
         if left.ty != right.ty {
             self.err(
                 c.span,
@@ -667,6 +697,29 @@ impl<'p> RuleCx<'p> {
         origin: String,
         mut meta: RuleMeta,
     ) -> Option<IrRule> {
+        // Aggregate witnesses: `min` and `max` bind the variables of a best tuple.
+        let mut atoms = std::mem::take(&mut self.atoms);
+        let mut constraints = std::mem::take(&mut self.constraints);
+        let n = self.names.len();
+        let problems = super::witness::bind_witnesses(
+            &mut atoms,
+            &mut constraints,
+            &head_args,
+            n,
+            &mut |v, ty| self.fresh_like(v, ty),
+        );
+        self.atoms = atoms;
+        self.constraints = constraints;
+        for &v in &problems {
+            let name = self.names[v].clone();
+            self.err(
+                self.spans[v],
+                format!(
+                    "witness problem: `{name}` is bound only inside a count, sum or mean \
+                     aggregate and used outside it (only min and max have witnesses)"
+                ),
+            );
+        }
         let n = self.names.len();
         // Variables bound by positive atoms and by assignments without aggregates.
         let mut bound = vec![false; n];
@@ -708,7 +761,7 @@ impl<'p> RuleCx<'p> {
         }
         for v in unbound {
             let name = self.names[v].clone();
-            if name.starts_with("_e") {
+            if name.starts_with("_e") || problems.contains(&v) {
                 continue;
             }
             let span = self.spans[v];
