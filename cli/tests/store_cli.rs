@@ -343,3 +343,53 @@ fn a_store_merges_aliases_lists_violations_and_unmerges_on_retract() {
     let q = ok(&db, &["query", "--format", "tsv", r#"?- avoids(a, d)."#]);
     assert!(q.contains("api\tpostgres"), "un-merged: {q}");
 }
+
+#[test]
+fn a_store_evaluates_now_at_its_last_inference_or_at_now() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    ok(&db, &["init"]);
+    let rules = dir.path().join("stale.dl");
+    std::fs::write(
+        &rules,
+        ".decl claim(id: symbol)\n.decl stale(id: symbol)\n\
+         stale(c) :- claim(c) ~ t, t < now() - 7 * 86400000.\n",
+    )
+    .unwrap();
+    ok(
+        &db,
+        &[
+            "--now",
+            "2026-10-02T00:00:00Z",
+            "rules",
+            "add",
+            rules.to_str().unwrap(),
+        ],
+    );
+    let facts = dir.path().join("claims.jsonl");
+    // 2026-10-01T00:00:00Z in milliseconds.
+    std::fs::write(
+        &facts,
+        "{\"relation\": \"claim\", \"values\": [\"c1\"], \"time\": 1790812800000}\n",
+    )
+    .unwrap();
+    ok(
+        &db,
+        &[
+            "--now",
+            "2026-10-02T00:00:00Z",
+            "load",
+            facts.to_str().unwrap(),
+        ],
+    );
+    let q = ok(&db, &["query", "--format", "tsv", "?- stale(c)."]);
+    assert_eq!(q.lines().count(), 1, "not stale a day later: {q}");
+    // Time does not tick on its own: a later infer moves now().
+    ok(&db, &["--now", "2026-11-01T00:00:00Z", "infer"]);
+    let q = ok(&db, &["query", "--format", "tsv", "?- stale(c)."]);
+    assert!(q.contains("c1\t1.000000\t1\t"), "stale a month later: {q}");
+    assert!(
+        q.contains("2026-10-01T00:00:00Z"),
+        "times print as ISO 8601: {q}"
+    );
+}

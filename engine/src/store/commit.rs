@@ -128,6 +128,23 @@ impl Store {
         self.commit_changes(Vec::new(), true)
     }
 
+    /// For rules over `now()`: records the time this commit evaluates at (as fixed, else as
+    /// of the last full inference, else now) and whether it moved, in which case everything
+    /// is re-derived at the new time.
+    fn settle_now(&mut self) -> Result<bool, Error> {
+        if !self.plan()?.uses_time {
+            return Ok(false);
+        }
+        let now = self.now();
+        if self.manifest.now == Some(now) {
+            return Ok(false);
+        }
+        self.manifest.now = Some(now);
+        self.manifest_dirty = true;
+        self.plan = None;
+        Ok(true)
+    }
+
     /// Makes sure every relation of the program has an entry, and records which relations
     /// rules derive.
     pub(crate) fn sync_relations(&mut self, plan: &Plan) {
@@ -168,7 +185,9 @@ impl Store {
     /// Applies assertions and retractions, re-infers, and persists what changed.
     /// `rederive` rewrites every derived layer whole (after a rule change).
     fn commit_changes(&mut self, ops: Vec<Op>, rederive: bool) -> Result<CommitReport, Error> {
-        let result = self.try_commit(ops, rederive);
+        let result = self
+            .settle_now()
+            .and_then(|moved| self.try_commit(ops, rederive || moved));
         if result.is_err() && self.dir.is_some() {
             // Memory may be ahead of the disk: go back to the last committed state.
             let dir = self.dir.clone().expect("checked");
