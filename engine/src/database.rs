@@ -19,6 +19,8 @@ pub struct Database {
     pub(crate) rows: Vec<Option<Rows>>,
     /// Per eqrel: every pair of its classes, built on first view.
     pub(crate) closures: Vec<OnceLock<Rows>>,
+    /// Per eqrel: its classes, built on first need (lookups by alias, proofs, views).
+    classes: Vec<OnceLock<Arc<Classes>>>,
     /// With `.merge`: the facts each rewritten fact came from.
     pub(crate) rewritten: Arc<crate::eval::merge::Rewritten>,
     queries: Vec<QueryAnswer>,
@@ -223,6 +225,7 @@ impl Database {
             .collect();
         let mut db = Database {
             closures: vec![OnceLock::new(); plan.relations.len()],
+            classes: vec![OnceLock::new(); plan.relations.len()],
             rewritten: Default::default(),
             plan,
             rows,
@@ -392,10 +395,18 @@ impl Database {
         }
     }
 
-    /// The classes of eqrel `i`, from its pairs.
-    pub(crate) fn classes(&self, i: usize) -> Classes {
-        let rows = self.rows[i].as_ref().expect("every relation has rows");
-        Classes::build(rows, self.plan.relations[i].columns[0].1, &self.interner)
+    /// The classes of eqrel `i`, from its pairs (built once).
+    pub(crate) fn classes(&self, i: usize) -> Arc<Classes> {
+        self.classes[i]
+            .get_or_init(|| {
+                let rows = self.rows[i].as_ref().expect("every relation has rows");
+                Arc::new(Classes::build(
+                    rows,
+                    self.plan.relations[i].columns[0].1,
+                    &self.interner,
+                ))
+            })
+            .clone()
     }
 
     /// `row` of relation `rel` with its symbols read through the merge's classes (as it is
@@ -415,6 +426,7 @@ impl Database {
     pub(crate) fn set_rows(&mut self, i: usize, rows: Rows) {
         self.rows[i] = Some(rows);
         self.closures[i] = OnceLock::new();
+        self.classes[i] = OnceLock::new();
     }
 
     /// All relations users declared, in declaration order (engram's own bookkeeping, such as
