@@ -79,7 +79,8 @@ enum Command {
     },
     /// Create an empty store.
     Init,
-    /// Assert facts written as Datalog (`edge("a", "b") @ 0.9.`) and infer from them.
+    /// Assert facts written as Datalog (`edge("a", "b") @ 0.9 ~ "2026-11-01T10:00:00Z".`, confidence
+    /// and time optional) and infer from them.
     Add {
         /// One or more facts; each argument may hold several.
         #[arg(required = true)]
@@ -327,8 +328,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return print_violations(db.violations(name), format == Format::Json);
             }
             let Some(proof) = db.explain_text(&fact)? else {
-                println!("{}: not derived", fact.trim().trim_end_matches('.'));
-                return Ok(ExitCode::from(1));
+                return not_derived(&fact, db.superseded_by_text(&fact)?);
             };
             match format {
                 Format::Text => print!("{}", proof.to_text()),
@@ -348,6 +348,24 @@ fn violation_filter(text: &str) -> Option<Option<&str>> {
         .trim_end_matches('.')
         .trim();
     Some((!rest.is_empty()).then_some(rest))
+}
+
+/// Says that a fact asked about does not hold, and what replaced it if a newer fact with the
+/// same key did; exits with 1.
+fn not_derived(fact: &str, by: Option<engram_engine::Fact>) -> anyhow::Result<ExitCode> {
+    let fact = fact.trim().trim_end_matches('.');
+    match by {
+        Some(by) => {
+            let name = fact.split('(').next().unwrap_or(fact).trim();
+            println!(
+                "{fact}: superseded by {}  ~ {}",
+                engram_engine::fact_text(name, &by.values),
+                engram_engine::value::format_time(by.time)
+            );
+        }
+        None => println!("{fact}: not derived"),
+    }
+    Ok(ExitCode::from(1))
 }
 
 /// Prints violations with their proofs (text or a JSON array); exits with 1 when there are

@@ -1,7 +1,7 @@
 //! How the CLI prints answers and facts: an aligned table, tab-separated values, or JSON.
 
 use engram_engine::io::{format_confidence, format_table};
-use engram_engine::{Fact, QueryAnswer, Value};
+use engram_engine::{Fact, QueryAnswer, Superseded, Value};
 use serde_json::{Value as Json, json};
 
 /// Output format of `query` and `export`.
@@ -93,6 +93,10 @@ pub fn answers(answers: &[QueryAnswer], format: Format) -> String {
 
 /// One exported fact as a JSON line (the format `load` reads, plus depth and rule).
 pub fn fact_json(relation: &str, f: &Fact) -> String {
+    fact_value(relation, f).to_string()
+}
+
+fn fact_value(relation: &str, f: &Fact) -> Json {
     json!({
         "relation": relation,
         "values": f.values.iter().map(value_json).collect::<Vec<_>>(),
@@ -101,7 +105,22 @@ pub fn fact_json(relation: &str, f: &Fact) -> String {
         "depth": f.depth,
         "rule": f.origin.to_string(),
     })
-    .to_string()
+}
+
+/// A fact a newer one replaced, as a JSON line: [`fact_json`]'s fields plus
+/// `"superseded_by"`, the values of the fact that holds for its key now.
+pub fn superseded_json(relation: &str, s: &Superseded) -> String {
+    let mut v = fact_value(relation, &s.fact);
+    v["superseded_by"] = json!(s.by.values.iter().map(value_json).collect::<Vec<_>>());
+    v.to_string()
+}
+
+/// A fact a newer one replaced, as a tab-separated line: [`fact_tsv`]'s cells, then
+/// `superseded_by` and the values of the fact that holds for its key now.
+pub fn superseded_tsv(relation: &str, s: &Superseded) -> String {
+    let mut cells = vec![fact_tsv(relation, &s.fact), "superseded_by".to_string()];
+    cells.extend(s.by.values.iter().map(ToString::to_string));
+    cells.join("\t")
 }
 
 /// One exported fact as a tab-separated line: relation, values, confidence, depth, rule, time.

@@ -143,8 +143,7 @@ pub fn explain(db: &Path, fact: &str, json: bool) -> anyhow::Result<ExitCode> {
         return crate::print_violations(store.violations(name)?, json);
     }
     let Some(proof) = store.explain(fact)? else {
-        println!("{}: not derived", fact.trim().trim_end_matches('.'));
-        return Ok(ExitCode::from(1));
+        return crate::not_derived(fact, store.superseded_by(fact)?);
     };
     if json {
         println!("{}", proof.to_json());
@@ -250,6 +249,14 @@ pub fn export(db: &Path, format: Format) -> anyhow::Result<ExitCode> {
             let line = match format {
                 Format::Json => render::fact_json(&rel.name, f),
                 Format::Tsv | Format::Table => render::fact_tsv(&rel.name, f),
+            };
+            writeln!(out, "{line}")?;
+        }
+        // The history of a functional relation: what newer facts replaced.
+        for s in store.superseded(&rel.name)? {
+            let line = match format {
+                Format::Json => render::superseded_json(&rel.name, &s),
+                Format::Tsv | Format::Table => render::superseded_tsv(&rel.name, &s),
             };
             writeln!(out, "{line}")?;
         }

@@ -393,3 +393,65 @@ fn a_store_evaluates_now_at_its_last_inference_or_at_now() {
         "times print as ISO 8601: {q}"
     );
 }
+
+#[test]
+fn a_newer_fact_supersedes_in_export_and_explain_until_it_is_retracted() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("f.db");
+    ok(&db, &["init"]);
+    let rules = dir.path().join("work.dl");
+    std::fs::write(
+        &rules,
+        ".decl works_at(person: symbol, org: symbol) functional(person)\n\
+         .decl colleague(a: symbol, b: symbol)\n\
+         colleague(a, b) :- works_at(a, o), works_at(b, o), a != b.\n",
+    )
+    .unwrap();
+    ok(&db, &["rules", "add", rules.to_str().unwrap()]);
+    ok(
+        &db,
+        &[
+            "add",
+            r#"works_at("alice", "globex") ~ "2026-01-01T00:00:00Z"."#,
+            r#"works_at("bob", "globex") ~ "2026-01-01T00:00:00Z"."#,
+        ],
+    );
+    ok(&db, &["add", r#"works_at("alice", "acme")."#]);
+    let q = ok(
+        &db,
+        &["query", "--format", "tsv", r#"?- works_at("alice", o)."#],
+    );
+    assert!(q.contains("acme") && !q.contains("globex"), "{q}");
+    let c = ok(&db, &["query", "--format", "tsv", "?- colleague(a, b)."]);
+    assert!(
+        !c.contains("alice"),
+        "the replaced fact derives nothing: {c}"
+    );
+    let export = ok(&db, &["export"]);
+    let line = export
+        .lines()
+        .find(|l| l.contains(r#""superseded_by""#))
+        .unwrap_or_else(|| panic!("no superseded line: {export}"));
+    let v: serde_json::Value = serde_json::from_str(line).unwrap();
+    assert_eq!(v["values"], serde_json::json!(["alice", "globex"]));
+    assert_eq!(v["superseded_by"], serde_json::json!(["alice", "acme"]));
+    let proof = ok(&db, &["explain", r#"works_at("alice", "acme")"#]);
+    assert!(
+        proof.contains(r#"supersedes works_at("alice", "globex")"#)
+            && proof.contains("2026-01-01T00:00:00"),
+        "{proof}"
+    );
+    let old = engram(&db, &["explain", r#"works_at("alice", "globex")"#]);
+    assert_eq!(old.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&old.stdout);
+    assert!(
+        text.contains(r#"superseded by works_at("alice", "acme")"#),
+        "{text}"
+    );
+    // Retracted, the newer fact gives its key back to the one it replaced.
+    ok(&db, &["retract", r#"works_at("alice", "acme")"#]);
+    let c = ok(&db, &["query", "--format", "tsv", "?- colleague(a, b)."]);
+    assert!(c.contains("alice\tbob"), "{c}");
+    let export = ok(&db, &["export"]);
+    assert!(!export.contains("superseded_by"), "{export}");
+}

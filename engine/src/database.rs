@@ -189,7 +189,7 @@ impl<'a> RelationView<'a> {
             .collect()
     }
 
-    fn fact(&self, i: usize) -> Fact {
+    pub(crate) fn fact(&self, i: usize) -> Fact {
         let m = self.stored().meta(i);
         Fact {
             values: self.values(i),
@@ -202,6 +202,11 @@ impl<'a> RelationView<'a> {
 
     pub(crate) fn decl_and_interner(&self) -> (&'a RelDecl, &'a Interner) {
         (self.decl, &self.db.interner)
+    }
+
+    /// The index of the row with these encoded values, if it holds.
+    pub(crate) fn find(&self, row: &[u64]) -> Option<usize> {
+        self.stored().find(row)
     }
 
     pub(crate) fn raw(&self) -> (&'a RelDecl, &'a Rows, &'a Interner) {
@@ -387,7 +392,7 @@ impl Database {
         Some(self.view(i))
     }
 
-    fn view(&self, i: usize) -> RelationView<'_> {
+    pub(crate) fn view(&self, i: usize) -> RelationView<'_> {
         RelationView {
             decl: &self.plan.relations[i],
             index: i,

@@ -33,6 +33,13 @@ pub struct Proof {
     pub rule: String,
     /// The body facts of that derivation (none for an asserted fact).
     pub premises: Vec<Proof>,
+    /// In a `functional(...)` relation: when the fact was asserted or derived (unix ms).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time: Option<i64>,
+    /// In a `functional(...)` relation: the older facts with the same key that this one
+    /// replaced (they no longer hold), newest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub supersedes: Vec<Proof>,
 }
 
 impl Proof {
@@ -44,11 +51,21 @@ impl Proof {
     }
 
     fn write_text(&self, out: &mut String, first: &str, rest: &str) {
-        let _ = writeln!(
+        let _ = write!(
             out,
             "{first}{}  @ {:.6}  depth {}  {}",
             self.fact, self.confidence, self.depth, self.rule
         );
+        match self.time {
+            Some(t) => {
+                let _ = writeln!(out, "  ~ {}", value::format_time(t));
+            }
+            None => out.push('\n'),
+        }
+        for old in &self.supersedes {
+            let _ = write!(out, "{rest}  supersedes ");
+            old.write_text(out, "", &format!("{rest}  "));
+        }
         for (i, p) in self.premises.iter().enumerate() {
             let last = i + 1 == self.premises.len();
             let (f, r) = if last {
@@ -237,8 +254,32 @@ impl Database {
         premises
     }
 
-    /// A proof node without premises for `rel(row)` with metadata `m`.
+    /// A proof node without premises for `rel(row)` with metadata `m`. In a functional
+    /// relation it carries its time and the facts it replaced.
     fn node(&self, rel: RelId, row: &[u64], m: Meta) -> Proof {
+        let mut node = self.leaf(rel, row, m);
+        let decl = &self.plan.relations[rel];
+        if let (Some(_), Some(history)) = (&decl.functional, decl.superseded) {
+            node.time = Some(m.time);
+            let rows = self.rows[history].as_ref();
+            let mut old: Vec<(Meta, Proof)> = self
+                .replaced(rel, row)
+                .into_iter()
+                .filter_map(|r| {
+                    let m = rows.and_then(|x| x.find(&r).map(|i| x.meta(i)))?;
+                    let mut p = self.leaf(rel, &r, m);
+                    p.time = Some(m.time);
+                    Some((m, p))
+                })
+                .collect();
+            old.sort_by_key(|(m, _)| std::cmp::Reverse(m.time));
+            node.supersedes = old.into_iter().map(|(_, p)| p).collect();
+        }
+        node
+    }
+
+    /// A proof node with nothing but the fact and its metadata.
+    fn leaf(&self, rel: RelId, row: &[u64], m: Meta) -> Proof {
         let decl = &self.plan.relations[rel];
         let values: Vec<Value> = row
             .iter()
@@ -250,7 +291,7 @@ impl Database {
             confidence: m.conf,
             depth: m.depth,
             rule: self.origin(m).to_string(),
-            premises: Vec::new(),
+            ..Proof::default()
         }
     }
 
@@ -381,6 +422,19 @@ impl Database {
             }
         });
         out
+    }
+}
+
+/// What a fact's time may be written as.
+pub(crate) const TIME_FORMS: &str = "a fact's time is a date in ISO 8601 \
+     (\"2026-11-01T10:00:00Z\") or milliseconds since the epoch";
+
+/// A fact's time written after `~`: an ISO 8601 string or unix milliseconds.
+pub(crate) fn time_constant(kind: &engram_parser::ExprKind) -> Option<i64> {
+    match kind {
+        engram_parser::ExprKind::Int(ms) => Some(*ms),
+        engram_parser::ExprKind::Str(s) => value::parse_time(s),
+        _ => None,
     }
 }
 

@@ -206,7 +206,7 @@ impl Program {
     ) -> Result<Database, Error> {
         let mode = Mode {
             meta: self.tracks(&base, options),
-            time: self.plan.uses_time,
+            time: self.plan.tracks_time(),
         };
         // A program that reads times gets `now()` fixed for this evaluation.
         let fixed;

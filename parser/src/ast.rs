@@ -66,6 +66,9 @@ pub struct Decl {
     pub qualifiers: Vec<String>,
     /// engram: the combination policy named by `combine(...)`, and where it is written.
     pub combine: Option<(String, Span)>,
+    /// engram: the key columns named by `functional(...)` (one fact per key, the newest),
+    /// and where it is written.
+    pub functional: Option<(Vec<String>, Span)>,
     /// Where it is declared.
     pub span: Span,
 }

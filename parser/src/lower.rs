@@ -397,6 +397,7 @@ impl Lowerer<'_> {
         let mut attributes = Vec::new();
         let mut qualifiers = Vec::new();
         let mut combine = None;
+        let mut functional = None;
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::qname_list => {
@@ -422,6 +423,11 @@ impl Lowerer<'_> {
                         combine = Some((policy.as_str().to_string(), span));
                     }
                 }
+                Rule::functional => {
+                    let span = self.span(&p);
+                    let keys = p.into_inner().map(|k| k.as_str().to_string()).collect();
+                    functional = Some((keys, span));
+                }
                 _ => {}
             }
         }
@@ -434,6 +440,7 @@ impl Lowerer<'_> {
                     attributes: attributes.clone(),
                     qualifiers: qualifiers.clone(),
                     combine: combine.clone(),
+                    functional: functional.clone(),
                     span,
                 })
             })

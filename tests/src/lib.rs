@@ -48,6 +48,15 @@ pub fn render_outputs(program: &Program, db: &mut Database, src: &str) -> String
         for f in &facts {
             writeln!(out, "{}", render_fact(f)).unwrap();
         }
+        // A functional relation's history: what newer facts replaced.
+        let old = db.superseded(&rel.name);
+        if !old.is_empty() {
+            writeln!(out, "== {} superseded ({} rows)", rel.name, old.len()).unwrap();
+            for s in &old {
+                let by: Vec<String> = s.by.values.iter().map(ToString::to_string).collect();
+                writeln!(out, "{}\tby {}", render_fact(&s.fact), by.join("\t")).unwrap();
+            }
+        }
     }
     for q in db.queries() {
         writeln!(out, "== {} ({} answers)", q.text.trim(), q.answers.len()).unwrap();
@@ -70,7 +79,13 @@ pub fn render_outputs(program: &Program, db: &mut Database, src: &str) -> String
         writeln!(out, "== explain {}", fact.trim()).unwrap();
         match db.explain_text(fact.trim()) {
             Ok(Some(proof)) => out.push_str(&proof.to_text()),
-            Ok(None) => writeln!(out, "not derived").unwrap(),
+            Ok(None) => match db.superseded_by_text(fact.trim()) {
+                Ok(Some(by)) => {
+                    let by: Vec<String> = by.values.iter().map(ToString::to_string).collect();
+                    writeln!(out, "superseded by {}", by.join("\t")).unwrap()
+                }
+                _ => writeln!(out, "not derived").unwrap(),
+            },
             Err(e) => writeln!(out, "error: {e}").unwrap(),
         }
     }

@@ -453,3 +453,20 @@ fn skolem_entities_are_the_same_after_reopen_and_across_stores() {
         "{s}"
     );
 }
+
+/// Regression: `add_text` (and so `engram add` and the REPL) dropped a time written after
+/// `~` and stamped the fact with the commit's time.
+#[test]
+fn a_time_written_after_a_fact_is_kept() {
+    let mut s = Store::in_memory();
+    let mut tx = s.transaction().unwrap();
+    tx.add_text(r#"seen("a") ~ "2026-01-01T00:00:00Z". seen("b") @ 0.5 ~ 1000."#)
+        .unwrap();
+    tx.commit().unwrap();
+    let facts = s.facts("seen").unwrap().unwrap();
+    let times: Vec<(f64, i64)> = facts.iter().map(|f| (f.confidence, f.time)).collect();
+    assert_eq!(times, vec![(1.0, 1_767_225_600_000), (0.5, 1000)]);
+    let mut tx = s.transaction().unwrap();
+    let e = tx.add_text(r#"seen("c") ~ "yesterday"."#).unwrap_err();
+    assert!(e.to_string().contains("ISO 8601"), "{e}");
+}

@@ -9,7 +9,8 @@ use proptest::prelude::*;
 use std::collections::BTreeMap;
 
 /// Programs covering recursion, several atoms, constants, weights, the min t-norm, head
-/// expressions, depth bounds, (for the fallback) negation and aggregates, and an eqrel.
+/// expressions, depth bounds, (for the fallback) negation and aggregates, an eqrel, and
+/// functional relations.
 const PROGRAMS: &[&str] = &[
     // Transitive closure with a weight.
     r#"
@@ -61,6 +62,15 @@ const PROGRAMS: &[&str] = &[
     p(x, y) :- e(x, y).
     @weight(0.9) p(x, z) :- s(x, y), p(y, z).
     s(x, y) :- p(x, y), p(y, x).
+    "#,
+    // Supersession: an asserted functional relation, and a derived one fed by recursion.
+    r#"
+    .decl e(x: symbol, y: symbol) functional(x)
+    .decl p(x: symbol, y: symbol)
+    .decl last(x: symbol, y: symbol) functional(x)
+    p(x, y) :- e(x, y).
+    @weight(0.9) p(x, z) :- e(x, y), p(y, z).
+    last(x, z) :- p(x, z).
     "#,
 ];
 

@@ -20,6 +20,7 @@ pub(crate) mod meta;
 pub(crate) mod nested;
 mod noisy;
 pub(crate) mod query;
+mod supersede;
 mod vars;
 
 use crate::plan::ir::*;
@@ -339,6 +340,14 @@ pub(crate) fn evaluate_strata(
     let mut done: Vec<Option<Rows>> = vec![None; plan.relations.len()];
     let mut caches = Caches::default();
     for stratum in &plan.strata {
+        // A history relation is filled when its functional relation's stratum ends.
+        if stratum
+            .relations
+            .iter()
+            .all(|&r| plan.relations[r].superseded_of.is_some())
+        {
+            continue;
+        }
         if stratum
             .relations
             .iter()
@@ -379,7 +388,15 @@ pub(crate) fn evaluate_strata(
             eval_stratum(plan, stratum, &mut base, &done, interner, &mut caches, mode)?
         };
         for (rel, rows) in results {
-            done[rel] = Some(rows);
+            let d = &plan.relations[rel];
+            match (&d.functional, d.superseded) {
+                (Some(keys), Some(history)) => {
+                    let (live, old) = supersede::split(d, keys, rows, interner);
+                    done[rel] = Some(live);
+                    done[history] = Some(old);
+                }
+                _ => done[rel] = Some(rows),
+            }
         }
     }
     Ok(done)

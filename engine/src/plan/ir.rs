@@ -33,6 +33,14 @@ pub struct RelDecl {
     /// For the relation of an integrity constraint (named `violation@<n>`): the constraint's
     /// name (`@name`, or `file:line`). Its facts are the violations.
     pub constraint: Option<String>,
+    /// For a `functional(...)` relation: its key columns. Of the facts that agree on them,
+    /// only the newest holds (see `eval/supersede.rs`).
+    pub functional: Option<Vec<usize>>,
+    /// For a functional relation: its history relation (named `<name>@superseded`), the
+    /// facts a newer one with the same key replaced.
+    pub superseded: Option<RelId>,
+    /// For a history relation: the functional relation whose replaced facts it holds.
+    pub superseded_of: Option<RelId>,
     /// Whether it is marked `inline` (its positive uses are replaced by its rules' bodies).
     pub inline: bool,
     /// How the confidences of a fact's derivations combine (`combine(...)`; max by default).
@@ -56,6 +64,9 @@ impl RelDecl {
             class: None,
             class_of: None,
             constraint: None,
+            functional: None,
+            superseded: None,
+            superseded_of: None,
             inline: false,
             combine: Combine::Max,
             magic: false,
@@ -66,7 +77,7 @@ impl RelDecl {
     /// Whether the relation is engram's own bookkeeping (a name users cannot write), kept
     /// out of listings and exports.
     pub fn hidden(&self) -> bool {
-        self.class_of.is_some() || self.constraint.is_some()
+        self.class_of.is_some() || self.constraint.is_some() || self.superseded_of.is_some()
     }
     /// Number of columns.
     pub fn arity(&self) -> usize {
@@ -676,6 +687,12 @@ impl Plan {
         {
             rule.fix_now(now);
         }
+    }
+
+    /// Whether evaluation tracks every fact's time: the program reads times, or a
+    /// functional relation compares them to keep the newest fact per key.
+    pub fn tracks_time(&self) -> bool {
+        self.uses_time || self.relations.iter().any(|d| d.functional.is_some())
     }
 
     /// Declares a relation the planner makes (magic sets, classes, violations).

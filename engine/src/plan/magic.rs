@@ -99,6 +99,7 @@ fn is_eligible(plan: &Plan, rel: RelId, targets: &HashSet<String>) -> bool {
         || d.printsize
         || d.eqrel
         || d.combine != Combine::Max
+        || d.functional.is_some()
         || plan.facts.iter().any(|(r, _, _, _)| *r == rel)
     {
         return false;

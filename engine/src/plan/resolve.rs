@@ -124,6 +124,9 @@ fn declare(plan: &mut Plan, d: &ast::Decl, types: &TypeTable, errors: &mut Vec<P
             _ => {}
         }
     }
+    if let Some((keys, span)) = &d.functional {
+        functional(&mut rel, keys, *span, errors);
+    }
     if rel.eqrel && rel.combine == Combine::NoisyOr {
         errors.push(PlanError::new(
             d.span,
@@ -133,8 +136,57 @@ fn declare(plan: &mut Plan, d: &ast::Decl, types: &TypeTable, errors: &mut Vec<P
             ),
         ));
     }
-    plan.rel_index.insert(d.name.clone(), plan.relations.len());
-    plan.relations.push(rel);
+    let history = rel.functional.is_some().then(|| RelDecl {
+        superseded_of: Some(plan.relations.len()),
+        ..RelDecl::new(
+            format!("{}@superseded", d.name),
+            rel.columns.clone(),
+            d.span,
+        )
+    });
+    let id = plan.push_relation(rel);
+    if let Some(history) = history {
+        // Supersession compares times and keeps the metadata of what it replaced.
+        plan.uses_confidence = true;
+        plan.relations[id].superseded = Some(plan.push_relation(history));
+    }
+}
+
+/// Checks `functional(keys...)` and records the key columns.
+fn functional(rel: &mut RelDecl, keys: &[String], span: ast::Span, errors: &mut Vec<PlanError>) {
+    let mut cols = Vec::new();
+    for k in keys {
+        match rel.columns.iter().position(|c| &c.0 == k) {
+            Some(i) if cols.contains(&i) => {
+                errors.push(PlanError::new(
+                    span,
+                    format!("key column `{k}` named twice"),
+                ));
+            }
+            Some(i) => cols.push(i),
+            None => errors.push(PlanError::new(
+                span,
+                format!("`{}` has no column `{k}` to be a key", rel.name),
+            )),
+        }
+    }
+    if rel.eqrel || rel.inline {
+        let what = if rel.eqrel { "an eqrel" } else { "inline" };
+        errors.push(PlanError::new(
+            span,
+            format!("`{}` is {what}, so it cannot be functional", rel.name),
+        ));
+    } else if cols.len() == rel.arity() {
+        errors.push(PlanError::new(
+            span,
+            format!(
+                "every column of `{}` is a key: functional(...) names the columns that \
+                 identify a fact, and another column holds its value",
+                rel.name
+            ),
+        ));
+    }
+    rel.functional = Some(cols);
 }
 
 fn directive(plan: &mut Plan, d: &ast::Directive, errors: &mut Vec<PlanError>) {
@@ -416,17 +468,8 @@ fn push_rule_or_fact(plan: &mut Plan, rule: IrRule, c: &ast::Clause, errors: &mu
                 None => 0,
                 Some(t) => {
                     plan.uses_time = true;
-                    let parsed = match &t.kind {
-                        ast::ExprKind::Int(ms) => Some(*ms),
-                        ast::ExprKind::Str(s) => crate::value::parse_time(s),
-                        _ => None,
-                    };
-                    parsed.unwrap_or_else(|| {
-                        errors.push(PlanError::new(
-                            t.span,
-                            "a fact's time is a date in ISO 8601 (\"2026-11-01T10:00:00Z\") or \
-                             milliseconds since the epoch",
-                        ));
+                    crate::explain::time_constant(&t.kind).unwrap_or_else(|| {
+                        errors.push(PlanError::new(t.span, crate::explain::TIME_FORMS));
                         0
                     })
                 }

@@ -46,12 +46,13 @@ pub(crate) fn stratify(plan: &mut Plan) -> Result<(), Vec<PlanError>> {
             });
         }
     }
-    // An eqrel's classes are computed from its pairs.
-    for (class, d) in plan.relations.iter().enumerate() {
-        if let Some(eqrel) = d.class_of {
+    // An eqrel's classes are computed from its pairs; a functional relation's history from
+    // its facts.
+    for (id, d) in plan.relations.iter().enumerate() {
+        if let Some(from) = d.class_of.or(d.superseded_of) {
             edges.push(Edge {
-                from: eqrel,
-                to: class,
+                from,
+                to: id,
                 negative: false,
                 span: d.span,
             });
@@ -108,17 +109,28 @@ pub(crate) fn stratify(plan: &mut Plan) -> Result<(), Vec<PlanError>> {
         }
     }
     for (rel, d) in plan.relations.iter().enumerate() {
-        if d.combine != Combine::NoisyOr {
+        let comp = &comps[comp_of[rel]];
+        let recursive = comp.len() > 1 || edges.iter().any(|e| e.from == rel && e.to == rel);
+        if !recursive {
             continue;
         }
-        let comp = &comps[comp_of[rel]];
-        let self_loop = edges.iter().find(|e| e.from == rel && e.to == rel);
-        if comp.len() > 1 || self_loop.is_some() {
+        if d.combine == Combine::NoisyOr {
             errors.push(PlanError::new(
                 d.span,
                 format!(
                     "`{}` combines by noisy_or but is recursive ({}): noisy_or would count one \
                      derivation again on every lap; use combine(max)",
+                    d.name,
+                    cycle_text(plan, comp)
+                ),
+            ));
+        }
+        if d.functional.is_some() {
+            errors.push(PlanError::new(
+                d.span,
+                format!(
+                    "`{}` is functional but recursive ({}): the newest fact per key is known \
+                     only once every fact is, so nothing may derive it from itself",
                     d.name,
                     cycle_text(plan, comp)
                 ),

@@ -152,10 +152,13 @@ impl Store {
             if decl.magic || decl.inline {
                 continue;
             }
-            // With merges every relation's contents are rewritten through the classes.
+            // With merges every relation's contents are rewritten through the classes; a
+            // functional relation's contents are its newest facts, its history the rest.
             let derived = plan.rules.iter().any(|r| r.head == id)
                 || plan.facts.iter().any(|f| f.0 == id)
                 || decl.class_of.is_some()
+                || decl.functional.is_some()
+                || decl.superseded_of.is_some()
                 || plan.merge.is_some();
             let i = match self.rel_index(&decl.name) {
                 Some(i) => i,
@@ -235,8 +238,9 @@ impl Store {
         let now = now_ms();
         let mut latest: HashMap<(usize, Vec<u64>), Option<FactMeta>> = HashMap::new();
         let mut order = Vec::new();
+        let mut stamps = HashMap::new();
         for op in ops {
-            let (relation, values, new) = match op {
+            let (relation, values, new, untimed) = match op {
                 Op::Add {
                     relation,
                     values,
@@ -244,12 +248,23 @@ impl Store {
                     time,
                 } => {
                     let m = FactMeta::asserted(confidence, time.unwrap_or(now));
-                    (relation, values, Some(m))
+                    (relation, values, Some(m), time.is_none())
                 }
-                Op::Retract { relation, values } => (relation, values, None),
+                Op::Retract { relation, values } => (relation, values, None, false),
             };
             let i = self.rel_index(&relation).expect("entry made above");
             let key = self.encode(i, &relation, &values)?;
+            let keys = plan
+                .rel_index
+                .get(&relation)
+                .and_then(|&id| plan.relations[id].functional.as_ref());
+            let new = match (new, keys) {
+                (Some(mut m), Some(keys)) if untimed => {
+                    m.time = self.newer_stamp(i, keys, &key, m.time, &mut stamps);
+                    Some(m)
+                }
+                (new, _) => new,
+            };
             if latest.insert((i, key.clone()), new).is_none() {
                 order.push((i, key));
             }
@@ -321,6 +336,29 @@ impl Store {
         self.persist(writes)?;
         report.generation = self.generation();
         Ok(report)
+    }
+
+    /// The time of a fact asserted without one into a functional relation: now, or later
+    /// than every fact held (or asserted before in this transaction) for its key, so that the
+    /// fact asserted last is the newest even within one millisecond.
+    fn newer_stamp(
+        &mut self,
+        i: usize,
+        keys: &[usize],
+        key: &[u64],
+        now: i64,
+        stamps: &mut HashMap<(usize, Vec<u64>), i64>,
+    ) -> i64 {
+        let values: Vec<u64> = keys.iter().map(|&c| key[c]).collect();
+        let table = self.asserted(i);
+        table.ensure_index(keys);
+        let mut newest = stamps.get(&(i, values.clone())).copied();
+        table.matching(keys, &values, |r| {
+            newest = newest.max(Some(table.meta(r).time));
+        });
+        let stamp = newest.map_or(now, |t| now.max(t.saturating_add(1)));
+        stamps.insert((i, values), stamp);
+        stamp
     }
 
     /// Maintains the derived facts incrementally (see `incremental.rs`) and persists the
@@ -518,7 +556,7 @@ fn diff(old: &Table, new: &Table, w: &mut LayerWrite, report: &mut CommitReport,
 }
 
 /// A fact written as Datalog, typed: relation, values, the confidence written after `@`.
-type TypedFact = (String, Vec<Value>, Option<f64>);
+type TypedFact = (String, Vec<Value>, Option<f64>, Option<i64>);
 
 fn check_values(relation: &str, types: &[ColumnType], values: &[Value]) -> Result<(), Error> {
     let err = |message: String| {
@@ -580,13 +618,14 @@ impl Transaction<'_> {
         Ok(self)
     }
 
-    /// Asserts facts written as Datalog, each with its `@ c` confidence if given:
-    /// `edge("a", "b") @ 0.8. edge("b", "c").` Returns how many.
+    /// Asserts facts written as Datalog, each with its `@ c` confidence and `~ t` time if
+    /// given: `edge("a", "b") @ 0.8 ~ "2026-11-01T10:00:00Z". edge("b", "c").` Returns how
+    /// many.
     pub fn add_text(&mut self, text: &str) -> Result<usize, Error> {
         let written = self.typed_facts(text)?;
         let n = written.len();
-        for (relation, values, confidence) in written {
-            self.add_with(&relation, values, confidence.unwrap_or(1.0), None)?;
+        for (relation, values, confidence, time) in written {
+            self.add_with(&relation, values, confidence.unwrap_or(1.0), time)?;
         }
         Ok(n)
     }
@@ -600,7 +639,7 @@ impl Transaction<'_> {
                 Some(t) => t,
                 None => f.inferred_types()?,
             };
-            out.push((f.relation.clone(), f.values(&types)?, f.confidence));
+            out.push((f.relation.clone(), f.values(&types)?, f.confidence, f.time));
         }
         Ok(out)
     }
@@ -622,7 +661,7 @@ impl Transaction<'_> {
     pub fn retract_text(&mut self, text: &str) -> Result<usize, Error> {
         let written = self.typed_facts(text)?;
         let n = written.len();
-        for (relation, values, _) in written {
+        for (relation, values, _, _) in written {
             self.retract(&relation, values)?;
         }
         Ok(n)

@@ -1,12 +1,13 @@
-//! Facts written as Datalog (`edge("a", "b") @ 0.8.`), as `add` and `retract` take them.
+//! Facts written as Datalog (`edge("a", "b") @ 0.8 ~ "2026-11-01T10:00:00Z".`), as `add`
+//! and `retract` take them.
 
 use crate::error::Error;
 use crate::explain::constant;
 use crate::value::{ColumnType, Value};
 use engram_parser as ast;
 
-/// A fact as written: relation, argument constants (typed once the relation is known) and
-/// the confidence after `@`, if any.
+/// A fact as written: relation, argument constants (typed once the relation is known), and
+/// the confidence after `@` and the time after `~`, if any.
 #[derive(Clone, Debug)]
 pub(crate) struct WrittenFact {
     /// The relation.
@@ -15,6 +16,8 @@ pub(crate) struct WrittenFact {
     args: Vec<(ast::ExprKind, String)>,
     /// The confidence written after the fact.
     pub confidence: Option<f64>,
+    /// The time written after `~` (unix milliseconds).
+    pub time: Option<i64>,
 }
 
 fn invalid(relation: &str, message: String) -> Error {
@@ -58,6 +61,12 @@ pub(crate) fn parse(text: &str, file: &str) -> Result<Vec<WrittenFact>, Error> {
                 }
             },
         };
+        let time = match &c.time {
+            None => None,
+            Some(t) => Some(crate::explain::time_constant(&t.kind).ok_or_else(|| {
+                invalid(file, format!("`{written}`: {}", crate::explain::TIME_FORMS))
+            })?),
+        };
         for head in &c.heads {
             out.push(WrittenFact {
                 relation: head.name.clone(),
@@ -67,6 +76,7 @@ pub(crate) fn parse(text: &str, file: &str) -> Result<Vec<WrittenFact>, Error> {
                     .map(|a| (a.kind.clone(), src[a.span.start..a.span.end].to_string()))
                     .collect(),
                 confidence,
+                time,
             });
         }
     }

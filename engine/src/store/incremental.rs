@@ -84,8 +84,11 @@ pub(crate) fn can_maintain(plan: &Plan, changed: &HashSet<RelId>) -> bool {
             break;
         }
     }
-    // An eqrel's classes are recomputed whole.
-    if reached.iter().any(|&r| plan.relations[r].eqrel) {
+    // An eqrel's classes are recomputed whole; so is which fact per key is the newest.
+    if reached
+        .iter()
+        .any(|&r| plan.relations[r].eqrel || plan.relations[r].functional.is_some())
+    {
         return false;
     }
     plan.strata.iter().all(|s| {

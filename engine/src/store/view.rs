@@ -152,7 +152,13 @@ impl Store {
         while i < out.len() {
             let head = out[i];
             let decl = &plan.relations[head];
-            for r in decl.class.into_iter().chain(decl.class_of) {
+            let linked = [
+                decl.class,
+                decl.class_of,
+                decl.superseded,
+                decl.superseded_of,
+            ];
+            for r in linked.into_iter().flatten() {
                 if !out.contains(&r) {
                     out.push(r);
                 }
@@ -372,6 +378,33 @@ impl Store {
             .view_with(&[id])?
             .relation(relation)
             .map(|r| r.sorted_facts()))
+    }
+
+    /// The facts of functional relation `relation` that newer ones replaced, each with the
+    /// fact that replaced it (see [`Database::superseded`]).
+    pub fn superseded(&mut self, relation: &str) -> Result<Vec<crate::Superseded>, Error> {
+        let plan = self.plan()?;
+        let Some(&id) = plan.rel_index.get(relation) else {
+            return Ok(Vec::new());
+        };
+        let need: Vec<RelId> = [Some(id), plan.relations[id].superseded]
+            .into_iter()
+            .flatten()
+            .collect();
+        Ok(self.view_with(&need)?.superseded(relation))
+    }
+
+    /// The fact that replaced a fact written as Datalog, when a newer one with the same key
+    /// did (see [`Database::superseded_by`]).
+    pub fn superseded_by(&mut self, fact: &str) -> Result<Option<Fact>, Error> {
+        let plan = self.plan()?;
+        let (name, _) = self.view_with(&[])?.parse_fact(fact)?;
+        let id = plan.rel_index[&name];
+        let need: Vec<RelId> = [Some(id), plan.relations[id].superseded]
+            .into_iter()
+            .flatten()
+            .collect();
+        self.view_with(&need)?.superseded_by_text(fact)
     }
 
     /// The relations the store holds or its rules declare.
