@@ -2,7 +2,7 @@
 //! with a progress bar on large files.
 
 use anyhow::{Context, bail};
-use engram_engine::{ColumnType, Store, Value};
+use engram_engine::{ColumnType, Store, Value, memory};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -10,20 +10,46 @@ use std::path::Path;
 /// Files larger than this show a progress bar (on a terminal).
 const PROGRESS_BYTES: u64 = 1 << 20;
 
+/// How to read the file.
+pub struct How<'a> {
+    /// The relation of a tab-separated file.
+    pub relation: Option<&'a str>,
+    /// Whether a tab-separated file's last column is a confidence.
+    pub confidence: bool,
+    /// The memory format, when not detected.
+    pub format: Option<memory::Format>,
+    /// Whether to skip bad lines (listing them) instead of refusing the file.
+    pub skip_bad: bool,
+}
+
 /// What was loaded.
 pub struct Loaded {
     /// Facts read.
     pub facts: usize,
+    /// The memory format the file was read as, if it held memories.
+    pub format: Option<memory::Format>,
+    /// Lines skipped as bad (with `--skip-bad`).
+    pub skipped: Vec<memory::BadLine>,
+    /// What else the user should know: lines not loaded on purpose, fields with no place.
+    pub notes: Vec<String>,
 }
 
-/// Loads `path` into the store: tab-separated rows of `relation` (with a confidence as an
-/// extra last column when `confidence`), or, for a `.jsonl` file or without a relation, JSON
-/// Lines `{"relation", "values", "confidence"?, "time"?}`.
+/// A memory format's name, as `--format` takes it.
+pub fn format_name(f: memory::Format) -> &'static str {
+    match f {
+        memory::Format::Native => "engram",
+        memory::Format::McpMemory => "mcp-memory",
+        memory::Format::MemoryGraph => "memorygraph",
+    }
+}
+
+/// Loads `path` into the store in one transaction: memories (detected, or as `how.format`
+/// says), JSON Lines `{"relation", "values", "confidence"?, "time"?}`, or tab-separated rows
+/// of `how.relation` (with a confidence as an extra last column when `how.confidence`).
 pub fn load(
     store: &mut Store,
     path: &Path,
-    relation: Option<&str>,
-    confidence: bool,
+    how: &How<'_>,
 ) -> anyhow::Result<(Loaded, engram_engine::store::CommitReport)> {
     let file = std::fs::File::open(path).with_context(|| format!("{}", path.display()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
@@ -38,19 +64,96 @@ pub fn load(
     } else {
         ProgressBar::hidden()
     };
-    let reader = BufReader::new(bar.wrap_read(file));
-    let jsonl = relation.is_none() || path.extension().is_some_and(|e| e == "jsonl");
-    let mut tx = store.transaction()?;
-    let facts = if jsonl {
-        load_jsonl(&mut tx, reader, path)?
-    } else {
-        let relation = relation.expect("checked");
-        load_tsv(&mut tx, reader, path, relation, confidence)?
+    let mut reader = BufReader::new(bar.wrap_read(file));
+    let mut loaded = Loaded {
+        facts: 0,
+        format: None,
+        skipped: Vec::new(),
+        notes: Vec::new(),
     };
+    let mut tx = store.transaction()?;
+    match how.relation {
+        Some(relation) if path.extension().is_none_or(|e| e != "jsonl") => {
+            loaded.facts = load_tsv(&mut tx, reader, path, relation, how.confidence)?;
+        }
+        _ => {
+            let mut text = String::new();
+            reader
+                .read_to_string(&mut text)
+                .with_context(|| format!("{}: not UTF-8 text", path.display()))?;
+            // JSON Lines that are neither the MCP server's nor MemoryGraph's are engram's.
+            let format = how
+                .format
+                .or_else(|| memory::detect(&text))
+                .unwrap_or(memory::Format::Native);
+            load_memories(&mut tx, &text, path, format, how.skip_bad, &mut loaded)?;
+        }
+    }
     bar.set_message("inferring");
     let report = tx.commit()?;
     bar.finish_and_clear();
-    Ok((Loaded { facts }, report))
+    Ok((loaded, report))
+}
+
+/// Memories read by the engine's reader, asserted as facts of the memory schema.
+fn load_memories(
+    tx: &mut engram_engine::store::Transaction<'_>,
+    text: &str,
+    path: &Path,
+    format: memory::Format,
+    skip_bad: bool,
+    loaded: &mut Loaded,
+) -> anyhow::Result<()> {
+    let read = memory::read(text, format, skip_bad).map_err(|b| {
+        anyhow::anyhow!(
+            "{}:{b} (nothing was loaded; --skip-bad loads the other lines)",
+            path.display()
+        )
+    })?;
+    for f in &read.facts {
+        // A generic line's numbers are typed by JSON; the relation's columns decide.
+        let values = match tx.relation_types(&f.relation)? {
+            Some(types) if types.len() == f.values.len() => f
+                .values
+                .iter()
+                .zip(&types)
+                .map(|(v, &ty)| match v.column_type() == ty {
+                    true => Ok(v.clone()),
+                    false => Value::parse(ty, &v.to_string()),
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| {
+                    anyhow::anyhow!("{}:{}: `{}`: {e}", path.display(), f.at, f.relation)
+                })?,
+            _ => f.values.clone(),
+        };
+        tx.add_with(&f.relation, values, f.confidence, f.time)
+            .with_context(|| format!("{}:{}", path.display(), f.at))?;
+    }
+    loaded.facts = read.facts.len();
+    loaded.format = Some(format);
+    loaded.skipped = read.skipped;
+    if read.derived > 0 {
+        loaded.notes.push(format!(
+            "{} lines of derived knowledge (\"inferred\", merges, violations) not loaded: the \
+             rules derive them again",
+            read.derived
+        ));
+    }
+    if read.ignored > 0 {
+        loaded.notes.push(format!(
+            "{} lines of a type the format does not define ignored, as its own tool does",
+            read.ignored
+        ));
+    }
+    if !read.unknown_fields.is_empty() {
+        let fields: Vec<&str> = read.unknown_fields.iter().map(String::as_str).collect();
+        loaded.notes.push(format!(
+            "fields with no place in engram's memory, not loaded: {}",
+            fields.join(", ")
+        ));
+    }
+    Ok(())
 }
 
 fn load_tsv(
@@ -109,70 +212,4 @@ fn load_tsv(
         n += 1;
     }
     Ok(n)
-}
-
-fn load_jsonl(
-    tx: &mut engram_engine::store::Transaction<'_>,
-    reader: impl Read,
-    path: &Path,
-) -> anyhow::Result<usize> {
-    let mut n = 0;
-    for (i, line) in BufReader::new(reader).lines().enumerate() {
-        let line = line.with_context(|| format!("{}", path.display()))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let at = || format!("{}:{}", path.display(), i + 1);
-        let v: serde_json::Value =
-            serde_json::from_str(&line).with_context(|| format!("{}: not JSON", at()))?;
-        let relation = v["relation"]
-            .as_str()
-            .with_context(|| format!("{}: no \"relation\" string", at()))?;
-        let raw = v["values"]
-            .as_array()
-            .with_context(|| format!("{}: no \"values\" array", at()))?;
-        let types = tx.relation_types(relation)?;
-        let values = raw
-            .iter()
-            .enumerate()
-            .map(|(k, x)| json_value(x, types.as_ref().and_then(|t| t.get(k)).copied()))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| anyhow::anyhow!("{}: {e}", at()))?;
-        let conf = match &v["confidence"] {
-            serde_json::Value::Null => 1.0,
-            c => c
-                .as_f64()
-                .with_context(|| format!("{}: \"confidence\" is not a number", at()))?,
-        };
-        let time = match &v["time"] {
-            serde_json::Value::Null => None,
-            t => Some(
-                t.as_i64()
-                    .with_context(|| format!("{}: \"time\" is not unix milliseconds", at()))?,
-            ),
-        };
-        tx.add_with(relation, values, conf, time).with_context(at)?;
-        n += 1;
-    }
-    Ok(n)
-}
-
-/// A JSON value as a column value: of the declared type when the relation is known, else a
-/// string is a symbol, an integer a number, another number a float.
-fn json_value(x: &serde_json::Value, ty: Option<ColumnType>) -> Result<Value, String> {
-    use serde_json::Value as J;
-    Ok(match (x, ty) {
-        (J::String(s), None | Some(ColumnType::Symbol)) => Value::Symbol(s.clone()),
-        (J::Number(n), None | Some(ColumnType::Number)) if n.is_i64() => {
-            Value::Number(n.as_i64().expect("checked"))
-        }
-        (J::Number(n), Some(ColumnType::Unsigned)) if n.is_u64() => {
-            Value::Unsigned(n.as_u64().expect("checked"))
-        }
-        (J::Number(n), None | Some(ColumnType::Float)) => {
-            Value::Float(n.as_f64().ok_or("a number out of range")?)
-        }
-        (other, Some(t)) => return Err(format!("{other} is not a {t}")),
-        (other, None) => return Err(format!("{other} is not a string or a number")),
-    })
 }

@@ -77,8 +77,12 @@ enum Command {
         /// The fact, when the first argument is a program.
         fact: Option<String>,
     },
-    /// Create an empty store.
-    Init,
+    /// Create a store, with engram's standard memory rules attached (`rules list` shows them).
+    Init {
+        /// Attach no rules: an empty store.
+        #[arg(long)]
+        no_default_rules: bool,
+    },
     /// Assert facts written as Datalog (`edge("a", "b") @ 0.9 ~ "2026-11-01T10:00:00Z".`, confidence
     /// and time optional) and infer from them.
     Add {
@@ -89,7 +93,9 @@ enum Command {
     /// Load facts from a tab-separated file of one relation, or from JSON Lines
     /// (`{"relation": "edge", "values": ["a", "b"], "confidence": 0.9, "time": 1700000000000}`).
     Load {
-        /// The file (`.jsonl` is read as JSON Lines).
+        /// The file: memories (engram's memory format, the MCP reference memory server's
+        /// `memory.jsonl`, a MemoryGraph export; detected from the first line), JSON Lines of
+        /// `{"relation", "values"}` facts, or tab-separated rows of `--relation`.
         file: PathBuf,
         /// The relation of a tab-separated file.
         #[arg(long)]
@@ -97,6 +103,13 @@ enum Command {
         /// The last column of a tab-separated file is a confidence.
         #[arg(long)]
         confidence: bool,
+        /// The memory format, instead of detecting it: engram, mcp-memory or memorygraph.
+        #[arg(long)]
+        format: Option<engram_engine::memory::Format>,
+        /// Load the good lines of a file with bad ones, listing what was skipped (by default a
+        /// bad line refuses the whole file).
+        #[arg(long)]
+        skip_bad: bool,
     },
     /// Retract asserted facts; what they alone supported goes with them.
     Retract {
@@ -136,9 +149,14 @@ enum Command {
     },
     /// Print every fact, asserted and derived, with confidence, depth, rule and time.
     Export {
-        /// `json` (JSON Lines, readable by `load`) or `tsv`.
-        #[arg(long, value_enum, default_value_t = OutFormat::Json)]
-        format: OutFormat,
+        /// `json`: engram's memory format (JSON Lines that `load` reads back), derived
+        /// knowledge marked `"inferred": true`; `tsv`: one fact a line with its metadata;
+        /// `mcp-memory`: the MCP reference memory server's `memory.jsonl`.
+        #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
+        format: ExportFormat,
+        /// Only what the rules derived.
+        #[arg(long)]
+        inferred_only: bool,
     },
     /// List the violations of the store's integrity constraints, each with its proof.
     Violations {
@@ -166,6 +184,47 @@ struct FactDir {
         default_value = "."
     )]
     facts: PathBuf,
+    /// Memories to evaluate over besides (engram's memory format, the MCP reference memory
+    /// server's file or a MemoryGraph export), as facts of the memory schema (`rules/schema.dl`).
+    #[arg(long)]
+    memories: Option<PathBuf>,
+}
+
+impl FactDir {
+    /// Evaluates `p` over the input files and the memories.
+    fn evaluate(
+        &self,
+        p: &Program,
+        options: &EvalOptions,
+    ) -> anyhow::Result<engram_engine::Database> {
+        let mut inputs = engram_engine::Inputs::default();
+        if let Some(path) = &self.memories {
+            let text =
+                std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?;
+            let format = engram_engine::memory::detect(&text).with_context(|| {
+                format!(
+                    "{}: not a memory file (engram's, mcp-memory or memorygraph)",
+                    path.display()
+                )
+            })?;
+            let read = engram_engine::memory::read(&text, format, false)
+                .map_err(|b| anyhow::anyhow!("{}:{b}", path.display()))?;
+            let now = options.now.unwrap_or_else(engram_engine::value::now_ms);
+            inputs.add_memories(&read.facts, now);
+        }
+        Ok(p.evaluate_dir_and(&self.facts, &inputs, options)?)
+    }
+}
+
+/// What `export` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum ExportFormat {
+    /// engram's memory format, JSON Lines.
+    Json,
+    /// Tab-separated facts with confidence, depth, rule and time.
+    Tsv,
+    /// The MCP reference memory server's format.
+    McpMemory,
 }
 
 /// How `explain` prints a proof.
@@ -208,14 +267,24 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let now = cli.now;
     store_cmd::NOW.get_or_init(|| now);
     match cli.command {
-        Command::Init => store_cmd::init(&db),
+        Command::Init { no_default_rules } => store_cmd::init(&db, !no_default_rules),
         Command::Add { facts } => store_cmd::add_or_retract(&db, &facts, false),
         Command::Retract { facts } => store_cmd::add_or_retract(&db, &facts, true),
         Command::Load {
             file,
             relation,
             confidence,
-        } => store_cmd::load(&db, &file, relation.as_deref(), confidence),
+            format,
+            skip_bad,
+        } => {
+            let how = load::How {
+                relation: relation.as_deref(),
+                confidence,
+                format,
+                skip_bad,
+            };
+            store_cmd::load(&db, &file, &how)
+        }
         Command::Query { query, format } => store_cmd::query(&db, &query, format),
         Command::Infer => store_cmd::infer(&db),
         Command::Cleanup {
@@ -225,7 +294,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => store_cmd::cleanup(&db, min_confidence, max_age_days, dry_run),
         Command::Compact => store_cmd::compact(&db),
         Command::Stats { json } => store_cmd::stats(&db, json),
-        Command::Export { format } => store_cmd::export(&db, format),
+        Command::Export {
+            format,
+            inferred_only,
+        } => store_cmd::export(&db, format, inferred_only),
         Command::Rules { command } => store_cmd::rules(&db, command),
         Command::Repl => store_cmd::repl(&db),
         Command::Violations { format } => store_cmd::violations(&db, format == Format::Json),
@@ -261,7 +333,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 provenance: !p.plan().queries.is_empty() || constraints,
                 now,
             };
-            let mut db = p.evaluate_dir_with(&facts.facts, &options)?;
+            let mut db = facts.evaluate(&p, &options)?;
             for w in db.warnings() {
                 eprintln!("warning: {w}");
             }
@@ -320,7 +392,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 now,
                 ..EvalOptions::default()
             };
-            let mut db = p.evaluate_dir_with(&facts.facts, &options)?;
+            let mut db = facts.evaluate(&p, &options)?;
             for w in db.warnings() {
                 eprintln!("warning: {w}");
             }

@@ -91,30 +91,6 @@ pub fn answers(answers: &[QueryAnswer], format: Format) -> String {
     }
 }
 
-/// One exported fact as a JSON line (the format `load` reads, plus depth and rule).
-pub fn fact_json(relation: &str, f: &Fact) -> String {
-    fact_value(relation, f).to_string()
-}
-
-fn fact_value(relation: &str, f: &Fact) -> Json {
-    json!({
-        "relation": relation,
-        "values": f.values.iter().map(value_json).collect::<Vec<_>>(),
-        "confidence": f.confidence,
-        "time": f.time,
-        "depth": f.depth,
-        "rule": f.origin.to_string(),
-    })
-}
-
-/// A fact a newer one replaced, as a JSON line: [`fact_json`]'s fields plus
-/// `"superseded_by"`, the values of the fact that holds for its key now.
-pub fn superseded_json(relation: &str, s: &Superseded) -> String {
-    let mut v = fact_value(relation, &s.fact);
-    v["superseded_by"] = json!(s.by.values.iter().map(value_json).collect::<Vec<_>>());
-    v.to_string()
-}
-
 /// A fact a newer one replaced, as a tab-separated line: [`fact_tsv`]'s cells, then
 /// `superseded_by` and the values of the fact that holds for its key now.
 pub fn superseded_tsv(relation: &str, s: &Superseded) -> String {

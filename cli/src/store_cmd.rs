@@ -89,10 +89,16 @@ pub fn open_read_only(db: &Path) -> anyhow::Result<Store> {
     Ok(store)
 }
 
-/// `engram init`.
-pub fn init(db: &Path) -> anyhow::Result<ExitCode> {
-    Store::create(db)?;
+/// `engram init`: a store, with the standard memory rules unless asked for none.
+pub fn init(db: &Path, default_rules: bool) -> anyhow::Result<ExitCode> {
+    let mut store = Store::create(db)?;
     println!("created store {}", db.display());
+    if default_rules {
+        let files = engram_engine::library::default_rules();
+        store.add_rule_files(&files)?;
+        let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+        println!("attached the standard memory rules: {}", names.join(", "));
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -113,15 +119,24 @@ pub fn add_or_retract(db: &Path, facts: &[String], retract: bool) -> anyhow::Res
 }
 
 /// `engram load`.
-pub fn load(
-    db: &Path,
-    file: &Path,
-    relation: Option<&str>,
-    confidence: bool,
-) -> anyhow::Result<ExitCode> {
+pub fn load(db: &Path, file: &Path, how: &crate::load::How<'_>) -> anyhow::Result<ExitCode> {
     let mut store = open(db)?;
-    let (loaded, r) = crate::load::load(&mut store, file, relation, confidence)?;
-    println!("loaded {} facts from {}", loaded.facts, file.display());
+    let (loaded, r) = crate::load::load(&mut store, file, how)?;
+    for s in &loaded.skipped {
+        eprintln!("skipped {}:{s}", file.display());
+    }
+    let what = match loaded.format {
+        Some(f) => format!(" ({})", crate::load::format_name(f)),
+        None => String::new(),
+    };
+    println!(
+        "loaded {} facts from {}{what}",
+        loaded.facts,
+        file.display()
+    );
+    for note in &loaded.notes {
+        println!("{note}");
+    }
     print!("{}", commit_text(&r));
     Ok(ExitCode::SUCCESS)
 }
@@ -238,27 +253,38 @@ pub fn stats(db: &Path, json: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `engram export`: every fact that holds, asserted and derived, with its metadata.
-pub fn export(db: &Path, format: Format) -> anyhow::Result<ExitCode> {
+/// `engram export`: everything the store holds, in engram's memory format (JSON), one fact a
+/// line (TSV), or the MCP reference memory server's format.
+pub fn export(
+    db: &Path,
+    format: crate::ExportFormat,
+    inferred_only: bool,
+) -> anyhow::Result<ExitCode> {
     let mut store = open_read_only(db)?;
     let out = std::io::stdout();
     let mut out = std::io::BufWriter::new(out.lock());
-    for rel in store.relations()? {
-        let facts = store.facts(&rel.name)?.unwrap_or_default();
-        for f in &facts {
-            let line = match format {
-                Format::Json => render::fact_json(&rel.name, f),
-                Format::Tsv | Format::Table => render::fact_tsv(&rel.name, f),
-            };
-            writeln!(out, "{line}")?;
+    match format {
+        crate::ExportFormat::Json => {
+            for line in engram_engine::memory::export(&mut store, inferred_only)? {
+                writeln!(out, "{line}")?;
+            }
         }
-        // The history of a functional relation: what newer facts replaced.
-        for s in store.superseded(&rel.name)? {
-            let line = match format {
-                Format::Json => render::superseded_json(&rel.name, &s),
-                Format::Tsv | Format::Table => render::superseded_tsv(&rel.name, &s),
-            };
-            writeln!(out, "{line}")?;
+        crate::ExportFormat::McpMemory => {
+            for line in engram_engine::memory::export_mcp(&mut store)? {
+                writeln!(out, "{line}")?;
+            }
+        }
+        crate::ExportFormat::Tsv => {
+            for rel in store.relations()? {
+                let facts = store.facts(&rel.name)?.unwrap_or_default();
+                for f in facts.iter().filter(|f| !inferred_only || f.depth > 0) {
+                    writeln!(out, "{}", render::fact_tsv(&rel.name, f))?;
+                }
+                // The history of a functional relation: what newer facts replaced.
+                for s in store.superseded(&rel.name)? {
+                    writeln!(out, "{}", render::superseded_tsv(&rel.name, &s))?;
+                }
+            }
         }
     }
     out.flush()?;

@@ -1,34 +1,11 @@
 //! The store commands, run as the real binary on a fresh store.
 
+mod common;
+
+use common::{engram, err, ok};
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-
-fn engram(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_engram"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env_remove("ENGRAM_DB")
-        .output()
-        .expect("the binary runs")
-}
-
-fn ok(db: &Path, args: &[&str]) -> String {
-    let out = engram(db, args);
-    assert!(
-        out.status.success(),
-        "engram {args:?} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn err(db: &Path, args: &[&str]) -> String {
-    let out = engram(db, args);
-    assert!(!out.status.success(), "engram {args:?} should fail");
-    String::from_utf8(out.stderr).unwrap()
-}
+use std::process::{Command, Stdio};
 
 const RULES: &str = r#"
 .decl link(x: symbol, y: symbol)
@@ -39,7 +16,7 @@ reach(x, y) :- link(x, y).
 
 /// `init`, then `rules add` of [`RULES`] written into `dir`.
 fn init_with_rules(db: &Path, dir: &Path) {
-    ok(db, &["init"]);
+    ok(db, &["init", "--no-default-rules"]);
     let rules = dir.join("paths.dl");
     std::fs::write(&rules, RULES).unwrap();
     ok(db, &["rules", "add", rules.to_str().unwrap()]);
@@ -49,7 +26,7 @@ fn init_with_rules(db: &Path, dir: &Path) {
 fn a_fresh_store_takes_facts_rules_queries_and_retractions() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("m.db");
-    assert!(ok(&db, &["init"]).contains("created store"));
+    assert!(ok(&db, &["init", "--no-default-rules"]).contains("created store"));
     assert!(err(&db, &["init"]).contains("a store already exists"));
     let rules = dir.path().join("paths.dl");
     std::fs::write(&rules, RULES).unwrap();
@@ -235,7 +212,7 @@ fn errors_name_the_problem() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("m.db");
     assert!(err(&db, &["query", "?- x(y)."]).contains("no engram store here"));
-    ok(&db, &["init"]);
+    ok(&db, &["init", "--no-default-rules"]);
     let e = err(&db, &["add", r#"e("a", "b"."#]);
     assert!(e.contains("<facts>:1:"), "{e}");
     ok(&db, &["add", r#"e("a", "b")."#]);
@@ -256,7 +233,7 @@ fn errors_name_the_problem() {
 fn the_repl_takes_facts_rules_and_queries() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("m.db");
-    ok(&db, &["init"]);
+    ok(&db, &["init", "--no-default-rules"]);
     let mut child = Command::new(env!("CARGO_BIN_EXE_engram"))
         .arg("--db")
         .arg(&db)
@@ -296,7 +273,7 @@ fn the_repl_takes_facts_rules_and_queries() {
 fn a_store_merges_aliases_lists_violations_and_unmerges_on_retract() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("m.db");
-    ok(&db, &["init"]);
+    ok(&db, &["init", "--no-default-rules"]);
     let rules = dir.path().join("memory.dl");
     std::fs::write(
         &rules,
@@ -348,7 +325,7 @@ fn a_store_merges_aliases_lists_violations_and_unmerges_on_retract() {
 fn a_store_evaluates_now_at_its_last_inference_or_at_now() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("t.db");
-    ok(&db, &["init"]);
+    ok(&db, &["init", "--no-default-rules"]);
     let rules = dir.path().join("stale.dl");
     std::fs::write(
         &rules,
@@ -398,7 +375,7 @@ fn a_store_evaluates_now_at_its_last_inference_or_at_now() {
 fn a_newer_fact_supersedes_in_export_and_explain_until_it_is_retracted() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("f.db");
-    ok(&db, &["init"]);
+    ok(&db, &["init", "--no-default-rules"]);
     let rules = dir.path().join("work.dl");
     std::fs::write(
         &rules,

@@ -311,11 +311,8 @@ impl Database {
         plan.interner = std::mem::take(&mut self.interner);
         let planned = crate::plan::plan_queries(&mut plan, &ast, text);
         self.interner = std::mem::take(&mut plan.interner);
-        let mut planned = planned.map_err(|errors| crate::PlanErrors {
-            file: "<query>".into(),
-            source_text: text.to_string(),
-            errors,
-        })?;
+        let mut planned =
+            planned.map_err(|errors| crate::PlanErrors::of_file("<query>", text, errors))?;
         // `now()` in a query is the time the facts were evaluated at.
         if self.plan.uses_time || self.plan.now.is_some() {
             let now = self.plan.now.unwrap_or_else(crate::value::now_ms);

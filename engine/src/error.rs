@@ -12,6 +12,34 @@ pub struct PlanErrors {
     pub source_text: String,
     /// The errors, in source order.
     pub errors: Vec<PlanError>,
+    /// For a program of several files (`.include`, a store's rule files): each file's name and
+    /// the offset in `source_text` where its text starts. Empty for one file named `file`.
+    pub pieces: Vec<(String, usize)>,
+}
+
+impl PlanErrors {
+    /// The errors of a program of one file.
+    pub fn of_file(file: &str, source_text: &str, errors: Vec<PlanError>) -> PlanErrors {
+        PlanErrors {
+            file: file.to_string(),
+            source_text: source_text.to_string(),
+            errors,
+            pieces: Vec::new(),
+        }
+    }
+
+    /// The file an offset of `source_text` is in: its name, start and text.
+    fn piece_at(&self, at: usize) -> (&str, usize, &str) {
+        let Some(i) = self.pieces.iter().rposition(|p| p.1 <= at) else {
+            return (&self.file, 0, &self.source_text);
+        };
+        let start = self.pieces[i].1;
+        let end = self
+            .pieces
+            .get(i + 1)
+            .map_or(self.source_text.len(), |p| p.1);
+        (&self.pieces[i].0, start, &self.source_text[start..end])
+    }
 }
 
 impl std::fmt::Display for PlanErrors {
@@ -20,11 +48,14 @@ impl std::fmt::Display for PlanErrors {
             if i > 0 {
                 writeln!(f)?;
             }
+            let (file, start, text) = self.piece_at(e.span.start);
+            let shift = |x: usize| x.saturating_sub(start).min(text.len());
+            let span = engram_parser::Span {
+                start: shift(e.span.start),
+                end: shift(e.span.end),
+            };
             f.write_str(&engram_parser::render_diagnostic(
-                &self.file,
-                &self.source_text,
-                e.span,
-                &e.message,
+                file, text, span, &e.message,
             ))?;
         }
         Ok(())

@@ -1,9 +1,10 @@
 //! A compiled program and how to evaluate it.
 
 use crate::database::Database;
-use crate::error::{Error, PlanErrors};
+use crate::error::Error;
 use crate::eval::{Base, Mode};
-use crate::plan::{self, ir::Plan};
+use crate::plan::ir::Plan;
+use crate::sources::Source;
 use crate::value::{self, ColumnType, Value};
 use std::collections::HashMap;
 use std::path::Path;
@@ -53,7 +54,7 @@ pub struct RelationInfo {
 /// Rows handed to [`Program::evaluate`], by relation name.
 #[derive(Clone, Debug, Default)]
 pub struct Inputs {
-    rows: HashMap<String, Vec<(Vec<Value>, f64)>>,
+    rows: HashMap<String, Vec<(Vec<Value>, f64, i64)>>,
 }
 
 impl Inputs {
@@ -68,36 +69,90 @@ impl Inputs {
         row: Vec<Value>,
         confidence: f64,
     ) -> &mut Self {
+        self.add_fact(relation, row, confidence, 0)
+    }
+    /// Adds one row to a relation with a confidence in (0, 1] and a time (unix milliseconds;
+    /// 0 for none). Inputs with times make evaluation track every fact's time.
+    pub fn add_fact(
+        &mut self,
+        relation: &str,
+        row: Vec<Value>,
+        confidence: f64,
+        time: i64,
+    ) -> &mut Self {
         self.rows
             .entry(relation.to_string())
             .or_default()
-            .push((row, confidence));
+            .push((row, confidence, time));
+        self
+    }
+    /// Adds the facts read from a memory file (see [`crate::memory::read`]); a fact without
+    /// a time gets `now`.
+    pub fn add_memories(&mut self, facts: &[crate::memory::MemoryFact], now: i64) -> &mut Self {
+        for f in facts {
+            self.add_fact(
+                &f.relation,
+                f.values.clone(),
+                f.confidence,
+                f.time.unwrap_or(now),
+            );
+        }
         self
     }
 }
 
 impl Program {
-    /// Parses and plans a program; `file` names it in error messages.
+    /// Parses and plans a program; `file` names it in error messages. A file it includes
+    /// (`.include "types.dl"`) comes from engram's built-in rule library.
     pub fn compile(src: &str, file: &str) -> Result<Program, Error> {
-        let ast = engram_parser::parse(src, file)?;
-        let plan = plan::plan(&ast, file, src).map_err(|errors| PlanErrors {
-            file: file.to_string(),
-            source_text: src.to_string(),
-            errors,
-        })?;
+        let root = Source {
+            name: file.to_string(),
+            text: src.to_string(),
+        };
+        let mut resolve = |_: &Source, path: &str| crate::library::source(path);
+        Program::compile_sources(vec![root], &mut resolve, file)
+    }
+
+    /// Reads and compiles a program file. A file it includes is read beside the file that
+    /// names it, else from engram's built-in rule library.
+    pub fn from_file(path: &Path) -> Result<Program, Error> {
+        let read = |path: &Path| {
+            std::fs::read_to_string(path).map_err(|source| Error::Io {
+                path: path.to_path_buf(),
+                source,
+            })
+        };
+        let root = Source {
+            name: path.display().to_string(),
+            text: read(path)?,
+        };
+        let mut resolve = |from: &Source, include: &str| {
+            let beside = Path::new(&from.name)
+                .parent()
+                .unwrap_or(Path::new(""))
+                .join(include);
+            match std::fs::read_to_string(&beside) {
+                Ok(text) => Some(Source {
+                    name: crate::sources::clean_path(&beside),
+                    text,
+                }),
+                Err(_) => crate::library::source(include),
+            }
+        };
+        Program::compile_sources(vec![root], &mut resolve, &path.display().to_string())
+    }
+
+    fn compile_sources(
+        roots: Vec<Source>,
+        resolve: &mut dyn FnMut(&Source, &str) -> Option<Source>,
+        file: &str,
+    ) -> Result<Program, Error> {
+        let sources = crate::sources::gather(roots, resolve)?;
+        let plan = crate::sources::compile(&sources, "", value::Interner::default())?;
         Ok(Program {
             plan: Arc::new(plan),
             file: file.to_string(),
         })
-    }
-
-    /// Reads and compiles a program file.
-    pub fn from_file(path: &Path) -> Result<Program, Error> {
-        let src = std::fs::read_to_string(path).map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        Program::compile(&src, &path.display().to_string())
     }
 
     /// The file name the program was compiled from.
@@ -134,6 +189,17 @@ impl Program {
     pub fn evaluate_with(&self, inputs: &Inputs, options: &EvalOptions) -> Result<Database, Error> {
         let mut interner = self.plan.interner.clone();
         let mut base = Base::new(&self.plan);
+        self.encode_inputs(inputs, &mut base, &mut interner)?;
+        self.evaluate_encoded(base, interner, options)
+    }
+
+    /// Adds the rows of `inputs` to `base`, checked against the relations' columns.
+    fn encode_inputs(
+        &self,
+        inputs: &Inputs,
+        base: &mut Base,
+        interner: &mut value::Interner,
+    ) -> Result<(), Error> {
         for (name, rows) in &inputs.rows {
             let Some(&rel) = self.plan.rel_index.get(name) else {
                 return Err(Error::Value {
@@ -142,7 +208,7 @@ impl Program {
                 });
             };
             let types = self.plan.relations[rel].types();
-            for (row, conf) in rows {
+            for (row, conf, time) in rows {
                 if row.len() != types.len() {
                     return Err(Error::Value {
                         relation: name.clone(),
@@ -157,7 +223,7 @@ impl Program {
                 }
                 let mut enc = Vec::with_capacity(row.len());
                 for (v, ty) in row.iter().zip(&types) {
-                    match value::encode(*ty, v, &mut interner) {
+                    match value::encode(*ty, v, interner) {
                         Some(x) => enc.push(x),
                         None => {
                             return Err(Error::Value {
@@ -167,10 +233,10 @@ impl Program {
                         }
                     }
                 }
-                base.push(rel, &enc, *conf);
+                base.push_at(rel, &enc, *conf, *time);
             }
         }
-        self.evaluate_encoded(base, interner, options)
+        Ok(())
     }
 
     /// Evaluates with each `.input` relation read from `facts_dir` (Soufflé's `-F`), tracking
@@ -186,8 +252,20 @@ impl Program {
         facts_dir: &Path,
         options: &EvalOptions,
     ) -> Result<Database, Error> {
+        self.evaluate_dir_and(facts_dir, &Inputs::default(), options)
+    }
+
+    /// Evaluates with each `.input` relation read from `facts_dir` and the rows of `inputs`
+    /// besides (such as memories read from a file).
+    pub fn evaluate_dir_and(
+        &self,
+        facts_dir: &Path,
+        inputs: &Inputs,
+        options: &EvalOptions,
+    ) -> Result<Database, Error> {
         let mut interner = self.plan.interner.clone();
-        let (base, warnings) = crate::io::load_inputs(&self.plan, facts_dir, &mut interner)?;
+        let (mut base, warnings) = crate::io::load_inputs(&self.plan, facts_dir, &mut interner)?;
+        self.encode_inputs(inputs, &mut base, &mut interner)?;
         let mut db = self.evaluate_encoded(base, interner, options)?;
         db.warnings = warnings;
         Ok(db)
@@ -195,7 +273,7 @@ impl Program {
 
     /// Whether an evaluation with these options tracks provenance.
     fn tracks(&self, base: &Base, options: &EvalOptions) -> bool {
-        options.provenance || self.plan.uses_confidence || base.has_confidence()
+        options.provenance || self.plan.uses_confidence || base.has_confidence() || base.has_time()
     }
 
     fn evaluate_encoded(
@@ -206,7 +284,7 @@ impl Program {
     ) -> Result<Database, Error> {
         let mode = Mode {
             meta: self.tracks(&base, options),
-            time: self.plan.tracks_time(),
+            time: self.plan.tracks_time() || base.has_time(),
         };
         // A program that reads times gets `now()` fixed for this evaluation.
         let fixed;

@@ -42,6 +42,17 @@ pub enum Item {
     Query(Query),
     /// engram: `:- body.`, an integrity constraint.
     Integrity(Integrity),
+    /// engram: `.include "file.dl"`.
+    Include(Include),
+}
+
+/// `.include "file.dl"`: another file of the program, named relative to this one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Include {
+    /// The file as written.
+    pub path: String,
+    /// Where it is written.
+    pub span: Span,
 }
 
 /// An integrity constraint: a body whose matches are violations.

@@ -335,6 +335,10 @@ impl Lowerer<'_> {
                 }))
             }
             Rule::io_directive => Some(self.directive(pair, span)),
+            Rule::include => {
+                let path = unescape(pair.into_inner().next()?.as_str());
+                Some(Item::Include(Include { path, span }))
+            }
             Rule::pragma => {
                 let mut strings = pair.into_inner().map(|p| unescape(p.as_str()));
                 let key = strings.next().unwrap_or_default();

@@ -58,6 +58,13 @@ pub fn render_outputs(program: &Program, db: &mut Database, src: &str) -> String
             }
         }
     }
+    out + &render_answers_and_proofs(db, src)
+}
+
+/// The query answers and violations (with proofs) of an evaluation, then the proof of every
+/// fact that a `// explain: FACT` line of `src` asks for, as golden text.
+pub fn render_answers_and_proofs(db: &mut Database, src: &str) -> String {
+    let mut out = String::new();
     for q in db.queries() {
         writeln!(out, "== {} ({} answers)", q.text.trim(), q.answers.len()).unwrap();
         writeln!(out, "{}", q.columns.join("\t")).unwrap();

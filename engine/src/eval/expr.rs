@@ -232,6 +232,19 @@ fn call(f: Functor, args: &[IrExpr], env: &[u64], cx: &mut Cx<'_>) -> Option<u64
             Some(cx.interner.enc(&s))
         }
         Functor::Strlen => Some(enc_number(cx.interner.resolve_enc(vals[0]).len() as i64)),
+        Functor::Lower | Functor::Upper | Functor::Normalize => {
+            let s = text(cx, 0);
+            let out: String = match f {
+                Functor::Lower => s.to_lowercase(),
+                Functor::Upper => s.to_uppercase(),
+                _ => s
+                    .chars()
+                    .filter(|c| c.is_alphanumeric())
+                    .flat_map(char::to_lowercase)
+                    .collect(),
+            };
+            Some(cx.interner.enc(&out))
+        }
         Functor::Ord => Some(enc_number(vals[0] as i64)),
         Functor::Substr => {
             let s = text(cx, 0);

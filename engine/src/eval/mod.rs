@@ -259,6 +259,11 @@ impl Base {
         }
     }
 
+    /// Whether some row has a time.
+    pub(crate) fn has_time(&self) -> bool {
+        self.time.iter().any(|t| t.iter().any(|&x| x != 0))
+    }
+
     /// Whether some row has a confidence below 1.
     pub(crate) fn has_confidence(&self) -> bool {
         self.conf.iter().any(|c| c.iter().any(|&x| x != 1.0))

@@ -262,6 +262,13 @@ pub enum Functor {
     Min,
     /// `max(a, b, ...)`
     Max,
+    /// `lower(s)`: the text in lower case.
+    Lower,
+    /// `upper(s)`: the text in upper case.
+    Upper,
+    /// `normalize(s)`: a name's key: lower case, letters and digits only (`"Postgres DB"` and
+    /// `"postgres-db"` are both `"postgresdb"`).
+    Normalize,
     /// `now()`: the evaluation time, unix milliseconds (fixed for one evaluation).
     Now,
     /// `sk(name, args...)`: a new entity determined by its arguments (a Skolem term), the

@@ -523,6 +523,7 @@ fn item_span(item: &ast::Item) -> engram_parser::Span {
         ast::Item::Clause(c) => c.span,
         ast::Item::Query(q) => q.span,
         ast::Item::Integrity(c) => c.span,
+        ast::Item::Include(i) => i.span,
     }
 }
 

@@ -298,7 +298,14 @@ impl<'p> RuleCx<'p> {
                 _ => self.natural(a).or(self.natural(b)),
             },
             ExprKind::Call(name, args) => match functor(name) {
-                Some(Functor::Cat | Functor::Substr | Functor::ToString) => Some(Symbol),
+                Some(
+                    Functor::Cat
+                    | Functor::Substr
+                    | Functor::ToString
+                    | Functor::Lower
+                    | Functor::Upper
+                    | Functor::Normalize,
+                ) => Some(Symbol),
                 Some(Functor::Strlen | Functor::Ord | Functor::ToNumber) => Some(Number),
                 Some(Functor::ToUnsigned) => Some(Unsigned),
                 Some(Functor::ToFloat) => Some(Float),
@@ -605,6 +612,9 @@ impl<'p> RuleCx<'p> {
         let (arity_ok, arg_types, ty): (bool, Vec<Option<ColumnType>>, ColumnType) = match f {
             Functor::Cat => (!args.is_empty(), vec![Some(Symbol); args.len()], Symbol),
             Functor::Strlen => (args.len() == 1, vec![Some(Symbol)], Number),
+            Functor::Lower | Functor::Upper | Functor::Normalize => {
+                (args.len() == 1, vec![Some(Symbol)], Symbol)
+            }
             Functor::Ord => (args.len() == 1, vec![Some(Symbol)], Number),
             Functor::Substr => (
                 args.len() == 3,
@@ -808,6 +818,9 @@ fn functor(name: &str) -> Option<Functor> {
         "to_float" | "itof" | "utof" => Functor::ToFloat,
         "min" => Functor::Min,
         "max" => Functor::Max,
+        "lower" => Functor::Lower,
+        "upper" => Functor::Upper,
+        "normalize" => Functor::Normalize,
         "now" => Functor::Now,
         "sk" => Functor::Skolem,
         _ => return None,

@@ -92,6 +92,19 @@ impl Store {
         self.change_rules(rules)
     }
 
+    /// Adds (or replaces) several rule files in one commit, and re-derives everything.
+    pub fn add_rule_files(&mut self, files: &[RuleFile]) -> Result<CommitReport, Error> {
+        self.begin_write()?;
+        let mut rules = self.rules.clone();
+        for file in files {
+            match rules.iter_mut().find(|r| r.name == file.name) {
+                Some(r) => *r = file.clone(),
+                None => rules.push(file.clone()),
+            }
+        }
+        self.change_rules(rules)
+    }
+
     /// Removes a rule file by name and re-derives everything.
     pub fn remove_rules(&mut self, name: &str) -> Result<CommitReport, Error> {
         self.begin_write()?;

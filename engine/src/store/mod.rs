@@ -476,6 +476,11 @@ impl Store {
         self.loaded.clear();
     }
 
+    /// The store's program as planned: its rule files and the relations it holds.
+    pub fn program_plan(&mut self) -> Result<Arc<Plan>, Error> {
+        self.plan()
+    }
+
     /// The planned program, compiled on first need.
     fn plan(&mut self) -> Result<Arc<Plan>, Error> {
         if let Some(p) = &self.plan {

@@ -380,6 +380,39 @@ impl Store {
             .map(|r| r.sorted_facts()))
     }
 
+    /// The facts of `relation` as they were asserted (as written, before a merge rewrote
+    /// them, and replaced ones included), sorted by value, each with its confidence and time.
+    pub fn asserted_facts(&mut self, relation: &str) -> Result<Vec<Fact>, Error> {
+        let Some(i) = self.rel_index(relation) else {
+            return Ok(Vec::new());
+        };
+        let rel = &self.rels[i];
+        let types = rel.types.clone();
+        let rows = match &rel.asserted {
+            Some(t) => rows_of(t),
+            None => super::segment::layer_rows(&rel.asserted_runs, types.len(), STORE_MODE),
+        };
+        let interner = &self.view_with(&[])?.interner;
+        Ok(crate::io::sorted_order(&rows, &types, interner)
+            .into_iter()
+            .map(|r| {
+                let m = rows.meta(r);
+                Fact {
+                    values: rows
+                        .row(r)
+                        .iter()
+                        .zip(&types)
+                        .map(|(&v, &ty)| crate::value::decode(ty, v, interner))
+                        .collect(),
+                    confidence: m.conf,
+                    depth: 0,
+                    origin: crate::Origin::Asserted,
+                    time: m.time,
+                }
+            })
+            .collect())
+    }
+
     /// The facts of functional relation `relation` that newer ones replaced, each with the
     /// fact that replaced it (see [`Database::superseded`]).
     pub fn superseded(&mut self, relation: &str) -> Result<Vec<crate::Superseded>, Error> {

@@ -1,0 +1,181 @@
+//! Programs made of several texts: a file and the files it includes (`.include "types.dl"`),
+//! or a store's rule files. They are planned as one program; every error and every unnamed
+//! rule's origin names the file and line it is written in.
+//!
+//! An included file is read once however often it is named, before the file that names it,
+//! so files can share declarations by including one schema. Two files may also declare the same
+//! relation identically (the copies are dropped); a differing declaration is an error.
+
+use crate::error::{Error, PlanErrors};
+use crate::plan::{self, PlanError, ir::Plan};
+use crate::value::Interner;
+use engram_parser as ast;
+
+/// One text of a program.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Source {
+    /// Its name in messages and rule origins: a path, a store's rule file name, or a file of
+    /// the built-in library.
+    pub name: String,
+    /// Its text.
+    pub text: String,
+}
+
+/// The name planning gives the combined text; origins written against it are mapped back to
+/// the file they are in.
+const COMBINED: &str = "\u{1}program";
+
+/// The roots and every file they include, each once, an included file before the first file
+/// that includes it. `resolve(includer, path)` finds the file `path` names.
+pub(crate) fn gather(
+    roots: Vec<Source>,
+    resolve: &mut dyn FnMut(&Source, &str) -> Option<Source>,
+) -> Result<Vec<Source>, Error> {
+    let mut out: Vec<Source> = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    for root in roots {
+        visit(root, resolve, &mut seen, &mut out)?;
+    }
+    Ok(out)
+}
+
+fn visit(
+    source: Source,
+    resolve: &mut dyn FnMut(&Source, &str) -> Option<Source>,
+    seen: &mut Vec<String>,
+    out: &mut Vec<Source>,
+) -> Result<(), Error> {
+    if seen.contains(&source.name) {
+        return Ok(());
+    }
+    // Marked before its includes are read, so that a cycle of includes ends.
+    seen.push(source.name.clone());
+    let parsed = ast::parse(&source.text, &source.name)?;
+    for item in &parsed.items {
+        let ast::Item::Include(inc) = item else {
+            continue;
+        };
+        match resolve(&source, &inc.path) {
+            Some(found) => visit(found, resolve, seen, out)?,
+            None => {
+                let message = format!(
+                    "cannot find `{}` to include (looked beside this file and in engram's \
+                     rule library)",
+                    inc.path
+                );
+                let errors = vec![PlanError::new(inc.span, message)];
+                return Err(PlanErrors::of_file(&source.name, &source.text, errors).into());
+            }
+        }
+    }
+    out.push(source);
+    Ok(())
+}
+
+/// Plans the sources as one program, with `extra` (declarations the caller adds) after them,
+/// interning the program's symbols after those already in `interner`.
+pub(crate) fn compile(sources: &[Source], extra: &str, interner: Interner) -> Result<Plan, Error> {
+    let mut combined = String::new();
+    let mut pieces = Vec::new();
+    for s in sources {
+        pieces.push((s.name.clone(), combined.len()));
+        combined.push_str(&s.text);
+        combined.push('\n');
+    }
+    if !extra.is_empty() {
+        pieces.push(("<store relations>".to_string(), combined.len()));
+        combined.push_str(extra);
+    }
+    let mut program = ast::parse(&combined, COMBINED)?;
+    program
+        .items
+        .retain(|item| !matches!(item, ast::Item::Include(_)));
+    dedup_declarations(&mut program);
+    let first = sources.first().map_or("<empty>", |s| s.name.as_str());
+    let mut plan =
+        plan::plan_seeded(&program, COMBINED, &combined, interner).map_err(|errors| {
+            PlanErrors {
+                file: first.to_string(),
+                source_text: combined.clone(),
+                errors,
+                pieces: pieces.clone(),
+            }
+        })?;
+    // What is known by where it is written (an unnamed rule or constraint) names its own file.
+    let locate = |origin: &str| -> Option<String> {
+        let at = origin.strip_prefix(COMBINED)?.strip_prefix(':')?;
+        let line: usize = at.parse().ok()?;
+        let start = nth_line_start(&combined, line)?;
+        let i = pieces.iter().rposition(|p| p.1 <= start)?;
+        let (name, piece_start) = &pieces[i];
+        let (line, _) = ast::line_col(&combined[*piece_start..], start - piece_start);
+        Some(format!("{name}:{line}"))
+    };
+    for rule in &mut plan.rules {
+        if let Some(o) = locate(&rule.origin) {
+            rule.origin = o;
+        }
+    }
+    for decl in &mut plan.relations {
+        if let Some(o) = decl.constraint.as_deref().and_then(locate) {
+            decl.constraint = Some(o);
+        }
+    }
+    Ok(plan)
+}
+
+/// A path without `.` components and with `dir/..` pairs removed, as text: the name one file
+/// has however it is reached.
+pub(crate) fn clean_path(path: &std::path::Path) -> String {
+    use std::path::Component;
+    let mut parts: Vec<Component<'_>> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(parts.last(), Some(Component::Normal(_))) => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    parts
+        .iter()
+        .collect::<std::path::PathBuf>()
+        .display()
+        .to_string()
+}
+
+/// The byte offset where 1-based line `line` of `text` starts.
+fn nth_line_start(text: &str, line: usize) -> Option<usize> {
+    if line == 1 {
+        return Some(0);
+    }
+    text.match_indices('\n').nth(line - 2).map(|(i, _)| i + 1)
+}
+
+/// Drops a declaration identical to an earlier one (two files may both declare a relation
+/// they share); a differing redeclaration stays, for the planner to report.
+fn dedup_declarations(program: &mut ast::Program) {
+    let mut seen: Vec<ast::Decl> = Vec::new();
+    program.items.retain(|item| {
+        let ast::Item::Decl(d) = item else {
+            return true;
+        };
+        let same = |e: &ast::Decl| {
+            e.name == d.name
+                && e.qualifiers == d.qualifiers
+                && e.combine.as_ref().map(|c| &c.0) == d.combine.as_ref().map(|c| &c.0)
+                && e.functional.as_ref().map(|f| &f.0) == d.functional.as_ref().map(|f| &f.0)
+                && e.attributes.len() == d.attributes.len()
+                && e.attributes
+                    .iter()
+                    .zip(&d.attributes)
+                    .all(|(a, b)| a.ty == b.ty)
+        };
+        if seen.iter().any(same) {
+            return false;
+        }
+        seen.push(d.clone());
+        true
+    });
+}
