@@ -1,6 +1,7 @@
 //! `engram`: run, check and query Datalog programs, and keep a memory store, from the
 //! command line.
 
+mod demo;
 mod load;
 mod render;
 mod repl;
@@ -76,6 +77,14 @@ enum Command {
         first: String,
         /// The fact, when the first argument is a program.
         fact: Option<String>,
+    },
+    /// Build a store from the shipped example memory (five months of a coding assistant's
+    /// memory of a small product) with the standard rules, and print what they learned: facts
+    /// per rule, the most confident inferences, a proof, the merges, the contradictions.
+    Demo {
+        /// Where to build the store (it must not exist); a new temporary directory otherwise.
+        #[arg(long = "into")]
+        into: Option<PathBuf>,
     },
     /// Create a store, with engram's standard memory rules attached (`rules list` shows them).
     Init {
@@ -267,6 +276,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let now = cli.now;
     store_cmd::NOW.get_or_init(|| now);
     match cli.command {
+        Command::Demo { into } => demo::demo(into.as_deref()),
         Command::Init { no_default_rules } => store_cmd::init(&db, !no_default_rules),
         Command::Add { facts } => store_cmd::add_or_retract(&db, &facts, false),
         Command::Retract { facts } => store_cmd::add_or_retract(&db, &facts, true),

@@ -270,3 +270,59 @@ fn native_memories_round_trip_through_export_and_bad_lines_are_never_dropped() {
     }
     assert_eq!(ok(&again, &["export"]), ok(&db, &["export"]));
 }
+
+#[test]
+fn the_demo_builds_the_example_memory_and_every_rule_fires() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let out = ok(&db, &["demo", "--into", db.to_str().unwrap()]);
+    assert!(out.contains("341 memories"), "{out}");
+    // The example exercises every rule of the library.
+    for rule in [
+        "asserted_relation",
+        "transitive_depends_on",
+        "transitive_requires",
+        "type_from_solves",
+        "type_from_fixes",
+        "type_from_causes",
+        "reverse_solves",
+        "reverse_fixes",
+        "reverse_addresses",
+        "reverse_causes",
+        "reverse_depends_on",
+        "reverse_requires",
+        "reverse_uses",
+        "reverse_part_of",
+        "reverse_confirms",
+        "co_occurrence_affinity",
+        "similar_tags_affinity",
+        "high_overlap_merge",
+        "temporal_consolidation",
+        "summary_entity",
+        "summary_member",
+        "confirms_and_contradicts",
+        "fix_causes_its_problem",
+    ] {
+        assert!(out.contains(rule), "{rule} never fired:\n{out}");
+    }
+    // Aliases merge within a type, never across: Redis the technology keeps "redis" the
+    // datastore apart.
+    assert!(
+        out.contains("PostgreSQL = postgre sql, postgresql"),
+        "{out}"
+    );
+    assert!(!out.contains("Redis = redis"), "{out}");
+    assert!(out.contains("Why edge("), "a proof: {out}");
+    // The store is left for the next commands it suggests.
+    let q = ok(
+        &db,
+        &["query", "--format", "tsv", r#"?- entity("redis", t)."#],
+    );
+    assert!(q.contains("datastore") && !q.contains("technology"), "{q}");
+    let q = ok(
+        &db,
+        &["query", "--format", "tsv", r#"?- entity("Redis", t)."#],
+    );
+    assert!(q.contains("technology") && !q.contains("datastore"), "{q}");
+    assert!(ok(&db, &["violations"]).contains("fix_causes_its_problem"));
+}

@@ -33,7 +33,7 @@ pub const HELPERS: &[&str] = &[
     "entity_key",
     "overlap",
     "cluster",
-    "old_memory",
+    "recent_topic",
     "topic",
 ];
 

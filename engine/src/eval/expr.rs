@@ -387,5 +387,12 @@ pub(crate) fn skolem(args: &[IrExpr], vals: &[u64], interner: &crate::value::Int
         Some(a) if a.ty == ColumnType::Symbol => interner.resolve_enc(vals[0]),
         _ => "sk",
     };
+    // FNV-1a mixes its last bytes poorly into the high bits; a finaliser (MurmurHash3's
+    // fmix64) makes entities that differ in one character look nothing alike.
+    hash ^= hash >> 33;
+    hash = hash.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    hash ^= hash >> 33;
+    hash = hash.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    hash ^= hash >> 33;
     format!("{name}#{:012x}", hash >> 16)
 }
