@@ -36,9 +36,7 @@ pub fn demo(db: Option<&Path>) -> anyhow::Result<ExitCode> {
     store.set_now(Some(now));
     store.add_rule_files(&engram_engine::library::default_rules())?;
     let mut tx = store.transaction()?;
-    for f in &read.facts {
-        tx.add_with(&f.relation, f.values.clone(), f.confidence, f.time)?;
-    }
+    tx.add_memories(&read.facts)?;
     tx.commit()?;
     let took = started.elapsed();
     drop(store);

@@ -110,26 +110,8 @@ fn load_memories(
             path.display()
         )
     })?;
-    for f in &read.facts {
-        // A generic line's numbers are typed by JSON; the relation's columns decide.
-        let values = match tx.relation_types(&f.relation)? {
-            Some(types) if types.len() == f.values.len() => f
-                .values
-                .iter()
-                .zip(&types)
-                .map(|(v, &ty)| match v.column_type() == ty {
-                    true => Ok(v.clone()),
-                    false => Value::parse(ty, &v.to_string()),
-                })
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| {
-                    anyhow::anyhow!("{}:{}: `{}`: {e}", path.display(), f.at, f.relation)
-                })?,
-            _ => f.values.clone(),
-        };
-        tx.add_with(&f.relation, values, f.confidence, f.time)
-            .with_context(|| format!("{}:{}", path.display(), f.at))?;
-    }
+    tx.add_memories(&read.facts)
+        .map_err(|e| anyhow::anyhow!("{}:{e}", path.display()))?;
     loaded.facts = read.facts.len();
     loaded.format = Some(format);
     loaded.skipped = read.skipped;

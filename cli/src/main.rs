@@ -134,6 +134,22 @@ enum Command {
         #[arg(long, value_enum, default_value_t = OutFormat::Table)]
         format: OutFormat,
     },
+    /// Recall the memories and entities that answer a question: text matches (BM25), then
+    /// what relations (derived ones too) lead to from them, ranked by relevance, confidence,
+    /// importance and recency, near-duplicates kept out; each hit says why.
+    Recall {
+        /// The question or keywords.
+        query: String,
+        /// Steps of relations to follow from the text matches.
+        #[arg(long, default_value_t = 2)]
+        depth: usize,
+        /// At most this many hits.
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Re-derive every fact from the asserted facts and the rules.
     Infer,
     /// Forget weak, old derived facts, and keep them forgotten.
@@ -296,6 +312,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             store_cmd::load(&db, &file, &how)
         }
         Command::Query { query, format } => store_cmd::query(&db, &query, format),
+        Command::Recall {
+            query,
+            depth,
+            limit,
+            format,
+        } => {
+            let options = engram_engine::memory::RecallOptions {
+                depth,
+                limit,
+                now: 0,
+            };
+            store_cmd::recall(&db, &query, options, format == Format::Json)
+        }
         Command::Infer => store_cmd::infer(&db),
         Command::Cleanup {
             min_confidence,

@@ -328,3 +328,56 @@ pub fn repl(db: &Path) -> anyhow::Result<ExitCode> {
     crate::repl::run(&mut store)?;
     Ok(ExitCode::SUCCESS)
 }
+
+/// `engram recall`: the memories and entities that answer a question, each with why.
+pub fn recall(
+    db: &Path,
+    query: &str,
+    options: engram_engine::memory::RecallOptions,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let mut store = open_read_only(db)?;
+    let options = engram_engine::memory::RecallOptions {
+        now: store.evaluation_time(),
+        ..options
+    };
+    let index = store.recall_index()?;
+    let hits = index.recall(query, &options);
+    let out = std::io::stdout();
+    let mut out = out.lock();
+    if json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&hits)?)?;
+    } else {
+        let columns: Vec<String> = ["#", "id", "type", "title", "score", "why"]
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        let short = |s: &str, n: usize| -> String {
+            match s.char_indices().nth(n) {
+                Some((i, _)) => format!("{}...", &s[..i]),
+                None => s.to_string(),
+            }
+        };
+        let rows: Vec<Vec<String>> = hits
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                vec![
+                    (i + 1).to_string(),
+                    h.id.clone(),
+                    format!("{} {}", h.kind, h.ty),
+                    short(&h.title, 48),
+                    format!("{:.3}", h.score),
+                    short(&h.why(), 90),
+                ]
+            })
+            .collect();
+        write!(out, "{}", engram_engine::io::format_table(&columns, &rows))?;
+        writeln!(out, "({} hits)", hits.len())?;
+    }
+    Ok(if hits.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -98,6 +98,14 @@ pub enum Error {
     /// A store could not be opened, read or written.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    /// A fact read from a memory file could not be asserted.
+    #[error("{at}: {message}")]
+    Memory {
+        /// Where it was read: the line (`12`), or a MemoryGraph entry (`memories[3]`).
+        at: String,
+        /// What is wrong.
+        message: String,
+    },
     /// A value handed to the library does not fit the relation.
     #[error("relation `{relation}`: {message}")]
     Value {

@@ -5,9 +5,44 @@
 
 mod export;
 mod import;
+mod recall;
 
 pub use export::{export, export_mcp};
 pub use import::{BadLine, Format, Import, MemoryFact, detect, json_value, read};
+pub use recall::{Hit, RELATIONS as RECALL_RELATIONS, RecallIndex, RecallOptions, Step};
+
+impl crate::store::Transaction<'_> {
+    /// Asserts facts read from a memory file ([`read`]). A generic line's numbers are typed by
+    /// JSON; where the relation's columns say otherwise (a float column given `1`), the value
+    /// is read as the column's type. An error names the line the fact came from.
+    pub fn add_memories(&mut self, facts: &[MemoryFact]) -> Result<(), crate::Error> {
+        for f in facts {
+            let at = |message: String| crate::Error::Memory {
+                at: f.at.to_string(),
+                message: format!("relation `{}`: {message}", f.relation),
+            };
+            let values = match self.relation_types(&f.relation)? {
+                Some(types) if types.len() == f.values.len() => f
+                    .values
+                    .iter()
+                    .zip(&types)
+                    .map(|(v, &ty)| match v.column_type() == ty {
+                        true => Ok(v.clone()),
+                        false => crate::Value::parse(ty, &v.to_string()),
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(at)?,
+                _ => f.values.clone(),
+            };
+            self.add_with(&f.relation, values, f.confidence, f.time)
+                .map_err(|e| match e {
+                    crate::Error::Value { message, .. } => at(message),
+                    other => other,
+                })?;
+        }
+        Ok(())
+    }
+}
 
 /// A relation type as the rules read it: upper case, words joined by `_` (`works_at`,
 /// `worksAt` and `works at` are all `WORKS_AT`).

@@ -440,6 +440,30 @@ impl Store {
         self.view_with(&need)?.superseded_by_text(fact)
     }
 
+    /// The store's facts as a [`Database`] with the named relations loaded (those the store
+    /// does not hold are empty).
+    pub(crate) fn database_with(&mut self, relations: &[&str]) -> Result<&mut Database, Error> {
+        let plan = self.plan()?;
+        let ids: Vec<RelId> = relations
+            .iter()
+            .filter_map(|r| plan.rel_index.get(*r).copied())
+            .collect();
+        self.view_with(&ids)
+    }
+
+    /// An index of the memory for [`crate::memory::RecallIndex::recall`], built from the
+    /// store's memories, entities and relations (derived ones included).
+    pub fn recall_index(&mut self) -> Result<crate::memory::RecallIndex, Error> {
+        let db = self.database_with(crate::memory::RECALL_RELATIONS)?;
+        Ok(crate::memory::RecallIndex::build(db))
+    }
+
+    /// The time `now()` stands for in this store: as fixed with [`Store::set_now`], else as of
+    /// the last full inference, else the current time.
+    pub fn evaluation_time(&self) -> i64 {
+        self.now()
+    }
+
     /// The relations the store holds or its rules declare.
     pub fn relations(&mut self) -> Result<Vec<RelationInfo>, Error> {
         let plan = self.plan()?;

@@ -1,0 +1,148 @@
+//! Recall on the shipped example memory: the answers to the questions in
+//! `tests/recall/queries.txt` are pinned in `tests/recall/expected.txt` (`UPDATE_GOLDEN=1`
+//! rewrites it), and hold what recall promises: no memory twice, each hit with a reason, near
+//! duplicates kept apart, and the graph reaching what the words alone miss.
+
+use engram_engine::memory::{self, Hit, RecallOptions};
+use engram_engine::store::Store;
+use engram_tests::workspace_root;
+use std::collections::BTreeSet;
+use std::fmt::Write;
+
+/// The example memory in a store with the standard rules, as `engram demo` builds it.
+fn example_store() -> Store {
+    let text = std::fs::read_to_string(workspace_root().join("examples/memories.jsonl")).unwrap();
+    let read = memory::read(&text, memory::Format::Native, false).unwrap();
+    let last = read.facts.iter().filter_map(|f| f.time).max().unwrap();
+    let mut store = Store::in_memory();
+    store.set_now(Some(last + 86_400_000));
+    store
+        .add_rule_files(&engram_engine::library::default_rules())
+        .unwrap();
+    let mut tx = store.transaction().unwrap();
+    tx.add_memories(&read.facts).unwrap();
+    tx.commit().unwrap();
+    store
+}
+
+fn render(query: &str, hits: &[Hit]) -> String {
+    let mut out = format!("== {query}\n");
+    for h in hits {
+        writeln!(
+            out,
+            "{}\t{} {}\t{:.4}\t{}\t{}",
+            h.id,
+            h.kind,
+            h.ty,
+            h.score,
+            h.title,
+            h.why()
+        )
+        .unwrap();
+    }
+    out
+}
+
+#[test]
+fn recall_on_the_example_memory() {
+    let mut store = example_store();
+    let index = store.recall_index().unwrap();
+    let options = RecallOptions {
+        depth: 2,
+        limit: 8,
+        now: store.evaluation_time(),
+    };
+    let queries =
+        std::fs::read_to_string(workspace_root().join("tests/recall/queries.txt")).unwrap();
+    let mut actual = String::new();
+    for q in queries.lines().filter(|l| !l.trim().is_empty()) {
+        let hits = index.recall(q, &options);
+        assert!(!hits.is_empty(), "{q}: nothing recalled");
+        let ids: BTreeSet<&str> = hits.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(ids.len(), hits.len(), "{q}: a hit twice");
+        for h in &hits {
+            assert!(
+                !h.matched.is_empty() || !h.path.is_empty(),
+                "{q}: {} has no reason",
+                h.id
+            );
+        }
+        actual.push_str(&render(q, &hits));
+    }
+    let pinned = workspace_root().join("tests/recall/expected.txt");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&pinned, &actual).unwrap();
+    }
+    let want = std::fs::read_to_string(&pinned).unwrap_or_default();
+    assert_eq!(
+        want, actual,
+        "recall changed (UPDATE_GOLDEN=1 rewrites tests/recall/expected.txt)"
+    );
+}
+
+#[test]
+fn the_graph_reaches_what_the_words_miss() {
+    let mut store = example_store();
+    let index = store.recall_index().unwrap();
+    let now = store.evaluation_time();
+    let words_only = index.recall(
+        "who owns payments and webhooks",
+        &RecallOptions {
+            depth: 0,
+            limit: 50,
+            now,
+        },
+    );
+    let with_graph = index.recall(
+        "who owns payments and webhooks",
+        &RecallOptions {
+            depth: 2,
+            limit: 50,
+            now,
+        },
+    );
+    assert!(words_only.iter().all(|h| h.path.is_empty()));
+    let reached: Vec<&Hit> = with_graph.iter().filter(|h| !h.path.is_empty()).collect();
+    for h in &reached {
+        assert!(h.why().starts_with("via "), "{}", h.why());
+    }
+    assert!(
+        reached
+            .iter()
+            .any(|h| !words_only.iter().any(|w| w.id == h.id)),
+        "relations reached nothing the words did not"
+    );
+}
+
+#[test]
+fn near_duplicates_do_not_fill_the_list() {
+    // Ten copies of one memory and one different memory on the same words: the second hit is
+    // the different one.
+    let mut store = Store::in_memory();
+    store
+        .add_rule_files(&engram_engine::library::default_rules())
+        .unwrap();
+    let mut lines = Vec::new();
+    for i in 0..10 {
+        lines.push(format!(
+            r#"{{"kind":"memory","id":"dup{i}","title":"Retry webhooks with backoff","content":"Retry webhooks with exponential backoff","time":"2026-11-01T00:00:00Z"}}"#
+        ));
+    }
+    lines.push(r#"{"kind":"memory","id":"other","title":"Webhooks need signatures","content":"Verify webhook signatures before a retry","time":"2026-11-01T00:00:00Z"}"#.to_string());
+    let read = memory::read(&lines.join("\n"), memory::Format::Native, false).unwrap();
+    let mut tx = store.transaction().unwrap();
+    tx.add_memories(&read.facts).unwrap();
+    tx.commit().unwrap();
+    let index = store.recall_index().unwrap();
+    let hits = index.recall(
+        "retry webhooks",
+        &RecallOptions {
+            depth: 0,
+            limit: 3,
+            now: 0,
+        },
+    );
+    assert_eq!(hits.len(), 3);
+    assert!(hits[0].id.starts_with("dup"), "{hits:?}");
+    assert_eq!(hits[1].id, "other", "{hits:?}");
+}
