@@ -4,9 +4,8 @@
 //!
 //! `cargo bench -p engram-bench --bench aliases` (builds the release binaries first).
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::Instant;
+use engram_bench::process::{build_release, measure, median, workspace};
+use std::path::Path;
 
 const PROGRAM: &str = "\
 .decl eq(x: symbol, y: symbol) eqrel
@@ -17,66 +16,9 @@ const PROGRAM: &str = "\
 alias(x) :- eq(\"a0\", x).
 ";
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the workspace")
-        .to_path_buf()
-}
-
-/// Runs a command as a whole process: its wall time in seconds and peak memory in MB (from
-/// `/usr/bin/time`, when the machine has it), and its standard output.
-fn measure(cmd: &[&str]) -> (f64, Option<f64>, String) {
-    let time = Path::new("/usr/bin/time");
-    let start = Instant::now();
-    let out = if time.exists() {
-        Command::new(time)
-            .args(["-f", "%M"])
-            .args(cmd)
-            .output()
-            .expect("runs")
-    } else {
-        Command::new(cmd[0]).args(&cmd[1..]).output().expect("runs")
-    };
-    let secs = start.elapsed().as_secs_f64();
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let peak = String::from_utf8_lossy(&out.stderr)
-        .lines()
-        .last()
-        .and_then(|l| l.trim().parse::<f64>().ok())
-        .map(|kb| kb / 1024.0);
-    (
-        secs,
-        peak,
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-    )
-}
-
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    xs[xs.len() / 2]
-}
-
 fn main() {
     let root = workspace();
-    let built = Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "--release",
-            "-p",
-            "engram-cli",
-            "-p",
-            "engram-bench",
-            "--bins",
-        ])
-        .current_dir(&root)
-        .status()
-        .expect("cargo runs");
-    assert!(built.success());
+    build_release();
     let engram = root.join("target/release/engram");
     let peer = root.join("target/release/union_find");
     let runs: usize = std::env::var("BENCH_RUNS")

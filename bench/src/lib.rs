@@ -2,6 +2,9 @@
 //! input generation through `../shared/bench/gen.py`, and timing helpers.
 #![warn(missing_docs)]
 
+pub mod memgen;
+pub mod process;
+
 use datafrog::{Iteration, Relation};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -22,6 +22,10 @@ pub const FILES: &[(&str, &str)] = &[
 /// keys), which `export` leaves out (a query still reads them).
 pub const HELPERS: &[&str] = &[
     "neighbour",
+    "node",
+    "neighbour_pair",
+    "tag_name",
+    "tag_pair",
     "hub",
     "spoke",
     "shares_neighbour",

@@ -13,7 +13,8 @@
 //! 3. **Ranking.** relevance x confidence (of the memory or entity fact) x importance (0.5 +
 //!    0.5 x its `importance`, which is 0.5 when unknown) x recency (0.5 + 0.5 x
 //!    2^(-age / 30 days)).
-//! 4. **Diversity.** Hits are picked by maximal marginal relevance (λ = 0.7): each next hit
+//! 4. **Diversity.** Among the best 10 candidates per hit asked for, hits are picked by
+//!    maximal marginal relevance (λ = 0.7): each next hit
 //!    maximises λ x rank - (1 - λ) x its greatest word overlap (Jaccard) with a hit already
 //!    picked, so near-duplicates do not fill the list.
 //!
@@ -167,6 +168,8 @@ const K1: f64 = 1.2;
 const B: f64 = 0.75;
 /// Maximal marginal relevance: weight of rank against novelty.
 const LAMBDA: f64 = 0.7;
+/// Maximal marginal relevance picks among this many candidates per hit asked for.
+const POOL: usize = 10;
 /// How many text matches the graph is expanded from.
 const SEEDS: usize = 20;
 const DAY_MS: f64 = 86_400_000.0;
@@ -334,6 +337,8 @@ impl RecallIndex {
             })
             .collect();
         ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
+        // Diversity is weighed among the best few candidates, not all of them.
+        ranked.truncate((options.limit * POOL).max(POOL));
         self.diversify(ranked, options.limit)
     }
 
