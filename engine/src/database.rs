@@ -427,6 +427,7 @@ impl Database {
     /// Replaces relation `i`'s facts (a store's view loads relations as queries need them).
     pub(crate) fn set_rows(&mut self, i: usize, rows: Rows) {
         self.rows[i] = Some(rows);
+        self.caches.forget(i);
         self.closures[i] = OnceLock::new();
         self.classes[i] = OnceLock::new();
     }

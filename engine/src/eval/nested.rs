@@ -90,6 +90,9 @@ pub(crate) struct Caches {
     indexes: HashMap<(RelId, Vec<usize>), Rc<Index>>,
     plans: HashMap<usize, Rc<Compiled>>,
     regexes: HashMap<u64, Option<regex::Regex>>,
+    /// Per aggregate and values of its outer variables: its result. An aggregate reads
+    /// completed relations only, so a group is computed once, however many facts name it.
+    aggregates: HashMap<(usize, Vec<u64>), Option<u64>>,
 }
 
 impl Caches {
@@ -105,9 +108,21 @@ impl Caches {
         c
     }
 
-    /// Drops the indexes of a relation whose rows were replaced.
+    /// Drops the indexes of a relation whose rows were replaced, and every aggregate result
+    /// (one may have read it).
     pub(crate) fn forget(&mut self, rel: RelId) {
         self.indexes.retain(|(r, _), _| *r != rel);
+        self.aggregates.clear();
+    }
+
+    /// The result of aggregate `id` for these outer values, if it was computed.
+    pub(crate) fn aggregate(&self, id: usize, outer: &[u64]) -> Option<Option<u64>> {
+        self.aggregates.get(&(id, outer.to_vec())).copied()
+    }
+
+    /// Records the result of aggregate `id` for these outer values.
+    pub(crate) fn remember_aggregate(&mut self, id: usize, outer: Vec<u64>, result: Option<u64>) {
+        self.aggregates.insert((id, outer), result);
     }
 
     /// The regular expression of a pattern symbol, compiled once (`None` if invalid).
