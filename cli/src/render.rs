@@ -50,7 +50,7 @@ pub fn answers(answers: &[QueryAnswer], format: Format) -> String {
                             "confidence": a.confidence,
                             "depth": a.depth,
                             "rule": a.origin.to_string(),
-                            "time": a.time,
+                            "time": time_json(a.time),
                         })).collect::<Vec<_>>(),
                     })
                 })
@@ -97,6 +97,15 @@ pub fn superseded_tsv(relation: &str, s: &Superseded) -> String {
     let mut cells = vec![fact_tsv(relation, &s.fact), "superseded_by".to_string()];
     cells.extend(s.by.values.iter().map(ToString::to_string));
     cells.join("\t")
+}
+
+/// A time in JSON: ISO 8601, or null when none is tracked (0).
+fn time_json(ms: i64) -> Json {
+    if ms == 0 {
+        Json::Null
+    } else {
+        json!(engram_engine::value::format_time(ms))
+    }
 }
 
 /// One exported fact as a tab-separated line: relation, values, confidence, depth, rule, time.

@@ -214,6 +214,13 @@ fn native_memories_round_trip_through_export_and_bad_lines_are_never_dropped() {
     let m1 = export.iter().find(|v| v["id"] == "m1").unwrap();
     assert_eq!(m1["tags"], json!(["auth", "jwt"]));
     assert_eq!(m1["time"], json!("2026-11-01T10:00:00Z"));
+    // Times are ISO 8601 in every JSON output, as in tables.
+    let q: Value = serde_json::from_str(&ok(
+        &db,
+        &["query", "--format", "json", r#"?- memory("m1", t, x)."#],
+    ))
+    .unwrap();
+    assert_eq!(q[0]["answers"][0]["time"], json!("2026-11-01T10:00:00Z"));
     // The type as written comes back.
     assert!(
         export

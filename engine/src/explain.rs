@@ -33,8 +33,9 @@ pub struct Proof {
     pub rule: String,
     /// The body facts of that derivation (none for an asserted fact).
     pub premises: Vec<Proof>,
-    /// In a `functional(...)` relation: when the fact was asserted or derived (unix ms).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// In a `functional(...)` relation: when the fact was asserted or derived (unix ms;
+    /// ISO 8601 in JSON).
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "iso_time")]
     pub time: Option<i64>,
     /// In a `functional(...)` relation: the older facts with the same key that this one
     /// replaced (they no longer hold), newest first.
@@ -80,6 +81,13 @@ impl Proof {
     /// The tree as pretty-printed JSON: `{fact, confidence, depth, rule, premises: [...]}`.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("a proof always serializes")
+    }
+}
+
+fn iso_time<S: serde::Serializer>(t: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(ms) => s.serialize_str(&value::format_time(*ms)),
+        None => s.serialize_none(),
     }
 }
 
