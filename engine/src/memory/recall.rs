@@ -21,8 +21,7 @@
 //! Each hit says why: the query words it matched, or the path of relations (and the rules
 //! that derived them) that reached it.
 
-use crate::database::{Database, Fact, Origin};
-use crate::value::Value;
+use crate::database::{Database, Origin};
 use rust_stemmers::{Algorithm, Stemmer};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
@@ -86,6 +85,9 @@ pub struct Hit {
     pub matched: Vec<String>,
     /// The relations that reached it from a text match, when it was found through the graph.
     pub path: Vec<Step>,
+    /// Its document in the index.
+    #[serde(skip)]
+    doc: usize,
 }
 
 impl Hit {
@@ -106,6 +108,7 @@ impl Hit {
 
 /// A document: a memory or an entity, its weighted word counts and what ranking needs.
 struct Doc {
+    sym: u64,
     id: String,
     kind: &'static str,
     ty: String,
@@ -121,20 +124,19 @@ struct Doc {
 /// asked any number of questions.
 pub struct RecallIndex {
     docs: Vec<Doc>,
-    by_id: HashMap<String, usize>,
+    /// Per symbol id of a memory or entity: its document.
+    by_sym: HashMap<u64, usize>,
     /// Per stemmed word: the documents holding it.
     postings: HashMap<String, Vec<usize>>,
     avg_length: f64,
-    /// Per node (a document or any other symbol): its relations, either way.
-    graph: HashMap<String, Vec<(String, Step)>>,
+    /// Every relation of `edge`: from, type, to (symbol ids), confidence, rule.
+    edges: Vec<(u64, u64, u64, f64, u32)>,
+    /// Per node (any symbol): its relations either way, as (the other end, the edge).
+    graph: HashMap<u64, Vec<(u64, u32)>>,
+    /// The rules of the edges, by the rule id of their metadata.
+    rules: HashMap<u32, String>,
+    interner: crate::value::Interner,
     stemmer: Stemmer,
-}
-
-fn text(v: &Value) -> String {
-    match v {
-        Value::Symbol(s) => s.clone(),
-        other => other.to_string(),
-    }
 }
 
 /// English words too common to tell documents apart: neither indexed nor searched.
@@ -161,6 +163,10 @@ fn words(stemmer: &Stemmer, s: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A candidate: its relevance, the query words it matched, the edges of the path that
+/// reached it.
+type Candidate = (f64, Vec<String>, Vec<u32>);
+
 /// A node with more relations than this is a hub: reached, never expanded through.
 const HUB: usize = 50;
 /// BM25's term saturation and length normalisation.
@@ -176,30 +182,44 @@ const DAY_MS: f64 = 86_400_000.0;
 
 impl RecallIndex {
     /// Builds the index from a database holding the memory relations (a store's view, or a
-    /// program evaluated over memories).
+    /// program evaluated over memories). Rows are read as symbol ids; text is only looked at to
+    /// be split into words.
     pub fn build(db: &Database) -> RecallIndex {
         let stemmer = Stemmer::create(Algorithm::English);
-        let facts = |name: &str| -> Vec<Fact> {
-            db.relation(name)
-                .map(|r| r.facts().collect())
-                .unwrap_or_default()
-        };
+        let empty = crate::eval::Rows::default();
+        let rows = |name: &str| db.relation(name).map_or(&empty, |r| r.raw().1);
+        let interner = &db.interner;
+        let name = |v: u64| interner.resolve_enc(v).to_string();
         let mut docs: Vec<Doc> = Vec::new();
-        let mut by_id: HashMap<String, usize> = HashMap::new();
-        let mut fields: Vec<(usize, String, f64)> = Vec::new();
-        for f in facts("memory") {
-            let id = text(&f.values[0]);
-            let i = add_doc(&mut docs, &mut by_id, id, "memory", &f);
-            fields.push((i, text(&f.values[2]), 2.0));
-        }
-        for f in facts("entity") {
-            let id = text(&f.values[0]);
-            if by_id.contains_key(&id) {
-                continue;
+        let mut by_sym: HashMap<u64, usize> = HashMap::new();
+        let mut fields: Vec<(usize, u64, f64)> = Vec::new();
+        for (kind, rel) in [("memory", "memory"), ("entity", "entity")] {
+            let r = rows(rel);
+            for i in 0..r.len() {
+                let row = r.row(i);
+                if by_sym.contains_key(&row[0]) {
+                    continue;
+                }
+                let m = r.meta(i);
+                let title = if kind == "memory" { row[2] } else { row[0] };
+                docs.push(Doc {
+                    sym: row[0],
+                    id: name(row[0]),
+                    kind,
+                    ty: name(row[1]),
+                    title: name(title),
+                    terms: HashMap::new(),
+                    length: 0.0,
+                    confidence: m.conf,
+                    importance: None,
+                    time: m.time,
+                });
+                by_sym.insert(row[0], docs.len() - 1);
+                fields.push((docs.len() - 1, title, 2.0));
+                if kind == "entity" {
+                    fields.push((docs.len() - 1, row[1], 1.0));
+                }
             }
-            let i = add_doc(&mut docs, &mut by_id, id.clone(), "entity", &f);
-            fields.push((i, id, 2.0));
-            fields.push((i, text(&f.values[1]), 1.0));
         }
         for (rel, weight) in [
             ("tag", 2.0),
@@ -207,20 +227,22 @@ impl RecallIndex {
             ("memory_summary", 1.0),
             ("observation", 1.0),
         ] {
-            for f in facts(rel) {
-                if let Some(&i) = by_id.get(&text(&f.values[0])) {
-                    fields.push((i, text(&f.values[1]), weight));
+            let r = rows(rel);
+            for i in 0..r.len() {
+                if let Some(&d) = by_sym.get(&r.row(i)[0]) {
+                    fields.push((d, r.row(i)[1], weight));
                 }
             }
         }
-        for f in facts("importance") {
-            if let (Some(&i), Value::Float(x)) = (by_id.get(&text(&f.values[0])), &f.values[1]) {
-                docs[i].importance = Some(*x);
+        let r = rows("importance");
+        for i in 0..r.len() {
+            if let Some(&d) = by_sym.get(&r.row(i)[0]) {
+                docs[d].importance = Some(crate::value::dec_float(r.row(i)[1]));
             }
         }
         let mut postings: HashMap<String, Vec<usize>> = HashMap::new();
-        for (i, s, w) in fields {
-            for (stem, _) in words(&stemmer, &s) {
+        for (i, sym, w) in fields {
+            for (stem, _) in words(&stemmer, interner.resolve_enc(sym)) {
                 let d = &mut docs[i];
                 d.length += w;
                 let tf = d.terms.entry(stem.clone()).or_insert(0.0);
@@ -231,35 +253,44 @@ impl RecallIndex {
             }
         }
         let avg_length = docs.iter().map(|d| d.length).sum::<f64>() / docs.len().max(1) as f64;
-        let mut graph: HashMap<String, Vec<(String, Step)>> = HashMap::new();
-        for f in facts("edge") {
-            let v: Vec<String> = f.values.iter().map(text).collect();
-            let step = Step {
-                from: v[0].clone(),
-                relation: v[1].clone(),
-                to: v[2].clone(),
-                confidence: f.confidence,
-                rule: match &f.origin {
-                    Origin::Rule(r) if r == "asserted_relation" => "asserted".into(),
-                    other => other.to_string(),
-                },
-            };
-            graph
-                .entry(v[0].clone())
-                .or_default()
-                .push((v[2].clone(), step.clone()));
-            graph
-                .entry(v[2].clone())
-                .or_default()
-                .push((v[0].clone(), step));
+        let r = rows("edge");
+        let mut edges = Vec::with_capacity(r.len());
+        let mut graph: HashMap<u64, Vec<(u64, u32)>> = HashMap::new();
+        let mut rules: HashMap<u32, String> = HashMap::new();
+        for i in 0..r.len() {
+            let (row, m) = (r.row(i), r.meta(i));
+            rules.entry(m.rule).or_insert_with(|| match db.origin(m) {
+                Origin::Rule(r) if r == "asserted_relation" => "asserted".into(),
+                other => other.to_string(),
+            });
+            let e = edges.len() as u32;
+            edges.push((row[0], row[1], row[2], m.conf, m.rule));
+            graph.entry(row[0]).or_default().push((row[2], e));
+            graph.entry(row[2]).or_default().push((row[0], e));
         }
         RecallIndex {
             docs,
-            by_id,
+            by_sym,
             postings,
             avg_length,
+            edges,
             graph,
+            rules,
+            interner: interner.clone(),
             stemmer,
+        }
+    }
+
+    /// A relation of the graph as a step of a path.
+    fn step(&self, e: u32) -> Step {
+        let (from, ty, to, confidence, rule) = self.edges[e as usize];
+        let name = |v: u64| self.interner.resolve_enc(v).to_string();
+        Step {
+            from: name(from),
+            relation: name(ty),
+            to: name(to),
+            confidence,
+            rule: self.rules.get(&rule).cloned().unwrap_or_default(),
         }
     }
 
@@ -303,36 +334,38 @@ impl RecallIndex {
             return Vec::new();
         }
         // Candidates: relevance and how they were reached.
-        let mut cands: HashMap<String, (f64, Vec<String>, Vec<Step>)> = HashMap::new();
+        let mut cands: HashMap<u64, Candidate> = HashMap::new();
         for (&i, (s, matched)) in &scores {
             cands.insert(
-                self.docs[i].id.clone(),
+                self.docs[i].sym,
                 (s / best, matched.iter().cloned().collect(), Vec::new()),
             );
         }
-        let mut seeds: Vec<(String, f64)> = cands.iter().map(|(id, c)| (id.clone(), c.0)).collect();
+        let mut seeds: Vec<(u64, f64)> = cands.iter().map(|(&id, c)| (id, c.0)).collect();
         seeds.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         seeds.truncate(SEEDS);
         for (seed, relevance) in seeds {
-            self.expand(&seed, relevance, options.depth, &mut cands);
+            self.expand(seed, relevance, options.depth, &mut cands);
         }
         // Rank what is a memory or an entity.
         let mut ranked: Vec<Hit> = cands
             .into_iter()
-            .filter_map(|(id, (relevance, matched, path))| {
-                let d = &self.docs[*self.by_id.get(&id)?];
+            .filter_map(|(sym, (relevance, matched, path))| {
+                let doc = *self.by_sym.get(&sym)?;
+                let d = &self.docs[doc];
                 let importance = 0.5 + 0.5 * d.importance.unwrap_or(0.5).clamp(0.0, 1.0);
                 let age = (options.now - d.time).max(0) as f64 / DAY_MS;
                 let recency = 0.5 + 0.5 * (-age / 30.0).exp2();
                 Some(Hit {
-                    id,
+                    id: d.id.clone(),
                     kind: d.kind,
                     ty: d.ty.clone(),
                     title: d.title.clone(),
                     score: relevance * d.confidence * importance * recency,
                     relevance,
                     matched,
-                    path,
+                    path: path.into_iter().map(|e| self.step(e)).collect(),
+                    doc,
                 })
             })
             .collect();
@@ -343,15 +376,8 @@ impl RecallIndex {
     }
 
     /// Follows relations from `seed` up to `depth` steps, passing on relevance.
-    fn expand(
-        &self,
-        seed: &str,
-        relevance: f64,
-        depth: usize,
-        cands: &mut HashMap<String, (f64, Vec<String>, Vec<Step>)>,
-    ) {
-        let mut frontier: Vec<(String, f64, Vec<Step>)> =
-            vec![(seed.to_string(), relevance, Vec::new())];
+    fn expand(&self, seed: u64, relevance: f64, depth: usize, cands: &mut HashMap<u64, Candidate>) {
+        let mut frontier: Vec<(u64, f64, Vec<u32>)> = vec![(seed, relevance, Vec::new())];
         for _ in 0..depth {
             let mut next = Vec::new();
             for (node, r, path) in frontier {
@@ -361,16 +387,16 @@ impl RecallIndex {
                 if edges.len() > HUB {
                     continue;
                 }
-                for (other, step) in edges {
-                    let passed = r * step.confidence * 0.5;
-                    let better = cands.get(other).is_none_or(|c| c.0 < passed);
+                for &(other, e) in edges {
+                    let passed = r * self.edges[e as usize].3 * 0.5;
+                    let better = cands.get(&other).is_none_or(|c| c.0 < passed);
                     if better && other != seed {
                         let mut p = path.clone();
-                        p.push(step.clone());
+                        p.push(e);
                         // A text match keeps the words it matched beside the better path.
-                        let matched = cands.remove(other).map(|c| c.1).unwrap_or_default();
-                        cands.insert(other.clone(), (passed, matched, p.clone()));
-                        next.push((other.clone(), passed, p));
+                        let matched = cands.remove(&other).map(|c| c.1).unwrap_or_default();
+                        cands.insert(other, (passed, matched, p.clone()));
+                        next.push((other, passed, p));
                     }
                 }
             }
@@ -381,10 +407,7 @@ impl RecallIndex {
     /// Picks up to `limit` hits by maximal marginal relevance.
     fn diversify(&self, ranked: Vec<Hit>, limit: usize) -> Vec<Hit> {
         let words_of = |h: &Hit| -> BTreeSet<&str> {
-            self.by_id
-                .get(&h.id)
-                .map(|&i| self.docs[i].terms.keys().map(String::as_str).collect())
-                .unwrap_or_default()
+            self.docs[h.doc].terms.keys().map(String::as_str).collect()
         };
         let sets: Vec<BTreeSet<&str>> = ranked.iter().map(words_of).collect();
         let top = ranked.first().map_or(1.0, |h| h.score).max(1e-12);
@@ -411,35 +434,6 @@ impl RecallIndex {
             .filter_map(|i| ranked[i].take())
             .collect()
     }
-}
-
-/// The document of a memory or entity fact, added on first sight.
-fn add_doc(
-    docs: &mut Vec<Doc>,
-    by_id: &mut HashMap<String, usize>,
-    id: String,
-    kind: &'static str,
-    f: &Fact,
-) -> usize {
-    *by_id.entry(id.clone()).or_insert_with(|| {
-        let title = if kind == "memory" {
-            text(&f.values[2])
-        } else {
-            id.clone()
-        };
-        docs.push(Doc {
-            id,
-            kind,
-            ty: text(&f.values[1]),
-            title,
-            terms: HashMap::new(),
-            length: 0.0,
-            confidence: f.confidence,
-            importance: None,
-            time: f.time,
-        });
-        docs.len() - 1
-    })
 }
 
 fn jaccard(a: &BTreeSet<&str>, b: &BTreeSet<&str>) -> f64 {
