@@ -91,12 +91,14 @@ fn main() {
         tx.commit().unwrap();
         adds.push(start.elapsed().as_secs_f64() * 1000.0);
     }
-    println!(
-        "single add (one memory, three relations, inference, commit): median {:.2} ms, p99 {:.2} ms over {} adds",
-        median(adds.clone()),
-        quantile(adds.clone(), 0.99),
-        adds.len()
-    );
+    if !adds.is_empty() {
+        println!(
+            "single add (one memory, three relations, inference, commit): median {:.2} ms, p99 {:.2} ms over {} adds",
+            median(adds.clone()),
+            quantile(adds.clone(), 0.99),
+            adds.len()
+        );
+    }
     let start = Instant::now();
     let index = store.recall_index().unwrap();
     let built = start.elapsed().as_secs_f64() * 1000.0;

@@ -347,31 +347,41 @@ impl RecallIndex {
         for (seed, relevance) in seeds {
             self.expand(seed, relevance, options.depth, &mut cands);
         }
-        // Rank what is a memory or an entity.
-        let mut ranked: Vec<Hit> = cands
+        // Rank what is a memory or an entity; hits are made for the best few only.
+        let mut ranked: Vec<(f64, usize, Candidate)> = cands
             .into_iter()
-            .filter_map(|(sym, (relevance, matched, path))| {
+            .filter_map(|(sym, c)| {
                 let doc = *self.by_sym.get(&sym)?;
                 let d = &self.docs[doc];
                 let importance = 0.5 + 0.5 * d.importance.unwrap_or(0.5).clamp(0.0, 1.0);
                 let age = (options.now - d.time).max(0) as f64 / DAY_MS;
                 let recency = 0.5 + 0.5 * (-age / 30.0).exp2();
-                Some(Hit {
+                Some((c.0 * d.confidence * importance * recency, doc, c))
+            })
+            .collect();
+        ranked.sort_by(|a, b| {
+            b.0.total_cmp(&a.0)
+                .then_with(|| self.docs[a.1].id.cmp(&self.docs[b.1].id))
+        });
+        // Diversity is weighed among the best few candidates, not all of them.
+        ranked.truncate((options.limit * POOL).max(POOL));
+        let ranked: Vec<Hit> = ranked
+            .into_iter()
+            .map(|(score, doc, (relevance, matched, path))| {
+                let d = &self.docs[doc];
+                Hit {
                     id: d.id.clone(),
                     kind: d.kind,
                     ty: d.ty.clone(),
                     title: d.title.clone(),
-                    score: relevance * d.confidence * importance * recency,
+                    score,
                     relevance,
                     matched,
                     path: path.into_iter().map(|e| self.step(e)).collect(),
                     doc,
-                })
+                }
             })
             .collect();
-        ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
-        // Diversity is weighed among the best few candidates, not all of them.
-        ranked.truncate((options.limit * POOL).max(POOL));
         self.diversify(ranked, options.limit)
     }
 
