@@ -14,17 +14,6 @@ pub enum Format {
     /// JSON.
     Json,
 }
-
-/// A value as JSON: a string for a symbol, a number otherwise.
-pub fn value_json(v: &Value) -> Json {
-    match v {
-        Value::Symbol(s) => json!(s),
-        Value::Number(n) => json!(n),
-        Value::Unsigned(n) => json!(n),
-        Value::Float(x) => json!(x),
-    }
-}
-
 /// A fact's metadata cells: confidence, depth, rule, time (ISO 8601).
 fn meta_cells(f: &Fact) -> [String; 4] {
     [
@@ -46,7 +35,7 @@ pub fn answers(answers: &[QueryAnswer], format: Format) -> String {
                         "query": q.text.trim(),
                         "columns": q.columns,
                         "answers": q.answers.iter().map(|a| json!({
-                            "values": a.values.iter().map(value_json).collect::<Vec<_>>(),
+                            "values": a.values.iter().map(Value::to_json).collect::<Vec<_>>(),
                             "confidence": a.confidence,
                             "depth": a.depth,
                             "rule": a.origin.to_string(),

@@ -101,6 +101,16 @@ pub fn parse_time(text: &str) -> Option<i64> {
 }
 
 impl Value {
+    /// The value as JSON: a symbol is a string, a number a number.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Value::Symbol(s) => serde_json::Value::from(s.as_str()),
+            Value::Number(n) => serde_json::Value::from(*n),
+            Value::Unsigned(u) => serde_json::Value::from(*u),
+            Value::Float(x) => serde_json::Value::from(*x),
+        }
+    }
+
     /// Parses the text of one column of type `ty` (as in a tab-separated `.facts` file:
     /// symbols are the text as it is, numbers may be hex `0x..` or binary `0b..`).
     pub fn parse(ty: ColumnType, text: &str) -> Result<Value, String> {

@@ -50,12 +50,7 @@ fn bindings_json<S: serde::Serializer>(b: &[(String, Value)], s: S) -> Result<S:
     use serde::ser::SerializeMap;
     let mut map = s.serialize_map(Some(b.len()))?;
     for (name, v) in b {
-        match v {
-            Value::Symbol(x) => map.serialize_entry(name, x)?,
-            Value::Number(x) => map.serialize_entry(name, x)?,
-            Value::Unsigned(x) => map.serialize_entry(name, x)?,
-            Value::Float(x) => map.serialize_entry(name, x)?,
-        }
+        map.serialize_entry(name, &v.to_json())?;
     }
     map.end()
 }

@@ -32,15 +32,6 @@ fn text(v: &Value) -> String {
     }
 }
 
-fn value_json(v: &Value) -> Json {
-    match v {
-        Value::Symbol(s) => json!(s),
-        Value::Number(n) => json!(n),
-        Value::Unsigned(u) => json!(u),
-        Value::Float(x) => json!(x),
-    }
-}
-
 /// Confidence (when below 1) and time, as every asserted line carries them.
 fn stamp(o: &mut Map<String, Json>, f: &Fact) {
     if f.confidence < 1.0 {
@@ -64,7 +55,7 @@ fn generic(relation: &str, f: &Fact) -> Json {
     o.insert("relation".into(), json!(relation));
     o.insert(
         "values".into(),
-        Json::Array(f.values.iter().map(value_json).collect()),
+        Json::Array(f.values.iter().map(Value::to_json).collect()),
     );
     if f.origin == Origin::Asserted {
         stamp(&mut o, f);
@@ -143,7 +134,7 @@ pub fn export(store: &mut Store, inferred_only: bool) -> Result<Vec<Json>, Error
                 let mut line = generic(name, &f);
                 let key: Vec<String> = f.values.iter().map(text).collect();
                 if let Some(by) = replaced.get(&key) {
-                    line["superseded_by"] = Json::Array(by.iter().map(value_json).collect());
+                    line["superseded_by"] = Json::Array(by.iter().map(Value::to_json).collect());
                 }
                 out.push(line);
             }
@@ -179,7 +170,7 @@ fn asserted_lines(a: &Asserted, out: &mut Vec<Json>) {
         o.insert("title".into(), json!(text(&m.values[2])));
         let mut one = |key: &str, rel: &'static str, facts: &BTreeMap<String, Vec<&Fact>>| {
             if let Some([f, ..]) = facts.get(&id).map(Vec::as_slice) {
-                o.insert(key.into(), value_json(&f.values[1]));
+                o.insert(key.into(), f.values[1].to_json());
                 placed.insert((rel, id.clone()));
             }
         };
@@ -188,7 +179,7 @@ fn asserted_lines(a: &Asserted, out: &mut Vec<Json>) {
         one("project", "project", &projects);
         one("importance", "importance", &importance);
         if let Some(ts) = tags.get(&id) {
-            let list: Vec<Json> = ts.iter().map(|f| value_json(&f.values[1])).collect();
+            let list: Vec<Json> = ts.iter().map(|f| f.values[1].to_json()).collect();
             o.insert("tags".into(), Json::Array(list));
             placed.insert(("tag", id.clone()));
         }
@@ -207,7 +198,7 @@ fn asserted_lines(a: &Asserted, out: &mut Vec<Json>) {
         o.insert("id".into(), json!(id));
         o.insert("type".into(), json!(text(&e.values[1])));
         if let Some(obs) = observations.get(&id) {
-            let list: Vec<Json> = obs.iter().map(|f| value_json(&f.values[1])).collect();
+            let list: Vec<Json> = obs.iter().map(|f| f.values[1].to_json()).collect();
             o.insert("observations".into(), Json::Array(list));
             placed.insert(("observation", id.clone()));
         }
@@ -289,7 +280,7 @@ fn derived_lines(store: &mut Store, out: &mut Vec<Json>) -> Result<(), Error> {
         }
     }
     for v in store.violations(None)? {
-        let ids: Vec<Json> = v.bindings.iter().map(|(_, x)| value_json(x)).collect();
+        let ids: Vec<Json> = v.bindings.iter().map(|(_, x)| x.to_json()).collect();
         out.push(json!({
             "kind": "violation", "constraint": v.constraint, "ids": ids,
             "confidence": v.confidence,
@@ -311,7 +302,7 @@ pub fn export_mcp(store: &mut Store) -> Result<Vec<Json>, Error> {
         let id = text(&e.values[0]);
         let obs: Vec<Json> = observations
             .get(&id)
-            .map(|o| o.iter().map(|f| value_json(&f.values[1])).collect())
+            .map(|o| o.iter().map(|f| f.values[1].to_json()).collect())
             .unwrap_or_default();
         out.push(json!({"type": "entity", "name": id, "entityType": text(&e.values[1]), "observations": obs}));
     }
@@ -330,7 +321,7 @@ pub fn export_mcp(store: &mut Store) -> Result<Vec<Json>, Error> {
                     .get(&id)
                     .into_iter()
                     .flatten()
-                    .map(|f| value_json(&f.values[1])),
+                    .map(|f| f.values[1].to_json()),
             );
         }
         out.push(json!({"type": "entity", "name": id, "entityType": text(&m.values[1]), "observations": obs}));
