@@ -25,13 +25,6 @@ const SHAPED: &[&str] = &[
     "relation_written",
 ];
 
-fn text(v: &Value) -> String {
-    match v {
-        Value::Symbol(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
 /// Confidence (when below 1) and time, as every asserted line carries them.
 fn stamp(o: &mut Map<String, Json>, f: &Fact) {
     if f.confidence < 1.0 {
@@ -85,7 +78,7 @@ impl Asserted {
     fn by_id(&self, relation: &str) -> BTreeMap<String, Vec<&Fact>> {
         let mut out: BTreeMap<String, Vec<&Fact>> = BTreeMap::new();
         for f in self.of(relation) {
-            out.entry(text(&f.values[0])).or_default().push(f);
+            out.entry(f.values[0].to_string()).or_default().push(f);
         }
         out
     }
@@ -95,7 +88,7 @@ impl Asserted {
         self.of("relation_written")
             .iter()
             .map(|f| {
-                let v: Vec<String> = f.values.iter().map(text).collect();
+                let v: Vec<String> = f.values.iter().map(ToString::to_string).collect();
                 ((v[0].clone(), v[1].clone(), v[2].clone()), v[3].clone())
             })
             .collect()
@@ -128,11 +121,16 @@ pub fn export(store: &mut Store, inferred_only: bool) -> Result<Vec<Json>, Error
             let replaced: BTreeMap<Vec<String>, Vec<Value>> = store
                 .superseded(name)?
                 .into_iter()
-                .map(|s| (s.fact.values.iter().map(text).collect(), s.by.values))
+                .map(|s| {
+                    (
+                        s.fact.values.iter().map(ToString::to_string).collect(),
+                        s.by.values,
+                    )
+                })
                 .collect();
             for f in store.asserted_facts(name)? {
                 let mut line = generic(name, &f);
-                let key: Vec<String> = f.values.iter().map(text).collect();
+                let key: Vec<String> = f.values.iter().map(ToString::to_string).collect();
                 if let Some(by) = replaced.get(&key) {
                     line["superseded_by"] = Json::Array(by.iter().map(Value::to_json).collect());
                 }
@@ -162,12 +160,12 @@ fn asserted_lines(a: &Asserted, out: &mut Vec<Json>) {
     let importance = a.by_id("importance");
     let mut placed: BTreeSet<(&str, String)> = BTreeSet::new();
     for m in a.of("memory") {
-        let id = text(&m.values[0]);
+        let id = m.values[0].to_string();
         let mut o = Map::new();
         o.insert("kind".into(), json!("memory"));
         o.insert("id".into(), json!(id));
-        o.insert("type".into(), json!(text(&m.values[1])));
-        o.insert("title".into(), json!(text(&m.values[2])));
+        o.insert("type".into(), json!(m.values[1].to_string()));
+        o.insert("title".into(), json!(m.values[2].to_string()));
         let mut one = |key: &str, rel: &'static str, facts: &BTreeMap<String, Vec<&Fact>>| {
             if let Some([f, ..]) = facts.get(&id).map(Vec::as_slice) {
                 o.insert(key.into(), f.values[1].to_json());
@@ -192,11 +190,11 @@ fn asserted_lines(a: &Asserted, out: &mut Vec<Json>) {
     }
     let observations = a.by_id("observation");
     for e in a.of("entity") {
-        let id = text(&e.values[0]);
+        let id = e.values[0].to_string();
         let mut o = Map::new();
         o.insert("kind".into(), json!("entity"));
         o.insert("id".into(), json!(id));
-        o.insert("type".into(), json!(text(&e.values[1])));
+        o.insert("type".into(), json!(e.values[1].to_string()));
         if let Some(obs) = observations.get(&id) {
             let list: Vec<Json> = obs.iter().map(|f| f.values[1].to_json()).collect();
             o.insert("observations".into(), Json::Array(list));
@@ -207,7 +205,7 @@ fn asserted_lines(a: &Asserted, out: &mut Vec<Json>) {
     }
     let written = a.written();
     for r in a.of("relation") {
-        let v: Vec<String> = r.values.iter().map(text).collect();
+        let v: Vec<String> = r.values.iter().map(ToString::to_string).collect();
         let key = (v[0].clone(), v[1].clone(), v[2].clone());
         let ty = written.get(&key).unwrap_or(&v[1]);
         let mut o = Map::new();
@@ -224,7 +222,7 @@ fn asserted_lines(a: &Asserted, out: &mut Vec<Json>) {
         .filter(|r| !["memory", "entity", "relation", "relation_written"].contains(r));
     for &rel in attached {
         for f in a.of(rel) {
-            if !placed.contains(&(rel, text(&f.values[0]))) {
+            if !placed.contains(&(rel, f.values[0].to_string())) {
                 out.push(generic(rel, f));
             }
         }
@@ -238,7 +236,7 @@ fn derived_lines(store: &mut Store, out: &mut Vec<Json>) -> Result<(), Error> {
         if !derived(&f) || f.origin == Origin::Rule("asserted_relation".into()) {
             continue;
         }
-        let v: Vec<String> = f.values.iter().map(text).collect();
+        let v: Vec<String> = f.values.iter().map(ToString::to_string).collect();
         let mut o = Map::new();
         o.insert("kind".into(), json!("relation"));
         o.insert("from".into(), json!(v[0]));
@@ -251,8 +249,8 @@ fn derived_lines(store: &mut Store, out: &mut Vec<Json>) -> Result<(), Error> {
         if derived(&f) && f.origin != Origin::Rule("merge".into()) {
             let mut o = Map::new();
             o.insert("kind".into(), json!("entity"));
-            o.insert("id".into(), json!(text(&f.values[0])));
-            o.insert("type".into(), json!(text(&f.values[1])));
+            o.insert("id".into(), json!(f.values[0].to_string()));
+            o.insert("type".into(), json!(f.values[1].to_string()));
             inferred(&mut o, &f);
             out.push(Json::Object(o));
         }
@@ -260,15 +258,15 @@ fn derived_lines(store: &mut Store, out: &mut Vec<Json>) -> Result<(), Error> {
     for f in store.facts("inferred_type")?.unwrap_or_default() {
         let mut o = Map::new();
         o.insert("kind".into(), json!("type"));
-        o.insert("id".into(), json!(text(&f.values[0])));
-        o.insert("type".into(), json!(text(&f.values[1])));
+        o.insert("id".into(), json!(f.values[0].to_string()));
+        o.insert("type".into(), json!(f.values[1].to_string()));
         inferred(&mut o, &f);
         out.push(Json::Object(o));
     }
     // Each member of a merged class, with the label every fact now reads it as.
     let mut canonical: BTreeMap<String, (String, f64)> = BTreeMap::new();
     for f in store.facts("same_as")?.unwrap_or_default() {
-        let (a, b) = (text(&f.values[0]), text(&f.values[1]));
+        let (a, b) = (f.values[0].to_string(), f.values[1].to_string());
         let e = canonical.entry(a).or_insert((b.clone(), f.confidence));
         if b < e.0 {
             *e = (b, f.confidence);
@@ -299,19 +297,19 @@ pub fn export_mcp(store: &mut Store) -> Result<Vec<Json>, Error> {
     let mut out = Vec::new();
     let observations = a.by_id("observation");
     for e in a.of("entity") {
-        let id = text(&e.values[0]);
+        let id = e.values[0].to_string();
         let obs: Vec<Json> = observations
             .get(&id)
             .map(|o| o.iter().map(|f| f.values[1].to_json()).collect())
             .unwrap_or_default();
-        out.push(json!({"type": "entity", "name": id, "entityType": text(&e.values[1]), "observations": obs}));
+        out.push(json!({"type": "entity", "name": id, "entityType": e.values[1].to_string(), "observations": obs}));
     }
     let contents = a.by_id("content");
     let summaries = a.by_id("memory_summary");
     for m in a.of("memory") {
-        let id = text(&m.values[0]);
+        let id = m.values[0].to_string();
         let mut obs: Vec<Json> = Vec::new();
-        let title = text(&m.values[2]);
+        let title = m.values[2].to_string();
         if !title.is_empty() {
             obs.push(json!(title));
         }
@@ -324,11 +322,11 @@ pub fn export_mcp(store: &mut Store) -> Result<Vec<Json>, Error> {
                     .map(|f| f.values[1].to_json()),
             );
         }
-        out.push(json!({"type": "entity", "name": id, "entityType": text(&m.values[1]), "observations": obs}));
+        out.push(json!({"type": "entity", "name": id, "entityType": m.values[1].to_string(), "observations": obs}));
     }
     let written = a.written();
     for r in a.of("relation") {
-        let v: Vec<String> = r.values.iter().map(text).collect();
+        let v: Vec<String> = r.values.iter().map(ToString::to_string).collect();
         let key = (v[0].clone(), v[1].clone(), v[2].clone());
         let ty = written.get(&key).unwrap_or(&v[1]);
         out.push(json!({"type": "relation", "from": v[0], "to": v[2], "relationType": ty}));
