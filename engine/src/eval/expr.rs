@@ -296,12 +296,15 @@ fn call(f: Functor, args: &[IrExpr], env: &[u64], cx: &mut Cx<'_>) -> Option<u64
 /// Evaluates an aggregate over the completed relations its body reads: once per group (the
 /// values of its outer variables), however many bindings of the rule reach it.
 fn aggregate(agg: &IrAggregate, env: &[u64], cx: &mut Cx<'_>) -> Option<u64> {
-    let group: Vec<u64> = agg.outer.iter().map(|&v| env[v]).collect();
-    if let Some(result) = cx.caches.aggregate(agg.id, &group) {
+    if let Some(result) = cx
+        .caches
+        .aggregate(agg.id, agg.outer.iter().map(|&v| env[v]))
+    {
         return result;
     }
+    let group = cx.caches.take_group();
     let result = aggregate_group(agg, env, cx);
-    cx.caches.remember_aggregate(agg.id, group, result);
+    cx.caches.remember_aggregate(group, result);
     result
 }
 

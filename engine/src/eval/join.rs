@@ -105,30 +105,46 @@ pub(crate) fn merge_join<L: Cell, R: Cell>(
     }
 }
 
-/// The range of rows whose first `key.len()` columns equal `key`.
+/// The range of rows whose first `key.len()` columns equal `key`: the start by binary
+/// search, the end by galloping from it (ranges are short; a key's rows are seldom many).
 pub(crate) fn prefix_range(rows: RowSlice<'_, u64>, key: &[u64]) -> std::ops::Range<usize> {
     let k = key.len();
     let n = rows.len();
+    if k == 0 {
+        return 0..n;
+    }
     let (mut lo, mut hi) = (0, n);
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
-        if rows.row(mid)[..k] < *key {
+        if cmp_key(rows.row(mid), key, k).is_lt() {
             lo = mid + 1;
         } else {
             hi = mid;
         }
     }
     let start = lo;
-    let mut hi = n;
-    while lo < hi {
+    if start == n || cmp_key(rows.row(start), key, k).is_ne() {
+        return start..start;
+    }
+    // Rows start.. have keys >= key; the end is the first row with a greater one.
+    let greater = |i: usize| cmp_key(rows.row(i), key, k).is_gt();
+    let mut lo = start;
+    let mut step = 1;
+    while lo + step < n && !greater(lo + step) {
+        lo += step;
+        step <<= 1;
+    }
+    let mut hi = (lo + step).min(n);
+    // Invariant: !greater(lo), and hi == n or greater(hi).
+    while hi - lo > 1 {
         let mid = lo + (hi - lo) / 2;
-        if rows.row(mid)[..k] <= *key {
-            lo = mid + 1;
-        } else {
+        if greater(mid) {
             hi = mid;
+        } else {
+            lo = mid;
         }
     }
-    start..lo
+    start..hi
 }
 
 #[cfg(test)]
@@ -154,5 +170,28 @@ mod tests {
             cross += 1
         });
         assert_eq!(cross, 16);
+    }
+
+    #[test]
+    fn prefix_range_agrees_with_a_scan() {
+        // Sorted 2-column rows with long and short runs of equal first columns.
+        let mut rows = Vec::new();
+        for a in 0..40u64 {
+            for b in 0..(a * 7) % 23 {
+                rows.extend([a, b]);
+            }
+        }
+        let slice = RowSlice::new(&rows, 2);
+        for key in (0..42u64).flat_map(|a| [vec![a], vec![a, 3], vec![a, 30]]) {
+            let hits: Vec<usize> = (0..slice.len())
+                .filter(|&i| slice.row(i)[..key.len()] == key[..])
+                .collect();
+            let range = prefix_range(slice, &key);
+            match hits.first() {
+                Some(&first) => assert_eq!(range, first..hits.last().unwrap() + 1, "{key:?}"),
+                None => assert!(range.is_empty(), "{key:?}"),
+            }
+        }
+        assert_eq!(prefix_range(slice, &[]), 0..slice.len());
     }
 }

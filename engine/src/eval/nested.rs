@@ -8,6 +8,7 @@ use super::meta::Meta;
 use crate::plan::ir::*;
 use crate::plan::order::{NestedPlan, Op, compile_nested};
 
+use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 use std::sync::Arc as Rc;
 
@@ -23,13 +24,13 @@ pub(crate) struct Index {
 }
 
 /// The fact one level of a nested plan matched.
-pub(crate) struct Hit {
+pub(crate) struct Hit<'a> {
     rel: RelId,
-    ix: Rc<Index>,
+    ix: &'a Index,
     pos: usize,
 }
 
-impl Hit {
+impl Hit<'_> {
     /// The relation.
     pub(crate) fn rel(&self) -> RelId {
         self.rel
@@ -87,12 +88,18 @@ pub(crate) struct Compiled {
 /// Indexes, compiled plans and regexes, kept across strata (completed relations never change).
 #[derive(Clone, Default)]
 pub(crate) struct Caches {
-    indexes: HashMap<(RelId, Vec<usize>), Rc<Index>>,
-    plans: HashMap<usize, Rc<Compiled>>,
-    regexes: HashMap<u64, Option<regex::Regex>>,
-    /// Per aggregate and values of its outer variables: its result. An aggregate reads
-    /// completed relations only, so a group is computed once, however many facts name it.
-    aggregates: HashMap<(usize, Vec<u64>), Option<u64>>,
+    indexes: FxHashMap<(RelId, Vec<usize>), Rc<Index>>,
+    plans: FxHashMap<usize, Rc<Compiled>>,
+    regexes: FxHashMap<u64, Option<regex::Regex>>,
+    /// Per aggregate, keyed by its id followed by the values of its outer variables: its
+    /// result. An aggregate reads completed relations only, so a group is computed once,
+    /// however many facts name it. Groups of up to three values are keyed inline (no
+    /// allocation per group; an aggregate's groups all have the same length).
+    aggregates: FxHashMap<[u64; 4], Option<u64>>,
+    /// Groups of more than three values.
+    wide_aggregates: FxHashMap<Vec<u64>, Option<u64>>,
+    /// The key of the last aggregate lookup, reused so a lookup allocates nothing.
+    group: Vec<u64>,
 }
 
 impl Caches {
@@ -113,16 +120,41 @@ impl Caches {
     pub(crate) fn forget(&mut self, rel: RelId) {
         self.indexes.retain(|(r, _), _| *r != rel);
         self.aggregates.clear();
+        self.wide_aggregates.clear();
     }
 
-    /// The result of aggregate `id` for these outer values, if it was computed.
-    pub(crate) fn aggregate(&self, id: usize, outer: &[u64]) -> Option<Option<u64>> {
-        self.aggregates.get(&(id, outer.to_vec())).copied()
+    /// The result of aggregate `id` for the outer values `outer` gives, if it was computed.
+    /// On a miss, [`Caches::take_group`] hands out the key looked up.
+    pub(crate) fn aggregate(
+        &mut self,
+        id: usize,
+        outer: impl Iterator<Item = u64>,
+    ) -> Option<Option<u64>> {
+        self.group.clear();
+        self.group.push(id as u64);
+        self.group.extend(outer);
+        match inline_group(&self.group) {
+            Some(k) => self.aggregates.get(&k).copied(),
+            None => self.wide_aggregates.get(self.group.as_slice()).copied(),
+        }
     }
 
-    /// Records the result of aggregate `id` for these outer values.
-    pub(crate) fn remember_aggregate(&mut self, id: usize, outer: Vec<u64>, result: Option<u64>) {
-        self.aggregates.insert((id, outer), result);
+    /// The key the last [`Caches::aggregate`] lookup asked for (taken before computing the
+    /// group, which may look up groups of its own).
+    pub(crate) fn take_group(&mut self) -> Vec<u64> {
+        std::mem::take(&mut self.group)
+    }
+
+    /// Records the result of a group, keyed as [`Caches::take_group`] gave it.
+    pub(crate) fn remember_aggregate(&mut self, group: Vec<u64>, result: Option<u64>) {
+        match inline_group(&group) {
+            Some(k) => {
+                self.aggregates.insert(k, result);
+            }
+            None => {
+                self.wide_aggregates.insert(group, result);
+            }
+        }
     }
 
     /// The regular expression of a pattern symbol, compiled once (`None` if invalid).
@@ -171,6 +203,13 @@ impl Caches {
         self.indexes.insert((rel, perm), ix.clone());
         ix
     }
+}
+
+/// An aggregate's id and group as an inline key, if the group has at most three values.
+fn inline_group(group: &[u64]) -> Option<[u64; 4]> {
+    let mut k = [0; 4];
+    k.get_mut(..group.len())?.copy_from_slice(group);
+    Some(k)
 }
 
 /// Works out, level by level, which columns are bound (the probe key) and which bind.
@@ -243,22 +282,36 @@ pub(crate) fn compile(plan: &NestedPlan, bound_at_start: &[VarId], n_vars: usize
 
 /// What a solution callback gets: the binding, the facts matched (one per level) and the
 /// evaluation context.
-pub(crate) type OnSolution<'f> = dyn FnMut(&[u64], &[Hit], &mut Cx<'_>) + 'f;
+pub(crate) type OnSolution<'f> = dyn FnMut(&[u64], &[Hit<'_>], &mut Cx<'_>) + 'f;
 
 /// Calls `f` for every solution of the plan, with `env` holding the binding.
 pub(crate) fn solve(plan: &Compiled, env: &mut [u64], cx: &mut Cx<'_>, f: &mut OnSolution<'_>) {
     if !run_ops(&plan.pre, env, cx) {
         return;
     }
+    // Each level probes one index, the same for every probe: found once here. A level over
+    // a relation with no rows has no solutions, and so has the plan.
+    let mut ixs = Vec::with_capacity(plan.levels.len());
+    for level in &plan.levels {
+        let Some(rows) = cx.done.get(level.rel).and_then(|r| r.as_ref()) else {
+            return;
+        };
+        let key_cols: Vec<usize> = level.key.iter().map(|k| k.0).collect();
+        ixs.push(cx.caches.index(level.rel, rows, &key_cols));
+    }
     let mut hits = Vec::with_capacity(plan.levels.len());
-    solve_level(plan, 0, env, &mut hits, cx, f);
+    let mut key = Vec::new();
+    solve_level(plan, &ixs, 0, env, &mut hits, &mut key, cx, f);
 }
 
-fn solve_level(
+#[allow(clippy::too_many_arguments)]
+fn solve_level<'a>(
     plan: &Compiled,
+    ixs: &'a [Rc<Index>],
     depth: usize,
     env: &mut [u64],
-    hits: &mut Vec<Hit>,
+    hits: &mut Vec<Hit<'a>>,
+    key: &mut Vec<u64>,
     cx: &mut Cx<'_>,
     f: &mut OnSolution<'_>,
 ) {
@@ -266,23 +319,16 @@ fn solve_level(
         f(env, hits, cx);
         return;
     };
-    let Some(rows) = cx.done.get(level.rel).and_then(|r| r.as_ref()) else {
-        return;
-    };
-    let key_cols: Vec<usize> = level.key.iter().map(|k| k.0).collect();
-    let key: Vec<u64> = level
-        .key
-        .iter()
-        .map(|(_, s)| match s {
-            KeySrc::Const(c) => *c,
-            KeySrc::Var(v) => env[*v],
-        })
-        .collect();
-    let ix = cx.caches.index(level.rel, rows, &key_cols);
-    let range = prefix_range(RowSlice::new(&ix.data, ix.width), &key);
+    let ix: &'a Index = &ixs[depth];
+    key.clear();
+    key.extend(level.key.iter().map(|(_, s)| match s {
+        KeySrc::Const(c) => *c,
+        KeySrc::Var(v) => env[*v],
+    }));
+    let range = prefix_range(RowSlice::new(&ix.data, ix.width), key);
     hits.push(Hit {
         rel: level.rel,
-        ix: ix.clone(),
+        ix,
         pos: 0,
     });
     let slice = RowSlice::new(&ix.data, ix.width);
@@ -300,7 +346,7 @@ fn solve_level(
             level.meta.bind(env, m.conf, m.time);
         }
         if run_ops(&level.ops, env, cx) {
-            solve_level(plan, depth + 1, env, hits, cx, f);
+            solve_level(plan, ixs, depth + 1, env, hits, key, cx, f);
         }
     }
     hits.pop();
