@@ -410,6 +410,7 @@ impl Database {
             interner: &mut self.interner,
             done: &self.rows,
             caches: &mut self.caches,
+            tables: None,
         };
         let want = if rule.head_args.is_empty() {
             vec![0]

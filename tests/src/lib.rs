@@ -17,6 +17,25 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// Every relation of a store with its facts' values, confidence, depth and time.
+pub type Snapshot = std::collections::BTreeMap<String, Vec<(Vec<Value>, f64, u32, i64)>>;
+
+/// What a store holds, relation by relation, to compare two stores.
+pub fn snapshot(store: &mut engram_engine::store::Store) -> Snapshot {
+    let mut out = Snapshot::new();
+    for r in store.relations().expect("relations") {
+        let facts: Vec<Fact> = store.facts(&r.name).expect("facts").unwrap_or_default();
+        out.insert(
+            r.name,
+            facts
+                .into_iter()
+                .map(|f| (f.values, f.confidence, f.depth, f.time))
+                .collect(),
+        );
+    }
+    out
+}
+
 /// `../shared` beside the workspace.
 pub fn shared_dir() -> PathBuf {
     workspace_root().join("../shared")

@@ -4,6 +4,7 @@ use super::Rows;
 use super::nested::{self, Caches};
 use crate::plan::ir::*;
 use crate::plan::order::Op;
+use crate::store::solve::{self as table_solve, TableCx};
 use crate::value::{self, ColumnType, Interner, dec_float, dec_number, enc_float, enc_number};
 use engram_parser::{AggFunc, BinaryOp, CmpOp, UnaryOp};
 use std::cmp::Ordering;
@@ -16,6 +17,9 @@ pub(crate) struct Cx<'a> {
     pub done: &'a [Option<Rows>],
     /// Indexes, compiled nested plans and regexes built so far.
     pub caches: &'a mut Caches,
+    /// While a store maintains a commit: its tables, which negations and aggregates read
+    /// instead of `done`.
+    pub tables: Option<TableCx<'a>>,
 }
 
 /// Runs ops in order on `env`; false as soon as one fails.
@@ -65,12 +69,18 @@ pub(crate) fn check(c: &Constraint, env: &mut [u64], cx: &mut Cx<'_>) -> bool {
             let mut labels = Vec::with_capacity(2);
             for a in args.iter().flatten() {
                 match eval(a, env, cx) {
-                    Some(v) => labels.push(nested::class_label(*rel, v, cx)),
+                    Some(v) => labels.push(match cx.tables {
+                        Some(t) => t.class_label(*rel, v),
+                        None => nested::class_label(*rel, v, cx),
+                    }),
                     None => return false,
                 }
             }
             match labels.as_slice() {
-                [] => cx.done[*rel].as_ref().is_none_or(|r| r.is_empty()),
+                [] => match cx.tables {
+                    Some(t) => t.tables[*rel].len() == 0,
+                    None => cx.done[*rel].as_ref().is_none_or(|r| r.is_empty()),
+                },
                 [a] => a.is_none(),
                 [a, b] => a.is_none() || a != b,
                 _ => unreachable!("an eqrel has two columns"),
@@ -86,7 +96,10 @@ pub(crate) fn check(c: &Constraint, env: &mut [u64], cx: &mut Cx<'_>) -> bool {
                     }
                 }
             }
-            !nested::exists(*rel, &key, cx)
+            match cx.tables {
+                Some(t) => !t.exists(*rel, &key),
+                None => !nested::exists(*rel, &key, cx),
+            }
         }
         Constraint::Text {
             pred,
@@ -309,7 +322,6 @@ fn aggregate(agg: &IrAggregate, env: &[u64], cx: &mut Cx<'_>) -> Option<u64> {
 }
 
 fn aggregate_group(agg: &IrAggregate, env: &[u64], cx: &mut Cx<'_>) -> Option<u64> {
-    let compiled = cx.caches.nested_for(agg, env.len());
     let mut scratch = env.to_vec();
     let ty = agg
         .target
@@ -322,7 +334,7 @@ fn aggregate_group(agg: &IrAggregate, env: &[u64], cx: &mut Cx<'_>) -> Option<u6
     let mut acc_f: f64 = 0.0;
     let mut best: Option<u64> = None;
     let mut failed = false;
-    nested::solve(&compiled, &mut scratch, cx, &mut |env, _, cx| {
+    let mut on = |env: &[u64], cx: &mut Cx<'_>| {
         count += 1;
         let Some(t) = &agg.target else {
             return;
@@ -353,7 +365,26 @@ fn aggregate_group(agg: &IrAggregate, env: &[u64], cx: &mut Cx<'_>) -> Option<u6
             }
             AggFunc::Count => {}
         }
-    });
+    };
+    match cx.tables {
+        Some(t) => {
+            let body = &t.aggregates[&agg.id];
+            let mut metas = Vec::new();
+            table_solve::solve(
+                body,
+                t.tables,
+                None,
+                &mut scratch,
+                &mut metas,
+                cx,
+                &mut |env, _, cx| on(env, cx),
+            );
+        }
+        None => {
+            let compiled = cx.caches.nested_for(agg, env.len());
+            nested::solve(&compiled, &mut scratch, cx, &mut |env, _, cx| on(env, cx));
+        }
+    }
     if failed {
         return None;
     }

@@ -378,6 +378,7 @@ pub(crate) fn evaluate_strata(
                 interner,
                 done: &done,
                 caches: &mut caches,
+                tables: None,
             };
             vec![(
                 rel,
@@ -615,6 +616,7 @@ fn eval_stratum(
         interner,
         done,
         caches,
+        tables: None,
     };
     // Rules without positive atoms fire once.
     for rp in rule_plans.iter().filter(|rp| rp.steps.is_empty()) {

@@ -41,6 +41,7 @@ pub(crate) fn answer_query(
         interner,
         done,
         caches: &mut caches,
+        tables: None,
     };
     let mut env = vec![0u64; n];
     let mut best = Answers::default();

@@ -11,7 +11,7 @@ use super::{ASSERTED, DERIVED, Rel, RuleFile, Store, now_ms};
 use crate::error::Error;
 use crate::plan::ir::{Plan, RelId};
 use crate::value::{self, ColumnType, Value};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// A batch of assertions and retractions, applied together by [`Transaction::commit`] (and
@@ -49,6 +49,10 @@ pub struct CommitReport {
     pub removed: usize,
     /// Facts that still hold with another confidence, depth, time or rule.
     pub changed: usize,
+    /// Whether the commit evaluated the whole program (a bulk load, a rule change, `infer`,
+    /// or a change reaching what only a full evaluation maintains: an eqrel, a merge, a
+    /// functional relation, noisy-or) instead of maintaining what the changes touched.
+    pub rederived: bool,
 }
 
 impl Store {
@@ -293,20 +297,16 @@ impl Store {
             }
             changes.push((i, key, new));
         }
-        let changed: HashSet<usize> = changes
-            .iter()
-            .map(|(i, _, _)| plan.rel_index[&self.manifest.relations[*i].name])
-            .collect();
         // A bulk load re-derives with the bulk evaluator: cheaper than propagating fact by
         // fact once the changes are a sizeable part of the store.
         let held: usize = (0..self.rels.len()).map(|i| self.asserted(i).len()).sum();
         let bulk = changes.len() > BULK_CHANGES.max(held / 4);
-        if !rederive && !bulk && incremental::can_maintain(&plan, &changed) {
-            self.commit_incremental(&plan, changes, &mut report)?;
+        if !rederive && !bulk && self.commit_incremental(&plan, &changes, &mut report)? {
             report.generation = self.generation();
             return Ok(report);
         }
         // Everything again: apply the changes, evaluate the whole program.
+        report.rederived = true;
         let mut asserted: Vec<HashMap<Vec<u64>, Option<FactMeta>>> =
             vec![HashMap::new(); self.rels.len()];
         for (i, key, new) in changes {
@@ -375,13 +375,14 @@ impl Store {
     }
 
     /// Maintains the derived facts incrementally (see `incremental.rs`) and persists the
-    /// difference.
+    /// difference. False, with nothing changed, when the changes reach what only a full
+    /// evaluation maintains.
     fn commit_incremental(
         &mut self,
         plan: &Arc<Plan>,
-        changes: Vec<(usize, Vec<u64>, Option<FactMeta>)>,
+        changes: &[(usize, Vec<u64>, Option<FactMeta>)],
         report: &mut CommitReport,
-    ) -> Result<(), Error> {
+    ) -> Result<bool, Error> {
         let n = plan.relations.len();
         let mut facts = Facts {
             contents: plan
@@ -425,16 +426,31 @@ impl Store {
             })
             .collect();
         let before = incremental::apply(plan, plans, &mut facts, by_plan, self.strings.interner());
+        let Some(before) = before else {
+            // Every table is as it was: put them back.
+            for (p, i) in home.iter().enumerate() {
+                let Some(i) = *i else { continue };
+                let contents = std::mem::replace(&mut facts.contents[p], Table::new(&[]));
+                match facts.asserted[p].take() {
+                    Some(a) => {
+                        self.rels[i].asserted = Some(a);
+                        self.rels[i].derived = Some(contents);
+                    }
+                    None => self.rels[i].asserted = Some(contents),
+                }
+            }
+            return Ok(false);
+        };
         // Put the tables back, and write what changed.
         let mut writes = Vec::new();
         let mut asserted_writes: HashMap<usize, LayerWrite> = HashMap::new();
         for (i, key, new) in changes {
             let w = asserted_writes
-                .entry(i)
-                .or_insert_with(|| LayerWrite::new(i, ASSERTED, false));
+                .entry(*i)
+                .or_insert_with(|| LayerWrite::new(*i, ASSERTED, false));
             match new {
-                Some(m) => w.rows.push((key, m)),
-                None => w.removed.push(key),
+                Some(m) => w.rows.push((key.clone(), *m)),
+                None => w.removed.push(key.clone()),
             }
         }
         writes.extend(asserted_writes.into_values());
@@ -468,7 +484,8 @@ impl Store {
                 self.rels[i].asserted = Some(contents);
             }
         }
-        self.persist(writes)
+        self.persist(writes)?;
+        Ok(true)
     }
 
     pub(crate) fn load_derived(&self, i: usize) -> Result<Table, Error> {

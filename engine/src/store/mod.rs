@@ -27,7 +27,7 @@ mod mmap;
 mod persist;
 mod program;
 mod segment;
-mod solve;
+pub(crate) mod solve;
 mod strings;
 mod table;
 mod view;

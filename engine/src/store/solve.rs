@@ -7,11 +7,14 @@
 
 use super::table::{FactMeta, Table};
 use crate::eval::emit::{HeadMeta, emit_head};
-use crate::eval::expr::{Cx, run_ops};
+use crate::eval::expr::{Cx, eval, run_ops};
 use crate::eval::meta::Meta;
 use crate::plan::ir::MetaVars;
-use crate::plan::ir::{AtomArg, Constraint, IrAtom, IrExpr, IrRule, Plan, RelId, VarId};
+use crate::plan::ir::{
+    AtomArg, Constraint, IrAggregate, IrAtom, IrExpr, IrRule, Plan, RelId, VarId,
+};
 use crate::plan::order::{Op, compile_nested};
+use std::collections::HashMap;
 
 /// Where a probe key's value comes from.
 #[derive(Clone, Copy, Debug)]
@@ -39,22 +42,95 @@ struct Level {
 pub(crate) struct BodyPlan {
     /// The rule (index into `Plan::rules`).
     pub rule: usize,
-    /// For a forward plan, the atom bound to the changed fact.
-    pub start_atom: Option<usize>,
     pre: Vec<Op>,
     levels: Vec<Level>,
+    /// Which variables hold a value once a solution is reached (a relaxed plan leaves those
+    /// of the constraints it dropped unbound).
+    bound_end: Vec<bool>,
 }
 
-/// Whether a rule can be evaluated incrementally: no negation and no aggregate anywhere.
+/// Whether a rule has neither negation nor aggregates.
 pub(crate) fn is_positive(rule: &IrRule) -> bool {
+    rule.constraints.iter().all(is_monotone)
+        && rule.head_args.iter().all(|e| !e.has_aggregate())
+        && rule
+            .meta
+            .head_conf
+            .as_ref()
+            .is_none_or(|e| !e.has_aggregate())
+}
+
+/// Store tables that negations and aggregates read while a commit is maintained, and the
+/// compiled bodies of the aggregates (by aggregate id).
+#[derive(Clone, Copy)]
+pub(crate) struct TableCx<'a> {
+    /// The tables, by relation id of the plan.
+    pub tables: &'a [Table],
+    /// Each aggregate's body with its outer variables bound.
+    pub aggregates: &'a HashMap<usize, BodyPlan>,
+}
+
+impl TableCx<'_> {
+    /// Whether relation `rel` holds a fact with these column values.
+    pub(crate) fn exists(&self, rel: RelId, key: &[(usize, u64)]) -> bool {
+        let cols: Vec<usize> = key.iter().map(|k| k.0).collect();
+        let vals: Vec<u64> = key.iter().map(|k| k.1).collect();
+        let mut found = false;
+        self.tables[rel].matching(&cols, &vals, |_| found = true);
+        found
+    }
+
+    /// The label of `member`'s class in class relation `class`, if it is a member.
+    pub(crate) fn class_label(&self, class: RelId, member: u64) -> Option<u64> {
+        let t = &self.tables[class];
+        let mut label = None;
+        t.matching(&[0], &[member], |r| label = Some(t.cell(r, 1)));
+        label
+    }
+}
+
+/// Whether a constraint is monotone: no negation and no aggregate. A relaxed solve keeps only
+/// these.
+fn is_monotone(c: &Constraint) -> bool {
     let no_agg = |e: &IrExpr| !e.has_aggregate();
-    rule.constraints.iter().all(|c| match c {
+    match c {
         Constraint::Negated { .. } => false,
         Constraint::False => true,
         Constraint::Cmp { left, right, .. } => no_agg(left) && no_agg(right),
         Constraint::Text { pattern, text, .. } => no_agg(pattern) && no_agg(text),
-    }) && rule.head_args.iter().all(no_agg)
-        && rule.meta.head_conf.as_ref().is_none_or(no_agg)
+    }
+}
+
+/// The constraints a relaxed solve keeps: the monotone ones that can be computed from what
+/// the atoms bind and the assignments kept. Dropping the others (negations, aggregates and
+/// what reads them) can only add solutions, so a relaxed solve finds every derivation a fact
+/// had before a change, whatever the negated and aggregated relations held then.
+pub(crate) fn relax(constraints: &[Constraint], bound: &mut [bool]) -> Vec<Constraint> {
+    let mut kept = vec![false; constraints.len()];
+    loop {
+        let mut progressed = false;
+        for (i, c) in constraints.iter().enumerate() {
+            if kept[i] || !is_monotone(c) {
+                continue;
+            }
+            if let Some((v, _)) = c.assignment(bound) {
+                bound[v] = true;
+            } else if !c.vars().iter().all(|&v| bound[v]) {
+                continue;
+            }
+            kept[i] = true;
+            progressed = true;
+        }
+        if !progressed {
+            break;
+        }
+    }
+    constraints
+        .iter()
+        .zip(kept)
+        .filter(|(_, k)| *k)
+        .map(|(c, _)| c.clone())
+        .collect()
 }
 
 fn compile_levels(atoms: Vec<(IrAtom, Vec<Op>)>, bound: &mut [bool]) -> Vec<Level> {
@@ -109,34 +185,93 @@ fn compile_levels(atoms: Vec<(IrAtom, Vec<Op>)>, bound: &mut [bool]) -> Vec<Leve
 }
 
 impl BodyPlan {
-    /// The plan that starts from a fact bound to atom `start` of rule `ri`.
-    pub(crate) fn forward(plan: &Plan, ri: usize, start: usize) -> BodyPlan {
-        let rule = &plan.rules[ri];
-        let n = rule.var_names.len();
-        let start_vars = rule.atoms[start].vars();
-        let mut rest = rule.atoms.clone();
-        rest.remove(start);
-        let nested = compile_nested(&rest, &rule.constraints, n, &start_vars);
-        let mut bound = vec![false; n];
-        for &v in &start_vars {
+    /// A plan over `atoms` and `constraints` with `start` bound on entry (relaxed: see
+    /// [`relax`]).
+    fn over(
+        rule: usize,
+        atoms: &[IrAtom],
+        constraints: &[Constraint],
+        n_vars: usize,
+        start: &[VarId],
+        relaxed: bool,
+    ) -> BodyPlan {
+        let mut bound = vec![false; n_vars];
+        for &v in start {
             bound[v] = true;
         }
-        for v in rule.atoms[start].meta_vars().vars() {
-            bound[v] = true;
+        let relaxed_constraints;
+        let constraints = if relaxed {
+            let mut all = bound.clone();
+            for a in atoms {
+                for v in a.vars().into_iter().chain(a.meta_vars().vars()) {
+                    all[v] = true;
+                }
+            }
+            relaxed_constraints = relax(constraints, &mut all);
+            &relaxed_constraints
+        } else {
+            constraints
+        };
+        let nested = compile_nested(atoms, constraints, n_vars, start);
+        for op in &nested.pre {
+            if let Op::Assign(v, _) = op {
+                bound[*v] = true;
+            }
         }
         let levels = compile_levels(nested.levels, &mut bound);
         BodyPlan {
-            rule: ri,
-            start_atom: Some(start),
+            rule,
             pre: nested.pre,
             levels,
+            bound_end: bound,
         }
+    }
+
+    /// The plan that starts from a fact bound to atom `start` of rule `ri`.
+    pub(crate) fn forward(plan: &Plan, ri: usize, start: usize, relaxed: bool) -> BodyPlan {
+        let rule = &plan.rules[ri];
+        let (rest, start_vars) = split_start(&rule.atoms, start);
+        let n = rule.var_names.len();
+        BodyPlan::over(ri, &rest, &rule.constraints, n, &start_vars, relaxed)
+    }
+
+    /// The plan that starts with `vars` of rule `ri` bound (from a negated atom's fact, or an
+    /// aggregate's group).
+    pub(crate) fn from_vars(plan: &Plan, ri: usize, vars: &[VarId], relaxed: bool) -> BodyPlan {
+        let rule = &plan.rules[ri];
+        let n = rule.var_names.len();
+        BodyPlan::over(ri, &rule.atoms, &rule.constraints, n, vars, relaxed)
+    }
+
+    /// The plan of an aggregate's body with its outer variables bound (to compute a group).
+    pub(crate) fn aggregate(agg: &IrAggregate, n_vars: usize) -> BodyPlan {
+        BodyPlan::over(
+            usize::MAX,
+            &agg.atoms,
+            &agg.constraints,
+            n_vars,
+            &agg.outer,
+            false,
+        )
+    }
+
+    /// The relaxed plan of an aggregate's body from a fact bound to its atom `start`: its
+    /// solutions bind the outer variables of every group the fact counts in.
+    pub(crate) fn aggregate_from(agg: &IrAggregate, start: usize, n_vars: usize) -> BodyPlan {
+        let (rest, start_vars) = split_start(&agg.atoms, start);
+        BodyPlan::over(
+            usize::MAX,
+            &rest,
+            &agg.constraints,
+            n_vars,
+            &start_vars,
+            true,
+        )
     }
 
     /// The plan that starts with the head's variables bound (to re-derive one fact).
     pub(crate) fn backward(plan: &Plan, ri: usize) -> BodyPlan {
         let rule = &plan.rules[ri];
-        let n = rule.var_names.len();
         let head_vars: Vec<VarId> = rule
             .head_args
             .iter()
@@ -145,24 +280,65 @@ impl BodyPlan {
                 _ => None,
             })
             .collect();
-        let nested = compile_nested(&rule.atoms, &rule.constraints, n, &head_vars);
-        let mut bound = vec![false; n];
-        for &v in &head_vars {
-            bound[v] = true;
-        }
-        let levels = compile_levels(nested.levels, &mut bound);
-        BodyPlan {
-            rule: ri,
-            start_atom: None,
-            pre: nested.pre,
-            levels,
-        }
+        let n = rule.var_names.len();
+        BodyPlan::over(ri, &rule.atoms, &rule.constraints, n, &head_vars, false)
+    }
+
+    /// The number of variables of the rule (or aggregate) the plan binds.
+    pub(crate) fn n_vars(&self) -> usize {
+        self.bound_end.len()
+    }
+
+    /// The head columns [`BodyPlan::head_pattern`] knows.
+    pub(crate) fn known_head_cols(&self, rule: &IrRule) -> Vec<usize> {
+        (0..rule.head_args.len())
+            .filter(|&c| {
+                let a = &rule.head_args[c];
+                let mut vs = Vec::new();
+                a.vars(&mut vs);
+                vs.iter().all(|&v| self.bound_end[v]) && !a.has_aggregate()
+            })
+            .collect()
     }
 
     /// The (relation, columns) probes this plan makes, for building indexes first.
     pub(crate) fn probes(&self) -> impl Iterator<Item = (RelId, &[usize])> {
         self.levels.iter().map(|l| (l.rel, l.key_cols.as_slice()))
     }
+
+    /// The head a solution of this plan reaches, as far as it is known: `None` for an
+    /// argument that reads a variable a relaxed plan left unbound.
+    pub(crate) fn head_pattern(
+        &self,
+        rule: &IrRule,
+        env: &[u64],
+        cx: &mut Cx<'_>,
+        out: &mut Vec<Option<u64>>,
+    ) {
+        out.clear();
+        let known = self.known_head_cols(rule);
+        for (c, a) in rule.head_args.iter().enumerate() {
+            out.push(if known.contains(&c) {
+                eval(a, env, cx)
+            } else {
+                None
+            });
+        }
+    }
+}
+
+/// The atoms other than `start`, and the variables a fact bound to `start` binds (its
+/// columns', confidence's and time's).
+fn split_start(atoms: &[IrAtom], start: usize) -> (Vec<IrAtom>, Vec<VarId>) {
+    let atom = &atoms[start];
+    let vars = atom
+        .vars()
+        .into_iter()
+        .chain(atom.meta_vars().vars())
+        .collect();
+    let mut rest = atoms.to_vec();
+    rest.remove(start);
+    (rest, vars)
 }
 
 /// Binds `key` to `atom`'s arguments in `env`: false if a constant or a repeated variable
@@ -200,11 +376,17 @@ pub(crate) fn bind_head(rule: &IrRule, key: &[u64], env: &mut [u64]) -> bool {
 /// fact first, for a forward plan), and the evaluation context.
 pub(crate) type OnSolution<'f> = dyn FnMut(&[u64], &[FactMeta], &mut Cx<'_>) + 'f;
 
+/// Facts a commit removed or changed, as they were, per relation: a solve over the old and
+/// new states together also matches these.
+pub(crate) type Ghosts = [Vec<(Vec<u64>, FactMeta)>];
+
 /// Calls `f` for every solution of the plan from the binding in `env`. `metas` holds the
-/// metadata of facts already matched (the start fact).
+/// metadata of facts already matched (the start fact). With `ghosts`, atoms also match the
+/// facts as they were before the commit (a solve over the union of both states).
 pub(crate) fn solve(
     plan: &BodyPlan,
     tables: &[Table],
+    ghosts: Option<&Ghosts>,
     env: &mut [u64],
     metas: &mut Vec<FactMeta>,
     cx: &mut Cx<'_>,
@@ -213,63 +395,95 @@ pub(crate) fn solve(
     if !run_ops(&plan.pre, env, cx) {
         return;
     }
-    level(plan, 0, tables, env, metas, cx, f);
+    let mut s = Solver {
+        plan,
+        tables,
+        ghosts,
+        f,
+    };
+    s.level(0, env, metas, cx);
 }
 
-fn level(
-    plan: &BodyPlan,
-    depth: usize,
-    tables: &[Table],
-    env: &mut [u64],
-    metas: &mut Vec<FactMeta>,
-    cx: &mut Cx<'_>,
-    f: &mut OnSolution<'_>,
-) {
-    let Some(l) = plan.levels.get(depth) else {
-        f(env, metas, cx);
-        return;
-    };
-    let table = &tables[l.rel];
-    let mut key = [0u64; 8];
-    let key_vals: Vec<u64>;
-    let key_vals: &[u64] = if l.key_src.len() <= key.len() {
-        for (k, s) in key.iter_mut().zip(&l.key_src) {
-            *k = match *s {
-                Src::Const(c) => c,
-                Src::Var(v) => env[v],
-            };
+/// A solve in progress.
+struct Solver<'p, 'f, 'g> {
+    plan: &'p BodyPlan,
+    tables: &'p [Table],
+    ghosts: Option<&'p Ghosts>,
+    f: &'f mut OnSolution<'g>,
+}
+
+impl Solver<'_, '_, '_> {
+    fn level(&mut self, depth: usize, env: &mut [u64], metas: &mut Vec<FactMeta>, cx: &mut Cx<'_>) {
+        let Some(l) = self.plan.levels.get(depth) else {
+            (self.f)(env, metas, cx);
+            return;
+        };
+        let table = &self.tables[l.rel];
+        let mut key = [0u64; 8];
+        let key_vals: Vec<u64>;
+        let key_vals: &[u64] = if l.key_src.len() <= key.len() {
+            for (k, s) in key.iter_mut().zip(&l.key_src) {
+                *k = match *s {
+                    Src::Const(c) => c,
+                    Src::Var(v) => env[v],
+                };
+            }
+            &key[..l.key_src.len()]
+        } else {
+            key_vals = l
+                .key_src
+                .iter()
+                .map(|s| match *s {
+                    Src::Const(c) => c,
+                    Src::Var(v) => env[v],
+                })
+                .collect();
+            &key_vals
+        };
+        table.matching(&l.key_cols, key_vals, |row| {
+            self.row(
+                depth,
+                |c| table.cell(row, c),
+                table.meta(row),
+                env,
+                metas,
+                cx,
+            )
+        });
+        if let Some(ghosts) = self.ghosts {
+            for (k, m) in &ghosts[l.rel] {
+                if l.key_cols.iter().zip(key_vals).all(|(&c, &v)| k[c] == v) {
+                    self.row(depth, |c| k[c], *m, env, metas, cx);
+                }
+            }
         }
-        &key[..l.key_src.len()]
-    } else {
-        key_vals = l
-            .key_src
-            .iter()
-            .map(|s| match *s {
-                Src::Const(c) => c,
-                Src::Var(v) => env[v],
-            })
-            .collect();
-        &key_vals
-    };
-    table.matching(&l.key_cols, key_vals, |row| {
+    }
+
+    /// Binds one matched fact at level `depth` and goes on to the next level.
+    fn row(
+        &mut self,
+        depth: usize,
+        cell: impl Fn(usize) -> u64,
+        m: FactMeta,
+        env: &mut [u64],
+        metas: &mut Vec<FactMeta>,
+        cx: &mut Cx<'_>,
+    ) {
+        let l = &self.plan.levels[depth];
         for &(col, v) in &l.binds {
-            env[v] = table.cell(row, col);
+            env[v] = cell(col);
         }
-        if l.checks
-            .iter()
-            .any(|&(col, v)| table.cell(row, col) != env[v])
-        {
+        if l.checks.iter().any(|&(col, v)| cell(col) != env[v]) {
             return;
         }
-        let m = table.meta(row);
         l.meta.bind(env, m.conf, m.time);
         if !run_ops(&l.ops, env, cx) {
             return;
         }
         metas.push(m);
-        level(plan, depth + 1, tables, env, metas, cx, f);
+        self.level(depth + 1, env, metas, cx);
         metas.pop();
-    });
+    }
 }
 
 /// A solution's head fact and its metadata, or `None` when the head is undefined or the

@@ -275,6 +275,7 @@ impl Store {
             interner: &mut db.interner,
             done: &[],
             caches: &mut caches,
+            tables: None,
         };
         let mut answers = Answers::default();
         let mut env = vec![0u64; n];
