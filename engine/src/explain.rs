@@ -411,6 +411,7 @@ impl Database {
             done: &self.rows,
             caches: &mut self.caches,
             tables: None,
+            stop: false,
         };
         let want = if rule.head_args.is_empty() {
             vec![0]

@@ -20,6 +20,9 @@ pub(crate) struct Cx<'a> {
     /// While a store maintains a commit: its tables, which negations and aggregates read
     /// instead of `done`.
     pub tables: Option<TableCx<'a>>,
+    /// Set by a solution callback to end the solve that called it (a bounded count that
+    /// reached its limit); the solve clears it as it returns.
+    pub stop: bool,
 }
 
 /// Runs ops in order on `env`; false as soon as one fails.
@@ -334,8 +337,12 @@ fn aggregate_group(agg: &IrAggregate, env: &[u64], cx: &mut Cx<'_>) -> Option<u6
     let mut acc_f: f64 = 0.0;
     let mut best: Option<u64> = None;
     let mut failed = false;
+    let limit = agg.limit.unwrap_or(i64::MAX);
     let mut on = |env: &[u64], cx: &mut Cx<'_>| {
         count += 1;
+        if count >= limit {
+            cx.stop = true;
+        }
         let Some(t) = &agg.target else {
             return;
         };

@@ -379,6 +379,7 @@ pub(crate) fn evaluate_strata(
                 done: &done,
                 caches: &mut caches,
                 tables: None,
+                stop: false,
             };
             vec![(
                 rel,
@@ -617,6 +618,7 @@ fn eval_stratum(
         done,
         caches,
         tables: None,
+        stop: false,
     };
     // Rules without positive atoms fire once.
     for rp in rule_plans.iter().filter(|rp| rp.steps.is_empty()) {

@@ -302,6 +302,7 @@ pub(crate) fn solve(plan: &Compiled, env: &mut [u64], cx: &mut Cx<'_>, f: &mut O
     let mut hits = Vec::with_capacity(plan.levels.len());
     let mut key = Vec::new();
     solve_level(plan, &ixs, 0, env, &mut hits, &mut key, cx, f);
+    cx.stop = false;
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -347,6 +348,9 @@ fn solve_level<'a>(
         }
         if run_ops(&level.ops, env, cx) {
             solve_level(plan, ixs, depth + 1, env, hits, key, cx, f);
+            if cx.stop {
+                break;
+            }
         }
     }
     hits.pop();

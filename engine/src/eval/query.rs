@@ -42,6 +42,7 @@ pub(crate) fn answer_query(
         done,
         caches: &mut caches,
         tables: None,
+        stop: false,
     };
     let mut env = vec![0u64; n];
     let mut best = Answers::default();

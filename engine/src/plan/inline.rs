@@ -307,6 +307,7 @@ pub(super) fn rename_expr(e: &IrExpr, rename: &dyn Fn(VarId) -> Subst) -> IrExpr
                     .collect(),
                 outer: vars(&agg.outer),
                 local: vars(&agg.local),
+                limit: agg.limit,
             }))
         }
     };

@@ -400,6 +400,9 @@ pub struct IrAggregate {
     pub outer: Vec<VarId>,
     /// Variables local to the aggregate.
     pub local: Vec<VarId>,
+    /// For a `count` that only comparisons with constants read: the count at which every
+    /// comparison is decided, where counting may stop (see `plan/bounded.rs`).
+    pub limit: Option<i64>,
 }
 
 /// The built-in string predicates.

@@ -1,5 +1,6 @@
 //! Planning: name resolution and typing, variable safety, stratification, join order.
 
+mod bounded;
 mod eqrel;
 mod inline;
 pub mod ir;
@@ -51,6 +52,7 @@ pub fn plan_seeded(
 ) -> Result<ir::Plan, Vec<PlanError>> {
     let mut plan = resolve::resolve(program, file, src, interner)?;
     inline::inline_relations(&mut plan);
+    bounded::bound_counts(&mut plan);
     let before_magic = plan.clone();
     if magic::magic_transform(&mut plan) && stratify::stratify(&mut plan).is_ok() {
         return Ok(plan);

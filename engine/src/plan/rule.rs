@@ -693,6 +693,7 @@ impl<'p> RuleCx<'p> {
                 constraints,
                 outer: Vec::new(),
                 local: Vec::new(),
+                limit: None,
             })),
             ty,
         }

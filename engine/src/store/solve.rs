@@ -402,6 +402,7 @@ pub(crate) fn solve(
         f,
     };
     s.level(0, env, metas, cx);
+    cx.stop = false;
 }
 
 /// A solve in progress.
@@ -440,7 +441,7 @@ impl Solver<'_, '_, '_> {
                 .collect();
             &key_vals
         };
-        table.matching(&l.key_cols, key_vals, |row| {
+        table.matching_while(&l.key_cols, key_vals, |row| {
             self.row(
                 depth,
                 |c| table.cell(row, c),
@@ -448,10 +449,14 @@ impl Solver<'_, '_, '_> {
                 env,
                 metas,
                 cx,
-            )
+            );
+            !cx.stop
         });
         if let Some(ghosts) = self.ghosts {
             for (k, m) in &ghosts[l.rel] {
+                if cx.stop {
+                    return;
+                }
                 if l.key_cols.iter().zip(key_vals).all(|(&c, &v)| k[c] == v) {
                     self.row(depth, |c| k[c], *m, env, metas, cx);
                 }

@@ -394,10 +394,23 @@ impl Table {
     /// must exist unless `cols` is empty or every column).
     #[inline]
     pub(crate) fn matching(&self, cols: &[usize], values: &[u64], mut f: impl FnMut(usize)) {
+        self.matching_while(cols, values, |r| {
+            f(r);
+            true
+        });
+    }
+
+    /// [`Table::matching`] until `f` returns false.
+    pub(crate) fn matching_while(
+        &self,
+        cols: &[usize],
+        values: &[u64],
+        mut f: impl FnMut(usize) -> bool,
+    ) {
         if cols.is_empty() {
             for i in 0..self.rows {
-                if self.is_alive(i) {
-                    f(i);
+                if self.is_alive(i) && !f(i) {
+                    return;
                 }
             }
             return;
@@ -413,8 +426,8 @@ impl Table {
             .expect("ensure_index was called for every probed column set");
         if ix.base > 0 {
             for r in self.sorted_range(values) {
-                if self.is_alive(r) {
-                    f(r);
+                if self.is_alive(r) && !f(r) {
+                    return;
                 }
             }
         }
@@ -429,8 +442,8 @@ impl Table {
         };
         let mut r = head;
         while r != END {
-            if self.is_alive(r as usize) && matches(r) {
-                f(r as usize);
+            if self.is_alive(r as usize) && matches(r) && !f(r as usize) {
+                return;
             }
             r = ix.next[r as usize - ix.base];
         }

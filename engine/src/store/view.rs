@@ -276,6 +276,7 @@ impl Store {
             done: &[],
             caches: &mut caches,
             tables: None,
+            stop: false,
         };
         let mut answers = Answers::default();
         let mut env = vec![0u64; n];

@@ -216,6 +216,7 @@ impl Maintainer<'_> {
             done: &[],
             caches: self.caches,
             tables,
+            stop: false,
         }
     }
 
