@@ -14,6 +14,7 @@
 pub(crate) mod classes;
 pub(crate) mod emit;
 pub(crate) mod expr;
+mod group_count;
 mod join;
 pub(crate) mod merge;
 pub(crate) mod meta;
@@ -532,11 +533,15 @@ fn eval_stratum(
 ) -> Result<Vec<(RelId, Rows)>, EvalError> {
     let part = if mode.meta { cells(mode.time) } else { 0 };
     let mut accesses = Vec::new();
-    let rule_plans: Vec<RulePlan> = stratum
-        .rules
-        .iter()
-        .map(|&i| compile_rule(i, &plan.rules[i], &mut accesses))
-        .collect();
+    // Rules that count their own body run once, before the others (see `group_count.rs`).
+    let mut counting = Vec::new();
+    let mut rule_plans: Vec<RulePlan> = Vec::new();
+    for &i in &stratum.rules {
+        match group_count::detect(plan, i) {
+            Some(gc) => counting.push((i, gc)),
+            None => rule_plans.push(compile_rule(i, &plan.rules[i], &mut accesses)),
+        }
+    }
     let mut it = Iteration::new();
     // One variable per relation of the stratum and per completed relation a rule reads.
     let mut canon: HashMap<RelId, AnyVar> = HashMap::new();
@@ -620,6 +625,24 @@ fn eval_stratum(
         tables: None,
         stop: false,
     };
+    for (ri, gc) in &counting {
+        let rule = &plan.rules[*ri];
+        let hm = HeadMeta {
+            rule: &rule.meta,
+            id: *ri as u32 + 1,
+            magic: plan.relations[rule.head].magic,
+            min_conf: plan.min_confidence,
+            forget: &plan.forget,
+        };
+        let mut buf = Vec::new();
+        let head = mode.meta.then_some((&hm, mode.time));
+        group_count::evaluate(plan, *ri, gc, head, &mut cx, &mut buf);
+        if mode.meta {
+            canon[&rule.head].insert_lattice(&mut buf, mode.time);
+        } else {
+            canon[&rule.head].insert_flat(&buf);
+        }
+    }
     // Rules without positive atoms fire once.
     for rp in rule_plans.iter().filter(|rp| rp.steps.is_empty()) {
         let rule = &plan.rules[rp.rule];

@@ -4,15 +4,15 @@
 //! evaluation sees is then `min(count, limit)`, which compares with each constant exactly as
 //! the full count does.
 
-use super::ir::{Constraint, IrExpr, IrExprKind, IrRule, Plan, VarId};
+use super::ir::{Constraint, IrExprKind, IrRule, Plan, VarId};
 use crate::value::dec_number;
-use engram_parser::{AggFunc, CmpOp};
+use engram_parser::CmpOp;
 
 /// Sets the limit of every count whose result only comparisons with constants read.
 pub(crate) fn bound_counts(plan: &mut Plan) {
     for rule in &mut plan.rules {
         for ci in 0..rule.constraints.len() {
-            let Some(k) = counted(&rule.constraints[ci]) else {
+            let Some((k, _)) = rule.constraints[ci].count_assignment() else {
                 continue;
             };
             let Some(limit) = limit_of(rule, ci, k) else {
@@ -26,25 +26,6 @@ pub(crate) fn bound_counts(plan: &mut Plan) {
                 }
             }
         }
-    }
-}
-
-/// For `k = count : { ... }` (either way round): `k`.
-fn counted(c: &Constraint) -> Option<VarId> {
-    let Constraint::Cmp {
-        op: CmpOp::Eq,
-        left,
-        right,
-        ..
-    } = c
-    else {
-        return None;
-    };
-    let is_count = |e: &IrExpr| matches!(&e.kind, IrExprKind::Agg(a) if a.func == AggFunc::Count);
-    match (&left.kind, &right.kind) {
-        (IrExprKind::Var(k), _) if is_count(right) => Some(*k),
-        (_, IrExprKind::Var(k)) if is_count(left) => Some(*k),
-        _ => None,
     }
 }
 

@@ -470,6 +470,31 @@ pub enum Constraint {
 }
 
 impl Constraint {
+    /// For `k = count : { ... }` (either way round): `k` and the count.
+    pub fn count_assignment(&self) -> Option<(VarId, &IrAggregate)> {
+        let (left, right) = self.equation()?;
+        let (k, agg) = match (&left.kind, &right.kind) {
+            (IrExprKind::Var(k), IrExprKind::Agg(a)) | (IrExprKind::Agg(a), IrExprKind::Var(k)) => {
+                (*k, a)
+            }
+            _ => return None,
+        };
+        (agg.func == engram_parser::AggFunc::Count).then_some((k, &**agg))
+    }
+
+    /// For `a = b`: its two sides.
+    fn equation(&self) -> Option<(&IrExpr, &IrExpr)> {
+        match self {
+            Constraint::Cmp {
+                op: engram_parser::CmpOp::Eq,
+                left,
+                right,
+                ..
+            } => Some((left, right)),
+            _ => None,
+        }
+    }
+
     /// The expressions of the constraint.
     pub fn exprs(&self) -> Vec<&IrExpr> {
         match self {
@@ -483,15 +508,7 @@ impl Constraint {
     /// For `v = e` (either way round) with `v` unbound and every input of `e` bound: `v` and `e`,
     /// the assignment this constraint can act as.
     pub fn assignment(&self, bound: &[bool]) -> Option<(VarId, &IrExpr)> {
-        let Constraint::Cmp {
-            op: engram_parser::CmpOp::Eq,
-            left,
-            right,
-            ..
-        } = self
-        else {
-            return None;
-        };
+        let (left, right) = self.equation()?;
         for (l, r) in [(left, right), (right, left)] {
             if let IrExprKind::Var(v) = l.kind
                 && !bound[v]

@@ -1,0 +1,275 @@
+//! Rules that count their own body per group, evaluated in one pass over the body instead of
+//! one count per binding. The memory library's pair counts have this shape:
+//!
+//! ```text
+//! shared(a, b, k) :- spoke(a, x), spoke(b, x), a < b, k = count : { spoke(a, n), spoke(b, n) }.
+//! ```
+//!
+//! For a group (the values of `a` and `b`) the count is the number of bindings of the body's
+//! other variables, which are exactly the bindings the body itself enumerates. So the body is
+//! solved once by nested loops led by an atom whose first column is a group variable: every
+//! binding of a group comes while that column holds one value, so the groups are counted in a
+//! small map emptied each time it moves on. Each binding's head metadata is derived as the
+//! rule derives it, and a group's are joined, so the facts are those of the rule evaluated
+//! binding by binding.
+
+use super::emit::{HeadMeta, emit_head};
+use super::expr::{Cx, check};
+use super::meta::Meta;
+use super::nested;
+use crate::plan::ir::{AtomArg, Combine, Constraint, IrAtom, IrExpr, Plan, VarId};
+use crate::plan::order::{compile_nested, join_order};
+use crate::value::enc_number;
+use rustc_hash::FxHashMap;
+use std::collections::HashMap;
+
+/// Groups of at most this many values besides the leading one are counted (keys inline).
+const MAX_KEY: usize = 4;
+
+/// A rule that counts its own body, as evaluation needs it.
+#[derive(Debug)]
+pub(crate) struct GroupCount {
+    /// The count's variable.
+    k: VarId,
+    /// The group variable the first atom's first column binds.
+    lead: VarId,
+    /// The other group variables.
+    rest: Vec<VarId>,
+    /// The body's atoms, the leading one first.
+    atoms: Vec<IrAtom>,
+    /// Constraints on the group variables alone, checked while solving.
+    pre: Vec<Constraint>,
+    /// Constraints that read the count, checked per group.
+    post: Vec<Constraint>,
+}
+
+/// For `k = count : { ... }` with an aggregate that has no constraints of its own: `k` and
+/// the aggregate's atoms and outer variables.
+fn count_of(c: &Constraint) -> Option<(VarId, &[IrAtom], &[VarId])> {
+    let (k, agg) = c.count_assignment()?;
+    (agg.target.is_none() && agg.constraints.is_empty()).then_some((
+        k,
+        agg.atoms.as_slice(),
+        agg.outer.as_slice(),
+    ))
+}
+
+/// Whether the aggregate's atoms are the rule's atoms with its local variables renamed to the
+/// rule's other variables, one for one.
+fn same_body(rule_atoms: &[IrAtom], agg_atoms: &[IrAtom], outer: &[VarId]) -> bool {
+    if rule_atoms.len() != agg_atoms.len() {
+        return false;
+    }
+    let mut rename: HashMap<VarId, VarId> = HashMap::new();
+    for (p, q) in rule_atoms.iter().zip(agg_atoms) {
+        if p.rel != q.rel
+            || p.args.len() != q.args.len()
+            || !p.meta_vars().is_empty()
+            || !q.meta_vars().is_empty()
+        {
+            return false;
+        }
+        for (a, b) in p.args.iter().zip(&q.args) {
+            let ok = match (a, b) {
+                (AtomArg::Const(x), AtomArg::Const(y)) => x == y,
+                (AtomArg::Wild, AtomArg::Wild) => true,
+                (AtomArg::Var(x), AtomArg::Var(y)) if outer.contains(y) => x == y,
+                (AtomArg::Var(x), AtomArg::Var(y)) => {
+                    !outer.contains(x) && *rename.entry(*y).or_insert(*x) == *x
+                }
+                _ => false,
+            };
+            if !ok {
+                return false;
+            }
+        }
+    }
+    // One for one: no two local variables renamed to one rule variable.
+    let mut images: Vec<VarId> = rename.values().copied().collect();
+    images.sort_unstable();
+    images.dedup();
+    images.len() == rename.len()
+}
+
+/// Rule `ri` as a group count, if it has that shape: one `count` over exactly its own atoms,
+/// its other constraints and its head reading only the group and the count, a head relation
+/// that keeps the best derivation, no head confidence expression.
+pub(crate) fn detect(plan: &Plan, ri: usize) -> Option<GroupCount> {
+    let rule = &plan.rules[ri];
+    if rule.meta.head_conf.is_some() || plan.relations[rule.head].combine != Combine::Max {
+        return None;
+    }
+    let mut found = None;
+    for (ci, c) in rule.constraints.iter().enumerate() {
+        if let Some(x) = count_of(c) {
+            if found.is_some() {
+                return None;
+            }
+            found = Some((ci, x));
+        }
+    }
+    let (assign, (k, agg_atoms, outer)) = found?;
+    if !same_body(&rule.atoms, agg_atoms, outer) || rule.atoms.iter().any(|a| a.vars().contains(&k))
+    {
+        return None;
+    }
+    let group_only = |vs: &[VarId]| vs.iter().all(|v| *v == k || outer.contains(v));
+    let no_agg = |e: &IrExpr| !e.has_aggregate();
+    let (mut pre, mut post) = (Vec::new(), Vec::new());
+    for (ci, c) in rule.constraints.iter().enumerate() {
+        if ci == assign {
+            continue;
+        }
+        if !group_only(&c.vars()) || !c.exprs().into_iter().all(no_agg) {
+            return None;
+        }
+        if c.vars().contains(&k) {
+            post.push(c.clone());
+        } else {
+            pre.push(c.clone());
+        }
+    }
+    let mut head_vars = Vec::new();
+    for a in &rule.head_args {
+        a.vars(&mut head_vars);
+    }
+    if !group_only(&head_vars) || !rule.head_args.iter().all(no_agg) {
+        return None;
+    }
+    // The leading atom: one whose first column is a group variable, and that the join order
+    // keeps first.
+    let lead_at = rule
+        .atoms
+        .iter()
+        .position(|a| matches!(a.args.first(), Some(AtomArg::Var(v)) if outer.contains(v)))?;
+    let mut atoms = rule.atoms.clone();
+    atoms.swap(0, lead_at);
+    if join_order(&atoms, &[]).first() != Some(&0) {
+        return None;
+    }
+    let Some(AtomArg::Var(lead)) = atoms[0].args.first().cloned() else {
+        return None;
+    };
+    let rest: Vec<VarId> = outer.iter().copied().filter(|&v| v != lead).collect();
+    (rest.len() <= MAX_KEY).then_some(GroupCount {
+        k,
+        lead,
+        rest,
+        atoms,
+        pre,
+        post,
+    })
+}
+
+/// A group's count and the join of its derivations' head metadata (`None`: none survived the
+/// rule's depth bound, threshold or forgetting).
+type Group = (i64, Option<Meta>);
+
+/// Evaluates rule `ri` (shaped as `gc`) over the completed relations, appending its head rows
+/// (with their metadata cells when `head` is given) to `out`.
+pub(crate) fn evaluate(
+    plan: &Plan,
+    ri: usize,
+    gc: &GroupCount,
+    head: Option<(&HeadMeta<'_>, bool)>,
+    cx: &mut Cx<'_>,
+    out: &mut Vec<u64>,
+) {
+    let rule = &plan.rules[ri];
+    let n = rule.var_names.len();
+    let nested_plan = compile_nested(&gc.atoms, &gc.pre, n, &[]);
+    let compiled = nested::compile(&nested_plan, &[], n);
+    let mut groups: FxHashMap<[u64; MAX_KEY], Group> = FxHashMap::default();
+    let mut lead: Option<u64> = None;
+    let flush = |lead: u64,
+                 groups: &mut FxHashMap<[u64; MAX_KEY], Group>,
+                 cx: &mut Cx<'_>,
+                 out: &mut Vec<u64>| {
+        let mut env = vec![0u64; n];
+        env[gc.lead] = lead;
+        for (key, (count, meta)) in groups.drain() {
+            for (i, &v) in gc.rest.iter().enumerate() {
+                env[v] = key[i];
+            }
+            env[gc.k] = enc_number(count);
+            if !gc.post.iter().all(|c| check(c, &mut env, cx)) {
+                continue;
+            }
+            match head {
+                None => {
+                    emit_head(&rule.head_args, &env, cx, out);
+                }
+                Some((_, time)) => {
+                    let Some(m) = meta else { continue };
+                    if emit_head(&rule.head_args, &env, cx, out) {
+                        m.push(out, true, time);
+                    }
+                }
+            }
+        }
+    };
+    let mut env = vec![0u64; n];
+    nested::solve(&compiled, &mut env, cx, &mut |env, hits, cx| {
+        let at = env[gc.lead];
+        if lead != Some(at) {
+            if let Some(l) = lead {
+                flush(l, &mut groups, cx, out);
+            }
+            lead = Some(at);
+        }
+        let mut key = [0u64; MAX_KEY];
+        for (i, &v) in gc.rest.iter().enumerate() {
+            key[i] = env[v];
+        }
+        let g = groups.entry(key).or_insert((0, None));
+        g.0 += 1;
+        if let Some((hm, _)) = head {
+            let part = Meta::body(hm.rule.tnorm, hits.iter().map(|h| h.meta()));
+            if let Some(m) = hm.derive(part, env, cx) {
+                g.1 = Some(match g.1 {
+                    None => m,
+                    Some(o) => o.join(&m).0,
+                });
+            }
+        }
+    });
+    if let Some(l) = lead {
+        flush(l, &mut groups, cx, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The rules of the library's neighbourhoods and `extra` that evaluate as group counts,
+    /// by head name.
+    fn counting(extra: &str) -> Vec<String> {
+        let lib = |name: &str| {
+            crate::library::file(name)
+                .expect("a library file")
+                .lines()
+                .filter(|l| !l.starts_with(".include"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let src = format!("{}\n{}\n{extra}", lib("schema.dl"), lib("neighbours.dl"));
+        let program = engram_parser::parse(&src, "t.dl").expect("parses");
+        let plan = crate::plan::plan(&program, "t.dl", &src).expect("plans");
+        (0..plan.rules.len())
+            .filter(|&ri| super::detect(&plan, ri).is_some())
+            .map(|ri| plan.relations[plan.rules[ri].head].name.clone())
+            .collect()
+    }
+
+    #[test]
+    fn the_library_pair_counts_are_group_counts_and_lookalikes_are_not() {
+        let src = r#"
+            .decl other(a: symbol, b: symbol, k: number)
+            .decl filtered(a: symbol, b: symbol, k: number)
+            // The count is over a different body (one atom fewer): not the body's own count.
+            other(a, b, k) :- spoke(a, x), spoke(b, x), k = count : { spoke(a, n) }.
+            // A constraint on a local variable filters the body but not the count.
+            filtered(a, b, k) :- spoke(a, x), spoke(b, x), x != "hub", k = count : { spoke(a, n), spoke(b, n) }.
+        "#;
+        assert_eq!(counting(src), vec!["shared_neighbours", "shared_tags"]);
+    }
+}
