@@ -23,6 +23,7 @@
 
 use crate::database::{Database, Origin};
 use rust_stemmers::{Algorithm, Stemmer};
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 
@@ -126,8 +127,8 @@ pub struct RecallIndex {
     docs: Vec<Doc>,
     /// Per symbol id of a memory or entity: its document.
     by_sym: HashMap<u64, usize>,
-    /// Per stemmed word: the documents holding it.
-    postings: HashMap<String, Vec<usize>>,
+    /// Per stemmed word: the documents holding it, with its weighted count in each.
+    postings: HashMap<String, Vec<(usize, f64)>>,
     avg_length: f64,
     /// Every relation of `edge`: from, type, to (symbol ids), confidence, rule.
     edges: Vec<(u64, u64, u64, f64, u32)>,
@@ -163,9 +164,9 @@ fn words(stemmer: &Stemmer, s: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// A candidate: its relevance, the query words it matched, the edges of the path that
-/// reached it.
-type Candidate = (f64, Vec<String>, Vec<u32>);
+/// A candidate: its relevance, the query words it matched (bit `i`: the `i`th distinct one),
+/// the edges of the path that reached it.
+type Candidate = (f64, u64, Vec<u32>);
 
 /// A node with more relations than this is a hub: reached, never expanded through.
 const HUB: usize = 50;
@@ -240,16 +241,21 @@ impl RecallIndex {
                 docs[d].importance = Some(crate::value::dec_float(r.row(i)[1]));
             }
         }
-        let mut postings: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut postings: HashMap<String, Vec<(usize, f64)>> = HashMap::new();
         for (i, sym, w) in fields {
             for (stem, _) in words(&stemmer, interner.resolve_enc(sym)) {
                 let d = &mut docs[i];
                 d.length += w;
                 let tf = d.terms.entry(stem.clone()).or_insert(0.0);
                 if *tf == 0.0 {
-                    postings.entry(stem).or_default().push(i);
+                    postings.entry(stem).or_default().push((i, 0.0));
                 }
                 *tf += w;
+            }
+        }
+        for (stem, list) in &mut postings {
+            for (i, tf) in list {
+                *tf = docs[*i].terms[stem];
             }
         }
         let avg_length = docs.iter().map(|d| d.length).sum::<f64>() / docs.len().max(1) as f64;
@@ -306,40 +312,46 @@ impl RecallIndex {
 
     /// The memories and entities that answer `query`, best first (see the module's text).
     pub fn recall(&self, query: &str, options: &RecallOptions) -> Vec<Hit> {
-        let query_words = words(&self.stemmer, query);
         let n = self.docs.len() as f64;
+        // The distinct query stems (at most 64), each with the word as written.
+        let mut query_words: Vec<(String, String)> = Vec::new();
+        for (stem, written) in words(&self.stemmer, query) {
+            if query_words.len() < 64 && !query_words.iter().any(|q| q.0 == stem) {
+                query_words.push((stem, written.to_lowercase()));
+            }
+        }
         // BM25 per document, and the query words each matched.
-        let mut scores: HashMap<usize, (f64, BTreeSet<String>)> = HashMap::new();
-        let mut seen_stems = BTreeSet::new();
-        for (stem, written) in &query_words {
+        let mut scores: FxHashMap<usize, (f64, u64)> = FxHashMap::default();
+        for (bit, (stem, _)) in query_words.iter().enumerate() {
             let Some(list) = self.postings.get(stem) else {
                 continue;
             };
-            if !seen_stems.insert(stem.clone()) {
-                continue;
-            }
             let df = list.len() as f64;
             let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
-            for &i in list {
+            for &(i, tf) in list {
                 let d = &self.docs[i];
-                let tf = d.terms[stem];
                 let norm = K1 * (1.0 - B + B * d.length / self.avg_length.max(1e-9));
                 let e = scores.entry(i).or_default();
                 e.0 += idf * tf * (K1 + 1.0) / (tf + norm);
-                e.1.insert(written.to_lowercase());
+                e.1 |= 1 << bit;
             }
         }
+        // The words a mask names, as written, sorted and distinct.
+        let matched_words = |mask: u64| -> Vec<String> {
+            let set: BTreeSet<&String> = (0..query_words.len())
+                .filter(|b| mask >> b & 1 == 1)
+                .map(|b| &query_words[b].1)
+                .collect();
+            set.into_iter().cloned().collect()
+        };
         let best = scores.values().map(|s| s.0).fold(0.0, f64::max);
         if best <= 0.0 {
             return Vec::new();
         }
         // Candidates: relevance and how they were reached.
-        let mut cands: HashMap<u64, Candidate> = HashMap::new();
-        for (&i, (s, matched)) in &scores {
-            cands.insert(
-                self.docs[i].sym,
-                (s / best, matched.iter().cloned().collect(), Vec::new()),
-            );
+        let mut cands: FxHashMap<u64, Candidate> = FxHashMap::default();
+        for (&i, &(s, matched)) in &scores {
+            cands.insert(self.docs[i].sym, (s / best, matched, Vec::new()));
         }
         let mut seeds: Vec<(u64, f64)> = cands.iter().map(|(&id, c)| (id, c.0)).collect();
         seeds.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -359,12 +371,17 @@ impl RecallIndex {
                 Some((c.0 * d.confidence * importance * recency, doc, c))
             })
             .collect();
-        ranked.sort_by(|a, b| {
+        // Diversity is weighed among the best few candidates, not all of them.
+        let order = |a: &(f64, usize, Candidate), b: &(f64, usize, Candidate)| {
             b.0.total_cmp(&a.0)
                 .then_with(|| self.docs[a.1].id.cmp(&self.docs[b.1].id))
-        });
-        // Diversity is weighed among the best few candidates, not all of them.
-        ranked.truncate((options.limit * POOL).max(POOL));
+        };
+        let pool = (options.limit * POOL).max(POOL);
+        if ranked.len() > pool {
+            ranked.select_nth_unstable_by(pool - 1, order);
+            ranked.truncate(pool);
+        }
+        ranked.sort_by(order);
         let ranked: Vec<Hit> = ranked
             .into_iter()
             .map(|(score, doc, (relevance, matched, path))| {
@@ -376,7 +393,7 @@ impl RecallIndex {
                     title: d.title.clone(),
                     score,
                     relevance,
-                    matched,
+                    matched: matched_words(matched),
                     path: path.into_iter().map(|e| self.step(e)).collect(),
                     doc,
                 }
@@ -386,7 +403,13 @@ impl RecallIndex {
     }
 
     /// Follows relations from `seed` up to `depth` steps, passing on relevance.
-    fn expand(&self, seed: u64, relevance: f64, depth: usize, cands: &mut HashMap<u64, Candidate>) {
+    fn expand(
+        &self,
+        seed: u64,
+        relevance: f64,
+        depth: usize,
+        cands: &mut FxHashMap<u64, Candidate>,
+    ) {
         let mut frontier: Vec<(u64, f64, Vec<u32>)> = vec![(seed, relevance, Vec::new())];
         for _ in 0..depth {
             let mut next = Vec::new();
