@@ -8,11 +8,14 @@
 //! and the program is evaluated; the pairs of `e` it derived (a merge can enable rules that
 //! merge more) join the pairs known, and if the classes changed the program is evaluated
 //! again from the base facts. Classes only grow, so this ends; merges are never undone within
-//! one evaluation. A store re-derives (retracting the evidence of a merge un-merges).
+//! one evaluation. A pass stops after the identity's stratum (nothing later changes the
+//! classes) unless its classes hold, and then runs to the end: every pass but the last
+//! evaluates only the strata the merge depends on. A store re-derives (retracting the evidence
+//! of a merge un-merges).
 
 use super::classes::{self, Classes};
 use super::meta::{MAX_DEPTH, MERGED, Meta};
-use super::{Base, EvalError, Mode, Rows, evaluate_strata};
+use super::{Base, EvalError, Mode, Rows, Strata};
 use crate::plan::ir::*;
 use crate::value::{ColumnType, Interner};
 use std::collections::HashMap;
@@ -42,19 +45,30 @@ pub(crate) fn evaluate_merging(
         .facts_of(merge)
         .map(|(row, m)| (row.to_vec(), m))
         .collect();
+    let merge_stratum = plan
+        .strata
+        .iter()
+        .position(|s| s.relations.contains(&merge))
+        .expect("the identity has a stratum");
     loop {
         let classes = Classes::build(&pair_rows(&pairs, mode), ColumnType::Symbol, interner);
         let canon_plan = canonical_plan(plan, &classes);
         let (canon_base, rewritten) = canonical_base(plan, merge, &base, &pairs, &classes);
-        let done = evaluate_strata(&canon_plan, canon_base, interner, mode)?;
-        let derived = done[merge].as_ref().expect("every relation is evaluated");
+        // Nothing after the identity's stratum can change its classes: a pass stops there
+        // unless the classes it started from hold, and then goes on to the end.
+        let mut strata = Strata::new(&canon_plan, canon_base);
+        strata.run(&canon_plan, interner, mode, Some(merge_stratum))?;
+        let derived = strata.done[merge]
+            .as_ref()
+            .expect("the identity is evaluated");
         let next = Classes::build(derived, ColumnType::Symbol, interner);
         if classes::same_classes(&classes.rows(mode), &next.rows(mode)) {
+            strata.run(&canon_plan, interner, mode, None)?;
             let merged = Merged {
                 plan: canon_plan,
                 rewritten,
             };
-            return Ok((done, merged));
+            return Ok((strata.done, merged));
         }
         pairs = (0..derived.len())
             .map(|i| (derived.row(i).to_vec(), derived.meta(i)))

@@ -339,75 +339,115 @@ pub(crate) fn evaluate(
 /// Evaluates every stratum in order over the base facts (the program's own included).
 pub(crate) fn evaluate_strata(
     plan: &Plan,
-    mut base: Base,
+    base: Base,
     interner: &mut Interner,
     mode: Mode,
 ) -> Result<Vec<Option<Rows>>, EvalError> {
-    let mut done: Vec<Option<Rows>> = vec![None; plan.relations.len()];
-    let mut caches = Caches::default();
-    for stratum in &plan.strata {
-        // A history relation is filled when its functional relation's stratum ends.
-        if stratum
-            .relations
-            .iter()
-            .all(|&r| plan.relations[r].superseded_of.is_some())
-        {
-            continue;
-        }
-        if stratum
-            .relations
-            .iter()
-            .any(|&r| plan.relations[r].class_of.is_some())
-        {
-            eval_with_classes(
-                plan,
-                stratum,
-                &mut base,
-                &mut done,
-                interner,
-                &mut caches,
-                mode,
-            )?;
-            continue;
-        }
-        let noisy = mode.meta
-            && stratum.relations.len() == 1
-            && plan.relations[stratum.relations[0]].combine == Combine::NoisyOr;
-        let results = if noisy {
-            let rel = stratum.relations[0];
-            let mut cx = Cx {
-                interner,
-                done: &done,
-                caches: &mut caches,
-                tables: None,
-                stop: false,
-            };
-            vec![(
-                rel,
-                noisy::eval_noisy_or(
-                    plan,
-                    stratum,
-                    base.take_facts(rel, mode.time),
-                    mode,
-                    &mut cx,
-                ),
-            )]
-        } else {
-            eval_stratum(plan, stratum, &mut base, &done, interner, &mut caches, mode)?
-        };
-        for (rel, rows) in results {
-            let d = &plan.relations[rel];
-            match (&d.functional, d.superseded) {
-                (Some(keys), Some(history)) => {
-                    let (live, old) = supersede::split(d, keys, rows, interner);
-                    done[rel] = Some(live);
-                    done[history] = Some(old);
-                }
-                _ => done[rel] = Some(rows),
-            }
+    let mut strata = Strata::new(plan, base);
+    strata.run(plan, interner, mode, None)?;
+    Ok(strata.done)
+}
+
+/// An evaluation stratum by stratum that can stop after one and go on later.
+pub(crate) struct Strata {
+    /// The completed relations.
+    pub done: Vec<Option<Rows>>,
+    base: Base,
+    caches: Caches,
+    /// The next stratum to evaluate.
+    next: usize,
+}
+
+impl Strata {
+    /// Nothing evaluated yet.
+    pub(crate) fn new(plan: &Plan, base: Base) -> Strata {
+        Strata {
+            done: vec![None; plan.relations.len()],
+            base,
+            caches: Caches::default(),
+            next: 0,
         }
     }
-    Ok(done)
+
+    /// Evaluates the strata from the next one up to `until` (inclusive; `None`: every one).
+    pub(crate) fn run(
+        &mut self,
+        plan: &Plan,
+        interner: &mut Interner,
+        mode: Mode,
+        until: Option<usize>,
+    ) -> Result<(), EvalError> {
+        let last = until.map_or(plan.strata.len(), |u| (u + 1).min(plan.strata.len()));
+        while self.next < last {
+            let stratum = &plan.strata[self.next];
+            self.next += 1;
+            eval_one(plan, stratum, self, interner, mode)?;
+        }
+        Ok(())
+    }
+}
+
+/// Evaluates one stratum, its relations completed into `st.done`.
+fn eval_one(
+    plan: &Plan,
+    stratum: &Stratum,
+    st: &mut Strata,
+    interner: &mut Interner,
+    mode: Mode,
+) -> Result<(), EvalError> {
+    let (base, done, caches) = (&mut st.base, &mut st.done[..], &mut st.caches);
+    // A history relation is filled when its functional relation's stratum ends.
+    if stratum
+        .relations
+        .iter()
+        .all(|&r| plan.relations[r].superseded_of.is_some())
+    {
+        return Ok(());
+    }
+    if stratum
+        .relations
+        .iter()
+        .any(|&r| plan.relations[r].class_of.is_some())
+    {
+        return eval_with_classes(plan, stratum, st, interner, mode);
+    }
+    let noisy = mode.meta
+        && stratum.relations.len() == 1
+        && plan.relations[stratum.relations[0]].combine == Combine::NoisyOr;
+    let results = if noisy {
+        let rel = stratum.relations[0];
+        let mut cx = Cx {
+            interner,
+            done,
+            caches,
+            tables: None,
+            stop: false,
+        };
+        vec![(
+            rel,
+            noisy::eval_noisy_or(
+                plan,
+                stratum,
+                base.take_facts(rel, mode.time),
+                mode,
+                &mut cx,
+            ),
+        )]
+    } else {
+        eval_stratum(plan, stratum, base, done, interner, caches, mode)?
+    };
+    for (rel, rows) in results {
+        let d = &plan.relations[rel];
+        match (&d.functional, d.superseded) {
+            (Some(keys), Some(history)) => {
+                let (live, old) = supersede::split(d, keys, rows, interner);
+                done[rel] = Some(live);
+                done[history] = Some(old);
+            }
+            _ => done[rel] = Some(rows),
+        }
+    }
+    Ok(())
 }
 
 /// A stratum that holds the classes of an eqrel. When the eqrel is complete (an earlier
@@ -418,12 +458,11 @@ pub(crate) fn evaluate_strata(
 fn eval_with_classes(
     plan: &Plan,
     stratum: &Stratum,
-    base: &mut Base,
-    done: &mut [Option<Rows>],
+    st: &mut Strata,
     interner: &mut Interner,
-    caches: &mut Caches,
     mode: Mode,
 ) -> Result<(), EvalError> {
+    let (base, done, caches) = (&mut st.base, &mut st.done[..], &mut st.caches);
     let (class_rels, relations): (Vec<RelId>, Vec<RelId>) = stratum
         .relations
         .iter()
