@@ -470,3 +470,35 @@ fn a_time_written_after_a_fact_is_kept() {
     let e = tx.add_text(r#"seen("c") ~ "yesterday"."#).unwrap_err();
     assert!(e.to_string().contains("ISO 8601"), "{e}");
 }
+
+/// The bytes of the store's commit logs.
+fn log_bytes(path: &Path) -> u64 {
+    store_files(path)
+        .iter()
+        .filter(|f| is_log(f))
+        .map(|f| std::fs::metadata(f).unwrap().len())
+        .sum()
+}
+
+#[test]
+fn a_large_commit_is_written_as_runs_not_logged() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = small_store(dir.path());
+    let logged = log_bytes(&path);
+    // A small commit is one log record.
+    let mut s = Store::open(&path).unwrap();
+    let mut tx = s.transaction().unwrap();
+    tx.add("e", vec![sym("x"), sym("y")]).unwrap();
+    tx.commit().unwrap();
+    assert!(log_bytes(&path) > logged, "a small commit is logged");
+    // A bulk one (70,000 facts) is a checkpoint: no reader replays it from the log.
+    let mut tx = s.transaction().unwrap();
+    for i in 0..70_000 {
+        tx.add("e", vec![sym(&format!("n{i}")), sym(&format!("m{i}"))])
+            .unwrap();
+    }
+    tx.commit().unwrap();
+    drop(s);
+    assert!(log_bytes(&path) < 1024, "{} bytes logged", log_bytes(&path));
+    assert_eq!(edges(&path), 70_004);
+}

@@ -100,8 +100,9 @@ impl Store {
     }
 
     /// Makes a commit durable: as one record appended to the commit log when it only
-    /// changes facts, else (and every [`CHECKPOINT_RECORDS`] records) as a checkpoint that
-    /// writes run files and a new manifest.
+    /// changes facts, and fewer than [`CHECKPOINT_FACTS`], else (and every
+    /// [`CHECKPOINT_RECORDS`] records) as a checkpoint that writes run files and a new
+    /// manifest.
     pub(crate) fn persist(&mut self, writes: Vec<LayerWrite>) -> Result<(), Error> {
         let Some(dir) = self.dir.clone() else {
             self.strings.commit_in_memory();
@@ -114,7 +115,12 @@ impl Store {
             && self.log_file.is_some()
             && self.log_records < CHECKPOINT_RECORDS
             && self.log_len < CHECKPOINT_BYTES
-            && writes.iter().all(|w| !w.replace);
+            && writes.iter().all(|w| !w.replace)
+            && writes
+                .iter()
+                .map(|w| w.rows.len() + w.removed.len())
+                .sum::<usize>()
+                < CHECKPOINT_FACTS;
         if small {
             self.append_log(&dir, writes)
         } else {
@@ -347,6 +353,10 @@ impl Store {
 const CHECKPOINT_RECORDS: usize = 1024;
 /// ...or this many bytes of log.
 const CHECKPOINT_BYTES: u64 = 8 << 20;
+/// A commit that changes this many facts is written as a checkpoint (runs and a manifest)
+/// rather than logged: a bulk load's facts are written once, as runs, and no reader ever
+/// replays them from the log.
+const CHECKPOINT_FACTS: usize = 1 << 16;
 
 /// A layer with this many runs folds its newest ones into the next write.
 const MAX_RUNS: usize = 8;
