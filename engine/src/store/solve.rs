@@ -40,8 +40,6 @@ struct Level {
 /// A rule body compiled for a start: one atom bound to a fact, or the head bound.
 #[derive(Debug)]
 pub(crate) struct BodyPlan {
-    /// The rule (index into `Plan::rules`).
-    pub rule: usize,
     pre: Vec<Op>,
     levels: Vec<Level>,
     /// Which variables hold a value once a solution is reached (a relaxed plan leaves those
@@ -188,7 +186,6 @@ impl BodyPlan {
     /// A plan over `atoms` and `constraints` with `start` bound on entry (relaxed: see
     /// [`relax`]).
     fn over(
-        rule: usize,
         atoms: &[IrAtom],
         constraints: &[Constraint],
         n_vars: usize,
@@ -220,7 +217,6 @@ impl BodyPlan {
         }
         let levels = compile_levels(nested.levels, &mut bound);
         BodyPlan {
-            rule,
             pre: nested.pre,
             levels,
             bound_end: bound,
@@ -232,7 +228,7 @@ impl BodyPlan {
         let rule = &plan.rules[ri];
         let (rest, start_vars) = split_start(&rule.atoms, start);
         let n = rule.var_names.len();
-        BodyPlan::over(ri, &rest, &rule.constraints, n, &start_vars, relaxed)
+        BodyPlan::over(&rest, &rule.constraints, n, &start_vars, relaxed)
     }
 
     /// The plan that starts with `vars` of rule `ri` bound (from a negated atom's fact, or an
@@ -240,33 +236,19 @@ impl BodyPlan {
     pub(crate) fn from_vars(plan: &Plan, ri: usize, vars: &[VarId], relaxed: bool) -> BodyPlan {
         let rule = &plan.rules[ri];
         let n = rule.var_names.len();
-        BodyPlan::over(ri, &rule.atoms, &rule.constraints, n, vars, relaxed)
+        BodyPlan::over(&rule.atoms, &rule.constraints, n, vars, relaxed)
     }
 
     /// The plan of an aggregate's body with its outer variables bound (to compute a group).
     pub(crate) fn aggregate(agg: &IrAggregate, n_vars: usize) -> BodyPlan {
-        BodyPlan::over(
-            usize::MAX,
-            &agg.atoms,
-            &agg.constraints,
-            n_vars,
-            &agg.outer,
-            false,
-        )
+        BodyPlan::over(&agg.atoms, &agg.constraints, n_vars, &agg.outer, false)
     }
 
     /// The relaxed plan of an aggregate's body from a fact bound to its atom `start`: its
     /// solutions bind the outer variables of every group the fact counts in.
     pub(crate) fn aggregate_from(agg: &IrAggregate, start: usize, n_vars: usize) -> BodyPlan {
         let (rest, start_vars) = split_start(&agg.atoms, start);
-        BodyPlan::over(
-            usize::MAX,
-            &rest,
-            &agg.constraints,
-            n_vars,
-            &start_vars,
-            true,
-        )
+        BodyPlan::over(&rest, &agg.constraints, n_vars, &start_vars, true)
     }
 
     /// The plan that starts with the head's variables bound (to re-derive one fact).
@@ -281,7 +263,7 @@ impl BodyPlan {
             })
             .collect();
         let n = rule.var_names.len();
-        BodyPlan::over(ri, &rule.atoms, &rule.constraints, n, &head_vars, false)
+        BodyPlan::over(&rule.atoms, &rule.constraints, n, &head_vars, false)
     }
 
     /// The number of variables of the rule (or aggregate) the plan binds.
@@ -357,6 +339,17 @@ pub(crate) fn bind_atom(atom: &IrAtom, key: &[u64], env: &mut [u64], set: &mut [
         }
     }
     true
+}
+
+/// A binding of `n` variables with fact `key` (metadata `meta`) bound to `atom`, its
+/// confidence and time variables included; `None` if the fact does not match the atom.
+pub(crate) fn bind_fact(atom: &IrAtom, key: &[u64], meta: FactMeta, n: usize) -> Option<Vec<u64>> {
+    let mut env = vec![0u64; n];
+    let mut set = vec![false; n];
+    bind_atom(atom, key, &mut env, &mut set).then(|| {
+        atom.meta_vars().bind(&mut env, meta.conf, meta.time);
+        env
+    })
 }
 
 /// Binds the head's variable arguments to `key`: false if a constant argument differs.

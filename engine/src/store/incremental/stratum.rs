@@ -6,7 +6,7 @@ use super::plans::{AggStart, Plans, bind_neg};
 use super::{Changed, Facts, Pending, Touched, improve, weakened};
 use crate::eval::expr::Cx;
 use crate::eval::nested::Caches;
-use crate::plan::ir::{Constraint, Plan, RelId, Stratum};
+use crate::plan::ir::{Plan, RelId, Stratum};
 use crate::store::solve::{self, BodyPlan, Ghosts, TableCx, from_meta, to_meta};
 use crate::store::table::{FactMeta, Table};
 use crate::value::Interner;
@@ -53,23 +53,7 @@ impl Maintainer<'_> {
     fn lower_changes(&self, facts: &Facts, t: &Touched) -> HashMap<RelId, Vec<Changed>> {
         let mut out = HashMap::new();
         for &ri in &self.stratum.rules {
-            let rule = &self.plan.rules[ri];
-            let mut reads: Vec<RelId> = rule.atoms.iter().map(|a| a.rel).collect();
-            for c in &rule.constraints {
-                if let Constraint::Negated { rel, .. } = c {
-                    reads.push(*rel);
-                }
-            }
-            for e in rule
-                .constraints
-                .iter()
-                .flat_map(|c| c.exprs())
-                .chain(&rule.head_args)
-                .chain(&rule.meta.head_conf)
-            {
-                e.for_each_aggregate(&mut |a| reads.extend(a.atoms.iter().map(|x| x.rel)));
-            }
-            for rel in reads {
+            for rel in self.plan.rules[ri].reads() {
                 if !self.own(rel) && !out.contains_key(&rel) && !t.before[rel].is_empty() {
                     let ch = t.changed(rel, &facts.contents);
                     if !ch.is_empty() {
@@ -81,7 +65,10 @@ impl Maintainer<'_> {
         out
     }
 
-    /// The solves the lower changes start in rule `ri`.
+    /// The solves the lower changes start in rule `ri`. With `relaxed_only`, those that
+    /// find what the new state derives are relaxed too (to learn whether any derivation,
+    /// before or after, touches a change).
+    #[allow(clippy::too_many_arguments)]
     fn seeds<'p>(
         &mut self,
         ri: usize,
@@ -89,22 +76,20 @@ impl Maintainer<'_> {
         facts: &Facts,
         ghosts: &Ghosts,
         plans: &'p Plans,
+        relaxed_only: bool,
         out: &mut Seeds<'p>,
     ) {
+        // The plan that finds what the new state derives: full, or its relaxed twin.
+        let new_state = |full: &'p BodyPlan, relaxed: &'p BodyPlan| {
+            if relaxed_only { relaxed } else { full }
+        };
         let rule = &self.plan.rules[ri];
         let n = rule.var_names.len();
         let rp = plans.rules[ri].as_ref().expect("a maintained rule");
         for (ai, rel, full, relaxed) in &rp.forward {
             let atom = &rule.atoms[*ai];
             for (key, old, new) in changes.get(rel).into_iter().flatten() {
-                let bind = |m: FactMeta| {
-                    let mut env = vec![0u64; n];
-                    let mut set = vec![false; n];
-                    solve::bind_atom(atom, key, &mut env, &mut set).then(|| {
-                        atom.meta_vars().bind(&mut env, m.conf, m.time);
-                        env
-                    })
-                };
+                let bind = |m: FactMeta| solve::bind_fact(atom, key, m, n);
                 if let Some(o) = *old
                     && weakened(o, *new)
                     && let Some(env) = bind(o)
@@ -121,7 +106,7 @@ impl Maintainer<'_> {
                 {
                     out.full.push(Seed {
                         rule: ri,
-                        plan: full,
+                        plan: new_state(full, relaxed),
                         env,
                         metas: vec![m],
                     });
@@ -138,7 +123,7 @@ impl Maintainer<'_> {
                 // allows it.
                 let (plan, to) = match (old, new) {
                     (None, Some(_)) => (&neg.relaxed, &mut out.relaxed),
-                    (Some(_), None) => (&neg.full, &mut out.full),
+                    (Some(_), None) => (new_state(&neg.full, &neg.relaxed), &mut out.full),
                     _ => continue,
                 };
                 to.push(Seed {
@@ -163,7 +148,7 @@ impl Maintainer<'_> {
                 });
                 out.full.push(Seed {
                     rule: ri,
-                    plan: &agg.full,
+                    plan: new_state(&agg.full, &agg.relaxed),
                     env,
                     metas: Vec::new(),
                 });
@@ -185,12 +170,9 @@ impl Maintainer<'_> {
         for (j, atom) in agg.agg.atoms.iter().enumerate() {
             for (key, old, new) in changes.get(&atom.rel).into_iter().flatten() {
                 for m in [old, new].into_iter().flatten() {
-                    let mut env = vec![0u64; n];
-                    let mut set = vec![false; n];
-                    if !solve::bind_atom(atom, key, &mut env, &mut set) {
+                    let Some(mut env) = solve::bind_fact(atom, key, *m, n) else {
                         continue;
-                    }
-                    atom.meta_vars().bind(&mut env, m.conf, m.time);
+                    };
                     let mut cx = self.cx(None);
                     let bp = &agg.from_atom[j];
                     solve::solve(
@@ -296,12 +278,9 @@ impl Maintainer<'_> {
                     if r != rel {
                         continue;
                     }
-                    let mut env = vec![0u64; n];
-                    let mut set = vec![false; n];
-                    if !solve::bind_atom(atom, key, &mut env, &mut set) {
+                    let Some(env) = solve::bind_fact(atom, key, *m, n) else {
                         continue;
-                    }
-                    atom.meta_vars().bind(&mut env, m.conf, m.time);
+                    };
                     let plan = if relaxed { lax } else { full };
                     out.push(Seed {
                         rule: ri,
@@ -338,14 +317,10 @@ impl Maintainer<'_> {
                 // A rule of a shape not maintained, reading a changed relation.
                 return true;
             }
-            self.seeds(ri, &changes, facts, &t.ghosts, plans, &mut seeds);
+            self.seeds(ri, &changes, facts, &t.ghosts, plans, true, &mut seeds);
         }
-        // Relaxed versions of the full seeds too: a derivation found either way counts.
         let mut all = seeds.relaxed;
-        for s in seeds.full {
-            let relaxed = relaxed_twin(plans, s.plan);
-            all.push(Seed { plan: relaxed, ..s });
-        }
+        all.append(&mut seeds.full);
         !self.patterns(&mut all, facts, &t.ghosts).is_empty()
     }
 
@@ -368,7 +343,7 @@ impl Maintainer<'_> {
         let plans = self.plans;
         let mut seeds = Seeds::default();
         for &ri in &self.stratum.rules {
-            self.seeds(ri, &changes, facts, &t.ghosts, plans, &mut seeds);
+            self.seeds(ri, &changes, facts, &t.ghosts, plans, false, &mut seeds);
         }
         let dead = self.over_delete(&mut seeds.relaxed, &asserted, facts, t);
 
@@ -503,28 +478,6 @@ impl Maintainer<'_> {
             }
         }
     }
-}
-
-/// The relaxed plan that goes with a full one (its twin start).
-fn relaxed_twin<'p>(plans: &'p Plans, full: &BodyPlan) -> &'p BodyPlan {
-    let rp = plans.rules[full.rule].as_ref().expect("a maintained rule");
-    rp.forward
-        .iter()
-        .find(|f| std::ptr::eq(&f.2, full))
-        .map(|f| &f.3)
-        .or_else(|| {
-            rp.negations
-                .iter()
-                .find(|n| std::ptr::eq(&n.full, full))
-                .map(|n| &n.relaxed)
-        })
-        .or_else(|| {
-            rp.aggregates
-                .iter()
-                .find(|a| std::ptr::eq(&a.full, full))
-                .map(|a| &a.relaxed)
-        })
-        .expect("every full plan has a relaxed twin")
 }
 
 /// Marks dead every fact of `table` (relation `rel`) that matches the pattern.
