@@ -398,13 +398,7 @@ impl Database {
             &bound,
             n,
         );
-        let head = HeadMeta {
-            rule: &rule.meta,
-            id: rule_id,
-            magic: plan.relations[rule.head].magic,
-            forget: &plan.forget,
-            min_conf: plan.min_confidence,
-        };
+        let head = HeadMeta::of(&plan, rule_id as usize - 1);
         let mut out = Vec::new();
         let mut cx = Cx {
             interner: &mut self.interner,

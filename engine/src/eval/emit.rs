@@ -57,7 +57,19 @@ pub(crate) struct HeadMeta<'r> {
     pub forget: &'r [ForgetPolicy],
 }
 
-impl HeadMeta<'_> {
+impl<'r> HeadMeta<'r> {
+    /// How rule `ri` of `plan` derives.
+    pub(crate) fn of(plan: &'r Plan, ri: usize) -> HeadMeta<'r> {
+        let rule = &plan.rules[ri];
+        HeadMeta {
+            rule: &rule.meta,
+            id: ri as u32 + 1,
+            magic: plan.relations[rule.head].magic,
+            min_conf: plan.min_confidence,
+            forget: &plan.forget,
+        }
+    }
+
     /// The metadata of a derivation whose body combined to `part`, or `None` when the depth
     /// bound or the confidence threshold rules it out. `env` is the binding, for a head
     /// confidence expression.

@@ -647,16 +647,7 @@ fn eval_stratum(
         }
         inter_vars.push(vs);
     }
-    let head_meta = |rp: &RulePlan| {
-        let rule = &plan.rules[rp.rule];
-        HeadMeta {
-            rule: &rule.meta,
-            id: rp.rule as u32 + 1,
-            magic: plan.relations[rule.head].magic,
-            min_conf: plan.min_confidence,
-            forget: &plan.forget,
-        }
-    };
+    let head_meta = |rp: &RulePlan| HeadMeta::of(plan, rp.rule);
     let mut cx = Cx {
         interner,
         done,
@@ -666,13 +657,7 @@ fn eval_stratum(
     };
     for (ri, gc) in &counting {
         let rule = &plan.rules[*ri];
-        let hm = HeadMeta {
-            rule: &rule.meta,
-            id: *ri as u32 + 1,
-            magic: plan.relations[rule.head].magic,
-            min_conf: plan.min_confidence,
-            forget: &plan.forget,
-        };
+        let hm = HeadMeta::of(plan, *ri);
         let mut buf = Vec::new();
         let head = mode.meta.then_some((&hm, mode.time));
         group_count::evaluate(plan, *ri, gc, head, &mut cx, &mut buf);

@@ -503,13 +503,7 @@ pub(crate) fn derive(
         key.clear();
     }
     let part = Meta::body(rule.meta.tnorm, metas.iter().map(to_meta));
-    let head = HeadMeta {
-        rule: &rule.meta,
-        id: ri as u32 + 1,
-        magic: plan.relations[rule.head].magic,
-        min_conf: plan.min_confidence,
-        forget: &plan.forget,
-    };
+    let head = HeadMeta::of(plan, ri);
     head.derive(part, env, cx).map(|m| FactMeta {
         conf: m.conf,
         time: m.time,
