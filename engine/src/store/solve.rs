@@ -80,11 +80,16 @@ impl TableCx<'_> {
 
     /// The label of `member`'s class in class relation `class`, if it is a member.
     pub(crate) fn class_label(&self, class: RelId, member: u64) -> Option<u64> {
-        let t = &self.tables[class];
-        let mut label = None;
-        t.matching(&[0], &[member], |r| label = Some(t.cell(r, 1)));
-        label
+        class_label(&self.tables[class], member)
     }
+}
+
+/// The label of `member`'s class in a class relation's table (`member, label` rows), if it
+/// is a member.
+pub(crate) fn class_label(class: &Table, member: u64) -> Option<u64> {
+    let mut label = None;
+    class.matching(&[0], &[member], |r| label = Some(class.cell(r, 1)));
+    label
 }
 
 /// Whether a constraint is monotone: no negation and no aggregate. A relaxed solve keeps only

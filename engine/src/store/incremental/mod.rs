@@ -180,11 +180,7 @@ fn names_an_alias(plan: &Plan, contents: &[Table], changes: &[Change]) -> bool {
     if t.len() == 0 {
         return false;
     }
-    let aliased = |v: u64| {
-        let mut alias = false;
-        t.matching(&[0], &[v], |r| alias |= t.cell(r, 1) != v);
-        alias
-    };
+    let aliased = |v: u64| super::solve::class_label(t, v).is_some_and(|label| label != v);
     changes.iter().any(|(rel, key, _)| {
         let types = plan.relations[*rel].types();
         key.iter()
