@@ -88,7 +88,7 @@ fn main() {
             .unwrap();
         let start = Instant::now();
         let mut tx = store.transaction().unwrap();
-        tx.add_memories(&read.facts).unwrap();
+        tx.add_memories(read.facts).unwrap();
         tx.commit().unwrap();
         adds.push(start.elapsed().as_secs_f64() * 1000.0);
     }

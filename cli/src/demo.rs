@@ -35,8 +35,13 @@ pub fn demo(db: Option<&Path>) -> anyhow::Result<ExitCode> {
     let mut store = Store::create(&dir)?;
     store.set_now(Some(now));
     store.add_rule_files(&engram_engine::library::default_rules())?;
+    let memories = read.facts.iter().filter(|f| f.relation == "memory").count();
+    let relations = (read.facts.iter())
+        .filter(|f| f.relation == "relation")
+        .count();
+    let facts = read.facts.len();
     let mut tx = store.transaction()?;
-    tx.add_memories(&read.facts)?;
+    tx.add_memories(read.facts)?;
     tx.commit()?;
     let took = started.elapsed();
     drop(store);
@@ -45,16 +50,9 @@ pub fn demo(db: Option<&Path>) -> anyhow::Result<ExitCode> {
     store.set_now(Some(now));
     let out = std::io::stdout();
     let mut out = out.lock();
-    let memories = read.facts.iter().filter(|f| f.relation == "memory").count();
-    let relations = read
-        .facts
-        .iter()
-        .filter(|f| f.relation == "relation")
-        .count();
     writeln!(
         out,
-        "Loaded examples/memories.jsonl: {memories} memories, {relations} relations ({} facts) into {}",
-        read.facts.len(),
+        "Loaded examples/memories.jsonl: {memories} memories, {relations} relations ({facts} facts) into {}",
         dir.display()
     )?;
     let stats = store.stats()?;

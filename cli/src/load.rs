@@ -110,9 +110,9 @@ fn load_memories(
             path.display()
         )
     })?;
-    tx.add_memories(&read.facts)
-        .map_err(|e| anyhow::anyhow!("{}:{e}", path.display()))?;
     loaded.facts = read.facts.len();
+    tx.add_memories(read.facts)
+        .map_err(|e| anyhow::anyhow!("{}:{e}", path.display()))?;
     loaded.format = Some(format);
     loaded.skipped = read.skipped;
     if read.derived > 0 {

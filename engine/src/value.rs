@@ -228,11 +228,15 @@ pub trait SymbolBase: Send + Sync {
 
 /// Interns strings as dense ids: those of an optional read-only base table first, then new
 /// ones (lasso underneath) numbered after them.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Interner {
     base: Option<std::sync::Arc<dyn SymbolBase>>,
     base_len: u32,
-    rodeo: Rodeo,
+    rodeo: Rodeo<Spur, rustc_hash::FxBuildHasher>,
+    /// Each symbol's position in text order, for the ids below its length: built on the first
+    /// comparison that needs it (see [`Interner::order`]), so comparing two symbols is comparing
+    /// two integers instead of two strings.
+    ranks: std::sync::OnceLock<std::sync::Arc<[u32]>>,
 }
 
 impl fmt::Debug for Interner {
@@ -244,13 +248,25 @@ impl fmt::Debug for Interner {
     }
 }
 
+impl Default for Interner {
+    fn default() -> Interner {
+        Interner {
+            base: None,
+            base_len: 0,
+            rodeo: Rodeo::with_hasher(rustc_hash::FxBuildHasher),
+            ranks: std::sync::OnceLock::new(),
+        }
+    }
+}
+
 impl Interner {
     /// An interner whose first ids are the strings of `base`.
     pub fn with_base(base: std::sync::Arc<dyn SymbolBase>) -> Interner {
         Interner {
             base_len: base.len() as u32,
             base: Some(base),
-            rodeo: Rodeo::default(),
+            rodeo: Rodeo::with_hasher(rustc_hash::FxBuildHasher),
+            ranks: std::sync::OnceLock::new(),
         }
     }
 
@@ -309,6 +325,42 @@ impl Interner {
     pub fn base_len(&self) -> usize {
         self.base_len as usize
     }
+
+    /// Orders two symbols by their text.
+    ///
+    /// The first call ranks every symbol interned so far (one parallel sort of the ids by text);
+    /// later calls compare ranks, and fall back to the text for a symbol interned after the
+    /// ranking. [`Interner::refresh_order`] re-ranks when many symbols came after it.
+    pub fn order(&self, a: Sym, b: Sym) -> Ordering {
+        if a == b {
+            return Ordering::Equal;
+        }
+        let ranks = self.ranks.get_or_init(|| self.rank());
+        match (ranks.get(a.0 as usize), ranks.get(b.0 as usize)) {
+            (Some(x), Some(y)) => x.cmp(y),
+            _ => self.resolve(a).cmp(self.resolve(b)),
+        }
+    }
+
+    /// Forgets the ranking of [`Interner::order`] if more than an eighth of the symbols were
+    /// interned after it, so the next comparison ranks them all again.
+    pub fn refresh_order(&mut self) {
+        let ranked = self.ranks.get().map_or(0, |r| r.len());
+        if self.len() - ranked > ranked / 8 {
+            self.ranks = std::sync::OnceLock::new();
+        }
+    }
+
+    fn rank(&self) -> std::sync::Arc<[u32]> {
+        use rayon::slice::ParallelSliceMut;
+        let mut ids: Vec<u32> = (0..self.len() as u32).collect();
+        ids.par_sort_unstable_by(|&a, &b| self.resolve(Sym(a)).cmp(self.resolve(Sym(b))));
+        let mut ranks = vec![0u32; ids.len()];
+        for (rank, id) in ids.into_iter().enumerate() {
+            ranks[id as usize] = rank as u32;
+        }
+        ranks.into()
+    }
 }
 
 /// Encodes a value as a column of type `ty`, interning a new symbol; `None` on a type mismatch.
@@ -347,13 +399,7 @@ pub fn decode(ty: ColumnType, v: u64, interner: &Interner) -> Value {
 /// Compares two encoded values of one type by their meaning (numbers numerically, symbols by text).
 pub fn compare(ty: ColumnType, a: u64, b: u64, interner: &Interner) -> Ordering {
     match ty {
-        ColumnType::Symbol => {
-            if a == b {
-                Ordering::Equal
-            } else {
-                interner.resolve_enc(a).cmp(interner.resolve_enc(b))
-            }
-        }
+        ColumnType::Symbol => interner.order(Sym(a as u32), Sym(b as u32)),
         ColumnType::Number => dec_number(a).cmp(&dec_number(b)),
         ColumnType::Unsigned => a.cmp(&b),
         ColumnType::Float => dec_float(a).total_cmp(&dec_float(b)),

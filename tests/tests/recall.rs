@@ -20,7 +20,7 @@ fn example_store() -> Store {
         .add_rule_files(&engram_engine::library::default_rules())
         .unwrap();
     let mut tx = store.transaction().unwrap();
-    tx.add_memories(&read.facts).unwrap();
+    tx.add_memories(read.facts).unwrap();
     tx.commit().unwrap();
     store
 }
@@ -131,7 +131,7 @@ fn near_duplicates_do_not_fill_the_list() {
     lines.push(r#"{"kind":"memory","id":"other","title":"Webhooks need signatures","content":"Verify webhook signatures before a retry","time":"2026-11-01T00:00:00Z"}"#.to_string());
     let read = memory::read(&lines.join("\n"), memory::Format::Native, false).unwrap();
     let mut tx = store.transaction().unwrap();
-    tx.add_memories(&read.facts).unwrap();
+    tx.add_memories(read.facts).unwrap();
     tx.commit().unwrap();
     let index = store.recall_index().unwrap();
     let hits = index.recall(

@@ -209,6 +209,18 @@ impl Classes {
         Some((self.members[self.label[m] as usize], self.meta[m]))
     }
 
+    /// The members, sorted, whose label or membership differs from what they had in `old`
+    /// (or that only one of the two holds).
+    pub(crate) fn moved_since(&self, old: &Classes) -> Vec<u64> {
+        let mut out: Vec<u64> = (self.members.iter().chain(&old.members))
+            .copied()
+            .filter(|&v| self.canonical(v) != old.canonical(v))
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
     /// The metadata of `e(a, b)` when `a` and `b` are in one class.
     pub(crate) fn same(&self, a: u64, b: u64) -> Option<Meta> {
         let (i, j) = (self.position(a)?, self.position(b)?);

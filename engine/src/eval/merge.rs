@@ -8,10 +8,10 @@
 //! and the program is evaluated; the pairs of `e` it derived (a merge can enable rules that
 //! merge more) join the pairs known, and if the classes changed the program is evaluated
 //! again from the base facts. Classes only grow, so this ends; merges are never undone within
-//! one evaluation. A pass stops after the identity's stratum (nothing later changes the
-//! classes) unless its classes hold, and then runs to the end: every pass but the last
-//! evaluates only the strata the merge depends on. A store re-derives (retracting the evidence
-//! of a merge un-merges).
+//! one evaluation. A pass first evaluates only what the identity depends on (nothing else
+//! changes the classes), and unless its classes hold stops there: every pass but the last
+//! evaluates only those strata. A store re-derives (retracting the evidence of a merge
+//! un-merges).
 
 use super::classes::{self, Classes};
 use super::meta::{MAX_DEPTH, MERGED, Meta};
@@ -45,19 +45,20 @@ pub(crate) fn evaluate_merging(
         .facts_of(merge)
         .map(|(row, m)| (row.to_vec(), m))
         .collect();
-    let merge_stratum = plan
-        .strata
-        .iter()
-        .position(|s| s.relations.contains(&merge))
-        .expect("the identity has a stratum");
+    // The previous pass: its classes and what it evaluated.
+    let mut previous: Option<(Classes, Strata)> = None;
     loop {
         let classes = Classes::build(&pair_rows(&pairs, mode), ColumnType::Symbol, interner);
         let canon_plan = canonical_plan(plan, &classes);
         let (canon_base, rewritten) = canonical_base(plan, merge, &base, &pairs, &classes);
-        // Nothing after the identity's stratum can change its classes: a pass stops there
-        // unless the classes it started from hold, and then goes on to the end.
+        // Only what the identity depends on can change its classes: a pass evaluates that,
+        // and unless the classes it started from hold, stops there.
         let mut strata = Strata::new(&canon_plan, canon_base);
-        strata.run(&canon_plan, interner, mode, Some(merge_stratum))?;
+        if let Some((old, mut before)) = previous.take() {
+            let unchanged = unchanged_relations(plan, merge, &base, &old, &classes);
+            strata.adopt(&canon_plan, &mut before, &unchanged);
+        }
+        strata.run(&canon_plan, interner, mode, Some(merge))?;
         let derived = strata.done[merge]
             .as_ref()
             .expect("the identity is evaluated");
@@ -73,7 +74,57 @@ pub(crate) fn evaluate_merging(
         pairs = (0..derived.len())
             .map(|i| (derived.row(i).to_vec(), derived.meta(i)))
             .collect();
+        previous = Some((classes, strata));
     }
+}
+
+/// Per relation: whether a pass with classes `new` derives exactly what a pass with classes
+/// `old` derived. It does when nothing it depends on reads differently: no symbol of its
+/// facts, nor of the program's constants, changed label or membership. (Classes only grow,
+/// and evaluation is deterministic, so the same facts and rules give the same rows.)
+fn unchanged_relations(
+    plan: &Plan,
+    merge: RelId,
+    base: &Base,
+    old: &Classes,
+    new: &Classes,
+) -> Vec<bool> {
+    let moved = new.moved_since(old);
+    let n = plan.relations.len();
+    if moved.is_empty() {
+        return (0..n).map(|r| r != merge).collect();
+    }
+    let is_moved = |v: u64| moved.binary_search(&v).is_ok();
+    let types: Vec<Vec<ColumnType>> = plan.relations.iter().map(|d| d.types()).collect();
+    let mut constants = Vec::new();
+    for rule in &plan.rules {
+        symbol_constants(rule, &types, &mut constants);
+    }
+    if constants.into_iter().any(is_moved) {
+        return vec![false; n];
+    }
+    // Relations whose own facts read differently (the identity always does).
+    let changed: Vec<bool> = (0..n)
+        .map(|rel| {
+            let symbols: Vec<usize> = (types[rel].iter().enumerate())
+                .filter(|(_, t)| **t == ColumnType::Symbol)
+                .map(|(c, _)| c)
+                .collect();
+            rel == merge
+                || base
+                    .facts_of(rel)
+                    .any(|(row, _)| symbols.iter().any(|&c| is_moved(row[c])))
+        })
+        .collect();
+    (0..n)
+        .map(|rel| !plan.depends(rel).into_iter().any(|d| changed[d]))
+        .collect()
+}
+
+/// The symbol constants [`canonical_rule`] reads through the classes, appended to `out`.
+fn symbol_constants(rule: &IrRule, types: &[Vec<ColumnType>], out: &mut Vec<u64>) {
+    let mut rule = rule.clone();
+    for_each_symbol_constant(&mut rule, types, &mut |c| out.push(*c));
 }
 
 /// The pairs as rows of the eqrel.
@@ -171,37 +222,50 @@ pub(crate) fn canonical_plan(plan: &Plan, classes: &Classes) -> Plan {
 
 /// [`canonical_plan`] for one rule (or query); `types` are the relations' column types.
 pub(crate) fn canonical_rule(rule: &mut IrRule, types: &[Vec<ColumnType>], classes: &Classes) {
-    let canon = |v: u64| classes.canonical(v).map_or(v, |(label, _)| label);
-    let atoms = |atoms: &mut [IrAtom]| {
+    for_each_symbol_constant(rule, types, &mut |c| {
+        *c = classes.canonical(*c).map_or(*c, |(label, _)| label);
+    });
+}
+
+/// Calls `f` on each symbol constant of `rule` that stands for an entity: constant atom
+/// arguments, and constants standing alone as a head argument or a comparison operand.
+fn for_each_symbol_constant(
+    rule: &mut IrRule,
+    types: &[Vec<ColumnType>],
+    f: &mut dyn FnMut(&mut u64),
+) {
+    let atoms = |atoms: &mut [IrAtom], f: &mut dyn FnMut(&mut u64)| {
         for a in atoms {
             for (arg, ty) in a.args.iter_mut().zip(&types[a.rel]) {
                 if let AtomArg::Const(c) = arg
                     && *ty == ColumnType::Symbol
                 {
-                    *c = canon(*c);
+                    f(c);
                 }
             }
         }
     };
-    let expr = |e: &mut IrExpr| {
+    let expr = |e: &mut IrExpr, f: &mut dyn FnMut(&mut u64)| {
         if let IrExprKind::Const(c) = &mut e.kind
             && e.ty == ColumnType::Symbol
         {
-            *c = canon(*c);
+            f(c);
         }
     };
-    atoms(&mut rule.atoms);
-    rule.head_args.iter_mut().for_each(expr);
+    atoms(&mut rule.atoms, f);
+    for e in &mut rule.head_args {
+        expr(e, f);
+    }
     for c in &mut rule.constraints {
         match c {
             Constraint::Cmp { left, right, .. } => {
-                expr(left);
-                expr(right);
+                expr(left, f);
+                expr(right, f);
                 for side in [left, right] {
-                    side.for_each_aggregate_mut(&mut |agg| atoms(&mut agg.atoms));
+                    side.for_each_aggregate_mut(&mut |agg| atoms(&mut agg.atoms, f));
                 }
             }
-            Constraint::Negated { args, .. } => args.iter_mut().flatten().for_each(expr),
+            Constraint::Negated { args, .. } => args.iter_mut().flatten().for_each(|e| expr(e, f)),
             Constraint::Text { .. } | Constraint::False => {}
         }
     }

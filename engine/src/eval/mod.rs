@@ -315,6 +315,7 @@ pub(crate) fn evaluate(
     for (rel, row, conf, time) in &plan.facts {
         base.push_at(*rel, row, *conf, *time);
     }
+    interner.refresh_order();
     if mode.meta && plan.rules.len() > meta::MAX_RULES {
         return Err(EvalError::TooManyRules {
             rules: plan.rules.len(),
@@ -348,14 +349,15 @@ pub(crate) fn evaluate_strata(
     Ok(strata.done)
 }
 
-/// An evaluation stratum by stratum that can stop after one and go on later.
+/// An evaluation stratum by stratum that can evaluate what one relation needs and go on
+/// later.
 pub(crate) struct Strata {
     /// The completed relations.
     pub done: Vec<Option<Rows>>,
     base: Base,
     caches: Caches,
-    /// The next stratum to evaluate.
-    next: usize,
+    /// Per stratum: evaluated yet.
+    evaluated: Vec<bool>,
 }
 
 impl Strata {
@@ -365,22 +367,48 @@ impl Strata {
             done: vec![None; plan.relations.len()],
             base,
             caches: Caches::default(),
-            next: 0,
+            evaluated: vec![false; plan.strata.len()],
         }
     }
 
-    /// Evaluates the strata from the next one up to `until` (inclusive; `None`: every one).
+    /// Takes over from `before` (an evaluation of the same program over other facts) each
+    /// stratum it evaluated whose relations are all `unchanged` (they derive the same rows).
+    pub(crate) fn adopt(&mut self, plan: &Plan, before: &mut Strata, unchanged: &[bool]) {
+        for (s, stratum) in plan.strata.iter().enumerate() {
+            if self.evaluated[s]
+                || !before.evaluated[s]
+                || !stratum.relations.iter().all(|&r| unchanged[r])
+            {
+                continue;
+            }
+            self.evaluated[s] = true;
+            for &r in &stratum.relations {
+                self.done[r] = before.done[r].take();
+            }
+        }
+    }
+
+    /// Evaluates, in order, the strata not evaluated yet: those `only` depends on (itself
+    /// included), or every one. Skipping the others keeps the order valid: nothing `only`
+    /// needs depends on them, and a later run takes them in their place.
     pub(crate) fn run(
         &mut self,
         plan: &Plan,
         interner: &mut Interner,
         mode: Mode,
-        until: Option<usize>,
+        only: Option<RelId>,
     ) -> Result<(), EvalError> {
-        let last = until.map_or(plan.strata.len(), |u| (u + 1).min(plan.strata.len()));
-        while self.next < last {
-            let stratum = &plan.strata[self.next];
-            self.next += 1;
+        let mut wanted = vec![only.is_none(); plan.relations.len()];
+        if let Some(rel) = only {
+            for r in plan.depends(rel) {
+                wanted[r] = true;
+            }
+        }
+        for (s, stratum) in plan.strata.iter().enumerate() {
+            if self.evaluated[s] || !stratum.relations.iter().any(|&r| wanted[r]) {
+                continue;
+            }
+            self.evaluated[s] = true;
             eval_one(plan, stratum, self, interner, mode)?;
         }
         Ok(())

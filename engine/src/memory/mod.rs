@@ -15,24 +15,27 @@ impl crate::store::Transaction<'_> {
     /// Asserts facts read from a memory file ([`read`]). A generic line's numbers are typed by
     /// JSON; where the relation's columns say otherwise (a float column given `1`), the value
     /// is read as the column's type. An error names the line the fact came from.
-    pub fn add_memories(&mut self, facts: &[MemoryFact]) -> Result<(), crate::Error> {
+    pub fn add_memories(&mut self, facts: Vec<MemoryFact>) -> Result<(), crate::Error> {
+        let mut types: rustc_hash::FxHashMap<String, Option<Vec<crate::ColumnType>>> =
+            Default::default();
         for f in facts {
             let at = |message: String| crate::Error::Memory {
                 at: f.at.to_string(),
                 message: format!("relation `{}`: {message}", f.relation),
             };
-            let values = match self.relation_types(&f.relation)? {
-                Some(types) if types.len() == f.values.len() => f
-                    .values
-                    .iter()
-                    .zip(&types)
+            if !types.contains_key(&f.relation) {
+                let t = self.relation_types(&f.relation)?;
+                types.insert(f.relation.clone(), t);
+            }
+            let values = match &types[&f.relation] {
+                Some(types) if types.len() == f.values.len() => (f.values.into_iter().zip(types))
                     .map(|(v, &ty)| match v.column_type() == ty {
-                        true => Ok(v.clone()),
+                        true => Ok(v),
                         false => crate::Value::parse(ty, &v.to_string()),
                     })
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(at)?,
-                _ => f.values.clone(),
+                _ => f.values,
             };
             self.add_with(&f.relation, values, f.confidence, f.time)
                 .map_err(|e| match e {

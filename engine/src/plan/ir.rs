@@ -703,6 +703,33 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Every relation `rel`'s facts can depend on, itself included (an eqrel's classes and
+    /// a class relation's eqrel, a functional relation's history and the reverse, included).
+    pub fn depends(&self, rel: RelId) -> Vec<RelId> {
+        let mut seen = vec![false; self.relations.len()];
+        seen[rel] = true;
+        let mut out = vec![rel];
+        let mut i = 0;
+        while i < out.len() {
+            let head = out[i];
+            let decl = &self.relations[head];
+            let linked = [
+                decl.class,
+                decl.class_of,
+                decl.superseded,
+                decl.superseded_of,
+            ];
+            let read = (self.rules.iter().filter(|r| r.head == head)).flat_map(|r| r.reads());
+            for r in linked.into_iter().flatten().chain(read) {
+                if !std::mem::replace(&mut seen[r], true) {
+                    out.push(r);
+                }
+            }
+            i += 1;
+        }
+        out
+    }
+
     /// Fixes the evaluation time: every `now()` of the rules and queries becomes `now`
     /// (unix milliseconds).
     pub fn fix_now(&mut self, now: i64) {

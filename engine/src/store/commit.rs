@@ -4,10 +4,9 @@
 use super::error::StoreError;
 use super::facts;
 use super::incremental::{self, Facts, Plans};
-use super::manifest::RelationEntry;
 use super::persist::LayerWrite;
 use super::table::{FactMeta, Table};
-use super::{ASSERTED, DERIVED, Rel, RuleFile, Store, now_ms};
+use super::{ASSERTED, DERIVED, RuleFile, Store, now_ms};
 use crate::error::Error;
 use crate::plan::ir::{Plan, RelId};
 use crate::value::{self, ColumnType, Value};
@@ -79,6 +78,18 @@ impl Store {
             .rel_index
             .get(name)
             .map(|&id| plan.relations[id].types()))
+    }
+
+    /// Checks a fact's values against its relation's column types, when the store or its
+    /// rules know the relation.
+    fn check_fact(&mut self, relation: &str, values: &[Value]) -> Result<(), Error> {
+        if let Some(i) = self.rel_index(relation) {
+            return check_values(relation, &self.rels[i].types, values);
+        }
+        match self.relation_types(relation)? {
+            Some(types) => check_values(relation, &types, values),
+            None => Ok(()),
+        }
     }
 
     /// Adds (or replaces) a rule file and re-derives everything.
@@ -179,18 +190,7 @@ impl Store {
                 || plan.merge.is_some();
             let i = match self.rel_index(&decl.name) {
                 Some(i) => i,
-                None => {
-                    self.manifest.relations.push(RelationEntry {
-                        name: decl.name.clone(),
-                        columns: decl.columns.clone(),
-                        asserted: Vec::new(),
-                        derived: Vec::new(),
-                        derived_layer: false,
-                    });
-                    self.manifest_dirty = true;
-                    self.rels.push(Rel::new(decl.types()));
-                    self.rels.len() - 1
-                }
+                None => self.add_relation(&decl.name, decl.columns.clone()),
             };
             if self.manifest.relations[i].derived_layer != derived {
                 self.manifest_dirty = true;
@@ -229,21 +229,11 @@ impl Store {
                 relation, values, ..
             }
             | Op::Retract { relation, values }) = op;
-            if self.relation_types(relation)?.is_none() {
-                let types: Vec<ColumnType> = values.iter().map(Value::column_type).collect();
-                self.manifest.relations.push(RelationEntry {
-                    name: relation.clone(),
-                    columns: types
-                        .iter()
-                        .enumerate()
-                        .map(|(i, t)| (format!("c{i}"), *t))
-                        .collect(),
-                    asserted: Vec::new(),
-                    derived: Vec::new(),
-                    derived_layer: false,
-                });
-                self.manifest_dirty = true;
-                self.rels.push(Rel::new(types));
+            if self.rel_index(relation).is_none() && self.relation_types(relation)?.is_none() {
+                let columns = (values.iter().enumerate())
+                    .map(|(i, v)| (format!("c{i}"), v.column_type()))
+                    .collect();
+                self.add_relation(relation, columns);
                 self.plan = None;
             }
         }
@@ -251,10 +241,21 @@ impl Store {
         self.sync_relations(&plan);
         self.drop_view();
         let mut report = CommitReport::default();
-        // The asserted changes, the last word on each key winning; no-ops dropped.
+        // The asserted changes, the last word on each key winning (found through `latest`, a
+        // table of positions in `said`); no-ops dropped.
         let now = now_ms();
-        let mut latest: HashMap<(usize, Vec<u64>), Option<FactMeta>> = HashMap::new();
-        let mut order = Vec::new();
+        let mut said: Vec<(usize, Vec<u64>, Option<FactMeta>)> = Vec::with_capacity(ops.len());
+        let mut latest: hashbrown::HashTable<usize> = hashbrown::HashTable::new();
+        let hash = |i: usize, key: &[u64]| {
+            use std::hash::BuildHasher;
+            rustc_hash::FxBuildHasher.hash_one((i, key))
+        };
+        let functional: Vec<Option<&[usize]>> = (self.manifest.relations.iter())
+            .map(|e| {
+                let id = plan.rel_index.get(&e.name)?;
+                plan.relations[*id].functional.as_deref()
+            })
+            .collect();
         let mut stamps = HashMap::new();
         for op in ops {
             let (relation, values, new, untimed) = match op {
@@ -271,24 +272,26 @@ impl Store {
             };
             let i = self.rel_index(&relation).expect("entry made above");
             let key = self.encode(i, &relation, &values)?;
-            let keys = plan
-                .rel_index
-                .get(&relation)
-                .and_then(|&id| plan.relations[id].functional.as_ref());
-            let new = match (new, keys) {
+            let new = match (new, functional.get(i).copied().flatten()) {
                 (Some(mut m), Some(keys)) if untimed => {
                     m.time = self.newer_stamp(i, keys, &key, m.time, &mut stamps);
                     Some(m)
                 }
                 (new, _) => new,
             };
-            if latest.insert((i, key.clone()), new).is_none() {
-                order.push((i, key));
+            let h = hash(i, &key);
+            let same = |&at: &usize| said[at].0 == i && said[at].1 == key;
+            match latest.find(h, same) {
+                Some(&at) => said[at].2 = new,
+                None => {
+                    latest.insert_unique(h, said.len(), |&at| hash(said[at].0, &said[at].1));
+                    said.push((i, key, new));
+                }
             }
         }
+        drop(latest);
         let mut changes: Vec<(usize, Vec<u64>, Option<FactMeta>)> = Vec::new();
-        for (i, key) in order {
-            let new = latest[&(i, key.clone())];
+        for (i, key, new) in said {
             let old = self.asserted(i).get(&key);
             match new {
                 Some(m) if old != Some(m) => report.asserted += 1,
@@ -307,34 +310,22 @@ impl Store {
         }
         // Everything again: apply the changes, evaluate the whole program.
         report.rederived = true;
-        let mut asserted: Vec<HashMap<Vec<u64>, Option<FactMeta>>> =
-            vec![HashMap::new(); self.rels.len()];
+        let mut asserted: Vec<Option<LayerWrite>> = (0..self.rels.len()).map(|_| None).collect();
         for (i, key, new) in changes {
+            let w = asserted[i].get_or_insert_with(|| LayerWrite::new(i, ASSERTED, false));
             match new {
                 Some(m) => {
                     self.asserted(i).upsert(&key, m);
+                    w.rows.push(&key, m);
                 }
                 None => {
                     self.asserted(i).remove(&key);
+                    w.removed.push(key);
                 }
             }
-            asserted[i].insert(key, new);
         }
         let contents = self.infer_tables(&plan)?;
-        let mut writes = Vec::new();
-        for (i, changes) in asserted.into_iter().enumerate() {
-            if changes.is_empty() {
-                continue;
-            }
-            let mut w = LayerWrite::new(i, ASSERTED, false);
-            for (key, state) in changes {
-                match state {
-                    Some(m) => w.rows.push((key, m)),
-                    None => w.removed.push(key),
-                }
-            }
-            writes.push(w);
-        }
+        let mut writes: Vec<LayerWrite> = asserted.into_iter().flatten().collect();
         for (i, new) in contents.into_iter().enumerate() {
             let Some(new) = new else { continue };
             let old = self.rels[i]
@@ -449,7 +440,7 @@ impl Store {
                 .entry(*i)
                 .or_insert_with(|| LayerWrite::new(*i, ASSERTED, false));
             match new {
-                Some(m) => w.rows.push((key.clone(), *m)),
+                Some(m) => w.rows.push(key, *m),
                 None => w.removed.push(key.clone()),
             }
         }
@@ -464,7 +455,7 @@ impl Store {
                     match (old, new) {
                         (None, Some(m)) => {
                             report.added += 1;
-                            w.rows.push((key, m));
+                            w.rows.push(&key, m);
                         }
                         (Some(_), None) => {
                             report.removed += 1;
@@ -472,7 +463,7 @@ impl Store {
                         }
                         (Some(o), Some(m)) if o != m => {
                             report.changed += 1;
-                            w.rows.push((key, m));
+                            w.rows.push(&key, m);
                         }
                         _ => {}
                     }
@@ -500,14 +491,14 @@ impl Store {
 
     /// Encodes a fact's values for relation `i`, interning new symbols.
     fn encode(&mut self, i: usize, relation: &str, values: &[Value]) -> Result<Vec<u64>, Error> {
-        let types = self.rels[i].types.clone();
-        check_values(relation, &types, values)?;
+        check_values(relation, &self.rels[i].types, values)?;
+        let types = std::mem::take(&mut self.rels[i].types);
         let interner = self.interner();
-        Ok(values
-            .iter()
-            .zip(&types)
+        let key = (values.iter().zip(&types))
             .map(|(v, t)| value::encode(*t, v, interner).expect("types checked"))
-            .collect())
+            .collect();
+        self.rels[i].types = types;
+        Ok(key)
     }
 
     /// Evaluates the program over every asserted fact: the new contents of each relation
@@ -535,12 +526,14 @@ impl Store {
                 continue;
             }
             let id = plan.rel_index[&entry.name];
-            let mut t = Table::new(&self.rels[i].types);
+            let n = done[id].as_ref().map_or(0, |rows| rows.len());
+            let mut t = Table::with_capacity(&self.rels[i].types, n);
             if let Some(rows) = &done[id] {
+                // Rows come sorted and distinct: the table is all sorted part, no hashing.
                 for r in 0..rows.len() {
                     let m = rows.meta(r);
                     let key = &rows.row(r)[..entry.columns.len()];
-                    t.upsert(
+                    t.push_sorted(
                         key,
                         FactMeta {
                             conf: m.conf,
@@ -572,7 +565,7 @@ fn diff(old: &Table, new: &Table, w: &mut LayerWrite, report: &mut CommitReport,
             Some(_) => {}
         }
         if whole || before != Some(m) {
-            w.rows.push((key.to_vec(), m));
+            w.rows.push(&key, m);
         }
     }
     for (key, _) in old.iter() {
@@ -636,9 +629,7 @@ impl Transaction<'_> {
                 message: format!("confidence {confidence} is not in (0, 1]"),
             });
         }
-        if let Some(types) = self.store.relation_types(relation)? {
-            check_values(relation, &types, &values)?;
-        }
+        self.store.check_fact(relation, &values)?;
         self.ops.push(Op::Add {
             relation: relation.to_string(),
             values,
@@ -677,9 +668,7 @@ impl Transaction<'_> {
     /// Retracts an asserted fact (nothing happens if it is not asserted). Facts derived
     /// from it go unless something else still supports them.
     pub fn retract(&mut self, relation: &str, values: Vec<Value>) -> Result<&mut Self, Error> {
-        if let Some(types) = self.store.relation_types(relation)? {
-            check_values(relation, &types, &values)?;
-        }
+        self.store.check_fact(relation, &values)?;
         self.ops.push(Op::Retract {
             relation: relation.to_string(),
             values,

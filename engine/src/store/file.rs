@@ -54,14 +54,21 @@ impl Kind {
 /// The bytes of a file: header, then payload.
 pub(crate) fn envelope(kind: Kind, payload: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(HEADER + payload.len());
-    out.extend_from_slice(&MAGIC);
-    out.extend_from_slice(&(kind as u32).to_le_bytes());
-    out.extend_from_slice(&VERSION.to_le_bytes());
-    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    out.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
-    let head = crc32fast::hash(&out);
-    out.extend_from_slice(&head.to_le_bytes());
+    out.extend_from_slice(&header(kind, payload));
     out.extend_from_slice(payload);
+    out
+}
+
+/// The header of a file holding `payload`.
+fn header(kind: Kind, payload: &[u8]) -> [u8; HEADER] {
+    let mut out = [0u8; HEADER];
+    out[..8].copy_from_slice(&MAGIC);
+    out[8..12].copy_from_slice(&(kind as u32).to_le_bytes());
+    out[12..16].copy_from_slice(&VERSION.to_le_bytes());
+    out[16..24].copy_from_slice(&(payload.len() as u64).to_le_bytes());
+    out[24..28].copy_from_slice(&crc32fast::hash(payload).to_le_bytes());
+    let head = crc32fast::hash(&out[..28]);
+    out[28..].copy_from_slice(&head.to_le_bytes());
     out
 }
 
@@ -131,34 +138,65 @@ fn u32_at(bytes: &[u8], at: usize) -> u32 {
 /// Writes a new file and makes it durable (the directory entry is made durable by the
 /// [`sync_dir`] that precedes the manifest that names it).
 pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-    create_with(path, bytes)?
+    create_with(path, &[bytes])?
         .sync_data()
         .map_err(|e| StoreError::io(path, e))
 }
 
-/// Creates a file that must not exist yet and writes `bytes` into it (not yet durable).
-fn create_with(path: &Path, bytes: &[u8]) -> Result<File, StoreError> {
+/// Creates a file that must not exist yet and writes `parts` into it (not yet durable).
+fn create_with(path: &Path, parts: &[&[u8]]) -> Result<File, StoreError> {
     let io = |e| StoreError::io(path, e);
     let mut f = OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(path)
         .map_err(io)?;
-    f.write_all(bytes).map_err(io)?;
+    for part in parts {
+        f.write_all(part).map_err(io)?;
+    }
     Ok(f)
 }
 
-/// Writes new files, then makes their contents durable together (in parallel: one commit's
-/// files wait for the disk once, not once each). Their directory entries are made durable by
-/// the [`sync_dir`] that precedes the manifest that names them.
-pub(crate) fn write_files(files: &[(std::path::PathBuf, Vec<u8>)]) -> Result<(), StoreError> {
-    use rayon::prelude::*;
-    let mut open = Vec::with_capacity(files.len());
-    for (path, bytes) in files {
-        open.push((path, create_with(path, bytes)?));
+/// A commit's new files: each written as soon as its bytes are made (so that no commit holds
+/// all its files' bytes at once), then made durable together by [`NewFiles::sync`].
+#[derive(Default)]
+pub(crate) struct NewFiles {
+    files: Vec<(std::path::PathBuf, File)>,
+}
+
+impl NewFiles {
+    /// Writes a new file of `kind` holding `payload`.
+    pub(crate) fn write(
+        &mut self,
+        path: std::path::PathBuf,
+        kind: Kind,
+        payload: &[u8],
+    ) -> Result<(), StoreError> {
+        let f = create_with(&path, &[&header(kind, payload), payload])?;
+        self.files.push((path, f));
+        Ok(())
     }
-    open.par_iter()
-        .try_for_each(|(path, f)| f.sync_data().map_err(|e| StoreError::io(*path, e)))
+
+    /// Writes a new file of these bytes, envelope included.
+    pub(crate) fn write_raw(
+        &mut self,
+        path: std::path::PathBuf,
+        bytes: &[u8],
+    ) -> Result<(), StoreError> {
+        let f = create_with(&path, &[bytes])?;
+        self.files.push((path, f));
+        Ok(())
+    }
+
+    /// Makes the files' contents durable together (in parallel: one commit's files wait for
+    /// the disk once, not once each). Their directory entries are made durable by the
+    /// [`sync_dir`] that precedes the manifest that names them.
+    pub(crate) fn sync(self) -> Result<(), StoreError> {
+        use rayon::prelude::*;
+        self.files
+            .par_iter()
+            .try_for_each(|(path, f)| f.sync_data().map_err(|e| StoreError::io(path, e)))
+    }
 }
 
 /// Replaces `dir/name` atomically: writes `name.tmp`, fsyncs it, renames it over `name`, and

@@ -96,6 +96,8 @@ pub struct Store {
     strings: Strings,
     rules: Vec<RuleFile>,
     rels: Vec<Rel>,
+    /// Each relation's index in `manifest.relations` and `rels`, by name.
+    names: rustc_hash::FxHashMap<String, usize>,
     /// The planned program (its interner moved out to `strings`); built on first need.
     plan: Option<Arc<Plan>>,
     /// The facts as a database for queries and proofs (holds the interner while it exists).
@@ -230,7 +232,11 @@ impl Store {
     }
 
     fn from_loaded(dir: Option<PathBuf>, read_only: bool, l: Loaded) -> Store {
+        let names = (l.manifest.relations.iter().enumerate())
+            .map(|(i, r)| (r.name.clone(), i))
+            .collect();
         Store {
+            names,
             dir,
             read_only,
             lock: None,
@@ -457,7 +463,23 @@ impl Store {
 
     /// The index of a relation by name.
     fn rel_index(&self, name: &str) -> Option<usize> {
-        self.manifest.relations.iter().position(|r| r.name == name)
+        self.names.get(name).copied()
+    }
+
+    /// Adds an entry for a relation the store has not held, with these columns; its index.
+    fn add_relation(&mut self, name: &str, columns: Vec<(String, ColumnType)>) -> usize {
+        let types = columns.iter().map(|c| c.1).collect();
+        self.manifest.relations.push(manifest::RelationEntry {
+            name: name.to_string(),
+            columns,
+            asserted: Vec::new(),
+            derived: Vec::new(),
+            derived_layer: false,
+        });
+        self.manifest_dirty = true;
+        self.rels.push(Rel::new(types));
+        self.names.insert(name.to_string(), self.rels.len() - 1);
+        self.rels.len() - 1
     }
 
     /// The interner, wherever it is (the view holds it while the view exists).

@@ -35,7 +35,9 @@ impl Store {
                     self.load_derived(i)?
                 };
                 let mut w = LayerWrite::new(i, layer, true);
-                w.rows = table.iter().map(|(k, m)| (k.to_vec(), m)).collect();
+                for (k, m) in table.iter() {
+                    w.rows.push(&k, m);
+                }
                 writes.push(w);
             }
         }
@@ -82,13 +84,13 @@ impl Store {
             for key in w.removed.drain(..) {
                 map.insert(key, None);
             }
-            for (key, m) in w.rows.drain(..) {
-                map.insert(key, Some(m));
+            for (key, m) in std::mem::take(&mut w.rows).iter() {
+                map.insert(key.to_vec(), Some(m));
             }
             let from_first = k == runs.len();
             for (key, m) in map {
                 match m {
-                    Some(m) => w.rows.push((key, m)),
+                    Some(m) => w.rows.push(&key, m),
                     // Nothing earlier can hold a key when the run starts the layer.
                     None if !from_first => w.removed.push(key),
                     None => {}
@@ -178,7 +180,7 @@ impl Store {
         // After the logged commits (each counted in `generation()`), not the manifest's own.
         m.generation = self.generation() + 1;
         // Every new file of the commit, written then made durable together.
-        let mut files: Vec<(std::path::PathBuf, Vec<u8>)> = Vec::new();
+        let mut files = file::NewFiles::default();
         if self.rules_changed {
             m.rules = Vec::new();
             for r in &self.rules {
@@ -192,8 +194,7 @@ impl Store {
                     Some(e) => e.file.clone(),
                     None => {
                         let f = fresh_file(&mut m, &dir, "rules");
-                        let bytes = file::envelope(Kind::Rules, r.text.as_bytes());
-                        files.push((dir.join(&f), bytes));
+                        files.write(dir.join(&f), Kind::Rules, r.text.as_bytes())?;
                         f
                     }
                 };
@@ -227,7 +228,7 @@ impl Store {
             let f = fresh_file(&mut m, &dir, "str");
             let bytes = rkyv::to_bytes::<rkyv::rancor::BoxedError>(&run)
                 .expect("archiving plain vectors cannot fail");
-            files.push((dir.join(&f), file::envelope(Kind::Strings, &bytes)));
+            files.write(dir.join(&f), Kind::Strings, &bytes)?;
             let count = run.offsets.len() as u32 - 1;
             m.strings.push(StringsEntry {
                 file: f.clone(),
@@ -265,7 +266,8 @@ impl Store {
             }
             let run = w.run(&m.relations[w.rel].name, &self.rels[w.rel].types);
             let f = fresh_file(&mut m, &dir, "facts");
-            files.push((dir.join(&f), file::envelope(Kind::Facts, &run.to_bytes())));
+            files.write(dir.join(&f), Kind::Facts, &run.to_bytes())?;
+            drop(run);
             let entry = &mut m.relations[w.rel];
             let list = if w.layer == ASSERTED {
                 &mut entry.asserted
@@ -281,10 +283,9 @@ impl Store {
         }
         m.forget = self.manifest.forget.clone();
         let log_name = fresh_file(&mut m, &dir, "log");
-        files.push((dir.join(&log_name), log::header()));
+        files.write_raw(dir.join(&log_name), &log::header())?;
         m.wal = Some(log_name);
-        file::write_files(&files)?;
-        drop(files);
+        files.sync()?;
         file::sync_dir(&dir)?;
         m.write(&dir)?;
         self.rules_changed = false;
@@ -410,17 +411,55 @@ pub(crate) struct LayerWrite {
     replaces_last: usize,
     /// ...of which this many are run files (the others are logged runs).
     replaces_files: usize,
-    pub(crate) rows: Vec<(Vec<u64>, FactMeta)>,
+    pub(crate) rows: KeyedRows,
     pub(crate) removed: Vec<Vec<u64>>,
+}
+
+/// Facts to write: keys flat, one metadata each. No allocation per fact.
+#[derive(Default)]
+pub(crate) struct KeyedRows {
+    arity: usize,
+    keys: Vec<u64>,
+    metas: Vec<FactMeta>,
+}
+
+impl KeyedRows {
+    /// Adds a fact (every key of one write has the same length).
+    pub(crate) fn push(&mut self, key: &[u64], m: FactMeta) {
+        if self.metas.is_empty() {
+            self.arity = key.len();
+        }
+        debug_assert_eq!(key.len(), self.arity);
+        self.keys.extend_from_slice(key);
+        self.metas.push(m);
+    }
+    /// Number of facts.
+    pub(crate) fn len(&self) -> usize {
+        self.metas.len()
+    }
+    /// Whether there are none.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.metas.is_empty()
+    }
+    /// Fact `i`'s key.
+    pub(crate) fn key(&self, i: usize) -> &[u64] {
+        &self.keys[i * self.arity..(i + 1) * self.arity]
+    }
+    /// Fact `i`'s metadata.
+    pub(crate) fn meta(&self, i: usize) -> FactMeta {
+        self.metas[i]
+    }
+    /// Every fact, in the order added.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&[u64], FactMeta)> + '_ {
+        (0..self.len()).map(|i| (self.key(i), self.metas[i]))
+    }
 }
 
 impl LayerWrite {
     /// The run holding this write's rows and removed keys.
     fn run(&self, relation: &str, types: &[crate::value::ColumnType]) -> FactRun {
-        let rows: Vec<(&[u64], FactMeta)> =
-            self.rows.iter().map(|(k, m)| (k.as_slice(), *m)).collect();
         let removed: Vec<&[u64]> = self.removed.iter().map(Vec::as_slice).collect();
-        FactRun::build(relation, self.layer, types, rows, removed)
+        FactRun::build(relation, self.layer, types, &self.rows, removed)
     }
 
     pub(crate) fn new(rel: usize, layer: u8, replace: bool) -> LayerWrite {
@@ -430,7 +469,7 @@ impl LayerWrite {
             replace,
             replaces_last: 0,
             replaces_files: 0,
-            rows: Vec::new(),
+            rows: KeyedRows::default(),
             removed: Vec::new(),
         }
     }

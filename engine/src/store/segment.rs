@@ -8,6 +8,7 @@ use super::error::StoreError;
 use super::file::Kind;
 use super::log::LogRecord;
 use super::mmap::{ArchiveFile, OwnedArchive, f64s, i64s, u32s, u64s};
+use super::persist::KeyedRows;
 use super::table::{FactMeta, Table};
 use crate::value::ColumnType;
 use rkyv::{Archive, Serialize};
@@ -65,21 +66,29 @@ pub(crate) struct FactRun {
 const MAX_DEPTH: u32 = 0xffff;
 
 impl FactRun {
-    /// A run of the given rows (in any order; they are sorted here) and removed keys.
+    /// A run of the given rows (in any order; they are sorted here unless they already are)
+    /// and removed keys.
     pub(crate) fn build(
         relation: &str,
         layer: u8,
         types: &[ColumnType],
-        mut rows: Vec<(&[u64], FactMeta)>,
+        rows: &KeyedRows,
         mut removed: Vec<&[u64]>,
     ) -> FactRun {
-        rows.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let n = rows.len();
+        let order: Option<Vec<u32>> = (!(1..n).all(|i| rows.key(i - 1) < rows.key(i))).then(|| {
+            let mut order: Vec<u32> = (0..n as u32).collect();
+            order.sort_unstable_by(|&a, &b| rows.key(a as usize).cmp(rows.key(b as usize)));
+            order
+        });
         removed.sort_unstable();
-        let mut columns: Vec<Column> = types.iter().map(|&t| Column::new(t, rows.len())).collect();
-        let mut confidence = Vec::with_capacity(rows.len());
-        let mut time = Vec::with_capacity(rows.len());
-        let mut depth_rule = Vec::with_capacity(rows.len());
-        for (key, m) in &rows {
+        let mut columns: Vec<Column> = types.iter().map(|&t| Column::new(t, n)).collect();
+        let mut confidence = Vec::with_capacity(n);
+        let mut time = Vec::with_capacity(n);
+        let mut depth_rule = Vec::with_capacity(n);
+        for r in 0..n {
+            let i = order.as_ref().map_or(r, |o| o[r] as usize);
+            let (key, m) = (rows.key(i), rows.meta(i));
             for (c, &v) in columns.iter_mut().zip(key.iter()) {
                 c.push(v);
             }
@@ -99,7 +108,7 @@ impl FactRun {
         FactRun {
             relation: relation.to_string(),
             layer,
-            rows: rows.len() as u64,
+            rows: n as u64,
             columns,
             confidence,
             time,
@@ -110,10 +119,9 @@ impl FactRun {
     }
 
     /// The archived bytes of this run.
-    pub(crate) fn to_bytes(&self) -> Vec<u8> {
+    pub(crate) fn to_bytes(&self) -> rkyv::util::AlignedVec {
         rkyv::to_bytes::<rkyv::rancor::BoxedError>(self)
             .expect("archiving plain vectors cannot fail")
-            .to_vec()
     }
 }
 

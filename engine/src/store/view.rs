@@ -144,37 +144,6 @@ impl Store {
         }
     }
 
-    /// Every relation `rel`'s facts can depend on, itself included (an eqrel's classes and
-    /// a class relation's eqrel included).
-    fn depends(plan: &crate::plan::ir::Plan, rel: RelId) -> Vec<RelId> {
-        let mut out = vec![rel];
-        let mut i = 0;
-        while i < out.len() {
-            let head = out[i];
-            let decl = &plan.relations[head];
-            let linked = [
-                decl.class,
-                decl.class_of,
-                decl.superseded,
-                decl.superseded_of,
-            ];
-            for r in linked.into_iter().flatten() {
-                if !out.contains(&r) {
-                    out.push(r);
-                }
-            }
-            for r in plan.rules.iter().filter(|r| r.head == head) {
-                for d in r.reads() {
-                    if !out.contains(&d) {
-                        out.push(d);
-                    }
-                }
-            }
-            i += 1;
-        }
-        out
-    }
-
     /// Answers `?-` queries (one or more in `text`) over everything the store holds.
     pub fn query(&mut self, text: &str) -> Result<Vec<QueryAnswer>, Error> {
         let queries = self.view_with(&[])?.plan_queries(text)?;
@@ -309,7 +278,7 @@ impl Store {
     pub fn explain(&mut self, fact: &str) -> Result<Option<Proof>, Error> {
         let plan = self.plan()?;
         let (name, _) = self.view_with(&[])?.parse_fact(fact)?;
-        let need = Store::depends(&plan, plan.rel_index[&name]);
+        let need = plan.depends(plan.rel_index[&name]);
         self.proof_view(&plan, &need)?.explain_text(fact)
     }
 
@@ -320,7 +289,7 @@ impl Store {
         let mut need = Vec::new();
         for (id, decl) in plan.relations.iter().enumerate() {
             if decl.constraint.is_some() {
-                need.extend(Store::depends(&plan, id));
+                need.extend(plan.depends(id));
             }
         }
         Ok(self.proof_view(&plan, &need)?.violations(constraint))
