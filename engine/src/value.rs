@@ -326,6 +326,21 @@ impl Interner {
         self.base_len as usize
     }
 
+    /// Forgets the strings interned after the first `len` (their ids will be handed out
+    /// again).
+    pub fn truncate(&mut self, len: usize) {
+        if len >= self.len() || len < self.base_len as usize {
+            return;
+        }
+        let keep = len - self.base_len as usize;
+        let mut rodeo = Rodeo::with_hasher(rustc_hash::FxBuildHasher);
+        for (_, s) in self.rodeo.iter().take(keep) {
+            rodeo.get_or_intern(s);
+        }
+        self.rodeo = rodeo;
+        self.ranks = std::sync::OnceLock::new();
+    }
+
     /// Orders two symbols by their text.
     ///
     /// The first call ranks every symbol interned so far (one parallel sort of the ids by text);
@@ -504,5 +519,26 @@ mod tests {
         assert_eq!(i.intern("b").id(), 1);
         assert_eq!(i.intern("a").id(), 0);
         assert_eq!(i.resolve(Sym(1)), "b");
+    }
+
+    /// Symbols order by text whether both were ranked, one was interned after the ranking,
+    /// or the ranking was refreshed.
+    #[test]
+    fn symbols_order_by_text_before_and_after_ranking() {
+        let mut i = Interner::default();
+        let words = ["pear", "apple", "fig", "Zebra", "apple pie", ""];
+        let mut syms: Vec<Sym> = words.iter().map(|w| i.intern(w)).collect();
+        let check = |i: &Interner, syms: &[Sym]| {
+            for &a in syms {
+                for &b in syms {
+                    assert_eq!(i.order(a, b), i.resolve(a).cmp(i.resolve(b)));
+                }
+            }
+        };
+        check(&i, &syms);
+        syms.extend(["banana", "zz", "a"].iter().map(|w| i.intern(w)));
+        check(&i, &syms);
+        i.refresh_order();
+        check(&i, &syms);
     }
 }

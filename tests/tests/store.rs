@@ -502,3 +502,36 @@ fn a_large_commit_is_written_as_runs_not_logged() {
     assert!(log_bytes(&path) < 1024, "{} bytes logged", log_bytes(&path));
     assert_eq!(edges(&path), 70_004);
 }
+
+/// A transaction encodes facts as they are added; dropped uncommitted, it leaves no relation
+/// and no string behind, and the next commit reuses the ids it had taken.
+#[test]
+fn a_dropped_transaction_leaves_no_relation_or_string() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = small_store(dir.path());
+    let mut s = Store::open(&path).unwrap();
+    let before = s.stats().unwrap();
+    {
+        let mut tx = s.transaction().unwrap();
+        tx.add("note", vec![sym("never committed"), sym("nor this")])
+            .unwrap();
+        tx.add("e", vec![sym("x-dropped"), sym("a")]).unwrap();
+    }
+    let after = s.stats().unwrap();
+    assert_eq!(after.strings, before.strings);
+    assert_eq!(after.relations.len(), before.relations.len());
+    assert!(
+        s.query("?- note(x, y).").is_err(),
+        "`note` was never committed"
+    );
+    let mut tx = s.transaction().unwrap();
+    tx.add("e", vec![sym("d"), sym("e")]).unwrap();
+    tx.commit().unwrap();
+    drop(s);
+    let mut s = Store::open(&path).unwrap();
+    let stats = s.stats().unwrap();
+    assert_eq!(stats.strings, before.strings + 1, "only \"e\" is new");
+    assert!(stats.relations.iter().all(|r| r.name != "note"));
+    let answers = s.query("?- p(\"a\", y).").unwrap();
+    assert_eq!(answers[0].answers.len(), 4, "a reaches b, c, d and e");
+}

@@ -161,12 +161,13 @@ pub(crate) fn detect(plan: &Plan, ri: usize) -> Option<GroupCount> {
     })
 }
 
-/// A group's count and the join of its derivations' head metadata (`None`: none survived the
-/// rule's depth bound, threshold or forgetting).
-type Group = (i64, Option<Meta>);
-
 /// Evaluates rule `ri` (shaped as `gc`) over the completed relations, appending its head rows
 /// (with their metadata cells when `head` is given) to `out`.
+///
+/// Groups are counted first, without metadata; a group's head metadata (the join of its
+/// bindings' derivations) is derived only when its count passes the rule's constraints, by
+/// solving the body again for that group's leading value. Pair counts keep few of the groups
+/// they count, so most bindings cost one increment.
 pub(crate) fn evaluate(
     plan: &Plan,
     ri: usize,
@@ -177,64 +178,89 @@ pub(crate) fn evaluate(
 ) {
     let rule = &plan.rules[ri];
     let n = rule.var_names.len();
-    let nested_plan = compile_nested(&gc.atoms, &gc.pre, n, &[]);
-    let compiled = nested::compile(&nested_plan, &[], n);
-    let mut groups: FxHashMap<[u64; MAX_KEY], Group> = FxHashMap::default();
-    let mut lead: Option<u64> = None;
-    let flush = |lead: u64,
-                 groups: &mut FxHashMap<[u64; MAX_KEY], Group>,
-                 cx: &mut Cx<'_>,
-                 out: &mut Vec<u64>| {
-        let mut env = vec![0u64; n];
-        env[gc.lead] = lead;
-        for (key, (count, meta)) in groups.drain() {
-            for (i, &v) in gc.rest.iter().enumerate() {
-                env[v] = key[i];
-            }
-            env[gc.k] = enc_number(count);
-            if !gc.post.iter().all(|c| check(c, &mut env, cx)) {
-                continue;
-            }
-            match head {
-                None => {
-                    emit_head(&rule.head_args, &env, cx, out);
-                }
-                Some((_, time)) => {
-                    let Some(m) = meta else { continue };
-                    if emit_head(&rule.head_args, &env, cx, out) {
-                        m.push(out, true, time);
-                    }
-                }
-            }
-        }
-    };
-    let mut env = vec![0u64; n];
-    nested::solve(&compiled, &mut env, cx, &mut |env, hits, cx| {
-        let at = env[gc.lead];
-        if lead != Some(at) {
-            if let Some(l) = lead {
-                flush(l, &mut groups, cx, out);
-            }
-            lead = Some(at);
-        }
+    let compiled = nested::compile(&compile_nested(&gc.atoms, &gc.pre, n, &[]), &[], n);
+    let key_of = |env: &[u64]| {
         let mut key = [0u64; MAX_KEY];
         for (i, &v) in gc.rest.iter().enumerate() {
             key[i] = env[v];
         }
-        let g = groups.entry(key).or_insert((0, None));
-        g.0 += 1;
-        if let Some((hm, _)) = head {
+        key
+    };
+    // Sets the group's variables and its count in `env`; whether the rule's constraints on
+    // the count hold.
+    let group_env =
+        |env: &mut [u64], lead: u64, key: &[u64; MAX_KEY], count: i64, cx: &mut Cx<'_>| {
+            env[gc.lead] = lead;
+            for (i, &v) in gc.rest.iter().enumerate() {
+                env[v] = key[i];
+            }
+            env[gc.k] = enc_number(count);
+            gc.post.iter().all(|c| check(c, env, cx))
+        };
+    // The groups that pass, in leading-value order: (lead, rest of the group, count).
+    let mut passed: Vec<(u64, [u64; MAX_KEY], i64)> = Vec::new();
+    let mut counts: FxHashMap<[u64; MAX_KEY], i64> = FxHashMap::default();
+    let mut flush = |lead: u64, counts: &mut FxHashMap<[u64; MAX_KEY], i64>, cx: &mut Cx<'_>| {
+        let mut env = vec![0u64; n];
+        for (key, count) in counts.drain() {
+            if group_env(&mut env, lead, &key, count, cx) {
+                passed.push((lead, key, count));
+            }
+        }
+    };
+    let mut lead: Option<u64> = None;
+    let mut env = vec![0u64; n];
+    nested::solve(&compiled, &mut env, cx, &mut |env, _, cx| {
+        let at = env[gc.lead];
+        if lead != Some(at) {
+            if let Some(l) = lead {
+                flush(l, &mut counts, cx);
+            }
+            lead = Some(at);
+        }
+        *counts.entry(key_of(env)).or_insert(0) += 1;
+    });
+    if let Some(l) = lead {
+        flush(l, &mut counts, cx);
+    }
+    let Some((hm, time)) = head else {
+        for (lead, key, count) in passed {
+            group_env(&mut env, lead, &key, count, cx);
+            emit_head(&rule.head_args, &env, cx, out);
+        }
+        return;
+    };
+    // The metadata of the groups that passed, one leading value at a time.
+    let bound = nested::compile(
+        &compile_nested(&gc.atoms, &gc.pre, n, &[gc.lead]),
+        &[gc.lead],
+        n,
+    );
+    let mut metas: FxHashMap<[u64; MAX_KEY], Option<Meta>> = FxHashMap::default();
+    for groups in passed.chunk_by(|a, b| a.0 == b.0) {
+        metas.clear();
+        metas.extend(groups.iter().map(|g| (g.1, None)));
+        env[gc.lead] = groups[0].0;
+        nested::solve(&bound, &mut env, cx, &mut |env, hits, cx| {
+            let Some(slot) = metas.get_mut(&key_of(env)) else {
+                return;
+            };
             let part = Meta::body(hm.rule.tnorm, hits.iter().map(|h| h.meta()));
             if let Some(m) = hm.derive(part, env, cx) {
-                g.1 = Some(match g.1 {
+                *slot = Some(match *slot {
                     None => m,
                     Some(o) => o.join(&m).0,
                 });
             }
+        });
+        for &(lead, key, count) in groups {
+            // None: no derivation survived the rule's depth bound, threshold or forgetting.
+            let Some(m) = metas[&key] else { continue };
+            group_env(&mut env, lead, &key, count, cx);
+            if emit_head(&rule.head_args, &env, cx, out) {
+                m.push(out, true, time);
+            }
         }
-    });
-    if let Some(l) = lead {
-        flush(l, &mut groups, cx, out);
     }
 }
 

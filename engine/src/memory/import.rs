@@ -124,6 +124,8 @@ pub fn read(text: &str, format: Format, skip_bad: bool) -> Result<Import, BadLin
         .map(|(first, chunk)| read_lines(chunk, first, format, skip_bad))
         .collect();
     let mut import = Import::empty(format);
+    let facts = parts.iter().flatten().map(|p| p.facts.len()).sum();
+    import.facts.reserve_exact(facts);
     for part in parts {
         let part = part?;
         import.facts.extend(part.facts);

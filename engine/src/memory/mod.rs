@@ -18,6 +18,7 @@ impl crate::store::Transaction<'_> {
     pub fn add_memories(&mut self, facts: Vec<MemoryFact>) -> Result<(), crate::Error> {
         let mut types: rustc_hash::FxHashMap<String, Option<Vec<crate::ColumnType>>> =
             Default::default();
+        self.reserve(facts.len());
         for f in facts {
             let at = |message: String| crate::Error::Memory {
                 at: f.at.to_string(),

@@ -15,22 +15,36 @@ use std::sync::Arc;
 
 /// A batch of assertions and retractions, applied together by [`Transaction::commit`] (and
 /// not at all if the transaction is dropped).
+///
+/// Each fact is encoded as it is added (its symbols interned, its relation entered), so a
+/// transaction holds keys, not values; dropping it uncommitted forgets the relations and
+/// strings it brought.
 pub struct Transaction<'s> {
     store: &'s mut Store,
-    ops: Vec<Op>,
+    changes: Vec<Change>,
+    /// The store's relations and strings when the transaction began.
+    relations: usize,
+    strings: usize,
+    manifest_dirty: bool,
+    /// Whether [`Transaction::commit`] was called.
+    committed: bool,
 }
 
-enum Op {
-    Add {
-        relation: String,
-        values: Vec<Value>,
-        confidence: f64,
-        time: Option<i64>,
-    },
-    Retract {
-        relation: String,
-        values: Vec<Value>,
-    },
+/// One change of a transaction: the relation's index in the store, the encoded key, and for
+/// an assertion its confidence and time (`None`: the commit's time); `None` for a retraction.
+pub(crate) struct Change {
+    rel: usize,
+    key: Vec<u64>,
+    add: Option<(f64, Option<i64>)>,
+}
+
+impl Drop for Transaction<'_> {
+    fn drop(&mut self) {
+        if !self.committed {
+            self.store
+                .forget_since(self.relations, self.strings, self.manifest_dirty);
+        }
+    }
 }
 
 /// What a commit changed.
@@ -58,10 +72,66 @@ impl Store {
     /// Starts a write transaction (taking the writer lock on first use).
     pub fn transaction(&mut self) -> Result<Transaction<'_>, Error> {
         self.begin_write()?;
+        self.drop_view();
         Ok(Transaction {
+            relations: self.rels.len(),
+            strings: self.strings.interner().len(),
+            manifest_dirty: self.manifest_dirty,
             store: self,
-            ops: Vec::new(),
+            changes: Vec::new(),
+            committed: false,
         })
+    }
+
+    /// Forgets the relations entered and the strings interned since there were `relations`
+    /// and `strings` (a transaction dropped uncommitted).
+    fn forget_since(&mut self, relations: usize, strings: usize, manifest_dirty: bool) {
+        if self.rels.len() > relations {
+            for entry in self.manifest.relations.drain(relations..) {
+                self.names.remove(&entry.name);
+            }
+            self.rels.truncate(relations);
+            self.manifest_dirty = manifest_dirty;
+            self.plan = None;
+            self.plans = None;
+        }
+        self.drop_view();
+        self.strings.interner().truncate(strings);
+    }
+
+    /// A fact's relation index (entering the relation if the store does not hold it: with
+    /// the columns its rules declare, or else the types its values suggest) and its encoded
+    /// key, its symbols interned.
+    fn encode_fact(
+        &mut self,
+        relation: &str,
+        values: &[Value],
+    ) -> Result<(usize, Vec<u64>), Error> {
+        let i = match self.rel_index(relation) {
+            Some(i) => i,
+            None => {
+                let declared = match self.rules.is_empty() {
+                    true => None,
+                    false => {
+                        let plan = self.plan()?;
+                        let id = plan.rel_index.get(relation).copied();
+                        id.map(|id| plan.relations[id].columns.clone())
+                    }
+                };
+                match declared {
+                    Some(columns) => self.add_relation(relation, columns),
+                    None => {
+                        let columns = (values.iter().enumerate())
+                            .map(|(i, v)| (format!("c{i}"), v.column_type()))
+                            .collect();
+                        let i = self.add_relation(relation, columns);
+                        self.plan = None;
+                        i
+                    }
+                }
+            }
+        };
+        Ok((i, self.encode(i, relation, values)?))
     }
 
     /// The column types of a relation the store holds or its rules declare (`None` if
@@ -78,18 +148,6 @@ impl Store {
             .rel_index
             .get(name)
             .map(|&id| plan.relations[id].types()))
-    }
-
-    /// Checks a fact's values against its relation's column types, when the store or its
-    /// rules know the relation.
-    fn check_fact(&mut self, relation: &str, values: &[Value]) -> Result<(), Error> {
-        if let Some(i) = self.rel_index(relation) {
-            return check_values(relation, &self.rels[i].types, values);
-        }
-        match self.relation_types(relation)? {
-            Some(types) => check_values(relation, &types, values),
-            None => Ok(()),
-        }
     }
 
     /// Adds (or replaces) a rule file and re-derives everything.
@@ -204,10 +262,14 @@ impl Store {
 
     /// Applies assertions and retractions, re-infers, and persists what changed.
     /// `rederive` rewrites every derived layer whole (after a rule change).
-    fn commit_changes(&mut self, ops: Vec<Op>, rederive: bool) -> Result<CommitReport, Error> {
+    fn commit_changes(
+        &mut self,
+        changes: Vec<Change>,
+        rederive: bool,
+    ) -> Result<CommitReport, Error> {
         let result = self
             .settle_now()
-            .and_then(|moved| self.try_commit(ops, rederive || moved));
+            .and_then(|moved| self.try_commit(changes, rederive || moved));
         if result.is_err() && self.dir.is_some() {
             // Memory may be ahead of the disk: go back to the last committed state.
             let dir = self.dir.clone().expect("checked");
@@ -221,22 +283,7 @@ impl Store {
         result
     }
 
-    fn try_commit(&mut self, ops: Vec<Op>, rederive: bool) -> Result<CommitReport, Error> {
-        // Relations first seen in this transaction get an entry with the types their values
-        // suggest.
-        for op in &ops {
-            let (Op::Add {
-                relation, values, ..
-            }
-            | Op::Retract { relation, values }) = op;
-            if self.rel_index(relation).is_none() && self.relation_types(relation)?.is_none() {
-                let columns = (values.iter().enumerate())
-                    .map(|(i, v)| (format!("c{i}"), v.column_type()))
-                    .collect();
-                self.add_relation(relation, columns);
-                self.plan = None;
-            }
-        }
+    fn try_commit(&mut self, changes: Vec<Change>, rederive: bool) -> Result<CommitReport, Error> {
         let plan = self.plan()?;
         self.sync_relations(&plan);
         self.drop_view();
@@ -244,7 +291,7 @@ impl Store {
         // The asserted changes, the last word on each key winning (found through `latest`, a
         // table of positions in `said`); no-ops dropped.
         let now = now_ms();
-        let mut said: Vec<(usize, Vec<u64>, Option<FactMeta>)> = Vec::with_capacity(ops.len());
+        let mut said: Vec<(usize, Vec<u64>, Option<FactMeta>)> = Vec::with_capacity(changes.len());
         let mut latest: hashbrown::HashTable<usize> = hashbrown::HashTable::new();
         let hash = |i: usize, key: &[u64]| {
             use std::hash::BuildHasher;
@@ -257,21 +304,9 @@ impl Store {
             })
             .collect();
         let mut stamps = HashMap::new();
-        for op in ops {
-            let (relation, values, new, untimed) = match op {
-                Op::Add {
-                    relation,
-                    values,
-                    confidence,
-                    time,
-                } => {
-                    let m = FactMeta::asserted(confidence, time.unwrap_or(now));
-                    (relation, values, Some(m), time.is_none())
-                }
-                Op::Retract { relation, values } => (relation, values, None, false),
-            };
-            let i = self.rel_index(&relation).expect("entry made above");
-            let key = self.encode(i, &relation, &values)?;
+        for Change { rel: i, key, add } in changes {
+            let new = add.map(|(c, t)| FactMeta::asserted(c, t.unwrap_or(now)));
+            let untimed = matches!(add, Some((_, None)));
             let new = match (new, functional.get(i).copied().flatten()) {
                 (Some(mut m), Some(keys)) if untimed => {
                     m.time = self.newer_stamp(i, keys, &key, m.time, &mut stamps);
@@ -333,7 +368,13 @@ impl Store {
                 .take()
                 .map_or_else(|| self.load_derived(i), Ok)?;
             let mut w = LayerWrite::new(i, DERIVED, rederive);
-            diff(&old, &new, &mut w, &mut report, rederive);
+            if old.len() == 0 && self.rels[i].derived_runs.is_empty() {
+                // Nothing to compare with: the run is the new table as it is.
+                report.added += new.len();
+                w.whole_table = true;
+            } else {
+                diff(&old, &new, &mut w, &mut report, rederive);
+            }
             self.rels[i].derived = Some(new);
             writes.push(w);
         }
@@ -519,16 +560,19 @@ impl Store {
             meta: true,
             time: true,
         };
-        let done = eval::evaluate(plan, base, self.strings.interner(), mode)?.done;
+        let mut done = eval::evaluate(plan, base, self.strings.interner(), mode)?.done;
         let mut out: Vec<Option<Table>> = (0..self.rels.len()).map(|_| None).collect();
         for (i, entry) in self.manifest.relations.iter().enumerate() {
             if !entry.derived_layer {
                 continue;
             }
             let id = plan.rel_index[&entry.name];
-            let n = done[id].as_ref().map_or(0, |rows| rows.len());
+            // Each relation's rows go once its table holds them: the two are not all held
+            // at once.
+            let rows = done[id].take();
+            let n = rows.as_ref().map_or(0, |rows| rows.len());
             let mut t = Table::with_capacity(&self.rels[i].types, n);
-            if let Some(rows) = &done[id] {
+            if let Some(rows) = rows {
                 // Rows come sorted and distinct: the table is all sorted part, no hashing.
                 for r in 0..rows.len() {
                     let m = rows.meta(r);
@@ -609,6 +653,11 @@ impl Transaction<'_> {
         self.store.relation_types(name)
     }
 
+    /// Makes room for `n` more changes.
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.changes.reserve(n);
+    }
+
     /// Asserts a fact with confidence 1, timed now.
     pub fn add(&mut self, relation: &str, values: Vec<Value>) -> Result<&mut Self, Error> {
         self.add_with(relation, values, 1.0, None)
@@ -629,12 +678,11 @@ impl Transaction<'_> {
                 message: format!("confidence {confidence} is not in (0, 1]"),
             });
         }
-        self.store.check_fact(relation, &values)?;
-        self.ops.push(Op::Add {
-            relation: relation.to_string(),
-            values,
-            confidence,
-            time,
+        let (rel, key) = self.store.encode_fact(relation, &values)?;
+        self.changes.push(Change {
+            rel,
+            key,
+            add: Some((confidence, time)),
         });
         Ok(self)
     }
@@ -668,10 +716,11 @@ impl Transaction<'_> {
     /// Retracts an asserted fact (nothing happens if it is not asserted). Facts derived
     /// from it go unless something else still supports them.
     pub fn retract(&mut self, relation: &str, values: Vec<Value>) -> Result<&mut Self, Error> {
-        self.store.check_fact(relation, &values)?;
-        self.ops.push(Op::Retract {
-            relation: relation.to_string(),
-            values,
+        let (rel, key) = self.store.encode_fact(relation, &values)?;
+        self.changes.push(Change {
+            rel,
+            key,
+            add: None,
         });
         Ok(self)
     }
@@ -687,7 +736,10 @@ impl Transaction<'_> {
     }
 
     /// Applies the transaction: infers, writes, and makes it visible atomically.
-    pub fn commit(self) -> Result<CommitReport, Error> {
-        self.store.commit_changes(self.ops, false)
+    pub fn commit(mut self) -> Result<CommitReport, Error> {
+        // A failed commit does not forget the strings: the store's tables may hold them.
+        self.committed = true;
+        let changes = std::mem::take(&mut self.changes);
+        self.store.commit_changes(changes, false)
     }
 }

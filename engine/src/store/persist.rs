@@ -12,6 +12,27 @@ use super::{ASSERTED, DERIVED, RuleFile, Store};
 use crate::error::Error;
 
 impl Store {
+    /// The run a write makes.
+    fn run_of(&self, w: &LayerWrite) -> FactRun {
+        let (name, types) = (
+            &self.manifest.relations[w.rel].name,
+            &self.rels[w.rel].types,
+        );
+        match (w.whole_table, &self.rels[w.rel].derived) {
+            (true, Some(t)) => FactRun::from_table(name, w.layer, types, t),
+            _ => w.run(name, types),
+        }
+    }
+
+    /// The facts a write sets or removes.
+    fn write_len(&self, w: &LayerWrite) -> usize {
+        let rows = match (w.whole_table, &self.rels[w.rel].derived) {
+            (true, Some(t)) => t.len(),
+            _ => w.rows.len(),
+        };
+        rows + w.removed.len()
+    }
+
     /// Rewrites every layer with more than one run (or with removals) as one sorted run, and
     /// the string runs as one.
     pub(crate) fn rewrite_all(&mut self) -> Result<(), Error> {
@@ -60,7 +81,7 @@ impl Store {
                 }
             }
         }
-        for w in writes.iter_mut().filter(|w| !w.replace) {
+        for w in writes.iter_mut().filter(|w| !w.replace && !w.whole_table) {
             let rel = &self.rels[w.rel];
             let runs = if w.layer == ASSERTED {
                 &rel.asserted_runs
@@ -118,11 +139,7 @@ impl Store {
             && self.log_records < CHECKPOINT_RECORDS
             && self.log_len < CHECKPOINT_BYTES
             && writes.iter().all(|w| !w.replace)
-            && writes
-                .iter()
-                .map(|w| w.rows.len() + w.removed.len())
-                .sum::<usize>()
-                < CHECKPOINT_FACTS;
+            && writes.iter().map(|w| self.write_len(w)).sum::<usize>() < CHECKPOINT_FACTS;
         if small {
             self.append_log(&dir, writes)
         } else {
@@ -136,13 +153,10 @@ impl Store {
         let mut runs = Vec::new();
         let mut at = Vec::new();
         for w in writes {
-            if w.rows.is_empty() && w.removed.is_empty() {
+            if self.write_len(&w) == 0 {
                 continue;
             }
-            runs.push(w.run(
-                &self.manifest.relations[w.rel].name,
-                &self.rels[w.rel].types,
-            ));
+            runs.push(self.run_of(&w));
             at.push((w.rel, w.layer));
         }
         let record = LogRecord {
@@ -241,7 +255,7 @@ impl Store {
         let mut emptied = Vec::new();
         let mut dropped = Vec::new();
         for w in writes {
-            if w.rows.is_empty() && w.removed.is_empty() {
+            if self.write_len(&w) == 0 {
                 if w.replaces_last > 0 {
                     // Folded runs that cancel out: drop them, write nothing.
                     let entry = &mut m.relations[w.rel];
@@ -264,7 +278,7 @@ impl Store {
                 }
                 continue;
             }
-            let run = w.run(&m.relations[w.rel].name, &self.rels[w.rel].types);
+            let run = self.run_of(&w);
             let f = fresh_file(&mut m, &dir, "facts");
             files.write(dir.join(&f), Kind::Facts, &run.to_bytes())?;
             drop(run);
@@ -413,6 +427,9 @@ pub(crate) struct LayerWrite {
     replaces_files: usize,
     pub(crate) rows: KeyedRows,
     pub(crate) removed: Vec<Vec<u64>>,
+    /// The rows are the relation's derived table, all of it, written from the table (a
+    /// layer that had no runs; `rows` stays empty).
+    pub(crate) whole_table: bool,
 }
 
 /// Facts to write: keys flat, one metadata each. No allocation per fact.
@@ -471,6 +488,7 @@ impl LayerWrite {
             replaces_files: 0,
             rows: KeyedRows::default(),
             removed: Vec::new(),
+            whole_table: false,
         }
     }
 }

@@ -73,25 +73,71 @@ impl FactRun {
         layer: u8,
         types: &[ColumnType],
         rows: &KeyedRows,
-        mut removed: Vec<&[u64]>,
+        removed: Vec<&[u64]>,
     ) -> FactRun {
         let n = rows.len();
-        let order: Option<Vec<u32>> = (!(1..n).all(|i| rows.key(i - 1) < rows.key(i))).then(|| {
-            let mut order: Vec<u32> = (0..n as u32).collect();
-            order.sort_unstable_by(|&a, &b| rows.key(a as usize).cmp(rows.key(b as usize)));
-            order
-        });
+        let order: Vec<u32> = match (1..n).all(|i| rows.key(i - 1) < rows.key(i)) {
+            true => (0..n as u32).collect(),
+            false => {
+                let mut order: Vec<u32> = (0..n as u32).collect();
+                order.sort_unstable_by(|&a, &b| rows.key(a as usize).cmp(rows.key(b as usize)));
+                order
+            }
+        };
+        let cell = |r: usize, c: usize| rows.key(r)[c];
+        Self::assemble(
+            relation,
+            layer,
+            types,
+            &order,
+            cell,
+            |r| rows.meta(r),
+            removed,
+        )
+    }
+
+    /// A run of every fact of a table.
+    pub(crate) fn from_table(
+        relation: &str,
+        layer: u8,
+        types: &[ColumnType],
+        t: &Table,
+    ) -> FactRun {
+        let cell = |r: usize, c: usize| t.cell(r, c);
+        Self::assemble(
+            relation,
+            layer,
+            types,
+            &t.sorted(),
+            cell,
+            |r| t.meta(r),
+            Vec::new(),
+        )
+    }
+
+    /// A run of rows `order` (in key order) whose cells and metadata come from `cell` and
+    /// `meta`, and of removed keys.
+    fn assemble(
+        relation: &str,
+        layer: u8,
+        types: &[ColumnType],
+        order: &[u32],
+        cell: impl Fn(usize, usize) -> u64,
+        meta: impl Fn(usize) -> FactMeta,
+        mut removed: Vec<&[u64]>,
+    ) -> FactRun {
+        let n = order.len();
         removed.sort_unstable();
         let mut columns: Vec<Column> = types.iter().map(|&t| Column::new(t, n)).collect();
         let mut confidence = Vec::with_capacity(n);
         let mut time = Vec::with_capacity(n);
         let mut depth_rule = Vec::with_capacity(n);
-        for r in 0..n {
-            let i = order.as_ref().map_or(r, |o| o[r] as usize);
-            let (key, m) = (rows.key(i), rows.meta(i));
-            for (c, &v) in columns.iter_mut().zip(key.iter()) {
-                c.push(v);
+        for &r in order {
+            let r = r as usize;
+            for (c, column) in columns.iter_mut().enumerate() {
+                column.push(cell(r, c));
             }
+            let m = meta(r);
             confidence.push(m.conf);
             time.push(m.time);
             depth_rule.push((m.depth.min(MAX_DEPTH) << 16) | (m.rule & 0xffff));
