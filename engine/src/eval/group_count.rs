@@ -161,6 +161,59 @@ pub(crate) fn detect(plan: &Plan, ri: usize) -> Option<GroupCount> {
     })
 }
 
+/// The counts of one leading value's groups: by value in an array when a group is one value
+/// below `dense.len()` (a symbol's id), in a hash map otherwise.
+struct Counts {
+    dense: Vec<u32>,
+    /// The values whose count in `dense` is not zero.
+    touched: Vec<u32>,
+    sparse: FxHashMap<[u64; MAX_KEY], i64>,
+}
+
+impl Counts {
+    /// Counts for groups of `width` values besides the leading one; an array of `symbols`
+    /// counters when that is one value.
+    fn new(width: usize, symbols: usize) -> Counts {
+        Counts {
+            dense: vec![0; if width == 1 { symbols } else { 0 }],
+            touched: Vec::new(),
+            sparse: FxHashMap::default(),
+        }
+    }
+
+    fn add(&mut self, key: [u64; MAX_KEY]) {
+        // (A counter that would overflow goes on in `sparse`; `drain` adds the two.)
+        match usize::try_from(key[0])
+            .ok()
+            .and_then(|v| self.dense.get_mut(v))
+        {
+            Some(c) if *c < u32::MAX => {
+                if *c == 0 {
+                    self.touched.push(key[0] as u32);
+                }
+                *c += 1;
+            }
+            _ => *self.sparse.entry(key).or_insert(0) += 1,
+        }
+    }
+
+    /// Calls `f` with each group and its count, and forgets them.
+    fn drain(&mut self, mut f: impl FnMut([u64; MAX_KEY], i64)) {
+        for v in self.touched.drain(..) {
+            let mut key = [0; MAX_KEY];
+            key[0] = u64::from(v);
+            let more = self.sparse.remove(&key).unwrap_or(0);
+            f(
+                key,
+                i64::from(std::mem::take(&mut self.dense[v as usize])) + more,
+            );
+        }
+        for (key, count) in self.sparse.drain() {
+            f(key, count);
+        }
+    }
+}
+
 /// Evaluates rule `ri` (shaped as `gc`) over the completed relations, appending its head rows
 /// (with their metadata cells when `head` is given) to `out`.
 ///
@@ -199,14 +252,14 @@ pub(crate) fn evaluate(
         };
     // The groups that pass, in leading-value order: (lead, rest of the group, count).
     let mut passed: Vec<(u64, [u64; MAX_KEY], i64)> = Vec::new();
-    let mut counts: FxHashMap<[u64; MAX_KEY], i64> = FxHashMap::default();
-    let mut flush = |lead: u64, counts: &mut FxHashMap<[u64; MAX_KEY], i64>, cx: &mut Cx<'_>| {
+    let mut counts = Counts::new(gc.rest.len(), cx.interner.len());
+    let mut flush = |lead: u64, counts: &mut Counts, cx: &mut Cx<'_>| {
         let mut env = vec![0u64; n];
-        for (key, count) in counts.drain() {
+        counts.drain(|key, count| {
             if group_env(&mut env, lead, &key, count, cx) {
                 passed.push((lead, key, count));
             }
-        }
+        });
     };
     let mut lead: Option<u64> = None;
     let mut env = vec![0u64; n];
@@ -218,7 +271,7 @@ pub(crate) fn evaluate(
             }
             lead = Some(at);
         }
-        *counts.entry(key_of(env)).or_insert(0) += 1;
+        counts.add(key_of(env));
     });
     if let Some(l) = lead {
         flush(l, &mut counts, cx);
@@ -284,6 +337,25 @@ mod tests {
             .filter(|&ri| super::detect(&plan, ri).is_some())
             .map(|ri| plan.relations[plan.rules[ri].head].name.clone())
             .collect()
+    }
+
+    /// Groups count the same whether their value has an array counter or a hash map's, and
+    /// draining forgets them.
+    #[test]
+    fn counts_by_array_and_by_map_agree() {
+        let mut counts = super::Counts::new(1, 8);
+        for v in [3u64, 9, 3, 1_000_000, 3, 9, 7] {
+            counts.add([v, 0, 0, 0]);
+        }
+        let mut seen = Vec::new();
+        counts.drain(|key, count| seen.push((key[0], count)));
+        seen.sort_unstable();
+        assert_eq!(seen, vec![(3, 3), (7, 1), (9, 2), (1_000_000, 1)]);
+        counts.drain(|_, _| panic!("drained groups are forgotten"));
+        let mut wide = super::Counts::new(2, 8);
+        wide.add([1, 2, 0, 0]);
+        wide.add([1, 2, 0, 0]);
+        wide.drain(|key, count| assert_eq!((key, count), ([1, 2, 0, 0], 2)));
     }
 
     #[test]
