@@ -95,7 +95,12 @@ pub fn load(
     Ok((loaded, report))
 }
 
-/// Memories read by the engine's reader, asserted as facts of the memory schema.
+/// Bytes of JSON Lines read as one part: each part is asserted while the next is parsed.
+const PART_BYTES: usize = 8 << 20;
+
+/// Memories read by the engine's reader, asserted as facts of the memory schema. A file of
+/// JSON Lines is read in parts, the next part parsed on the other cores while one is
+/// asserted; any bad line still refuses the whole file (the transaction is not committed).
 fn load_memories(
     tx: &mut engram_engine::store::Transaction<'_>,
     text: &str,
@@ -104,15 +109,42 @@ fn load_memories(
     skip_bad: bool,
     loaded: &mut Loaded,
 ) -> anyhow::Result<()> {
-    let read = memory::read(text, format, skip_bad).map_err(|b| {
-        anyhow::anyhow!(
-            "{}:{b} (nothing was loaded; --skip-bad loads the other lines)",
-            path.display()
-        )
-    })?;
-    loaded.facts = read.facts.len();
-    tx.add_memories(read.facts)
-        .map_err(|e| anyhow::anyhow!("{}:{e}", path.display()))?;
+    let parts = match format {
+        memory::Format::MemoryGraph => vec![(0, text)],
+        _ => memory::line_parts(text, PART_BYTES),
+    };
+    let read_part = |&(first, part): &(usize, &str)| {
+        memory::read_part(part, first, format, skip_bad).map_err(|b| {
+            anyhow::anyhow!(
+                "{}:{b} (nothing was loaded; --skip-bad loads the other lines)",
+                path.display()
+            )
+        })
+    };
+    let mut read = memory::Import {
+        format,
+        facts: Vec::new(),
+        skipped: Vec::new(),
+        derived: 0,
+        ignored: 0,
+        unknown_fields: Default::default(),
+    };
+    let mut next = parts.first().map(read_part);
+    for k in 0..parts.len() {
+        let mut part = next.take().expect("read ahead")?;
+        loaded.facts += part.facts.len();
+        let facts = std::mem::take(&mut part.facts);
+        let (added, ahead) = rayon::join(
+            || tx.add_memories(facts),
+            || parts.get(k + 1).map(read_part),
+        );
+        added.map_err(|e| anyhow::anyhow!("{}:{e}", path.display()))?;
+        next = ahead;
+        read.skipped.extend(part.skipped);
+        read.derived += part.derived;
+        read.ignored += part.ignored;
+        read.unknown_fields.extend(part.unknown_fields);
+    }
     loaded.format = Some(format);
     loaded.skipped = read.skipped;
     if read.derived > 0 {

@@ -114,14 +114,26 @@ pub fn detect(text: &str) -> Option<Format> {
 /// JSON Lines are read in chunks of lines on every core; what comes back is in file order, and
 /// the bad line reported is the first in the file.
 pub fn read(text: &str, format: Format, skip_bad: bool) -> Result<Import, BadLine> {
+    read_part(text, 0, format, skip_bad)
+}
+
+/// [`read`] for a part of a file of JSON Lines that follows its first `first` lines (see
+/// [`line_parts`]), so that lines are reported by their number in the file. A MemoryGraph
+/// export is one document: it is read whole, as [`read`] reads it.
+pub fn read_part(
+    text: &str,
+    first: usize,
+    format: Format,
+    skip_bad: bool,
+) -> Result<Import, BadLine> {
     use rayon::prelude::*;
     if format == Format::MemoryGraph {
-        return read_lines(text, 0, format, skip_bad);
+        return read_lines(text, first, format, skip_bad);
     }
-    let chunks = line_chunks(text, CHUNK_BYTES);
+    let chunks = line_parts(text, CHUNK_BYTES);
     let parts: Vec<Result<Import, BadLine>> = chunks
         .into_par_iter()
-        .map(|(first, chunk)| read_lines(chunk, first, format, skip_bad))
+        .map(|(before, chunk)| read_lines(chunk, first + before, format, skip_bad))
         .collect();
     let mut import = Import::empty(format);
     let facts = parts.iter().flatten().map(|p| p.facts.len()).sum();
@@ -140,9 +152,9 @@ pub fn read(text: &str, format: Format, skip_bad: bool) -> Result<Import, BadLin
 /// Bytes of JSON Lines read as one chunk.
 const CHUNK_BYTES: usize = 1 << 20;
 
-/// `text` cut after a newline every `size` bytes or so, each piece with the number of lines
+/// `text` cut after a newline every `size` bytes or so, each part with the number of lines
 /// before it.
-fn line_chunks(text: &str, size: usize) -> Vec<(usize, &str)> {
+pub fn line_parts(text: &str, size: usize) -> Vec<(usize, &str)> {
     let mut out = Vec::new();
     let (mut rest, mut lines) = (text, 0);
     while !rest.is_empty() {
@@ -638,4 +650,41 @@ fn memorygraph(
         },
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file read in parts reports a bad line by its number in the file, and reads the same
+    /// facts as the file read whole.
+    #[test]
+    fn parts_number_lines_as_the_file_does() {
+        let good = r#"{"kind":"entity","id":"e","type":"tool"}"#;
+        let mut text = String::new();
+        for _ in 0..40 {
+            text.push_str(good);
+            text.push('\n');
+        }
+        text.push_str("{not json\n");
+        text.push_str(good);
+        let parts = line_parts(&text, 100);
+        assert!(parts.len() > 10, "small parts");
+        let mut bad = Vec::new();
+        let mut facts = 0;
+        for &(first, part) in &parts {
+            if let Err(b) = read_part(part, first, Format::Native, false) {
+                bad.push(b.at);
+            }
+            facts += read_part(part, first, Format::Native, true)
+                .unwrap()
+                .facts
+                .len();
+        }
+        assert_eq!(bad, vec!["41".to_string()]);
+        assert_eq!(read(&text, Format::Native, false).unwrap_err().at, "41");
+        let whole = read(&text, Format::Native, true).unwrap();
+        assert_eq!(facts, whole.facts.len());
+        assert_eq!(whole.skipped.len(), 1);
+    }
 }

@@ -8,7 +8,9 @@ mod import;
 mod recall;
 
 pub use export::{export, export_mcp};
-pub use import::{BadLine, Format, Import, MemoryFact, detect, json_value, read};
+pub use import::{
+    BadLine, Format, Import, MemoryFact, detect, json_value, line_parts, read, read_part,
+};
 pub use recall::{Hit, RELATIONS as RECALL_RELATIONS, RecallIndex, RecallOptions, Step};
 
 impl crate::store::Transaction<'_> {
