@@ -121,14 +121,8 @@ fn load_memories(
             )
         })
     };
-    let mut read = memory::Import {
-        format,
-        facts: Vec::new(),
-        skipped: Vec::new(),
-        derived: 0,
-        ignored: 0,
-        unknown_fields: Default::default(),
-    };
+    // What the parts read besides their facts, which are asserted as each part is read.
+    let mut read = memory::Import::empty(format);
     let mut next = parts.first().map(read_part);
     for k in 0..parts.len() {
         let mut part = next.take().expect("read ahead")?;
@@ -140,10 +134,7 @@ fn load_memories(
         );
         added.map_err(|e| anyhow::anyhow!("{}:{e}", path.display()))?;
         next = ahead;
-        read.skipped.extend(part.skipped);
-        read.derived += part.derived;
-        read.ignored += part.ignored;
-        read.unknown_fields.extend(part.unknown_fields);
+        read.absorb(part);
     }
     loaded.format = Some(format);
     loaded.skipped = read.skipped;

@@ -139,12 +139,7 @@ pub fn read_part(
     let facts = parts.iter().flatten().map(|p| p.facts.len()).sum();
     import.facts.reserve_exact(facts);
     for part in parts {
-        let part = part?;
-        import.facts.extend(part.facts);
-        import.skipped.extend(part.skipped);
-        import.derived += part.derived;
-        import.ignored += part.ignored;
-        import.unknown_fields.extend(part.unknown_fields);
+        import.absorb(part?);
     }
     Ok(import)
 }
@@ -174,7 +169,8 @@ pub fn line_parts(text: &str, size: usize) -> Vec<(usize, &str)> {
 }
 
 impl Import {
-    fn empty(format: Format) -> Import {
+    /// Nothing read yet, as `format`.
+    pub fn empty(format: Format) -> Import {
         Import {
             format,
             facts: Vec::new(),
@@ -183,6 +179,15 @@ impl Import {
             ignored: 0,
             unknown_fields: BTreeSet::new(),
         }
+    }
+
+    /// Adds what a later part of the file read ([`read_part`]).
+    pub fn absorb(&mut self, part: Import) {
+        self.facts.extend(part.facts);
+        self.skipped.extend(part.skipped);
+        self.derived += part.derived;
+        self.ignored += part.ignored;
+        self.unknown_fields.extend(part.unknown_fields);
     }
 }
 
