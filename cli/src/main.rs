@@ -3,6 +3,7 @@
 
 mod demo;
 mod load;
+mod mcp;
 mod render;
 mod repl;
 mod store_cmd;
@@ -26,9 +27,13 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[derive(Parser, Debug)]
 #[command(name = "engram", version, about)]
 struct Cli {
-    /// The store directory.
-    #[arg(long, global = true, env = "ENGRAM_DB", default_value = "engram.db")]
-    db: PathBuf,
+    /// The store directory (default `./engram.db`; for `mcp`, a per-user store:
+    /// `$XDG_DATA_HOME/engram/memory.db`, else `~/.local/share/engram/memory.db`).
+    #[arg(long, global = true, env = "ENGRAM_DB")]
+    db: Option<PathBuf>,
+    /// How long a write waits, in seconds, for another process that is writing the store.
+    #[arg(long, global = true, env = "ENGRAM_LOCK_WAIT", default_value_t = 10.0)]
+    lock_wait: f64,
     /// What `now()` stands for, for reproducible runs: ISO 8601 (`2026-11-01T00:00:00Z`) or
     /// unix milliseconds. By default the time of evaluation (in a store, of the last `infer`
     /// or `cleanup`).
@@ -196,6 +201,11 @@ enum Command {
     },
     /// An interactive session: facts, queries and rules typed directly, with history.
     Repl,
+    /// Serve the store to AI agents over the Model Context Protocol (stdio): the MCP
+    /// reference memory server's tools, with what the rules inferred, and engram's own
+    /// (remember, relate, recall, query, explain, forget, add_rule, violations, stats).
+    /// Creates the store with the standard rules on first use.
+    Mcp,
 }
 
 /// Where `.input` files are read from.
@@ -288,10 +298,19 @@ fn parse_now(text: &str) -> Result<i64, String> {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let db = cli.db;
     let now = cli.now;
     store_cmd::NOW.get_or_init(|| now);
+    if !(cli.lock_wait >= 0.0 && cli.lock_wait <= 86_400.0) {
+        anyhow::bail!("--lock-wait {}: give seconds, 0 to 86400", cli.lock_wait);
+    }
+    let lock_wait = std::time::Duration::from_secs_f64(cli.lock_wait);
+    store_cmd::LOCK_WAIT.get_or_init(|| lock_wait);
+    if let Command::Mcp = cli.command {
+        return mcp::serve(&cli.db.unwrap_or_else(mcp::default_db), lock_wait);
+    }
+    let db = cli.db.unwrap_or_else(|| PathBuf::from("engram.db"));
     match cli.command {
+        Command::Mcp => unreachable!("served above"),
         Command::Demo { into } => demo::demo(into.as_deref()),
         Command::Init { no_default_rules } => store_cmd::init(&db, !no_default_rules),
         Command::Add { facts } => store_cmd::add_or_retract(&db, &facts, false),

@@ -24,6 +24,17 @@ fn meta_cells(f: &Fact) -> [String; 4] {
     ]
 }
 
+/// One answer (or fact) as JSON: `{values, confidence, depth, rule, time}`.
+pub fn answer_json(a: &Fact) -> Json {
+    json!({
+        "values": a.values.iter().map(Value::to_json).collect::<Vec<_>>(),
+        "confidence": a.confidence,
+        "depth": a.depth,
+        "rule": a.origin.to_string(),
+        "time": time_json(a.time),
+    })
+}
+
 /// Renders query answers.
 pub fn answers(answers: &[QueryAnswer], format: Format) -> String {
     match format {
@@ -34,13 +45,7 @@ pub fn answers(answers: &[QueryAnswer], format: Format) -> String {
                     json!({
                         "query": q.text.trim(),
                         "columns": q.columns,
-                        "answers": q.answers.iter().map(|a| json!({
-                            "values": a.values.iter().map(Value::to_json).collect::<Vec<_>>(),
-                            "confidence": a.confidence,
-                            "depth": a.depth,
-                            "rule": a.origin.to_string(),
-                            "time": time_json(a.time),
-                        })).collect::<Vec<_>>(),
+                        "answers": q.answers.iter().map(answer_json).collect::<Vec<_>>(),
                     })
                 })
                 .collect();

@@ -75,10 +75,16 @@ pub fn stats_text(s: &StoreStats) -> String {
 /// What `now()` stands for, when `--now` fixes it (set once by `main`).
 pub static NOW: std::sync::OnceLock<Option<i64>> = std::sync::OnceLock::new();
 
+/// How long a write waits for another process's writer lock (set once by `main`).
+pub static LOCK_WAIT: std::sync::OnceLock<std::time::Duration> = std::sync::OnceLock::new();
+
 /// Opens the store at `db` for reading and writing.
 pub fn open(db: &Path) -> anyhow::Result<Store> {
     let mut store = Store::open(db)?;
     store.set_now(NOW.get().copied().flatten());
+    if let Some(&wait) = LOCK_WAIT.get() {
+        store.set_lock_wait(wait);
+    }
     Ok(store)
 }
 
@@ -225,28 +231,32 @@ pub fn compact(db: &Path) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `stats` as JSON (`engram stats --json`, the MCP tool `stats`).
+pub fn stats_json(s: &StoreStats) -> serde_json::Value {
+    let rels: Vec<serde_json::Value> = s
+        .relations
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "relation": r.name, "facts": r.facts, "asserted": r.asserted,
+                "derived": r.derived, "runs": r.runs, "bytes": r.bytes,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "generation": s.generation, "facts": s.facts, "asserted": s.asserted,
+        "derived": s.derived, "strings": s.strings, "string_bytes": s.string_bytes,
+        "files": s.files, "bytes_on_disk": s.bytes_on_disk,
+        "bytes_per_fact": s.bytes_per_fact, "relations": rels,
+    })
+}
+
 /// `engram stats`.
 pub fn stats(db: &Path, json: bool) -> anyhow::Result<ExitCode> {
     let mut store = open_read_only(db)?;
     let s = store.stats()?;
     if json {
-        let rels: Vec<serde_json::Value> = s
-            .relations
-            .iter()
-            .map(|r| {
-                serde_json::json!({
-                    "relation": r.name, "facts": r.facts, "asserted": r.asserted,
-                    "derived": r.derived, "runs": r.runs, "bytes": r.bytes,
-                })
-            })
-            .collect();
-        let v = serde_json::json!({
-            "generation": s.generation, "facts": s.facts, "asserted": s.asserted,
-            "derived": s.derived, "strings": s.strings, "string_bytes": s.string_bytes,
-            "files": s.files, "bytes_on_disk": s.bytes_on_disk,
-            "bytes_per_fact": s.bytes_per_fact, "relations": rels,
-        });
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        println!("{}", serde_json::to_string_pretty(&stats_json(&s))?);
     } else {
         print!("{}", stats_text(&s));
     }

@@ -114,4 +114,8 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A change to the memory graph was refused (an observation for an entity that does not
+    /// exist, a relation type with no letters); nothing of the call was made.
+    #[error("{0}")]
+    Graph(String),
 }

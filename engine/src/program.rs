@@ -148,7 +148,7 @@ impl Program {
         file: &str,
     ) -> Result<Program, Error> {
         let sources = crate::sources::gather(roots, resolve)?;
-        let plan = crate::sources::compile(&sources, "", value::Interner::default())?;
+        let plan = crate::sources::compile(&sources, Vec::new(), value::Interner::default())?;
         Ok(Program {
             plan: Arc::new(plan),
             file: file.to_string(),

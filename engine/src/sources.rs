@@ -72,9 +72,14 @@ fn visit(
     Ok(())
 }
 
-/// Plans the sources as one program, with `extra` (declarations the caller adds) after them,
-/// interning the program's symbols after those already in `interner`.
-pub(crate) fn compile(sources: &[Source], extra: &str, interner: Interner) -> Result<Plan, Error> {
+/// Plans the sources as one program, with `extra` (declarations the caller adds, as syntax
+/// trees: nothing the caller holds is ever written into program text) after them, interning
+/// the program's symbols after those already in `interner`.
+pub(crate) fn compile(
+    sources: &[Source],
+    extra: Vec<ast::Decl>,
+    interner: Interner,
+) -> Result<Plan, Error> {
     let mut combined = String::new();
     let mut pieces = Vec::new();
     for s in sources {
@@ -82,11 +87,8 @@ pub(crate) fn compile(sources: &[Source], extra: &str, interner: Interner) -> Re
         combined.push_str(&s.text);
         combined.push('\n');
     }
-    if !extra.is_empty() {
-        pieces.push(("<store relations>".to_string(), combined.len()));
-        combined.push_str(extra);
-    }
     let mut program = ast::parse(&combined, COMBINED)?;
+    program.items.extend(extra.into_iter().map(ast::Item::Decl));
     program
         .items
         .retain(|item| !matches!(item, ast::Item::Include(_)));

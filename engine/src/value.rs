@@ -498,6 +498,44 @@ fn parse_u64(t: &str) -> Option<u64> {
     t.parse().ok()
 }
 
+/// The name of the entity `sk(args...)` makes, from each argument's type and text: `name#` and
+/// 12 hex digits of a 64-bit FNV-1a hash of the arguments (symbols by text, never by id), so
+/// the same arguments name the same entity in every run and in every store. `name` is the
+/// first argument's text when it is a symbol, else `sk`. `engram mcp`'s `remember` names a
+/// memory given no id this way.
+///
+/// ```
+/// use engram_engine::{ColumnType, value::skolem};
+/// let a = skolem(&[(ColumnType::Symbol, "summary".into()), (ColumnType::Number, "7".into())]);
+/// assert!(a.starts_with("summary#") && a.len() == "summary#".len() + 12);
+/// ```
+pub fn skolem(args: &[(ColumnType, String)]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut feed = |bytes: &[u8]| {
+        for &b in bytes {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    for (ty, text) in args {
+        feed(ty.to_string().as_bytes());
+        feed(&(text.len() as u64).to_le_bytes());
+        feed(text.as_bytes());
+    }
+    let name = match args.first() {
+        Some((ColumnType::Symbol, text)) => text.as_str(),
+        _ => "sk",
+    };
+    // FNV-1a mixes its last bytes poorly into the high bits; a finaliser (MurmurHash3's
+    // fmix64) makes entities that differ in one character look nothing alike.
+    hash ^= hash >> 33;
+    hash = hash.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    hash ^= hash >> 33;
+    hash = hash.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    hash ^= hash >> 33;
+    format!("{name}#{:012x}", hash >> 16)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

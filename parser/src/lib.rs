@@ -30,6 +30,17 @@ pub fn parse(src: &str, file: &str) -> Result<Program, ParseErrors> {
     }
 }
 
+/// Whether `name` can name a relation: identifiers (letters, digits, `_`, `?`, not starting
+/// with a digit) joined by `.`, as the grammar reads a relation's name.
+///
+/// ```
+/// assert!(engram_parser::is_relation_name("works_at"));
+/// assert!(!engram_parser::is_relation_name("a(x). evil(y"));
+/// ```
+pub fn is_relation_name(name: &str) -> bool {
+    lower::is_relation_name(name)
+}
+
 /// Parses as much as possible: the statements that parsed, and every error.
 pub fn parse_lenient(src: &str) -> (Program, Vec<ParseError>) {
     lower::parse_statements(src)

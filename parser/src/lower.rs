@@ -12,6 +12,12 @@ use std::sync::OnceLock;
 #[grammar = "grammar.pest"]
 struct DlParser;
 
+/// Whether `name` is a relation name as the grammar reads one (`qname`: identifiers joined
+/// by `.`), so that it can be declared and written in rules.
+pub(crate) fn is_relation_name(name: &str) -> bool {
+    DlParser::parse(Rule::qname, name).is_ok_and(|mut p| p.next().map(|p| p.as_str()) == Some(name))
+}
+
 /// Parses `src`, returning the statements that parsed and every error found.
 pub(crate) fn parse_statements(src: &str) -> (Program, Vec<ParseError>) {
     pest::set_error_detail(true);

@@ -165,16 +165,59 @@ fn a_second_writer_is_told_who_holds_the_lock() {
     let tx = first.transaction().unwrap();
     drop(tx);
     let mut second = Store::open(&path).unwrap();
+    second.set_lock_wait(std::time::Duration::from_millis(200));
+    let start = std::time::Instant::now();
     let e = second.transaction().err().expect("locked").to_string();
+    assert!(
+        start.elapsed() >= std::time::Duration::from_millis(200),
+        "waited"
+    );
     assert!(
         e.contains(&format!("is locked by pid {}", std::process::id())),
         "{e}"
     );
+    assert!(e.contains("waited 2"), "{e}");
     // Readers are never locked out.
     let mut reader = Store::open_read_only(&path).unwrap();
     assert_eq!(reader.facts("p").unwrap().unwrap().len(), 6);
     drop(first);
     second.transaction().unwrap();
+}
+
+#[test]
+fn a_writer_waits_for_the_lock_and_builds_on_the_commit_it_waited_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = small_store(dir.path());
+    let mut first = Store::open(&path).unwrap();
+    let mut tx = first.transaction().unwrap();
+    tx.add("e", vec![sym("w1"), sym("a")]).unwrap();
+    tx.commit().unwrap();
+    let waiting = {
+        let path = path.clone();
+        std::thread::spawn(move || {
+            let mut second = Store::open(&path).unwrap();
+            second.set_lock_wait(std::time::Duration::from_secs(20));
+            let mut tx = second.transaction().unwrap();
+            tx.add("e", vec![sym("w3"), sym("a")]).unwrap();
+            tx.commit().unwrap();
+            second.unlock();
+        })
+    };
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    let mut tx = first.transaction().unwrap();
+    tx.add("e", vec![sym("w2"), sym("a")]).unwrap();
+    tx.commit().unwrap();
+    first.unlock();
+    waiting.join().unwrap();
+    // The second writer moved to the first one's commits before it wrote: nothing is lost.
+    first.refresh().unwrap();
+    let e: Vec<String> = (first.facts("e").unwrap().unwrap().iter())
+        .map(|f| f.values[0].to_string())
+        .collect();
+    for w in ["w1", "w2", "w3"] {
+        assert!(e.contains(&w.to_string()), "{w} in {e:?}");
+    }
+    assert_eq!(first.generation(), Store::open(&path).unwrap().generation());
 }
 
 #[test]
@@ -534,4 +577,25 @@ fn a_dropped_transaction_leaves_no_relation_or_string() {
     assert!(stats.relations.iter().all(|r| r.name != "note"));
     let answers = s.query("?- p(\"a\", y).").unwrap();
     assert_eq!(answers[0].answers.len(), 4, "a reaches b, c, d and e");
+}
+
+#[test]
+fn a_relation_name_from_data_cannot_become_program_text() {
+    let mut store = Store::in_memory();
+    for name in [
+        "p(x: symbol)\n.decl evil",
+        "q). evil(\"x\") :- p(",
+        "",
+        "1abc",
+        "a b",
+    ] {
+        let mut tx = store.transaction().unwrap();
+        let e = tx.add(name, vec![sym("x")]).err().expect(name).to_string();
+        assert!(e.contains("must be identifiers"), "{name:?}: {e}");
+    }
+    let mut tx = store.transaction().unwrap();
+    tx.add("ns.ok_name?", vec![sym("x")]).unwrap();
+    tx.commit().unwrap();
+    assert_eq!(store.facts("ns.ok_name?").unwrap().unwrap().len(), 1);
+    assert!(store.facts("evil").unwrap().is_none());
 }

@@ -417,34 +417,10 @@ fn aggregate_group(agg: &IrAggregate, env: &[u64], cx: &mut Cx<'_>) -> Option<u6
     }
 }
 
-/// The text of the entity `sk(args...)` names: `name#` and 12 hex digits of a 64-bit FNV-1a
-/// hash of the arguments, each as its type and its text (symbols by text, never by id), so
-/// the same arguments name the same entity in every run and in every store. `name` is the
-/// first argument's text when it is a symbol, else `sk`.
+/// The text of the entity `sk(args...)` names (see [`value::skolem`]).
 pub(crate) fn skolem(args: &[IrExpr], vals: &[u64], interner: &crate::value::Interner) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut feed = |bytes: &[u8]| {
-        for &b in bytes {
-            hash ^= u64::from(b);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-    };
-    for (a, &v) in args.iter().zip(vals) {
-        let text = value::render(a.ty, v, interner);
-        feed(a.ty.to_string().as_bytes());
-        feed(&(text.len() as u64).to_le_bytes());
-        feed(text.as_bytes());
-    }
-    let name = match args.first() {
-        Some(a) if a.ty == ColumnType::Symbol => interner.resolve_enc(vals[0]),
-        _ => "sk",
-    };
-    // FNV-1a mixes its last bytes poorly into the high bits; a finaliser (MurmurHash3's
-    // fmix64) makes entities that differ in one character look nothing alike.
-    hash ^= hash >> 33;
-    hash = hash.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    hash ^= hash >> 33;
-    hash = hash.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    hash ^= hash >> 33;
-    format!("{name}#{:012x}", hash >> 16)
+    let parts: Vec<(ColumnType, String)> = (args.iter().zip(vals))
+        .map(|(a, &v)| (a.ty, value::render(a.ty, v, interner)))
+        .collect();
+    value::skolem(&parts)
 }

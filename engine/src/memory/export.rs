@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// The schema's relations that the memory shapes hold; facts of them that fit no shape (a
 /// tag of something that is not a memory) are written as generic fact lines.
-const SHAPED: &[&str] = &[
+pub(super) const SHAPED: &[&str] = &[
     "memory",
     "content",
     "memory_summary",
@@ -59,10 +59,10 @@ fn generic(relation: &str, f: &Fact) -> Json {
 }
 
 /// The asserted facts of the schema's relations, by relation.
-struct Asserted(BTreeMap<&'static str, Vec<Fact>>);
+pub(super) struct Asserted(BTreeMap<&'static str, Vec<Fact>>);
 
 impl Asserted {
-    fn read(store: &mut Store) -> Result<Asserted, Error> {
+    pub(super) fn read(store: &mut Store) -> Result<Asserted, Error> {
         let mut out = BTreeMap::new();
         for r in SHAPED {
             out.insert(*r, store.asserted_facts(r)?);
@@ -70,7 +70,7 @@ impl Asserted {
         Ok(Asserted(out))
     }
 
-    fn of(&self, relation: &str) -> &[Fact] {
+    pub(super) fn of(&self, relation: &str) -> &[Fact] {
         self.0.get(relation).map_or(&[], Vec::as_slice)
     }
 
@@ -289,47 +289,19 @@ fn derived_lines(store: &mut Store, out: &mut Vec<Json>) -> Result<(), Error> {
 
 /// The asserted entities and relations in the MCP reference memory server's format
 /// (`{"type": "entity", "name", "entityType", "observations"}` lines first, then
-/// `{"type": "relation", "from", "to", "relationType"}`), so a user can go back to it. A
-/// memory becomes an entity of its type whose observations are its title, content and
-/// summary; a relation keeps the type it was written with.
+/// `{"type": "relation", "from", "to", "relationType"}`), so a user can go back to it: the
+/// graph `engram mcp` shows ([`super::graph::read`]) without what was inferred. A memory is an
+/// entity of its type whose observations are its title, content and summary; a relation keeps
+/// the type it was written with.
 pub fn export_mcp(store: &mut Store) -> Result<Vec<Json>, Error> {
-    let a = Asserted::read(store)?;
-    let mut out = Vec::new();
-    let observations = a.by_id("observation");
-    for e in a.of("entity") {
-        let id = e.values[0].to_string();
-        let obs: Vec<Json> = observations
-            .get(&id)
-            .map(|o| o.iter().map(|f| f.values[1].to_json()).collect())
-            .unwrap_or_default();
-        out.push(json!({"type": "entity", "name": id, "entityType": e.values[1].to_string(), "observations": obs}));
-    }
-    let contents = a.by_id("content");
-    let summaries = a.by_id("memory_summary");
-    for m in a.of("memory") {
-        let id = m.values[0].to_string();
-        let mut obs: Vec<Json> = Vec::new();
-        let title = m.values[2].to_string();
-        if !title.is_empty() {
-            obs.push(json!(title));
-        }
-        for source in [&contents, &summaries] {
-            obs.extend(
-                source
-                    .get(&id)
-                    .into_iter()
-                    .flatten()
-                    .map(|f| f.values[1].to_json()),
-            );
-        }
-        out.push(json!({"type": "entity", "name": id, "entityType": m.values[1].to_string(), "observations": obs}));
-    }
-    let written = a.written();
-    for r in a.of("relation") {
-        let v: Vec<String> = r.values.iter().map(ToString::to_string).collect();
-        let key = (v[0].clone(), v[1].clone(), v[2].clone());
-        let ty = written.get(&key).unwrap_or(&v[1]);
-        out.push(json!({"type": "relation", "from": v[0], "to": v[2], "relationType": ty}));
-    }
-    Ok(out)
+    let graph = super::graph::read(store, false)?;
+    let entities = graph.entities.into_iter().map(|e| {
+        let e = e.entity;
+        json!({"type": "entity", "name": e.name, "entityType": e.entity_type, "observations": e.observations})
+    });
+    let relations = graph.relations.into_iter().map(|r| {
+        let r = r.relation;
+        json!({"type": "relation", "from": r.from, "to": r.to, "relationType": r.relation_type})
+    });
+    Ok(entities.chain(relations).collect())
 }

@@ -249,6 +249,24 @@ fn read_lines(text: &str, first: usize, format: Format, skip_bad: bool) -> Resul
     Ok(import)
 }
 
+/// Reads one object of a memory file (a line of JSON Lines) in engram's format or the MCP
+/// server's, as [`read`] reads each line: its facts, each told it was read `at`, or what is
+/// wrong with it. `engram mcp`'s `remember` and `relate` go through here.
+pub fn read_object(
+    object: &Map<String, Json>,
+    format: Format,
+    at: &str,
+) -> Result<Vec<MemoryFact>, String> {
+    let mut import = Import::empty(format);
+    let mut out = Vec::new();
+    match format {
+        Format::Native => native(object, &mut out, &mut import)?,
+        Format::McpMemory => mcp(object, &mut out, &mut import)?,
+        Format::MemoryGraph => return Err("a MemoryGraph export is read whole".into()),
+    }
+    Ok(placed(out, at).collect())
+}
+
 /// The facts of one line or entry, each told where it was read.
 fn placed(facts: Vec<MemoryFact>, at: &str) -> impl Iterator<Item = MemoryFact> {
     let at: std::sync::Arc<str> = std::sync::Arc::from(at);

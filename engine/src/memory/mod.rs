@@ -4,12 +4,15 @@
 //! `memory.jsonl` and MemoryGraph's export. See README, "The memory format".
 
 mod export;
+pub mod graph;
+pub mod graph_edit;
 mod import;
 mod recall;
 
 pub use export::{export, export_mcp};
 pub use import::{
-    BadLine, Format, Import, MemoryFact, detect, json_value, line_parts, read, read_part,
+    BadLine, Format, Import, MemoryFact, detect, json_value, line_parts, read, read_object,
+    read_part,
 };
 pub use recall::{Hit, RELATIONS as RECALL_RELATIONS, RecallIndex, RecallOptions, Step};
 

@@ -110,6 +110,14 @@ impl Store {
         let i = match self.rel_index(relation) {
             Some(i) => i,
             None => {
+                if !engram_parser::is_relation_name(relation) {
+                    return Err(Error::Value {
+                        relation: relation.to_string(),
+                        message: "a relation's name must be identifiers joined by `.` \
+                                  (letters, digits, `_` and `?`, not starting with a digit)"
+                            .into(),
+                    });
+                }
                 let declared = match self.rules.is_empty() {
                     true => None,
                     false => {

@@ -6,13 +6,20 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
-    /// Another process holds the writer lock.
-    #[error("store {} is locked by pid {pid}", path.display())]
+    /// Another process held the writer lock for as long as this one would wait.
+    #[error(
+        "store {} is locked by pid {pid} (waited {} ms for it); another engram process is \
+         writing: try again when it is done",
+        path.display(),
+        waited.as_millis()
+    )]
     Locked {
         /// The store directory.
         path: PathBuf,
         /// The process holding the lock, as it recorded itself (0 if unknown).
         pid: u32,
+        /// How long this process waited ([`super::Store::set_lock_wait`]).
+        waited: std::time::Duration,
     },
     /// A store file is damaged.
     #[error("{}: corrupt store file: {what}", path.display())]

@@ -5,6 +5,7 @@ use super::error::StoreError;
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 /// The lock file's name.
 pub(crate) const LOCK: &str = "LOCK";
@@ -16,8 +17,9 @@ pub(crate) struct WriterLock {
 }
 
 impl WriterLock {
-    /// Takes the writer lock of the store in `dir`, or says who holds it.
-    pub(crate) fn acquire(dir: &Path) -> Result<WriterLock, StoreError> {
+    /// Takes the writer lock of the store in `dir`, waiting up to `wait` for a process that
+    /// holds it, or says who holds it.
+    pub(crate) fn acquire(dir: &Path, wait: Duration) -> Result<WriterLock, StoreError> {
         let path = dir.join(LOCK);
         let io = |e| StoreError::io(&path, e);
         let mut file = OpenOptions::new()
@@ -27,17 +29,27 @@ impl WriterLock {
             .truncate(false)
             .open(&path)
             .map_err(io)?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) => {
-                let mut text = String::new();
-                let _ = file.read_to_string(&mut text);
-                return Err(StoreError::Locked {
-                    path: dir.to_path_buf(),
-                    pid: text.trim().parse().unwrap_or(0),
-                });
+        let start = Instant::now();
+        let mut pause = Duration::from_millis(1);
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(TryLockError::WouldBlock) if start.elapsed() < wait => {
+                    // Polled, not blocking: a blocking lock cannot be given up after `wait`.
+                    std::thread::sleep(pause.min(wait.saturating_sub(start.elapsed())));
+                    pause = (pause * 2).min(Duration::from_millis(25));
+                }
+                Err(TryLockError::WouldBlock) => {
+                    let mut text = String::new();
+                    let _ = file.read_to_string(&mut text);
+                    return Err(StoreError::Locked {
+                        path: dir.to_path_buf(),
+                        pid: text.trim().parse().unwrap_or(0),
+                        waited: start.elapsed(),
+                    });
+                }
+                Err(TryLockError::Error(e)) => return Err(io(e)),
             }
-            Err(TryLockError::Error(e)) => return Err(io(e)),
         }
         file.set_len(0).map_err(io)?;
         file.seek(SeekFrom::Start(0)).map_err(io)?;

@@ -121,7 +121,12 @@ pub struct Store {
     plans: Option<(Arc<Plan>, incremental::Plans)>,
     /// What `now()` stands for in this handle's evaluations, when fixed (`--now`).
     now: Option<i64>,
+    /// How long a write waits for another process's writer lock.
+    lock_wait: std::time::Duration,
 }
+
+/// How long a write waits for another process's writer lock unless told otherwise.
+pub const DEFAULT_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// One relation's runs and, once loaded, its tables.
 pub(crate) struct Rel {
@@ -169,7 +174,7 @@ impl Store {
     pub fn create(dir: impl AsRef<Path>) -> Result<Store, Error> {
         let dir = dir.as_ref();
         std::fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, e))?;
-        let lock = WriterLock::acquire(dir)?;
+        let lock = WriterLock::acquire(dir, DEFAULT_LOCK_WAIT)?;
         if dir.join(MANIFEST).exists() {
             return Err(StoreError::Exists {
                 path: dir.to_path_buf(),
@@ -255,6 +260,7 @@ impl Store {
             compact_strings: false,
             plans: None,
             now: None,
+            lock_wait: DEFAULT_LOCK_WAIT,
         }
     }
 
@@ -274,6 +280,29 @@ impl Store {
         self.now
             .or(self.manifest.now)
             .unwrap_or_else(crate::value::now_ms)
+    }
+
+    /// How long a write waits for the writer lock while another process holds it before it
+    /// fails with [`StoreError::Locked`] ([`DEFAULT_LOCK_WAIT`], 10 s, unless set).
+    pub fn set_lock_wait(&mut self, wait: std::time::Duration) {
+        self.lock_wait = wait;
+    }
+
+    /// Gives the writer lock back, so that other processes can write between this handle's
+    /// transactions; the next transaction takes it again (waiting as
+    /// [`Store::set_lock_wait`] says) and first moves to the latest commit. A long-lived
+    /// writer that shares its store (`engram mcp`) calls this after each commit.
+    pub fn unlock(&mut self) {
+        self.log_file = None;
+        self.lock = None;
+    }
+
+    /// Takes the writer lock now (waiting as [`Store::set_lock_wait`] says) and moves to the
+    /// latest commit, so that what is read before the next transaction commits is what it
+    /// changes: a read-then-write that no other process can interleave with. Held until
+    /// [`Store::unlock`] or the handle is dropped.
+    pub fn lock(&mut self) -> Result<(), Error> {
+        self.begin_write()
     }
 
     /// The store's directory (`None` in memory).
@@ -432,9 +461,9 @@ impl Store {
             return Ok(false);
         }
         let loaded = Store::load(&dir)?;
-        let lock = self.lock.take();
+        let (lock, now, lock_wait) = (self.lock.take(), self.now, self.lock_wait);
         *self = Store::from_loaded(Some(dir), self.read_only, loaded);
-        self.lock = lock;
+        (self.lock, self.now, self.lock_wait) = (lock, now, lock_wait);
         Ok(true)
     }
 
@@ -447,7 +476,7 @@ impl Store {
             return Err(StoreError::ReadOnly { path: dir }.into());
         }
         if self.lock.is_none() {
-            self.lock = Some(WriterLock::acquire(&dir)?);
+            self.lock = Some(WriterLock::acquire(&dir, self.lock_wait)?);
             self.refresh()?;
             // Files a killed writer wrote but never committed.
             persist::remove_dead_files(&dir, &self.manifest);

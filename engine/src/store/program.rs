@@ -53,14 +53,25 @@ pub(crate) fn compile(
             }
         }
     }
-    let mut extra = String::new();
-    for (name, columns) in store_relations {
+    // Declared as syntax trees, never as text: a relation's name and columns come from data.
+    let extra = store_relations
+        .iter()
         // `@` marks the planner's own relations (an eqrel's classes): planning makes them.
-        if declared.contains(name) || name.contains('@') {
-            continue;
-        }
-        let cols: Vec<String> = columns.iter().map(|(c, t)| format!("{c}: {t}")).collect();
-        extra.push_str(&format!(".decl {name}({})\n", cols.join(", ")));
-    }
-    sources::compile(&sources, &extra, interner)
+        .filter(|(name, _)| !declared.contains(name) && !name.contains('@'))
+        .map(|(name, columns)| ast::Decl {
+            name: name.clone(),
+            attributes: (columns.iter())
+                .map(|(c, t)| ast::Attribute {
+                    name: c.clone(),
+                    ty: t.to_string(),
+                    span: ast::Span::default(),
+                })
+                .collect(),
+            qualifiers: Vec::new(),
+            combine: None,
+            functional: None,
+            span: ast::Span::default(),
+        })
+        .collect();
+    sources::compile(&sources, extra, interner)
 }

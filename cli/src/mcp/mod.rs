@@ -1,0 +1,183 @@
+//! `engram mcp`: a Model Context Protocol server over stdio (on `rmcp`) that serves a store as
+//! an agent's memory: the MCP reference memory server's nine tools, with what engram's rules
+//! infer shown in them, and engram's own tools (`remember`, `recall`, `query`, `explain`, ...).
+//! stdout is the transport; everything else goes to stderr.
+//!
+//! Several processes may serve one store (two agent windows, and the CLI beside them): each
+//! call first moves to the latest commit, a write takes the writer lock for the call only
+//! (waiting for another process's write, up to the lock wait) and gives it back after.
+
+mod calls;
+mod page;
+mod tools;
+
+use anyhow::Context;
+use engram_engine::{Error, Store, StoreError};
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
+    ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData, RoleServer, ServerHandler, ServiceExt};
+use serde_json::Value as Json;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The store `engram mcp` serves when neither `--db` nor `ENGRAM_DB` names one:
+/// `$XDG_DATA_HOME/engram/memory.db`, else `~/.local/share/engram/memory.db`.
+pub fn default_db() -> PathBuf {
+    let data = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    data.join("engram").join("memory.db")
+}
+
+/// The served store.
+struct Session {
+    db: PathBuf,
+    store: Store,
+    lock_wait: Duration,
+}
+
+impl Session {
+    /// Opens the store at `db`, creating it with the standard rules on first use.
+    fn open(db: &Path, lock_wait: Duration) -> anyhow::Result<Session> {
+        let mut store = match Store::open(db) {
+            Ok(store) => store,
+            Err(Error::Store(StoreError::NotAStore { .. })) => create(db)?,
+            Err(e) => return Err(e).with_context(|| format!("opening {}", db.display())),
+        };
+        store.set_lock_wait(lock_wait);
+        store.set_now(crate::store_cmd::NOW.get().copied().flatten());
+        Ok(Session {
+            db: db.to_path_buf(),
+            store,
+            lock_wait,
+        })
+    }
+
+    /// Runs one tool call: at the latest commit, with the writer lock for the call only.
+    fn call(&mut self, name: &str, args: &Json) -> Result<Json, calls::CallError> {
+        self.store.refresh()?;
+        let result = calls::call(&mut self.store, name, args);
+        self.store.unlock();
+        if result.is_err() && calls::writes(name) {
+            // What failed was not committed; the handle may hold part of it: read the store
+            // again as committed.
+            match Session::open(&self.db, self.lock_wait) {
+                Ok(fresh) => *self = fresh,
+                Err(e) => eprintln!("engram mcp: reopening {}: {e:#}", self.db.display()),
+            }
+        }
+        result
+    }
+}
+
+/// Creates the store with the standard memory rules; another process creating it at the
+/// same moment is fine: the store it made is opened.
+fn create(db: &Path) -> anyhow::Result<Store> {
+    match Store::create(db) {
+        Ok(mut store) => {
+            store.add_rule_files(&engram_engine::library::default_rules())?;
+            store.unlock();
+            eprintln!(
+                "engram mcp: created {} with the standard memory rules",
+                db.display()
+            );
+            Ok(store)
+        }
+        Err(Error::Store(StoreError::Exists { .. } | StoreError::Locked { .. })) => {
+            Ok(Store::open(db)?)
+        }
+        Err(e) => Err(e).with_context(|| format!("creating {}", db.display())),
+    }
+}
+
+/// The MCP server: the session behind a lock (calls run one at a time, off the async
+/// runtime's threads).
+#[derive(Clone)]
+struct Server {
+    session: Arc<Mutex<Session>>,
+    tools: Arc<Vec<Tool>>,
+}
+
+impl ServerHandler for Server {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(Implementation::new("engram", env!("CARGO_PKG_VERSION")))
+            .with_instructions(
+                "engram is a long-term memory that reasons: the knowledge-graph tools \
+                 (create_entities, create_relations, add_observations, search_nodes, open_nodes, \
+                 read_graph, ...) work as in the reference memory server, and show what engram's \
+                 rules inferred (\"inferred\": true, with confidence and rule). remember and \
+                 relate store memories and typed relations; recall finds what answers a \
+                 question; query asks Datalog; explain gives the proof of an inferred fact.",
+            )
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        Ok(ListToolsResult::with_all_items(self.tools.as_ref().clone()))
+    }
+
+    fn get_tool(&self, name: &str) -> Option<Tool> {
+        self.tools.iter().find(|t| t.name == name).cloned()
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let name = request.name.to_string();
+        let args = Json::Object(request.arguments.unwrap_or_default());
+        let session = self.session.clone();
+        let tool = name.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            let mut session = session.lock().unwrap_or_else(|e| e.into_inner());
+            session.call(&tool, &args)
+        })
+        .await
+        .map_err(|e| ErrorData::internal_error(format!("tool {name} failed: {e}"), None))?;
+        match result {
+            Ok(value) => Ok(CallToolResult::structured(value).into()),
+            Err(calls::CallError::Unknown(tool)) => Err(ErrorData::invalid_params(
+                format!("no tool named {tool:?}"),
+                None,
+            )),
+            Err(calls::CallError::Arguments(message) | calls::CallError::Failed(message)) => {
+                Ok(CallToolResult::error(vec![ContentBlock::text(message)]).into())
+            }
+        }
+    }
+}
+
+/// `engram mcp`: serves the store at `db` over stdio until the client closes it.
+pub fn serve(db: &Path, lock_wait: Duration) -> anyhow::Result<ExitCode> {
+    let session = Session::open(db, lock_wait)?;
+    eprintln!("engram mcp: serving {} on stdio", db.display());
+    let server = Server {
+        session: Arc::new(Mutex::new(session)),
+        tools: Arc::new(tools::all()),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let service = server
+            .serve(rmcp::transport::stdio())
+            .await
+            .context("starting the MCP session")?;
+        service.waiting().await.context("serving MCP")?;
+        anyhow::Ok(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
