@@ -205,7 +205,15 @@ enum Command {
     /// reference memory server's tools, with what the rules inferred, and engram's own
     /// (remember, relate, recall, query, explain, forget, add_rule, violations, stats).
     /// Creates the store with the standard rules on first use.
-    Mcp,
+    Mcp {
+        /// A commit whose inference makes a relation of more facts than this fails (a rule
+        /// that runs away), and the store stays as it was.
+        #[arg(long, default_value_t = 50_000_000)]
+        max_facts: usize,
+        /// A commit whose inference takes longer than this many seconds fails likewise.
+        #[arg(long, default_value_t = 60.0)]
+        timeout: f64,
+    },
 }
 
 /// Where `.input` files are read from.
@@ -305,12 +313,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     let lock_wait = std::time::Duration::from_secs_f64(cli.lock_wait);
     store_cmd::LOCK_WAIT.get_or_init(|| lock_wait);
-    if let Command::Mcp = cli.command {
-        return mcp::serve(&cli.db.unwrap_or_else(mcp::default_db), lock_wait);
+    if let Command::Mcp { max_facts, timeout } = cli.command {
+        if !(timeout > 0.0 && timeout <= 86_400.0) {
+            anyhow::bail!("--timeout {timeout}: give seconds, more than 0 and at most 86400");
+        }
+        let limits = engram_engine::Limits {
+            max_facts: Some(max_facts),
+            timeout: Some(std::time::Duration::from_secs_f64(timeout)),
+        };
+        let db = cli.db.unwrap_or_else(mcp::default_db);
+        return mcp::serve(&db, lock_wait, limits);
     }
     let db = cli.db.unwrap_or_else(|| PathBuf::from("engram.db"));
     match cli.command {
-        Command::Mcp => unreachable!("served above"),
+        Command::Mcp { .. } => unreachable!("served above"),
         Command::Demo { into } => demo::demo(into.as_deref()),
         Command::Init { no_default_rules } => store_cmd::init(&db, !no_default_rules),
         Command::Add { facts } => store_cmd::add_or_retract(&db, &facts, false),

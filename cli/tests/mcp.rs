@@ -31,8 +31,9 @@ fn python() -> &'static Path {
 
 /// Runs one script of `tests/mcp/`; its checks must all pass.
 fn run(script: &str) {
-    let reference = root()
-        .join("target/mcp-env/reference/node_modules/@modelcontextprotocol/server-memory/dist/index.js");
+    let reference = root().join(
+        "target/mcp-env/reference/node_modules/@modelcontextprotocol/server-memory/dist/index.js",
+    );
     let python = python();
     let out = Command::new(python)
         .arg(root().join("tests/mcp").join(script))
@@ -55,4 +56,19 @@ fn run(script: &str) {
 #[test]
 fn the_reference_tools_behave_as_the_reference_server() {
     run("reference_session.py");
+}
+
+#[test]
+fn every_engram_tool_works_on_the_example_memory() {
+    run("engram_tools.py");
+}
+
+#[test]
+fn two_processes_and_the_cli_on_one_store_keep_every_write() {
+    run("two_processes.py");
+}
+
+#[test]
+fn what_agents_send_is_data_and_their_rules_are_bounded() {
+    run("untrusted.py");
 }

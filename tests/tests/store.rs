@@ -599,3 +599,47 @@ fn a_relation_name_from_data_cannot_become_program_text() {
     assert_eq!(store.facts("ns.ok_name?").unwrap().unwrap().len(), 1);
     assert!(store.facts("evil").unwrap().is_none());
 }
+
+#[test]
+fn a_rule_that_runs_away_is_stopped_and_the_store_is_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = small_store(dir.path());
+    let mut store = Store::open(&path).unwrap();
+    store.set_limits(engram_engine::Limits {
+        max_facts: Some(1000),
+        timeout: Some(std::time::Duration::from_secs(30)),
+    });
+    let generation = store.generation();
+    let rules = store.rules().to_vec();
+    // Bulk: a rule file that counts forever.
+    let e = store
+        .add_rules("count", ".decl n(x: number)\nn(0).\nn(x + 1) :- n(x).\n")
+        .expect_err("stopped")
+        .to_string();
+    assert!(e.contains("relation `n` grew past 1000 facts"), "{e}");
+    assert_eq!(
+        (store.generation(), store.rules()),
+        (generation, &rules[..])
+    );
+    // Incremental: harmless until a fact sets it off; that commit fails whole.
+    store
+        .add_rules("grow", ".decl g(x: number)\ng(x + 1) :- g(x), x >= 0.\n")
+        .unwrap();
+    let generation = store.generation();
+    let mut tx = store.transaction().unwrap();
+    tx.add_text("g(0). e(\"new\", \"a\").").unwrap();
+    let e = tx.commit().expect_err("stopped").to_string();
+    assert!(e.contains("relation `g` grew past 1000 facts"), "{e}");
+    assert_eq!(store.generation(), generation);
+    assert!(store.facts("g").unwrap().unwrap().is_empty());
+    let reopened = Store::open(&path).unwrap();
+    assert_eq!(reopened.generation(), generation);
+    // Within the bounds, all is as before.
+    store
+        .add_rules("grow", ".decl g(x: number)\ng(x + 1) :- g(x), x < 10.\n")
+        .unwrap();
+    let mut tx = store.transaction().unwrap();
+    tx.add_text("g(0).").unwrap();
+    tx.commit().unwrap();
+    assert_eq!(store.facts("g").unwrap().unwrap().len(), 11);
+}

@@ -252,19 +252,27 @@ fn relate(store: &mut Store, args: &Json) -> Result<Json, CallError> {
     Ok(json!({"relation": relation, "report": report}))
 }
 
+/// Hits a `recall` page holds unless told otherwise.
+const RECALL_LIMIT: usize = 10;
+
+/// Hits `recall` ranks to page through.
+const RECALL_POOL: usize = 100;
+
 /// `recall`: hits with why, a page of them.
 fn recall(store: &mut Store, args: &Json) -> Result<Json, CallError> {
     let query: String = arg(args, "query")?;
     let paging = paging(args)?;
-    let wanted = paging.limit.unwrap_or(10);
+    let wanted = paging.limit.unwrap_or(RECALL_LIMIT);
+    // Ranked greedily, so the first hits of a longer list are the hits of a shorter one: a
+    // page is a slice of the first RECALL_POOL (or as many as the page reaches).
     let options = RecallOptions {
         depth: opt(args, "depth")?.unwrap_or(2),
-        limit: paging.offset + wanted,
+        limit: (paging.offset + wanted).max(RECALL_POOL),
         now: store.evaluation_time(),
     };
     let hits = store.recall_index()?.recall(&query, &options);
     let paging = Paging {
-        limit: paging.limit,
+        limit: Some(wanted),
         ..paging
     };
     let (hits, page) = paging.take(hits);
@@ -377,9 +385,9 @@ fn add_rule(store: &mut Store, args: &Json) -> Result<Json, CallError> {
             "rule file name {name:?}: use 1 to 64 letters, digits, `_` and `-`"
         )));
     }
-    let file = format!("{name}.dl");
+    // Errors name the rule file as the store does: by its name.
     let program =
-        engram_parser::parse(&text, &file).map_err(|e| CallError::Failed(e.to_string()))?;
+        engram_parser::parse(&text, &name).map_err(|e| CallError::Failed(e.to_string()))?;
     for item in &program.items {
         if let engram_parser::Item::Directive(d) = item
             && let Some((key, _)) =
@@ -387,7 +395,7 @@ fn add_rule(store: &mut Store, args: &Json) -> Result<Json, CallError> {
         {
             let (line, col) = engram_parser::line_col(&text, d.span.start);
             return Err(CallError::Failed(format!(
-                "{file}:{line}:{col}: error: `{key}=` is not allowed in a rule added through MCP: \
+                "{name}:{line}:{col}: error: `{key}=` is not allowed in a rule added through MCP: \
                  a memory's rules read and write no files (assert facts instead)"
             )));
         }

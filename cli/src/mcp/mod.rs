@@ -12,7 +12,7 @@ mod page;
 mod tools;
 
 use anyhow::Context;
-use engram_engine::{Error, Store, StoreError};
+use engram_engine::{Error, Limits, Store, StoreError};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
     ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
@@ -41,22 +41,25 @@ struct Session {
     db: PathBuf,
     store: Store,
     lock_wait: Duration,
+    limits: Limits,
 }
 
 impl Session {
     /// Opens the store at `db`, creating it with the standard rules on first use.
-    fn open(db: &Path, lock_wait: Duration) -> anyhow::Result<Session> {
+    fn open(db: &Path, lock_wait: Duration, limits: Limits) -> anyhow::Result<Session> {
         let mut store = match Store::open(db) {
             Ok(store) => store,
             Err(Error::Store(StoreError::NotAStore { .. })) => create(db)?,
             Err(e) => return Err(e).with_context(|| format!("opening {}", db.display())),
         };
         store.set_lock_wait(lock_wait);
+        store.set_limits(limits);
         store.set_now(crate::store_cmd::NOW.get().copied().flatten());
         Ok(Session {
             db: db.to_path_buf(),
             store,
             lock_wait,
+            limits,
         })
     }
 
@@ -68,7 +71,7 @@ impl Session {
         if result.is_err() && calls::writes(name) {
             // What failed was not committed; the handle may hold part of it: read the store
             // again as committed.
-            match Session::open(&self.db, self.lock_wait) {
+            match Session::open(&self.db, self.lock_wait, self.limits) {
                 Ok(fresh) => *self = fresh,
                 Err(e) => eprintln!("engram mcp: reopening {}: {e:#}", self.db.display()),
             }
@@ -159,9 +162,10 @@ impl ServerHandler for Server {
     }
 }
 
-/// `engram mcp`: serves the store at `db` over stdio until the client closes it.
-pub fn serve(db: &Path, lock_wait: Duration) -> anyhow::Result<ExitCode> {
-    let session = Session::open(db, lock_wait)?;
+/// `engram mcp`: serves the store at `db` over stdio until the client closes it; commits
+/// evaluate under `limits`.
+pub fn serve(db: &Path, lock_wait: Duration, limits: Limits) -> anyhow::Result<ExitCode> {
+    let session = Session::open(db, lock_wait, limits)?;
     eprintln!("engram mcp: serving {} on stdio", db.display());
     let server = Server {
         session: Arc::new(Mutex::new(session)),

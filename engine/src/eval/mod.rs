@@ -111,6 +111,14 @@ pub enum EvalError {
         /// The maximum.
         max: usize,
     },
+    /// A bound on evaluation was passed ([`crate::Limits`]).
+    #[error("evaluation stopped: relation `{relation}` {why}; nothing was changed")]
+    Limit {
+        /// The relation that grew.
+        relation: String,
+        /// Which bound, and by how much.
+        why: String,
+    },
     /// Provenance tracking numbers rules in 16 bits.
     #[error(
         "the program has {rules} rules; tracking confidence and provenance supports at most {max} \
@@ -718,6 +726,17 @@ fn eval_stratum(
     // With provenance: each head's derivations of the round, in its variable's cell type.
     let mut pending: HashMap<RelId, Pending> = HashMap::new();
     while it.changed() {
+        // A runaway program stops here, naming its biggest relation.
+        if let Some((rel, rows)) = (stratum.relations.iter())
+            .filter_map(|r| canon.get(r).map(|v| (*r, v.rows())))
+            .max_by_key(|x| x.1)
+            && let Some(why) = crate::limits::exceeded(rows)
+        {
+            return Err(EvalError::Limit {
+                relation: plan.relations[rel].name.clone(),
+                why,
+            });
+        }
         for (a, var) in accesses.iter().zip(&access_vars) {
             if let Some(var) = var {
                 buf.clear();

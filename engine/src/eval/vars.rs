@@ -375,6 +375,23 @@ macro_rules! any_var {
                 }
             }
 
+            /// The rows it holds so far (a fact improved in the lattice counts once more for
+            /// each improvement): what a runaway bound ([`crate::limits`]) measures.
+            pub(crate) fn rows(&self) -> usize {
+                match self {
+                    $(
+                        AnyVar::$w(var) => {
+                            let stable: usize = var.stable.borrow().iter().map(|r| r.len()).sum();
+                            stable + var.recent.borrow().len()
+                        }
+                        AnyVar::$s(var) => {
+                            let stable: usize = var.stable.borrow().iter().map(|r| r.len()).sum();
+                            stable + var.recent.borrow().len()
+                        }
+                    )*
+                }
+            }
+
             /// Calls `f` with the rows that became visible in this round, sorted, flat.
             pub(crate) fn with_recent<R>(&self, f: impl FnOnce(Flat<'_>) -> R) -> R {
                 match self {

@@ -275,18 +275,17 @@ impl Store {
         changes: Vec<Change>,
         rederive: bool,
     ) -> Result<CommitReport, Error> {
+        let limits = crate::limits::start(&self.limits);
         let result = self
             .settle_now()
             .and_then(|moved| self.try_commit(changes, rederive || moved));
+        drop(limits);
         if result.is_err() && self.dir.is_some() {
             // Memory may be ahead of the disk: go back to the last committed state.
             let dir = self.dir.clone().expect("checked");
-            let lock = self.lock.take();
-            let read_only = self.read_only;
             if let Ok(loaded) = Store::load(&dir) {
-                *self = Store::from_loaded(Some(dir), read_only, loaded);
+                self.reload(dir, loaded);
             }
-            self.lock = lock;
         }
         result
     }
@@ -465,7 +464,7 @@ impl Store {
                 )
             })
             .collect();
-        let before = incremental::apply(plan, plans, &mut facts, by_plan, self.strings.interner());
+        let before = incremental::apply(plan, plans, &mut facts, by_plan, self.strings.interner())?;
         let Some(before) = before else {
             // Every table is as it was: put them back.
             for (p, i) in home.iter().enumerate() {

@@ -123,6 +123,8 @@ pub struct Store {
     now: Option<i64>,
     /// How long a write waits for another process's writer lock.
     lock_wait: std::time::Duration,
+    /// Bounds on each commit's inference.
+    limits: crate::Limits,
 }
 
 /// How long a write waits for another process's writer lock unless told otherwise.
@@ -261,6 +263,7 @@ impl Store {
             plans: None,
             now: None,
             lock_wait: DEFAULT_LOCK_WAIT,
+            limits: crate::Limits::NONE,
         }
     }
 
@@ -461,10 +464,24 @@ impl Store {
             return Ok(false);
         }
         let loaded = Store::load(&dir)?;
-        let (lock, now, lock_wait) = (self.lock.take(), self.now, self.lock_wait);
-        *self = Store::from_loaded(Some(dir), self.read_only, loaded);
-        (self.lock, self.now, self.lock_wait) = (lock, now, lock_wait);
+        self.reload(dir, loaded);
         Ok(true)
+    }
+
+    /// Takes the state `loaded` read, keeping what belongs to this handle: its lock and
+    /// settings.
+    fn reload(&mut self, dir: PathBuf, loaded: Loaded) {
+        let (lock, now, lock_wait, limits) =
+            (self.lock.take(), self.now, self.lock_wait, self.limits);
+        *self = Store::from_loaded(Some(dir), self.read_only, loaded);
+        (self.lock, self.now, self.lock_wait, self.limits) = (lock, now, lock_wait, limits);
+    }
+
+    /// Bounds each commit's inference: a commit that passes one fails with
+    /// [`crate::eval::EvalError::Limit`], naming the relation that grew, and the store stays
+    /// as it was. None by default; `engram mcp` bounds the rules agents add.
+    pub fn set_limits(&mut self, limits: crate::Limits) {
+        self.limits = limits;
     }
 
     /// Takes the writer lock (once) and makes sure the state is the latest committed one.

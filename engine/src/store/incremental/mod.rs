@@ -115,18 +115,19 @@ impl Touched {
 
 /// Applies the changes and brings every relation's contents to the new fixpoint. Returns
 /// the contents touched, with what they were before; `None` (and every table as it was)
-/// when a change reaches a stratum this module cannot maintain.
+/// when a change reaches a stratum this module cannot maintain; an error (the tables part
+/// way: the caller goes back to the committed state) at a bound ([`crate::limits`]).
 pub(crate) fn apply(
     plan: &Plan,
     plans: &Plans,
     facts: &mut Facts,
     changes: Vec<Change>,
     interner: &mut Interner,
-) -> Option<Before> {
+) -> Result<Option<Before>, crate::eval::EvalError> {
     let n = plan.relations.len();
     plans.index(&mut facts.contents);
     if names_an_alias(plan, &facts.contents, &changes) {
-        return None;
+        return Ok(None);
     }
     let mut t = Touched {
         before: (0..n).map(|_| HashMap::new()).collect(),
@@ -157,17 +158,17 @@ pub(crate) fn apply(
             interner,
         };
         let ok = if plans.maintained[si] {
-            m.maintain(facts, &mut t, &mut pending);
+            m.maintain(facts, &mut t, &mut pending)?;
             true
         } else {
             !m.reached(facts, &t, &pending)
         };
         if !ok {
             t.undo(facts);
-            return None;
+            return Ok(None);
         }
     }
-    Some(t.before)
+    Ok(Some(t.before))
 }
 
 /// Whether the program merges and a change names an alias: its facts would be rewritten

@@ -4,6 +4,7 @@
 
 use super::plans::{AggStart, Plans, bind_neg};
 use super::{Changed, Facts, Pending, Touched, improve, weakened};
+use crate::eval::EvalError;
 use crate::eval::expr::Cx;
 use crate::eval::nested::Caches;
 use crate::plan::ir::{Plan, RelId, Stratum};
@@ -324,8 +325,13 @@ impl Maintainer<'_> {
         !self.patterns(&mut all, facts, &t.ghosts).is_empty()
     }
 
-    /// Brings the stratum to its new fixpoint.
-    pub(super) fn maintain(&mut self, facts: &mut Facts, t: &mut Touched, pending: &mut Pending) {
+    /// Brings the stratum to its new fixpoint, or stops at a bound ([`crate::limits`]).
+    pub(super) fn maintain(
+        &mut self,
+        facts: &mut Facts,
+        t: &mut Touched,
+        pending: &mut Pending,
+    ) -> Result<(), EvalError> {
         let changes = self.lower_changes(facts, t);
         let asserted: Vec<(RelId, Vec<u64>, Option<FactMeta>)> = self
             .stratum
@@ -338,7 +344,7 @@ impl Maintainer<'_> {
             })
             .collect();
         if changes.is_empty() && asserted.is_empty() {
-            return;
+            return Ok(());
         }
         let plans = self.plans;
         let mut seeds = Seeds::default();
@@ -372,6 +378,17 @@ impl Maintainer<'_> {
         //    within the stratum.
         found.extend(self.derive(&mut seeds.full, &facts.contents));
         loop {
+            // A runaway program stops here, naming its biggest relation.
+            if let Some((rel, rows)) = (self.stratum.relations.iter())
+                .map(|&r| (r, facts.contents[r].len()))
+                .max_by_key(|x| x.1)
+                && let Some(why) = crate::limits::exceeded(rows)
+            {
+                return Err(EvalError::Limit {
+                    relation: self.plan.relations[rel].name.clone(),
+                    why,
+                });
+            }
             let mut next: Vec<Found> = Vec::new();
             let mut queued: HashSet<(RelId, Vec<u64>)> = HashSet::new();
             for (rel, key, m) in found.drain(..) {
@@ -390,6 +407,7 @@ impl Maintainer<'_> {
             let mut own = self.own_seeds(&next, false, plans);
             found = self.derive(&mut own, &facts.contents);
         }
+        Ok(())
     }
 
     /// Step 1: the facts of the stratum some derivation of which may have used a changed

@@ -1,0 +1,201 @@
+"""engram's MCP tools, and the reference tools' engram additions (inferred knowledge, pages
+sized for a context window), on the shipped example memory."""
+
+import json
+import shutil
+
+from harness import EXAMPLE, Client, call, engram, engram_cli, ok, run, tempdir
+
+OWN = ["remember", "relate", "recall", "query", "explain", "forget", "add_rule", "violations", "stats"]
+
+
+def example_store():
+    """A store with the standard rules and the example memory loaded by the CLI."""
+    db = f"{tempdir()}/example.db"
+    engram_cli(db, "init")
+    engram_cli(db, "load", EXAMPLE)
+    return db
+
+
+DB = example_store()
+
+
+def fresh():
+    """A copy of the example store, for a check that changes it."""
+    db = f"{tempdir()}/copy.db"
+    shutil.copytree(DB, db)
+    return db
+
+
+async def every_tool_is_listed_with_schemas():
+    async with Client(engram(DB)) as c:
+        tools = {t.name: t for t in (await c.list_tools()).tools}
+        for name in OWN:
+            assert name in tools, name
+        for t in tools.values():
+            assert t.description and t.input_schema["type"] == "object", t
+            assert t.output_schema and t.output_schema["type"] == "object", t.name
+            assert t.annotations is not None, t.name
+
+
+async def read_graph_comes_in_pages_that_fit_a_context_window():
+    async with Client(engram(DB)) as c:
+        first = await call(c, "read_graph")
+        assert not first.error, first
+        # About 8,000 tokens at most: the text and the structured copy are the same JSON.
+        assert len(first.text) <= 20_000, len(first.text)
+        page = first.data["page"]
+        assert page["next_offset"] == page["returned"] and page["omitted"] > 0, page
+        seen, offset, pages = [], 0, 0
+        while offset is not None:
+            data = await ok(c, "read_graph", {"offset": offset})
+            assert len(json.dumps(data)) <= 20_000
+            seen += [("e", e["name"]) for e in data["entities"]]
+            seen += [("r", r["from"], r["relationType"], r["to"]) for r in data["relations"]]
+            offset = data.get("page", {}).get("next_offset")
+            pages += 1
+        assert len(seen) == page["total"] and len(set(seen)) == len(seen), (len(seen), page)
+        assert pages > 2
+        everything = await ok(c, "read_graph", {"limit": 100000})
+        assert "page" not in everything
+        assert len(everything["entities"]) + len(everything["relations"]) == page["total"]
+        inferred = [r for r in everything["relations"] if r.get("inferred")]
+        assert inferred and all(0 < r["confidence"] <= 1 and r["rule"] for r in inferred)
+        asserted = await ok(c, "read_graph", {"limit": 100000, "asserted_only": True})
+        assert not any(r.get("inferred") for r in asserted["relations"])
+        assert len(asserted["relations"]) == len(everything["relations"]) - len(inferred)
+        names = await ok(c, "read_graph", {"names_only": True, "limit": 50})
+        assert names["entities"] and all("observations" not in e for e in names["entities"])
+        bad = await call(c, "read_graph", {"limit": 0})
+        assert bad.error and "limit" in bad.text, bad
+
+
+async def search_and_open_show_what_was_inferred():
+    async with Client(engram(DB)) as c:
+        found = await ok(c, "search_nodes", {"query": "WEBHOOK"})
+        assert found["entities"], found
+        for e in found["entities"]:
+            text = " ".join([e["name"], e["entityType"], *e.get("observations", [])]).lower()
+            assert "webhook" in text, e
+        opened = await ok(c, "open_nodes", {"names": ["m024"]})
+        assert [e["name"] for e in opened["entities"]] == ["m024"], opened
+        rels = opened["relations"]
+        assert all("m024" in (r["from"], r["to"]) for r in rels), rels
+        assert any(r.get("inferred") for r in rels), rels
+
+
+async def recall_query_and_explain_answer_with_why():
+    async with Client(engram(DB)) as c:
+        hits = (await ok(c, "recall", {"query": "webhook retries"}))["hits"]
+        assert 0 < len(hits) <= 10 and hits[0]["matched"], hits[:1]
+        two = await ok(c, "recall", {"query": "webhook retries", "limit": 2})
+        assert [h["id"] for h in two["hits"]] == [h["id"] for h in hits[:2]]
+        assert two["page"]["next_offset"] == 2
+        after = await ok(c, "recall", {"query": "webhook retries", "limit": 2, "offset": 2})
+        assert [h["id"] for h in after["hits"]] == [h["id"] for h in hits[2:4]]
+
+        q = await ok(c, "query", {"query": '?- edge("m024", t, x).'})
+        assert q["columns"] == ["t", "x"] and q["rows"], q
+        row = q["rows"][0]
+        assert set(row) >= {"values", "confidence", "depth", "rule"}, row
+        short = await ok(c, "query", {"query": 'edge("m024", t, x)', "limit": 1})
+        assert len(short["rows"]) == 1 and short["page"]["total"] == len(q["rows"])
+        bad = await call(c, "query", {"query": "?- edge(x, y"})
+        assert bad.error and ":1:" in bad.text, bad
+
+        graph = await ok(c, "read_graph", {"limit": 100000})
+        r = next(r for r in graph["relations"] if r.get("inferred") and r["rule"] != "asserted_relation")
+        fact = f'edge("{r["from"]}", "{r["relationType"]}", "{r["to"]}")'
+        text = await ok(c, "explain", {"fact": fact})
+        assert text["holds"] and r["rule"] in text["proof"], text
+        tree = await ok(c, "explain", {"fact": fact, "format": "json"})
+        assert tree["proof"]["rule"] == r["rule"] and tree["proof"]["premises"], tree
+        nope = await ok(c, "explain", {"fact": 'edge("nobody", "KNOWS", "nothing")'})
+        assert nope["holds"] is False
+
+
+async def remember_and_relate_infer_at_once():
+    db = fresh()
+    async with Client(engram(db)) as c:
+        m = await ok(c, "remember", {
+            "title": "Retry webhooks with exponential backoff",
+            "content": "Stripe webhooks failed under load; retries with backoff fixed it",
+            "type": "solution", "tags": ["webhooks", "stripe"], "project": "billing",
+            "importance": 0.8,
+        })
+        assert m["id"].startswith("memory#") and m["report"]["asserted"] > 0, m
+        again = await ok(c, "remember", {
+            "title": "Retry webhooks with exponential backoff",
+            "content": "Stripe webhooks failed under load; retries with backoff fixed it",
+        })
+        assert again["id"] == m["id"]
+        hits = (await ok(c, "recall", {"query": "exponential backoff"}))["hits"]
+        assert hits and hits[0]["id"] == m["id"], hits[:2]
+        rel = await ok(c, "relate", {"from": m["id"], "type": "solves", "to": "m001", "confidence": 0.9})
+        assert rel["report"]["added"] > 0, rel
+        around = await ok(c, "open_nodes", {"names": [m["id"]]})
+        solved_by = [r for r in around["relations"] if r["relationType"] == "SOLVED_BY"]
+        assert solved_by and solved_by[0]["inferred"] and solved_by[0]["from"] == "m001", around
+        bad = await call(c, "remember", {"title": "x", "importance": 7})
+        assert bad.error and "importance" in bad.text, bad
+        bad = await call(c, "relate", {"from": "a", "type": "---", "to": "b"})
+        assert bad.error, bad
+
+
+async def violations_stats_and_rules():
+    db = fresh()
+    async with Client(engram(db)) as c:
+        v = (await ok(c, "violations"))["violations"]
+        assert v and all(x["constraint"] for x in v), v[:1]
+        only = (await ok(c, "violations", {"constraint": v[0]["constraint"]}))["violations"]
+        assert only and all(x["constraint"] == v[0]["constraint"] for x in only)
+        stats = await ok(c, "stats")
+        assert stats["facts"] > 20000 and "affinity" in stats["rule_files"], stats
+        generation = stats["generation"]
+
+        bad = await call(c, "add_rule", {"name": "mine", "text": "p(x) :- edge(x, _, _)\nq(y) :- p(y)."})
+        assert bad.error and "mine:1:22: error" in bad.text and "^" in bad.text, bad
+        files = await call(c, "add_rule", {"name": "leak", "text":
+            '.decl secret(x: symbol)\n.input secret(IO=file, filename="/etc/passwd")\n'})
+        assert files.error and "leak:2:1:" in files.text and "no files" in files.text, files
+        bad_name = await call(c, "add_rule", {"name": "../x", "text": ""})
+        assert bad_name.error, bad_name
+        assert (await ok(c, "stats"))["generation"] == generation, "nothing changed"
+
+        good = await ok(c, "add_rule", {"name": "hubs", "text": (
+            '.include "schema.dl"\n.decl busy(x: symbol)\n'
+            '@name("busy") busy(x) :- edge(x, "DEPENDS_ON", _), edge(x, "RELATED_TO", _).\n')})
+        assert good["report"]["rederived"], good
+        q = await ok(c, "query", {"query": "?- busy(x)."})
+        assert q["rows"] and q["rows"][0]["rule"] == "busy", q
+        assert "hubs" in (await ok(c, "stats"))["rule_files"]
+
+
+async def forget_by_id_fact_and_policy():
+    db = fresh()
+    async with Client(engram(db)) as c:
+        gone = await ok(c, "forget", {"ids": ["m024"]})
+        assert gone["ids"] == ["m024"]
+        assert (await ok(c, "open_nodes", {"names": ["m024"]}))["entities"] == []
+        tags = await ok(c, "query", {"query": '?- tag("m025", t).'})
+        assert tags["rows"], tags
+        t = tags["rows"][0]["values"][-1]
+        facts = await ok(c, "forget", {"facts": [f'tag("m025", "{t}")']})
+        assert facts["facts"]["retracted"] == 1, facts
+        dry = await ok(c, "forget", {"min_confidence": 0.5, "max_age_days": 0, "dry_run": True})
+        assert dry["cleanup"]["dry_run"] and dry["cleanup"]["forgotten"] > 0, dry
+        assert dry["cleanup"]["report"] is None
+        nothing = await call(c, "forget", {})
+        assert nothing.error, nothing
+
+
+if __name__ == "__main__":
+    run([
+        every_tool_is_listed_with_schemas,
+        read_graph_comes_in_pages_that_fit_a_context_window,
+        search_and_open_show_what_was_inferred,
+        recall_query_and_explain_answer_with_why,
+        remember_and_relate_infer_at_once,
+        violations_stats_and_rules,
+        forget_by_id_fact_and_policy,
+    ])

@@ -1,0 +1,120 @@
+"""Everything an agent sends is data: names, types and observations that look like Datalog,
+control characters, NUL and 100 KB of text are stored and read back exactly (or refused with
+a clear error), and none of them changes the program. Rules added through MCP read no files
+and cannot run away."""
+
+from harness import Client, call, engram, ok, run, tempdir
+
+NASTY = [
+    'quote " and \\" backslash',
+    "new\nline and\ttab and \r return",
+    'closing ). evil(x) :- edge(x, _, _). p("',
+    ":- edge(_, _, _).",
+    ".decl evil(x: symbol)\n.output evil",
+    "nul \x00 inside",
+    "unicode: λ → 漢字 🙂",
+    "",
+    " ",
+    "x" * 100_000,
+]
+
+
+async def hostile_strings_are_stored_and_read_back_exactly():
+    async with Client(engram(f"{tempdir()}/u.db")) as c:
+        before = await ok(c, "stats")
+        entities = [
+            {"name": f"e{i}:{s}", "entityType": s, "observations": [s, f"obs {i}"]}
+            for i, s in enumerate(NASTY)
+        ]
+        made = await call(c, "create_entities", {"entities": entities})
+        assert not made.error, made
+        assert made.data["entities"] == entities
+        relations = [
+            {"from": f"e{i}:{s}", "to": f"e{(i + 1) % len(NASTY)}:{NASTY[(i + 1) % len(NASTY)]}",
+             "relationType": f"rel {s[:50]} type{i}"}
+            for i, s in enumerate(NASTY)
+        ]
+        made = await ok(c, "create_relations", {"relations": relations})
+        assert made["relations"] == relations
+        graph = await ok(c, "read_graph", {"asserted_only": True, "limit": 1000})
+        assert graph["entities"] == entities, "entities differ"
+        assert graph["relations"] == relations, "relations differ"
+        for e in entities:
+            opened = await ok(c, "open_nodes", {"names": [e["name"]], "asserted_only": True})
+            assert opened["entities"] == [e], e["name"][:80]
+        found = await ok(c, "search_nodes", {"query": "EVIL(X)", "asserted_only": True})
+        assert [e["name"] for e in found["entities"]] == ["e2:" + NASTY[2]], found
+        added = await ok(c, "add_observations", {"observations": [
+            {"entityName": entities[5]["name"], "contents": NASTY}]})
+        assert added["results"][0]["addedObservations"] == [s for s in NASTY if s not in entities[5]["observations"]]
+        await ok(c, "delete_observations", {"deletions": [
+            {"entityName": entities[5]["name"], "observations": NASTY}]})
+        opened = await ok(c, "open_nodes", {"names": [entities[5]["name"]], "asserted_only": True})
+        assert opened["entities"][0]["observations"] == ["obs 5"], opened
+        m = await ok(c, "remember", {"title": NASTY[2], "content": NASTY[1], "tags": NASTY[:3]})
+        q = await ok(c, "query", {"query": "?- content(x, text)."})
+        assert [r["values"] for r in q["rows"]] == [[m["id"], NASTY[1]]], q
+        got = await ok(c, "open_nodes", {"names": [m["id"]], "asserted_only": True})
+        assert got["entities"][0]["observations"] == [NASTY[2], NASTY[1]], got
+        # The program is what it was: no rule file, relation or rule came from the data.
+        after = await ok(c, "stats")
+        assert after["rule_files"] == before["rule_files"]
+        evil = await call(c, "query", {"query": "?- evil(x)."})
+        assert evil.error and "evil" in evil.text, evil
+        await ok(c, "delete_entities", {"entityNames": [e["name"] for e in entities]})
+        graph = await ok(c, "read_graph", {"asserted_only": True, "limit": 1000})
+        assert [e["name"] for e in graph["entities"]] == [m["id"]] and graph["relations"] == [], graph
+
+
+async def a_relation_type_without_letters_is_refused_and_nothing_is_made():
+    async with Client(engram(f"{tempdir()}/t.db")) as c:
+        r = await call(c, "create_relations", {"relations": [
+            {"from": "a", "to": "b", "relationType": "fine"},
+            {"from": "a", "to": "b", "relationType": ")-:"},
+        ]})
+        assert r.error and "no letters or digits" in r.text, r
+        graph = await ok(c, "read_graph", {"asserted_only": True})
+        assert graph["relations"] == [], graph
+
+
+async def rules_from_an_agent_read_no_files_and_cannot_run_away():
+    limits = ["--max-facts", "100000", "--timeout", "5"]
+    async with Client(engram(f"{tempdir()}/r.db", *limits)) as c:
+        generation = (await ok(c, "stats"))["generation"]
+        for name, text in [
+            ("inp", '.decl s(x: symbol)\n.input s(filename="/etc/passwd")\n'),
+            ("out", '.decl s(x: symbol)\n.output s(IO=file, filename="/tmp/engram-leak.csv")\n'),
+            ("inc", '.include "/etc/passwd"\n'),
+        ]:
+            r = await call(c, "add_rule", {"name": name, "text": text})
+            assert r.error and f"{name}:1:1: error:" in r.text or f"{name}:2:1: error:" in r.text, (name, r)
+        runaway = await call(c, "add_rule", {"name": "count", "text":
+            ".decl n(x: number)\nn(0).\nn(x + 1) :- n(x).\n"})
+        assert runaway.error and "`n`" in runaway.text and "limit" in runaway.text, runaway
+        explode = await call(c, "add_rule", {"name": "pairs", "text":
+            ".decl n(x: number)\n.decl p(x: number, y: number)\n"
+            "n(0).\nn(x + 1) :- n(x), x < 1000.\np(x, y) :- n(x), n(y).\n"})
+        assert explode.error and "`p`" in explode.text and "limit" in explode.text, explode
+        stats = await ok(c, "stats")
+        assert stats["generation"] == generation and "count" not in stats["rule_files"], stats
+        # And the memory still works.
+        await ok(c, "create_entities", {"entities": [{"name": "a", "entityType": "t", "observations": []}]})
+        # A rule that runs away only once facts arrive: the write that sets it off is refused
+        # whole, and replacing the rule file with nothing puts things right.
+        await ok(c, "add_rule", {"name": "chain", "text":
+            '.include "schema.dl"\n.decl chain(t: symbol)\n'
+            'chain(t) :- tag(_, t).\nchain(cat(t, "+")) :- chain(t).\n'})
+        r = await call(c, "remember", {"title": "tagged", "tags": ["go"]})
+        assert r.error and "`chain`" in r.text, r
+        assert (await ok(c, "recall", {"query": "tagged"}))["hits"] == []
+        await ok(c, "add_rule", {"name": "chain", "text": ""})
+        m = await ok(c, "remember", {"title": "tagged", "tags": ["go"]})
+        assert (await ok(c, "recall", {"query": "tagged"}))["hits"][0]["id"] == m["id"]
+
+
+if __name__ == "__main__":
+    run([
+        hostile_strings_are_stored_and_read_back_exactly,
+        a_relation_type_without_letters_is_refused_and_nothing_is_made,
+        rules_from_an_agent_read_no_files_and_cannot_run_away,
+    ])
