@@ -151,6 +151,28 @@ impl<'a> RelationView<'a> {
         let view = *self;
         (0..self.stored().len()).map(move |i| view.values(i))
     }
+    /// The facts whose value in one of `columns` is one of `values`, in storage order (a
+    /// value the relation has never held matches nothing). Only those are decoded.
+    pub fn facts_with(&self, columns: &[usize], values: &[Value]) -> Vec<Fact> {
+        let types = self.decl.types();
+        let wanted: Vec<(usize, rustc_hash::FxHashSet<u64>)> = (columns.iter())
+            .filter(|&&c| c < types.len())
+            .map(|&c| {
+                let ids = (values.iter())
+                    .filter_map(|v| value::encode_existing(types[c], v, &self.db.interner))
+                    .collect();
+                (c, ids)
+            })
+            .collect();
+        let rows = self.stored();
+        (0..rows.len())
+            .filter(|&i| {
+                let row = rows.row(i);
+                wanted.iter().any(|(c, ids)| ids.contains(&row[*c]))
+            })
+            .map(|i| self.fact(i))
+            .collect()
+    }
     /// The facts with their confidence, depth and origin, in storage order.
     pub fn facts(&self) -> impl Iterator<Item = Fact> + 'a {
         let view = *self;

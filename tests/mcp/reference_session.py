@@ -2,6 +2,8 @@
 server itself and on `engram mcp`: after every step the results and the whole graph (engram's
 asserted part) must be the same, in the same order."""
 
+import json
+
 from harness import Client, call, engram, ok, reference, run, tempdir
 
 STEPS = [
@@ -85,6 +87,10 @@ async def the_reference_tools_behave_as_the_reference_server():
                 assert "Entity with name Zed not found" in got.text, f"{where}: {got}"
             else:
                 assert got.data == want.data, f"{where}:\nreference {want.data}\nengram    {got.data}"
+                if tool.startswith("delete_"):
+                    assert got.text == want.text, f"{where}: text {want.text!r}, engram {got.text!r}"
+                else:
+                    assert json.loads(got.text) == json.loads(want.text), where
             graph_want = await ok(ref, "read_graph")
             graph_got = await ok(eng, "read_graph", {"asserted_only": True})
             assert graph_got == graph_want, (

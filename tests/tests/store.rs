@@ -643,3 +643,29 @@ fn a_rule_that_runs_away_is_stopped_and_the_store_is_unchanged() {
     tx.commit().unwrap();
     assert_eq!(store.facts("g").unwrap().unwrap().len(), 11);
 }
+
+#[test]
+fn a_writer_that_gave_its_lock_back_does_not_reload_its_own_commits() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = small_store(dir.path());
+    let mut store = Store::open(&path).unwrap();
+    assert!(!store.refresh().unwrap());
+    for i in 0..3 {
+        let mut tx = store.transaction().unwrap();
+        tx.add("e", vec![sym(&format!("own{i}")), sym("a")])
+            .unwrap();
+        tx.commit().unwrap();
+        store.unlock();
+        assert!(
+            !store.refresh().unwrap(),
+            "commit {i}: its own commit is not news"
+        );
+    }
+    let mut other = Store::open(&path).unwrap();
+    let mut tx = other.transaction().unwrap();
+    tx.add("e", vec![sym("theirs"), sym("a")]).unwrap();
+    tx.commit().unwrap();
+    drop(other);
+    assert!(store.refresh().unwrap(), "another process's commit is");
+    assert_eq!(store.facts("e").unwrap().unwrap().len(), 7);
+}

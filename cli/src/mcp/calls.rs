@@ -65,8 +65,33 @@ pub fn writes(tool: &str) -> bool {
     )
 }
 
+/// The text a result shows besides its structured content, where it is not that content's
+/// JSON, as the reference server's tools show it: the deleting tools say their message, the
+/// creating ones give the JSON of the list they made.
+pub fn text_of(tool: &str, result: &Json) -> Option<String> {
+    let list = |key: &str| Some(result[key].to_string());
+    match tool {
+        "create_entities" => list("entities"),
+        "create_relations" => list("relations"),
+        "add_observations" => list("results"),
+        _ if tool.starts_with("delete_") => result["message"].as_str().map(String::from),
+        _ => None,
+    }
+}
+
+/// What calls keep between them: the recall index, for the generation it was built at.
+#[derive(Default)]
+pub struct Kept {
+    recall: Option<(u64, memory::RecallIndex)>,
+}
+
 /// Runs the tool `name` with `args` on the store; its structured result.
-pub fn call(store: &mut Store, name: &str, args: &Json) -> Result<Json, CallError> {
+pub fn call(
+    store: &mut Store,
+    kept: &mut Kept,
+    name: &str,
+    args: &Json,
+) -> Result<Json, CallError> {
     let done = |message: &str| json!({"success": true, "message": message});
     match name {
         "create_entities" => {
@@ -103,15 +128,17 @@ pub fn call(store: &mut Store, name: &str, args: &Json) -> Result<Json, CallErro
         }
         "search_nodes" => {
             let query: String = arg(args, "query")?;
-            graph_page(read(store, args)?.search(&query), paging(args)?, false)
+            let graph = graph::search(store, &query, inferred(args)?)?;
+            graph_page(graph, paging(args)?, false)
         }
         "open_nodes" => {
             let names: Vec<String> = arg(args, "names")?;
-            graph_page(read(store, args)?.open(&names), paging(args)?, false)
+            let graph = graph::open(store, &names, inferred(args)?)?;
+            graph_page(graph, paging(args)?, false)
         }
         "remember" => remember(store, args),
         "relate" => relate(store, args),
-        "recall" => recall(store, args),
+        "recall" => recall(store, kept, args),
         "query" => query(store, args),
         "explain" => explain(store, args),
         "forget" => forget(store, args),
@@ -133,10 +160,14 @@ pub fn call(store: &mut Store, name: &str, args: &Json) -> Result<Json, CallErro
     }
 }
 
+/// Whether to show what was inferred: unless `asserted_only`.
+fn inferred(args: &Json) -> Result<bool, CallError> {
+    Ok(!opt(args, "asserted_only")?.unwrap_or(false))
+}
+
 /// The graph, with what was inferred unless `asserted_only`.
 fn read(store: &mut Store, args: &Json) -> Result<Graph, CallError> {
-    let asserted_only = opt(args, "asserted_only")?.unwrap_or(false);
-    Ok(graph::read(store, !asserted_only)?)
+    Ok(graph::read(store, inferred(args)?)?)
 }
 
 /// One page of a graph: entities, then relations, as one list that `offset` counts in.
@@ -195,7 +226,7 @@ fn assert_object(
 
 /// The relations the rules derived that touch `id`, most confident first.
 fn inferred_around(store: &mut Store, id: &str) -> Result<Vec<GraphRelation>, CallError> {
-    let graph = graph::read(store, true)?.open(&[id.to_string()]);
+    let graph = graph::open(store, &[id.to_string()], true)?;
     let mut inferred: Vec<GraphRelation> = (graph.relations.into_iter())
         .filter(|r| r.inferred.is_some())
         .collect();
@@ -259,7 +290,7 @@ const RECALL_LIMIT: usize = 10;
 const RECALL_POOL: usize = 100;
 
 /// `recall`: hits with why, a page of them.
-fn recall(store: &mut Store, args: &Json) -> Result<Json, CallError> {
+fn recall(store: &mut Store, kept: &mut Kept, args: &Json) -> Result<Json, CallError> {
     let query: String = arg(args, "query")?;
     let paging = paging(args)?;
     let wanted = paging.limit.unwrap_or(RECALL_LIMIT);
@@ -270,7 +301,13 @@ fn recall(store: &mut Store, args: &Json) -> Result<Json, CallError> {
         limit: (paging.offset + wanted).max(RECALL_POOL),
         now: store.evaluation_time(),
     };
-    let hits = store.recall_index()?.recall(&query, &options);
+    let generation = store.generation();
+    let index = match kept.recall.take() {
+        Some((g, index)) if g == generation => index,
+        _ => store.recall_index()?,
+    };
+    let hits = index.recall(&query, &options);
+    kept.recall = Some((generation, index));
     let paging = Paging {
         limit: Some(wanted),
         ..paging

@@ -40,6 +40,7 @@ pub fn default_db() -> PathBuf {
 struct Session {
     db: PathBuf,
     store: Store,
+    kept: calls::Kept,
     lock_wait: Duration,
     limits: Limits,
 }
@@ -58,6 +59,7 @@ impl Session {
         Ok(Session {
             db: db.to_path_buf(),
             store,
+            kept: calls::Kept::default(),
             lock_wait,
             limits,
         })
@@ -66,7 +68,7 @@ impl Session {
     /// Runs one tool call: at the latest commit, with the writer lock for the call only.
     fn call(&mut self, name: &str, args: &Json) -> Result<Json, calls::CallError> {
         self.store.refresh()?;
-        let result = calls::call(&mut self.store, name, args);
+        let result = calls::call(&mut self.store, &mut self.kept, name, args);
         self.store.unlock();
         if result.is_err() && calls::writes(name) {
             // What failed was not committed; the handle may hold part of it: read the store
@@ -150,7 +152,14 @@ impl ServerHandler for Server {
         .await
         .map_err(|e| ErrorData::internal_error(format!("tool {name} failed: {e}"), None))?;
         match result {
-            Ok(value) => Ok(CallToolResult::structured(value).into()),
+            Ok(value) => {
+                let text = calls::text_of(&name, &value);
+                let mut result = CallToolResult::structured(value);
+                if let Some(text) = text {
+                    result.content = vec![ContentBlock::text(text)];
+                }
+                Ok(result.into())
+            }
             Err(calls::CallError::Unknown(tool)) => Err(ErrorData::invalid_params(
                 format!("no tool named {tool:?}"),
                 None,

@@ -63,9 +63,14 @@ pub(super) struct Asserted(BTreeMap<&'static str, Vec<Fact>>);
 
 impl Asserted {
     pub(super) fn read(store: &mut Store) -> Result<Asserted, Error> {
+        Asserted::read_in_order(store, true)
+    }
+
+    /// The asserted facts, sorted by value or (faster) not.
+    pub(super) fn read_in_order(store: &mut Store, sorted: bool) -> Result<Asserted, Error> {
         let mut out = BTreeMap::new();
         for r in SHAPED {
-            out.insert(*r, store.asserted_facts(r)?);
+            out.insert(*r, store.asserted_in_order(r, sorted)?);
         }
         Ok(Asserted(out))
     }

@@ -25,8 +25,10 @@ use super::export::Asserted;
 use crate::database::{Fact, Origin};
 use crate::error::Error;
 use crate::store::Store;
+use crate::value::Value;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 
 /// An entity, in the reference server's shape.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -132,23 +134,6 @@ impl Graph {
             relations,
         }
     }
-
-    /// `search_nodes`: entities whose name, type or an observation contains `query`, ignoring
-    /// case, and the relations that touch them.
-    pub fn search(self, query: &str) -> Graph {
-        let q = query.to_lowercase();
-        self.filter(|e| {
-            e.name.to_lowercase().contains(&q)
-                || e.entity_type.to_lowercase().contains(&q)
-                || e.observations.iter().any(|o| o.to_lowercase().contains(&q))
-        })
-    }
-
-    /// `open_nodes`: the entities named, and the relations that touch them.
-    pub fn open(self, names: &[String]) -> Graph {
-        let names: HashSet<&str> = names.iter().map(String::as_str).collect();
-        self.filter(|e| names.contains(e.name.as_str()))
-    }
 }
 
 /// The asserted facts the graph is read from.
@@ -158,14 +143,15 @@ pub(super) struct Sources {
 
 impl Sources {
     pub(super) fn read(store: &mut Store) -> Result<Sources, Error> {
+        // The graph orders facts by time: no need to sort them by value first.
         Ok(Sources {
-            asserted: Asserted::read(store)?,
+            asserted: Asserted::read_in_order(store, false)?,
         })
     }
 
     /// Every asserted entity (entities and memories) by name, with its type and time.
     pub(super) fn entity_types(&self) -> HashMap<String, (String, i64)> {
-        let mut out = HashMap::new();
+        let mut out = HashMap::default();
         for m in self.asserted.of("memory") {
             out.insert(m.values[0].to_string(), (m.values[1].to_string(), m.time));
         }
@@ -180,7 +166,7 @@ impl Sources {
     /// order they were learned (a memory's title, content and summary, then `observation`
     /// facts, where the times are equal).
     pub(super) fn observations(&self) -> HashMap<String, Vec<(i64, String, Held)>> {
-        let mut out: HashMap<String, Vec<(i64, String, Held)>> = HashMap::new();
+        let mut out: HashMap<String, Vec<(i64, String, Held)>> = HashMap::default();
         for m in self.asserted.of("memory") {
             let title = m.values[2].to_string();
             if !title.is_empty() {
@@ -269,11 +255,44 @@ impl Forms {
 
 /// Reads the whole graph from the store; with `inferred`, derived entities and relations too.
 pub fn read(store: &mut Store, inferred: bool) -> Result<Graph, Error> {
+    read_where(store, inferred, None)
+}
+
+/// `search_nodes`: the entities whose name, type or an observation contains `query`, ignoring
+/// case, and the relations that touch them ; with `inferred`, derived
+/// ones too. Only the relations around what matched are read.
+pub fn search(store: &mut Store, query: &str, inferred: bool) -> Result<Graph, Error> {
+    let q = query.to_lowercase();
+    let keep = |e: &Entity| {
+        e.name.to_lowercase().contains(&q)
+            || e.entity_type.to_lowercase().contains(&q)
+            || e.observations.iter().any(|o| o.to_lowercase().contains(&q))
+    };
+    read_where(store, inferred, Some(&keep))
+}
+
+/// `open_nodes`: the entities named and the relations that touch them ;
+/// with `inferred`, derived ones too. Only the relations around them are read.
+pub fn open(store: &mut Store, names: &[String], inferred: bool) -> Result<Graph, Error> {
+    let names: HashSet<&str> = names.iter().map(String::as_str).collect();
+    read_where(
+        store,
+        inferred,
+        Some(&|e: &Entity| names.contains(e.name.as_str())),
+    )
+}
+
+/// The graph, or with `keep` the entities it accepts and the relations that touch them.
+fn read_where(
+    store: &mut Store,
+    inferred: bool,
+    keep: Option<&dyn Fn(&Entity) -> bool>,
+) -> Result<Graph, Error> {
     let sources = Sources::read(store)?;
     let mut observations = sources.observations();
     let mut entities: Vec<(i64, GraphEntity)> = (sources.entity_types().into_iter())
         .map(|(name, (entity_type, time))| {
-            let mut seen = HashSet::new();
+            let mut seen = HashSet::default();
             let obs = observations.remove(&name).unwrap_or_default();
             let entity = Entity {
                 // A text held twice (a title that is also an observation) shows once.
@@ -293,10 +312,14 @@ pub fn read(store: &mut Store, inferred: bool) -> Result<Graph, Error> {
         })
         .collect();
     entities.sort_by(|a, b| (a.0, &a.1.entity.name).cmp(&(b.0, &b.1.entity.name)));
-    let mut graph = Graph {
-        entities: entities.into_iter().map(|e| e.1).collect(),
-        relations: Vec::new(),
-    };
+    let mut entities: Vec<GraphEntity> = entities.into_iter().map(|e| e.1).collect();
+    if inferred {
+        let known: HashSet<String> = (entities.iter()).map(|e| e.entity.name.clone()).collect();
+        entities.extend(inferred_entities(store, &known)?);
+    }
+    if let Some(keep) = keep {
+        entities.retain(|e| keep(&e.entity));
+    }
     let forms = sources.relation_forms();
     let mut asserted: Vec<(i64, Relation)> = Vec::new();
     for ((from, ty, to), f) in &forms {
@@ -310,29 +333,36 @@ pub fn read(store: &mut Store, inferred: bool) -> Result<Graph, Error> {
         }
     }
     asserted.sort();
-    graph.relations = (asserted.into_iter())
+    let mut relations: Vec<GraphRelation> = (asserted.into_iter())
         .map(|(_, relation)| GraphRelation {
             relation,
             inferred: None,
         })
         .collect();
+    let around: Option<Vec<String>> =
+        keep.map(|_| entities.iter().map(|e| e.entity.name.clone()).collect());
     if inferred {
-        add_inferred(store, &forms, &mut graph)?;
+        relations.extend(inferred_relations(store, &forms, around.as_deref())?);
     }
-    Ok(graph)
+    let graph = Graph {
+        entities,
+        relations,
+    };
+    Ok(match around {
+        // Relations with at least one end among the entities kept.
+        Some(_) => graph.filter(|_| true),
+        None => graph,
+    })
 }
 
-/// Derived entities (consolidation's summaries) and relations no asserted one states.
-fn add_inferred(
+/// Derived entities (consolidation's summaries) that are not asserted ones, most confident
+/// first.
+fn inferred_entities(
     store: &mut Store,
-    forms: &BTreeMap<(String, String, String), Forms>,
-    graph: &mut Graph,
-) -> Result<(), Error> {
-    let known: HashSet<String> = (graph.entities.iter())
-        .map(|e| e.entity.name.clone())
-        .collect();
+    known: &HashSet<String>,
+) -> Result<Vec<GraphEntity>, Error> {
     let mut entities: Vec<GraphEntity> = Vec::new();
-    for f in store.facts("entity")?.unwrap_or_default() {
+    for f in store.facts_in_order("entity", false)?.unwrap_or_default() {
         let name = f.values[0].to_string();
         if let Some(inferred) = Inferred::of(&f).filter(|_| !known.contains(&name)) {
             let entity = Entity {
@@ -346,8 +376,34 @@ fn add_inferred(
             });
         }
     }
+    entities.sort_by(|a, b| by_confidence(&a.inferred).total_cmp(&by_confidence(&b.inferred)));
+    Ok(entities)
+}
+
+/// Most confident first.
+fn by_confidence(i: &Option<Inferred>) -> f64 {
+    i.as_ref().map_or(0.0, |i| -i.confidence)
+}
+
+/// Derived relations no asserted one states (those with an end `around` the names given),
+/// most confident first.
+fn inferred_relations(
+    store: &mut Store,
+    forms: &BTreeMap<(String, String, String), Forms>,
+    around: Option<&[String]>,
+) -> Result<Vec<GraphRelation>, Error> {
+    let edges = match around {
+        None => store.facts_in_order("edge", false)?.unwrap_or_default(),
+        Some(names) => {
+            let names: Vec<Value> = names.iter().map(|n| Value::Symbol(n.clone())).collect();
+            let db = store.database_with(&["edge"])?;
+            let view = db.relation("edge");
+            view.map(|v| v.facts_with(&[0, 2], &names))
+                .unwrap_or_default()
+        }
+    };
     let mut relations: Vec<GraphRelation> = Vec::new();
-    for f in store.facts("edge")?.unwrap_or_default() {
+    for f in edges {
         let Some(inferred) = Inferred::of(&f) else {
             continue;
         };
@@ -372,10 +428,6 @@ fn add_inferred(
             inferred: Some(inferred),
         });
     }
-    let by_confidence = |a: &Option<Inferred>| a.as_ref().map_or(0.0, |i| -i.confidence);
-    entities.sort_by(|a, b| by_confidence(&a.inferred).total_cmp(&by_confidence(&b.inferred)));
     relations.sort_by(|a, b| by_confidence(&a.inferred).total_cmp(&by_confidence(&b.inferred)));
-    graph.entities.extend(entities);
-    graph.relations.extend(relations);
-    Ok(())
+    Ok(relations)
 }

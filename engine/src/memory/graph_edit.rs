@@ -15,8 +15,8 @@ use super::normalize_type;
 use crate::error::Error;
 use crate::store::{CommitReport, Store};
 use crate::value::Value;
+use rustc_hash::FxHashSet as HashSet;
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
 
 /// Observations to add to one entity (`add_observations`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -91,11 +91,11 @@ pub fn create_entities(store: &mut Store, entities: Vec<Entity>) -> Result<Vec<E
     store.lock()?;
     let existing = Sources::read(store)?.entity_types();
     let mut clock = Clock::after(existing.values().map(|e| e.1));
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     let new: Vec<Entity> = (entities.into_iter())
         .filter(|e| !existing.contains_key(&e.name) && seen.insert(e.name.clone()))
         .map(|mut e| {
-            let mut once = HashSet::new();
+            let mut once = HashSet::default();
             e.observations.retain(|o| once.insert(o.clone()));
             e
         })

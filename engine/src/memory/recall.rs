@@ -446,20 +446,22 @@ impl RecallIndex {
         let top = ranked.first().map_or(1.0, |h| h.score).max(1e-12);
         let mut picked: Vec<usize> = Vec::new();
         let mut left: Vec<usize> = (0..ranked.len()).collect();
+        // Each candidate's largest overlap with a hit picked so far, kept up to date as hits
+        // are picked (one comparison per candidate and pick, not per pick already made).
+        let mut overlap = vec![0.0f64; ranked.len()];
         while picked.len() < limit && !left.is_empty() {
-            let mmr = |i: usize| {
-                let overlap = picked
-                    .iter()
-                    .map(|&j| jaccard(&sets[i], &sets[j]))
-                    .fold(0.0, f64::max);
-                LAMBDA * ranked[i].score / top - (1.0 - LAMBDA) * overlap
-            };
+            let mmr = |i: usize| LAMBDA * ranked[i].score / top - (1.0 - LAMBDA) * overlap[i];
             let (k, _) = left
                 .iter()
+                .map(|&i| (i, mmr(i)))
                 .enumerate()
-                .max_by(|a, b| mmr(*a.1).total_cmp(&mmr(*b.1)).then(b.1.cmp(a.1)))
+                .max_by(|a, b| a.1.1.total_cmp(&b.1.1).then(b.1.0.cmp(&a.1.0)))
                 .expect("not empty");
-            picked.push(left.remove(k));
+            let j = left.remove(k);
+            picked.push(j);
+            for &i in &left {
+                overlap[i] = overlap[i].max(jaccard(&sets[i], &sets[j]));
+            }
         }
         let mut ranked: Vec<Option<Hit>> = ranked.into_iter().map(Some).collect();
         picked

@@ -341,19 +341,38 @@ impl Store {
     /// A relation's facts with their metadata, sorted by value (`None` if there is no such
     /// relation).
     pub fn facts(&mut self, relation: &str) -> Result<Option<Vec<Fact>>, Error> {
+        self.facts_in_order(relation, true)
+    }
+
+    /// [`Store::facts`], sorted by value or in no particular order (faster).
+    pub(crate) fn facts_in_order(
+        &mut self,
+        relation: &str,
+        sorted: bool,
+    ) -> Result<Option<Vec<Fact>>, Error> {
         let plan = self.plan()?;
         let Some(&id) = plan.rel_index.get(relation) else {
             return Ok(None);
         };
-        Ok(self
-            .view_with(&[id])?
-            .relation(relation)
-            .map(|r| r.sorted_facts()))
+        let r = self.view_with(&[id])?.relation(relation);
+        Ok(r.map(|r| match sorted {
+            true => r.sorted_facts(),
+            false => r.facts().collect(),
+        }))
     }
 
     /// The facts of `relation` as they were asserted (as written, before a merge rewrote
     /// them, and replaced ones included), sorted by value, each with its confidence and time.
     pub fn asserted_facts(&mut self, relation: &str) -> Result<Vec<Fact>, Error> {
+        self.asserted_in_order(relation, true)
+    }
+
+    /// [`Store::asserted_facts`], sorted by value or in no particular order (faster).
+    pub(crate) fn asserted_in_order(
+        &mut self,
+        relation: &str,
+        sorted: bool,
+    ) -> Result<Vec<Fact>, Error> {
         let Some(i) = self.rel_index(relation) else {
             return Ok(Vec::new());
         };
@@ -364,7 +383,11 @@ impl Store {
             None => super::segment::layer_rows(&rel.asserted_runs, types.len(), STORE_MODE),
         };
         let interner = &self.view_with(&[])?.interner;
-        Ok(crate::io::sorted_order(&rows, &types, interner)
+        let order = match sorted {
+            true => crate::io::sorted_order(&rows, &types, interner),
+            false => (0..rows.len()).collect(),
+        };
+        Ok(order
             .into_iter()
             .map(|r| {
                 let m = rows.meta(r);
