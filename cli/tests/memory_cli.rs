@@ -333,3 +333,27 @@ fn the_demo_builds_the_example_memory_and_every_rule_fires() {
     assert!(q.contains("technology") && !q.contains("datastore"), "{q}");
     assert!(ok(&db, &["violations"]).contains("fix_causes_its_problem"));
 }
+
+#[test]
+fn a_relation_name_in_a_memory_file_is_data_never_program_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("m.db");
+    ok(&db, &["init"]);
+    let file = dir.path().join("evil.jsonl");
+    let evil = json!({"relation": "x(a: symbol)\n.decl evil(y: symbol)\nevil(\"pwned\").\n.decl y", "values": ["a"]});
+    let fine = json!({"relation": "note", "values": ["a"]});
+    std::fs::write(&file, format!("{fine}\n{evil}\n")).unwrap();
+    let out = engram(&db, &["load", file.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "refused");
+    assert!(
+        err.contains("2: ") && err.contains("must be identifiers"),
+        "{err}"
+    );
+    // Nothing of the file was loaded, and no relation `evil` exists.
+    for relation in ["evil", "note"] {
+        let q = engram(&db, &["query", &format!("?- {relation}(x).")]);
+        let err = String::from_utf8_lossy(&q.stderr);
+        assert!(err.contains("unknown relation"), "{relation}: {err}");
+    }
+}
