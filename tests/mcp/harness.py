@@ -5,8 +5,10 @@ Environment: ENGRAM_BIN (the engram binary), MCP_REFERENCE (the reference server
 dist/index.js), ENGRAM_EXAMPLE (examples/memories.jsonl)."""
 
 import asyncio
+import atexit
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -77,7 +79,10 @@ def engram_cli(db, *args, stdin=None):
 
 
 def tempdir():
-    return tempfile.mkdtemp(prefix="engram-mcp-")
+    """A new directory, removed when the script ends."""
+    d = tempfile.mkdtemp(prefix="engram-mcp-")
+    atexit.register(shutil.rmtree, d, True)
+    return d
 
 
 def run(checks):
