@@ -104,6 +104,25 @@ async def the_reference_tools_behave_as_the_reference_server():
                     assert plain == want.data[key], f"{where} ({key}): {full[key]}"
 
 
+async def the_knowledge_graph_resource_is_the_reference_servers():
+    d = tempdir()
+    async with Client(reference(f"{d}/memory.jsonl")) as ref, Client(engram(f"{d}/engram.db")) as eng:
+        for tool, args in STEPS[:5]:
+            await call(ref, tool, args)
+            await call(eng, tool, args)
+        want = (await ref.list_resources()).resources
+        got = (await eng.list_resources()).resources
+        assert [str(r.uri) for r in got] == [str(r.uri) for r in want] == ["memory://knowledge-graph"], got
+        uri = "memory://knowledge-graph"
+        want = json.loads((await ref.read_resource(uri)).contents[0].text)
+        got = json.loads((await eng.read_resource(uri)).contents[0].text)
+        asserted = {
+            "entities": [e for e in got["entities"] if not e.get("inferred")],
+            "relations": [r for r in got["relations"] if not r.get("inferred")],
+        }
+        assert asserted == want, f"reference {want}\nengram    {got}"
+
+
 async def a_batch_naming_one_entity_twice_creates_it_once():
     # The reference server would store two entities named "Eve"; engram one (README says so).
     async with Client(engram(f"{tempdir()}/e.db")) as eng:
@@ -119,5 +138,6 @@ async def a_batch_naming_one_entity_twice_creates_it_once():
 if __name__ == "__main__":
     run([
         the_reference_tools_behave_as_the_reference_server,
+        the_knowledge_graph_resource_is_the_reference_servers,
         a_batch_naming_one_entity_twice_creates_it_once,
     ])

@@ -15,7 +15,9 @@ use anyhow::Context;
 use engram_engine::{Error, Limits, Store, StoreError};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
-    ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+    ListResourcesResult, ListToolsResult, PaginatedRequestParams, ReadResourceRequestParams,
+    ReadResourceResponse, ReadResourceResult, Resource, ResourceContents, ServerCapabilities,
+    ServerConfig, Tool,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler, ServiceExt};
@@ -82,6 +84,9 @@ impl Session {
     }
 }
 
+/// The resource the reference server offers beside its tools: the whole graph as JSON.
+const GRAPH_URI: &str = "memory://knowledge-graph";
+
 /// Creates the store with the standard memory rules; another process creating it at the
 /// same moment is fine: the store it made is opened.
 fn create(db: &Path) -> anyhow::Result<Store> {
@@ -112,7 +117,11 @@ struct Server {
 
 impl ServerHandler for Server {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+        let capabilities = ServerCapabilities::builder()
+            .enable_tools()
+            .enable_resources()
+            .build();
+        ServerConfig::new(capabilities)
             .with_server_info(Implementation::new("engram", env!("CARGO_PKG_VERSION")))
             .with_instructions(
                 "engram is a long-term memory that reasons: the knowledge-graph tools \
@@ -130,6 +139,52 @@ impl ServerHandler for Server {
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
         Ok(ListToolsResult::with_all_items(self.tools.as_ref().clone()))
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        let graph = Resource::new(GRAPH_URI, "knowledge-graph")
+            .with_title("Knowledge Graph")
+            .with_description(
+                "The full knowledge graph with all entities and relations, what the rules \
+                 inferred marked \"inferred\"",
+            )
+            .with_mime_type("application/json");
+        Ok(ListResourcesResult::with_all_items(vec![graph]))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        if request.uri != GRAPH_URI {
+            return Err(ErrorData::resource_not_found(
+                format!("no resource {:?}; there is {GRAPH_URI}", request.uri),
+                None,
+            ));
+        }
+        // The whole graph, as the reference server gives it: one page as long as the graph.
+        let args = serde_json::json!({"limit": u32::MAX});
+        let session = self.session.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            let mut session = session.lock().unwrap_or_else(|e| e.into_inner());
+            session.call("read_graph", &args)
+        })
+        .await
+        .map_err(|e| ErrorData::internal_error(format!("reading the graph failed: {e}"), None))?;
+        match result {
+            Ok(graph) => {
+                let text = ResourceContents::text(graph.to_string(), GRAPH_URI)
+                    .with_mime_type("application/json");
+                Ok(ReadResourceResult::new(vec![text]).into())
+            }
+            Err(calls::CallError::Unknown(m) | calls::CallError::Arguments(m))
+            | Err(calls::CallError::Failed(m)) => Err(ErrorData::internal_error(m, None)),
+        }
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
