@@ -136,6 +136,16 @@ async def remember_and_relate_infer_at_once():
         around = await ok(c, "open_nodes", {"names": [m["id"]]})
         solved_by = [r for r in around["relations"] if r["relationType"] == "SOLVED_BY"]
         assert solved_by and solved_by[0]["inferred"] and solved_by[0]["from"] == "m001", around
+        # Remembered again, it says what the rules inferred around it: the inverse of the
+        # relation just asserted, never the asserted relation itself.
+        again = await ok(c, "remember", {
+            "title": "Retry webhooks with exponential backoff",
+            "content": "Stripe webhooks failed under load; retries with backoff fixed it",
+        })
+        inferred = again["inferred"]
+        assert all(r["inferred"] and m["id"] in (r["from"], r["to"]) for r in inferred), inferred
+        assert any(r["relationType"] == "SOLVED_BY" and r["from"] == "m001" for r in inferred), inferred
+        assert not any(r["relationType"] == "SOLVES" and r["from"] == m["id"] for r in inferred), inferred
         bad = await call(c, "remember", {"title": "x", "importance": 7})
         assert bad.error and "importance" in bad.text, bad
         bad = await call(c, "relate", {"from": "a", "type": "---", "to": "b"})

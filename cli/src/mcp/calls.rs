@@ -226,10 +226,7 @@ fn assert_object(
 
 /// The relations the rules derived that touch `id`, most confident first.
 fn inferred_around(store: &mut Store, id: &str) -> Result<Vec<GraphRelation>, CallError> {
-    let graph = graph::open(store, &[id.to_string()], true)?;
-    let mut inferred: Vec<GraphRelation> = (graph.relations.into_iter())
-        .filter(|r| r.inferred.is_some())
-        .collect();
+    let mut inferred = graph::inferred_around(store, &[id.to_string()])?;
     inferred.truncate(20);
     Ok(inferred)
 }

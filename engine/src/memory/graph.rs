@@ -355,6 +355,29 @@ fn read_where(
     })
 }
 
+/// The derived relations with an end among `names` that no asserted relation states, most
+/// confident first: what the rules inferred around them. Reads only the rows that name them.
+pub fn inferred_around(store: &mut Store, names: &[String]) -> Result<Vec<GraphRelation>, Error> {
+    let values: Vec<Value> = names.iter().map(|n| Value::Symbol(n.clone())).collect();
+    let db = store.database_with(&["relation"])?;
+    let relations = (db.relation("relation"))
+        .map(|v| v.facts_with(&[0, 2], &values))
+        .unwrap_or_default();
+    let mut forms: BTreeMap<(String, String, String), Forms> = BTreeMap::new();
+    for f in relations
+        .into_iter()
+        .filter(|f| f.origin == Origin::Asserted)
+    {
+        let key = (
+            f.values[0].to_string(),
+            f.values[1].to_string(),
+            f.values[2].to_string(),
+        );
+        forms.entry(key).or_default().time = Some(f.time);
+    }
+    inferred_relations(store, &forms, Some(names))
+}
+
 /// Derived entities (consolidation's summaries) that are not asserted ones, most confident
 /// first.
 fn inferred_entities(
