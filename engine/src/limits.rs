@@ -79,3 +79,22 @@ pub(crate) fn exceeded(facts: usize) -> Option<String> {
         _ => None,
     }
 }
+
+/// Stops an evaluation that passed a bound, naming the biggest of the relations whose sizes
+/// `sizes` gives (the ones growing now): the one check of bulk evaluation and incremental
+/// maintenance.
+pub(crate) fn check(
+    plan: &crate::plan::ir::Plan,
+    sizes: impl Iterator<Item = (crate::plan::ir::RelId, usize)>,
+) -> Result<(), crate::eval::EvalError> {
+    let Some((rel, rows)) = sizes.max_by_key(|x| x.1) else {
+        return Ok(());
+    };
+    match exceeded(rows) {
+        Some(why) => Err(crate::eval::EvalError::Limit {
+            relation: plan.relations[rel].name.clone(),
+            why,
+        }),
+        None => Ok(()),
+    }
+}

@@ -727,16 +727,10 @@ fn eval_stratum(
     let mut pending: HashMap<RelId, Pending> = HashMap::new();
     while it.changed() {
         // A runaway program stops here, naming its biggest relation.
-        if let Some((rel, rows)) = (stratum.relations.iter())
-            .filter_map(|r| canon.get(r).map(|v| (*r, v.rows())))
-            .max_by_key(|x| x.1)
-            && let Some(why) = crate::limits::exceeded(rows)
-        {
-            return Err(EvalError::Limit {
-                relation: plan.relations[rel].name.clone(),
-                why,
-            });
-        }
+        crate::limits::check(
+            plan,
+            (stratum.relations.iter()).filter_map(|r| canon.get(r).map(|v| (*r, v.rows()))),
+        )?;
         for (a, var) in accesses.iter().zip(&access_vars) {
             if let Some(var) = var {
                 buf.clear();

@@ -110,13 +110,6 @@ pub struct Graph {
 }
 
 impl Graph {
-    /// Only what was asserted: what the reference server would hold.
-    pub fn asserted(mut self) -> Graph {
-        self.entities.retain(|e| e.inferred.is_none());
-        self.relations.retain(|r| r.inferred.is_none());
-        self
-    }
-
     /// The entities `keep` accepts, and the relations with at least one end among them (as the
     /// reference server's `search_nodes` and `open_nodes` answer).
     pub fn filter(self, mut keep: impl FnMut(&Entity) -> bool) -> Graph {

@@ -123,12 +123,8 @@ pub fn create_relations(
     relations: Vec<Relation>,
 ) -> Result<Vec<Relation>, Error> {
     for r in &relations {
-        if normalize_type(&r.relation_type).is_empty() {
-            return Err(Error::Graph(format!(
-                "relation type {:?} (from {:?} to {:?}) has no letters or digits",
-                r.relation_type, r.from, r.to
-            )));
-        }
+        super::rule_type(&r.relation_type)
+            .map_err(|m| Error::Graph(format!("{m} (from {:?} to {:?})", r.from, r.to)))?;
     }
     store.lock()?;
     let mut forms = Sources::read(store)?.relation_forms();
@@ -229,14 +225,14 @@ pub fn delete_entities(store: &mut Store, names: &[String]) -> Result<(), Error>
     // The schema's relations whose first column names a memory or an entity.
     let about = SHAPED.iter().filter(|r| !r.starts_with("relation"));
     for relation in about {
-        for f in store.asserted_facts(relation)? {
+        for f in store.asserted_in_order(relation, false)? {
             if names.contains(f.values[0].to_string().as_str()) {
                 gone.push((*relation, f.values));
             }
         }
     }
     for relation in ["relation", "relation_written"] {
-        for f in store.asserted_facts(relation)? {
+        for f in store.asserted_in_order(relation, false)? {
             let (from, to) = (f.values[0].to_string(), f.values[2].to_string());
             if names.contains(from.as_str()) || names.contains(to.as_str()) {
                 gone.push((relation, f.values));

@@ -1,7 +1,6 @@
 //! Reading memories: engram's memory format, the MCP reference memory server's file and
 //! MemoryGraph's export, each into facts of the memory schema.
 
-use super::normalize_type;
 use crate::value::{ColumnType, Value, parse_time};
 use serde_json::{Map, Value as Json};
 use std::collections::BTreeSet;
@@ -384,12 +383,7 @@ fn relation(
     c: f64,
     t: Option<i64>,
 ) -> Result<(), String> {
-    let ty = normalize_type(written);
-    if ty.is_empty() {
-        return Err(format!(
-            "relation type `{written}` has no letters or digits"
-        ));
-    }
+    let ty = super::rule_type(written)?;
     if ty != written {
         let values = vec![sym(&from), sym(&ty), sym(&to), sym(written)];
         fact(out, "relation_written", values, c, t);

@@ -53,6 +53,17 @@ impl crate::store::Transaction<'_> {
     }
 }
 
+/// [`normalize_type`], refusing a type with no letters or digits (the rules could not name it).
+pub(crate) fn rule_type(written: &str) -> Result<String, String> {
+    let ty = normalize_type(written);
+    match ty.is_empty() {
+        true => Err(format!(
+            "relation type `{written}` has no letters or digits"
+        )),
+        false => Ok(ty),
+    }
+}
+
 /// A relation type as the rules read it: upper case, words joined by `_` (`works_at`,
 /// `worksAt` and `works at` are all `WORKS_AT`).
 pub fn normalize_type(written: &str) -> String {

@@ -379,16 +379,10 @@ impl Maintainer<'_> {
         found.extend(self.derive(&mut seeds.full, &facts.contents));
         loop {
             // A runaway program stops here, naming its biggest relation.
-            if let Some((rel, rows)) = (self.stratum.relations.iter())
-                .map(|&r| (r, facts.contents[r].len()))
-                .max_by_key(|x| x.1)
-                && let Some(why) = crate::limits::exceeded(rows)
-            {
-                return Err(EvalError::Limit {
-                    relation: self.plan.relations[rel].name.clone(),
-                    why,
-                });
-            }
+            crate::limits::check(
+                self.plan,
+                (self.stratum.relations.iter()).map(|&r| (r, facts.contents[r].len())),
+            )?;
             let mut next: Vec<Found> = Vec::new();
             let mut queued: HashSet<(RelId, Vec<u64>)> = HashSet::new();
             for (rel, key, m) in found.drain(..) {
