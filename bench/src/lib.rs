@@ -1,14 +1,15 @@
-//! Benchmark support: the peer programs engram is measured against (hand-written datafrog),
-//! input generation through `../shared/bench/gen.py`, and timing helpers.
+//! Benchmark support: the peer programs engram is measured against (`peers`), the
+//! whole-process benchmark (`whole`), input generators (`../shared/bench/gen.py`, `memgen`,
+//! `elgen`), and timing helpers (`process`).
 #![warn(missing_docs)]
 
+pub mod elgen;
 pub mod memgen;
+pub mod peers;
 pub mod process;
+pub mod whole;
 
-use datafrog::{Iteration, Relation};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 /// `../shared/bench/gen.py`.
 pub fn gen_script() -> PathBuf {
@@ -28,80 +29,6 @@ pub fn generate(args: &[&str], dir: &Path, file: &str) -> anyhow::Result<PathBuf
         .status()?;
     anyhow::ensure!(status.success(), "gen.py {args:?} failed");
     Ok(out)
-}
-
-/// Reads a two-column tab-separated file of names, interning them as dense ids.
-pub fn read_pairs(path: &Path) -> anyhow::Result<Vec<(u32, u32)>> {
-    let text = std::fs::read_to_string(path)?;
-    let mut ids: HashMap<&str, u32> = HashMap::new();
-    let mut pairs = Vec::new();
-    for line in text.lines() {
-        let Some((a, b)) = line.split_once('\t') else {
-            continue;
-        };
-        let b = b.split('\t').next().unwrap_or(b);
-        let next = ids.len() as u32;
-        let a = *ids.entry(a).or_insert(next);
-        let next = ids.len() as u32;
-        let b = *ids.entry(b).or_insert(next);
-        pairs.push((a, b));
-    }
-    Ok(pairs)
-}
-
-/// Hand-written datafrog transitive closure; returns the number of `path` rows.
-pub fn datafrog_tc(edges: &[(u32, u32)]) -> usize {
-    let mut iteration = Iteration::new();
-    let edge_by_dst: Relation<(u32, u32)> = edges.iter().map(|&(x, y)| (y, x)).collect();
-    let path = iteration.variable::<(u32, u32)>("path");
-    path.extend(edges.iter().copied());
-    while iteration.changed() {
-        // path(x, z) :- edge(x, y), path(y, z).
-        path.from_join(&path, &edge_by_dst, |_y, &z, &x| (x, z));
-    }
-    path.complete().len()
-}
-
-/// Hand-written datafrog same-generation over `parent(child, parent)`; returns the `sg` rows.
-pub fn datafrog_sg(parent: &[(u32, u32)]) -> usize {
-    let mut iteration = Iteration::new();
-    let by_parent: Relation<(u32, u32)> = parent.iter().map(|&(c, p)| (p, c)).collect();
-    let sg = iteration.variable::<(u32, u32)>("sg");
-    let t = iteration.variable::<(u32, u32)>("t");
-    // sg(x, y) :- parent(x, p), parent(y, p), x != y.
-    sg.insert(
-        Relation::from_join(&by_parent, &by_parent, |_p, &x, &y| (x, y)).filter(|&(x, y)| x != y),
-    );
-    while iteration.changed() {
-        // t(b, x) :- parent(x, a), sg(a, b).
-        t.from_join(&sg, &by_parent, |_a, &b, &x| (b, x));
-        // sg(x, y) :- t(b, x), parent(y, b).
-        sg.from_join(&t, &by_parent, |_b, &x, &y| (x, y));
-    }
-    sg.complete().len()
-}
-
-trait FilterRelation<T: Ord> {
-    fn filter(self, keep: impl FnMut(&T) -> bool) -> Relation<T>;
-}
-
-impl<T: Ord> FilterRelation<T> for Relation<T> {
-    fn filter(mut self, mut keep: impl FnMut(&T) -> bool) -> Relation<T> {
-        self.elements.retain(|t| keep(t));
-        self
-    }
-}
-
-/// Compiles `program` and evaluates it on `dir`'s facts as plain Datalog (no provenance unless
-/// the program uses confidence syntax); returns the rows of `relation`.
-pub fn engram_rows(program: &str, dir: &Path, relation: &str) -> anyhow::Result<usize> {
-    let p = engram_engine::Program::compile(program, "bench.dl")?;
-    let options = engram_engine::EvalOptions {
-        provenance: false,
-        ..engram_engine::EvalOptions::default()
-    };
-    let db = p.evaluate_dir_with(dir, &options)?;
-    Ok(db.relation(relation).map_or(0, |r| r.len()))
 }
 
 /// A deterministic confidence in [0.9, 1) for an edge, from its text.
@@ -132,36 +59,13 @@ pub fn add_confidences(src: &Path, dst: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Edges with a confidence: (source, target, confidence).
-pub type WeightedEdges = Vec<(u32, u32, f64)>;
-
-/// Reads a three-column `.facts` file (name, name, confidence), interning names as dense ids;
-/// returns the number of names and the edges.
-pub fn read_weighted(path: &Path) -> anyhow::Result<(usize, WeightedEdges)> {
-    let text = std::fs::read_to_string(path)?;
-    let mut ids: HashMap<&str, u32> = HashMap::new();
-    let mut edges = Vec::new();
-    for line in text.lines() {
-        let mut fields = line.split('\t');
-        let (Some(a), Some(b), Some(c)) = (fields.next(), fields.next(), fields.next()) else {
-            continue;
-        };
-        let next = ids.len() as u32;
-        let a = *ids.entry(a).or_insert(next);
-        let next = ids.len() as u32;
-        let b = *ids.entry(b).or_insert(next);
-        edges.push((a, b, c.parse()?));
-    }
-    Ok((ids.len(), edges))
-}
-
 /// Hand-written max-product closure, the best a plain loop does: an adjacency index of edges
 /// by target, a dense best-confidence table per pair, and a worklist of pairs whose confidence
-/// improved. Returns the number of pairs.
+/// improved. Returns the pairs.
 ///
 /// `path(x, y) @ c :- edge(x, y) @ c.` and
 /// `path(x, z) @ w * c1 * c2 :- edge(x, y) @ c1, path(y, z) @ c2.`
-pub fn best_per_key_closure(n: usize, edges: &[(u32, u32, f64)], w: f64) -> usize {
+pub fn best_per_key_closure(n: usize, edges: &[(u32, u32, f64)], w: f64) -> Vec<(u32, u32)> {
     let mut into: Vec<Vec<(u32, f64)>> = vec![Vec::new(); n];
     for &(x, y, c) in edges {
         into[y as usize].push((x, c));
@@ -197,7 +101,13 @@ pub fn best_per_key_closure(n: usize, edges: &[(u32, u32, f64)], w: f64) -> usiz
         std::mem::swap(&mut delta, &mut next);
         next.clear();
     }
-    best.iter().filter(|&&c| c > 0.0).count()
+    let mut pairs = Vec::new();
+    for (i, &c) in best.iter().enumerate() {
+        if c > 0.0 {
+            pairs.push(((i / n) as u32, (i % n) as u32));
+        }
+    }
+    pairs
 }
 
 /// Transitive closure with confidences: weighted input edges, a rule weight of 0.9.
@@ -209,20 +119,6 @@ path(x, y) :- edge(x, y).
 @weight(0.9)
 path(x, z) :- edge(x, y), path(y, z).
 "#;
-
-/// The median wall time of `runs` runs of `f`, and its last result.
-pub fn median<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
-    let mut times = Vec::new();
-    let mut last = None;
-    for _ in 0..runs.max(1) {
-        let start = Instant::now();
-        let r = f();
-        times.push(start.elapsed());
-        last = Some(r);
-    }
-    times.sort();
-    (times[times.len() / 2], last.expect("at least one run"))
-}
 
 /// Boolean transitive closure in Soufflé's dialect.
 pub const TC_PROGRAM: &str = r#"

@@ -13,22 +13,18 @@ pub fn workspace() -> PathBuf {
         .to_path_buf()
 }
 
-/// Builds the release binaries (`engram` and the bench's own) before they are timed.
+/// Builds the release binaries (`engram` and the bench's own) before they are timed: each
+/// package on its own, as `cargo build --release` and `cargo bench` build them, so that no
+/// crate is built again with another set of features.
 pub fn build_release() {
-    let built = Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "--release",
-            "-p",
-            "engram-cli",
-            "-p",
-            "engram-bench",
-            "--bins",
-        ])
-        .current_dir(workspace())
-        .status()
-        .expect("cargo runs");
-    assert!(built.success());
+    for package in ["engram-cli", "engram-bench"] {
+        let built = Command::new(env!("CARGO"))
+            .args(["build", "--release", "-p", package, "--bins"])
+            .current_dir(workspace())
+            .status()
+            .expect("cargo runs");
+        assert!(built.success());
+    }
 }
 
 /// Runs a command as a whole process: its wall time in seconds and peak memory in MB (from

@@ -181,7 +181,7 @@ impl<'a> RelationView<'a> {
     /// The facts sorted by value (numbers numerically, symbols by text), as in output files.
     pub fn sorted_facts(&self) -> Vec<Fact> {
         let types = self.decl.types();
-        crate::io::sorted_order(self.stored(), &types, &self.db.interner)
+        crate::output::sorted_order(self.stored(), &types, &self.db.interner)
             .into_iter()
             .map(|i| self.fact(i))
             .collect()
@@ -190,7 +190,7 @@ impl<'a> RelationView<'a> {
     pub fn sorted_text_rows(&self) -> Vec<Vec<String>> {
         let types = self.decl.types();
         let rows = self.stored();
-        crate::io::sorted_order(rows, &types, &self.db.interner)
+        crate::output::sorted_order(rows, &types, &self.db.interner)
             .into_iter()
             .map(|i| {
                 rows.row(i)

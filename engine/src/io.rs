@@ -3,7 +3,7 @@
 
 use crate::database::Database;
 use crate::error::Error;
-use crate::eval::{Base, Rows};
+use crate::eval::Base;
 use crate::plan::ir::{Plan, confidence_param};
 use crate::value::{self, ColumnType, Interner};
 use std::collections::BTreeMap;
@@ -167,57 +167,6 @@ fn parse_rows(
     Ok(())
 }
 
-/// Row numbers in value order (numbers numerically, symbols by text).
-pub(crate) fn sorted_order(rows: &Rows, types: &[ColumnType], interner: &Interner) -> Vec<usize> {
-    let has_symbols = types.contains(&ColumnType::Symbol);
-    // Rank the symbols these rows hold by their text (not every interned string).
-    let rank: std::collections::HashMap<u64, u32> = if has_symbols {
-        let mut ids: Vec<u64> = Vec::new();
-        for i in 0..rows.len() {
-            for (&v, ty) in rows.row(i).iter().zip(types) {
-                if *ty == ColumnType::Symbol {
-                    ids.push(v);
-                }
-            }
-        }
-        ids.sort_unstable();
-        ids.dedup();
-        ids.sort_unstable_by(|&a, &b| interner.resolve_enc(a).cmp(interner.resolve_enc(b)));
-        ids.iter()
-            .enumerate()
-            .map(|(r, &id)| (id, r as u32))
-            .collect()
-    } else {
-        Default::default()
-    };
-    let key = |v: u64, ty: ColumnType| -> u64 {
-        match ty {
-            ColumnType::Symbol => u64::from(rank.get(&v).copied().unwrap_or(u32::MAX)),
-            ColumnType::Number => v ^ (1 << 63),
-            ColumnType::Unsigned => v,
-            ColumnType::Float => {
-                if v >> 63 == 1 {
-                    !v
-                } else {
-                    v | (1 << 63)
-                }
-            }
-        }
-    };
-    let mut order: Vec<usize> = (0..rows.len()).collect();
-    order.sort_unstable_by(|&a, &b| {
-        let (ra, rb) = (rows.row(a), rows.row(b));
-        for (c, &ty) in types.iter().enumerate() {
-            let o = key(ra[c], ty).cmp(&key(rb[c], ty));
-            if o.is_ne() {
-                return o;
-            }
-        }
-        std::cmp::Ordering::Equal
-    });
-    order
-}
-
 /// Where `.output` relations go.
 #[derive(Clone, Debug)]
 pub enum OutputTarget {
@@ -230,44 +179,6 @@ pub enum OutputTarget {
 /// Confidences in output files: six decimals.
 pub fn format_confidence(c: f64) -> String {
     format!("{c:.6}")
-}
-
-fn write_rows(
-    w: &mut dyn Write,
-    rows: &Rows,
-    types: &[ColumnType],
-    interner: &Interner,
-    delim: &str,
-    with_conf: bool,
-) -> std::io::Result<()> {
-    if types.is_empty() {
-        // Soufflé writes a nullary tuple as `()`.
-        if !rows.is_empty() {
-            if with_conf {
-                writeln!(w, "(){delim}{}", format_confidence(rows.meta(0).conf))?;
-            } else {
-                w.write_all(b"()\n")?;
-            }
-        }
-        return Ok(());
-    }
-    let mut line = String::new();
-    for i in sorted_order(rows, types, interner) {
-        line.clear();
-        for (c, (&v, &ty)) in rows.row(i).iter().zip(types).enumerate() {
-            if c > 0 {
-                line.push_str(delim);
-            }
-            line.push_str(&value::render(ty, v, interner));
-        }
-        if with_conf {
-            line.push_str(delim);
-            line.push_str(&format_confidence(rows.meta(i).conf));
-        }
-        line.push('\n');
-        w.write_all(line.as_bytes())?;
-    }
-    Ok(())
 }
 
 /// Writes every `.output` relation and prints every `.printsize` line, in declaration order.
@@ -289,7 +200,11 @@ pub fn write_outputs(
             if to_stdout {
                 let mut buf = Vec::new();
                 writeln!(buf, "---------------\n{}\n===============", decl.name)
-                    .and_then(|_| write_rows(&mut buf, rows, &types, interner, &delim, with_conf))
+                    .and_then(|_| {
+                        crate::output::write_rows(
+                            &mut buf, rows, &types, interner, &delim, with_conf,
+                        )
+                    })
                     .and_then(|_| writeln!(buf, "==============="))
                     .and_then(|_| stdout.write_all(&buf))
                     .map_err(io_err(PathBuf::from("<stdout>")))?;
@@ -304,8 +219,8 @@ pub fn write_outputs(
                 .unwrap_or_else(|| format!("{}.csv", decl.name));
             let path = dir.join(name);
             let file = std::fs::File::create(&path).map_err(io_err(path.clone()))?;
-            let mut w = std::io::BufWriter::new(file);
-            write_rows(&mut w, rows, &types, interner, &delim, with_conf)
+            let mut w = std::io::BufWriter::with_capacity(1 << 16, file);
+            crate::output::write_rows(&mut w, rows, &types, interner, &delim, with_conf)
                 .and_then(|_| w.flush())
                 .map_err(io_err(path.clone()))?;
         }

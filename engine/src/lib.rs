@@ -64,6 +64,7 @@ pub mod io;
 pub mod library;
 pub mod limits;
 pub mod memory;
+mod output;
 pub mod plan;
 mod program;
 pub mod sources;

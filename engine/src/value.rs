@@ -357,6 +357,12 @@ impl Interner {
         }
     }
 
+    /// Each symbol's rank in text order, indexed by id, for the symbols interned when the
+    /// ranking was made (see [`Interner::order`]); later ones are not in it.
+    pub fn ranks(&self) -> &[u32] {
+        self.ranks.get_or_init(|| self.rank())
+    }
+
     /// Forgets the ranking of [`Interner::order`] if more than an eighth of the symbols were
     /// interned after it, so the next comparison ranks them all again.
     pub fn refresh_order(&mut self) {

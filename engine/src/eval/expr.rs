@@ -25,6 +25,23 @@ pub(crate) struct Cx<'a> {
     pub stop: bool,
 }
 
+impl<'a> Cx<'a> {
+    /// A context over completed relations (no store tables).
+    pub(crate) fn new(
+        interner: &'a mut Interner,
+        done: &'a [Option<Rows>],
+        caches: &'a mut Caches,
+    ) -> Cx<'a> {
+        Cx {
+            interner,
+            done,
+            caches,
+            tables: None,
+            stop: false,
+        }
+    }
+}
+
 /// Runs ops in order on `env`; false as soon as one fails.
 pub(crate) fn run_ops(ops: &[Op], env: &mut [u64], cx: &mut Cx<'_>) -> bool {
     for op in ops {

@@ -13,6 +13,7 @@
 
 pub(crate) mod classes;
 pub(crate) mod emit;
+mod existence;
 pub(crate) mod expr;
 mod group_count;
 mod join;
@@ -452,13 +453,7 @@ fn eval_one(
         && plan.relations[stratum.relations[0]].combine == Combine::NoisyOr;
     let results = if noisy {
         let rel = stratum.relations[0];
-        let mut cx = Cx {
-            interner,
-            done,
-            caches,
-            tables: None,
-            stop: false,
-        };
+        let mut cx = Cx::new(interner, done, caches);
         vec![(
             rel,
             noisy::eval_noisy_or(
@@ -611,10 +606,17 @@ fn eval_stratum(
     // Rules that count their own body run once, before the others (see `group_count.rs`).
     let mut counting = Vec::new();
     let mut rule_plans: Vec<RulePlan> = Vec::new();
+    let mut cx = Cx::new(interner, done, caches);
     for &i in &stratum.rules {
         match group_count::detect(plan, i) {
             Some(gc) => counting.push((i, gc)),
-            None => rule_plans.push(compile_rule(i, &plan.rules[i], &mut accesses)),
+            None if mode.meta => rule_plans.push(compile_rule(i, &plan.rules[i], &mut accesses)),
+            None => {
+                // Parts of the body independent of the rest are checked once, here.
+                if let Some(rule) = existence::settle(&plan.rules[i], stratum, &mut cx) {
+                    rule_plans.push(compile_rule(i, &rule, &mut accesses));
+                }
+            }
         }
     }
     let mut it = Iteration::new();
@@ -684,13 +686,6 @@ fn eval_stratum(
         inter_vars.push(vs);
     }
     let head_meta = |rp: &RulePlan| HeadMeta::of(plan, rp.rule);
-    let mut cx = Cx {
-        interner,
-        done,
-        caches,
-        tables: None,
-        stop: false,
-    };
     for (ri, gc) in &counting {
         let rule = &plan.rules[*ri];
         let hm = HeadMeta::of(plan, *ri);

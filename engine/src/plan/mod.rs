@@ -2,6 +2,7 @@
 
 mod bounded;
 mod eqrel;
+pub(crate) mod independent;
 mod inline;
 pub mod ir;
 mod magic;

@@ -384,7 +384,7 @@ impl Store {
         };
         let interner = &self.view_with(&[])?.interner;
         let order = match sorted {
-            true => crate::io::sorted_order(&rows, &types, interner),
+            true => crate::output::sorted_order(&rows, &types, interner),
             false => (0..rows.len()).collect(),
         };
         Ok(order

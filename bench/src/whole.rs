@@ -1,0 +1,414 @@
+//! The whole-process benchmark: each workload's inputs, the `engram` binary and every peer run
+//! on them as whole processes (read input, evaluate, write output), interleaved, and the
+//! comparison of what they wrote.
+
+use crate::peers::{self, ENGINES};
+use crate::process::measure;
+use std::fmt::Write as _;
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+
+/// How big the inputs are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scale {
+    /// The sizes of the benchmark's table.
+    Full,
+    /// A few hundred rows each: a correctness check of every workload and engine.
+    Tiny,
+}
+
+/// One contender on a workload: the `engram` binary on a program, or a peer binary.
+#[derive(Clone, Debug)]
+pub enum Contender {
+    /// `engram run -F input -D out program`, named `label` in the table.
+    Engram {
+        /// Its name in the table.
+        label: String,
+        /// The program file.
+        program: PathBuf,
+        /// Its input directory.
+        input: PathBuf,
+    },
+    /// `peer ENGINE WORKLOAD input out N`.
+    Peer {
+        /// The engine.
+        engine: String,
+        /// The peer binary's workload name.
+        workload: String,
+        /// The size parameter.
+        param: i64,
+    },
+}
+
+impl Contender {
+    /// Its name in the table.
+    pub fn label(&self) -> &str {
+        match self {
+            Contender::Engram { label, .. } => label,
+            Contender::Peer { engine, .. } => engine,
+        }
+    }
+}
+
+/// A workload: what runs on which input, and the relation compared.
+#[derive(Clone, Debug)]
+pub struct Workload {
+    /// Its name in the table.
+    pub name: String,
+    /// The input directory of the peers.
+    pub input: PathBuf,
+    /// The relation every contender writes (`<relation>.csv`).
+    pub relation: String,
+    /// engram first, then the peers.
+    pub contenders: Vec<Contender>,
+}
+
+/// What one contender did on one workload: medians over the runs.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// The contender's name.
+    pub label: String,
+    /// Median wall time, seconds.
+    pub secs: f64,
+    /// Median peak resident memory, MB (when `/usr/bin/time` is on the machine).
+    pub peak_mb: Option<f64>,
+    /// Rows written.
+    pub rows: usize,
+    /// FNV-1a of the sorted lines written.
+    pub checksum: u64,
+}
+
+/// Row count and FNV-1a hash of the sorted lines of a file.
+pub fn checksum(path: &Path) -> anyhow::Result<(usize, u64)> {
+    let file = std::fs::File::open(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let mut lines: Vec<String> = std::io::BufReader::new(file)
+        .lines()
+        .collect::<Result<_, _>>()?;
+    lines.sort_unstable();
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for line in &lines {
+        for b in line.bytes().chain([b'\n']) {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    Ok((lines.len(), h))
+}
+
+/// Runs every contender of `w` `runs` times, interleaved (engram, peer, peer, engram, ...), so
+/// that drift in the machine's speed hits them alike.
+pub fn run_workload(
+    w: &Workload,
+    engram: &Path,
+    peer: &Path,
+    scratch: &Path,
+    runs: usize,
+) -> anyhow::Result<Vec<Outcome>> {
+    let mut times = vec![Vec::new(); w.contenders.len()];
+    let mut peaks = vec![Vec::new(); w.contenders.len()];
+    let mut out_dirs = Vec::new();
+    for i in 0..w.contenders.len() {
+        let out = scratch.join(format!("out-{}-{i}", w.name.replace(' ', "_")));
+        let _ = std::fs::remove_dir_all(&out);
+        std::fs::create_dir_all(&out)?;
+        out_dirs.push(out);
+    }
+    for _ in 0..runs.max(1) {
+        for (i, c) in w.contenders.iter().enumerate() {
+            let out = out_dirs[i].to_str().expect("a UTF-8 path");
+            let (secs, peak, _) = match c {
+                Contender::Engram { program, input, .. } => measure(&[
+                    engram.to_str().expect("a UTF-8 path"),
+                    "run",
+                    "-F",
+                    input.to_str().expect("a UTF-8 path"),
+                    "-D",
+                    out,
+                    program.to_str().expect("a UTF-8 path"),
+                ]),
+                Contender::Peer {
+                    engine,
+                    workload,
+                    param,
+                } => measure(&[
+                    peer.to_str().expect("a UTF-8 path"),
+                    engine,
+                    workload,
+                    w.input.to_str().expect("a UTF-8 path"),
+                    out,
+                    &param.to_string(),
+                ]),
+            };
+            times[i].push(secs);
+            peaks[i].extend(peak);
+        }
+    }
+    let mut outcomes = Vec::new();
+    for (i, c) in w.contenders.iter().enumerate() {
+        let (rows, checksum) = checksum(&out_dirs[i].join(format!("{}.csv", w.relation)))?;
+        outcomes.push(Outcome {
+            label: c.label().to_string(),
+            secs: crate::process::median(times[i].clone()),
+            peak_mb: (!peaks[i].is_empty()).then(|| crate::process::median(peaks[i].clone())),
+            rows,
+            checksum,
+        });
+    }
+    Ok(outcomes)
+}
+
+/// The table's lines for one workload: engram's figures, then each peer's with the ratios, and
+/// whether the rows agree.
+pub fn report(name: &str, outcomes: &[Outcome]) -> String {
+    let mut s = String::new();
+    let Some((first, peers)) = outcomes.split_first() else {
+        return s;
+    };
+    let mb = |o: &Outcome| o.peak_mb.map_or("-".to_string(), |m| format!("{m:.0} MB"));
+    let _ = writeln!(
+        s,
+        "{name:<34} {:>10} rows  {:<16} {:>7.2} s {:>8}",
+        first.rows,
+        first.label,
+        first.secs,
+        mb(first)
+    );
+    for p in peers {
+        let agree = if (p.rows, p.checksum) == (first.rows, first.checksum) {
+            "same rows".to_string()
+        } else {
+            format!("DIFFERENT ROWS ({} rows)", p.rows)
+        };
+        let mem_ratio = match (first.peak_mb, p.peak_mb) {
+            (Some(a), Some(b)) => format!("{:.2}x", a / b),
+            _ => "-".to_string(),
+        };
+        let _ = writeln!(
+            s,
+            "{:<34} {:>15}  {:<16} {:>7.2} s {:>8}   time {:>5.2}x  memory {:>6}  {agree}",
+            "",
+            "",
+            p.label,
+            p.secs,
+            mb(p),
+            first.secs / p.secs,
+            mem_ratio,
+        );
+    }
+    s
+}
+
+/// The outcomes as JSON.
+pub fn to_json(results: &[(String, Vec<Outcome>)]) -> serde_json::Value {
+    serde_json::Value::Array(
+        results
+            .iter()
+            .map(|(name, outcomes)| {
+                serde_json::json!({
+                    "workload": name,
+                    "contenders": outcomes.iter().map(|o| serde_json::json!({
+                        "name": o.label,
+                        "seconds": o.secs,
+                        "peak_mb": o.peak_mb,
+                        "rows": o.rows,
+                        "checksum": format!("{:016x}", o.checksum),
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect(),
+    )
+}
+
+fn write_program(dir: &Path, name: &str, text: &str) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join(name);
+    std::fs::write(&path, text)?;
+    Ok(path)
+}
+
+/// Writes `dir/edge.facts` from a gzipped tab-separated file of the shared data, with columns
+/// `cols` of each line, and at most `limit` lines (skipped when it exists).
+fn shared_edges(src: &Path, cols: (usize, usize), dir: &Path, limit: usize) -> anyhow::Result<()> {
+    let dst = dir.join("edge.facts");
+    if dst.exists() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir)?;
+    let file = std::fs::File::open(src).map_err(|e| anyhow::anyhow!("{}: {e}", src.display()))?;
+    let text = std::io::BufReader::new(flate2::read::GzDecoder::new(file));
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&dst)?);
+    for line in text.lines().take(limit) {
+        let line = line?;
+        let f: Vec<&str> = line.split('\t').collect();
+        if let (Some(a), Some(b)) = (f.get(cols.0), f.get(cols.1)) {
+            writeln!(out, "{a}\t{b}")?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// `../shared/data/`.
+pub fn shared_data() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data")
+}
+
+/// Every workload of the table at `scale`, its inputs generated under `scratch`.
+pub fn workloads(scale: Scale, scratch: &Path) -> anyhow::Result<Vec<Workload>> {
+    let full = scale == Scale::Full;
+    let programs = scratch.join("programs");
+    let tc = write_program(&programs, "tc.dl", &output(crate::TC_PROGRAM, "path"))?;
+    let sg = write_program(&programs, "sg.dl", &output(crate::SG_PROGRAM, "sg"))?;
+    let tc_conf = write_program(
+        &programs,
+        "tc-confidence.dl",
+        &output(crate::TC_CONFIDENCE_PROGRAM, "path"),
+    )?;
+    let peers_of = |workload: &str, param: i64| -> Vec<Contender> {
+        ENGINES
+            .iter()
+            .map(|e| Contender::Peer {
+                engine: e.to_string(),
+                workload: workload.to_string(),
+                param,
+            })
+            .collect()
+    };
+    let engram = |program: &Path, input: &Path| Contender::Engram {
+        label: "engram".into(),
+        program: program.to_path_buf(),
+        input: input.to_path_buf(),
+    };
+    let closure = |name: String, input: PathBuf| -> Workload {
+        let mut contenders = vec![engram(&tc, &input)];
+        contenders.extend(peers_of("tc", 0));
+        Workload {
+            name,
+            input,
+            relation: "path".into(),
+            contenders,
+        }
+    };
+    let mut out = Vec::new();
+
+    let graph = if full {
+        ["2000", "4000"]
+    } else {
+        ["100", "200"]
+    };
+    let dir = scratch.join(format!("graph-{}-{}", graph[0], graph[1]));
+    crate::generate(&["graph", graph[0], graph[1]], &dir, "edge.facts")?;
+    out.push(closure(
+        format!("TC random {} {}", graph[0], graph[1]),
+        dir.clone(),
+    ));
+
+    let chain = if full { "2000" } else { "50" };
+    let cdir = scratch.join(format!("chain-{chain}"));
+    crate::generate(&["chain", chain], &cdir, "edge.facts")?;
+    out.push(closure(format!("TC chain {chain}"), cdir));
+
+    let limit = if full { usize::MAX } else { 300 };
+    let go = scratch.join(format!("go-{limit}"));
+    shared_edges(
+        &shared_data().join("gene-ontology/edge.tsv.gz"),
+        (0, 2),
+        &go,
+        limit,
+    )?;
+    out.push(closure("Gene Ontology closure".into(), go));
+    let wn = scratch.join(format!("wordnet-{limit}"));
+    shared_edges(
+        &shared_data().join("wordnet/hypernym.tsv.gz"),
+        (0, 1),
+        &wn,
+        limit,
+    )?;
+    out.push(closure("WordNet hypernym closure".into(), wn));
+
+    let conf_dir = scratch.join(format!("graph-{}-{}-confidence", graph[0], graph[1]));
+    crate::add_confidences(&dir.join("edge.facts"), &conf_dir.join("edge.facts"))?;
+    out.push(Workload {
+        name: "confidence closure".into(),
+        input: conf_dir.clone(),
+        relation: "path".into(),
+        contenders: vec![
+            Contender::Engram {
+                label: "engram".into(),
+                program: tc_conf,
+                input: conf_dir,
+            },
+            Contender::Engram {
+                label: "engram boolean".into(),
+                program: tc.clone(),
+                input: dir,
+            },
+            Contender::Peer {
+                engine: "by-hand".into(),
+                workload: "tc-confidence".into(),
+                param: 0,
+            },
+        ],
+    });
+
+    let tree = if full {
+        ["20000", "300"]
+    } else {
+        ["200", "10"]
+    };
+    let tdir = scratch.join(format!("tree-{}-{}", tree[0], tree[1]));
+    crate::generate(&["tree", tree[0], tree[1]], &tdir, "parent.facts")?;
+    let mut contenders = vec![engram(&sg, &tdir)];
+    contenders.extend(peers_of("sg", 0));
+    out.push(Workload {
+        name: format!("same generation {} {}", tree[0], tree[1]),
+        input: tdir,
+        relation: "sg".into(),
+        contenders,
+    });
+
+    let concepts = if full { 20_000 } else { 300 };
+    let el_dir = scratch.join(format!("el-{concepts}"));
+    crate::elgen::write(concepts, &el_dir)?;
+    let el = write_program(&programs, "el.dl", crate::elgen::EL_PROGRAM)?;
+    out.push(Workload {
+        name: format!("EL classification, {concepts} concepts"),
+        input: el_dir.clone(),
+        relation: "sub".into(),
+        contenders: vec![
+            engram(&el, &el_dir),
+            Contender::Peer {
+                engine: "ascent".into(),
+                workload: "el".into(),
+                param: 0,
+            },
+            Contender::Peer {
+                engine: "crepe".into(),
+                workload: "el".into(),
+                param: 0,
+            },
+        ],
+    });
+
+    let n: i64 = if full { 1_000_000 } else { 1_000 };
+    let ind = write_program(
+        &programs,
+        &format!("independent-{n}.dl"),
+        &peers::independent_program(n),
+    )?;
+    let empty = scratch.join("empty");
+    std::fs::create_dir_all(&empty)?;
+    let mut contenders = vec![engram(&ind, &empty)];
+    contenders.extend(peers_of("independent", n));
+    out.push(Workload {
+        name: format!("independent body, N = {n}"),
+        input: empty,
+        relation: "a".into(),
+        contenders,
+    });
+    Ok(out)
+}
+
+/// A program with an `.output` directive for `relation` added.
+fn output(program: &str, relation: &str) -> String {
+    format!("{program}.output {relation}\n")
+}
