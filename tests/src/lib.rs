@@ -156,3 +156,26 @@ pub fn check_pinned(
         failures.join("\n")
     );
 }
+
+/// The rows of `relation` after evaluating `src` with or without provenance, each as its
+/// values' debug text, sorted: for comparing the two evaluations of one program.
+pub fn sorted_rows(src: &str, relation: &str, provenance: bool) -> Vec<String> {
+    let p = Program::compile(src, "test.dl").expect("compiles");
+    let db = p
+        .evaluate_with(
+            &Default::default(),
+            &engram_engine::EvalOptions {
+                provenance,
+                ..engram_engine::EvalOptions::default()
+            },
+        )
+        .expect("evaluates");
+    let mut out: Vec<String> = db
+        .relation(relation)
+        .expect("the relation")
+        .rows()
+        .map(|r| format!("{r:?}"))
+        .collect();
+    out.sort();
+    out
+}

@@ -3,28 +3,7 @@
 //! join. Both must derive the same facts, whether the part holds, fails, reads a relation of
 //! the rule's own stratum, or is the whole body.
 
-use engram_engine::{EvalOptions, Program};
-
-fn rows(src: &str, rel: &str, provenance: bool) -> Vec<String> {
-    let p = Program::compile(src, "independent.dl").expect("compiles");
-    let db = p
-        .evaluate_with(
-            &Default::default(),
-            &EvalOptions {
-                provenance,
-                ..EvalOptions::default()
-            },
-        )
-        .expect("evaluates");
-    let mut out: Vec<String> = db
-        .relation(rel)
-        .expect("the relation")
-        .rows()
-        .map(|r| format!("{r:?}"))
-        .collect();
-    out.sort();
-    out
-}
+use engram_tests::sorted_rows as rows;
 
 const DECLS: &str = ".decl a(x: number)\n.decl b(x: number)\n.decl c(y: number)\n\
                      .decl d(y: number)\n.decl e(y: number)\n";

@@ -17,6 +17,7 @@ mod existence;
 pub(crate) mod expr;
 mod group_count;
 mod join;
+mod loops;
 pub(crate) mod merge;
 pub(crate) mod meta;
 pub(crate) mod nested;
@@ -606,6 +607,8 @@ fn eval_stratum(
     // Rules that count their own body run once, before the others (see `group_count.rs`).
     let mut counting = Vec::new();
     let mut rule_plans: Vec<RulePlan> = Vec::new();
+    // Rules of three or more atoms, without provenance: index nested loops (`loops.rs`).
+    let mut loop_rules = Vec::new();
     let mut cx = Cx::new(interner, done, caches);
     for &i in &stratum.rules {
         match group_count::detect(plan, i) {
@@ -613,8 +616,12 @@ fn eval_stratum(
             None if mode.meta => rule_plans.push(compile_rule(i, &plan.rules[i], &mut accesses)),
             None => {
                 // Parts of the body independent of the rest are checked once, here.
-                if let Some(rule) = existence::settle(&plan.rules[i], stratum, &mut cx) {
-                    rule_plans.push(compile_rule(i, &rule, &mut accesses));
+                match existence::settle(&plan.rules[i], stratum, &mut cx) {
+                    Some(rule) if loops::takes(&rule, stratum) => {
+                        loop_rules.push((i, rule.into_owned()))
+                    }
+                    Some(rule) => rule_plans.push(compile_rule(i, &rule, &mut accesses)),
+                    None => {}
                 }
             }
         }
@@ -720,6 +727,7 @@ fn eval_stratum(
     let mut buf: Vec<u64> = Vec::new();
     // With provenance: each head's derivations of the round, in its variable's cell type.
     let mut pending: HashMap<RelId, Pending> = HashMap::new();
+    let mut loops = loops::Loops::new(plan, stratum, loop_rules, &mut cx);
     while it.changed() {
         // A runaway program stops here, naming its biggest relation.
         crate::limits::check(
@@ -798,6 +806,7 @@ fn eval_stratum(
                 }
             }
         }
+        loops.round(&canon, &mut cx, &mut buf);
         for (rel, rows) in pending.iter_mut() {
             match rows {
                 Pending::Narrow(r) => {

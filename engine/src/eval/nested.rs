@@ -100,31 +100,32 @@ impl Hit<'_> {
 
 /// Where a key column's value comes from.
 #[derive(Clone, Debug)]
-enum KeySrc {
+pub(super) enum KeySrc {
     Const(u64),
     Var(VarId),
 }
 
 /// One level of a compiled nested plan.
 #[derive(Debug)]
-struct Level {
-    rel: RelId,
+pub(super) struct Level {
+    pub(super) rel: RelId,
     /// Key columns (relation columns) and their values, in index order.
-    key: Vec<(usize, KeySrc)>,
+    pub(super) key: Vec<(usize, KeySrc)>,
     /// Index positions that bind a variable.
-    binds: Vec<(usize, VarId)>,
+    pub(super) binds: Vec<(usize, VarId)>,
     /// Index positions that must equal an earlier position (a repeated variable).
-    same: Vec<(usize, usize)>,
+    pub(super) same: Vec<(usize, usize)>,
     /// `@ c`, `~ t`: the variables bound to the matched fact's confidence and time.
     meta: MetaVars,
-    ops: Vec<Op>,
+    pub(super) ops: Vec<Op>,
 }
 
 /// A nested plan with the probe shape of each level worked out.
 #[derive(Debug)]
 pub(crate) struct Compiled {
-    pre: Vec<Op>,
-    levels: Vec<Level>,
+    /// Ops that run before the first level.
+    pub(super) pre: Vec<Op>,
+    pub(super) levels: Vec<Level>,
 }
 
 /// Indexes, compiled plans and regexes, kept across strata (completed relations never change).
@@ -207,6 +208,7 @@ impl Caches {
             .as_ref()
     }
 
+    /// `rows` (relation `rel`, completed) sorted with `key_cols` first (built once).
     fn index(&mut self, rel: RelId, rows: &Rows, key_cols: &[usize]) -> Rc<Index> {
         let mut perm: Vec<usize> = key_cols.to_vec();
         for c in 0..rows.width {

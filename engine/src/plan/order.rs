@@ -392,15 +392,26 @@ pub fn compile_nested(
     n_vars: usize,
     bound_at_start: &[VarId],
 ) -> NestedPlan {
+    let order = join_order(atoms, bound_at_start);
+    compile_nested_ordered(atoms, &order, constraints, n_vars, bound_at_start)
+}
+
+/// [`compile_nested`] with the atoms in the order given (indices into `atoms`).
+pub fn compile_nested_ordered(
+    atoms: &[IrAtom],
+    order: &[usize],
+    constraints: &[Constraint],
+    n_vars: usize,
+    bound_at_start: &[VarId],
+) -> NestedPlan {
     let mut bound = vec![false; n_vars];
     for &v in bound_at_start {
         bound[v] = true;
     }
     let mut pending = constraints.to_vec();
     let pre = schedule(&mut pending, &mut bound);
-    let order = join_order(atoms, bound_at_start);
     let mut levels = Vec::new();
-    for &i in &order {
+    for &i in order {
         for v in atoms[i].vars() {
             bound[v] = true;
         }
