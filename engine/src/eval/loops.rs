@@ -96,9 +96,8 @@ struct Table {
     round_start: usize,
     /// Per indexed column set: its rows chained by key hash.
     indexes: Vec<(Vec<usize>, Chains)>,
-    /// Distinct values per column, when last counted, and the rows then.
+    /// Distinct values per column, when last counted.
     distinct: Vec<usize>,
-    counted_at: usize,
 }
 
 impl Table {
@@ -146,7 +145,6 @@ impl Table {
                 set.len()
             })
             .collect();
-        self.counted_at = n;
     }
 
     /// Expected rows matching a probe on `cols` (one at most when every column is bound).
@@ -187,9 +185,8 @@ struct Version {
 pub(super) struct Loops {
     versions: Vec<Version>,
     tables: FxHashMap<RelId, Table>,
-    /// The rules (index into `Plan::rules`, and the rule as evaluated, after
-    /// `existence::settle`).
-    rules: Vec<(usize, IrRule)>,
+    /// The rules as evaluated (after `existence::settle`).
+    rules: Vec<IrRule>,
     /// Rows of the stratum's relations when the orders were last chosen.
     planned_at: usize,
 }
@@ -249,18 +246,18 @@ fn cheapest_order(tables: &FxHashMap<RelId, Table>, first: &IrAtom, rest: &[IrAt
 }
 
 impl Loops {
-    /// The versions of `rules` (index into `Plan::rules`, and the rule as evaluated), and a
+    /// The versions of `rules` (each as evaluated, after `existence::settle`), and a
     /// table for every relation they read.
     pub(super) fn new(
         plan: &Plan,
         stratum: &Stratum,
-        rules: Vec<(usize, IrRule)>,
+        rules: Vec<IrRule>,
         cx: &mut Cx<'_>,
     ) -> Loops {
         let mut tables: FxHashMap<RelId, Table> = FxHashMap::default();
         let mut versions = Vec::new();
         let in_stratum = |rel: RelId| stratum.relations.contains(&rel);
-        for (ri, (_, rule)) in rules.iter().enumerate() {
+        for (ri, rule) in rules.iter().enumerate() {
             for a in &rule.atoms {
                 tables.entry(a.rel).or_insert_with(|| {
                     let mut t = Table {
@@ -314,7 +311,7 @@ impl Loops {
         }
         self.planned_at = self.live_rows();
         for v in &mut self.versions {
-            let rule = &self.rules[v.rule].1;
+            let rule = &self.rules[v.rule];
             let n = rule.var_names.len();
             let bound = v.first.vars();
             let order = cheapest_order(&self.tables, &v.first, &v.rest);
@@ -362,7 +359,7 @@ impl Loops {
             self.plan();
         }
         for v in &self.versions {
-            let rule = &self.rules[v.rule].1;
+            let rule = &self.rules[v.rule];
             buf.clear();
             let mut env = vec![0u64; rule.var_names.len()];
             let t = &self.tables[&v.first.rel];

@@ -618,7 +618,7 @@ fn eval_stratum(
                 // Parts of the body independent of the rest are checked once, here.
                 match existence::settle(&plan.rules[i], stratum, &mut cx) {
                     Some(rule) if loops::takes(&rule, stratum) => {
-                        loop_rules.push((i, rule.into_owned()))
+                        loop_rules.push(rule.into_owned())
                     }
                     Some(rule) => rule_plans.push(compile_rule(i, &rule, &mut accesses)),
                     None => {}
