@@ -7,8 +7,9 @@
 //! path to the label (the max-product over the eqrel's pairs, found by Dijkstra); the
 //! confidence of the pair `e(a, b)` is `c(a) * c(b)` (both belong to the class; `c(a)²` for
 //! `e(a, a)`), the same whether a rule reads the pair or a user lists it. A membership's
-//! depth is the largest depth among the pairs on that path, its time the latest time among
-//! the class's pairs.
+//! depth is the largest depth among the pairs on that path (of paths with the same
+//! confidence, the one where it is smallest), its time the latest time among the class's
+//! pairs.
 
 use super::meta::{EQUIVALENCE, Meta};
 use super::{Mode, Rows};
@@ -87,8 +88,10 @@ impl Classes {
             let t = &mut class_time[root[a as usize] as usize];
             *t = (*t).max(pairs.meta(row).time);
         }
-        // Best paths from each label (max-product Dijkstra; confidences are positive, so their
-        // bits order like the numbers).
+        // Best paths from each label: max-product Dijkstra, and of paths with the same product
+        // the one whose deepest pair is shallowest, so that a tie does not resolve by symbol ids
+        // or row order (extending two paths by one pair keeps their order, so Dijkstra holds).
+        // Confidences are positive, so their bits order like the numbers.
         let mut conf = vec![0.0f64; n];
         let mut depth = vec![0u32; n];
         let mut via: Vec<Option<(u32, u32)>> = vec![None; n];
@@ -96,23 +99,25 @@ impl Classes {
         for m in 0..n {
             if label[m] == m as u32 {
                 conf[m] = 1.0;
-                heap.push((1.0f64.to_bits(), Reverse(m as u32)));
+                heap.push((1.0f64.to_bits(), Reverse(0u32), Reverse(m as u32)));
             }
         }
-        while let Some((bits, Reverse(m))) = heap.pop() {
+        while let Some((bits, Reverse(d), Reverse(m))) = heap.pop() {
             let c = f64::from_bits(bits);
-            if c < conf[m as usize] {
+            if c < conf[m as usize] || (c == conf[m as usize] && d > depth[m as usize]) {
                 continue;
             }
             let (lo, hi) = (start[m as usize] as usize, start[m as usize + 1] as usize);
             for &(w, row) in &adj[lo..hi] {
                 let pm = pairs.meta(row as usize);
                 let next = c * pm.conf;
-                if next > conf[w as usize] {
-                    conf[w as usize] = next;
-                    depth[w as usize] = depth[m as usize].max(pm.depth);
-                    via[w as usize] = Some((m, row));
-                    heap.push((next.to_bits(), Reverse(w)));
+                let next_depth = d.max(pm.depth);
+                let w_ = w as usize;
+                if next > conf[w_] || (next == conf[w_] && next_depth < depth[w_]) {
+                    conf[w_] = next;
+                    depth[w_] = next_depth;
+                    via[w_] = Some((m, row));
+                    heap.push((next.to_bits(), Reverse(next_depth), Reverse(w)));
                 }
             }
         }
@@ -349,5 +354,35 @@ mod tests {
         assert_eq!(member("b"), (sym("a"), 0.9));
         assert_eq!(member("c"), (sym("a"), 0.5));
         assert_eq!(classes.path(sym("b"), sym("c")).len(), 2);
+    }
+
+    /// Of two paths to the label with the same confidence, the membership takes the one whose
+    /// deepest pair is shallowest, whatever order the symbols were interned in (a store that
+    /// interned them as facts arrived used to disagree with one built from scratch).
+    #[test]
+    fn a_tie_in_confidence_goes_to_the_shallower_path_whatever_the_symbol_ids() {
+        let rules = r#"
+            .decl same(x: symbol, y: symbol) eqrel
+            .decl shallow(x: symbol, y: symbol)
+            .decl base(x: symbol, y: symbol)
+            .decl deep(x: symbol, y: symbol)
+            same(x, y) :- shallow(x, y).
+            deep(x, y) :- base(x, y).
+            same(x, y) :- deep(x, y).
+            "#;
+        for facts in [
+            r#"base("a", "d"). shallow("a", "z"). shallow("z", "d")."#,
+            r#"shallow("z", "d"). shallow("a", "z"). base("d", "a")."#,
+        ] {
+            let program = Program::compile(&format!("{rules}{facts}"), "tie.dl").expect("compiles");
+            let db = program.evaluate(&Default::default()).expect("evaluates");
+            let rows = db.classes(db.plan.rel_index["same"]).rows(Mode {
+                meta: true,
+                time: false,
+            });
+            let d = u64::from(db.interner.get("d").expect("interned").id());
+            let i = rows.find(&[d]).expect("a member");
+            assert_eq!((rows.meta(i).conf, rows.meta(i).depth), (1.0, 1), "{facts}");
+        }
     }
 }
