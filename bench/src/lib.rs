@@ -1,9 +1,10 @@
 //! Benchmark support: the peer programs engram is measured against (`peers`), the
 //! whole-process benchmark (`whole`), input generators (`../shared/bench/gen.py`, `memgen`,
-//! `elgen`), and timing helpers (`process`).
+//! `elgen`, `lubmgen`), and timing helpers (`process`).
 #![warn(missing_docs)]
 
 pub mod elgen;
+pub mod lubmgen;
 pub mod memgen;
 pub mod peers;
 pub mod process;

@@ -50,15 +50,15 @@ impl Contender {
     }
 }
 
-/// A workload: what runs on which input, and the relation compared.
+/// A workload: what runs on which input, and the relations compared.
 #[derive(Clone, Debug)]
 pub struct Workload {
     /// Its name in the table.
     pub name: String,
     /// The input directory of the peers.
     pub input: PathBuf,
-    /// The relation every contender writes (`<relation>.csv`).
-    pub relation: String,
+    /// The relations every contender writes (`<relation>.csv`), compared together.
+    pub relations: Vec<String>,
     /// engram first, then the peers.
     pub contenders: Vec<Contender>,
 }
@@ -72,26 +72,39 @@ pub struct Outcome {
     pub secs: f64,
     /// Median peak resident memory, MB (when `/usr/bin/time` is on the machine).
     pub peak_mb: Option<f64>,
-    /// Rows written.
+    /// Rows written (over every relation compared).
     pub rows: usize,
-    /// FNV-1a of the sorted lines written.
+    /// FNV-1a of the relations' names and their sorted lines.
     pub checksum: u64,
 }
 
-/// Row count and FNV-1a hash of the sorted lines of a file.
-pub fn checksum(path: &Path) -> anyhow::Result<(usize, u64)> {
-    let file = std::fs::File::open(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    let mut lines: Vec<String> = std::io::BufReader::new(file)
-        .lines()
-        .collect::<Result<_, _>>()?;
-    lines.sort_unstable();
+/// Row count and FNV-1a hash of the sorted lines of `dir/<relation>.csv` for each of
+/// `relations` in turn (each file's name hashed before its lines).
+pub fn checksum(dir: &Path, relations: &[String]) -> anyhow::Result<(usize, u64)> {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for line in &lines {
-        for b in line.bytes().chain([b'\n']) {
+    let mut hash = |bytes: &[u8]| {
+        for &b in bytes {
             h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
         }
+    };
+    let mut rows = 0;
+    for relation in relations {
+        let path = dir.join(format!("{relation}.csv"));
+        let file =
+            std::fs::File::open(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        let mut lines: Vec<String> = std::io::BufReader::new(file)
+            .lines()
+            .collect::<Result<_, _>>()?;
+        lines.sort_unstable();
+        hash(relation.as_bytes());
+        hash(b"\0");
+        for line in &lines {
+            hash(line.as_bytes());
+            hash(b"\n");
+        }
+        rows += lines.len();
     }
-    Ok((lines.len(), h))
+    Ok((rows, h))
 }
 
 /// Runs every contender of `w` `runs` times, interleaved (engram, peer, peer, engram, ...), so
@@ -144,7 +157,7 @@ pub fn run_workload(
     }
     let mut outcomes = Vec::new();
     for (i, c) in w.contenders.iter().enumerate() {
-        let (rows, checksum) = checksum(&out_dirs[i].join(format!("{}.csv", w.relation)))?;
+        let (rows, checksum) = checksum(&out_dirs[i], &w.relations)?;
         outcomes.push(Outcome {
             label: c.label().to_string(),
             secs: crate::process::median(times[i].clone()),
@@ -252,6 +265,9 @@ pub fn shared_data() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data")
 }
 
+/// How many copies of LUBM's university the LUBM workload reads at full scale.
+pub const UNIVERSITIES: usize = 20;
+
 /// Every workload of the table at `scale`, its inputs generated under `scratch`.
 pub fn workloads(scale: Scale, scratch: &Path) -> anyhow::Result<Vec<Workload>> {
     let full = scale == Scale::Full;
@@ -284,7 +300,7 @@ pub fn workloads(scale: Scale, scratch: &Path) -> anyhow::Result<Vec<Workload>> 
         Workload {
             name,
             input,
-            relation: "path".into(),
+            relations: vec!["path".into()],
             contenders,
         }
     };
@@ -330,7 +346,7 @@ pub fn workloads(scale: Scale, scratch: &Path) -> anyhow::Result<Vec<Workload>> 
     out.push(Workload {
         name: "confidence closure".into(),
         input: conf_dir.clone(),
-        relation: "path".into(),
+        relations: vec!["path".into()],
         contenders: vec![
             Contender::Engram {
                 label: "engram".into(),
@@ -362,7 +378,7 @@ pub fn workloads(scale: Scale, scratch: &Path) -> anyhow::Result<Vec<Workload>> 
     out.push(Workload {
         name: format!("same generation {} {}", tree[0], tree[1]),
         input: tdir,
-        relation: "sg".into(),
+        relations: vec!["sg".into()],
         contenders,
     });
 
@@ -373,7 +389,7 @@ pub fn workloads(scale: Scale, scratch: &Path) -> anyhow::Result<Vec<Workload>> 
     out.push(Workload {
         name: format!("EL classification, {concepts} concepts"),
         input: el_dir.clone(),
-        relation: "sub".into(),
+        relations: vec!["sub".into()],
         contenders: vec![
             engram(&el, &el_dir),
             Contender::Peer {
@@ -389,6 +405,25 @@ pub fn workloads(scale: Scale, scratch: &Path) -> anyhow::Result<Vec<Workload>> 
         ],
     });
 
+    let (universities, limit) = if full {
+        (UNIVERSITIES, usize::MAX)
+    } else {
+        (1, 200)
+    };
+    let lubm_dir = match limit {
+        usize::MAX => scratch.join(format!("lubm-{universities}")),
+        _ => scratch.join(format!("lubm-{universities}-{limit}")),
+    };
+    crate::lubmgen::write(universities, limit, &lubm_dir)?;
+    let mut contenders = vec![engram(&crate::lubmgen::program(), &lubm_dir)];
+    contenders.extend(peers_of("lubm", 0));
+    out.push(Workload {
+        name: format!("LUBM, {universities} universities"),
+        input: lubm_dir,
+        relations: crate::peers::lubm::OUTPUTS.map(String::from).to_vec(),
+        contenders,
+    });
+
     let n: i64 = if full { 1_000_000 } else { 1_000 };
     let ind = write_program(
         &programs,
@@ -402,7 +437,7 @@ pub fn workloads(scale: Scale, scratch: &Path) -> anyhow::Result<Vec<Workload>> 
     out.push(Workload {
         name: format!("independent body, N = {n}"),
         input: empty,
-        relation: "a".into(),
+        relations: vec!["a".into()],
         contenders,
     });
     Ok(out)

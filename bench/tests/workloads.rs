@@ -16,7 +16,7 @@ fn every_engine_writes_the_same_rows_on_every_workload() {
     );
     let scratch = tempfile::tempdir().expect("a scratch directory");
     let all = workloads(Scale::Tiny, scratch.path()).expect("the inputs");
-    assert!(all.len() >= 7, "{} workloads", all.len());
+    assert!(all.len() >= 9, "{} workloads", all.len());
     for w in &all {
         let outcomes = run_workload(w, &engram, &peer, scratch.path(), 1).expect("every run");
         let first = &outcomes[0];

@@ -129,7 +129,7 @@ fn parse_rows(
         }
         let mut n = 0;
         let mut row_conf = 1.0;
-        for field in line.split(delimiter) {
+        for field in fields(line, delimiter) {
             let Some(&ty) = types.get(n) else {
                 if n == types.len()
                     && let Some(_) = conf.as_deref()
@@ -165,6 +165,35 @@ fn parse_rows(
         }
     }
     Ok(())
+}
+
+/// The fields of `line` between occurrences of `delimiter`: split on a `char` when the
+/// delimiter is one (a byte search, several times faster than a substring search), on the
+/// string otherwise.
+fn fields<'a>(line: &'a str, delimiter: &'a str) -> Fields<'a> {
+    let mut chars = delimiter.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) => Fields::Char(line.split(c)),
+        _ => Fields::Str(line.split(delimiter)),
+    }
+}
+
+/// [`fields`]' iterator.
+enum Fields<'a> {
+    Char(std::str::Split<'a, char>),
+    Str(std::str::Split<'a, &'a str>),
+}
+
+impl<'a> Iterator for Fields<'a> {
+    type Item = &'a str;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a str> {
+        match self {
+            Fields::Char(s) => s.next(),
+            Fields::Str(s) => s.next(),
+        }
+    }
 }
 
 /// Where `.output` relations go.

@@ -139,3 +139,347 @@ pub fn sg(parent: &[(u32, u32)]) -> Vec<(u32, u32)> {
 pub fn independent(n: i64) -> Vec<i64> {
     independent::run(n)
 }
+
+mod lubm_rules {
+    use super::super::lubm;
+
+    crepe::crepe! {
+        @input
+        struct UniversityIn(u32);
+        @output
+        struct University(u32);
+        @output
+        struct Person(u32);
+        @output
+        struct Employee(u32);
+        @output
+        struct Faculty(u32);
+        @output
+        struct Professor(u32);
+        @input
+        struct CourseIn(u32);
+        @output
+        struct Course(u32);
+        @input
+        struct AssociateProfessor(u32);
+        @input
+        struct AssistantProfessor(u32);
+        @output
+        struct Organization(u32);
+        @output
+        struct Chair(u32);
+        @output
+        struct Work(u32);
+        @input
+        struct LecturerIn(u32);
+        @output
+        struct Lecturer(u32);
+        @output
+        struct Student(u32);
+        @input
+        struct GraduateStudent(u32);
+        @input
+        struct ResearchAssistant(u32);
+        @input
+        struct GraduateCourse(u32);
+        @input
+        struct UndergraduateStudent(u32);
+        @input
+        struct ResearchGroupIn(u32);
+        @output
+        struct ResearchGroup(u32);
+        @input
+        struct PublicationIn(u32);
+        @output
+        struct Publication(u32);
+        @input
+        struct TeachingAssistantIn(u32);
+        @output
+        struct TeachingAssistant(u32);
+        @input
+        struct FullProfessor(u32);
+        @input
+        struct Department(u32);
+        @output
+        struct HasAlumnus(u32, u32);
+        @output
+        struct DegreeFrom(u32, u32);
+        @output
+        struct Member(u32, u32);
+        @input
+        struct TeachingAssistantOf(u32, u32);
+        @input
+        struct HeadOf(u32, u32);
+        @input
+        struct TeacherOf(u32, u32);
+        @input
+        struct PublicationAuthor(u32, u32);
+        @input
+        struct DoctoralDegreeFrom(u32, u32);
+        @input
+        struct UndergraduateDegreeFrom(u32, u32);
+        @input
+        struct MastersDegreeFrom(u32, u32);
+        @input
+        struct SubOrganizationOfIn(u32, u32);
+        @output
+        struct SubOrganizationOf(u32, u32);
+        @input
+        struct TakesCourse(u32, u32);
+        @input
+        struct WorksForIn(u32, u32);
+        @output
+        struct WorksFor(u32, u32);
+        @input
+        struct MemberOfIn(u32, u32);
+        @output
+        struct MemberOf(u32, u32);
+        @input
+        struct Advisor(u32, u32);
+        @input
+        struct EmailAddress(u32, u32);
+        @input
+        struct Telephone(u32, u32);
+        University(x) <- UniversityIn(x);
+        Course(x) <- CourseIn(x);
+        Lecturer(x) <- LecturerIn(x);
+        ResearchGroup(x) <- ResearchGroupIn(x);
+        Publication(x) <- PublicationIn(x);
+        TeachingAssistant(x) <- TeachingAssistantIn(x);
+        SubOrganizationOf(x, y) <- SubOrganizationOfIn(x, y);
+        WorksFor(x, y) <- WorksForIn(x, y);
+        MemberOf(x, y) <- MemberOfIn(x, y);
+        University(y) <- MastersDegreeFrom(_, y);
+        DegreeFrom(x, y) <- HasAlumnus(y, x);
+        HasAlumnus(x, y) <- DegreeFrom(y, x);
+        Employee(x) <- Faculty(x);
+        Faculty(x) <- Professor(x);
+        Professor(x) <- AssociateProfessor(x);
+        Person(y) <- Member(_, y);
+        Professor(x) <- AssistantProfessor(x);
+        Professor(x) <- Chair(x);
+        WorksFor(x, y) <- HeadOf(x, y);
+        Person(x) <- DegreeFrom(x, _);
+        University(y) <- DegreeFrom(_, y);
+        Person(y) <- HasAlumnus(_, y);
+        TeachingAssistant(x) <- Person(x), TeachingAssistantOf(x, y), Course(y);
+        Chair(x) <- Person(x), HeadOf(x, y), Department(y);
+        MemberOf(x, y) <- Member(y, x);
+        Member(x, y) <- MemberOf(y, x);
+        Course(y) <- TeacherOf(_, y);
+        University(x) <- HasAlumnus(x, _);
+        Person(x) <- Telephone(x, _);
+        Organization(y) <- SubOrganizationOf(_, y);
+        MemberOf(x, y) <- WorksFor(x, y);
+        Person(x) <- Employee(x);
+        Person(x) <- Advisor(x, _);
+        Organization(x) <- Member(x, _);
+        Organization(x) <- Department(x);
+        Faculty(x) <- Lecturer(x);
+        Person(y) <- PublicationAuthor(_, y);
+        Professor(y) <- Advisor(_, y);
+        Work(x) <- Course(x);
+        Professor(x) <- FullProfessor(x);
+        DegreeFrom(x, y) <- DoctoralDegreeFrom(x, y);
+        TeachingAssistant(x) <- TeachingAssistantOf(x, _);
+        Person(x) <- UndergraduateDegreeFrom(x, _);
+        Organization(x) <- University(x);
+        Person(x) <- DoctoralDegreeFrom(x, _);
+        University(y) <- DoctoralDegreeFrom(_, y);
+        Course(y) <- TeachingAssistantOf(_, y);
+        University(y) <- UndergraduateDegreeFrom(_, y);
+        DegreeFrom(x, y) <- MastersDegreeFrom(x, y);
+        Person(x) <- GraduateStudent(x);
+        Person(x) <- ResearchAssistant(x);
+        Student(x) <- UndergraduateStudent(x);
+        DegreeFrom(x, y) <- UndergraduateDegreeFrom(x, y);
+        Publication(x) <- PublicationAuthor(x, _);
+        Person(x) <- MastersDegreeFrom(x, _);
+        Organization(x) <- ResearchGroup(x);
+        Faculty(x) <- TeacherOf(x, _);
+        Person(x) <- Chair(x);
+        Employee(x) <- Person(x), WorksFor(x, y), Organization(y);
+        Course(x) <- GraduateCourse(x);
+        Student(x) <- Person(x), TakesCourse(x, y), Course(y);
+        Person(x) <- TeachingAssistant(x);
+        Organization(x) <- SubOrganizationOf(x, _);
+        Person(x) <- Student(x);
+        Person(x) <- EmailAddress(x, _);
+        SubOrganizationOf(x, z) <- SubOrganizationOf(x, y), SubOrganizationOf(y, z);
+    }
+
+    /// The LUBM materialisation: the outputs in the order of [`lubm::OUTPUTS`].
+    pub(super) fn run(mut i: lubm::Input) -> Vec<lubm::Rows> {
+        let mut rt = Crepe::new();
+        rt.extend(i.unary("University").into_iter().map(UniversityIn));
+        rt.extend(i.unary("Course").into_iter().map(CourseIn));
+        rt.extend(
+            i.unary("AssociateProfessor")
+                .into_iter()
+                .map(AssociateProfessor),
+        );
+        rt.extend(
+            i.unary("AssistantProfessor")
+                .into_iter()
+                .map(AssistantProfessor),
+        );
+        rt.extend(i.unary("Lecturer").into_iter().map(LecturerIn));
+        rt.extend(i.unary("GraduateStudent").into_iter().map(GraduateStudent));
+        rt.extend(
+            i.unary("ResearchAssistant")
+                .into_iter()
+                .map(ResearchAssistant),
+        );
+        rt.extend(i.unary("GraduateCourse").into_iter().map(GraduateCourse));
+        rt.extend(
+            i.unary("UndergraduateStudent")
+                .into_iter()
+                .map(UndergraduateStudent),
+        );
+        rt.extend(i.unary("ResearchGroup").into_iter().map(ResearchGroupIn));
+        rt.extend(i.unary("Publication").into_iter().map(PublicationIn));
+        rt.extend(
+            i.unary("TeachingAssistant")
+                .into_iter()
+                .map(TeachingAssistantIn),
+        );
+        rt.extend(i.unary("FullProfessor").into_iter().map(FullProfessor));
+        rt.extend(i.unary("Department").into_iter().map(Department));
+        rt.extend(
+            i.binary("teachingAssistantOf")
+                .into_iter()
+                .map(|(x, y)| TeachingAssistantOf(x, y)),
+        );
+        rt.extend(i.binary("headOf").into_iter().map(|(x, y)| HeadOf(x, y)));
+        rt.extend(
+            i.binary("teacherOf")
+                .into_iter()
+                .map(|(x, y)| TeacherOf(x, y)),
+        );
+        rt.extend(
+            i.binary("publicationAuthor")
+                .into_iter()
+                .map(|(x, y)| PublicationAuthor(x, y)),
+        );
+        rt.extend(
+            i.binary("doctoralDegreeFrom")
+                .into_iter()
+                .map(|(x, y)| DoctoralDegreeFrom(x, y)),
+        );
+        rt.extend(
+            i.binary("undergraduateDegreeFrom")
+                .into_iter()
+                .map(|(x, y)| UndergraduateDegreeFrom(x, y)),
+        );
+        rt.extend(
+            i.binary("mastersDegreeFrom")
+                .into_iter()
+                .map(|(x, y)| MastersDegreeFrom(x, y)),
+        );
+        rt.extend(
+            i.binary("subOrganizationOf")
+                .into_iter()
+                .map(|(x, y)| SubOrganizationOfIn(x, y)),
+        );
+        rt.extend(
+            i.binary("takesCourse")
+                .into_iter()
+                .map(|(x, y)| TakesCourse(x, y)),
+        );
+        rt.extend(
+            i.binary("worksFor")
+                .into_iter()
+                .map(|(x, y)| WorksForIn(x, y)),
+        );
+        rt.extend(
+            i.binary("memberOf")
+                .into_iter()
+                .map(|(x, y)| MemberOfIn(x, y)),
+        );
+        rt.extend(i.binary("advisor").into_iter().map(|(x, y)| Advisor(x, y)));
+        rt.extend(
+            i.binary("emailAddress")
+                .into_iter()
+                .map(|(x, y)| EmailAddress(x, y)),
+        );
+        rt.extend(
+            i.binary("telephone")
+                .into_iter()
+                .map(|(x, y)| Telephone(x, y)),
+        );
+        let (
+            university,
+            person,
+            employee,
+            faculty,
+            professor,
+            course,
+            organization,
+            chair,
+            work,
+            lecturer,
+            student,
+            research_group,
+            publication,
+            teaching_assistant,
+            has_alumnus,
+            degree_from,
+            member,
+            sub_organization_of,
+            works_for,
+            member_of,
+        ) = rt.run();
+        vec![
+            lubm::Rows::Unary(university.into_iter().map(|University(x)| x).collect()),
+            lubm::Rows::Unary(person.into_iter().map(|Person(x)| x).collect()),
+            lubm::Rows::Unary(employee.into_iter().map(|Employee(x)| x).collect()),
+            lubm::Rows::Unary(faculty.into_iter().map(|Faculty(x)| x).collect()),
+            lubm::Rows::Unary(professor.into_iter().map(|Professor(x)| x).collect()),
+            lubm::Rows::Unary(course.into_iter().map(|Course(x)| x).collect()),
+            lubm::Rows::Unary(organization.into_iter().map(|Organization(x)| x).collect()),
+            lubm::Rows::Unary(chair.into_iter().map(|Chair(x)| x).collect()),
+            lubm::Rows::Unary(work.into_iter().map(|Work(x)| x).collect()),
+            lubm::Rows::Unary(lecturer.into_iter().map(|Lecturer(x)| x).collect()),
+            lubm::Rows::Unary(student.into_iter().map(|Student(x)| x).collect()),
+            lubm::Rows::Unary(
+                research_group
+                    .into_iter()
+                    .map(|ResearchGroup(x)| x)
+                    .collect(),
+            ),
+            lubm::Rows::Unary(publication.into_iter().map(|Publication(x)| x).collect()),
+            lubm::Rows::Unary(
+                teaching_assistant
+                    .into_iter()
+                    .map(|TeachingAssistant(x)| x)
+                    .collect(),
+            ),
+            lubm::Rows::Binary(
+                has_alumnus
+                    .into_iter()
+                    .map(|HasAlumnus(x, y)| (x, y))
+                    .collect(),
+            ),
+            lubm::Rows::Binary(
+                degree_from
+                    .into_iter()
+                    .map(|DegreeFrom(x, y)| (x, y))
+                    .collect(),
+            ),
+            lubm::Rows::Binary(member.into_iter().map(|Member(x, y)| (x, y)).collect()),
+            lubm::Rows::Binary(
+                sub_organization_of
+                    .into_iter()
+                    .map(|SubOrganizationOf(x, y)| (x, y))
+                    .collect(),
+            ),
+            lubm::Rows::Binary(works_for.into_iter().map(|WorksFor(x, y)| (x, y)).collect()),
+            lubm::Rows::Binary(member_of.into_iter().map(|MemberOf(x, y)| (x, y)).collect()),
+        ]
+    }
+}
+
+/// The LUBM materialisation: the outputs in the order of [`super::lubm::OUTPUTS`].
+pub fn lubm(input: super::lubm::Input) -> Vec<super::lubm::Rows> {
+    lubm_rules::run(input)
+}

@@ -1,6 +1,6 @@
 //! The workloads written by hand for datafrog: each rule a merge join or a map over variables.
 
-use super::{INDEPENDENT_C, INDEPENDENT_D};
+use super::{INDEPENDENT_C, INDEPENDENT_D, lubm};
 use datafrog::{Iteration, Relation};
 
 /// Transitive closure: the `path` rows.
@@ -60,4 +60,167 @@ pub fn independent(n: i64) -> Vec<i64> {
         b.insert(next.into());
     }
     a.complete().iter().map(|&(x, ())| x).collect()
+}
+
+/// LUBM's ontology rules (Soufflé's `example/lubm`), by hand: relations that only inputs
+/// feed (`Course`, `worksFor`) are computed before the iteration, joins with them become
+/// static relations, and the rest are variables joined by merge joins. Returns the outputs in
+/// the order of [`lubm::OUTPUTS`].
+pub fn lubm(mut i: lubm::Input) -> Vec<lubm::Rows> {
+    let unit = |xs: &[u32]| -> Relation<(u32, ())> { xs.iter().map(|&x| (x, ())).collect() };
+    let firsts =
+        |xs: &[(u32, u32)]| -> Relation<(u32, ())> { xs.iter().map(|&(x, _)| (x, ())).collect() };
+    let seconds =
+        |xs: &[(u32, u32)]| -> Relation<(u32, ())> { xs.iter().map(|&(_, y)| (y, ())).collect() };
+    let ta_of = i.binary("teachingAssistantOf");
+    let head_of = i.binary("headOf");
+    let teacher_of = i.binary("teacherOf");
+    let author = i.binary("publicationAuthor");
+    let doctoral = i.binary("doctoralDegreeFrom");
+    let undergraduate = i.binary("undergraduateDegreeFrom");
+    let masters = i.binary("mastersDegreeFrom");
+    let takes = i.binary("takesCourse");
+    let advisor = i.binary("advisor");
+    let department = unit(&i.unary("Department"));
+
+    // Course(y) :- teacherOf(_, y).  Course(y) :- teachingAssistantOf(_, y).
+    // Course(x) :- GraduateCourse(x).  (and the input)
+    let course = unit(&i.unary("Course"))
+        .merge(seconds(&teacher_of))
+        .merge(seconds(&ta_of))
+        .merge(unit(&i.unary("GraduateCourse")));
+    // worksFor(x, y) :- headOf(x, y).  (and the input)
+    let works_for: Relation<(u32, u32)> =
+        Relation::from_vec(i.binary("worksFor")).merge(head_of.iter().copied().collect());
+    let by_second =
+        |xs: &[(u32, u32)]| -> Relation<(u32, u32)> { xs.iter().map(|&(x, y)| (y, x)).collect() };
+    // The static parts of the three-atom rules, keyed by the person.
+    let ta_course: Relation<(u32, ())> =
+        Relation::from_join(&by_second(&ta_of), &course, |_y, &x, _| (x, ()));
+    let takes_course: Relation<(u32, ())> =
+        Relation::from_join(&by_second(&takes), &course, |_y, &x, _| (x, ()));
+    let head_dept: Relation<(u32, ())> =
+        Relation::from_join(&by_second(&head_of), &department, |_y, &x, _| (x, ()));
+    let works_for_by_org = by_second(&works_for);
+
+    let mut it = Iteration::new();
+    let var1 = |it: &mut Iteration, name: &str| it.variable::<(u32, ())>(name);
+    let university = var1(&mut it, "University");
+    let person = var1(&mut it, "Person");
+    let employee = var1(&mut it, "Employee");
+    let faculty = var1(&mut it, "Faculty");
+    let professor = var1(&mut it, "Professor");
+    let organization = var1(&mut it, "Organization");
+    let chair = var1(&mut it, "Chair");
+    let student = var1(&mut it, "Student");
+    let teaching_assistant = var1(&mut it, "TeachingAssistant");
+    let works_for_org = var1(&mut it, "worksFor-Organization");
+    let has_alumnus = it.variable::<(u32, u32)>("hasAlumnus");
+    let degree_from = it.variable::<(u32, u32)>("degreeFrom");
+    let member = it.variable::<(u32, u32)>("member");
+    let member_of = it.variable::<(u32, u32)>("memberOf");
+    let sub_org = it.variable::<(u32, u32)>("subOrganizationOf");
+    let sub_org_by_second = it.variable::<(u32, u32)>("subOrganizationOf by second");
+
+    // The rules whose bodies are inputs only.
+    university.insert(unit(&i.unary("University")));
+    for d in [&masters, &doctoral, &undergraduate] {
+        university.insert(seconds(d));
+        person.insert(firsts(d));
+        degree_from.insert(d.iter().copied().collect());
+    }
+    for p in ["AssociateProfessor", "AssistantProfessor", "FullProfessor"] {
+        professor.insert(unit(&i.unary(p)));
+    }
+    professor.insert(seconds(&advisor));
+    for p in [&i.binary("telephone"), &advisor, &i.binary("emailAddress")] {
+        person.insert(firsts(p));
+    }
+    person.insert(seconds(&author));
+    person.insert(unit(&i.unary("GraduateStudent")));
+    person.insert(unit(&i.unary("ResearchAssistant")));
+    organization.insert(department.clone());
+    let research_group = unit(&i.unary("ResearchGroup"));
+    organization.insert(research_group.clone());
+    let lecturer = unit(&i.unary("Lecturer"));
+    faculty.insert(lecturer.clone());
+    faculty.insert(firsts(&teacher_of));
+    teaching_assistant.insert(unit(&i.unary("TeachingAssistant")));
+    teaching_assistant.insert(firsts(&ta_of));
+    student.insert(unit(&i.unary("UndergraduateStudent")));
+    let publication = unit(&i.unary("Publication")).merge(firsts(&author));
+    member_of.insert(i.binary("memberOf").into());
+    member_of.insert(works_for.clone());
+    sub_org.insert(i.binary("subOrganizationOf").into());
+
+    while it.changed() {
+        // degreeFrom(x, y) :- hasAlumnus(y, x).  hasAlumnus(x, y) :- degreeFrom(y, x).
+        degree_from.from_map(&has_alumnus, |&(y, x)| (x, y));
+        has_alumnus.from_map(&degree_from, |&(y, x)| (x, y));
+        // memberOf(x, y) :- member(y, x).  member(x, y) :- memberOf(y, x).
+        member_of.from_map(&member, |&(y, x)| (x, y));
+        member.from_map(&member_of, |&(y, x)| (x, y));
+        // Employee(x) :- Faculty(x).  Faculty(x) :- Professor(x).  Professor(x) :- Chair(x).
+        employee.from_map(&faculty, |&x| x);
+        faculty.from_map(&professor, |&x| x);
+        professor.from_map(&chair, |&x| x);
+        // Person(y) :- member(_, y).  Person(x) :- degreeFrom(x, _).
+        // Person(y) :- hasAlumnus(_, y).  Person(x) :- Employee(x).  Person(x) :- Chair(x).
+        // Person(x) :- TeachingAssistant(x).  Person(x) :- Student(x).
+        person.from_map(&member, |&(_, y)| (y, ()));
+        person.from_map(&degree_from, |&(x, _)| (x, ()));
+        person.from_map(&has_alumnus, |&(_, y)| (y, ()));
+        for v in [&employee, &chair, &teaching_assistant, &student] {
+            person.from_map(v, |&x| x);
+        }
+        // University(y) :- degreeFrom(_, y).  University(x) :- hasAlumnus(x, _).
+        university.from_map(&degree_from, |&(_, y)| (y, ()));
+        university.from_map(&has_alumnus, |&(x, _)| (x, ()));
+        // Organization(y) :- subOrganizationOf(_, y).  Organization(x) :- member(x, _).
+        // Organization(x) :- University(x).  Organization(x) :- subOrganizationOf(x, _).
+        organization.from_map(&sub_org, |&(_, y)| (y, ()));
+        organization.from_map(&member, |&(x, _)| (x, ()));
+        organization.from_map(&university, |&x| x);
+        organization.from_map(&sub_org, |&(x, _)| (x, ()));
+        // TeachingAssistant(x) :- Person(x), teachingAssistantOf(x, y), Course(y).
+        teaching_assistant.from_join(&person, &ta_course, |&x, _, _| (x, ()));
+        // Chair(x) :- Person(x), headOf(x, y), Department(y).
+        chair.from_join(&person, &head_dept, |&x, _, _| (x, ()));
+        // Student(x) :- Person(x), takesCourse(x, y), Course(y).
+        student.from_join(&person, &takes_course, |&x, _, _| (x, ()));
+        // Employee(x) :- Person(x), worksFor(x, y), Organization(y): the worksFor rows whose
+        // organization holds, then the persons among them.
+        works_for_org.from_join(&organization, &works_for_by_org, |_y, _, &x| (x, ()));
+        employee.from_join(&works_for_org, &person, |&x, _, _| (x, ()));
+        // subOrganizationOf(x, z) :- subOrganizationOf(x, y), subOrganizationOf(y, z).
+        sub_org_by_second.from_map(&sub_org, |&(x, y)| (y, x));
+        sub_org.from_join(&sub_org_by_second, &sub_org, |_y, &x, &z| (x, z));
+    }
+    let one = |v: Relation<(u32, ())>| lubm::Rows::Unary(v.iter().map(|&(x, ())| x).collect());
+    let two = |v: Relation<(u32, u32)>| lubm::Rows::Binary(v.elements);
+    let work = course.clone();
+    vec![
+        one(university.complete()),
+        one(person.complete()),
+        one(employee.complete()),
+        one(faculty.complete()),
+        one(professor.complete()),
+        one(course),
+        one(organization.complete()),
+        one(chair.complete()),
+        // Work(x) :- Course(x).
+        one(work),
+        one(lecturer),
+        one(student.complete()),
+        one(research_group),
+        // Publication(x) :- publicationAuthor(x, _).  (and the input)
+        one(publication),
+        one(teaching_assistant.complete()),
+        two(has_alumnus.complete()),
+        two(degree_from.complete()),
+        two(member.complete()),
+        two(sub_org.complete()),
+        two(works_for),
+        two(member_of.complete()),
+    ]
 }

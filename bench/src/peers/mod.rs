@@ -10,6 +10,7 @@
 pub mod ascent_programs;
 pub mod crepe_programs;
 pub mod datafrog_programs;
+pub mod lubm;
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -206,6 +207,18 @@ pub fn run(
                 _ => anyhow::bail!("{engine} has no {workload}"),
             };
             write_pairs(output, "sub", sub, &sym)
+        }
+        "lubm" => {
+            let texts = lubm::read_texts(input)?;
+            let mut sym = Symbols::default();
+            let facts = lubm::parse(&texts, &mut sym);
+            let outputs = match engine {
+                "datafrog" => datafrog_programs::lubm(facts),
+                "ascent" => ascent_programs::lubm(facts),
+                "crepe" => crepe_programs::lubm(facts),
+                _ => anyhow::bail!("{engine} has no {workload}"),
+            };
+            lubm::write(output, outputs, &sym)
         }
         "independent" => {
             let a = match engine {
