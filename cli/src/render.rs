@@ -1,8 +1,9 @@
 //! How the CLI prints answers and facts: an aligned table, tab-separated values, or JSON.
 
 use engram_engine::io::{format_confidence, format_table};
-use engram_engine::{Fact, QueryAnswer, Superseded, Value};
+use engram_engine::{Answers, Fact, Superseded, Value};
 use serde_json::{Value as Json, json};
+use std::io::Write;
 
 /// Output format of `query` and `export`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -35,53 +36,72 @@ pub fn answer_json(a: &Fact) -> Json {
     })
 }
 
-/// Renders query answers.
-pub fn answers(answers: &[QueryAnswer], format: Format) -> String {
+/// Writes one query's answers, decoding each as it is written (a million answers are never
+/// held as text or as values), where `n` counts the queries written before it. JSON separates
+/// the queries with commas: [`end_answers`] closes the array after the last. A table needs
+/// every column's width first, so it is built whole; `tsv` and `json` stream.
+pub fn write_answers(
+    out: &mut dyn Write,
+    answers: &Answers<'_>,
+    format: Format,
+    n: usize,
+) -> std::io::Result<()> {
+    let columns: Vec<&str> = answers.columns().collect();
     match format {
         Format::Json => {
-            let all: Vec<Json> = answers
+            out.write_all(if n == 0 { b"[\n" } else { b",\n" })?;
+            write!(
+                out,
+                "  {{\n    \"query\": {},\n    \"columns\": {},\n    \"answers\": [",
+                json!(answers.text().trim()),
+                json!(columns)
+            )?;
+            for (i, a) in answers.iter().enumerate() {
+                out.write_all(if i == 0 { b"\n      " } else { b",\n      " })?;
+                serde_json::to_writer(&mut *out, &answer_json(&a))?;
+            }
+            out.write_all(match answers.is_empty() {
+                true => b"]\n  }",
+                false => b"\n    ]\n  }",
+            })?;
+        }
+        Format::Tsv => {
+            for c in &columns {
+                write!(out, "{c}\t")?;
+            }
+            out.write_all(b"confidence\tdepth\trule\ttime\n")?;
+            for a in answers.iter() {
+                for v in &a.values {
+                    write!(out, "{v}\t")?;
+                }
+                writeln!(out, "{}", meta_cells(&a).join("\t"))?;
+            }
+        }
+        Format::Table => {
+            let mut header: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
+            header.extend(["confidence", "depth", "rule", "time"].map(String::from));
+            let rows: Vec<Vec<String>> = answers
                 .iter()
-                .map(|q| {
-                    json!({
-                        "query": q.text.trim(),
-                        "columns": q.columns,
-                        "answers": q.answers.iter().map(answer_json).collect::<Vec<_>>(),
-                    })
+                .map(|a| {
+                    let mut cells: Vec<String> = a.values.iter().map(ToString::to_string).collect();
+                    cells.extend(meta_cells(&a));
+                    cells
                 })
                 .collect();
-            serde_json::to_string_pretty(&all).expect("JSON values serialise") + "\n"
+            writeln!(out, "{}", answers.text().trim())?;
+            out.write_all(format_table(&header, &rows).as_bytes())?;
+            writeln!(out, "({} answers)", rows.len())?;
         }
-        Format::Table | Format::Tsv => {
-            let mut out = String::new();
-            for q in answers {
-                let mut columns = q.columns.clone();
-                columns.extend(["confidence", "depth", "rule", "time"].map(String::from));
-                let rows: Vec<Vec<String>> = q
-                    .answers
-                    .iter()
-                    .map(|a| {
-                        let mut cells: Vec<String> =
-                            a.values.iter().map(ToString::to_string).collect();
-                        cells.extend(meta_cells(a));
-                        cells
-                    })
-                    .collect();
-                if format == Format::Table {
-                    out.push_str(q.text.trim());
-                    out.push('\n');
-                    out.push_str(&format_table(&columns, &rows));
-                    out.push_str(&format!("({} answers)\n", rows.len()));
-                } else {
-                    out.push_str(&columns.join("\t"));
-                    out.push('\n');
-                    for r in rows {
-                        out.push_str(&r.join("\t"));
-                        out.push('\n');
-                    }
-                }
-            }
-            out
-        }
+    }
+    Ok(())
+}
+
+/// Ends what [`write_answers`] wrote of `n` queries (JSON's closing bracket).
+pub fn end_answers(out: &mut dyn Write, format: Format, n: usize) -> std::io::Result<()> {
+    match (format, n) {
+        (Format::Json, 0) => out.write_all(b"[]\n"),
+        (Format::Json, _) => out.write_all(b"\n]\n"),
+        _ => Ok(()),
     }
 }
 

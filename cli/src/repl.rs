@@ -145,8 +145,12 @@ fn add_to_rules(store: &mut Store, text: &str) -> anyhow::Result<String> {
 
 fn statement_run(store: &mut Store, text: &str) -> anyhow::Result<String> {
     if text.starts_with("?-") {
-        let answers = store.query(text)?;
-        return Ok(render::answers(&answers, Format::Table));
+        let mut out = Vec::new();
+        store.query_each(text, |answers| {
+            render::write_answers(&mut out, answers, Format::Table, 0)?;
+            anyhow::Ok(())
+        })?;
+        return Ok(String::from_utf8(out)?);
     }
     if text.contains(":-") {
         return add_to_rules(store, text);

@@ -150,10 +150,16 @@ pub fn load(db: &Path, file: &Path, how: &crate::load::How<'_>) -> anyhow::Resul
 /// `engram query`.
 pub fn query(db: &Path, text: &str, format: Format) -> anyhow::Result<ExitCode> {
     let mut store = open_read_only(db)?;
-    let answers = store.query(text)?;
     let out = std::io::stdout();
-    let mut out = out.lock();
-    out.write_all(render::answers(&answers, format).as_bytes())?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, out.lock());
+    let mut n = 0;
+    store.query_each(text, |answers| {
+        render::write_answers(&mut out, answers, format, n)?;
+        n += 1;
+        anyhow::Ok(())
+    })?;
+    render::end_answers(&mut out, format, n)?;
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -286,9 +292,11 @@ pub fn export(
         }
         crate::ExportFormat::Tsv => {
             for rel in store.relations()? {
-                let facts = store.facts(&rel.name)?.unwrap_or_default();
-                for f in facts.iter().filter(|f| !inferred_only || f.depth > 0) {
-                    writeln!(out, "{}", render::fact_tsv(&rel.name, f))?;
+                let Some(view) = store.relation(&rel.name)? else {
+                    continue;
+                };
+                for f in view.sorted().filter(|f| !inferred_only || f.depth > 0) {
+                    writeln!(out, "{}", render::fact_tsv(&rel.name, &f))?;
                 }
                 // The history of a functional relation: what newer facts replaced.
                 for s in store.superseded(&rel.name)? {

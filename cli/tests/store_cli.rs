@@ -432,3 +432,61 @@ fn a_newer_fact_supersedes_in_export_and_explain_until_it_is_retracted() {
     let export = ok(&db, &["export"]);
     assert!(!export.contains("superseded_by"), "{export}");
 }
+
+/// `query --format tsv|json` streams big answers: every answer, in value order (numbers
+/// numerically, symbols by text, whatever order they were interned in), several queries in one
+/// valid JSON array, an empty answer too.
+#[test]
+fn query_streams_big_answers_in_value_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("m.db");
+    ok(&db, &["init", "--no-default-rules"]);
+    let decl = dir.path().join("item.dl");
+    std::fs::write(&decl, ".decl item(s: symbol, k: number)\n").unwrap();
+    ok(&db, &["rules", "add", decl.to_str().unwrap()]);
+    let n = 20_000;
+    let mut text = String::new();
+    for i in (0..n).rev() {
+        text.push_str(&format!("s{}\t{i}\n", (i * 7919) % n));
+    }
+    let facts = dir.path().join("item.facts");
+    std::fs::write(&facts, text).unwrap();
+    ok(
+        &db,
+        &["load", facts.to_str().unwrap(), "--relation", "item"],
+    );
+
+    let tsv = ok(&db, &["query", "--format", "tsv", "?- item(s, k)."]);
+    let rows: Vec<&str> = tsv.lines().collect();
+    assert_eq!(rows[0], "s\tk\tconfidence\tdepth\trule\ttime");
+    assert_eq!(rows.len(), n + 1);
+    let symbols: Vec<&str> = rows[1..]
+        .iter()
+        .map(|r| r.split('\t').next().unwrap())
+        .collect();
+    let mut sorted = symbols.clone();
+    sorted.sort_unstable();
+    assert_eq!(symbols, sorted, "symbols by text");
+
+    let json = ok(
+        &db,
+        &[
+            "query",
+            "--format",
+            "json",
+            "?- item(\"s0\", k). ?- item(s, k), k < 3. ?- item(\"none\", k).",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 3);
+    assert_eq!(v[0]["answers"][0]["values"], serde_json::json!([0]));
+    let ks: Vec<i64> = (v[1]["answers"].as_array().unwrap().iter())
+        .map(|a| a["values"][1].as_i64().unwrap())
+        .collect();
+    let s: Vec<&str> = (v[1]["answers"].as_array().unwrap().iter())
+        .map(|a| a["values"][0].as_str().unwrap())
+        .collect();
+    assert_eq!((ks.len(), s), (3, vec!["s0", "s15838", "s7919"]));
+    assert_eq!(v[2]["answers"], serde_json::json!([]));
+    assert_eq!(v[2]["columns"], serde_json::json!(["k"]));
+}

@@ -180,11 +180,16 @@ impl<'a> RelationView<'a> {
     }
     /// The facts sorted by value (numbers numerically, symbols by text), as in output files.
     pub fn sorted_facts(&self) -> Vec<Fact> {
+        self.sorted().collect()
+    }
+    /// [`RelationView::sorted_facts`] decoded one at a time, for relations too big to hold
+    /// decoded (the order is computed once, on encoded values).
+    pub fn sorted(&self) -> impl Iterator<Item = Fact> + 'a {
         let types = self.decl.types();
+        let view = *self;
         crate::output::sorted_order(self.stored(), &types, &self.db.interner)
             .into_iter()
-            .map(|i| self.fact(i))
-            .collect()
+            .map(move |i| view.fact(i))
     }
     /// The rows rendered as text (Soufflé's formatting), sorted by value.
     pub fn sorted_text_rows(&self) -> Vec<Vec<String>> {
@@ -274,37 +279,7 @@ impl Database {
 
     /// Typed answers of a query, sorted by value.
     pub(crate) fn query_answer(&self, q: &IrQuery, answers: Vec<Answer>) -> QueryAnswer {
-        let provenance = self.provenance;
-        let mut facts: Vec<Fact> = answers
-            .iter()
-            .map(|a| Fact {
-                values: a
-                    .row
-                    .iter()
-                    .zip(&q.rule.head_args)
-                    .map(|(&v, e)| value::decode(e.ty, v, &self.interner))
-                    .collect(),
-                confidence: a.conf,
-                depth: a.depth,
-                time: a.time,
-                origin: match a.rule {
-                    _ if !provenance => Origin::Untracked,
-                    Some(r) => self.origin(Meta {
-                        conf: a.conf,
-                        depth: a.depth,
-                        rule: r,
-                        time: a.time,
-                    }),
-                    None => Origin::Query,
-                },
-            })
-            .collect();
-        facts.sort_by(|a, b| value::compare_rows(&a.values, &b.values));
-        QueryAnswer {
-            text: q.text.clone(),
-            columns: q.columns.iter().map(|c| c.1.clone()).collect(),
-            answers: facts,
-        }
+        crate::Answers::new(self, q, answers).collect()
     }
 
     /// Answers `?-` queries written in `text` (one or more) over this database's facts.
@@ -324,6 +299,35 @@ impl Database {
     pub fn ask(&mut self, text: &str) -> Result<Vec<QueryAnswer>, crate::Error> {
         let queries = self.plan_queries(text)?;
         Ok(self.answer_queries(&queries))
+    }
+
+    /// [`Database::ask`] for answers too many to hold decoded: each query's answers go to `f`
+    /// sorted, to be decoded one at a time ([`crate::Answers::iter`]) and written as they
+    /// come. Stops at `f`'s first error.
+    ///
+    /// ```
+    /// use engram_engine::Program;
+    ///
+    /// let program = Program::compile(".decl e(x: number)\n e(2). e(1).", "e.dl")?;
+    /// let mut db = program.evaluate(&Default::default())?;
+    /// let mut seen = Vec::new();
+    /// db.ask_each("?- e(x).", |answers| {
+    ///     seen.extend(answers.iter().map(|f| f.values[0].to_string()));
+    ///     Ok::<(), engram_engine::Error>(())
+    /// })?;
+    /// assert_eq!(seen, ["1", "2"]);
+    /// # Ok::<(), engram_engine::Error>(())
+    /// ```
+    pub fn ask_each<E: From<crate::Error>>(
+        &mut self,
+        text: &str,
+        mut f: impl FnMut(&crate::Answers<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        for q in &self.plan_queries(text)? {
+            let answers = crate::eval::query::answer_query(q, &self.rows, &mut self.interner);
+            f(&crate::Answers::new(self, q, answers))?;
+        }
+        Ok(())
     }
 
     /// Plans the `?-` queries written in `text` against this database's program.

@@ -207,6 +207,10 @@ pub enum OutputTarget {
 
 /// Confidences in output files: six decimals.
 pub fn format_confidence(c: f64) -> String {
+    if c == 1.0 {
+        // Asserted facts' confidence, most of every listing: without the exact formatter.
+        return "1.000000".to_string();
+    }
     format!("{c:.6}")
 }
 

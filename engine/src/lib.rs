@@ -55,6 +55,7 @@
 //! ```
 #![warn(missing_docs)]
 
+mod answers;
 mod database;
 mod error;
 pub mod eval;
@@ -72,6 +73,7 @@ pub mod store;
 pub mod value;
 mod violation;
 
+pub use answers::Answers;
 pub use database::{Database, Fact, Origin, QueryAnswer, RelationView};
 pub use error::{Error, PlanErrors};
 pub use explain::{Proof, fact_text};

@@ -372,15 +372,26 @@ impl Interner {
         }
     }
 
+    /// The ranking of [`Interner::ranks`] if it has been made.
+    pub fn ranked(&self) -> Option<&[u32]> {
+        self.ranks.get().map(|r| &r[..])
+    }
+
     fn rank(&self) -> std::sync::Arc<[u32]> {
+        let mut ranks = vec![0u32; self.len()];
+        self.rank_into(0..self.len() as u32, &mut ranks);
+        ranks.into()
+    }
+
+    /// Writes the rank in text order among `ids` of each of `ids` into `ranks[id]`: one
+    /// parallel sort, each string resolved once (a store's strings live in mapped runs).
+    pub(crate) fn rank_into(&self, ids: impl Iterator<Item = u32>, ranks: &mut [u32]) {
         use rayon::slice::ParallelSliceMut;
-        let mut ids: Vec<u32> = (0..self.len() as u32).collect();
-        ids.par_sort_unstable_by(|&a, &b| self.resolve(Sym(a)).cmp(self.resolve(Sym(b))));
-        let mut ranks = vec![0u32; ids.len()];
-        for (rank, id) in ids.into_iter().enumerate() {
+        let mut keyed: Vec<(&str, u32)> = ids.map(|id| (self.resolve(Sym(id)), id)).collect();
+        keyed.par_sort_unstable_by(|a, b| a.0.cmp(b.0));
+        for (rank, (_, id)) in keyed.into_iter().enumerate() {
             ranks[id as usize] = rank as u32;
         }
-        ranks.into()
     }
 }
 

@@ -8,7 +8,7 @@ use super::nested::{self, Caches};
 use crate::plan::ir::{IrQuery, TNorm};
 use crate::plan::order::compile_nested;
 use crate::value::Interner;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// One answer of a query, encoded.
 #[derive(Clone, Debug, PartialEq)]

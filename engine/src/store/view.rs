@@ -5,7 +5,7 @@ use super::commit::CommitReport;
 use super::error::StoreError;
 use super::table::Table;
 use super::{ForgetPolicy, Store, now_ms};
-use crate::database::{Database, Fact, QueryAnswer};
+use crate::database::{Database, Fact, QueryAnswer, RelationView};
 use crate::error::Error;
 use crate::eval::emit::emit_head;
 use crate::eval::expr::{Cx, run_ops};
@@ -146,41 +146,40 @@ impl Store {
 
     /// Answers `?-` queries (one or more in `text`) over everything the store holds.
     pub fn query(&mut self, text: &str) -> Result<Vec<QueryAnswer>, Error> {
+        let mut out = Vec::new();
+        self.query_each(text, |answers| {
+            out.push(answers.collect());
+            Ok::<(), Error>(())
+        })?;
+        Ok(out)
+    }
+
+    /// [`Store::query`] for answers too many to hold decoded: each query's answers go to `f`
+    /// sorted, to be decoded one at a time ([`crate::Answers::iter`]) and written as they
+    /// come (`engram query` streams them so). Stops at `f`'s first error.
+    pub fn query_each<E: From<Error>>(
+        &mut self,
+        text: &str,
+        mut f: impl FnMut(&crate::Answers<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
         let queries = self.view_with(&[])?.plan_queries(text)?;
-        let mut out = Vec::with_capacity(queries.len());
         for q in &queries {
             let answers = match self.probe_runs(q) {
                 Some(a) => a,
                 None => {
                     let db = self.view_with(&q.rule.reads())?;
-                    Answered::Facts(
-                        db.answer_queries(std::slice::from_ref(q))
-                            .pop()
-                            .expect("one query, one answer")
-                            .answers,
-                    )
+                    crate::eval::query::answer_query(q, &db.rows, &mut db.interner)
                 }
             };
-            out.push((q, answers));
+            f(&crate::Answers::new(self.view_with(&[])?, q, answers))?;
         }
-        let db = self.view_with(&[])?;
-        Ok(out
-            .into_iter()
-            .map(|(q, answers)| match answers {
-                Answered::Rows(rows) => db.query_answer(q, rows),
-                Answered::Facts(facts) => QueryAnswer {
-                    text: q.text.clone(),
-                    columns: q.columns.iter().map(|c| c.1.clone()).collect(),
-                    answers: facts,
-                },
-            })
-            .collect())
+        Ok(())
     }
 
     /// Answers a one-atom query whose constants are the relation's leading columns straight
     /// from the mapped runs, by binary search: no rows copied, no table built. `None` when the
     /// query is not of that shape, or this handle holds the relation in a table.
-    fn probe_runs(&mut self, q: &IrQuery) -> Option<Answered> {
+    fn probe_runs(&mut self, q: &IrQuery) -> Option<Vec<crate::eval::query::Answer>> {
         let rule = &q.rule;
         let [atom] = rule.atoms.as_slice() else {
             return None;
@@ -250,7 +249,7 @@ impl Store {
         let mut answers = Answers::default();
         let mut env = vec![0u64; n];
         if !run_ops(&nested.pre, &mut env, &mut cx) {
-            return Some(Answered::Rows(Vec::new()));
+            return Some(Vec::new());
         }
         for (key, m) in hits {
             let mut set = vec![false; n];
@@ -270,7 +269,7 @@ impl Store {
             }
             answers.add(row, &[super::solve::to_meta(&m)]);
         }
-        Some(Answered::Rows(answers.finish()))
+        Some(answers.finish())
     }
 
     /// The proof of a fact written as Datalog (`path("a", "c")`), or `None` if it does not
@@ -342,6 +341,16 @@ impl Store {
     /// relation).
     pub fn facts(&mut self, relation: &str) -> Result<Option<Vec<Fact>>, Error> {
         self.facts_in_order(relation, true)
+    }
+
+    /// A relation of the store, to read without decoding it whole
+    /// ([`RelationView::sorted`]); `None` if there is no such relation.
+    pub fn relation(&mut self, name: &str) -> Result<Option<RelationView<'_>>, Error> {
+        let plan = self.plan()?;
+        let Some(&id) = plan.rel_index.get(name) else {
+            return Ok(None);
+        };
+        Ok(self.view_with(&[id])?.relation(name))
     }
 
     /// [`Store::facts`], sorted by value or in no particular order (faster).
@@ -682,12 +691,6 @@ impl Store {
         });
         Ok(out)
     }
-}
-
-/// A query's answers: encoded (to decode) or already facts.
-enum Answered {
-    Rows(Vec<crate::eval::query::Answer>),
-    Facts(Vec<Fact>),
 }
 
 /// A table as evaluation rows: sorted by key, with store metadata cells.
