@@ -323,8 +323,11 @@ pub fn workloads(scale: Scale, scratch: &Path) -> anyhow::Result<Vec<Workload>> 
     crate::generate(&["chain", chain], &cdir, "edge.facts")?;
     out.push(closure(format!("TC chain {chain}"), cdir));
 
-    let limit = if full { usize::MAX } else { 300 };
-    let go = scratch.join(format!("go-{limit}"));
+    let (limit, sized) = match full {
+        true => (usize::MAX, String::new()),
+        false => (300, "-300".to_string()),
+    };
+    let go = scratch.join(format!("go{sized}"));
     shared_edges(
         &shared_data().join("gene-ontology/edge.tsv.gz"),
         (0, 2),
@@ -332,7 +335,7 @@ pub fn workloads(scale: Scale, scratch: &Path) -> anyhow::Result<Vec<Workload>> 
         limit,
     )?;
     out.push(closure("Gene Ontology closure".into(), go));
-    let wn = scratch.join(format!("wordnet-{limit}"));
+    let wn = scratch.join(format!("wordnet{sized}"));
     shared_edges(
         &shared_data().join("wordnet/hypernym.tsv.gz"),
         (0, 1),
@@ -386,23 +389,13 @@ pub fn workloads(scale: Scale, scratch: &Path) -> anyhow::Result<Vec<Workload>> 
     let el_dir = scratch.join(format!("el-{concepts}"));
     crate::elgen::write(concepts, &el_dir)?;
     let el = write_program(&programs, "el.dl", crate::elgen::EL_PROGRAM)?;
+    let mut contenders = vec![engram(&el, &el_dir)];
+    contenders.extend(peers_of("el", 0));
     out.push(Workload {
         name: format!("EL classification, {concepts} concepts"),
-        input: el_dir.clone(),
+        input: el_dir,
         relations: vec!["sub".into()],
-        contenders: vec![
-            engram(&el, &el_dir),
-            Contender::Peer {
-                engine: "ascent".into(),
-                workload: "el".into(),
-                param: 0,
-            },
-            Contender::Peer {
-                engine: "crepe".into(),
-                workload: "el".into(),
-                param: 0,
-            },
-        ],
+        contenders,
     });
 
     let (universities, limit) = if full {

@@ -224,3 +224,77 @@ pub fn lubm(mut i: lubm::Input) -> Vec<lubm::Rows> {
         two(member_of.complete()),
     ]
 }
+
+/// The EL classification by hand (the rules of [`crate::elgen::EL_PROGRAM`]): the role
+/// hierarchy and everything that joins only inputs are computed first; each rule with two
+/// atoms of the iteration joins one of them with a static relation into an intermediate
+/// variable keyed for the other. Returns the `sub` rows.
+pub fn el(i: super::El) -> Vec<(u32, u32)> {
+    // subroles(r, r) :- role(r).  subroles(r, t) :- subrole(r, s), subroles(s, t).
+    let subroles: Relation<(u32, u32)> = {
+        let mut it = Iteration::new();
+        let subroles = it.variable::<(u32, u32)>("subroles");
+        let subrole_by_s: Relation<(u32, u32)> = i.subrole.iter().map(|&(r, s)| (s, r)).collect();
+        subroles.extend(i.role.iter().map(|&r| (r, r)));
+        while it.changed() {
+            subroles.from_join(&subroles, &subrole_by_s, |_s, &t, &r| (r, t));
+        }
+        subroles.complete()
+    };
+    let subroles_by_s: Relation<(u32, u32)> = subroles.iter().map(|&(r, s)| (s, r)).collect();
+    // exl'(a, r, b) :- subroles(r, s), exl(s, a, b).
+    let exl_by_s: Relation<(u32, (u32, u32))> =
+        i.exl.iter().map(|&(s, a, b)| (s, (a, b))).collect();
+    let exl_by_a: Relation<(u32, (u32, u32))> =
+        Relation::from_join(&subroles_by_s, &exl_by_s, |_s, &r, &(a, b)| (a, (r, b)));
+    // chain'(r1, r2, t) :- subroles(r1, s1), subroles(r2, s2), chain(s1, s2, t).
+    let chain_by_s1: Relation<(u32, (u32, u32))> =
+        i.chain.iter().map(|&(s1, s2, t)| (s1, (s2, t))).collect();
+    let half: Relation<(u32, (u32, u32))> =
+        Relation::from_join(&subroles_by_s, &chain_by_s1, |_s1, &r1, &(s2, t)| {
+            (s2, (r1, t))
+        });
+    let chain_by_r1: Relation<(u32, (u32, u32))> =
+        Relation::from_join(&subroles_by_s, &half, |_s2, &r2, &(r1, t)| (r1, (r2, t)));
+    let told: Relation<(u32, u32)> = i.told.iter().copied().collect();
+    let conj_by_a1: Relation<(u32, (u32, u32))> =
+        i.conj.iter().map(|&(a1, a2, b)| (a1, (a2, b))).collect();
+    let exr_by_a: Relation<(u32, (u32, u32))> =
+        i.exr.iter().map(|&(a, r, b)| (a, (r, b))).collect();
+
+    let mut it = Iteration::new();
+    let sub = it.variable::<(u32, u32)>("sub");
+    let sub_by_a = it.variable::<(u32, u32)>("sub by a");
+    let sub_pair = it.variable::<((u32, u32), ())>("sub as a key");
+    let rel_xr = it.variable::<((u32, u32), u32)>("rel by x, r");
+    let rel_yr = it.variable::<((u32, u32), u32)>("rel by y, r");
+    let rel_by_r = it.variable::<(u32, (u32, u32))>("rel by r");
+    let conj_part = it.variable::<((u32, u32), u32)>("sub(x, a1), conj(a1, a2, b)");
+    let exl_part = it.variable::<((u32, u32), u32)>("sub(y, a), exl'(a, r, b)");
+    let chain_part = it.variable::<((u32, u32), (u32, u32))>("rel(x, r1, y), chain'(r1, r2, t)");
+    // sub(x, x) :- concept(x).
+    sub.extend(i.concept.iter().map(|&x| (x, x)));
+    while it.changed() {
+        sub_by_a.from_map(&sub, |&(x, a)| (a, x));
+        sub_pair.from_map(&sub, |&(x, a)| ((x, a), ()));
+        rel_yr.from_map(&rel_xr, |&((x, r), y)| ((y, r), x));
+        rel_by_r.from_map(&rel_xr, |&((x, r), y)| (r, (x, y)));
+        // sub(x, b) :- sub(x, a), told(a, b).
+        sub.from_join(&sub_by_a, &told, |_a, &x, &b| (x, b));
+        // sub(x, b) :- sub(x, a1), sub(x, a2), conj(a1, a2, b).
+        conj_part.from_join(&sub_by_a, &conj_by_a1, |_a1, &x, &(a2, b)| ((x, a2), b));
+        sub.from_join(&conj_part, &sub_pair, |&(x, _a2), &b, _| (x, b));
+        // rel(x, r, b) :- sub(x, a), exr(a, r, b).
+        rel_xr.from_join(&sub_by_a, &exr_by_a, |_a, &x, &(r, b)| ((x, r), b));
+        // sub(x, b) :- rel(x, r, y), sub(y, a), subroles(r, s), exl(s, a, b).
+        exl_part.from_join(&sub_by_a, &exl_by_a, |_a, &y, &(r, b)| ((y, r), b));
+        sub.from_join(&exl_part, &rel_yr, |_yr, &b, &x| (x, b));
+        // rel(x, t, z) :- rel(x, r1, y), rel(y, r2, z), subroles(r1, s1), subroles(r2, s2),
+        //                 chain(s1, s2, t).
+        chain_part.from_join(&rel_by_r, &chain_by_r1, |_r1, &(x, y), &(r2, t)| {
+            ((y, r2), (x, t))
+        });
+        rel_xr.from_join(&chain_part, &rel_xr, |_yr2, &(x, t), &z| ((x, t), z));
+    }
+    sub.complete().elements
+}

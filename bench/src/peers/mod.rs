@@ -202,6 +202,7 @@ pub fn run(
                 role: sym.singles(&texts[7]),
             };
             let sub = match engine {
+                "datafrog" => datafrog_programs::el(ontology),
                 "ascent" => ascent_programs::el(ontology),
                 "crepe" => crepe_programs::el(ontology),
                 _ => anyhow::bail!("{engine} has no {workload}"),

@@ -244,10 +244,42 @@ pub(crate) enum Flat<'a> {
     Wide(&'a [u64]),
 }
 
-fn sorted_distinct<T: Ord>(mut elements: Vec<T>) -> Relation<T> {
-    // datafrog's `from_vec` sorts stably; an unstable sort is faster and equal here since equal
-    // rows are identical.
-    elements.sort_unstable();
+/// Rows that sort by a radix sort of the whole row packed into one integer when they fit in
+/// 128 bits (one or two cells), by comparison otherwise.
+trait SortRows: Ord + Copy + Sized {
+    /// Sorts `rows` (in no particular order among equal rows: equal rows are identical).
+    fn sort_rows(rows: &mut [Self]);
+}
+
+/// Below this many rows a comparison sort beats the radix sort's passes.
+const RADIX_FROM: usize = 2048;
+
+impl<const N: usize> SortRows for [u32; N] {
+    fn sort_rows(rows: &mut [Self]) {
+        match N {
+            _ if rows.len() < RADIX_FROM => rows.sort_unstable(),
+            1 => radsort::sort_by_key(rows, |r| r[0]),
+            2 => radsort::sort_by_key(rows, |r| (u64::from(r[0]) << 32) | u64::from(r[1])),
+            _ => rows.sort_unstable(),
+        }
+    }
+}
+
+impl<const N: usize> SortRows for [u64; N] {
+    fn sort_rows(rows: &mut [Self]) {
+        match N {
+            _ if rows.len() < RADIX_FROM => rows.sort_unstable(),
+            1 => radsort::sort_by_key(rows, |r| r[0]),
+            2 => radsort::sort_by_key(rows, |r| (u128::from(r[0]) << 64) | u128::from(r[1])),
+            _ => rows.sort_unstable(),
+        }
+    }
+}
+
+fn sorted_distinct<T: SortRows>(mut elements: Vec<T>) -> Relation<T> {
+    // datafrog's `from_vec` sorts stably; an unstable order is equal here since equal rows are
+    // identical.
+    T::sort_rows(&mut elements);
     elements.dedup();
     Relation { elements }
 }
