@@ -18,11 +18,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use store_cmd::RulesCommand;
 
-// Evaluation allocates and frees large row buffers every round; mimalloc keeps those pages
-// instead of returning them to the OS and faulting them in again.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// engram: a Datalog engine for agent memory.
 #[derive(Parser, Debug)]
 #[command(name = "engram", version, about)]
