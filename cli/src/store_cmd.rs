@@ -281,9 +281,10 @@ pub fn export(
     let mut out = std::io::BufWriter::new(out.lock());
     match format {
         crate::ExportFormat::Json => {
-            for line in engram_engine::memory::export(&mut store, inferred_only)? {
+            engram_engine::memory::export_each(&mut store, inferred_only, |line| {
                 writeln!(out, "{line}")?;
-            }
+                anyhow::Ok(())
+            })?;
         }
         crate::ExportFormat::McpMemory => {
             for line in engram_engine::memory::export_mcp(&mut store)? {

@@ -184,7 +184,7 @@ impl<'a> RelationView<'a> {
     }
     /// [`RelationView::sorted_facts`] decoded one at a time, for relations too big to hold
     /// decoded (the order is computed once, on encoded values).
-    pub fn sorted(&self) -> impl Iterator<Item = Fact> + 'a {
+    pub fn sorted(&self) -> impl Iterator<Item = Fact> + use<'a> {
         let types = self.decl.types();
         let view = *self;
         crate::output::sorted_order(self.stored(), &types, &self.db.interner)

@@ -109,11 +109,31 @@ impl Asserted {
 /// generic `{"relation", "values"}` lines. With `inferred_only`, only the derived lines.
 pub fn export(store: &mut Store, inferred_only: bool) -> Result<Vec<Json>, Error> {
     let mut out = Vec::new();
+    export_each(store, inferred_only, |line| {
+        out.push(line);
+        Ok::<(), Error>(())
+    })?;
+    Ok(out)
+}
+
+/// [`export`] a line at a time: each line goes to `emit` as it is made, the derived facts
+/// decoded one at a time ([`crate::RelationView::sorted`]), so that exporting millions of
+/// derived facts never holds them all (`engram export` writes them so). Stops at `emit`'s first
+/// error.
+pub fn export_each<E: From<Error>>(
+    store: &mut Store,
+    inferred_only: bool,
+    mut emit: impl FnMut(Json) -> Result<(), E>,
+) -> Result<(), E> {
     let asserted = Asserted::read(store)?;
     if !inferred_only {
-        asserted_lines(&asserted, &mut out);
+        let mut lines = Vec::new();
+        asserted_lines(&asserted, &mut lines);
+        for line in lines {
+            emit(line)?;
+        }
     }
-    derived_lines(store, &mut out)?;
+    derived_lines(store, &mut emit)?;
     // Other relations: what users asserted, and what the rules derived.
     let plan = store.program_plan()?;
     for decl in plan.relations.iter() {
@@ -139,18 +159,29 @@ pub fn export(store: &mut Store, inferred_only: bool) -> Result<Vec<Json>, Error
                 if let Some(by) = replaced.get(&key) {
                     line["superseded_by"] = Json::Array(by.iter().map(Value::to_json).collect());
                 }
-                out.push(line);
+                emit(line)?;
             }
         }
-        if !crate::library::HELPERS.contains(&name) {
-            for f in store.facts(name)?.unwrap_or_default() {
-                if f.origin != Origin::Asserted {
-                    out.push(generic(name, &f));
-                }
+        if !crate::library::HELPERS.contains(&name)
+            && let Some(view) = store.relation(name)?
+        {
+            for f in view.sorted().filter(|f| f.origin != Origin::Asserted) {
+                emit(generic(name, &f))?;
             }
         }
     }
-    Ok(out)
+    Ok(())
+}
+
+/// The facts of `relation` in value order, decoded one at a time (none without the relation).
+fn sorted<'s>(
+    store: &'s mut Store,
+    relation: &str,
+) -> Result<impl Iterator<Item = Fact> + 's, Error> {
+    Ok(store
+        .relation(relation)?
+        .into_iter()
+        .flat_map(|v| v.sorted()))
 }
 
 /// The relations whose derived facts have a shape of their own.
@@ -234,9 +265,12 @@ fn asserted_lines(a: &Asserted, out: &mut Vec<Json>) {
     }
 }
 
-fn derived_lines(store: &mut Store, out: &mut Vec<Json>) -> Result<(), Error> {
+fn derived_lines<E: From<Error>>(
+    store: &mut Store,
+    emit: &mut impl FnMut(Json) -> Result<(), E>,
+) -> Result<(), E> {
     let derived = |f: &Fact| f.origin != Origin::Asserted;
-    for f in store.facts("edge")?.unwrap_or_default() {
+    for f in sorted(store, "edge")? {
         // An asserted relation's mirror in `edge` is the relation itself.
         if !derived(&f) || f.origin == Origin::Rule("asserted_relation".into()) {
             continue;
@@ -248,25 +282,25 @@ fn derived_lines(store: &mut Store, out: &mut Vec<Json>) -> Result<(), Error> {
         o.insert("type".into(), json!(v[1]));
         o.insert("to".into(), json!(v[2]));
         inferred(&mut o, &f);
-        out.push(Json::Object(o));
+        emit(Json::Object(o))?;
     }
-    for f in store.facts("entity")?.unwrap_or_default() {
+    for f in sorted(store, "entity")? {
         if derived(&f) && f.origin != Origin::Rule("merge".into()) {
             let mut o = Map::new();
             o.insert("kind".into(), json!("entity"));
             o.insert("id".into(), json!(f.values[0].to_string()));
             o.insert("type".into(), json!(f.values[1].to_string()));
             inferred(&mut o, &f);
-            out.push(Json::Object(o));
+            emit(Json::Object(o))?;
         }
     }
-    for f in store.facts("inferred_type")?.unwrap_or_default() {
+    for f in sorted(store, "inferred_type")? {
         let mut o = Map::new();
         o.insert("kind".into(), json!("type"));
         o.insert("id".into(), json!(f.values[0].to_string()));
         o.insert("type".into(), json!(f.values[1].to_string()));
         inferred(&mut o, &f);
-        out.push(Json::Object(o));
+        emit(Json::Object(o))?;
     }
     // Each member of a merged class, with the label every fact now reads it as.
     let mut canonical: BTreeMap<String, (String, f64)> = BTreeMap::new();
@@ -279,15 +313,15 @@ fn derived_lines(store: &mut Store, out: &mut Vec<Json>) -> Result<(), Error> {
     }
     for (id, (label, conf)) in &canonical {
         if id != label {
-            out.push(json!({"kind": "same_as", "id": id, "canonical": label, "confidence": conf}));
+            emit(json!({"kind": "same_as", "id": id, "canonical": label, "confidence": conf}))?;
         }
     }
     for v in store.violations(None)? {
         let ids: Vec<Json> = v.bindings.iter().map(|(_, x)| x.to_json()).collect();
-        out.push(json!({
+        emit(json!({
             "kind": "violation", "constraint": v.constraint, "ids": ids,
             "confidence": v.confidence,
-        }));
+        }))?;
     }
     Ok(())
 }

@@ -9,7 +9,7 @@ pub mod graph_edit;
 mod import;
 mod recall;
 
-pub use export::{export, export_mcp};
+pub use export::{export, export_each, export_mcp};
 pub use import::{
     BadLine, Format, Import, MemoryFact, detect, json_value, line_parts, read, read_object,
     read_part,
