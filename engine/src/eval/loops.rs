@@ -56,6 +56,12 @@ fn key_hash(values: impl Iterator<Item = u64>) -> u64 {
     h.finish()
 }
 
+/// The key hash of row `r` of `rows` (`width` cells a row) on columns `cols`.
+fn row_hash(rows: &[u64], width: usize, cols: &[usize], r: usize) -> u64 {
+    let row = &rows[r * width..(r + 1) * width];
+    key_hash(cols.iter().map(|&c| row[c]))
+}
+
 /// A hash index: a directory of buckets (a power of two, at least one per row), each holding
 /// the last row whose key hash falls in it, and per row the row before it in its bucket.
 /// Probing walks the bucket's chain and compares keys there (other keys in the bucket cost a
@@ -81,15 +87,19 @@ impl Chains {
     /// Makes room for `rows` rows: when the directory would have fewer buckets than rows, one
     /// of the next power of two, the rows so far chained again by `hash_of(row)`.
     fn reserve(&mut self, rows: usize, hash_of: impl Fn(usize) -> u64) {
-        if rows <= self.heads.len() {
-            return;
+        if rows > self.heads.len() {
+            self.rebuild(rows, self.prev.len(), hash_of);
         }
-        let n = rows.next_power_of_two().max(64);
+    }
+
+    /// A directory with room for `capacity` rows, rows `0..rows` chained in it by
+    /// `hash_of(row)`.
+    fn rebuild(&mut self, capacity: usize, rows: usize, hash_of: impl Fn(usize) -> u64) {
+        let n = capacity.next_power_of_two().max(64);
         self.heads = vec![Self::END; n];
         self.shift = 64 - n.trailing_zeros();
-        let existing = self.prev.len();
         self.prev.clear();
-        for r in 0..existing {
+        for r in 0..rows {
             self.push(hash_of(r), r as u32);
         }
     }
@@ -143,12 +153,8 @@ impl Table {
             return i;
         }
         let mut chains = Chains::default();
-        let width = self.width;
-        let rows = &self.rows;
-        chains.reserve(self.len(), |_| 0);
-        for (r, row) in rows.chunks_exact(width).enumerate() {
-            chains.push(key_hash(cols.iter().map(|&c| row[c])), r as u32);
-        }
+        let n = self.len();
+        chains.rebuild(n, n, |r| row_hash(&self.rows, self.width, cols, r));
         self.indexes.push((cols.to_vec(), chains));
         self.indexes.len() - 1
     }
@@ -160,14 +166,10 @@ impl Table {
         self.rows.extend(cells);
         let end = self.len();
         let (width, rows) = (self.width, &self.rows);
-        let hash_of = |cols: &[usize], r: usize| {
-            let row = &rows[r * width..(r + 1) * width];
-            key_hash(cols.iter().map(|&c| row[c]))
-        };
         for (cols, chains) in &mut self.indexes {
-            chains.reserve(end, |r| hash_of(cols, r));
+            chains.reserve(end, |r| row_hash(rows, width, cols, r));
             for r in start..end {
-                chains.push(hash_of(cols, r), r as u32);
+                chains.push(row_hash(rows, width, cols, r), r as u32);
             }
         }
     }

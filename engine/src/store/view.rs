@@ -359,11 +359,7 @@ impl Store {
         relation: &str,
         sorted: bool,
     ) -> Result<Option<Vec<Fact>>, Error> {
-        let plan = self.plan()?;
-        let Some(&id) = plan.rel_index.get(relation) else {
-            return Ok(None);
-        };
-        let r = self.view_with(&[id])?.relation(relation);
+        let r = self.relation(relation)?;
         Ok(r.map(|r| match sorted {
             true => r.sorted_facts(),
             false => r.facts().collect(),
