@@ -1,7 +1,8 @@
-//! Rules of three or more atoms, two of them recursive, are solved by index nested loops when
-//! evaluating without provenance (`eval/loops.rs`), and by datafrog's joins with it. Both must
-//! derive the same facts: constants, repeated variables, wildcards, constraints, and the EL
-//! completion rules.
+//! A stratum with a rule of three or more atoms, one of them over the stratum, is evaluated by
+//! index nested loops when evaluating without provenance (`eval/loops.rs`: every relation of
+//! the stratum held once), and by datafrog's joins with it. Both must derive the same facts:
+//! constants, repeated variables, wildcards, constraints, rules of every shape in such a
+//! stratum, and the EL completion rules.
 
 use engram_tests::sorted_rows as rows;
 
@@ -36,6 +37,40 @@ fn three_way_recursive_joins() {
         ),
         "q",
         1,
+    );
+}
+
+/// Same generation (one recursive atom among three), with every other kind of rule in the
+/// same stratum: one without atoms, one over completed relations only, a copy, a count of its
+/// own body, a nullary relation, a negation of a completed relation and duplicate facts.
+#[test]
+fn every_rule_shape_in_a_stratum_of_loops() {
+    let mut facts = String::new();
+    for i in 1..40 {
+        facts.push_str(&format!("parent({i}, {}).\n", i / 3));
+    }
+    facts.push_str("parent(5, 1). parent(5, 1). blocked(7).\n");
+    let program = format!(
+        ".decl parent(x: number, y: number)\n.decl blocked(x: number)\n\
+         .decl sg(x: number, y: number)\n.decl any()\n.decl wide(x: number, y: number)\n\
+         .decl n(x: number, c: number)\n{facts}\
+         sg(x, y) :- parent(x, p), parent(y, p), x != y.\n\
+         sg(x, y) :- parent(x, a), sg(a, b), parent(y, b), !blocked(x).\n\
+         sg(x, y) :- x = 100, y = 101.\n\
+         sg(x, y) :- any(), wide(x, y).\n\
+         any() :- sg(_, _).\n\
+         wide(y, x) :- sg(x, y), x < 3.\n\
+         wide(x, x) :- parent(x, 0), parent(x, 0), parent(0, _).\n\
+         n(x, c) :- parent(x, _), c = count : {{ parent(x, _) }}.\n\
+         sg(x, c) :- n(x, c), sg(x, _), parent(c, _).\n"
+    );
+    same(&program, "sg", 100);
+    same(&program, "wide", 3);
+    same(&program, "any", 1);
+    let plain = rows(&program, "sg", false);
+    assert!(
+        plain.contains(&"[Number(100), Number(101)]".to_string()),
+        "{plain:?}"
     );
 }
 

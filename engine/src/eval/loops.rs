@@ -1,29 +1,28 @@
-//! Rules of three or more atoms, in evaluation without provenance, solved by index nested
-//! loops: no partial match is ever stored (`docs/join-engine.md`).
+//! Strata evaluated by index nested loops, without provenance: no partial match is ever
+//! stored, and each relation of the stratum is held once (`docs/join-engine.md`).
+//!
+//! Every relation a rule reads has a table (`table.rs`): its rows with a hash index per set
+//! of columns a level probes. A relation of the stratum keeps its rows distinct through its
+//! index on all columns; the rows one round added are the next round's delta.
 //!
 //! Semi-naive by versions: for each atom over a relation of the stratum, one version of the
-//! rule reads that atom's rows new this round (the tail of its table) and probes every other
-//! atom's rows so far. Every relation
-//! a level reads has a table here: its rows (all of them for a completed relation, those so far
-//! for a relation of the stratum) with a hash index (hash of the key values to row numbers,
-//! keys compared on probe) per set of columns a level probes. Derivations go to the head's
-//! datafrog variable, which keeps them distinct.
+//! rule reads that atom's delta and probes every other atom's rows so far. A rule without
+//! such an atom runs once, before the first round, from the atom whose rows lead to the
+//! fewest probes.
 //!
 //! The order of a version's other atoms is chosen by cost: every order is tried (bodies are
 //! short), each atom's fan-out estimated from its table (rows over the distinct values of the
 //! bound columns, columns taken as independent; one row at most when every column is bound),
-//! and the order with the fewest probes expected wins. Orders are chosen again when a relation
-//! of the stratum has doubled since.
+//! and the order with the fewest probes expected wins. Orders are chosen again when the
+//! stratum's relations have doubled since.
 
 use super::emit::emit_head;
 use super::expr::{Cx, run_ops};
 use super::nested::{Compiled, KeySrc, compile};
-use super::vars::AnyVar;
+use super::table::{Table, key_hash};
+use super::{Base, EvalError, Rows, existence, group_count, vars};
 use crate::plan::ir::*;
 use crate::plan::order::{compile_nested_ordered, join_order};
-use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
-use std::collections::HashMap;
-use std::hash::Hasher;
 
 /// The most key columns a level probes with.
 const MAX_KEY: usize = 16;
@@ -32,174 +31,82 @@ const MAX_KEY: usize = 16;
 /// the planner's order.
 const MAX_COSTED: usize = 5;
 
-/// Whether rule `rule` of `stratum` is solved here: three or more atoms, two of them over
-/// relations of the stratum (with one, datafrog's merge joins keep only partial matches of
-/// completed relations with new rows, and win), none binding a confidence or time (those need
-/// provenance), none nullary, none wider than [`MAX_KEY`] columns.
-pub(super) fn takes(rule: &IrRule, stratum: &Stratum) -> bool {
-    let live = (rule.atoms.iter())
-        .filter(|a| stratum.relations.contains(&a.rel))
-        .count();
-    rule.atoms.len() >= 3
-        && live >= 2
-        && rule
-            .atoms
-            .iter()
-            .all(|a| a.meta_vars().is_empty() && !a.args.is_empty() && a.args.len() <= MAX_KEY)
+/// Whether `stratum` (evaluated without provenance) is evaluated here: one of its rules has
+/// three or more atoms, one of them over a relation of the stratum (two-atom rules, closures
+/// above all, are faster on datafrog's merge joins of sorted batches), and no atom binds a
+/// confidence or time (those need provenance) or has more than [`MAX_KEY`] columns.
+pub(super) fn takes(plan: &Plan, stratum: &Stratum) -> bool {
+    let rules = || stratum.rules.iter().map(|&i| &plan.rules[i]);
+    let live = |a: &IrAtom| stratum.relations.contains(&a.rel);
+    rules().all(|r| (r.atoms.iter()).all(|a| a.meta_vars().is_empty() && a.args.len() <= MAX_KEY))
+        && rules().any(|r| r.atoms.len() >= 3 && r.atoms.iter().any(live))
 }
 
-fn key_hash(values: impl Iterator<Item = u64>) -> u64 {
-    let mut h = FxHasher::default();
-    for v in values {
-        h.write_u64(v);
+/// Evaluates `stratum` to its fixpoint from its relations' facts in `base` (taken), the
+/// completed relations in `cx`: each relation of the stratum's rows, sorted and distinct.
+pub(super) fn evaluate(
+    plan: &Plan,
+    stratum: &Stratum,
+    base: &mut Base,
+    cx: &mut Cx<'_>,
+) -> Result<Vec<(RelId, Rows)>, EvalError> {
+    let mut tables: Vec<Option<Table>> = (0..plan.relations.len()).map(|_| None).collect();
+    let width = |rel: RelId| plan.relations[rel].arity().max(1);
+    for &rel in &stratum.relations {
+        let mut t = Table::live(width(rel));
+        t.insert_all(&std::mem::take(&mut base.rows[rel]));
+        tables[rel] = Some(t);
     }
-    h.finish()
-}
-
-/// The key hash of row `r` of `rows` (`width` cells a row) on columns `cols`.
-fn row_hash(rows: &[u64], width: usize, cols: &[usize], r: usize) -> u64 {
-    let row = &rows[r * width..(r + 1) * width];
-    key_hash(cols.iter().map(|&c| row[c]))
-}
-
-/// A hash index: a directory of buckets (a power of two, at least one per row), each holding
-/// the last row whose key hash falls in it, and per row the row before it in its bucket.
-/// Probing walks the bucket's chain and compares keys there (other keys in the bucket cost a
-/// compare). Four bytes per bucket and per row, 8 to 12 bytes a row: the hash map of key
-/// hashes this replaces took about 30 (EL classification, 20,000 concepts: 23.5 MB of
-/// indexes became about 12).
-#[derive(Default)]
-struct Chains {
-    heads: Vec<u32>,
-    prev: Vec<u32>,
-    /// 64 minus the directory's bits: a bucket is the hash's top bits (a multiplicative hash's
-    /// best).
-    shift: u32,
-}
-
-impl Chains {
-    const END: u32 = u32::MAX;
-
-    fn bucket(&self, hash: u64) -> usize {
-        (hash >> self.shift) as usize
-    }
-
-    /// Makes room for `rows` rows: when the directory would have fewer buckets than rows, one
-    /// of the next power of two, the rows so far chained again by `hash_of(row)`.
-    fn reserve(&mut self, rows: usize, hash_of: impl Fn(usize) -> u64) {
-        if rows > self.heads.len() {
-            self.rebuild(rows, self.prev.len(), hash_of);
+    let mut rules = Vec::new();
+    let mut buf = Vec::new();
+    for &i in &stratum.rules {
+        if let Some(gc) = group_count::detect(plan, i) {
+            // A rule that counts its own body runs once, before the others.
+            buf.clear();
+            group_count::evaluate(plan, i, &gc, None, cx, &mut buf);
+            let head = plan.rules[i].head;
+            tables[head]
+                .as_mut()
+                .expect("a table per relation of the stratum")
+                .insert_all(&buf);
+            continue;
         }
-    }
-
-    /// A directory with room for `capacity` rows, rows `0..rows` chained in it by
-    /// `hash_of(row)`.
-    fn rebuild(&mut self, capacity: usize, rows: usize, hash_of: impl Fn(usize) -> u64) {
-        let n = capacity.next_power_of_two().max(64);
-        self.heads = vec![Self::END; n];
-        self.shift = 64 - n.trailing_zeros();
-        self.prev.clear();
-        for r in 0..rows {
-            self.push(hash_of(r), r as u32);
-        }
-    }
-
-    /// Chains `row` (after [`Chains::reserve`] made room for it).
-    fn push(&mut self, hash: u64, row: u32) {
-        let b = self.bucket(hash);
-        self.prev.push(self.heads[b]);
-        self.heads[b] = row;
-    }
-
-    /// The rows in this key hash's bucket, latest first.
-    fn rows(&self, hash: u64) -> impl Iterator<Item = u32> + '_ {
-        let mut at = match self.heads.is_empty() {
-            true => Self::END,
-            false => self.heads[self.bucket(hash)],
+        // Parts of the body independent of the rest are checked once, here.
+        let Some(rule) = existence::settle(&plan.rules[i], stratum, cx) else {
+            continue;
         };
-        std::iter::from_fn(move || {
-            (at != Self::END).then(|| {
-                let r = at;
-                at = self.prev[r as usize];
-                r
-            })
-        })
-    }
-}
-
-/// A relation's rows (column order) and hash indexes on them.
-#[derive(Default)]
-struct Table {
-    width: usize,
-    /// A relation of the stratum (it grows every round), not a completed one.
-    live: bool,
-    rows: Vec<u64>,
-    /// Where this round's new rows start (row number).
-    round_start: usize,
-    /// Per indexed column set: its rows chained by key hash.
-    indexes: Vec<(Vec<usize>, Chains)>,
-    /// Distinct values per column, when last counted.
-    distinct: Vec<usize>,
-}
-
-impl Table {
-    fn len(&self) -> usize {
-        self.rows.len() / self.width.max(1)
-    }
-
-    /// The index on `cols`, made if new.
-    fn index_on(&mut self, cols: &[usize]) -> usize {
-        if let Some(i) = self.indexes.iter().position(|(c, _)| c == cols) {
-            return i;
-        }
-        let mut chains = Chains::default();
-        let n = self.len();
-        chains.rebuild(n, n, |r| row_hash(&self.rows, self.width, cols, r));
-        self.indexes.push((cols.to_vec(), chains));
-        self.indexes.len() - 1
-    }
-
-    /// Appends rows (`width` cells each) and indexes them; they are the round's new rows.
-    fn append(&mut self, cells: impl Iterator<Item = u64>) {
-        let start = self.len();
-        self.round_start = start;
-        self.rows.extend(cells);
-        let end = self.len();
-        let (width, rows) = (self.width, &self.rows);
-        for (cols, chains) in &mut self.indexes {
-            chains.reserve(end, |r| row_hash(rows, width, cols, r));
-            for r in start..end {
-                chains.push(row_hash(rows, width, cols, r), r as u32);
+        for a in &rule.atoms {
+            if tables[a.rel].is_none() {
+                let done = cx.done.get(a.rel).and_then(|r| r.as_ref());
+                tables[a.rel] = Some(Table::completed(
+                    width(a.rel),
+                    done.map_or(&[][..], |r| &r.data),
+                ));
             }
         }
+        rules.push(rule.into_owned());
     }
-
-    fn row(&self, r: usize) -> &[u64] {
-        &self.rows[r * self.width..(r + 1) * self.width]
+    let mut loops = Loops::new(stratum, rules, tables);
+    loops.run(plan, stratum, cx, &mut buf)?;
+    let mut out = Vec::new();
+    for &rel in &stratum.relations {
+        let t = loops.tables[rel]
+            .take()
+            .expect("a table per relation of the stratum");
+        let width = t.width;
+        let mut data = t.into_rows();
+        vars::sort_flat(&mut data, width);
+        out.push((
+            rel,
+            Rows {
+                arity: plan.relations[rel].arity(),
+                width,
+                meta: false,
+                data,
+            },
+        ));
     }
-
-    /// Counts each column's distinct values again.
-    fn count(&mut self) {
-        let n = self.len();
-        self.distinct = (0..self.width)
-            .map(|c| {
-                let set: FxHashSet<u64> = (0..n).map(|r| self.rows[r * self.width + c]).collect();
-                set.len()
-            })
-            .collect();
-    }
-
-    /// Expected rows matching a probe on `cols` (one at most when every column is bound).
-    fn fan_out(&self, cols: &[usize]) -> f64 {
-        let rows = self.len().max(1) as f64;
-        if cols.len() >= self.width {
-            return 1.0;
-        }
-        let distinct: f64 = (cols.iter())
-            .map(|&c| self.distinct.get(c).copied().unwrap_or(1).max(1) as f64)
-            .product();
-        (rows / distinct.min(rows)).max(1.0)
-    }
+    Ok(out)
 }
 
 /// Where one level's rows come from: a relation's table, the index, and the map from index
@@ -210,23 +117,25 @@ struct Source {
     perm: Vec<usize>,
 }
 
-/// One version of a rule: the atom that reads the round's new rows, then the other atoms as
-/// nested levels.
+/// One version of a rule: the atom read first (all its rows, or with `delta` the last
+/// round's), then the other atoms as nested levels.
 struct Version {
     /// The rule (index into [`Loops::rules`]).
     rule: usize,
-    /// The atom read first, over its relation's new rows.
-    first: IrAtom,
+    /// The atom read first (none for a rule without atoms).
+    first: Option<IrAtom>,
+    /// Whether `first` reads the last round's rows (else all rows, once).
+    delta: bool,
     /// The other atoms, in written order.
     rest: Vec<IrAtom>,
     plan: Compiled,
     sources: Vec<Source>,
 }
 
-/// The rules of one stratum solved here, and the tables of the relations they read.
-pub(super) struct Loops {
+/// The rules of one stratum and the tables of the relations they read, by relation.
+struct Loops {
     versions: Vec<Version>,
-    tables: FxHashMap<RelId, Table>,
+    tables: Vec<Option<Table>>,
     /// The rules as evaluated (after `existence::settle`).
     rules: Vec<IrRule>,
     /// Rows of the stratum's relations when the orders were last chosen.
@@ -264,18 +173,23 @@ fn permutations(n: usize, f: &mut dyn FnMut(&[usize])) {
     }
 }
 
-/// The order of `rest` with the fewest probes expected, `first`'s variables bound.
-fn cheapest_order(tables: &FxHashMap<RelId, Table>, first: &IrAtom, rest: &[IrAtom]) -> Vec<usize> {
-    let start = first.vars();
+/// The table of `rel` (every relation a rule reads has one).
+fn table_of(tables: &[Option<Table>], rel: RelId) -> &Table {
+    tables[rel].as_ref().expect("a table per relation read")
+}
+
+/// The order of `rest` with the fewest probes expected per row of the first atom, with
+/// `start` bound, and that number.
+fn cheapest_order(tables: &[Option<Table>], start: &[VarId], rest: &[IrAtom]) -> (f64, Vec<usize>) {
     if rest.len() > MAX_COSTED {
-        return join_order(rest, &start);
+        return (f64::MAX, join_order(rest, start));
     }
     let mut best: Option<(f64, Vec<usize>)> = None;
     permutations(rest.len(), &mut |order| {
-        let mut bound = start.clone();
+        let mut bound = start.to_vec();
         let (mut matches, mut cost) = (1.0f64, 0.0f64);
         for &i in order {
-            let t = &tables[&rest[i].rel];
+            let t = table_of(tables, rest[i].rel);
             matches *= t.fan_out(&bound_cols(&rest[i], &bound));
             cost += matches;
             bound.extend(rest[i].vars());
@@ -284,56 +198,55 @@ fn cheapest_order(tables: &FxHashMap<RelId, Table>, first: &IrAtom, rest: &[IrAt
             best = Some((cost, order.to_vec()));
         }
     });
-    best.map_or_else(|| (0..rest.len()).collect(), |(_, o)| o)
+    best.unwrap_or_else(|| (0.0, (0..rest.len()).collect()))
+}
+
+/// The atoms of `rule` without atom `i`.
+fn without(rule: &IrRule, i: usize) -> Vec<IrAtom> {
+    (rule.atoms.iter().enumerate())
+        .filter(|(j, _)| *j != i)
+        .map(|(_, a)| a.clone())
+        .collect()
 }
 
 impl Loops {
-    /// The versions of `rules` (each as evaluated, after `existence::settle`), and a
-    /// table for every relation they read.
-    pub(super) fn new(
-        plan: &Plan,
-        stratum: &Stratum,
-        rules: Vec<IrRule>,
-        cx: &mut Cx<'_>,
-    ) -> Loops {
-        let mut tables: FxHashMap<RelId, Table> = FxHashMap::default();
+    /// The versions of `rules` (each as evaluated, after `existence::settle`) over `tables`
+    /// (one for every relation they read), their orders chosen.
+    fn new(stratum: &Stratum, rules: Vec<IrRule>, tables: Vec<Option<Table>>) -> Loops {
         let mut versions = Vec::new();
         let in_stratum = |rel: RelId| stratum.relations.contains(&rel);
         for (ri, rule) in rules.iter().enumerate() {
-            for a in &rule.atoms {
-                tables.entry(a.rel).or_insert_with(|| {
-                    let mut t = Table {
-                        width: plan.relations[a.rel].arity().max(1),
-                        live: in_stratum(a.rel),
-                        ..Table::default()
+            let version = |first: Option<usize>, delta: bool| Version {
+                rule: ri,
+                first: first.map(|i| rule.atoms[i].clone()),
+                delta,
+                rest: match first {
+                    Some(i) => without(rule, i),
+                    None => rule.atoms.clone(),
+                },
+                plan: Compiled {
+                    pre: Vec::new(),
+                    levels: Vec::new(),
+                },
+                sources: Vec::new(),
+            };
+            let live: Vec<usize> = (0..rule.atoms.len())
+                .filter(|&i| in_stratum(rule.atoms[i].rel))
+                .collect();
+            if live.is_empty() {
+                // Runs once: from the atom whose rows times the probes each leads to is least.
+                let first = (0..rule.atoms.len()).min_by(|&a, &b| {
+                    let cost = |i: usize| {
+                        let rows = table_of(&tables, rule.atoms[i].rel).len() as f64;
+                        let (probes, _) =
+                            cheapest_order(&tables, &rule.atoms[i].vars(), &without(rule, i));
+                        rows * (1.0 + probes)
                     };
-                    // A completed relation's rows are all there from the start.
-                    if let Some(rows) = cx.done.get(a.rel).and_then(|r| r.as_ref())
-                        && !t.live
-                    {
-                        t.append(rows.data.iter().copied());
-                        t.count();
-                    }
-                    t
+                    cost(a).total_cmp(&cost(b))
                 });
+                versions.push(version(first, false));
             }
-            // `takes` admits rules with at least two such atoms.
-            for d in (0..rule.atoms.len()).filter(|&i| in_stratum(rule.atoms[i].rel)) {
-                let rest: Vec<IrAtom> = (rule.atoms.iter().enumerate())
-                    .filter(|(i, _)| *i != d)
-                    .map(|(_, a)| a.clone())
-                    .collect();
-                versions.push(Version {
-                    rule: ri,
-                    first: rule.atoms[d].clone(),
-                    rest,
-                    plan: Compiled {
-                        pre: Vec::new(),
-                        levels: Vec::new(),
-                    },
-                    sources: Vec::new(),
-                });
-            }
+            versions.extend(live.into_iter().map(|d| version(Some(d), true)));
         }
         let mut loops = Loops {
             versions,
@@ -348,21 +261,29 @@ impl Loops {
     /// Chooses every version's order from the tables as they are, and makes the indexes the
     /// orders probe.
     fn plan(&mut self) {
-        for t in self.tables.values_mut().filter(|t| t.live) {
-            t.count();
+        // Only the tables a version probes have their fan-out estimated.
+        let mut probed: Vec<RelId> = (self.versions.iter().flat_map(|v| &v.rest))
+            .map(|a| a.rel)
+            .collect();
+        probed.sort_unstable();
+        probed.dedup();
+        for rel in probed {
+            if let Some(t) = self.tables[rel].as_mut().filter(|t| t.live) {
+                t.count();
+            }
         }
         self.planned_at = self.live_rows();
         for v in &mut self.versions {
             let rule = &self.rules[v.rule];
             let n = rule.var_names.len();
-            let bound = v.first.vars();
-            let order = cheapest_order(&self.tables, &v.first, &v.rest);
+            let bound = v.first.as_ref().map(IrAtom::vars).unwrap_or_default();
+            let (_, order) = cheapest_order(&self.tables, &bound, &v.rest);
             let nested = compile_nested_ordered(&v.rest, &order, &rule.constraints, n, &bound);
             v.plan = compile(&nested, &bound, n);
             v.sources = (v.plan.levels.iter())
                 .map(|level| {
                     let cols: Vec<usize> = level.key.iter().map(|k| k.0).collect();
-                    let t = self.tables.get_mut(&level.rel).expect("a table per atom");
+                    let t = self.tables[level.rel].as_mut().expect("a table per atom");
                     let mut perm = cols.clone();
                     perm.extend((0..t.width).filter(|c| !cols.contains(c)));
                     Source {
@@ -375,42 +296,75 @@ impl Loops {
         }
     }
 
+    /// Whether a version probes a relation of the stratum (whose growth may change the best
+    /// order).
+    fn probes_live(&self) -> bool {
+        (self.versions.iter().flat_map(|v| &v.rest)).any(|a| table_of(&self.tables, a.rel).live)
+    }
+
     fn live_rows(&self) -> usize {
-        self.tables
-            .values()
+        (self.tables.iter().flatten())
             .filter(|t| t.live)
             .map(Table::len)
             .sum()
     }
 
-    /// One round: takes in the stratum's new rows, then runs every version over them,
-    /// inserting derivations into the heads' variables.
-    pub(super) fn round(
+    /// Runs the rules to the fixpoint: those without atoms of the stratum once, then rounds
+    /// of the versions reading a delta until a round adds nothing.
+    fn run(
         &mut self,
-        canon: &HashMap<RelId, AnyVar>,
+        plan: &Plan,
+        stratum: &Stratum,
         cx: &mut Cx<'_>,
         buf: &mut Vec<u64>,
-    ) {
-        for (rel, table) in self.tables.iter_mut().filter(|(_, t)| t.live) {
-            canon[rel].with_recent(|rows| match rows {
-                super::vars::Flat::Narrow(d) => table.append(d.iter().map(|&v| u64::from(v))),
-                super::vars::Flat::Wide(d) => table.append(d.iter().copied()),
-            });
-        }
-        if self.live_rows() >= 2 * self.planned_at.max(512) {
-            self.plan();
-        }
-        for v in &self.versions {
-            let rule = &self.rules[v.rule];
-            buf.clear();
-            let mut env = vec![0u64; rule.var_names.len()];
-            let t = &self.tables[&v.first.rel];
-            for row in t.rows[t.round_start * t.width..].chunks_exact(t.width) {
-                if bind_first(&v.first, row, &mut env) && run_ops(&v.plan.pre, &mut env, cx) {
-                    self.level(v, rule, 0, &mut env, cx, buf);
+    ) -> Result<(), EvalError> {
+        for delta in [false, true] {
+            loop {
+                for v in (0..self.versions.len()).filter(|&v| self.versions[v].delta == delta) {
+                    buf.clear();
+                    self.solve(&self.versions[v], cx, buf);
+                    let head = self.rules[self.versions[v].rule].head;
+                    (self.tables[head].as_mut())
+                        .expect("a table per relation of the stratum")
+                        .insert_all(buf);
+                }
+                let mut grew = false;
+                for t in self.tables.iter_mut().flatten().filter(|t| t.live) {
+                    grew |= t.grew();
+                    t.advance();
+                }
+                // A runaway program stops here, naming its biggest relation.
+                crate::limits::check(
+                    plan,
+                    (stratum.relations.iter()).map(|&r| (r, table_of(&self.tables, r).len())),
+                )?;
+                if !delta || !grew {
+                    break;
+                }
+                if self.live_rows() >= 2 * self.planned_at.max(512) && self.probes_live() {
+                    self.plan();
                 }
             }
-            canon[&rule.head].insert_flat(buf);
+        }
+        Ok(())
+    }
+
+    /// Every derivation of version `v`, its head's rows emitted into `out`.
+    fn solve(&self, v: &Version, cx: &mut Cx<'_>, out: &mut Vec<u64>) {
+        let rule = &self.rules[v.rule];
+        let mut env = vec![0u64; rule.var_names.len()];
+        let Some(first) = &v.first else {
+            if run_ops(&v.plan.pre, &mut env, cx) {
+                self.level(v, rule, 0, &mut env, cx, out);
+            }
+            return;
+        };
+        let t = table_of(&self.tables, first.rel);
+        let rows = if v.delta { t.delta() } else { t.all() };
+        for row in rows.chunks_exact(t.width) {
+            if bind_first(first, row, &mut env) && run_ops(&v.plan.pre, &mut env, cx) {
+                self.level(v, rule, 0, &mut env, cx, out);
+            }
         }
     }
 
@@ -437,7 +391,7 @@ impl Loops {
         }
         let key = &key[..level.key.len()];
         let Source { rel, index, perm } = &v.sources[depth];
-        let table = &self.tables[rel];
+        let table = table_of(&self.tables, *rel);
         let (cols, chains) = &table.indexes[*index];
         for r in chains.rows(key_hash(key.iter().copied())) {
             let row = table.row(r as usize);
@@ -485,40 +439,7 @@ fn bind_first(atom: &IrAtom, row: &[u64], env: &mut [u64]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{Table, key_hash, permutations};
-
-    /// Rows appended round by round (the bucket directory growing and re-chaining as they
-    /// come) are all found by their key, and only rows with that key match it.
-    #[test]
-    fn an_index_finds_every_row_of_a_key_as_the_table_grows() {
-        let mut t = Table {
-            width: 2,
-            live: true,
-            ..Table::default()
-        };
-        t.append([1u64, 2].into_iter());
-        let i = t.index_on(&[1]);
-        let mut all = vec![[1u64, 2]];
-        for round in 0..12u64 {
-            let rows: Vec<[u64; 2]> = (0..(1u64 << round))
-                .map(|k| [k, (k * 31 + round) % 97])
-                .collect();
-            t.append(rows.iter().flatten().copied());
-            all.extend(rows);
-        }
-        let (cols, chains) = &t.indexes[i];
-        assert_eq!(cols, &[1]);
-        for key in 0..97u64 {
-            let mut got: Vec<usize> = chains
-                .rows(key_hash(std::iter::once(key)))
-                .map(|r| r as usize)
-                .filter(|&r| t.row(r)[1] == key)
-                .collect();
-            got.sort_unstable();
-            let want: Vec<usize> = (0..all.len()).filter(|&r| all[r][1] == key).collect();
-            assert_eq!(got, want, "key {key}");
-        }
-    }
+    use super::permutations;
 
     #[test]
     fn every_permutation_once() {

@@ -24,6 +24,7 @@ pub(crate) mod nested;
 mod noisy;
 pub(crate) mod query;
 mod supersede;
+mod table;
 mod vars;
 
 use crate::plan::ir::*;
@@ -602,13 +603,15 @@ fn eval_stratum(
     caches: &mut Caches,
     mode: Mode,
 ) -> Result<Vec<(RelId, Rows)>, EvalError> {
+    if !mode.meta && loops::takes(plan, stratum) {
+        // Strata of long bodies: index nested loops, each relation held once (`loops.rs`).
+        return loops::evaluate(plan, stratum, base, &mut Cx::new(interner, done, caches));
+    }
     let part = if mode.meta { cells(mode.time) } else { 0 };
     let mut accesses = Vec::new();
     // Rules that count their own body run once, before the others (see `group_count.rs`).
     let mut counting = Vec::new();
     let mut rule_plans: Vec<RulePlan> = Vec::new();
-    // Rules of three or more atoms, without provenance: index nested loops (`loops.rs`).
-    let mut loop_rules = Vec::new();
     let mut cx = Cx::new(interner, done, caches);
     for &i in &stratum.rules {
         match group_count::detect(plan, i) {
@@ -616,12 +619,8 @@ fn eval_stratum(
             None if mode.meta => rule_plans.push(compile_rule(i, &plan.rules[i], &mut accesses)),
             None => {
                 // Parts of the body independent of the rest are checked once, here.
-                match existence::settle(&plan.rules[i], stratum, &mut cx) {
-                    Some(rule) if loops::takes(&rule, stratum) => {
-                        loop_rules.push(rule.into_owned())
-                    }
-                    Some(rule) => rule_plans.push(compile_rule(i, &rule, &mut accesses)),
-                    None => {}
+                if let Some(rule) = existence::settle(&plan.rules[i], stratum, &mut cx) {
+                    rule_plans.push(compile_rule(i, &rule, &mut accesses));
                 }
             }
         }
@@ -727,7 +726,6 @@ fn eval_stratum(
     let mut buf: Vec<u64> = Vec::new();
     // With provenance: each head's derivations of the round, in its variable's cell type.
     let mut pending: HashMap<RelId, Pending> = HashMap::new();
-    let mut loops = loops::Loops::new(plan, stratum, loop_rules, &mut cx);
     while it.changed() {
         // A runaway program stops here, naming its biggest relation.
         crate::limits::check(
@@ -806,7 +804,6 @@ fn eval_stratum(
                 }
             }
         }
-        loops.round(&canon, &mut cx, &mut buf);
         for (rel, rows) in pending.iter_mut() {
             match rows {
                 Pending::Narrow(r) => {

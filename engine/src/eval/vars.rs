@@ -276,6 +276,32 @@ impl<const N: usize> SortRows for [u64; N] {
     }
 }
 
+/// Sorts flat rows of `width` cells (distinct rows, as a table of the stratum holds them).
+pub(crate) fn sort_flat(data: &mut [u64], width: usize) {
+    fn rows<const N: usize>(data: &mut [u64]) {
+        <[u64; N]>::sort_rows(data.as_chunks_mut::<N>().0);
+    }
+    macro_rules! by_width {
+        ($($n:literal)*) => {
+            match width {
+                $($n => rows::<$n>(data),)*
+                _ => {
+                    let mut sorted: Vec<&[u64]> = data.chunks_exact(width).collect();
+                    sorted.sort_unstable();
+                    let sorted: Vec<u64> = sorted.concat();
+                    data.copy_from_slice(&sorted);
+                }
+            }
+        };
+    }
+    if width == 2 && data.iter().all(|&v| v <= u64::from(u32::MAX)) {
+        // Two cells of 32 bits: a radix sort of half the passes.
+        radsort::sort_by_key(data.as_chunks_mut::<2>().0, |r| (r[0] << 32) | r[1]);
+        return;
+    }
+    by_width!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16);
+}
+
 fn sorted_distinct<T: SortRows>(mut elements: Vec<T>) -> Relation<T> {
     // datafrog's `from_vec` sorts stably; an unstable order is equal here since equal rows are
     // identical.
