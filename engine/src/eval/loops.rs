@@ -113,9 +113,14 @@ pub(super) fn evaluate(
 /// positions (key columns first, as `nested::compile` numbers them) to columns.
 struct Source {
     rel: RelId,
+    /// The index probed; [`WHOLE`] for a relation of the stratum with every column bound,
+    /// which its distinct set answers.
     index: usize,
     perm: Vec<usize>,
 }
+
+/// [`Source::index`] of a probe with every column bound, into a table of distinct rows.
+const WHOLE: usize = usize::MAX;
 
 /// One version of a rule: the atom read first (all its rows, or with `delta` the last
 /// round's), then the other atoms as nested levels.
@@ -286,9 +291,12 @@ impl Loops {
                     let t = self.tables[level.rel].as_mut().expect("a table per atom");
                     let mut perm = cols.clone();
                     perm.extend((0..t.width).filter(|c| !cols.contains(c)));
+                    let whole = t.live
+                        && perm.iter().enumerate().all(|(i, &c)| i == c)
+                        && cols.len() == t.width;
                     Source {
                         rel: level.rel,
-                        index: t.index_on(&cols),
+                        index: if whole { WHOLE } else { t.index_on(&cols) },
                         perm,
                     }
                 })
@@ -392,6 +400,13 @@ impl Loops {
         let key = &key[..level.key.len()];
         let Source { rel, index, perm } = &v.sources[depth];
         let table = table_of(&self.tables, *rel);
+        if *index == WHOLE {
+            // Every column bound, in column order: the row is the key.
+            if table.contains(key) && run_ops(&level.ops, env, cx) {
+                self.level(v, rule, depth + 1, env, cx, out);
+            }
+            return;
+        }
         let (cols, chains) = &table.indexes[*index];
         for r in chains.rows(key_hash(key.iter().copied())) {
             let row = table.row(r as usize);

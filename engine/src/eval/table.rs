@@ -22,6 +22,11 @@ fn row_hash(rows: &[u64], width: usize, cols: &[usize], r: usize) -> u64 {
     key_hash(cols.iter().map(|&c| row[c]))
 }
 
+/// The top half of a row's hash, which the distinct set keeps.
+fn fragment(row: &[u64]) -> u32 {
+    (key_hash(row.iter().copied()) >> 32) as u32
+}
+
 /// The 64-bit hash the distinct set files a row under, from the 32 bits it keeps: the top
 /// bits (the table's tag) and the low bits (its bucket) both from the fragment.
 fn spread(fragment: u32) -> u64 {
@@ -154,11 +159,32 @@ impl Table {
         self.indexes.len() - 1
     }
 
+    /// Whether the table holds `row` (a relation of the stratum only: the one probe that
+    /// needs no index, every column being bound).
+    pub(super) fn contains(&self, row: &[u64]) -> bool {
+        debug_assert!(self.live && row.len() == self.width);
+        let fragment = fragment(row);
+        (self
+            .set
+            .find(spread(fragment), |&e| self.is(e, fragment, row)))
+        .is_some()
+    }
+
+    /// Whether entry `(r, h)` of the distinct set is `row`, whose hash fragment is `fragment`.
+    fn is(&self, (r, h): (u32, u32), fragment: u32, row: &[u64]) -> bool {
+        let at = r as usize * self.width;
+        h == fragment
+            && self.rows[at..at + self.width]
+                .iter()
+                .zip(row)
+                .all(|(a, b)| a == b)
+    }
+
     /// Adds `row` unless the table holds it (a relation of the stratum only); true when
     /// added.
     pub(super) fn insert(&mut self, row: &[u64]) -> bool {
         debug_assert!(self.live && row.len() == self.width);
-        let fragment = (key_hash(row.iter().copied()) >> 32) as u32;
+        let fragment = fragment(row);
         let (width, rows) = (self.width, &self.rows);
         let n = rows.len() / width;
         let same = |&(r, h): &(u32, u32)| {
