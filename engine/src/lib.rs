@@ -68,6 +68,7 @@ pub mod memory;
 mod output;
 pub mod plan;
 mod program;
+mod search;
 pub mod sources;
 pub mod store;
 pub mod value;

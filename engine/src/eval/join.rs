@@ -40,31 +40,9 @@ fn cmp_key<A: Cell, B: Cell>(a: &[A], b: &[B], k: usize) -> Ordering {
     Ordering::Equal
 }
 
-/// The first index `>= from` whose row's key is not less than `key`, found by galloping
-/// (datafrog's strategy: cheap when the answer is near).
+/// The first index `>= from` whose row's key is not less than `key`.
 fn gallop<T: Cell, K: Cell>(rows: RowSlice<'_, T>, from: usize, k: usize, key: &[K]) -> usize {
-    let n = rows.len();
-    let less = |i: usize| cmp_key(rows.row(i), key, k) == Ordering::Less;
-    if from >= n || !less(from) {
-        return from;
-    }
-    let mut lo = from;
-    let mut step = 1;
-    while lo + step < n && less(lo + step) {
-        lo += step;
-        step <<= 1;
-    }
-    let mut hi = (lo + step).min(n);
-    // Invariant: less(lo), and hi == n or !less(hi).
-    while hi - lo > 1 {
-        let mid = lo + (hi - lo) / 2;
-        if less(mid) {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    hi
+    crate::search::gallop(rows.len(), from, |i| cmp_key(rows.row(i), key, k).is_lt())
 }
 
 /// Calls `f(l, r)` for every pair of rows whose first `k` columns are equal.
@@ -105,46 +83,13 @@ pub(crate) fn merge_join<L: Cell, R: Cell>(
     }
 }
 
-/// The range of rows whose first `key.len()` columns equal `key`: the start by binary
-/// search, the end by galloping from it (ranges are short; a key's rows are seldom many).
+/// The range of rows whose first `key.len()` columns equal `key` (rows sorted).
 pub(crate) fn prefix_range(rows: RowSlice<'_, u64>, key: &[u64]) -> std::ops::Range<usize> {
     let k = key.len();
-    let n = rows.len();
     if k == 0 {
-        return 0..n;
+        return 0..rows.len();
     }
-    let (mut lo, mut hi) = (0, n);
-    while lo < hi {
-        let mid = lo + (hi - lo) / 2;
-        if cmp_key(rows.row(mid), key, k).is_lt() {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    let start = lo;
-    if start == n || cmp_key(rows.row(start), key, k).is_ne() {
-        return start..start;
-    }
-    // Rows start.. have keys >= key; the end is the first row with a greater one.
-    let greater = |i: usize| cmp_key(rows.row(i), key, k).is_gt();
-    let mut lo = start;
-    let mut step = 1;
-    while lo + step < n && !greater(lo + step) {
-        lo += step;
-        step <<= 1;
-    }
-    let mut hi = (lo + step).min(n);
-    // Invariant: !greater(lo), and hi == n or greater(hi).
-    while hi - lo > 1 {
-        let mid = lo + (hi - lo) / 2;
-        if greater(mid) {
-            hi = mid;
-        } else {
-            lo = mid;
-        }
-    }
-    start..hi
+    crate::search::equal_range(rows.len(), |i| cmp_key(rows.row(i), key, k))
 }
 
 #[cfg(test)]

@@ -131,24 +131,6 @@ fn insert_improvements<T: Cell, const N: usize>(
     });
 }
 
-/// The first index `>= from` where `less` stops holding (`less` is true on a prefix), found by
-/// galloping: cheap when the answer is near, as it is for sorted probes.
-fn gallop<T>(rows: &[T], from: usize, less: impl Fn(&T) -> bool) -> usize {
-    let n = rows.len();
-    if from >= n || !less(&rows[from]) {
-        return from;
-    }
-    let mut lo = from;
-    let mut step = 1;
-    while lo + step < n && less(&rows[lo + step]) {
-        lo += step;
-        step <<= 1;
-    }
-    let hi = (lo + step).min(n);
-    // less(rows[lo]) holds; the answer is in (lo, hi].
-    lo + 1 + rows[lo + 1..hi].partition_point(&less)
-}
-
 /// Sorts rows by their first `k` cells (rows with equal keys in any order), on two threads
 /// for many rows.
 fn sort_by_key_prefix<T: Cell, const N: usize>(rows: &mut [[T; N]], k: usize) {
@@ -193,7 +175,7 @@ fn filter_against<T: Cell, const N: usize>(
                     j += 1;
                 }
             } else {
-                j = gallop(batch, j, |r| key_cmp(r, &cand, k).is_lt());
+                j = crate::search::gallop(batch.len(), j, |i| key_cmp(&batch[i], &cand, k).is_lt());
             }
             let mut cur = meta_of(&cand, time);
             let mut keep = true;

@@ -345,27 +345,7 @@ impl MappedFacts {
             }
             std::cmp::Ordering::Equal
         };
-        let n = self.rows();
-        let (mut lo, mut hi) = (0, n);
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            if cmp(mid).is_lt() {
-                lo = mid + 1
-            } else {
-                hi = mid
-            }
-        }
-        let start = lo;
-        hi = n;
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            if cmp(mid).is_le() {
-                lo = mid + 1
-            } else {
-                hi = mid
-            }
-        }
-        start..lo
+        crate::search::equal_range(self.rows(), cmp)
     }
 
     /// The run's rows as evaluation rows (a run is sorted by key, as rows must be).

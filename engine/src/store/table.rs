@@ -232,9 +232,7 @@ impl Table {
 
     /// The rows of the sorted part whose leading columns equal `vals`.
     fn sorted_range(&self, vals: &[u64]) -> std::ops::Range<usize> {
-        let lo = partition(self.sorted, |r| self.cmp_prefix(r, vals).is_lt());
-        let hi = lo + partition(self.sorted - lo, |r| self.cmp_prefix(lo + r, vals).is_le());
-        lo..hi
+        crate::search::equal_range(self.sorted, |r| self.cmp_prefix(r, vals))
     }
 
     /// The metadata of row `i`.
@@ -486,20 +484,6 @@ impl Table {
                 .map(|ix| ix.next.capacity() * 4 + ix.heads.capacity() * 5)
                 .sum::<usize>()
     }
-}
-
-/// The number of leading positions `0..n` where `below` holds (it holds on a prefix).
-fn partition(n: usize, below: impl Fn(usize) -> bool) -> usize {
-    let (mut lo, mut hi) = (0, n);
-    while lo < hi {
-        let mid = lo + (hi - lo) / 2;
-        if below(mid) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    lo
 }
 
 /// Whether `cols` is every column in order (the primary map answers it).
