@@ -240,15 +240,15 @@ impl Loops {
                 .collect();
             if live.is_empty() {
                 // Runs once: from the atom whose rows times the probes each leads to is least.
-                let first = (0..rule.atoms.len()).min_by(|&a, &b| {
-                    let cost = |i: usize| {
+                let first = (0..rule.atoms.len())
+                    .map(|i| {
                         let rows = table_of(&tables, rule.atoms[i].rel).len() as f64;
                         let (probes, _) =
                             cheapest_order(&tables, &rule.atoms[i].vars(), &without(rule, i));
-                        rows * (1.0 + probes)
-                    };
-                    cost(a).total_cmp(&cost(b))
-                });
+                        (rows * (1.0 + probes), i)
+                    })
+                    .min_by(|a, b| a.0.total_cmp(&b.0))
+                    .map(|(_, i)| i);
                 versions.push(version(first, false));
             }
             versions.extend(live.into_iter().map(|d| version(Some(d), true)));

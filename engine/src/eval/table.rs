@@ -27,6 +27,13 @@ fn fragment(row: &[u64]) -> u32 {
     (key_hash(row.iter().copied()) >> 32) as u32
 }
 
+/// Whether entry `(r, h)` of a distinct set over `rows` (`width` cells a row) is `row`, whose
+/// hash fragment is `fragment`.
+fn holds(rows: &[u64], width: usize, (r, h): (u32, u32), fragment: u32, row: &[u64]) -> bool {
+    let at = r as usize * width;
+    h == fragment && rows[at..at + width].iter().zip(row).all(|(a, b)| a == b)
+}
+
 /// The 64-bit hash the distinct set files a row under, from the 32 bits it keeps: the top
 /// bits (the table's tag) and the low bits (its bucket) both from the fragment.
 fn spread(fragment: u32) -> u64 {
@@ -164,20 +171,10 @@ impl Table {
     pub(super) fn contains(&self, row: &[u64]) -> bool {
         debug_assert!(self.live && row.len() == self.width);
         let fragment = fragment(row);
-        (self
-            .set
-            .find(spread(fragment), |&e| self.is(e, fragment, row)))
+        (self.set.find(spread(fragment), |&e| {
+            holds(&self.rows, self.width, e, fragment, row)
+        }))
         .is_some()
-    }
-
-    /// Whether entry `(r, h)` of the distinct set is `row`, whose hash fragment is `fragment`.
-    fn is(&self, (r, h): (u32, u32), fragment: u32, row: &[u64]) -> bool {
-        let at = r as usize * self.width;
-        h == fragment
-            && self.rows[at..at + self.width]
-                .iter()
-                .zip(row)
-                .all(|(a, b)| a == b)
     }
 
     /// Adds `row` unless the table holds it (a relation of the stratum only); true when
@@ -187,10 +184,7 @@ impl Table {
         let fragment = fragment(row);
         let (width, rows) = (self.width, &self.rows);
         let n = rows.len() / width;
-        let same = |&(r, h): &(u32, u32)| {
-            let at = r as usize * width;
-            h == fragment && rows[at..at + width].iter().zip(row).all(|(a, b)| a == b)
-        };
+        let same = |&e: &(u32, u32)| holds(rows, width, e, fragment, row);
         match self.set.entry(spread(fragment), same, |&(_, h)| spread(h)) {
             hashbrown::hash_table::Entry::Occupied(_) => return false,
             hashbrown::hash_table::Entry::Vacant(e) => {

@@ -252,6 +252,19 @@ impl<const N: usize> SortRows for [u64; N] {
         match N {
             _ if rows.len() < RADIX_FROM => rows.sort_unstable(),
             1 => radsort::sort_by_key(rows, |r| r[0]),
+            2 if rows
+                .iter()
+                .all(|r| r.iter().all(|&v| v <= u64::from(u32::MAX))) =>
+            {
+                // Two cells of 32 bits: a radix sort of the rows packed into one `u64` each
+                // (half the passes of two cells, and half the bytes each moves).
+                let mut keys: Vec<u64> = rows.iter().map(|r| (r[0] << 32) | r[1]).collect();
+                radsort::sort(&mut keys);
+                for (row, k) in rows.iter_mut().zip(keys) {
+                    row[0] = k >> 32;
+                    row[1] = k & u64::from(u32::MAX);
+                }
+            }
             2 => radsort::sort_by_key(rows, |r| (u128::from(r[0]) << 64) | u128::from(r[1])),
             _ => rows.sort_unstable(),
         }
@@ -275,17 +288,6 @@ pub(crate) fn sort_flat(data: &mut [u64], width: usize) {
                 }
             }
         };
-    }
-    if width == 2 && data.iter().all(|&v| v <= u64::from(u32::MAX)) {
-        // Two cells of 32 bits: a radix sort of the rows packed into one `u64` each (half the
-        // passes of two cells, and half the bytes moved by each).
-        let mut keys: Vec<u64> = data.chunks_exact(2).map(|r| (r[0] << 32) | r[1]).collect();
-        radsort::sort(&mut keys);
-        for (row, k) in data.chunks_exact_mut(2).zip(keys) {
-            row[0] = k >> 32;
-            row[1] = k & u64::from(u32::MAX);
-        }
-        return;
     }
     by_width!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16);
 }
