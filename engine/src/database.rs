@@ -2,8 +2,8 @@
 //! and every query's answers, typed.
 
 use crate::eval::classes::Classes;
+use crate::eval::completed::Caches;
 use crate::eval::meta::{ASSERTED, EQUIVALENCE, MERGED, Meta};
-use crate::eval::nested::Caches;
 use crate::eval::query::Answer;
 use crate::eval::{Mode, Rows};
 use crate::plan::ir::{IrQuery, Plan, RelDecl};

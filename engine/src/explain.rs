@@ -12,7 +12,8 @@ use crate::error::Error;
 use crate::eval::emit::{HeadMeta, emit_head};
 use crate::eval::expr::Cx;
 use crate::eval::meta::{self, ASSERTED, MERGED, Meta};
-use crate::eval::{merge, nested};
+use crate::eval::solve::{self, Fact as _};
+use crate::eval::{completed, merge};
 use crate::plan::ir::{Combine, IrExprKind, RelId};
 use crate::plan::order::compile_nested;
 use crate::value::{self, Value};
@@ -393,7 +394,7 @@ impl Database {
                 bound.push(v);
             }
         }
-        let compiled = nested::compile(
+        let compiled = solve::compile(
             &compile_nested(&rule.atoms, &rule.constraints, n, &bound),
             &bound,
             n,
@@ -412,7 +413,7 @@ impl Database {
         } else {
             row.to_vec()
         };
-        nested::solve(&compiled, &mut env, &mut cx, &mut |env, hits, cx| {
+        completed::solve(&compiled, &mut env, &mut cx, &mut |env, hits, cx| {
             let mut got: Vec<u64> = Vec::with_capacity(want.len());
             if !emit_head(&rule.head_args, env, cx, &mut got) || got != want {
                 return;

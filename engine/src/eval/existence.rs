@@ -7,7 +7,7 @@
 //! take in the part's facts, so the part stays in the join.
 
 use super::expr::Cx;
-use super::nested;
+use super::{completed, solve};
 use crate::plan::independent::{Independent, independent_parts, without};
 use crate::plan::ir::{Constraint, IrAtom, IrRule, Stratum};
 use crate::plan::order::compile_nested;
@@ -20,10 +20,10 @@ fn holds(rule: &IrRule, part: &Independent, cx: &mut Cx<'_>) -> bool {
         .map(|&i| rule.constraints[i].clone())
         .collect();
     let n = rule.var_names.len();
-    let plan = nested::compile(&compile_nested(&atoms, &constraints, n, &[]), &[], n);
+    let plan = solve::compile(&compile_nested(&atoms, &constraints, n, &[]), &[], n);
     let mut env = vec![0u64; n];
     let mut found = false;
-    nested::solve(&plan, &mut env, cx, &mut |_, _, cx| {
+    completed::solve(&plan, &mut env, cx, &mut |_, _, cx| {
         found = true;
         cx.stop = true;
     });

@@ -1,7 +1,7 @@
 //! Expressions, functors, comparisons and the ops (assignments and checks) that run on a binding.
 
 use super::Rows;
-use super::nested::{self, Caches};
+use super::completed::{self, Caches};
 use crate::plan::ir::*;
 use crate::plan::order::Op;
 use crate::store::solve::{self as table_solve, TableCx};
@@ -91,7 +91,7 @@ pub(crate) fn check(c: &Constraint, env: &mut [u64], cx: &mut Cx<'_>) -> bool {
                 match eval(a, env, cx) {
                     Some(v) => labels.push(match cx.tables {
                         Some(t) => t.class_label(*rel, v),
-                        None => nested::class_label(*rel, v, cx),
+                        None => completed::class_label(*rel, v, cx),
                     }),
                     None => return false,
                 }
@@ -118,7 +118,7 @@ pub(crate) fn check(c: &Constraint, env: &mut [u64], cx: &mut Cx<'_>) -> bool {
             }
             match cx.tables {
                 Some(t) => !t.exists(*rel, &key),
-                None => !nested::exists(*rel, &key, cx),
+                None => !completed::exists(*rel, &key, cx),
             }
         }
         Constraint::Text {
@@ -406,7 +406,7 @@ fn aggregate_group(agg: &IrAggregate, env: &[u64], cx: &mut Cx<'_>) -> Option<u6
         }
         None => {
             let compiled = cx.caches.nested_for(agg, env.len());
-            nested::solve(&compiled, &mut scratch, cx, &mut |env, _, cx| on(env, cx));
+            completed::solve(&compiled, &mut scratch, cx, &mut |env, _, cx| on(env, cx));
         }
     }
     if failed {

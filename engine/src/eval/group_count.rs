@@ -13,10 +13,11 @@
 //! rule derives it, and a group's are joined, so the facts are those of the rule evaluated
 //! binding by binding.
 
+use super::completed;
 use super::emit::{HeadMeta, emit_head};
 use super::expr::{Cx, check};
 use super::meta::Meta;
-use super::nested;
+use super::solve::{self, Fact as _};
 use crate::plan::ir::{AtomArg, Combine, Constraint, IrAtom, IrExpr, Plan, VarId};
 use crate::plan::order::{compile_nested, join_order};
 use crate::value::enc_number;
@@ -231,7 +232,7 @@ pub(crate) fn evaluate(
 ) {
     let rule = &plan.rules[ri];
     let n = rule.var_names.len();
-    let compiled = nested::compile(&compile_nested(&gc.atoms, &gc.pre, n, &[]), &[], n);
+    let compiled = solve::compile(&compile_nested(&gc.atoms, &gc.pre, n, &[]), &[], n);
     let key_of = |env: &[u64]| {
         let mut key = [0u64; MAX_KEY];
         for (i, &v) in gc.rest.iter().enumerate() {
@@ -263,7 +264,7 @@ pub(crate) fn evaluate(
     };
     let mut lead: Option<u64> = None;
     let mut env = vec![0u64; n];
-    nested::solve(&compiled, &mut env, cx, &mut |env, _, cx| {
+    completed::solve(&compiled, &mut env, cx, &mut |env, _, cx| {
         let at = env[gc.lead];
         if lead != Some(at) {
             if let Some(l) = lead {
@@ -284,7 +285,7 @@ pub(crate) fn evaluate(
         return;
     };
     // The metadata of the groups that passed, one leading value at a time.
-    let bound = nested::compile(
+    let bound = solve::compile(
         &compile_nested(&gc.atoms, &gc.pre, n, &[gc.lead]),
         &[gc.lead],
         n,
@@ -294,7 +295,7 @@ pub(crate) fn evaluate(
         metas.clear();
         metas.extend(groups.iter().map(|g| (g.1, None)));
         env[gc.lead] = groups[0].0;
-        nested::solve(&bound, &mut env, cx, &mut |env, hits, cx| {
+        completed::solve(&bound, &mut env, cx, &mut |env, hits, cx| {
             let Some(slot) = metas.get_mut(&key_of(env)) else {
                 return;
             };

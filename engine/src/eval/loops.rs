@@ -17,14 +17,14 @@
 //! stratum's relations have doubled since.
 
 use super::emit::emit_head;
-use super::expr::{Cx, run_ops};
-use super::nested::{Compiled, KeySrc, compile};
+use super::expr::Cx;
+use super::solve::{self, Compiled, Level, matches};
 use super::table::{Table, key_hash};
 use super::{Base, EvalError, Rows, existence, group_count, vars};
 use crate::plan::ir::*;
 use crate::plan::order::{compile_nested_ordered, join_order};
 
-/// The most key columns a level probes with.
+/// The most columns an atom evaluated here has (a hashed probe key's most).
 const MAX_KEY: usize = 16;
 
 /// Bodies up to this many atoms besides the first have every order costed; longer ones take
@@ -109,18 +109,16 @@ pub(super) fn evaluate(
     Ok(out)
 }
 
-/// Where one level's rows come from: a relation's table, the index, and the map from index
-/// positions (key columns first, as `nested::compile` numbers them) to columns.
-struct Source {
-    rel: RelId,
-    /// The index probed; [`WHOLE`] for a relation of the stratum with every column bound,
-    /// which its distinct set answers.
-    index: usize,
-    perm: Vec<usize>,
+/// How one level reads its relation's table.
+#[derive(Clone, Copy)]
+enum Access {
+    /// Every row (with `true`, the last round's), the key columns (constants) checked.
+    Scan(bool),
+    /// Every column bound, into a relation of the stratum: its distinct set answers.
+    Whole,
+    /// Through the table's index number `.0`.
+    Index(usize),
 }
-
-/// [`Source::index`] of a probe with every column bound, into a table of distinct rows.
-const WHOLE: usize = usize::MAX;
 
 /// One version of a rule: the atom read first (all its rows, or with `delta` the last
 /// round's), then the other atoms as nested levels.
@@ -128,13 +126,61 @@ struct Version {
     /// The rule (index into [`Loops::rules`]).
     rule: usize,
     /// The atom read first (none for a rule without atoms).
-    first: Option<IrAtom>,
+    first: Option<usize>,
     /// Whether `first` reads the last round's rows (else all rows, once).
     delta: bool,
     /// The other atoms, in written order.
     rest: Vec<IrAtom>,
+    /// The loop nest: `first` at level 0, then the others in the order chosen.
     plan: Compiled,
-    sources: Vec<Source>,
+    /// How each level reads its table.
+    access: Vec<Access>,
+}
+
+/// The tables of a stratum as the solver's source: a level's facts are rows of its
+/// relation's table, in column order.
+struct Tables<'a> {
+    tables: &'a [Option<Table>],
+    access: &'a [Access],
+}
+
+impl<'a> solve::Source<'a> for Tables<'a> {
+    type Fact = &'a [u64];
+
+    #[inline]
+    fn probe(
+        &self,
+        depth: usize,
+        level: &Level,
+        key: &[u64],
+        mut f: impl FnMut(&'a [u64]) -> bool,
+    ) {
+        let t = table_of(self.tables, level.rel);
+        match self.access[depth] {
+            Access::Scan(delta) => {
+                let rows = if delta { t.delta() } else { t.all() };
+                for row in rows.chunks_exact(t.width) {
+                    if matches(row, &level.key_cols, key) && !f(row) {
+                        return;
+                    }
+                }
+            }
+            Access::Whole => {
+                if let Some(r) = t.find(key) {
+                    f(t.row(r));
+                }
+            }
+            Access::Index(i) => {
+                let (cols, chains) = &t.indexes[i];
+                for r in chains.rows(key_hash(key.iter().copied())) {
+                    let row = t.row(r as usize);
+                    if matches(row, cols, key) && !f(row) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The rules of one stratum and the tables of the relations they read, by relation.
@@ -223,7 +269,7 @@ impl Loops {
         for (ri, rule) in rules.iter().enumerate() {
             let version = |first: Option<usize>, delta: bool| Version {
                 rule: ri,
-                first: first.map(|i| rule.atoms[i].clone()),
+                first,
                 delta,
                 rest: match first {
                     Some(i) => without(rule, i),
@@ -232,8 +278,9 @@ impl Loops {
                 plan: Compiled {
                     pre: Vec::new(),
                     levels: Vec::new(),
+                    bound: Vec::new(),
                 },
-                sources: Vec::new(),
+                access: Vec::new(),
             };
             let live: Vec<usize> = (0..rule.atoms.len())
                 .filter(|&i| in_stratum(rule.atoms[i].rel))
@@ -281,23 +328,26 @@ impl Loops {
         for v in &mut self.versions {
             let rule = &self.rules[v.rule];
             let n = rule.var_names.len();
-            let bound = v.first.as_ref().map(IrAtom::vars).unwrap_or_default();
+            let bound = v.first.map(|i| rule.atoms[i].vars()).unwrap_or_default();
             let (_, order) = cheapest_order(&self.tables, &bound, &v.rest);
-            let nested = compile_nested_ordered(&v.rest, &order, &rule.constraints, n, &bound);
-            v.plan = compile(&nested, &bound, n);
-            v.sources = (v.plan.levels.iter())
-                .map(|level| {
-                    let cols: Vec<usize> = level.key.iter().map(|k| k.0).collect();
+            // Atom numbers of the rule: `first`, then the others in the order chosen.
+            let others: Vec<usize> = (0..rule.atoms.len())
+                .filter(|&i| Some(i) != v.first)
+                .collect();
+            let order: Vec<usize> = (v.first.into_iter())
+                .chain(order.into_iter().map(|j| others[j]))
+                .collect();
+            let nested = compile_nested_ordered(&rule.atoms, &order, &rule.constraints, n, &[]);
+            v.plan = solve::compile(&nested, &[], n);
+            v.access = (v.plan.levels.iter().enumerate())
+                .map(|(depth, level)| {
                     let t = self.tables[level.rel].as_mut().expect("a table per atom");
-                    let mut perm = cols.clone();
-                    perm.extend((0..t.width).filter(|c| !cols.contains(c)));
-                    let whole = t.live
-                        && perm.iter().enumerate().all(|(i, &c)| i == c)
-                        && cols.len() == t.width;
-                    Source {
-                        rel: level.rel,
-                        index: if whole { WHOLE } else { t.index_on(&cols) },
-                        perm,
+                    if depth == 0 && v.first.is_some() {
+                        Access::Scan(v.delta)
+                    } else if t.live && level.key_cols.len() == t.width {
+                        Access::Whole
+                    } else {
+                        Access::Index(t.index_on(&level.key_cols))
                     }
                 })
                 .collect();
@@ -361,95 +411,14 @@ impl Loops {
     fn solve(&self, v: &Version, cx: &mut Cx<'_>, out: &mut Vec<u64>) {
         let rule = &self.rules[v.rule];
         let mut env = vec![0u64; rule.var_names.len()];
-        let Some(first) = &v.first else {
-            if run_ops(&v.plan.pre, &mut env, cx) {
-                self.level(v, rule, 0, &mut env, cx, out);
-            }
-            return;
+        let tables = Tables {
+            tables: &self.tables,
+            access: &v.access,
         };
-        let t = table_of(&self.tables, first.rel);
-        let rows = if v.delta { t.delta() } else { t.all() };
-        for row in rows.chunks_exact(t.width) {
-            if bind_first(first, row, &mut env) && run_ops(&v.plan.pre, &mut env, cx) {
-                self.level(v, rule, 0, &mut env, cx, out);
-            }
-        }
-    }
-
-    /// The solutions of levels `depth..` under `env`, each emitting the head into `out`.
-    fn level(
-        &self,
-        v: &Version,
-        rule: &IrRule,
-        depth: usize,
-        env: &mut [u64],
-        cx: &mut Cx<'_>,
-        out: &mut Vec<u64>,
-    ) {
-        let Some(level) = v.plan.levels.get(depth) else {
+        solve::solve(&v.plan, &tables, &mut env, cx, &mut |env, _, cx| {
             emit_head(&rule.head_args, env, cx, out);
-            return;
-        };
-        let mut key = [0u64; MAX_KEY];
-        for (k, (_, src)) in key.iter_mut().zip(&level.key) {
-            *k = match src {
-                KeySrc::Const(c) => *c,
-                KeySrc::Var(x) => env[*x],
-            };
-        }
-        let key = &key[..level.key.len()];
-        let Source { rel, index, perm } = &v.sources[depth];
-        let table = table_of(&self.tables, *rel);
-        if *index == WHOLE {
-            // Every column bound, in column order: the row is the key.
-            if table.contains(key) && run_ops(&level.ops, env, cx) {
-                self.level(v, rule, depth + 1, env, cx, out);
-            }
-            return;
-        }
-        let (cols, chains) = &table.indexes[*index];
-        for r in chains.rows(key_hash(key.iter().copied())) {
-            let row = table.row(r as usize);
-            if cols.iter().zip(key).any(|(&c, &k)| row[c] != k)
-                || (level.same.iter()).any(|&(a, b)| row[perm[a]] != row[perm[b]])
-            {
-                continue;
-            }
-            for &(pos, x) in &level.binds {
-                env[x] = row[perm[pos]];
-            }
-            if run_ops(&level.ops, env, cx) {
-                self.level(v, rule, depth + 1, env, cx, out);
-            }
-        }
+        });
     }
-}
-
-/// Binds the first atom's variables to a row; false when a constant or a repeated variable
-/// does not match.
-fn bind_first(atom: &IrAtom, row: &[u64], env: &mut [u64]) -> bool {
-    // The variables bound so far (an atom here has at most `MAX_KEY` columns): no allocation
-    // per row.
-    let mut set = [VarId::MAX; MAX_KEY];
-    let mut n = 0;
-    for (a, &x) in atom.args.iter().zip(row) {
-        match a {
-            AtomArg::Const(c) if *c != x => return false,
-            AtomArg::Var(v) => {
-                if set[..n].contains(v) {
-                    if env[*v] != x {
-                        return false;
-                    }
-                } else {
-                    env[*v] = x;
-                    set[n] = *v;
-                    n += 1;
-                }
-            }
-            _ => {}
-        }
-    }
-    true
 }
 
 #[cfg(test)]

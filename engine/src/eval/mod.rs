@@ -12,6 +12,7 @@
 //! confidence or depth, so cycles terminate and only improvements propagate.
 
 pub(crate) mod classes;
+pub(crate) mod completed;
 pub(crate) mod emit;
 mod existence;
 pub(crate) mod expr;
@@ -20,9 +21,9 @@ mod join;
 mod loops;
 pub(crate) mod merge;
 pub(crate) mod meta;
-pub(crate) mod nested;
 mod noisy;
 pub(crate) mod query;
+pub(crate) mod solve;
 mod supersede;
 mod table;
 mod vars;
@@ -30,12 +31,12 @@ mod vars;
 use crate::plan::ir::*;
 use crate::plan::order::{Output, RulePlan, Source, compile_rule};
 use crate::value::{ColumnType, Interner};
+use completed::Caches;
 use datafrog::Iteration;
 use emit::{Emitter, HeadMeta, StepMeta, emit_head, project, run_step};
 use expr::{Cx, run_ops};
 use join::RowSlice;
 use meta::{Meta, cells};
-use nested::Caches;
 use std::collections::HashMap;
 use vars::{AnyVar, Flat};
 pub use vars::{MAX_COLUMNS, MAX_WIDTH};

@@ -7,10 +7,11 @@
 
 use super::Mode;
 use super::Rows;
+use super::completed;
 use super::emit::{HeadMeta, emit_head};
 use super::expr::Cx;
 use super::meta::{Meta, cells};
-use super::nested;
+use super::solve::{self, Fact as _};
 use crate::plan::ir::{Plan, Stratum};
 use crate::plan::order::compile_nested;
 use std::collections::HashMap;
@@ -81,7 +82,7 @@ pub(super) fn eval_noisy_or(
     for &ri in &stratum.rules {
         let rule = &plan.rules[ri];
         let n = rule.var_names.len();
-        let compiled = nested::compile(
+        let compiled = solve::compile(
             &compile_nested(&rule.atoms, &rule.constraints, n, &[]),
             &[],
             n,
@@ -94,7 +95,7 @@ pub(super) fn eval_noisy_or(
             forget: &plan.forget,
         };
         let mut env = vec![0u64; n];
-        nested::solve(&compiled, &mut env, cx, &mut |env, hits, cx| {
+        completed::solve(&compiled, &mut env, cx, &mut |env, hits, cx| {
             let mut row = Vec::with_capacity(w);
             if !emit_head(&rule.head_args, env, cx, &mut row) {
                 return;

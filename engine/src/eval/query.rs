@@ -1,10 +1,11 @@
 //! `?-` queries over completed relations, with each answer's confidence, depth and origin.
 
 use super::Rows;
+use super::completed::{self, Caches};
 use super::emit::emit_head;
 use super::expr::Cx;
 use super::meta::Meta;
-use super::nested::{self, Caches};
+use super::solve::{self, Fact as _};
 use crate::plan::ir::{IrQuery, TNorm};
 use crate::plan::order::compile_nested;
 use crate::value::Interner;
@@ -35,7 +36,7 @@ pub(crate) fn answer_query(
     let rule = &q.rule;
     let n = rule.var_names.len();
     let nplan = compile_nested(&rule.atoms, &rule.constraints, n, &[]);
-    let compiled = nested::compile(&nplan, &[], n);
+    let compiled = solve::compile(&nplan, &[], n);
     let mut caches = Caches::default();
     let mut cx = Cx {
         interner,
@@ -46,7 +47,7 @@ pub(crate) fn answer_query(
     };
     let mut env = vec![0u64; n];
     let mut best = Answers::default();
-    nested::solve(&compiled, &mut env, &mut cx, &mut |env, hits, cx| {
+    completed::solve(&compiled, &mut env, &mut cx, &mut |env, hits, cx| {
         let mut row = Vec::new();
         if !emit_head(&rule.head_args, env, cx, &mut row) {
             return;

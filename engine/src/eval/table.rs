@@ -166,15 +166,15 @@ impl Table {
         self.indexes.len() - 1
     }
 
-    /// Whether the table holds `row` (a relation of the stratum only: the one probe that
-    /// needs no index, every column being bound).
-    pub(super) fn contains(&self, row: &[u64]) -> bool {
+    /// The number of `row` if the table holds it (a relation of the stratum only: the one
+    /// probe that needs no index, every column being bound).
+    pub(super) fn find(&self, row: &[u64]) -> Option<usize> {
         debug_assert!(self.live && row.len() == self.width);
         let fragment = fragment(row);
         (self.set.find(spread(fragment), |&e| {
             holds(&self.rows, self.width, e, fragment, row)
         }))
-        .is_some()
+        .map(|&(r, _)| r as usize)
     }
 
     /// Adds `row` unless the table holds it (a relation of the stratum only); true when

@@ -7,44 +7,21 @@
 
 use super::table::{FactMeta, Table};
 use crate::eval::emit::{HeadMeta, emit_head};
-use crate::eval::expr::{Cx, eval, run_ops};
+use crate::eval::expr::{Cx, eval};
 use crate::eval::meta::Meta;
-use crate::plan::ir::MetaVars;
+use crate::eval::solve::{self as solver, Compiled, Fact, Level, Source, matches};
 use crate::plan::ir::{
     AtomArg, Constraint, IrAggregate, IrAtom, IrExpr, IrRule, Plan, RelId, VarId,
 };
-use crate::plan::order::{Op, compile_nested};
+use crate::plan::order::compile_nested;
 use std::collections::HashMap;
-
-/// Where a probe key's value comes from.
-#[derive(Clone, Copy, Debug)]
-enum Src {
-    Const(u64),
-    Var(VarId),
-}
-
-/// One atom of a nested plan: probe `key_cols`, then bind and check the other columns.
-#[derive(Debug)]
-struct Level {
-    rel: RelId,
-    key_cols: Vec<usize>,
-    key_src: Vec<Src>,
-    /// Columns that bind a variable (its first occurrence in the atom).
-    binds: Vec<(usize, VarId)>,
-    /// Columns that must equal a variable bound earlier in this atom.
-    checks: Vec<(usize, VarId)>,
-    meta: MetaVars,
-    ops: Vec<Op>,
-}
 
 /// A rule body compiled for a start: one atom bound to a fact, or the head bound.
 #[derive(Debug)]
 pub(crate) struct BodyPlan {
-    pre: Vec<Op>,
-    levels: Vec<Level>,
-    /// Which variables hold a value once a solution is reached (a relaxed plan leaves those
-    /// of the constraints it dropped unbound).
-    bound_end: Vec<bool>,
+    /// The loop nest; its `bound` says which variables hold a value once a solution is
+    /// reached (a relaxed plan leaves those of the constraints it dropped unbound).
+    nest: Compiled,
 }
 
 /// Whether a rule has neither negation nor aggregates.
@@ -136,57 +113,6 @@ pub(crate) fn relax(constraints: &[Constraint], bound: &mut [bool]) -> Vec<Const
         .collect()
 }
 
-fn compile_levels(atoms: Vec<(IrAtom, Vec<Op>)>, bound: &mut [bool]) -> Vec<Level> {
-    let mut levels = Vec::new();
-    for (atom, ops) in atoms {
-        let mut key_cols = Vec::new();
-        let mut key_src = Vec::new();
-        let mut binds = Vec::new();
-        let mut checks = Vec::new();
-        for (col, a) in atom.args.iter().enumerate() {
-            match *a {
-                AtomArg::Const(c) => {
-                    key_cols.push(col);
-                    key_src.push(Src::Const(c));
-                }
-                AtomArg::Var(v) if bound[v] => {
-                    key_cols.push(col);
-                    key_src.push(Src::Var(v));
-                }
-                AtomArg::Var(v) => {
-                    if binds.iter().any(|&(_, b)| b == v) {
-                        checks.push((col, v));
-                    } else {
-                        binds.push((col, v));
-                    }
-                }
-                AtomArg::Wild => {}
-            }
-        }
-        for &(_, v) in &binds {
-            bound[v] = true;
-        }
-        for v in atom.meta_vars().vars() {
-            bound[v] = true;
-        }
-        for op in &ops {
-            if let Op::Assign(v, _) = op {
-                bound[*v] = true;
-            }
-        }
-        levels.push(Level {
-            rel: atom.rel,
-            key_cols,
-            key_src,
-            binds,
-            checks,
-            meta: atom.meta_vars(),
-            ops,
-        });
-    }
-    levels
-}
-
 impl BodyPlan {
     /// A plan over `atoms` and `constraints` with `start` bound on entry (relaxed: see
     /// [`relax`]).
@@ -197,13 +123,12 @@ impl BodyPlan {
         start: &[VarId],
         relaxed: bool,
     ) -> BodyPlan {
-        let mut bound = vec![false; n_vars];
-        for &v in start {
-            bound[v] = true;
-        }
         let relaxed_constraints;
         let constraints = if relaxed {
-            let mut all = bound.clone();
+            let mut all = vec![false; n_vars];
+            for &v in start {
+                all[v] = true;
+            }
             for a in atoms {
                 for v in a.vars().into_iter().chain(a.meta_vars().vars()) {
                     all[v] = true;
@@ -215,16 +140,8 @@ impl BodyPlan {
             constraints
         };
         let nested = compile_nested(atoms, constraints, n_vars, start);
-        for op in &nested.pre {
-            if let Op::Assign(v, _) = op {
-                bound[*v] = true;
-            }
-        }
-        let levels = compile_levels(nested.levels, &mut bound);
         BodyPlan {
-            pre: nested.pre,
-            levels,
-            bound_end: bound,
+            nest: solver::compile(&nested, start, n_vars),
         }
     }
 
@@ -273,7 +190,7 @@ impl BodyPlan {
 
     /// The number of variables of the rule (or aggregate) the plan binds.
     pub(crate) fn n_vars(&self) -> usize {
-        self.bound_end.len()
+        self.nest.bound.len()
     }
 
     /// The head columns [`BodyPlan::head_pattern`] knows.
@@ -283,14 +200,14 @@ impl BodyPlan {
                 let a = &rule.head_args[c];
                 let mut vs = Vec::new();
                 a.vars(&mut vs);
-                vs.iter().all(|&v| self.bound_end[v]) && !a.has_aggregate()
+                vs.iter().all(|&v| self.nest.bound[v]) && !a.has_aggregate()
             })
             .collect()
     }
 
     /// The (relation, columns) probes this plan makes, for building indexes first.
     pub(crate) fn probes(&self) -> impl Iterator<Item = (RelId, &[usize])> {
-        self.levels.iter().map(|l| (l.rel, l.key_cols.as_slice()))
+        (self.nest.levels.iter()).map(|l| (l.rel, l.key_cols.as_slice()))
     }
 
     /// The head a solution of this plan reaches, as far as it is known: `None` for an
@@ -370,6 +287,82 @@ pub(crate) fn bind_head(rule: &IrRule, key: &[u64], env: &mut [u64]) -> bool {
     true
 }
 
+/// A fact a level of a store solve matched: a table's row, or a fact given by its key and
+/// metadata (as it was before a commit, or as read from the mapped runs).
+#[derive(Clone, Copy)]
+pub(crate) enum StoreFact<'a> {
+    /// Row `.1` of a table.
+    Row(&'a Table, usize),
+    /// A fact's key and metadata.
+    Given(&'a [u64], FactMeta),
+}
+
+impl StoreFact<'_> {
+    /// The fact's metadata in the store's form.
+    fn fact_meta(&self) -> FactMeta {
+        match *self {
+            StoreFact::Row(t, r) => t.meta(r),
+            StoreFact::Given(_, m) => m,
+        }
+    }
+}
+
+impl Fact for StoreFact<'_> {
+    #[inline]
+    fn cell(&self, col: usize) -> u64 {
+        match *self {
+            StoreFact::Row(t, r) => t.cell(r, col),
+            StoreFact::Given(k, _) => k[col],
+        }
+    }
+    fn meta(&self) -> Meta {
+        to_meta(&self.fact_meta())
+    }
+}
+
+/// A store's tables as the solver's source, with the facts a commit removed or changed
+/// when a solve is over the old and new states together.
+struct Tables<'a> {
+    tables: &'a [Table],
+    ghosts: Option<&'a Ghosts>,
+}
+
+impl<'a> Source<'a> for Tables<'a> {
+    type Fact = StoreFact<'a>;
+
+    fn probe(&self, _: usize, l: &Level, key: &[u64], mut f: impl FnMut(StoreFact<'a>) -> bool) {
+        let table = &self.tables[l.rel];
+        let mut go = true;
+        table.matching_while(&l.key_cols, key, |row| {
+            go = f(StoreFact::Row(table, row));
+            go
+        });
+        for (k, m) in self.ghosts.map_or(&[][..], |g| &g[l.rel]) {
+            let ghost = StoreFact::Given(k, *m);
+            if go && matches(ghost, &l.key_cols, key) {
+                go = f(ghost);
+            }
+        }
+    }
+}
+
+/// Facts given as keys and metadata, as the source of a one-atom body (a query answered from
+/// the mapped runs).
+pub(crate) struct Given<'a>(pub(crate) &'a [(Vec<u64>, FactMeta)]);
+
+impl<'a> Source<'a> for Given<'a> {
+    type Fact = StoreFact<'a>;
+
+    fn probe(&self, _: usize, l: &Level, key: &[u64], mut f: impl FnMut(StoreFact<'a>) -> bool) {
+        for (k, m) in self.0 {
+            let fact = StoreFact::Given(k, *m);
+            if matches(fact, &l.key_cols, key) && !f(fact) {
+                return;
+            }
+        }
+    }
+}
+
 /// What a solution callback gets: the binding, the matched facts' metadata (the start
 /// fact first, for a forward plan), and the evaluation context.
 pub(crate) type OnSolution<'f> = dyn FnMut(&[u64], &[FactMeta], &mut Cx<'_>) + 'f;
@@ -390,103 +383,14 @@ pub(crate) fn solve(
     cx: &mut Cx<'_>,
     f: &mut OnSolution<'_>,
 ) {
-    if !run_ops(&plan.pre, env, cx) {
-        return;
-    }
-    let mut s = Solver {
-        plan,
-        tables,
-        ghosts,
-        f,
-    };
-    s.level(0, env, metas, cx);
-    cx.stop = false;
-}
-
-/// A solve in progress.
-struct Solver<'p, 'f, 'g> {
-    plan: &'p BodyPlan,
-    tables: &'p [Table],
-    ghosts: Option<&'p Ghosts>,
-    f: &'f mut OnSolution<'g>,
-}
-
-impl Solver<'_, '_, '_> {
-    fn level(&mut self, depth: usize, env: &mut [u64], metas: &mut Vec<FactMeta>, cx: &mut Cx<'_>) {
-        let Some(l) = self.plan.levels.get(depth) else {
-            (self.f)(env, metas, cx);
-            return;
-        };
-        let table = &self.tables[l.rel];
-        let mut key = [0u64; 8];
-        let key_vals: Vec<u64>;
-        let key_vals: &[u64] = if l.key_src.len() <= key.len() {
-            for (k, s) in key.iter_mut().zip(&l.key_src) {
-                *k = match *s {
-                    Src::Const(c) => c,
-                    Src::Var(v) => env[v],
-                };
-            }
-            &key[..l.key_src.len()]
-        } else {
-            key_vals = l
-                .key_src
-                .iter()
-                .map(|s| match *s {
-                    Src::Const(c) => c,
-                    Src::Var(v) => env[v],
-                })
-                .collect();
-            &key_vals
-        };
-        table.matching_while(&l.key_cols, key_vals, |row| {
-            self.row(
-                depth,
-                |c| table.cell(row, c),
-                table.meta(row),
-                env,
-                metas,
-                cx,
-            );
-            !cx.stop
-        });
-        if let Some(ghosts) = self.ghosts {
-            for (k, m) in &ghosts[l.rel] {
-                if cx.stop {
-                    return;
-                }
-                if l.key_cols.iter().zip(key_vals).all(|(&c, &v)| k[c] == v) {
-                    self.row(depth, |c| k[c], *m, env, metas, cx);
-                }
-            }
-        }
-    }
-
-    /// Binds one matched fact at level `depth` and goes on to the next level.
-    fn row(
-        &mut self,
-        depth: usize,
-        cell: impl Fn(usize) -> u64,
-        m: FactMeta,
-        env: &mut [u64],
-        metas: &mut Vec<FactMeta>,
-        cx: &mut Cx<'_>,
-    ) {
-        let l = &self.plan.levels[depth];
-        for &(col, v) in &l.binds {
-            env[v] = cell(col);
-        }
-        if l.checks.iter().any(|&(col, v)| cell(col) != env[v]) {
-            return;
-        }
-        l.meta.bind(env, m.conf, m.time);
-        if !run_ops(&l.ops, env, cx) {
-            return;
-        }
-        metas.push(m);
-        self.level(depth + 1, env, metas, cx);
-        metas.pop();
-    }
+    let start = metas.len();
+    let source = Tables { tables, ghosts };
+    solver::solve(&plan.nest, &source, env, cx, &mut |env, facts, cx| {
+        metas.truncate(start);
+        metas.extend(facts.iter().map(StoreFact::fact_meta));
+        f(env, metas, cx);
+    });
+    metas.truncate(start);
 }
 
 /// A solution's head fact and its metadata, or `None` when the head is undefined or the

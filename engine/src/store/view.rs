@@ -8,9 +8,10 @@ use super::{ForgetPolicy, Store, now_ms};
 use crate::database::{Database, Fact, QueryAnswer, RelationView};
 use crate::error::Error;
 use crate::eval::emit::emit_head;
-use crate::eval::expr::{Cx, run_ops};
+use crate::eval::expr::Cx;
 use crate::eval::meta::Meta;
 use crate::eval::query::Answers;
+use crate::eval::solve::{self as solver, Fact as _};
 use crate::eval::{Mode, Rows};
 use crate::explain::Proof;
 use crate::plan::ir::{AtomArg, IrQuery, RelId};
@@ -231,14 +232,13 @@ impl Store {
             }
         }
         let n = rule.var_names.len();
-        let nested = compile_nested(&rule.atoms, &rule.constraints, n, &[]);
-        let ops = nested
-            .levels
-            .first()
-            .map(|l| l.1.clone())
-            .unwrap_or_default();
+        let nest = solver::compile(
+            &compile_nested(&rule.atoms, &rule.constraints, n, &[]),
+            &[],
+            n,
+        );
         let db = self.view.as_mut()?;
-        let mut caches = crate::eval::nested::Caches::default();
+        let mut caches = crate::eval::completed::Caches::default();
         let mut cx = Cx {
             interner: &mut db.interner,
             done: &[],
@@ -248,27 +248,17 @@ impl Store {
         };
         let mut answers = Answers::default();
         let mut env = vec![0u64; n];
-        if !run_ops(&nested.pre, &mut env, &mut cx) {
-            return Some(Vec::new());
-        }
-        for (key, m) in hits {
-            let mut set = vec![false; n];
-            if !super::solve::bind_atom(atom, &key, &mut env, &mut set) {
-                continue;
-            }
-            atom.meta_vars().bind(&mut env, m.conf, m.time);
-            if !run_ops(&ops, &mut env, &mut cx) {
-                continue;
-            }
+        let given = super::solve::Given(&hits);
+        solver::solve(&nest, &given, &mut env, &mut cx, &mut |env, facts, cx| {
             let mut row = Vec::new();
-            if !emit_head(&rule.head_args, &env, &mut cx, &mut row) {
-                continue;
+            if !emit_head(&rule.head_args, env, cx, &mut row) {
+                return;
             }
             if rule.head_args.is_empty() {
                 row.clear();
             }
-            answers.add(row, &[super::solve::to_meta(&m)]);
-        }
+            answers.add(row, &facts.iter().map(|f| f.meta()).collect::<Vec<_>>());
+        });
         Some(answers.finish())
     }
 

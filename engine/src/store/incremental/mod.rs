@@ -28,7 +28,7 @@ pub(crate) use plans::Plans;
 
 use super::solve::{from_meta, to_meta};
 use super::table::{FactMeta, Table};
-use crate::eval::nested::Caches;
+use crate::eval::completed::Caches;
 use crate::plan::ir::{Plan, RelId};
 use crate::value::Interner;
 use std::collections::HashMap;

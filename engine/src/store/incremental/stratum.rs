@@ -5,8 +5,8 @@
 use super::plans::{AggStart, Plans, bind_neg};
 use super::{Changed, Facts, Pending, Touched, improve, weakened};
 use crate::eval::EvalError;
+use crate::eval::completed::Caches;
 use crate::eval::expr::Cx;
-use crate::eval::nested::Caches;
 use crate::plan::ir::{Plan, RelId, Stratum};
 use crate::store::solve::{self, BodyPlan, Ghosts, TableCx, from_meta, to_meta};
 use crate::store::table::{FactMeta, Table};

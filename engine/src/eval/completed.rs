@@ -1,21 +1,24 @@
-//! Nested-loop evaluation over completed relations, for aggregates, negation and queries:
-//! each atom is probed through a sorted index on its bound columns.
+//! Completed relations as the solver's source (`solve.rs`), for aggregates, negation,
+//! queries, noisy-or and explain: each level probes its relation through an index sorted on
+//! the columns it binds, built once and kept in [`Caches`] (completed relations never
+//! change).
 
 use super::Rows;
-use super::expr::{Cx, run_ops};
+use super::expr::Cx;
 use super::join::{RowSlice, prefix_range};
 use super::meta::Meta;
+use super::solve::{self as solver, Compiled, Fact, Level, Source, compile};
 use crate::plan::ir::*;
-use crate::plan::order::{NestedPlan, Op, compile_nested};
+use crate::plan::order::compile_nested;
 
 use rustc_hash::FxHashMap;
-use std::collections::HashMap;
 use std::sync::Arc as Rc;
 
 /// A completed relation re-sorted with some columns first.
 pub(crate) struct Index {
-    /// Relation columns in index order (metadata cells last, in their order).
-    perm: Vec<usize>,
+    /// Each cell's position in index order (relation columns first, then metadata cells,
+    /// which keep theirs).
+    at: Vec<usize>,
     /// Rows in index order, sorted.
     data: Vec<u64>,
     width: usize,
@@ -65,7 +68,8 @@ impl Index {
     }
 }
 
-/// The fact one level of a nested plan matched.
+/// A fact of a completed relation a level matched: row `pos` of an index.
+#[derive(Clone, Copy)]
 pub(crate) struct Hit<'a> {
     rel: RelId,
     ix: &'a Index,
@@ -77,55 +81,25 @@ impl Hit<'_> {
     pub(crate) fn rel(&self) -> RelId {
         self.rel
     }
+    /// The fact's column values, in column order.
+    pub(crate) fn row(&self) -> Vec<u64> {
+        (0..self.ix.arity).map(|c| self.cell(c)).collect()
+    }
+}
+
+impl Fact for Hit<'_> {
+    #[inline]
+    fn cell(&self, col: usize) -> u64 {
+        self.ix.data[self.pos * self.ix.width + self.ix.at[col]]
+    }
     /// The fact's metadata (asserted with confidence 1 when the relation carries none).
-    pub(crate) fn meta(&self) -> Meta {
+    fn meta(&self) -> Meta {
         if !self.ix.meta {
             return Meta::asserted(1.0);
         }
         let (w, start) = (self.ix.width, self.pos * self.ix.width);
         Meta::read(&self.ix.data[start + self.ix.arity.max(1)..start + w], true)
     }
-    /// The fact's column values, in column order.
-    pub(crate) fn row(&self) -> Vec<u64> {
-        let cells = &self.ix.data[self.pos * self.ix.width..(self.pos + 1) * self.ix.width];
-        let mut row = vec![0; self.ix.arity];
-        for (i, &c) in self.ix.perm.iter().enumerate() {
-            if c < self.ix.arity {
-                row[c] = cells[i];
-            }
-        }
-        row
-    }
-}
-
-/// Where a key column's value comes from.
-#[derive(Clone, Debug)]
-pub(super) enum KeySrc {
-    Const(u64),
-    Var(VarId),
-}
-
-/// One level of a compiled nested plan.
-#[derive(Debug)]
-pub(super) struct Level {
-    pub(super) rel: RelId,
-    /// Key columns (relation columns) and their values, in index order.
-    pub(super) key: Vec<(usize, KeySrc)>,
-    /// Index positions that bind a variable.
-    pub(super) binds: Vec<(usize, VarId)>,
-    /// Index positions that must equal an earlier position (a repeated variable).
-    pub(super) same: Vec<(usize, usize)>,
-    /// `@ c`, `~ t`: the variables bound to the matched fact's confidence and time.
-    meta: MetaVars,
-    pub(super) ops: Vec<Op>,
-}
-
-/// A nested plan with the probe shape of each level worked out.
-#[derive(Debug)]
-pub(crate) struct Compiled {
-    /// Ops that run before the first level.
-    pub(super) pre: Vec<Op>,
-    pub(super) levels: Vec<Level>,
 }
 
 /// Indexes, compiled plans and regexes, kept across strata (completed relations never change).
@@ -237,8 +211,12 @@ impl Caches {
             }
             data
         };
+        let mut at = vec![0; w];
+        for (i, &c) in perm.iter().enumerate() {
+            at[c] = i;
+        }
         let ix = Rc::new(Index {
-            perm: perm.clone(),
+            at,
             first: Index::directory(&data, w),
             data,
             width: w,
@@ -257,71 +235,23 @@ fn inline_group(group: &[u64]) -> Option<[u64; 4]> {
     Some(k)
 }
 
-/// Works out, level by level, which columns are bound (the probe key) and which bind.
-pub(crate) fn compile(plan: &NestedPlan, bound_at_start: &[VarId], n_vars: usize) -> Compiled {
-    let mut bound = vec![false; n_vars];
-    for &v in bound_at_start {
-        bound[v] = true;
-    }
-    for op in &plan.pre {
-        if let Op::Assign(v, _) = op {
-            bound[*v] = true;
-        }
-    }
-    let mut levels = Vec::new();
-    for (atom, ops) in &plan.levels {
-        let mut key = Vec::new();
-        for (col, a) in atom.args.iter().enumerate() {
-            match a {
-                AtomArg::Const(c) => key.push((col, KeySrc::Const(*c))),
-                AtomArg::Var(v) if bound[*v] => key.push((col, KeySrc::Var(*v))),
-                _ => {}
+/// The indexes of one solve, a level each: completed relations sorted on the columns the
+/// level probes.
+struct Indexes<'a> {
+    levels: &'a [(RelId, Rc<Index>)],
+}
+
+impl<'a> Source<'a> for Indexes<'a> {
+    type Fact = Hit<'a>;
+
+    #[inline]
+    fn probe(&self, depth: usize, _: &Level, key: &[u64], mut f: impl FnMut(Hit<'a>) -> bool) {
+        let (rel, ix) = &self.levels[depth];
+        for pos in ix.range(key) {
+            if !f(Hit { rel: *rel, ix, pos }) {
+                return;
             }
         }
-        let key_cols: Vec<usize> = key.iter().map(|k| k.0).collect();
-        let mut perm = key_cols.clone();
-        for c in 0..atom.args.len() {
-            if !perm.contains(&c) {
-                perm.push(c);
-            }
-        }
-        let mut binds = Vec::new();
-        let mut same = Vec::new();
-        let mut first_pos: HashMap<VarId, usize> = HashMap::new();
-        for (pos, &col) in perm.iter().enumerate().skip(key.len()) {
-            if let AtomArg::Var(v) = atom.args[col] {
-                match first_pos.get(&v) {
-                    Some(&p) => same.push((p, pos)),
-                    None => {
-                        first_pos.insert(v, pos);
-                        binds.push((pos, v));
-                    }
-                }
-            }
-        }
-        for &(_, v) in &binds {
-            bound[v] = true;
-        }
-        for v in atom.meta_vars().vars() {
-            bound[v] = true;
-        }
-        for op in ops {
-            if let Op::Assign(v, _) = op {
-                bound[*v] = true;
-            }
-        }
-        levels.push(Level {
-            rel: atom.rel,
-            key,
-            binds,
-            same,
-            meta: atom.meta_vars(),
-            ops: ops.clone(),
-        });
-    }
-    Compiled {
-        pre: plan.pre.clone(),
-        levels,
     }
 }
 
@@ -329,76 +259,25 @@ pub(crate) fn compile(plan: &NestedPlan, bound_at_start: &[VarId], n_vars: usize
 /// evaluation context.
 pub(crate) type OnSolution<'f> = dyn FnMut(&[u64], &[Hit<'_>], &mut Cx<'_>) + 'f;
 
-/// Calls `f` for every solution of the plan, with `env` holding the binding.
+/// Calls `f` for every solution of the plan over the completed relations, with `env`
+/// holding the binding.
 pub(crate) fn solve(plan: &Compiled, env: &mut [u64], cx: &mut Cx<'_>, f: &mut OnSolution<'_>) {
-    if !run_ops(&plan.pre, env, cx) {
-        return;
-    }
     // Each level probes one index, the same for every probe: found once here. A level over
     // a relation with no rows has no solutions, and so has the plan.
-    let mut ixs = Vec::with_capacity(plan.levels.len());
+    let mut levels = Vec::with_capacity(plan.levels.len());
     for level in &plan.levels {
         let Some(rows) = cx.done.get(level.rel).and_then(|r| r.as_ref()) else {
             return;
         };
-        let key_cols: Vec<usize> = level.key.iter().map(|k| k.0).collect();
-        ixs.push(cx.caches.index(level.rel, rows, &key_cols));
+        levels.push((level.rel, cx.caches.index(level.rel, rows, &level.key_cols)));
     }
-    let mut hits = Vec::with_capacity(plan.levels.len());
-    let mut key = Vec::new();
-    solve_level(plan, &ixs, 0, env, &mut hits, &mut key, cx, f);
-    cx.stop = false;
-}
-
-#[allow(clippy::too_many_arguments)]
-fn solve_level<'a>(
-    plan: &Compiled,
-    ixs: &'a [Rc<Index>],
-    depth: usize,
-    env: &mut [u64],
-    hits: &mut Vec<Hit<'a>>,
-    key: &mut Vec<u64>,
-    cx: &mut Cx<'_>,
-    f: &mut OnSolution<'_>,
-) {
-    let Some(level) = plan.levels.get(depth) else {
-        f(env, hits, cx);
-        return;
-    };
-    let ix: &'a Index = &ixs[depth];
-    key.clear();
-    key.extend(level.key.iter().map(|(_, s)| match s {
-        KeySrc::Const(c) => *c,
-        KeySrc::Var(v) => env[*v],
-    }));
-    let range = ix.range(key);
-    hits.push(Hit {
-        rel: level.rel,
-        ix,
-        pos: 0,
-    });
-    let slice = RowSlice::new(&ix.data, ix.width);
-    for i in range {
-        let row = slice.row(i);
-        if level.same.iter().any(|&(a, b)| row[a] != row[b]) {
-            continue;
-        }
-        for &(pos, v) in &level.binds {
-            env[v] = row[pos];
-        }
-        hits[depth].pos = i;
-        if !level.meta.is_empty() {
-            let m = hits[depth].meta();
-            level.meta.bind(env, m.conf, m.time);
-        }
-        if run_ops(&level.ops, env, cx) {
-            solve_level(plan, ixs, depth + 1, env, hits, key, cx, f);
-            if cx.stop {
-                break;
-            }
-        }
-    }
-    hits.pop();
+    solver::solve(
+        plan,
+        &Indexes { levels: &levels },
+        env,
+        cx,
+        &mut |env, hits, cx| f(env, hits, cx),
+    );
 }
 
 /// The label of `member`'s class in a completed class relation (`member, label` rows, one
@@ -419,7 +298,6 @@ pub(crate) fn exists(rel: RelId, key: &[(usize, u64)], cx: &mut Cx<'_>) -> bool 
     let cols: Vec<usize> = key.iter().map(|k| k.0).collect();
     let vals: Vec<u64> = key.iter().map(|k| k.1).collect();
     let ix = cx.caches.index(rel, rows, &cols);
-    debug_assert!(ix.perm.len() == ix.width);
     !ix.range(&vals).is_empty()
 }
 
@@ -439,7 +317,7 @@ mod tests {
         rows.sort_unstable();
         let data: Vec<u64> = rows.concat();
         let ix = Index {
-            perm: vec![0, 1, 2],
+            at: vec![0, 1, 2],
             first: Index::directory(&data, width),
             data: data.clone(),
             width,
