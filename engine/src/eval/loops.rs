@@ -1,5 +1,9 @@
-//! Strata evaluated by index nested loops, without provenance: no partial match is ever
-//! stored, and each relation of the stratum is held once (`docs/join-engine.md`).
+//! Strata evaluated by index nested loops, with or without provenance: no partial match is
+//! ever stored, and each relation of the stratum is held once (`docs/join-engine.md`).
+//! With provenance each row carries its metadata cells and a relation of the stratum keeps
+//! one live row per fact, improved by the lattice step (`table.rs`); a derivation's
+//! metadata is its body's facts' combined by the rule's t-norm, then the head's weight,
+//! threshold and depth bound (`HeadMeta`), as on datafrog's joins.
 //!
 //! Every relation a rule reads has a table (`table.rs`): its rows with a hash index per set
 //! of columns a level probes. A relation of the stratum keeps its rows distinct through its
@@ -16,13 +20,15 @@
 //! and the order with the fewest probes expected wins. Orders are chosen again when the
 //! stratum's relations have doubled since.
 
-use super::emit::emit_head;
+use super::emit::{HeadMeta, emit_head};
 use super::expr::Cx;
-use super::solve::{self, Compiled, Level, matches};
+use super::meta::Meta;
+use super::solve::{self, Compiled, Fact, Level, matches};
 use super::table::{Table, key_hash};
-use super::{Base, EvalError, Rows, existence, group_count, vars};
+use super::{Base, EvalError, Mode, Rows, existence, group_count, vars, width_of};
 use crate::plan::ir::*;
 use crate::plan::order::{compile_nested_ordered, join_order};
+use std::borrow::Cow;
 
 /// The most columns an atom evaluated here has (a hashed probe key's most).
 const MAX_KEY: usize = 16;
@@ -31,15 +37,16 @@ const MAX_KEY: usize = 16;
 /// the planner's order.
 const MAX_COSTED: usize = 5;
 
-/// Whether `stratum` (evaluated without provenance) is evaluated here: one of its rules has
-/// three or more atoms, one of them over a relation of the stratum (two-atom rules, closures
-/// above all, are faster on datafrog's merge joins of sorted batches), and no atom binds a
-/// confidence or time (those need provenance) or has more than [`MAX_KEY`] columns.
-pub(super) fn takes(plan: &Plan, stratum: &Stratum) -> bool {
+/// Whether `stratum` is evaluated here: one of its rules has three or more atoms, one of them
+/// over a relation of the stratum (two-atom rules, closures above all, are faster on
+/// datafrog's merge joins of sorted batches, with provenance too: a confidence closure took
+/// 1.3 s here against 0.96 s there), and no atom has more than [`MAX_KEY`] columns.
+pub(super) fn takes(plan: &Plan, stratum: &Stratum, mode: Mode) -> bool {
     let rules = || stratum.rules.iter().map(|&i| &plan.rules[i]);
     let live = |a: &IrAtom| stratum.relations.contains(&a.rel);
-    rules().all(|r| (r.atoms.iter()).all(|a| a.meta_vars().is_empty() && a.args.len() <= MAX_KEY))
-        && rules().any(|r| r.atoms.len() >= 3 && r.atoms.iter().any(live))
+    rules().all(|r| {
+        (r.atoms.iter()).all(|a| (mode.meta || a.meta_vars().is_empty()) && a.args.len() <= MAX_KEY)
+    }) && rules().any(|r| r.atoms.len() >= 3 && r.atoms.iter().any(live))
 }
 
 /// Evaluates `stratum` to its fixpoint from its relations' facts in `base` (taken), the
@@ -49,12 +56,17 @@ pub(super) fn evaluate(
     stratum: &Stratum,
     base: &mut Base,
     cx: &mut Cx<'_>,
+    mode: Mode,
 ) -> Result<Vec<(RelId, Rows)>, EvalError> {
     let mut tables: Vec<Option<Table>> = (0..plan.relations.len()).map(|_| None).collect();
-    let width = |rel: RelId| plan.relations[rel].arity().max(1);
+    let width = |rel: RelId| width_of(plan, rel, mode);
+    let lattice = mode.meta.then_some(mode.time);
     for &rel in &stratum.relations {
-        let mut t = Table::live(width(rel));
-        t.insert_all(&std::mem::take(&mut base.rows[rel]));
+        let mut t = Table::live(width(rel), lattice);
+        t.insert_all(&match mode.meta {
+            true => base.take_facts(rel, mode.time),
+            false => std::mem::take(&mut base.rows[rel]),
+        });
         tables[rel] = Some(t);
     }
     let mut rules = Vec::new();
@@ -63,7 +75,9 @@ pub(super) fn evaluate(
         if let Some(gc) = group_count::detect(plan, i) {
             // A rule that counts its own body runs once, before the others.
             buf.clear();
-            group_count::evaluate(plan, i, &gc, None, cx, &mut buf);
+            let hm = HeadMeta::of(plan, i);
+            let head = mode.meta.then_some((&hm, mode.time));
+            group_count::evaluate(plan, i, &gc, head, cx, &mut buf);
             let head = plan.rules[i].head;
             tables[head]
                 .as_mut()
@@ -71,23 +85,27 @@ pub(super) fn evaluate(
                 .insert_all(&buf);
             continue;
         }
-        // Parts of the body independent of the rest are checked once, here.
-        let Some(rule) = existence::settle(&plan.rules[i], stratum, cx) else {
-            continue;
+        // Parts of the body independent of the rest are checked once, here (without
+        // provenance: with it, their facts' confidences enter each derivation).
+        let rule = match mode.meta {
+            true => Cow::Borrowed(&plan.rules[i]),
+            false => match existence::settle(&plan.rules[i], stratum, cx) {
+                Some(rule) => rule,
+                None => continue,
+            },
         };
         for a in &rule.atoms {
             if tables[a.rel].is_none() {
-                let done = cx.done.get(a.rel).and_then(|r| r.as_ref());
-                tables[a.rel] = Some(Table::completed(
-                    width(a.rel),
-                    done.map_or(&[][..], |r| &r.data),
-                ));
+                tables[a.rel] = Some(match cx.done.get(a.rel).and_then(|r| r.as_ref()) {
+                    Some(r) => Table::completed(r.width, r.meta.then_some(mode.time), &r.data),
+                    None => Table::completed(width(a.rel), lattice, &[]),
+                });
             }
         }
-        rules.push(rule.into_owned());
+        rules.push((i, rule.into_owned()));
     }
     let mut loops = Loops::new(stratum, rules, tables);
-    loops.run(plan, stratum, cx, &mut buf)?;
+    loops.run(plan, stratum, cx, mode, &mut buf)?;
     let mut out = Vec::new();
     for &rel in &stratum.relations {
         let t = loops.tables[rel]
@@ -101,7 +119,7 @@ pub(super) fn evaluate(
             Rows {
                 arity: plan.relations[rel].arity(),
                 width,
-                meta: false,
+                meta: mode.meta,
                 data,
             },
         ));
@@ -144,37 +162,61 @@ struct Tables<'a> {
     access: &'a [Access],
 }
 
+/// A row of a table (column order, metadata cells after the columns with provenance).
+#[derive(Clone, Copy)]
+struct Row<'a> {
+    cells: &'a [u64],
+    table: &'a Table,
+}
+
+impl Fact for Row<'_> {
+    #[inline]
+    fn cell(&self, col: usize) -> u64 {
+        self.cells[col]
+    }
+    fn meta(&self) -> Meta {
+        match self.table.lattice {
+            Some(_) => self.table.meta(self.cells),
+            None => Meta::asserted(1.0),
+        }
+    }
+}
+
 impl<'a> solve::Source<'a> for Tables<'a> {
-    type Fact = &'a [u64];
+    type Fact = Row<'a>;
 
     #[inline]
-    fn probe(
-        &self,
-        depth: usize,
-        level: &Level,
-        key: &[u64],
-        mut f: impl FnMut(&'a [u64]) -> bool,
-    ) {
-        let t = table_of(self.tables, level.rel);
+    fn probe(&self, depth: usize, level: &Level, key: &[u64], mut f: impl FnMut(Row<'a>) -> bool) {
+        let table = table_of(self.tables, level.rel);
         match self.access[depth] {
             Access::Scan(delta) => {
-                let rows = if delta { t.delta() } else { t.all() };
-                for row in rows.chunks_exact(t.width) {
-                    if matches(row, &level.key_cols, key) && !f(row) {
+                let rows = if delta { table.delta() } else { table.all() };
+                let first = if delta { table.delta_start() } else { 0 };
+                for (i, cells) in rows.chunks_exact(table.width).enumerate() {
+                    if matches(cells, &level.key_cols, key)
+                        && !table.is_dead(first + i)
+                        && !f(Row { cells, table })
+                    {
                         return;
                     }
                 }
             }
             Access::Whole => {
-                if let Some(r) = t.find(key) {
-                    f(t.row(r));
+                if let Some(r) = table.find(key) {
+                    f(Row {
+                        cells: table.row(r),
+                        table,
+                    });
                 }
             }
             Access::Index(i) => {
-                let (cols, chains) = &t.indexes[i];
+                let (cols, chains) = &table.indexes[i];
                 for r in chains.rows(key_hash(key.iter().copied())) {
-                    let row = t.row(r as usize);
-                    if matches(row, cols, key) && !f(row) {
+                    let cells = table.row(r as usize);
+                    if matches(cells, cols, key)
+                        && !table.is_dead(r as usize)
+                        && !f(Row { cells, table })
+                    {
                         return;
                     }
                 }
@@ -189,6 +231,8 @@ struct Loops {
     tables: Vec<Option<Table>>,
     /// The rules as evaluated (after `existence::settle`).
     rules: Vec<IrRule>,
+    /// Each rule's number in the plan.
+    origins: Vec<usize>,
     /// Rows of the stratum's relations when the orders were last chosen.
     planned_at: usize,
 }
@@ -263,7 +307,8 @@ fn without(rule: &IrRule, i: usize) -> Vec<IrAtom> {
 impl Loops {
     /// The versions of `rules` (each as evaluated, after `existence::settle`) over `tables`
     /// (one for every relation they read), their orders chosen.
-    fn new(stratum: &Stratum, rules: Vec<IrRule>, tables: Vec<Option<Table>>) -> Loops {
+    fn new(stratum: &Stratum, rules: Vec<(usize, IrRule)>, tables: Vec<Option<Table>>) -> Loops {
+        let (origins, rules): (Vec<usize>, Vec<IrRule>) = rules.into_iter().unzip();
         let mut versions = Vec::new();
         let in_stratum = |rel: RelId| stratum.relations.contains(&rel);
         for (ri, rule) in rules.iter().enumerate() {
@@ -304,6 +349,7 @@ impl Loops {
             versions,
             tables,
             rules,
+            origins,
             planned_at: 0,
         };
         loops.plan();
@@ -374,13 +420,14 @@ impl Loops {
         plan: &Plan,
         stratum: &Stratum,
         cx: &mut Cx<'_>,
+        mode: Mode,
         buf: &mut Vec<u64>,
     ) -> Result<(), EvalError> {
         for delta in [false, true] {
             loop {
                 for v in (0..self.versions.len()).filter(|&v| self.versions[v].delta == delta) {
                     buf.clear();
-                    self.solve(&self.versions[v], cx, buf);
+                    self.solve(plan, &self.versions[v], cx, mode, buf);
                     let head = self.rules[self.versions[v].rule].head;
                     (self.tables[head].as_mut())
                         .expect("a table per relation of the stratum")
@@ -407,16 +454,31 @@ impl Loops {
         Ok(())
     }
 
-    /// Every derivation of version `v`, its head's rows emitted into `out`.
-    fn solve(&self, v: &Version, cx: &mut Cx<'_>, out: &mut Vec<u64>) {
+    /// Every derivation of version `v`, its head's rows emitted into `out` (with provenance,
+    /// each with its metadata cells).
+    fn solve(&self, plan: &Plan, v: &Version, cx: &mut Cx<'_>, mode: Mode, out: &mut Vec<u64>) {
         let rule = &self.rules[v.rule];
         let mut env = vec![0u64; rule.var_names.len()];
         let tables = Tables {
             tables: &self.tables,
             access: &v.access,
         };
-        solve::solve(&v.plan, &tables, &mut env, cx, &mut |env, _, cx| {
-            emit_head(&rule.head_args, env, cx, out);
+        if !mode.meta {
+            solve::solve_bindings(&v.plan, &tables, &mut env, cx, &mut |env, cx| {
+                emit_head(&rule.head_args, env, cx, out);
+            });
+            return;
+        }
+        let head = HeadMeta::of(plan, self.origins[v.rule]);
+        solve::solve(&v.plan, &tables, &mut env, cx, &mut |env, facts, cx| {
+            let mark = out.len();
+            if emit_head(&rule.head_args, env, cx, out) {
+                let part = Meta::body(rule.meta.tnorm, facts.iter().map(Fact::meta));
+                match head.derive(part, env, cx) {
+                    Some(m) => m.push(out, true, mode.time),
+                    None => out.truncate(mark),
+                }
+            }
         });
     }
 }

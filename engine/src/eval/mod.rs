@@ -604,9 +604,10 @@ fn eval_stratum(
     caches: &mut Caches,
     mode: Mode,
 ) -> Result<Vec<(RelId, Rows)>, EvalError> {
-    if !mode.meta && loops::takes(plan, stratum) {
+    if loops::takes(plan, stratum, mode) {
         // Strata of long bodies: index nested loops, each relation held once (`loops.rs`).
-        return loops::evaluate(plan, stratum, base, &mut Cx::new(interner, done, caches));
+        let mut cx = Cx::new(interner, done, caches);
+        return loops::evaluate(plan, stratum, base, &mut cx, mode);
     }
     let part = if mode.meta { cells(mode.time) } else { 0 };
     let mut accesses = Vec::new();

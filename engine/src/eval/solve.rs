@@ -13,8 +13,9 @@ use super::meta::Meta;
 use crate::plan::ir::{AtomArg, MetaVars, RelId, VarId};
 use crate::plan::order::{NestedPlan, Op};
 
-/// Probe keys of up to this many columns are built without allocating.
-const INLINE_KEY: usize = 16;
+/// Probe keys of up to this many columns are built without allocating (the buffer is
+/// zeroed at every level entered: a bigger one costs every probe).
+const INLINE_KEY: usize = 8;
 
 /// Where a key column's value comes from.
 #[derive(Clone, Copy, Debug)]
@@ -41,6 +42,8 @@ pub(crate) struct Level {
     pub(crate) same: Vec<(usize, usize)>,
     /// `@ c`, `~ t`: the variables bound to the matched fact's confidence and time.
     pub(crate) meta: MetaVars,
+    /// Whether `meta` binds a variable.
+    binds_meta: bool,
     /// Assignments and checks that run once the level is bound.
     pub(crate) ops: Vec<Op>,
 }
@@ -99,6 +102,7 @@ pub(crate) fn compile(plan: &NestedPlan, start: &[VarId], n_vars: usize) -> Comp
             binds,
             same,
             meta: atom.meta_vars(),
+            binds_meta: !atom.meta_vars().is_empty(),
             ops: ops.clone(),
         });
     }
@@ -158,11 +162,35 @@ pub(crate) fn solve<'a, S: Source<'a>>(
     cx: &mut Cx<'_>,
     f: &mut impl FnMut(&[u64], &[S::Fact], &mut Cx<'_>),
 ) {
+    run(plan, source, true, env, cx, f);
+}
+
+/// [`solve`] for a caller that needs only the bindings: `f` gets no facts (the matched
+/// facts are not kept, which the loops of a stratum without provenance save).
+pub(crate) fn solve_bindings<'a, S: Source<'a>>(
+    plan: &Compiled,
+    source: &S,
+    env: &mut [u64],
+    cx: &mut Cx<'_>,
+    f: &mut impl FnMut(&[u64], &mut Cx<'_>),
+) {
+    run(plan, source, false, env, cx, &mut |env, _, cx| f(env, cx));
+}
+
+fn run<'a, S: Source<'a>>(
+    plan: &Compiled,
+    source: &S,
+    record: bool,
+    env: &mut [u64],
+    cx: &mut Cx<'_>,
+    f: &mut impl FnMut(&[u64], &[S::Fact], &mut Cx<'_>),
+) {
     if run_ops(&plan.pre, env, cx) {
         let mut nest = Nest {
             plan,
             source,
             f,
+            record,
             facts: Vec::with_capacity(plan.levels.len()),
         };
         nest.level(0, env, cx);
@@ -175,6 +203,8 @@ struct Nest<'p, 'a, S: Source<'a>, F> {
     plan: &'p Compiled,
     source: &'p S,
     f: &'p mut F,
+    /// Whether the facts matched are kept for `f`.
+    record: bool,
     /// The facts of the levels bound so far.
     facts: Vec<S::Fact>,
 }
@@ -221,14 +251,18 @@ where
             for &(col, x) in &level.binds {
                 env[x] = fact.cell(col);
             }
-            if !level.meta.is_empty() {
+            if level.binds_meta {
                 let m = fact.meta();
                 level.meta.bind(env, m.conf, m.time);
             }
             if run_ops(&level.ops, env, cx) {
-                self.facts.push(fact);
+                if self.record {
+                    self.facts.push(fact);
+                }
                 self.level(depth + 1, env, cx);
-                self.facts.pop();
+                if self.record {
+                    self.facts.pop();
+                }
             }
             !cx.stop
         });

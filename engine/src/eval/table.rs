@@ -2,7 +2,14 @@
 //! with hash indexes on the column sets the loops probe. A relation of the stratum being
 //! evaluated is held here once: its rows deduplicated through the index on all its columns,
 //! the rows of the last round (its delta) a range of them.
+//!
+//! With provenance a row carries metadata cells after its columns (`meta.rs`) and a relation
+//! of the stratum holds one live row per fact: a derivation that improves a fact's metadata
+//! (the lattice join) replaces its row, in place when the row is of this round (the round's
+//! derivations merged, as `Meta::merge` does, whatever their order), else by a new row of
+//! this round (so the improvement is the next round's delta) and the old row marked dead.
 
+use super::meta::{Meta, cells};
 use hashbrown::HashTable;
 use rustc_hash::{FxHashSet, FxHasher};
 use std::hash::Hasher;
@@ -27,11 +34,16 @@ fn fragment(row: &[u64]) -> u32 {
     (key_hash(row.iter().copied()) >> 32) as u32
 }
 
-/// Whether entry `(r, h)` of a distinct set over `rows` (`width` cells a row) is `row`, whose
-/// hash fragment is `fragment`.
-fn holds(rows: &[u64], width: usize, (r, h): (u32, u32), fragment: u32, row: &[u64]) -> bool {
+/// Whether entry `(r, h)` of a distinct set over `rows` (`width` cells a row) has key `key`
+/// (its first cells), whose hash fragment is `fragment`.
+fn holds(rows: &[u64], width: usize, (r, h): (u32, u32), fragment: u32, key: &[u64]) -> bool {
     let at = r as usize * width;
-    h == fragment && rows[at..at + width].iter().zip(row).all(|(a, b)| a == b)
+    // Compared cell by cell: a slice comparison calls `memcmp`, not inlined for short keys.
+    h == fragment
+        && rows[at..at + key.len()]
+            .iter()
+            .zip(key)
+            .all(|(a, b)| a == b)
 }
 
 /// The 64-bit hash the distinct set files a row under, from the 32 bits it keeps: the top
@@ -109,6 +121,12 @@ impl Chains {
 #[derive(Default)]
 pub(super) struct Table {
     pub(super) width: usize,
+    /// The cells that make a row's key: its columns (all cells without provenance).
+    pub(super) key: usize,
+    /// With provenance: whether the metadata cells (from [`Table::key`] on) hold a time.
+    pub(super) lattice: Option<bool>,
+    /// Rows replaced by a better version (a bit each), skipped by every read.
+    dead: Vec<u64>,
     /// A relation of the stratum (it grows every round), not a completed one.
     pub(super) live: bool,
     rows: Vec<u64>,
@@ -129,9 +147,11 @@ pub(super) struct Table {
 impl Table {
     /// The table of a completed relation: `rows` (`width` cells each), all there from the
     /// start.
-    pub(super) fn completed(width: usize, rows: &[u64]) -> Table {
+    pub(super) fn completed(width: usize, lattice: Option<bool>, rows: &[u64]) -> Table {
         let mut t = Table {
             width,
+            key: width - lattice.map_or(0, cells),
+            lattice,
             rows: rows.to_vec(),
             ..Table::default()
         };
@@ -140,13 +160,30 @@ impl Table {
         t
     }
 
-    /// The empty table of a relation of the stratum.
-    pub(super) fn live(width: usize) -> Table {
+    /// The empty table of a relation of the stratum (with `lattice`, rows carry metadata
+    /// cells, with a time or not).
+    pub(super) fn live(width: usize, lattice: Option<bool>) -> Table {
         Table {
             width,
+            key: width - lattice.map_or(0, cells),
+            lattice,
             live: true,
             ..Table::default()
         }
+    }
+
+    /// Whether row `r` was replaced by a better version.
+    #[inline]
+    pub(super) fn is_dead(&self, r: usize) -> bool {
+        self.dead
+            .get(r / 64)
+            .is_some_and(|w| w & (1 << (r % 64)) != 0)
+    }
+
+    /// The metadata of `row`, one of this table's (a table with provenance).
+    #[inline]
+    pub(super) fn meta(&self, row: &[u64]) -> Meta {
+        Meta::read_at(row, self.key, true, self.lattice == Some(true))
     }
 
     /// Rows held.
@@ -168,11 +205,12 @@ impl Table {
 
     /// The number of `row` if the table holds it (a relation of the stratum only: the one
     /// probe that needs no index, every column being bound).
-    pub(super) fn find(&self, row: &[u64]) -> Option<usize> {
-        debug_assert!(self.live && row.len() == self.width);
-        let fragment = fragment(row);
+    #[inline]
+    pub(super) fn find(&self, key: &[u64]) -> Option<usize> {
+        debug_assert!(self.live && key.len() == self.key);
+        let fragment = fragment(key);
         (self.set.find(spread(fragment), |&e| {
-            holds(&self.rows, self.width, e, fragment, row)
+            holds(&self.rows, self.width, e, fragment, key)
         }))
         .map(|&(r, _)| r as usize)
     }
@@ -181,17 +219,48 @@ impl Table {
     /// added.
     pub(super) fn insert(&mut self, row: &[u64]) -> bool {
         debug_assert!(self.live && row.len() == self.width);
-        let fragment = fragment(row);
-        let (width, rows) = (self.width, &self.rows);
+        let key = &row[..self.key];
+        let fragment = fragment(key);
+        let (width, rows) = (self.width, &mut self.rows);
         let n = rows.len() / width;
-        let same = |&e: &(u32, u32)| holds(rows, width, e, fragment, row);
+        let same = |&e: &(u32, u32)| holds(rows, width, e, fragment, key);
         match self.set.entry(spread(fragment), same, |&(_, h)| spread(h)) {
-            hashbrown::hash_table::Entry::Occupied(_) => return false,
+            hashbrown::hash_table::Entry::Occupied(mut e) => {
+                let Some(time) = self.lattice else {
+                    return false;
+                };
+                let r = e.get().0 as usize;
+                let old = &mut rows[r * width..(r + 1) * width];
+                let (was, new) = (
+                    Meta::read_at(old, self.key, true, time),
+                    Meta::read_at(row, self.key, true, time),
+                );
+                if r >= self.round_end {
+                    // A row of this round: the round's derivations merged in place.
+                    let merged = was.merge(&new);
+                    if merged != was {
+                        merged.write_at(old, self.key, true, time);
+                    }
+                    return false;
+                }
+                let (joined, improved) = was.join(&new);
+                if !improved {
+                    return false;
+                }
+                // An older row improved: replaced by a row of this round.
+                e.get_mut().0 = n as u32;
+                if self.dead.len() <= r / 64 {
+                    self.dead.resize(r / 64 + 1, 0);
+                }
+                self.dead[r / 64] |= 1 << (r % 64);
+                rows.extend_from_slice(row);
+                joined.write_at(&mut rows[n * width..], self.key, true, time);
+            }
             hashbrown::hash_table::Entry::Vacant(e) => {
                 e.insert((n as u32, fragment));
+                rows.extend_from_slice(row);
             }
         }
-        self.rows.extend_from_slice(row);
         let rows = &self.rows;
         for (cols, chains) in &mut self.indexes {
             chains.reserve(n + 1, |r| row_hash(rows, width, cols, r));
@@ -213,6 +282,7 @@ impl Table {
     }
 
     /// Row `r`.
+    #[inline]
     pub(super) fn row(&self, r: usize) -> &[u64] {
         &self.rows[r * self.width..(r + 1) * self.width]
     }
@@ -220,6 +290,11 @@ impl Table {
     /// Every row, flat.
     pub(super) fn all(&self) -> &[u64] {
         &self.rows
+    }
+
+    /// The number of the last round's first row.
+    pub(super) fn delta_start(&self) -> usize {
+        self.round_start
     }
 
     /// The rows of the last round, flat.
@@ -238,15 +313,26 @@ impl Table {
         self.round_end = self.len();
     }
 
-    /// The rows, flat, in insertion order (the indexes dropped).
-    pub(super) fn into_rows(self) -> Vec<u64> {
+    /// The live rows, flat, in insertion order (the indexes dropped).
+    pub(super) fn into_rows(mut self) -> Vec<u64> {
+        if self.dead.iter().any(|&w| w != 0) {
+            let w = self.width;
+            let mut kept = 0;
+            for r in 0..self.len() {
+                if !self.is_dead(r) {
+                    self.rows.copy_within(r * w..(r + 1) * w, kept * w);
+                    kept += 1;
+                }
+            }
+            self.rows.truncate(kept * w);
+        }
         self.rows
     }
 
     /// Counts each column's distinct values again.
     pub(super) fn count(&mut self) {
         let n = self.len();
-        self.distinct = (0..self.width)
+        self.distinct = (0..self.key)
             .map(|c| {
                 let set: FxHashSet<u64> = (0..n).map(|r| self.rows[r * self.width + c]).collect();
                 set.len()
@@ -257,7 +343,7 @@ impl Table {
     /// Expected rows matching a probe on `cols` (one at most when every column is bound).
     pub(super) fn fan_out(&self, cols: &[usize]) -> f64 {
         let rows = self.len().max(1) as f64;
-        if cols.len() >= self.width {
+        if cols.len() >= self.key {
             return 1.0;
         }
         let distinct: f64 = (cols.iter())
@@ -276,7 +362,7 @@ mod tests {
     /// held once.
     #[test]
     fn an_index_finds_every_row_of_a_key_as_the_table_grows() {
-        let mut t = Table::live(2);
+        let mut t = Table::live(2, None);
         t.insert(&[1, 2]);
         let i = t.index_on(&[1]);
         let mut all = vec![[1u64, 2]];
