@@ -103,3 +103,14 @@ pub fn write(n: usize, dir: &Path) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// [`EL_PROGRAM`] with a rule weight on the told-subsumption rule: evaluated with provenance,
+/// each subsumption with its best confidence (the same rows).
+pub fn weighted() -> String {
+    let rule = "sub(x, b) :- sub(x, a), told(a, b).";
+    assert!(
+        EL_PROGRAM.contains(rule),
+        "the EL program has the told rule"
+    );
+    EL_PROGRAM.replace(rule, &format!("@weight(0.95)\n{rule}"))
+}

@@ -389,7 +389,14 @@ pub fn workloads(scale: Scale, scratch: &Path) -> anyhow::Result<Vec<Workload>> 
     let el_dir = scratch.join(format!("el-{concepts}"));
     crate::elgen::write(concepts, &el_dir)?;
     let el = write_program(&programs, "el.dl", crate::elgen::EL_PROGRAM)?;
+    // The same classification with provenance (a rule weight): every fact's best confidence.
+    let el_conf = write_program(&programs, "el-confidence.dl", &crate::elgen::weighted())?;
     let mut contenders = vec![engram(&el, &el_dir)];
+    contenders.push(Contender::Engram {
+        label: "engram confidence".into(),
+        program: el_conf,
+        input: el_dir.clone(),
+    });
     contenders.extend(peers_of("el", 0));
     out.push(Workload {
         name: format!("EL classification, {concepts} concepts"),
