@@ -3,18 +3,25 @@
 //! rule derives nothing. Without this, `a(x) :- b(x), c(y), d(y).` joins every new `b` row
 //! with all of `c` in every round.
 //!
-//! Only for evaluation without provenance: with it, a derivation's confidence, depth and proof
-//! take in the part's facts, so the part stays in the join.
+//! With provenance a derivation's confidence, depth and time take in the part's facts: the
+//! best the part offers (its solutions' highest confidence, least depth, latest time, each a
+//! lattice component of its own) is one constant factor of every derivation of the rule, as
+//! the lattice join over every pairing of the rest's and the part's solutions would give.
+//! Proofs solve the whole rule again (`explain.rs`), the part's facts with it.
 
 use super::expr::Cx;
+use super::meta::Meta;
+use super::solve::Fact as _;
 use super::{completed, solve};
 use crate::plan::independent::{Independent, independent_parts, without};
 use crate::plan::ir::{Constraint, IrAtom, IrRule, Stratum};
 use crate::plan::order::compile_nested;
 use std::borrow::Cow;
 
-/// Whether some binding of the part's atoms passes its constraints.
-fn holds(rule: &IrRule, part: &Independent, cx: &mut Cx<'_>) -> bool {
+/// Whether some binding of the part's atoms passes its constraints; with `meta`, the best
+/// of its solutions' metadata (their facts' combined by the rule's t-norm), found by trying
+/// every solution.
+fn best(rule: &IrRule, part: &Independent, meta: bool, cx: &mut Cx<'_>) -> Option<Meta> {
     let atoms: Vec<IrAtom> = part.atoms.iter().map(|&i| rule.atoms[i].clone()).collect();
     let constraints: Vec<Constraint> = (part.constraints.iter())
         .map(|&i| rule.constraints[i].clone())
@@ -22,22 +29,31 @@ fn holds(rule: &IrRule, part: &Independent, cx: &mut Cx<'_>) -> bool {
     let n = rule.var_names.len();
     let plan = solve::compile(&compile_nested(&atoms, &constraints, n, &[]), &[], n);
     let mut env = vec![0u64; n];
-    let mut found = false;
-    completed::solve(&plan, &mut env, cx, &mut |_, _, cx| {
-        found = true;
-        cx.stop = true;
+    let mut best: Option<Meta> = None;
+    completed::solve(&plan, &mut env, cx, &mut |_, hits, cx| {
+        let m = Meta::body(rule.meta.tnorm, hits.iter().map(|h| h.meta()));
+        best = Some(best.map_or(m, |b| Meta {
+            conf: b.conf.max(m.conf),
+            depth: b.depth.min(m.depth),
+            rule: b.rule,
+            time: b.time.max(m.time),
+        }));
+        // Without provenance the first solution decides.
+        cx.stop = !meta;
     });
-    found
+    best
 }
 
 /// The rule as the stratum evaluates it: without its independent parts over completed
 /// relations when they all hold, `None` when one fails (the rule derives nothing), and the
-/// rule itself when it has no such part.
+/// rule itself when it has no such part; with the best metadata of the parts together (with
+/// `meta`; neutral without, or without parts), for every derivation to take in.
 pub(crate) fn settle<'r>(
     rule: &'r IrRule,
     stratum: &Stratum,
+    meta: bool,
     cx: &mut Cx<'_>,
-) -> Option<Cow<'r, IrRule>> {
+) -> Option<(Cow<'r, IrRule>, Meta)> {
     let parts = independent_parts(rule);
     let complete = |p: &&Independent| {
         p.atoms.iter().all(|&i| {
@@ -46,13 +62,12 @@ pub(crate) fn settle<'r>(
         })
     };
     let settled: Vec<&Independent> = parts.iter().filter(complete).collect();
+    let mut factor = Meta::asserted(1.0);
     if settled.is_empty() {
-        return Some(Cow::Borrowed(rule));
+        return Some((Cow::Borrowed(rule), factor));
     }
     for part in &settled {
-        if !holds(rule, part, cx) {
-            return None;
-        }
+        factor = factor.and(rule.meta.tnorm, &best(rule, part, meta, cx)?);
     }
-    Some(Cow::Owned(without(rule, &settled)))
+    Some((Cow::Owned(without(rule, &settled)), factor))
 }

@@ -26,9 +26,9 @@ use super::meta::Meta;
 use super::solve::{self, Compiled, Fact, Level, matches};
 use super::table::{Table, key_hash};
 use super::{Base, EvalError, Mode, Rows, existence, group_count, vars, width_of};
+use crate::plan::independent::independent_parts;
 use crate::plan::ir::*;
 use crate::plan::order::{compile_nested_ordered, join_order};
-use std::borrow::Cow;
 
 /// The most columns an atom evaluated here has (a hashed probe key's most).
 const MAX_KEY: usize = 16;
@@ -40,13 +40,22 @@ const MAX_COSTED: usize = 5;
 /// Whether `stratum` is evaluated here: one of its rules has three or more atoms, one of them
 /// over a relation of the stratum (two-atom rules, closures above all, are faster on
 /// datafrog's merge joins of sorted batches, with provenance too: a confidence closure took
-/// 1.3 s here against 0.96 s there), and no atom has more than [`MAX_KEY`] columns.
+/// 1.3 s here against 0.96 s there), or with provenance an independent part over earlier
+/// strata; and no atom has more than [`MAX_KEY`] columns.
 pub(super) fn takes(plan: &Plan, stratum: &Stratum, mode: Mode) -> bool {
     let rules = || stratum.rules.iter().map(|&i| &plan.rules[i]);
     let live = |a: &IrAtom| stratum.relations.contains(&a.rel);
     rules().all(|r| {
         (r.atoms.iter()).all(|a| (mode.meta || a.meta_vars().is_empty()) && a.args.len() <= MAX_KEY)
-    }) && rules().any(|r| r.atoms.len() >= 3 && r.atoms.iter().any(live))
+    }) && rules()
+        .any(|r| (r.atoms.len() >= 3 && r.atoms.iter().any(live)) || mode.meta && apart(r, stratum))
+}
+
+/// Whether `rule` has a part independent of the rest over relations of earlier strata (with
+/// provenance, settled once here where datafrog's joins would pair it with every new row).
+fn apart(rule: &IrRule, stratum: &Stratum) -> bool {
+    (independent_parts(rule).iter())
+        .any(|p| (p.atoms.iter()).all(|&i| !stratum.relations.contains(&rule.atoms[i].rel)))
 }
 
 /// Evaluates `stratum` to its fixpoint from its relations' facts in `base` (taken), the
@@ -85,14 +94,10 @@ pub(super) fn evaluate(
                 .insert_all(&buf);
             continue;
         }
-        // Parts of the body independent of the rest are checked once, here (without
-        // provenance: with it, their facts' confidences enter each derivation).
-        let rule = match mode.meta {
-            true => Cow::Borrowed(&plan.rules[i]),
-            false => match existence::settle(&plan.rules[i], stratum, cx) {
-                Some(rule) => rule,
-                None => continue,
-            },
+        // Parts of the body independent of the rest are checked once, here (with provenance,
+        // their best metadata a constant factor of every derivation).
+        let Some((rule, factor)) = existence::settle(&plan.rules[i], stratum, mode.meta, cx) else {
+            continue;
         };
         for a in &rule.atoms {
             if tables[a.rel].is_none() {
@@ -102,7 +107,7 @@ pub(super) fn evaluate(
                 });
             }
         }
-        rules.push((i, rule.into_owned()));
+        rules.push((i, rule.into_owned(), factor));
     }
     let mut loops = Loops::new(stratum, rules, tables);
     loops.run(plan, stratum, cx, mode, &mut buf)?;
@@ -233,6 +238,8 @@ struct Loops {
     rules: Vec<IrRule>,
     /// Each rule's number in the plan.
     origins: Vec<usize>,
+    /// Each rule's independent parts' best metadata, which every derivation takes in.
+    factors: Vec<Meta>,
     /// Rows of the stratum's relations when the orders were last chosen.
     planned_at: usize,
 }
@@ -307,8 +314,20 @@ fn without(rule: &IrRule, i: usize) -> Vec<IrAtom> {
 impl Loops {
     /// The versions of `rules` (each as evaluated, after `existence::settle`) over `tables`
     /// (one for every relation they read), their orders chosen.
-    fn new(stratum: &Stratum, rules: Vec<(usize, IrRule)>, tables: Vec<Option<Table>>) -> Loops {
-        let (origins, rules): (Vec<usize>, Vec<IrRule>) = rules.into_iter().unzip();
+    fn new(
+        stratum: &Stratum,
+        rules: Vec<(usize, IrRule, Meta)>,
+        tables: Vec<Option<Table>>,
+    ) -> Loops {
+        let mut origins = Vec::new();
+        let mut factors = Vec::new();
+        let rules: Vec<IrRule> = (rules.into_iter())
+            .map(|(i, rule, factor)| {
+                origins.push(i);
+                factors.push(factor);
+                rule
+            })
+            .collect();
         let mut versions = Vec::new();
         let in_stratum = |rel: RelId| stratum.relations.contains(&rel);
         for (ri, rule) in rules.iter().enumerate() {
@@ -350,6 +369,7 @@ impl Loops {
             tables,
             rules,
             origins,
+            factors,
             planned_at: 0,
         };
         loops.plan();
@@ -473,7 +493,8 @@ impl Loops {
         solve::solve(&v.plan, &tables, &mut env, cx, &mut |env, facts, cx| {
             let mark = out.len();
             if emit_head(&rule.head_args, env, cx, out) {
-                let part = Meta::body(rule.meta.tnorm, facts.iter().map(Fact::meta));
+                let part = Meta::body(rule.meta.tnorm, facts.iter().map(Fact::meta))
+                    .and(rule.meta.tnorm, &self.factors[v.rule]);
                 match head.derive(part, env, cx) {
                     Some(m) => m.push(out, true, mode.time),
                     None => out.truncate(mark),

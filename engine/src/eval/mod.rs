@@ -621,7 +621,8 @@ fn eval_stratum(
             None if mode.meta => rule_plans.push(compile_rule(i, &plan.rules[i], &mut accesses)),
             None => {
                 // Parts of the body independent of the rest are checked once, here.
-                if let Some(rule) = existence::settle(&plan.rules[i], stratum, &mut cx) {
+                if let Some((rule, _)) = existence::settle(&plan.rules[i], stratum, false, &mut cx)
+                {
                     rule_plans.push(compile_rule(i, &rule, &mut accesses));
                 }
             }
