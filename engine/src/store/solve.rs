@@ -1,6 +1,7 @@
-//! Rule bodies solved by nested loops over in-memory tables, probing hash indexes on the bound
-//! columns: the kernel of incremental inference, where a handful of changed facts meet
-//! relations of millions.
+//! Rule bodies solved over a store's in-memory tables by the one solver (`eval/solve.rs`),
+//! each level probing a hash index on its bound columns (and, in a solve over the states
+//! before and after a commit, the facts the commit changed as they were): the kernel of
+//! incremental inference, where a handful of changed facts meet relations of millions.
 //!
 //! A body is solved either from one fact bound to one of its atoms (a change propagating
 //! forward) or with the head bound (re-deriving one fact).
