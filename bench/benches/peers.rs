@@ -7,7 +7,7 @@
 //! name contains it).
 
 use engram_bench::process::{build_release, workspace};
-use engram_bench::whole::{Scale, report, run_workload, to_json, workloads};
+use engram_bench::whole::{Scale, report, run_workload, souffle_on_path, to_json, workloads};
 
 fn main() -> anyhow::Result<()> {
     let runs: usize = std::env::var("BENCH_RUNS")
@@ -22,6 +22,9 @@ fn main() -> anyhow::Result<()> {
     println!(
         "whole processes, median of {runs} runs (time and peak memory; ratio = engram / peer)"
     );
+    if !souffle_on_path() {
+        println!("souffle: not on PATH, skipped (bench/README.md says how to build it)");
+    }
     for w in workloads(Scale::Full, &scratch)? {
         if !w.name.contains(&only) {
             continue;

@@ -29,6 +29,14 @@ pub enum Contender {
         /// Its input directory.
         input: PathBuf,
     },
+    /// `souffle -F input -D out program` (Soufflé's interpreter, its default), when a
+    /// `souffle` binary is on PATH.
+    Souffle {
+        /// The program file (the Soufflé dialect engram runs unchanged).
+        program: PathBuf,
+        /// Its input directory.
+        input: PathBuf,
+    },
     /// `peer ENGINE WORKLOAD input out N`.
     Peer {
         /// The engine.
@@ -45,6 +53,7 @@ impl Contender {
     pub fn label(&self) -> &str {
         match self {
             Contender::Engram { label, .. } => label,
+            Contender::Souffle { .. } => "souffle",
             Contender::Peer { engine, .. } => engine,
         }
     }
@@ -132,6 +141,14 @@ pub fn run_workload(
                 Contender::Engram { program, input, .. } => measure(&[
                     engram.to_str().expect("a UTF-8 path"),
                     "run",
+                    "-F",
+                    input.to_str().expect("a UTF-8 path"),
+                    "-D",
+                    out,
+                    program.to_str().expect("a UTF-8 path"),
+                ]),
+                Contender::Souffle { program, input } => measure(&[
+                    "souffle",
                     "-F",
                     input.to_str().expect("a UTF-8 path"),
                     "-D",
@@ -289,13 +306,24 @@ pub fn workloads(scale: Scale, scratch: &Path) -> anyhow::Result<Vec<Workload>> 
             })
             .collect()
     };
-    let engram = |program: &Path, input: &Path| Contender::Engram {
-        label: "engram".into(),
-        program: program.to_path_buf(),
-        input: input.to_path_buf(),
+    // engram on a program in the Soufflé dialect, and Soufflé on it too when it is installed.
+    let souffle = souffle_on_path();
+    let engram_and_souffle = |program: &Path, input: &Path| -> Vec<Contender> {
+        let mut out = vec![Contender::Engram {
+            label: "engram".into(),
+            program: program.to_path_buf(),
+            input: input.to_path_buf(),
+        }];
+        if souffle {
+            out.push(Contender::Souffle {
+                program: program.to_path_buf(),
+                input: input.to_path_buf(),
+            });
+        }
+        out
     };
     let closure = |name: String, input: PathBuf| -> Workload {
-        let mut contenders = vec![engram(&tc, &input)];
+        let mut contenders = engram_and_souffle(&tc, &input);
         contenders.extend(peers_of("tc", 0));
         Workload {
             name,
@@ -376,7 +404,7 @@ pub fn workloads(scale: Scale, scratch: &Path) -> anyhow::Result<Vec<Workload>> 
     };
     let tdir = scratch.join(format!("tree-{}-{}", tree[0], tree[1]));
     crate::generate(&["tree", tree[0], tree[1]], &tdir, "parent.facts")?;
-    let mut contenders = vec![engram(&sg, &tdir)];
+    let mut contenders = engram_and_souffle(&sg, &tdir);
     contenders.extend(peers_of("sg", 0));
     out.push(Workload {
         name: format!("same generation {} {}", tree[0], tree[1]),
@@ -391,7 +419,7 @@ pub fn workloads(scale: Scale, scratch: &Path) -> anyhow::Result<Vec<Workload>> 
     let el = write_program(&programs, "el.dl", crate::elgen::EL_PROGRAM)?;
     // The same classification with provenance (a rule weight): every fact's best confidence.
     let el_conf = write_program(&programs, "el-confidence.dl", &crate::elgen::weighted())?;
-    let mut contenders = vec![engram(&el, &el_dir)];
+    let mut contenders = engram_and_souffle(&el, &el_dir);
     contenders.push(Contender::Engram {
         label: "engram confidence".into(),
         program: el_conf,
@@ -415,7 +443,7 @@ pub fn workloads(scale: Scale, scratch: &Path) -> anyhow::Result<Vec<Workload>> 
         _ => scratch.join(format!("lubm-{universities}-{limit}")),
     };
     crate::lubmgen::write(universities, limit, &lubm_dir)?;
-    let mut contenders = vec![engram(&crate::lubmgen::program(), &lubm_dir)];
+    let mut contenders = engram_and_souffle(&crate::lubmgen::program(), &lubm_dir);
     contenders.extend(peers_of("lubm", 0));
     out.push(Workload {
         name: format!("LUBM, {universities} universities"),
@@ -432,7 +460,7 @@ pub fn workloads(scale: Scale, scratch: &Path) -> anyhow::Result<Vec<Workload>> 
     )?;
     let empty = scratch.join("empty");
     std::fs::create_dir_all(&empty)?;
-    let mut contenders = vec![engram(&ind, &empty)];
+    let mut contenders = engram_and_souffle(&ind, &empty);
     contenders.extend(peers_of("independent", n));
     out.push(Workload {
         name: format!("independent body, N = {n}"),
@@ -441,6 +469,12 @@ pub fn workloads(scale: Scale, scratch: &Path) -> anyhow::Result<Vec<Workload>> 
         contenders,
     });
     Ok(out)
+}
+
+/// Whether a `souffle` executable is on PATH (the benchmark runs it beside engram then).
+pub fn souffle_on_path() -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join("souffle").is_file()))
 }
 
 /// A program with an `.output` directive for `relation` added.
