@@ -138,23 +138,20 @@ pub fn run_workload(
         for (i, c) in w.contenders.iter().enumerate() {
             let out = out_dirs[i].to_str().expect("a UTF-8 path");
             let (secs, peak, _) = match c {
-                Contender::Engram { program, input, .. } => measure(&[
-                    engram.to_str().expect("a UTF-8 path"),
-                    "run",
-                    "-F",
-                    input.to_str().expect("a UTF-8 path"),
-                    "-D",
-                    out,
-                    program.to_str().expect("a UTF-8 path"),
-                ]),
-                Contender::Souffle { program, input } => measure(&[
-                    "souffle",
-                    "-F",
-                    input.to_str().expect("a UTF-8 path"),
-                    "-D",
-                    out,
-                    program.to_str().expect("a UTF-8 path"),
-                ]),
+                // The same command line for both: Soufflé's `-F in -D out program`.
+                Contender::Engram { program, input, .. }
+                | Contender::Souffle { program, input } => {
+                    let mut args = match c {
+                        Contender::Engram { .. } => {
+                            vec![engram.to_str().expect("a UTF-8 path"), "run"]
+                        }
+                        _ => vec!["souffle"],
+                    };
+                    let (input, program) = (input.to_str(), program.to_str());
+                    args.extend(["-F", input.expect("a UTF-8 path"), "-D", out]);
+                    args.push(program.expect("a UTF-8 path"));
+                    measure(&args)
+                }
                 Contender::Peer {
                     engine,
                     workload,
