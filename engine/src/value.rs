@@ -117,10 +117,10 @@ impl Value {
         let t = text.trim();
         match ty {
             ColumnType::Symbol => Ok(Value::Symbol(text.to_string())),
-            ColumnType::Number => parse_i64(t)
+            ColumnType::Number => engram_parser::parse_int(t)
                 .map(Value::Number)
                 .ok_or_else(|| format!("`{text}` is not a number")),
-            ColumnType::Unsigned => parse_u64(t)
+            ColumnType::Unsigned => engram_parser::parse_uint(t)
                 .map(Value::Unsigned)
                 .ok_or_else(|| format!("`{text}` is not an unsigned")),
             ColumnType::Float => t
@@ -484,35 +484,17 @@ pub fn parse_field(ty: ColumnType, text: &str, interner: &mut Interner) -> Resul
     let t = text.trim();
     match ty {
         ColumnType::Symbol => Ok(interner.enc(text)),
-        ColumnType::Number => parse_i64(t)
+        ColumnType::Number => engram_parser::parse_int(t)
             .map(enc_number)
             .ok_or_else(|| format!("`{text}` is not a number")),
-        ColumnType::Unsigned => parse_u64(t).ok_or_else(|| format!("`{text}` is not an unsigned")),
+        ColumnType::Unsigned => {
+            engram_parser::parse_uint(t).ok_or_else(|| format!("`{text}` is not an unsigned"))
+        }
         ColumnType::Float => t
             .parse::<f64>()
             .map(enc_float)
             .map_err(|_| format!("`{text}` is not a float")),
     }
-}
-
-fn parse_i64(t: &str) -> Option<i64> {
-    if let Some(h) = t.strip_prefix("0x") {
-        return u64::from_str_radix(h, 16).ok().map(|v| v as i64);
-    }
-    if let Some(b) = t.strip_prefix("0b") {
-        return u64::from_str_radix(b, 2).ok().map(|v| v as i64);
-    }
-    t.parse().ok()
-}
-
-fn parse_u64(t: &str) -> Option<u64> {
-    if let Some(h) = t.strip_prefix("0x") {
-        return u64::from_str_radix(h, 16).ok();
-    }
-    if let Some(b) = t.strip_prefix("0b") {
-        return u64::from_str_radix(b, 2).ok();
-    }
-    t.parse().ok()
 }
 
 /// The name of the entity `sk(args...)` makes, from each argument's type and text: `name#` and

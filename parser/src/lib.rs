@@ -30,6 +30,40 @@ pub fn parse(src: &str, file: &str) -> Result<Program, ParseErrors> {
     }
 }
 
+/// A number as Soufflé reads one (in a program, a fact file, or `to_number`): decimal, or
+/// hexadecimal after `0x`, or binary after `0b`, either with a leading `-`; `None` if it is
+/// not one. Hexadecimal and binary take 64 bits and wrap (`0xffffffffffffffff` is -1).
+pub fn parse_int(text: &str) -> Option<i64> {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) if rest.starts_with("0x") || rest.starts_with("0b") => (true, rest),
+        _ => (false, text),
+    };
+    let value = if let Some(hex) = digits.strip_prefix("0x") {
+        u64::from_str_radix(hex, 16).ok()? as i64
+    } else if let Some(bin) = digits.strip_prefix("0b") {
+        u64::from_str_radix(bin, 2).ok()? as i64
+    } else {
+        return text.parse().ok();
+    };
+    Some(if negative {
+        value.wrapping_neg()
+    } else {
+        value
+    })
+}
+
+/// An unsigned number as Soufflé reads one: decimal, or hexadecimal after `0x`, or binary
+/// after `0b`; `None` if it is not one.
+pub fn parse_uint(text: &str) -> Option<u64> {
+    if let Some(hex) = text.strip_prefix("0x") {
+        u64::from_str_radix(hex, 16).ok()
+    } else if let Some(bin) = text.strip_prefix("0b") {
+        u64::from_str_radix(bin, 2).ok()
+    } else {
+        text.parse().ok()
+    }
+}
+
 /// Whether `name` can name a relation: identifiers (letters, digits, `_`, `?`, not starting
 /// with a digit) joined by `.`, as the grammar reads a relation's name.
 ///

@@ -663,7 +663,7 @@ impl Lowerer<'_> {
                 Rule::float => text
                     .parse()
                     .map_or_else(|_| AnnotationArg::Ident(text.into()), AnnotationArg::Float),
-                Rule::integer => parse_int(text)
+                Rule::integer => crate::parse_int(text)
                     .map_or_else(|| AnnotationArg::Ident(text.into()), AnnotationArg::Int),
                 _ => AnnotationArg::Ident(text.to_string()),
             }
@@ -776,14 +776,14 @@ impl Lowerer<'_> {
             Rule::wildcard => ExprKind::Wildcard,
             Rule::counter => ExprKind::Counter,
             Rule::string => ExprKind::Str(unescape(text)),
-            Rule::integer => match parse_int(text) {
+            Rule::integer => match crate::parse_int(text) {
                 Some(v) => ExprKind::Int(v),
                 None => {
                     self.error(span, format!("integer literal `{text}` is out of range"));
                     ExprKind::Int(0)
                 }
             },
-            Rule::unsigned => match parse_uint(&text[..text.len() - 1]) {
+            Rule::unsigned => match crate::parse_uint(&text[..text.len() - 1]) {
                 Some(v) => ExprKind::Unsigned(v),
                 None => {
                     self.error(span, format!("unsigned literal `{text}` is out of range"));
@@ -842,26 +842,6 @@ impl Lowerer<'_> {
             }
         };
         Expr { kind, span }
-    }
-}
-
-fn parse_int(text: &str) -> Option<i64> {
-    if let Some(hex) = text.strip_prefix("0x") {
-        u64::from_str_radix(hex, 16).ok().map(|v| v as i64)
-    } else if let Some(bin) = text.strip_prefix("0b") {
-        u64::from_str_radix(bin, 2).ok().map(|v| v as i64)
-    } else {
-        text.parse().ok()
-    }
-}
-
-fn parse_uint(text: &str) -> Option<u64> {
-    if let Some(hex) = text.strip_prefix("0x") {
-        u64::from_str_radix(hex, 16).ok()
-    } else if let Some(bin) = text.strip_prefix("0b") {
-        u64::from_str_radix(bin, 2).ok()
-    } else {
-        text.parse().ok()
     }
 }
 

@@ -295,12 +295,13 @@ fn call(f: Functor, args: &[IrExpr], env: &[u64], cx: &mut Cx<'_>) -> Option<u64
             Some(cx.interner.enc(&s))
         }
         Functor::ToNumber => match args[0].ty {
-            ColumnType::Symbol => text(cx, 0).trim().parse::<i64>().ok().map(enc_number),
+            // Soufflé's reading: decimal, `0x` hexadecimal, `0b` binary, with a sign.
+            ColumnType::Symbol => engram_parser::parse_int(text(cx, 0).trim()).map(enc_number),
             ColumnType::Float => Some(enc_number(dec_float(vals[0]) as i64)),
             _ => Some(vals[0]),
         },
         Functor::ToUnsigned => match args[0].ty {
-            ColumnType::Symbol => text(cx, 0).trim().parse::<u64>().ok(),
+            ColumnType::Symbol => engram_parser::parse_uint(text(cx, 0).trim()),
             ColumnType::Float => Some(dec_float(vals[0]) as u64),
             _ => Some(vals[0]),
         },
