@@ -44,6 +44,11 @@ fn best(rule: &IrRule, part: &Independent, meta: bool, cx: &mut Cx<'_>) -> Optio
     best
 }
 
+/// Whether every atom of `part` reads a relation of an earlier stratum than `stratum`.
+pub(crate) fn outside(rule: &IrRule, part: &Independent, stratum: &Stratum) -> bool {
+    (part.atoms.iter()).all(|&i| !stratum.relations.contains(&rule.atoms[i].rel))
+}
+
 /// The rule as the stratum evaluates it: without its independent parts over completed
 /// relations when they all hold, `None` when one fails (the rule derives nothing), and the
 /// rule itself when it has no such part; with the best metadata of the parts together (with
@@ -56,10 +61,9 @@ pub(crate) fn settle<'r>(
 ) -> Option<(Cow<'r, IrRule>, Meta)> {
     let parts = independent_parts(rule);
     let complete = |p: &&Independent| {
-        p.atoms.iter().all(|&i| {
-            let rel = rule.atoms[i].rel;
-            !stratum.relations.contains(&rel) && cx.done.get(rel).is_some_and(|r| r.is_some())
-        })
+        outside(rule, p, stratum)
+            && (p.atoms.iter())
+                .all(|&i| cx.done.get(rule.atoms[i].rel).is_some_and(|r| r.is_some()))
     };
     let settled: Vec<&Independent> = parts.iter().filter(complete).collect();
     let mut factor = Meta::asserted(1.0);

@@ -54,8 +54,7 @@ pub(super) fn takes(plan: &Plan, stratum: &Stratum, mode: Mode) -> bool {
 /// Whether `rule` has a part independent of the rest over relations of earlier strata (with
 /// provenance, settled once here where datafrog's joins would pair it with every new row).
 fn apart(rule: &IrRule, stratum: &Stratum) -> bool {
-    (independent_parts(rule).iter())
-        .any(|p| (p.atoms.iter()).all(|&i| !stratum.relations.contains(&rule.atoms[i].rel)))
+    (independent_parts(rule).iter()).any(|p| existence::outside(rule, p, stratum))
 }
 
 /// Evaluates `stratum` to its fixpoint from its relations' facts in `base` (taken), the
@@ -180,10 +179,7 @@ impl Fact for Row<'_> {
         self.cells[col]
     }
     fn meta(&self) -> Meta {
-        match self.table.lattice {
-            Some(_) => self.table.meta(self.cells),
-            None => Meta::asserted(1.0),
-        }
+        self.table.meta(self.cells)
     }
 }
 

@@ -180,10 +180,14 @@ impl Table {
             .is_some_and(|w| w & (1 << (r % 64)) != 0)
     }
 
-    /// The metadata of `row`, one of this table's (a table with provenance).
+    /// The metadata of `row`, one of this table's (asserted with confidence 1 in a table
+    /// without provenance).
     #[inline]
     pub(super) fn meta(&self, row: &[u64]) -> Meta {
-        Meta::read_at(row, self.key, true, self.lattice == Some(true))
+        match self.lattice {
+            Some(time) => Meta::read_at(row, self.key, true, time),
+            None => Meta::asserted(1.0),
+        }
     }
 
     /// Rows held.

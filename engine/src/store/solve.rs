@@ -248,7 +248,7 @@ fn split_start(atoms: &[IrAtom], start: usize) -> (Vec<IrAtom>, Vec<VarId>) {
 
 /// Binds `key` to `atom`'s arguments in `env`: false if a constant or a repeated variable
 /// does not match.
-pub(crate) fn bind_atom(atom: &IrAtom, key: &[u64], env: &mut [u64], set: &mut [bool]) -> bool {
+fn bind_atom(atom: &IrAtom, key: &[u64], env: &mut [u64], set: &mut [bool]) -> bool {
     for (a, &v) in atom.args.iter().zip(key) {
         match *a {
             AtomArg::Const(c) if c != v => return false,
