@@ -66,6 +66,41 @@ fn reads_facts_and_writes_csv_files() {
     assert_eq!(csv, "a b\t2\nc\t-3\n");
 }
 
+/// `IO=stdin` reads the facts piped in; `IO=stdout` with `headers=true` frames the column
+/// names; `IO=stdoutprintsize` is `.printsize`.
+#[test]
+fn reads_stdin_and_writes_stdout_with_headers() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("p.dl"),
+        ".decl e(a: symbol, b: number)\n.input e(IO=stdin)\n\
+         .output e(IO=stdout, headers=true)\n.output e(IO=stdoutprintsize)\n",
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_engram"))
+        .args(["run", "p.dl"])
+        .current_dir(d)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"y\t2\nx\t1\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "---------------\ne\na\tb\n===============\nx\t1\ny\t2\n===============\ne\t2\n"
+    );
+}
+
 #[test]
 fn bad_facts_name_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
@@ -76,7 +111,7 @@ fn bad_facts_name_file_and_line() {
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
     assert!(
-        err.contains("e.facts:2: `not-a-number` is not a number"),
+        err.contains("e.facts:2: column 1: `not-a-number` is not a number"),
         "{err}"
     );
 }

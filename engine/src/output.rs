@@ -7,6 +7,7 @@
 //! sorting is sorting integers, without a lookup per comparison.
 
 use crate::eval::Rows;
+use crate::io::params::Format;
 use crate::value::{self, ColumnType, Interner};
 use rayon::prelude::*;
 use std::io::{self, Write};
@@ -245,10 +246,21 @@ pub(crate) fn sorted_order(rows: &Rows, types: &[ColumnType], interner: &Interne
         .collect()
 }
 
-/// Appends one value as output text (Soufflé's formatting).
-fn render_value(out: &mut Vec<u8>, ty: ColumnType, v: u64, interner: &Interner) {
+/// Appends one value as output text (Soufflé's formatting); with `quoted` (RFC 4180), a symbol
+/// in double quotes, each `"` in it doubled.
+fn render_value(out: &mut Vec<u8>, ty: ColumnType, v: u64, interner: &Interner, quoted: bool) {
     let mut buf = itoa::Buffer::new();
     match ty {
+        ColumnType::Symbol if quoted => {
+            out.push(b'"');
+            for &b in interner.resolve_enc(v).as_bytes() {
+                if b == b'"' {
+                    out.push(b'"');
+                }
+                out.push(b);
+            }
+            out.push(b'"');
+        }
         ColumnType::Symbol => out.extend_from_slice(interner.resolve_enc(v).as_bytes()),
         ColumnType::Number => out.extend_from_slice(buf.format(value::dec_number(v)).as_bytes()),
         ColumnType::Unsigned => out.extend_from_slice(buf.format(v).as_bytes()),
@@ -261,20 +273,21 @@ fn render_value(out: &mut Vec<u8>, ty: ColumnType, v: u64, interner: &Interner) 
 /// Rows rendered per task of the parallel renderer.
 const RENDER_CHUNK: usize = 1 << 14;
 
-/// Writes the rows sorted by value, one per line, columns separated by `delim`; with
-/// `with_conf`, each row's confidence last (six decimals). A nullary relation with a row is
+/// Writes the rows sorted by value, one per line, as `format` says: columns separated by its
+/// delimiter, symbols quoted with `rfc4180`, each row's confidence last (six decimals) with
+/// `confidence`. A nullary relation with a row is
 /// written `()`, as Soufflé does.
 ///
 /// Lines are rendered in parallel, a few chunks at a time, and written in order, so the text
 /// held in memory at once stays small.
 pub(crate) fn write_rows(
-    w: &mut impl Write,
+    w: &mut (impl Write + ?Sized),
     rows: &Rows,
     types: &[ColumnType],
     interner: &Interner,
-    delim: &str,
-    with_conf: bool,
+    format: &Format,
 ) -> io::Result<()> {
+    let (delim, with_conf) = (format.delimiter.as_str(), format.confidence);
     if types.is_empty() {
         if !rows.is_empty() {
             if with_conf {
@@ -297,7 +310,7 @@ pub(crate) fn write_rows(
                 if c > 0 {
                     out.extend_from_slice(delim.as_bytes());
                 }
-                render_value(&mut out, ty, v, interner);
+                render_value(&mut out, ty, v, interner, format.rfc4180);
             }
             if with_conf {
                 out.extend_from_slice(delim.as_bytes());

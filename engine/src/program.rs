@@ -173,7 +173,7 @@ impl Program {
             .map(|r| RelationInfo {
                 name: r.name.clone(),
                 columns: r.columns.clone(),
-                is_input: r.input.is_some(),
+                is_input: r.is_input(),
                 is_output: !r.outputs.is_empty(),
             })
             .collect()
@@ -264,10 +264,11 @@ impl Program {
         options: &EvalOptions,
     ) -> Result<Database, Error> {
         let mut interner = self.plan.interner.clone();
-        let (mut base, warnings) = crate::io::load_inputs(&self.plan, facts_dir, &mut interner)?;
+        let (mut base, warnings) =
+            crate::io::read::load_inputs(&self.plan, facts_dir, &mut interner)?;
         self.encode_inputs(inputs, &mut base, &mut interner)?;
         let mut db = self.evaluate_encoded(base, interner, options)?;
-        db.warnings = warnings;
+        db.warnings.splice(0..0, warnings);
         Ok(db)
     }
 
@@ -308,7 +309,9 @@ impl Program {
             .iter()
             .map(|q| crate::eval::query::answer_query(q, &evaluated.done, &mut interner))
             .collect();
+        let warnings = crate::eval::completed::pattern_warnings(&plan);
         let mut db = Database::new(plan, evaluated.done, answers, interner, mode);
+        db.warnings = warnings;
         db.rewritten = Arc::new(rewritten);
         Ok(db)
     }

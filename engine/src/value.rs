@@ -141,7 +141,10 @@ impl Value {
     }
 }
 
-/// Formats a float as Soufflé does (C++ stream defaults: 6 significant digits, `%g` style).
+/// Formats a float for output: the shortest digits that read back as the same float, laid out
+/// as C's `%g` (fixed for exponents -4 to 16, else `1e+20`): `0.5`, `3`, `0.0009765625`,
+/// `0.1`, `1e-05`. Soufflé writes 17 significant digits (`0.10000000000000001`); where those
+/// digits are not noise, both write the same text, and both read back as the same float.
 pub fn format_float(x: f64) -> String {
     if x.is_nan() {
         return "nan".into();
@@ -156,26 +159,28 @@ pub fn format_float(x: f64) -> String {
             "0".into()
         };
     }
-    let exp = x.abs().log10().floor() as i32;
-    let sci = format!("{:.5e}", x);
-    // Decide between fixed and scientific like %g with precision 6.
+    // Rust's `{:e}` gives the shortest digits that round-trip: `-9.765625e-4`.
+    let sci = format!("{x:e}");
     let (mantissa, e) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let e: i32 = e.parse().unwrap_or(exp);
-    if !(-4..6).contains(&e) {
-        let m = trim_zeros(mantissa);
+    let e: i32 = e.parse().unwrap_or(0);
+    if !(-4..17).contains(&e) {
         let sign = if e < 0 { '-' } else { '+' };
-        format!("{m}e{sign}{:02}", e.abs())
-    } else {
-        let decimals = (5 - e).max(0) as usize;
-        trim_zeros(&format!("{:.*}", decimals, x)).to_string()
+        return format!("{mantissa}e{sign}{:02}", e.abs());
     }
-}
-
-fn trim_zeros(s: &str) -> &str {
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.')
+    let (sign, mantissa) = match mantissa.strip_prefix('-') {
+        Some(m) => ("-", m),
+        None => ("", mantissa),
+    };
+    let digits: String = mantissa.chars().filter(|&c| c != '.').collect();
+    if e < 0 {
+        let zeros = "0".repeat((-e - 1) as usize);
+        return format!("{sign}0.{zeros}{digits}");
+    }
+    let point = e as usize + 1;
+    if digits.len() <= point {
+        format!("{sign}{digits}{}", "0".repeat(point - digits.len()))
     } else {
-        s
+        format!("{sign}{}.{}", &digits[..point], &digits[point..])
     }
 }
 
@@ -543,10 +548,33 @@ mod tests {
     fn floats_format_like_souffle() {
         assert_eq!(format_float(0.5), "0.5");
         assert_eq!(format_float(3.0), "3");
-        assert_eq!(format_float(1.0 / 3.0), "0.333333");
-        assert_eq!(format_float(123456789.0), "1.23457e+08");
+        assert_eq!(format_float(-3.0), "-3");
+        assert_eq!(format_float(1.0 / 3.0), "0.3333333333333333");
+        assert_eq!(format_float(0.1), "0.1");
+        assert_eq!(format_float(-0.0009765625), "-0.0009765625");
+        assert_eq!(format_float(123456789.0), "123456789");
+        assert_eq!(format_float(1e16), "10000000000000000");
+        assert_eq!(format_float(1e17), "1e+17");
+        assert_eq!(format_float(1.5e20), "1.5e+20");
         assert_eq!(format_float(0.0001), "0.0001");
         assert_eq!(format_float(0.00001), "1e-05");
+        assert_eq!(format_float(-2.5e-300), "-2.5e-300");
+        assert_eq!(format_float(12.25), "12.25");
+        for x in [
+            0.1,
+            1.0 / 3.0,
+            2.0f64.sqrt(),
+            6.02214076e23,
+            -1e-310,
+            f64::MAX,
+            1234.5678,
+        ] {
+            assert_eq!(
+                format_float(x).parse::<f64>().unwrap(),
+                x,
+                "round trip of {x}"
+            );
+        }
     }
 
     #[test]

@@ -178,7 +178,7 @@ impl Caches {
     pub(crate) fn regex(&mut self, sym: u64, pattern: &str) -> Option<&regex::Regex> {
         self.regexes
             .entry(sym)
-            .or_insert_with(|| regex::Regex::new(&format!("^(?:{pattern})$")).ok())
+            .or_insert_with(|| whole_match(pattern).ok())
             .as_ref()
     }
 
@@ -299,6 +299,39 @@ pub(crate) fn exists(rel: RelId, key: &[(usize, u64)], cx: &mut Cx<'_>) -> bool 
     let vals: Vec<u64> = key.iter().map(|k| k.1).collect();
     let ix = cx.caches.index(rel, rows, &cols);
     !ix.range(&vals).is_empty()
+}
+
+/// The regular expression `match(pattern, text)` tests: `pattern` against the whole text.
+pub(crate) fn whole_match(pattern: &str) -> Result<regex::Regex, regex::Error> {
+    regex::Regex::new(&format!("^(?:{pattern})$"))
+}
+
+/// A warning for each `match` pattern written in a rule that is not a regular expression:
+/// neither `match` nor `!match` holds for it, as in Soufflé.
+pub(crate) fn pattern_warnings(plan: &crate::plan::ir::Plan) -> Vec<String> {
+    use crate::plan::ir::{Constraint, IrExprKind, TextPred};
+    let mut warnings = Vec::new();
+    for rule in &plan.rules {
+        for c in &rule.constraints {
+            if let Constraint::Text {
+                pred: TextPred::Match,
+                pattern,
+                ..
+            } = c
+                && let IrExprKind::Const(sym) = pattern.kind
+                && let Err(e) = whole_match(plan.interner.resolve_enc(sym))
+            {
+                let e = e.to_string().replace('\n', " ");
+                warnings.push(format!(
+                    "rule {}: `{}` is not a regular expression ({e}): neither `match` nor \
+                     `!match` holds for it",
+                    rule.label(),
+                    plan.interner.resolve_enc(sym)
+                ));
+            }
+        }
+    }
+    warnings
 }
 
 #[cfg(test)]

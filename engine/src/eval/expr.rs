@@ -69,6 +69,18 @@ pub(crate) fn check(c: &Constraint, env: &mut [u64], cx: &mut Cx<'_>) -> bool {
             let (Some(a), Some(b)) = (eval(left, env, cx), eval(right, env, cx)) else {
                 return false;
             };
+            if left.ty == ColumnType::Float {
+                // IEEE comparison, as Soufflé's: `0.0 = -0.0` holds, nothing equals NaN.
+                let (x, y) = (dec_float(a), dec_float(b));
+                return match op {
+                    CmpOp::Eq => x == y,
+                    CmpOp::Ne => x != y,
+                    CmpOp::Lt => x < y,
+                    CmpOp::Le => x <= y,
+                    CmpOp::Gt => x > y,
+                    CmpOp::Ge => x >= y,
+                };
+            }
             let ord = value::compare(left.ty, a, b, cx.interner);
             match op {
                 CmpOp::Eq => ord == Ordering::Equal,
@@ -138,9 +150,12 @@ pub(crate) fn check(c: &Constraint, env: &mut [u64], cx: &mut Cx<'_>) -> bool {
                 TextPred::Match => {
                     let text = cx.interner.resolve_enc(t).to_string();
                     let pat = cx.interner.resolve_enc(p).to_string();
-                    cx.caches
-                        .regex(p, &pat)
-                        .is_some_and(|re| re.is_match(&text))
+                    match cx.caches.regex(p, &pat) {
+                        Some(re) => re.is_match(&text),
+                        // Not a regular expression: neither `match` nor `!match` holds
+                        // (Soufflé's answer).
+                        None => return false,
+                    }
                 }
             };
             found == *holds
@@ -291,7 +306,13 @@ fn call(f: Functor, args: &[IrExpr], env: &[u64], cx: &mut Cx<'_>) -> Option<u64
             Some(cx.interner.enc(&sub))
         }
         Functor::ToString => {
-            let s = value::render(args[0].ty, vals[0], cx.interner);
+            let s = match args[0].ty {
+                // C++'s `std::to_string`, which Soufflé calls: six decimals.
+                ColumnType::Float if dec_float(vals[0]).is_finite() => {
+                    format!("{:.6}", dec_float(vals[0]))
+                }
+                ty => value::render(ty, vals[0], cx.interner),
+            };
             Some(cx.interner.enc(&s))
         }
         Functor::ToNumber => match args[0].ty {

@@ -39,7 +39,7 @@ pub(crate) fn inline_relations(plan: &mut Plan) {
 
 fn inlinable(plan: &Plan, rel: RelId) -> bool {
     let d = &plan.relations[rel];
-    if !d.inline || d.input.is_some() || !d.outputs.is_empty() || d.printsize || d.eqrel {
+    if !d.inline || d.is_input() || !d.outputs.is_empty() || d.printsize || d.eqrel {
         return false;
     }
     let rules: Vec<&IrRule> = plan.rules.iter().filter(|r| r.head == rel).collect();

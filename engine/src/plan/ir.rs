@@ -16,8 +16,8 @@ pub struct RelDecl {
     pub name: String,
     /// Column names and base types.
     pub columns: Vec<(String, ColumnType)>,
-    /// `.input` parameters, if it is an input.
-    pub input: Option<BTreeMap<String, String>>,
+    /// `.input` parameters, one entry per `.input` directive (each loads its own source).
+    pub inputs: Vec<BTreeMap<String, String>>,
     /// `.output` parameters, one entry per `.output` directive.
     pub outputs: Vec<BTreeMap<String, String>>,
     /// Whether `.printsize` asks for its size.
@@ -57,7 +57,7 @@ impl RelDecl {
         RelDecl {
             name,
             columns,
-            input: None,
+            inputs: Vec::new(),
             outputs: Vec::new(),
             printsize: false,
             eqrel: false,
@@ -87,15 +87,10 @@ impl RelDecl {
     pub fn types(&self) -> Vec<ColumnType> {
         self.columns.iter().map(|c| c.1).collect()
     }
-    /// Whether its input file has a confidence column (`.input r(confidence=true)`).
-    pub fn input_confidence(&self) -> bool {
-        self.input.as_ref().is_some_and(confidence_param)
+    /// Whether it is read by `.input`.
+    pub fn is_input(&self) -> bool {
+        !self.inputs.is_empty()
     }
-}
-
-/// Whether I/O parameters ask for a confidence column (`confidence=true`).
-pub fn confidence_param(params: &BTreeMap<String, String>) -> bool {
-    params.get("confidence").is_some_and(|v| v == "true")
 }
 
 /// How the confidences of a fact's derivations combine.

@@ -94,7 +94,7 @@ fn requested(plan: &Plan) -> Option<HashSet<String>> {
 fn is_eligible(plan: &Plan, rel: RelId, targets: &HashSet<String>) -> bool {
     let d = &plan.relations[rel];
     if !(targets.contains("*") || targets.contains(&d.name))
-        || d.input.is_some()
+        || d.is_input()
         || !d.outputs.is_empty()
         || d.printsize
         || d.eqrel

@@ -5,6 +5,7 @@ use super::PlanError;
 use super::ir::*;
 use super::rule::RuleCx;
 use super::types::TypeTable;
+use crate::io::params::{Direction, Format};
 use crate::value::{ColumnType, Interner};
 use engram_parser as ast;
 use engram_parser::Literal;
@@ -108,7 +109,7 @@ fn declare(plan: &mut Plan, d: &ast::Decl, types: &TypeTable, errors: &mut Vec<P
     }
     for q in &d.qualifiers {
         match q.as_str() {
-            "input" => rel.input = Some(BTreeMap::new()),
+            "input" => rel.inputs.push(BTreeMap::new()),
             "output" => rel.outputs.push(BTreeMap::new()),
             "printsize" => rel.printsize = true,
             "inline" => rel.inline = true,
@@ -191,24 +192,34 @@ fn functional(rel: &mut RelDecl, keys: &[String], span: ast::Span, errors: &mut 
 
 fn directive(plan: &mut Plan, d: &ast::Directive, errors: &mut Vec<PlanError>) {
     let params: BTreeMap<String, String> = d.params.iter().cloned().collect();
-    if let Some(v) = params.get("confidence") {
-        match v.as_str() {
-            "true" => plan.uses_confidence = true,
-            "false" => {}
-            _ => errors.push(PlanError::new(
-                d.span,
-                format!("`confidence={v}`: use `confidence=true` or `confidence=false`"),
-            )),
-        }
-    }
     for (name, span) in &d.relations {
         let Some(&id) = plan.rel_index.get(name) else {
             errors.push(PlanError::new(*span, format!("unknown relation `{name}`")));
             continue;
         };
         let rel = &mut plan.relations[id];
+        let direction = match d.kind {
+            ast::DirectiveKind::Input => Some(Direction::Input),
+            ast::DirectiveKind::Output => Some(Direction::Output),
+            _ => None,
+        };
+        if let Some(direction) = direction {
+            match Format::parse(direction, &params, rel.arity()) {
+                Ok(format) => plan.uses_confidence |= format.confidence,
+                Err(message) => {
+                    errors.push(PlanError::new(d.span, message));
+                    continue;
+                }
+            }
+        }
+        let rel = &mut plan.relations[id];
         match d.kind {
-            ast::DirectiveKind::Input => rel.input = Some(params.clone()),
+            ast::DirectiveKind::Input => rel.inputs.push(params.clone()),
+            ast::DirectiveKind::Output
+                if params.get("IO").is_some_and(|io| io == "stdoutprintsize") =>
+            {
+                rel.printsize = true
+            }
             ast::DirectiveKind::Output => rel.outputs.push(params.clone()),
             ast::DirectiveKind::PrintSize => rel.printsize = true,
             ast::DirectiveKind::LimitSize => {

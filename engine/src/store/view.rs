@@ -463,7 +463,7 @@ impl Store {
             .map(|r| RelationInfo {
                 name: r.name.clone(),
                 columns: r.columns.clone(),
-                is_input: r.input.is_some(),
+                is_input: r.is_input(),
                 is_output: !r.outputs.is_empty(),
             })
             .collect())
