@@ -50,6 +50,11 @@ fn visit(
     }
     // Marked before its includes are read, so that a cycle of includes ends.
     seen.push(source.name.clone());
+    if !source.text.contains(".include") {
+        // Nothing to read: the whole program is parsed (and its errors reported) once, below.
+        out.push(source);
+        return Ok(());
+    }
     let parsed = ast::parse(&source.text, &source.name)?;
     for item in &parsed.items {
         let ast::Item::Include(inc) = item else {
@@ -87,7 +92,26 @@ pub(crate) fn compile(
         combined.push_str(&s.text);
         combined.push('\n');
     }
-    let mut program = ast::parse(&combined, COMBINED)?;
+    let mut program = match ast::parse(&combined, COMBINED) {
+        Ok(program) => program,
+        Err(combined_errors) => {
+            // Errors name the file they are in: found again file by file (a file without an
+            // include was not parsed on its own yet).
+            for s in sources {
+                ast::parse(&s.text, &s.name)?;
+            }
+            let errors = (combined_errors.errors.into_iter())
+                .map(|e| PlanError::new(e.span, e.message))
+                .collect();
+            return Err(PlanErrors {
+                file: sources.first().map_or("<empty>", |s| &s.name).to_string(),
+                source_text: combined,
+                errors,
+                pieces,
+            }
+            .into());
+        }
+    };
     program.items.extend(extra.into_iter().map(ast::Item::Decl));
     program
         .items
@@ -104,14 +128,15 @@ pub(crate) fn compile(
             }
         })?;
     // What is known by where it is written (an unnamed rule or constraint) names its own file.
+    let lines = ast::LineIndex::new(&combined);
     let locate = |origin: &str| -> Option<String> {
         let at = origin.strip_prefix(COMBINED)?.strip_prefix(':')?;
         let line: usize = at.parse().ok()?;
-        let start = nth_line_start(&combined, line)?;
+        let start = lines.line_start(line)?;
         let i = pieces.iter().rposition(|p| p.1 <= start)?;
         let (name, piece_start) = &pieces[i];
-        let (line, _) = ast::line_col(&combined[*piece_start..], start - piece_start);
-        Some(format!("{name}:{line}"))
+        let (first, _) = lines.line_col(*piece_start);
+        Some(format!("{name}:{}", line - first + 1))
     };
     for rule in &mut plan.rules {
         if let Some(o) = locate(&rule.origin) {
@@ -147,18 +172,10 @@ pub(crate) fn clean_path(path: &std::path::Path) -> String {
         .to_string()
 }
 
-/// The byte offset where 1-based line `line` of `text` starts.
-fn nth_line_start(text: &str, line: usize) -> Option<usize> {
-    if line == 1 {
-        return Some(0);
-    }
-    text.match_indices('\n').nth(line - 2).map(|(i, _)| i + 1)
-}
-
 /// Drops a declaration identical to an earlier one (two files may both declare a relation
 /// they share); a differing redeclaration stays, for the planner to report.
 fn dedup_declarations(program: &mut ast::Program) {
-    let mut seen: Vec<ast::Decl> = Vec::new();
+    let mut seen: std::collections::HashMap<String, Vec<ast::Decl>> = Default::default();
     program.items.retain(|item| {
         let ast::Item::Decl(d) = item else {
             return true;
@@ -174,10 +191,11 @@ fn dedup_declarations(program: &mut ast::Program) {
                     .zip(&d.attributes)
                     .all(|(a, b)| a.ty == b.ty)
         };
-        if seen.iter().any(same) {
+        let earlier = seen.entry(d.name.clone()).or_default();
+        if earlier.iter().any(same) {
             return false;
         }
-        seen.push(d.clone());
+        earlier.push(d.clone());
         true
     });
 }

@@ -20,16 +20,26 @@ pub(crate) fn is_relation_name(name: &str) -> bool {
 
 /// Parses `src`, returning the statements that parsed and every error found.
 pub(crate) fn parse_statements(src: &str) -> (Program, Vec<ParseError>) {
-    pest::set_error_detail(true);
+    if let Some(at) = too_deep(src) {
+        let error = ParseError {
+            message: format!("parentheses nest deeper than {MAX_PARENS} levels"),
+            span: Span::new(at, at + 1),
+        };
+        return (Program::default(), vec![error]);
+    }
     let mut program = Program::default();
     let mut errors = Vec::new();
     let mut pos = 0;
     while pos < src.len() {
         let rest = &src[pos..];
-        if DlParser::parse(Rule::trailer, rest).is_ok() {
+        // Only blank space and comments left. (Not asked of pest: its error for a failed
+        // parse finds the line start by scanning from the end of the input, so a check per
+        // statement would be quadratic in the file's length.)
+        let blank = skip_blank(rest);
+        if blank == rest.len() {
             break;
         }
-        let start = pos + skip_blank(rest);
+        let start = pos + blank;
         if src[start..].starts_with("/*") {
             // Only an unterminated block comment stops blank skipping here.
             errors.push(ParseError {
@@ -60,6 +70,7 @@ pub(crate) fn parse_statements(src: &str) -> (Program, Vec<ParseError>) {
                 pos += end;
             }
             Err(e) => {
+                let e = detailed(rest, e);
                 let (at, message, span) = describe_error(&e, rest);
                 errors.push(ParseError {
                     message,
@@ -75,12 +86,69 @@ pub(crate) fn parse_statements(src: &str) -> (Program, Vec<ParseError>) {
     (program, errors)
 }
 
+/// The error of a statement that failed to parse, with what pest expected there. pest collects
+/// that only when asked (a process-wide switch), at a cost every statement would pay (half the
+/// time of parsing a file of facts), so a statement is parsed again with it once it failed.
+fn detailed(rest: &str, fast: pest::error::Error<Rule>) -> pest::error::Error<Rule> {
+    pest::set_error_detail(true);
+    let detailed = DlParser::parse(Rule::statement, rest).err();
+    pest::set_error_detail(false);
+    detailed.unwrap_or(fast)
+}
+
+/// How deeply parentheses may nest in a statement. The grammar tries a parenthesis as an
+/// expression before it tries it as a group of literals, so each level parses the levels inside
+/// it twice: parsing time grows with the square of the depth (5,000 levels took 55 s).
+const MAX_PARENS: usize = 256;
+
+/// The offset of the first `(` nested deeper than [`MAX_PARENS`] in a statement, if any;
+/// parentheses in strings and comments do not count, and a statement's end (a `.` before
+/// blank space) closes whatever it left open.
+fn too_deep(src: &str) -> Option<usize> {
+    let b = src.as_bytes();
+    let (mut i, mut depth) = (0, 0usize);
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' && b[i] != b'\n' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i < b.len() && !(b[i] == b'*' && b.get(i + 1) == Some(&b'/')) {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'(' => {
+                depth += 1;
+                if depth > MAX_PARENS {
+                    return Some(i);
+                }
+            }
+            b')' => depth = depth.saturating_sub(1),
+            b'.' if b.get(i + 1).is_none_or(|c| c.is_ascii_whitespace()) => depth = 0,
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
 /// Bytes of blank space and complete comments at the start of `s`.
 fn skip_blank(s: &str) -> usize {
     let mut i = 0;
     loop {
         let rest = &s[i..];
-        let trimmed = rest.trim_start();
+        // The grammar's WHITESPACE.
+        let trimmed = rest.trim_start_matches([' ', '\t', '\r', '\n', '\u{feff}']);
         i += rest.len() - trimmed.len();
         if trimmed.starts_with("//") {
             i += trimmed.find('\n').unwrap_or(trimmed.len());

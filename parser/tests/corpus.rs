@@ -82,3 +82,27 @@ fn disjunction_blowup_is_an_error() {
         "{err}"
     );
 }
+
+/// A program of many statements parses in time linear in its length (20,000 facts once took
+/// 4.6 s to check: pest's error for the end-of-input test scanned from the end of the text at
+/// every statement, and every clause's line was counted from the start of the text).
+#[test]
+fn many_statements_parse_and_keep_their_spans() {
+    let n = 20_000;
+    let mut src = String::from(".decl a(x: number, y: symbol)\n");
+    for i in 0..n {
+        src.push_str(&format!("a({i}, \"s{i}\").\n"));
+    }
+    let program = engram_parser::parse(&src, "many.dl").expect("parses");
+    let clauses: Vec<_> = (program.items.iter())
+        .filter(|i| matches!(i, engram_parser::Item::Clause(_)))
+        .collect();
+    assert_eq!(clauses.len(), n);
+    let engram_parser::Item::Clause(last) = clauses[n - 1] else {
+        unreachable!()
+    };
+    assert_eq!(engram_parser::line_col(&src, last.span.start), (n + 1, 1));
+    let lines = engram_parser::LineIndex::new(&src);
+    assert_eq!(lines.line_col(last.span.start), (n + 1, 1));
+    assert_eq!(lines.line_start(n + 1), Some(last.span.start));
+}

@@ -48,10 +48,11 @@ pub(crate) fn resolve(
             _ => {}
         }
     }
+    let lines = ast::LineIndex::new(src);
     for item in &program.items {
         match item {
-            ast::Item::Clause(c) => clause(&mut plan, c, file, src, &mut errors),
-            ast::Item::Integrity(c) => integrity(&mut plan, c, file, src, &mut errors),
+            ast::Item::Clause(c) => clause(&mut plan, c, file, &lines, &mut errors),
+            ast::Item::Integrity(c) => integrity(&mut plan, c, file, &lines, &mut errors),
             ast::Item::Query(q) => query(&mut plan, q, src, &mut errors),
             _ => {}
         }
@@ -356,8 +357,14 @@ fn check_inline_confidence(plan: &Plan, errors: &mut Vec<PlanError>) {
     }
 }
 
-fn clause(plan: &mut Plan, c: &ast::Clause, file: &str, src: &str, errors: &mut Vec<PlanError>) {
-    let (line, _) = engram_parser::line_col(src, c.span.start);
+fn clause(
+    plan: &mut Plan,
+    c: &ast::Clause,
+    file: &str,
+    lines: &ast::LineIndex,
+    errors: &mut Vec<PlanError>,
+) {
+    let (line, _) = lines.line_col(c.span.start);
     let origin = format!("{file}:{line}");
     let meta = rule_meta(&c.annotations, errors);
     if !c.annotations.is_empty() || c.confidence.is_some() {
@@ -418,10 +425,10 @@ fn integrity(
     plan: &mut Plan,
     c: &ast::Integrity,
     file: &str,
-    src: &str,
+    lines: &ast::LineIndex,
     errors: &mut Vec<PlanError>,
 ) {
-    let (line, _) = engram_parser::line_col(src, c.span.start);
+    let (line, _) = lines.line_col(c.span.start);
     let origin = format!("{file}:{line}");
     let meta = rule_meta(&c.annotations, errors);
     if !c.annotations.is_empty() {
