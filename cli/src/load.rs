@@ -77,16 +77,17 @@ pub fn load(
             loaded.facts = load_tsv(&mut tx, reader, path, relation, how.confidence)?;
         }
         _ => {
-            let mut text = String::new();
+            let mut bytes = Vec::new();
             reader
-                .read_to_string(&mut text)
-                .with_context(|| format!("{}: not UTF-8 text", path.display()))?;
+                .read_to_end(&mut bytes)
+                .with_context(|| format!("{}", path.display()))?;
+            let text = engram_engine::io::utf8(path, &bytes, 1)?;
             // JSON Lines that are neither the MCP server's nor MemoryGraph's are engram's.
             let format = how
                 .format
-                .or_else(|| memory::detect(&text))
+                .or_else(|| memory::detect(text))
                 .unwrap_or(memory::Format::Native);
-            load_memories(&mut tx, &text, path, format, how.skip_bad, &mut loaded)?;
+            load_memories(&mut tx, text, path, format, how.skip_bad, &mut loaded)?;
         }
     }
     bar.set_message("inferring");
@@ -170,9 +171,10 @@ fn load_tsv(
 ) -> anyhow::Result<usize> {
     let mut types: Option<Vec<ColumnType>> = None;
     let mut n = 0;
-    for (i, line) in BufReader::new(reader).lines().enumerate() {
+    for (i, line) in BufReader::new(reader).split(b'\n').enumerate() {
         let line = line.with_context(|| format!("{}", path.display()))?;
-        let line = line.strip_suffix('\r').unwrap_or(&line);
+        let line = engram_engine::io::utf8(path, &line, i + 1)?;
+        let line = line.strip_suffix('\r').unwrap_or(line);
         if line.is_empty() {
             continue;
         }

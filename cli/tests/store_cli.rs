@@ -149,6 +149,49 @@ fn load_reads_tab_separated_and_json_lines() {
         e.contains("bad.jsonl:1") && e.contains("1 values given, 2 expected"),
         "{e}"
     );
+    // A relation the file itself introduces: a later line of another arity names its line.
+    std::fs::write(
+        &bad,
+        "{\"relation\": \"fresh\", \"values\": [\"x\", \"y\"]}\n\
+         {\"relation\": \"fresh\", \"values\": [\"x\"]}\n",
+    )
+    .unwrap();
+    let e = err(&db, &["load", bad.to_str().unwrap()]);
+    assert!(
+        e.contains("bad.jsonl:2") && e.contains("1 values given, 2 expected"),
+        "{e}"
+    );
+    // An integer too big for a number is refused (it was once stored as a float).
+    for big in [
+        "9223372036854775808",
+        "100000000000000000000",
+        "-9223372036854775809",
+    ] {
+        std::fs::write(
+            &bad,
+            format!("{{\"relation\": \"n\", \"values\": [{big}]}}\n"),
+        )
+        .unwrap();
+        let e = err(&db, &["load", bad.to_str().unwrap()]);
+        assert!(
+            e.contains(&format!("bad.jsonl:1: {big} is too big for a number")),
+            "{e}"
+        );
+    }
+    // Text that is not UTF-8 names its line, in JSON Lines and in tab-separated rows.
+    std::fs::write(&bad, b"{\"relation\": \"link\", \"values\": [\"a\", \"b\"]}\n{\"relation\": \"link\", \"values\": [\"\xff\", \"b\"]}\n").unwrap();
+    let e = err(&db, &["load", bad.to_str().unwrap()]);
+    assert!(e.contains("bad.jsonl:2: invalid UTF-8"), "{e}");
+    std::fs::write(&tsv, b"a\tb\nc\xff\td\n").unwrap();
+    let e = err(&db, &["load", tsv.to_str().unwrap(), "--relation", "link"]);
+    assert!(e.contains("link.facts:2: invalid UTF-8 at byte 2"), "{e}");
+    // Nothing of the refused files was loaded, and 1.5e3 is still a float.
+    let e = err(&db, &["query", "?- fresh(x, y)."]);
+    assert!(e.contains("unknown relation `fresh`"), "{e}");
+    std::fs::write(&bad, "{\"relation\": \"f\", \"values\": [1.5e3, 12]}\n").unwrap();
+    ok(&db, &["load", bad.to_str().unwrap()]);
+    let q = ok(&db, &["query", "--format", "tsv", "?- f(x, n)."]);
+    assert!(q.contains("1500\t12\t"), "{q}");
 }
 
 #[test]

@@ -4,6 +4,8 @@
 pub mod params;
 pub(crate) mod read;
 
+pub use read::utf8;
+
 use crate::database::Database;
 use crate::error::Error;
 use params::{Channel, Direction, Format};

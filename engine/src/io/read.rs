@@ -61,7 +61,7 @@ pub(crate) fn load_inputs(
                 }
             };
             let bytes = gunzip(&path, bytes)?;
-            let text = utf8(&path, &bytes)?;
+            let text = utf8(&path, &bytes, 1)?;
             let mut rows = Vec::new();
             let mut conf = Vec::new();
             let with_conf = format.confidence.then_some(&mut conf);
@@ -103,11 +103,12 @@ fn gunzip(path: &Path, bytes: Vec<u8>) -> Result<Vec<u8>, Error> {
     Ok(out)
 }
 
-/// The text of a file, or an error naming the line of its first invalid UTF-8 byte.
-pub(crate) fn utf8<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a str, Error> {
+/// The text of a file (or of its lines from line `first` on), or an error naming the line of
+/// its first invalid UTF-8 byte.
+pub fn utf8<'a>(path: &Path, bytes: &'a [u8], first: usize) -> Result<&'a str, Error> {
     std::str::from_utf8(bytes).map_err(|e| {
         let before = &bytes[..e.valid_up_to()];
-        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line = before.iter().filter(|&&b| b == b'\n').count() + first;
         let start = before
             .iter()
             .rposition(|&b| b == b'\n')
@@ -331,7 +332,7 @@ mod tests {
 
     #[test]
     fn invalid_utf8_names_its_line() {
-        let err = utf8(Path::new("f.facts"), b"ok\nbad \xff here\n").unwrap_err();
+        let err = utf8(Path::new("f.facts"), b"ok\nbad \xff here\n", 1).unwrap_err();
         assert_eq!(
             err.to_string(),
             "f.facts:2: invalid UTF-8 at byte 5 of the line: symbols are UTF-8 text"

@@ -472,7 +472,8 @@ fn generic(f: &mut Fields<'_>, out: &mut Vec<MemoryFact>) -> Result<(), String> 
 }
 
 /// A JSON value as a column value: of type `ty` when given, else a string is a symbol, an
-/// integer a number, another number a float.
+/// integer a number, another number a float. An integer too big for its column is refused,
+/// never read as a float.
 pub fn json_value(x: &Json, ty: Option<ColumnType>) -> Result<Value, String> {
     Ok(match (x, ty) {
         (Json::String(s), None | Some(ColumnType::Symbol)) => Value::Symbol(s.clone()),
@@ -481,6 +482,16 @@ pub fn json_value(x: &Json, ty: Option<ColumnType>) -> Result<Value, String> {
         }
         (Json::Number(n), Some(ColumnType::Unsigned)) if n.is_u64() => {
             Value::Unsigned(n.as_u64().expect("checked"))
+        }
+        // An integer as written (the JSON reader keeps a number's text): too big.
+        (Json::Number(n), None | Some(ColumnType::Number | ColumnType::Unsigned))
+            if !n.is_f64() =>
+        {
+            let (ty, range) = match ty {
+                Some(ColumnType::Unsigned) => ("an unsigned", "0 to 18446744073709551615"),
+                _ => ("a number", "-9223372036854775808 to 9223372036854775807"),
+            };
+            return Err(format!("{n} is too big for {ty} (64 bits: {range})"));
         }
         (Json::Number(n), None | Some(ColumnType::Float)) => {
             Value::Float(n.as_f64().ok_or("a number out of range")?)
