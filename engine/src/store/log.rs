@@ -121,8 +121,17 @@ pub(crate) fn append(
 ) -> Result<(Arc<OwnedArchive<LogRecord>>, u64), StoreError> {
     let payload = rkyv::to_bytes::<rkyv::rancor::BoxedError>(record)
         .expect("archiving plain vectors cannot fail");
+    // Never truncated: a commit too big for a record is refused (`persist` writes a big
+    // commit as a checkpoint, so none reaches this).
+    let Ok(len) = u32::try_from(payload.len()) else {
+        return Err(StoreError::Invalid(format!(
+            "{}: a commit record of {} bytes: a record holds at most 4 GiB",
+            path.display(),
+            payload.len()
+        )));
+    };
     let mut framed = Vec::with_capacity(payload.len() + FRAME);
-    let len = (payload.len() as u32).to_le_bytes();
+    let len = len.to_le_bytes();
     framed.extend_from_slice(&len);
     framed.extend_from_slice(&crc32fast::hash(&len).to_le_bytes());
     framed.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());

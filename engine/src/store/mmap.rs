@@ -1,7 +1,9 @@
 //! Memory-mapped store files: the only `unsafe` code in engram.
 //!
-//! A mapped file is opened read-only, holds a shared lock for as long as it is mapped (the
-//! writer deletes a dead file only when it can lock it exclusively), and is validated once:
+//! A mapped file is opened read-only, mapped, and closed: a mapping holds no file descriptor
+//! (a store of hundreds of relations maps thousands of runs, past the usual limit of 1,024
+//! open files), and outlives its file's deletion (the writer deletes a dead file while a
+//! reader may still map it; the reader keeps reading what it mapped). It is validated once:
 //! header, checksum, and rkyv's structural check. After that its archive is read in place
 //! with no copying and no further checks.
 
@@ -21,20 +23,17 @@ compile_error!(
     "engram's store reads archived columns in place, which needs a little-endian target"
 );
 
-/// An open, mapped store file.
+/// A mapped store file (its descriptor closed).
 pub(crate) struct Mapped {
     map: Mmap,
-    /// Kept open: its shared lock tells the writer the file is in use.
-    _file: File,
 }
 
 impl Mapped {
-    /// Opens and maps a file, taking a shared lock on it. `NotFound` comes back as such (a
-    /// reader racing a writer that removed a dead file retries with the new manifest).
+    /// Opens and maps a file. `NotFound` comes back as such (a reader racing a writer that
+    /// removed a dead file retries with the new manifest).
     pub(crate) fn open(path: &Path) -> Result<Mapped, StoreError> {
         let io = |e| StoreError::io(path, e);
         let file = File::open(path).map_err(io)?;
-        file.lock_shared().map_err(io)?;
         let len = file.metadata().map_err(io)?.len();
         if len < file::HEADER as u64 {
             return Err(StoreError::corrupt(
@@ -44,10 +43,11 @@ impl Mapped {
         }
         // SAFETY: store files are never written after they are named in a manifest: a change
         // is always a new file (see `file::write_new` and `file::replace`), and a dead file is
-        // deleted only once no reader holds its shared lock, which this mapping keeps. The
-        // mapping therefore never observes a concurrent write or truncation by engram.
+        // only ever deleted (unlinked), never truncated or rewritten: the mapping keeps the
+        // deleted file's pages. The mapping therefore never observes a concurrent write or
+        // truncation by engram. Closing `file` afterwards leaves the mapping valid.
         let map = unsafe { Mmap::map(&file) }.map_err(io)?;
-        Ok(Mapped { map, _file: file })
+        Ok(Mapped { map })
     }
 
     /// The whole file.
@@ -123,45 +123,72 @@ where
     }
 }
 
+// The slice casts below read an archived column as native values: each archived type must
+// have the native type's size, and at least its alignment (a reference to the archived slice
+// is aligned for the archived type, so it is then aligned for the native one).
+const _: () = {
+    use std::mem::{align_of, size_of};
+    assert!(size_of::<rkyv::rend::u32_le>() == size_of::<u32>());
+    assert!(align_of::<rkyv::rend::u32_le>() >= align_of::<u32>());
+    assert!(size_of::<rkyv::rend::u64_le>() == size_of::<u64>());
+    assert!(align_of::<rkyv::rend::u64_le>() >= align_of::<u64>());
+    assert!(size_of::<rkyv::rend::f64_le>() == size_of::<f64>());
+    assert!(align_of::<rkyv::rend::f64_le>() >= align_of::<f64>());
+    assert!(size_of::<rkyv::rend::i64_le>() == size_of::<i64>());
+    assert!(align_of::<rkyv::rend::i64_le>() >= align_of::<i64>());
+};
+
 /// An archived `u32` column as a plain slice.
 pub(crate) fn u32s(v: &[rkyv::rend::u32_le]) -> &[u32] {
-    // SAFETY: `u32_le` is a `#[repr(transparent)]`-like wrapper of exactly 4 bytes whose
-    // alignment is at most `u32`'s and the archive placed it at an aligned offset (validated);
-    // on a little-endian target (enforced above) its bytes are the `u32`'s bytes.
+    // SAFETY: `u32_le` is a wrapper of exactly 4 bytes whose alignment is at least `u32`'s
+    // (both asserted at compile time above), so a valid `&[u32_le]` is a valid `&[u32]` of
+    // the same length; on a little-endian target (enforced above) its bytes are the `u32`'s.
     unsafe { std::slice::from_raw_parts(v.as_ptr().cast::<u32>(), v.len()) }
 }
 
 /// An archived `u64` column as a plain slice.
 pub(crate) fn u64s(v: &[rkyv::rend::u64_le]) -> &[u64] {
-    // SAFETY: as for `u32s`: same size, little-endian bytes, aligned by the archive.
+    // SAFETY: as for `u32s`: same size, at least the alignment, little-endian bytes.
     unsafe { std::slice::from_raw_parts(v.as_ptr().cast::<u64>(), v.len()) }
 }
 
 /// An archived `f64` column as a plain slice.
 pub(crate) fn f64s(v: &[rkyv::rend::f64_le]) -> &[f64] {
-    // SAFETY: as for `u32s`: same size, little-endian bytes, aligned by the archive.
+    // SAFETY: as for `u32s`: same size, at least the alignment, little-endian bytes.
     unsafe { std::slice::from_raw_parts(v.as_ptr().cast::<f64>(), v.len()) }
 }
 
 /// An archived `i64` column as a plain slice.
 pub(crate) fn i64s(v: &[rkyv::rend::i64_le]) -> &[i64] {
-    // SAFETY: as for `u32s`: same size, little-endian bytes, aligned by the archive.
+    // SAFETY: as for `u32s`: same size, at least the alignment, little-endian bytes.
     unsafe { std::slice::from_raw_parts(v.as_ptr().cast::<i64>(), v.len()) }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::mem::{align_of, size_of};
-
     #[test]
-    fn archived_primitives_have_the_native_layout() {
-        assert_eq!(size_of::<rkyv::rend::u32_le>(), 4);
-        assert_eq!(size_of::<rkyv::rend::u64_le>(), 8);
-        assert_eq!(size_of::<rkyv::rend::f64_le>(), 8);
-        assert_eq!(size_of::<rkyv::rend::i64_le>(), 8);
-        assert!(align_of::<rkyv::rend::u64_le>() <= align_of::<u64>());
-        assert!(align_of::<rkyv::rend::f64_le>() <= align_of::<f64>());
+    fn archived_columns_read_as_native_values() {
         let v = [rkyv::rend::u32_le::from_native(7), 9.into()];
         assert_eq!(super::u32s(&v), &[7, 9]);
+        let v = [rkyv::rend::i64_le::from_native(-7), 9.into()];
+        assert_eq!(super::i64s(&v), &[-7, 9]);
+        let v = [rkyv::rend::f64_le::from_native(0.5)];
+        assert_eq!(super::f64s(&v), &[0.5]);
+    }
+
+    /// A mapped file holds no descriptor, and its mapping outlives the file's deletion.
+    #[test]
+    fn a_mapping_holds_no_descriptor_and_outlives_deletion() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, vec![7u8; super::file::HEADER + 16]).unwrap();
+        let fds = || std::fs::read_dir("/proc/self/fd").map(|d| d.count()).ok();
+        let before = fds();
+        let maps: Vec<_> = (0..64)
+            .map(|_| super::Mapped::open(&path).unwrap())
+            .collect();
+        assert_eq!(fds(), before, "no descriptor kept per mapping");
+        std::fs::remove_file(&path).unwrap();
+        assert!(maps.iter().all(|m| m.bytes().iter().all(|&b| b == 7)));
     }
 }

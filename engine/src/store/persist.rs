@@ -132,7 +132,15 @@ impl Store {
             self.manifest.generation += 1;
             return Ok(());
         };
-        let small = !self.rules_changed
+        let (string_bytes, longest) = self.strings.pending_bytes();
+        if longest > crate::store::strings::RUN_BYTES {
+            return Err(super::error::StoreError::Invalid(format!(
+                "a symbol of {longest} bytes: a store holds symbols of at most 4 GiB"
+            ))
+            .into());
+        }
+        let small = string_bytes < CHECKPOINT_BYTES as usize
+            && !self.rules_changed
             && !self.manifest_dirty
             && !self.compact_strings
             && self.log_file.is_some()
@@ -218,7 +226,7 @@ impl Store {
                 });
             }
         }
-        let mut new_strings = None;
+        let mut new_strings = Vec::new();
         let merge = self.compact_strings && self.strings.disk().0 > 1;
         if merge {
             m.strings.clear();
@@ -238,7 +246,7 @@ impl Store {
         } else {
             pending
         };
-        if let Some(run) = run {
+        for run in run.into_iter().flatten() {
             let f = fresh_file(&mut m, &dir, "str");
             let bytes = rkyv::to_bytes::<rkyv::rancor::BoxedError>(&run)
                 .expect("archiving plain vectors cannot fail");
@@ -249,7 +257,7 @@ impl Store {
                 first: run.first,
                 count,
             });
-            new_strings = Some((f, run.first, count));
+            new_strings.push((f, run.first, count));
         }
         let mut opened = Vec::new();
         let mut emptied = Vec::new();
@@ -339,14 +347,16 @@ impl Store {
             runs.truncate(runs.len() - folded);
             runs.push(run);
         }
-        if let Some((f, first, count)) = new_strings {
-            let run = MappedRun::open(&dir.join(f), first, count)?;
+        if !new_strings.is_empty() {
+            let runs = (new_strings.into_iter())
+                .map(|(f, first, count)| MappedRun::open(&dir.join(f), first, count))
+                .collect::<Result<Vec<_>, _>>()?;
             if merge {
-                self.strings.replace_runs(run);
+                self.strings.replace_runs(runs);
             } else if fold > 0 {
-                self.strings.replace_last_runs(fold, run);
+                self.strings.replace_last_runs(fold, runs);
             } else {
-                self.strings.committed_run(run);
+                self.strings.committed_run(runs);
             }
         }
         self.manifest = m;
@@ -389,8 +399,10 @@ fn fresh_file(m: &mut Manifest, dir: &std::path::Path, ext: &str) -> String {
     }
 }
 
-/// Removes files the manifest no longer names, unless a reader still has one mapped (it
-/// holds a shared lock); such a file goes at a later commit.
+/// Removes files the manifest no longer names. A reader that still maps one keeps reading it
+/// (a mapping outlives its file's deletion); one that read an older manifest and finds a file
+/// gone reads the new manifest (`Store::load`). Where a mapped file cannot be deleted, it goes
+/// at a later commit.
 pub(crate) fn remove_dead_files(dir: &std::path::Path, manifest: &Manifest) {
     let live: std::collections::HashSet<&str> = manifest.files().collect();
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -405,13 +417,7 @@ pub(crate) fn remove_dead_files(dir: &std::path::Path, manifest: &Manifest) {
         if !ours || live.contains(name) || name == "MANIFEST.tmp" {
             continue;
         }
-        let path = entry.path();
-        let Ok(f) = std::fs::File::open(&path) else {
-            continue;
-        };
-        if f.try_lock().is_ok() {
-            let _ = std::fs::remove_file(&path);
-        }
+        let _ = std::fs::remove_file(entry.path());
     }
 }
 

@@ -38,15 +38,46 @@ fn fnv1a(s: &[u8]) -> u64 {
     h
 }
 
+/// The most bytes of text one run holds: its offsets are 32-bit. A longer string is refused
+/// when it is committed ([`Strings::pending_bytes`]).
+pub(crate) const RUN_BYTES: usize = u32::MAX as usize;
+
 impl StringRun {
     /// A run of `strings`, the first of which has id `first`.
+    #[cfg(test)]
     pub(crate) fn new<'a>(first: u32, strings: impl IntoIterator<Item = &'a str>) -> StringRun {
-        let mut offsets = vec![0u32];
-        let mut bytes = Vec::new();
+        let mut runs = StringRun::split(first, strings, RUN_BYTES);
+        assert_eq!(runs.len(), 1, "a test run fits in one");
+        runs.pop().expect("one run")
+    }
+
+    /// Runs of `strings` (the first with id `first`), in order, each holding at most
+    /// `max_bytes` of text: a string's offset is never truncated to 32 bits. (A string longer
+    /// than `max_bytes` is a run of its own; the store refuses one over 4 GiB when it is added.)
+    pub(crate) fn split<'a>(
+        first: u32,
+        strings: impl IntoIterator<Item = &'a str>,
+        max_bytes: usize,
+    ) -> Vec<StringRun> {
+        let mut runs = Vec::new();
+        let (mut offsets, mut bytes) = (vec![0u32], Vec::new());
+        let mut start = first;
         for s in strings {
+            if bytes.len() + s.len() > max_bytes && offsets.len() > 1 {
+                let n = offsets.len() as u32 - 1;
+                runs.push(StringRun::index(start, offsets, bytes));
+                start += n;
+                (offsets, bytes) = (vec![0u32], Vec::new());
+            }
             bytes.extend_from_slice(s.as_bytes());
-            offsets.push(bytes.len() as u32);
+            offsets.push(u32::try_from(bytes.len()).unwrap_or(u32::MAX));
         }
+        runs.push(StringRun::index(start, offsets, bytes));
+        runs
+    }
+
+    /// The run of the strings `offsets` cut `bytes` into, with its hash index.
+    fn index(first: u32, offsets: Vec<u32>, bytes: Vec<u8>) -> StringRun {
         let n = offsets.len() - 1;
         let cap = if n == 0 {
             0
@@ -250,6 +281,14 @@ impl Strings {
         )
     }
 
+    /// The strings interned since the last commit: how many bytes they hold, and the longest.
+    pub(crate) fn pending_bytes(&self) -> (usize, usize) {
+        let (first, n) = (self.committed(), self.interner.len() as u32);
+        (first..n)
+            .map(|id| self.interner.resolve(Sym::from_id(id)).len())
+            .fold((0, 0), |(sum, max), l| (sum + l, max.max(l)))
+    }
+
     /// Records that the pending strings were committed to the log.
     pub(crate) fn commit_logged(&mut self) {
         self.extra = self.interner.len() as u32 - self.on_disk();
@@ -265,24 +304,26 @@ impl Strings {
         self.interner = interner;
     }
 
-    /// The run of the strings not yet in a run file (logged or pending), if any.
-    pub(crate) fn unwritten_run(&mut self) -> Option<StringRun> {
+    /// The runs of the strings not yet in a run file (logged or pending), if any.
+    pub(crate) fn unwritten_run(&mut self) -> Option<Vec<StringRun>> {
         let first = self.on_disk();
         self.run_from(first)
     }
 
-    fn run_from(&self, first: u32) -> Option<StringRun> {
+    fn run_from(&self, first: u32) -> Option<Vec<StringRun>> {
         let n = self.interner.len() as u32;
         (n > first).then(|| {
-            StringRun::new(
+            StringRun::split(
                 first,
                 (first..n).map(|id| self.interner.resolve(Sym::from_id(id))),
+                RUN_BYTES,
             )
         })
     }
 
-    /// The pending strings with those of the newest `k` committed runs, as one run.
-    pub(crate) fn tail_run(&mut self, k: usize) -> Option<StringRun> {
+    /// The pending strings with those of the newest `k` committed runs, as one run (more
+    /// where they hold more than a run can).
+    pub(crate) fn tail_run(&mut self, k: usize) -> Option<Vec<StringRun>> {
         let k = k.min(self.runs.len());
         let first = self.runs[self.runs.len() - k..]
             .first()
@@ -290,10 +331,10 @@ impl Strings {
         self.run_from(first)
     }
 
-    /// Replaces the newest `k` runs by `run` (which holds their strings and more).
-    pub(crate) fn replace_last_runs(&mut self, k: usize, run: MappedRun) {
+    /// Replaces the newest `k` runs by `runs` (which hold their strings and more).
+    pub(crate) fn replace_last_runs(&mut self, k: usize, runs: Vec<MappedRun>) {
         self.runs.truncate(self.runs.len() - k);
-        self.runs.push(Arc::new(run));
+        self.runs.extend(runs.into_iter().map(Arc::new));
         self.rebase();
     }
 
@@ -302,21 +343,22 @@ impl Strings {
         self.runs.len()
     }
 
-    /// One run of every string, committed or pending.
-    pub(crate) fn all_run(&mut self) -> StringRun {
+    /// One run of every string, committed or pending (more where they hold more than a run
+    /// can).
+    pub(crate) fn all_run(&mut self) -> Vec<StringRun> {
         self.run_from(0)
-            .unwrap_or_else(|| StringRun::new(0, std::iter::empty()))
+            .unwrap_or_else(|| StringRun::split(0, std::iter::empty(), RUN_BYTES))
     }
 
-    /// Replaces every run by `run` (which holds them all).
-    pub(crate) fn replace_runs(&mut self, run: MappedRun) {
-        self.runs = vec![Arc::new(run)];
+    /// Replaces every run by `runs` (which hold them all).
+    pub(crate) fn replace_runs(&mut self, runs: Vec<MappedRun>) {
+        self.runs = runs.into_iter().map(Arc::new).collect();
         self.rebase();
     }
 
-    /// Records that the pending strings were committed as the mapped run `run`.
-    pub(crate) fn committed_run(&mut self, run: MappedRun) {
-        self.runs.push(Arc::new(run));
+    /// Records that the pending strings were committed as the mapped runs `runs`.
+    pub(crate) fn committed_run(&mut self, runs: Vec<MappedRun>) {
+        self.runs.extend(runs.into_iter().map(Arc::new));
         self.rebase();
     }
 
@@ -337,6 +379,23 @@ impl Strings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Strings that hold more than a run can are split into runs, ids continuing, never an
+    /// offset truncated (a run's offsets are 32-bit: 4 GiB, here 10 bytes).
+    #[test]
+    fn strings_past_a_runs_limit_split_into_runs() {
+        let words = ["abcd", "efgh", "ij", "klmnopqrstuv", "w"];
+        let runs = StringRun::split(7, words, 10);
+        let shape: Vec<(u32, Vec<u32>)> =
+            runs.iter().map(|r| (r.first, r.offsets.clone())).collect();
+        assert_eq!(
+            shape,
+            [(7, vec![0, 4, 8, 10]), (10, vec![0, 12]), (11, vec![0, 1])]
+        );
+        for r in &runs {
+            assert!(r.slots.iter().filter(|&&s| s != 0).count() == r.offsets.len() - 1);
+        }
+    }
 
     #[test]
     fn the_index_finds_every_string_and_nothing_else() {
