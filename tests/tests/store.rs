@@ -30,11 +30,27 @@ fn small_store(dir: &Path) -> PathBuf {
     path
 }
 
+/// [`small_store`] as a writer killed while it appended the last commit's record leaves it:
+/// the record of how much of the log is committed names the commits before.
+fn small_store_killed_in_last_commit(dir: &Path) -> PathBuf {
+    let path = small_store(dir);
+    let committed = path.join("COMMITTED");
+    let mut s = Store::open(&path).unwrap();
+    let before = std::fs::read(&committed).unwrap();
+    let mut tx = s.transaction().unwrap();
+    tx.add("e", vec![sym("d"), sym("d2")]).unwrap();
+    tx.commit().unwrap();
+    drop(s);
+    std::fs::write(&committed, before).unwrap();
+    path
+}
+
 fn store_files(path: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(path)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.file_name().unwrap() != "LOCK")
+        // `COMMITTED` is advisory (checked by its own test below).
+        .filter(|p| p.file_name().unwrap() != "LOCK" && p.file_name().unwrap() != "COMMITTED")
         .collect();
     files.sort();
     files
@@ -97,27 +113,27 @@ fn a_flipped_byte_anywhere_is_reported_with_the_file_name() {
 #[test]
 fn a_damaged_last_log_record_reads_as_the_commit_before() {
     let dir = tempfile::tempdir().unwrap();
-    let path = small_store(dir.path());
+    let path = small_store_killed_in_last_commit(dir.path());
     let log = store_files(&path).into_iter().find(|f| is_log(f)).unwrap();
     let original = std::fs::read(&log).unwrap();
-    assert_eq!(edges(&path), 3);
+    assert_eq!(edges(&path), 4);
     let mut bytes = original.clone();
     *bytes.last_mut().unwrap() ^= 0x10;
     std::fs::write(&log, &bytes).unwrap();
     assert_eq!(
         edges(&path),
-        2,
+        3,
         "a damaged final record is an uncommitted one"
     );
     std::fs::write(&log, &original[..original.len() - 1]).unwrap();
-    assert_eq!(edges(&path), 2, "so is one cut short");
+    assert_eq!(edges(&path), 3, "so is one cut short");
     // The next writer cuts it off and carries on.
     let mut s = Store::open(&path).unwrap();
     let mut tx = s.transaction().unwrap();
     tx.add("e", vec![sym("d"), sym("e")]).unwrap();
     tx.commit().unwrap();
     drop(s);
-    assert_eq!(edges(&path), 3);
+    assert_eq!(edges(&path), 4);
     assert_eq!(
         Store::open(&path)
             .unwrap()
@@ -125,7 +141,37 @@ fn a_damaged_last_log_record_reads_as_the_commit_before() {
             .unwrap()
             .unwrap()
             .len(),
-        4
+        10
+    );
+}
+
+/// A log that lost committed records (cut short, or an older copy put back) is an error naming
+/// it, never read as the older state it holds (it once opened silently at an older
+/// generation); a damaged record of how much is committed is ignored.
+#[test]
+fn a_log_that_lost_committed_records_is_reported_with_the_file_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = small_store(dir.path());
+    let log = store_files(&path).into_iter().find(|f| is_log(f)).unwrap();
+    let original = std::fs::read(&log).unwrap();
+    for len in [original.len() / 2, original.len() - 1] {
+        std::fs::write(&log, &original[..len]).unwrap();
+        let r = open_and_read(&path);
+        assert_names_file(r, &log, &format!("cut to {len}"));
+        let e = open_and_read(&path).unwrap_err().to_string();
+        assert!(e.contains("committed records were lost"), "{e}");
+    }
+    std::fs::write(&log, &original).unwrap();
+    let committed = path.join("COMMITTED");
+    let mut bytes = std::fs::read(&committed).unwrap();
+    bytes[2] ^= 0x10;
+    std::fs::write(&committed, &bytes).unwrap();
+    assert_eq!(edges(&path), 3);
+    std::fs::write(&log, &original[..original.len() - 1]).unwrap();
+    assert_eq!(
+        edges(&path),
+        2,
+        "without the record, a cut tail reads as uncommitted"
     );
 }
 

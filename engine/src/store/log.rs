@@ -12,8 +12,10 @@
 //! A commit is durable once its record is. A record cut short at the end of the file (a
 //! writer killed while appending) was never committed: readers ignore it and the next writer
 //! cuts it off. A damaged record with records after it, or a damaged length anywhere, is
-//! corruption, reported by file name. (A damaged payload in the *last* record cannot be told
-//! from a cut one, and reads as uncommitted.)
+//! corruption, reported by file name. The file `COMMITTED` beside the log records how many of
+//! its bytes are committed, so a log that lost committed records (cut short, or replaced by an
+//! older copy) is corruption too, not an older state; a damaged or cut last record it does not
+//! count reads as uncommitted.
 
 use super::error::StoreError;
 use super::file::{self, Kind};
@@ -142,6 +144,36 @@ pub(crate) fn append(
     let back = OwnedArchive::new(&payload)
         .map_err(|e| StoreError::corrupt(path, format!("a record just written: {e}")))?;
     Ok((Arc::new(back), framed.len() as u64))
+}
+
+/// The file beside the log that records how many of its bytes are committed, so that a log
+/// that lost committed records (cut short, or replaced by an older copy) is reported instead
+/// of read as the older state it now holds, while a record a killed writer left half written
+/// (never committed) is still cut off quietly.
+///
+/// It is written after each record is durable, without waiting for the disk: after a crash it
+/// may name fewer bytes than are committed (never more), or be torn (its checksum then fails
+/// and it is ignored).
+const COMMITTED: &str = "COMMITTED";
+
+/// Records that `len` bytes of the log `log_name` in `dir` are committed (best effort: see
+/// [`COMMITTED`]).
+pub(crate) fn note_committed(dir: &Path, log_name: &str, len: u64) {
+    let body = format!("{log_name}\t{len}");
+    let text = format!("{body}\t{:08x}\n", crc32fast::hash(body.as_bytes()));
+    let _ = std::fs::write(dir.join(COMMITTED), text);
+}
+
+/// How many bytes of the log `log_name` in `dir` were recorded committed, if known. Read before
+/// the log itself, so that a writer's later commit can only make the log longer than this.
+pub(crate) fn committed(dir: &Path, log_name: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(dir.join(COMMITTED)).ok()?;
+    let (body, crc) = text.trim_end().rsplit_once('\t')?;
+    if u32::from_str_radix(crc, 16).ok()? != crc32fast::hash(body.as_bytes()) {
+        return None;
+    }
+    let (name, len) = body.split_once('\t')?;
+    (name == log_name).then(|| len.parse().ok())?
 }
 
 /// Opens a log for appending, first cutting off a record a killed writer left half written.

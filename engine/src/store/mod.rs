@@ -392,7 +392,19 @@ impl Store {
         let (mut log_records, mut log_len) = (0, 0);
         if let Some(w) = &manifest.wal {
             let path = dir.join(w);
+            let committed = log::committed(dir, w);
             let log = log::read(&path)?;
+            if let Some(c) = committed.filter(|&c| c > log.valid_len) {
+                return Err(StoreError::corrupt(
+                    &path,
+                    format!(
+                        "{c} bytes of commit records were committed, but it holds {} readable \
+                         bytes: committed records were lost (the file was cut short or \
+                         replaced by an older copy)",
+                        log.valid_len
+                    ),
+                ));
+            }
             for (k, rec) in log.records.iter().enumerate() {
                 let r = rec.get();
                 let bad = |what: String| StoreError::corrupt(&path, what);

@@ -178,6 +178,11 @@ impl Store {
         let (rec, bytes) = log::append(file, &path, &record)?;
         self.log_records += 1;
         self.log_len += bytes;
+        log::note_committed(
+            dir,
+            self.manifest.wal.as_deref().expect("a log is open"),
+            self.log_len,
+        );
         self.strings.commit_logged();
         for (j, (rel, layer)) in at.into_iter().enumerate() {
             let run = MappedFacts::logged(&path, rec.clone(), j, &self.rels[rel].types)?;
