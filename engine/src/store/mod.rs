@@ -377,7 +377,7 @@ impl Store {
             let open = |files: &[String], layer: u8| -> Result<Vec<MappedFacts>, StoreError> {
                 files
                     .iter()
-                    .map(|f| MappedFacts::open(&dir.join(f), &entry.name, layer, &types))
+                    .map(|f| MappedFacts::open(&dir.join(f), &entry.name, layer, &types, next))
                     .collect()
             };
             rels.push(Rel {
@@ -430,7 +430,8 @@ impl Store {
                             run.relation.as_str()
                         )));
                     };
-                    let m = MappedFacts::logged(&path, rec.clone(), j, &rels[i].types)?;
+                    let symbols = strings.committed();
+                    let m = MappedFacts::logged(&path, rec.clone(), j, &rels[i].types, symbols)?;
                     match run.layer {
                         ASSERTED => rels[i].asserted_runs.push(m),
                         _ => rels[i].derived_runs.push(m),

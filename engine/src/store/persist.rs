@@ -185,7 +185,8 @@ impl Store {
         );
         self.strings.commit_logged();
         for (j, (rel, layer)) in at.into_iter().enumerate() {
-            let run = MappedFacts::logged(&path, rec.clone(), j, &self.rels[rel].types)?;
+            let symbols = self.strings.committed();
+            let run = MappedFacts::logged(&path, rec.clone(), j, &self.rels[rel].types, symbols)?;
             match layer {
                 ASSERTED => self.rels[rel].asserted_runs.push(run),
                 _ => self.rels[rel].derived_runs.push(run),
@@ -340,6 +341,7 @@ impl Store {
                 &m.relations[rel].name,
                 layer,
                 &self.rels[rel].types,
+                self.strings.interner().len() as u32,
             )?;
             let runs = if layer == ASSERTED {
                 &mut self.rels[rel].asserted_runs

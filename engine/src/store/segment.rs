@@ -215,13 +215,18 @@ pub(crate) struct MappedFacts {
     src: Source,
 }
 
-/// Checks that a run is the one expected: relation, layer, column types, and columns as
-/// long as the row counts.
+/// Checks that a run is the one expected (relation, layer, column types, columns as long as
+/// the row counts) and what its checksum cannot vouch for, since a writer with a bug computes
+/// a checksum of wrong contents too: rows in strictly ascending key order and removed keys in
+/// ascending order (lookups binary-search them), symbol ids below `symbols` (the strings the
+/// store held when the run was written: an unknown id is an error, never an empty string),
+/// confidences in (0, 1].
 fn check(
     run: &ArchivedFactRun,
     relation: &str,
     layer: u8,
     types: &[ColumnType],
+    symbols: u32,
 ) -> Result<(), String> {
     if run.relation.as_str() != relation || run.layer != layer {
         return Err(format!(
@@ -253,6 +258,39 @@ fn check(
     {
         return Err("columns do not match the relation's declaration or row count".into());
     }
+    let contents = |cols: &rkyv::vec::ArchivedVec<ArchivedColumn>, n: usize, what: &str| {
+        let views: Vec<ColumnView<'_>> = cols.iter().map(view).collect();
+        let key = |i: usize| views.iter().map(move |c| c.get(i));
+        for i in 1..n {
+            let ord = key(i - 1).cmp(key(i));
+            if ord == std::cmp::Ordering::Greater
+                || (what == "row" && ord == std::cmp::Ordering::Equal)
+            {
+                return Err(format!("{what} {i} is out of key order"));
+            }
+        }
+        for (c, v) in views.iter().enumerate() {
+            if let ColumnView::Narrow(ids) = v
+                && let Some(&id) = ids.iter().find(|&&id| id >= symbols)
+            {
+                return Err(format!(
+                    "a {what} names symbol {id} in column {c}; the store holds {symbols} symbols"
+                ));
+            }
+        }
+        Ok(())
+    };
+    contents(&run.columns, rows, "row")?;
+    contents(&run.removed, removed, "removed key")?;
+    if let Some(i) = f64s(&run.confidence)
+        .iter()
+        .position(|c| !(*c > 0.0 && *c <= 1.0))
+    {
+        return Err(format!(
+            "row {i} has confidence {}",
+            f64s(&run.confidence)[i]
+        ));
+    }
     Ok(())
 }
 
@@ -263,9 +301,11 @@ impl MappedFacts {
         relation: &str,
         layer: u8,
         types: &[ColumnType],
+        symbols: u32,
     ) -> Result<MappedFacts, StoreError> {
         let file = ArchiveFile::<FactRun>::open(path, Kind::Facts)?;
-        check(file.get(), relation, layer, types).map_err(|e| StoreError::corrupt(path, e))?;
+        check(file.get(), relation, layer, types, symbols)
+            .map_err(|e| StoreError::corrupt(path, e))?;
         Ok(MappedFacts {
             src: Source::File(file),
         })
@@ -277,9 +317,10 @@ impl MappedFacts {
         record: Arc<OwnedArchive<LogRecord>>,
         i: usize,
         types: &[ColumnType],
+        symbols: u32,
     ) -> Result<MappedFacts, StoreError> {
         let run = &record.get().runs[i];
-        check(run, run.relation.as_str(), run.layer, types)
+        check(run, run.relation.as_str(), run.layer, types, symbols)
             .map_err(|e| StoreError::corrupt(path, e))?;
         Ok(MappedFacts {
             src: Source::Log(record, i),
@@ -467,4 +508,57 @@ pub(crate) fn layer_rows(
         }
     }
     rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::file;
+
+    /// A run whose checksum holds but whose contents are wrong (as a writer with a bug would
+    /// make it) is refused, naming the file and what is wrong.
+    #[test]
+    fn contents_behind_the_checksum_are_checked() {
+        let types = [ColumnType::Symbol, ColumnType::Number];
+        let dir = tempfile::tempdir().unwrap();
+        let run_of = |rows: &[[u64; 2]], conf: f64| {
+            let order: Vec<u32> = (0..rows.len() as u32).collect();
+            let meta = |_| FactMeta {
+                conf,
+                time: 0,
+                depth: 0,
+                rule: 0,
+            };
+            FactRun::assemble("r", 0, &types, &order, |r, c| rows[r][c], meta, Vec::new())
+        };
+        let cases = [
+            (run_of(&[[1, 5], [0, 7]], 1.0), "row 1 is out of key order"),
+            (run_of(&[[1, 5], [1, 5]], 1.0), "row 1 is out of key order"),
+            (
+                run_of(&[[1, 5], [12, 7]], 1.0),
+                "names symbol 12 in column 0",
+            ),
+            (run_of(&[[1, 5]], 0.0), "row 0 has confidence 0"),
+            (run_of(&[[1, 5]], f64::NAN), "row 0 has confidence NaN"),
+        ];
+        for (i, (run, wrong)) in cases.into_iter().enumerate() {
+            let path = dir.path().join(format!("{i}.facts"));
+            std::fs::write(&path, file::envelope(Kind::Facts, &run.to_bytes())).unwrap();
+            let e = MappedFacts::open(&path, "r", 0, &types, 10)
+                .err()
+                .expect(wrong)
+                .to_string();
+            assert!(
+                e.contains(wrong) && e.contains(&format!("{i}.facts")),
+                "{e}"
+            );
+        }
+        let good = run_of(&[[0, 7], [1, 5], [9, 1]], 0.5);
+        let path = dir.path().join("good.facts");
+        std::fs::write(&path, file::envelope(Kind::Facts, &good.to_bytes())).unwrap();
+        assert_eq!(
+            MappedFacts::open(&path, "r", 0, &types, 10).unwrap().rows(),
+            3
+        );
+    }
 }
