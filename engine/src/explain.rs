@@ -42,7 +42,16 @@ pub struct Proof {
     /// replaced (they no longer hold), newest first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub supersedes: Vec<Proof>,
+    /// Whether the fact's premises were left out: a proof is built to [`MAX_PROOF_DEPTH`]
+    /// levels, so that building, printing, serializing and dropping it never exhausts the
+    /// stack however deep the derivation goes.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
 }
+
+/// The levels of a proof tree shown: a fact this deep below the explained one is shown
+/// without its premises, marked [`Proof::truncated`]. (Explain that fact to see further.)
+pub const MAX_PROOF_DEPTH: usize = 256;
 
 impl Proof {
     /// The tree as indented text, one fact per line.
@@ -58,12 +67,17 @@ impl Proof {
             "{first}{}  @ {:.6}  depth {}  {}",
             self.fact, self.confidence, self.depth, self.rule
         );
-        match self.time {
-            Some(t) => {
-                let _ = writeln!(out, "  ~ {}", value::format_time(t));
-            }
-            None => out.push('\n'),
+        if let Some(t) = self.time {
+            let _ = write!(out, "  ~ {}", value::format_time(t));
         }
+        if self.truncated {
+            let _ = write!(
+                out,
+                "  (premises not shown: a proof is shown to {MAX_PROOF_DEPTH} levels; explain \
+                 this fact to see them)"
+            );
+        }
+        out.push('\n');
         for old in &self.supersedes {
             let _ = write!(out, "{rest}  supersedes ");
             old.write_text(out, "", &format!("{rest}  "));
@@ -322,6 +336,10 @@ impl Database {
         }
         if path.contains(&(rel, row.clone())) {
             return None;
+        }
+        if path.len() >= MAX_PROOF_DEPTH {
+            node.truncated = true;
+            return Some(node);
         }
         if m.rule == MERGED {
             path.push((rel, row.clone()));

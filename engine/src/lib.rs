@@ -77,7 +77,7 @@ mod violation;
 pub use answers::Answers;
 pub use database::{Database, Fact, Origin, QueryAnswer, RelationView};
 pub use error::{Error, PlanErrors};
-pub use explain::{Proof, fact_text};
+pub use explain::{MAX_PROOF_DEPTH, Proof, fact_text};
 pub use history::Superseded;
 pub use limits::Limits;
 pub use program::{EvalOptions, Inputs, Program, RelationInfo};

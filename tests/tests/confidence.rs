@@ -218,3 +218,35 @@ fn library_returns_confidence_depth_origin_and_proofs() {
     let err = program.evaluate(&bad).unwrap_err().to_string();
     assert!(err.contains("confidence 1.5 is not in (0, 1]"), "{err}");
 }
+
+/// A proof deeper than [`engram_engine::MAX_PROOF_DEPTH`] levels is shown to that depth, its
+/// last fact marked truncated, in text and JSON (a 20,000-step derivation once overflowed the
+/// stack: proof building, printing and serializing recursed once per level).
+#[test]
+fn a_very_deep_proof_is_truncated_not_a_stack_overflow() {
+    let src = "
+        .decl n(x: number)
+        n(0).
+        n(x + 1) :- n(x), x < 20000.
+    ";
+    let mut db = Program::compile(src, "deep.dl")
+        .unwrap()
+        .evaluate(&Inputs::default())
+        .unwrap();
+    let proof = db.explain_text("n(20000)").unwrap().expect("holds");
+    let mut levels = 0;
+    let mut node = &proof;
+    while let Some(p) = node.premises.first() {
+        levels += 1;
+        node = p;
+    }
+    assert_eq!(levels, engram_engine::MAX_PROOF_DEPTH);
+    assert!(node.truncated && !proof.truncated);
+    assert_eq!(node.fact, format!("n({})", 20000 - levels));
+    assert!(proof.to_text().contains("premises not shown"));
+    assert_eq!(proof.to_json().matches("\"truncated\": true").count(), 1);
+    // A shallow proof is whole.
+    let proof = db.explain_text("n(3)").unwrap().expect("holds");
+    assert!(!proof.to_text().contains("premises not shown"));
+    assert!(!proof.to_json().contains("truncated"));
+}
