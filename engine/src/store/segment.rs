@@ -261,7 +261,22 @@ fn check(
     let contents = |cols: &rkyv::vec::ArchivedVec<ArchivedColumn>, n: usize, what: &str| {
         let views: Vec<ColumnView<'_>> = cols.iter().map(view).collect();
         let key = |i: usize| views.iter().map(move |c| c.get(i));
-        for i in 1..n {
+        let strict = what == "row";
+        // Keys of one or two symbol columns (most of a memory), compared on the slices: a
+        // tenth of the time of the general loop below, which then only finds where.
+        let in_order = match views.as_slice() {
+            [ColumnView::Narrow(a)] => a
+                .windows(2)
+                .all(|w| w[0] < w[1] || (!strict && w[0] == w[1])),
+            [ColumnView::Narrow(a), ColumnView::Narrow(b)] => {
+                (1..n.min(a.len()).min(b.len())).all(|i| {
+                    let (x, y) = ((a[i - 1], b[i - 1]), (a[i], b[i]));
+                    x < y || (!strict && x == y)
+                })
+            }
+            _ => false,
+        };
+        for i in (1..n).filter(|_| !in_order) {
             let ord = key(i - 1).cmp(key(i));
             if ord == std::cmp::Ordering::Greater
                 || (what == "row" && ord == std::cmp::Ordering::Equal)
@@ -271,6 +286,7 @@ fn check(
         }
         for (c, v) in views.iter().enumerate() {
             if let ColumnView::Narrow(ids) = v
+                && ids.iter().copied().max().is_some_and(|m| m >= symbols)
                 && let Some(&id) = ids.iter().find(|&&id| id >= symbols)
             {
                 return Err(format!(
