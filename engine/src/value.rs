@@ -484,22 +484,14 @@ pub fn render(ty: ColumnType, v: u64, interner: &Interner) -> String {
     }
 }
 
-/// Parses the text of one input column.
+/// Parses the text of one input column and encodes it: [`Value::parse`] (the one reader of a
+/// field's text), a symbol interned without first copying it.
 pub fn parse_field(ty: ColumnType, text: &str, interner: &mut Interner) -> Result<u64, String> {
-    let t = text.trim();
-    match ty {
-        ColumnType::Symbol => Ok(interner.enc(text)),
-        ColumnType::Number => engram_parser::parse_int(t)
-            .map(enc_number)
-            .ok_or_else(|| format!("`{text}` is not a number")),
-        ColumnType::Unsigned => {
-            engram_parser::parse_uint(t).ok_or_else(|| format!("`{text}` is not an unsigned"))
-        }
-        ColumnType::Float => t
-            .parse::<f64>()
-            .map(enc_float)
-            .map_err(|_| format!("`{text}` is not a float")),
+    if ty == ColumnType::Symbol {
+        return Ok(interner.enc(text));
     }
+    let v = Value::parse(ty, text)?;
+    encode(ty, &v, interner).ok_or_else(|| format!("`{text}` is not a {ty:?}"))
 }
 
 /// The name of the entity `sk(args...)` makes, from each argument's type and text: `name#` and

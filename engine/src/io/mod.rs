@@ -8,7 +8,7 @@ pub use read::utf8;
 
 use crate::database::Database;
 use crate::error::Error;
-use params::{Channel, Direction, Format};
+use params::Channel;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -41,8 +41,7 @@ pub fn write_outputs(
         let (decl, interner) = view.decl_and_interner();
         let types = decl.types();
         let rows = view.raw().1;
-        for params in &decl.outputs {
-            let format = Format::checked(Direction::Output, params, decl.arity());
+        for format in &decl.outputs {
             let header = || {
                 let names: Vec<&str> = decl.columns.iter().map(|c| c.0.as_str()).collect();
                 names.join(&format.delimiter)
@@ -61,7 +60,7 @@ pub fn write_outputs(
                     })
                     .and_then(|_| writeln!(buf, "==============="))
                     .and_then(|_| {
-                        crate::output::write_rows(&mut buf, rows, &types, interner, &format)
+                        crate::output::write_rows(&mut buf, rows, &types, interner, format)
                     })
                     .and_then(|_| writeln!(buf, "==============="))
                     .and_then(|_| stdout.write_all(&buf))
@@ -86,7 +85,7 @@ pub fn write_outputs(
                 if format.headers {
                     writeln!(w, "{}", header())?;
                 }
-                crate::output::write_rows(w, rows, &types, interner, &format)
+                crate::output::write_rows(w, rows, &types, interner, format)
             })
             .map_err(io_err(path.clone()))?;
         }

@@ -147,16 +147,20 @@ impl Format {
         })
     }
 
-    /// The format of a directive the planner accepted (the defaults otherwise, which the
-    /// planner never lets happen).
-    pub(crate) fn checked(
-        direction: Direction,
-        params: &BTreeMap<String, String>,
-        arity: usize,
-    ) -> Format {
-        Format::parse(direction, params, arity).unwrap_or_else(|_| {
-            Format::parse(direction, &BTreeMap::new(), arity).expect("no parameters are valid")
-        })
+    /// The format of a directive with no parameters: a tab-separated file named after the
+    /// relation (`.decl r(...) input` and `.input r`).
+    pub fn plain() -> Format {
+        Format {
+            channel: Channel::File,
+            filename: None,
+            dir: None,
+            delimiter: "\t".to_string(),
+            rfc4180: false,
+            headers: false,
+            compress: false,
+            confidence: false,
+            columns: None,
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! Reading `.input` relations: delimited text (Soufflé's `.facts` files, `rfc4180` CSV), from
 //! a file (gzip-compressed or not) or standard input.
 
-use super::params::{Channel, Direction, Format};
+use super::params::{Channel, Format};
 use crate::error::Error;
 use crate::eval::Base;
 use crate::plan::ir::Plan;
@@ -24,8 +24,7 @@ pub(crate) fn load_inputs(
     let mut base = Base::new(plan);
     let mut warnings = Vec::new();
     for (id, rel) in plan.relations.iter().enumerate() {
-        for params in &rel.inputs {
-            let format = Format::checked(Direction::Input, params, rel.arity());
+        for format in &rel.inputs {
             let (path, bytes) = match format.channel {
                 Channel::Stdin => {
                     let mut bytes = Vec::new();
@@ -69,7 +68,7 @@ pub(crate) fn load_inputs(
                 text,
                 &path,
                 &rel.types(),
-                &format,
+                format,
                 interner,
                 &mut rows,
                 with_conf,

@@ -1,8 +1,9 @@
 //! The planned program: relations, typed rules and strata, ready to evaluate.
 
+use crate::io::params::Format;
 use crate::value::{ColumnType, Interner};
 use engram_parser::{AggFunc, BinaryOp, CmpOp, Span, UnaryOp};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 /// Index of a relation in [`Plan::relations`].
 pub type RelId = usize;
@@ -16,10 +17,11 @@ pub struct RelDecl {
     pub name: String,
     /// Column names and base types.
     pub columns: Vec<(String, ColumnType)>,
-    /// `.input` parameters, one entry per `.input` directive (each loads its own source).
-    pub inputs: Vec<BTreeMap<String, String>>,
-    /// `.output` parameters, one entry per `.output` directive.
-    pub outputs: Vec<BTreeMap<String, String>>,
+    /// `.input` formats, one per `.input` directive (each loads its own source), read from
+    /// the directive's parameters by the planner.
+    pub inputs: Vec<Format>,
+    /// `.output` formats, one per `.output` directive.
+    pub outputs: Vec<Format>,
     /// Whether `.printsize` asks for its size.
     pub printsize: bool,
     /// Whether it is an equivalence relation (`eqrel`). Its rows are the pairs asserted or

@@ -5,7 +5,7 @@ use super::PlanError;
 use super::ir::*;
 use super::rule::RuleCx;
 use super::types::TypeTable;
-use crate::io::params::{Direction, Format};
+use crate::io::params::{Channel, Direction, Format};
 use crate::value::{ColumnType, Interner};
 use engram_parser as ast;
 use engram_parser::Literal;
@@ -110,8 +110,8 @@ fn declare(plan: &mut Plan, d: &ast::Decl, types: &TypeTable, errors: &mut Vec<P
     }
     for q in &d.qualifiers {
         match q.as_str() {
-            "input" => rel.inputs.push(BTreeMap::new()),
-            "output" => rel.outputs.push(BTreeMap::new()),
+            "input" => rel.inputs.push(Format::plain()),
+            "output" => rel.outputs.push(Format::plain()),
             "printsize" => rel.printsize = true,
             "inline" => rel.inline = true,
             "eqrel" => {
@@ -206,22 +206,24 @@ fn directive(plan: &mut Plan, d: &ast::Directive, errors: &mut Vec<PlanError>) {
         };
         if let Some(direction) = direction {
             match Format::parse(direction, &params, rel.arity()) {
-                Ok(format) => plan.uses_confidence |= format.confidence,
-                Err(message) => {
-                    errors.push(PlanError::new(d.span, message));
-                    continue;
+                Ok(format) => {
+                    plan.uses_confidence |= format.confidence;
+                    let rel = &mut plan.relations[id];
+                    match direction {
+                        Direction::Input => rel.inputs.push(format),
+                        Direction::Output if format.channel == Channel::PrintSize => {
+                            rel.printsize = true
+                        }
+                        Direction::Output => rel.outputs.push(format),
+                    }
                 }
+                Err(message) => errors.push(PlanError::new(d.span, message)),
             }
+            continue;
         }
         let rel = &mut plan.relations[id];
         match d.kind {
-            ast::DirectiveKind::Input => rel.inputs.push(params.clone()),
-            ast::DirectiveKind::Output
-                if params.get("IO").is_some_and(|io| io == "stdoutprintsize") =>
-            {
-                rel.printsize = true
-            }
-            ast::DirectiveKind::Output => rel.outputs.push(params.clone()),
+            ast::DirectiveKind::Input | ast::DirectiveKind::Output => {}
             ast::DirectiveKind::PrintSize => rel.printsize = true,
             ast::DirectiveKind::LimitSize => {
                 errors.push(PlanError::new(d.span, "`.limitsize` is not supported"))
