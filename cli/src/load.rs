@@ -1,10 +1,10 @@
 //! `engram load`: facts from tab-separated `.facts` files or JSON Lines, in one transaction,
 //! with a progress bar on large files.
 
-use anyhow::{Context, bail};
-use engram_engine::{ColumnType, Store, Value, memory};
+use anyhow::Context;
+use engram_engine::{Store, memory};
 use indicatif::{ProgressBar, ProgressStyle};
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufReader, Read};
 use std::path::Path;
 
 /// Files larger than this show a progress bar (on a terminal).
@@ -74,7 +74,7 @@ pub fn load(
     let mut tx = store.transaction()?;
     match how.relation {
         Some(relation) if path.extension().is_none_or(|e| e != "jsonl") => {
-            loaded.facts = load_tsv(&mut tx, reader, path, relation, how.confidence)?;
+            loaded.facts = tx.add_tsv(reader, path, relation, how.confidence)?;
         }
         _ => {
             let mut bytes = Vec::new();
@@ -160,63 +160,4 @@ fn load_memories(
         ));
     }
     Ok(())
-}
-
-fn load_tsv(
-    tx: &mut engram_engine::store::Transaction<'_>,
-    reader: impl Read,
-    path: &Path,
-    relation: &str,
-    confidence: bool,
-) -> anyhow::Result<usize> {
-    let mut types: Option<Vec<ColumnType>> = None;
-    let mut n = 0;
-    for (i, line) in BufReader::new(reader).split(b'\n').enumerate() {
-        let line = line.with_context(|| format!("{}", path.display()))?;
-        let line = engram_engine::io::utf8(path, &line, i + 1)?;
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        if line.is_empty() {
-            continue;
-        }
-        let mut fields: Vec<&str> = line.split('\t').collect();
-        let conf = if confidence {
-            let c = fields.pop().unwrap_or("");
-            match c.trim().parse::<f64>() {
-                Ok(x) if x > 0.0 && x <= 1.0 => x,
-                _ => bail!(
-                    "{}:{}: confidence `{c}` is not a number in (0, 1]",
-                    path.display(),
-                    i + 1
-                ),
-            }
-        } else {
-            1.0
-        };
-        let types = match &types {
-            Some(t) => t,
-            None => types.insert(match tx.relation_types(relation)? {
-                Some(t) => t,
-                // A relation no rule declares: every column is a symbol.
-                None => vec![ColumnType::Symbol; fields.len()],
-            }),
-        };
-        if fields.len() != types.len() {
-            bail!(
-                "{}:{}: {} columns, `{relation}` has {}",
-                path.display(),
-                i + 1,
-                fields.len(),
-                types.len()
-            );
-        }
-        let values = fields
-            .iter()
-            .zip(types.iter())
-            .map(|(f, t)| Value::parse(*t, f))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| anyhow::anyhow!("{}:{}: {e}", path.display(), i + 1))?;
-        tx.add_with(relation, values, conf, None)?;
-        n += 1;
-    }
-    Ok(n)
 }

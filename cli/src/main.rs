@@ -34,6 +34,19 @@ struct Cli {
     /// or `cleanup`).
     #[arg(long, global = true, value_parser = parse_now)]
     now: Option<i64>,
+    /// Stop an evaluation (`run`, `explain`, a store's inference) whose relation grows past
+    /// this many facts, with an error naming it; a store is left as it was. `mcp`: 50000000
+    /// unless given.
+    #[arg(long, global = true, env = "ENGRAM_MAX_FACTS")]
+    max_facts: Option<usize>,
+    /// Stop an evaluation that takes longer than this many seconds, likewise. `mcp`: 60
+    /// unless given.
+    #[arg(long, global = true, env = "ENGRAM_TIMEOUT", value_parser = parse_seconds)]
+    timeout: Option<f64>,
+    /// Stop an evaluation that adds more than this much memory (`512M`, `2G`, or bytes),
+    /// likewise.
+    #[arg(long, global = true, env = "ENGRAM_MAX_MEMORY", value_parser = parse_size)]
+    max_memory: Option<usize>,
     #[command(subcommand)]
     command: Command,
 }
@@ -200,15 +213,10 @@ enum Command {
     /// reference memory server's tools, with what the rules inferred, and engram's own
     /// (remember, relate, recall, query, explain, forget, add_rule, violations, stats).
     /// Creates the store with the standard rules on first use.
-    Mcp {
-        /// A commit whose inference makes a relation of more facts than this fails (a rule
-        /// that runs away), and the store stays as it was.
-        #[arg(long, default_value_t = 50_000_000)]
-        max_facts: usize,
-        /// A commit whose inference takes longer than this many seconds fails likewise.
-        #[arg(long, default_value_t = 60.0)]
-        timeout: f64,
-    },
+    /// A commit whose inference passes `--max-facts` (default 50000000), `--timeout`
+    /// (default 60 s) or `--max-memory` fails (a rule that runs away), and the store stays as
+    /// it was.
+    Mcp,
 }
 
 /// Where `.input` files are read from.
@@ -300,6 +308,20 @@ fn parse_now(text: &str) -> Result<i64, String> {
         .ok_or_else(|| format!("`{text}` is not a time: use 2026-11-01T00:00:00Z or milliseconds"))
 }
 
+fn parse_seconds(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(s) if s > 0.0 && s <= 86_400.0 => Ok(s),
+        _ => Err(format!(
+            "`{text}`: give seconds, more than 0 and at most 86400"
+        )),
+    }
+}
+
+fn parse_size(text: &str) -> Result<usize, String> {
+    engram_engine::limits::parse_bytes(text)
+        .ok_or_else(|| format!("`{text}`: give bytes, or a size such as 512M or 2G"))
+}
+
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let now = cli.now;
     store_cmd::NOW.get_or_init(|| now);
@@ -308,20 +330,24 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     let lock_wait = std::time::Duration::from_secs_f64(cli.lock_wait);
     store_cmd::LOCK_WAIT.get_or_init(|| lock_wait);
-    if let Command::Mcp { max_facts, timeout } = cli.command {
-        if !(timeout > 0.0 && timeout <= 86_400.0) {
-            anyhow::bail!("--timeout {timeout}: give seconds, more than 0 and at most 86400");
-        }
+    let limits = engram_engine::Limits {
+        max_facts: cli.max_facts,
+        timeout: cli.timeout.map(std::time::Duration::from_secs_f64),
+        max_memory: cli.max_memory,
+    };
+    store_cmd::LIMITS.get_or_init(|| limits);
+    if let Command::Mcp = cli.command {
         let limits = engram_engine::Limits {
-            max_facts: Some(max_facts),
-            timeout: Some(std::time::Duration::from_secs_f64(timeout)),
+            max_facts: Some(cli.max_facts.unwrap_or(50_000_000)),
+            timeout: Some(limits.timeout.unwrap_or(std::time::Duration::from_secs(60))),
+            max_memory: limits.max_memory,
         };
         let db = cli.db.unwrap_or_else(mcp::default_db);
         return mcp::serve(&db, lock_wait, limits);
     }
     let db = cli.db.unwrap_or_else(|| PathBuf::from("engram.db"));
     match cli.command {
-        Command::Mcp { .. } => unreachable!("served above"),
+        Command::Mcp => unreachable!("served above"),
         Command::Demo { into } => demo::demo(into.as_deref()),
         Command::Init { no_default_rules } => store_cmd::init(&db, !no_default_rules),
         Command::Add { facts } => store_cmd::add_or_retract(&db, &facts, false),
@@ -401,6 +427,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let options = EvalOptions {
                 provenance: !p.plan().queries.is_empty() || constraints,
                 now,
+                limits,
             };
             let mut db = facts.evaluate(&p, &options)?;
             for w in db.warnings() {
@@ -459,6 +486,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let p = Program::from_file(std::path::Path::new(&program))?;
             let options = EvalOptions {
                 now,
+                limits,
                 ..EvalOptions::default()
             };
             let mut db = facts.evaluate(&p, &options)?;

@@ -78,10 +78,16 @@ pub static NOW: std::sync::OnceLock<Option<i64>> = std::sync::OnceLock::new();
 /// How long a write waits for another process's writer lock (set once by `main`).
 pub static LOCK_WAIT: std::sync::OnceLock<std::time::Duration> = std::sync::OnceLock::new();
 
+/// The bounds on inference (`--max-facts`, `--timeout`, `--max-memory`; set once by `main`).
+pub static LIMITS: std::sync::OnceLock<engram_engine::Limits> = std::sync::OnceLock::new();
+
 /// Opens the store at `db` for reading and writing.
 pub fn open(db: &Path) -> anyhow::Result<Store> {
     let mut store = Store::open(db)?;
     store.set_now(NOW.get().copied().flatten());
+    if let Some(&limits) = LIMITS.get() {
+        store.set_limits(limits);
+    }
     if let Some(&wait) = LOCK_WAIT.get() {
         store.set_lock_wait(wait);
     }

@@ -376,3 +376,38 @@ fn now_fixes_the_time_rules_see() {
         text(&bad.stderr)
     );
 }
+
+/// `--max-facts`, `--timeout` and `--max-memory` bound `engram run`: a program that counts
+/// forever stops with exit 2 (an error) and an error naming the relation that grew; no output is written.
+#[test]
+fn run_stops_a_runaway_program_at_its_bounds() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("count.dl"),
+        ".decl n(x: number)\n.output n\nn(0).\nn(x + 1) :- n(x).\n",
+    )
+    .unwrap();
+    for (flag, value, says) in [
+        (
+            "--max-facts",
+            "5000",
+            "grew past 5000 facts (the limit on facts)",
+        ),
+        ("--timeout", "0.3", "(the time limit)"),
+        ("--max-memory", "64M", "(the memory limit)"),
+    ] {
+        let out = engram(&["run", flag, value, "-D", "out", "count.dl"], dir.path());
+        assert_eq!(out.status.code(), Some(2), "{flag}: {}", text(&out.stderr));
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains("relation `n`") && stderr.contains(says),
+            "{flag}: {stderr}"
+        );
+        assert!(
+            !dir.path().join("out/n.csv").exists(),
+            "{flag}: no output written"
+        );
+    }
+    let out = engram(&["run", "--max-memory", "lots", "count.dl"], dir.path());
+    assert!(text(&out.stderr).contains("give bytes, or a size such as 512M"));
+}

@@ -378,7 +378,12 @@ impl Database {
         } else if m.rule == MERGED {
             Origin::Rule("merge".into())
         } else {
-            Origin::Rule(self.plan.rules[m.rule as usize - 1].label().to_string())
+            match self.plan.rules.get(m.rule as usize - 1) {
+                Some(rule) => Origin::Rule(rule.label().to_string()),
+                // Only a damaged store run names a rule the program does not have (a rule
+                // change re-derives every fact): say so, never a wrong rule.
+                None => Origin::Rule(format!("unknown rule {}", m.rule)),
+            }
         }
     }
 

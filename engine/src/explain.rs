@@ -400,7 +400,10 @@ impl Database {
     /// Every derivation of `row` by rule `rule_id` (index + 1), from the completed relations.
     fn derivations(&mut self, rule_id: u32, row: &[u64]) -> Vec<Derivation> {
         let plan = self.plan.clone();
-        let rule = &plan.rules[rule_id as usize - 1];
+        // A damaged store run may name a rule the program does not have: no derivation.
+        let Some(rule) = plan.rules.get(rule_id as usize - 1) else {
+            return Vec::new();
+        };
         let n = rule.var_names.len();
         let mut env = vec![0u64; n];
         let mut bound = Vec::new();

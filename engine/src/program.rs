@@ -27,6 +27,9 @@ pub struct EvalOptions {
     pub provenance: bool,
     /// What `now()` stands for, in unix milliseconds; the time evaluation starts when `None`.
     pub now: Option<i64>,
+    /// Bounds on the evaluation (none by default): a program that passes one stops with
+    /// [`crate::eval::EvalError::Limit`], naming the relation that grew.
+    pub limits: crate::Limits,
 }
 
 impl Default for EvalOptions {
@@ -34,6 +37,7 @@ impl Default for EvalOptions {
         EvalOptions {
             provenance: true,
             now: None,
+            limits: crate::Limits::NONE,
         }
     }
 }
@@ -297,6 +301,7 @@ impl Program {
         } else {
             &self.plan
         };
+        let _bounds = crate::limits::start(&options.limits.tighter(self.plan.limits));
         let evaluated = crate::eval::evaluate(program, base, &mut interner, mode)?;
         // With merges, the facts answer to the program with its constants read through the
         // classes.

@@ -2,6 +2,7 @@
 #![warn(missing_docs)]
 
 pub mod conformance;
+pub mod fuzz;
 pub mod reference;
 
 use engram_engine::value::Value;

@@ -654,6 +654,7 @@ fn a_rule_that_runs_away_is_stopped_and_the_store_is_unchanged() {
     store.set_limits(engram_engine::Limits {
         max_facts: Some(1000),
         timeout: Some(std::time::Duration::from_secs(30)),
+        max_memory: None,
     });
     let generation = store.generation();
     let rules = store.rules().to_vec();

@@ -125,6 +125,10 @@ pub(super) struct Emitter<'s, 'e, 'c, 'a, O: Cell = u64> {
     /// each output value comes from, so rows are copied without going through `env`.
     direct: Option<Vec<Src>>,
     meta: Option<StepMeta<'s>>,
+    /// Derivations until the next check of the limits ([`crate::limits::pulse`]).
+    until_pulse: u32,
+    /// Whether a limit stopped the round: nothing more is derived.
+    stopped: bool,
 }
 
 /// Where a directly copied output value comes from.
@@ -189,11 +193,22 @@ impl<'s, 'e, 'c, 'a, O: Cell> Emitter<'s, 'e, 'c, 'a, O> {
             buf,
             direct,
             meta,
+            until_pulse: crate::limits::PULSE,
+            stopped: false,
         }
     }
 
     #[inline]
     fn emit<L: Cell, R: Cell>(&mut self, l: &[L], r: &[R]) {
+        self.until_pulse -= 1;
+        if self.until_pulse == 0 {
+            self.until_pulse = crate::limits::PULSE;
+            let held = self.buf.len() * std::mem::size_of::<O>();
+            self.stopped |= crate::limits::pulse(held);
+        }
+        if self.stopped {
+            return;
+        }
         let mark = self.buf.len();
         // The partial derivation's metadata, and `@ c` bindings.
         let part = self.meta.as_ref().map(|m| {
@@ -268,6 +283,9 @@ impl<'s, 'e, 'c, 'a, O: Cell> Emitter<'s, 'e, 'c, 'a, O> {
     fn map_rows<T: Cell>(&mut self, rows: RowSlice<'_, T>) {
         for i in 0..rows.len() {
             self.emit::<T, u64>(rows.row(i), &[]);
+            if self.stopped {
+                return;
+            }
         }
     }
 
@@ -276,22 +294,26 @@ impl<'s, 'e, 'c, 'a, O: Cell> Emitter<'s, 'e, 'c, 'a, O> {
         match (l, r) {
             (Flat::Narrow(a), Flat::Narrow(b)) => {
                 merge_join(RowSlice::new(a, lw), RowSlice::new(b, rw), k, |x, y| {
-                    self.emit(x, y)
+                    self.emit(x, y);
+                    !self.stopped
                 })
             }
             (Flat::Narrow(a), Flat::Wide(b)) => {
                 merge_join(RowSlice::new(a, lw), RowSlice::new(b, rw), k, |x, y| {
-                    self.emit(x, y)
+                    self.emit(x, y);
+                    !self.stopped
                 })
             }
             (Flat::Wide(a), Flat::Narrow(b)) => {
                 merge_join(RowSlice::new(a, lw), RowSlice::new(b, rw), k, |x, y| {
-                    self.emit(x, y)
+                    self.emit(x, y);
+                    !self.stopped
                 })
             }
             (Flat::Wide(a), Flat::Wide(b)) => {
                 merge_join(RowSlice::new(a, lw), RowSlice::new(b, rw), k, |x, y| {
-                    self.emit(x, y)
+                    self.emit(x, y);
+                    !self.stopped
                 })
             }
         }

@@ -52,7 +52,7 @@ pub(crate) fn merge_join<L: Cell, R: Cell>(
     left: RowSlice<'_, L>,
     right: RowSlice<'_, R>,
     k: usize,
-    mut f: impl FnMut(&[L], &[R]),
+    mut f: impl FnMut(&[L], &[R]) -> bool,
 ) {
     let (nl, nr) = (left.len(), right.len());
     let (mut i, mut j) = (0, 0);
@@ -73,7 +73,9 @@ pub(crate) fn merge_join<L: Cell, R: Cell>(
                 for a in i..i_end {
                     let l = left.row(a);
                     for b in j..j_end {
-                        f(l, right.row(b));
+                        if !f(l, right.row(b)) {
+                            return;
+                        }
                     }
                 }
                 i = i_end;
@@ -105,14 +107,18 @@ mod tests {
             RowSlice::new(&l, 2),
             RowSlice::new(&r, 2),
             1,
-            |a: &[u64], b: &[u64]| out.push((a[1], b[1])),
+            |a: &[u64], b: &[u64]| {
+                out.push((a[1], b[1]));
+                true
+            },
         );
         assert_eq!(out, vec![(20, 7), (21, 7), (40, 9), (40, 10)]);
         assert_eq!(prefix_range(RowSlice::new(&r, 2), &[4]), 2..4);
         assert_eq!(prefix_range(RowSlice::new(&r, 2), &[5]), 4..4);
         let mut cross = 0;
         merge_join(RowSlice::new(&l, 2), RowSlice::new(&r, 2), 0, |_, _| {
-            cross += 1
+            cross += 1;
+            true
         });
         assert_eq!(cross, 16);
     }

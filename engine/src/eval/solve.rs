@@ -192,6 +192,7 @@ fn run<'a, S: Source<'a>>(
             f,
             record,
             facts: Vec::with_capacity(plan.levels.len()),
+            until_pulse: crate::limits::PULSE,
         };
         nest.level(0, env, cx);
     }
@@ -207,6 +208,8 @@ struct Nest<'p, 'a, S: Source<'a>, F> {
     record: bool,
     /// The facts of the levels bound so far.
     facts: Vec<S::Fact>,
+    /// Solutions until the next check of the limits ([`crate::limits::pulse`]).
+    until_pulse: u32,
 }
 
 impl<'a, S, F> Nest<'_, 'a, S, F>
@@ -219,6 +222,13 @@ where
         let plan = self.plan;
         let Some(level) = plan.levels.get(depth) else {
             (self.f)(env, &self.facts, cx);
+            self.until_pulse -= 1;
+            if self.until_pulse == 0 {
+                self.until_pulse = crate::limits::PULSE;
+                // A limit passed inside the round: this solve stops (`run` clears `stop`
+                // for the next one, whose first pulse stops it too).
+                cx.stop |= crate::limits::pulse(0);
+            }
             return;
         };
         let value = |s: &KeySrc| match *s {

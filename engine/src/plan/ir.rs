@@ -682,6 +682,10 @@ pub struct Plan {
     pub interner: Interner,
     /// `.pragma` settings.
     pub pragmas: Vec<(String, String)>,
+    /// Bounds the program sets on its evaluation (`.pragma "max_facts" "100000"`, `"timeout"`
+    /// in seconds, `"max_memory"` in bytes or with a unit, `"512M"`), tightening any the
+    /// evaluation is given.
+    pub limits: crate::Limits,
     /// Derived facts below this confidence are pruned (`.pragma "min_confidence"`; 1e-6).
     pub min_confidence: f64,
     /// Whether the program uses any of engram's confidence syntax (then evaluation tracks

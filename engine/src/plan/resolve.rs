@@ -30,6 +30,7 @@ pub(crate) fn resolve(
         interner,
         pragmas: Vec::new(),
         min_confidence: DEFAULT_MIN_CONFIDENCE,
+        limits: crate::Limits::NONE,
         uses_confidence: false,
         forget: Vec::new(),
         merge: None,
@@ -266,6 +267,25 @@ fn pragma(plan: &mut Plan, p: &ast::Pragma, errors: &mut Vec<PlanError>) {
                 ),
             )),
         }
+    }
+    let value = p.value.trim();
+    let bad = |what: &str| PlanError::new(p.span, format!("{} `{value}`: {what}", p.key));
+    match p.key.as_str() {
+        "max_facts" => match value.parse::<usize>() {
+            Ok(n) => plan.limits.max_facts = Some(n),
+            Err(_) => errors.push(bad("give a number of facts")),
+        },
+        "timeout" => match value.parse::<f64>() {
+            Ok(s) if s > 0.0 && s <= 86_400.0 => {
+                plan.limits.timeout = Some(std::time::Duration::from_secs_f64(s))
+            }
+            _ => errors.push(bad("give seconds, more than 0 and at most 86400")),
+        },
+        "max_memory" => match crate::limits::parse_bytes(value) {
+            Some(b) => plan.limits.max_memory = Some(b),
+            None => errors.push(bad("give bytes, or a size such as 512M or 2G")),
+        },
+        _ => {}
     }
     plan.pragmas.push((p.key.clone(), p.value.clone()));
 }

@@ -677,8 +677,11 @@ impl<'p> RuleCx<'p> {
         let target = agg.target.as_ref().map(|t| self.expr(t, target_ty));
         let atoms = std::mem::replace(&mut self.atoms, saved_atoms);
         let constraints = std::mem::replace(&mut self.constraints, saved_cons);
-        // Variables bound inside an aggregate do not bind the outer rule.
-        self.in_atom = saved_in_atom;
+        // Variables bound inside an aggregate do not bind the outer rule. Those it introduced
+        // stay known (its body refers to them), bound in no outer atom.
+        let outer = saved_in_atom.len();
+        self.in_atom[..outer].copy_from_slice(&saved_in_atom);
+        self.in_atom[outer..].fill(false);
         let ty = match agg.func {
             AggFunc::Count => ColumnType::Number,
             AggFunc::Mean => ColumnType::Float,

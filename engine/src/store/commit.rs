@@ -275,7 +275,9 @@ impl Store {
         changes: Vec<Change>,
         rederive: bool,
     ) -> Result<CommitReport, Error> {
-        let limits = crate::limits::start(&self.limits);
+        // The store's limits, and those its rule files set (`.pragma "max_facts" "1000"`).
+        let own = self.plan().map_or(crate::Limits::NONE, |p| p.limits);
+        let limits = crate::limits::start(&self.limits.tighter(own));
         let result = self
             .settle_now()
             .and_then(|moved| self.try_commit(changes, rederive || moved));

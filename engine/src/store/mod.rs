@@ -30,6 +30,7 @@ mod segment;
 pub(crate) mod solve;
 mod strings;
 mod table;
+mod tsv;
 mod view;
 
 pub use crate::plan::ir::ForgetPolicy;
