@@ -12,8 +12,8 @@
 //! 16-byte aligned in a mapped file.
 
 use super::error::StoreError;
-use std::fs::{self, File, OpenOptions};
-use std::io::Write;
+use super::faults;
+use std::fs::File;
 use std::path::Path;
 
 /// The first eight bytes of every store file.
@@ -138,21 +138,16 @@ fn u32_at(bytes: &[u8], at: usize) -> u32 {
 /// Writes a new file and makes it durable (the directory entry is made durable by the
 /// [`sync_dir`] that precedes the manifest that names it).
 pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-    create_with(path, &[bytes])?
-        .sync_data()
-        .map_err(|e| StoreError::io(path, e))
+    let f = create_with(path, &[bytes])?;
+    faults::sync(&f, path).map_err(|e| StoreError::io(path, e))
 }
 
 /// Creates a file that must not exist yet and writes `parts` into it (not yet durable).
 fn create_with(path: &Path, parts: &[&[u8]]) -> Result<File, StoreError> {
     let io = |e| StoreError::io(path, e);
-    let mut f = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .map_err(io)?;
+    let mut f = faults::create_new(path).map_err(io)?;
     for part in parts {
-        f.write_all(part).map_err(io)?;
+        faults::write(&mut f, path, part).map_err(io)?;
     }
     Ok(f)
 }
@@ -195,7 +190,7 @@ impl NewFiles {
         use rayon::prelude::*;
         self.files
             .par_iter()
-            .try_for_each(|(path, f)| f.sync_data().map_err(|e| StoreError::io(path, e)))
+            .try_for_each(|(path, f)| faults::sync(f, path).map_err(|e| StoreError::io(path, e)))
     }
 }
 
@@ -203,18 +198,25 @@ impl NewFiles {
 /// fsyncs the directory. A crash leaves either the old file or the new one.
 pub(crate) fn replace(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), StoreError> {
     let tmp = dir.join(format!("{name}.tmp"));
-    let _ = fs::remove_file(&tmp);
+    if tmp.exists() {
+        faults::remove(&tmp).map_err(|e| StoreError::io(&tmp, e))?;
+    }
     write_new(&tmp, bytes)?;
     let target = dir.join(name);
-    fs::rename(&tmp, &target).map_err(|e| StoreError::io(&target, e))?;
-    sync_dir(dir)
+    faults::rename(&tmp, &target).map_err(|e| StoreError::io(&target, e))?;
+    // The new file is in place (readers see it) but may not survive a power loss.
+    faults::sync_dir(dir).map_err(|e| {
+        let why = format!(
+            "{name} is replaced, but the fsync of its directory failed, so the change is visible \
+             and may not be durable: {e}"
+        );
+        StoreError::io(dir, std::io::Error::new(e.kind(), why))
+    })
 }
 
 /// Makes a directory's entries durable.
 pub(crate) fn sync_dir(dir: &Path) -> Result<(), StoreError> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| StoreError::io(dir, e))
+    faults::sync_dir(dir).map_err(|e| StoreError::io(dir, e))
 }
 
 #[cfg(test)]

@@ -18,12 +18,12 @@
 //! count reads as uncommitted.
 
 use super::error::StoreError;
+use super::faults;
 use super::file::{self, Kind};
 use super::mmap::OwnedArchive;
 use super::segment::FactRun;
 use rkyv::{Archive, Serialize};
 use std::fs::{File, OpenOptions};
-use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -139,8 +139,18 @@ pub(crate) fn append(
     framed.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
     framed.extend_from_slice(&payload);
     let io = |e| StoreError::io(path, e);
-    file.write_all(&framed).map_err(io)?;
-    file.sync_data().map_err(io)?;
+    let start = std::io::Seek::stream_position(file).map_err(io)?;
+    let written = faults::write(file, path, &framed).and_then(|_| faults::sync(file, path));
+    if let Err(e) = written {
+        // Not committed: the record, whole or in part, is cut off again so that the next
+        // commit appends where this one began (and a reader never takes a record whose fsync
+        // failed for committed). If even that fails the log's tail is unknown: the caller
+        // reloads, and an uncommitted tail is cut when the log is next opened for appending.
+        let _ = faults::truncate(file, path, start)
+            .and_then(|_| faults::sync(file, path))
+            .and_then(|_| std::io::Seek::seek(file, std::io::SeekFrom::Start(start)).map(drop));
+        return Err(io(e));
+    }
     let back = OwnedArchive::new(&payload)
         .map_err(|e| StoreError::corrupt(path, format!("a record just written: {e}")))?;
     Ok((Arc::new(back), framed.len() as u64))
@@ -161,7 +171,7 @@ const COMMITTED: &str = "COMMITTED";
 pub(crate) fn note_committed(dir: &Path, log_name: &str, len: u64) {
     let body = format!("{log_name}\t{len}");
     let text = format!("{body}\t{:08x}\n", crc32fast::hash(body.as_bytes()));
-    let _ = std::fs::write(dir.join(COMMITTED), text);
+    let _ = faults::overwrite(&dir.join(COMMITTED), text.as_bytes());
 }
 
 /// How many bytes of the log `log_name` in `dir` were recorded committed, if known. Read before
@@ -181,8 +191,8 @@ pub(crate) fn open_for_append(path: &Path, valid_len: u64) -> Result<File, Store
     let io = |e| StoreError::io(path, e);
     let f = OpenOptions::new().write(true).open(path).map_err(io)?;
     if f.metadata().map_err(io)?.len() != valid_len {
-        f.set_len(valid_len).map_err(io)?;
-        f.sync_data().map_err(io)?;
+        faults::truncate(&f, path, valid_len).map_err(io)?;
+        faults::sync(&f, path).map_err(io)?;
     }
     let mut f = f;
     std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(valid_len)).map_err(io)?;

@@ -17,6 +17,7 @@
 mod commit;
 mod error;
 mod facts;
+pub mod faults;
 mod file;
 mod incremental;
 mod lock;

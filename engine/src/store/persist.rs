@@ -424,7 +424,7 @@ pub(crate) fn remove_dead_files(dir: &std::path::Path, manifest: &Manifest) {
         if !ours || live.contains(name) || name == "MANIFEST.tmp" {
             continue;
         }
-        let _ = std::fs::remove_file(entry.path());
+        let _ = super::faults::remove(&entry.path());
     }
 }
 
