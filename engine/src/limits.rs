@@ -7,7 +7,7 @@
 //!
 //! Facts are counted between rounds of semi-naive evaluation and of incremental maintenance
 //! (which gives up and lets the bulk evaluator report), so one round may add more. The clock
-//! and the memory are also checked inside a round, every [`PULSE`] derivations, so one round
+//! and the memory are also checked inside a round, every 65,536 derivations, so one round
 //! that explodes (a cross product) stops too.
 
 use std::cell::Cell;

@@ -282,11 +282,19 @@ impl Store {
             .settle_now()
             .and_then(|moved| self.try_commit(changes, rederive || moved));
         drop(limits);
-        if result.is_err() && self.dir.is_some() {
+        if let (Err(failed), Some(dir)) = (&result, self.dir.clone()) {
             // Memory may be ahead of the disk: go back to the last committed state.
-            let dir = self.dir.clone().expect("checked");
-            if let Ok(loaded) = Store::load(&dir) {
-                self.reload(dir, loaded);
+            match Store::load(&dir) {
+                Ok(loaded) => self.reload(dir, loaded),
+                Err(again) => {
+                    return Err(StoreError::Invalid(format!(
+                        "{failed}; reading the store back after that failed too ({again}): \
+                         this handle may hold part of the failed commit, so open the store \
+                         again (what is on disk is the last commit that succeeded, or this \
+                         one if the failure came after it was durable)"
+                    ))
+                    .into());
+                }
             }
         }
         result
