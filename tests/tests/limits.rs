@@ -139,3 +139,44 @@ fn a_store_rule_file_with_a_pragma_bounds_the_commit_and_the_store_is_unchanged(
     assert_eq!(store.facts("n").unwrap().unwrap().len(), 1);
     assert!(store.rules().iter().all(|r| r.name != "count"));
 }
+
+/// A failed commit leaves an in-memory store as it was (it has no disk to reload from): the
+/// asserted facts the commit changed are put back and a rule change is undone.
+#[test]
+fn a_failed_commit_leaves_an_in_memory_store_as_it_was() {
+    let mut store = Store::in_memory();
+    store.set_limits(Limits {
+        max_facts: Some(200),
+        ..Limits::NONE
+    });
+    store
+        .add_rules("base", ".decl n(x: number)\n.decl m(x: number)\n")
+        .unwrap();
+    let mut tx = store.transaction().unwrap();
+    tx.add_text("n(0). m(5).").unwrap();
+    tx.commit().unwrap();
+    let before = engram_tests::snapshot(&mut store);
+    let e = store
+        .add_rules("count", "n(x + 1) :- n(x).\n")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("relation `n` grew past 200 facts"), "{e}");
+    assert_eq!(engram_tests::snapshot(&mut store), before);
+    assert!(store.rules().iter().all(|r| r.name != "count"));
+    // A commit of many changes (evaluated whole) that runs away is undone too.
+    store
+        .add_rules("bounded", "n(x + 1) :- n(x), m(k), x < k.\n")
+        .unwrap();
+    let before = engram_tests::snapshot(&mut store);
+    let mut tx = store.transaction().unwrap();
+    tx.add_text("m(100000).").unwrap();
+    tx.retract_text("n(0).").unwrap();
+    tx.add_text("n(-1).").unwrap();
+    assert!(tx.commit().is_err());
+    assert_eq!(engram_tests::snapshot(&mut store), before);
+    // And the store goes on.
+    let mut tx = store.transaction().unwrap();
+    tx.add_text("m(7).").unwrap();
+    tx.commit().unwrap();
+    assert_eq!(store.facts("n").unwrap().unwrap().len(), 8);
+}

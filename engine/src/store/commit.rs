@@ -207,7 +207,14 @@ impl Store {
             self.plan = None;
             return Err(e);
         }
-        self.commit_changes(Vec::new(), true)
+        let result = self.commit_changes(Vec::new(), true);
+        if result.is_err() && self.dir.is_none() {
+            // A store on disk reloaded its last commit; one in memory goes back to its rules.
+            self.rules = old;
+            self.plan = None;
+            self.rules_changed = false;
+        }
+        result
     }
 
     /// Re-derives every fact from the asserted facts and the rules.
@@ -277,11 +284,36 @@ impl Store {
     ) -> Result<CommitReport, Error> {
         // The store's limits, and those its rule files set (`.pragma "max_facts" "1000"`).
         let own = self.plan().map_or(crate::Limits::NONE, |p| p.limits);
+        // An in-memory store has no disk to go back to: what a failed commit may have changed
+        // besides the asserted facts (which the bulk path puts back itself) is kept aside.
+        // The derived tables only for a rule change, which re-derives them all anyway.
+        let saved = self.dir.is_none().then(|| {
+            let derived: Vec<Option<Table>> = match rederive {
+                true => self.rels.iter().map(|r| r.derived.clone()).collect(),
+                false => Vec::new(),
+            };
+            (
+                self.manifest.clone(),
+                self.rels.len(),
+                derived,
+                self.manifest_dirty,
+            )
+        });
         let limits = crate::limits::start(&self.limits.tighter(own));
         let result = self
             .settle_now()
             .and_then(|moved| self.try_commit(changes, rederive || moved));
         drop(limits);
+        if let (Err(_), Some((manifest, rels, derived, dirty))) = (&result, saved) {
+            self.manifest = manifest;
+            self.rels.truncate(rels);
+            for (rel, table) in self.rels.iter_mut().zip(derived) {
+                rel.derived = table;
+            }
+            self.manifest_dirty = dirty;
+            self.plan = None;
+            self.drop_view();
+        }
         if let (Err(failed), Some(dir)) = (&result, self.dir.clone()) {
             // Memory may be ahead of the disk: go back to the last committed state.
             match Store::load(&dir) {
@@ -363,7 +395,11 @@ impl Store {
         // Everything again: apply the changes, evaluate the whole program.
         report.rederived = true;
         let mut asserted: Vec<Option<LayerWrite>> = (0..self.rels.len()).map(|_| None).collect();
+        // What the changes replace, to put back if the evaluation fails (an in-memory store
+        // has no disk to reload its last commit from).
+        let mut undo: Vec<(usize, Vec<u64>, Option<FactMeta>)> = Vec::with_capacity(changes.len());
         for (i, key, new) in changes {
+            undo.push((i, key.clone(), self.asserted(i).get(&key)));
             let w = asserted[i].get_or_insert_with(|| LayerWrite::new(i, ASSERTED, false));
             match new {
                 Some(m) => {
@@ -376,7 +412,22 @@ impl Store {
                 }
             }
         }
-        let contents = self.infer_tables(&plan)?;
+        let contents = match self.infer_tables(&plan) {
+            Ok(contents) => contents,
+            Err(e) => {
+                for (i, key, old) in undo.into_iter().rev() {
+                    match old {
+                        Some(m) => {
+                            self.asserted(i).upsert(&key, m);
+                        }
+                        None => {
+                            self.asserted(i).remove(&key);
+                        }
+                    }
+                }
+                return Err(e);
+            }
+        };
         let mut writes: Vec<LayerWrite> = asserted.into_iter().flatten().collect();
         for (i, new) in contents.into_iter().enumerate() {
             let Some(new) = new else { continue };
@@ -474,9 +525,9 @@ impl Store {
                 )
             })
             .collect();
-        let before = incremental::apply(plan, plans, &mut facts, by_plan, self.strings.interner())?;
-        let Some(before) = before else {
-            // Every table is as it was: put them back.
+        let applied = incremental::apply(plan, plans, &mut facts, by_plan, self.strings.interner());
+        let Ok(Some(before)) = applied else {
+            // Every table is as it was (given up, or stopped by a bound): put them back.
             for (p, i) in home.iter().enumerate() {
                 let Some(i) = *i else { continue };
                 let contents = std::mem::replace(&mut facts.contents[p], Table::new(&[]));
@@ -488,7 +539,7 @@ impl Store {
                     None => self.rels[i].asserted = Some(contents),
                 }
             }
-            return Ok(false);
+            return applied.map(|_| false).map_err(Into::into);
         };
         // Put the tables back, and write what changed.
         let mut writes = Vec::new();

@@ -158,7 +158,11 @@ pub(crate) fn apply(
             interner,
         };
         let ok = if plans.maintained[si] {
-            m.maintain(facts, &mut t, &mut pending)?;
+            if let Err(e) = m.maintain(facts, &mut t, &mut pending) {
+                // A bound passed: every table as it was, then the error.
+                t.undo(facts);
+                return Err(e);
+            }
             true
         } else {
             !m.reached(facts, &t, &pending)
