@@ -3,10 +3,13 @@
 //! consequences), never a partial one. `ENGRAM_CRASH_KILLS` sets the number of kills (50 by
 //! default; the benchmark harness runs more).
 
+mod common;
+
+use common::{Rng, clock_seed, env_count};
 use engram_engine::Store;
 use std::io::Write;
 use std::process::{Command, Stdio};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 const RULES: &str = r#"
 .decl e(x: symbol, y: symbol)
@@ -14,17 +17,6 @@ const RULES: &str = r#"
 p(x, y) :- e(x, y).
 p(x, z) :- e(x, y), p(y, z).
 "#;
-
-/// A small deterministic generator (xorshift), seeded from the clock and printed on failure.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
 
 /// The chain length a store holds: e(n0, n1), ..., e(n{m-1}, n{m}); panics unless it is
 /// exactly a prefix with its full closure.
@@ -48,15 +40,8 @@ fn committed_prefix(store: &mut Store, seed: u64) -> usize {
 
 #[test]
 fn a_killed_writer_leaves_a_committed_state() {
-    let kills: usize = std::env::var("ENGRAM_CRASH_KILLS")
-        .ok()
-        .and_then(|k| k.parse().ok())
-        .unwrap_or(50);
-    let seed = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64
-        | 1;
+    let kills = env_count("ENGRAM_CRASH_KILLS", 50) as usize;
+    let seed = clock_seed();
     let mut rng = Rng(seed);
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("crash.db");

@@ -6,7 +6,7 @@ use super::facts;
 use super::incremental::{self, Facts, Plans};
 use super::persist::LayerWrite;
 use super::table::{FactMeta, Table};
-use super::{ASSERTED, DERIVED, RuleFile, Store, now_ms};
+use super::{ASSERTED, DERIVED, Store, now_ms};
 use crate::error::Error;
 use crate::plan::ir::{Plan, RelId};
 use crate::value::{self, ColumnType, Value};
@@ -158,65 +158,6 @@ impl Store {
             .map(|&id| plan.relations[id].types()))
     }
 
-    /// Adds (or replaces) a rule file and re-derives everything.
-    pub fn add_rules(&mut self, name: &str, text: &str) -> Result<CommitReport, Error> {
-        self.begin_write()?;
-        let mut rules = self.rules.clone();
-        let file = RuleFile {
-            name: name.to_string(),
-            text: text.to_string(),
-        };
-        match rules.iter_mut().find(|r| r.name == name) {
-            Some(r) => *r = file,
-            None => rules.push(file),
-        }
-        self.change_rules(rules)
-    }
-
-    /// Adds (or replaces) several rule files in one commit, and re-derives everything.
-    pub fn add_rule_files(&mut self, files: &[RuleFile]) -> Result<CommitReport, Error> {
-        self.begin_write()?;
-        let mut rules = self.rules.clone();
-        for file in files {
-            match rules.iter_mut().find(|r| r.name == file.name) {
-                Some(r) => *r = file.clone(),
-                None => rules.push(file.clone()),
-            }
-        }
-        self.change_rules(rules)
-    }
-
-    /// Removes a rule file by name and re-derives everything.
-    pub fn remove_rules(&mut self, name: &str) -> Result<CommitReport, Error> {
-        self.begin_write()?;
-        let mut rules = self.rules.clone();
-        let before = rules.len();
-        rules.retain(|r| r.name != name);
-        if rules.len() == before {
-            return Err(StoreError::Invalid(format!("no rule file named `{name}`")).into());
-        }
-        self.change_rules(rules)
-    }
-
-    fn change_rules(&mut self, rules: Vec<RuleFile>) -> Result<CommitReport, Error> {
-        self.rules_changed = true;
-        let old = std::mem::replace(&mut self.rules, rules);
-        self.plan = None;
-        if let Err(e) = self.plan() {
-            self.rules = old;
-            self.plan = None;
-            return Err(e);
-        }
-        let result = self.commit_changes(Vec::new(), true);
-        if result.is_err() && self.dir.is_none() {
-            // A store on disk reloaded its last commit; one in memory goes back to its rules.
-            self.rules = old;
-            self.plan = None;
-            self.rules_changed = false;
-        }
-        result
-    }
-
     /// Re-derives every fact from the asserted facts and the rules.
     pub fn infer(&mut self) -> Result<CommitReport, Error> {
         self.begin_write()?;
@@ -277,7 +218,7 @@ impl Store {
 
     /// Applies assertions and retractions, re-infers, and persists what changed.
     /// `rederive` rewrites every derived layer whole (after a rule change).
-    fn commit_changes(
+    pub(super) fn commit_changes(
         &mut self,
         changes: Vec<Change>,
         rederive: bool,

@@ -1,8 +1,9 @@
 //! A store's program: its rule files together (with the files they include: another rule
 //! file of the store by name, else a file of the built-in library), plus a declaration for
 //! every relation that holds facts but is declared by no rule file, planned with the store's
-//! symbol ids.
+//! symbol ids; and the store's changes of rule files (each re-derives everything).
 
+use super::{CommitReport, Store, StoreError};
 use crate::error::Error;
 use crate::plan::ir::Plan;
 use crate::sources::{self, Source};
@@ -74,4 +75,65 @@ pub(crate) fn compile(
         })
         .collect();
     sources::compile(&sources, extra, interner)
+}
+
+impl Store {
+    /// Adds (or replaces) a rule file and re-derives everything.
+    pub fn add_rules(&mut self, name: &str, text: &str) -> Result<CommitReport, Error> {
+        self.begin_write()?;
+        let mut rules = self.rules.clone();
+        let file = RuleFile {
+            name: name.to_string(),
+            text: text.to_string(),
+        };
+        match rules.iter_mut().find(|r| r.name == name) {
+            Some(r) => *r = file,
+            None => rules.push(file),
+        }
+        self.change_rules(rules)
+    }
+
+    /// Adds (or replaces) several rule files in one commit, and re-derives everything.
+    pub fn add_rule_files(&mut self, files: &[RuleFile]) -> Result<CommitReport, Error> {
+        self.begin_write()?;
+        let mut rules = self.rules.clone();
+        for file in files {
+            match rules.iter_mut().find(|r| r.name == file.name) {
+                Some(r) => *r = file.clone(),
+                None => rules.push(file.clone()),
+            }
+        }
+        self.change_rules(rules)
+    }
+
+    /// Removes a rule file by name and re-derives everything.
+    pub fn remove_rules(&mut self, name: &str) -> Result<CommitReport, Error> {
+        self.begin_write()?;
+        let mut rules = self.rules.clone();
+        let before = rules.len();
+        rules.retain(|r| r.name != name);
+        if rules.len() == before {
+            return Err(StoreError::Invalid(format!("no rule file named `{name}`")).into());
+        }
+        self.change_rules(rules)
+    }
+
+    fn change_rules(&mut self, rules: Vec<RuleFile>) -> Result<CommitReport, Error> {
+        self.rules_changed = true;
+        let old = std::mem::replace(&mut self.rules, rules);
+        self.plan = None;
+        if let Err(e) = self.plan() {
+            self.rules = old;
+            self.plan = None;
+            return Err(e);
+        }
+        let result = self.commit_changes(Vec::new(), true);
+        if result.is_err() && self.dir.is_none() {
+            // A store on disk reloaded its last commit; one in memory goes back to its rules.
+            self.rules = old;
+            self.plan = None;
+            self.rules_changed = false;
+        }
+        result
+    }
 }
