@@ -8,9 +8,11 @@
 //! committed state: the closure it sees is transitively closed and contains every edge.
 //!
 //! `ENGRAM_SOAK_OPS` sets the operations per writer (60 by default; 1000 for a full run),
-//! bounded by `ENGRAM_SOAK_SECS` (600) of wall time. Not run by CI until what it found at 1000
-//! operations is fixed: after a retraction in a graph with cycles, `path` facts that the
-//! remaining edges derive are missing (every failure follows a retract).
+//! bounded by `ENGRAM_SOAK_SECS` (600) of wall time.
+//!
+//! Whether a killed add happened is read from the store's edges, never inferred from the
+//! closure: in a dense graph an edge often leaves the closure as it was, and a model that took
+//! such an edge for committed failed later, at a retract, as if the store had lost facts.
 
 mod common;
 
@@ -95,9 +97,9 @@ impl Writer {
         format!("edge(\"{x}\", \"{y}\").")
     }
 
-    /// This writer's part of the closure, as the store has it.
-    fn mine(&self, db: &Path) -> Pairs {
-        pairs(db, "?- path(x, y).")
+    /// This writer's part of `relation` (`edge` or `path`), as the store has it.
+    fn mine(&self, db: &Path, relation: &str) -> Pairs {
+        pairs(db, &format!("?- {relation}(x, y)."))
             .into_iter()
             .filter(|(x, _)| x.starts_with(self.prefix))
             .collect()
@@ -175,10 +177,11 @@ impl Writer {
                 let _ = child.kill();
                 let _ = child.wait();
                 counts.kills.fetch_add(1, Ordering::Relaxed);
+                // Whether it happened is read from the edges themselves: in a dense graph the
+                // closure is often the same with the edge or without it.
                 let mut with = self.edges.clone();
                 with.insert((x, y));
-                let now = self.mine(db);
-                if now == closure(&with) {
+                if self.mine(db, "edge") == with {
                     self.edges = with;
                 }
             }
@@ -189,9 +192,16 @@ impl Writer {
         if self.recent.len() > 6 {
             self.recent.remove(0);
         }
-        // The model: this writer's part of the closure, and its rule file.
+        // The model: this writer's edges, its part of the closure, and its rule file.
         assert_eq!(
-            self.mine(db),
+            self.mine(db, "edge"),
+            self.edges,
+            "seed {seed}: writer {} after its step; its last steps (time, model):\n{}",
+            self.prefix,
+            self.recent.join("\n")
+        );
+        assert_eq!(
+            self.mine(db, "path"),
             closure(&self.edges),
             "seed {seed}: writer {} after its step; its last steps (time, model):\n{}",
             self.prefix,
@@ -208,8 +218,6 @@ impl Writer {
 }
 
 #[test]
-#[ignore = "open finding (issue 13): after a retraction in a cyclic graph, path facts the \
-            remaining edges derive are missing; run with `-- --ignored`"]
 fn two_writers_and_a_reader_with_kills_agree_with_the_model() {
     let ops = env_count("ENGRAM_SOAK_OPS", 60) as usize;
     let secs = env_count("ENGRAM_SOAK_SECS", 600);

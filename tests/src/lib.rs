@@ -37,6 +37,22 @@ pub fn snapshot(store: &mut engram_engine::store::Store) -> Snapshot {
     out
 }
 
+/// Copies a store directory's files (not its `LOCK`) into `to`, created; returns the names
+/// copied, sorted.
+pub fn copy_store(from: &std::path::Path, to: &std::path::Path) -> Vec<std::ffi::OsString> {
+    std::fs::create_dir_all(to).expect("the copy's directory");
+    let mut names: Vec<std::ffi::OsString> = std::fs::read_dir(from)
+        .expect("the store's directory")
+        .map(|e| e.expect("an entry").file_name())
+        .filter(|n| n != "LOCK")
+        .collect();
+    names.sort();
+    for n in &names {
+        std::fs::copy(from.join(n), to.join(n)).expect("a copy");
+    }
+    names
+}
+
 /// `../shared` beside the workspace.
 pub fn shared_dir() -> PathBuf {
     workspace_root().join("../shared")

@@ -31,14 +31,6 @@ fn state(store: &mut Store) -> State {
         .collect()
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-    }
-}
-
 /// A store with rules, run files from a compaction and a logged commit after it.
 fn template(dir: &Path) -> PathBuf {
     let path = dir.join("template");
@@ -149,7 +141,7 @@ impl Hook for Countdown {
 fn reference(tmp: &Path, template: &Path, which: &str) -> (State, State) {
     let before = state(&mut Store::open(template).unwrap());
     let copy = tmp.join(format!("reference-{which}"));
-    copy_dir(template, &copy);
+    engram_tests::copy_store(template, &copy);
     let mut s = Store::open(&copy).unwrap();
     step(&mut s, which).unwrap();
     let after = state(&mut Store::open(&copy).unwrap());
@@ -165,7 +157,7 @@ fn countdown(fault: Fault, which: &str) -> usize {
     let mut faults_injected = 0;
     for n in 1.. {
         let dir = tmp.path().join(format!("case{n}"));
-        copy_dir(&template, &dir);
+        engram_tests::copy_store(&template, &dir);
         let mut store = Store::open(&dir).unwrap();
         let hook = Arc::new(Countdown {
             fault,
@@ -334,7 +326,7 @@ fn a_power_loss_at_every_step_leaves_the_last_committed_state_or_the_new_one() {
         let (before, after) = reference(tmp.path(), &template, which);
         for at in 1.. {
             let dir = tmp.path().join(format!("{which}{at}"));
-            copy_dir(&template, &dir);
+            engram_tests::copy_store(&template, &dir);
             let mut store = Store::open(&dir).unwrap();
             let hook = Arc::new(PowerLoss::new(&dir, at));
             let guard = faults::install(&dir, hook.clone());

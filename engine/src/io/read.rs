@@ -123,8 +123,8 @@ pub fn utf8<'a>(path: &Path, bytes: &'a [u8], first: usize) -> Result<&'a str, E
     })
 }
 
-/// Parses one confidence field.
-fn parse_confidence(field: &str) -> Result<f64, String> {
+/// Parses one confidence field (a number in (0, 1]).
+pub(crate) fn parse_confidence(field: &str) -> Result<f64, String> {
     match field.trim().parse::<f64>() {
         Ok(c) if c > 0.0 && c <= 1.0 => Ok(c),
         _ => Err(format!("confidence `{field}` is not a number in (0, 1]")),

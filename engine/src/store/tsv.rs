@@ -40,18 +40,8 @@ impl Transaction<'_> {
             }
             let mut fields: Vec<&str> = line.split('\t').collect();
             let conf = match confidence {
-                true => {
-                    let c = fields.pop().unwrap_or("");
-                    match c.trim().parse::<f64>() {
-                        Ok(x) if x > 0.0 && x <= 1.0 => x,
-                        _ => {
-                            return Err(input_err(
-                                i + 1,
-                                format!("confidence `{c}` is not a number in (0, 1]"),
-                            ));
-                        }
-                    }
-                }
+                true => crate::io::read::parse_confidence(fields.pop().unwrap_or(""))
+                    .map_err(|m| input_err(i + 1, m))?,
                 false => 1.0,
             };
             let types = match &types {

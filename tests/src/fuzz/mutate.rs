@@ -161,18 +161,9 @@ pub fn open_mutated(bytes: &[u8]) {
     let template = template_store();
     let work = tempfile::tempdir().expect("a temporary directory");
     let dir = work.path().join("store");
-    std::fs::create_dir(&dir).expect("the copy's directory");
-    let mut names: Vec<PathBuf> = std::fs::read_dir(template)
-        .expect("the template")
-        .map(|e| e.expect("an entry").path())
-        .filter(|p| p.file_name().is_some_and(|n| n != "LOCK"))
-        .collect();
-    names.sort();
-    for p in &names {
-        std::fs::copy(p, dir.join(p.file_name().expect("a name"))).expect("a copy");
-    }
+    let names = crate::copy_store(template, &dir);
     let mut c = Choices::new(bytes);
-    let target = dir.join(names[c.pick(names.len())].file_name().expect("a name"));
+    let target = dir.join(&names[c.pick(names.len())]);
     let mut data = std::fs::read(&target).expect("the file");
     let is_store_file = data.len() >= HEADER && data[..8] == *b"ENGRAMDB";
     let kind = is_store_file.then(|| u32::from_le_bytes(data[8..12].try_into().expect("4")));
