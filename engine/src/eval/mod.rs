@@ -116,7 +116,7 @@ pub enum EvalError {
         max: usize,
     },
     /// A bound on evaluation was passed ([`crate::Limits`]).
-    #[error("evaluation stopped: relation `{relation}` {why}; nothing was changed")]
+    #[error("evaluation stopped: relation `{relation}` {why}")]
     Limit {
         /// The relation that grew.
         relation: String,

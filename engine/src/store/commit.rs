@@ -270,7 +270,17 @@ impl Store {
                 }
             }
         }
-        result
+        // A bound stops a commit before anything of it is durable, and the store is back at
+        // its last commit: say so.
+        result.map_err(|e| match e {
+            Error::Eval(crate::eval::EvalError::Limit { relation, why }) => {
+                Error::Eval(crate::eval::EvalError::Limit {
+                    relation,
+                    why: format!("{why}; the store is unchanged"),
+                })
+            }
+            e => e,
+        })
     }
 
     fn try_commit(&mut self, changes: Vec<Change>, rederive: bool) -> Result<CommitReport, Error> {
