@@ -88,7 +88,7 @@ fn main() {
             .unwrap();
         let start = Instant::now();
         let mut tx = store.transaction().unwrap();
-        tx.add_memories(read.facts).unwrap();
+        engram_engine::memory::add_to_transaction(&mut tx, read.facts).unwrap();
         tx.commit().unwrap();
         adds.push(start.elapsed().as_secs_f64() * 1000.0);
     }
@@ -107,7 +107,7 @@ fn main() {
         );
     }
     let start = Instant::now();
-    let index = store.recall_index().unwrap();
+    let index = engram_engine::memory::recall_index(&mut store).unwrap();
     let built = start.elapsed().as_secs_f64() * 1000.0;
     let options = RecallOptions {
         depth: 2,

@@ -97,7 +97,7 @@ pub fn write(
     let n_entities = (memories / 10).max(10);
     let topics = (memories / 50).max(1);
     let projects = (memories / 5_000).max(2);
-    let time = |ms: i64| engram_engine::value::format_time(ms);
+    let time = |ms: i64| engram_engine::format_time(ms);
     let entity_name = |i: usize| format!("entity-{i}");
     for i in 0..n_entities {
         let ty = ["technology", "service", "person", "library"][i % 4];

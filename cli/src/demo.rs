@@ -3,7 +3,10 @@
 
 use crate::store_cmd::open_read_only;
 use anyhow::Context;
-use engram_engine::{Origin, Store, memory, value};
+use engram_core::Origin;
+use engram_core::internal::value;
+use engram_memory as memory;
+use engram_store::Store;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -34,14 +37,14 @@ pub fn demo(db: Option<&Path>) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
     let mut store = Store::create(&dir)?;
     store.set_now(Some(now));
-    store.add_rule_files(&engram_engine::library::default_rules())?;
+    store.add_rule_files(&engram_core::library::default_rules())?;
     let memories = read.facts.iter().filter(|f| f.relation == "memory").count();
     let relations = (read.facts.iter())
         .filter(|f| f.relation == "relation")
         .count();
     let facts = read.facts.len();
     let mut tx = store.transaction()?;
-    tx.add_memories(read.facts)?;
+    memory::add_to_transaction(&mut tx, read.facts)?;
     tx.commit()?;
     let took = started.elapsed();
     drop(store);
@@ -70,7 +73,7 @@ pub fn demo(db: Option<&Path>) -> anyhow::Result<ExitCode> {
     let mut per_rule: BTreeMap<String, usize> = BTreeMap::new();
     let mut derived_edges = Vec::new();
     for rel in store.relations()? {
-        if engram_engine::library::HELPERS.contains(&rel.name.as_str()) {
+        if engram_core::library::HELPERS.contains(&rel.name.as_str()) {
             continue;
         }
         for f in store.facts(&rel.name)?.unwrap_or_default() {
@@ -102,7 +105,7 @@ pub fn demo(db: Option<&Path>) -> anyhow::Result<ExitCode> {
             )
     });
     writeln!(out, "\nThe most confident relations nobody stated:")?;
-    let interesting = |f: &&engram_engine::Fact| !matches!(&f.origin, Origin::Rule(r) if r.starts_with("reverse_") || r == "summary_member");
+    let interesting = |f: &&engram_core::Fact| !matches!(&f.origin, Origin::Rule(r) if r.starts_with("reverse_") || r == "summary_member");
     for f in derived_edges.iter().filter(interesting).take(TOP) {
         let v: Vec<String> = f.values.iter().map(ToString::to_string).collect();
         writeln!(
@@ -123,7 +126,7 @@ pub fn demo(db: Option<&Path>) -> anyhow::Result<ExitCode> {
         });
     let mut explained = None;
     if let Some(f) = deepest {
-        let text = engram_engine::fact_text("edge", &f.values);
+        let text = engram_core::fact_text("edge", &f.values);
         if let Some(proof) = store.explain(&text)? {
             writeln!(out, "\nWhy {text}?")?;
             for line in proof.to_text().lines() {

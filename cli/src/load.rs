@@ -2,7 +2,8 @@
 //! with a progress bar on large files.
 
 use anyhow::Context;
-use engram_engine::{Store, memory};
+use engram_memory as memory;
+use engram_store::Store;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{BufReader, Read};
 use std::path::Path;
@@ -50,7 +51,7 @@ pub fn load(
     store: &mut Store,
     path: &Path,
     how: &How<'_>,
-) -> anyhow::Result<(Loaded, engram_engine::store::CommitReport)> {
+) -> anyhow::Result<(Loaded, engram_store::CommitReport)> {
     let file = std::fs::File::open(path).with_context(|| format!("{}", path.display()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let bar = if size >= PROGRESS_BYTES {
@@ -81,7 +82,7 @@ pub fn load(
             reader
                 .read_to_end(&mut bytes)
                 .with_context(|| format!("{}", path.display()))?;
-            let text = engram_engine::io::utf8(path, &bytes, 1)?;
+            let text = engram_core::internal::io::utf8(path, &bytes, 1)?;
             // JSON Lines that are neither the MCP server's nor MemoryGraph's are engram's.
             let format = how
                 .format
@@ -103,7 +104,7 @@ const PART_BYTES: usize = 8 << 20;
 /// JSON Lines is read in parts, the next part parsed on the other cores while one is
 /// asserted; any bad line still refuses the whole file (the transaction is not committed).
 fn load_memories(
-    tx: &mut engram_engine::store::Transaction<'_>,
+    tx: &mut engram_store::Transaction<'_>,
     text: &str,
     path: &Path,
     format: memory::Format,
@@ -130,7 +131,7 @@ fn load_memories(
         loaded.facts += part.facts.len();
         let facts = std::mem::take(&mut part.facts);
         let (added, ahead) = rayon::join(
-            || tx.add_memories(facts),
+            || memory::add_to_transaction(tx, facts),
             || parts.get(k + 1).map(read_part),
         );
         added.map_err(|e| anyhow::anyhow!("{}:{e}", path.display()))?;

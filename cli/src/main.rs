@@ -3,15 +3,15 @@
 
 mod demo;
 mod load;
-mod mcp;
 mod render;
 mod repl;
 mod store_cmd;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use engram_engine::io::{OutputTarget, format_confidence, format_table, write_outputs};
-use engram_engine::{EvalOptions, Program};
+use engram_core::OutputTarget;
+use engram_core::internal::io::{format_confidence, format_table};
+use engram_core::{EvalOptions, Program};
 use render::Format as OutFormat;
 use std::io::Write;
 use std::path::PathBuf;
@@ -127,7 +127,7 @@ enum Command {
         confidence: bool,
         /// The memory format, instead of detecting it: engram, mcp-memory or memorygraph.
         #[arg(long)]
-        format: Option<engram_engine::memory::Format>,
+        format: Option<engram_memory::Format>,
         /// Load the good lines of a file with bad ones, listing what was skipped (by default a
         /// bad line refuses the whole file).
         #[arg(long)]
@@ -242,21 +242,23 @@ impl FactDir {
         &self,
         p: &Program,
         options: &EvalOptions,
-    ) -> anyhow::Result<engram_engine::Database> {
-        let mut inputs = engram_engine::Inputs::default();
+    ) -> anyhow::Result<engram_core::Database> {
+        let mut inputs = engram_core::Inputs::default();
         if let Some(path) = &self.memories {
             let text =
                 std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?;
-            let format = engram_engine::memory::detect(&text).with_context(|| {
+            let format = engram_memory::detect(&text).with_context(|| {
                 format!(
                     "{}: not a memory file (engram's, mcp-memory or memorygraph)",
                     path.display()
                 )
             })?;
-            let read = engram_engine::memory::read(&text, format, false)
+            let read = engram_memory::read(&text, format, false)
                 .map_err(|b| anyhow::anyhow!("{}:{b}", path.display()))?;
-            let now = options.now.unwrap_or_else(engram_engine::value::now_ms);
-            inputs.add_memories(&read.facts, now);
+            let now = options
+                .now
+                .unwrap_or_else(engram_core::internal::value::now_ms);
+            engram_memory::add_to_inputs(&mut inputs, &read.facts, now);
         }
         Ok(p.evaluate_dir_and(&self.facts, &inputs, options)?)
     }
@@ -304,7 +306,7 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 }
 
 fn parse_now(text: &str) -> Result<i64, String> {
-    engram_engine::value::parse_time(text)
+    engram_core::internal::value::parse_time(text)
         .ok_or_else(|| format!("`{text}` is not a time: use 2026-11-01T00:00:00Z or milliseconds"))
 }
 
@@ -318,7 +320,7 @@ fn parse_seconds(text: &str) -> Result<f64, String> {
 }
 
 fn parse_size(text: &str) -> Result<usize, String> {
-    engram_engine::limits::parse_bytes(text)
+    engram_core::parse_bytes(text)
         .ok_or_else(|| format!("`{text}`: give bytes, or a size such as 512M or 2G"))
 }
 
@@ -330,20 +332,28 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     let lock_wait = std::time::Duration::from_secs_f64(cli.lock_wait);
     store_cmd::LOCK_WAIT.get_or_init(|| lock_wait);
-    let limits = engram_engine::Limits {
+    let limits = engram_core::Limits {
         max_facts: cli.max_facts,
         timeout: cli.timeout.map(std::time::Duration::from_secs_f64),
         max_memory: cli.max_memory,
     };
     store_cmd::LIMITS.get_or_init(|| limits);
     if let Command::Mcp = cli.command {
-        let limits = engram_engine::Limits {
+        let limits = engram_core::Limits {
             max_facts: Some(cli.max_facts.unwrap_or(50_000_000)),
             timeout: Some(limits.timeout.unwrap_or(std::time::Duration::from_secs(60))),
             max_memory: limits.max_memory,
         };
-        let db = cli.db.unwrap_or_else(mcp::default_db);
-        return mcp::serve(&db, lock_wait, limits);
+        let db = cli.db.unwrap_or_else(engram_mcp::default_db);
+        let options = engram_mcp::Options {
+            lock_wait,
+            limits,
+            now,
+        };
+        let server = engram_mcp::Server::open(&db, &options)?;
+        eprintln!("engram mcp: serving {} on stdio", db.display());
+        engram_mcp::serve_stdio(server)?;
+        return Ok(ExitCode::SUCCESS);
     }
     let db = cli.db.unwrap_or_else(|| PathBuf::from("engram.db"));
     match cli.command {
@@ -374,7 +384,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             limit,
             format,
         } => {
-            let options = engram_engine::memory::RecallOptions {
+            let options = engram_memory::RecallOptions {
                 depth,
                 limit,
                 now: 0,
@@ -443,7 +453,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let stdout = std::io::stdout();
             let mut out = stdout.lock();
-            write_outputs(&db, &target, &mut out)?;
+            db.write_outputs(&target, &mut out)?;
             for q in db.queries() {
                 let rows: Vec<Vec<String>> = q
                     .answers
@@ -521,15 +531,15 @@ fn violation_filter(text: &str) -> Option<Option<&str>> {
 
 /// Says that a fact asked about does not hold, and what replaced it if a newer fact with the
 /// same key did; exits with 1.
-fn not_derived(fact: &str, by: Option<engram_engine::Fact>) -> anyhow::Result<ExitCode> {
+fn not_derived(fact: &str, by: Option<engram_core::Fact>) -> anyhow::Result<ExitCode> {
     let fact = fact.trim().trim_end_matches('.');
     match by {
         Some(by) => {
             let name = fact.split('(').next().unwrap_or(fact).trim();
             println!(
                 "{fact}: superseded by {}  ~ {}",
-                engram_engine::fact_text(name, &by.values),
-                engram_engine::value::format_time(by.time)
+                engram_core::fact_text(name, &by.values),
+                engram_core::internal::value::format_time(by.time)
             );
         }
         None => println!("{fact}: not derived"),
@@ -540,7 +550,7 @@ fn not_derived(fact: &str, by: Option<engram_engine::Fact>) -> anyhow::Result<Ex
 /// Prints violations with their proofs (text or a JSON array); exits with 1 when there are
 /// none.
 fn print_violations(
-    violations: Vec<engram_engine::Violation>,
+    violations: Vec<engram_core::Violation>,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
     if json {

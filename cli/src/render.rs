@@ -1,8 +1,8 @@
 //! How the CLI prints answers and facts: an aligned table, tab-separated values, or JSON.
 
-use engram_engine::io::{format_confidence, format_table};
-use engram_engine::{Answers, Fact, Superseded, Value};
-use serde_json::{Value as Json, json};
+use engram_core::internal::io::{format_confidence, format_table};
+use engram_core::{Answers, Fact, Superseded};
+use serde_json::json;
 use std::io::Write;
 
 /// Output format of `query` and `export`.
@@ -21,19 +21,8 @@ fn meta_cells(f: &Fact) -> [String; 4] {
         format_confidence(f.confidence),
         f.depth.to_string(),
         f.origin.to_string(),
-        engram_engine::value::format_time(f.time),
+        engram_core::internal::value::format_time(f.time),
     ]
-}
-
-/// One answer (or fact) as JSON: `{values, confidence, depth, rule, time}`.
-pub fn answer_json(a: &Fact) -> Json {
-    json!({
-        "values": a.values.iter().map(Value::to_json).collect::<Vec<_>>(),
-        "confidence": a.confidence,
-        "depth": a.depth,
-        "rule": a.origin.to_string(),
-        "time": time_json(a.time),
-    })
 }
 
 /// Writes one query's answers, decoding each as it is written (a million answers are never
@@ -58,7 +47,7 @@ pub fn write_answers(
             )?;
             for (i, a) in answers.iter().enumerate() {
                 out.write_all(if i == 0 { b"\n      " } else { b",\n      " })?;
-                serde_json::to_writer(&mut *out, &answer_json(&a))?;
+                serde_json::to_writer(&mut *out, &a.to_json())?;
             }
             out.write_all(match answers.is_empty() {
                 true => b"]\n  }",
@@ -111,15 +100,6 @@ pub fn superseded_tsv(relation: &str, s: &Superseded) -> String {
     let mut cells = vec![fact_tsv(relation, &s.fact), "superseded_by".to_string()];
     cells.extend(s.by.values.iter().map(ToString::to_string));
     cells.join("\t")
-}
-
-/// A time in JSON: ISO 8601, or null when none is tracked (0).
-fn time_json(ms: i64) -> Json {
-    if ms == 0 {
-        Json::Null
-    } else {
-        json!(engram_engine::value::format_time(ms))
-    }
 }
 
 /// One exported fact as a tab-separated line: relation, values, confidence, depth, rule, time.

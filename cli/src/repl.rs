@@ -4,7 +4,7 @@
 
 use crate::render::{self, Format};
 use anyhow::Context;
-use engram_engine::Store;
+use engram_store::Store;
 use rustyline::DefaultEditor;
 use rustyline::error::ReadlineError;
 

@@ -4,8 +4,8 @@
 use crate::render::{self, Format};
 use anyhow::Context;
 use clap::Subcommand;
-use engram_engine::Store;
-use engram_engine::store::{CommitReport, StoreStats};
+use engram_store::Store;
+use engram_store::{CommitReport, StoreStats};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -55,7 +55,7 @@ pub fn stats_text(s: &StoreStats) -> String {
         })
         .collect();
     let columns = ["relation", "facts", "asserted", "derived", "runs", "bytes"].map(String::from);
-    let mut out = engram_engine::io::format_table(&columns, &rows);
+    let mut out = engram_core::internal::io::format_table(&columns, &rows);
     out.push_str(&format!(
         "facts: {} ({} asserted, {} derived)\nstrings: {} ({} bytes)\nfiles: {}, {} bytes on disk\n\
          bytes per fact: {:.1} (strings excluded)\ngeneration: {}\n",
@@ -79,7 +79,7 @@ pub static NOW: std::sync::OnceLock<Option<i64>> = std::sync::OnceLock::new();
 pub static LOCK_WAIT: std::sync::OnceLock<std::time::Duration> = std::sync::OnceLock::new();
 
 /// The bounds on inference (`--max-facts`, `--timeout`, `--max-memory`; set once by `main`).
-pub static LIMITS: std::sync::OnceLock<engram_engine::Limits> = std::sync::OnceLock::new();
+pub static LIMITS: std::sync::OnceLock<engram_core::Limits> = std::sync::OnceLock::new();
 
 /// Opens the store at `db` for reading and writing.
 pub fn open(db: &Path) -> anyhow::Result<Store> {
@@ -106,7 +106,7 @@ pub fn init(db: &Path, default_rules: bool) -> anyhow::Result<ExitCode> {
     let mut store = Store::create(db)?;
     println!("created store {}", db.display());
     if default_rules {
-        let files = engram_engine::library::default_rules();
+        let files = engram_core::library::default_rules();
         store.add_rule_files(&files)?;
         let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
         println!("attached the standard memory rules: {}", names.join(", "));
@@ -243,32 +243,12 @@ pub fn compact(db: &Path) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `stats` as JSON (`engram stats --json`, the MCP tool `stats`).
-pub fn stats_json(s: &StoreStats) -> serde_json::Value {
-    let rels: Vec<serde_json::Value> = s
-        .relations
-        .iter()
-        .map(|r| {
-            serde_json::json!({
-                "relation": r.name, "facts": r.facts, "asserted": r.asserted,
-                "derived": r.derived, "runs": r.runs, "bytes": r.bytes,
-            })
-        })
-        .collect();
-    serde_json::json!({
-        "generation": s.generation, "facts": s.facts, "asserted": s.asserted,
-        "derived": s.derived, "strings": s.strings, "string_bytes": s.string_bytes,
-        "files": s.files, "bytes_on_disk": s.bytes_on_disk,
-        "bytes_per_fact": s.bytes_per_fact, "relations": rels,
-    })
-}
-
 /// `engram stats`.
 pub fn stats(db: &Path, json: bool) -> anyhow::Result<ExitCode> {
     let mut store = open_read_only(db)?;
     let s = store.stats()?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&stats_json(&s))?);
+        println!("{}", serde_json::to_string_pretty(&s.to_json())?);
     } else {
         print!("{}", stats_text(&s));
     }
@@ -287,13 +267,13 @@ pub fn export(
     let mut out = std::io::BufWriter::new(out.lock());
     match format {
         crate::ExportFormat::Json => {
-            engram_engine::memory::export_each(&mut store, inferred_only, |line| {
+            engram_memory::export_each(&mut store, inferred_only, |line| {
                 writeln!(out, "{line}")?;
                 anyhow::Ok(())
             })?;
         }
         crate::ExportFormat::McpMemory => {
-            for line in engram_engine::memory::export_mcp(&mut store)? {
+            for line in engram_memory::export_mcp(&mut store)? {
                 writeln!(out, "{line}")?;
             }
         }
@@ -358,15 +338,15 @@ pub fn repl(db: &Path) -> anyhow::Result<ExitCode> {
 pub fn recall(
     db: &Path,
     query: &str,
-    options: engram_engine::memory::RecallOptions,
+    options: engram_memory::RecallOptions,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
     let mut store = open_read_only(db)?;
-    let options = engram_engine::memory::RecallOptions {
+    let options = engram_memory::RecallOptions {
         now: store.evaluation_time(),
         ..options
     };
-    let index = store.recall_index()?;
+    let index = engram_memory::recall_index(&mut store)?;
     let hits = index.recall(query, &options);
     let out = std::io::stdout();
     let mut out = out.lock();
@@ -397,7 +377,11 @@ pub fn recall(
                 ]
             })
             .collect();
-        write!(out, "{}", engram_engine::io::format_table(&columns, &rows))?;
+        write!(
+            out,
+            "{}",
+            engram_core::internal::io::format_table(&columns, &rows)
+        )?;
         writeln!(out, "({} hits)", hits.len())?;
     }
     Ok(if hits.is_empty() {

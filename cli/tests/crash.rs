@@ -6,7 +6,7 @@
 mod common;
 
 use common::{Rng, clock_seed, env_count};
-use engram_engine::Store;
+use engram_store::Store;
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::Duration;

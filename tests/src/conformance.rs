@@ -1,7 +1,7 @@
 //! Runs Soufflé's own evaluation tests the way Soufflé's harness does and compares sorted rows.
 
+use engram_engine::OutputTarget;
 use engram_engine::Program;
-use engram_engine::io::{OutputTarget, write_outputs};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -118,8 +118,7 @@ pub fn run_case(case: &Case) -> Outcome {
         Err(e) => return Outcome::Fail(format!("cannot make a scratch directory: {e}")),
     };
     let mut stdout = Vec::new();
-    if let Err(e) = write_outputs(
-        &db,
+    if let Err(e) = db.write_outputs(
         &OutputTarget::Dir(out_dir.path().to_path_buf()),
         &mut stdout,
     ) {

@@ -16,7 +16,7 @@ mod mutate;
 pub use generate::{Choices, program};
 pub use mutate::{open_mutated, template_store};
 
-use engram_engine::io::{OutputTarget, write_outputs};
+use engram_engine::OutputTarget;
 use engram_engine::{EvalOptions, Inputs, Limits, Program, Store, memory};
 use engram_parser::Span;
 use std::time::Duration;
@@ -64,7 +64,7 @@ pub fn compile_text(text: &str) {
         assert!(shown.contains("fuzz.dl:") && shown.contains('^'), "{shown}");
     }
     match Program::compile(text, "fuzz.dl") {
-        Err(engram_engine::Error::Plan(p)) => {
+        Err(engram_core::Error::Plan(p)) => {
             assert!(!p.errors.is_empty(), "a plan failure without an error");
             for err in &p.errors {
                 assert_span(text, err.span, &err.message);
@@ -86,7 +86,8 @@ fn evaluate(program: &Program) {
     };
     if let Ok(db) = program.evaluate_with(&Inputs::default(), &options) {
         let mut out = Vec::new();
-        write_outputs(&db, &OutputTarget::Stdout, &mut out).expect("writing to memory");
+        db.write_outputs(&OutputTarget::Stdout, &mut out)
+            .expect("writing to memory");
         for q in db.queries() {
             assert!(
                 q.answers
@@ -101,7 +102,7 @@ fn evaluate(program: &Program) {
 /// a refused line is one of the text's lines; what is read commits to an in-memory store
 /// under [`LIMITS`].
 pub fn load_jsonl(bytes: &[u8]) {
-    let Ok(text) = engram_engine::io::utf8("fuzz.jsonl".as_ref(), bytes, 1) else {
+    let Ok(text) = engram_core::internal::io::utf8("fuzz.jsonl".as_ref(), bytes, 1) else {
         return;
     };
     let lines = text.lines().count().max(1);
@@ -126,7 +127,7 @@ pub fn load_jsonl(bytes: &[u8]) {
                     let Ok(mut tx) = store.transaction() else {
                         continue;
                     };
-                    if tx.add_memories(import.facts).is_ok() {
+                    if memory::add_to_transaction(&mut tx, import.facts).is_ok() {
                         let _ = tx.commit();
                     }
                 }
@@ -151,7 +152,7 @@ pub fn load_tsv(bytes: &[u8]) {
             Ok(_) => {
                 let _ = tx.commit();
             }
-            Err(engram_engine::Error::Input { path, line, .. }) => {
+            Err(engram_store::Error::Input { path, line, .. }) => {
                 assert_eq!(path.to_str(), Some("fuzz.tsv"));
                 assert!(line >= 1 && line <= lines, "line {line} of {lines}");
             }

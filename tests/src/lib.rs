@@ -5,7 +5,7 @@ pub mod conformance;
 pub mod fuzz;
 pub mod reference;
 
-use engram_engine::value::Value;
+use engram_engine::Value;
 use engram_engine::{Database, Fact, Program};
 use std::fmt::Write;
 use std::path::PathBuf;

@@ -56,7 +56,7 @@ fn template(dir: &Path) -> PathBuf {
 /// run files and a manifest, as a commit of more than 65,536 facts does).
 const STEPS: [&str; 3] = ["commit", "compact", "rules"];
 
-fn step(store: &mut Store, which: &str) -> Result<(), engram_engine::Error> {
+fn step(store: &mut Store, which: &str) -> Result<(), engram_store::Error> {
     match which {
         "commit" => {
             let mut tx = store.transaction()?;

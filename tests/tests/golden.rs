@@ -17,7 +17,7 @@ fn golden_programs() {
             let now = src
                 .lines()
                 .find_map(|l| l.trim().strip_prefix("// now:"))
-                .map(|t| engram_engine::value::parse_time(t).expect("a time"));
+                .map(|t| engram_engine::parse_time(t).expect("a time"));
             let options = EvalOptions {
                 now,
                 ..EvalOptions::default()

@@ -1,6 +1,7 @@
 //! The library API: typed inputs, typed rows, query answers and typed errors.
 
-use engram_engine::{Error, Inputs, Program, Value};
+use engram_core::Error;
+use engram_engine::{Inputs, Program, Value};
 
 fn program() -> Program {
     Program::compile(

@@ -49,7 +49,7 @@ fn store(now: i64) -> Store {
 fn load(store: &mut Store, lines: &[&str]) -> bool {
     let read = memory::read(&lines.join("\n"), Format::Native, false).unwrap();
     let mut tx = store.transaction().unwrap();
-    tx.add_memories(read.facts).unwrap();
+    engram_engine::memory::add_to_transaction(&mut tx, read.facts).unwrap();
     !tx.commit().unwrap().rederived
 }
 
@@ -121,7 +121,7 @@ fn the_standard_rules_maintained_equal_the_standard_rules_evaluated_whole() {
         .collect();
     let mut whole = store(now);
     let mut tx = whole.transaction().unwrap();
-    tx.add_memories(kept).unwrap();
+    engram_engine::memory::add_to_transaction(&mut tx, kept).unwrap();
     tx.commit().unwrap();
     assert_same(
         &snapshot(&mut maintained),

@@ -20,7 +20,7 @@ fn example_store() -> Store {
         .add_rule_files(&engram_engine::library::default_rules())
         .unwrap();
     let mut tx = store.transaction().unwrap();
-    tx.add_memories(read.facts).unwrap();
+    engram_engine::memory::add_to_transaction(&mut tx, read.facts).unwrap();
     tx.commit().unwrap();
     store
 }
@@ -46,7 +46,7 @@ fn render(query: &str, hits: &[Hit]) -> String {
 #[test]
 fn recall_on_the_example_memory() {
     let mut store = example_store();
-    let index = store.recall_index().unwrap();
+    let index = engram_engine::memory::recall_index(&mut store).unwrap();
     let options = RecallOptions {
         depth: 2,
         limit: 8,
@@ -83,7 +83,7 @@ fn recall_on_the_example_memory() {
 #[test]
 fn the_graph_reaches_what_the_words_miss() {
     let mut store = example_store();
-    let index = store.recall_index().unwrap();
+    let index = engram_engine::memory::recall_index(&mut store).unwrap();
     let now = store.evaluation_time();
     let words_only = index.recall(
         "who owns payments and webhooks",
@@ -131,9 +131,9 @@ fn near_duplicates_do_not_fill_the_list() {
     lines.push(r#"{"kind":"memory","id":"other","title":"Webhooks need signatures","content":"Verify webhook signatures before a retry","time":"2026-11-01T00:00:00Z"}"#.to_string());
     let read = memory::read(&lines.join("\n"), memory::Format::Native, false).unwrap();
     let mut tx = store.transaction().unwrap();
-    tx.add_memories(read.facts).unwrap();
+    engram_engine::memory::add_to_transaction(&mut tx, read.facts).unwrap();
     tx.commit().unwrap();
-    let index = store.recall_index().unwrap();
+    let index = engram_engine::memory::recall_index(&mut store).unwrap();
     let hits = index.recall(
         "retry webhooks",
         &RecallOptions {

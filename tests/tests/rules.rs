@@ -45,9 +45,9 @@ fn every_rule_file_plans_and_matches_its_fixture() {
                 .unwrap_or_else(|e| panic!("{}: no fixture: {e}", path.display()));
             let read = memory::read(&text, memory::Format::Native, false)
                 .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-            let now = engram_engine::value::parse_time(NOW).unwrap();
+            let now = engram_engine::parse_time(NOW).unwrap();
             let mut inputs = Inputs::default();
-            inputs.add_memories(&read.facts, now);
+            engram_engine::memory::add_to_inputs(&mut inputs, &read.facts, now);
             let options = EvalOptions {
                 now: Some(now),
                 ..EvalOptions::default()

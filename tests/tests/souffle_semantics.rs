@@ -1,8 +1,8 @@
 //! Where engram and Soufflé once disagreed on a program both accept, Soufflé's answer, so that
 //! a Soufflé program gives the same output here (issue 13: silent wrong answers).
 
+use engram_engine::OutputTarget;
 use engram_engine::Program;
-use engram_engine::io::{OutputTarget, write_outputs};
 use engram_tests::sorted_rows;
 use std::io::{Read, Write};
 use std::path::Path;
@@ -49,7 +49,7 @@ fn run_in(dir: &Path, src: &str) -> Result<Vec<(String, String)>, String> {
     let db = program.evaluate_dir(dir).map_err(|e| e.to_string())?;
     let out = dir.join("out");
     std::fs::create_dir_all(&out).unwrap();
-    write_outputs(&db, &OutputTarget::Dir(out.clone()), &mut Vec::new())
+    db.write_outputs(&OutputTarget::Dir(out.clone()), &mut Vec::new())
         .map_err(|e| e.to_string())?;
     let mut files = Vec::new();
     for entry in std::fs::read_dir(&out).unwrap() {

@@ -1,0 +1,107 @@
+//! The engine's error types.
+
+use crate::plan::PlanError;
+use std::path::PathBuf;
+
+/// Planning errors of one program, rendered with file, line, column and a caret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlanErrors {
+    /// The file name used in messages.
+    pub file: String,
+    /// The program text.
+    pub source_text: String,
+    /// The errors, in source order.
+    pub errors: Vec<PlanError>,
+    /// For a program of several files (`.include`, a store's rule files): each file's name and
+    /// the offset in `source_text` where its text starts. Empty for one file named `file`.
+    pub pieces: Vec<(String, usize)>,
+}
+
+impl PlanErrors {
+    /// The errors of a program of one file.
+    pub fn of_file(file: &str, source_text: &str, errors: Vec<PlanError>) -> PlanErrors {
+        PlanErrors {
+            file: file.to_string(),
+            source_text: source_text.to_string(),
+            errors,
+            pieces: Vec::new(),
+        }
+    }
+
+    /// The file an offset of `source_text` is in: its name, start and text.
+    fn piece_at(&self, at: usize) -> (&str, usize, &str) {
+        let Some(i) = self.pieces.iter().rposition(|p| p.1 <= at) else {
+            return (&self.file, 0, &self.source_text);
+        };
+        let start = self.pieces[i].1;
+        let end = self
+            .pieces
+            .get(i + 1)
+            .map_or(self.source_text.len(), |p| p.1);
+        (&self.pieces[i].0, start, &self.source_text[start..end])
+    }
+}
+
+impl std::fmt::Display for PlanErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, e) in self.errors.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            let (file, start, text) = self.piece_at(e.span.start);
+            let shift = |x: usize| x.saturating_sub(start).min(text.len());
+            let span = engram_parser::Span {
+                start: shift(e.span.start),
+                end: shift(e.span.end),
+            };
+            f.write_str(&engram_parser::render_diagnostic(
+                file, text, span, &e.message,
+            ))?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for PlanErrors {}
+
+/// Everything that can go wrong compiling a program, reading its inputs, evaluating it or
+/// writing its outputs.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The program has syntax errors.
+    #[error(transparent)]
+    Parse(#[from] engram_parser::ParseErrors),
+    /// The program parses but is not valid.
+    #[error(transparent)]
+    Plan(#[from] PlanErrors),
+    /// A file could not be read or written.
+    #[error("{}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// An input file has a malformed line.
+    #[error("{}:{line}: {message}", path.display())]
+    Input {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// Evaluation failed.
+    #[error(transparent)]
+    Eval(#[from] crate::eval::EvalError),
+    /// A value handed to the library does not fit the relation.
+    #[error("relation `{relation}`: {message}")]
+    Value {
+        /// The relation.
+        relation: String,
+        /// What is wrong.
+        message: String,
+    },
+}

@@ -1,0 +1,170 @@
+//! Facts written as Datalog (`edge("a", "b") @ 0.8 ~ "2026-11-01T10:00:00Z".`), as `add`
+//! and `retract` take them.
+
+use crate::error::Error;
+use crate::value::{self, ColumnType, Value};
+use engram_parser as ast;
+
+/// A fact as written: relation, argument constants (typed once the relation is known), and
+/// the confidence after `@` and the time after `~`, if any.
+#[derive(Clone, Debug)]
+pub struct WrittenFact {
+    /// The relation.
+    pub relation: String,
+    /// The arguments as parsed.
+    args: Vec<(ast::ExprKind, String)>,
+    /// The confidence written after the fact.
+    pub confidence: Option<f64>,
+    /// The time written after `~` (unix milliseconds).
+    pub time: Option<i64>,
+}
+
+fn invalid(relation: &str, message: String) -> Error {
+    Error::Value {
+        relation: relation.to_string(),
+        message,
+    }
+}
+
+/// Parses one or more facts; the final `.` may be left off.
+pub fn parse(text: &str, file: &str) -> Result<Vec<WrittenFact>, Error> {
+    let trimmed = text.trim();
+    let src = if trimmed.ends_with('.') {
+        trimmed.to_string()
+    } else {
+        format!("{trimmed}.")
+    };
+    let program = ast::parse(&src, file)?;
+    let mut out = Vec::new();
+    for item in &program.items {
+        let ast::Item::Clause(c) = item else {
+            return Err(invalid(file, "only facts can be added or retracted".into()));
+        };
+        let written = &src[c.span.start..c.span.end];
+        if !c.body.is_empty() || !c.annotations.is_empty() {
+            return Err(invalid(
+                file,
+                format!("`{written}` is a rule; add rules with `engram rules add`"),
+            ));
+        }
+        let confidence = match &c.confidence {
+            None => None,
+            Some(e) => match &e.kind {
+                ast::ExprKind::Float(x) => Some(*x),
+                ast::ExprKind::Int(i) => Some(*i as f64),
+                _ => {
+                    return Err(invalid(
+                        file,
+                        format!("`{written}`: a confidence is a number in (0, 1]"),
+                    ));
+                }
+            },
+        };
+        let time = match &c.time {
+            None => None,
+            Some(t) => Some(
+                time_constant(&t.kind)
+                    .ok_or_else(|| invalid(file, format!("`{written}`: {}", TIME_FORMS)))?,
+            ),
+        };
+        for head in &c.heads {
+            out.push(WrittenFact {
+                relation: head.name.clone(),
+                args: head
+                    .args
+                    .iter()
+                    .map(|a| (a.kind.clone(), src[a.span.start..a.span.end].to_string()))
+                    .collect(),
+                confidence,
+                time,
+            });
+        }
+    }
+    Ok(out)
+}
+
+impl WrittenFact {
+    /// The column types these constants suggest, for a relation not yet declared: a string
+    /// is a symbol, an integer a number, a `u`-suffixed integer unsigned, a decimal a float.
+    pub fn inferred_types(&self) -> Result<Vec<ColumnType>, Error> {
+        self.args
+            .iter()
+            .map(|(kind, text)| {
+                Ok(match kind {
+                    ast::ExprKind::Str(_) => ColumnType::Symbol,
+                    ast::ExprKind::Int(_) => ColumnType::Number,
+                    ast::ExprKind::Unsigned(_) => ColumnType::Unsigned,
+                    ast::ExprKind::Float(_) => ColumnType::Float,
+                    ast::ExprKind::Unary(ast::UnaryOp::Neg, e)
+                        if matches!(e.kind, ast::ExprKind::Int(_)) =>
+                    {
+                        ColumnType::Number
+                    }
+                    ast::ExprKind::Unary(ast::UnaryOp::Neg, e)
+                        if matches!(e.kind, ast::ExprKind::Float(_)) =>
+                    {
+                        ColumnType::Float
+                    }
+                    _ => {
+                        return Err(invalid(
+                            &self.relation,
+                            format!("`{text}` is not a constant"),
+                        ));
+                    }
+                })
+            })
+            .collect()
+    }
+
+    /// The values, typed by the relation's columns.
+    pub fn values(&self, types: &[ColumnType]) -> Result<Vec<Value>, Error> {
+        if types.len() != self.args.len() {
+            return Err(invalid(
+                &self.relation,
+                format!("{} values given, {} expected", self.args.len(), types.len()),
+            ));
+        }
+        self.args
+            .iter()
+            .zip(types)
+            .map(|((kind, text), ty)| {
+                constant(kind, *ty).ok_or_else(|| {
+                    invalid(&self.relation, format!("`{text}` is not a {ty} constant"))
+                })
+            })
+            .collect()
+    }
+}
+
+/// What a fact's time may be written as.
+pub const TIME_FORMS: &str = "a fact's time is a date in ISO 8601 \
+     (\"2026-11-01T10:00:00Z\") or milliseconds since the epoch";
+
+/// A fact's time written after `~`: an ISO 8601 string or unix milliseconds.
+pub fn time_constant(kind: &engram_parser::ExprKind) -> Option<i64> {
+    match kind {
+        engram_parser::ExprKind::Int(ms) => Some(*ms),
+        engram_parser::ExprKind::Str(s) => value::parse_time(s),
+        _ => None,
+    }
+}
+
+/// A constant argument as a value of type `ty`.
+pub fn constant(kind: &engram_parser::ExprKind, ty: value::ColumnType) -> Option<Value> {
+    use engram_parser::{ExprKind as K, UnaryOp};
+    use value::ColumnType as T;
+    Some(match (kind, ty) {
+        (K::Str(s), T::Symbol) => Value::Symbol(s.clone()),
+        (K::Int(i), T::Number) => Value::Number(*i),
+        (K::Int(i), T::Unsigned) => Value::Unsigned(u64::try_from(*i).ok()?),
+        (K::Int(i), T::Float) => Value::Float(*i as f64),
+        (K::Unsigned(u), T::Unsigned) => Value::Unsigned(*u),
+        (K::Float(x), T::Float) => Value::Float(*x),
+        (K::Unary(UnaryOp::Neg, e), T::Number | T::Float) => match constant(&e.kind, ty)? {
+            Value::Number(i) => Value::Number(-i),
+            Value::Float(x) => Value::Float(-x),
+            _ => return None,
+        },
+        _ => return None,
+    })
+}

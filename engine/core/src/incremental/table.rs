@@ -1,0 +1,593 @@
+//! A relation's facts in memory: keys in one flat vector (32-bit cells for a relation of
+//! symbols only), metadata in columns beside them, a hash table
+//! from key to row, and hash indexes on column subsets that rule evaluation probes. No
+//! allocation per fact. Rows are only appended; a removed row is marked dead (indexes skip
+//! it) and the table is rebuilt densely once the dead outnumber the live.
+
+use crate::value::ColumnType;
+use hashbrown::HashTable;
+use std::hash::{BuildHasher, Hasher};
+
+/// A fact's metadata as the store keeps it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FactMeta {
+    /// Confidence in (0, 1].
+    pub conf: f64,
+    /// Unix milliseconds: when it was asserted, or the latest time among the facts of its
+    /// derivations.
+    pub time: i64,
+    /// 0 for an asserted fact; 1 + the largest body depth of its shallowest derivation.
+    pub depth: u32,
+    /// 0 for an asserted fact; `i + 1` for the program's rule `i`.
+    pub rule: u32,
+}
+
+impl FactMeta {
+    /// An asserted fact's metadata.
+    pub fn asserted(conf: f64, time: i64) -> FactMeta {
+        FactMeta {
+            conf,
+            time,
+            depth: 0,
+            rule: 0,
+        }
+    }
+}
+
+/// The end of an index chain.
+const END: u32 = u32::MAX;
+
+/// A hash index on some columns: for each distinct value of those columns, a chain of the rows
+/// holding it (newest first; dead rows stay until the table is rebuilt).
+#[derive(Clone)]
+struct Index {
+    cols: Vec<usize>,
+    /// The first row chained (rows before it are the sorted part, for leading columns).
+    base: usize,
+    heads: HashTable<u32>,
+    /// The next row of each chained row's chain, by `row - base`.
+    next: Vec<u32>,
+}
+
+/// Key cells: 32-bit for a relation of symbols only, else 64-bit.
+#[derive(Clone)]
+enum Cells {
+    Narrow(Vec<u32>),
+    Wide(Vec<u64>),
+}
+
+impl Cells {
+    #[inline]
+    fn get(&self, at: usize) -> u64 {
+        match self {
+            Cells::Narrow(v) => u64::from(v[at]),
+            Cells::Wide(v) => v[at],
+        }
+    }
+    fn bytes(&self) -> usize {
+        match self {
+            Cells::Narrow(v) => v.capacity() * 4,
+            Cells::Wide(v) => v.capacity() * 8,
+        }
+    }
+}
+
+/// A fact's key copied out of a table (the engine's 64-bit encodings), inline up to 8 columns.
+#[derive(Clone)]
+pub struct Key {
+    len: usize,
+    inline: [u64; 8],
+    heap: Vec<u64>,
+}
+
+impl std::ops::Deref for Key {
+    type Target = [u64];
+    #[inline]
+    fn deref(&self) -> &[u64] {
+        if self.len <= 8 {
+            &self.inline[..self.len]
+        } else {
+            &self.heap
+        }
+    }
+}
+
+/// One relation's facts.
+///
+/// Rows `0..sorted` are in key order and distinct (a layer loaded from its runs): a key there
+/// is found by binary search, and an index on leading columns needs no chains for them. Rows
+/// after (facts added since) are found through `map`.
+#[derive(Clone)]
+pub struct Table {
+    arity: usize,
+    keys: Cells,
+    conf: Vec<f64>,
+    time: Vec<i64>,
+    /// Depth (high 16 bits) and rule (low 16 bits), as in a run.
+    depth_rule: Vec<u32>,
+    /// One bit per row: live.
+    alive: Vec<u64>,
+    rows: usize,
+    live: usize,
+    sorted: usize,
+    map: HashTable<u32>,
+    indexes: Vec<Index>,
+}
+
+fn hash_values(values: impl Iterator<Item = u64>) -> u64 {
+    let mut h = rustc_hash::FxBuildHasher.build_hasher();
+    for v in values {
+        h.write_u64(v);
+    }
+    h.finish()
+}
+
+fn hash_key(key: &[u64]) -> u64 {
+    hash_values(key.iter().copied())
+}
+
+/// Makes room for `extra` more elements, growing by an eighth rather than doubling: a
+/// writer's tables are most of its memory.
+fn grow<T>(v: &mut Vec<T>, extra: usize) {
+    if v.len() + extra > v.capacity() {
+        v.reserve_exact(extra.max(v.capacity() / 8).max(64));
+    }
+}
+
+impl Table {
+    /// An empty table of facts with columns of these types.
+    pub fn new(types: &[ColumnType]) -> Table {
+        Table::with_capacity(types, 0)
+    }
+
+    /// An empty table with room for `n` facts.
+    pub fn with_capacity(types: &[ColumnType], n: usize) -> Table {
+        let narrow = !types.is_empty() && types.iter().all(|t| *t == ColumnType::Symbol);
+        let cells = n * types.len();
+        Table {
+            arity: types.len(),
+            keys: if narrow {
+                Cells::Narrow(Vec::with_capacity(cells))
+            } else {
+                Cells::Wide(Vec::with_capacity(cells))
+            },
+            conf: Vec::with_capacity(n),
+            time: Vec::with_capacity(n),
+            depth_rule: Vec::with_capacity(n),
+            alive: Vec::with_capacity(n.div_ceil(64)),
+            rows: 0,
+            live: 0,
+            sorted: 0,
+            map: HashTable::new(),
+            indexes: Vec::new(),
+        }
+    }
+
+    /// An empty table of the same shape.
+    fn empty_like(&self, n: usize) -> Table {
+        let mut t = Table::with_capacity(&[], n);
+        t.arity = self.arity;
+        t.keys = match &self.keys {
+            Cells::Narrow(_) => Cells::Narrow(Vec::with_capacity(n * self.arity)),
+            Cells::Wide(_) => Cells::Wide(Vec::with_capacity(n * self.arity)),
+        };
+        t
+    }
+
+    /// Number of columns.
+    pub fn arity(&self) -> usize {
+        self.arity
+    }
+
+    /// Number of facts.
+    pub fn len(&self) -> usize {
+        self.live
+    }
+
+    /// Whether the table holds no fact.
+    pub fn is_empty(&self) -> bool {
+        self.live == 0
+    }
+
+    /// Column `c` of row `i`.
+    #[inline]
+    pub fn cell(&self, i: usize, c: usize) -> u64 {
+        self.keys.get(i * self.arity + c)
+    }
+
+    /// The key of row `i`.
+    #[inline]
+    pub fn key(&self, i: usize) -> Key {
+        let mut k = Key {
+            len: self.arity,
+            inline: [0; 8],
+            heap: Vec::new(),
+        };
+        if self.arity <= 8 {
+            for c in 0..self.arity {
+                k.inline[c] = self.cell(i, c);
+            }
+        } else {
+            k.heap = (0..self.arity).map(|c| self.cell(i, c)).collect();
+        }
+        k
+    }
+
+    #[inline]
+    fn is_alive(&self, i: usize) -> bool {
+        self.alive[i / 64] >> (i % 64) & 1 == 1
+    }
+
+    #[inline]
+    fn row_is(&self, r: usize, key: &[u64]) -> bool {
+        key.iter().enumerate().all(|(c, &v)| self.cell(r, c) == v)
+    }
+
+    /// Compares row `r`'s first `vals.len()` columns with `vals`.
+    #[inline]
+    fn cmp_prefix(&self, r: usize, vals: &[u64]) -> std::cmp::Ordering {
+        for (c, &v) in vals.iter().enumerate() {
+            match self.cell(r, c).cmp(&v) {
+                std::cmp::Ordering::Equal => {}
+                o => return o,
+            }
+        }
+        std::cmp::Ordering::Equal
+    }
+
+    /// The rows of the sorted part whose leading columns equal `vals`.
+    fn sorted_range(&self, vals: &[u64]) -> std::ops::Range<usize> {
+        crate::search::equal_range(self.sorted, |r| self.cmp_prefix(r, vals))
+    }
+
+    /// The metadata of row `i`.
+    #[inline]
+    pub fn meta(&self, i: usize) -> FactMeta {
+        let dr = self.depth_rule[i];
+        FactMeta {
+            conf: self.conf[i],
+            time: self.time[i],
+            depth: dr >> 16,
+            rule: dr & 0xffff,
+        }
+    }
+
+    fn set_meta(&mut self, i: usize, m: FactMeta) {
+        self.conf[i] = m.conf;
+        self.time[i] = m.time;
+        self.depth_rule[i] = (m.depth.min(0xffff) << 16) | (m.rule & 0xffff);
+    }
+
+    /// The row holding `key`.
+    pub fn find(&self, key: &[u64]) -> Option<usize> {
+        if let Some(&r) = self
+            .map
+            .find(hash_key(key), |&r| self.row_is(r as usize, key))
+        {
+            return Some(r as usize);
+        }
+        let range = self.sorted_range(key);
+        (range.start < range.end && self.is_alive(range.start)).then_some(range.start)
+    }
+
+    /// The metadata of `key`, if it holds.
+    pub fn get(&self, key: &[u64]) -> Option<FactMeta> {
+        self.find(key).map(|i| self.meta(i))
+    }
+
+    /// Appends a row (not yet in any map or index).
+    fn push_row(&mut self, key: &[u64], meta: FactMeta) -> usize {
+        let row = self.rows;
+        match &mut self.keys {
+            Cells::Narrow(v) => {
+                grow(v, key.len());
+                v.extend(key.iter().map(|&k| k as u32));
+            }
+            Cells::Wide(v) => {
+                grow(v, key.len());
+                v.extend_from_slice(key);
+            }
+        }
+        grow(&mut self.conf, 1);
+        grow(&mut self.time, 1);
+        grow(&mut self.depth_rule, 1);
+        self.conf.push(0.0);
+        self.time.push(0);
+        self.depth_rule.push(0);
+        self.set_meta(row, meta);
+        if row.is_multiple_of(64) {
+            grow(&mut self.alive, 1);
+            self.alive.push(0);
+        }
+        self.alive[row / 64] |= 1 << (row % 64);
+        self.rows += 1;
+        self.live += 1;
+        row
+    }
+
+    /// Adds a fact known to sort after every fact held, to the sorted part (loading a run).
+    /// Falls back to [`Table::upsert`] when the table is not purely sorted.
+    pub fn push_sorted(&mut self, key: &[u64], meta: FactMeta) {
+        let in_order = self.rows == self.sorted
+            && self.indexes.is_empty()
+            && (self.rows == 0 || self.cmp_prefix(self.rows - 1, key).is_lt());
+        if in_order {
+            self.push_row(key, meta);
+            self.sorted += 1;
+        } else {
+            self.upsert(key, meta);
+        }
+    }
+
+    /// Sets the metadata of `key`, adding it if new; returns the previous metadata.
+    pub fn upsert(&mut self, key: &[u64], meta: FactMeta) -> Option<FactMeta> {
+        debug_assert_eq!(key.len(), self.arity);
+        if let Some(i) = self.find(key) {
+            let old = self.meta(i);
+            self.set_meta(i, meta);
+            return Some(old);
+        }
+        let row = self.push_row(key, meta) as u32;
+        let (keys, a) = (&self.keys, self.arity);
+        self.map.insert_unique(hash_key(key), row, |&r| {
+            hash_values((0..a).map(|c| keys.get(r as usize * a + c)))
+        });
+        for ix in &mut self.indexes {
+            link(ix, &self.keys, a, row);
+        }
+        None
+    }
+
+    /// Removes `key`; returns its metadata if it held.
+    pub fn remove(&mut self, key: &[u64]) -> Option<FactMeta> {
+        let i = self.find(key)?;
+        if i >= self.sorted
+            && let Ok(e) = self.map.find_entry(hash_key(key), |&r| r as usize == i)
+        {
+            e.remove();
+        }
+        self.alive[i / 64] &= !(1 << (i % 64));
+        self.live -= 1;
+        let old = self.meta(i);
+        let dead = self.rows - self.live;
+        if dead > 1024 && dead > self.live {
+            self.rebuild();
+        }
+        Some(old)
+    }
+
+    /// Rewrites the table with only its live rows, all sorted (row numbers change).
+    fn rebuild(&mut self) {
+        let cols: Vec<Vec<usize>> = self.indexes.iter().map(|ix| ix.cols.clone()).collect();
+        let mut fresh = self.empty_like(self.live);
+        for r in self.sorted() {
+            let r = r as usize;
+            fresh.push_sorted(&self.key(r), self.meta(r));
+        }
+        for c in cols {
+            fresh.ensure_index(&c);
+        }
+        *self = fresh;
+    }
+
+    /// Builds (once) the index on `cols`, for [`Table::matching`].
+    pub fn ensure_index(&mut self, cols: &[usize]) {
+        if cols.is_empty() || is_whole_key(cols, self.arity) || self.index_of(cols).is_some() {
+            return;
+        }
+        // Leading columns are found in the sorted part by binary search: chain only the rest.
+        let base = if is_prefix(cols) { self.sorted } else { 0 };
+        let mut ix = Index {
+            cols: cols.to_vec(),
+            base,
+            heads: HashTable::new(),
+            next: Vec::with_capacity(self.rows - base),
+        };
+        for row in base..self.rows {
+            link(&mut ix, &self.keys, self.arity, row as u32);
+        }
+        self.indexes.push(ix);
+    }
+
+    fn index_of(&self, cols: &[usize]) -> Option<&Index> {
+        self.indexes.iter().find(|ix| ix.cols == cols)
+    }
+
+    /// Calls `f` with each live row whose columns `cols` hold `values` (an index on `cols`
+    /// must exist unless `cols` is empty or every column).
+    #[inline]
+    pub fn matching(&self, cols: &[usize], values: &[u64], mut f: impl FnMut(usize)) {
+        self.matching_while(cols, values, |r| {
+            f(r);
+            true
+        });
+    }
+
+    /// [`Table::matching`] until `f` returns false.
+    pub(crate) fn matching_while(
+        &self,
+        cols: &[usize],
+        values: &[u64],
+        mut f: impl FnMut(usize) -> bool,
+    ) {
+        if cols.is_empty() {
+            for i in 0..self.rows {
+                if self.is_alive(i) && !f(i) {
+                    return;
+                }
+            }
+            return;
+        }
+        if is_whole_key(cols, self.arity) {
+            if let Some(i) = self.find(values) {
+                f(i);
+            }
+            return;
+        }
+        let ix = self
+            .index_of(cols)
+            .expect("ensure_index was called for every probed column set");
+        if ix.base > 0 {
+            for r in self.sorted_range(values) {
+                if self.is_alive(r) && !f(r) {
+                    return;
+                }
+            }
+        }
+        let matches = |r: u32| {
+            cols.iter()
+                .zip(values)
+                .all(|(&c, &v)| self.cell(r as usize, c) == v)
+        };
+        let h = hash_values(values.iter().copied());
+        let Some(&head) = ix.heads.find(h, |&r| matches(r)) else {
+            return;
+        };
+        let mut r = head;
+        while r != END {
+            if self.is_alive(r as usize) && matches(r) && !f(r as usize) {
+                return;
+            }
+            r = ix.next[r as usize - ix.base];
+        }
+    }
+
+    /// Row numbers of the live facts, in key order.
+    pub fn sorted(&self) -> Vec<u32> {
+        let mut order: Vec<u32> = (0..self.rows as u32)
+            .filter(|&r| self.is_alive(r as usize))
+            .collect();
+        if self.rows > self.sorted {
+            let a = self.arity;
+            order.sort_unstable_by(|&x, &y| {
+                (0..a)
+                    .map(|c| self.cell(x as usize, c))
+                    .cmp((0..a).map(|c| self.cell(y as usize, c)))
+            });
+        }
+        order
+    }
+
+    /// Every fact, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (Key, FactMeta)> + '_ {
+        (0..self.rows)
+            .filter(|&i| self.is_alive(i))
+            .map(|i| (self.key(i), self.meta(i)))
+    }
+
+    /// Bytes held in memory.
+    pub fn heap_bytes(&self) -> usize {
+        self.keys.bytes()
+            + self.conf.capacity() * 8
+            + self.time.capacity() * 8
+            + self.depth_rule.capacity() * 4
+            + self.alive.capacity() * 8
+            + self.map.capacity() * (std::mem::size_of::<u32>() + 1)
+            + self
+                .indexes
+                .iter()
+                .map(|ix| ix.next.capacity() * 4 + ix.heads.capacity() * 5)
+                .sum::<usize>()
+    }
+}
+
+/// Whether `cols` is every column in order (the primary map answers it).
+fn is_whole_key(cols: &[usize], arity: usize) -> bool {
+    cols.len() == arity && is_prefix(cols)
+}
+
+/// Whether `cols` are the leading columns in order.
+fn is_prefix(cols: &[usize]) -> bool {
+    cols.iter().enumerate().all(|(i, &c)| i == c)
+}
+
+/// Adds row `row` to the front of its chain in `ix`.
+fn link(ix: &mut Index, keys: &Cells, arity: usize, row: u32) {
+    let cell = |r: u32, c: usize| keys.get(r as usize * arity + c);
+    let cols = &ix.cols;
+    let h = hash_values(cols.iter().map(|&c| cell(row, c)));
+    let same = |r: &u32| cols.iter().all(|&c| cell(*r, c) == cell(row, c));
+    debug_assert_eq!(ix.next.len() + ix.base, row as usize);
+    grow(&mut ix.next, 1);
+    match ix.heads.find_mut(h, same) {
+        Some(head) => {
+            ix.next.push(*head);
+            *head = row;
+        }
+        None => {
+            ix.next.push(END);
+            ix.heads
+                .insert_unique(h, row, |&r| hash_values(cols.iter().map(|&c| cell(r, c))));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+
+    proptest! {
+        #[test]
+        fn behaves_like_a_map(
+            loaded in prop::collection::btree_set((0u64..20, 0u64..3), 0..40),
+            ops in prop::collection::vec((any::<bool>(), 0u64..20, 0u64..3), 0..3000),
+        ) {
+            let mut t = Table::new(&[ColumnType::Symbol, ColumnType::Symbol]);
+            let mut m: BTreeMap<Vec<u64>, f64> = BTreeMap::new();
+            // A sorted load first, as from a run.
+            for &(a, b) in &loaded {
+                t.push_sorted(&[a, b], FactMeta::asserted(0.5, 0));
+                m.insert(vec![a, b], 0.5);
+            }
+            t.ensure_index(&[1]);
+            t.ensure_index(&[0]);
+            for (i, (add, a, b)) in ops.into_iter().enumerate() {
+                let key = [a, b];
+                if add {
+                    let conf = 1.0 / (i + 1) as f64;
+                    t.upsert(&key, FactMeta::asserted(conf, 0));
+                    m.insert(key.to_vec(), conf);
+                } else {
+                    prop_assert_eq!(t.remove(&key).map(|f| f.conf), m.remove(key.as_slice()));
+                }
+                prop_assert_eq!(t.len(), m.len());
+            }
+            for (k, c) in &m {
+                prop_assert_eq!(t.get(k).map(|f| f.conf), Some(*c));
+            }
+            let sorted: Vec<Vec<u64>> = t.sorted().iter().map(|&r| t.key(r as usize).to_vec()).collect();
+            prop_assert_eq!(sorted, m.keys().cloned().collect::<Vec<_>>());
+            for (col, v) in [(1usize, 0u64), (1, 1), (1, 2), (0, 0), (0, 7), (0, 19)] {
+                let mut found = Vec::new();
+                t.matching(&[col], &[v], |r| found.push(t.key(r).to_vec()));
+                found.sort();
+                let want: Vec<Vec<u64>> = m.keys().filter(|k| k[col] == v).cloned().collect();
+                prop_assert_eq!(found, want);
+            }
+        }
+    }
+
+    #[test]
+    fn a_table_of_mostly_dead_rows_is_rebuilt_sorted() {
+        let mut t = Table::new(&[ColumnType::Number]);
+        for k in 0..3000u64 {
+            t.push_sorted(&[k], FactMeta::asserted(1.0, 0));
+        }
+        t.ensure_index(&[0]);
+        for k in (0..3000u64).rev().filter(|k| k % 3 != 0) {
+            assert!(t.remove(&[k]).is_some());
+        }
+        assert!(t.rows < 3000, "rebuilt: {} rows", t.rows);
+        for k in 0..2000u64 {
+            t.upsert(&[k + 5000], FactMeta::asserted(0.5, 0));
+        }
+        assert_eq!(t.len(), 1000 + 2000);
+        assert_eq!(t.get(&[3]).map(|m| m.conf), Some(1.0));
+        assert_eq!(t.get(&[4]), None);
+        assert_eq!(t.get(&[5004]).map(|m| m.conf), Some(0.5));
+        let keys: Vec<u64> = t.sorted().iter().map(|&r| t.cell(r as usize, 0)).collect();
+        assert!(keys.windows(2).all(|w| w[0] < w[1]));
+    }
+}

@@ -1,0 +1,310 @@
+//! A compiled program and how to evaluate it.
+
+use crate::database::Database;
+use crate::error::Error;
+use crate::eval::{Base, Mode};
+use crate::plan::ir::Plan;
+use crate::sources::Source;
+use crate::value::{self, ColumnType, Value};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+/// A parsed, checked and planned Datalog program.
+#[derive(Clone, Debug)]
+pub struct Program {
+    plan: Arc<Plan>,
+    file: String,
+}
+
+/// How to evaluate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EvalOptions {
+    /// Track each fact's confidence, depth and origin (the default). Without it a program that
+    /// uses no confidence syntax evaluates as plain Datalog, somewhat faster, and its facts read
+    /// as confidence 1 with origin [`crate::Origin::Untracked`]; a program that uses confidence
+    /// syntax, or inputs with confidences, is always tracked.
+    pub provenance: bool,
+    /// What `now()` stands for, in unix milliseconds; the time evaluation starts when `None`.
+    pub now: Option<i64>,
+    /// Bounds on the evaluation (none by default): a program that passes one stops with
+    /// [`crate::eval::EvalError::Limit`], naming the relation that grew.
+    pub limits: crate::Limits,
+}
+
+impl Default for EvalOptions {
+    fn default() -> Self {
+        EvalOptions {
+            provenance: true,
+            now: None,
+            limits: crate::Limits::NONE,
+        }
+    }
+}
+
+/// What a relation looks like from outside.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RelationInfo {
+    /// Its name.
+    pub name: String,
+    /// Column names and types.
+    pub columns: Vec<(String, ColumnType)>,
+    /// Whether it is read from input files.
+    pub is_input: bool,
+    /// Whether it is written to output files.
+    pub is_output: bool,
+}
+
+/// Rows handed to [`Program::evaluate`], by relation name.
+#[derive(Clone, Debug, Default)]
+pub struct Inputs {
+    rows: HashMap<String, Vec<(Vec<Value>, f64, i64)>>,
+}
+
+impl Inputs {
+    /// Adds one row to a relation (confidence 1).
+    pub fn add(&mut self, relation: &str, row: Vec<Value>) -> &mut Self {
+        self.add_with_confidence(relation, row, 1.0)
+    }
+    /// Adds one row to a relation with a confidence in (0, 1].
+    pub fn add_with_confidence(
+        &mut self,
+        relation: &str,
+        row: Vec<Value>,
+        confidence: f64,
+    ) -> &mut Self {
+        self.add_fact(relation, row, confidence, 0)
+    }
+    /// Adds one row to a relation with a confidence in (0, 1] and a time (unix milliseconds;
+    /// 0 for none). Inputs with times make evaluation track every fact's time.
+    pub fn add_fact(
+        &mut self,
+        relation: &str,
+        row: Vec<Value>,
+        confidence: f64,
+        time: i64,
+    ) -> &mut Self {
+        self.rows
+            .entry(relation.to_string())
+            .or_default()
+            .push((row, confidence, time));
+        self
+    }
+}
+
+impl Program {
+    /// Parses and plans a program; `file` names it in error messages. A file it includes
+    /// (`.include "types.dl"`) comes from engram's built-in rule library.
+    pub fn compile(src: &str, file: &str) -> Result<Program, Error> {
+        let root = Source {
+            name: file.to_string(),
+            text: src.to_string(),
+        };
+        let mut resolve = |_: &Source, path: &str| crate::library::source(path);
+        Program::compile_sources(vec![root], &mut resolve, file)
+    }
+
+    /// Reads and compiles a program file. A file it includes is read beside the file that
+    /// names it, else from engram's built-in rule library.
+    pub fn from_file(path: &Path) -> Result<Program, Error> {
+        let read = |path: &Path| {
+            std::fs::read_to_string(path).map_err(|source| Error::Io {
+                path: path.to_path_buf(),
+                source,
+            })
+        };
+        let root = Source {
+            name: path.display().to_string(),
+            text: read(path)?,
+        };
+        let mut resolve = |from: &Source, include: &str| {
+            let beside = Path::new(&from.name)
+                .parent()
+                .unwrap_or(Path::new(""))
+                .join(include);
+            match std::fs::read_to_string(&beside) {
+                Ok(text) => Some(Source {
+                    name: crate::sources::clean_path(&beside),
+                    text,
+                }),
+                Err(_) => crate::library::source(include),
+            }
+        };
+        Program::compile_sources(vec![root], &mut resolve, &path.display().to_string())
+    }
+
+    fn compile_sources(
+        roots: Vec<Source>,
+        resolve: &mut dyn FnMut(&Source, &str) -> Option<Source>,
+        file: &str,
+    ) -> Result<Program, Error> {
+        let sources = crate::sources::gather(roots, resolve)?;
+        let plan = crate::sources::compile(&sources, Vec::new(), value::Interner::default())?;
+        Ok(Program {
+            plan: Arc::new(plan),
+            file: file.to_string(),
+        })
+    }
+
+    /// The file name the program was compiled from.
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
+    /// The planned program (relations, rules, strata).
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    /// The declared relations, in declaration order.
+    pub fn relations(&self) -> Vec<RelationInfo> {
+        self.plan
+            .relations
+            .iter()
+            .map(|r| RelationInfo {
+                name: r.name.clone(),
+                columns: r.columns.clone(),
+                is_input: r.is_input(),
+                is_output: !r.outputs.is_empty(),
+            })
+            .collect()
+    }
+
+    /// Evaluates the program on the given rows (plus the facts written in the program), tracking
+    /// each fact's confidence, depth and origin.
+    pub fn evaluate(&self, inputs: &Inputs) -> Result<Database, Error> {
+        self.evaluate_with(inputs, &EvalOptions::default())
+    }
+
+    /// Evaluates the program on the given rows with options.
+    pub fn evaluate_with(&self, inputs: &Inputs, options: &EvalOptions) -> Result<Database, Error> {
+        let mut interner = self.plan.interner.clone();
+        let mut base = Base::new(&self.plan);
+        self.encode_inputs(inputs, &mut base, &mut interner)?;
+        self.evaluate_encoded(base, interner, options)
+    }
+
+    /// Adds the rows of `inputs` to `base`, checked against the relations' columns.
+    fn encode_inputs(
+        &self,
+        inputs: &Inputs,
+        base: &mut Base,
+        interner: &mut value::Interner,
+    ) -> Result<(), Error> {
+        for (name, rows) in &inputs.rows {
+            let Some(&rel) = self.plan.rel_index.get(name) else {
+                return Err(Error::Value {
+                    relation: name.clone(),
+                    message: "no such relation".into(),
+                });
+            };
+            let types = self.plan.relations[rel].types();
+            for (row, conf, time) in rows {
+                if row.len() != types.len() {
+                    return Err(Error::Value {
+                        relation: name.clone(),
+                        message: format!("{} values given, {} expected", row.len(), types.len()),
+                    });
+                }
+                if !(*conf > 0.0 && *conf <= 1.0) {
+                    return Err(Error::Value {
+                        relation: name.clone(),
+                        message: format!("confidence {conf} is not in (0, 1]"),
+                    });
+                }
+                let mut enc = Vec::with_capacity(row.len());
+                for (v, ty) in row.iter().zip(&types) {
+                    match value::encode(*ty, v, interner) {
+                        Some(x) => enc.push(x),
+                        None => {
+                            return Err(Error::Value {
+                                relation: name.clone(),
+                                message: format!("value `{v}` is not a {ty}"),
+                            });
+                        }
+                    }
+                }
+                base.push_at(rel, &enc, *conf, *time);
+            }
+        }
+        Ok(())
+    }
+
+    /// Evaluates with each `.input` relation read from `facts_dir` (Soufflé's `-F`), tracking
+    /// provenance. A missing input file is an empty relation, reported in
+    /// [`Database::warnings`].
+    pub fn evaluate_dir(&self, facts_dir: &Path) -> Result<Database, Error> {
+        self.evaluate_dir_with(facts_dir, &EvalOptions::default())
+    }
+
+    /// [`Program::evaluate_dir`] with options.
+    pub fn evaluate_dir_with(
+        &self,
+        facts_dir: &Path,
+        options: &EvalOptions,
+    ) -> Result<Database, Error> {
+        self.evaluate_dir_and(facts_dir, &Inputs::default(), options)
+    }
+
+    /// Evaluates with each `.input` relation read from `facts_dir` and the rows of `inputs`
+    /// besides (such as memories read from a file).
+    pub fn evaluate_dir_and(
+        &self,
+        facts_dir: &Path,
+        inputs: &Inputs,
+        options: &EvalOptions,
+    ) -> Result<Database, Error> {
+        let mut interner = self.plan.interner.clone();
+        let (mut base, warnings) =
+            crate::io::read::load_inputs(&self.plan, facts_dir, &mut interner)?;
+        self.encode_inputs(inputs, &mut base, &mut interner)?;
+        let mut db = self.evaluate_encoded(base, interner, options)?;
+        db.warnings.splice(0..0, warnings);
+        Ok(db)
+    }
+
+    /// Whether an evaluation with these options tracks provenance.
+    fn tracks(&self, base: &Base, options: &EvalOptions) -> bool {
+        options.provenance || self.plan.uses_confidence || base.has_confidence() || base.has_time()
+    }
+
+    fn evaluate_encoded(
+        &self,
+        base: Base,
+        mut interner: crate::value::Interner,
+        options: &EvalOptions,
+    ) -> Result<Database, Error> {
+        let mode = Mode {
+            meta: self.tracks(&base, options),
+            time: self.plan.tracks_time() || base.has_time(),
+        };
+        // A program that reads times gets `now()` fixed for this evaluation.
+        let fixed;
+        let program = if self.plan.uses_time {
+            let mut p = Plan::clone(&self.plan);
+            p.fix_now(options.now.unwrap_or_else(crate::value::now_ms));
+            fixed = Arc::new(p);
+            &fixed
+        } else {
+            &self.plan
+        };
+        let _bounds = crate::limits::start(&options.limits.tighter(self.plan.limits));
+        let evaluated = crate::eval::evaluate(program, base, &mut interner, mode)?;
+        // With merges, the facts answer to the program with its constants read through the
+        // classes.
+        let (plan, rewritten) = match evaluated.merged {
+            Some(m) => (Arc::new(m.plan), m.rewritten),
+            None => (program.clone(), Default::default()),
+        };
+        let answers = plan
+            .queries
+            .iter()
+            .map(|q| crate::eval::query::answer_query(q, &evaluated.done, &mut interner))
+            .collect();
+        let warnings = crate::eval::completed::pattern_warnings(&plan);
+        let mut db = Database::new(plan, evaluated.done, answers, interner, mode);
+        db.warnings = warnings;
+        db.rewritten = Arc::new(rewritten);
+        Ok(db)
+    }
+}

@@ -1,0 +1,480 @@
+//! Recall: the memories and entities that answer a question, found by text and by the graph.
+//!
+//! 1. **Seeds by text.** Every memory (title, tags, content, summary) and entity (name, type,
+//!    observations) is a document. Words are lower-cased, split on what is not a letter or
+//!    digit, common English words ("the", "and", "who") dropped, and the rest stemmed
+//!    (Snowball English, so "retries" finds "retry"). Documents are scored
+//!    by BM25 (k1 = 1.2, b = 0.75) with field weights: a title, tag or name counts twice.
+//! 2. **Expansion by the graph.** From the best seeds, relations are followed either way, the
+//!    derived ones included (a `SOLVED_BY`, a `RELATED_TO` from affinity), up to `depth` steps:
+//!    a node reached gets its seed's relevance x each relation's confidence x 0.5 a step, by its
+//!    best path. Hubs (more than 50 relations, such as a person every memory mentions) are
+//!    reached but never expanded from.
+//! 3. **Ranking.** relevance x confidence (of the memory or entity fact) x importance (0.5 +
+//!    0.5 x its `importance`, which is 0.5 when unknown) x recency (0.5 + 0.5 x
+//!    2^(-age / 30 days)).
+//! 4. **Diversity.** Among the best 10 candidates per hit asked for, hits are picked by
+//!    maximal marginal relevance (λ = 0.7): each next hit
+//!    maximises λ x rank - (1 - λ) x its greatest word overlap (Jaccard) with a hit already
+//!    picked, so near-duplicates do not fill the list.
+//!
+//! Each hit says why: the query words it matched, or the path of relations (and the rules
+//! that derived them) that reached it.
+
+use engram_core::{Database, Origin};
+use rust_stemmers::{Algorithm, Stemmer};
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+use std::collections::{BTreeSet, HashMap};
+
+/// The relations recall reads.
+pub const RELATIONS: &[&str] = &[
+    "memory",
+    "content",
+    "memory_summary",
+    "tag",
+    "importance",
+    "entity",
+    "observation",
+    "edge",
+];
+
+/// How to recall.
+#[derive(Clone, Copy, Debug)]
+pub struct RecallOptions {
+    /// Steps of relations to follow from the text matches (0: text only).
+    pub depth: usize,
+    /// At most this many hits.
+    pub limit: usize,
+    /// The time recency is measured from (unix milliseconds).
+    pub now: i64,
+}
+
+/// One relation on the path that reached a hit.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Step {
+    /// Where it starts.
+    pub from: String,
+    /// Its type.
+    pub relation: String,
+    /// Where it ends.
+    pub to: String,
+    /// Its confidence.
+    pub confidence: f64,
+    /// `asserted`, or the rule that derived it.
+    pub rule: String,
+}
+
+/// A memory or entity recalled, with why.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Hit {
+    /// Its id.
+    pub id: String,
+    /// `memory` or `entity`.
+    pub kind: &'static str,
+    /// A memory's type, or an entity's.
+    #[serde(rename = "type")]
+    pub ty: String,
+    /// A memory's title, or an entity's name.
+    pub title: String,
+    /// The rank it was picked by: relevance x confidence x importance x recency.
+    pub score: f64,
+    /// Its relevance to the query, in (0, 1]: its text score over the best one, or what a
+    /// path passed on.
+    pub relevance: f64,
+    /// The query words it matches (as written), when it was found by its text.
+    pub matched: Vec<String>,
+    /// The relations that reached it from a text match, when it was found through the graph.
+    pub path: Vec<Step>,
+    /// Its document in the index.
+    #[serde(skip)]
+    doc: usize,
+}
+
+impl Hit {
+    /// Why it was returned, in a few words.
+    pub fn why(&self) -> String {
+        if self.path.is_empty() {
+            format!("matches {}", self.matched.join(", "))
+        } else {
+            let steps: Vec<String> = self
+                .path
+                .iter()
+                .map(|s| format!("{} {} {} ({})", s.from, s.relation, s.to, s.rule))
+                .collect();
+            format!("via {}", steps.join(", "))
+        }
+    }
+}
+
+/// A document: a memory or an entity, its weighted word counts and what ranking needs.
+struct Doc {
+    sym: u64,
+    id: String,
+    kind: &'static str,
+    ty: String,
+    title: String,
+    terms: HashMap<String, f64>,
+    length: f64,
+    confidence: f64,
+    importance: Option<f64>,
+    time: i64,
+}
+
+/// An index of a memory for recall: built once from the relations in [`RELATIONS`], then
+/// asked any number of questions.
+pub struct RecallIndex {
+    docs: Vec<Doc>,
+    /// Per symbol id of a memory or entity: its document.
+    by_sym: HashMap<u64, usize>,
+    /// Per stemmed word: the documents holding it, with its weighted count in each.
+    postings: HashMap<String, Vec<(usize, f64)>>,
+    avg_length: f64,
+    /// Every relation of `edge`: from, type, to (symbol ids), confidence, rule.
+    edges: Vec<(u64, u64, u64, f64, u32)>,
+    /// Per node (any symbol): its relations either way, as (the other end, the edge).
+    graph: HashMap<u64, Vec<(u64, u32)>>,
+    /// The rules of the edges, by the rule id of their metadata.
+    rules: HashMap<u32, String>,
+    interner: engram_core::internal::value::Interner,
+    stemmer: Stemmer,
+}
+
+/// English words too common to tell documents apart: neither indexed nor searched.
+const STOP_WORDS: &[&str] = &[
+    "a", "about", "after", "all", "also", "an", "and", "any", "are", "as", "at", "be", "been",
+    "but", "by", "can", "could", "did", "do", "does", "for", "from", "had", "has", "have", "how",
+    "i", "if", "in", "into", "is", "it", "its", "me", "my", "no", "not", "of", "on", "or", "our",
+    "so", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "to",
+    "too", "us", "was", "we", "were", "what", "when", "where", "which", "who", "why", "will",
+    "with", "would", "you", "your",
+];
+
+/// The stems of a text's words, with each word as written (stop words left out).
+fn words(stemmer: &Stemmer, s: &str) -> Vec<(String, String)> {
+    s.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .filter_map(|w| {
+            let lower = w.to_lowercase();
+            if STOP_WORDS.contains(&lower.as_str()) {
+                return None;
+            }
+            Some((stemmer.stem(&lower).into_owned(), w.to_string()))
+        })
+        .collect()
+}
+
+/// A candidate: its relevance, the query words it matched (bit `i`: the `i`th distinct one),
+/// the edges of the path that reached it.
+type Candidate = (f64, u64, Vec<u32>);
+
+/// A node with more relations than this is a hub: reached, never expanded through.
+const HUB: usize = 50;
+/// BM25's term saturation and length normalisation.
+const K1: f64 = 1.2;
+const B: f64 = 0.75;
+/// Maximal marginal relevance: weight of rank against novelty.
+const LAMBDA: f64 = 0.7;
+/// Maximal marginal relevance picks among this many candidates per hit asked for.
+const POOL: usize = 10;
+/// How many text matches the graph is expanded from.
+const SEEDS: usize = 20;
+const DAY_MS: f64 = 86_400_000.0;
+
+impl RecallIndex {
+    /// Builds the index from a database holding the memory relations (a store's view, or a
+    /// program evaluated over memories). Rows are read as symbol ids; text is only looked at to
+    /// be split into words.
+    pub fn build(db: &Database) -> RecallIndex {
+        let stemmer = Stemmer::create(Algorithm::English);
+        let empty = engram_core::internal::eval::Rows::default();
+        let rows = |name: &str| db.relation(name).map_or(&empty, |r| r.raw().1);
+        let interner = db.interner();
+        let name = |v: u64| interner.resolve_enc(v).to_string();
+        let mut docs: Vec<Doc> = Vec::new();
+        let mut by_sym: HashMap<u64, usize> = HashMap::new();
+        let mut fields: Vec<(usize, u64, f64)> = Vec::new();
+        for (kind, rel) in [("memory", "memory"), ("entity", "entity")] {
+            let r = rows(rel);
+            for i in 0..r.len() {
+                let row = r.row(i);
+                if by_sym.contains_key(&row[0]) {
+                    continue;
+                }
+                let m = r.meta(i);
+                let title = if kind == "memory" { row[2] } else { row[0] };
+                docs.push(Doc {
+                    sym: row[0],
+                    id: name(row[0]),
+                    kind,
+                    ty: name(row[1]),
+                    title: name(title),
+                    terms: HashMap::new(),
+                    length: 0.0,
+                    confidence: m.conf,
+                    importance: None,
+                    time: m.time,
+                });
+                by_sym.insert(row[0], docs.len() - 1);
+                fields.push((docs.len() - 1, title, 2.0));
+                if kind == "entity" {
+                    fields.push((docs.len() - 1, row[1], 1.0));
+                }
+            }
+        }
+        for (rel, weight) in [
+            ("tag", 2.0),
+            ("content", 1.0),
+            ("memory_summary", 1.0),
+            ("observation", 1.0),
+        ] {
+            let r = rows(rel);
+            for i in 0..r.len() {
+                if let Some(&d) = by_sym.get(&r.row(i)[0]) {
+                    fields.push((d, r.row(i)[1], weight));
+                }
+            }
+        }
+        let r = rows("importance");
+        for i in 0..r.len() {
+            if let Some(&d) = by_sym.get(&r.row(i)[0]) {
+                docs[d].importance = Some(engram_core::internal::value::dec_float(r.row(i)[1]));
+            }
+        }
+        let mut postings: HashMap<String, Vec<(usize, f64)>> = HashMap::new();
+        for (i, sym, w) in fields {
+            for (stem, _) in words(&stemmer, interner.resolve_enc(sym)) {
+                let d = &mut docs[i];
+                d.length += w;
+                let tf = d.terms.entry(stem.clone()).or_insert(0.0);
+                if *tf == 0.0 {
+                    postings.entry(stem).or_default().push((i, 0.0));
+                }
+                *tf += w;
+            }
+        }
+        for (stem, list) in &mut postings {
+            for (i, tf) in list {
+                *tf = docs[*i].terms[stem];
+            }
+        }
+        let avg_length = docs.iter().map(|d| d.length).sum::<f64>() / docs.len().max(1) as f64;
+        let r = rows("edge");
+        let mut edges = Vec::with_capacity(r.len());
+        let mut graph: HashMap<u64, Vec<(u64, u32)>> = HashMap::new();
+        let mut rules: HashMap<u32, String> = HashMap::new();
+        for i in 0..r.len() {
+            let (row, m) = (r.row(i), r.meta(i));
+            rules.entry(m.rule).or_insert_with(|| match db.origin(m) {
+                Origin::Rule(r) if r == "asserted_relation" => "asserted".into(),
+                other => other.to_string(),
+            });
+            let e = edges.len() as u32;
+            edges.push((row[0], row[1], row[2], m.conf, m.rule));
+            graph.entry(row[0]).or_default().push((row[2], e));
+            graph.entry(row[2]).or_default().push((row[0], e));
+        }
+        RecallIndex {
+            docs,
+            by_sym,
+            postings,
+            avg_length,
+            edges,
+            graph,
+            rules,
+            interner: interner.clone(),
+            stemmer,
+        }
+    }
+
+    /// A relation of the graph as a step of a path.
+    fn step(&self, e: u32) -> Step {
+        let (from, ty, to, confidence, rule) = self.edges[e as usize];
+        let name = |v: u64| self.interner.resolve_enc(v).to_string();
+        Step {
+            from: name(from),
+            relation: name(ty),
+            to: name(to),
+            confidence,
+            rule: self.rules.get(&rule).cloned().unwrap_or_default(),
+        }
+    }
+
+    /// Number of memories and entities indexed.
+    pub fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    /// Whether nothing is indexed.
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+
+    /// The memories and entities that answer `query`, best first (see the module's text).
+    pub fn recall(&self, query: &str, options: &RecallOptions) -> Vec<Hit> {
+        let n = self.docs.len() as f64;
+        // The distinct query stems (at most 64), each with the word as written.
+        let mut query_words: Vec<(String, String)> = Vec::new();
+        for (stem, written) in words(&self.stemmer, query) {
+            if query_words.len() < 64 && !query_words.iter().any(|q| q.0 == stem) {
+                query_words.push((stem, written.to_lowercase()));
+            }
+        }
+        // BM25 per document, and the query words each matched.
+        let mut scores: FxHashMap<usize, (f64, u64)> = FxHashMap::default();
+        for (bit, (stem, _)) in query_words.iter().enumerate() {
+            let Some(list) = self.postings.get(stem) else {
+                continue;
+            };
+            let df = list.len() as f64;
+            let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
+            for &(i, tf) in list {
+                let d = &self.docs[i];
+                let norm = K1 * (1.0 - B + B * d.length / self.avg_length.max(1e-9));
+                let e = scores.entry(i).or_default();
+                e.0 += idf * tf * (K1 + 1.0) / (tf + norm);
+                e.1 |= 1 << bit;
+            }
+        }
+        // The words a mask names, as written, sorted and distinct.
+        let matched_words = |mask: u64| -> Vec<String> {
+            let set: BTreeSet<&String> = (0..query_words.len())
+                .filter(|b| mask >> b & 1 == 1)
+                .map(|b| &query_words[b].1)
+                .collect();
+            set.into_iter().cloned().collect()
+        };
+        let best = scores.values().map(|s| s.0).fold(0.0, f64::max);
+        if best <= 0.0 {
+            return Vec::new();
+        }
+        // Candidates: relevance and how they were reached.
+        let mut cands: FxHashMap<u64, Candidate> = FxHashMap::default();
+        for (&i, &(s, matched)) in &scores {
+            cands.insert(self.docs[i].sym, (s / best, matched, Vec::new()));
+        }
+        let mut seeds: Vec<(u64, f64)> = cands.iter().map(|(&id, c)| (id, c.0)).collect();
+        seeds.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        seeds.truncate(SEEDS);
+        for (seed, relevance) in seeds {
+            self.expand(seed, relevance, options.depth, &mut cands);
+        }
+        // Rank what is a memory or an entity; hits are made for the best few only.
+        let mut ranked: Vec<(f64, usize, Candidate)> = cands
+            .into_iter()
+            .filter_map(|(sym, c)| {
+                let doc = *self.by_sym.get(&sym)?;
+                let d = &self.docs[doc];
+                let importance = 0.5 + 0.5 * d.importance.unwrap_or(0.5).clamp(0.0, 1.0);
+                let age = (options.now - d.time).max(0) as f64 / DAY_MS;
+                let recency = 0.5 + 0.5 * (-age / 30.0).exp2();
+                Some((c.0 * d.confidence * importance * recency, doc, c))
+            })
+            .collect();
+        // Diversity is weighed among the best few candidates, not all of them.
+        let order = |a: &(f64, usize, Candidate), b: &(f64, usize, Candidate)| {
+            b.0.total_cmp(&a.0)
+                .then_with(|| self.docs[a.1].id.cmp(&self.docs[b.1].id))
+        };
+        let pool = (options.limit * POOL).max(POOL);
+        if ranked.len() > pool {
+            ranked.select_nth_unstable_by(pool - 1, order);
+            ranked.truncate(pool);
+        }
+        ranked.sort_by(order);
+        let ranked: Vec<Hit> = ranked
+            .into_iter()
+            .map(|(score, doc, (relevance, matched, path))| {
+                let d = &self.docs[doc];
+                Hit {
+                    id: d.id.clone(),
+                    kind: d.kind,
+                    ty: d.ty.clone(),
+                    title: d.title.clone(),
+                    score,
+                    relevance,
+                    matched: matched_words(matched),
+                    path: path.into_iter().map(|e| self.step(e)).collect(),
+                    doc,
+                }
+            })
+            .collect();
+        self.diversify(ranked, options.limit)
+    }
+
+    /// Follows relations from `seed` up to `depth` steps, passing on relevance.
+    fn expand(
+        &self,
+        seed: u64,
+        relevance: f64,
+        depth: usize,
+        cands: &mut FxHashMap<u64, Candidate>,
+    ) {
+        let mut frontier: Vec<(u64, f64, Vec<u32>)> = vec![(seed, relevance, Vec::new())];
+        for _ in 0..depth {
+            let mut next = Vec::new();
+            for (node, r, path) in frontier {
+                let Some(edges) = self.graph.get(&node) else {
+                    continue;
+                };
+                if edges.len() > HUB {
+                    continue;
+                }
+                for &(other, e) in edges {
+                    let passed = r * self.edges[e as usize].3 * 0.5;
+                    let better = cands.get(&other).is_none_or(|c| c.0 < passed);
+                    if better && other != seed {
+                        let mut p = path.clone();
+                        p.push(e);
+                        // A text match keeps the words it matched beside the better path.
+                        let matched = cands.remove(&other).map(|c| c.1).unwrap_or_default();
+                        cands.insert(other, (passed, matched, p.clone()));
+                        next.push((other, passed, p));
+                    }
+                }
+            }
+            frontier = next;
+        }
+    }
+
+    /// Picks up to `limit` hits by maximal marginal relevance.
+    fn diversify(&self, ranked: Vec<Hit>, limit: usize) -> Vec<Hit> {
+        let words_of = |h: &Hit| -> BTreeSet<&str> {
+            self.docs[h.doc].terms.keys().map(String::as_str).collect()
+        };
+        let sets: Vec<BTreeSet<&str>> = ranked.iter().map(words_of).collect();
+        let top = ranked.first().map_or(1.0, |h| h.score).max(1e-12);
+        let mut picked: Vec<usize> = Vec::new();
+        let mut left: Vec<usize> = (0..ranked.len()).collect();
+        // Each candidate's largest overlap with a hit picked so far, kept up to date as hits
+        // are picked (one comparison per candidate and pick, not per pick already made).
+        let mut overlap = vec![0.0f64; ranked.len()];
+        while picked.len() < limit && !left.is_empty() {
+            let mmr = |i: usize| LAMBDA * ranked[i].score / top - (1.0 - LAMBDA) * overlap[i];
+            let (k, _) = left
+                .iter()
+                .map(|&i| (i, mmr(i)))
+                .enumerate()
+                .max_by(|a, b| a.1.1.total_cmp(&b.1.1).then(b.1.0.cmp(&a.1.0)))
+                .expect("not empty");
+            let j = left.remove(k);
+            picked.push(j);
+            for &i in &left {
+                overlap[i] = overlap[i].max(jaccard(&sets[i], &sets[j]));
+            }
+        }
+        let mut ranked: Vec<Option<Hit>> = ranked.into_iter().map(Some).collect();
+        picked
+            .into_iter()
+            .filter_map(|i| ranked[i].take())
+            .collect()
+    }
+}
+
+fn jaccard(a: &BTreeSet<&str>, b: &BTreeSet<&str>) -> f64 {
+    let union = a.union(b).count();
+    if union == 0 {
+        return 0.0;
+    }
+    a.intersection(b).count() as f64 / union as f64
+}

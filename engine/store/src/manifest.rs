@@ -1,0 +1,119 @@
+//! The manifest: the one file that says what the store is. It names the live string runs,
+//! rule files and fact runs, and records the forgetting policy; a commit is the atomic
+//! replacement of this file, so a reader sees one committed state or the next, never a mix.
+
+use super::error::StoreError;
+use super::file::{self, Kind};
+use engram_core::internal::plan::ir::ForgetPolicy;
+use engram_core::internal::value::ColumnType;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// The manifest's file name.
+pub(crate) const MANIFEST: &str = "MANIFEST";
+
+/// The contents of `MANIFEST` (JSON inside the common envelope).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Manifest {
+    /// Incremented by every commit.
+    pub generation: u64,
+    /// The number the next new file will take.
+    pub next_file: u64,
+    /// String runs, in id order.
+    pub strings: Vec<StringsEntry>,
+    /// Rule files, in the order they were added.
+    pub rules: Vec<RulesEntry>,
+    /// Relations, in the order they first appeared.
+    pub relations: Vec<RelationEntry>,
+    /// Forgetting policies recorded by `cleanup`.
+    pub forget: Vec<ForgetPolicy>,
+    /// The commit log whose records follow this manifest's state.
+    #[serde(default)]
+    pub wal: Option<String>,
+    /// What `now()` stood for at the last full inference (`infer`, `cleanup`), in unix
+    /// milliseconds; commits in between keep it, so time does not tick on its own.
+    #[serde(default)]
+    pub now: Option<i64>,
+}
+
+/// A string run file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct StringsEntry {
+    /// File name in the store directory.
+    pub file: String,
+    /// Id of its first string.
+    pub first: u32,
+    /// Number of strings.
+    pub count: u32,
+}
+
+/// A rule file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct RulesEntry {
+    /// The name it is listed and removed by.
+    pub name: String,
+    /// File name in the store directory.
+    pub file: String,
+}
+
+/// A relation and its runs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct RelationEntry {
+    /// Its name.
+    pub name: String,
+    /// Column names and types.
+    pub columns: Vec<(String, ColumnType)>,
+    /// Runs of asserted facts, oldest first.
+    pub asserted: Vec<String>,
+    /// Runs of the relation's full contents after inference, oldest first; used only when
+    /// `derived_layer` is set (otherwise the contents are the asserted facts).
+    pub derived: Vec<String>,
+    /// Whether rules derive facts of this relation.
+    pub derived_layer: bool,
+}
+
+impl Manifest {
+    /// Reads and checks `dir/MANIFEST`.
+    pub(crate) fn read(dir: &Path) -> Result<Manifest, StoreError> {
+        let path = dir.join(MANIFEST);
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(StoreError::NotAStore {
+                    path: dir.to_path_buf(),
+                });
+            }
+            Err(e) => return Err(StoreError::io(&path, e)),
+        };
+        let payload = file::open_envelope(&path, &bytes, Kind::Manifest)?;
+        serde_json::from_slice(payload)
+            .map_err(|e| StoreError::corrupt(&path, format!("malformed manifest: {e}")))
+    }
+
+    /// Writes this manifest atomically as `dir/MANIFEST`.
+    pub(crate) fn write(&self, dir: &Path) -> Result<(), StoreError> {
+        let json = serde_json::to_vec_pretty(self).expect("a manifest always serialises");
+        file::replace(dir, MANIFEST, &file::envelope(Kind::Manifest, &json))
+    }
+
+    /// A new file name with the given extension.
+    pub(crate) fn new_file(&mut self, ext: &str) -> String {
+        self.next_file += 1;
+        format!("{:08}.{ext}", self.next_file)
+    }
+
+    /// Every file the manifest names.
+    pub(crate) fn files(&self) -> impl Iterator<Item = &str> {
+        self.strings
+            .iter()
+            .map(|s| s.file.as_str())
+            .chain(self.wal.as_deref())
+            .chain(self.rules.iter().map(|r| r.file.as_str()))
+            .chain(
+                self.relations
+                    .iter()
+                    .flat_map(|r| r.asserted.iter().chain(&r.derived))
+                    .map(String::as_str),
+            )
+    }
+}

@@ -1,0 +1,507 @@
+//! Making commits durable: a log record for a commit that only changes facts, else a
+//! checkpoint that writes run files (folding the logged and the newest runs in) and a new
+//! manifest; and compaction, which rewrites every layer as one run.
+
+use super::file::{self, Kind};
+use super::log::{self, LogRecord};
+use super::manifest::{Manifest, RulesEntry, StringsEntry};
+use super::segment::{FactRun, MappedFacts};
+use super::strings::MappedRun;
+use super::{ASSERTED, DERIVED, Source, Store};
+use crate::Error;
+use engram_core::internal::incremental::table::FactMeta;
+
+impl Store {
+    /// The run a write makes.
+    fn run_of(&self, w: &LayerWrite) -> FactRun {
+        let (name, types) = (
+            &self.manifest.relations[w.rel].name,
+            &self.rels[w.rel].types,
+        );
+        match (w.whole_table, &self.rels[w.rel].derived) {
+            (true, Some(t)) => FactRun::from_table(name, w.layer, types, t),
+            _ => w.run(name, types),
+        }
+    }
+
+    /// The facts a write sets or removes.
+    fn write_len(&self, w: &LayerWrite) -> usize {
+        let rows = match (w.whole_table, &self.rels[w.rel].derived) {
+            (true, Some(t)) => t.len(),
+            _ => w.rows.len(),
+        };
+        rows + w.removed.len()
+    }
+
+    /// Rewrites every layer with more than one run (or with removals) as one sorted run, and
+    /// the string runs as one.
+    pub(crate) fn rewrite_all(&mut self) -> Result<(), Error> {
+        self.drop_view();
+        let mut writes = Vec::new();
+        for i in 0..self.rels.len() {
+            let layers = [
+                (ASSERTED, &self.rels[i].asserted_runs),
+                (DERIVED, &self.rels[i].derived_runs),
+            ];
+            let mut todo = Vec::new();
+            for (layer, runs) in layers {
+                if runs.len() > 1 || runs.iter().any(|r| r.removed_rows() > 0) {
+                    todo.push(layer);
+                }
+            }
+            for layer in todo {
+                let table = if layer == ASSERTED {
+                    self.asserted(i).clone()
+                } else {
+                    self.load_derived(i)?
+                };
+                let mut w = LayerWrite::new(i, layer, true);
+                for (k, m) in table.iter() {
+                    w.rows.push(&k, m);
+                }
+                writes.push(w);
+            }
+        }
+        self.compact_strings = true;
+        let r = self.persist(writes);
+        self.compact_strings = false;
+        r
+    }
+
+    /// Keeps layers short: a write to a layer that already has [`MAX_RUNS`] runs also takes
+    /// in the changes of its [`FOLD`] newest runs and replaces them. Run sizes then grow
+    /// geometrically, so a fact is rewritten a logarithmic number of times.
+    fn fold_runs(&self, writes: &mut Vec<LayerWrite>) {
+        // Every layer with logged runs gets a write, so that the runs become a file.
+        for (i, rel) in self.rels.iter().enumerate() {
+            for (layer, runs) in [(ASSERTED, &rel.asserted_runs), (DERIVED, &rel.derived_runs)] {
+                let has = writes.iter().any(|w| w.rel == i && w.layer == layer);
+                if !has && runs.iter().any(|r| r.is_logged()) {
+                    writes.push(LayerWrite::new(i, layer, false));
+                }
+            }
+        }
+        for w in writes.iter_mut().filter(|w| !w.replace && !w.whole_table) {
+            let rel = &self.rels[w.rel];
+            let runs = if w.layer == ASSERTED {
+                &rel.asserted_runs
+            } else {
+                &rel.derived_runs
+            };
+            let logged = runs.iter().rev().take_while(|r| r.is_logged()).count();
+            let empty = w.rows.is_empty() && w.removed.is_empty();
+            if logged == 0 && (empty || runs.len() < MAX_RUNS) {
+                continue;
+            }
+            let k = if runs.len() >= MAX_RUNS {
+                logged.max(FOLD).min(runs.len())
+            } else {
+                logged
+            };
+            let mut map = std::collections::BTreeMap::new();
+            for r in &runs[runs.len() - k..] {
+                r.fold_into(rel.types.len(), &mut map);
+            }
+            for key in w.removed.drain(..) {
+                map.insert(key, None);
+            }
+            for (key, m) in std::mem::take(&mut w.rows).iter() {
+                map.insert(key.to_vec(), Some(m));
+            }
+            let from_first = k == runs.len();
+            for (key, m) in map {
+                match m {
+                    Some(m) => w.rows.push(&key, m),
+                    // Nothing earlier can hold a key when the run starts the layer.
+                    None if !from_first => w.removed.push(key),
+                    None => {}
+                }
+            }
+            w.replaces_last = k;
+            w.replaces_files = k - logged;
+        }
+    }
+
+    /// Makes a commit durable: as one record appended to the commit log when it only
+    /// changes facts, and fewer than [`CHECKPOINT_FACTS`], else (and every
+    /// [`CHECKPOINT_RECORDS`] records) as a checkpoint that writes run files and a new
+    /// manifest.
+    pub(crate) fn persist(&mut self, writes: Vec<LayerWrite>) -> Result<(), Error> {
+        let Some(dir) = self.dir.clone() else {
+            self.strings.commit_in_memory();
+            self.manifest.generation += 1;
+            return Ok(());
+        };
+        let (string_bytes, longest) = self.strings.pending_bytes();
+        if longest > crate::strings::RUN_BYTES {
+            return Err(super::error::StoreError::Invalid(format!(
+                "a symbol of {longest} bytes: a store holds symbols of at most 4 GiB"
+            ))
+            .into());
+        }
+        let small = string_bytes < CHECKPOINT_BYTES as usize
+            && !self.rules_changed
+            && !self.manifest_dirty
+            && !self.compact_strings
+            && self.log_file.is_some()
+            && self.log_records < CHECKPOINT_RECORDS
+            && self.log_len < CHECKPOINT_BYTES
+            && writes.iter().all(|w| !w.replace)
+            && writes.iter().map(|w| self.write_len(w)).sum::<usize>() < CHECKPOINT_FACTS;
+        if small {
+            self.append_log(&dir, writes)
+        } else {
+            self.checkpoint(&dir, writes)
+        }
+    }
+
+    /// Appends the commit to the log.
+    fn append_log(&mut self, dir: &std::path::Path, writes: Vec<LayerWrite>) -> Result<(), Error> {
+        let (first_string, strings) = self.strings.pending();
+        let mut runs = Vec::new();
+        let mut at = Vec::new();
+        for w in writes {
+            if self.write_len(&w) == 0 {
+                continue;
+            }
+            runs.push(self.run_of(&w));
+            at.push((w.rel, w.layer));
+        }
+        let record = LogRecord {
+            generation: self.generation() + 1,
+            first_string,
+            strings,
+            runs,
+        };
+        let path = dir.join(self.manifest.wal.as_deref().expect("a log is open"));
+        let file = self.log_file.as_mut().expect("a log is open");
+        let (rec, bytes) = log::append(file, &path, &record)?;
+        self.log_records += 1;
+        self.log_len += bytes;
+        log::note_committed(
+            dir,
+            self.manifest.wal.as_deref().expect("a log is open"),
+            self.log_len,
+        );
+        self.strings.commit_logged();
+        for (j, (rel, layer)) in at.into_iter().enumerate() {
+            let symbols = self.strings.committed();
+            let run = MappedFacts::logged(&path, rec.clone(), j, &self.rels[rel].types, symbols)?;
+            match layer {
+                ASSERTED => self.rels[rel].asserted_runs.push(run),
+                _ => self.rels[rel].derived_runs.push(run),
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the new runs (with the logged ones) as files, then the manifest that names
+    /// them and a new, empty log; then removes dead files.
+    fn checkpoint(
+        &mut self,
+        dir: &std::path::Path,
+        mut writes: Vec<LayerWrite>,
+    ) -> Result<(), Error> {
+        let dir = dir.to_path_buf();
+        self.fold_runs(&mut writes);
+        let mut m = self.manifest.clone();
+        // After the logged commits (each counted in `generation()`), not the manifest's own.
+        m.generation = self.generation() + 1;
+        // Every new file of the commit, written then made durable together.
+        let mut files = file::NewFiles::default();
+        if self.rules_changed {
+            m.rules = Vec::new();
+            for r in &self.rules {
+                let old = self
+                    .manifest
+                    .rules
+                    .iter()
+                    .find(|e| e.name == r.name)
+                    .filter(|e| self.rules_unchanged(&dir, e, r));
+                let file = match old {
+                    Some(e) => e.file.clone(),
+                    None => {
+                        let f = fresh_file(&mut m, &dir, "rules");
+                        files.write(dir.join(&f), Kind::Rules, r.text.as_bytes())?;
+                        f
+                    }
+                };
+                m.rules.push(RulesEntry {
+                    name: r.name.clone(),
+                    file,
+                });
+            }
+        }
+        let mut new_strings = Vec::new();
+        let merge = self.compact_strings && self.strings.disk().0 > 1;
+        if merge {
+            m.strings.clear();
+        }
+        // A long list of string runs folds its newest ones into the pending run.
+        let pending = self.strings.unwritten_run();
+        let fold = if !merge && pending.is_some() && self.strings.run_count() >= MAX_RUNS {
+            FOLD
+        } else {
+            0
+        };
+        let run = if merge {
+            Some(self.strings.all_run())
+        } else if fold > 0 {
+            m.strings.truncate(m.strings.len() - fold);
+            self.strings.tail_run(fold)
+        } else {
+            pending
+        };
+        for run in run.into_iter().flatten() {
+            let f = fresh_file(&mut m, &dir, "str");
+            let bytes = rkyv::to_bytes::<rkyv::rancor::BoxedError>(&run)
+                .expect("archiving plain vectors cannot fail");
+            files.write(dir.join(&f), Kind::Strings, &bytes)?;
+            let count = run.offsets.len() as u32 - 1;
+            m.strings.push(StringsEntry {
+                file: f.clone(),
+                first: run.first,
+                count,
+            });
+            new_strings.push((f, run.first, count));
+        }
+        let mut opened = Vec::new();
+        let mut emptied = Vec::new();
+        let mut dropped = Vec::new();
+        for w in writes {
+            if self.write_len(&w) == 0 {
+                if w.replaces_last > 0 {
+                    // Folded runs that cancel out: drop them, write nothing.
+                    let entry = &mut m.relations[w.rel];
+                    let list = match w.layer {
+                        ASSERTED => &mut entry.asserted,
+                        _ => &mut entry.derived,
+                    };
+                    list.truncate(list.len() - w.replaces_files);
+                    dropped.push((w.rel, w.layer, w.replaces_last));
+                    continue;
+                }
+                if w.replace {
+                    // An empty layer is no runs at all.
+                    let entry = &mut m.relations[w.rel];
+                    match w.layer {
+                        ASSERTED => entry.asserted.clear(),
+                        _ => entry.derived.clear(),
+                    }
+                    emptied.push((w.rel, w.layer));
+                }
+                continue;
+            }
+            let run = self.run_of(&w);
+            let f = fresh_file(&mut m, &dir, "facts");
+            files.write(dir.join(&f), Kind::Facts, &run.to_bytes())?;
+            drop(run);
+            let entry = &mut m.relations[w.rel];
+            let list = if w.layer == ASSERTED {
+                &mut entry.asserted
+            } else {
+                &mut entry.derived
+            };
+            if w.replace {
+                list.clear();
+            }
+            list.truncate(list.len() - w.replaces_files);
+            list.push(f.clone());
+            opened.push((w.rel, w.layer, w.replace, w.replaces_last, f));
+        }
+        m.forget = self.manifest.forget.clone();
+        let log_name = fresh_file(&mut m, &dir, "log");
+        files.write_raw(dir.join(&log_name), &log::header())?;
+        m.wal = Some(log_name);
+        files.sync()?;
+        file::sync_dir(&dir)?;
+        m.write(&dir)?;
+        self.rules_changed = false;
+        self.manifest_dirty = false;
+        self.log_records = 0;
+        self.log_len = log::header().len() as u64;
+        self.log_file = None;
+        // Committed. Map what was written, so that this handle reads the same files.
+        for (rel, layer, k) in dropped {
+            let runs = match layer {
+                ASSERTED => &mut self.rels[rel].asserted_runs,
+                _ => &mut self.rels[rel].derived_runs,
+            };
+            runs.truncate(runs.len() - k);
+        }
+        for (rel, layer) in emptied {
+            match layer {
+                ASSERTED => self.rels[rel].asserted_runs.clear(),
+                _ => self.rels[rel].derived_runs.clear(),
+            }
+        }
+        for (rel, layer, replace, folded, f) in opened {
+            let run = MappedFacts::open(
+                &dir.join(&f),
+                &m.relations[rel].name,
+                layer,
+                &self.rels[rel].types,
+                self.strings.interner().len() as u32,
+            )?;
+            let runs = if layer == ASSERTED {
+                &mut self.rels[rel].asserted_runs
+            } else {
+                &mut self.rels[rel].derived_runs
+            };
+            if replace {
+                runs.clear();
+            }
+            runs.truncate(runs.len() - folded);
+            runs.push(run);
+        }
+        if !new_strings.is_empty() {
+            let runs = (new_strings.into_iter())
+                .map(|(f, first, count)| MappedRun::open(&dir.join(f), first, count))
+                .collect::<Result<Vec<_>, _>>()?;
+            if merge {
+                self.strings.replace_runs(runs);
+            } else if fold > 0 {
+                self.strings.replace_last_runs(fold, runs);
+            } else {
+                self.strings.committed_run(runs);
+            }
+        }
+        self.manifest = m;
+        remove_dead_files(&dir, &self.manifest);
+        let wal = dir.join(self.manifest.wal.as_deref().expect("just named"));
+        self.log_file = Some(log::open_for_append(&wal, self.log_len)?);
+        Ok(())
+    }
+
+    fn rules_unchanged(&self, dir: &std::path::Path, e: &RulesEntry, r: &Source) -> bool {
+        let path = dir.join(&e.file);
+        std::fs::read(&path).ok().is_some_and(|b| {
+            file::open_envelope(&path, &b, Kind::Rules).is_ok_and(|p| p == r.text.as_bytes())
+        })
+    }
+}
+
+/// A checkpoint is due after this many logged commits...
+const CHECKPOINT_RECORDS: usize = 1024;
+/// ...or this many bytes of log.
+const CHECKPOINT_BYTES: u64 = 8 << 20;
+/// A commit that changes this many facts is written as a checkpoint (runs and a manifest)
+/// rather than logged: a bulk load's facts are written once, as runs, and no reader ever
+/// replays them from the log.
+const CHECKPOINT_FACTS: usize = 1 << 16;
+
+/// A layer with this many runs folds its newest ones into the next write.
+const MAX_RUNS: usize = 8;
+/// How many runs a fold takes in.
+const FOLD: usize = 4;
+
+/// A new file name that no file in `dir` has (a writer killed mid-commit can leave a file
+/// its manifest never named; it is removed when the next writer starts).
+fn fresh_file(m: &mut Manifest, dir: &std::path::Path, ext: &str) -> String {
+    loop {
+        let f = m.new_file(ext);
+        if !dir.join(&f).exists() {
+            return f;
+        }
+    }
+}
+
+/// Removes files the manifest no longer names. A reader that still maps one keeps reading it
+/// (a mapping outlives its file's deletion); one that read an older manifest and finds a file
+/// gone reads the new manifest (`Store::load`). Where a mapped file cannot be deleted, it goes
+/// at a later commit.
+pub(crate) fn remove_dead_files(dir: &std::path::Path, manifest: &Manifest) {
+    let live: std::collections::HashSet<&str> = manifest.files().collect();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let ours = [".str", ".facts", ".rules", ".log", ".tmp"]
+            .iter()
+            .any(|ext| name.ends_with(ext));
+        if !ours || live.contains(name) || name == "MANIFEST.tmp" {
+            continue;
+        }
+        let _ = super::faults::remove(&entry.path());
+    }
+}
+
+/// One run to write: rows set and keys removed in one layer of one relation.
+pub(crate) struct LayerWrite {
+    pub(crate) rel: usize,
+    pub(crate) layer: u8,
+    /// The run replaces the layer's runs (it holds the whole layer).
+    pub(crate) replace: bool,
+    /// The run replaces this many of the layer's newest runs (it holds their changes too)...
+    replaces_last: usize,
+    /// ...of which this many are run files (the others are logged runs).
+    replaces_files: usize,
+    pub(crate) rows: KeyedRows,
+    pub(crate) removed: Vec<Vec<u64>>,
+    /// The rows are the relation's derived table, all of it, written from the table (a
+    /// layer that had no runs; `rows` stays empty).
+    pub(crate) whole_table: bool,
+}
+
+/// Facts to write: keys flat, one metadata each. No allocation per fact.
+#[derive(Default)]
+pub(crate) struct KeyedRows {
+    arity: usize,
+    keys: Vec<u64>,
+    metas: Vec<FactMeta>,
+}
+
+impl KeyedRows {
+    /// Adds a fact (every key of one write has the same length).
+    pub(crate) fn push(&mut self, key: &[u64], m: FactMeta) {
+        if self.metas.is_empty() {
+            self.arity = key.len();
+        }
+        debug_assert_eq!(key.len(), self.arity);
+        self.keys.extend_from_slice(key);
+        self.metas.push(m);
+    }
+    /// Number of facts.
+    pub(crate) fn len(&self) -> usize {
+        self.metas.len()
+    }
+    /// Whether there are none.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.metas.is_empty()
+    }
+    /// Fact `i`'s key.
+    pub(crate) fn key(&self, i: usize) -> &[u64] {
+        &self.keys[i * self.arity..(i + 1) * self.arity]
+    }
+    /// Fact `i`'s metadata.
+    pub(crate) fn meta(&self, i: usize) -> FactMeta {
+        self.metas[i]
+    }
+    /// Every fact, in the order added.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&[u64], FactMeta)> + '_ {
+        (0..self.len()).map(|i| (self.key(i), self.metas[i]))
+    }
+}
+
+impl LayerWrite {
+    /// The run holding this write's rows and removed keys.
+    fn run(&self, relation: &str, types: &[engram_core::internal::value::ColumnType]) -> FactRun {
+        let removed: Vec<&[u64]> = self.removed.iter().map(Vec::as_slice).collect();
+        FactRun::build(relation, self.layer, types, &self.rows, removed)
+    }
+
+    pub(crate) fn new(rel: usize, layer: u8, replace: bool) -> LayerWrite {
+        LayerWrite {
+            rel,
+            layer,
+            replace,
+            replaces_last: 0,
+            replaces_files: 0,
+            rows: KeyedRows::default(),
+            removed: Vec::new(),
+            whole_table: false,
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! A store's program: its rule files together (with the files they include: another rule
+//! file of the store by name, else a file of the built-in library), plus a declaration for
+//! every relation that holds facts but is declared by no rule file, planned with the store's
+//! symbol ids; and the store's changes of rule files (each re-derives everything).
+
+use super::{CommitReport, Store, StoreError};
+use crate::Error;
+use engram_core::internal::plan::ir::Plan;
+use engram_core::internal::sources::{self, Source};
+use engram_core::internal::value::{ColumnType, Interner};
+use engram_parser as ast;
+use std::collections::HashSet;
+
+/// Plans the rule files together with declarations for the store-only relations. The
+/// interner is the store's; the planned program holds it (with the rules' new literals).
+pub(crate) fn compile(
+    rules: &[Source],
+    store_relations: &[(String, Vec<(String, ColumnType)>)],
+    interner: Interner,
+) -> Result<Plan, Error> {
+    let roots = rules.to_vec();
+    // `.include "types.dl"` names the store's rule file `types`, else the library's file.
+    let mut resolve = |_: &Source, path: &str| {
+        let stem = std::path::Path::new(path).file_stem()?.to_str()?;
+        match rules.iter().find(|r| r.name == stem) {
+            Some(r) => Some(Source {
+                name: r.name.clone(),
+                text: r.text.clone(),
+            }),
+            None => engram_core::library::source(path),
+        }
+    };
+    let sources = sources::gather(roots, &mut resolve)?;
+    let mut declared = HashSet::new();
+    for s in &sources {
+        for item in &ast::parse(&s.text, &s.name)?.items {
+            if let ast::Item::Decl(d) = item {
+                declared.insert(d.name.clone());
+            }
+        }
+    }
+    // Declared as syntax trees, never as text: a relation's name and columns come from data.
+    let extra = store_relations
+        .iter()
+        // `@` marks the planner's own relations (an eqrel's classes): planning makes them.
+        .filter(|(name, _)| !declared.contains(name) && !name.contains('@'))
+        .map(|(name, columns)| ast::Decl {
+            name: name.clone(),
+            attributes: (columns.iter())
+                .map(|(c, t)| ast::Attribute {
+                    name: c.clone(),
+                    ty: t.to_string(),
+                    span: ast::Span::default(),
+                })
+                .collect(),
+            qualifiers: Vec::new(),
+            combine: None,
+            functional: None,
+            span: ast::Span::default(),
+        })
+        .collect();
+    Ok(sources::compile(&sources, extra, interner)?)
+}
+
+impl Store {
+    /// Adds (or replaces) a rule file and re-derives everything.
+    pub fn add_rules(&mut self, name: &str, text: &str) -> Result<CommitReport, Error> {
+        self.begin_write()?;
+        let mut rules = self.rules.clone();
+        let file = Source {
+            name: name.to_string(),
+            text: text.to_string(),
+        };
+        match rules.iter_mut().find(|r| r.name == name) {
+            Some(r) => *r = file,
+            None => rules.push(file),
+        }
+        self.change_rules(rules)
+    }
+
+    /// Adds (or replaces) several rule files in one commit, and re-derives everything.
+    pub fn add_rule_files(&mut self, files: &[Source]) -> Result<CommitReport, Error> {
+        self.begin_write()?;
+        let mut rules = self.rules.clone();
+        for file in files {
+            match rules.iter_mut().find(|r| r.name == file.name) {
+                Some(r) => *r = file.clone(),
+                None => rules.push(file.clone()),
+            }
+        }
+        self.change_rules(rules)
+    }
+
+    /// Removes a rule file by name and re-derives everything.
+    pub fn remove_rules(&mut self, name: &str) -> Result<CommitReport, Error> {
+        self.begin_write()?;
+        let mut rules = self.rules.clone();
+        let before = rules.len();
+        rules.retain(|r| r.name != name);
+        if rules.len() == before {
+            return Err(StoreError::Invalid(format!("no rule file named `{name}`")).into());
+        }
+        self.change_rules(rules)
+    }
+
+    fn change_rules(&mut self, rules: Vec<Source>) -> Result<CommitReport, Error> {
+        self.rules_changed = true;
+        let old = std::mem::replace(&mut self.rules, rules);
+        self.plan = None;
+        if let Err(e) = self.plan() {
+            self.rules = old;
+            self.plan = None;
+            return Err(e);
+        }
+        let result = self.commit_changes(Vec::new(), true);
+        if result.is_err() && self.dir.is_none() {
+            // A store on disk reloaded its last commit; one in memory goes back to its rules.
+            self.rules = old;
+            self.plan = None;
+            self.rules_changed = false;
+        }
+        result
+    }
+}

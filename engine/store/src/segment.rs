@@ -1,0 +1,588 @@
+//! Fact runs: one relation's facts (one layer: asserted or derived) as rkyv-archived columns,
+//! sorted by key, plus the keys this run removes from the runs before it.
+//!
+//! A relation's layer is the runs named in the manifest, read oldest first: each run removes
+//! its `removed` keys, then sets its rows (a newer row for a key replaces an older one).
+
+use super::error::StoreError;
+use super::file::Kind;
+use super::log::LogRecord;
+use super::mmap::{ArchiveFile, OwnedArchive, f64s, i64s, u32s, u64s};
+use super::persist::KeyedRows;
+use engram_core::internal::incremental::table::{FactMeta, Table};
+use engram_core::internal::value::ColumnType;
+use rkyv::{Archive, Serialize};
+use std::path::Path;
+use std::sync::Arc;
+
+/// One column of a run: symbols as 32-bit ids, other types as 64-bit encodings.
+#[derive(Archive, Serialize)]
+pub(crate) enum Column {
+    /// Symbol ids.
+    Narrow(Vec<u32>),
+    /// Number, unsigned and float encodings.
+    Wide(Vec<u64>),
+}
+
+impl Column {
+    fn new(ty: ColumnType, cap: usize) -> Column {
+        match ty {
+            ColumnType::Symbol => Column::Narrow(Vec::with_capacity(cap)),
+            _ => Column::Wide(Vec::with_capacity(cap)),
+        }
+    }
+    fn push(&mut self, v: u64) {
+        match self {
+            Column::Narrow(c) => c.push(v as u32),
+            Column::Wide(c) => c.push(v),
+        }
+    }
+}
+
+/// A run of one relation's facts.
+#[derive(Archive, Serialize)]
+pub(crate) struct FactRun {
+    /// The relation.
+    pub relation: String,
+    /// The layer: 0 asserted, 1 derived.
+    pub layer: u8,
+    /// Number of rows.
+    pub rows: u64,
+    /// The key columns, sorted by key.
+    pub columns: Vec<Column>,
+    /// Each row's confidence.
+    pub confidence: Vec<f64>,
+    /// Each row's time (unix ms).
+    pub time: Vec<i64>,
+    /// Each row's depth (high 16 bits) and rule (low 16 bits).
+    pub depth_rule: Vec<u32>,
+    /// Number of removed keys.
+    pub removed_rows: u64,
+    /// Keys removed from the earlier runs, sorted.
+    pub removed: Vec<Column>,
+}
+
+/// Depths saturate here in a run (16 bits).
+const MAX_DEPTH: u32 = 0xffff;
+
+impl FactRun {
+    /// A run of the given rows (in any order; they are sorted here unless they already are)
+    /// and removed keys.
+    pub(crate) fn build(
+        relation: &str,
+        layer: u8,
+        types: &[ColumnType],
+        rows: &KeyedRows,
+        removed: Vec<&[u64]>,
+    ) -> FactRun {
+        let n = rows.len();
+        let order: Vec<u32> = match (1..n).all(|i| rows.key(i - 1) < rows.key(i)) {
+            true => (0..n as u32).collect(),
+            false => {
+                let mut order: Vec<u32> = (0..n as u32).collect();
+                order.sort_unstable_by(|&a, &b| rows.key(a as usize).cmp(rows.key(b as usize)));
+                order
+            }
+        };
+        let cell = |r: usize, c: usize| rows.key(r)[c];
+        Self::assemble(
+            relation,
+            layer,
+            types,
+            &order,
+            cell,
+            |r| rows.meta(r),
+            removed,
+        )
+    }
+
+    /// A run of every fact of a table.
+    pub(crate) fn from_table(
+        relation: &str,
+        layer: u8,
+        types: &[ColumnType],
+        t: &Table,
+    ) -> FactRun {
+        let cell = |r: usize, c: usize| t.cell(r, c);
+        Self::assemble(
+            relation,
+            layer,
+            types,
+            &t.sorted(),
+            cell,
+            |r| t.meta(r),
+            Vec::new(),
+        )
+    }
+
+    /// A run of rows `order` (in key order) whose cells and metadata come from `cell` and
+    /// `meta`, and of removed keys.
+    fn assemble(
+        relation: &str,
+        layer: u8,
+        types: &[ColumnType],
+        order: &[u32],
+        cell: impl Fn(usize, usize) -> u64,
+        meta: impl Fn(usize) -> FactMeta,
+        mut removed: Vec<&[u64]>,
+    ) -> FactRun {
+        let n = order.len();
+        removed.sort_unstable();
+        let mut columns: Vec<Column> = types.iter().map(|&t| Column::new(t, n)).collect();
+        let mut confidence = Vec::with_capacity(n);
+        let mut time = Vec::with_capacity(n);
+        let mut depth_rule = Vec::with_capacity(n);
+        for &r in order {
+            let r = r as usize;
+            for (c, column) in columns.iter_mut().enumerate() {
+                column.push(cell(r, c));
+            }
+            let m = meta(r);
+            confidence.push(m.conf);
+            time.push(m.time);
+            depth_rule.push((m.depth.min(MAX_DEPTH) << 16) | (m.rule & 0xffff));
+        }
+        let mut gone: Vec<Column> = types
+            .iter()
+            .map(|&t| Column::new(t, removed.len()))
+            .collect();
+        for key in &removed {
+            for (c, &v) in gone.iter_mut().zip(key.iter()) {
+                c.push(v);
+            }
+        }
+        FactRun {
+            relation: relation.to_string(),
+            layer,
+            rows: n as u64,
+            columns,
+            confidence,
+            time,
+            depth_rule,
+            removed_rows: removed.len() as u64,
+            removed: gone,
+        }
+    }
+
+    /// The archived bytes of this run.
+    pub(crate) fn to_bytes(&self) -> rkyv::util::AlignedVec {
+        rkyv::to_bytes::<rkyv::rancor::BoxedError>(self)
+            .expect("archiving plain vectors cannot fail")
+    }
+}
+
+/// A column of a mapped run.
+#[derive(Clone, Copy)]
+pub(crate) enum ColumnView<'a> {
+    /// Symbol ids.
+    Narrow(&'a [u32]),
+    /// 64-bit encodings.
+    Wide(&'a [u64]),
+}
+
+impl ColumnView<'_> {
+    /// The value in row `i`.
+    #[inline]
+    pub(crate) fn get(&self, i: usize) -> u64 {
+        match self {
+            ColumnView::Narrow(c) => u64::from(c[i]),
+            ColumnView::Wide(c) => c[i],
+        }
+    }
+    fn len(&self) -> usize {
+        match self {
+            ColumnView::Narrow(c) => c.len(),
+            ColumnView::Wide(c) => c.len(),
+        }
+    }
+}
+
+fn view(c: &ArchivedColumn) -> ColumnView<'_> {
+    match c {
+        ArchivedColumn::Narrow(v) => ColumnView::Narrow(u32s(v)),
+        ArchivedColumn::Wide(v) => ColumnView::Wide(u64s(v)),
+    }
+}
+
+/// Where a run's archive lives: a mapped run file, or a record of the commit log.
+enum Source {
+    File(ArchiveFile<FactRun>),
+    Log(Arc<OwnedArchive<LogRecord>>, usize),
+}
+
+/// A validated run of one relation's facts, read in place.
+pub(crate) struct MappedFacts {
+    src: Source,
+}
+
+/// Checks that a run is the one expected (relation, layer, column types, columns as long as
+/// the row counts) and what its checksum cannot vouch for, since a writer with a bug computes
+/// a checksum of wrong contents too: rows in strictly ascending key order and removed keys in
+/// ascending order (lookups binary-search them), symbol ids below `symbols` (the strings the
+/// store held when the run was written: an unknown id is an error, never an empty string),
+/// confidences in (0, 1].
+fn check(
+    run: &ArchivedFactRun,
+    relation: &str,
+    layer: u8,
+    types: &[ColumnType],
+    symbols: u32,
+) -> Result<(), String> {
+    if run.relation.as_str() != relation || run.layer != layer {
+        return Err(format!(
+            "holds relation `{}` layer {}; the manifest expects `{relation}` layer {layer}",
+            run.relation.as_str(),
+            run.layer
+        ));
+    }
+    let rows = run.rows.to_native() as usize;
+    let removed = run.removed_rows.to_native() as usize;
+    let shape_ok = |cols: &rkyv::vec::ArchivedVec<ArchivedColumn>, n: usize| {
+        cols.len() == types.len()
+            && cols.iter().zip(types).all(|(c, t)| {
+                let v = view(c);
+                matches!(
+                    (v, t),
+                    (ColumnView::Narrow(_), ColumnType::Symbol)
+                        | (ColumnView::Wide(_), ColumnType::Number)
+                        | (ColumnView::Wide(_), ColumnType::Unsigned)
+                        | (ColumnView::Wide(_), ColumnType::Float)
+                ) && v.len() == n
+            })
+    };
+    if !shape_ok(&run.columns, rows)
+        || !shape_ok(&run.removed, removed)
+        || run.confidence.len() != rows
+        || run.time.len() != rows
+        || run.depth_rule.len() != rows
+    {
+        return Err("columns do not match the relation's declaration or row count".into());
+    }
+    let contents = |cols: &rkyv::vec::ArchivedVec<ArchivedColumn>, n: usize, what: &str| {
+        let views: Vec<ColumnView<'_>> = cols.iter().map(view).collect();
+        let key = |i: usize| views.iter().map(move |c| c.get(i));
+        let strict = what == "row";
+        // Keys of one or two symbol columns (most of a memory), compared on the slices: a
+        // tenth of the time of the general loop below, which then only finds where.
+        let in_order = match views.as_slice() {
+            [ColumnView::Narrow(a)] => a
+                .windows(2)
+                .all(|w| w[0] < w[1] || (!strict && w[0] == w[1])),
+            [ColumnView::Narrow(a), ColumnView::Narrow(b)] => {
+                (1..n.min(a.len()).min(b.len())).all(|i| {
+                    let (x, y) = ((a[i - 1], b[i - 1]), (a[i], b[i]));
+                    x < y || (!strict && x == y)
+                })
+            }
+            _ => false,
+        };
+        for i in (1..n).filter(|_| !in_order) {
+            let ord = key(i - 1).cmp(key(i));
+            if ord == std::cmp::Ordering::Greater
+                || (what == "row" && ord == std::cmp::Ordering::Equal)
+            {
+                return Err(format!("{what} {i} is out of key order"));
+            }
+        }
+        for (c, v) in views.iter().enumerate() {
+            if let ColumnView::Narrow(ids) = v
+                && ids.iter().copied().max().is_some_and(|m| m >= symbols)
+                && let Some(&id) = ids.iter().find(|&&id| id >= symbols)
+            {
+                return Err(format!(
+                    "a {what} names symbol {id} in column {c}; the store holds {symbols} symbols"
+                ));
+            }
+        }
+        Ok(())
+    };
+    contents(&run.columns, rows, "row")?;
+    contents(&run.removed, removed, "removed key")?;
+    // A fold without an early exit vectorises; `position` only runs to name a bad row.
+    let confidences = f64s(&run.confidence);
+    if !confidences
+        .iter()
+        .fold(true, |ok, &c| ok & (c > 0.0) & (c <= 1.0))
+        && let Some(i) = confidences.iter().position(|&c| !(c > 0.0 && c <= 1.0))
+    {
+        return Err(format!("row {i} has confidence {}", confidences[i]));
+    }
+    Ok(())
+}
+
+impl MappedFacts {
+    /// Opens a run file and checks that it is the run the manifest says.
+    pub(crate) fn open(
+        path: &Path,
+        relation: &str,
+        layer: u8,
+        types: &[ColumnType],
+        symbols: u32,
+    ) -> Result<MappedFacts, StoreError> {
+        let file = ArchiveFile::<FactRun>::open(path, Kind::Facts)?;
+        check(file.get(), relation, layer, types, symbols)
+            .map_err(|e| StoreError::corrupt(path, e))?;
+        Ok(MappedFacts {
+            src: Source::File(file),
+        })
+    }
+
+    /// Run `i` of a log record, checked like a run file (errors name the log file `path`).
+    pub(crate) fn logged(
+        path: &Path,
+        record: Arc<OwnedArchive<LogRecord>>,
+        i: usize,
+        types: &[ColumnType],
+        symbols: u32,
+    ) -> Result<MappedFacts, StoreError> {
+        let run = &record.get().runs[i];
+        check(run, run.relation.as_str(), run.layer, types, symbols)
+            .map_err(|e| StoreError::corrupt(path, e))?;
+        Ok(MappedFacts {
+            src: Source::Log(record, i),
+        })
+    }
+
+    fn file(&self) -> &ArchivedFactRun {
+        match &self.src {
+            Source::File(f) => f.get(),
+            Source::Log(r, i) => &r.get().runs[*i],
+        }
+    }
+
+    /// Whether the run is a log record's (not yet written as a run file).
+    pub(crate) fn is_logged(&self) -> bool {
+        matches!(self.src, Source::Log(..))
+    }
+
+    /// Number of rows.
+    pub(crate) fn rows(&self) -> usize {
+        self.file().rows.to_native() as usize
+    }
+
+    /// Number of removed keys.
+    pub(crate) fn removed_rows(&self) -> usize {
+        self.file().removed_rows.to_native() as usize
+    }
+
+    /// Bytes of its run file (0 for a log record's run).
+    pub(crate) fn file_len(&self) -> usize {
+        match &self.src {
+            Source::File(f) => f.len(),
+            Source::Log(..) => 0,
+        }
+    }
+
+    /// The key columns.
+    pub(crate) fn columns(&self) -> Vec<ColumnView<'_>> {
+        self.file().columns.iter().map(view).collect()
+    }
+
+    /// The metadata of row `i`.
+    pub(crate) fn meta(&self, i: usize) -> FactMeta {
+        let run = self.file();
+        let dr = u32s(&run.depth_rule)[i];
+        FactMeta {
+            conf: f64s(&run.confidence)[i],
+            time: i64s(&run.time)[i],
+            depth: dr >> 16,
+            rule: dr & 0xffff,
+        }
+    }
+
+    /// The rows whose leading columns equal `prefix` (runs are sorted by key).
+    pub(crate) fn prefix_range(&self, prefix: &[u64]) -> std::ops::Range<usize> {
+        let cols = self.columns();
+        let cmp = |i: usize| {
+            for (c, &v) in prefix.iter().enumerate() {
+                match cols[c].get(i).cmp(&v) {
+                    std::cmp::Ordering::Equal => {}
+                    o => return o,
+                }
+            }
+            std::cmp::Ordering::Equal
+        };
+        engram_core::internal::search::equal_range(self.rows(), cmp)
+    }
+
+    /// The run's rows as evaluation rows (a run is sorted by key, as rows must be).
+    pub(crate) fn to_rows(
+        &self,
+        arity: usize,
+        mode: engram_core::internal::eval::Mode,
+    ) -> engram_core::internal::eval::Rows {
+        let mut rows = engram_core::internal::eval::Rows::empty(arity, mode);
+        let cols = self.columns();
+        let n = self.rows();
+        rows.data.reserve(n * rows.width);
+        for i in 0..n {
+            if arity == 0 {
+                rows.data.push(0);
+            }
+            rows.data.extend(cols.iter().map(|c| c.get(i)));
+            engram_core::internal::incremental::solve::to_meta(&self.meta(i)).push(
+                &mut rows.data,
+                true,
+                mode.time,
+            );
+        }
+        rows
+    }
+
+    /// Folds this run into a key-ordered change set: its removed keys become `None`, its rows
+    /// their metadata (a later run folded after it wins).
+    pub(crate) fn fold_into(
+        &self,
+        arity: usize,
+        map: &mut std::collections::BTreeMap<Vec<u64>, Option<FactMeta>>,
+    ) {
+        let run = self.file();
+        let gone: Vec<ColumnView<'_>> = run.removed.iter().map(view).collect();
+        for i in 0..self.removed_rows() {
+            map.insert((0..arity).map(|c| gone[c].get(i)).collect(), None);
+        }
+        let cols = self.columns();
+        for i in 0..self.rows() {
+            map.insert(
+                (0..arity).map(|c| cols[c].get(i)).collect(),
+                Some(self.meta(i)),
+            );
+        }
+    }
+
+    /// Applies this run to a table: removes its removed keys, then sets its rows.
+    pub(crate) fn apply(&self, table: &mut Table) {
+        let run = self.file();
+        let arity = table.arity();
+        let mut key = vec![0u64; arity];
+        let gone: Vec<ColumnView<'_>> = run.removed.iter().map(view).collect();
+        for i in 0..self.removed_rows() {
+            for (k, c) in key.iter_mut().zip(&gone) {
+                *k = c.get(i);
+            }
+            table.remove(&key);
+        }
+        let cols = self.columns();
+        for i in 0..self.rows() {
+            for (k, c) in key.iter_mut().zip(&cols) {
+                *k = c.get(i);
+            }
+            table.push_sorted(&key, self.meta(i));
+        }
+    }
+}
+
+/// A layer's contents as evaluation rows, without building a table: its oldest run (for a
+/// compacted layer, nearly everything) merged in key order with the newer runs folded
+/// together (a newer run's row or removal wins).
+pub(crate) fn layer_rows(
+    runs: &[MappedFacts],
+    arity: usize,
+    mode: engram_core::internal::eval::Mode,
+) -> engram_core::internal::eval::Rows {
+    let Some((base, newer_runs)) = runs.split_first() else {
+        return engram_core::internal::eval::Rows::empty(arity, mode);
+    };
+    if newer_runs.is_empty() {
+        return base.to_rows(arity, mode);
+    }
+    let mut newer = std::collections::BTreeMap::new();
+    for r in newer_runs {
+        r.fold_into(arity, &mut newer);
+    }
+    let mut rows = engram_core::internal::eval::Rows::empty(arity, mode);
+    let push = |rows: &mut engram_core::internal::eval::Rows, key: &[u64], m: &FactMeta| {
+        if arity == 0 {
+            rows.data.push(0);
+        }
+        rows.data.extend_from_slice(key);
+        engram_core::internal::incremental::solve::to_meta(m).push(&mut rows.data, true, mode.time);
+    };
+    let cols = base.columns();
+    let n = base.rows();
+    let mut key = vec![0u64; arity];
+    let mut later = newer.into_iter().peekable();
+    let mut i = 0;
+    loop {
+        if i < n {
+            for (k, c) in key.iter_mut().zip(&cols) {
+                *k = c.get(i);
+            }
+        }
+        let order = match (i < n, later.peek()) {
+            (false, None) => break,
+            (true, None) => std::cmp::Ordering::Less,
+            (false, Some(_)) => std::cmp::Ordering::Greater,
+            (true, Some((k, _))) => key.as_slice().cmp(k.as_slice()),
+        };
+        match order {
+            std::cmp::Ordering::Less => {
+                push(&mut rows, &key, &base.meta(i));
+                i += 1;
+            }
+            std::cmp::Ordering::Equal | std::cmp::Ordering::Greater => {
+                if order.is_eq() {
+                    i += 1;
+                }
+                let (k, m) = later.next().expect("peeked");
+                if let Some(m) = m {
+                    push(&mut rows, &k, &m);
+                }
+            }
+        }
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::file;
+
+    /// A run whose checksum holds but whose contents are wrong (as a writer with a bug would
+    /// make it) is refused, naming the file and what is wrong.
+    #[test]
+    fn contents_behind_the_checksum_are_checked() {
+        let types = [ColumnType::Symbol, ColumnType::Number];
+        let dir = tempfile::tempdir().unwrap();
+        let run_of = |rows: &[[u64; 2]], conf: f64| {
+            let order: Vec<u32> = (0..rows.len() as u32).collect();
+            let meta = |_| FactMeta {
+                conf,
+                time: 0,
+                depth: 0,
+                rule: 0,
+            };
+            FactRun::assemble("r", 0, &types, &order, |r, c| rows[r][c], meta, Vec::new())
+        };
+        let cases = [
+            (run_of(&[[1, 5], [0, 7]], 1.0), "row 1 is out of key order"),
+            (run_of(&[[1, 5], [1, 5]], 1.0), "row 1 is out of key order"),
+            (
+                run_of(&[[1, 5], [12, 7]], 1.0),
+                "names symbol 12 in column 0",
+            ),
+            (run_of(&[[1, 5]], 0.0), "row 0 has confidence 0"),
+            (run_of(&[[1, 5]], f64::NAN), "row 0 has confidence NaN"),
+        ];
+        for (i, (run, wrong)) in cases.into_iter().enumerate() {
+            let path = dir.path().join(format!("{i}.facts"));
+            std::fs::write(&path, file::envelope(Kind::Facts, &run.to_bytes())).unwrap();
+            let e = MappedFacts::open(&path, "r", 0, &types, 10)
+                .err()
+                .expect(wrong)
+                .to_string();
+            assert!(
+                e.contains(wrong) && e.contains(&format!("{i}.facts")),
+                "{e}"
+            );
+        }
+        let good = run_of(&[[0, 7], [1, 5], [9, 1]], 0.5);
+        let path = dir.path().join("good.facts");
+        std::fs::write(&path, file::envelope(Kind::Facts, &good.to_bytes())).unwrap();
+        assert_eq!(
+            MappedFacts::open(&path, "r", 0, &types, 10).unwrap().rows(),
+            3
+        );
+    }
+}

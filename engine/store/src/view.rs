@@ -1,0 +1,724 @@
+//! Reading a store: queries, proofs, facts, statistics; and the maintenance that rewrites it
+//! (forgetting by policy, compaction).
+
+use super::commit::CommitReport;
+use super::error::StoreError;
+use super::{ForgetPolicy, Store, now_ms};
+use crate::Error;
+use engram_core::Proof;
+use engram_core::RelationInfo;
+use engram_core::Violation;
+use engram_core::internal::eval::emit::emit_head;
+use engram_core::internal::eval::expr::Cx;
+use engram_core::internal::eval::meta::Meta;
+use engram_core::internal::eval::query::Answers;
+use engram_core::internal::eval::solve::{self as solver, Fact as _};
+use engram_core::internal::eval::{Mode, Rows};
+use engram_core::internal::incremental::table::Table;
+use engram_core::internal::plan::ir::{AtomArg, IrQuery, RelId};
+use engram_core::internal::plan::order::compile_nested;
+use engram_core::internal::value::Value;
+use engram_core::{Database, Fact, QueryAnswer, RelationView};
+
+/// The evaluation mode of a store: confidence, depth, rule and time on every fact.
+const STORE_MODE: Mode = Mode {
+    meta: true,
+    time: true,
+};
+
+/// Facts and bytes of one relation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RelationStats {
+    /// The relation.
+    pub name: String,
+    /// Facts that hold (asserted or derived).
+    pub facts: usize,
+    /// Facts asserted.
+    pub asserted: usize,
+    /// Facts that hold by a rule (not as asserted).
+    pub derived: usize,
+    /// Runs on disk (asserted and derived layers).
+    pub runs: usize,
+    /// Bytes of those runs.
+    pub bytes: u64,
+}
+
+/// A store's size.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoreStats {
+    /// Commits made.
+    pub generation: u64,
+    /// Per relation, in the order they appeared.
+    pub relations: Vec<RelationStats>,
+    /// Facts that hold.
+    pub facts: usize,
+    /// Facts asserted.
+    pub asserted: usize,
+    /// Facts that hold by a rule.
+    pub derived: usize,
+    /// Interned strings.
+    pub strings: usize,
+    /// Store files (runs of strings and facts, rule files; not the manifest and lock).
+    pub files: usize,
+    /// Bytes of those files.
+    pub bytes_on_disk: u64,
+    /// Bytes of fact runs per fact that holds (strings excluded).
+    pub bytes_per_fact: f64,
+    /// Bytes of string runs.
+    pub string_bytes: u64,
+    /// Bytes this handle holds in memory for the facts it has loaded (mapped files excluded).
+    pub memory_bytes: u64,
+}
+
+impl StoreStats {
+    /// The figures as JSON, as `engram stats --json` and the MCP `stats` tool give them.
+    pub fn to_json(&self) -> serde_json::Value {
+        let rels: Vec<serde_json::Value> = (self.relations.iter())
+            .map(|r| {
+                serde_json::json!({
+                    "relation": r.name, "facts": r.facts, "asserted": r.asserted,
+                    "derived": r.derived, "runs": r.runs, "bytes": r.bytes,
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "generation": self.generation, "facts": self.facts, "asserted": self.asserted,
+            "derived": self.derived, "strings": self.strings, "string_bytes": self.string_bytes,
+            "files": self.files, "bytes_on_disk": self.bytes_on_disk,
+            "bytes_per_fact": self.bytes_per_fact, "relations": rels,
+        })
+    }
+}
+
+/// What a cleanup forgets (or would, with `dry_run`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CleanupReport {
+    /// The policy recorded (or that would be).
+    pub policy: ForgetPolicy,
+    /// The derived facts that stop holding, per relation, sorted.
+    pub forgotten: Vec<(String, Fact)>,
+    /// The commit, unless it was a dry run.
+    pub commit: Option<CommitReport>,
+}
+
+/// What a compaction did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompactReport {
+    /// Store files before.
+    pub files_before: usize,
+    /// Store files after.
+    pub files_after: usize,
+    /// Bytes of store files before.
+    pub bytes_before: u64,
+    /// Bytes of store files after.
+    pub bytes_after: u64,
+}
+
+impl Store {
+    /// The store's facts as a database for queries and proofs, with (at least) the relations
+    /// `need` loaded. Built once per committed state; a relation is loaded on first need.
+    fn view_with(&mut self, need: &[RelId]) -> Result<&mut Database, Error> {
+        let plan = self.plan()?;
+        if self.view.is_none() {
+            let rows: Vec<Option<Rows>> = plan
+                .relations
+                .iter()
+                .map(|r| Some(Rows::empty(r.arity(), STORE_MODE)))
+                .collect();
+            let interner = std::mem::take(self.strings.interner());
+            self.view = Some(Database::new(
+                plan.clone(),
+                rows,
+                Vec::new(),
+                interner,
+                STORE_MODE,
+            ));
+            self.loaded = vec![false; plan.relations.len()];
+        }
+        // With merges, every query and proof reads through the identity's classes.
+        for &id in need.iter().chain(&plan.merge) {
+            if self.loaded[id] {
+                continue;
+            }
+            self.loaded[id] = true;
+            let Some(i) = self.rel_index(&plan.relations[id].name) else {
+                continue;
+            };
+            let rows = self.rows_of(i);
+            self.view.as_mut().expect("built above").set_rows(id, rows);
+        }
+        Ok(self.view.as_mut().expect("built above"))
+    }
+
+    /// Relation `i`'s contents as evaluation rows: merged straight from its sorted runs, or
+    /// from its table when this handle holds one (a writer's).
+    fn rows_of(&mut self, i: usize) -> Rows {
+        let rel = &self.rels[i];
+        let (runs, table) = if self.manifest.relations[i].derived_layer {
+            (&rel.derived_runs, &rel.derived)
+        } else {
+            (&rel.asserted_runs, &rel.asserted)
+        };
+        match table {
+            Some(t) => rows_of(t),
+            None => super::segment::layer_rows(runs, rel.types.len(), STORE_MODE),
+        }
+    }
+
+    /// Answers `?-` queries (one or more in `text`) over everything the store holds.
+    pub fn query(&mut self, text: &str) -> Result<Vec<QueryAnswer>, Error> {
+        let mut out = Vec::new();
+        self.query_each(text, |answers| {
+            out.push(answers.collect());
+            Ok::<(), Error>(())
+        })?;
+        Ok(out)
+    }
+
+    /// [`Store::query`] for answers too many to hold decoded: each query's answers go to `f`
+    /// sorted, to be decoded one at a time ([`engram_core::Answers::iter`]) and written as they
+    /// come (`engram query` streams them so). Stops at `f`'s first error.
+    pub fn query_each<E: From<Error>>(
+        &mut self,
+        text: &str,
+        mut f: impl FnMut(&engram_core::Answers<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let queries = (self.view_with(&[])?.plan_queries(text)).map_err(Error::from)?;
+        for q in &queries {
+            let answers = match self.probe_runs(q) {
+                Some(a) => a,
+                None => {
+                    let (rows, interner) = self.view_with(&q.rule.reads())?.rows_and_interner();
+                    engram_core::internal::eval::query::answer_query(q, rows, interner)
+                }
+            };
+            f(&engram_core::Answers::new(self.view_with(&[])?, q, answers))?;
+        }
+        Ok(())
+    }
+
+    /// Answers a one-atom query whose constants are the relation's leading columns straight
+    /// from the mapped runs, by binary search: no rows copied, no table built. `None` when the
+    /// query is not of that shape, or this handle holds the relation in a table.
+    fn probe_runs(
+        &mut self,
+        q: &IrQuery,
+    ) -> Option<Vec<engram_core::internal::eval::query::Answer>> {
+        let rule = &q.rule;
+        let [atom] = rule.atoms.as_slice() else {
+            return None;
+        };
+        if !engram_core::internal::incremental::solve::is_positive(rule) {
+            return None;
+        }
+        let plan = self.plan.clone()?;
+        let i = self.rel_index(&plan.relations[atom.rel].name)?;
+        let derived = self.manifest.relations[i].derived_layer;
+        let rel = &self.rels[i];
+        let (runs, table) = if derived {
+            (&rel.derived_runs, &rel.derived)
+        } else {
+            (&rel.asserted_runs, &rel.asserted)
+        };
+        if table.is_some() {
+            return None;
+        }
+        let prefix: Vec<u64> = atom
+            .args
+            .iter()
+            .map_while(|a| match a {
+                AtomArg::Const(c) => Some(*c),
+                _ => None,
+            })
+            .collect();
+        let arity = rel.types.len();
+        // The newer runs (a log's, a few folds) folded together; the oldest run searched.
+        let mut newer = std::collections::BTreeMap::new();
+        for r in runs.iter().skip(1) {
+            r.fold_into(arity, &mut newer);
+        }
+        let mut hits: Vec<(
+            Vec<u64>,
+            engram_core::internal::incremental::table::FactMeta,
+        )> = Vec::new();
+        if let Some(base) = runs.first() {
+            let cols = base.columns();
+            for r in base.prefix_range(&prefix) {
+                let key: Vec<u64> = cols.iter().map(|c| c.get(r)).collect();
+                if !newer.contains_key(&key) {
+                    hits.push((key, base.meta(r)));
+                }
+            }
+        }
+        for (key, m) in newer {
+            if let Some(m) = m
+                && key.starts_with(&prefix)
+            {
+                hits.push((key, m));
+            }
+        }
+        let n = rule.var_names.len();
+        let nest = solver::compile(
+            &compile_nested(&rule.atoms, &rule.constraints, n, &[]),
+            &[],
+            n,
+        );
+        let db = self.view.as_mut()?;
+        let mut caches = engram_core::internal::eval::completed::Caches::default();
+        let mut cx = Cx {
+            interner: db.interner_mut(),
+            done: &[],
+            caches: &mut caches,
+            tables: None,
+            stop: false,
+        };
+        let mut answers = Answers::default();
+        let mut env = vec![0u64; n];
+        let given = engram_core::internal::incremental::solve::Given(&hits);
+        solver::solve(&nest, &given, &mut env, &mut cx, &mut |env, facts, cx| {
+            let mut row = Vec::new();
+            if !emit_head(&rule.head_args, env, cx, &mut row) {
+                return;
+            }
+            if rule.head_args.is_empty() {
+                row.clear();
+            }
+            answers.add(row, &facts.iter().map(|f| f.meta()).collect::<Vec<_>>());
+        });
+        Some(answers.finish())
+    }
+
+    /// The proof of a fact written as Datalog (`path("a", "c")`), or `None` if it does not
+    /// hold.
+    pub fn explain(&mut self, fact: &str) -> Result<Option<Proof>, Error> {
+        let plan = self.plan()?;
+        let (name, _) = self.view_with(&[])?.parse_fact(fact)?;
+        let need = plan.depends(plan.rel_index[&name]);
+        Ok(self.proof_view(&plan, &need)?.explain_text(fact)?)
+    }
+
+    /// The violations of the integrity constraints (of one, when `constraint` names it), each
+    /// with its proof.
+    pub fn violations(&mut self, constraint: Option<&str>) -> Result<Vec<Violation>, Error> {
+        let plan = self.plan()?;
+        let mut need = Vec::new();
+        for (id, decl) in plan.relations.iter().enumerate() {
+            if decl.constraint.is_some() {
+                need.extend(plan.depends(id));
+            }
+        }
+        Ok(self.proof_view(&plan, &need)?.violations(constraint))
+    }
+
+    /// The view with `need` loaded, ready for proofs (with merges, knowing what they rewrote).
+    fn proof_view(
+        &mut self,
+        plan: &engram_core::internal::plan::ir::Plan,
+        need: &[RelId],
+    ) -> Result<&mut Database, Error> {
+        self.view_with(need)?;
+        if let Some(m) = plan.merge {
+            let rewritten = self.rewritten(plan, m)?;
+            self.view_with(&[])?.set_rewritten(rewritten);
+        }
+        self.view_with(need)
+    }
+
+    /// With merges: which asserted facts the merge rewrote into which (a store keeps the
+    /// asserted facts as they were written), for proofs.
+    fn rewritten(
+        &mut self,
+        plan: &engram_core::internal::plan::ir::Plan,
+        merge: RelId,
+    ) -> Result<engram_core::internal::eval::merge::Rewritten, Error> {
+        let classes = self.view_with(&[merge])?.classes(merge);
+        let mut out = engram_core::internal::eval::merge::Rewritten::new();
+        for i in 0..self.rels.len() {
+            let Some(&id) = plan.rel_index.get(&self.manifest.relations[i].name) else {
+                continue;
+            };
+            if id == merge {
+                continue;
+            }
+            let types = plan.relations[id].types();
+            for (key, m) in self.asserted(i).iter() {
+                if let Some((canon, _)) =
+                    engram_core::internal::eval::merge::canonical_row(&key, &types, &classes)
+                {
+                    out.entry((id, canon)).or_default().push((
+                        key.to_vec(),
+                        engram_core::internal::incremental::solve::to_meta(&m),
+                    ));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// A relation's facts with their metadata, sorted by value (`None` if there is no such
+    /// relation).
+    pub fn facts(&mut self, relation: &str) -> Result<Option<Vec<Fact>>, Error> {
+        self.facts_in_order(relation, true)
+    }
+
+    /// A relation of the store, to read without decoding it whole
+    /// ([`RelationView::sorted`]); `None` if there is no such relation.
+    pub fn relation(&mut self, name: &str) -> Result<Option<RelationView<'_>>, Error> {
+        let plan = self.plan()?;
+        let Some(&id) = plan.rel_index.get(name) else {
+            return Ok(None);
+        };
+        Ok(self.view_with(&[id])?.relation(name))
+    }
+
+    /// [`Store::facts`], sorted by value or in no particular order (faster).
+    pub fn facts_in_order(
+        &mut self,
+        relation: &str,
+        sorted: bool,
+    ) -> Result<Option<Vec<Fact>>, Error> {
+        let r = self.relation(relation)?;
+        Ok(r.map(|r| match sorted {
+            true => r.sorted_facts(),
+            false => r.facts().collect(),
+        }))
+    }
+
+    /// The facts of `relation` as they were asserted (as written, before a merge rewrote
+    /// them, and replaced ones included), sorted by value, each with its confidence and time.
+    pub fn asserted_facts(&mut self, relation: &str) -> Result<Vec<Fact>, Error> {
+        self.asserted_in_order(relation, true)
+    }
+
+    /// [`Store::asserted_facts`], sorted by value or in no particular order (faster).
+    pub fn asserted_in_order(&mut self, relation: &str, sorted: bool) -> Result<Vec<Fact>, Error> {
+        let Some(i) = self.rel_index(relation) else {
+            return Ok(Vec::new());
+        };
+        let rel = &self.rels[i];
+        let types = rel.types.clone();
+        let rows = match &rel.asserted {
+            Some(t) => rows_of(t),
+            None => super::segment::layer_rows(&rel.asserted_runs, types.len(), STORE_MODE),
+        };
+        let interner = self.view_with(&[])?.interner();
+        let order = match sorted {
+            true => engram_core::internal::output::sorted_order(&rows, &types, interner),
+            false => (0..rows.len()).collect(),
+        };
+        Ok(order
+            .into_iter()
+            .map(|r| {
+                let m = rows.meta(r);
+                Fact {
+                    values: rows
+                        .row(r)
+                        .iter()
+                        .zip(&types)
+                        .map(|(&v, &ty)| engram_core::internal::value::decode(ty, v, interner))
+                        .collect(),
+                    confidence: m.conf,
+                    depth: 0,
+                    origin: engram_core::Origin::Asserted,
+                    time: m.time,
+                }
+            })
+            .collect())
+    }
+
+    /// The facts of functional relation `relation` that newer ones replaced, each with the
+    /// fact that replaced it (see [`Database::superseded`]).
+    pub fn superseded(&mut self, relation: &str) -> Result<Vec<engram_core::Superseded>, Error> {
+        let plan = self.plan()?;
+        let Some(&id) = plan.rel_index.get(relation) else {
+            return Ok(Vec::new());
+        };
+        let need: Vec<RelId> = [Some(id), plan.relations[id].superseded]
+            .into_iter()
+            .flatten()
+            .collect();
+        Ok(self.view_with(&need)?.superseded(relation))
+    }
+
+    /// The fact that replaced a fact written as Datalog, when a newer one with the same key
+    /// did (see [`Database::superseded_by`]).
+    pub fn superseded_by(&mut self, fact: &str) -> Result<Option<Fact>, Error> {
+        let plan = self.plan()?;
+        let (name, _) = self.view_with(&[])?.parse_fact(fact)?;
+        let id = plan.rel_index[&name];
+        let need: Vec<RelId> = [Some(id), plan.relations[id].superseded]
+            .into_iter()
+            .flatten()
+            .collect();
+        Ok(self.view_with(&need)?.superseded_by_text(fact)?)
+    }
+
+    /// The store's facts as a [`Database`] with the named relations loaded (those the store
+    /// does not hold are empty).
+    pub fn database_with(&mut self, relations: &[&str]) -> Result<&mut Database, Error> {
+        let plan = self.plan()?;
+        let ids: Vec<RelId> = relations
+            .iter()
+            .filter_map(|r| plan.rel_index.get(*r).copied())
+            .collect();
+        self.view_with(&ids)
+    }
+
+    /// The time `now()` stands for in this store: as fixed with [`Store::set_now`], else as of
+    /// the last full inference, else the current time.
+    pub fn evaluation_time(&self) -> i64 {
+        self.now()
+    }
+
+    /// The relations the store holds or its rules declare.
+    pub fn relations(&mut self) -> Result<Vec<RelationInfo>, Error> {
+        let plan = self.plan()?;
+        Ok(plan
+            .relations
+            .iter()
+            .filter(|r| !r.magic && !r.inline && !r.hidden())
+            .map(|r| RelationInfo {
+                name: r.name.clone(),
+                columns: r.columns.clone(),
+                is_input: r.is_input(),
+                is_output: !r.outputs.is_empty(),
+            })
+            .collect())
+    }
+
+    /// Facts, files and bytes.
+    pub fn stats(&mut self) -> Result<StoreStats, Error> {
+        let mut relations = Vec::new();
+        for i in 0..self.rels.len() {
+            let asserted = self.asserted(i).len();
+            let contents = self.contents(i);
+            let facts = contents.len();
+            let derived = contents.iter().filter(|(_, m)| m.rule != 0).count();
+            let rel = &self.rels[i];
+            let runs = rel.asserted_runs.iter().chain(&rel.derived_runs);
+            relations.push(RelationStats {
+                name: self.manifest.relations[i].name.clone(),
+                facts,
+                asserted,
+                derived,
+                runs: rel.asserted_runs.len() + rel.derived_runs.len(),
+                bytes: runs.map(|r| r.file_len() as u64).sum(),
+            });
+        }
+        let (string_runs, string_bytes) = self.strings.disk();
+        let rule_bytes: u64 = match &self.dir {
+            Some(dir) => self
+                .manifest
+                .rules
+                .iter()
+                .filter_map(|r| std::fs::metadata(dir.join(&r.file)).ok())
+                .map(|m| m.len())
+                .sum(),
+            None => 0,
+        };
+        let fact_bytes: u64 = relations.iter().map(|r| r.bytes).sum();
+        let facts: usize = relations.iter().map(|r| r.facts).sum();
+        Ok(StoreStats {
+            generation: self.generation(),
+            facts,
+            asserted: relations.iter().map(|r| r.asserted).sum(),
+            derived: relations.iter().map(|r| r.derived).sum(),
+            strings: self.strings.committed() as usize,
+            files: string_runs
+                + self.manifest.rules.len()
+                + relations.iter().map(|r| r.runs).sum::<usize>(),
+            bytes_on_disk: fact_bytes + string_bytes as u64 + rule_bytes,
+            bytes_per_fact: if facts == 0 {
+                0.0
+            } else {
+                fact_bytes as f64 / facts as f64
+            },
+            string_bytes: string_bytes as u64,
+            memory_bytes: self
+                .rels
+                .iter()
+                .flat_map(|r| r.asserted.iter().chain(&r.derived))
+                .map(|t| t.heap_bytes() as u64)
+                .sum(),
+            relations,
+        })
+    }
+
+    /// Forgets derived facts weaker than `min_confidence` whose time is more than
+    /// `max_age_days` before now, and records the policy so that later inference does not
+    /// bring them back. With `dry_run`, only reports what would go.
+    pub fn cleanup(
+        &mut self,
+        min_confidence: f64,
+        max_age_days: f64,
+        dry_run: bool,
+    ) -> Result<CleanupReport, Error> {
+        self.cleanup_at(min_confidence, max_age_days, now_ms(), dry_run)
+    }
+
+    /// [`Store::cleanup`] as if the time were `now_ms`.
+    pub fn cleanup_at(
+        &mut self,
+        min_confidence: f64,
+        max_age_days: f64,
+        now_ms: i64,
+        dry_run: bool,
+    ) -> Result<CleanupReport, Error> {
+        if !(min_confidence > 0.0 && min_confidence <= 1.0)
+            || max_age_days.is_nan()
+            || max_age_days < 0.0
+        {
+            return Err(StoreError::Invalid(format!(
+                "cleanup needs a confidence in (0, 1] and an age of 0 days or more \
+                 (got {min_confidence} and {max_age_days})"
+            ))
+            .into());
+        }
+        let policy = ForgetPolicy {
+            min_confidence,
+            before_ms: now_ms - (max_age_days * 86_400_000.0) as i64,
+        };
+        if !dry_run {
+            self.begin_write()?;
+        }
+        let mut before: Vec<(String, Table)> = Vec::new();
+        for i in self.derived_relations() {
+            let name = self.manifest.relations[i].name.clone();
+            before.push((name, self.contents(i).clone()));
+        }
+        let old_forget = self.manifest.forget.clone();
+        self.manifest.forget.push(policy);
+        self.plan = None;
+        // Rules over `now()` are evaluated at the cleanup's time.
+        let fixed = self.now.replace(now_ms);
+        let result = if dry_run {
+            let r = self.preview_contents();
+            self.manifest.forget = old_forget;
+            self.plan = None;
+            r.map(|after| (after, None))
+        } else {
+            self.infer().map(|report| {
+                let mut after = Vec::new();
+                for i in self.derived_relations() {
+                    after.push(self.contents(i).clone());
+                }
+                (after, Some(report))
+            })
+        };
+        self.now = fixed;
+        self.plan = None;
+        let (after, commit) = result?;
+        let mut gone = Vec::new();
+        for ((name, old), new) in before.iter().zip(&after) {
+            for (key, m) in old.iter() {
+                if new.find(&key).is_none() {
+                    gone.push((name.clone(), key.to_vec(), m));
+                }
+            }
+        }
+        let forgotten = self.decode_facts(gone)?;
+        Ok(CleanupReport {
+            policy,
+            forgotten,
+            commit,
+        })
+    }
+
+    /// The relations rules derive, by index.
+    fn derived_relations(&self) -> Vec<usize> {
+        (0..self.rels.len())
+            .filter(|&i| self.manifest.relations[i].derived_layer)
+            .collect()
+    }
+
+    /// The contents inference would give now, per derived-layer relation, without writing.
+    fn preview_contents(&mut self) -> Result<Vec<Table>, Error> {
+        let plan = self.plan()?;
+        self.sync_relations(&plan);
+        self.drop_view();
+        Ok(self.infer_tables(&plan)?.into_iter().flatten().collect())
+    }
+
+    /// Merges every layer's runs into one sorted run without removals, and the string runs
+    /// into one; readers keep the files they have open until they refresh.
+    pub fn compact(&mut self) -> Result<CompactReport, Error> {
+        self.begin_write()?;
+        let before = self.stats()?;
+        self.rewrite_all()?;
+        let after = self.stats()?;
+        Ok(CompactReport {
+            files_before: before.files,
+            files_after: after.files,
+            bytes_before: before.bytes_on_disk,
+            bytes_after: after.bytes_on_disk,
+        })
+    }
+
+    /// Decodes (relation, key, metadata) triples into facts, sorted.
+    fn decode_facts(
+        &mut self,
+        facts: Vec<(
+            String,
+            Vec<u64>,
+            engram_core::internal::incremental::table::FactMeta,
+        )>,
+    ) -> Result<Vec<(String, Fact)>, Error> {
+        let plan = self.plan()?;
+        let db = self.view_with(&[])?;
+        let mut out: Vec<(String, Fact)> = facts
+            .into_iter()
+            .map(|(name, key, m)| {
+                let id = plan.rel_index[&name];
+                let values: Vec<Value> = key
+                    .iter()
+                    .zip(&plan.relations[id].columns)
+                    .map(|(&v, (_, t))| engram_core::internal::value::decode(*t, v, db.interner()))
+                    .collect();
+                let origin = db.origin(Meta {
+                    conf: m.conf,
+                    depth: m.depth,
+                    rule: m.rule,
+                    time: m.time,
+                });
+                (
+                    name,
+                    Fact {
+                        values,
+                        confidence: m.conf,
+                        depth: m.depth,
+                        origin,
+                        time: m.time,
+                    },
+                )
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| engram_core::internal::value::compare_rows(&a.1.values, &b.1.values))
+        });
+        Ok(out)
+    }
+}
+
+/// A table as evaluation rows: sorted by key, with store metadata cells.
+fn rows_of(t: &Table) -> Rows {
+    let arity = t.arity();
+    let mut rows = Rows::empty(arity, STORE_MODE);
+    for r in t.sorted() {
+        let r = r as usize;
+        if arity == 0 {
+            rows.data.push(0);
+        } else {
+            rows.data.extend_from_slice(&t.key(r));
+        }
+        let m = t.meta(r);
+        Meta {
+            conf: m.conf,
+            depth: m.depth,
+            rule: m.rule,
+            time: m.time,
+        }
+        .push(&mut rows.data, true, true);
+    }
+    rows
+}

@@ -1,0 +1,310 @@
+//! engram-mcp: a Model Context Protocol server (on `rmcp`) that serves a store as an agent's
+//! memory: the MCP reference memory server's nine tools, with what engram's rules
+//! infer shown in them, and engram's own tools (`remember`, `recall`, `query`, `explain`, ...).
+//! [`Server`] is the handler, for any of rmcp's transports; [`serve_stdio`] runs it over stdio
+//! (`engram mcp`), where stdout is the transport and everything else goes to stderr.
+//!
+//! Several processes may serve one store (two agent windows, and the CLI beside them): each
+//! call first moves to the latest commit, a write takes the writer lock for the call only
+//! (waiting for another process's write, up to the lock wait) and gives it back after.
+
+mod calls;
+mod page;
+mod tools;
+
+use engram_core::Limits;
+use engram_store::{Store, StoreError};
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
+    ListResourcesResult, ListToolsResult, PaginatedRequestParams, ReadResourceRequestParams,
+    ReadResourceResponse, ReadResourceResult, Resource, ResourceContents, ServerCapabilities,
+    ServerConfig, Tool,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData, RoleServer, ServerHandler, ServiceExt};
+use serde_json::Value as Json;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The store `engram mcp` serves when neither `--db` nor `ENGRAM_DB` names one:
+/// `$XDG_DATA_HOME/engram/memory.db`, else `~/.local/share/engram/memory.db`.
+pub fn default_db() -> PathBuf {
+    let data = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    data.join("engram").join("memory.db")
+}
+
+/// How a served store is opened and bounded.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// How long a write waits for another process's writer lock.
+    pub lock_wait: Duration,
+    /// Bounds on each commit's inference (the rules agents add may run away).
+    pub limits: Limits,
+    /// What `now()` stands for in the store's evaluations (unix milliseconds), when fixed for
+    /// reproducible runs; `None`: the store's own clock.
+    pub now: Option<i64>,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            lock_wait: engram_store::DEFAULT_LOCK_WAIT,
+            limits: Limits::NONE,
+            now: None,
+        }
+    }
+}
+
+/// Why the server could not start or stopped.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The store could not be opened or created.
+    #[error("opening {}: {source}", path.display())]
+    Open {
+        /// The store directory.
+        path: PathBuf,
+        /// Why.
+        source: engram_store::Error,
+    },
+    /// The async runtime or the transport failed.
+    #[error("{what}: {source}")]
+    Transport {
+        /// What was being done.
+        what: &'static str,
+        /// Why.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+/// The served store.
+struct Session {
+    db: PathBuf,
+    store: Store,
+    kept: calls::Kept,
+    options: Options,
+}
+
+impl Session {
+    /// Opens the store at `db`, creating it with the standard rules on first use.
+    fn open(db: &Path, options: &Options) -> Result<Session, Error> {
+        let open_err = |source| Error::Open {
+            path: db.to_path_buf(),
+            source,
+        };
+        let mut store = match Store::open(db) {
+            Ok(store) => store,
+            Err(engram_store::Error::Store(StoreError::NotAStore { .. })) => {
+                create(db).map_err(open_err)?
+            }
+            Err(e) => return Err(open_err(e)),
+        };
+        store.set_lock_wait(options.lock_wait);
+        store.set_limits(options.limits);
+        store.set_now(options.now);
+        Ok(Session {
+            db: db.to_path_buf(),
+            store,
+            kept: calls::Kept::default(),
+            options: options.clone(),
+        })
+    }
+
+    /// Runs one tool call: at the latest commit, with the writer lock for the call only.
+    fn call(&mut self, name: &str, args: &Json) -> Result<Json, calls::CallError> {
+        self.store.refresh()?;
+        let result = calls::call(&mut self.store, &mut self.kept, name, args);
+        self.store.unlock();
+        if result.is_err() && calls::writes(name) {
+            // What failed was not committed; the handle may hold part of it: read the store
+            // again as committed.
+            match Session::open(&self.db, &self.options) {
+                Ok(fresh) => *self = fresh,
+                Err(e) => eprintln!("engram mcp: reopening {}: {e:#}", self.db.display()),
+            }
+        }
+        result
+    }
+}
+
+/// The resource the reference server offers beside its tools: the whole graph as JSON.
+const GRAPH_URI: &str = "memory://knowledge-graph";
+
+/// Creates the store with the standard memory rules; another process creating it at the
+/// same moment is fine: the store it made is opened.
+fn create(db: &Path) -> Result<Store, engram_store::Error> {
+    match Store::create(db) {
+        Ok(mut store) => {
+            store.add_rule_files(&engram_core::library::default_rules())?;
+            store.unlock();
+            eprintln!(
+                "engram mcp: created {} with the standard memory rules",
+                db.display()
+            );
+            Ok(store)
+        }
+        Err(engram_store::Error::Store(StoreError::Exists { .. } | StoreError::Locked { .. })) => {
+            Store::open(db)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The MCP server, a handler for any of rmcp's transports: the session behind a lock (calls
+/// run one at a time, off the async runtime's threads).
+#[derive(Clone)]
+pub struct Server {
+    session: Arc<Mutex<Session>>,
+    tools: Arc<Vec<Tool>>,
+}
+
+impl ServerHandler for Server {
+    fn get_info(&self) -> ServerConfig {
+        let capabilities = ServerCapabilities::builder()
+            .enable_tools()
+            .enable_resources()
+            .build();
+        ServerConfig::new(capabilities)
+            .with_server_info(Implementation::new("engram", env!("CARGO_PKG_VERSION")))
+            .with_instructions(
+                "engram is a long-term memory that reasons: the knowledge-graph tools \
+                 (create_entities, create_relations, add_observations, search_nodes, open_nodes, \
+                 read_graph, ...) work as in the reference memory server, and show what engram's \
+                 rules inferred (\"inferred\": true, with confidence and rule). remember and \
+                 relate store memories and typed relations; recall finds what answers a \
+                 question; query asks Datalog; explain gives the proof of an inferred fact.",
+            )
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        Ok(ListToolsResult::with_all_items(self.tools.as_ref().clone()))
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        let graph = Resource::new(GRAPH_URI, "knowledge-graph")
+            .with_title("Knowledge Graph")
+            .with_description(
+                "The full knowledge graph with all entities and relations, what the rules \
+                 inferred marked \"inferred\"",
+            )
+            .with_mime_type("application/json");
+        Ok(ListResourcesResult::with_all_items(vec![graph]))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        if request.uri != GRAPH_URI {
+            return Err(ErrorData::resource_not_found(
+                format!("no resource {:?}; there is {GRAPH_URI}", request.uri),
+                None,
+            ));
+        }
+        // The whole graph, as the reference server gives it: one page as long as the graph.
+        let args = serde_json::json!({"limit": u32::MAX});
+        let session = self.session.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            let mut session = session.lock().unwrap_or_else(|e| e.into_inner());
+            session.call("read_graph", &args)
+        })
+        .await
+        .map_err(|e| ErrorData::internal_error(format!("reading the graph failed: {e}"), None))?;
+        match result {
+            Ok(graph) => {
+                let text = ResourceContents::text(graph.to_string(), GRAPH_URI)
+                    .with_mime_type("application/json");
+                Ok(ReadResourceResult::new(vec![text]).into())
+            }
+            Err(calls::CallError::Unknown(m) | calls::CallError::Arguments(m))
+            | Err(calls::CallError::Failed(m)) => Err(ErrorData::internal_error(m, None)),
+        }
+    }
+
+    fn get_tool(&self, name: &str) -> Option<Tool> {
+        self.tools.iter().find(|t| t.name == name).cloned()
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let name = request.name.to_string();
+        let args = Json::Object(request.arguments.unwrap_or_default());
+        let session = self.session.clone();
+        let tool = name.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            let mut session = session.lock().unwrap_or_else(|e| e.into_inner());
+            session.call(&tool, &args)
+        })
+        .await
+        .map_err(|e| ErrorData::internal_error(format!("tool {name} failed: {e}"), None))?;
+        match result {
+            Ok(value) => {
+                let text = calls::text_of(&name, &value);
+                let mut result = CallToolResult::structured(value);
+                if let Some(text) = text {
+                    result.content = vec![ContentBlock::text(text)];
+                }
+                Ok(result.into())
+            }
+            Err(calls::CallError::Unknown(tool)) => Err(ErrorData::invalid_params(
+                format!("no tool named {tool:?}"),
+                None,
+            )),
+            Err(calls::CallError::Arguments(message) | calls::CallError::Failed(message)) => {
+                Ok(CallToolResult::error(vec![ContentBlock::text(message)]).into())
+            }
+        }
+    }
+}
+
+impl Server {
+    /// Opens (or creates, with the standard memory rules) the store at `db` to serve it.
+    pub fn open(db: &Path, options: &Options) -> Result<Server, Error> {
+        Ok(Server {
+            session: Arc::new(Mutex::new(Session::open(db, options)?)),
+            tools: Arc::new(tools::all()),
+        })
+    }
+}
+
+/// Serves `server` over stdio until the client closes it (`engram mcp`).
+pub fn serve_stdio(server: Server) -> Result<(), Error> {
+    fn transport<E: std::error::Error + Send + Sync + 'static>(
+        what: &'static str,
+    ) -> impl FnOnce(E) -> Error {
+        move |e| Error::Transport {
+            what,
+            source: Box::new(e),
+        }
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(transport("starting the async runtime"))?;
+    runtime.block_on(async move {
+        let service = server
+            .serve(rmcp::transport::stdio())
+            .await
+            .map_err(transport("starting the MCP session"))?;
+        service.waiting().await.map_err(transport("serving MCP"))?;
+        Ok(())
+    })
+}
