@@ -10,7 +10,7 @@ mod store_cmd;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use engram_core::OutputTarget;
-use engram_core::internal::io::{format_confidence, format_table};
+use engram_core::internal::output::{format_confidence, format_table};
 use engram_core::{EvalOptions, Program};
 use render::Format as OutFormat;
 use std::io::Write;

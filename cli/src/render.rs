@@ -1,6 +1,6 @@
 //! How the CLI prints answers and facts: an aligned table, tab-separated values, or JSON.
 
-use engram_core::internal::io::{format_confidence, format_table};
+use engram_core::internal::output::{format_confidence, format_table};
 use engram_core::{Answers, Fact, Superseded};
 use serde_json::json;
 use std::io::Write;

@@ -55,7 +55,7 @@ pub fn stats_text(s: &StoreStats) -> String {
         })
         .collect();
     let columns = ["relation", "facts", "asserted", "derived", "runs", "bytes"].map(String::from);
-    let mut out = engram_core::internal::io::format_table(&columns, &rows);
+    let mut out = engram_core::internal::output::format_table(&columns, &rows);
     out.push_str(&format!(
         "facts: {} ({} asserted, {} derived)\nstrings: {} ({} bytes)\nfiles: {}, {} bytes on disk\n\
          bytes per fact: {:.1} (strings excluded)\ngeneration: {}\n",
@@ -380,7 +380,7 @@ pub fn recall(
         write!(
             out,
             "{}",
-            engram_core::internal::io::format_table(&columns, &rows)
+            engram_core::internal::output::format_table(&columns, &rows)
         )?;
         writeln!(out, "({} hits)", hits.len())?;
     }

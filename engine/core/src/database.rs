@@ -43,18 +43,6 @@ impl fmt::Debug for Database {
     }
 }
 
-impl Database {
-    /// Writes every `.output` relation and prints every `.printsize` line, in declaration
-    /// order, as Soufflé does: to files in a directory, or all to `stdout` (`-D -`).
-    pub fn write_outputs(
-        &self,
-        target: &crate::io::OutputTarget,
-        stdout: &mut dyn std::io::Write,
-    ) -> Result<(), crate::Error> {
-        crate::io::write_outputs(self, target, stdout)
-    }
-}
-
 /// What the crates built on this one (`engram-store`) reach into: not an API boundary.
 #[doc(hidden)]
 impl Database {

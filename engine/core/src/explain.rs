@@ -14,7 +14,7 @@ use crate::eval::expr::Cx;
 use crate::eval::meta::{self, ASSERTED, MERGED, Meta};
 use crate::eval::solve::{self, Fact as _};
 use crate::eval::{completed, merge};
-use crate::facts::constant;
+use crate::literal::constant;
 use crate::plan::ir::{Combine, IrExprKind, RelId};
 use crate::plan::order::compile_nested;
 use crate::value::{self, Value};

@@ -2,7 +2,8 @@
 //! and `retract` take them.
 
 use crate::error::Error;
-use crate::value::{self, ColumnType, Value};
+use crate::literal::{TIME_FORMS, constant, time_constant};
+use crate::value::{ColumnType, Value};
 use engram_parser as ast;
 
 /// A fact as written: relation, argument constants (typed once the relation is known), and
@@ -134,37 +135,4 @@ impl WrittenFact {
             })
             .collect()
     }
-}
-
-/// What a fact's time may be written as.
-pub const TIME_FORMS: &str = "a fact's time is a date in ISO 8601 \
-     (\"2026-11-01T10:00:00Z\") or milliseconds since the epoch";
-
-/// A fact's time written after `~`: an ISO 8601 string or unix milliseconds.
-pub fn time_constant(kind: &engram_parser::ExprKind) -> Option<i64> {
-    match kind {
-        engram_parser::ExprKind::Int(ms) => Some(*ms),
-        engram_parser::ExprKind::Str(s) => value::parse_time(s),
-        _ => None,
-    }
-}
-
-/// A constant argument as a value of type `ty`.
-pub fn constant(kind: &engram_parser::ExprKind, ty: value::ColumnType) -> Option<Value> {
-    use engram_parser::{ExprKind as K, UnaryOp};
-    use value::ColumnType as T;
-    Some(match (kind, ty) {
-        (K::Str(s), T::Symbol) => Value::Symbol(s.clone()),
-        (K::Int(i), T::Number) => Value::Number(*i),
-        (K::Int(i), T::Unsigned) => Value::Unsigned(u64::try_from(*i).ok()?),
-        (K::Int(i), T::Float) => Value::Float(*i as f64),
-        (K::Unsigned(u), T::Unsigned) => Value::Unsigned(*u),
-        (K::Float(x), T::Float) => Value::Float(*x),
-        (K::Unary(UnaryOp::Neg, e), T::Number | T::Float) => match constant(&e.kind, ty)? {
-            Value::Number(i) => Value::Number(-i),
-            Value::Float(x) => Value::Float(-x),
-            _ => return None,
-        },
-        _ => return None,
-    })
 }

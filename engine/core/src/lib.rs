@@ -59,8 +59,14 @@
 //! ```
 #![warn(missing_docs)]
 
-// The pipeline, bottom up: values and the leaves every stage reads, then plan -> eval ->
-// results -> incremental maintenance. A module imports only from its own layer and below.
+// The layers, bottom up; a module imports only from its own layer and below:
+// 1. leaves: search, value, limits, literal (constants as written);
+// 2. plan;
+// 3. eval;
+// 4. results and programs: output, database, answers, explain, history, violation, io (fact
+//    files and .output), error, facts (facts written as Datalog), sources and library
+//    (programs of several texts, the built-in rules), program;
+// 5. incremental (maintenance of a materialised database, for the store).
 mod answers;
 mod database;
 mod error;
@@ -72,6 +78,7 @@ mod incremental;
 mod io;
 pub mod library;
 mod limits;
+mod literal;
 mod output;
 mod plan;
 mod program;

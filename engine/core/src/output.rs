@@ -291,11 +291,7 @@ pub(crate) fn write_rows(
     if types.is_empty() {
         if !rows.is_empty() {
             if with_conf {
-                writeln!(
-                    w,
-                    "(){delim}{}",
-                    crate::io::format_confidence(rows.meta(0).conf)
-                )?;
+                writeln!(w, "(){delim}{}", format_confidence(rows.meta(0).conf))?;
             } else {
                 w.write_all(b"()\n")?;
             }
@@ -314,7 +310,7 @@ pub(crate) fn write_rows(
             }
             if with_conf {
                 out.extend_from_slice(delim.as_bytes());
-                out.extend_from_slice(crate::io::format_confidence(rows.meta(i).conf).as_bytes());
+                out.extend_from_slice(format_confidence(rows.meta(i).conf).as_bytes());
             }
             out.push(b'\n');
         }
@@ -328,6 +324,55 @@ pub(crate) fn write_rows(
         }
     }
     Ok(())
+}
+
+/// Confidences in output files: six decimals.
+pub fn format_confidence(c: f64) -> String {
+    if c == 1.0 {
+        // Asserted facts' confidence, most of every listing: without the exact formatter.
+        return "1.000000".to_string();
+    }
+    format!("{c:.6}")
+}
+
+/// Renders query answers as an aligned text table.
+pub fn format_table(columns: &[String], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = columns.iter().map(|c| c.chars().count()).collect();
+    for r in rows {
+        for (i, v) in r.iter().enumerate() {
+            if let Some(w) = widths.get_mut(i) {
+                *w = (*w).max(v.chars().count());
+            }
+        }
+    }
+    let line = |cells: &[String]| -> String {
+        cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, &w)| format!("{c:<w$}"))
+            .collect::<Vec<_>>()
+            .join(" | ")
+            .trim_end()
+            .to_string()
+    };
+    let mut out = String::new();
+    if !columns.is_empty() {
+        out.push_str(&line(columns));
+        out.push('\n');
+        out.push_str(
+            &widths
+                .iter()
+                .map(|&w| "-".repeat(w))
+                .collect::<Vec<_>>()
+                .join("-+-"),
+        );
+        out.push('\n');
+    }
+    for r in rows {
+        out.push_str(&line(r));
+        out.push('\n');
+    }
+    out
 }
 
 #[cfg(test)]

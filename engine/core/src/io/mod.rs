@@ -20,13 +20,16 @@ pub enum OutputTarget {
     Stdout,
 }
 
-/// Confidences in output files: six decimals.
-pub fn format_confidence(c: f64) -> String {
-    if c == 1.0 {
-        // Asserted facts' confidence, most of every listing: without the exact formatter.
-        return "1.000000".to_string();
+impl Database {
+    /// Writes every `.output` relation and prints every `.printsize` line, in declaration
+    /// order, as Soufflé does: to files in a directory, or all to `stdout` (`-D -`).
+    pub fn write_outputs(
+        &self,
+        target: &OutputTarget,
+        stdout: &mut dyn std::io::Write,
+    ) -> Result<(), Error> {
+        write_outputs(self, target, stdout)
     }
-    format!("{c:.6}")
 }
 
 /// Writes every `.output` relation and prints every `.printsize` line, in declaration order.
@@ -112,44 +115,4 @@ fn write_file(
         body(&mut file)?;
         file.flush()
     }
-}
-
-/// Renders query answers as an aligned text table.
-pub fn format_table(columns: &[String], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = columns.iter().map(|c| c.chars().count()).collect();
-    for r in rows {
-        for (i, v) in r.iter().enumerate() {
-            if let Some(w) = widths.get_mut(i) {
-                *w = (*w).max(v.chars().count());
-            }
-        }
-    }
-    let line = |cells: &[String]| -> String {
-        cells
-            .iter()
-            .zip(&widths)
-            .map(|(c, &w)| format!("{c:<w$}"))
-            .collect::<Vec<_>>()
-            .join(" | ")
-            .trim_end()
-            .to_string()
-    };
-    let mut out = String::new();
-    if !columns.is_empty() {
-        out.push_str(&line(columns));
-        out.push('\n');
-        out.push_str(
-            &widths
-                .iter()
-                .map(|&w| "-".repeat(w))
-                .collect::<Vec<_>>()
-                .join("-+-"),
-        );
-        out.push('\n');
-    }
-    for r in rows {
-        out.push_str(&line(r));
-        out.push('\n');
-    }
-    out
 }

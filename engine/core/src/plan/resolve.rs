@@ -508,8 +508,8 @@ fn push_rule_or_fact(plan: &mut Plan, rule: IrRule, c: &ast::Clause, errors: &mu
                 None => 0,
                 Some(t) => {
                     plan.uses_time = true;
-                    crate::facts::time_constant(&t.kind).unwrap_or_else(|| {
-                        errors.push(PlanError::new(t.span, crate::facts::TIME_FORMS));
+                    crate::literal::time_constant(&t.kind).unwrap_or_else(|| {
+                        errors.push(PlanError::new(t.span, crate::literal::TIME_FORMS));
                         0
                     })
                 }
