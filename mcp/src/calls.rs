@@ -24,14 +24,20 @@ pub enum CallError {
     Failed(String),
 }
 
-impl From<engram_store::Error> for CallError {
-    fn from(e: engram_store::Error) -> Self {
+impl From<engram_store::ReadError> for CallError {
+    fn from(e: engram_store::ReadError) -> Self {
         CallError::Failed(e.to_string())
     }
 }
 
-impl From<engram_memory::Error> for CallError {
-    fn from(e: engram_memory::Error) -> Self {
+impl From<engram_store::WriteError> for CallError {
+    fn from(e: engram_store::WriteError) -> Self {
+        CallError::Failed(e.to_string())
+    }
+}
+
+impl From<engram_memory::EditError> for CallError {
+    fn from(e: engram_memory::EditError) -> Self {
         CallError::Failed(e.to_string())
     }
 }

@@ -13,7 +13,7 @@ mod page;
 mod tools;
 
 use engram_core::Limits;
-use engram_store::{Store, StoreError};
+use engram_store::{OpenError, Store, WriteError};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
     ListResourcesResult, ListToolsResult, PaginatedRequestParams, ReadResourceRequestParams,
@@ -64,13 +64,21 @@ impl Default for Options {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The store could not be opened or created.
+    /// The store could not be opened.
     #[error("opening {}: {source}", path.display())]
     Open {
         /// The store directory.
         path: PathBuf,
         /// Why.
-        source: engram_store::Error,
+        source: OpenError,
+    },
+    /// The store could not be created with the standard memory rules.
+    #[error("creating {}: {source}", path.display())]
+    Create {
+        /// The store directory.
+        path: PathBuf,
+        /// Why.
+        source: WriteError,
     },
     /// The async runtime or the transport failed.
     #[error("{what}: {source}")]
@@ -93,16 +101,15 @@ struct Session {
 impl Session {
     /// Opens the store at `db`, creating it with the standard rules on first use.
     fn open(db: &Path, options: &Options) -> Result<Session, Error> {
-        let open_err = |source| Error::Open {
-            path: db.to_path_buf(),
-            source,
-        };
         let mut store = match Store::open(db) {
             Ok(store) => store,
-            Err(engram_store::Error::Store(StoreError::NotAStore { .. })) => {
-                create(db).map_err(open_err)?
+            Err(OpenError::NotAStore { .. }) => create(db)?,
+            Err(source) => {
+                return Err(Error::Open {
+                    path: db.to_path_buf(),
+                    source,
+                });
             }
-            Err(e) => return Err(open_err(e)),
         };
         store.set_lock_wait(options.lock_wait);
         store.set_limits(options.limits);
@@ -137,10 +144,15 @@ const GRAPH_URI: &str = "memory://knowledge-graph";
 
 /// Creates the store with the standard memory rules; another process creating it at the
 /// same moment is fine: the store it made is opened.
-fn create(db: &Path) -> Result<Store, engram_store::Error> {
+fn create(db: &Path) -> Result<Store, Error> {
     match Store::create(db) {
         Ok(mut store) => {
-            store.add_rule_files(&engram_core::library::default_rules())?;
+            (store.add_rule_files(&engram_core::library::default_rules())).map_err(|source| {
+                Error::Create {
+                    path: db.to_path_buf(),
+                    source,
+                }
+            })?;
             store.unlock();
             eprintln!(
                 "engram mcp: created {} with the standard memory rules",
@@ -148,10 +160,16 @@ fn create(db: &Path) -> Result<Store, engram_store::Error> {
             );
             Ok(store)
         }
-        Err(engram_store::Error::Store(StoreError::Exists { .. } | StoreError::Locked { .. })) => {
-            Store::open(db)
+        Err(OpenError::Exists { .. } | OpenError::Locked { .. }) => {
+            Store::open(db).map_err(|source| Error::Open {
+                path: db.to_path_buf(),
+                source,
+            })
         }
-        Err(e) => Err(e),
+        Err(source) => Err(Error::Open {
+            path: db.to_path_buf(),
+            source,
+        }),
     }
 }
 

@@ -152,7 +152,7 @@ pub fn load_tsv(bytes: &[u8]) {
             Ok(_) => {
                 let _ = tx.commit();
             }
-            Err(engram_store::Error::Input { path, line, .. }) => {
+            Err(engram_store::WriteError::Input { path, line, .. }) => {
                 assert_eq!(path.to_str(), Some("fuzz.tsv"));
                 assert!(line >= 1 && line <= lines, "line {line} of {lines}");
             }

@@ -56,7 +56,7 @@ fn template(dir: &Path) -> PathBuf {
 /// run files and a manifest, as a commit of more than 65,536 facts does).
 const STEPS: [&str; 3] = ["commit", "compact", "rules"];
 
-fn step(store: &mut Store, which: &str) -> Result<(), engram_store::Error> {
+fn step(store: &mut Store, which: &str) -> Result<(), engram_store::WriteError> {
     match which {
         "commit" => {
             let mut tx = store.transaction()?;

@@ -2,7 +2,7 @@
 //! working while a writer commits and compacts, and a store written by format version 1 opens.
 
 use engram_engine::store::Store;
-use engram_engine::{Error, StoreError, Value};
+use engram_engine::{Error, OpenError, Value};
 use std::path::{Path, PathBuf};
 
 const RULES: &str = r#"
@@ -194,7 +194,7 @@ fn a_truncated_or_deleted_file_is_reported_with_the_file_name() {
         std::fs::remove_file(&file).unwrap();
         let r = open_and_read(&path);
         if file.file_name().unwrap() == "MANIFEST" {
-            assert!(matches!(r, Err(Error::Store(StoreError::NotAStore { .. }))));
+            assert!(matches!(r, Err(Error::Open(OpenError::NotAStore { .. }))));
         } else {
             assert_names_file(r, &file, "deleted");
         }

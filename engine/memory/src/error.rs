@@ -1,34 +1,35 @@
-//! What can go wrong reading, writing or asserting a memory.
+//! What can go wrong changing a memory (reads fail with the store's [`ReadError`]; reading a
+//! memory file with [`crate::BadLine`]).
+//!
+//! [`ReadError`]: engram_store::ReadError
 
-/// A memory operation's failure.
+use engram_store::{ReadError, WriteError};
+
+/// Why a change to the memory failed: a graph edit, or asserting facts read from a memory
+/// file. Nothing of a failed change is committed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum Error {
-    /// The store failed (its files, the rules, a fact that does not fit).
-    #[error(transparent)]
-    Store(#[from] engram_store::Error),
-    /// A fact read from a memory file could not be asserted.
+pub enum EditError {
+    /// The change was refused (an observation for an entity that does not exist, a relation
+    /// type with no letters): the message says what to give instead.
+    #[error("{0}")]
+    Refused(String),
+    /// A fact read from a memory file does not fit its relation: fix the line named.
     #[error("{at}: {message}")]
-    Memory {
+    Fact {
         /// Where it was read: the line (`12`), or a MemoryGraph entry (`memories[3]`).
         at: String,
         /// What is wrong.
         message: String,
     },
-    /// A change to the memory graph was refused (an observation for an entity that does not
-    /// exist, a relation type with no letters); nothing of the call was made.
-    #[error("{0}")]
-    Graph(String),
+    /// The store could not make the change (locked, read-only, a full disk, a bound on the
+    /// inference it needs): see the store's error.
+    #[error(transparent)]
+    Write(#[from] WriteError),
 }
 
-impl From<engram_core::Error> for Error {
-    fn from(e: engram_core::Error) -> Error {
-        Error::Store(e.into())
-    }
-}
-
-impl From<engram_store::StoreError> for Error {
-    fn from(e: engram_store::StoreError) -> Error {
-        Error::Store(e.into())
+impl From<ReadError> for EditError {
+    fn from(e: ReadError) -> EditError {
+        EditError::Write(e.into())
     }
 }

@@ -2,10 +2,10 @@
 //! entities and relations in the shapes `load` reads, then what the rules derived, marked
 //! `"inferred": true`), or the MCP reference memory server's format, to go back to it.
 
-use crate::Error;
 use engram_core::Value;
 use engram_core::internal::value::format_time;
 use engram_core::{Fact, Origin};
+use engram_store::ReadError as Error;
 use engram_store::Store;
 use serde_json::{Map, Value as Json, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -136,7 +136,7 @@ pub fn export_each<E: From<Error>>(
     }
     derived_lines(store, &mut emit)?;
     // Other relations: what users asserted, and what the rules derived.
-    let plan = store.program_plan().map_err(Error::from)?;
+    let plan = store.program_plan()?;
     for decl in plan.relations.iter() {
         let name = decl.name.as_str();
         if decl.hidden() || decl.magic || SHAPED.contains(&name) || DERIVED_SHAPES.contains(&name) {
@@ -145,8 +145,7 @@ pub fn export_each<E: From<Error>>(
         if !inferred_only {
             // In a functional relation, what a newer fact replaced says which.
             let replaced: BTreeMap<Vec<String>, Vec<Value>> = store
-                .superseded(name)
-                .map_err(Error::from)?
+                .superseded(name)?
                 .into_iter()
                 .map(|s| {
                     (
@@ -155,7 +154,7 @@ pub fn export_each<E: From<Error>>(
                     )
                 })
                 .collect();
-            for f in store.asserted_facts(name).map_err(Error::from)? {
+            for f in store.asserted_facts(name)? {
                 let mut line = generic(name, &f);
                 let key: Vec<String> = f.values.iter().map(ToString::to_string).collect();
                 if let Some(by) = replaced.get(&key) {
@@ -165,7 +164,7 @@ pub fn export_each<E: From<Error>>(
             }
         }
         if !engram_core::library::HELPERS.contains(&name)
-            && let Some(view) = store.relation(name).map_err(Error::from)?
+            && let Some(view) = store.relation(name)?
         {
             for f in view.sorted().filter(|f| f.origin != Origin::Asserted) {
                 emit(generic(name, &f))?;
@@ -306,11 +305,7 @@ fn derived_lines<E: From<Error>>(
     }
     // Each member of a merged class, with the label every fact now reads it as.
     let mut canonical: BTreeMap<String, (String, f64)> = BTreeMap::new();
-    for f in store
-        .facts("same_as")
-        .map_err(Error::from)?
-        .unwrap_or_default()
-    {
+    for f in store.facts("same_as")?.unwrap_or_default() {
         let (a, b) = (f.values[0].to_string(), f.values[1].to_string());
         let e = canonical.entry(a).or_insert((b.clone(), f.confidence));
         if b < e.0 {
@@ -322,7 +317,7 @@ fn derived_lines<E: From<Error>>(
             emit(json!({"kind": "same_as", "id": id, "canonical": label, "confidence": conf}))?;
         }
     }
-    for v in store.violations(None).map_err(Error::from)? {
+    for v in store.violations(None)? {
         let ids: Vec<Json> = v.bindings.iter().map(|(_, x)| x.to_json()).collect();
         emit(json!({
             "kind": "violation", "constraint": v.constraint, "ids": ids,

@@ -22,9 +22,9 @@
 //! creation, as in the reference server.
 
 use super::export::Asserted;
-use crate::Error;
 use engram_core::Value;
 use engram_core::{Fact, Origin};
+use engram_store::ReadError as Error;
 use engram_store::Store;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use serde::{Deserialize, Serialize};
@@ -425,9 +425,7 @@ fn inferred_relations(
         };
         let v: Vec<String> = f.values.iter().map(ToString::to_string).collect();
         let [from, ty, to] = <[String; 3]>::try_from(v).map_err(|_| {
-            Error::from(engram_store::StoreError::Invalid(
-                "relation `edge` must have three columns (from, type, to)".into(),
-            ))
+            Error::Invalid("relation `edge` must have three columns (from, type, to)".into())
         })?;
         if forms
             .get(&(from.clone(), ty.clone(), to.clone()))

@@ -12,7 +12,7 @@
 use super::export::SHAPED;
 use super::graph::{Entity, Held, Relation, Sources};
 use super::normalize_type;
-use crate::Error;
+use crate::EditError as Error;
 use engram_core::Value;
 use engram_store::{CommitReport, Store};
 use rustc_hash::FxHashSet as HashSet;
@@ -124,7 +124,7 @@ pub fn create_relations(
 ) -> Result<Vec<Relation>, Error> {
     for r in &relations {
         super::rule_type(&r.relation_type)
-            .map_err(|m| Error::Graph(format!("{m} (from {:?} to {:?})", r.from, r.to)))?;
+            .map_err(|m| Error::Refused(format!("{m} (from {:?} to {:?})", r.from, r.to)))?;
     }
     store.lock()?;
     let mut forms = Sources::read(store)?.relation_forms();
@@ -186,7 +186,7 @@ pub fn add_observations(
     let mut results = Vec::new();
     for add in adds {
         if !existing.contains_key(&add.entity_name) {
-            return Err(Error::Graph(format!(
+            return Err(Error::Refused(format!(
                 "Entity with name {} not found",
                 add.entity_name
             )));

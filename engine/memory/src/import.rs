@@ -64,6 +64,8 @@ impl std::fmt::Display for BadLine {
     }
 }
 
+impl std::error::Error for BadLine {}
+
 /// What a file holds.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Import {

@@ -10,7 +10,9 @@ pub mod graph_edit;
 mod import;
 mod recall;
 
-pub use error::Error;
+use engram_store::ReadError;
+
+pub use error::EditError;
 pub use export::{export, export_each, export_mcp};
 pub use import::{
     BadLine, Format, Import, MemoryFact, detect, json_value, line_parts, read, read_object,
@@ -33,7 +35,7 @@ pub fn add_to_inputs(inputs: &mut engram_core::Inputs, facts: &[MemoryFact], now
 
 /// An index of the store's memory for [`RecallIndex::recall`], built from its memories,
 /// entities and relations (derived ones included).
-pub fn recall_index(store: &mut engram_store::Store) -> Result<RecallIndex, Error> {
+pub fn recall_index(store: &mut engram_store::Store) -> Result<RecallIndex, ReadError> {
     let db = store.database_with(RECALL_RELATIONS)?;
     Ok(RecallIndex::build(db))
 }
@@ -44,12 +46,12 @@ pub fn recall_index(store: &mut engram_store::Store) -> Result<RecallIndex, Erro
 pub fn add_to_transaction(
     tx: &mut engram_store::Transaction<'_>,
     facts: Vec<MemoryFact>,
-) -> Result<(), Error> {
+) -> Result<(), EditError> {
     let mut types: rustc_hash::FxHashMap<String, Option<Vec<engram_core::ColumnType>>> =
         Default::default();
     tx.reserve(facts.len());
     for f in facts {
-        let at = |message: String| Error::Memory {
+        let at = |message: String| EditError::Fact {
             at: f.at.to_string(),
             message: format!("relation `{}`: {message}", f.relation),
         };
@@ -69,7 +71,7 @@ pub fn add_to_transaction(
         };
         tx.add_with(&f.relation, values, f.confidence, f.time)
             .map_err(|e| match e {
-                engram_store::Error::Value { message, .. } => at(message),
+                engram_store::WriteError::Value { message, .. } => at(message),
                 other => other.into(),
             })?;
     }

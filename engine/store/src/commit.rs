@@ -5,6 +5,7 @@ use super::error::StoreError;
 use super::persist::LayerWrite;
 use super::{ASSERTED, DERIVED, Store, now_ms};
 use crate::Error;
+use crate::error::{ReadError, WriteError};
 use engram_core::internal::facts;
 use engram_core::internal::incremental::table::{FactMeta, Table};
 use engram_core::internal::incremental::{self, Facts, Plans};
@@ -70,7 +71,7 @@ pub struct CommitReport {
 
 impl Store {
     /// Starts a write transaction (taking the writer lock on first use).
-    pub fn transaction(&mut self) -> Result<Transaction<'_>, Error> {
+    pub fn transaction(&mut self) -> Result<Transaction<'_>, WriteError> {
         self.begin_write()?;
         self.drop_view();
         Ok(Transaction {
@@ -144,7 +145,7 @@ impl Store {
 
     /// The column types of a relation the store holds or its rules declare (`None` if
     /// neither: its first fact will declare it).
-    pub fn relation_types(&mut self, name: &str) -> Result<Option<Vec<ColumnType>>, Error> {
+    pub fn relation_types(&mut self, name: &str) -> Result<Option<Vec<ColumnType>>, ReadError> {
         if let Some(i) = self.rel_index(name) {
             return Ok(Some(self.rels[i].types.clone()));
         }
@@ -159,7 +160,7 @@ impl Store {
     }
 
     /// Re-derives every fact from the asserted facts and the rules.
-    pub fn infer(&mut self) -> Result<CommitReport, Error> {
+    pub fn infer(&mut self) -> Result<CommitReport, WriteError> {
         self.begin_write()?;
         // A full inference moves `now()` to the current time (or the time fixed).
         if self.plan()?.uses_time {
@@ -170,7 +171,7 @@ impl Store {
             self.manifest_dirty = true;
             self.plan = None;
         }
-        self.commit_changes(Vec::new(), true)
+        Ok(self.commit_changes(Vec::new(), true)?)
     }
 
     /// For rules over `now()`: records the time this commit evaluates at (as fixed, else as
@@ -671,8 +672,8 @@ fn check_values(relation: &str, types: &[ColumnType], values: &[Value]) -> Resul
 
 impl Transaction<'_> {
     /// The column types of a relation (see [`Store::relation_types`]).
-    pub fn relation_types(&mut self, name: &str) -> Result<Option<Vec<ColumnType>>, Error> {
-        self.store.relation_types(name)
+    pub fn relation_types(&mut self, name: &str) -> Result<Option<Vec<ColumnType>>, WriteError> {
+        Ok(self.store.relation_types(name)?)
     }
 
     /// Makes room for `n` more changes.
@@ -681,7 +682,7 @@ impl Transaction<'_> {
     }
 
     /// Asserts a fact with confidence 1, timed now.
-    pub fn add(&mut self, relation: &str, values: Vec<Value>) -> Result<&mut Self, Error> {
+    pub fn add(&mut self, relation: &str, values: Vec<Value>) -> Result<&mut Self, WriteError> {
         self.add_with(relation, values, 1.0, None)
     }
 
@@ -693,9 +694,9 @@ impl Transaction<'_> {
         values: Vec<Value>,
         confidence: f64,
         time: Option<i64>,
-    ) -> Result<&mut Self, Error> {
+    ) -> Result<&mut Self, WriteError> {
         if !(confidence > 0.0 && confidence <= 1.0) {
-            return Err(Error::Value {
+            return Err(WriteError::Value {
                 relation: relation.to_string(),
                 message: format!("confidence {confidence} is not in (0, 1]"),
             });
@@ -712,7 +713,7 @@ impl Transaction<'_> {
     /// Asserts facts written as Datalog, each with its `@ c` confidence and `~ t` time if
     /// given: `edge("a", "b") @ 0.8 ~ "2026-11-01T10:00:00Z". edge("b", "c").` Returns how
     /// many.
-    pub fn add_text(&mut self, text: &str) -> Result<usize, Error> {
+    pub fn add_text(&mut self, text: &str) -> Result<usize, WriteError> {
         let written = self.typed_facts(text)?;
         let n = written.len();
         for (relation, values, confidence, time) in written {
@@ -737,7 +738,7 @@ impl Transaction<'_> {
 
     /// Retracts an asserted fact (nothing happens if it is not asserted). Facts derived
     /// from it go unless something else still supports them.
-    pub fn retract(&mut self, relation: &str, values: Vec<Value>) -> Result<&mut Self, Error> {
+    pub fn retract(&mut self, relation: &str, values: Vec<Value>) -> Result<&mut Self, WriteError> {
         let (rel, key) = self.store.encode_fact(relation, &values)?;
         self.changes.push(Change {
             rel,
@@ -748,7 +749,7 @@ impl Transaction<'_> {
     }
 
     /// Retracts facts written as Datalog. Returns how many were named.
-    pub fn retract_text(&mut self, text: &str) -> Result<usize, Error> {
+    pub fn retract_text(&mut self, text: &str) -> Result<usize, WriteError> {
         let written = self.typed_facts(text)?;
         let n = written.len();
         for (relation, values, _, _) in written {
@@ -758,10 +759,10 @@ impl Transaction<'_> {
     }
 
     /// Applies the transaction: infers, writes, and makes it visible atomically.
-    pub fn commit(mut self) -> Result<CommitReport, Error> {
+    pub fn commit(mut self) -> Result<CommitReport, WriteError> {
         // A failed commit does not forget the strings: the store's tables may hold them.
         self.committed = true;
         let changes = std::mem::take(&mut self.changes);
-        self.store.commit_changes(changes, false)
+        Ok(self.store.commit_changes(changes, false)?)
     }
 }

@@ -33,7 +33,8 @@ mod view;
 pub use commit::{CommitReport, Transaction};
 pub use engram_core::Source;
 pub use engram_core::internal::plan::ir::ForgetPolicy;
-pub use error::{Error, StoreError};
+use error::{Error, StoreError};
+pub use error::{OpenError, ReadError, WriteError};
 pub use view::{CleanupReport, CompactReport, RelationStats, StoreStats};
 
 use engram_core::Database;
@@ -83,7 +84,7 @@ pub(crate) const DERIVED: u8 = 1;
 /// tx.retract_text(r#"edge("b", "c")"#)?;
 /// tx.commit()?;
 /// assert_eq!(store.query(r#"?- path("a", x)."#)?[0].answers.len(), 1);
-/// # Ok::<(), engram_store::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct Store {
     /// The directory; `None` for an in-memory store.
@@ -171,7 +172,7 @@ impl std::fmt::Debug for Store {
 
 impl Store {
     /// Creates a new, empty store in `dir` (made if missing) and holds its writer lock.
-    pub fn create(dir: impl AsRef<Path>) -> Result<Store, Error> {
+    pub fn create(dir: impl AsRef<Path>) -> Result<Store, OpenError> {
         let dir = dir.as_ref();
         std::fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, e))?;
         let lock = WriterLock::acquire(dir, DEFAULT_LOCK_WAIT)?;
@@ -201,7 +202,7 @@ impl Store {
 
     /// Opens the store in `dir` for reading and writing. Nothing is locked until the first
     /// write, so opening is cheap and readers may open it while another process writes.
-    pub fn open(dir: impl AsRef<Path>) -> Result<Store, Error> {
+    pub fn open(dir: impl AsRef<Path>) -> Result<Store, OpenError> {
         let dir = dir.as_ref();
         Ok(Store::from_loaded(
             Some(dir.to_path_buf()),
@@ -211,7 +212,7 @@ impl Store {
     }
 
     /// Opens the store in `dir` for reading only: it never takes the writer lock.
-    pub fn open_read_only(dir: impl AsRef<Path>) -> Result<Store, Error> {
+    pub fn open_read_only(dir: impl AsRef<Path>) -> Result<Store, OpenError> {
         let dir = dir.as_ref();
         Ok(Store::from_loaded(
             Some(dir.to_path_buf()),
@@ -302,8 +303,8 @@ impl Store {
     /// latest commit, so that what is read before the next transaction commits is what it
     /// changes: a read-then-write that no other process can interleave with. Held until
     /// [`Store::unlock`] or the handle is dropped.
-    pub fn lock(&mut self) -> Result<(), Error> {
-        self.begin_write()
+    pub fn lock(&mut self) -> Result<(), WriteError> {
+        Ok(self.begin_write()?)
     }
 
     /// The store's directory (`None` in memory).
@@ -472,7 +473,7 @@ impl Store {
 
     /// Re-reads the store if another process committed since it was opened; returns whether
     /// it did. (A reader sees the state it opened until it refreshes.)
-    pub fn refresh(&mut self) -> Result<bool, Error> {
+    pub fn refresh(&mut self) -> Result<bool, ReadError> {
         let Some(dir) = self.dir.clone() else {
             return Ok(false);
         };
@@ -561,8 +562,8 @@ impl Store {
     }
 
     /// The store's program as planned: its rule files and the relations it holds.
-    pub fn program_plan(&mut self) -> Result<Arc<Plan>, Error> {
-        self.plan()
+    pub fn program_plan(&mut self) -> Result<Arc<Plan>, ReadError> {
+        Ok(self.plan()?)
     }
 
     /// The planned program, compiled on first need.

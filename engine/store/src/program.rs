@@ -5,6 +5,7 @@
 
 use super::{CommitReport, Store, StoreError};
 use crate::Error;
+use crate::error::WriteError;
 use engram_core::internal::plan::ir::Plan;
 use engram_core::internal::sources::{self, Source};
 use engram_core::internal::value::{ColumnType, Interner};
@@ -64,7 +65,7 @@ pub(crate) fn compile(
 
 impl Store {
     /// Adds (or replaces) a rule file and re-derives everything.
-    pub fn add_rules(&mut self, name: &str, text: &str) -> Result<CommitReport, Error> {
+    pub fn add_rules(&mut self, name: &str, text: &str) -> Result<CommitReport, WriteError> {
         self.begin_write()?;
         let mut rules = self.rules.clone();
         let file = Source {
@@ -75,11 +76,11 @@ impl Store {
             Some(r) => *r = file,
             None => rules.push(file),
         }
-        self.change_rules(rules)
+        Ok(self.change_rules(rules)?)
     }
 
     /// Adds (or replaces) several rule files in one commit, and re-derives everything.
-    pub fn add_rule_files(&mut self, files: &[Source]) -> Result<CommitReport, Error> {
+    pub fn add_rule_files(&mut self, files: &[Source]) -> Result<CommitReport, WriteError> {
         self.begin_write()?;
         let mut rules = self.rules.clone();
         for file in files {
@@ -88,11 +89,11 @@ impl Store {
                 None => rules.push(file.clone()),
             }
         }
-        self.change_rules(rules)
+        Ok(self.change_rules(rules)?)
     }
 
     /// Removes a rule file by name and re-derives everything.
-    pub fn remove_rules(&mut self, name: &str) -> Result<CommitReport, Error> {
+    pub fn remove_rules(&mut self, name: &str) -> Result<CommitReport, WriteError> {
         self.begin_write()?;
         let mut rules = self.rules.clone();
         let before = rules.len();
@@ -100,7 +101,7 @@ impl Store {
         if rules.len() == before {
             return Err(StoreError::Invalid(format!("no rule file named `{name}`")).into());
         }
-        self.change_rules(rules)
+        Ok(self.change_rules(rules)?)
     }
 
     fn change_rules(&mut self, rules: Vec<Source>) -> Result<CommitReport, Error> {

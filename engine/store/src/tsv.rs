@@ -2,7 +2,7 @@
 //! fact a line, each field read as its column's type ([`Value::parse`]).
 
 use super::Transaction;
-use crate::Error;
+use crate::error::WriteError;
 use engram_core::internal::value::{ColumnType, Value};
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -20,8 +20,8 @@ impl Transaction<'_> {
         path: &Path,
         relation: &str,
         confidence: bool,
-    ) -> Result<usize, Error> {
-        let input_err = |line: usize, message: String| Error::Input {
+    ) -> Result<usize, WriteError> {
+        let input_err = |line: usize, message: String| WriteError::Input {
             path: path.to_path_buf(),
             line,
             message,
@@ -29,7 +29,7 @@ impl Transaction<'_> {
         let mut types: Option<Vec<ColumnType>> = None;
         let mut n = 0;
         for (i, line) in BufReader::new(reader).split(b'\n').enumerate() {
-            let line = line.map_err(|source| Error::Io {
+            let line = line.map_err(|source| WriteError::Io {
                 path: path.to_path_buf(),
                 source,
             })?;

@@ -5,6 +5,7 @@ use super::commit::CommitReport;
 use super::error::StoreError;
 use super::{ForgetPolicy, Store, now_ms};
 use crate::Error;
+use crate::error::{ReadError, WriteError};
 use engram_core::Proof;
 use engram_core::RelationInfo;
 use engram_core::Violation;
@@ -166,7 +167,7 @@ impl Store {
     }
 
     /// Answers `?-` queries (one or more in `text`) over everything the store holds.
-    pub fn query(&mut self, text: &str) -> Result<Vec<QueryAnswer>, Error> {
+    pub fn query(&mut self, text: &str) -> Result<Vec<QueryAnswer>, ReadError> {
         let mut out = Vec::new();
         self.query_each(text, |answers| {
             out.push(answers.collect());
@@ -178,21 +179,28 @@ impl Store {
     /// [`Store::query`] for answers too many to hold decoded: each query's answers go to `f`
     /// sorted, to be decoded one at a time ([`engram_core::Answers::iter`]) and written as they
     /// come (`engram query` streams them so). Stops at `f`'s first error.
-    pub fn query_each<E: From<Error>>(
+    pub fn query_each<E: From<ReadError>>(
         &mut self,
         text: &str,
         mut f: impl FnMut(&engram_core::Answers<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
-        let queries = (self.view_with(&[])?.plan_queries(text)).map_err(Error::from)?;
+        let queries = (self
+            .view_with(&[])
+            .map_err(ReadError::from)?
+            .plan_queries(text))
+        .map_err(ReadError::from)?;
         for q in &queries {
             let answers = match self.probe_runs(q) {
                 Some(a) => a,
                 None => {
-                    let (rows, interner) = self.view_with(&q.rule.reads())?.rows_and_interner();
+                    let (rows, interner) = (self.view_with(&q.rule.reads()))
+                        .map_err(ReadError::from)?
+                        .rows_and_interner();
                     engram_core::internal::eval::query::answer_query(q, rows, interner)
                 }
             };
-            f(&engram_core::Answers::new(self.view_with(&[])?, q, answers))?;
+            let db = self.view_with(&[]).map_err(ReadError::from)?;
+            f(&engram_core::Answers::new(db, q, answers))?;
         }
         Ok(())
     }
@@ -290,7 +298,7 @@ impl Store {
 
     /// The proof of a fact written as Datalog (`path("a", "c")`), or `None` if it does not
     /// hold.
-    pub fn explain(&mut self, fact: &str) -> Result<Option<Proof>, Error> {
+    pub fn explain(&mut self, fact: &str) -> Result<Option<Proof>, ReadError> {
         let plan = self.plan()?;
         let (name, _) = self.view_with(&[])?.parse_fact(fact)?;
         let need = plan.depends(plan.rel_index[&name]);
@@ -299,7 +307,7 @@ impl Store {
 
     /// The violations of the integrity constraints (of one, when `constraint` names it), each
     /// with its proof.
-    pub fn violations(&mut self, constraint: Option<&str>) -> Result<Vec<Violation>, Error> {
+    pub fn violations(&mut self, constraint: Option<&str>) -> Result<Vec<Violation>, ReadError> {
         let plan = self.plan()?;
         let mut need = Vec::new();
         for (id, decl) in plan.relations.iter().enumerate() {
@@ -357,13 +365,13 @@ impl Store {
 
     /// A relation's facts with their metadata, sorted by value (`None` if there is no such
     /// relation).
-    pub fn facts(&mut self, relation: &str) -> Result<Option<Vec<Fact>>, Error> {
+    pub fn facts(&mut self, relation: &str) -> Result<Option<Vec<Fact>>, ReadError> {
         self.facts_in_order(relation, true)
     }
 
     /// A relation of the store, to read without decoding it whole
     /// ([`RelationView::sorted`]); `None` if there is no such relation.
-    pub fn relation(&mut self, name: &str) -> Result<Option<RelationView<'_>>, Error> {
+    pub fn relation(&mut self, name: &str) -> Result<Option<RelationView<'_>>, ReadError> {
         let plan = self.plan()?;
         let Some(&id) = plan.rel_index.get(name) else {
             return Ok(None);
@@ -376,7 +384,7 @@ impl Store {
         &mut self,
         relation: &str,
         sorted: bool,
-    ) -> Result<Option<Vec<Fact>>, Error> {
+    ) -> Result<Option<Vec<Fact>>, ReadError> {
         let r = self.relation(relation)?;
         Ok(r.map(|r| match sorted {
             true => r.sorted_facts(),
@@ -386,12 +394,16 @@ impl Store {
 
     /// The facts of `relation` as they were asserted (as written, before a merge rewrote
     /// them, and replaced ones included), sorted by value, each with its confidence and time.
-    pub fn asserted_facts(&mut self, relation: &str) -> Result<Vec<Fact>, Error> {
+    pub fn asserted_facts(&mut self, relation: &str) -> Result<Vec<Fact>, ReadError> {
         self.asserted_in_order(relation, true)
     }
 
     /// [`Store::asserted_facts`], sorted by value or in no particular order (faster).
-    pub fn asserted_in_order(&mut self, relation: &str, sorted: bool) -> Result<Vec<Fact>, Error> {
+    pub fn asserted_in_order(
+        &mut self,
+        relation: &str,
+        sorted: bool,
+    ) -> Result<Vec<Fact>, ReadError> {
         let Some(i) = self.rel_index(relation) else {
             return Ok(Vec::new());
         };
@@ -428,7 +440,10 @@ impl Store {
 
     /// The facts of functional relation `relation` that newer ones replaced, each with the
     /// fact that replaced it (see [`Database::superseded`]).
-    pub fn superseded(&mut self, relation: &str) -> Result<Vec<engram_core::Superseded>, Error> {
+    pub fn superseded(
+        &mut self,
+        relation: &str,
+    ) -> Result<Vec<engram_core::Superseded>, ReadError> {
         let plan = self.plan()?;
         let Some(&id) = plan.rel_index.get(relation) else {
             return Ok(Vec::new());
@@ -442,7 +457,7 @@ impl Store {
 
     /// The fact that replaced a fact written as Datalog, when a newer one with the same key
     /// did (see [`Database::superseded_by`]).
-    pub fn superseded_by(&mut self, fact: &str) -> Result<Option<Fact>, Error> {
+    pub fn superseded_by(&mut self, fact: &str) -> Result<Option<Fact>, ReadError> {
         let plan = self.plan()?;
         let (name, _) = self.view_with(&[])?.parse_fact(fact)?;
         let id = plan.rel_index[&name];
@@ -455,13 +470,13 @@ impl Store {
 
     /// The store's facts as a [`Database`] with the named relations loaded (those the store
     /// does not hold are empty).
-    pub fn database_with(&mut self, relations: &[&str]) -> Result<&mut Database, Error> {
+    pub fn database_with(&mut self, relations: &[&str]) -> Result<&mut Database, ReadError> {
         let plan = self.plan()?;
         let ids: Vec<RelId> = relations
             .iter()
             .filter_map(|r| plan.rel_index.get(*r).copied())
             .collect();
-        self.view_with(&ids)
+        Ok(self.view_with(&ids)?)
     }
 
     /// The time `now()` stands for in this store: as fixed with [`Store::set_now`], else as of
@@ -471,7 +486,7 @@ impl Store {
     }
 
     /// The relations the store holds or its rules declare.
-    pub fn relations(&mut self) -> Result<Vec<RelationInfo>, Error> {
+    pub fn relations(&mut self) -> Result<Vec<RelationInfo>, ReadError> {
         let plan = self.plan()?;
         Ok(plan
             .relations
@@ -487,7 +502,7 @@ impl Store {
     }
 
     /// Facts, files and bytes.
-    pub fn stats(&mut self) -> Result<StoreStats, Error> {
+    pub fn stats(&mut self) -> Result<StoreStats, ReadError> {
         let mut relations = Vec::new();
         for i in 0..self.rels.len() {
             let asserted = self.asserted(i).len();
@@ -552,7 +567,7 @@ impl Store {
         min_confidence: f64,
         max_age_days: f64,
         dry_run: bool,
-    ) -> Result<CleanupReport, Error> {
+    ) -> Result<CleanupReport, WriteError> {
         self.cleanup_at(min_confidence, max_age_days, now_ms(), dry_run)
     }
 
@@ -563,7 +578,7 @@ impl Store {
         max_age_days: f64,
         now_ms: i64,
         dry_run: bool,
-    ) -> Result<CleanupReport, Error> {
+    ) -> Result<CleanupReport, WriteError> {
         if !(min_confidence > 0.0 && min_confidence <= 1.0)
             || max_age_days.is_nan()
             || max_age_days < 0.0
@@ -595,7 +610,7 @@ impl Store {
             let r = self.preview_contents();
             self.manifest.forget = old_forget;
             self.plan = None;
-            r.map(|after| (after, None))
+            r.map(|after| (after, None)).map_err(WriteError::from)
         } else {
             self.infer().map(|report| {
                 let mut after = Vec::new();
@@ -641,7 +656,7 @@ impl Store {
 
     /// Merges every layer's runs into one sorted run without removals, and the string runs
     /// into one; readers keep the files they have open until they refresh.
-    pub fn compact(&mut self) -> Result<CompactReport, Error> {
+    pub fn compact(&mut self) -> Result<CompactReport, WriteError> {
         self.begin_write()?;
         let before = self.stats()?;
         self.rewrite_all()?;
