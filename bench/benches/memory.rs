@@ -15,6 +15,7 @@
 //! tables, is reported on its own).
 
 use engram_bench::process::{build_release, measure, median, quantile, workspace};
+use engram_engine::memory::MemoryExt;
 use engram_engine::memory::RecallOptions;
 use engram_engine::store::Store;
 use std::time::Instant;
@@ -84,7 +85,8 @@ fn main() {
 {{"kind":"relation","from":"new{i}","type":"RELATED_TO","to":"m{}","time":"2026-11-18T00:00:00Z"}}"#,
             i + 1
         );
-        let read = engram_engine::memory::read(&text, engram_engine::memory::Format::Native, false)
+        let read = engram_engine::memory::Format::Native
+            .read(&text, false)
             .unwrap();
         let start = Instant::now();
         let mut tx = store.transaction().unwrap();
@@ -107,7 +109,7 @@ fn main() {
         );
     }
     let start = Instant::now();
-    let index = engram_engine::memory::recall_index(&mut store).unwrap();
+    let index = store.recall_index().unwrap();
     let built = start.elapsed().as_secs_f64() * 1000.0;
     let options = RecallOptions {
         depth: 2,

@@ -6,6 +6,7 @@ use anyhow::Context;
 use engram_core::Origin;
 use engram_core::internal::value;
 use engram_memory as memory;
+use engram_memory::MemoryExt;
 use engram_store::Store;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -29,7 +30,8 @@ pub fn demo(db: Option<&Path>) -> anyhow::Result<ExitCode> {
             base.join("memory.db")
         }
     };
-    let read = memory::read(EXAMPLE, memory::Format::Native, false)
+    let read = memory::Format::Native
+        .read(EXAMPLE, false)
         .map_err(|b| anyhow::anyhow!("examples/memories.jsonl:{b}"))?;
     // The demo reasons as of the memory's last entry, so its answers do not age.
     let last = read.facts.iter().filter_map(|f| f.time).max().unwrap_or(0);
@@ -138,7 +140,7 @@ pub fn demo(db: Option<&Path>) -> anyhow::Result<ExitCode> {
 
     // Merges: each class of names for one thing, and the name the memory now uses.
     let mut classes: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for line in memory::export(&mut store, true)? {
+    for line in store.export_memory(true)? {
         if line["kind"] == "same_as" {
             let id = line["id"].as_str().unwrap_or_default().to_string();
             let label = line["canonical"].as_str().unwrap_or_default().to_string();

@@ -86,7 +86,7 @@ pub fn load(
             // JSON Lines that are neither the MCP server's nor MemoryGraph's are engram's.
             let format = how
                 .format
-                .or_else(|| memory::detect(text))
+                .or_else(|| memory::Format::detect(text))
                 .unwrap_or(memory::Format::Native);
             load_memories(&mut tx, text, path, format, how.skip_bad, &mut loaded)?;
         }
@@ -113,10 +113,10 @@ fn load_memories(
 ) -> anyhow::Result<()> {
     let parts = match format {
         memory::Format::MemoryGraph => vec![(0, text)],
-        _ => memory::line_parts(text, PART_BYTES),
+        _ => memory::Format::parts(text, PART_BYTES),
     };
     let read_part = |&(first, part): &(usize, &str)| {
-        memory::read_part(part, first, format, skip_bad).map_err(|b| {
+        format.read_part(part, first, skip_bad).map_err(|b| {
             anyhow::anyhow!(
                 "{}:{b} (nothing was loaded; --skip-bad loads the other lines)",
                 path.display()

@@ -247,13 +247,14 @@ impl FactDir {
         if let Some(path) = &self.memories {
             let text =
                 std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?;
-            let format = engram_memory::detect(&text).with_context(|| {
+            let format = engram_memory::Format::detect(&text).with_context(|| {
                 format!(
                     "{}: not a memory file (engram's, mcp-memory or memorygraph)",
                     path.display()
                 )
             })?;
-            let read = engram_memory::read(&text, format, false)
+            let read = format
+                .read(&text, false)
                 .map_err(|b| anyhow::anyhow!("{}:{b}", path.display()))?;
             let now = options
                 .now
@@ -320,7 +321,7 @@ fn parse_seconds(text: &str) -> Result<f64, String> {
 }
 
 fn parse_size(text: &str) -> Result<usize, String> {
-    engram_core::parse_bytes(text)
+    engram_core::Limits::parse_size(text)
         .ok_or_else(|| format!("`{text}`: give bytes, or a size such as 512M or 2G"))
 }
 
@@ -413,13 +414,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             ..
         } => store_cmd::explain(&db, &first, format == Format::Json),
         Command::Check { program } => {
-            let p = Program::from_file(&program)?;
+            let summary = Program::from_file(&program)?.summary();
             println!(
                 "{}: ok ({} relations, {} rules, {} strata)",
                 program.display(),
-                p.plan().relations.len(),
-                p.plan().rules.len(),
-                p.plan().strata.len()
+                summary.relations,
+                summary.rules,
+                summary.strata
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -433,9 +434,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             // Plain programs without queries evaluate as plain Datalog; confidence syntax,
             // queries and constraints (which print confidence, depth and rule) turn tracking
             // on.
-            let constraints = p.plan().relations.iter().any(|r| r.constraint.is_some());
+            let summary = p.summary();
             let options = EvalOptions {
-                provenance: !p.plan().queries.is_empty() || constraints,
+                provenance: summary.queries > 0 || summary.constraints > 0,
                 now,
                 limits,
             };

@@ -4,6 +4,7 @@
 use crate::render::{self, Format};
 use anyhow::Context;
 use clap::Subcommand;
+use engram_memory::MemoryExt;
 use engram_store::Store;
 use engram_store::{CommitReport, StoreStats};
 use std::io::Write;
@@ -267,13 +268,13 @@ pub fn export(
     let mut out = std::io::BufWriter::new(out.lock());
     match format {
         crate::ExportFormat::Json => {
-            engram_memory::export_each(&mut store, inferred_only, |line| {
+            store.export_memory_each(inferred_only, |line| {
                 writeln!(out, "{line}")?;
                 anyhow::Ok(())
             })?;
         }
         crate::ExportFormat::McpMemory => {
-            for line in engram_memory::export_mcp(&mut store)? {
+            for line in store.export_mcp()? {
                 writeln!(out, "{line}")?;
             }
         }
@@ -346,7 +347,7 @@ pub fn recall(
         now: store.evaluation_time(),
         ..options
     };
-    let index = engram_memory::recall_index(&mut store)?;
+    let index = store.recall_index()?;
     let hits = index.recall(query, &options);
     let out = std::io::stdout();
     let mut out = out.lock();

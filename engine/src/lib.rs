@@ -31,7 +31,7 @@ pub use engram_core::{
     Answers, ColumnType, Database, EvalError, EvalOptions, Fact, Inputs, Limits, MAX_PROOF_DEPTH,
     Origin, OutputTarget, PlanError, PlanErrors, Program, Proof, QueryAnswer, RelationInfo,
     RelationView, Source, Superseded, Value, Violation, fact_text, format_time, library,
-    parse_bytes, parse_time,
+    parse_time,
 };
 pub use engram_memory as memory;
 pub use engram_store as store;

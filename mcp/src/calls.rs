@@ -6,9 +6,10 @@
 
 use super::page::{Paging, size};
 use engram_core::Fact;
-use engram_memory::graph::{self, Graph, GraphEntity, GraphRelation};
-use engram_memory::graph_edit::{self, ObservationAdd, ObservationDeletion};
-use engram_memory::{self as memory, RecallOptions};
+use engram_memory::{
+    self as memory, Graph, GraphEntity, GraphRelation, MemoryExt, Observations, RecallOptions,
+    Relation,
+};
 use engram_store::{CommitReport, Store};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value as Json, json};
@@ -40,6 +41,14 @@ impl From<engram_memory::EditError> for CallError {
     fn from(e: engram_memory::EditError) -> Self {
         CallError::Failed(e.to_string())
     }
+}
+
+/// The argument of `add_observations`, in the reference server's shape.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ObservationAdd {
+    entity_name: String,
+    contents: Vec<String>,
 }
 
 /// Reads one argument.
@@ -107,31 +116,39 @@ pub fn call(
     let done = |message: &str| json!({"success": true, "message": message});
     match name {
         "create_entities" => {
-            let created = graph_edit::create_entities(store, arg(args, "entities")?)?;
+            let created = store.create_entities(arg(args, "entities")?)?;
             Ok(json!({ "entities": created }))
         }
         "create_relations" => {
-            let created = graph_edit::create_relations(store, arg(args, "relations")?)?;
+            let created = store.create_relations(arg(args, "relations")?)?;
             Ok(json!({ "relations": created }))
         }
         "add_observations" => {
             let adds: Vec<ObservationAdd> = arg(args, "observations")?;
-            let results = graph_edit::add_observations(store, adds)?;
+            let adds = (adds.into_iter())
+                .map(|a| Observations {
+                    entity_name: a.entity_name,
+                    observations: a.contents,
+                })
+                .collect();
+            let results: Vec<Json> = (store.add_observations(adds)?.into_iter())
+                .map(|r| json!({"entityName": r.entity_name, "addedObservations": r.observations}))
+                .collect();
             Ok(json!({ "results": results }))
         }
         "delete_entities" => {
             let names: Vec<String> = arg(args, "entityNames")?;
-            graph_edit::delete_entities(store, &names)?;
+            store.delete_entities(&names)?;
             Ok(done("Entities deleted successfully"))
         }
         "delete_observations" => {
-            let deletions: Vec<ObservationDeletion> = arg(args, "deletions")?;
-            graph_edit::delete_observations(store, &deletions)?;
+            let deletions: Vec<Observations> = arg(args, "deletions")?;
+            store.delete_observations(&deletions)?;
             Ok(done("Observations deleted successfully"))
         }
         "delete_relations" => {
-            let relations: Vec<graph::Relation> = arg(args, "relations")?;
-            graph_edit::delete_relations(store, &relations)?;
+            let relations: Vec<Relation> = arg(args, "relations")?;
+            store.delete_relations(&relations)?;
             Ok(done("Relations deleted successfully"))
         }
         "read_graph" => {
@@ -140,12 +157,12 @@ pub fn call(
         }
         "search_nodes" => {
             let query: String = arg(args, "query")?;
-            let graph = graph::search(store, &query, inferred(args)?)?;
+            let graph = store.search_nodes(&query, inferred(args)?)?;
             graph_page(graph, paging(args)?, false)
         }
         "open_nodes" => {
             let names: Vec<String> = arg(args, "names")?;
-            let graph = graph::open(store, &names, inferred(args)?)?;
+            let graph = store.open_nodes(&names, inferred(args)?)?;
             graph_page(graph, paging(args)?, false)
         }
         "remember" => remember(store, args),
@@ -179,7 +196,7 @@ fn inferred(args: &Json) -> Result<bool, CallError> {
 
 /// The graph, with what was inferred unless `asserted_only`.
 fn read(store: &mut Store, args: &Json) -> Result<Graph, CallError> {
-    Ok(graph::read(store, inferred(args)?)?)
+    Ok(store.read_graph(inferred(args)?)?)
 }
 
 /// One page of a graph: entities, then relations, as one list that `offset` counts in.
@@ -229,7 +246,8 @@ fn assert_object(
     object: Map<String, Json>,
     at: &str,
 ) -> Result<Json, CallError> {
-    let facts = memory::read_object(&object, memory::Format::Native, at)
+    let facts = memory::Format::Native
+        .read_object(&object, at)
         .map_err(|m| CallError::Arguments(format!("{at}: {m}")))?;
     let mut tx = store.transaction()?;
     memory::add_to_transaction(&mut tx, facts)?;
@@ -238,7 +256,7 @@ fn assert_object(
 
 /// The relations the rules derived that touch `id`, most confident first.
 fn inferred_around(store: &mut Store, id: &str) -> Result<Vec<GraphRelation>, CallError> {
-    let mut inferred = graph::inferred_around(store, &[id.to_string()])?;
+    let mut inferred = store.inferred_around(&[id.to_string()])?;
     inferred.truncate(20);
     Ok(inferred)
 }
@@ -313,7 +331,7 @@ fn recall(store: &mut Store, kept: &mut Kept, args: &Json) -> Result<Json, CallE
     let generation = store.generation();
     let index = match kept.recall.take() {
         Some((g, index)) if g == generation => index,
-        _ => memory::recall_index(store)?,
+        _ => store.recall_index()?,
     };
     let hits = index.recall(&query, &options);
     kept.recall = Some((generation, index));
@@ -382,7 +400,7 @@ fn forget(store: &mut Store, args: &Json) -> Result<Json, CallError> {
     }
     let mut out = json!({});
     if !ids.is_empty() {
-        graph_edit::delete_entities(store, &ids)?;
+        store.delete_entities(&ids)?;
         out["ids"] = json!(ids);
     }
     if !facts.is_empty() {

@@ -65,8 +65,8 @@ pub fn compile_text(text: &str) {
     }
     match Program::compile(text, "fuzz.dl") {
         Err(engram_core::Error::Plan(p)) => {
-            assert!(!p.errors.is_empty(), "a plan failure without an error");
-            for err in &p.errors {
+            assert!(!p.errors().is_empty(), "a plan failure without an error");
+            for err in p.errors() {
                 assert_span(text, err.span, &err.message);
             }
             let shown = p.to_string();
@@ -110,11 +110,11 @@ pub fn load_jsonl(bytes: &[u8]) {
         Some(memory::Format::Native),
         Some(memory::Format::McpMemory),
         Some(memory::Format::MemoryGraph),
-        memory::detect(text),
+        memory::Format::detect(text),
     ];
     for format in formats.into_iter().flatten() {
         for skip_bad in [false, true] {
-            match memory::read(text, format, skip_bad) {
+            match format.read(text, skip_bad) {
                 Err(bad) => {
                     // A line number, or an entry of a MemoryGraph export (`memories[3]`).
                     if let Ok(line) = bad.at.parse::<usize>() {

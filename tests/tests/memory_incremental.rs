@@ -5,7 +5,7 @@
 //! (re-derived). Then a few retractions, compared the same way.
 
 use engram_engine::Value;
-use engram_engine::memory::{self, Format};
+use engram_engine::memory::Format;
 use engram_engine::store::Store;
 use engram_tests::{Snapshot, snapshot};
 
@@ -47,7 +47,7 @@ fn store(now: i64) -> Store {
 
 /// Loads the lines in one commit; true if it was maintained rather than re-derived.
 fn load(store: &mut Store, lines: &[&str]) -> bool {
-    let read = memory::read(&lines.join("\n"), Format::Native, false).unwrap();
+    let read = Format::Native.read(&lines.join("\n"), false).unwrap();
     let mut tx = store.transaction().unwrap();
     engram_engine::memory::add_to_transaction(&mut tx, read.facts).unwrap();
     !tx.commit().unwrap().rederived
@@ -95,7 +95,7 @@ fn the_standard_rules_maintained_equal_the_standard_rules_evaluated_whole() {
     );
 
     // Retract some relations of memories, one commit each.
-    let read = memory::read(&text, Format::Native, false).unwrap();
+    let read = Format::Native.read(&text, false).unwrap();
     let retracted: Vec<_> = read
         .facts
         .iter()

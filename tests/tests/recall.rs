@@ -3,6 +3,7 @@
 //! rewrites it), and hold what recall promises: no memory twice, each hit with a reason, near
 //! duplicates kept apart, and the graph reaching what the words alone miss.
 
+use engram_engine::memory::MemoryExt;
 use engram_engine::memory::{self, Hit, RecallOptions};
 use engram_engine::store::Store;
 use engram_tests::workspace_root;
@@ -12,7 +13,7 @@ use std::fmt::Write;
 /// The example memory in a store with the standard rules, as `engram demo` builds it.
 fn example_store() -> Store {
     let text = std::fs::read_to_string(workspace_root().join("examples/memories.jsonl")).unwrap();
-    let read = memory::read(&text, memory::Format::Native, false).unwrap();
+    let read = memory::Format::Native.read(&text, false).unwrap();
     let last = read.facts.iter().filter_map(|f| f.time).max().unwrap();
     let mut store = Store::in_memory();
     store.set_now(Some(last + 86_400_000));
@@ -46,7 +47,7 @@ fn render(query: &str, hits: &[Hit]) -> String {
 #[test]
 fn recall_on_the_example_memory() {
     let mut store = example_store();
-    let index = engram_engine::memory::recall_index(&mut store).unwrap();
+    let index = store.recall_index().unwrap();
     let options = RecallOptions {
         depth: 2,
         limit: 8,
@@ -83,7 +84,7 @@ fn recall_on_the_example_memory() {
 #[test]
 fn the_graph_reaches_what_the_words_miss() {
     let mut store = example_store();
-    let index = engram_engine::memory::recall_index(&mut store).unwrap();
+    let index = store.recall_index().unwrap();
     let now = store.evaluation_time();
     let words_only = index.recall(
         "who owns payments and webhooks",
@@ -129,11 +130,13 @@ fn near_duplicates_do_not_fill_the_list() {
         ));
     }
     lines.push(r#"{"kind":"memory","id":"other","title":"Webhooks need signatures","content":"Verify webhook signatures before a retry","time":"2026-11-01T00:00:00Z"}"#.to_string());
-    let read = memory::read(&lines.join("\n"), memory::Format::Native, false).unwrap();
+    let read = memory::Format::Native
+        .read(&lines.join("\n"), false)
+        .unwrap();
     let mut tx = store.transaction().unwrap();
     engram_engine::memory::add_to_transaction(&mut tx, read.facts).unwrap();
     tx.commit().unwrap();
-    let index = engram_engine::memory::recall_index(&mut store).unwrap();
+    let index = store.recall_index().unwrap();
     let hits = index.recall(
         "retry webhooks",
         &RecallOptions {

@@ -43,7 +43,8 @@ fn every_rule_file_plans_and_matches_its_fixture() {
             let dir = fixture(path);
             let text = std::fs::read_to_string(dir.join("memories.jsonl"))
                 .unwrap_or_else(|e| panic!("{}: no fixture: {e}", path.display()));
-            let read = memory::read(&text, memory::Format::Native, false)
+            let read = memory::Format::Native
+                .read(&text, false)
                 .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
             let now = engram_engine::parse_time(NOW).unwrap();
             let mut inputs = Inputs::default();
@@ -53,18 +54,17 @@ fn every_rule_file_plans_and_matches_its_fixture() {
                 ..EvalOptions::default()
             };
             let mut db = program.evaluate_with(&inputs, &options).expect("evaluates");
-            let plan = program.plan();
             let own = declared_by(&src);
             let mut out = String::new();
-            for (id, decl) in plan.relations.iter().enumerate() {
-                let derived = plan.rules.iter().any(|r| r.head == id);
+            for decl in program.relations() {
+                let derived = decl.is_derived;
                 // What this file derives: its own relations, its outputs, and the shared
                 // `edge` and `entity`; helpers of the files it includes show in their own
                 // fixtures.
-                let shown = !decl.outputs.is_empty()
+                let shown = decl.is_output
                     || own.contains(&decl.name)
                     || ["edge", "entity"].contains(&decl.name.as_str());
-                if decl.hidden() || decl.magic || !derived || !shown {
+                if !derived || !shown {
                     continue;
                 }
                 let facts = db.relation(&decl.name).unwrap().sorted_facts();

@@ -7,17 +7,24 @@ use std::path::PathBuf;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PlanErrors {
     /// The file name used in messages.
-    pub file: String,
+    pub(crate) file: String,
     /// The program text.
-    pub source_text: String,
+    pub(crate) source_text: String,
     /// The errors, in source order.
-    pub errors: Vec<PlanError>,
+    pub(crate) errors: Vec<PlanError>,
     /// For a program of several files (`.include`, a store's rule files): each file's name and
-    /// the offset in `source_text` where its text starts. Empty for one file named `file`.
-    pub pieces: Vec<(String, usize)>,
+    /// the offset in `source_text` where its text starts (ascending). Empty for one file
+    /// named `file`.
+    pub(crate) pieces: Vec<(String, usize)>,
 }
 
 impl PlanErrors {
+    /// The errors, in source order; each span is an offset in the program's whole text
+    /// (several files together, for a program that includes others).
+    pub fn errors(&self) -> &[PlanError] {
+        &self.errors
+    }
+
     /// The errors of a program of one file.
     pub fn of_file(file: &str, source_text: &str, errors: Vec<PlanError>) -> PlanErrors {
         PlanErrors {

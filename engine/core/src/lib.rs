@@ -94,9 +94,9 @@ pub use eval::EvalError;
 pub use explain::{MAX_PROOF_DEPTH, Proof, fact_text};
 pub use history::Superseded;
 pub use io::OutputTarget;
-pub use limits::{Limits, parse_bytes};
+pub use limits::Limits;
 pub use plan::PlanError;
-pub use program::{EvalOptions, Inputs, Program, RelationInfo};
+pub use program::{EvalOptions, Inputs, Program, RelationInfo, Summary};
 pub use sources::Source;
 pub use value::{ColumnType, Value, format_time, parse_time};
 pub use violation::Violation;
@@ -151,6 +151,10 @@ pub mod internal {
     /// Proofs.
     pub mod explain {
         pub use crate::explain::*;
+    }
+    /// Programs.
+    pub mod program {
+        pub use crate::program::relation_infos;
     }
     /// Incremental maintenance of a materialised database.
     pub mod incremental {

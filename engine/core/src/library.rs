@@ -51,7 +51,7 @@ pub const HELPERS: &[&str] = &[
 
 /// The text of a library file named as `.include` names it (`types.dl`; a directory part is
 /// ignored).
-pub fn file(path: &str) -> Option<&'static str> {
+pub(crate) fn file(path: &str) -> Option<&'static str> {
     let name = std::path::Path::new(path).file_name()?.to_str()?;
     FILES
         .iter()
@@ -75,6 +75,7 @@ pub fn default_rules() -> Vec<Source> {
 }
 
 /// A library file as a source of a program, named `rules/<file>`.
+#[doc(hidden)]
 pub fn source(path: &str) -> Option<Source> {
     let name = std::path::Path::new(path).file_name()?.to_str()?;
     Some(Source {

@@ -34,6 +34,35 @@ impl Limits {
         max_memory: None,
     };
 
+    /// Reads a size in bytes: `1048576`, or a number with a unit `K`, `M`, `G` or `T` (powers of
+    /// 1024; `KB`, `MiB` and lowercase read the same).
+    ///
+    /// ```
+    /// use engram_core::Limits;
+    /// assert_eq!(Limits::parse_size("512M"), Some(512 << 20));
+    /// assert_eq!(Limits::parse_size("1.5GiB"), Some(3 << 29));
+    /// assert_eq!(Limits::parse_size("4096"), Some(4096));
+    /// assert_eq!(Limits::parse_size("lots"), None);
+    /// ```
+    pub fn parse_size(text: &str) -> Option<usize> {
+        let t = text.trim().to_ascii_uppercase();
+        let digits = t
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(t.len());
+        let (number, unit) = t.split_at(digits);
+        let scale: u64 = match unit.trim().trim_end_matches('B').trim_end_matches('I') {
+            "" => 1,
+            "K" => 1 << 10,
+            "M" => 1 << 20,
+            "G" => 1 << 30,
+            "T" => 1 << 40,
+            _ => return None,
+        };
+        let n: f64 = number.parse().ok()?;
+        let bytes = n * scale as f64;
+        (bytes.is_finite() && bytes >= 1.0 && bytes < usize::MAX as f64).then_some(bytes as usize)
+    }
+
     /// The tighter of two limits, bound by bound.
     pub fn tighter(self, other: Limits) -> Limits {
         fn min<T: Ord>(a: Option<T>, b: Option<T>) -> Option<T> {
@@ -48,35 +77,6 @@ impl Limits {
             max_memory: min(self.max_memory, other.max_memory),
         }
     }
-}
-
-/// Reads a size in bytes: `1048576`, or a number with a unit `K`, `M`, `G` or `T` (powers of
-/// 1024; `KB`, `MiB` and lowercase read the same).
-///
-/// ```
-/// use engram_core::parse_bytes;
-/// assert_eq!(parse_bytes("512M"), Some(512 << 20));
-/// assert_eq!(parse_bytes("1.5GiB"), Some(3 << 29));
-/// assert_eq!(parse_bytes("4096"), Some(4096));
-/// assert_eq!(parse_bytes("lots"), None);
-/// ```
-pub fn parse_bytes(text: &str) -> Option<usize> {
-    let t = text.trim().to_ascii_uppercase();
-    let digits = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (number, unit) = t.split_at(digits);
-    let scale: u64 = match unit.trim().trim_end_matches('B').trim_end_matches('I') {
-        "" => 1,
-        "K" => 1 << 10,
-        "M" => 1 << 20,
-        "G" => 1 << 30,
-        "T" => 1 << 40,
-        _ => return None,
-    };
-    let n: f64 = number.parse().ok()?;
-    let bytes = n * scale as f64;
-    (bytes.is_finite() && bytes >= 1.0 && bytes < usize::MAX as f64).then_some(bytes as usize)
 }
 
 /// Derivations between two checks of the clock and the memory inside a round.

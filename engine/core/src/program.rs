@@ -13,7 +13,7 @@ use std::sync::Arc;
 /// A parsed, checked and planned Datalog program.
 #[derive(Clone, Debug)]
 pub struct Program {
-    plan: Arc<Plan>,
+    pub(crate) plan: Arc<Plan>,
     file: String,
 }
 
@@ -53,6 +53,39 @@ pub struct RelationInfo {
     pub is_input: bool,
     /// Whether it is written to output files.
     pub is_output: bool,
+    /// Whether a rule derives it.
+    pub is_derived: bool,
+}
+
+/// What a compiled program holds, in counts: what `engram check` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Summary {
+    /// Relations declared (the planner's own excluded).
+    pub relations: usize,
+    /// Rules, after disjunctions are split and the planner's rewritings.
+    pub rules: usize,
+    /// Strata: groups of relations evaluated together, in order.
+    pub strata: usize,
+    /// `?-` queries.
+    pub queries: usize,
+    /// Integrity constraints.
+    pub constraints: usize,
+}
+
+/// The relations of a plan as users see them: declared ones, the planner's own (magic sets,
+/// inlined relations, an eqrel's classes, constraints' violations) left out.
+#[doc(hidden)]
+pub fn relation_infos(plan: &Plan) -> Vec<RelationInfo> {
+    (plan.relations.iter().enumerate())
+        .filter(|(_, r)| !r.magic && !r.inline && !r.hidden())
+        .map(|(id, r)| RelationInfo {
+            name: r.name.clone(),
+            columns: r.columns.clone(),
+            is_input: r.is_input(),
+            is_output: !r.outputs.is_empty(),
+            is_derived: plan.rules.iter().any(|rule| rule.head == id),
+        })
+        .collect()
 }
 
 /// Rows handed to [`Program::evaluate`], by relation name.
@@ -151,23 +184,23 @@ impl Program {
         &self.file
     }
 
-    /// The planned program (relations, rules, strata).
-    pub fn plan(&self) -> &Plan {
-        &self.plan
+    /// What the program holds, in counts.
+    pub fn summary(&self) -> Summary {
+        let plan = &self.plan;
+        Summary {
+            relations: plan.relations.len(),
+            rules: plan.rules.len(),
+            strata: plan.strata.len(),
+            queries: plan.queries.len(),
+            constraints: (plan.relations.iter())
+                .filter(|r| r.constraint.is_some())
+                .count(),
+        }
     }
 
-    /// The declared relations, in declaration order.
+    /// The declared relations, in declaration order (the planner's own left out).
     pub fn relations(&self) -> Vec<RelationInfo> {
-        self.plan
-            .relations
-            .iter()
-            .map(|r| RelationInfo {
-                name: r.name.clone(),
-                columns: r.columns.clone(),
-                is_input: r.is_input(),
-                is_output: !r.outputs.is_empty(),
-            })
-            .collect()
+        relation_infos(&self.plan)
     }
 
     /// Evaluates the program on the given rows (plus the facts written in the program), tracking

@@ -136,10 +136,9 @@ pub fn export_each<E: From<Error>>(
     }
     derived_lines(store, &mut emit)?;
     // Other relations: what users asserted, and what the rules derived.
-    let plan = store.program_plan()?;
-    for decl in plan.relations.iter() {
-        let name = decl.name.as_str();
-        if decl.hidden() || decl.magic || SHAPED.contains(&name) || DERIVED_SHAPES.contains(&name) {
+    for rel in store.relations()? {
+        let name = rel.name.as_str();
+        if SHAPED.contains(&name) || DERIVED_SHAPES.contains(&name) {
             continue;
         }
         if !inferred_only {

@@ -42,6 +42,16 @@ pub struct Entity {
     pub observations: Vec<String>,
 }
 
+/// Observations of one entity: to add, what was added, or to delete.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Observations {
+    /// The entity.
+    pub entity_name: String,
+    /// The observations.
+    pub observations: Vec<String>,
+}
+
 /// A relation, in the reference server's shape.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

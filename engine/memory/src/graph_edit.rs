@@ -10,43 +10,12 @@
 //! creates it once.
 
 use super::export::SHAPED;
-use super::graph::{Entity, Held, Relation, Sources};
+use super::graph::{Entity, Held, Observations, Relation, Sources};
 use super::normalize_type;
 use crate::EditError as Error;
 use engram_core::Value;
 use engram_store::{CommitReport, Store};
 use rustc_hash::FxHashSet as HashSet;
-use serde::{Deserialize, Serialize};
-
-/// Observations to add to one entity (`add_observations`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ObservationAdd {
-    /// The entity; it must exist.
-    pub entity_name: String,
-    /// The observations.
-    pub contents: Vec<String>,
-}
-
-/// What `add_observations` added to one entity: the observations it did not have.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AddedObservations {
-    /// The entity.
-    pub entity_name: String,
-    /// The observations that were new.
-    pub added_observations: Vec<String>,
-}
-
-/// Observations to delete from one entity (`delete_observations`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ObservationDeletion {
-    /// The entity (nothing happens if it does not exist).
-    pub entity_name: String,
-    /// The observations.
-    pub observations: Vec<String>,
-}
 
 fn sym(s: &str) -> Value {
     Value::Symbol(s.to_string())
@@ -172,12 +141,12 @@ pub fn create_relations(
 }
 
 /// `add_observations`: adds to each entity the observations it does not have; returns what
-/// each got. An entity that does not exist refuses the whole call (nothing is added), with
+/// each got (the observations that were new). An entity that does not exist refuses the whole call (nothing is added), with
 /// the reference server's message.
 pub fn add_observations(
     store: &mut Store,
-    adds: Vec<ObservationAdd>,
-) -> Result<Vec<AddedObservations>, Error> {
+    adds: Vec<Observations>,
+) -> Result<Vec<Observations>, Error> {
     store.lock()?;
     let sources = Sources::read(store)?;
     let existing = sources.entity_types();
@@ -193,18 +162,18 @@ pub fn add_observations(
         }
         let has = observations.entry(add.entity_name.clone()).or_default();
         let mut known: HashSet<String> = has.iter().map(|o| o.1.clone()).collect();
-        let added: Vec<String> = (add.contents.into_iter())
+        let added: Vec<String> = (add.observations.into_iter())
             .filter(|c| known.insert(c.clone()))
             .collect();
-        results.push(AddedObservations {
+        results.push(Observations {
             entity_name: add.entity_name,
-            added_observations: added,
+            observations: added,
         });
     }
     commit(store, |tx| {
         let mut n = 0;
         for r in &results {
-            for o in &r.added_observations {
+            for o in &r.observations {
                 let values = vec![sym(&r.entity_name), sym(o)];
                 tx.add_with("observation", values, 1.0, clock.tick())?;
                 n += 1;
@@ -257,10 +226,7 @@ fn retract(store: &mut Store, facts: Vec<(&str, Vec<Value>)>) -> Result<(), Erro
 /// `delete_observations`: takes the named observations from each entity (a memory's title
 /// becomes empty; its content or summary is retracted). Unknown entities and observations
 /// are ignored.
-pub fn delete_observations(
-    store: &mut Store,
-    deletions: &[ObservationDeletion],
-) -> Result<(), Error> {
+pub fn delete_observations(store: &mut Store, deletions: &[Observations]) -> Result<(), Error> {
     store.lock()?;
     let observations = Sources::read(store)?.observations();
     let mut gone = Vec::new();

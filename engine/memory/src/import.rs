@@ -84,90 +84,107 @@ pub struct Import {
     pub unknown_fields: BTreeSet<String>,
 }
 
-/// The memory format of a file, from its first object (engram's format includes generic
-/// `{"relation", "values"}` fact lines): `None` when it is none of them, or not JSON.
-pub fn detect(text: &str) -> Option<Format> {
-    let first = text.lines().find(|l| !l.trim().is_empty())?;
-    if let Ok(Json::Object(o)) = serde_json::from_str::<Json>(first) {
-        if o.contains_key("kind") || o.contains_key("relation") {
-            return Some(Format::Native);
-        }
-        if matches!(
-            o.get("type").and_then(Json::as_str),
-            Some("entity" | "relation")
-        ) {
-            return Some(Format::McpMemory);
-        }
-        if o.contains_key("memories") || o.contains_key("format_version") {
-            return Some(Format::MemoryGraph);
-        }
-        return None;
-    }
-    // A pretty-printed MemoryGraph export spans many lines.
-    match serde_json::from_str::<Json>(text) {
-        Ok(Json::Object(o)) if o.contains_key("memories") => Some(Format::MemoryGraph),
-        _ => None,
-    }
-}
-
-/// Reads `text` as `format`. A bad line fails the whole read unless `skip_bad`, in which case
-/// it is listed in [`Import::skipped`] and the rest is read.
-///
-/// JSON Lines are read in chunks of lines on every core; what comes back is in file order, and
-/// the bad line reported is the first in the file.
-pub fn read(text: &str, format: Format, skip_bad: bool) -> Result<Import, BadLine> {
-    read_part(text, 0, format, skip_bad)
-}
-
-/// [`read`] for a part of a file of JSON Lines that follows its first `first` lines (see
-/// [`line_parts`]), so that lines are reported by their number in the file. A MemoryGraph
-/// export is one document: it is read whole, as [`read`] reads it.
-pub fn read_part(
-    text: &str,
-    first: usize,
-    format: Format,
-    skip_bad: bool,
-) -> Result<Import, BadLine> {
-    use rayon::prelude::*;
-    if format == Format::MemoryGraph {
-        return read_lines(text, first, format, skip_bad);
-    }
-    let chunks = line_parts(text, CHUNK_BYTES);
-    let parts: Vec<Result<Import, BadLine>> = chunks
-        .into_par_iter()
-        .map(|(before, chunk)| read_lines(chunk, first + before, format, skip_bad))
-        .collect();
-    let mut import = Import::empty(format);
-    let facts = parts.iter().flatten().map(|p| p.facts.len()).sum();
-    import.facts.reserve_exact(facts);
-    for part in parts {
-        import.absorb(part?);
-    }
-    Ok(import)
-}
-
 /// Bytes of JSON Lines read as one chunk.
 const CHUNK_BYTES: usize = 1 << 20;
 
-/// `text` cut after a newline every `size` bytes or so, each part with the number of lines
-/// before it.
-pub fn line_parts(text: &str, size: usize) -> Vec<(usize, &str)> {
-    let mut out = Vec::new();
-    let (mut rest, mut lines) = (text, 0);
-    while !rest.is_empty() {
-        let cut = match rest.as_bytes().get(size..) {
-            None => rest.len(),
-            Some(after) => after
-                .iter()
-                .position(|&b| b == b'\n')
-                .map_or(rest.len(), |p| size + p + 1),
-        };
-        let (chunk, next) = rest.split_at(cut);
-        out.push((lines, chunk));
-        lines += chunk.bytes().filter(|&b| b == b'\n').count();
-        rest = next;
+impl Format {
+    /// Reads one object of a memory file (a line of JSON Lines) in engram's format or the MCP
+    /// server's, as [`Format::read`] reads each line: its facts, each told it was read `at`, or what is
+    /// wrong with it. `engram mcp`'s `remember` and `relate` go through here.
+    pub fn read_object(
+        self,
+        object: &Map<String, Json>,
+        at: &str,
+    ) -> Result<Vec<MemoryFact>, String> {
+        let format = self;
+        let mut import = Import::empty(format);
+        let mut out = Vec::new();
+        match format {
+            Format::Native => native(object, &mut out, &mut import)?,
+            Format::McpMemory => mcp(object, &mut out, &mut import)?,
+            Format::MemoryGraph => return Err("a MemoryGraph export is read whole".into()),
+        }
+        Ok(placed(out, at).collect())
     }
-    out
+
+    /// The memory format of a file, from its first object (engram's format includes generic
+    /// `{"relation", "values"}` fact lines): `None` when it is none of them, or not JSON.
+    pub fn detect(text: &str) -> Option<Format> {
+        let first = text.lines().find(|l| !l.trim().is_empty())?;
+        if let Ok(Json::Object(o)) = serde_json::from_str::<Json>(first) {
+            if o.contains_key("kind") || o.contains_key("relation") {
+                return Some(Format::Native);
+            }
+            if matches!(
+                o.get("type").and_then(Json::as_str),
+                Some("entity" | "relation")
+            ) {
+                return Some(Format::McpMemory);
+            }
+            if o.contains_key("memories") || o.contains_key("format_version") {
+                return Some(Format::MemoryGraph);
+            }
+            return None;
+        }
+        // A pretty-printed MemoryGraph export spans many lines.
+        match serde_json::from_str::<Json>(text) {
+            Ok(Json::Object(o)) if o.contains_key("memories") => Some(Format::MemoryGraph),
+            _ => None,
+        }
+    }
+
+    /// Reads `text` as `format`. A bad line fails the whole read unless `skip_bad`, in which case
+    /// it is listed in [`Import::skipped`] and the rest is read.
+    ///
+    /// JSON Lines are read in chunks of lines on every core; what comes back is in file order, and
+    /// the bad line reported is the first in the file.
+    pub fn read(self, text: &str, skip_bad: bool) -> Result<Import, BadLine> {
+        self.read_part(text, 0, skip_bad)
+    }
+
+    /// [`Format::read`] for a part of a file of JSON Lines that follows its first `first` lines (see
+    /// [`Format::parts`]), so that lines are reported by their number in the file. A MemoryGraph
+    /// export is one document: it is read whole, as [`Format::read`] reads it.
+    pub fn read_part(self, text: &str, first: usize, skip_bad: bool) -> Result<Import, BadLine> {
+        let format = self;
+        use rayon::prelude::*;
+        if format == Format::MemoryGraph {
+            return read_lines(text, first, format, skip_bad);
+        }
+        let chunks = Format::parts(text, CHUNK_BYTES);
+        let parts: Vec<Result<Import, BadLine>> = chunks
+            .into_par_iter()
+            .map(|(before, chunk)| read_lines(chunk, first + before, format, skip_bad))
+            .collect();
+        let mut import = Import::empty(format);
+        let facts = parts.iter().flatten().map(|p| p.facts.len()).sum();
+        import.facts.reserve_exact(facts);
+        for part in parts {
+            import.absorb(part?);
+        }
+        Ok(import)
+    }
+
+    /// `text` cut after a newline every `size` bytes or so, each part with the number of lines
+    /// before it.
+    pub fn parts(text: &str, size: usize) -> Vec<(usize, &str)> {
+        let mut out = Vec::new();
+        let (mut rest, mut lines) = (text, 0);
+        while !rest.is_empty() {
+            let cut = match rest.as_bytes().get(size..) {
+                None => rest.len(),
+                Some(after) => after
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .map_or(rest.len(), |p| size + p + 1),
+            };
+            let (chunk, next) = rest.split_at(cut);
+            out.push((lines, chunk));
+            lines += chunk.bytes().filter(|&b| b == b'\n').count();
+            rest = next;
+        }
+        out
+    }
 }
 
 impl Import {
@@ -183,7 +200,7 @@ impl Import {
         }
     }
 
-    /// Adds what a later part of the file read ([`read_part`]).
+    /// Adds what a later part of the file read ([`Format::read_part`]).
     pub fn absorb(&mut self, part: Import) {
         self.facts.extend(part.facts);
         self.skipped.extend(part.skipped);
@@ -249,24 +266,6 @@ fn read_lines(text: &str, first: usize, format: Format, skip_bad: bool) -> Resul
         }
     }
     Ok(import)
-}
-
-/// Reads one object of a memory file (a line of JSON Lines) in engram's format or the MCP
-/// server's, as [`read`] reads each line: its facts, each told it was read `at`, or what is
-/// wrong with it. `engram mcp`'s `remember` and `relate` go through here.
-pub fn read_object(
-    object: &Map<String, Json>,
-    format: Format,
-    at: &str,
-) -> Result<Vec<MemoryFact>, String> {
-    let mut import = Import::empty(format);
-    let mut out = Vec::new();
-    match format {
-        Format::Native => native(object, &mut out, &mut import)?,
-        Format::McpMemory => mcp(object, &mut out, &mut import)?,
-        Format::MemoryGraph => return Err("a MemoryGraph export is read whole".into()),
-    }
-    Ok(placed(out, at).collect())
 }
 
 /// The facts of one line or entry, each told where it was read.
@@ -477,7 +476,7 @@ fn generic(f: &mut Fields<'_>, out: &mut Vec<MemoryFact>) -> Result<(), String> 
 /// A JSON value as a column value: of type `ty` when given, else a string is a symbol, an
 /// integer a number, another number a float. An integer too big for its column is refused,
 /// never read as a float.
-pub fn json_value(x: &Json, ty: Option<ColumnType>) -> Result<Value, String> {
+pub(crate) fn json_value(x: &Json, ty: Option<ColumnType>) -> Result<Value, String> {
     Ok(match (x, ty) {
         (Json::String(s), None | Some(ColumnType::Symbol)) => Value::Symbol(s.clone()),
         (Json::Number(n), None | Some(ColumnType::Number)) if n.is_i64() => {
@@ -699,22 +698,23 @@ mod tests {
         }
         text.push_str("{not json\n");
         text.push_str(good);
-        let parts = line_parts(&text, 100);
+        let parts = Format::parts(&text, 100);
         assert!(parts.len() > 10, "small parts");
         let mut bad = Vec::new();
         let mut facts = 0;
         for &(first, part) in &parts {
-            if let Err(b) = read_part(part, first, Format::Native, false) {
+            if let Err(b) = Format::Native.read_part(part, first, false) {
                 bad.push(b.at);
             }
-            facts += read_part(part, first, Format::Native, true)
+            facts += Format::Native
+                .read_part(part, first, true)
                 .unwrap()
                 .facts
                 .len();
         }
         assert_eq!(bad, vec!["41".to_string()]);
-        assert_eq!(read(&text, Format::Native, false).unwrap_err().at, "41");
-        let whole = read(&text, Format::Native, true).unwrap();
+        assert_eq!(Format::Native.read(&text, false).unwrap_err().at, "41");
+        let whole = Format::Native.read(&text, true).unwrap();
         assert_eq!(facts, whole.facts.len());
         assert_eq!(whole.skipped.len(), 1);
     }

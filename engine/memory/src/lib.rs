@@ -5,22 +5,19 @@
 
 mod error;
 mod export;
-pub mod graph;
-pub mod graph_edit;
+mod graph;
+mod graph_edit;
 mod import;
 mod recall;
-
-use engram_store::ReadError;
+mod store_ext;
 
 pub use error::EditError;
-pub use export::{export, export_each, export_mcp};
-pub use import::{
-    BadLine, Format, Import, MemoryFact, detect, json_value, line_parts, read, read_object,
-    read_part,
-};
-pub use recall::{Hit, RELATIONS as RECALL_RELATIONS, RecallIndex, RecallOptions, Step};
+pub use graph::{Entity, Graph, GraphEntity, GraphRelation, Inferred, Observations, Relation};
+pub use import::{BadLine, Format, Import, MemoryFact};
+pub use recall::{Hit, RecallIndex, RecallOptions, Step};
+pub use store_ext::MemoryExt;
 
-/// Adds facts read from a memory file ([`read`]) to a program's inputs; a fact without a time
+/// Adds facts read from a memory file ([`Format::read`]) to a program's inputs; a fact without a time
 /// gets `now`.
 pub fn add_to_inputs(inputs: &mut engram_core::Inputs, facts: &[MemoryFact], now: i64) {
     for f in facts {
@@ -33,14 +30,7 @@ pub fn add_to_inputs(inputs: &mut engram_core::Inputs, facts: &[MemoryFact], now
     }
 }
 
-/// An index of the store's memory for [`RecallIndex::recall`], built from its memories,
-/// entities and relations (derived ones included).
-pub fn recall_index(store: &mut engram_store::Store) -> Result<RecallIndex, ReadError> {
-    let db = store.database_with(RECALL_RELATIONS)?;
-    Ok(RecallIndex::build(db))
-}
-
-/// Asserts facts read from a memory file ([`read`]) in a transaction. A generic line's
+/// Asserts facts read from a memory file ([`Format::read`]) in a transaction. A generic line's
 /// numbers are typed by JSON; where the relation's columns say otherwise (a float column given
 /// `1`), the value is read as the column's type. An error names the line the fact came from.
 pub fn add_to_transaction(
@@ -91,7 +81,7 @@ pub(crate) fn rule_type(written: &str) -> Result<String, String> {
 
 /// A relation type as the rules read it: upper case, words joined by `_` (`works_at`,
 /// `worksAt` and `works at` are all `WORKS_AT`).
-pub fn normalize_type(written: &str) -> String {
+pub(crate) fn normalize_type(written: &str) -> String {
     let mut out = String::new();
     let mut prev_lower = false;
     for c in written.chars() {

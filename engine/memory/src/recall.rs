@@ -121,7 +121,7 @@ struct Doc {
     time: i64,
 }
 
-/// An index of a memory for recall: built once from the relations in [`RELATIONS`], then
+/// An index of a memory for recall: built once from the relations in `RELATIONS`, then
 /// asked any number of questions.
 pub struct RecallIndex {
     docs: Vec<Doc>,

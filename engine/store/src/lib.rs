@@ -31,10 +31,12 @@ mod tsv;
 mod view;
 
 pub use commit::{CommitReport, Transaction};
-pub use engram_core::Source;
-pub use engram_core::internal::plan::ir::ForgetPolicy;
+
 use error::{Error, StoreError};
 pub use error::{OpenError, ReadError, WriteError};
+pub use manifest::ForgetPolicy;
+
+use engram_core::Source;
 pub use view::{CleanupReport, CompactReport, RelationStats, StoreStats};
 
 use engram_core::Database;
@@ -285,7 +287,7 @@ impl Store {
     }
 
     /// How long a write waits for the writer lock while another process holds it before it
-    /// fails with [`StoreError::Locked`] ([`DEFAULT_LOCK_WAIT`], 10 s, unless set).
+    /// fails with [`WriteError::Locked`] ([`DEFAULT_LOCK_WAIT`], 10 s, unless set).
     pub fn set_lock_wait(&mut self, wait: std::time::Duration) {
         self.lock_wait = wait;
     }
@@ -561,11 +563,6 @@ impl Store {
         self.loaded.clear();
     }
 
-    /// The store's program as planned: its rule files and the relations it holds.
-    pub fn program_plan(&mut self) -> Result<Arc<Plan>, ReadError> {
-        Ok(self.plan()?)
-    }
-
     /// The planned program, compiled on first need.
     fn plan(&mut self) -> Result<Arc<Plan>, Error> {
         if let Some(p) = &self.plan {
@@ -582,7 +579,7 @@ impl Store {
         let mut plan = program::compile(&self.rules, &schemas, interner)?;
         self.strings
             .set_interner(std::mem::take(&mut plan.interner));
-        plan.forget = self.manifest.forget.clone();
+        plan.forget = self.manifest.forget.iter().map(|p| p.filter()).collect();
         if plan.uses_time {
             plan.fix_now(self.now());
         }

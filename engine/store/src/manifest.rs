@@ -4,7 +4,6 @@
 
 use super::error::StoreError;
 use super::file::{self, Kind};
-use engram_core::internal::plan::ir::ForgetPolicy;
 use engram_core::internal::value::ColumnType;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -34,6 +33,27 @@ pub(crate) struct Manifest {
     /// milliseconds; commits in between keep it, so time does not tick on its own.
     #[serde(default)]
     pub now: Option<i64>,
+}
+
+/// A forgetting policy that `cleanup` recorded: a derivation weaker than `min_confidence`
+/// whose time is before `before_ms` is dropped, as if it had never been made, and stays
+/// dropped when the rules run again.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ForgetPolicy {
+    /// Derivations below this confidence may be forgotten.
+    pub min_confidence: f64,
+    /// Those whose time (unix ms) is before this are.
+    pub before_ms: i64,
+}
+
+impl ForgetPolicy {
+    /// The policy as evaluation applies it: a filter on every derivation.
+    pub(crate) fn filter(self) -> engram_core::internal::plan::ir::Forget {
+        engram_core::internal::plan::ir::Forget {
+            min_confidence: self.min_confidence,
+            before_ms: self.before_ms,
+        }
+    }
 }
 
 /// A string run file.

@@ -7,7 +7,8 @@ use super::log::{self, LogRecord};
 use super::manifest::{Manifest, RulesEntry, StringsEntry};
 use super::segment::{FactRun, MappedFacts};
 use super::strings::MappedRun;
-use super::{ASSERTED, DERIVED, Source, Store};
+use super::{ASSERTED, DERIVED, Store};
+use engram_core::Source;
 use crate::Error;
 use engram_core::internal::incremental::table::FactMeta;
 

@@ -380,6 +380,7 @@ impl Store {
     }
 
     /// [`Store::facts`], sorted by value or in no particular order (faster).
+    #[doc(hidden)]
     pub fn facts_in_order(
         &mut self,
         relation: &str,
@@ -399,6 +400,7 @@ impl Store {
     }
 
     /// [`Store::asserted_facts`], sorted by value or in no particular order (faster).
+    #[doc(hidden)]
     pub fn asserted_in_order(
         &mut self,
         relation: &str,
@@ -488,17 +490,7 @@ impl Store {
     /// The relations the store holds or its rules declare.
     pub fn relations(&mut self) -> Result<Vec<RelationInfo>, ReadError> {
         let plan = self.plan()?;
-        Ok(plan
-            .relations
-            .iter()
-            .filter(|r| !r.magic && !r.inline && !r.hidden())
-            .map(|r| RelationInfo {
-                name: r.name.clone(),
-                columns: r.columns.clone(),
-                is_input: r.is_input(),
-                is_output: !r.outputs.is_empty(),
-            })
-            .collect())
+        Ok(engram_core::internal::program::relation_infos(&plan))
     }
 
     /// Facts, files and bytes.

@@ -54,7 +54,7 @@ pub(crate) struct HeadMeta<'r> {
     /// Derived facts below this are pruned.
     pub min_conf: f64,
     /// Derivations these policies forget are dropped.
-    pub forget: &'r [ForgetPolicy],
+    pub forget: &'r [Forget],
 }
 
 impl<'r> HeadMeta<'r> {

@@ -118,7 +118,7 @@ mod tests {
     fn parts_of(src: &str) -> Vec<Independent> {
         let p = Program::compile(src, "t.dl").expect("compiles");
         let rule = p
-            .plan()
+            .plan
             .rules
             .iter()
             .find(|r| r.atoms.len() > 1)

@@ -695,7 +695,7 @@ pub struct Plan {
     /// confidence, depth and origin by default).
     pub uses_confidence: bool,
     /// Forgetting policies (a store's `cleanup`): derivations they match are dropped.
-    pub forget: Vec<ForgetPolicy>,
+    pub forget: Vec<Forget>,
     /// `.merge e`: the eqrel whose classes are identities (every symbol is read through
     /// its class's label).
     pub merge: Option<RelId>,
@@ -765,17 +765,17 @@ impl Plan {
 /// The default of `.pragma "min_confidence"`.
 pub const DEFAULT_MIN_CONFIDENCE: f64 = 1e-6;
 
-/// A forgetting policy: a derivation weaker than `min_confidence` whose time is before
-/// `before_ms` is dropped, as if it had never been made.
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct ForgetPolicy {
+/// A filter on derivations (a store's forgetting policy): a derivation weaker than
+/// `min_confidence` whose time is before `before_ms` is dropped, as if it had never been made.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Forget {
     /// Derivations below this confidence may be forgotten.
     pub min_confidence: f64,
     /// Those whose time (unix ms) is before this are.
     pub before_ms: i64,
 }
 
-impl ForgetPolicy {
+impl Forget {
     /// Whether a derivation of this confidence and time is forgotten.
     pub fn forgets(&self, conf: f64, time: i64) -> bool {
         conf < self.min_confidence && time < self.before_ms

@@ -281,7 +281,7 @@ fn pragma(plan: &mut Plan, p: &ast::Pragma, errors: &mut Vec<PlanError>) {
             }
             _ => errors.push(bad("give seconds, more than 0 and at most 86400")),
         },
-        "max_memory" => match crate::limits::parse_bytes(value) {
+        "max_memory" => match crate::limits::Limits::parse_size(value) {
             Some(b) => plan.limits.max_memory = Some(b),
             None => errors.push(bad("give bytes, or a size such as 512M or 2G")),
         },
