@@ -9,10 +9,13 @@
 //! - [`open_mutated`]: a store whose files were changed and their checksums recomputed, so
 //!   what is tested is the validation behind the checksums.
 //! - [`load_jsonl`] and [`load_tsv`]: the loaders of `engram load`.
+//! - [`faulty_commits`]: commits on a storage backend that fails operations as the bytes say.
 
+mod faulty;
 mod generate;
 mod mutate;
 
+pub use faulty::faulty_commits;
 pub use generate::{Choices, program};
 pub use mutate::{open_mutated, template_store};
 

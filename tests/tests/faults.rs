@@ -1,4 +1,5 @@
-//! I/O fault injection under the store (`engram_engine::store::faults`): every operation of a
+//! I/O fault injection under the store (a store on `engram_engine::store::faults::FaultStorage`,
+//! a backend that asks a hook before each change to the files): every operation of a
 //! commit, a checkpoint and a rule change fails in turn (a countdown, as redb's fuzzer does),
 //! as a full disk, a short write, a failed fsync or a failed rename; and a power loss is
 //! simulated at every step, dropping every write not yet fsynced (file contents and directory
@@ -9,7 +10,7 @@
 //! so), and take the next commit once the fault clears.
 
 use engram_engine::Store;
-use engram_engine::store::faults::{self, Hook, Op, Outcome};
+use engram_engine::store::faults::{FaultStorage, Hook, Op, Outcome};
 use std::collections::{BTreeMap, HashMap};
 use std::io;
 use std::os::unix::fs::MetadataExt;
@@ -158,15 +159,13 @@ fn countdown(fault: Fault, which: &str) -> usize {
     for n in 1.. {
         let dir = tmp.path().join(format!("case{n}"));
         engram_tests::copy_store(&template, &dir);
-        let mut store = Store::open(&dir).unwrap();
         let hook = Arc::new(Countdown {
             fault,
             left: Mutex::new(n),
             fired: Mutex::new(None),
         });
-        let guard = faults::install(&dir, hook.clone());
+        let mut store = Store::open_on(Arc::new(FaultStorage::on_dir(&dir, hook.clone()))).unwrap();
         let result = step(&mut store, which);
-        drop(guard);
         let fired = hook.fired.lock().unwrap().clone();
         let Some(op) = fired else {
             result.unwrap();
@@ -327,11 +326,10 @@ fn a_power_loss_at_every_step_leaves_the_last_committed_state_or_the_new_one() {
         for at in 1.. {
             let dir = tmp.path().join(format!("{which}{at}"));
             engram_tests::copy_store(&template, &dir);
-            let mut store = Store::open(&dir).unwrap();
             let hook = Arc::new(PowerLoss::new(&dir, at));
-            let guard = faults::install(&dir, hook.clone());
+            let storage = FaultStorage::on_dir(&dir, hook.clone());
+            let mut store = Store::open_on(Arc::new(storage)).unwrap();
             let result = step(&mut store, which);
-            drop(guard);
             drop(store);
             let lost = *hook.lost.lock().unwrap();
             let after_power = tmp.path().join(format!("{which}{at}-after"));

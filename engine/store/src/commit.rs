@@ -229,40 +229,15 @@ impl Store {
     ) -> Result<CommitReport, Error> {
         // The store's limits, and those its rule files set (`.pragma "max_facts" "1000"`).
         let own = self.plan().map_or(engram_core::Limits::NONE, |p| p.limits);
-        // An in-memory store has no disk to go back to: what a failed commit may have changed
-        // besides the asserted facts (which the bulk path puts back itself) is kept aside.
-        // The derived tables only for a rule change, which re-derives them all anyway.
-        let saved = self.dir.is_none().then(|| {
-            let derived: Vec<Option<Table>> = match rederive {
-                true => self.rels.iter().map(|r| r.derived.clone()).collect(),
-                false => Vec::new(),
-            };
-            (
-                self.manifest.clone(),
-                self.rels.len(),
-                derived,
-                self.manifest_dirty,
-            )
-        });
         let limits = engram_core::internal::limits::start(&self.limits.tighter(own));
         let result = self
             .settle_now()
             .and_then(|moved| self.try_commit(changes, rederive || moved));
         drop(limits);
-        if let (Err(_), Some((manifest, rels, derived, dirty))) = (&result, saved) {
-            self.manifest = manifest;
-            self.rels.truncate(rels);
-            for (rel, table) in self.rels.iter_mut().zip(derived) {
-                rel.derived = table;
-            }
-            self.manifest_dirty = dirty;
-            self.plan = None;
-            self.drop_view();
-        }
-        if let (Err(failed), Some(dir)) = (&result, self.dir.clone()) {
+        if let Err(failed) = &result {
             // Memory may be ahead of the disk: go back to the last committed state.
-            match Store::load(&dir) {
-                Ok(loaded) => self.reload(dir, loaded),
+            match Store::load(&*self.storage) {
+                Ok(loaded) => self.reload(loaded),
                 Err(again) => {
                     return Err(StoreError::Invalid(format!(
                         "{failed}; reading the store back after that failed too ({again}): \
@@ -350,11 +325,7 @@ impl Store {
         // Everything again: apply the changes, evaluate the whole program.
         report.rederived = true;
         let mut asserted: Vec<Option<LayerWrite>> = (0..self.rels.len()).map(|_| None).collect();
-        // What the changes replace, to put back if the evaluation fails (an in-memory store
-        // has no disk to reload its last commit from).
-        let mut undo: Vec<(usize, Vec<u64>, Option<FactMeta>)> = Vec::with_capacity(changes.len());
         for (i, key, new) in changes {
-            undo.push((i, key.clone(), self.asserted(i).get(&key)));
             let w = asserted[i].get_or_insert_with(|| LayerWrite::new(i, ASSERTED, false));
             match new {
                 Some(m) => {
@@ -367,22 +338,8 @@ impl Store {
                 }
             }
         }
-        let contents = match self.infer_tables(&plan) {
-            Ok(contents) => contents,
-            Err(e) => {
-                for (i, key, old) in undo.into_iter().rev() {
-                    match old {
-                        Some(m) => {
-                            self.asserted(i).upsert(&key, m);
-                        }
-                        None => {
-                            self.asserted(i).remove(&key);
-                        }
-                    }
-                }
-                return Err(e);
-            }
-        };
+        // A failure from here leaves the tables changed: the caller reloads the last commit.
+        let contents = self.infer_tables(&plan)?;
         let mut writes: Vec<LayerWrite> = asserted.into_iter().flatten().collect();
         for (i, new) in contents.into_iter().enumerate() {
             let Some(new) = new else { continue };

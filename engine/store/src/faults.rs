@@ -1,17 +1,16 @@
-//! The store's I/O, every operation that changes the disk in one place, with a hook a test
-//! can install to make them fail: a full disk, a short write, a failed fsync or rename, or a
-//! process that stops at a given step (a simulated power loss, which the test completes by
-//! dropping what was not yet durable). Tests of programs that embed engram use it the same
-//! way as engram's own (`tests/tests/faults.rs`).
+//! A storage backend that fails operations on purpose, for tests: it wraps another backend
+//! and asks a [`Hook`] before each operation that changes the store's files, which may make
+//! it fail as a full disk, a short write, a failed fsync or rename would, or stop the world at
+//! a given step (a simulated power loss, which the test completes by dropping what was not
+//! yet durable). `tests/tests/faults.rs` and the `faulty_commits` fuzz harness use it; so
+//! can tests of programs that embed engram (`Store::open_on`).
 //!
-//! A hook covers the stores under one directory ([`install`]); with none installed an
-//! operation costs one atomic load more than the system call.
+//! Not an API boundary: a testing aid, hidden from the documentation.
 
-use std::fs::File;
-use std::io::{self, Write};
+use super::storage::{Bytes, Storage, StorageFile};
+use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 /// An operation on the disk, as the store is about to make it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,53 +65,47 @@ pub trait Hook: Send + Sync {
     fn after(&self, _op: &Op<'_>) {}
 }
 
-type Hooks = Vec<(PathBuf, Arc<dyn Hook>)>;
-
-static ANY: AtomicBool = AtomicBool::new(false);
-static HOOKS: RwLock<Hooks> = RwLock::new(Vec::new());
-
-/// Removes its hook when dropped.
-#[must_use = "the hook is removed when this is dropped"]
-pub struct Installed {
-    dir: PathBuf,
+/// A backend whose changes to files go through a [`Hook`] first.
+#[derive(Clone)]
+pub struct FaultStorage {
+    inner: Arc<dyn Storage>,
+    hook: Arc<dyn Hook>,
 }
 
-impl Drop for Installed {
-    fn drop(&mut self) {
-        let mut hooks = HOOKS.write().unwrap_or_else(|e| e.into_inner());
-        hooks.retain(|(d, _)| d != &self.dir);
-        ANY.store(!hooks.is_empty(), Ordering::Release);
+impl std::fmt::Debug for FaultStorage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FaultStorage")
+            .field("inner", &self.inner)
+            .finish()
     }
 }
 
-/// Installs `hook` for every operation on a path under `dir` (stores elsewhere, such as
-/// those of other tests running at the same time, are not affected), until the returned
-/// guard is dropped.
-pub fn install(dir: &Path, hook: Arc<dyn Hook>) -> Installed {
-    let dir = dir.to_path_buf();
-    let mut hooks = HOOKS.write().unwrap_or_else(|e| e.into_inner());
-    hooks.push((dir.clone(), hook));
-    ANY.store(true, Ordering::Release);
-    Installed { dir }
-}
-
-/// The hook for `path`, if one is installed.
-fn hook_for(path: &Path) -> Option<Arc<dyn Hook>> {
-    if !ANY.load(Ordering::Acquire) {
-        return None;
+impl FaultStorage {
+    /// `inner`'s files, each change to them asked of `hook` first.
+    pub fn new(inner: Arc<dyn Storage>, hook: Arc<dyn Hook>) -> FaultStorage {
+        FaultStorage { inner, hook }
     }
-    let hooks = HOOKS.read().unwrap_or_else(|e| e.into_inner());
-    (hooks.iter())
-        .find(|(d, _)| path.starts_with(d))
-        .map(|(_, h)| h.clone())
+
+    /// Files in memory (a store to be created there), each change to them asked of `hook`
+    /// first.
+    pub fn in_memory(hook: Arc<dyn Hook>) -> FaultStorage {
+        FaultStorage::new(Arc::new(super::storage::MemoryStorage::default()), hook)
+    }
+
+    /// The files of the directory `dir` (a store there or to be created there), each change
+    /// to them asked of `hook` first.
+    pub fn on_dir(dir: &Path, hook: Arc<dyn Hook>) -> FaultStorage {
+        FaultStorage::new(Arc::new(super::storage::FileStorage::new(dir)), hook)
+    }
 }
 
-/// Runs `real` as `op` unless a hook fails it; `real` gets how many bytes to write when the
+/// Runs `real` as `op` unless the hook fails it; `real` gets how many bytes to write when the
 /// hook cuts a write short (then its error follows).
-fn run<T>(op: Op<'_>, real: impl FnOnce(Option<usize>) -> io::Result<T>) -> io::Result<T> {
-    let Some(hook) = hook_for(op.path()) else {
-        return real(None);
-    };
+fn run<T>(
+    hook: &dyn Hook,
+    op: Op<'_>,
+    real: impl FnOnce(Option<usize>) -> io::Result<T>,
+) -> io::Result<T> {
     match hook.before(&op) {
         Outcome::Proceed => {
             let out = real(None)?;
@@ -127,52 +120,115 @@ fn run<T>(op: Op<'_>, real: impl FnOnce(Option<usize>) -> io::Result<T>) -> io::
     }
 }
 
-/// Creates a file that must not exist yet.
-pub(crate) fn create_new(path: &Path) -> io::Result<File> {
-    run(Op::Create(path), |_| {
-        File::options().write(true).create_new(true).open(path)
-    })
+/// A file being written, its changes asked of the hook first.
+struct FaultFile {
+    inner: Box<dyn StorageFile>,
+    path: PathBuf,
+    hook: Arc<dyn Hook>,
 }
 
-/// Writes `bytes` to `file` (named `path`) at its position.
-pub(crate) fn write(file: &mut File, path: &Path, bytes: &[u8]) -> io::Result<()> {
-    run(Op::Write(path, bytes.len()), |short| match short {
-        None => file.write_all(bytes),
-        Some(n) => file.write_all(&bytes[..n.min(bytes.len())]),
-    })
+impl StorageFile for FaultFile {
+    fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+        let inner = &mut self.inner;
+        run(&*self.hook, Op::Write(&self.path, bytes.len()), |short| {
+            inner.write_all(&bytes[..short.unwrap_or(bytes.len()).min(bytes.len())])
+        })
+    }
+
+    fn sync(&mut self) -> io::Result<()> {
+        let inner = &mut self.inner;
+        run(&*self.hook, Op::Sync(&self.path), |_| inner.sync())
+    }
+
+    fn set_len(&mut self, len: u64) -> io::Result<()> {
+        let inner = &mut self.inner;
+        run(&*self.hook, Op::Truncate(&self.path, len), |_| {
+            inner.set_len(len)
+        })
+    }
+
+    fn size(&self) -> io::Result<u64> {
+        self.inner.size()
+    }
 }
 
-/// Makes `file`'s contents durable.
-pub(crate) fn sync(file: &File, path: &Path) -> io::Result<()> {
-    run(Op::Sync(path), |_| file.sync_data())
-}
+impl Storage for FaultStorage {
+    fn dir(&self) -> Option<&Path> {
+        self.inner.dir()
+    }
 
-/// Makes a directory's entries durable.
-pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
-    run(Op::SyncDir(dir), |_| {
-        File::open(dir).and_then(|d| d.sync_all())
-    })
-}
+    fn path(&self, name: &str) -> PathBuf {
+        self.inner.path(name)
+    }
 
-/// Renames `from` over `to`.
-pub(crate) fn rename(from: &Path, to: &Path) -> io::Result<()> {
-    run(Op::Rename(from, to), |_| std::fs::rename(from, to))
-}
+    fn create_place(&self) -> io::Result<()> {
+        self.inner.create_place()
+    }
 
-/// Cuts `file` (named `path`) to `len` bytes.
-pub(crate) fn truncate(file: &File, path: &Path, len: u64) -> io::Result<()> {
-    run(Op::Truncate(path, len), |_| file.set_len(len))
-}
+    fn read(&self, name: &str) -> io::Result<Vec<u8>> {
+        self.inner.read(name)
+    }
 
-/// Writes a whole file in place (created or replaced, not atomically).
-pub(crate) fn overwrite(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    run(Op::Write(path, bytes.len()), |short| match short {
-        None => std::fs::write(path, bytes),
-        Some(n) => std::fs::write(path, &bytes[..n.min(bytes.len())]),
-    })
-}
+    fn map(&self, name: &str) -> io::Result<Bytes> {
+        self.inner.map(name)
+    }
 
-/// Removes a file.
-pub(crate) fn remove(path: &Path) -> io::Result<()> {
-    run(Op::Remove(path), |_| std::fs::remove_file(path))
+    fn len(&self, name: &str) -> io::Result<u64> {
+        self.inner.len(name)
+    }
+
+    fn exists(&self, name: &str) -> bool {
+        self.inner.exists(name)
+    }
+
+    fn list(&self) -> io::Result<Vec<String>> {
+        self.inner.list()
+    }
+
+    fn create(&self, name: &str) -> io::Result<Box<dyn StorageFile>> {
+        let path = self.inner.path(name);
+        let inner = run(&*self.hook, Op::Create(&path), |_| self.inner.create(name))?;
+        Ok(Box::new(FaultFile {
+            inner,
+            path,
+            hook: self.hook.clone(),
+        }))
+    }
+
+    fn append(&self, name: &str) -> io::Result<Box<dyn StorageFile>> {
+        Ok(Box::new(FaultFile {
+            inner: self.inner.append(name)?,
+            path: self.inner.path(name),
+            hook: self.hook.clone(),
+        }))
+    }
+
+    fn overwrite(&self, name: &str, bytes: &[u8]) -> io::Result<()> {
+        let path = self.inner.path(name);
+        run(&*self.hook, Op::Write(&path, bytes.len()), |short| {
+            let n = short.unwrap_or(bytes.len()).min(bytes.len());
+            self.inner.overwrite(name, &bytes[..n])
+        })
+    }
+
+    fn rename(&self, from: &str, to: &str) -> io::Result<()> {
+        let (f, t) = (self.inner.path(from), self.inner.path(to));
+        run(&*self.hook, Op::Rename(&f, &t), |_| {
+            self.inner.rename(from, to)
+        })
+    }
+
+    fn remove(&self, name: &str) -> io::Result<()> {
+        let path = self.inner.path(name);
+        run(&*self.hook, Op::Remove(&path), |_| self.inner.remove(name))
+    }
+
+    fn sync_dir(&self) -> io::Result<()> {
+        let dir = super::file::place(&*self.inner);
+        run(&*self.hook, Op::SyncDir(&dir), |_| self.inner.sync_dir())
+    }
+
+    fn try_lock(&self) -> io::Result<Option<Box<dyn Send + Sync>>> {
+        self.inner.try_lock()
+    }
 }

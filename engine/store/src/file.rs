@@ -12,9 +12,8 @@
 //! 16-byte aligned in a mapped file.
 
 use super::error::StoreError;
-use super::faults;
-use std::fs::File;
-use std::path::Path;
+use super::storage::{Storage, StorageFile};
+use std::path::{Path, PathBuf};
 
 /// The first eight bytes of every store file.
 pub(crate) const MAGIC: [u8; 8] = *b"ENGRAMDB";
@@ -135,19 +134,23 @@ fn u32_at(bytes: &[u8], at: usize) -> u32 {
     u32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes"))
 }
 
-/// Writes a new file and makes it durable (the directory entry is made durable by the
+/// Writes a new file and makes it durable (the file's name is made durable by the
 /// [`sync_dir`] that precedes the manifest that names it).
-pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-    let f = create_with(path, &[bytes])?;
-    faults::sync(&f, path).map_err(|e| StoreError::io(path, e))
+pub(crate) fn write_new(storage: &dyn Storage, name: &str, bytes: &[u8]) -> Result<(), StoreError> {
+    let mut f = create_with(storage, name, &[bytes])?;
+    f.sync().map_err(|e| StoreError::io(storage.path(name), e))
 }
 
 /// Creates a file that must not exist yet and writes `parts` into it (not yet durable).
-fn create_with(path: &Path, parts: &[&[u8]]) -> Result<File, StoreError> {
-    let io = |e| StoreError::io(path, e);
-    let mut f = faults::create_new(path).map_err(io)?;
+fn create_with(
+    storage: &dyn Storage,
+    name: &str,
+    parts: &[&[u8]],
+) -> Result<Box<dyn StorageFile>, StoreError> {
+    let io = |e| StoreError::io(storage.path(name), e);
+    let mut f = storage.create(name).map_err(io)?;
     for part in parts {
-        faults::write(&mut f, path, part).map_err(io)?;
+        f.write_all(part).map_err(io)?;
     }
     Ok(f)
 }
@@ -156,67 +159,77 @@ fn create_with(path: &Path, parts: &[&[u8]]) -> Result<File, StoreError> {
 /// all its files' bytes at once), then made durable together by [`NewFiles::sync`].
 #[derive(Default)]
 pub(crate) struct NewFiles {
-    files: Vec<(std::path::PathBuf, File)>,
+    files: Vec<(PathBuf, Box<dyn StorageFile>)>,
 }
 
 impl NewFiles {
     /// Writes a new file of `kind` holding `payload`.
     pub(crate) fn write(
         &mut self,
-        path: std::path::PathBuf,
+        storage: &dyn Storage,
+        name: &str,
         kind: Kind,
         payload: &[u8],
     ) -> Result<(), StoreError> {
-        let f = create_with(&path, &[&header(kind, payload), payload])?;
-        self.files.push((path, f));
+        let f = create_with(storage, name, &[&header(kind, payload), payload])?;
+        self.files.push((storage.path(name), f));
         Ok(())
     }
 
     /// Writes a new file of these bytes, envelope included.
     pub(crate) fn write_raw(
         &mut self,
-        path: std::path::PathBuf,
+        storage: &dyn Storage,
+        name: &str,
         bytes: &[u8],
     ) -> Result<(), StoreError> {
-        let f = create_with(&path, &[bytes])?;
-        self.files.push((path, f));
+        let f = create_with(storage, name, &[bytes])?;
+        self.files.push((storage.path(name), f));
         Ok(())
     }
 
     /// Makes the files' contents durable together (in parallel: one commit's files wait for
-    /// the disk once, not once each). Their directory entries are made durable by the
-    /// [`sync_dir`] that precedes the manifest that names them.
+    /// the disk once, not once each). Their names are made durable by the [`sync_dir`] that
+    /// precedes the manifest that names them.
     pub(crate) fn sync(self) -> Result<(), StoreError> {
         use rayon::prelude::*;
         self.files
-            .par_iter()
-            .try_for_each(|(path, f)| faults::sync(f, path).map_err(|e| StoreError::io(path, e)))
+            .into_par_iter()
+            .try_for_each(|(path, mut f)| f.sync().map_err(|e| StoreError::io(path, e)))
     }
 }
 
-/// Replaces `dir/name` atomically: writes `name.tmp`, fsyncs it, renames it over `name`, and
-/// fsyncs the directory. A crash leaves either the old file or the new one.
-pub(crate) fn replace(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), StoreError> {
-    let tmp = dir.join(format!("{name}.tmp"));
-    if tmp.exists() {
-        faults::remove(&tmp).map_err(|e| StoreError::io(&tmp, e))?;
+/// Replaces the file `name` atomically: writes `name.tmp`, makes it durable, renames it over
+/// `name`, and makes the names durable. A crash leaves either the old file or the new one.
+pub(crate) fn replace(storage: &dyn Storage, name: &str, bytes: &[u8]) -> Result<(), StoreError> {
+    let tmp = format!("{name}.tmp");
+    if storage.exists(&tmp) {
+        storage
+            .remove(&tmp)
+            .map_err(|e| StoreError::io(storage.path(&tmp), e))?;
     }
-    write_new(&tmp, bytes)?;
-    let target = dir.join(name);
-    faults::rename(&tmp, &target).map_err(|e| StoreError::io(&target, e))?;
+    write_new(storage, &tmp, bytes)?;
+    (storage.rename(&tmp, name)).map_err(|e| StoreError::io(storage.path(name), e))?;
     // The new file is in place (readers see it) but may not survive a power loss.
-    faults::sync_dir(dir).map_err(|e| {
+    storage.sync_dir().map_err(|e| {
         let why = format!(
             "{name} is replaced, but the fsync of its directory failed, so the change is visible \
              and may not be durable: {e}"
         );
-        StoreError::io(dir, std::io::Error::new(e.kind(), why))
+        StoreError::io(place(storage), std::io::Error::new(e.kind(), why))
     })
 }
 
-/// Makes a directory's entries durable.
-pub(crate) fn sync_dir(dir: &Path) -> Result<(), StoreError> {
-    faults::sync_dir(dir).map_err(|e| StoreError::io(dir, e))
+/// Makes the names of the files created, renamed and removed so far durable.
+pub(crate) fn sync_dir(storage: &dyn Storage) -> Result<(), StoreError> {
+    storage
+        .sync_dir()
+        .map_err(|e| StoreError::io(place(storage), e))
+}
+
+/// Where a store is, as messages name it: its directory.
+pub(crate) fn place(storage: &dyn Storage) -> PathBuf {
+    (storage.dir().map(Path::to_path_buf)).unwrap_or_else(|| storage.path(""))
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@
 
 mod commit;
 mod error;
+#[doc(hidden)]
 pub mod faults;
 mod file;
 mod lock;
@@ -26,6 +27,7 @@ mod mmap;
 mod persist;
 mod program;
 mod segment;
+mod storage;
 mod strings;
 mod tsv;
 mod view;
@@ -35,6 +37,7 @@ pub use commit::{CommitReport, Transaction};
 use error::{Error, StoreError};
 pub use error::{OpenError, ReadError, WriteError};
 pub use manifest::ForgetPolicy;
+pub use storage::{Storage, StorageFile};
 
 use engram_core::Source;
 pub use view::{CleanupReport, CompactReport, RelationStats, StoreStats};
@@ -48,8 +51,9 @@ use lock::WriterLock;
 use manifest::{MANIFEST, Manifest};
 use rayon::prelude::*;
 use segment::MappedFacts;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
+use storage::{FileStorage, MemoryStorage};
 use strings::{MappedRun, Strings};
 
 /// The layer of asserted facts.
@@ -89,8 +93,8 @@ pub(crate) const DERIVED: u8 = 1;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct Store {
-    /// The directory; `None` for an in-memory store.
-    dir: Option<PathBuf>,
+    /// Where its files are: a directory, or memory.
+    storage: Arc<dyn Storage>,
     read_only: bool,
     lock: Option<WriterLock>,
     manifest: Manifest,
@@ -115,7 +119,7 @@ pub struct Store {
     /// Bytes of the log's committed records (with its header).
     log_len: u64,
     /// The log, open for appending (a writer's).
-    log_file: Option<std::fs::File>,
+    log_file: Option<Box<dyn StorageFile>>,
     /// The next persist rewrites the string runs as one (compaction).
     compact_strings: bool,
     /// The rule plans of incremental inference, for the program they were compiled from.
@@ -165,7 +169,7 @@ struct Loaded {
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Store")
-            .field("dir", &self.dir)
+            .field("storage", &self.storage)
             .field("generation", &self.manifest.generation)
             .field("relations", &self.rels.len())
             .finish()
@@ -175,19 +179,25 @@ impl std::fmt::Debug for Store {
 impl Store {
     /// Creates a new, empty store in `dir` (made if missing) and holds its writer lock.
     pub fn create(dir: impl AsRef<Path>) -> Result<Store, OpenError> {
-        let dir = dir.as_ref();
-        std::fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, e))?;
-        let lock = WriterLock::acquire(dir, DEFAULT_LOCK_WAIT)?;
-        if dir.join(MANIFEST).exists() {
+        Store::create_on(Arc::new(FileStorage::new(dir.as_ref())))
+    }
+
+    /// Creates a new, empty store on `storage` (a backend of one's own; [`Store::create`] is
+    /// this on a directory) and holds its writer lock.
+    pub fn create_on(storage: Arc<dyn Storage>) -> Result<Store, OpenError> {
+        let st = &*storage;
+        (st.create_place()).map_err(|e| StoreError::io(file::place(st), e))?;
+        let lock = WriterLock::acquire(st, DEFAULT_LOCK_WAIT)?;
+        if st.exists(MANIFEST) {
             return Err(StoreError::Exists {
-                path: dir.to_path_buf(),
+                path: file::place(st),
             }
             .into());
         }
         let manifest = Manifest::default();
-        manifest.write(dir)?;
+        manifest.write(st)?;
         let mut store = Store::from_loaded(
-            Some(dir.to_path_buf()),
+            storage,
             false,
             Loaded {
                 manifest,
@@ -205,47 +215,37 @@ impl Store {
     /// Opens the store in `dir` for reading and writing. Nothing is locked until the first
     /// write, so opening is cheap and readers may open it while another process writes.
     pub fn open(dir: impl AsRef<Path>) -> Result<Store, OpenError> {
-        let dir = dir.as_ref();
-        Ok(Store::from_loaded(
-            Some(dir.to_path_buf()),
-            false,
-            Store::load(dir)?,
-        ))
+        Store::open_on(Arc::new(FileStorage::new(dir.as_ref())))
+    }
+
+    /// Opens the store on `storage` for reading and writing ([`Store::open`] is this on a
+    /// directory).
+    pub fn open_on(storage: Arc<dyn Storage>) -> Result<Store, OpenError> {
+        let loaded = Store::load(&*storage)?;
+        Ok(Store::from_loaded(storage, false, loaded))
     }
 
     /// Opens the store in `dir` for reading only: it never takes the writer lock.
     pub fn open_read_only(dir: impl AsRef<Path>) -> Result<Store, OpenError> {
-        let dir = dir.as_ref();
-        Ok(Store::from_loaded(
-            Some(dir.to_path_buf()),
-            true,
-            Store::load(dir)?,
-        ))
+        let storage: Arc<dyn Storage> = Arc::new(FileStorage::new(dir.as_ref()));
+        let loaded = Store::load(&*storage)?;
+        Ok(Store::from_loaded(storage, true, loaded))
     }
 
-    /// A store that lives in memory only: the same API, nothing written.
+    /// A store that lives in memory only: the same code and API on a backend of memory, gone
+    /// with the store.
     pub fn in_memory() -> Store {
-        Store::from_loaded(
-            None,
-            false,
-            Loaded {
-                manifest: Manifest::default(),
-                strings: Strings::default(),
-                rules: Vec::new(),
-                rels: Vec::new(),
-                log_records: 0,
-                log_len: 0,
-            },
-        )
+        Store::create_on(Arc::new(MemoryStorage::default()))
+            .expect("a new memory backend holds no store and never fails an operation")
     }
 
-    fn from_loaded(dir: Option<PathBuf>, read_only: bool, l: Loaded) -> Store {
+    fn from_loaded(storage: Arc<dyn Storage>, read_only: bool, l: Loaded) -> Store {
         let names = (l.manifest.relations.iter().enumerate())
             .map(|(i, r)| (r.name.clone(), i))
             .collect();
         Store {
             names,
-            dir,
+            storage,
             read_only,
             lock: None,
             manifest: l.manifest,
@@ -311,7 +311,7 @@ impl Store {
 
     /// The store's directory (`None` in memory).
     pub fn path(&self) -> Option<&Path> {
-        self.dir.as_deref()
+        self.storage.dir()
     }
 
     /// The number of commits made to this store.
@@ -321,17 +321,17 @@ impl Store {
 
     /// Reads the state the manifest names. A run that vanishes between reading the manifest
     /// and opening it was removed by a writer that committed meanwhile: read again.
-    fn load(dir: &Path) -> Result<Loaded, StoreError> {
+    fn load(storage: &dyn Storage) -> Result<Loaded, StoreError> {
         let mut attempts = 0;
         loop {
-            let manifest = Manifest::read(dir)?;
-            match Store::open_files(dir, &manifest) {
+            let manifest = Manifest::read(storage)?;
+            match Store::open_files(storage, &manifest) {
                 Ok(l) => return Ok(l),
                 Err(StoreError::Io { path, source })
                     if source.kind() == std::io::ErrorKind::NotFound =>
                 {
                     attempts += 1;
-                    let moved = Manifest::read(dir)?.generation != manifest.generation;
+                    let moved = Manifest::read(storage)?.generation != manifest.generation;
                     if !moved || attempts > 20 {
                         return Err(StoreError::corrupt(
                             path,
@@ -344,26 +344,28 @@ impl Store {
         }
     }
 
-    fn open_files(dir: &Path, manifest: &Manifest) -> Result<Loaded, StoreError> {
+    fn open_files(storage: &dyn Storage, manifest: &Manifest) -> Result<Loaded, StoreError> {
         let mut runs = Vec::new();
         let mut next = 0u32;
         for s in &manifest.strings {
             if s.first != next {
                 return Err(StoreError::corrupt(
-                    dir.join(MANIFEST),
+                    storage.path(MANIFEST),
                     format!(
                         "string run {} starts at id {}, expected {next}",
                         s.file, s.first
                     ),
                 ));
             }
-            runs.push(MappedRun::open(&dir.join(&s.file), s.first, s.count)?);
+            runs.push(MappedRun::open(storage, &s.file, s.first, s.count)?);
             next += s.count;
         }
         let mut rules = Vec::new();
         for r in &manifest.rules {
-            let path = dir.join(&r.file);
-            let bytes = std::fs::read(&path).map_err(|e| StoreError::io(&path, e))?;
+            let path = storage.path(&r.file);
+            let bytes = storage
+                .read(&r.file)
+                .map_err(|e| StoreError::io(&path, e))?;
             let payload = file::open_envelope(&path, &bytes, Kind::Rules)?;
             let text = String::from_utf8(payload.to_vec())
                 .map_err(|_| StoreError::corrupt(&path, "rule text is not valid UTF-8"))?;
@@ -382,7 +384,7 @@ impl Store {
                 let open = |files: &[String], layer: u8| -> Result<Vec<MappedFacts>, StoreError> {
                     files
                         .par_iter()
-                        .map(|f| MappedFacts::open(&dir.join(f), &entry.name, layer, &types, next))
+                        .map(|f| MappedFacts::open(storage, f, &entry.name, layer, &types, next))
                         .collect()
                 };
                 Ok(Rel {
@@ -397,9 +399,9 @@ impl Store {
         let mut strings = Strings::from_runs(runs);
         let (mut log_records, mut log_len) = (0, 0);
         if let Some(w) = &manifest.wal {
-            let path = dir.join(w);
-            let committed = log::committed(dir, w);
-            let log = log::read(&path)?;
+            let path = storage.path(w);
+            let committed = log::committed(storage, w);
+            let log = log::read(storage, w)?;
             if let Some(c) = committed.filter(|&c| c > log.valid_len) {
                 return Err(StoreError::corrupt(
                     &path,
@@ -457,42 +459,36 @@ impl Store {
         })
     }
 
-    /// Whether the store on disk is at another state than this handle's.
-    fn moved(&self, dir: &Path) -> Result<bool, StoreError> {
-        let m = Manifest::read(dir)?;
+    /// Whether the store's files hold another state than this handle's.
+    fn moved(&self) -> Result<bool, StoreError> {
+        let m = Manifest::read(&*self.storage)?;
         if m.generation != self.manifest.generation || m.wal != self.manifest.wal {
             return Ok(true);
         }
         let Some(w) = &m.wal else {
             return Ok(false);
         };
-        let path = dir.join(w);
-        let len = std::fs::metadata(&path)
-            .map_err(|e| StoreError::io(&path, e))?
-            .len();
+        let len = (self.storage.len(w)).map_err(|e| StoreError::io(self.storage.path(w), e))?;
         Ok(len != self.log_len)
     }
 
     /// Re-reads the store if another process committed since it was opened; returns whether
     /// it did. (A reader sees the state it opened until it refreshes.)
     pub fn refresh(&mut self) -> Result<bool, ReadError> {
-        let Some(dir) = self.dir.clone() else {
-            return Ok(false);
-        };
-        if !self.moved(&dir)? {
+        if !self.moved()? {
             return Ok(false);
         }
-        let loaded = Store::load(&dir)?;
-        self.reload(dir, loaded);
+        let loaded = Store::load(&*self.storage)?;
+        self.reload(loaded);
         Ok(true)
     }
 
     /// Takes the state `loaded` read, keeping what belongs to this handle: its lock and
     /// settings.
-    fn reload(&mut self, dir: PathBuf, loaded: Loaded) {
+    fn reload(&mut self, loaded: Loaded) {
         let (lock, now, lock_wait, limits) =
             (self.lock.take(), self.now, self.lock_wait, self.limits);
-        *self = Store::from_loaded(Some(dir), self.read_only, loaded);
+        *self = Store::from_loaded(self.storage.clone(), self.read_only, loaded);
         (self.lock, self.now, self.lock_wait, self.limits) = (lock, now, lock_wait, limits);
     }
 
@@ -505,23 +501,23 @@ impl Store {
 
     /// Takes the writer lock (once) and makes sure the state is the latest committed one.
     fn begin_write(&mut self) -> Result<(), Error> {
-        let Some(dir) = self.dir.clone() else {
-            return Ok(());
-        };
         if self.read_only {
-            return Err(StoreError::ReadOnly { path: dir }.into());
+            return Err(StoreError::ReadOnly {
+                path: file::place(&*self.storage),
+            }
+            .into());
         }
         if self.lock.is_none() {
-            self.lock = Some(WriterLock::acquire(&dir, self.lock_wait)?);
+            self.lock = Some(WriterLock::acquire(&*self.storage, self.lock_wait)?);
             self.refresh()?;
             // Files a killed writer wrote but never committed.
-            persist::remove_dead_files(&dir, &self.manifest);
+            persist::remove_dead_files(&*self.storage, &self.manifest);
         }
         self.refresh()?;
         if self.log_file.is_none()
             && let Some(w) = &self.manifest.wal
         {
-            self.log_file = Some(log::open_for_append(&dir.join(w), self.log_len)?);
+            self.log_file = Some(log::open_for_append(&*self.storage, w, self.log_len)?);
         }
         Ok(())
     }

@@ -1,59 +1,49 @@
-//! The writer lock: an exclusive lock on the file `LOCK`, which also records the holder's pid
-//! for the error a second writer gets.
+//! The writer lock: held by one process (one handle) at a time, through its storage (an
+//! exclusive lock on the file `LOCK` on disk, which also records the holder's pid for the
+//! error a second writer gets).
 
 use super::error::StoreError;
-use std::fs::{File, OpenOptions, TryLockError};
-use std::io::{Read, Seek, SeekFrom, Write};
-use std::path::Path;
+use super::storage::Storage;
 use std::time::{Duration, Instant};
 
 /// The lock file's name.
 pub(crate) const LOCK: &str = "LOCK";
 
 /// Held while a process may write the store; released when dropped (or when the process dies).
-#[derive(Debug)]
 pub(crate) struct WriterLock {
-    _file: File,
+    _guard: Box<dyn Send + Sync>,
+}
+
+impl std::fmt::Debug for WriterLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WriterLock")
+    }
 }
 
 impl WriterLock {
-    /// Takes the writer lock of the store in `dir`, waiting up to `wait` for a process that
-    /// holds it, or says who holds it.
-    pub(crate) fn acquire(dir: &Path, wait: Duration) -> Result<WriterLock, StoreError> {
-        let path = dir.join(LOCK);
-        let io = |e| StoreError::io(&path, e);
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(io)?;
+    /// Takes the writer lock of the store, waiting up to `wait` for a process that holds it,
+    /// or says who holds it.
+    pub(crate) fn acquire(storage: &dyn Storage, wait: Duration) -> Result<WriterLock, StoreError> {
+        let io = |e| StoreError::io(storage.path(LOCK), e);
         let start = Instant::now();
         let mut pause = Duration::from_millis(1);
         loop {
-            match file.try_lock() {
-                Ok(()) => break,
-                Err(TryLockError::WouldBlock) if start.elapsed() < wait => {
-                    // Polled, not blocking: a blocking lock cannot be given up after `wait`.
-                    std::thread::sleep(pause.min(wait.saturating_sub(start.elapsed())));
-                    pause = (pause * 2).min(Duration::from_millis(25));
-                }
-                Err(TryLockError::WouldBlock) => {
-                    let mut text = String::new();
-                    let _ = file.read_to_string(&mut text);
-                    return Err(StoreError::Locked {
-                        path: dir.to_path_buf(),
-                        pid: text.trim().parse().unwrap_or(0),
-                        waited: start.elapsed(),
-                    });
-                }
-                Err(TryLockError::Error(e)) => return Err(io(e)),
+            if let Some(guard) = storage.try_lock().map_err(io)? {
+                return Ok(WriterLock { _guard: guard });
             }
+            if start.elapsed() >= wait {
+                let pid = (storage.read(LOCK).ok())
+                    .and_then(|b| String::from_utf8(b).ok())
+                    .and_then(|t| t.trim().parse().ok());
+                return Err(StoreError::Locked {
+                    path: super::file::place(storage),
+                    pid: pid.unwrap_or(0),
+                    waited: start.elapsed(),
+                });
+            }
+            // Polled, not blocking: a blocking lock cannot be given up after `wait`.
+            std::thread::sleep(pause.min(wait.saturating_sub(start.elapsed())));
+            pause = (pause * 2).min(Duration::from_millis(25));
         }
-        file.set_len(0).map_err(io)?;
-        file.seek(SeekFrom::Start(0)).map_err(io)?;
-        write!(file, "{}", std::process::id()).map_err(io)?;
-        Ok(WriterLock { _file: file })
     }
 }

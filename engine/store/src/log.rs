@@ -18,12 +18,11 @@
 //! count reads as uncommitted.
 
 use super::error::StoreError;
-use super::faults;
 use super::file::{self, Kind};
 use super::mmap::OwnedArchive;
 use super::segment::FactRun;
+use super::storage::{Storage, StorageFile};
 use rkyv::{Archive, Serialize};
-use std::fs::{File, OpenOptions};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -57,8 +56,9 @@ pub(crate) fn header() -> Vec<u8> {
 }
 
 /// Reads a log file's committed records.
-pub(crate) fn read(path: &Path) -> Result<Log, StoreError> {
-    let bytes = std::fs::read(path).map_err(|e| StoreError::io(path, e))?;
+pub(crate) fn read(storage: &dyn Storage, name: &str) -> Result<Log, StoreError> {
+    let path = &storage.path(name);
+    let bytes = storage.read(name).map_err(|e| StoreError::io(path, e))?;
     if bytes.len() < file::HEADER {
         return Err(StoreError::corrupt(
             path,
@@ -117,7 +117,7 @@ pub(crate) fn read(path: &Path) -> Result<Log, StoreError> {
 /// Appends a record and waits until it is durable; returns it as read back, and the bytes
 /// appended.
 pub(crate) fn append(
-    file: &mut File,
+    file: &mut dyn StorageFile,
     path: &Path,
     record: &LogRecord,
 ) -> Result<(Arc<OwnedArchive<LogRecord>>, u64), StoreError> {
@@ -139,16 +139,22 @@ pub(crate) fn append(
     framed.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
     framed.extend_from_slice(&payload);
     let io = |e| StoreError::io(path, e);
-    let start = std::io::Seek::stream_position(file).map_err(io)?;
-    let written = faults::write(file, path, &framed).and_then(|_| faults::sync(file, path));
+    let start = file.size().map_err(io)?;
+    let written = file.write_all(&framed).and_then(|_| file.sync());
     if let Err(e) = written {
         // Not committed: the record, whole or in part, is cut off again so that the next
         // commit appends where this one began (and a reader never takes a record whose fsync
         // failed for committed). If even that fails the log's tail is unknown: the caller
         // reloads, and an uncommitted tail is cut when the log is next opened for appending.
-        let _ = faults::truncate(file, path, start)
-            .and_then(|_| faults::sync(file, path))
-            .and_then(|_| std::io::Seek::seek(file, std::io::SeekFrom::Start(start)).map(drop));
+        if let Err(again) = file.set_len(start).and_then(|_| file.sync()) {
+            // The record may be whole in the log (only its fsync failed): readers would take
+            // it for committed. Say so, rather than that nothing happened.
+            let why = format!(
+                "{e}; cutting the record off again failed too ({again}), so the commit may be \
+                 visible (its record is in the log) and may not be durable"
+            );
+            return Err(io(std::io::Error::new(e.kind(), why)));
+        }
         return Err(io(e));
     }
     let back = OwnedArchive::new(&payload)
@@ -166,18 +172,18 @@ pub(crate) fn append(
 /// and it is ignored).
 const COMMITTED: &str = "COMMITTED";
 
-/// Records that `len` bytes of the log `log_name` in `dir` are committed (best effort: see
+/// Records that `len` bytes of the log `log_name` are committed (best effort: see
 /// [`COMMITTED`]).
-pub(crate) fn note_committed(dir: &Path, log_name: &str, len: u64) {
+pub(crate) fn note_committed(storage: &dyn Storage, log_name: &str, len: u64) {
     let body = format!("{log_name}\t{len}");
     let text = format!("{body}\t{:08x}\n", crc32fast::hash(body.as_bytes()));
-    let _ = faults::overwrite(&dir.join(COMMITTED), text.as_bytes());
+    let _ = storage.overwrite(COMMITTED, text.as_bytes());
 }
 
-/// How many bytes of the log `log_name` in `dir` were recorded committed, if known. Read before
-/// the log itself, so that a writer's later commit can only make the log longer than this.
-pub(crate) fn committed(dir: &Path, log_name: &str) -> Option<u64> {
-    let text = std::fs::read_to_string(dir.join(COMMITTED)).ok()?;
+/// How many bytes of the log `log_name` were recorded committed, if known. Read before the log
+/// itself, so that a writer's later commit can only make the log longer than this.
+pub(crate) fn committed(storage: &dyn Storage, log_name: &str) -> Option<u64> {
+    let text = String::from_utf8(storage.read(COMMITTED).ok()?).ok()?;
     let (body, crc) = text.trim_end().rsplit_once('\t')?;
     if u32::from_str_radix(crc, 16).ok()? != crc32fast::hash(body.as_bytes()) {
         return None;
@@ -187,14 +193,16 @@ pub(crate) fn committed(dir: &Path, log_name: &str) -> Option<u64> {
 }
 
 /// Opens a log for appending, first cutting off a record a killed writer left half written.
-pub(crate) fn open_for_append(path: &Path, valid_len: u64) -> Result<File, StoreError> {
-    let io = |e| StoreError::io(path, e);
-    let f = OpenOptions::new().write(true).open(path).map_err(io)?;
-    if f.metadata().map_err(io)?.len() != valid_len {
-        faults::truncate(&f, path, valid_len).map_err(io)?;
-        faults::sync(&f, path).map_err(io)?;
+pub(crate) fn open_for_append(
+    storage: &dyn Storage,
+    name: &str,
+    valid_len: u64,
+) -> Result<Box<dyn StorageFile>, StoreError> {
+    let io = |e| StoreError::io(storage.path(name), e);
+    let mut f = storage.append(name).map_err(io)?;
+    if f.size().map_err(io)? != valid_len {
+        f.set_len(valid_len).map_err(io)?;
+        f.sync().map_err(io)?;
     }
-    let mut f = f;
-    std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(valid_len)).map_err(io)?;
     Ok(f)
 }

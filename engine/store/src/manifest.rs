@@ -4,9 +4,9 @@
 
 use super::error::StoreError;
 use super::file::{self, Kind};
+use super::storage::Storage;
 use engram_core::internal::value::ColumnType;
 use serde::{Deserialize, Serialize};
-use std::path::Path;
 
 /// The manifest's file name.
 pub(crate) const MANIFEST: &str = "MANIFEST";
@@ -93,14 +93,14 @@ pub(crate) struct RelationEntry {
 }
 
 impl Manifest {
-    /// Reads and checks `dir/MANIFEST`.
-    pub(crate) fn read(dir: &Path) -> Result<Manifest, StoreError> {
-        let path = dir.join(MANIFEST);
-        let bytes = match std::fs::read(&path) {
+    /// Reads and checks the file `MANIFEST`.
+    pub(crate) fn read(storage: &dyn Storage) -> Result<Manifest, StoreError> {
+        let path = storage.path(MANIFEST);
+        let bytes = match storage.read(MANIFEST) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(StoreError::NotAStore {
-                    path: dir.to_path_buf(),
+                    path: file::place(storage),
                 });
             }
             Err(e) => return Err(StoreError::io(&path, e)),
@@ -110,10 +110,10 @@ impl Manifest {
             .map_err(|e| StoreError::corrupt(&path, format!("malformed manifest: {e}")))
     }
 
-    /// Writes this manifest atomically as `dir/MANIFEST`.
-    pub(crate) fn write(&self, dir: &Path) -> Result<(), StoreError> {
+    /// Writes this manifest atomically as the file `MANIFEST`.
+    pub(crate) fn write(&self, storage: &dyn Storage) -> Result<(), StoreError> {
         let json = serde_json::to_vec_pretty(self).expect("a manifest always serialises");
-        file::replace(dir, MANIFEST, &file::envelope(Kind::Manifest, &json))
+        file::replace(storage, MANIFEST, &file::envelope(Kind::Manifest, &json))
     }
 
     /// A new file name with the given extension.

@@ -9,6 +9,7 @@
 
 use super::error::StoreError;
 use super::file::{self, Kind};
+use super::storage::{Bytes, Storage};
 use memmap2::Mmap;
 use rkyv::api::high::HighValidator;
 use rkyv::bytecheck::CheckBytes;
@@ -16,43 +17,74 @@ use rkyv::rancor::BoxedError;
 use rkyv::{Archive, Portable};
 use std::fs::File;
 use std::marker::PhantomData;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 #[cfg(not(target_endian = "little"))]
 compile_error!(
     "engram's store reads archived columns in place, which needs a little-endian target"
 );
 
-/// A mapped store file (its descriptor closed).
+/// A file of a directory, mapped (its descriptor closed); an empty file is not mapped.
+pub(crate) struct MappedFile(Option<Mmap>);
+
+impl AsRef<[u8]> for MappedFile {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_deref().unwrap_or(&[])
+    }
+}
+
+/// Opens and maps a file of a directory: [`crate::storage::FileStorage::map`].
+pub(crate) fn map_file(path: &Path) -> std::io::Result<MappedFile> {
+    let file = File::open(path)?;
+    if file.metadata()?.len() == 0 {
+        // Nothing to map (a zero-length mapping is an error): an empty file reads as empty.
+        return Ok(MappedFile(None));
+    }
+    // SAFETY: store files are never written after they are named in a manifest: a change
+    // is always a new file (see `file::write_new` and `file::replace`), and a dead file is
+    // only ever deleted (unlinked), never truncated or rewritten: the mapping keeps the
+    // deleted file's pages. The mapping therefore never observes a concurrent write or
+    // truncation by engram. Closing `file` afterwards leaves the mapping valid.
+    let map = unsafe { Mmap::map(&file) }?;
+    Ok(MappedFile(Some(map)))
+}
+
+/// A store file's bytes as its storage gives them to read in place (mapped, on disk).
 pub(crate) struct Mapped {
-    map: Mmap,
+    bytes: Bytes,
+    path: PathBuf,
 }
 
 impl Mapped {
-    /// Opens and maps a file. `NotFound` comes back as such (a reader racing a writer that
-    /// removed a dead file retries with the new manifest).
-    pub(crate) fn open(path: &Path) -> Result<Mapped, StoreError> {
-        let io = |e| StoreError::io(path, e);
-        let file = File::open(path).map_err(io)?;
-        let len = file.metadata().map_err(io)?.len();
-        if len < file::HEADER as u64 {
+    /// Opens a file to read in place. `NotFound` comes back as such (a reader racing a writer
+    /// that removed a dead file retries with the new manifest).
+    pub(crate) fn open(storage: &dyn Storage, name: &str) -> Result<Mapped, StoreError> {
+        let path = storage.path(name);
+        let bytes = storage.map(name).map_err(|e| StoreError::io(&path, e))?;
+        let len = (*bytes).as_ref().len();
+        if len < file::HEADER {
             return Err(StoreError::corrupt(
                 path,
                 format!("{len} bytes, shorter than the header (truncated?)"),
             ));
         }
-        // SAFETY: store files are never written after they are named in a manifest: a change
-        // is always a new file (see `file::write_new` and `file::replace`), and a dead file is
-        // only ever deleted (unlinked), never truncated or rewritten: the mapping keeps the
-        // deleted file's pages. The mapping therefore never observes a concurrent write or
-        // truncation by engram. Closing `file` afterwards leaves the mapping valid.
-        let map = unsafe { Mmap::map(&file) }.map_err(io)?;
-        Ok(Mapped { map })
+        if (*bytes).as_ref().as_ptr().align_offset(16) != 0 {
+            return Err(StoreError::corrupt(
+                path,
+                "its storage gave its bytes unaligned (archives need 16-byte alignment)",
+            ));
+        }
+        Ok(Mapped { bytes, path })
     }
 
     /// The whole file.
     pub(crate) fn bytes(&self) -> &[u8] {
-        &self.map
+        (*self.bytes).as_ref()
+    }
+
+    /// Its path, as messages name it.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
     }
 }
 
@@ -67,9 +99,14 @@ where
     T: Archive,
     T::Archived: Portable + for<'a> CheckBytes<HighValidator<'a, BoxedError>>,
 {
-    /// Opens, maps and validates a file of the given kind: header, checksum, archive structure.
-    pub(crate) fn open(path: &Path, kind: Kind) -> Result<ArchiveFile<T>, StoreError> {
-        let mapped = Mapped::open(path)?;
+    /// Opens and validates a file of the given kind: header, checksum, archive structure.
+    pub(crate) fn open(
+        storage: &dyn Storage,
+        name: &str,
+        kind: Kind,
+    ) -> Result<ArchiveFile<T>, StoreError> {
+        let mapped = Mapped::open(storage, name)?;
+        let path = mapped.path();
         let payload = file::open_envelope(path, mapped.bytes(), kind)?;
         rkyv::access::<T::Archived, BoxedError>(payload)
             .map_err(|e| StoreError::corrupt(path, format!("malformed archive: {e}")))?;
@@ -83,13 +120,19 @@ where
     pub(crate) fn get(&self) -> &T::Archived {
         let payload = &self.mapped.bytes()[file::HEADER..];
         // SAFETY: `open` validated exactly these bytes with `rkyv::access` (bytecheck), and the
-        // mapping is immutable (see `Mapped::open`), so they are still a valid archive.
+        // bytes are immutable (a mapping of a file never written again, see `map_file`, or
+        // memory its storage never changes), so they are still a valid archive.
         unsafe { rkyv::access_unchecked::<T::Archived>(payload) }
     }
 
     /// Bytes on disk.
     pub(crate) fn len(&self) -> usize {
         self.mapped.bytes().len()
+    }
+
+    /// Its path, as messages name it.
+    pub(crate) fn path(&self) -> &Path {
+        self.mapped.path()
     }
 }
 
@@ -189,11 +232,9 @@ mod tests {
                 .filter(|fd| std::fs::read_link(fd.path()).is_ok_and(|target| target == path))
                 .count()
         };
-        let maps: Vec<_> = (0..64)
-            .map(|_| super::Mapped::open(&path).unwrap())
-            .collect();
+        let maps: Vec<_> = (0..64).map(|_| super::map_file(&path).unwrap()).collect();
         assert_eq!(on_file(), 0, "no descriptor kept per mapping");
         std::fs::remove_file(&path).unwrap();
-        assert!(maps.iter().all(|m| m.bytes().iter().all(|&b| b == 7)));
+        assert!(maps.iter().all(|m| m.as_ref().iter().all(|&b| b == 7)));
     }
 }

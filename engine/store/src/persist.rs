@@ -6,10 +6,11 @@ use super::file::{self, Kind};
 use super::log::{self, LogRecord};
 use super::manifest::{Manifest, RulesEntry, StringsEntry};
 use super::segment::{FactRun, MappedFacts};
+use super::storage::Storage;
 use super::strings::MappedRun;
 use super::{ASSERTED, DERIVED, Store};
-use engram_core::Source;
 use crate::Error;
+use engram_core::Source;
 use engram_core::internal::incremental::table::FactMeta;
 
 impl Store {
@@ -128,11 +129,6 @@ impl Store {
     /// [`CHECKPOINT_RECORDS`] records) as a checkpoint that writes run files and a new
     /// manifest.
     pub(crate) fn persist(&mut self, writes: Vec<LayerWrite>) -> Result<(), Error> {
-        let Some(dir) = self.dir.clone() else {
-            self.strings.commit_in_memory();
-            self.manifest.generation += 1;
-            return Ok(());
-        };
         let (string_bytes, longest) = self.strings.pending_bytes();
         if longest > crate::strings::RUN_BYTES {
             return Err(super::error::StoreError::Invalid(format!(
@@ -150,14 +146,14 @@ impl Store {
             && writes.iter().all(|w| !w.replace)
             && writes.iter().map(|w| self.write_len(w)).sum::<usize>() < CHECKPOINT_FACTS;
         if small {
-            self.append_log(&dir, writes)
+            self.append_log(writes)
         } else {
-            self.checkpoint(&dir, writes)
+            self.checkpoint(writes)
         }
     }
 
     /// Appends the commit to the log.
-    fn append_log(&mut self, dir: &std::path::Path, writes: Vec<LayerWrite>) -> Result<(), Error> {
+    fn append_log(&mut self, writes: Vec<LayerWrite>) -> Result<(), Error> {
         let (first_string, strings) = self.strings.pending();
         let mut runs = Vec::new();
         let mut at = Vec::new();
@@ -174,13 +170,13 @@ impl Store {
             strings,
             runs,
         };
-        let path = dir.join(self.manifest.wal.as_deref().expect("a log is open"));
+        let path = (self.storage).path(self.manifest.wal.as_deref().expect("a log is open"));
         let file = self.log_file.as_mut().expect("a log is open");
-        let (rec, bytes) = log::append(file, &path, &record)?;
+        let (rec, bytes) = log::append(&mut **file, &path, &record)?;
         self.log_records += 1;
         self.log_len += bytes;
         log::note_committed(
-            dir,
+            &*self.storage,
             self.manifest.wal.as_deref().expect("a log is open"),
             self.log_len,
         );
@@ -198,12 +194,9 @@ impl Store {
 
     /// Writes the new runs (with the logged ones) as files, then the manifest that names
     /// them and a new, empty log; then removes dead files.
-    fn checkpoint(
-        &mut self,
-        dir: &std::path::Path,
-        mut writes: Vec<LayerWrite>,
-    ) -> Result<(), Error> {
-        let dir = dir.to_path_buf();
+    fn checkpoint(&mut self, mut writes: Vec<LayerWrite>) -> Result<(), Error> {
+        let storage = self.storage.clone();
+        let st = &*storage;
         self.fold_runs(&mut writes);
         let mut m = self.manifest.clone();
         // After the logged commits (each counted in `generation()`), not the manifest's own.
@@ -218,12 +211,12 @@ impl Store {
                     .rules
                     .iter()
                     .find(|e| e.name == r.name)
-                    .filter(|e| self.rules_unchanged(&dir, e, r));
+                    .filter(|e| self.rules_unchanged(e, r));
                 let file = match old {
                     Some(e) => e.file.clone(),
                     None => {
-                        let f = fresh_file(&mut m, &dir, "rules");
-                        files.write(dir.join(&f), Kind::Rules, r.text.as_bytes())?;
+                        let f = fresh_file(&mut m, st, "rules");
+                        files.write(st, &f, Kind::Rules, r.text.as_bytes())?;
                         f
                     }
                 };
@@ -254,10 +247,10 @@ impl Store {
             pending
         };
         for run in run.into_iter().flatten() {
-            let f = fresh_file(&mut m, &dir, "str");
+            let f = fresh_file(&mut m, st, "str");
             let bytes = rkyv::to_bytes::<rkyv::rancor::BoxedError>(&run)
                 .expect("archiving plain vectors cannot fail");
-            files.write(dir.join(&f), Kind::Strings, &bytes)?;
+            files.write(st, &f, Kind::Strings, &bytes)?;
             let count = run.offsets.len() as u32 - 1;
             m.strings.push(StringsEntry {
                 file: f.clone(),
@@ -294,8 +287,8 @@ impl Store {
                 continue;
             }
             let run = self.run_of(&w);
-            let f = fresh_file(&mut m, &dir, "facts");
-            files.write(dir.join(&f), Kind::Facts, &run.to_bytes())?;
+            let f = fresh_file(&mut m, st, "facts");
+            files.write(st, &f, Kind::Facts, &run.to_bytes())?;
             drop(run);
             let entry = &mut m.relations[w.rel];
             let list = if w.layer == ASSERTED {
@@ -311,12 +304,12 @@ impl Store {
             opened.push((w.rel, w.layer, w.replace, w.replaces_last, f));
         }
         m.forget = self.manifest.forget.clone();
-        let log_name = fresh_file(&mut m, &dir, "log");
-        files.write_raw(dir.join(&log_name), &log::header())?;
+        let log_name = fresh_file(&mut m, st, "log");
+        files.write_raw(st, &log_name, &log::header())?;
         m.wal = Some(log_name);
         files.sync()?;
-        file::sync_dir(&dir)?;
-        m.write(&dir)?;
+        file::sync_dir(st)?;
+        m.write(st)?;
         self.rules_changed = false;
         self.manifest_dirty = false;
         self.log_records = 0;
@@ -338,7 +331,8 @@ impl Store {
         }
         for (rel, layer, replace, folded, f) in opened {
             let run = MappedFacts::open(
-                &dir.join(&f),
+                st,
+                &f,
                 &m.relations[rel].name,
                 layer,
                 &self.rels[rel].types,
@@ -357,7 +351,7 @@ impl Store {
         }
         if !new_strings.is_empty() {
             let runs = (new_strings.into_iter())
-                .map(|(f, first, count)| MappedRun::open(&dir.join(f), first, count))
+                .map(|(f, first, count)| MappedRun::open(st, &f, first, count))
                 .collect::<Result<Vec<_>, _>>()?;
             if merge {
                 self.strings.replace_runs(runs);
@@ -368,15 +362,15 @@ impl Store {
             }
         }
         self.manifest = m;
-        remove_dead_files(&dir, &self.manifest);
-        let wal = dir.join(self.manifest.wal.as_deref().expect("just named"));
-        self.log_file = Some(log::open_for_append(&wal, self.log_len)?);
+        remove_dead_files(st, &self.manifest);
+        let wal = self.manifest.wal.as_deref().expect("just named");
+        self.log_file = Some(log::open_for_append(st, wal, self.log_len)?);
         Ok(())
     }
 
-    fn rules_unchanged(&self, dir: &std::path::Path, e: &RulesEntry, r: &Source) -> bool {
-        let path = dir.join(&e.file);
-        std::fs::read(&path).ok().is_some_and(|b| {
+    fn rules_unchanged(&self, e: &RulesEntry, r: &Source) -> bool {
+        let path = self.storage.path(&e.file);
+        self.storage.read(&e.file).ok().is_some_and(|b| {
             file::open_envelope(&path, &b, Kind::Rules).is_ok_and(|p| p == r.text.as_bytes())
         })
     }
@@ -396,12 +390,12 @@ const MAX_RUNS: usize = 8;
 /// How many runs a fold takes in.
 const FOLD: usize = 4;
 
-/// A new file name that no file in `dir` has (a writer killed mid-commit can leave a file
-/// its manifest never named; it is removed when the next writer starts).
-fn fresh_file(m: &mut Manifest, dir: &std::path::Path, ext: &str) -> String {
+/// A new file name that no file of the store has (a writer killed mid-commit can leave a
+/// file its manifest never named; it is removed when the next writer starts).
+fn fresh_file(m: &mut Manifest, storage: &dyn Storage, ext: &str) -> String {
     loop {
         let f = m.new_file(ext);
-        if !dir.join(&f).exists() {
+        if !storage.exists(&f) {
             return f;
         }
     }
@@ -411,21 +405,20 @@ fn fresh_file(m: &mut Manifest, dir: &std::path::Path, ext: &str) -> String {
 /// (a mapping outlives its file's deletion); one that read an older manifest and finds a file
 /// gone reads the new manifest (`Store::load`). Where a mapped file cannot be deleted, it goes
 /// at a later commit.
-pub(crate) fn remove_dead_files(dir: &std::path::Path, manifest: &Manifest) {
+pub(crate) fn remove_dead_files(storage: &dyn Storage, manifest: &Manifest) {
     let live: std::collections::HashSet<&str> = manifest.files().collect();
-    let Ok(entries) = std::fs::read_dir(dir) else {
+    let Ok(names) = storage.list() else {
         return;
     };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
+    for name in &names {
+        let name = name.as_str();
         let ours = [".str", ".facts", ".rules", ".log", ".tmp"]
             .iter()
             .any(|ext| name.ends_with(ext));
         if !ours || live.contains(name) || name == "MANIFEST.tmp" {
             continue;
         }
-        let _ = super::faults::remove(&entry.path());
+        let _ = storage.remove(name);
     }
 }
 

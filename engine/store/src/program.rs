@@ -113,13 +113,7 @@ impl Store {
             self.plan = None;
             return Err(e);
         }
-        let result = self.commit_changes(Vec::new(), true);
-        if result.is_err() && self.dir.is_none() {
-            // A store on disk reloaded its last commit; one in memory goes back to its rules.
-            self.rules = old;
-            self.plan = None;
-            self.rules_changed = false;
-        }
-        result
+        // A failed commit reloads the last committed state, rules included.
+        self.commit_changes(Vec::new(), true)
     }
 }

@@ -9,6 +9,7 @@ use super::file::Kind;
 use super::log::LogRecord;
 use super::mmap::{ArchiveFile, OwnedArchive, f64s, i64s, u32s, u64s};
 use super::persist::KeyedRows;
+use super::storage::Storage;
 use engram_core::internal::incremental::table::{FactMeta, Table};
 use engram_core::internal::value::ColumnType;
 use rkyv::{Archive, Serialize};
@@ -313,15 +314,16 @@ fn check(
 impl MappedFacts {
     /// Opens a run file and checks that it is the run the manifest says.
     pub(crate) fn open(
-        path: &Path,
+        storage: &dyn Storage,
+        name: &str,
         relation: &str,
         layer: u8,
         types: &[ColumnType],
         symbols: u32,
     ) -> Result<MappedFacts, StoreError> {
-        let file = ArchiveFile::<FactRun>::open(path, Kind::Facts)?;
+        let file = ArchiveFile::<FactRun>::open(storage, name, Kind::Facts)?;
         check(file.get(), relation, layer, types, symbols)
-            .map_err(|e| StoreError::corrupt(path, e))?;
+            .map_err(|e| StoreError::corrupt(file.path(), e))?;
         Ok(MappedFacts {
             src: Source::File(file),
         })
@@ -568,7 +570,8 @@ mod tests {
         for (i, (run, wrong)) in cases.into_iter().enumerate() {
             let path = dir.path().join(format!("{i}.facts"));
             std::fs::write(&path, file::envelope(Kind::Facts, &run.to_bytes())).unwrap();
-            let e = MappedFacts::open(&path, "r", 0, &types, 10)
+            let storage = crate::storage::FileStorage::new(dir.path());
+            let e = MappedFacts::open(&storage, &format!("{i}.facts"), "r", 0, &types, 10)
                 .err()
                 .expect(wrong)
                 .to_string();
@@ -580,8 +583,9 @@ mod tests {
         let good = run_of(&[[0, 7], [1, 5], [9, 1]], 0.5);
         let path = dir.path().join("good.facts");
         std::fs::write(&path, file::envelope(Kind::Facts, &good.to_bytes())).unwrap();
+        let storage = crate::storage::FileStorage::new(dir.path());
         assert_eq!(
-            MappedFacts::open(&path, "r", 0, &types, 10).unwrap().rows(),
+            (MappedFacts::open(&storage, "good.facts", "r", 0, &types, 10).unwrap()).rows(),
             3
         );
     }

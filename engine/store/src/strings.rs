@@ -8,9 +8,9 @@
 use super::error::StoreError;
 use super::file::Kind;
 use super::mmap::{ArchiveFile, u32s};
+use super::storage::Storage;
 use engram_core::internal::value::{Interner, Sym, SymbolBase};
 use rkyv::{Archive, Serialize};
-use std::path::Path;
 use std::sync::Arc;
 
 /// One run of strings: ids `first..first + offsets.len() - 1`.
@@ -110,8 +110,14 @@ pub(crate) struct MappedRun {
 
 impl MappedRun {
     /// Opens and checks a run file that should start at id `first` and hold `count` strings.
-    pub(crate) fn open(path: &Path, first: u32, count: u32) -> Result<MappedRun, StoreError> {
-        let file = ArchiveFile::<StringRun>::open(path, Kind::Strings)?;
+    pub(crate) fn open(
+        storage: &dyn Storage,
+        name: &str,
+        first: u32,
+        count: u32,
+    ) -> Result<MappedRun, StoreError> {
+        let file = ArchiveFile::<StringRun>::open(storage, name, Kind::Strings)?;
+        let path = file.path();
         let run = file.get();
         let offsets = u32s(&run.offsets);
         let bad = |what: String| Err(StoreError::corrupt(path, what));
@@ -212,7 +218,7 @@ impl SymbolBase for RunSet {
 pub(crate) struct Strings {
     /// Committed runs, in id order.
     runs: Vec<Arc<MappedRun>>,
-    /// Strings committed but not in a run file (an in-memory store's, or the commit log's):
+    /// Strings committed but not in a run file (the commit log's):
     /// the interner holds them after the runs' strings.
     extra: u32,
     /// The committed strings, and those interned since.
@@ -241,7 +247,7 @@ impl Strings {
         }));
     }
 
-    /// Strings committed: in run files, in the log, or (in memory) held as committed.
+    /// Strings committed: in run files or in the log.
     pub(crate) fn committed(&self) -> u32 {
         self.on_disk() + self.extra
     }
@@ -362,11 +368,6 @@ impl Strings {
         self.rebase();
     }
 
-    /// Records that the pending strings are committed in memory (an in-memory store).
-    pub(crate) fn commit_in_memory(&mut self) {
-        self.extra = self.interner.len() as u32;
-    }
-
     /// Number of committed runs and their bytes on disk.
     pub(crate) fn disk(&self) -> (usize, usize) {
         (
@@ -402,11 +403,11 @@ mod tests {
         let words: Vec<String> = (0..1000).map(|i| format!("w{i}")).collect();
         let run = StringRun::new(7, words.iter().map(String::as_str));
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("r.str");
+        let storage = crate::storage::FileStorage::new(dir.path());
         let bytes = rkyv::to_bytes::<rkyv::rancor::BoxedError>(&run).unwrap();
-        super::super::file::write_new(&path, &super::super::file::envelope(Kind::Strings, &bytes))
-            .unwrap();
-        let mapped = MappedRun::open(&path, 7, 1000).unwrap();
+        let file = crate::file::envelope(Kind::Strings, &bytes);
+        crate::file::write_new(&storage, "r.str", &file).unwrap();
+        let mapped = MappedRun::open(&storage, "r.str", 7, 1000).unwrap();
         for (i, w) in words.iter().enumerate() {
             assert_eq!(mapped.find(w), Some(i as u32));
             assert_eq!(mapped.get(i), w);

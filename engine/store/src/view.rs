@@ -513,16 +513,9 @@ impl Store {
             });
         }
         let (string_runs, string_bytes) = self.strings.disk();
-        let rule_bytes: u64 = match &self.dir {
-            Some(dir) => self
-                .manifest
-                .rules
-                .iter()
-                .filter_map(|r| std::fs::metadata(dir.join(&r.file)).ok())
-                .map(|m| m.len())
-                .sum(),
-            None => 0,
-        };
+        let rule_bytes: u64 = (self.manifest.rules.iter())
+            .filter_map(|r| self.storage.len(&r.file).ok())
+            .sum();
         let fact_bytes: u64 = relations.iter().map(|r| r.bytes).sum();
         let facts: usize = relations.iter().map(|r| r.facts).sum();
         Ok(StoreStats {
