@@ -75,9 +75,9 @@ impl Store {
         self.begin_write()?;
         self.drop_view();
         Ok(Transaction {
-            relations: self.rels.len(),
-            strings: self.strings.interner().len(),
-            manifest_dirty: self.manifest_dirty,
+            relations: self.files.rels.len(),
+            strings: self.files.strings.interner().len(),
+            manifest_dirty: self.writer.manifest_dirty,
             store: self,
             changes: Vec::new(),
             committed: false,
@@ -87,17 +87,17 @@ impl Store {
     /// Forgets the relations entered and the strings interned since there were `relations`
     /// and `strings` (a transaction dropped uncommitted).
     fn forget_since(&mut self, relations: usize, strings: usize, manifest_dirty: bool) {
-        if self.rels.len() > relations {
-            for entry in self.manifest.relations.drain(relations..) {
-                self.names.remove(&entry.name);
+        if self.files.rels.len() > relations {
+            for entry in self.files.manifest.relations.drain(relations..) {
+                self.files.names.remove(&entry.name);
             }
-            self.rels.truncate(relations);
-            self.manifest_dirty = manifest_dirty;
-            self.plan = None;
-            self.plans = None;
+            self.files.rels.truncate(relations);
+            self.writer.manifest_dirty = manifest_dirty;
+            self.cache.plan = None;
+            self.cache.plans = None;
         }
         self.drop_view();
-        self.strings.interner().truncate(strings);
+        self.files.strings.interner().truncate(strings);
     }
 
     /// A fact's relation index (entering the relation if the store does not hold it: with
@@ -119,7 +119,7 @@ impl Store {
                             .into(),
                     });
                 }
-                let declared = match self.rules.is_empty() {
+                let declared = match self.files.rules.is_empty() {
                     true => None,
                     false => {
                         let plan = self.plan()?;
@@ -134,7 +134,7 @@ impl Store {
                             .map(|(i, v)| (format!("c{i}"), v.column_type()))
                             .collect();
                         let i = self.add_relation(relation, columns);
-                        self.plan = None;
+                        self.cache.plan = None;
                         i
                     }
                 }
@@ -147,9 +147,9 @@ impl Store {
     /// neither: its first fact will declare it).
     pub fn relation_types(&mut self, name: &str) -> Result<Option<Vec<ColumnType>>, ReadError> {
         if let Some(i) = self.rel_index(name) {
-            return Ok(Some(self.rels[i].types.clone()));
+            return Ok(Some(self.files.rels[i].types.clone()));
         }
-        if self.rules.is_empty() {
+        if self.files.rules.is_empty() {
             return Ok(None);
         }
         let plan = self.plan()?;
@@ -164,12 +164,13 @@ impl Store {
         self.begin_write()?;
         // A full inference moves `now()` to the current time (or the time fixed).
         if self.plan()?.uses_time {
-            self.manifest.now = Some(
-                self.now
+            self.files.manifest.now = Some(
+                self.settings
+                    .now
                     .unwrap_or_else(engram_core::internal::value::now_ms),
             );
-            self.manifest_dirty = true;
-            self.plan = None;
+            self.writer.manifest_dirty = true;
+            self.cache.plan = None;
         }
         Ok(self.commit_changes(Vec::new(), true)?)
     }
@@ -182,12 +183,12 @@ impl Store {
             return Ok(false);
         }
         let now = self.now();
-        if self.manifest.now == Some(now) {
+        if self.files.manifest.now == Some(now) {
             return Ok(false);
         }
-        self.manifest.now = Some(now);
-        self.manifest_dirty = true;
-        self.plan = None;
+        self.files.manifest.now = Some(now);
+        self.writer.manifest_dirty = true;
+        self.cache.plan = None;
         Ok(true)
     }
 
@@ -210,12 +211,12 @@ impl Store {
                 Some(i) => i,
                 None => self.add_relation(&decl.name, decl.columns.clone()),
             };
-            if self.manifest.relations[i].derived_layer != derived {
-                self.manifest_dirty = true;
-                self.manifest.relations[i].derived_layer = derived;
-                self.rels[i].derived = Some(Table::new(&decl.types()));
-                self.manifest.relations[i].derived.clear();
-                self.rels[i].derived_runs.clear();
+            if self.files.manifest.relations[i].derived_layer != derived {
+                self.writer.manifest_dirty = true;
+                self.files.manifest.relations[i].derived_layer = derived;
+                self.files.rels[i].derived = Some(Table::new(&decl.types()));
+                self.files.manifest.relations[i].derived.clear();
+                self.files.rels[i].derived_runs.clear();
             }
         }
     }
@@ -229,14 +230,14 @@ impl Store {
     ) -> Result<CommitReport, Error> {
         // The store's limits, and those its rule files set (`.pragma "max_facts" "1000"`).
         let own = self.plan().map_or(engram_core::Limits::NONE, |p| p.limits);
-        let limits = engram_core::internal::limits::start(&self.limits.tighter(own));
+        let limits = engram_core::internal::limits::start(&self.settings.limits.tighter(own));
         let result = self
             .settle_now()
             .and_then(|moved| self.try_commit(changes, rederive || moved));
         drop(limits);
         if let Err(failed) = &result {
             // Memory may be ahead of the disk: go back to the last committed state.
-            match Store::load(&*self.storage) {
+            match Store::load(&self.files.storage) {
                 Ok(loaded) => self.reload(loaded),
                 Err(again) => {
                     return Err(StoreError::Invalid(format!(
@@ -276,7 +277,7 @@ impl Store {
             use std::hash::BuildHasher;
             rustc_hash::FxBuildHasher.hash_one((i, key))
         };
-        let functional: Vec<Option<&[usize]>> = (self.manifest.relations.iter())
+        let functional: Vec<Option<&[usize]>> = (self.files.manifest.relations.iter())
             .map(|e| {
                 let id = plan.rel_index.get(&e.name)?;
                 plan.relations[*id].functional.as_deref()
@@ -316,7 +317,9 @@ impl Store {
         }
         // A bulk load re-derives with the bulk evaluator: cheaper than propagating fact by
         // fact once the changes are a sizeable part of the store.
-        let held: usize = (0..self.rels.len()).map(|i| self.asserted(i).len()).sum();
+        let held: usize = (0..self.files.rels.len())
+            .map(|i| self.asserted(i).len())
+            .sum();
         let bulk = changes.len() > BULK_CHANGES.max(held / 4);
         if !rederive && !bulk && self.commit_incremental(&plan, &changes, &mut report)? {
             report.generation = self.generation();
@@ -324,7 +327,8 @@ impl Store {
         }
         // Everything again: apply the changes, evaluate the whole program.
         report.rederived = true;
-        let mut asserted: Vec<Option<LayerWrite>> = (0..self.rels.len()).map(|_| None).collect();
+        let mut asserted: Vec<Option<LayerWrite>> =
+            (0..self.files.rels.len()).map(|_| None).collect();
         for (i, key, new) in changes {
             let w = asserted[i].get_or_insert_with(|| LayerWrite::new(i, ASSERTED, false));
             match new {
@@ -343,19 +347,19 @@ impl Store {
         let mut writes: Vec<LayerWrite> = asserted.into_iter().flatten().collect();
         for (i, new) in contents.into_iter().enumerate() {
             let Some(new) = new else { continue };
-            let old = self.rels[i]
+            let old = self.files.rels[i]
                 .derived
                 .take()
                 .map_or_else(|| self.load_derived(i), Ok)?;
             let mut w = LayerWrite::new(i, DERIVED, rederive);
-            if old.is_empty() && self.rels[i].derived_runs.is_empty() {
+            if old.is_empty() && self.files.rels[i].derived_runs.is_empty() {
                 // Nothing to compare with: the run is the new table as it is.
                 report.added += new.len();
                 w.whole_table = true;
             } else {
                 diff(&old, &new, &mut w, &mut report, rederive);
             }
-            self.rels[i].derived = Some(new);
+            self.files.rels[i].derived = Some(new);
             writes.push(w);
         }
         self.persist(writes)?;
@@ -405,39 +409,45 @@ impl Store {
             asserted: (0..n).map(|_| None).collect(),
         };
         let mut home: Vec<Option<usize>> = vec![None; n];
-        for i in 0..self.rels.len() {
-            let Some(&p) = plan.rel_index.get(&self.manifest.relations[i].name) else {
+        for i in 0..self.files.rels.len() {
+            let Some(&p) = plan.rel_index.get(&self.files.manifest.relations[i].name) else {
                 continue;
             };
             home[p] = Some(i);
             self.asserted(i);
-            if self.manifest.relations[i].derived_layer {
-                if self.rels[i].derived.is_none() {
+            if self.files.manifest.relations[i].derived_layer {
+                if self.files.rels[i].derived.is_none() {
                     let t = self.load_derived(i)?;
-                    self.rels[i].derived = Some(t);
+                    self.files.rels[i].derived = Some(t);
                 }
-                facts.contents[p] = self.rels[i].derived.take().expect("loaded");
-                facts.asserted[p] = self.rels[i].asserted.take();
+                facts.contents[p] = self.files.rels[i].derived.take().expect("loaded");
+                facts.asserted[p] = self.files.rels[i].asserted.take();
             } else {
-                facts.contents[p] = self.rels[i].asserted.take().expect("loaded");
+                facts.contents[p] = self.files.rels[i].asserted.take().expect("loaded");
             }
         }
-        let rebuild = !matches!(&self.plans, Some((p, _)) if Arc::ptr_eq(p, plan));
+        let rebuild = !matches!(&self.cache.plans, Some((p, _)) if Arc::ptr_eq(p, plan));
         if rebuild {
-            self.plans = Some((plan.clone(), Plans::new(plan)));
+            self.cache.plans = Some((plan.clone(), Plans::new(plan)));
         }
-        let plans = &self.plans.as_ref().expect("built").1;
+        let plans = &self.cache.plans.as_ref().expect("built").1;
         let by_plan: Vec<(RelId, Vec<u64>, Option<FactMeta>)> = changes
             .iter()
             .map(|(i, k, m)| {
                 (
-                    plan.rel_index[&self.manifest.relations[*i].name],
+                    plan.rel_index[&self.files.manifest.relations[*i].name],
                     k.clone(),
                     *m,
                 )
             })
             .collect();
-        let applied = incremental::apply(plan, plans, &mut facts, by_plan, self.strings.interner());
+        let applied = incremental::apply(
+            plan,
+            plans,
+            &mut facts,
+            by_plan,
+            self.files.strings.interner(),
+        );
         let Ok(Some(before)) = applied else {
             // Every table is as it was (given up, or stopped by a bound): put them back.
             for (p, i) in home.iter().enumerate() {
@@ -445,10 +455,10 @@ impl Store {
                 let contents = std::mem::replace(&mut facts.contents[p], Table::new(&[]));
                 match facts.asserted[p].take() {
                     Some(a) => {
-                        self.rels[i].asserted = Some(a);
-                        self.rels[i].derived = Some(contents);
+                        self.files.rels[i].asserted = Some(a);
+                        self.files.rels[i].derived = Some(contents);
                     }
-                    None => self.rels[i].asserted = Some(contents),
+                    None => self.files.rels[i].asserted = Some(contents),
                 }
             }
             return applied.map(|_| false).map_err(Into::into);
@@ -490,10 +500,10 @@ impl Store {
                     }
                 }
                 writes.push(w);
-                self.rels[i].asserted = Some(a);
-                self.rels[i].derived = Some(contents);
+                self.files.rels[i].asserted = Some(a);
+                self.files.rels[i].derived = Some(contents);
             } else {
-                self.rels[i].asserted = Some(contents);
+                self.files.rels[i].asserted = Some(contents);
             }
         }
         self.persist(writes)?;
@@ -501,7 +511,7 @@ impl Store {
     }
 
     pub(crate) fn load_derived(&self, i: usize) -> Result<Table, Error> {
-        let rel = &self.rels[i];
+        let rel = &self.files.rels[i];
         let n = rel.derived_runs.iter().map(|r| r.rows()).sum();
         let mut t = Table::with_capacity(&rel.types, n);
         for run in &rel.derived_runs {
@@ -512,13 +522,13 @@ impl Store {
 
     /// Encodes a fact's values for relation `i`, interning new symbols.
     fn encode(&mut self, i: usize, relation: &str, values: &[Value]) -> Result<Vec<u64>, Error> {
-        check_values(relation, &self.rels[i].types, values)?;
-        let types = std::mem::take(&mut self.rels[i].types);
+        check_values(relation, &self.files.rels[i].types, values)?;
+        let types = std::mem::take(&mut self.files.rels[i].types);
         let interner = self.interner();
         let key = (values.iter().zip(&types))
             .map(|(v, t)| value::encode(*t, v, interner).expect("types checked"))
             .collect();
-        self.rels[i].types = types;
+        self.files.rels[i].types = types;
         Ok(key)
     }
 
@@ -527,8 +537,8 @@ impl Store {
     pub(crate) fn infer_tables(&mut self, plan: &Plan) -> Result<Vec<Option<Table>>, Error> {
         use engram_core::internal::eval::{self, Base, Mode};
         let mut base = Base::new(plan);
-        for i in 0..self.rels.len() {
-            let Some(&id) = plan.rel_index.get(&self.manifest.relations[i].name) else {
+        for i in 0..self.files.rels.len() {
+            let Some(&id) = plan.rel_index.get(&self.files.manifest.relations[i].name) else {
                 continue;
             };
             let table = self.asserted(i);
@@ -540,9 +550,9 @@ impl Store {
             meta: true,
             time: true,
         };
-        let mut done = eval::evaluate(plan, base, self.strings.interner(), mode)?.done;
-        let mut out: Vec<Option<Table>> = (0..self.rels.len()).map(|_| None).collect();
-        for (i, entry) in self.manifest.relations.iter().enumerate() {
+        let mut done = eval::evaluate(plan, base, self.files.strings.interner(), mode)?.done;
+        let mut out: Vec<Option<Table>> = (0..self.files.rels.len()).map(|_| None).collect();
+        for (i, entry) in self.files.manifest.relations.iter().enumerate() {
             if !entry.derived_layer {
                 continue;
             }
@@ -551,7 +561,7 @@ impl Store {
             // at once.
             let rows = done[id].take();
             let n = rows.as_ref().map_or(0, |rows| rows.len());
-            let mut t = Table::with_capacity(&self.rels[i].types, n);
+            let mut t = Table::with_capacity(&self.files.rels[i].types, n);
             if let Some(rows) = rows {
                 // Rows come sorted and distinct: the table is all sorted part, no hashing.
                 for r in 0..rows.len() {

@@ -17,10 +17,10 @@ impl Store {
     /// The run a write makes.
     fn run_of(&self, w: &LayerWrite) -> FactRun {
         let (name, types) = (
-            &self.manifest.relations[w.rel].name,
-            &self.rels[w.rel].types,
+            &self.files.manifest.relations[w.rel].name,
+            &self.files.rels[w.rel].types,
         );
-        match (w.whole_table, &self.rels[w.rel].derived) {
+        match (w.whole_table, &self.files.rels[w.rel].derived) {
             (true, Some(t)) => FactRun::from_table(name, w.layer, types, t),
             _ => w.run(name, types),
         }
@@ -28,7 +28,7 @@ impl Store {
 
     /// The facts a write sets or removes.
     fn write_len(&self, w: &LayerWrite) -> usize {
-        let rows = match (w.whole_table, &self.rels[w.rel].derived) {
+        let rows = match (w.whole_table, &self.files.rels[w.rel].derived) {
             (true, Some(t)) => t.len(),
             _ => w.rows.len(),
         };
@@ -40,10 +40,10 @@ impl Store {
     pub(crate) fn rewrite_all(&mut self) -> Result<(), Error> {
         self.drop_view();
         let mut writes = Vec::new();
-        for i in 0..self.rels.len() {
+        for i in 0..self.files.rels.len() {
             let layers = [
-                (ASSERTED, &self.rels[i].asserted_runs),
-                (DERIVED, &self.rels[i].derived_runs),
+                (ASSERTED, &self.files.rels[i].asserted_runs),
+                (DERIVED, &self.files.rels[i].derived_runs),
             ];
             let mut todo = Vec::new();
             for (layer, runs) in layers {
@@ -64,9 +64,9 @@ impl Store {
                 writes.push(w);
             }
         }
-        self.compact_strings = true;
+        self.writer.compact_strings = true;
         let r = self.persist(writes);
-        self.compact_strings = false;
+        self.writer.compact_strings = false;
         r
     }
 
@@ -75,7 +75,7 @@ impl Store {
     /// geometrically, so a fact is rewritten a logarithmic number of times.
     fn fold_runs(&self, writes: &mut Vec<LayerWrite>) {
         // Every layer with logged runs gets a write, so that the runs become a file.
-        for (i, rel) in self.rels.iter().enumerate() {
+        for (i, rel) in self.files.rels.iter().enumerate() {
             for (layer, runs) in [(ASSERTED, &rel.asserted_runs), (DERIVED, &rel.derived_runs)] {
                 let has = writes.iter().any(|w| w.rel == i && w.layer == layer);
                 if !has && runs.iter().any(|r| r.is_logged()) {
@@ -84,7 +84,7 @@ impl Store {
             }
         }
         for w in writes.iter_mut().filter(|w| !w.replace && !w.whole_table) {
-            let rel = &self.rels[w.rel];
+            let rel = &self.files.rels[w.rel];
             let runs = if w.layer == ASSERTED {
                 &rel.asserted_runs
             } else {
@@ -129,7 +129,7 @@ impl Store {
     /// [`CHECKPOINT_RECORDS`] records) as a checkpoint that writes run files and a new
     /// manifest.
     pub(crate) fn persist(&mut self, writes: Vec<LayerWrite>) -> Result<(), Error> {
-        let (string_bytes, longest) = self.strings.pending_bytes();
+        let (string_bytes, longest) = self.files.strings.pending_bytes();
         if longest > crate::strings::RUN_BYTES {
             return Err(super::error::StoreError::Invalid(format!(
                 "a symbol of {longest} bytes: a store holds symbols of at most 4 GiB"
@@ -137,12 +137,12 @@ impl Store {
             .into());
         }
         let small = string_bytes < CHECKPOINT_BYTES as usize
-            && !self.rules_changed
-            && !self.manifest_dirty
-            && !self.compact_strings
-            && self.log_file.is_some()
-            && self.log_records < CHECKPOINT_RECORDS
-            && self.log_len < CHECKPOINT_BYTES
+            && !self.writer.rules_changed
+            && !self.writer.manifest_dirty
+            && !self.writer.compact_strings
+            && self.writer.log_file.is_some()
+            && self.files.log_records < CHECKPOINT_RECORDS
+            && self.files.log_len < CHECKPOINT_BYTES
             && writes.iter().all(|w| !w.replace)
             && writes.iter().map(|w| self.write_len(w)).sum::<usize>() < CHECKPOINT_FACTS;
         if small {
@@ -154,7 +154,7 @@ impl Store {
 
     /// Appends the commit to the log.
     fn append_log(&mut self, writes: Vec<LayerWrite>) -> Result<(), Error> {
-        let (first_string, strings) = self.strings.pending();
+        let (first_string, strings) = self.files.strings.pending();
         let mut runs = Vec::new();
         let mut at = Vec::new();
         for w in writes {
@@ -170,23 +170,25 @@ impl Store {
             strings,
             runs,
         };
-        let path = (self.storage).path(self.manifest.wal.as_deref().expect("a log is open"));
-        let file = self.log_file.as_mut().expect("a log is open");
+        let path =
+            (self.files.storage).path(self.files.manifest.wal.as_deref().expect("a log is open"));
+        let file = self.writer.log_file.as_mut().expect("a log is open");
         let (rec, bytes) = log::append(&mut **file, &path, &record)?;
-        self.log_records += 1;
-        self.log_len += bytes;
+        self.files.log_records += 1;
+        self.files.log_len += bytes;
         log::note_committed(
-            &*self.storage,
-            self.manifest.wal.as_deref().expect("a log is open"),
-            self.log_len,
+            &*self.files.storage,
+            self.files.manifest.wal.as_deref().expect("a log is open"),
+            self.files.log_len,
         );
-        self.strings.commit_logged();
+        self.files.strings.commit_logged();
         for (j, (rel, layer)) in at.into_iter().enumerate() {
-            let symbols = self.strings.committed();
-            let run = MappedFacts::logged(&path, rec.clone(), j, &self.rels[rel].types, symbols)?;
+            let symbols = self.files.strings.committed();
+            let run =
+                MappedFacts::logged(&path, rec.clone(), j, &self.files.rels[rel].types, symbols)?;
             match layer {
-                ASSERTED => self.rels[rel].asserted_runs.push(run),
-                _ => self.rels[rel].derived_runs.push(run),
+                ASSERTED => self.files.rels[rel].asserted_runs.push(run),
+                _ => self.files.rels[rel].derived_runs.push(run),
             }
         }
         Ok(())
@@ -195,18 +197,19 @@ impl Store {
     /// Writes the new runs (with the logged ones) as files, then the manifest that names
     /// them and a new, empty log; then removes dead files.
     fn checkpoint(&mut self, mut writes: Vec<LayerWrite>) -> Result<(), Error> {
-        let storage = self.storage.clone();
+        let storage = self.files.storage.clone();
         let st = &*storage;
         self.fold_runs(&mut writes);
-        let mut m = self.manifest.clone();
+        let mut m = self.files.manifest.clone();
         // After the logged commits (each counted in `generation()`), not the manifest's own.
         m.generation = self.generation() + 1;
         // Every new file of the commit, written then made durable together.
         let mut files = file::NewFiles::default();
-        if self.rules_changed {
+        if self.writer.rules_changed {
             m.rules = Vec::new();
-            for r in &self.rules {
+            for r in &self.files.rules {
                 let old = self
+                    .files
                     .manifest
                     .rules
                     .iter()
@@ -227,22 +230,22 @@ impl Store {
             }
         }
         let mut new_strings = Vec::new();
-        let merge = self.compact_strings && self.strings.disk().0 > 1;
+        let merge = self.writer.compact_strings && self.files.strings.disk().0 > 1;
         if merge {
             m.strings.clear();
         }
         // A long list of string runs folds its newest ones into the pending run.
-        let pending = self.strings.unwritten_run();
-        let fold = if !merge && pending.is_some() && self.strings.run_count() >= MAX_RUNS {
+        let pending = self.files.strings.unwritten_run();
+        let fold = if !merge && pending.is_some() && self.files.strings.run_count() >= MAX_RUNS {
             FOLD
         } else {
             0
         };
         let run = if merge {
-            Some(self.strings.all_run())
+            Some(self.files.strings.all_run())
         } else if fold > 0 {
             m.strings.truncate(m.strings.len() - fold);
-            self.strings.tail_run(fold)
+            self.files.strings.tail_run(fold)
         } else {
             pending
         };
@@ -303,30 +306,30 @@ impl Store {
             list.push(f.clone());
             opened.push((w.rel, w.layer, w.replace, w.replaces_last, f));
         }
-        m.forget = self.manifest.forget.clone();
+        m.forget = self.files.manifest.forget.clone();
         let log_name = fresh_file(&mut m, st, "log");
         files.write_raw(st, &log_name, &log::header())?;
         m.wal = Some(log_name);
         files.sync()?;
         file::sync_dir(st)?;
         m.write(st)?;
-        self.rules_changed = false;
-        self.manifest_dirty = false;
-        self.log_records = 0;
-        self.log_len = log::header().len() as u64;
-        self.log_file = None;
+        self.writer.rules_changed = false;
+        self.writer.manifest_dirty = false;
+        self.files.log_records = 0;
+        self.files.log_len = log::header().len() as u64;
+        self.writer.log_file = None;
         // Committed. Map what was written, so that this handle reads the same files.
         for (rel, layer, k) in dropped {
             let runs = match layer {
-                ASSERTED => &mut self.rels[rel].asserted_runs,
-                _ => &mut self.rels[rel].derived_runs,
+                ASSERTED => &mut self.files.rels[rel].asserted_runs,
+                _ => &mut self.files.rels[rel].derived_runs,
             };
             runs.truncate(runs.len() - k);
         }
         for (rel, layer) in emptied {
             match layer {
-                ASSERTED => self.rels[rel].asserted_runs.clear(),
-                _ => self.rels[rel].derived_runs.clear(),
+                ASSERTED => self.files.rels[rel].asserted_runs.clear(),
+                _ => self.files.rels[rel].derived_runs.clear(),
             }
         }
         for (rel, layer, replace, folded, f) in opened {
@@ -335,13 +338,13 @@ impl Store {
                 &f,
                 &m.relations[rel].name,
                 layer,
-                &self.rels[rel].types,
-                self.strings.interner().len() as u32,
+                &self.files.rels[rel].types,
+                self.files.strings.interner().len() as u32,
             )?;
             let runs = if layer == ASSERTED {
-                &mut self.rels[rel].asserted_runs
+                &mut self.files.rels[rel].asserted_runs
             } else {
-                &mut self.rels[rel].derived_runs
+                &mut self.files.rels[rel].derived_runs
             };
             if replace {
                 runs.clear();
@@ -354,23 +357,23 @@ impl Store {
                 .map(|(f, first, count)| MappedRun::open(st, &f, first, count))
                 .collect::<Result<Vec<_>, _>>()?;
             if merge {
-                self.strings.replace_runs(runs);
+                self.files.strings.replace_runs(runs);
             } else if fold > 0 {
-                self.strings.replace_last_runs(fold, runs);
+                self.files.strings.replace_last_runs(fold, runs);
             } else {
-                self.strings.committed_run(runs);
+                self.files.strings.committed_run(runs);
             }
         }
-        self.manifest = m;
-        remove_dead_files(st, &self.manifest);
-        let wal = self.manifest.wal.as_deref().expect("just named");
-        self.log_file = Some(log::open_for_append(st, wal, self.log_len)?);
+        self.files.manifest = m;
+        remove_dead_files(st, &self.files.manifest);
+        let wal = self.files.manifest.wal.as_deref().expect("just named");
+        self.writer.log_file = Some(log::open_for_append(st, wal, self.files.log_len)?);
         Ok(())
     }
 
     fn rules_unchanged(&self, e: &RulesEntry, r: &Source) -> bool {
-        let path = self.storage.path(&e.file);
-        self.storage.read(&e.file).ok().is_some_and(|b| {
+        let path = self.files.storage.path(&e.file);
+        self.files.storage.read(&e.file).ok().is_some_and(|b| {
             file::open_envelope(&path, &b, Kind::Rules).is_ok_and(|p| p == r.text.as_bytes())
         })
     }

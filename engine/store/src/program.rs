@@ -11,6 +11,7 @@ use engram_core::internal::sources::{self, Source};
 use engram_core::internal::value::{ColumnType, Interner};
 use engram_parser as ast;
 use std::collections::HashSet;
+use std::sync::Arc;
 
 /// Plans the rule files together with declarations for the store-only relations. The
 /// interner is the store's; the planned program holds it (with the rules' new literals).
@@ -67,7 +68,7 @@ impl Store {
     /// Adds (or replaces) a rule file and re-derives everything.
     pub fn add_rules(&mut self, name: &str, text: &str) -> Result<CommitReport, WriteError> {
         self.begin_write()?;
-        let mut rules = self.rules.clone();
+        let mut rules = self.files.rules.clone();
         let file = Source {
             name: name.to_string(),
             text: text.to_string(),
@@ -82,7 +83,7 @@ impl Store {
     /// Adds (or replaces) several rule files in one commit, and re-derives everything.
     pub fn add_rule_files(&mut self, files: &[Source]) -> Result<CommitReport, WriteError> {
         self.begin_write()?;
-        let mut rules = self.rules.clone();
+        let mut rules = self.files.rules.clone();
         for file in files {
             match rules.iter_mut().find(|r| r.name == file.name) {
                 Some(r) => *r = file.clone(),
@@ -95,7 +96,7 @@ impl Store {
     /// Removes a rule file by name and re-derives everything.
     pub fn remove_rules(&mut self, name: &str) -> Result<CommitReport, WriteError> {
         self.begin_write()?;
-        let mut rules = self.rules.clone();
+        let mut rules = self.files.rules.clone();
         let before = rules.len();
         rules.retain(|r| r.name != name);
         if rules.len() == before {
@@ -104,16 +105,78 @@ impl Store {
         Ok(self.change_rules(rules)?)
     }
 
-    fn change_rules(&mut self, rules: Vec<Source>) -> Result<CommitReport, Error> {
-        self.rules_changed = true;
-        let old = std::mem::replace(&mut self.rules, rules);
-        self.plan = None;
+    pub(crate) fn change_rules(&mut self, rules: Vec<Source>) -> Result<CommitReport, Error> {
+        self.writer.rules_changed = true;
+        let old = std::mem::replace(&mut self.files.rules, rules);
+        self.cache.plan = None;
         if let Err(e) = self.plan() {
-            self.rules = old;
-            self.plan = None;
+            self.files.rules = old;
+            self.cache.plan = None;
             return Err(e);
         }
         // A failed commit reloads the last committed state, rules included.
         self.commit_changes(Vec::new(), true)
+    }
+}
+
+impl Store {
+    /// The planned program, compiled on first need.
+    pub(crate) fn plan(&mut self) -> Result<Arc<Plan>, Error> {
+        if let Some(p) = &self.cache.plan {
+            return Ok(p.clone());
+        }
+        self.drop_view();
+        let schemas: Vec<(String, Vec<(String, ColumnType)>)> = self
+            .files
+            .manifest
+            .relations
+            .iter()
+            .map(|r| (r.name.clone(), r.columns.clone()))
+            .collect();
+        let interner = self.files.strings.interner().clone();
+        let mut plan = compile(&self.files.rules, &schemas, interner)?;
+        self.files
+            .strings
+            .set_interner(std::mem::take(&mut plan.interner));
+        plan.forget = self
+            .files
+            .manifest
+            .forget
+            .iter()
+            .map(|p| p.filter())
+            .collect();
+        if plan.uses_time {
+            plan.fix_now(self.now());
+        }
+        self.check_schemas(&plan)?;
+        let plan = Arc::new(plan);
+        self.cache.plan = Some(plan.clone());
+        Ok(plan)
+    }
+
+    /// Every relation that holds facts must be declared by the rules as the store holds it.
+    pub(crate) fn check_schemas(&self, plan: &Plan) -> Result<(), Error> {
+        for (entry, rel) in self.files.manifest.relations.iter().zip(&self.files.rels) {
+            let Some(&id) = plan.rel_index.get(&entry.name) else {
+                continue;
+            };
+            let declared = plan.relations[id].types();
+            if declared != rel.types {
+                let show = |t: &[ColumnType]| {
+                    t.iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                return Err(StoreError::Invalid(format!(
+                    "relation `{}` holds facts of types ({}), but the rules declare ({})",
+                    entry.name,
+                    show(&rel.types),
+                    show(&declared)
+                ))
+                .into());
+            }
+        }
+        Ok(())
     }
 }

@@ -1,11 +1,9 @@
 //! Reading a store: queries, proofs, facts, statistics; and the maintenance that rewrites it
 //! (forgetting by policy, compaction).
 
-use super::commit::CommitReport;
-use super::error::StoreError;
-use super::{ForgetPolicy, Store, now_ms};
+use super::Store;
 use crate::Error;
-use crate::error::{ReadError, WriteError};
+use crate::error::ReadError;
 use engram_core::Proof;
 use engram_core::RelationInfo;
 use engram_core::Violation;
@@ -18,7 +16,6 @@ use engram_core::internal::eval::{Mode, Rows};
 use engram_core::internal::incremental::table::Table;
 use engram_core::internal::plan::ir::{AtomArg, IrQuery, RelId};
 use engram_core::internal::plan::order::compile_nested;
-use engram_core::internal::value::Value;
 use engram_core::{Database, Fact, QueryAnswer, RelationView};
 
 /// The evaluation mode of a store: confidence, depth, rule and time on every fact.
@@ -91,71 +88,51 @@ impl StoreStats {
     }
 }
 
-/// What a cleanup forgets (or would, with `dry_run`).
-#[derive(Clone, Debug, PartialEq)]
-pub struct CleanupReport {
-    /// The policy recorded (or that would be).
-    pub policy: ForgetPolicy,
-    /// The derived facts that stop holding, per relation, sorted.
-    pub forgotten: Vec<(String, Fact)>,
-    /// The commit, unless it was a dry run.
-    pub commit: Option<CommitReport>,
-}
-
-/// What a compaction did.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CompactReport {
-    /// Store files before.
-    pub files_before: usize,
-    /// Store files after.
-    pub files_after: usize,
-    /// Bytes of store files before.
-    pub bytes_before: u64,
-    /// Bytes of store files after.
-    pub bytes_after: u64,
-}
-
 impl Store {
     /// The store's facts as a database for queries and proofs, with (at least) the relations
     /// `need` loaded. Built once per committed state; a relation is loaded on first need.
-    fn view_with(&mut self, need: &[RelId]) -> Result<&mut Database, Error> {
+    pub(crate) fn view_with(&mut self, need: &[RelId]) -> Result<&mut Database, Error> {
         let plan = self.plan()?;
-        if self.view.is_none() {
+        if self.cache.view.is_none() {
             let rows: Vec<Option<Rows>> = plan
                 .relations
                 .iter()
                 .map(|r| Some(Rows::empty(r.arity(), STORE_MODE)))
                 .collect();
-            let interner = std::mem::take(self.strings.interner());
-            self.view = Some(Database::new(
+            let interner = std::mem::take(self.files.strings.interner());
+            self.cache.view = Some(Database::new(
                 plan.clone(),
                 rows,
                 Vec::new(),
                 interner,
                 STORE_MODE,
             ));
-            self.loaded = vec![false; plan.relations.len()];
+            self.cache.loaded = vec![false; plan.relations.len()];
         }
         // With merges, every query and proof reads through the identity's classes.
         for &id in need.iter().chain(&plan.merge) {
-            if self.loaded[id] {
+            if self.cache.loaded[id] {
                 continue;
             }
-            self.loaded[id] = true;
+            self.cache.loaded[id] = true;
             let Some(i) = self.rel_index(&plan.relations[id].name) else {
                 continue;
             };
             let rows = self.rows_of(i);
-            self.view.as_mut().expect("built above").set_rows(id, rows);
+            self.cache
+                .view
+                .as_mut()
+                .expect("built above")
+                .set_rows(id, rows);
         }
-        Ok(self.view.as_mut().expect("built above"))
+        Ok(self.cache.view.as_mut().expect("built above"))
     }
 
     /// Relation `i`'s contents as evaluation rows: merged straight from its sorted runs, or
     /// from its table when this handle holds one (a writer's).
-    fn rows_of(&mut self, i: usize) -> Rows {
-        let rel = &self.rels[i];
-        let (runs, table) = if self.manifest.relations[i].derived_layer {
+    pub(crate) fn rows_of(&mut self, i: usize) -> Rows {
+        let rel = &self.files.rels[i];
+        let (runs, table) = if self.files.manifest.relations[i].derived_layer {
             (&rel.derived_runs, &rel.derived)
         } else {
             (&rel.asserted_runs, &rel.asserted)
@@ -208,7 +185,7 @@ impl Store {
     /// Answers a one-atom query whose constants are the relation's leading columns straight
     /// from the mapped runs, by binary search: no rows copied, no table built. `None` when the
     /// query is not of that shape, or this handle holds the relation in a table.
-    fn probe_runs(
+    pub(crate) fn probe_runs(
         &mut self,
         q: &IrQuery,
     ) -> Option<Vec<engram_core::internal::eval::query::Answer>> {
@@ -219,10 +196,10 @@ impl Store {
         if !engram_core::internal::incremental::solve::is_positive(rule) {
             return None;
         }
-        let plan = self.plan.clone()?;
+        let plan = self.cache.plan.clone()?;
         let i = self.rel_index(&plan.relations[atom.rel].name)?;
-        let derived = self.manifest.relations[i].derived_layer;
-        let rel = &self.rels[i];
+        let derived = self.files.manifest.relations[i].derived_layer;
+        let rel = &self.files.rels[i];
         let (runs, table) = if derived {
             (&rel.derived_runs, &rel.derived)
         } else {
@@ -271,7 +248,7 @@ impl Store {
             &[],
             n,
         );
-        let db = self.view.as_mut()?;
+        let db = self.cache.view.as_mut()?;
         let mut caches = engram_core::internal::eval::completed::Caches::default();
         let mut cx = Cx {
             interner: db.interner_mut(),
@@ -319,7 +296,7 @@ impl Store {
     }
 
     /// The view with `need` loaded, ready for proofs (with merges, knowing what they rewrote).
-    fn proof_view(
+    pub(crate) fn proof_view(
         &mut self,
         plan: &engram_core::internal::plan::ir::Plan,
         need: &[RelId],
@@ -334,15 +311,15 @@ impl Store {
 
     /// With merges: which asserted facts the merge rewrote into which (a store keeps the
     /// asserted facts as they were written), for proofs.
-    fn rewritten(
+    pub(crate) fn rewritten(
         &mut self,
         plan: &engram_core::internal::plan::ir::Plan,
         merge: RelId,
     ) -> Result<engram_core::internal::eval::merge::Rewritten, Error> {
         let classes = self.view_with(&[merge])?.classes(merge);
         let mut out = engram_core::internal::eval::merge::Rewritten::new();
-        for i in 0..self.rels.len() {
-            let Some(&id) = plan.rel_index.get(&self.manifest.relations[i].name) else {
+        for i in 0..self.files.rels.len() {
+            let Some(&id) = plan.rel_index.get(&self.files.manifest.relations[i].name) else {
                 continue;
             };
             if id == merge {
@@ -409,7 +386,7 @@ impl Store {
         let Some(i) = self.rel_index(relation) else {
             return Ok(Vec::new());
         };
-        let rel = &self.rels[i];
+        let rel = &self.files.rels[i];
         let types = rel.types.clone();
         let rows = match &rel.asserted {
             Some(t) => rows_of(t),
@@ -496,15 +473,15 @@ impl Store {
     /// Facts, files and bytes.
     pub fn stats(&mut self) -> Result<StoreStats, ReadError> {
         let mut relations = Vec::new();
-        for i in 0..self.rels.len() {
+        for i in 0..self.files.rels.len() {
             let asserted = self.asserted(i).len();
             let contents = self.contents(i);
             let facts = contents.len();
             let derived = contents.iter().filter(|(_, m)| m.rule != 0).count();
-            let rel = &self.rels[i];
+            let rel = &self.files.rels[i];
             let runs = rel.asserted_runs.iter().chain(&rel.derived_runs);
             relations.push(RelationStats {
-                name: self.manifest.relations[i].name.clone(),
+                name: self.files.manifest.relations[i].name.clone(),
                 facts,
                 asserted,
                 derived,
@@ -512,9 +489,9 @@ impl Store {
                 bytes: runs.map(|r| r.file_len() as u64).sum(),
             });
         }
-        let (string_runs, string_bytes) = self.strings.disk();
-        let rule_bytes: u64 = (self.manifest.rules.iter())
-            .filter_map(|r| self.storage.len(&r.file).ok())
+        let (string_runs, string_bytes) = self.files.strings.disk();
+        let rule_bytes: u64 = (self.files.manifest.rules.iter())
+            .filter_map(|r| self.files.storage.len(&r.file).ok())
             .sum();
         let fact_bytes: u64 = relations.iter().map(|r| r.bytes).sum();
         let facts: usize = relations.iter().map(|r| r.facts).sum();
@@ -523,9 +500,9 @@ impl Store {
             facts,
             asserted: relations.iter().map(|r| r.asserted).sum(),
             derived: relations.iter().map(|r| r.derived).sum(),
-            strings: self.strings.committed() as usize,
+            strings: self.files.strings.committed() as usize,
             files: string_runs
-                + self.manifest.rules.len()
+                + self.files.manifest.rules.len()
                 + relations.iter().map(|r| r.runs).sum::<usize>(),
             bytes_on_disk: fact_bytes + string_bytes as u64 + rule_bytes,
             bytes_per_fact: if facts == 0 {
@@ -535,6 +512,7 @@ impl Store {
             },
             string_bytes: string_bytes as u64,
             memory_bytes: self
+                .files
                 .rels
                 .iter()
                 .flat_map(|r| r.asserted.iter().chain(&r.derived))
@@ -542,161 +520,6 @@ impl Store {
                 .sum(),
             relations,
         })
-    }
-
-    /// Forgets derived facts weaker than `min_confidence` whose time is more than
-    /// `max_age_days` before now, and records the policy so that later inference does not
-    /// bring them back. With `dry_run`, only reports what would go.
-    pub fn cleanup(
-        &mut self,
-        min_confidence: f64,
-        max_age_days: f64,
-        dry_run: bool,
-    ) -> Result<CleanupReport, WriteError> {
-        self.cleanup_at(min_confidence, max_age_days, now_ms(), dry_run)
-    }
-
-    /// [`Store::cleanup`] as if the time were `now_ms`.
-    pub fn cleanup_at(
-        &mut self,
-        min_confidence: f64,
-        max_age_days: f64,
-        now_ms: i64,
-        dry_run: bool,
-    ) -> Result<CleanupReport, WriteError> {
-        if !(min_confidence > 0.0 && min_confidence <= 1.0)
-            || max_age_days.is_nan()
-            || max_age_days < 0.0
-        {
-            return Err(StoreError::Invalid(format!(
-                "cleanup needs a confidence in (0, 1] and an age of 0 days or more \
-                 (got {min_confidence} and {max_age_days})"
-            ))
-            .into());
-        }
-        let policy = ForgetPolicy {
-            min_confidence,
-            before_ms: now_ms - (max_age_days * 86_400_000.0) as i64,
-        };
-        if !dry_run {
-            self.begin_write()?;
-        }
-        let mut before: Vec<(String, Table)> = Vec::new();
-        for i in self.derived_relations() {
-            let name = self.manifest.relations[i].name.clone();
-            before.push((name, self.contents(i).clone()));
-        }
-        let old_forget = self.manifest.forget.clone();
-        self.manifest.forget.push(policy);
-        self.plan = None;
-        // Rules over `now()` are evaluated at the cleanup's time.
-        let fixed = self.now.replace(now_ms);
-        let result = if dry_run {
-            let r = self.preview_contents();
-            self.manifest.forget = old_forget;
-            self.plan = None;
-            r.map(|after| (after, None)).map_err(WriteError::from)
-        } else {
-            self.infer().map(|report| {
-                let mut after = Vec::new();
-                for i in self.derived_relations() {
-                    after.push(self.contents(i).clone());
-                }
-                (after, Some(report))
-            })
-        };
-        self.now = fixed;
-        self.plan = None;
-        let (after, commit) = result?;
-        let mut gone = Vec::new();
-        for ((name, old), new) in before.iter().zip(&after) {
-            for (key, m) in old.iter() {
-                if new.find(&key).is_none() {
-                    gone.push((name.clone(), key.to_vec(), m));
-                }
-            }
-        }
-        let forgotten = self.decode_facts(gone)?;
-        Ok(CleanupReport {
-            policy,
-            forgotten,
-            commit,
-        })
-    }
-
-    /// The relations rules derive, by index.
-    fn derived_relations(&self) -> Vec<usize> {
-        (0..self.rels.len())
-            .filter(|&i| self.manifest.relations[i].derived_layer)
-            .collect()
-    }
-
-    /// The contents inference would give now, per derived-layer relation, without writing.
-    fn preview_contents(&mut self) -> Result<Vec<Table>, Error> {
-        let plan = self.plan()?;
-        self.sync_relations(&plan);
-        self.drop_view();
-        Ok(self.infer_tables(&plan)?.into_iter().flatten().collect())
-    }
-
-    /// Merges every layer's runs into one sorted run without removals, and the string runs
-    /// into one; readers keep the files they have open until they refresh.
-    pub fn compact(&mut self) -> Result<CompactReport, WriteError> {
-        self.begin_write()?;
-        let before = self.stats()?;
-        self.rewrite_all()?;
-        let after = self.stats()?;
-        Ok(CompactReport {
-            files_before: before.files,
-            files_after: after.files,
-            bytes_before: before.bytes_on_disk,
-            bytes_after: after.bytes_on_disk,
-        })
-    }
-
-    /// Decodes (relation, key, metadata) triples into facts, sorted.
-    fn decode_facts(
-        &mut self,
-        facts: Vec<(
-            String,
-            Vec<u64>,
-            engram_core::internal::incremental::table::FactMeta,
-        )>,
-    ) -> Result<Vec<(String, Fact)>, Error> {
-        let plan = self.plan()?;
-        let db = self.view_with(&[])?;
-        let mut out: Vec<(String, Fact)> = facts
-            .into_iter()
-            .map(|(name, key, m)| {
-                let id = plan.rel_index[&name];
-                let values: Vec<Value> = key
-                    .iter()
-                    .zip(&plan.relations[id].columns)
-                    .map(|(&v, (_, t))| engram_core::internal::value::decode(*t, v, db.interner()))
-                    .collect();
-                let origin = db.origin(Meta {
-                    conf: m.conf,
-                    depth: m.depth,
-                    rule: m.rule,
-                    time: m.time,
-                });
-                (
-                    name,
-                    Fact {
-                        values,
-                        confidence: m.conf,
-                        depth: m.depth,
-                        origin,
-                        time: m.time,
-                    },
-                )
-            })
-            .collect();
-        out.sort_by(|a, b| {
-            a.0.cmp(&b.0)
-                .then_with(|| engram_core::internal::value::compare_rows(&a.1.values, &b.1.values))
-        });
-        Ok(out)
     }
 }
 

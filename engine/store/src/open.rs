@@ -1,0 +1,325 @@
+//! Opening a store (on a directory, in memory, or on any [`Storage`]), catching up with the
+//! commits of other processes, and taking the writer lock.
+
+use super::error::{Error, OpenError, ReadError, StoreError, WriteError};
+use super::file::{self, Kind};
+use super::lock::WriterLock;
+use super::manifest::{MANIFEST, Manifest};
+use super::segment::MappedFacts;
+use super::storage::{FileStorage, MemoryStorage, Storage};
+use super::strings::{MappedRun, Strings};
+use super::{
+    ASSERTED, Cache, DEFAULT_LOCK_WAIT, DERIVED, Files, Rel, Settings, Store, Writer, log, persist,
+};
+use engram_core::Source;
+use engram_core::internal::value::ColumnType;
+use rayon::prelude::*;
+use std::path::Path;
+use std::sync::Arc;
+
+impl Store {
+    /// Creates a new, empty store in `dir` (made if missing) and holds its writer lock.
+    pub fn create(dir: impl AsRef<Path>) -> Result<Store, OpenError> {
+        Store::create_on(Arc::new(FileStorage::new(dir.as_ref())))
+    }
+
+    /// Creates a new, empty store on `storage` (a backend of one's own; [`Store::create`] is
+    /// this on a directory) and holds its writer lock.
+    pub fn create_on(storage: Arc<dyn Storage>) -> Result<Store, OpenError> {
+        let st = &*storage;
+        (st.create_place()).map_err(|e| StoreError::io(file::place(st), e))?;
+        let lock = WriterLock::acquire(st, DEFAULT_LOCK_WAIT)?;
+        if st.exists(MANIFEST) {
+            return Err(StoreError::Exists {
+                path: file::place(st),
+            }
+            .into());
+        }
+        let manifest = Manifest::default();
+        manifest.write(st)?;
+        let files = Files {
+            storage,
+            manifest,
+            strings: Strings::default(),
+            rules: Vec::new(),
+            rels: Vec::new(),
+            names: Default::default(),
+            log_records: 0,
+            log_len: 0,
+        };
+        let mut store = Store::with_files(files, false);
+        store.writer.lock = Some(lock);
+        Ok(store)
+    }
+
+    /// Opens the store in `dir` for reading and writing. Nothing is locked until the first
+    /// write, so opening is cheap and readers may open it while another process writes.
+    pub fn open(dir: impl AsRef<Path>) -> Result<Store, OpenError> {
+        Store::open_on(Arc::new(FileStorage::new(dir.as_ref())))
+    }
+
+    /// Opens the store on `storage` for reading and writing ([`Store::open`] is this on a
+    /// directory).
+    pub fn open_on(storage: Arc<dyn Storage>) -> Result<Store, OpenError> {
+        Ok(Store::with_files(Store::load(&storage)?, false))
+    }
+
+    /// Opens the store in `dir` for reading only: it never takes the writer lock.
+    pub fn open_read_only(dir: impl AsRef<Path>) -> Result<Store, OpenError> {
+        let storage: Arc<dyn Storage> = Arc::new(FileStorage::new(dir.as_ref()));
+        Ok(Store::with_files(Store::load(&storage)?, true))
+    }
+
+    /// A store that lives in memory only: the same code and API on a backend of memory, gone
+    /// with the store.
+    pub fn in_memory() -> Store {
+        Store::create_on(Arc::new(MemoryStorage::default()))
+            .expect("a new memory backend holds no store and never fails an operation")
+    }
+
+    pub(crate) fn with_files(files: Files, read_only: bool) -> Store {
+        Store {
+            files,
+            writer: Writer::default(),
+            cache: Cache::default(),
+            settings: Settings {
+                read_only,
+                now: None,
+                lock_wait: DEFAULT_LOCK_WAIT,
+                limits: engram_core::Limits::NONE,
+            },
+        }
+    }
+
+    /// Gives the writer lock back, so that other processes can write between this handle's
+    /// transactions; the next transaction takes it again (waiting as
+    /// [`Store::set_lock_wait`] says) and first moves to the latest commit. A long-lived
+    /// writer that shares its store (`engram mcp`) calls this after each commit.
+    pub fn unlock(&mut self) {
+        self.writer.log_file = None;
+        self.writer.lock = None;
+    }
+
+    /// Takes the writer lock now (waiting as [`Store::set_lock_wait`] says) and moves to the
+    /// latest commit, so that what is read before the next transaction commits is what it
+    /// changes: a read-then-write that no other process can interleave with. Held until
+    /// [`Store::unlock`] or the handle is dropped.
+    pub fn lock(&mut self) -> Result<(), WriteError> {
+        Ok(self.begin_write()?)
+    }
+
+    /// Reads the state the manifest names. A run that vanishes between reading the manifest
+    /// and opening it was removed by a writer that committed meanwhile: read again.
+    pub(crate) fn load(storage: &Arc<dyn Storage>) -> Result<Files, StoreError> {
+        let mut attempts = 0;
+        loop {
+            let manifest = Manifest::read(&**storage)?;
+            match Store::open_files(storage, &manifest) {
+                Ok(l) => return Ok(l),
+                Err(StoreError::Io { path, source })
+                    if source.kind() == std::io::ErrorKind::NotFound =>
+                {
+                    attempts += 1;
+                    let moved = Manifest::read(&**storage)?.generation != manifest.generation;
+                    if !moved || attempts > 20 {
+                        return Err(StoreError::corrupt(
+                            path,
+                            "named by the manifest but missing (deleted?)",
+                        ));
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    pub(crate) fn open_files(
+        st: &Arc<dyn Storage>,
+        manifest: &Manifest,
+    ) -> Result<Files, StoreError> {
+        let storage = &**st;
+        let mut runs = Vec::new();
+        let mut next = 0u32;
+        for s in &manifest.strings {
+            if s.first != next {
+                return Err(StoreError::corrupt(
+                    storage.path(MANIFEST),
+                    format!(
+                        "string run {} starts at id {}, expected {next}",
+                        s.file, s.first
+                    ),
+                ));
+            }
+            runs.push(MappedRun::open(storage, &s.file, s.first, s.count)?);
+            next += s.count;
+        }
+        let mut rules = Vec::new();
+        for r in &manifest.rules {
+            let path = storage.path(&r.file);
+            let bytes = storage
+                .read(&r.file)
+                .map_err(|e| StoreError::io(&path, e))?;
+            let payload = file::open_envelope(&path, &bytes, Kind::Rules)?;
+            let text = String::from_utf8(payload.to_vec())
+                .map_err(|_| StoreError::corrupt(&path, "rule text is not valid UTF-8"))?;
+            rules.push(Source {
+                name: r.name.clone(),
+                text,
+            });
+        }
+        // Each run is mapped and validated on its own, so the relations open in parallel
+        // (validation reads every key: at 10M facts it is most of the open).
+        let mut rels = manifest
+            .relations
+            .par_iter()
+            .map(|entry| {
+                let types: Vec<ColumnType> = entry.columns.iter().map(|c| c.1).collect();
+                let open = |files: &[String], layer: u8| -> Result<Vec<MappedFacts>, StoreError> {
+                    files
+                        .par_iter()
+                        .map(|f| MappedFacts::open(storage, f, &entry.name, layer, &types, next))
+                        .collect()
+                };
+                Ok(Rel {
+                    asserted_runs: open(&entry.asserted, ASSERTED)?,
+                    derived_runs: open(&entry.derived, DERIVED)?,
+                    types,
+                    asserted: None,
+                    derived: None,
+                })
+            })
+            .collect::<Result<Vec<Rel>, StoreError>>()?;
+        let mut strings = Strings::from_runs(runs);
+        let (mut log_records, mut log_len) = (0, 0);
+        if let Some(w) = &manifest.wal {
+            let path = storage.path(w);
+            let committed = log::committed(storage, w);
+            let log = log::read(storage, w)?;
+            if let Some(c) = committed.filter(|&c| c > log.valid_len) {
+                return Err(StoreError::corrupt(
+                    &path,
+                    format!(
+                        "{c} bytes of commit records were committed, but it holds {} readable \
+                         bytes: committed records were lost (the file was cut short or \
+                         replaced by an older copy)",
+                        log.valid_len
+                    ),
+                ));
+            }
+            for (k, rec) in log.records.iter().enumerate() {
+                let r = rec.get();
+                let bad = |what: String| StoreError::corrupt(&path, what);
+                if r.generation.to_native() != manifest.generation + k as u64 + 1 {
+                    return Err(bad(format!(
+                        "record {k} is generation {}, expected {}",
+                        r.generation.to_native(),
+                        manifest.generation + k as u64 + 1
+                    )));
+                }
+                let texts: Vec<&str> = r.strings.iter().map(|s| s.as_str()).collect();
+                strings
+                    .log_strings(r.first_string.to_native(), &texts)
+                    .map_err(|e| bad(format!("record {k}: {e}")))?;
+                for (j, run) in r.runs.iter().enumerate() {
+                    let Some(i) = manifest
+                        .relations
+                        .iter()
+                        .position(|e| e.name == run.relation.as_str())
+                    else {
+                        return Err(bad(format!(
+                            "record {k} names an unknown relation `{}`",
+                            run.relation.as_str()
+                        )));
+                    };
+                    let symbols = strings.committed();
+                    let m = MappedFacts::logged(&path, rec.clone(), j, &rels[i].types, symbols)?;
+                    match run.layer {
+                        ASSERTED => rels[i].asserted_runs.push(m),
+                        _ => rels[i].derived_runs.push(m),
+                    }
+                }
+            }
+            log_records = log.records.len();
+            log_len = log.valid_len;
+        }
+        let names = (manifest.relations.iter().enumerate())
+            .map(|(i, r)| (r.name.clone(), i))
+            .collect();
+        Ok(Files {
+            storage: st.clone(),
+            manifest: manifest.clone(),
+            strings,
+            rules,
+            rels,
+            names,
+            log_records,
+            log_len,
+        })
+    }
+
+    /// Whether the store's files hold another state than this handle's.
+    pub(crate) fn moved(&self) -> Result<bool, StoreError> {
+        let m = Manifest::read(&*self.files.storage)?;
+        if m.generation != self.files.manifest.generation || m.wal != self.files.manifest.wal {
+            return Ok(true);
+        }
+        let Some(w) = &m.wal else {
+            return Ok(false);
+        };
+        let len = (self.files.storage.len(w))
+            .map_err(|e| StoreError::io(self.files.storage.path(w), e))?;
+        Ok(len != self.files.log_len)
+    }
+
+    /// Re-reads the store if another process committed since it was opened; returns whether
+    /// it did. (A reader sees the state it opened until it refreshes.)
+    pub fn refresh(&mut self) -> Result<bool, ReadError> {
+        if !self.moved()? {
+            return Ok(false);
+        }
+        let loaded = Store::load(&self.files.storage)?;
+        self.reload(loaded);
+        Ok(true)
+    }
+
+    /// Takes the state `loaded` read, keeping what belongs to this handle: its lock and
+    /// settings.
+    pub(crate) fn reload(&mut self, files: Files) {
+        self.files = files;
+        self.cache = Cache::default();
+        self.writer = Writer {
+            lock: self.writer.lock.take(),
+            ..Writer::default()
+        };
+    }
+
+    /// Takes the writer lock (once) and makes sure the state is the latest committed one.
+    pub(crate) fn begin_write(&mut self) -> Result<(), Error> {
+        if self.settings.read_only {
+            return Err(StoreError::ReadOnly {
+                path: file::place(&*self.files.storage),
+            }
+            .into());
+        }
+        if self.writer.lock.is_none() {
+            self.writer.lock = Some(WriterLock::acquire(
+                &*self.files.storage,
+                self.settings.lock_wait,
+            )?);
+            self.refresh()?;
+            // Files a killed writer wrote but never committed.
+            persist::remove_dead_files(&*self.files.storage, &self.files.manifest);
+        }
+        self.refresh()?;
+        if self.writer.log_file.is_none()
+            && let Some(w) = &self.files.manifest.wal
+        {
+            self.writer.log_file = Some(log::open_for_append(
+                &*self.files.storage,
+                w,
+                self.files.log_len,
+            )?);
+        }
+        Ok(())
+    }
+}
