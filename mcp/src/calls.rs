@@ -5,12 +5,14 @@
 //! retract, a rule file), through the parser, and a rule file may not name files.
 
 use super::page::{Paging, size};
+use crate::args as a;
+use crate::results as r;
 use engram_core::Fact;
 use engram_memory::{
-    self as memory, Graph, GraphEntity, GraphRelation, MemoryExt, Observations, RecallOptions,
-    Relation,
+    self as memory, Entity, Graph, GraphEntity, GraphRelation, MemoryExt, Observations,
+    RecallOptions, Relation,
 };
-use engram_store::{CommitReport, Store};
+use engram_store::Store;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value as Json, json};
 
@@ -43,30 +45,20 @@ impl From<engram_memory::EditError> for CallError {
     }
 }
 
-/// The argument of `add_observations`, in the reference server's shape.
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ObservationAdd {
-    entity_name: String,
-    contents: Vec<String>,
+/// Reads a call's arguments as the tool's typed arguments; an error names the argument.
+fn args<T: DeserializeOwned>(args: &Json) -> Result<T, CallError> {
+    serde_path_to_error::deserialize(args).map_err(|e| {
+        let path = e.path().to_string();
+        match path.as_str() {
+            "." => CallError::Arguments(e.into_inner().to_string()),
+            _ => CallError::Arguments(format!("`{path}`: {}", e.into_inner())),
+        }
+    })
 }
 
-/// Reads one argument.
-fn arg<T: DeserializeOwned>(args: &Json, key: &str) -> Result<T, CallError> {
-    let v = args.get(key).cloned().unwrap_or(Json::Null);
-    serde_json::from_value(v).map_err(|e| CallError::Arguments(format!("`{key}`: {e}")))
-}
-
-/// Reads an optional argument.
-fn opt<T: DeserializeOwned>(args: &Json, key: &str) -> Result<Option<T>, CallError> {
-    match args.get(key) {
-        None | Some(Json::Null) => Ok(None),
-        Some(_) => arg(args, key).map(Some),
-    }
-}
-
-fn paging(args: &Json) -> Result<Paging, CallError> {
-    Paging::of(args).map_err(CallError::Arguments)
+/// A result as the JSON of its typed struct.
+fn json_of<T: serde::Serialize>(result: T) -> Result<Json, CallError> {
+    serde_json::to_value(result).map_err(|e| CallError::Failed(e.to_string()))
 }
 
 /// Whether a tool changes the store (its errors leave the handle to be reopened).
@@ -106,137 +98,218 @@ pub struct Kept {
     recall: Option<(u64, memory::RecallIndex)>,
 }
 
-/// Runs the tool `name` with `args` on the store; its structured result.
+/// Runs the tool `name` with `arguments` on the store; its structured result.
 pub fn call(
     store: &mut Store,
     kept: &mut Kept,
     name: &str,
-    args: &Json,
+    arguments: &Json,
 ) -> Result<Json, CallError> {
-    let done = |message: &str| json!({"success": true, "message": message});
+    let a = arguments;
     match name {
-        "create_entities" => {
-            let created = store.create_entities(arg(args, "entities")?)?;
-            Ok(json!({ "entities": created }))
-        }
-        "create_relations" => {
-            let created = store.create_relations(arg(args, "relations")?)?;
-            Ok(json!({ "relations": created }))
-        }
-        "add_observations" => {
-            let adds: Vec<ObservationAdd> = arg(args, "observations")?;
-            let adds = (adds.into_iter())
-                .map(|a| Observations {
-                    entity_name: a.entity_name,
-                    observations: a.contents,
-                })
-                .collect();
-            let results: Vec<Json> = (store.add_observations(adds)?.into_iter())
-                .map(|r| json!({"entityName": r.entity_name, "addedObservations": r.observations}))
-                .collect();
-            Ok(json!({ "results": results }))
-        }
+        "create_entities" => create_entities(store, args(a)?),
+        "create_relations" => create_relations(store, args(a)?),
+        "add_observations" => add_observations(store, args(a)?),
         "delete_entities" => {
-            let names: Vec<String> = arg(args, "entityNames")?;
-            store.delete_entities(&names)?;
-            Ok(done("Entities deleted successfully"))
+            let call: a::DeleteEntities = args(a)?;
+            store.delete_entities(&call.entity_names)?;
+            done("Entities deleted successfully")
         }
-        "delete_observations" => {
-            let deletions: Vec<Observations> = arg(args, "deletions")?;
-            store.delete_observations(&deletions)?;
-            Ok(done("Observations deleted successfully"))
-        }
+        "delete_observations" => delete_observations(store, args(a)?),
         "delete_relations" => {
-            let relations: Vec<Relation> = arg(args, "relations")?;
+            let call: a::DeleteRelations = args(a)?;
+            let relations: Vec<Relation> = call.relations.into_iter().map(relation).collect();
             store.delete_relations(&relations)?;
-            Ok(done("Relations deleted successfully"))
+            done("Relations deleted successfully")
         }
         "read_graph" => {
-            let names_only = opt(args, "names_only")?.unwrap_or(false);
-            graph_page(read(store, args)?, paging(args)?, names_only)
+            let call: a::ReadGraph = args(a)?;
+            let graph = store.read_graph(!call.asserted_only.unwrap_or(false))?;
+            graph_page(graph, paging(call.page)?, call.names_only.unwrap_or(false))
         }
         "search_nodes" => {
-            let query: String = arg(args, "query")?;
-            let graph = store.search_nodes(&query, inferred(args)?)?;
-            graph_page(graph, paging(args)?, false)
+            let call: a::SearchNodes = args(a)?;
+            let graph = store.search_nodes(&call.query, !call.asserted_only.unwrap_or(false))?;
+            graph_page(graph, paging(call.page)?, false)
         }
         "open_nodes" => {
-            let names: Vec<String> = arg(args, "names")?;
-            let graph = store.open_nodes(&names, inferred(args)?)?;
-            graph_page(graph, paging(args)?, false)
+            let call: a::OpenNodes = args(a)?;
+            let graph = store.open_nodes(&call.names, !call.asserted_only.unwrap_or(false))?;
+            graph_page(graph, paging(call.page)?, false)
         }
-        "remember" => remember(store, args),
-        "relate" => relate(store, args),
-        "recall" => recall(store, kept, args),
-        "query" => query(store, args),
-        "explain" => explain(store, args),
-        "forget" => forget(store, args),
-        "add_rule" => add_rule(store, args),
+        "remember" => remember(store, args(a)?),
+        "relate" => relate(store, args(a)?),
+        "recall" => recall(store, kept, args(a)?),
+        "query" => query(store, args(a)?),
+        "explain" => explain(store, args(a)?),
+        "forget" => forget(store, args(a)?),
+        "add_rule" => add_rule(store, args(a)?),
         "violations" => {
-            let constraint: Option<String> = opt(args, "constraint")?;
-            let violations: Vec<Json> = (store.violations(constraint.as_deref())?.iter())
+            let call: a::Violations = args(a)?;
+            let violations: Vec<Json> = (store.violations(call.constraint.as_deref())?.iter())
                 .map(|v| serde_json::from_str(&v.to_json()).unwrap_or(Json::Null))
                 .collect();
-            Ok(json!({ "violations": violations }))
+            json_of(r::Violations { violations })
         }
         "stats" => {
-            let mut stats = store.stats()?.to_json();
-            let rules: Vec<&str> = store.rules().iter().map(|r| r.name.as_str()).collect();
-            stats["rule_files"] = json!(rules);
-            Ok(stats)
+            let _: a::Stats = args(a)?;
+            let Json::Object(figures) = store.stats()?.to_json() else {
+                return Err(CallError::Failed("statistics are not an object".into()));
+            };
+            let rule_files = store.rules().iter().map(|r| r.name.clone()).collect();
+            json_of(r::Stats {
+                figures,
+                rule_files,
+            })
         }
         other => Err(CallError::Unknown(other.to_string())),
     }
 }
 
-/// Whether to show what was inferred: unless `asserted_only`.
-fn inferred(args: &Json) -> Result<bool, CallError> {
-    Ok(!opt(args, "asserted_only")?.unwrap_or(false))
+/// The deleting tools' answer.
+fn done(message: &str) -> Result<Json, CallError> {
+    json_of(r::Success {
+        success: true,
+        message: message.to_string(),
+    })
 }
 
-/// The graph, with what was inferred unless `asserted_only`.
-fn read(store: &mut Store, args: &Json) -> Result<Graph, CallError> {
-    Ok(store.read_graph(inferred(args)?)?)
+fn entity(e: Entity) -> a::EntityShape {
+    a::EntityShape {
+        name: e.name,
+        entity_type: e.entity_type,
+        observations: e.observations,
+    }
+}
+
+fn relation(r: a::RelationShape) -> Relation {
+    Relation {
+        from: r.from,
+        to: r.to,
+        relation_type: r.relation_type,
+    }
+}
+
+fn relation_shape(r: Relation) -> a::RelationShape {
+    a::RelationShape {
+        from: r.from,
+        to: r.to,
+        relation_type: r.relation_type,
+    }
+}
+
+/// `create_entities`: the entities not yet present.
+fn create_entities(store: &mut Store, call: a::CreateEntities) -> Result<Json, CallError> {
+    let entities = (call.entities.into_iter())
+        .map(|e| Entity {
+            name: e.name,
+            entity_type: e.entity_type,
+            observations: e.observations,
+        })
+        .collect();
+    let created = store.create_entities(entities)?;
+    json_of(r::Entities {
+        entities: created.into_iter().map(entity).collect(),
+    })
+}
+
+/// `create_relations`: the relations not yet asserted as written.
+fn create_relations(store: &mut Store, call: a::CreateRelations) -> Result<Json, CallError> {
+    let relations = call.relations.into_iter().map(relation).collect();
+    let created = store.create_relations(relations)?;
+    json_of(r::Relations {
+        relations: created.into_iter().map(relation_shape).collect(),
+    })
+}
+
+/// `add_observations`: what each entity did not have.
+fn add_observations(store: &mut Store, call: a::AddObservations) -> Result<Json, CallError> {
+    let adds = (call.observations.into_iter())
+        .map(|o| Observations {
+            entity_name: o.entity_name,
+            observations: o.contents,
+        })
+        .collect();
+    let results = (store.add_observations(adds)?.into_iter())
+        .map(|o| r::AddedObservations {
+            entity_name: o.entity_name,
+            added_observations: o.observations,
+        })
+        .collect();
+    json_of(r::Observations { results })
+}
+
+/// `delete_observations`.
+fn delete_observations(store: &mut Store, call: a::DeleteObservations) -> Result<Json, CallError> {
+    let deletions: Vec<Observations> = (call.deletions.into_iter())
+        .map(|d| Observations {
+            entity_name: d.entity_name,
+            observations: d.observations,
+        })
+        .collect();
+    store.delete_observations(&deletions)?;
+    done("Observations deleted successfully")
+}
+
+/// The paging a call asked for.
+fn paging(page: a::PageArgs) -> Result<Paging, CallError> {
+    if page.limit == Some(0) {
+        return Err(CallError::Arguments("`limit` must be at least 1".into()));
+    }
+    Ok(Paging {
+        limit: page.limit,
+        offset: page.offset.unwrap_or(0),
+    })
+}
+
+/// What a derived entity or relation adds, as the result shows it.
+fn inferred_out(i: Option<memory::Inferred>) -> Option<r::Inferred> {
+    i.map(|i| r::Inferred {
+        inferred: i.inferred,
+        confidence: i.confidence,
+        rule: i.rule,
+    })
+}
+
+fn graph_relation(g: GraphRelation) -> r::GraphRelation {
+    r::GraphRelation {
+        relation: relation_shape(g.relation),
+        inferred: inferred_out(g.inferred),
+    }
 }
 
 /// One page of a graph: entities, then relations, as one list that `offset` counts in.
 fn graph_page(graph: Graph, paging: Paging, names_only: bool) -> Result<Json, CallError> {
-    let entity = |e: &GraphEntity| -> Json {
-        let mut v = serde_json::to_value(e).unwrap_or(Json::Null);
-        if names_only && let Some(o) = v.as_object_mut() {
-            o.remove("observations");
-        }
-        v
-    };
-    let entities: Vec<Json> = graph.entities.iter().map(entity).collect();
-    let relations: Vec<Json> = (graph.relations.iter())
-        .map(|r: &GraphRelation| serde_json::to_value(r).unwrap_or(Json::Null))
+    let entities: Vec<r::GraphEntity> = (graph.entities.into_iter())
+        .map(|e: GraphEntity| r::GraphEntity {
+            name: e.entity.name,
+            entity_type: e.entity.entity_type,
+            observations: (!names_only).then_some(e.entity.observations),
+            inferred: inferred_out(e.inferred),
+        })
         .collect();
+    let relations: Vec<r::GraphRelation> =
+        graph.relations.into_iter().map(graph_relation).collect();
     let total = entities.len() + relations.len();
-    let sizes = entities.iter().chain(&relations).map(size);
+    let sizes = (entities.iter().map(size)).chain(relations.iter().map(size));
     let n = paging.count(sizes.skip(paging.offset));
     let (start, end) = (paging.offset.min(total), (paging.offset + n).min(total));
     let split = entities.len();
-    let mut out = Map::new();
-    out.insert(
-        "entities".into(),
-        Json::Array(entities[start.min(split)..end.min(split)].to_vec()),
-    );
-    out.insert(
-        "relations".into(),
-        Json::Array(relations[start.max(split) - split..end.max(split) - split].to_vec()),
-    );
-    if let Some(page) = paging.report(end - start, total) {
-        out.insert("page".into(), page);
-    }
-    Ok(Json::Object(out))
-}
-
-fn report_json(r: &CommitReport) -> Json {
-    json!({
-        "generation": r.generation, "asserted": r.asserted, "retracted": r.retracted,
-        "added": r.added, "removed": r.removed, "changed": r.changed, "rederived": r.rederived,
-    })
+    let (first, last) = (start.max(split) - split, end.max(split) - split);
+    let page = r::GraphPage {
+        entities: (entities
+            .into_iter()
+            .skip(start)
+            .take(end.min(split).saturating_sub(start)))
+        .collect(),
+        relations: relations
+            .into_iter()
+            .skip(first)
+            .take(last - first)
+            .collect(),
+        page: paging.report(end - start, total),
+    };
+    json_of(page)
 }
 
 /// Asserts one object of engram's memory format (a memory or a relation), read as `load`
@@ -245,69 +318,65 @@ fn assert_object(
     store: &mut Store,
     object: Map<String, Json>,
     at: &str,
-) -> Result<Json, CallError> {
+) -> Result<r::Report, CallError> {
     let facts = memory::Format::Native
         .read_object(&object, at)
         .map_err(|m| CallError::Arguments(format!("{at}: {m}")))?;
     let mut tx = store.transaction()?;
     memory::add_to_transaction(&mut tx, facts)?;
-    Ok(report_json(&tx.commit()?))
-}
-
-/// The relations the rules derived that touch `id`, most confident first.
-fn inferred_around(store: &mut Store, id: &str) -> Result<Vec<GraphRelation>, CallError> {
-    let mut inferred = store.inferred_around(&[id.to_string()])?;
-    inferred.truncate(20);
-    Ok(inferred)
+    Ok(r::Report::from(&tx.commit()?))
 }
 
 /// `remember`: a memory, as a line `{"kind": "memory", ...}` of engram's format.
-fn remember(store: &mut Store, args: &Json) -> Result<Json, CallError> {
-    let title: String = arg(args, "title")?;
-    let content: Option<String> = opt(args, "content")?;
-    let id = match opt::<String>(args, "id")? {
+fn remember(store: &mut Store, call: a::Remember) -> Result<Json, CallError> {
+    let id = match call.id {
         Some(id) => id,
         None => {
             use engram_core::ColumnType::Symbol;
-            let parts = ["memory", &title, content.as_deref().unwrap_or("")];
+            let parts = ["memory", &call.title, call.content.as_deref().unwrap_or("")];
             engram_core::internal::value::skolem(&parts.map(|p| (Symbol, p.to_string())))
         }
     };
     let mut object = Map::new();
     object.insert("kind".into(), json!("memory"));
     object.insert("id".into(), json!(id));
-    object.insert("title".into(), json!(title));
-    for key in [
-        "content",
-        "type",
-        "tags",
-        "project",
-        "importance",
-        "confidence",
-        "summary",
-    ] {
-        if let Some(v) = args.get(key).filter(|v| !v.is_null()) {
-            object.insert(key.into(), v.clone());
+    object.insert("title".into(), json!(call.title));
+    let fields = [
+        ("content", call.content.map(Json::from)),
+        ("type", call.ty.map(Json::from)),
+        ("tags", call.tags.map(Json::from)),
+        ("project", call.project.map(Json::from)),
+        ("importance", call.importance.map(Json::from)),
+        ("confidence", call.confidence.map(Json::from)),
+        ("summary", call.summary.map(Json::from)),
+    ];
+    for (key, value) in fields {
+        if let Some(v) = value {
+            object.insert(key.into(), v);
         }
     }
     let report = assert_object(store, object, "remember")?;
-    let inferred = inferred_around(store, &id)?;
-    Ok(json!({"id": id, "report": report, "inferred": inferred}))
+    let mut inferred = store.inferred_around(std::slice::from_ref(&id))?;
+    inferred.truncate(20);
+    json_of(r::Remembered {
+        id,
+        report,
+        inferred: inferred.into_iter().map(graph_relation).collect(),
+    })
 }
 
 /// `relate`: a relation, as a line `{"kind": "relation", ...}` of engram's format.
-fn relate(store: &mut Store, args: &Json) -> Result<Json, CallError> {
-    let mut object = Map::new();
-    object.insert("kind".into(), json!("relation"));
-    for key in ["from", "type", "to"] {
-        object.insert(key.into(), json!(arg::<String>(args, key)?));
+fn relate(store: &mut Store, call: a::Relate) -> Result<Json, CallError> {
+    let mut relation = Map::new();
+    relation.insert("kind".into(), json!("relation"));
+    relation.insert("from".into(), json!(call.from));
+    relation.insert("type".into(), json!(call.ty));
+    relation.insert("to".into(), json!(call.to));
+    if let Some(c) = call.confidence {
+        relation.insert("confidence".into(), json!(c));
     }
-    if let Some(c) = args.get("confidence").filter(|v| !v.is_null()) {
-        object.insert("confidence".into(), c.clone());
-    }
-    let relation = Json::Object(object.clone());
-    let report = assert_object(store, object, "relate")?;
-    Ok(json!({"relation": relation, "report": report}))
+    let report = assert_object(store, relation.clone(), "relate")?;
+    json_of(r::Related { relation, report })
 }
 
 /// Hits a `recall` page holds unless told otherwise.
@@ -317,14 +386,13 @@ const RECALL_LIMIT: usize = 10;
 const RECALL_POOL: usize = 100;
 
 /// `recall`: hits with why, a page of them.
-fn recall(store: &mut Store, kept: &mut Kept, args: &Json) -> Result<Json, CallError> {
-    let query: String = arg(args, "query")?;
-    let paging = paging(args)?;
+fn recall(store: &mut Store, kept: &mut Kept, call: a::Recall) -> Result<Json, CallError> {
+    let paging = paging(call.page)?;
     let wanted = paging.limit.unwrap_or(RECALL_LIMIT);
     // Ranked greedily, so the first hits of a longer list are the hits of a shorter one: a
     // page is a slice of the first RECALL_POOL (or as many as the page reaches).
     let options = RecallOptions {
-        depth: opt(args, "depth")?.unwrap_or(2),
+        depth: call.depth.unwrap_or(2),
         limit: (paging.offset + wanted).max(RECALL_POOL),
         now: store.evaluation_time(),
     };
@@ -333,94 +401,91 @@ fn recall(store: &mut Store, kept: &mut Kept, args: &Json) -> Result<Json, CallE
         Some((g, index)) if g == generation => index,
         _ => store.recall_index()?,
     };
-    let hits = index.recall(&query, &options);
+    let hits = index.recall(&call.query, &options);
     kept.recall = Some((generation, index));
     let paging = Paging {
         limit: Some(wanted),
         ..paging
     };
     let (hits, page) = paging.take(hits);
-    let mut out = json!({ "hits": hits });
-    if let Some(page) = page {
-        out["page"] = page;
-    }
-    Ok(out)
+    let hits = hits
+        .iter()
+        .map(|h| serde_json::to_value(h).unwrap_or(Json::Null));
+    json_of(r::Recalled {
+        hits: hits.collect(),
+        page,
+    })
 }
 
 /// `query`: the answers of one `?-` query, a page of them.
-fn query(store: &mut Store, args: &Json) -> Result<Json, CallError> {
-    let text: String = arg(args, "query")?;
-    let text = match text.trim_start().starts_with("?-") {
-        true => text,
-        false => format!("?- {}", text.trim().trim_end_matches('.')) + ".",
+fn query(store: &mut Store, call: a::Query) -> Result<Json, CallError> {
+    let text = match call.query.trim_start().starts_with("?-") {
+        true => call.query,
+        false => format!("?- {}", call.query.trim().trim_end_matches('.')) + ".",
     };
     let answers = store.query(&text)?;
     let [answer] = <[_; 1]>::try_from(answers)
         .map_err(|_| CallError::Arguments("write one query: `?- edge(\"m1\", t, x).`".into()))?;
     let rows: Vec<Json> = answer.answers.iter().map(Fact::to_json).collect();
-    let (rows, page) = paging(args)?.take(rows);
-    let mut out = json!({"query": answer.text.trim(), "columns": answer.columns, "rows": rows});
-    if let Some(page) = page {
-        out["page"] = page;
-    }
-    Ok(out)
+    let (rows, page) = paging(call.page)?.take(rows);
+    json_of(r::Answers {
+        query: answer.text.trim().to_string(),
+        columns: answer.columns,
+        rows,
+        page,
+    })
 }
 
 /// `explain`: the proof of a fact, as text or JSON.
-fn explain(store: &mut Store, args: &Json) -> Result<Json, CallError> {
-    let fact: String = arg(args, "fact")?;
-    let format: Option<String> = opt(args, "format")?;
-    let fact = fact.trim().trim_end_matches('.');
-    let Some(proof) = store.explain(fact)? else {
-        return Ok(json!({"holds": false, "fact": fact}));
-    };
-    let proof = match format.as_deref() {
-        None | Some("text") => json!(proof.to_text()),
-        Some("json") => serde_json::from_str(&proof.to_json()).unwrap_or(Json::Null),
-        Some(other) => {
-            return Err(CallError::Arguments(format!(
-                "`format` is text or json, not {other:?}"
-            )));
-        }
-    };
-    Ok(json!({"holds": true, "fact": fact, "proof": proof}))
+fn explain(store: &mut Store, call: a::Explain) -> Result<Json, CallError> {
+    let fact = call.fact.trim().trim_end_matches('.').to_string();
+    let proof = store
+        .explain(&fact)?
+        .map(|proof| match call.format.unwrap_or_default() {
+            a::ProofFormat::Text => json!(proof.to_text()),
+            a::ProofFormat::Json => serde_json::from_str(&proof.to_json()).unwrap_or(Json::Null),
+        });
+    json_of(r::Explained {
+        holds: proof.is_some(),
+        fact,
+        proof,
+    })
 }
 
 /// `forget`: memories or entities by id, facts as Datalog, or a cleanup policy.
-fn forget(store: &mut Store, args: &Json) -> Result<Json, CallError> {
-    let ids: Vec<String> = opt(args, "ids")?.unwrap_or_default();
-    let facts: Vec<String> = opt(args, "facts")?.unwrap_or_default();
-    let min: Option<f64> = opt(args, "min_confidence")?;
-    let age: Option<f64> = opt(args, "max_age_days")?;
-    let dry_run = opt(args, "dry_run")?.unwrap_or(false);
+fn forget(store: &mut Store, call: a::Forget) -> Result<Json, CallError> {
+    let ids = call.ids.unwrap_or_default();
+    let facts = call.facts.unwrap_or_default();
+    let (min, age) = (call.min_confidence, call.max_age_days);
     if ids.is_empty() && facts.is_empty() && min.is_none() && age.is_none() {
         return Err(CallError::Arguments(
             "say what to forget: `ids`, `facts`, or `min_confidence` and `max_age_days`".into(),
         ));
     }
-    let mut out = json!({});
+    let mut out = r::Forgotten::default();
     if !ids.is_empty() {
         store.delete_entities(&ids)?;
-        out["ids"] = json!(ids);
+        out.ids = Some(ids);
     }
     if !facts.is_empty() {
         let mut tx = store.transaction()?;
         for f in &facts {
             tx.retract_text(f)?;
         }
-        out["facts"] = report_json(&tx.commit()?);
+        out.facts = Some(r::Report::from(&tx.commit()?));
     }
     match (min, age) {
         (Some(min), Some(age)) => {
-            let r = store.cleanup(min, age, dry_run)?;
-            let forgotten: Vec<Json> = (r.forgotten.iter().take(100))
+            let dry_run = call.dry_run.unwrap_or(false);
+            let done = store.cleanup(min, age, dry_run)?;
+            let facts = (done.forgotten.iter().take(100))
                 .map(|(rel, f)| json!({"relation": rel, "fact": f.to_json()}))
                 .collect();
-            out["cleanup"] = json!({
-                "dry_run": dry_run,
-                "forgotten": r.forgotten.len(),
-                "facts": forgotten,
-                "report": r.commit.as_ref().map(report_json),
+            out.cleanup = Some(r::Cleanup {
+                dry_run,
+                forgotten: done.forgotten.len(),
+                facts,
+                report: done.commit.as_ref().map(r::Report::from),
             });
         }
         (None, None) => {}
@@ -430,13 +495,12 @@ fn forget(store: &mut Store, args: &Json) -> Result<Json, CallError> {
             ));
         }
     }
-    Ok(out)
+    json_of(out)
 }
 
 /// `add_rule`: checks a rule file (it may not read or write files) and attaches it.
-fn add_rule(store: &mut Store, args: &Json) -> Result<Json, CallError> {
-    let name: String = arg(args, "name")?;
-    let text: String = arg(args, "text")?;
+fn add_rule(store: &mut Store, call: a::AddRule) -> Result<Json, CallError> {
+    let a::AddRule { name, text } = call;
     let ok_name = !name.is_empty()
         && name.len() <= 64
         && (name.chars()).all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
@@ -460,6 +524,9 @@ fn add_rule(store: &mut Store, args: &Json) -> Result<Json, CallError> {
             )));
         }
     }
-    let report = store.add_rules(&name, &text)?;
-    Ok(json!({"rule_file": name, "report": report_json(&report)}))
+    let report = r::Report::from(&store.add_rules(&name, &text)?);
+    json_of(r::RuleAdded {
+        rule_file: name,
+        report,
+    })
 }

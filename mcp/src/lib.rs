@@ -8,8 +8,10 @@
 //! call first moves to the latest commit, a write takes the writer lock for the call only
 //! (waiting for another process's write, up to the lock wait) and gives it back after.
 
+mod args;
 mod calls;
 mod page;
+mod results;
 mod tools;
 
 use engram_core::Limits;

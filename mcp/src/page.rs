@@ -1,8 +1,8 @@
 //! Answers sized for a context window: a long list comes in pages, each saying what it left
 //! out and where the next one starts.
 
+use crate::results::Page;
 use serde::Serialize;
-use serde_json::{Value as Json, json};
 
 /// The characters of JSON a page holds when the client gives no `limit`: with the JSON text
 /// and the structured copy of a result, about 8,000 tokens.
@@ -18,27 +18,6 @@ pub struct Paging {
 }
 
 impl Paging {
-    /// Reads `limit` and `offset` from a call's arguments.
-    pub fn of(args: &Json) -> Result<Paging, String> {
-        let int = |key: &str| -> Result<Option<usize>, String> {
-            match args.get(key) {
-                None | Some(Json::Null) => Ok(None),
-                Some(v) => v
-                    .as_u64()
-                    .map(|n| Some(n as usize))
-                    .ok_or_else(|| format!("`{key}` must be a non-negative integer, not {v}")),
-            }
-        };
-        let limit = int("limit")?;
-        if limit == Some(0) {
-            return Err("`limit` must be at least 1".into());
-        }
-        Ok(Paging {
-            limit,
-            offset: int("offset")?.unwrap_or(0),
-        })
-    }
-
     /// How many of the items after `offset` (whose JSON sizes `sizes` gives) this page holds:
     /// up to `limit`, or as many as fit in the budget, and at least one when any are left.
     pub fn count(&self, sizes: impl Iterator<Item = usize>) -> usize {
@@ -58,23 +37,22 @@ impl Paging {
 
     /// The `page` field of an answer of `total` items of which this page returned `returned`,
     /// or `None` when it is the whole answer.
-    pub fn report(&self, returned: usize, total: usize) -> Option<Json> {
+    pub fn report(&self, returned: usize, total: usize) -> Option<Page> {
         let end = self.offset + returned;
         if self.offset == 0 && end >= total {
             return None;
         }
-        let omitted = total - returned.min(total);
-        Some(json!({
-            "offset": self.offset,
-            "returned": returned,
-            "total": total,
-            "omitted": omitted,
-            "next_offset": (end < total).then_some(end),
-        }))
+        Some(Page {
+            offset: self.offset,
+            returned,
+            total,
+            omitted: total - returned.min(total),
+            next_offset: (end < total).then_some(end),
+        })
     }
 
     /// One page of `items`, with its `page` report.
-    pub fn take<T: Serialize>(&self, items: Vec<T>) -> (Vec<T>, Option<Json>) {
+    pub fn take<T: Serialize>(&self, items: Vec<T>) -> (Vec<T>, Option<Page>) {
         let total = items.len();
         let rest = items.into_iter().skip(self.offset);
         let mut rest: Vec<T> = rest.collect();
@@ -101,15 +79,15 @@ mod tests {
         assert!(page.len() > 1 && page.len() < 100);
         assert!(page.iter().map(|s| s.len() + 3).sum::<usize>() <= BUDGET + 1100);
         let report = report.expect("cut");
-        assert_eq!(report["next_offset"], json!(page.len()));
-        assert_eq!(report["omitted"], json!(100 - page.len()));
+        assert_eq!(report.next_offset, Some(page.len()));
+        assert_eq!(report.omitted, 100 - page.len());
         let next = Paging {
             limit: Some(1000),
             offset: page.len(),
         };
         let (rest, report) = next.take(items.clone());
         assert_eq!(rest.len(), 100 - page.len());
-        assert_eq!(report.expect("offset")["next_offset"], Json::Null);
+        assert_eq!(report.expect("offset").next_offset, None);
         // One item bigger than the budget still comes, alone.
         let (one, _) = Paging::default().take(vec!["x".repeat(BUDGET * 2), "y".into()]);
         assert_eq!(one.len(), 1);
