@@ -23,9 +23,10 @@
 use super::emit::{HeadMeta, emit_head};
 use super::expr::Cx;
 use super::meta::Meta;
+use super::rounds::width_of;
 use super::solve::{self, Compiled, Fact, Level, matches};
 use super::table::{Table, key_hash};
-use super::{Base, EvalError, Mode, Rows, existence, group_count, vars, width_of};
+use super::{Base, EvalError, Mode, Rows, existence, group_count, vars};
 use crate::plan::independent::independent_parts;
 use crate::plan::ir::*;
 use crate::plan::order::{compile_nested_ordered, join_order};

@@ -23,23 +23,19 @@ pub mod merge;
 pub mod meta;
 mod noisy;
 pub mod query;
+mod rounds;
 pub mod solve;
 mod supersede;
 mod table;
 mod vars;
 
 use crate::plan::ir::*;
-use crate::plan::order::{Output, RulePlan, Source, compile_rule};
-use crate::value::{ColumnType, Interner};
+use crate::value::Interner;
 use completed::Caches;
-use datafrog::Iteration;
-use emit::{Emitter, HeadMeta, StepMeta, emit_head, project, run_step};
-use expr::{Cx, run_ops};
+use expr::Cx;
 use join::RowSlice;
 use meta::{Meta, cells};
-use std::collections::HashMap;
 pub use vars::MAX_WIDTH;
-use vars::{AnyVar, Flat};
 
 /// A completed relation: rows sorted and distinct, stored flat.
 #[derive(Clone, Debug, Default)]
@@ -283,22 +279,6 @@ impl Base {
     }
 }
 
-/// A head's derivations of one round, in the cell type of its variable.
-enum Pending {
-    Narrow(Vec<u32>),
-    Wide(Vec<u64>),
-}
-
-impl Pending {
-    fn new(var: &AnyVar) -> Pending {
-        if var.is_narrow() {
-            Pending::Narrow(Vec::new())
-        } else {
-            Pending::Wide(Vec::new())
-        }
-    }
-}
-
 /// How a run evaluates.
 #[derive(Clone, Copy, Debug)]
 pub struct Mode {
@@ -468,7 +448,7 @@ fn eval_one(
             ),
         )]
     } else {
-        eval_stratum(plan, stratum, base, done, interner, caches, mode)?
+        rounds::eval_stratum(plan, stratum, base, done, interner, caches, mode)?
     };
     for (rel, rows) in results {
         let d = &plan.relations[rel];
@@ -526,7 +506,7 @@ fn eval_with_classes(
         let eqrel = plan.relations[class].class_of.expect("a class relation");
         let pairs = Rows {
             arity: 2,
-            width: width_of(plan, eqrel, mode),
+            width: rounds::width_of(plan, eqrel, mode),
             meta: mode.meta,
             data: if mode.meta {
                 base.clone_of(&[eqrel]).take_facts(eqrel, mode.time)
@@ -537,7 +517,7 @@ fn eval_with_classes(
         done[class] = Some(classes_of(&pairs, class, interner));
     }
     loop {
-        let results = eval_stratum(plan, &rest, base, done, interner, caches, mode)?;
+        let results = rounds::eval_stratum(plan, &rest, base, done, interner, caches, mode)?;
         let mut stable = true;
         for &class in &class_rels {
             let eqrel = plan.relations[class].class_of.expect("a class relation");
@@ -561,285 +541,6 @@ fn eval_with_classes(
         }
         base.restore(&saved, &rest.relations);
     }
-}
-
-fn width_of(plan: &Plan, rel: RelId, mode: Mode) -> usize {
-    plan.relations[rel].arity().max(1) + if mode.meta { cells(mode.time) } else { 0 }
-}
-
-fn narrow_rel(plan: &Plan, rel: RelId) -> bool {
-    let d = &plan.relations[rel];
-    d.arity() > 0 && d.columns.iter().all(|c| c.1 == ColumnType::Symbol)
-}
-
-fn new_var(
-    it: &mut Iteration,
-    width: usize,
-    narrow: bool,
-    what: &str,
-) -> Result<AnyVar, EvalError> {
-    new_var_of(it, width, narrow, false, what)
-}
-
-fn new_var_of(
-    it: &mut Iteration,
-    width: usize,
-    narrow: bool,
-    lattice: bool,
-    what: &str,
-) -> Result<AnyVar, EvalError> {
-    AnyVar::new(it, width, narrow, lattice).ok_or_else(|| EvalError::TooWide {
-        what: what.to_string(),
-        width,
-        max: MAX_WIDTH,
-    })
-}
-
-fn eval_stratum(
-    plan: &Plan,
-    stratum: &Stratum,
-    base: &mut Base,
-    done: &[Option<Rows>],
-    interner: &mut Interner,
-    caches: &mut Caches,
-    mode: Mode,
-) -> Result<Vec<(RelId, Rows)>, EvalError> {
-    if loops::takes(plan, stratum, mode) {
-        // Strata of long bodies: index nested loops, each relation held once (`loops.rs`).
-        let mut cx = Cx::new(interner, done, caches);
-        return loops::evaluate(plan, stratum, base, &mut cx, mode);
-    }
-    let part = if mode.meta { cells(mode.time) } else { 0 };
-    let mut accesses = Vec::new();
-    // Rules that count their own body run once, before the others (see `group_count.rs`).
-    let mut counting = Vec::new();
-    let mut rule_plans: Vec<RulePlan> = Vec::new();
-    let mut cx = Cx::new(interner, done, caches);
-    for &i in &stratum.rules {
-        match group_count::detect(plan, i) {
-            Some(gc) => counting.push((i, gc)),
-            None if mode.meta => rule_plans.push(compile_rule(i, &plan.rules[i], &mut accesses)),
-            None => {
-                // Parts of the body independent of the rest are checked once, here.
-                if let Some((rule, _)) = existence::settle(&plan.rules[i], stratum, false, &mut cx)
-                {
-                    rule_plans.push(compile_rule(i, &rule, &mut accesses));
-                }
-            }
-        }
-    }
-    let mut it = Iteration::new();
-    // One variable per relation of the stratum and per completed relation a rule reads.
-    let mut canon: HashMap<RelId, AnyVar> = HashMap::new();
-    for &rel in &stratum.relations {
-        let name = &plan.relations[rel].name;
-        let width = width_of(plan, rel, mode);
-        let var = new_var_of(&mut it, width, narrow_rel(plan, rel), mode.meta, name)?;
-        if mode.meta {
-            var.insert_lattice(&mut base.take_facts(rel, mode.time), mode.time);
-        } else {
-            var.insert_flat(&std::mem::take(&mut base.rows[rel]));
-        }
-        canon.insert(rel, var);
-    }
-    for a in &accesses {
-        if let std::collections::hash_map::Entry::Vacant(e) = canon.entry(a.rel) {
-            let name = &plan.relations[a.rel].name;
-            let var = new_var(
-                &mut it,
-                width_of(plan, a.rel, mode),
-                narrow_rel(plan, a.rel),
-                name,
-            )?;
-            if let Some(rows) = &done[a.rel] {
-                var.insert_flat(&rows.data);
-            }
-            e.insert(var);
-        }
-    }
-    let mut access_vars: Vec<Option<AnyVar>> = Vec::new();
-    for a in &accesses {
-        let arity = plan.relations[a.rel].arity();
-        if a.is_identity(arity) {
-            access_vars.push(None);
-        } else {
-            let d = &plan.relations[a.rel];
-            let narrow =
-                !a.cols.is_empty() && a.cols.iter().all(|&c| d.columns[c].1 == ColumnType::Symbol);
-            access_vars.push(Some(new_var(
-                &mut it,
-                a.cols.len().max(1) + part,
-                narrow,
-                &d.name,
-            )?));
-        }
-    }
-    let mut inter_vars: Vec<Vec<AnyVar>> = Vec::new();
-    for rp in &rule_plans {
-        let rule = &plan.rules[rp.rule];
-        let mut vs = Vec::new();
-        for step in &rp.steps {
-            if let Output::Intermediate(_, layout) = &step.out {
-                let narrow = !layout.is_empty()
-                    && layout
-                        .iter()
-                        .all(|&v| rule.var_types[v] == ColumnType::Symbol);
-                vs.push(new_var(
-                    &mut it,
-                    layout.len().max(1) + part,
-                    narrow,
-                    &rule.origin,
-                )?);
-            }
-        }
-        inter_vars.push(vs);
-    }
-    let head_meta = |rp: &RulePlan| HeadMeta::of(plan, rp.rule);
-    for (ri, gc) in &counting {
-        let rule = &plan.rules[*ri];
-        let hm = HeadMeta::of(plan, *ri);
-        let mut buf = Vec::new();
-        let head = mode.meta.then_some((&hm, mode.time));
-        group_count::evaluate(plan, *ri, gc, head, &mut cx, &mut buf);
-        if mode.meta {
-            canon[&rule.head].insert_lattice(&mut buf, mode.time);
-        } else {
-            canon[&rule.head].insert_flat(&buf);
-        }
-    }
-    // Rules without positive atoms fire once.
-    for rp in rule_plans.iter().filter(|rp| rp.steps.is_empty()) {
-        let rule = &plan.rules[rp.rule];
-        let mut env = vec![0u64; rule.var_names.len()];
-        let mut buf = Vec::new();
-        if run_ops(&rp.once_ops, &mut env, &mut cx)
-            && emit_head(&rule.head_args, &env, &mut cx, &mut buf)
-        {
-            if mode.meta {
-                match head_meta(rp).derive(Meta::asserted(1.0), &env, &mut cx) {
-                    Some(m) => m.push(&mut buf, true, mode.time),
-                    None => buf.clear(),
-                }
-                canon[&rule.head].insert_lattice(&mut buf, mode.time);
-            } else {
-                canon[&rule.head].insert_flat(&buf);
-            }
-        }
-    }
-    let mut buf: Vec<u64> = Vec::new();
-    // With provenance: each head's derivations of the round, in its variable's cell type.
-    let mut pending: HashMap<RelId, Pending> = HashMap::new();
-    while it.changed() {
-        // A runaway program stops here, naming its biggest relation.
-        check_limits(
-            plan,
-            (stratum.relations.iter()).filter_map(|r| canon.get(r).map(|v| (*r, v.rows()))),
-        )?;
-        for (a, var) in accesses.iter().zip(&access_vars) {
-            if let Some(var) = var {
-                buf.clear();
-                let src = &canon[&a.rel];
-                let w = src.width();
-                src.with_recent(|rows| match rows {
-                    Flat::Narrow(d) => {
-                        project(a, RowSlice::new(d, w), mode.meta, mode.time, &mut buf)
-                    }
-                    Flat::Wide(d) => {
-                        project(a, RowSlice::new(d, w), mode.meta, mode.time, &mut buf)
-                    }
-                });
-                var.insert_flat(&buf);
-            }
-        }
-        for (rp, inters) in rule_plans.iter().zip(&inter_vars) {
-            let rule = &plan.rules[rp.rule];
-            let mut env = vec![0u64; rule.var_names.len()];
-            for step in &rp.steps {
-                // The variable a source reads, and whether its rows are facts (else partial
-                // derivations), which decides their metadata cells.
-                let input = |s: Source| -> (&AnyVar, bool) {
-                    match s {
-                        Source::Access(i) => match &access_vars[i] {
-                            Some(v) => (v, false),
-                            None => (&canon[&accesses[i].rel], true),
-                        },
-                        Source::Intermediate(i) => (&inters[i], false),
-                    }
-                };
-                let n = cells(mode.time);
-                let (left, lfact) = input(step.left);
-                let right = step.right.map(input);
-                let meta = mode.meta.then(|| StepMeta {
-                    left_at: left.width() - n,
-                    left_fact: lfact,
-                    right_at: right.map_or(0, |(v, _)| v.width() - n),
-                    right_fact: right.is_some_and(|(_, fact)| fact),
-                    time: mode.time,
-                    head: head_meta(rp),
-                });
-                // With provenance a head's derivations collect in its pending buffer for the
-                // round's lattice step; everything else is inserted straight away.
-                let to_pending = mode.meta && matches!(step.out, Output::Head(_));
-                let right = right.map(|r| r.0);
-                if to_pending {
-                    let head = &canon[&rule.head];
-                    match pending
-                        .entry(rule.head)
-                        .or_insert_with(|| Pending::new(head))
-                    {
-                        Pending::Narrow(out) => {
-                            let mut em = Emitter::new(step, &mut env, &mut cx, out, meta);
-                            run_step(step, left, right, &mut em);
-                        }
-                        Pending::Wide(out) => {
-                            let mut em = Emitter::new(step, &mut env, &mut cx, out, meta);
-                            run_step(step, left, right, &mut em);
-                        }
-                    }
-                    continue;
-                }
-                buf.clear();
-                let mut em = Emitter::new(step, &mut env, &mut cx, &mut buf, meta);
-                run_step(step, left, right, &mut em);
-                match &step.out {
-                    Output::Intermediate(i, _) => inters[*i].insert_flat(&buf),
-                    Output::Head(_) => canon[&rule.head].insert_flat(&buf),
-                }
-            }
-        }
-        for (rel, rows) in pending.iter_mut() {
-            match rows {
-                Pending::Narrow(r) => {
-                    canon[rel].insert_lattice_narrow(r, mode.time);
-                    r.clear();
-                }
-                Pending::Wide(r) => {
-                    canon[rel].insert_lattice(r, mode.time);
-                    r.clear();
-                }
-            }
-        }
-    }
-    let mut out = Vec::new();
-    for &rel in &stratum.relations {
-        let var = canon.remove(&rel).expect("stratum relation has a variable");
-        let width = var.width();
-        let data = if mode.meta {
-            var.complete_lattice(mode.time)
-        } else {
-            var.complete()
-        };
-        out.push((
-            rel,
-            Rows {
-                arity: plan.relations[rel].arity(),
-                width,
-                meta: mode.meta,
-                data,
-            },
-        ));
-    }
-    Ok(out)
 }
 
 /// Stops an evaluation that passed a bound, naming the biggest of the relations whose sizes
