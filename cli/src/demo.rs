@@ -30,27 +30,7 @@ pub fn demo(db: Option<&Path>) -> anyhow::Result<ExitCode> {
             base.join("memory.db")
         }
     };
-    let read = memory::Format::Native
-        .read(EXAMPLE, false)
-        .map_err(|b| anyhow::anyhow!("examples/memories.jsonl:{b}"))?;
-    // The demo reasons as of the memory's last entry, so its answers do not age.
-    let last = read.facts.iter().filter_map(|f| f.time).max().unwrap_or(0);
-    let now = last + 86_400_000;
-    let started = std::time::Instant::now();
-    let mut store = Store::create(&dir)?;
-    store.set_now(Some(now));
-    store.add_rule_files(&engram_core::library::default_rules())?;
-    let memories = read.facts.iter().filter(|f| f.relation == "memory").count();
-    let relations = (read.facts.iter())
-        .filter(|f| f.relation == "relation")
-        .count();
-    let facts = read.facts.len();
-    let mut tx = store.transaction()?;
-    memory::add_to_transaction(&mut tx, read.facts)?;
-    tx.commit()?;
-    let took = started.elapsed();
-    drop(store);
-
+    let (memories, relations, facts, took, now) = build(&dir)?;
     let mut store = open_read_only(&dir)?;
     store.set_now(Some(now));
     let out = std::io::stdout();
@@ -71,7 +51,45 @@ pub fn demo(db: Option<&Path>) -> anyhow::Result<ExitCode> {
         value::format_time(now)
     )?;
 
-    // Counts per rule, over every relation users see.
+    let derived_edges = per_rule(&mut store, &mut out)?;
+    let explained = most_confident(&mut store, derived_edges, &mut out)?;
+    merges(&mut store, &mut out)?;
+    let violations = store.violations(None)?;
+    writeln!(out, "\nContradictions ({}):", violations.len())?;
+    for v in &violations {
+        writeln!(out, "  {}  @ {:.3}", v.title(), v.confidence)?;
+    }
+    next_steps(&dir, explained, &mut out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Builds the store in `dir` from the example: the counts of what it read, the time it took,
+/// and what `now()` stands for.
+fn build(dir: &Path) -> anyhow::Result<(usize, usize, usize, std::time::Duration, i64)> {
+    let read = memory::Format::Native
+        .read(EXAMPLE, false)
+        .map_err(|b| anyhow::anyhow!("examples/memories.jsonl:{b}"))?;
+    // The demo reasons as of the memory's last entry, so its answers do not age.
+    let last = read.facts.iter().filter_map(|f| f.time).max().unwrap_or(0);
+    let now = last + 86_400_000;
+    let started = std::time::Instant::now();
+    let mut store = Store::create(dir)?;
+    store.set_now(Some(now));
+    store.add_rule_files(&engram_core::library::default_rules())?;
+    let memories = read.facts.iter().filter(|f| f.relation == "memory").count();
+    let relations = (read.facts.iter())
+        .filter(|f| f.relation == "relation")
+        .count();
+    let facts = read.facts.len();
+    let mut tx = store.transaction()?;
+    memory::add_to_transaction(&mut tx, read.facts)?;
+    tx.commit()?;
+    Ok((memories, relations, facts, started.elapsed(), now))
+}
+
+/// Prints the facts derived per rule, over every relation users see; the derived relations
+/// of `edge`.
+fn per_rule(store: &mut Store, out: &mut dyn Write) -> anyhow::Result<Vec<engram_core::Fact>> {
     let mut per_rule: BTreeMap<String, usize> = BTreeMap::new();
     let mut derived_edges = Vec::new();
     for rel in store.relations()? {
@@ -93,7 +111,16 @@ pub fn demo(db: Option<&Path>) -> anyhow::Result<ExitCode> {
     for (rule, n) in &counts {
         writeln!(out, "  {n:>6}  {rule}")?;
     }
+    Ok(derived_edges)
+}
 
+/// Prints the most confident relations nobody stated, and the proof of the deepest
+/// transitive dependency; the fact it explained.
+fn most_confident(
+    store: &mut Store,
+    mut derived_edges: Vec<engram_core::Fact>,
+    out: &mut dyn Write,
+) -> anyhow::Result<Option<String>> {
     // The most confident relations the memory never stated, deepest inferences first on ties.
     derived_edges.sort_by(|a, b| {
         b.confidence
@@ -137,7 +164,11 @@ pub fn demo(db: Option<&Path>) -> anyhow::Result<ExitCode> {
             explained = Some(text);
         }
     }
+    Ok(explained)
+}
 
+/// Prints the merged names and the consolidated summaries.
+fn merges(store: &mut Store, out: &mut dyn Write) -> anyhow::Result<()> {
     // Merges: each class of names for one thing, and the name the memory now uses.
     let mut classes: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for line in store.export_memory(true)? {
@@ -165,13 +196,11 @@ pub fn demo(db: Option<&Path>) -> anyhow::Result<ExitCode> {
         per_summary.len(),
         summaries.len()
     )?;
+    Ok(())
+}
 
-    let violations = store.violations(None)?;
-    writeln!(out, "\nContradictions ({}):", violations.len())?;
-    for v in &violations {
-        writeln!(out, "  {}  @ {:.3}", v.title(), v.confidence)?;
-    }
-
+/// Prints the commands to try next on the store in `dir`.
+fn next_steps(dir: &Path, explained: Option<String>, out: &mut dyn Write) -> anyhow::Result<()> {
     let db = dir.display();
     writeln!(out, "\nNext, try:")?;
     writeln!(
@@ -184,5 +213,5 @@ pub fn demo(db: Option<&Path>) -> anyhow::Result<ExitCode> {
     writeln!(out, "  engram --db {db} violations")?;
     writeln!(out, "  engram --db {db} export --inferred-only | head")?;
     writeln!(out, "  engram --db {db} rules list")?;
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }

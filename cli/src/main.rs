@@ -3,17 +3,14 @@
 
 mod demo;
 mod load;
+mod program_cmd;
 mod render;
 mod repl;
 mod store_cmd;
 
-use anyhow::Context;
 use clap::{Parser, Subcommand};
-use engram_core::OutputTarget;
-use engram_core::internal::output::{format_confidence, format_table};
-use engram_core::{EvalOptions, Program};
+use program_cmd::FactDir;
 use render::Format as OutFormat;
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use store_cmd::RulesCommand;
@@ -219,52 +216,6 @@ enum Command {
     Mcp,
 }
 
-/// Where `.input` files are read from.
-#[derive(clap::Args, Debug)]
-struct FactDir {
-    /// Directory of input `.facts` files (Soufflé's -F).
-    #[arg(
-        short = 'F',
-        long = "fact-dir",
-        visible_alias = "facts",
-        default_value = "."
-    )]
-    facts: PathBuf,
-    /// Memories to evaluate over besides (engram's memory format, the MCP reference memory
-    /// server's file or a MemoryGraph export), as facts of the memory schema (`rules/schema.dl`).
-    #[arg(long)]
-    memories: Option<PathBuf>,
-}
-
-impl FactDir {
-    /// Evaluates `p` over the input files and the memories.
-    fn evaluate(
-        &self,
-        p: &Program,
-        options: &EvalOptions,
-    ) -> anyhow::Result<engram_core::Database> {
-        let mut inputs = engram_core::Inputs::default();
-        if let Some(path) = &self.memories {
-            let text =
-                std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?;
-            let format = engram_memory::Format::detect(&text).with_context(|| {
-                format!(
-                    "{}: not a memory file (engram's, mcp-memory or memorygraph)",
-                    path.display()
-                )
-            })?;
-            let read = format
-                .read(&text, false)
-                .map_err(|b| anyhow::anyhow!("{}:{b}", path.display()))?;
-            let now = options
-                .now
-                .unwrap_or_else(engram_core::internal::value::now_ms);
-            engram_memory::add_to_inputs(&mut inputs, &read.facts, now);
-        }
-        Ok(p.evaluate_dir_and(&self.facts, &inputs, options)?)
-    }
-}
-
 /// What `export` writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 enum ExportFormat {
@@ -325,9 +276,34 @@ fn parse_size(text: &str) -> Result<usize, String> {
         .ok_or_else(|| format!("`{text}`: give bytes, or a size such as 512M or 2G"))
 }
 
-fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let now = cli.now;
-    store_cmd::NOW.get_or_init(|| now);
+/// `engram mcp`: serves a store over stdio; its commits are bounded unless told otherwise.
+fn serve_mcp(
+    db: Option<PathBuf>,
+    lock_wait: std::time::Duration,
+    limits: engram_core::Limits,
+    now: Option<i64>,
+) -> anyhow::Result<ExitCode> {
+    let limits = engram_core::Limits {
+        max_facts: Some(limits.max_facts.unwrap_or(50_000_000)),
+        timeout: Some(limits.timeout.unwrap_or(std::time::Duration::from_secs(60))),
+        max_memory: limits.max_memory,
+    };
+    let db = db.unwrap_or_else(engram_mcp::default_db);
+    let options = engram_mcp::Options {
+        lock_wait,
+        limits,
+        now,
+    };
+    let server = engram_mcp::Server::open(&db, &options)?;
+    eprintln!("engram mcp: serving {} on stdio", db.display());
+    engram_mcp::serve_stdio(server)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The global flags every command reads: the lock wait and the bounds on evaluation (also
+/// kept where the store commands read them).
+fn settings(cli: &Cli) -> anyhow::Result<(std::time::Duration, engram_core::Limits)> {
+    store_cmd::NOW.get_or_init(|| cli.now);
     if !(cli.lock_wait >= 0.0 && cli.lock_wait <= 86_400.0) {
         anyhow::bail!("--lock-wait {}: give seconds, 0 to 86400", cli.lock_wait);
     }
@@ -339,22 +315,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         max_memory: cli.max_memory,
     };
     store_cmd::LIMITS.get_or_init(|| limits);
+    Ok((lock_wait, limits))
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let now = cli.now;
+    let (lock_wait, limits) = settings(&cli)?;
     if let Command::Mcp = cli.command {
-        let limits = engram_core::Limits {
-            max_facts: Some(cli.max_facts.unwrap_or(50_000_000)),
-            timeout: Some(limits.timeout.unwrap_or(std::time::Duration::from_secs(60))),
-            max_memory: limits.max_memory,
-        };
-        let db = cli.db.unwrap_or_else(engram_mcp::default_db);
-        let options = engram_mcp::Options {
-            lock_wait,
-            limits,
-            now,
-        };
-        let server = engram_mcp::Server::open(&db, &options)?;
-        eprintln!("engram mcp: serving {} on stdio", db.display());
-        engram_mcp::serve_stdio(server)?;
-        return Ok(ExitCode::SUCCESS);
+        return serve_mcp(cli.db, lock_wait, limits, now);
     }
     let db = cli.db.unwrap_or_else(|| PathBuf::from("engram.db"));
     match cli.command {
@@ -413,164 +381,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             fact: None,
             ..
         } => store_cmd::explain(&db, &first, format == Format::Json),
-        Command::Check { program } => {
-            let summary = Program::from_file(&program)?.summary();
-            println!(
-                "{}: ok ({} relations, {} rules, {} strata)",
-                program.display(),
-                summary.relations,
-                summary.rules,
-                summary.strata
-            );
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Check { program } => program_cmd::check(&program),
         Command::Run {
             facts,
             output,
             program,
             strict,
-        } => {
-            let p = Program::from_file(&program)?;
-            // Plain programs without queries evaluate as plain Datalog; confidence syntax,
-            // queries and constraints (which print confidence, depth and rule) turn tracking
-            // on.
-            let summary = p.summary();
-            let options = EvalOptions {
-                provenance: summary.queries > 0 || summary.constraints > 0,
-                now,
-                limits,
-            };
-            let mut db = facts.evaluate(&p, &options)?;
-            for w in db.warnings() {
-                eprintln!("warning: {w}");
-            }
-            let target = if output == "-" {
-                OutputTarget::Stdout
-            } else {
-                let dir = PathBuf::from(&output);
-                std::fs::create_dir_all(&dir)
-                    .with_context(|| format!("cannot create output directory {output}"))?;
-                OutputTarget::Dir(dir)
-            };
-            let stdout = std::io::stdout();
-            let mut out = stdout.lock();
-            db.write_outputs(&target, &mut out)?;
-            for q in db.queries() {
-                let rows: Vec<Vec<String>> = q
-                    .answers
-                    .iter()
-                    .map(|a| {
-                        let mut cells: Vec<String> =
-                            a.values.iter().map(|v| v.to_string()).collect();
-                        cells.push(format_confidence(a.confidence));
-                        cells.push(a.depth.to_string());
-                        cells.push(a.origin.to_string());
-                        cells
-                    })
-                    .collect();
-                writeln!(out, "{}", q.text.trim())?;
-                let mut columns = q.columns.clone();
-                columns.extend(["confidence", "depth", "rule"].map(String::from));
-                write!(out, "{}", format_table(&columns, &rows))?;
-                writeln!(out, "({} answers)", rows.len())?;
-            }
-            let violations = db.violations(None);
-            if !violations.is_empty() {
-                writeln!(out, "violations ({})", violations.len())?;
-                for v in &violations {
-                    write!(out, "{}", v.proof.to_text())?;
-                }
-            }
-            out.flush()?;
-            Ok(if strict && !violations.is_empty() {
-                ExitCode::from(3)
-            } else {
-                ExitCode::SUCCESS
-            })
-        }
+        } => program_cmd::run(&program, &facts, &output, strict, now, limits),
         Command::Explain {
             facts,
             format,
             first: program,
             fact: Some(fact),
-        } => {
-            let p = Program::from_file(std::path::Path::new(&program))?;
-            let options = EvalOptions {
-                now,
-                limits,
-                ..EvalOptions::default()
-            };
-            let mut db = facts.evaluate(&p, &options)?;
-            for w in db.warnings() {
-                eprintln!("warning: {w}");
-            }
-            if let Some(name) = violation_filter(&fact) {
-                return print_violations(db.violations(name), format == Format::Json);
-            }
-            let Some(proof) = db.explain_text(&fact)? else {
-                return not_derived(&fact, db.superseded_by_text(&fact)?);
-            };
-            match format {
-                Format::Text => print!("{}", proof.to_text()),
-                Format::Json => println!("{}", proof.to_json()),
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        } => program_cmd::explain(&program, &facts, &fact, format, now, limits),
     }
-}
-
-/// `:- NAME` asks for the violations of one constraint, `:-` for all of them.
-fn violation_filter(text: &str) -> Option<Option<&str>> {
-    let rest = text
-        .trim()
-        .strip_prefix(":-")?
-        .trim()
-        .trim_end_matches('.')
-        .trim();
-    Some((!rest.is_empty()).then_some(rest))
-}
-
-/// Says that a fact asked about does not hold, and what replaced it if a newer fact with the
-/// same key did; exits with 1.
-fn not_derived(fact: &str, by: Option<engram_core::Fact>) -> anyhow::Result<ExitCode> {
-    let fact = fact.trim().trim_end_matches('.');
-    match by {
-        Some(by) => {
-            let name = fact.split('(').next().unwrap_or(fact).trim();
-            println!(
-                "{fact}: superseded by {}  ~ {}",
-                engram_core::fact_text(name, &by.values),
-                engram_core::internal::value::format_time(by.time)
-            );
-        }
-        None => println!("{fact}: not derived"),
-    }
-    Ok(ExitCode::from(1))
-}
-
-/// Prints violations with their proofs (text or a JSON array); exits with 1 when there are
-/// none.
-fn print_violations(
-    violations: Vec<engram_core::Violation>,
-    json: bool,
-) -> anyhow::Result<ExitCode> {
-    if json {
-        let values: Vec<serde_json::Value> = violations
-            .iter()
-            .map(serde_json::to_value)
-            .collect::<Result<_, _>>()?;
-        println!("{}", serde_json::to_string_pretty(&values)?);
-    } else {
-        for v in &violations {
-            print!("{}", v.proof.to_text());
-        }
-        if violations.is_empty() {
-            println!("no violations");
-        }
-    }
-    Ok(if violations.is_empty() {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
 }

@@ -4,6 +4,7 @@ use engram_core::internal::output::{format_confidence, format_table};
 use engram_core::{Answers, Fact, Superseded};
 use serde_json::json;
 use std::io::Write;
+use std::process::ExitCode;
 
 /// Output format of `query` and `export`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -108,4 +109,60 @@ pub fn fact_tsv(relation: &str, f: &Fact) -> String {
     cells.extend(f.values.iter().map(ToString::to_string));
     cells.extend(meta_cells(f));
     cells.join("\t")
+}
+
+/// `:- NAME` asks for the violations of one constraint, `:-` for all of them.
+pub fn violation_filter(text: &str) -> Option<Option<&str>> {
+    let rest = text
+        .trim()
+        .strip_prefix(":-")?
+        .trim()
+        .trim_end_matches('.')
+        .trim();
+    Some((!rest.is_empty()).then_some(rest))
+}
+
+/// Says that a fact asked about does not hold, and what replaced it if a newer fact with the
+/// same key did; exits with 1.
+pub fn not_derived(fact: &str, by: Option<engram_core::Fact>) -> anyhow::Result<ExitCode> {
+    let fact = fact.trim().trim_end_matches('.');
+    match by {
+        Some(by) => {
+            let name = fact.split('(').next().unwrap_or(fact).trim();
+            println!(
+                "{fact}: superseded by {}  ~ {}",
+                engram_core::fact_text(name, &by.values),
+                engram_core::internal::value::format_time(by.time)
+            );
+        }
+        None => println!("{fact}: not derived"),
+    }
+    Ok(ExitCode::from(1))
+}
+
+/// Prints violations with their proofs (text or a JSON array); exits with 1 when there are
+/// none.
+pub fn print_violations(
+    violations: Vec<engram_core::Violation>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    if json {
+        let values: Vec<serde_json::Value> = violations
+            .iter()
+            .map(serde_json::to_value)
+            .collect::<Result<_, _>>()?;
+        println!("{}", serde_json::to_string_pretty(&values)?);
+    } else {
+        for v in &violations {
+            print!("{}", v.proof.to_text());
+        }
+        if violations.is_empty() {
+            println!("no violations");
+        }
+    }
+    Ok(if violations.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -173,11 +173,11 @@ pub fn query(db: &Path, text: &str, format: Format) -> anyhow::Result<ExitCode> 
 /// `engram explain FACT` on a store.
 pub fn explain(db: &Path, fact: &str, json: bool) -> anyhow::Result<ExitCode> {
     let mut store = open_read_only(db)?;
-    if let Some(name) = crate::violation_filter(fact) {
-        return crate::print_violations(store.violations(name)?, json);
+    if let Some(name) = render::violation_filter(fact) {
+        return render::print_violations(store.violations(name)?, json);
     }
     let Some(proof) = store.explain(fact)? else {
-        return crate::not_derived(fact, store.superseded_by(fact)?);
+        return render::not_derived(fact, store.superseded_by(fact)?);
     };
     if json {
         println!("{}", proof.to_json());
@@ -190,7 +190,7 @@ pub fn explain(db: &Path, fact: &str, json: bool) -> anyhow::Result<ExitCode> {
 /// `engram violations`: every violation with its proof.
 pub fn violations(db: &Path, json: bool) -> anyhow::Result<ExitCode> {
     let mut store = open_read_only(db)?;
-    crate::print_violations(store.violations(None)?, json)?;
+    render::print_violations(store.violations(None)?, json)?;
     Ok(ExitCode::SUCCESS)
 }
 
