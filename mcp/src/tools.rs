@@ -50,6 +50,13 @@ fn tool<I: JsonSchema, O: JsonSchema>(
 
 /// Every tool `engram mcp` serves: the reference server's nine, then engram's own.
 pub fn all() -> Vec<Tool> {
+    let mut tools = reference();
+    tools.extend(own());
+    tools
+}
+
+/// The reference memory server's nine tools.
+fn reference() -> Vec<Tool> {
     vec![
         tool::<a::CreateEntities, r::Entities>(
             "create_entities",
@@ -105,6 +112,12 @@ pub fn all() -> Vec<Tool> {
             "Open specific nodes in the knowledge graph by their names",
             hints(true, false, true),
         ),
+    ]
+}
+
+/// engram's own tools.
+fn own() -> Vec<Tool> {
+    vec![
         tool::<a::Remember, r::Remembered>(
             "remember",
             "Remember",

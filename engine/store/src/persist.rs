@@ -200,174 +200,190 @@ impl Store {
         let storage = self.files.storage.clone();
         let st = &*storage;
         self.fold_runs(&mut writes);
-        let mut m = self.files.manifest.clone();
+        let mut cp = Checkpoint {
+            m: self.files.manifest.clone(),
+            files: file::NewFiles::default(),
+            strings: Vec::new(),
+            merge: false,
+            fold: 0,
+            opened: Vec::new(),
+            emptied: Vec::new(),
+            dropped: Vec::new(),
+        };
         // After the logged commits (each counted in `generation()`), not the manifest's own.
-        m.generation = self.generation() + 1;
-        // Every new file of the commit, written then made durable together.
-        let mut files = file::NewFiles::default();
+        cp.m.generation = self.generation() + 1;
         if self.writer.rules_changed {
-            m.rules = Vec::new();
-            for r in &self.files.rules {
-                let old = self
-                    .files
-                    .manifest
-                    .rules
-                    .iter()
-                    .find(|e| e.name == r.name)
-                    .filter(|e| self.rules_unchanged(e, r));
-                let file = match old {
-                    Some(e) => e.file.clone(),
-                    None => {
-                        let f = fresh_file(&mut m, st, "rules");
-                        files.write(st, &f, Kind::Rules, r.text.as_bytes())?;
-                        f
-                    }
-                };
-                m.rules.push(RulesEntry {
-                    name: r.name.clone(),
-                    file,
-                });
-            }
+            self.write_rule_files(&mut cp, st)?;
         }
-        let mut new_strings = Vec::new();
-        let merge = self.writer.compact_strings && self.files.strings.disk().0 > 1;
-        if merge {
-            m.strings.clear();
-        }
-        // A long list of string runs folds its newest ones into the pending run.
-        let pending = self.files.strings.unwritten_run();
-        let fold = if !merge && pending.is_some() && self.files.strings.run_count() >= MAX_RUNS {
-            FOLD
-        } else {
-            0
-        };
-        let run = if merge {
-            Some(self.files.strings.all_run())
-        } else if fold > 0 {
-            m.strings.truncate(m.strings.len() - fold);
-            self.files.strings.tail_run(fold)
-        } else {
-            pending
-        };
-        for run in run.into_iter().flatten() {
-            let f = fresh_file(&mut m, st, "str");
-            let bytes = rkyv::to_bytes::<rkyv::rancor::BoxedError>(&run)
-                .expect("archiving plain vectors cannot fail");
-            files.write(st, &f, Kind::Strings, &bytes)?;
-            let count = run.offsets.len() as u32 - 1;
-            m.strings.push(StringsEntry {
-                file: f.clone(),
-                first: run.first,
-                count,
-            });
-            new_strings.push((f, run.first, count));
-        }
-        let mut opened = Vec::new();
-        let mut emptied = Vec::new();
-        let mut dropped = Vec::new();
+        self.write_string_runs(&mut cp, st)?;
         for w in writes {
-            if self.write_len(&w) == 0 {
-                if w.replaces_last > 0 {
-                    // Folded runs that cancel out: drop them, write nothing.
-                    let entry = &mut m.relations[w.rel];
-                    let list = match w.layer {
-                        ASSERTED => &mut entry.asserted,
-                        _ => &mut entry.derived,
-                    };
-                    list.truncate(list.len() - w.replaces_files);
-                    dropped.push((w.rel, w.layer, w.replaces_last));
-                    continue;
-                }
-                if w.replace {
-                    // An empty layer is no runs at all.
-                    let entry = &mut m.relations[w.rel];
-                    match w.layer {
-                        ASSERTED => entry.asserted.clear(),
-                        _ => entry.derived.clear(),
-                    }
-                    emptied.push((w.rel, w.layer));
-                }
-                continue;
-            }
-            let run = self.run_of(&w);
-            let f = fresh_file(&mut m, st, "facts");
-            files.write(st, &f, Kind::Facts, &run.to_bytes())?;
-            drop(run);
-            let entry = &mut m.relations[w.rel];
-            let list = if w.layer == ASSERTED {
-                &mut entry.asserted
-            } else {
-                &mut entry.derived
-            };
-            if w.replace {
-                list.clear();
-            }
-            list.truncate(list.len() - w.replaces_files);
-            list.push(f.clone());
-            opened.push((w.rel, w.layer, w.replace, w.replaces_last, f));
+            self.write_fact_run(&mut cp, st, w)?;
         }
-        m.forget = self.files.manifest.forget.clone();
-        let log_name = fresh_file(&mut m, st, "log");
-        files.write_raw(st, &log_name, &log::header())?;
-        m.wal = Some(log_name);
-        files.sync()?;
+        cp.m.forget = self.files.manifest.forget.clone();
+        let log_name = fresh_file(&mut cp.m, st, "log");
+        cp.files.write_raw(st, &log_name, &log::header())?;
+        cp.m.wal = Some(log_name);
+        std::mem::take(&mut cp.files).sync()?;
         file::sync_dir(st)?;
-        m.write(st)?;
+        cp.m.write(st)?;
         self.writer.rules_changed = false;
         self.writer.manifest_dirty = false;
         self.files.log_records = 0;
         self.files.log_len = log::header().len() as u64;
         self.writer.log_file = None;
         // Committed. Map what was written, so that this handle reads the same files.
-        for (rel, layer, k) in dropped {
-            let runs = match layer {
-                ASSERTED => &mut self.files.rels[rel].asserted_runs,
-                _ => &mut self.files.rels[rel].derived_runs,
+        self.map_checkpoint(cp, st)?;
+        remove_dead_files(st, &self.files.manifest);
+        let wal = self.files.manifest.wal.as_deref().expect("just named");
+        self.writer.log_file = Some(log::open_for_append(st, wal, self.files.log_len)?);
+        Ok(())
+    }
+
+    /// The rule files, each written anew unless the file the manifest names holds its text.
+    fn write_rule_files(&self, cp: &mut Checkpoint, st: &dyn Storage) -> Result<(), Error> {
+        cp.m.rules = Vec::new();
+        for r in &self.files.rules {
+            let old = (self.files.manifest.rules.iter())
+                .find(|e| e.name == r.name)
+                .filter(|e| self.rules_unchanged(e, r));
+            let file = match old {
+                Some(e) => e.file.clone(),
+                None => {
+                    let f = fresh_file(&mut cp.m, st, "rules");
+                    cp.files.write(st, &f, Kind::Rules, r.text.as_bytes())?;
+                    f
+                }
             };
-            runs.truncate(runs.len() - k);
+            cp.m.rules.push(RulesEntry {
+                name: r.name.clone(),
+                file,
+            });
         }
-        for (rel, layer) in emptied {
+        Ok(())
+    }
+
+    /// The strings interned since the last checkpoint as a run file; with a compaction all
+    /// the strings as one, and past [`MAX_RUNS`] runs the newest folded into the new one.
+    fn write_string_runs(&mut self, cp: &mut Checkpoint, st: &dyn Storage) -> Result<(), Error> {
+        cp.merge = self.writer.compact_strings && self.files.strings.disk().0 > 1;
+        if cp.merge {
+            cp.m.strings.clear();
+        }
+        // A long list of string runs folds its newest ones into the pending run.
+        let pending = self.files.strings.unwritten_run();
+        let long = self.files.strings.run_count() >= MAX_RUNS;
+        cp.fold = if !cp.merge && pending.is_some() && long {
+            FOLD
+        } else {
+            0
+        };
+        let run = if cp.merge {
+            Some(self.files.strings.all_run())
+        } else if cp.fold > 0 {
+            cp.m.strings.truncate(cp.m.strings.len() - cp.fold);
+            self.files.strings.tail_run(cp.fold)
+        } else {
+            pending
+        };
+        for run in run.into_iter().flatten() {
+            let f = fresh_file(&mut cp.m, st, "str");
+            let bytes = rkyv::to_bytes::<rkyv::rancor::BoxedError>(&run)
+                .expect("archiving plain vectors cannot fail");
+            cp.files.write(st, &f, Kind::Strings, &bytes)?;
+            let count = run.offsets.len() as u32 - 1;
+            cp.m.strings.push(StringsEntry {
+                file: f.clone(),
+                first: run.first,
+                count,
+            });
+            cp.strings.push((f, run.first, count));
+        }
+        Ok(())
+    }
+
+    /// One layer's run as a file, named in the new manifest in place of what it replaces.
+    fn write_fact_run(
+        &self,
+        cp: &mut Checkpoint,
+        st: &dyn Storage,
+        w: LayerWrite,
+    ) -> Result<(), Error> {
+        let entry = &mut cp.m.relations[w.rel];
+        let list = match w.layer {
+            ASSERTED => &mut entry.asserted,
+            _ => &mut entry.derived,
+        };
+        if self.write_len(&w) == 0 {
+            if w.replaces_last > 0 {
+                // Folded runs that cancel out: drop them, write nothing.
+                list.truncate(list.len() - w.replaces_files);
+                cp.dropped.push((w.rel, w.layer, w.replaces_last));
+            } else if w.replace {
+                // An empty layer is no runs at all.
+                list.clear();
+                cp.emptied.push((w.rel, w.layer));
+            }
+            return Ok(());
+        }
+        let run = self.run_of(&w);
+        let f = fresh_file(&mut cp.m, st, "facts");
+        cp.files.write(st, &f, Kind::Facts, &run.to_bytes())?;
+        drop(run);
+        let entry = &mut cp.m.relations[w.rel];
+        let list = match w.layer {
+            ASSERTED => &mut entry.asserted,
+            _ => &mut entry.derived,
+        };
+        if w.replace {
+            list.clear();
+        }
+        list.truncate(list.len() - w.replaces_files);
+        list.push(f.clone());
+        cp.opened
+            .push((w.rel, w.layer, w.replace, w.replaces_last, f));
+        Ok(())
+    }
+
+    /// Maps what a committed checkpoint wrote, so that this handle reads the same files as a
+    /// reader opening the new manifest, and takes the manifest.
+    fn map_checkpoint(&mut self, cp: Checkpoint, st: &dyn Storage) -> Result<(), Error> {
+        fn runs(rel: &mut super::Rel, layer: u8) -> &mut Vec<MappedFacts> {
             match layer {
-                ASSERTED => self.files.rels[rel].asserted_runs.clear(),
-                _ => self.files.rels[rel].derived_runs.clear(),
+                ASSERTED => &mut rel.asserted_runs,
+                _ => &mut rel.derived_runs,
             }
         }
-        for (rel, layer, replace, folded, f) in opened {
-            let run = MappedFacts::open(
-                st,
-                &f,
-                &m.relations[rel].name,
-                layer,
-                &self.files.rels[rel].types,
-                self.files.strings.interner().len() as u32,
-            )?;
-            let runs = if layer == ASSERTED {
-                &mut self.files.rels[rel].asserted_runs
-            } else {
-                &mut self.files.rels[rel].derived_runs
-            };
+        for (rel, layer, k) in cp.dropped {
+            let runs = runs(&mut self.files.rels[rel], layer);
+            runs.truncate(runs.len() - k);
+        }
+        for (rel, layer) in cp.emptied {
+            runs(&mut self.files.rels[rel], layer).clear();
+        }
+        for (rel, layer, replace, folded, f) in cp.opened {
+            let symbols = self.files.strings.interner().len() as u32;
+            let types = &self.files.rels[rel].types;
+            let run = MappedFacts::open(st, &f, &cp.m.relations[rel].name, layer, types, symbols)?;
+            let runs = runs(&mut self.files.rels[rel], layer);
             if replace {
                 runs.clear();
             }
             runs.truncate(runs.len() - folded);
             runs.push(run);
         }
-        if !new_strings.is_empty() {
-            let runs = (new_strings.into_iter())
+        if !cp.strings.is_empty() {
+            let runs = (cp.strings.into_iter())
                 .map(|(f, first, count)| MappedRun::open(st, &f, first, count))
                 .collect::<Result<Vec<_>, _>>()?;
-            if merge {
+            if cp.merge {
                 self.files.strings.replace_runs(runs);
-            } else if fold > 0 {
-                self.files.strings.replace_last_runs(fold, runs);
+            } else if cp.fold > 0 {
+                self.files.strings.replace_last_runs(cp.fold, runs);
             } else {
                 self.files.strings.committed_run(runs);
             }
         }
-        self.files.manifest = m;
-        remove_dead_files(st, &self.files.manifest);
-        let wal = self.files.manifest.wal.as_deref().expect("just named");
-        self.writer.log_file = Some(log::open_for_append(st, wal, self.files.log_len)?);
+        self.files.manifest = cp.m;
         Ok(())
     }
 
@@ -377,6 +393,25 @@ impl Store {
             file::open_envelope(&path, &b, Kind::Rules).is_ok_and(|p| p == r.text.as_bytes())
         })
     }
+}
+
+/// A checkpoint being written: the manifest that will name its files, the files, and what
+/// the handle must map once it is committed.
+struct Checkpoint {
+    m: Manifest,
+    files: file::NewFiles,
+    /// New string runs: file, first id, count.
+    strings: Vec<(String, u32, u32)>,
+    /// The string runs were merged into one (a compaction)...
+    merge: bool,
+    /// ...or this many of the newest folded into the new one.
+    fold: usize,
+    /// Runs written: relation, layer, whether it replaces the layer, runs it folds in, file.
+    opened: Vec<(usize, u8, bool, usize, String)>,
+    /// Layers now empty.
+    emptied: Vec<(usize, u8)>,
+    /// Folded runs that cancelled out: relation, layer, how many.
+    dropped: Vec<(usize, u8, usize)>,
 }
 
 /// A checkpoint is due after this many logged commits...
