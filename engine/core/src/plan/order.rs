@@ -202,17 +202,8 @@ fn access_for(atom: &IrAtom, first: &[VarId], also: &[VarId]) -> (Access, Vec<Va
 
 /// Compiles a rule into its pipeline, registering the accesses it needs in `accesses`.
 pub fn compile_rule(rule_index: usize, rule: &IrRule, accesses: &mut Vec<Access>) -> RulePlan {
-    let n_vars = rule.var_names.len();
-    let mut intern_access = |a: Access| -> usize {
-        if let Some(i) = accesses.iter().position(|x| *x == a) {
-            i
-        } else {
-            accesses.push(a);
-            accesses.len() - 1
-        }
-    };
     let mut pending = rule.constraints.clone();
-    let mut bound = vec![false; n_vars];
+    let mut bound = vec![false; rule.var_names.len()];
     if rule.atoms.is_empty() {
         let mut ops = schedule(&mut pending, &mut bound);
         ops.extend(pending.into_iter().map(Op::Check));
@@ -223,154 +214,200 @@ pub fn compile_rule(rule_index: usize, rule: &IrRule, accesses: &mut Vec<Access>
         };
     }
     let order = join_order(&rule.atoms, &[]);
-    let atoms: Vec<&IrAtom> = order.iter().map(|&i| &rule.atoms[i]).collect();
-    let head_vars = {
-        let mut vs = Vec::new();
-        rule.head_args
-            .iter()
-            .chain(&rule.meta.head_conf)
-            .for_each(|e| e.vars(&mut vs));
-        vs
+    let mut head_vars = Vec::new();
+    (rule.head_args.iter())
+        .chain(&rule.meta.head_conf)
+        .for_each(|e| e.vars(&mut head_vars));
+    let mut c = RuleCompiler {
+        rule,
+        atoms: order.iter().map(|&i| &rule.atoms[i]).collect(),
+        head_vars,
+        accesses,
+        pending,
+        bound,
     };
-    // Variables needed at or after step `i` (by atoms after i, constraints, the head).
-    let needed_after = |i: usize, pending: &[Constraint]| -> Vec<VarId> {
-        let mut vs = head_vars.clone();
-        for a in &atoms[i + 1..] {
+    for v in (c.atoms[0].vars().into_iter()).chain(c.atoms[0].meta_vars().vars()) {
+        c.bound[v] = true;
+    }
+    let steps = match c.atoms.len() {
+        1 => vec![c.single_step()],
+        _ => c.join_steps(),
+    };
+    RulePlan {
+        rule: rule_index,
+        steps,
+        once_ops: Vec::new(),
+    }
+}
+
+/// The left input of the next join: the intermediate a step writes, its key and its layout.
+type NextLeft = (Source, Vec<VarId>, Vec<VarId>);
+
+/// A rule being compiled into join steps, its atoms in join order.
+struct RuleCompiler<'r> {
+    rule: &'r IrRule,
+    atoms: Vec<&'r IrAtom>,
+    /// The variables the head reads.
+    head_vars: Vec<VarId>,
+    accesses: &'r mut Vec<Access>,
+    /// The constraints not scheduled yet.
+    pending: Vec<Constraint>,
+    /// The variables bound so far.
+    bound: Vec<bool>,
+}
+
+impl RuleCompiler<'_> {
+    /// The index of an access, registered once.
+    fn intern(&mut self, a: Access) -> usize {
+        match self.accesses.iter().position(|x| *x == a) {
+            Some(i) => i,
+            None => {
+                self.accesses.push(a);
+                self.accesses.len() - 1
+            }
+        }
+    }
+
+    /// Variables needed at or after step `i` (by atoms after i, constraints, the head).
+    fn needed_after(&self, i: usize, pending: &[Constraint]) -> Vec<VarId> {
+        let mut vs = self.head_vars.clone();
+        for a in &self.atoms[i + 1..] {
             vs.extend(a.vars());
         }
         for c in pending {
             vs.extend(c.vars());
         }
         vs
-    };
-    let mut steps = Vec::new();
-    let mut n_intermediates = 0;
-    for v in atoms[0]
-        .vars()
-        .into_iter()
-        .chain(atoms[0].meta_vars().vars())
-    {
-        bound[v] = true;
     }
-    let first_conf: Vec<(MetaVars, Side)> = Some(atoms[0].meta_vars())
-        .filter(|m| !m.is_empty())
-        .map(|m| (m, Side::Left))
-        .into_iter()
-        .collect();
-    if atoms.len() == 1 {
-        let ops = schedule(&mut pending, &mut bound);
-        let needed = needed_after(0, &[]);
-        let mut also: Vec<VarId> = atoms[0].vars();
+
+    /// The first atom's metadata variables, loaded from the left of the first step.
+    fn first_conf(&self) -> Vec<(MetaVars, Side)> {
+        Some(self.atoms[0].meta_vars())
+            .filter(|m| !m.is_empty())
+            .map(|m| (m, Side::Left))
+            .into_iter()
+            .collect()
+    }
+
+    /// A body of one atom: one step, straight to the head.
+    fn single_step(&mut self) -> Step {
+        let ops = schedule(&mut self.pending, &mut self.bound);
+        let needed = self.needed_after(0, &[]);
+        let mut also: Vec<VarId> = self.atoms[0].vars();
         also.retain(|v| needed.contains(v) || ops_read(&ops, *v));
-        let (access, layout) = access_for(atoms[0], &[], &also);
-        let loads = layout
-            .iter()
-            .enumerate()
+        let (access, layout) = access_for(self.atoms[0], &[], &also);
+        let loads = (layout.iter().enumerate())
             .map(|(c, &v)| (v, Side::Left, c))
             .collect();
         let mut ops = ops;
-        ops.extend(pending.drain(..).map(Op::Check));
-        steps.push(Step {
-            left: Source::Access(intern_access(access)),
+        ops.extend(self.pending.drain(..).map(Op::Check));
+        Step {
+            left: Source::Access(self.intern(access)),
             right: None,
             key_len: 0,
             loads,
-            conf_loads: first_conf,
+            conf_loads: self.first_conf(),
             ops,
-            out: Output::Head(rule.head_args.clone()),
-        });
-        return RulePlan {
-            rule: rule_index,
-            steps,
-            once_ops: Vec::new(),
-        };
+            out: Output::Head(self.rule.head_args.clone()),
+        }
     }
-    // Left input of the first join: the first atom keyed on what it shares with the second.
-    let shared = |bound: &[bool], atom: &IrAtom| -> Vec<VarId> {
-        atom.vars().into_iter().filter(|&v| bound[v]).collect()
-    };
-    let key = shared(&bound, atoms[1]);
-    let mut live0 = needed_after(0, &pending);
-    live0.retain(|v| atoms[0].vars().contains(v));
-    let (first_access, mut left_layout) = access_for(atoms[0], &key, &live0);
-    let mut left = Source::Access(intern_access(first_access));
-    let mut key = key;
-    for i in 1..atoms.len() {
-        let atom = atoms[i];
+
+    /// A body of several atoms: a binary join per atom after the first, each joining what the
+    /// atoms before it bound (an intermediate, or the first atom) with it on their shared
+    /// variables.
+    fn join_steps(&mut self) -> Vec<Step> {
+        let shared = |bound: &[bool], atom: &IrAtom| -> Vec<VarId> {
+            atom.vars().into_iter().filter(|&v| bound[v]).collect()
+        };
+        // Left input of the first join: the first atom keyed on what it shares with the second.
+        let mut key = shared(&self.bound, self.atoms[1]);
+        let mut live0 = self.needed_after(0, &self.pending);
+        live0.retain(|v| self.atoms[0].vars().contains(v));
+        let (first_access, mut left_layout) = access_for(self.atoms[0], &key, &live0);
+        let mut left = Source::Access(self.intern(first_access));
+        let mut steps = Vec::new();
+        for i in 1..self.atoms.len() {
+            let (step, next) = self.join_step(i, left, &key, &left_layout, steps.len());
+            steps.push(step);
+            if let Some((next_left, next_key, layout)) = next {
+                (left, key, left_layout) = (next_left, next_key, layout);
+            }
+        }
+        steps
+    }
+
+    /// The join of atom `i` with the left input `left` (its columns `left_layout`, keyed on
+    /// `key`); the step, and for a step before the last the next step's left input, key and
+    /// layout (the intermediate it writes, the `n`th).
+    fn join_step(
+        &mut self,
+        i: usize,
+        left: Source,
+        key: &[VarId],
+        left_layout: &[VarId],
+        n: usize,
+    ) -> (Step, Option<NextLeft>) {
+        let atom = self.atoms[i];
         let mut rest = atom.vars();
         rest.retain(|v| !key.contains(v));
-        let needed_now = needed_after(i, &pending);
-        let mut right_also = rest.clone();
-        right_also
-            .retain(|v| needed_now.contains(v) || pending.iter().any(|c| c.vars().contains(v)));
+        let needed_now = self.needed_after(i, &self.pending);
+        let mut right_also = rest;
+        right_also.retain(|v| {
+            needed_now.contains(v) || self.pending.iter().any(|c| c.vars().contains(v))
+        });
         // A variable repeated inside the atom is filtered by the access; a variable bound on
         // the left and present on the right is a key column, so nothing else is needed.
-        let (right_access, right_layout) = access_for(atom, &key, &right_also);
-        let right = Source::Access(intern_access(right_access));
-        let mut loads: Vec<(VarId, Side, usize)> = left_layout
-            .iter()
-            .enumerate()
+        let (right_access, right_layout) = access_for(atom, key, &right_also);
+        let right = Source::Access(self.intern(right_access));
+        let mut loads: Vec<(VarId, Side, usize)> = (left_layout.iter().enumerate())
             .map(|(c, &v)| (v, Side::Left, c))
             .collect();
         for (c, &v) in right_layout.iter().enumerate().skip(key.len()) {
             loads.push((v, Side::Right, c));
         }
         for &(v, _, _) in &loads {
-            bound[v] = true;
+            self.bound[v] = true;
         }
         let mut conf_loads = if i == 1 {
-            first_conf.clone()
+            self.first_conf()
         } else {
             Vec::new()
         };
         let meta = atom.meta_vars();
         if !meta.is_empty() {
             for v in meta.vars() {
-                bound[v] = true;
+                self.bound[v] = true;
             }
             conf_loads.push((meta, Side::Right));
         }
-        let mut ops = schedule(&mut pending, &mut bound);
-        let key_len = key.len();
-        let out = if i + 1 == atoms.len() {
-            ops.extend(pending.drain(..).map(Op::Check));
-            Output::Head(rule.head_args.clone())
+        let mut ops = schedule(&mut self.pending, &mut self.bound);
+        let (out, next) = if i + 1 == self.atoms.len() {
+            ops.extend(self.pending.drain(..).map(Op::Check));
+            (Output::Head(self.rule.head_args.clone()), None)
         } else {
-            let next_key = shared(&bound, atoms[i + 1]);
-            let needed = needed_after(i, &pending);
+            let next_key: Vec<VarId> = (self.atoms[i + 1].vars().into_iter())
+                .filter(|&v| self.bound[v])
+                .collect();
+            let needed = self.needed_after(i, &self.pending);
             let mut layout = next_key.clone();
-            for (v, &is_bound) in bound.iter().enumerate() {
+            for (v, &is_bound) in self.bound.iter().enumerate() {
                 if is_bound && needed.contains(&v) && !layout.contains(&v) {
                     layout.push(v);
                 }
             }
-            let id = n_intermediates;
-            n_intermediates += 1;
-            left_layout = layout.clone();
-            key = next_key;
-            Output::Intermediate(id, layout)
+            let next = (Source::Intermediate(n), next_key, layout.clone());
+            (Output::Intermediate(n, layout), Some(next))
         };
-        let next_left = match &out {
-            Output::Intermediate(id, _) => Some(Source::Intermediate(*id)),
-            Output::Head(_) => None,
-        };
-        steps.push(Step {
+        let step = Step {
             left,
             right: Some(right),
-            key_len,
+            key_len: key.len(),
             loads,
             conf_loads,
             ops,
             out,
-        });
-        if let Some(l) = next_left {
-            left = l;
-        }
-    }
-    RulePlan {
-        rule: rule_index,
-        steps,
-        once_ops: Vec::new(),
+        };
+        (step, next)
     }
 }
 
