@@ -15,49 +15,7 @@ struct Edge {
 /// Fills `plan.strata`, or reports each cycle through negation or aggregation.
 pub(crate) fn stratify(plan: &mut Plan) -> Result<(), Vec<PlanError>> {
     let n = plan.relations.len();
-    let mut edges = Vec::new();
-    for rule in &plan.rules {
-        for a in &rule.atoms {
-            edges.push(Edge {
-                from: a.rel,
-                to: rule.head,
-                negative: false,
-                span: a.span,
-            });
-        }
-        for c in &rule.constraints {
-            negative_deps(c, &mut |rel, span| {
-                edges.push(Edge {
-                    from: rel,
-                    to: rule.head,
-                    negative: true,
-                    span,
-                })
-            });
-        }
-        for e in rule.head_args.iter().chain(&rule.meta.head_conf) {
-            expr_deps(e, &mut |rel, span| {
-                edges.push(Edge {
-                    from: rel,
-                    to: rule.head,
-                    negative: true,
-                    span,
-                })
-            });
-        }
-    }
-    // An eqrel's classes are computed from its pairs; a functional relation's history from
-    // its facts.
-    for (id, d) in plan.relations.iter().enumerate() {
-        if let Some(from) = d.class_of.or(d.superseded_of) {
-            edges.push(Edge {
-                from,
-                to: id,
-                negative: false,
-                span: d.span,
-            });
-        }
-    }
+    let edges = dependencies(plan);
     let mut succ = vec![Vec::new(); n];
     for e in &edges {
         succ[e.from].push(e.to);
@@ -84,14 +42,69 @@ pub(crate) fn stratify(plan: &mut Plan) -> Result<(), Vec<PlanError>> {
             ));
         }
     }
-    // A rule that makes new entities (`sk(...)`) must not feed them back into itself
-    // unbounded: each lap could name a new one.
+    unbounded_skolems(plan, &comps, &comp_of, &mut errors);
+    recursive_combinations(plan, &edges, &comps, &comp_of, &mut errors);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    plan.strata = comps.iter().rev().map(|comp| stratum(plan, comp)).collect();
+    Ok(())
+}
+
+/// Every dependency of a rule's head on a relation of its body (negative through negation and
+/// aggregates), and of an eqrel's classes on its pairs and a functional relation's history on
+/// its facts.
+fn dependencies(plan: &Plan) -> Vec<Edge> {
+    let mut edges = Vec::new();
+    for rule in &plan.rules {
+        let to = rule.head;
+        for a in &rule.atoms {
+            edges.push(Edge {
+                from: a.rel,
+                to,
+                negative: false,
+                span: a.span,
+            });
+        }
+        let mut negative = |from, span| {
+            edges.push(Edge {
+                from,
+                to,
+                negative: true,
+                span,
+            })
+        };
+        for c in &rule.constraints {
+            negative_deps(c, &mut negative);
+        }
+        for e in rule.head_args.iter().chain(&rule.meta.head_conf) {
+            expr_deps(e, &mut negative);
+        }
+    }
+    for (id, d) in plan.relations.iter().enumerate() {
+        if let Some(from) = d.class_of.or(d.superseded_of) {
+            edges.push(Edge {
+                from,
+                to: id,
+                negative: false,
+                span: d.span,
+            });
+        }
+    }
+    edges
+}
+
+/// A rule that makes new entities (`sk(...)`) must not feed them back into itself unbounded:
+/// each lap could name a new one.
+fn unbounded_skolems(
+    plan: &Plan,
+    comps: &[Vec<RelId>],
+    comp_of: &[usize],
+    errors: &mut Vec<PlanError>,
+) {
     for rule in &plan.rules {
         let makes = rule.head_args.iter().any(IrExpr::has_skolem)
-            || rule
-                .constraints
-                .iter()
-                .any(|c| c.exprs().iter().any(|e| e.has_skolem()));
+            || (rule.constraints.iter()).any(|c| c.exprs().iter().any(|e| e.has_skolem()));
         let comp = comp_of[rule.head];
         if makes
             && rule.meta.max_depth.is_none()
@@ -108,6 +121,16 @@ pub(crate) fn stratify(plan: &mut Plan) -> Result<(), Vec<PlanError>> {
             ));
         }
     }
+}
+
+/// A recursive relation may neither combine by noisy-or nor be functional.
+fn recursive_combinations(
+    plan: &Plan,
+    edges: &[Edge],
+    comps: &[Vec<RelId>],
+    comp_of: &[usize],
+    errors: &mut Vec<PlanError>,
+) {
     for (rel, d) in plan.relations.iter().enumerate() {
         let comp = &comps[comp_of[rel]];
         let recursive = comp.len() > 1 || edges.iter().any(|e| e.from == rel && e.to == rel);
@@ -137,34 +160,24 @@ pub(crate) fn stratify(plan: &mut Plan) -> Result<(), Vec<PlanError>> {
             ));
         }
     }
-    if !errors.is_empty() {
-        return Err(errors);
+}
+
+/// The stratum of one component: its relations, the rules deriving them, whether it recurses.
+fn stratum(plan: &Plan, comp: &[RelId]) -> Stratum {
+    let mut relations = comp.to_vec();
+    relations.sort_unstable();
+    let rules: Vec<usize> = (plan.rules.iter().enumerate())
+        .filter(|(_, r)| relations.contains(&r.head))
+        .map(|(i, _)| i)
+        .collect();
+    let recursive = rules
+        .iter()
+        .any(|&i| (plan.rules[i].atoms.iter()).any(|a| relations.contains(&a.rel)));
+    Stratum {
+        relations,
+        rules,
+        recursive,
     }
-    let mut strata = Vec::new();
-    for comp in comps.iter().rev() {
-        let mut relations = comp.clone();
-        relations.sort_unstable();
-        let rules: Vec<usize> = plan
-            .rules
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| relations.contains(&r.head))
-            .map(|(i, _)| i)
-            .collect();
-        let recursive = rules.iter().any(|&i| {
-            plan.rules[i]
-                .atoms
-                .iter()
-                .any(|a| relations.contains(&a.rel))
-        });
-        strata.push(Stratum {
-            relations,
-            rules,
-            recursive,
-        });
-    }
-    plan.strata = strata;
-    Ok(())
 }
 
 /// A strongly connected component as `a -> b -> a` (names sorted).
