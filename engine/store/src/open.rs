@@ -133,6 +133,8 @@ impl Store {
         }
     }
 
+    /// Opens the files `manifest` names: string runs, rule files, fact runs, then the
+    /// commit log's records after them.
     pub(crate) fn open_files(
         st: &Arc<dyn Storage>,
         manifest: &Manifest,
@@ -153,23 +155,12 @@ impl Store {
             runs.push(MappedRun::open(storage, &s.file, s.first, s.count)?);
             next += s.count;
         }
-        let mut rules = Vec::new();
-        for r in &manifest.rules {
-            let path = storage.path(&r.file);
-            let bytes = storage
-                .read(&r.file)
-                .map_err(|e| StoreError::io(&path, e))?;
-            let payload = file::open_envelope(&path, &bytes, Kind::Rules)?;
-            let text = String::from_utf8(payload.to_vec())
-                .map_err(|_| StoreError::corrupt(&path, "rule text is not valid UTF-8"))?;
-            rules.push(Source {
-                name: r.name.clone(),
-                text,
-            });
-        }
+        let rules = (manifest.rules.iter())
+            .map(|r| rule_file(storage, &r.name, &r.file))
+            .collect::<Result<Vec<Source>, StoreError>>()?;
         // Each run is mapped and validated on its own, so the relations open in parallel
         // (validation reads every key: at 10M facts it is most of the open).
-        let mut rels = manifest
+        let rels = manifest
             .relations
             .par_iter()
             .map(|entry| {
@@ -189,72 +180,23 @@ impl Store {
                 })
             })
             .collect::<Result<Vec<Rel>, StoreError>>()?;
-        let mut strings = Strings::from_runs(runs);
-        let (mut log_records, mut log_len) = (0, 0);
-        if let Some(w) = &manifest.wal {
-            let path = storage.path(w);
-            let committed = log::committed(storage, w);
-            let log = log::read(storage, w)?;
-            if let Some(c) = committed.filter(|&c| c > log.valid_len) {
-                return Err(StoreError::corrupt(
-                    &path,
-                    format!(
-                        "{c} bytes of commit records were committed, but it holds {} readable \
-                         bytes: committed records were lost (the file was cut short or \
-                         replaced by an older copy)",
-                        log.valid_len
-                    ),
-                ));
-            }
-            for (k, rec) in log.records.iter().enumerate() {
-                let r = rec.get();
-                let bad = |what: String| StoreError::corrupt(&path, what);
-                if r.generation.to_native() != manifest.generation + k as u64 + 1 {
-                    return Err(bad(format!(
-                        "record {k} is generation {}, expected {}",
-                        r.generation.to_native(),
-                        manifest.generation + k as u64 + 1
-                    )));
-                }
-                let texts: Vec<&str> = r.strings.iter().map(|s| s.as_str()).collect();
-                strings
-                    .log_strings(r.first_string.to_native(), &texts)
-                    .map_err(|e| bad(format!("record {k}: {e}")))?;
-                for (j, run) in r.runs.iter().enumerate() {
-                    let Some(i) = manifest
-                        .relations
-                        .iter()
-                        .position(|e| e.name == run.relation.as_str())
-                    else {
-                        return Err(bad(format!(
-                            "record {k} names an unknown relation `{}`",
-                            run.relation.as_str()
-                        )));
-                    };
-                    let symbols = strings.committed();
-                    let m = MappedFacts::logged(&path, rec.clone(), j, &rels[i].types, symbols)?;
-                    match run.layer {
-                        ASSERTED => rels[i].asserted_runs.push(m),
-                        _ => rels[i].derived_runs.push(m),
-                    }
-                }
-            }
-            log_records = log.records.len();
-            log_len = log.valid_len;
-        }
         let names = (manifest.relations.iter().enumerate())
             .map(|(i, r)| (r.name.clone(), i))
             .collect();
-        Ok(Files {
+        let mut files = Files {
             storage: st.clone(),
             manifest: manifest.clone(),
-            strings,
+            strings: Strings::from_runs(runs),
             rules,
             rels,
             names,
-            log_records,
-            log_len,
-        })
+            log_records: 0,
+            log_len: 0,
+        };
+        if let Some(w) = &manifest.wal {
+            files.read_log(w)?;
+        }
+        Ok(files)
     }
 
     /// Whether the store's files hold another state than this handle's.
@@ -320,6 +262,74 @@ impl Store {
                 self.files.log_len,
             )?);
         }
+        Ok(())
+    }
+}
+
+/// A rule file's text.
+fn rule_file(storage: &dyn Storage, name: &str, file: &str) -> Result<Source, StoreError> {
+    let path = storage.path(file);
+    let bytes = storage.read(file).map_err(|e| StoreError::io(&path, e))?;
+    let payload = file::open_envelope(&path, &bytes, Kind::Rules)?;
+    let text = String::from_utf8(payload.to_vec())
+        .map_err(|_| StoreError::corrupt(&path, "rule text is not valid UTF-8"))?;
+    Ok(Source {
+        name: name.to_string(),
+        text,
+    })
+}
+
+impl Files {
+    /// Takes in the committed records of the commit log `w`: their strings and runs.
+    fn read_log(&mut self, w: &str) -> Result<(), StoreError> {
+        let storage = &*self.storage;
+        let path = storage.path(w);
+        let committed = log::committed(storage, w);
+        let log = log::read(storage, w)?;
+        if let Some(c) = committed.filter(|&c| c > log.valid_len) {
+            return Err(StoreError::corrupt(
+                &path,
+                format!(
+                    "{c} bytes of commit records were committed, but it holds {} readable \
+                     bytes: committed records were lost (the file was cut short or \
+                     replaced by an older copy)",
+                    log.valid_len
+                ),
+            ));
+        }
+        let generation = self.manifest.generation;
+        for (k, rec) in log.records.iter().enumerate() {
+            let r = rec.get();
+            let bad = |what: String| StoreError::corrupt(&path, what);
+            if r.generation.to_native() != generation + k as u64 + 1 {
+                return Err(bad(format!(
+                    "record {k} is generation {}, expected {}",
+                    r.generation.to_native(),
+                    generation + k as u64 + 1
+                )));
+            }
+            let texts: Vec<&str> = r.strings.iter().map(|s| s.as_str()).collect();
+            (self.strings)
+                .log_strings(r.first_string.to_native(), &texts)
+                .map_err(|e| bad(format!("record {k}: {e}")))?;
+            for (j, run) in r.runs.iter().enumerate() {
+                let Some(&i) = self.names.get(run.relation.as_str()) else {
+                    return Err(bad(format!(
+                        "record {k} names an unknown relation `{}`",
+                        run.relation.as_str()
+                    )));
+                };
+                let symbols = self.strings.committed();
+                let rel = &mut self.rels[i];
+                let m = MappedFacts::logged(&path, rec.clone(), j, &rel.types, symbols)?;
+                match run.layer {
+                    ASSERTED => rel.asserted_runs.push(m),
+                    _ => rel.derived_runs.push(m),
+                }
+            }
+        }
+        self.log_records = log.records.len();
+        self.log_len = log.valid_len;
         Ok(())
     }
 }
