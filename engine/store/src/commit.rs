@@ -268,6 +268,30 @@ impl Store {
         self.sync_relations(&plan);
         self.drop_view();
         let mut report = CommitReport::default();
+        let changes = self.net_changes(&plan, changes, &mut report);
+        // A bulk load re-derives with the bulk evaluator: cheaper than propagating fact by
+        // fact once the changes are a sizeable part of the store.
+        let held: usize = (0..self.files.rels.len())
+            .map(|i| self.asserted(i).len())
+            .sum();
+        let bulk = changes.len() > BULK_CHANGES.max(held / 4);
+        if !rederive && !bulk && self.commit_incremental(&plan, &changes, &mut report)? {
+            report.generation = self.generation();
+            return Ok(report);
+        }
+        self.commit_rederived(&plan, changes, rederive, &mut report)?;
+        report.generation = self.generation();
+        Ok(report)
+    }
+
+    /// What a transaction's changes amount to: the last word on each key, each timed, no-ops
+    /// dropped; counted in `report`.
+    fn net_changes(
+        &mut self,
+        plan: &Plan,
+        changes: Vec<Change>,
+        report: &mut CommitReport,
+    ) -> Vec<(usize, Vec<u64>, Option<FactMeta>)> {
         // The asserted changes, the last word on each key winning (found through `latest`, a
         // table of positions in `said`); no-ops dropped.
         let now = now_ms();
@@ -315,17 +339,17 @@ impl Store {
             }
             changes.push((i, key, new));
         }
-        // A bulk load re-derives with the bulk evaluator: cheaper than propagating fact by
-        // fact once the changes are a sizeable part of the store.
-        let held: usize = (0..self.files.rels.len())
-            .map(|i| self.asserted(i).len())
-            .sum();
-        let bulk = changes.len() > BULK_CHANGES.max(held / 4);
-        if !rederive && !bulk && self.commit_incremental(&plan, &changes, &mut report)? {
-            report.generation = self.generation();
-            return Ok(report);
-        }
-        // Everything again: apply the changes, evaluate the whole program.
+        changes
+    }
+
+    /// Applies the changes and evaluates the whole program again; persists what differs.
+    fn commit_rederived(
+        &mut self,
+        plan: &Arc<Plan>,
+        changes: Vec<(usize, Vec<u64>, Option<FactMeta>)>,
+        rederive: bool,
+        report: &mut CommitReport,
+    ) -> Result<(), Error> {
         report.rederived = true;
         let mut asserted: Vec<Option<LayerWrite>> =
             (0..self.files.rels.len()).map(|_| None).collect();
@@ -343,7 +367,7 @@ impl Store {
             }
         }
         // A failure from here leaves the tables changed: the caller reloads the last commit.
-        let contents = self.infer_tables(&plan)?;
+        let contents = self.infer_tables(plan)?;
         let mut writes: Vec<LayerWrite> = asserted.into_iter().flatten().collect();
         for (i, new) in contents.into_iter().enumerate() {
             let Some(new) = new else { continue };
@@ -357,14 +381,12 @@ impl Store {
                 report.added += new.len();
                 w.whole_table = true;
             } else {
-                diff(&old, &new, &mut w, &mut report, rederive);
+                diff(&old, &new, &mut w, report, rederive);
             }
             self.files.rels[i].derived = Some(new);
             writes.push(w);
         }
-        self.persist(writes)?;
-        report.generation = self.generation();
-        Ok(report)
+        self.persist(writes)
     }
 
     /// The time of a fact asserted without one into a functional relation: now, or later
@@ -399,11 +421,54 @@ impl Store {
         changes: &[(usize, Vec<u64>, Option<FactMeta>)],
         report: &mut CommitReport,
     ) -> Result<bool, Error> {
+        let (mut facts, home) = self.take_tables(plan)?;
+        let rebuild = !matches!(&self.cache.plans, Some((p, _)) if Arc::ptr_eq(p, plan));
+        if rebuild {
+            self.cache.plans = Some((plan.clone(), Plans::new(plan)));
+        }
+        let plans = &self.cache.plans.as_ref().expect("built").1;
+        let by_plan: Vec<(RelId, Vec<u64>, Option<FactMeta>)> = (changes.iter())
+            .map(|(i, k, m)| {
+                let name = &self.files.manifest.relations[*i].name;
+                (plan.rel_index[name], k.clone(), *m)
+            })
+            .collect();
+        let interner = self.files.strings.interner();
+        let applied = incremental::apply(plan, plans, &mut facts, by_plan, interner);
+        let Ok(Some(before)) = applied else {
+            // Every table is as it was (given up, or stopped by a bound): put them back.
+            self.give_back(facts, &home);
+            return applied.map(|_| false).map_err(Into::into);
+        };
+        // Write what changed, and put the tables back.
+        let mut writes = Vec::new();
+        let mut asserted_writes: HashMap<usize, LayerWrite> = HashMap::new();
+        for (i, key, new) in changes {
+            let w =
+                (asserted_writes.entry(*i)).or_insert_with(|| LayerWrite::new(*i, ASSERTED, false));
+            match new {
+                Some(m) => w.rows.push(key, *m),
+                None => w.removed.push(key.clone()),
+            }
+        }
+        writes.extend(asserted_writes.into_values());
+        for (p, touched) in before.into_iter().enumerate() {
+            let (Some(i), Some(_)) = (home[p], &facts.asserted[p]) else {
+                continue;
+            };
+            writes.push(derived_write(i, touched, &facts.contents[p], report));
+        }
+        self.give_back(facts, &home);
+        self.persist(writes)?;
+        Ok(true)
+    }
+
+    /// The tables incremental maintenance works on, by the plan's relation ids (taken out of
+    /// the store's relations, loaded first if need be), and the store relation of each.
+    fn take_tables(&mut self, plan: &Plan) -> Result<(Facts, Vec<Option<usize>>), Error> {
         let n = plan.relations.len();
         let mut facts = Facts {
-            contents: plan
-                .relations
-                .iter()
+            contents: (plan.relations.iter())
                 .map(|r| Table::new(&r.types()))
                 .collect(),
             asserted: (0..n).map(|_| None).collect(),
@@ -426,88 +491,22 @@ impl Store {
                 facts.contents[p] = self.files.rels[i].asserted.take().expect("loaded");
             }
         }
-        let rebuild = !matches!(&self.cache.plans, Some((p, _)) if Arc::ptr_eq(p, plan));
-        if rebuild {
-            self.cache.plans = Some((plan.clone(), Plans::new(plan)));
-        }
-        let plans = &self.cache.plans.as_ref().expect("built").1;
-        let by_plan: Vec<(RelId, Vec<u64>, Option<FactMeta>)> = changes
-            .iter()
-            .map(|(i, k, m)| {
-                (
-                    plan.rel_index[&self.files.manifest.relations[*i].name],
-                    k.clone(),
-                    *m,
-                )
-            })
-            .collect();
-        let applied = incremental::apply(
-            plan,
-            plans,
-            &mut facts,
-            by_plan,
-            self.files.strings.interner(),
-        );
-        let Ok(Some(before)) = applied else {
-            // Every table is as it was (given up, or stopped by a bound): put them back.
-            for (p, i) in home.iter().enumerate() {
-                let Some(i) = *i else { continue };
-                let contents = std::mem::replace(&mut facts.contents[p], Table::new(&[]));
-                match facts.asserted[p].take() {
-                    Some(a) => {
-                        self.files.rels[i].asserted = Some(a);
-                        self.files.rels[i].derived = Some(contents);
-                    }
-                    None => self.files.rels[i].asserted = Some(contents),
-                }
-            }
-            return applied.map(|_| false).map_err(Into::into);
-        };
-        // Put the tables back, and write what changed.
-        let mut writes = Vec::new();
-        let mut asserted_writes: HashMap<usize, LayerWrite> = HashMap::new();
-        for (i, key, new) in changes {
-            let w = asserted_writes
-                .entry(*i)
-                .or_insert_with(|| LayerWrite::new(*i, ASSERTED, false));
-            match new {
-                Some(m) => w.rows.push(key, *m),
-                None => w.removed.push(key.clone()),
-            }
-        }
-        writes.extend(asserted_writes.into_values());
-        for (p, touched) in before.into_iter().enumerate() {
-            let Some(i) = home[p] else { continue };
+        Ok((facts, home))
+    }
+
+    /// Puts the tables [`Store::take_tables`] took back into the store's relations.
+    fn give_back(&mut self, mut facts: Facts, home: &[Option<usize>]) {
+        for (p, i) in home.iter().enumerate() {
+            let Some(i) = *i else { continue };
             let contents = std::mem::replace(&mut facts.contents[p], Table::new(&[]));
-            if let Some(a) = facts.asserted[p].take() {
-                let mut w = LayerWrite::new(i, DERIVED, false);
-                for (key, old) in touched {
-                    let new = contents.get(&key);
-                    match (old, new) {
-                        (None, Some(m)) => {
-                            report.added += 1;
-                            w.rows.push(&key, m);
-                        }
-                        (Some(_), None) => {
-                            report.removed += 1;
-                            w.removed.push(key);
-                        }
-                        (Some(o), Some(m)) if o != m => {
-                            report.changed += 1;
-                            w.rows.push(&key, m);
-                        }
-                        _ => {}
-                    }
+            match facts.asserted[p].take() {
+                Some(a) => {
+                    self.files.rels[i].asserted = Some(a);
+                    self.files.rels[i].derived = Some(contents);
                 }
-                writes.push(w);
-                self.files.rels[i].asserted = Some(a);
-                self.files.rels[i].derived = Some(contents);
-            } else {
-                self.files.rels[i].asserted = Some(contents);
+                None => self.files.rels[i].asserted = Some(contents),
             }
         }
-        self.persist(writes)?;
-        Ok(true)
     }
 
     pub(crate) fn load_derived(&self, i: usize) -> Result<Table, Error> {
@@ -732,4 +731,33 @@ impl Transaction<'_> {
         let changes = std::mem::take(&mut self.changes);
         Ok(self.store.commit_changes(changes, false)?)
     }
+}
+
+/// The run of a derived layer's changes: each touched fact as it is now in `contents`, against
+/// what it was; counted in `report`.
+fn derived_write(
+    i: usize,
+    touched: HashMap<Vec<u64>, Option<FactMeta>>,
+    contents: &Table,
+    report: &mut CommitReport,
+) -> LayerWrite {
+    let mut w = LayerWrite::new(i, DERIVED, false);
+    for (key, old) in touched {
+        match (old, contents.get(&key)) {
+            (None, Some(m)) => {
+                report.added += 1;
+                w.rows.push(&key, m);
+            }
+            (Some(_), None) => {
+                report.removed += 1;
+                w.removed.push(key);
+            }
+            (Some(o), Some(m)) if o != m => {
+                report.changed += 1;
+                w.rows.push(&key, m);
+            }
+            _ => {}
+        }
+    }
+    w
 }
