@@ -45,82 +45,14 @@ impl Classes {
         let ends: Vec<(u32, u32)> = (0..n_rows)
             .map(|i| (index(pairs.row(i)[0]), index(pairs.row(i)[1])))
             .collect();
-        let mut sets = UnionFind::new(n);
-        for &(a, b) in &ends {
-            sets.union(a, b);
-        }
-        let root: Vec<u32> = (0..n as u32).map(|m| sets.find(m)).collect();
-        // Each class's label: its smallest member by value.
-        let mut label_of_root = vec![u32::MAX; n];
-        for m in 0..n {
-            let slot = &mut label_of_root[root[m] as usize];
-            if *slot == u32::MAX
-                || value::compare(ty, members[m], members[*slot as usize], interner)
-                    == Ordering::Less
-            {
-                *slot = m as u32;
-            }
-        }
-        let label: Vec<u32> = root.iter().map(|&r| label_of_root[r as usize]).collect();
-        // Adjacency in compressed rows: (neighbour, pair row) per member.
-        let mut start = vec![0u32; n + 1];
-        for &(a, b) in &ends {
-            start[a as usize + 1] += 1;
-            if a != b {
-                start[b as usize + 1] += 1;
-            }
-        }
-        for i in 0..n {
-            start[i + 1] += start[i];
-        }
-        let mut fill = start.clone();
-        let mut adj = vec![(0u32, 0u32); start[n] as usize];
-        for (row, &(a, b)) in ends.iter().enumerate() {
-            adj[fill[a as usize] as usize] = (b, row as u32);
-            fill[a as usize] += 1;
-            if a != b {
-                adj[fill[b as usize] as usize] = (a, row as u32);
-                fill[b as usize] += 1;
-            }
-        }
+        let (root, label) = labels(&members, &ends, ty, interner);
+        let (start, adj) = adjacency(n, &ends);
         let mut class_time = vec![i64::MIN; n];
         for (row, &(a, _)) in ends.iter().enumerate() {
             let t = &mut class_time[root[a as usize] as usize];
             *t = (*t).max(pairs.meta(row).time);
         }
-        // Best paths from each label: max-product Dijkstra, and of paths with the same product
-        // the one whose deepest pair is shallowest, so that a tie does not resolve by symbol ids
-        // or row order (extending two paths by one pair keeps their order, so Dijkstra holds).
-        // Confidences are positive, so their bits order like the numbers.
-        let mut conf = vec![0.0f64; n];
-        let mut depth = vec![0u32; n];
-        let mut via: Vec<Option<(u32, u32)>> = vec![None; n];
-        let mut heap = BinaryHeap::new();
-        for m in 0..n {
-            if label[m] == m as u32 {
-                conf[m] = 1.0;
-                heap.push((1.0f64.to_bits(), Reverse(0u32), Reverse(m as u32)));
-            }
-        }
-        while let Some((bits, Reverse(d), Reverse(m))) = heap.pop() {
-            let c = f64::from_bits(bits);
-            if c < conf[m as usize] || (c == conf[m as usize] && d > depth[m as usize]) {
-                continue;
-            }
-            let (lo, hi) = (start[m as usize] as usize, start[m as usize + 1] as usize);
-            for &(w, row) in &adj[lo..hi] {
-                let pm = pairs.meta(row as usize);
-                let next = c * pm.conf;
-                let next_depth = d.max(pm.depth);
-                let w_ = w as usize;
-                if next > conf[w_] || (next == conf[w_] && next_depth < depth[w_]) {
-                    conf[w_] = next;
-                    depth[w_] = next_depth;
-                    via[w_] = Some((m, row));
-                    heap.push((next.to_bits(), Reverse(next_depth), Reverse(w)));
-                }
-            }
-        }
+        let (conf, depth, via) = best_paths(pairs, &label, &start, &adj);
         let meta = (0..n)
             .map(|m| Meta {
                 conf: conf[m],
@@ -295,6 +227,101 @@ pub(crate) fn same_classes(old: &Rows, new: &Rows) -> bool {
             old.row(i) == new.row(i)
                 && new.meta(i).conf <= old.meta(i).conf * (1.0 + super::meta::EPSILON)
         })
+}
+
+/// Each member's class (its union-find root) and label: the class's smallest member by value.
+fn labels(
+    members: &[u64],
+    ends: &[(u32, u32)],
+    ty: ColumnType,
+    interner: &Interner,
+) -> (Vec<u32>, Vec<u32>) {
+    let n = members.len();
+    let mut sets = UnionFind::new(n);
+    for &(a, b) in ends {
+        sets.union(a, b);
+    }
+    let root: Vec<u32> = (0..n as u32).map(|m| sets.find(m)).collect();
+    let mut label_of_root = vec![u32::MAX; n];
+    for m in 0..n {
+        let slot = &mut label_of_root[root[m] as usize];
+        if *slot == u32::MAX
+            || value::compare(ty, members[m], members[*slot as usize], interner) == Ordering::Less
+        {
+            *slot = m as u32;
+        }
+    }
+    let label = root.iter().map(|&r| label_of_root[r as usize]).collect();
+    (root, label)
+}
+
+/// The pairs as adjacency in compressed rows: (neighbour, pair row) per member, member `m`'s
+/// from `start[m]` to `start[m + 1]`.
+fn adjacency(n: usize, ends: &[(u32, u32)]) -> (Vec<u32>, Vec<(u32, u32)>) {
+    let mut start = vec![0u32; n + 1];
+    for &(a, b) in ends {
+        start[a as usize + 1] += 1;
+        if a != b {
+            start[b as usize + 1] += 1;
+        }
+    }
+    for i in 0..n {
+        start[i + 1] += start[i];
+    }
+    let mut fill = start.clone();
+    let mut adj = vec![(0u32, 0u32); start[n] as usize];
+    for (row, &(a, b)) in ends.iter().enumerate() {
+        adj[fill[a as usize] as usize] = (b, row as u32);
+        fill[a as usize] += 1;
+        if a != b {
+            adj[fill[b as usize] as usize] = (a, row as u32);
+            fill[b as usize] += 1;
+        }
+    }
+    (start, adj)
+}
+
+/// Each member's best path from its label: its confidence, its depth, and the member and pair
+/// it is reached by.
+type Paths = (Vec<f64>, Vec<u32>, Vec<Option<(u32, u32)>>);
+
+/// Each member's best path from its label.
+fn best_paths(pairs: &Rows, label: &[u32], start: &[u32], adj: &[(u32, u32)]) -> Paths {
+    let n = label.len();
+    // Best paths from each label: max-product Dijkstra, and of paths with the same product
+    // the one whose deepest pair is shallowest, so that a tie does not resolve by symbol ids
+    // or row order (extending two paths by one pair keeps their order, so Dijkstra holds).
+    // Confidences are positive, so their bits order like the numbers.
+    let mut conf = vec![0.0f64; n];
+    let mut depth = vec![0u32; n];
+    let mut via: Vec<Option<(u32, u32)>> = vec![None; n];
+    let mut heap = BinaryHeap::new();
+    for m in 0..n {
+        if label[m] == m as u32 {
+            conf[m] = 1.0;
+            heap.push((1.0f64.to_bits(), Reverse(0u32), Reverse(m as u32)));
+        }
+    }
+    while let Some((bits, Reverse(d), Reverse(m))) = heap.pop() {
+        let c = f64::from_bits(bits);
+        if c < conf[m as usize] || (c == conf[m as usize] && d > depth[m as usize]) {
+            continue;
+        }
+        let (lo, hi) = (start[m as usize] as usize, start[m as usize + 1] as usize);
+        for &(w, row) in &adj[lo..hi] {
+            let pm = pairs.meta(row as usize);
+            let next = c * pm.conf;
+            let next_depth = d.max(pm.depth);
+            let w_ = w as usize;
+            if next > conf[w_] || (next == conf[w_] && next_depth < depth[w_]) {
+                conf[w_] = next;
+                depth[w_] = next_depth;
+                via[w_] = Some((m, row));
+                heap.push((next.to_bits(), Reverse(next_depth), Reverse(w)));
+            }
+        }
+    }
+    (conf, depth, via)
 }
 
 #[cfg(test)]
