@@ -116,72 +116,80 @@ pub(crate) fn check(c: &Constraint, env: &mut [u64], cx: &mut Cx<'_>) -> bool {
             args,
             classes: true,
             ..
-        } => {
-            // !e(a, b) through e's classes: not both members of one class.
-            let mut labels = Vec::with_capacity(2);
-            for a in args.iter().flatten() {
-                match eval(a, env, cx) {
-                    Some(v) => labels.push(match cx.tables {
-                        Some(t) => t.class_label(*rel, v),
-                        None => completed::class_label(*rel, v, cx),
-                    }),
-                    None => return false,
-                }
-            }
-            match labels.as_slice() {
-                [] => match cx.tables {
-                    Some(t) => t.is_empty(*rel),
-                    None => cx.done[*rel].as_ref().is_none_or(|r| r.is_empty()),
-                },
-                [a] => a.is_none(),
-                [a, b] => a.is_none() || a != b,
-                _ => unreachable!("an eqrel has two columns"),
-            }
-        }
-        Constraint::Negated { rel, args, .. } => {
-            let mut key = Vec::with_capacity(args.len());
-            for (col, a) in args.iter().enumerate() {
-                if let Some(e) = a {
-                    match eval(e, env, cx) {
-                        Some(v) => key.push((col, v)),
-                        None => return false,
-                    }
-                }
-            }
-            match cx.tables {
-                Some(t) => !t.exists(*rel, &key),
-                None => !completed::exists(*rel, &key, cx),
-            }
-        }
+        } => not_in_one_class(*rel, args, env, cx),
+        Constraint::Negated { rel, args, .. } => not_held(*rel, args, env, cx),
         Constraint::Text {
             pred,
             pattern,
             text,
             holds,
-        } => {
-            let (Some(p), Some(t)) = (eval(pattern, env, cx), eval(text, env, cx)) else {
-                return false;
-            };
-            let found = match pred {
-                TextPred::Contains => {
-                    let p = cx.interner.resolve_enc(p);
-                    cx.interner.resolve_enc(t).contains(p)
-                }
-                TextPred::Match => {
-                    let text = cx.interner.resolve_enc(t).to_string();
-                    let pat = cx.interner.resolve_enc(p).to_string();
-                    match cx.caches.regex(p, &pat) {
-                        Some(re) => re.is_match(&text),
-                        // Not a regular expression: neither `match` nor `!match` holds
-                        // (Soufflé's answer).
-                        None => return false,
-                    }
-                }
-            };
-            found == *holds
-        }
+        } => text_holds(*pred, pattern, text, env, cx) == Some(*holds),
         Constraint::False => false,
     }
+}
+
+/// `!e(a, b)` through e's classes: not both members of one class.
+fn not_in_one_class(rel: RelId, args: &[Option<IrExpr>], env: &[u64], cx: &mut Cx<'_>) -> bool {
+    let mut labels = Vec::with_capacity(2);
+    for a in args.iter().flatten() {
+        match eval(a, env, cx) {
+            Some(v) => labels.push(match cx.tables {
+                Some(t) => t.class_label(rel, v),
+                None => completed::class_label(rel, v, cx),
+            }),
+            None => return false,
+        }
+    }
+    match labels.as_slice() {
+        [] => match cx.tables {
+            Some(t) => t.is_empty(rel),
+            None => cx.done[rel].as_ref().is_none_or(|r| r.is_empty()),
+        },
+        [a] => a.is_none(),
+        [a, b] => a.is_none() || a != b,
+        _ => unreachable!("an eqrel has two columns"),
+    }
+}
+
+/// `!r(...)`: no fact of `rel` has the values the arguments give.
+fn not_held(rel: RelId, args: &[Option<IrExpr>], env: &[u64], cx: &mut Cx<'_>) -> bool {
+    let mut key = Vec::with_capacity(args.len());
+    for (col, a) in args.iter().enumerate() {
+        if let Some(e) = a {
+            match eval(e, env, cx) {
+                Some(v) => key.push((col, v)),
+                None => return false,
+            }
+        }
+    }
+    match cx.tables {
+        Some(t) => !t.exists(rel, &key),
+        None => !completed::exists(rel, &key, cx),
+    }
+}
+
+/// Whether `text` contains or matches `pattern`; `None` when either is undefined, or the
+/// pattern is not a regular expression (then neither `match` nor `!match` holds: Soufflé's
+/// answer).
+fn text_holds(
+    pred: TextPred,
+    pattern: &IrExpr,
+    text: &IrExpr,
+    env: &[u64],
+    cx: &mut Cx<'_>,
+) -> Option<bool> {
+    let (p, t) = (eval(pattern, env, cx)?, eval(text, env, cx)?);
+    Some(match pred {
+        TextPred::Contains => {
+            let p = cx.interner.resolve_enc(p);
+            cx.interner.resolve_enc(t).contains(p)
+        }
+        TextPred::Match => {
+            let text = cx.interner.resolve_enc(t).to_string();
+            let pat = cx.interner.resolve_enc(p).to_string();
+            cx.caches.regex(p, &pat)?.is_match(&text)
+        }
+    })
 }
 
 /// Evaluates an expression; `None` when undefined (an empty aggregate, division by zero, a
