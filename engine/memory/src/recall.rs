@@ -21,6 +21,8 @@
 //! Each hit says why: the query words it matched, or the path of relations (and the rules
 //! that derived them) that reached it.
 
+use engram_core::internal::eval::Rows;
+use engram_core::internal::value::Interner;
 use engram_core::{Database, Origin};
 use rust_stemmers::{Algorithm, Stemmer};
 use rustc_hash::FxHashMap;
@@ -131,7 +133,7 @@ pub struct RecallIndex {
     postings: HashMap<String, Vec<(usize, f64)>>,
     avg_length: f64,
     /// Every relation of `edge`: from, type, to (symbol ids), confidence, rule.
-    edges: Vec<(u64, u64, u64, f64, u32)>,
+    edges: Vec<Edge>,
     /// Per node (any symbol): its relations either way, as (the other end, the edge).
     graph: HashMap<u64, Vec<(u64, u32)>>,
     /// The rules of the edges, by the rule id of their metadata.
@@ -181,6 +183,96 @@ const POOL: usize = 10;
 const SEEDS: usize = 20;
 const DAY_MS: f64 = 86_400_000.0;
 
+/// Text fields to index: (document, symbol of the text, weight).
+type Fields = Vec<(usize, u64, f64)>;
+
+/// A relation of `edge`: from, type, to (symbol ids), confidence, rule.
+type Edge = (u64, u64, u64, f64, u32);
+
+/// Per node (any symbol): its relations either way, as (the other end, the edge).
+type Adjacency = HashMap<u64, Vec<(u64, u32)>>;
+
+/// The documents: a memory or an entity each (the first row of a symbol), with their
+/// importance; each symbol's document; and the text fields to index, as (document, symbol of
+/// the text, weight).
+fn documents<'r>(
+    rows: &impl Fn(&str) -> &'r Rows,
+    interner: &Interner,
+) -> (Vec<Doc>, HashMap<u64, usize>, Fields) {
+    let name = |v: u64| interner.resolve_enc(v).to_string();
+    let mut docs: Vec<Doc> = Vec::new();
+    let mut by_sym: HashMap<u64, usize> = HashMap::new();
+    let mut fields: Vec<(usize, u64, f64)> = Vec::new();
+    for (kind, rel) in [("memory", "memory"), ("entity", "entity")] {
+        let r = rows(rel);
+        for i in 0..r.len() {
+            let row = r.row(i);
+            if by_sym.contains_key(&row[0]) {
+                continue;
+            }
+            let m = r.meta(i);
+            let title = if kind == "memory" { row[2] } else { row[0] };
+            docs.push(Doc {
+                sym: row[0],
+                id: name(row[0]),
+                kind,
+                ty: name(row[1]),
+                title: name(title),
+                terms: HashMap::new(),
+                length: 0.0,
+                confidence: m.conf,
+                importance: None,
+                time: m.time,
+            });
+            by_sym.insert(row[0], docs.len() - 1);
+            fields.push((docs.len() - 1, title, 2.0));
+            if kind == "entity" {
+                fields.push((docs.len() - 1, row[1], 1.0));
+            }
+        }
+    }
+    for (rel, weight) in [
+        ("tag", 2.0),
+        ("content", 1.0),
+        ("memory_summary", 1.0),
+        ("observation", 1.0),
+    ] {
+        let r = rows(rel);
+        for i in 0..r.len() {
+            if let Some(&d) = by_sym.get(&r.row(i)[0]) {
+                fields.push((d, r.row(i)[1], weight));
+            }
+        }
+    }
+    let r = rows("importance");
+    for i in 0..r.len() {
+        if let Some(&d) = by_sym.get(&r.row(i)[0]) {
+            docs[d].importance = Some(engram_core::internal::value::dec_float(r.row(i)[1]));
+        }
+    }
+    (docs, by_sym, fields)
+}
+
+/// The relations of `edge` (from, type, to, confidence, rule), each node's relations either
+/// way, and the name of each rule id.
+fn edge_graph(db: &Database, r: &Rows) -> (Vec<Edge>, Adjacency, HashMap<u32, String>) {
+    let mut edges = Vec::with_capacity(r.len());
+    let mut graph: HashMap<u64, Vec<(u64, u32)>> = HashMap::new();
+    let mut rules: HashMap<u32, String> = HashMap::new();
+    for i in 0..r.len() {
+        let (row, m) = (r.row(i), r.meta(i));
+        rules.entry(m.rule).or_insert_with(|| match db.origin(m) {
+            Origin::Rule(r) if r == "asserted_relation" => "asserted".into(),
+            other => other.to_string(),
+        });
+        let e = edges.len() as u32;
+        edges.push((row[0], row[1], row[2], m.conf, m.rule));
+        graph.entry(row[0]).or_default().push((row[2], e));
+        graph.entry(row[2]).or_default().push((row[0], e));
+    }
+    (edges, graph, rules)
+}
+
 impl RecallIndex {
     /// Builds the index from a database holding the memory relations (a store's view, or a
     /// program evaluated over memories). Rows are read as symbol ids; text is only looked at to
@@ -190,57 +282,7 @@ impl RecallIndex {
         let empty = engram_core::internal::eval::Rows::default();
         let rows = |name: &str| db.relation(name).map_or(&empty, |r| r.raw().1);
         let interner = db.interner();
-        let name = |v: u64| interner.resolve_enc(v).to_string();
-        let mut docs: Vec<Doc> = Vec::new();
-        let mut by_sym: HashMap<u64, usize> = HashMap::new();
-        let mut fields: Vec<(usize, u64, f64)> = Vec::new();
-        for (kind, rel) in [("memory", "memory"), ("entity", "entity")] {
-            let r = rows(rel);
-            for i in 0..r.len() {
-                let row = r.row(i);
-                if by_sym.contains_key(&row[0]) {
-                    continue;
-                }
-                let m = r.meta(i);
-                let title = if kind == "memory" { row[2] } else { row[0] };
-                docs.push(Doc {
-                    sym: row[0],
-                    id: name(row[0]),
-                    kind,
-                    ty: name(row[1]),
-                    title: name(title),
-                    terms: HashMap::new(),
-                    length: 0.0,
-                    confidence: m.conf,
-                    importance: None,
-                    time: m.time,
-                });
-                by_sym.insert(row[0], docs.len() - 1);
-                fields.push((docs.len() - 1, title, 2.0));
-                if kind == "entity" {
-                    fields.push((docs.len() - 1, row[1], 1.0));
-                }
-            }
-        }
-        for (rel, weight) in [
-            ("tag", 2.0),
-            ("content", 1.0),
-            ("memory_summary", 1.0),
-            ("observation", 1.0),
-        ] {
-            let r = rows(rel);
-            for i in 0..r.len() {
-                if let Some(&d) = by_sym.get(&r.row(i)[0]) {
-                    fields.push((d, r.row(i)[1], weight));
-                }
-            }
-        }
-        let r = rows("importance");
-        for i in 0..r.len() {
-            if let Some(&d) = by_sym.get(&r.row(i)[0]) {
-                docs[d].importance = Some(engram_core::internal::value::dec_float(r.row(i)[1]));
-            }
-        }
+        let (mut docs, by_sym, fields) = documents(&rows, interner);
         let mut postings: HashMap<String, Vec<(usize, f64)>> = HashMap::new();
         for (i, sym, w) in fields {
             for (stem, _) in words(&stemmer, interner.resolve_enc(sym)) {
@@ -259,21 +301,7 @@ impl RecallIndex {
             }
         }
         let avg_length = docs.iter().map(|d| d.length).sum::<f64>() / docs.len().max(1) as f64;
-        let r = rows("edge");
-        let mut edges = Vec::with_capacity(r.len());
-        let mut graph: HashMap<u64, Vec<(u64, u32)>> = HashMap::new();
-        let mut rules: HashMap<u32, String> = HashMap::new();
-        for i in 0..r.len() {
-            let (row, m) = (r.row(i), r.meta(i));
-            rules.entry(m.rule).or_insert_with(|| match db.origin(m) {
-                Origin::Rule(r) if r == "asserted_relation" => "asserted".into(),
-                other => other.to_string(),
-            });
-            let e = edges.len() as u32;
-            edges.push((row[0], row[1], row[2], m.conf, m.rule));
-            graph.entry(row[0]).or_default().push((row[2], e));
-            graph.entry(row[2]).or_default().push((row[0], e));
-        }
+        let (edges, graph, rules) = edge_graph(db, rows("edge"));
         RecallIndex {
             docs,
             by_sym,
@@ -285,6 +313,59 @@ impl RecallIndex {
             interner: interner.clone(),
             stemmer,
         }
+    }
+
+    /// BM25 per document of the query's stems, and the query words each matched (bit `i`:
+    /// the `i`th).
+    fn text_scores(&self, query_words: &[(String, String)]) -> FxHashMap<usize, (f64, u64)> {
+        let n = self.docs.len() as f64;
+        let mut scores: FxHashMap<usize, (f64, u64)> = FxHashMap::default();
+        for (bit, (stem, _)) in query_words.iter().enumerate() {
+            let Some(list) = self.postings.get(stem) else {
+                continue;
+            };
+            let df = list.len() as f64;
+            let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
+            for &(i, tf) in list {
+                let d = &self.docs[i];
+                let norm = K1 * (1.0 - B + B * d.length / self.avg_length.max(1e-9));
+                let e = scores.entry(i).or_default();
+                e.0 += idf * tf * (K1 + 1.0) / (tf + norm);
+                e.1 |= 1 << bit;
+            }
+        }
+        scores
+    }
+
+    /// The candidates that are a memory or an entity, ranked by relevance x confidence x
+    /// importance x recency: the best few (diversity is weighed among them, not all).
+    fn rank(
+        &self,
+        cands: FxHashMap<u64, Candidate>,
+        options: &RecallOptions,
+    ) -> Vec<(f64, usize, Candidate)> {
+        let mut ranked: Vec<(f64, usize, Candidate)> = cands
+            .into_iter()
+            .filter_map(|(sym, c)| {
+                let doc = *self.by_sym.get(&sym)?;
+                let d = &self.docs[doc];
+                let importance = 0.5 + 0.5 * d.importance.unwrap_or(0.5).clamp(0.0, 1.0);
+                let age = (options.now - d.time).max(0) as f64 / DAY_MS;
+                let recency = 0.5 + 0.5 * (-age / 30.0).exp2();
+                Some((c.0 * d.confidence * importance * recency, doc, c))
+            })
+            .collect();
+        let order = |a: &(f64, usize, Candidate), b: &(f64, usize, Candidate)| {
+            b.0.total_cmp(&a.0)
+                .then_with(|| self.docs[a.1].id.cmp(&self.docs[b.1].id))
+        };
+        let pool = (options.limit * POOL).max(POOL);
+        if ranked.len() > pool {
+            ranked.select_nth_unstable_by(pool - 1, order);
+            ranked.truncate(pool);
+        }
+        ranked.sort_by(order);
+        ranked
     }
 
     /// A relation of the graph as a step of a path.
@@ -312,7 +393,6 @@ impl RecallIndex {
 
     /// The memories and entities that answer `query`, best first (see the module's text).
     pub fn recall(&self, query: &str, options: &RecallOptions) -> Vec<Hit> {
-        let n = self.docs.len() as f64;
         // The distinct query stems (at most 64), each with the word as written.
         let mut query_words: Vec<(String, String)> = Vec::new();
         for (stem, written) in words(&self.stemmer, query) {
@@ -320,22 +400,7 @@ impl RecallIndex {
                 query_words.push((stem, written.to_lowercase()));
             }
         }
-        // BM25 per document, and the query words each matched.
-        let mut scores: FxHashMap<usize, (f64, u64)> = FxHashMap::default();
-        for (bit, (stem, _)) in query_words.iter().enumerate() {
-            let Some(list) = self.postings.get(stem) else {
-                continue;
-            };
-            let df = list.len() as f64;
-            let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
-            for &(i, tf) in list {
-                let d = &self.docs[i];
-                let norm = K1 * (1.0 - B + B * d.length / self.avg_length.max(1e-9));
-                let e = scores.entry(i).or_default();
-                e.0 += idf * tf * (K1 + 1.0) / (tf + norm);
-                e.1 |= 1 << bit;
-            }
-        }
+        let scores = self.text_scores(&query_words);
         // The words a mask names, as written, sorted and distinct.
         let matched_words = |mask: u64| -> Vec<String> {
             let set: BTreeSet<&String> = (0..query_words.len())
@@ -359,30 +424,8 @@ impl RecallIndex {
         for (seed, relevance) in seeds {
             self.expand(seed, relevance, options.depth, &mut cands);
         }
-        // Rank what is a memory or an entity; hits are made for the best few only.
-        let mut ranked: Vec<(f64, usize, Candidate)> = cands
-            .into_iter()
-            .filter_map(|(sym, c)| {
-                let doc = *self.by_sym.get(&sym)?;
-                let d = &self.docs[doc];
-                let importance = 0.5 + 0.5 * d.importance.unwrap_or(0.5).clamp(0.0, 1.0);
-                let age = (options.now - d.time).max(0) as f64 / DAY_MS;
-                let recency = 0.5 + 0.5 * (-age / 30.0).exp2();
-                Some((c.0 * d.confidence * importance * recency, doc, c))
-            })
-            .collect();
-        // Diversity is weighed among the best few candidates, not all of them.
-        let order = |a: &(f64, usize, Candidate), b: &(f64, usize, Candidate)| {
-            b.0.total_cmp(&a.0)
-                .then_with(|| self.docs[a.1].id.cmp(&self.docs[b.1].id))
-        };
-        let pool = (options.limit * POOL).max(POOL);
-        if ranked.len() > pool {
-            ranked.select_nth_unstable_by(pool - 1, order);
-            ranked.truncate(pool);
-        }
-        ranked.sort_by(order);
-        let ranked: Vec<Hit> = ranked
+        let ranked: Vec<Hit> = self
+            .rank(cands, options)
             .into_iter()
             .map(|(score, doc, (relevance, matched, path))| {
                 let d = &self.docs[doc];
