@@ -4,9 +4,6 @@
 use super::PlanError;
 use super::ir::*;
 use super::resolve::{columns, fresh_aggregate_id};
-use super::safety::{
-    assignment_fixpoint, check_aggregate_safety, mark_aggregates, mark_aggregates_constraint,
-};
 use crate::value::{ColumnType, enc_float, enc_number};
 use engram_parser as ast;
 use engram_parser::{AggFunc, BinaryOp, CmpOp, ExprKind, Literal, Span, UnaryOp};
@@ -14,18 +11,18 @@ use std::collections::HashMap;
 
 /// Lowering state for one rule body.
 pub(crate) struct RuleCx<'p> {
-    plan: &'p mut Plan,
-    errors: &'p mut Vec<PlanError>,
-    vars: HashMap<String, VarId>,
-    names: Vec<String>,
-    types: Vec<Option<ColumnType>>,
-    spans: Vec<Span>,
-    in_atom: Vec<bool>,
+    pub(super) plan: &'p mut Plan,
+    pub(super) errors: &'p mut Vec<PlanError>,
+    pub(super) vars: HashMap<String, VarId>,
+    pub(super) names: Vec<String>,
+    pub(super) types: Vec<Option<ColumnType>>,
+    pub(super) spans: Vec<Span>,
+    pub(super) in_atom: Vec<bool>,
     /// An atom of the body was rejected: safety errors would only repeat it.
-    broken: bool,
-    atoms: Vec<IrAtom>,
-    constraints: Vec<Constraint>,
-    fresh: usize,
+    pub(super) broken: bool,
+    pub(super) atoms: Vec<IrAtom>,
+    pub(super) constraints: Vec<Constraint>,
+    pub(super) fresh: usize,
 }
 
 impl<'p> RuleCx<'p> {
@@ -45,7 +42,7 @@ impl<'p> RuleCx<'p> {
         }
     }
 
-    fn err(&mut self, span: Span, msg: impl Into<String>) {
+    pub(super) fn err(&mut self, span: Span, msg: impl Into<String>) {
         self.errors.push(PlanError::new(span, msg));
     }
 
@@ -63,7 +60,7 @@ impl<'p> RuleCx<'p> {
     }
 
     /// A new variable like `v` (its type and place), or of type `ty` without one.
-    fn fresh_like(&mut self, v: Option<VarId>, ty: ColumnType) -> VarId {
+    pub(super) fn fresh_like(&mut self, v: Option<VarId>, ty: ColumnType) -> VarId {
         let id = self.names.len();
         let (name, ty, span) = match v {
             Some(v) => (
@@ -700,106 +697,6 @@ impl<'p> RuleCx<'p> {
             })),
             ty,
         }
-    }
-
-    /// Checks variable safety, splits aggregate variables into outer and local, builds the rule.
-    pub(crate) fn finish(
-        mut self,
-        head: RelId,
-        head_args: Vec<IrExpr>,
-        span: Span,
-        origin: String,
-        mut meta: RuleMeta,
-    ) -> Option<IrRule> {
-        // Aggregate witnesses: `min` and `max` bind the variables of a best tuple.
-        let mut atoms = std::mem::take(&mut self.atoms);
-        let mut constraints = std::mem::take(&mut self.constraints);
-        let n = self.names.len();
-        let problems = super::witness::bind_witnesses(
-            &mut atoms,
-            &mut constraints,
-            &head_args,
-            n,
-            &mut |v, ty| self.fresh_like(v, ty),
-        );
-        self.atoms = atoms;
-        self.constraints = constraints;
-        for &v in &problems {
-            let name = self.names[v].clone();
-            self.err(
-                self.spans[v],
-                format!(
-                    "witness problem: `{name}` is bound only inside a count, sum or mean \
-                     aggregate and used outside it (only min and max have witnesses)"
-                ),
-            );
-        }
-        let n = self.names.len();
-        // Variables bound by positive atoms and by assignments without aggregates.
-        let mut bound = vec![false; n];
-        for a in &self.atoms {
-            for v in a.vars().into_iter().chain(a.meta_vars().vars()) {
-                bound[v] = true;
-            }
-        }
-        assignment_fixpoint(&self.constraints, &mut bound, false);
-        let outer_bound = bound.clone();
-        let mut head_args = head_args;
-        for c in &mut self.constraints {
-            mark_aggregates_constraint(c, &outer_bound);
-        }
-        for e in head_args.iter_mut().chain(&mut meta.head_conf) {
-            mark_aggregates(e, &outer_bound);
-        }
-        assignment_fixpoint(&self.constraints, &mut bound, true);
-        // Safety: everything read must be bound.
-        let mut unbound: Vec<VarId> = Vec::new();
-        let check = |vars: Vec<VarId>, unbound: &mut Vec<VarId>| {
-            for v in vars {
-                if !bound[v] && !unbound.contains(&v) {
-                    unbound.push(v);
-                }
-            }
-        };
-        for c in &self.constraints {
-            check(c.vars(), &mut unbound);
-            check_aggregate_safety(c, &bound, &mut unbound);
-        }
-        for e in head_args.iter().chain(&meta.head_conf) {
-            let mut vs = Vec::new();
-            e.vars(&mut vs);
-            check(vs, &mut unbound);
-        }
-        if self.broken {
-            unbound.clear();
-        }
-        for v in unbound {
-            let name = self.names[v].clone();
-            if name.starts_with("_e") || problems.contains(&v) {
-                continue;
-            }
-            let span = self.spans[v];
-            self.err(
-                span,
-                format!("variable `{name}` is not bound by a positive atom"),
-            );
-        }
-        let var_types = self
-            .types
-            .iter()
-            .map(|t| t.unwrap_or(ColumnType::Number))
-            .collect();
-        Some(IrRule {
-            head,
-            head_args,
-            atoms: self.atoms,
-            constraints: self.constraints,
-            var_names: self.names,
-            var_types,
-            span,
-            origin,
-            meta,
-        })
     }
 }
 

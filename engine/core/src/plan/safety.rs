@@ -2,6 +2,9 @@
 //! outside the aggregate, and what an aggregate body reads without binding.
 
 use super::ir::*;
+use super::rule::RuleCx;
+use crate::value::ColumnType;
+use engram_parser::Span;
 
 /// Marks variables assigned by `v = expr` (either side) once the expression's inputs are bound.
 pub(crate) fn assignment_fixpoint(
@@ -102,5 +105,121 @@ pub(crate) fn check_aggregate_safety(c: &Constraint, bound: &[bool], unbound: &m
                 }
             }
         });
+    }
+}
+
+impl RuleCx<'_> {
+    /// Checks variable safety, splits aggregate variables into outer and local, builds the rule.
+    pub(crate) fn finish(
+        mut self,
+        head: RelId,
+        mut head_args: Vec<IrExpr>,
+        span: Span,
+        origin: String,
+        mut meta: RuleMeta,
+    ) -> Option<IrRule> {
+        let problems = self.bind_witnesses(&head_args);
+        let bound = self.mark_aggregates(&mut head_args, &mut meta);
+        let unbound = self.unbound(&bound, &head_args, &meta);
+        for v in unbound {
+            let name = self.names[v].clone();
+            if name.starts_with("_e") || problems.contains(&v) {
+                continue;
+            }
+            let span = self.spans[v];
+            self.err(
+                span,
+                format!("variable `{name}` is not bound by a positive atom"),
+            );
+        }
+        let var_types = (self.types.iter())
+            .map(|t| t.unwrap_or(ColumnType::Number))
+            .collect();
+        Some(IrRule {
+            head,
+            head_args,
+            atoms: self.atoms,
+            constraints: self.constraints,
+            var_names: self.names,
+            var_types,
+            span,
+            origin,
+            meta,
+        })
+    }
+
+    /// Aggregate witnesses: `min` and `max` bind the variables of a best tuple. Reports the
+    /// variables used outside an aggregate that cannot have one; returns them.
+    fn bind_witnesses(&mut self, head_args: &[IrExpr]) -> Vec<VarId> {
+        let mut atoms = std::mem::take(&mut self.atoms);
+        let mut constraints = std::mem::take(&mut self.constraints);
+        let n = self.names.len();
+        let problems = super::witness::bind_witnesses(
+            &mut atoms,
+            &mut constraints,
+            head_args,
+            n,
+            &mut |v, ty| self.fresh_like(v, ty),
+        );
+        self.atoms = atoms;
+        self.constraints = constraints;
+        for &v in &problems {
+            let name = self.names[v].clone();
+            self.err(
+                self.spans[v],
+                format!(
+                    "witness problem: `{name}` is bound only inside a count, sum or mean \
+                     aggregate and used outside it (only min and max have witnesses)"
+                ),
+            );
+        }
+        problems
+    }
+
+    /// Marks each aggregate's variables bound outside it (by positive atoms and assignments
+    /// without aggregates) as outer; the variables bound once assignments with aggregates
+    /// are taken too.
+    fn mark_aggregates(&mut self, head_args: &mut [IrExpr], meta: &mut RuleMeta) -> Vec<bool> {
+        let mut bound = vec![false; self.names.len()];
+        for a in &self.atoms {
+            for v in a.vars().into_iter().chain(a.meta_vars().vars()) {
+                bound[v] = true;
+            }
+        }
+        assignment_fixpoint(&self.constraints, &mut bound, false);
+        let outer_bound = bound.clone();
+        for c in &mut self.constraints {
+            mark_aggregates_constraint(c, &outer_bound);
+        }
+        for e in head_args.iter_mut().chain(&mut meta.head_conf) {
+            mark_aggregates(e, &outer_bound);
+        }
+        assignment_fixpoint(&self.constraints, &mut bound, true);
+        bound
+    }
+
+    /// Safety: the variables read but not bound (none when an atom was already rejected).
+    fn unbound(&self, bound: &[bool], head_args: &[IrExpr], meta: &RuleMeta) -> Vec<VarId> {
+        let mut unbound: Vec<VarId> = Vec::new();
+        if self.broken {
+            return unbound;
+        }
+        let check = |vars: Vec<VarId>, unbound: &mut Vec<VarId>| {
+            for v in vars {
+                if !bound[v] && !unbound.contains(&v) {
+                    unbound.push(v);
+                }
+            }
+        };
+        for c in &self.constraints {
+            check(c.vars(), &mut unbound);
+            check_aggregate_safety(c, bound, &mut unbound);
+        }
+        for e in head_args.iter().chain(&meta.head_conf) {
+            let mut vs = Vec::new();
+            e.vars(&mut vs);
+            check(vs, &mut unbound);
+        }
+        unbound
     }
 }
