@@ -4,7 +4,7 @@
 
 use super::solve::BodyPlan;
 use super::table::Table;
-use crate::plan::ir::{Combine, Constraint, IrAggregate, IrExprKind, Plan, RelId, VarId};
+use crate::plan::ir::{Combine, Constraint, IrAggregate, IrExpr, IrExprKind, Plan, RelId, VarId};
 use std::collections::{HashMap, HashSet};
 
 /// How a column of a negated atom meets a changed fact.
@@ -129,7 +129,6 @@ fn rule_plans(
     probes: &mut Vec<(RelId, Vec<usize>)>,
 ) -> Option<RulePlans> {
     let rule = &plan.rules[ri];
-    let n = rule.var_names.len();
     let forward = rule
         .atoms
         .iter()
@@ -151,29 +150,7 @@ fn rule_plans(
                 if *classes {
                     return None;
                 }
-                let mut cols = Vec::new();
-                let mut vars = Vec::new();
-                for a in args {
-                    cols.push(match a.as_ref().map(|e| &e.kind) {
-                        None => Bind::Any,
-                        Some(IrExprKind::Var(v)) => {
-                            vars.push(*v);
-                            Bind::Var(*v)
-                        }
-                        Some(IrExprKind::Const(c)) => Bind::Const(*c),
-                        Some(_) => return None,
-                    });
-                }
-                let probe: Vec<usize> = (0..args.len()).filter(|&i| args[i].is_some()).collect();
-                probes.push((*rel, probe));
-                let relaxed = BodyPlan::from_vars(plan, ri, &vars, true);
-                probes.push((rule.head, relaxed.known_head_cols(rule)));
-                negations.push(NegStart {
-                    rel: *rel,
-                    cols,
-                    relaxed,
-                    full: BodyPlan::from_vars(plan, ri, &vars, false),
-                });
+                negations.push(negation_start(plan, ri, *rel, args, probes)?);
                 continue;
             }
             Constraint::Cmp { left, right, .. } => vec![left, right],
@@ -187,37 +164,84 @@ fn rule_plans(
     for e in rule.head_args.iter().chain(&rule.meta.head_conf) {
         e.for_each_aggregate(&mut |a| aggs.push(a));
     }
-    let mut starts = Vec::new();
-    for agg in aggs {
-        let nested = agg.constraints.iter().any(|c| match c {
-            Constraint::Negated { .. } => true,
-            Constraint::Cmp { left, right, .. } => left.has_aggregate() || right.has_aggregate(),
-            Constraint::Text { pattern, text, .. } => {
-                pattern.has_aggregate() || text.has_aggregate()
-            }
-            Constraint::False => false,
-        });
-        let bound: HashSet<VarId> = agg.atoms.iter().flat_map(|a| a.vars()).collect();
-        if nested || !agg.outer.iter().all(|v| bound.contains(v)) {
-            return None;
-        }
-        aggregates.insert(agg.id, BodyPlan::aggregate(agg, n));
-        let relaxed = BodyPlan::from_vars(plan, ri, &agg.outer, true);
-        probes.push((rule.head, relaxed.known_head_cols(rule)));
-        starts.push(AggStart {
-            agg: agg.clone(),
-            from_atom: (0..agg.atoms.len())
-                .map(|j| BodyPlan::aggregate_from(agg, j, n))
-                .collect(),
-            relaxed,
-            full: BodyPlan::from_vars(plan, ri, &agg.outer, false),
-        });
-    }
+    let starts = (aggs.into_iter())
+        .map(|agg| aggregate_start(plan, ri, agg, aggregates, probes))
+        .collect::<Option<Vec<AggStart>>>()?;
     Some(RulePlans {
         forward,
         backward: BodyPlan::backward(plan, ri),
         negations,
         aggregates: starts,
+    })
+}
+
+/// Compiles the start of a change through the negated atom `!rel(args)` of rule `ri`, or
+/// `None` when an argument is an expression.
+fn negation_start(
+    plan: &Plan,
+    ri: usize,
+    rel: RelId,
+    args: &[Option<IrExpr>],
+    probes: &mut Vec<(RelId, Vec<usize>)>,
+) -> Option<NegStart> {
+    let rule = &plan.rules[ri];
+    let mut cols = Vec::new();
+    let mut vars = Vec::new();
+    for a in args {
+        cols.push(match a.as_ref().map(|e| &e.kind) {
+            None => Bind::Any,
+            Some(IrExprKind::Var(v)) => {
+                vars.push(*v);
+                Bind::Var(*v)
+            }
+            Some(IrExprKind::Const(c)) => Bind::Const(*c),
+            Some(_) => return None,
+        });
+    }
+    let probe: Vec<usize> = (0..args.len()).filter(|&i| args[i].is_some()).collect();
+    probes.push((rel, probe));
+    let relaxed = BodyPlan::from_vars(plan, ri, &vars, true);
+    probes.push((rule.head, relaxed.known_head_cols(rule)));
+    Some(NegStart {
+        rel,
+        cols,
+        relaxed,
+        full: BodyPlan::from_vars(plan, ri, &vars, false),
+    })
+}
+
+/// Compiles the start of a change through aggregate `agg` of rule `ri` (its body, with its
+/// outer variables bound, into `aggregates`), or `None` for a nested aggregate or one whose
+/// outer variables its atoms do not bind.
+fn aggregate_start(
+    plan: &Plan,
+    ri: usize,
+    agg: &IrAggregate,
+    aggregates: &mut HashMap<usize, BodyPlan>,
+    probes: &mut Vec<(RelId, Vec<usize>)>,
+) -> Option<AggStart> {
+    let rule = &plan.rules[ri];
+    let n = rule.var_names.len();
+    let nested = agg.constraints.iter().any(|c| match c {
+        Constraint::Negated { .. } => true,
+        Constraint::Cmp { left, right, .. } => left.has_aggregate() || right.has_aggregate(),
+        Constraint::Text { pattern, text, .. } => pattern.has_aggregate() || text.has_aggregate(),
+        Constraint::False => false,
+    });
+    let bound: HashSet<VarId> = agg.atoms.iter().flat_map(|a| a.vars()).collect();
+    if nested || !agg.outer.iter().all(|v| bound.contains(v)) {
+        return None;
+    }
+    aggregates.insert(agg.id, BodyPlan::aggregate(agg, n));
+    let relaxed = BodyPlan::from_vars(plan, ri, &agg.outer, true);
+    probes.push((rule.head, relaxed.known_head_cols(rule)));
+    Some(AggStart {
+        agg: agg.clone(),
+        from_atom: (0..agg.atoms.len())
+            .map(|j| BodyPlan::aggregate_from(agg, j, n))
+            .collect(),
+        relaxed,
+        full: BodyPlan::from_vars(plan, ri, &agg.outer, false),
     })
 }
 
