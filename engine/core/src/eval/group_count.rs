@@ -232,54 +232,11 @@ pub(crate) fn evaluate(
 ) {
     let rule = &plan.rules[ri];
     let n = rule.var_names.len();
-    let compiled = solve::compile(&compile_nested(&gc.atoms, &gc.pre, n, &[]), &[], n);
-    let key_of = |env: &[u64]| {
-        let mut key = [0u64; MAX_KEY];
-        for (i, &v) in gc.rest.iter().enumerate() {
-            key[i] = env[v];
-        }
-        key
-    };
-    // Sets the group's variables and its count in `env`; whether the rule's constraints on
-    // the count hold.
-    let group_env =
-        |env: &mut [u64], lead: u64, key: &[u64; MAX_KEY], count: i64, cx: &mut Cx<'_>| {
-            env[gc.lead] = lead;
-            for (i, &v) in gc.rest.iter().enumerate() {
-                env[v] = key[i];
-            }
-            env[gc.k] = enc_number(count);
-            gc.post.iter().all(|c| check(c, env, cx))
-        };
-    // The groups that pass, in leading-value order: (lead, rest of the group, count).
-    let mut passed: Vec<(u64, [u64; MAX_KEY], i64)> = Vec::new();
-    let mut counts = Counts::new(gc.rest.len(), cx.interner.len());
-    let mut flush = |lead: u64, counts: &mut Counts, cx: &mut Cx<'_>| {
-        let mut env = vec![0u64; n];
-        counts.drain(|key, count| {
-            if group_env(&mut env, lead, &key, count, cx) {
-                passed.push((lead, key, count));
-            }
-        });
-    };
-    let mut lead: Option<u64> = None;
+    let passed = gc.passing_groups(n, cx);
     let mut env = vec![0u64; n];
-    completed::solve(&compiled, &mut env, cx, &mut |env, _, cx| {
-        let at = env[gc.lead];
-        if lead != Some(at) {
-            if let Some(l) = lead {
-                flush(l, &mut counts, cx);
-            }
-            lead = Some(at);
-        }
-        counts.add(key_of(env));
-    });
-    if let Some(l) = lead {
-        flush(l, &mut counts, cx);
-    }
     let Some((hm, time)) = head else {
         for (lead, key, count) in passed {
-            group_env(&mut env, lead, &key, count, cx);
+            gc.group_env(&mut env, lead, &key, count, cx);
             emit_head(&rule.head_args, &env, cx, out);
         }
         return;
@@ -296,7 +253,7 @@ pub(crate) fn evaluate(
         metas.extend(groups.iter().map(|g| (g.1, None)));
         env[gc.lead] = groups[0].0;
         completed::solve(&bound, &mut env, cx, &mut |env, hits, cx| {
-            let Some(slot) = metas.get_mut(&key_of(env)) else {
+            let Some(slot) = metas.get_mut(&gc.key_of(env)) else {
                 return;
             };
             let part = Meta::body(hm.rule.tnorm, hits.iter().map(|h| h.meta()));
@@ -310,11 +267,76 @@ pub(crate) fn evaluate(
         for &(lead, key, count) in groups {
             // None: no derivation survived the rule's depth bound, threshold or forgetting.
             let Some(m) = metas[&key] else { continue };
-            group_env(&mut env, lead, &key, count, cx);
+            gc.group_env(&mut env, lead, &key, count, cx);
             if emit_head(&rule.head_args, &env, cx, out) {
                 m.push(out, true, time);
             }
         }
+    }
+}
+
+/// A group that passed the rule's constraints on its count: its leading value, the rest of
+/// its key, its count.
+type Passed = (u64, [u64; MAX_KEY], i64);
+
+impl GroupCount {
+    /// The group of a binding, past its leading value.
+    fn key_of(&self, env: &[u64]) -> [u64; MAX_KEY] {
+        let mut key = [0u64; MAX_KEY];
+        for (i, &v) in self.rest.iter().enumerate() {
+            key[i] = env[v];
+        }
+        key
+    }
+
+    /// Sets the group's variables and its count in `env`; whether the rule's constraints on
+    /// the count hold.
+    fn group_env(
+        &self,
+        env: &mut [u64],
+        lead: u64,
+        key: &[u64; MAX_KEY],
+        count: i64,
+        cx: &mut Cx<'_>,
+    ) -> bool {
+        env[self.lead] = lead;
+        for (i, &v) in self.rest.iter().enumerate() {
+            env[v] = key[i];
+        }
+        env[self.k] = enc_number(count);
+        self.post.iter().all(|c| check(c, env, cx))
+    }
+
+    /// Counts the groups of every binding of the body, one leading value at a time; the
+    /// groups that pass, in leading-value order.
+    fn passing_groups(&self, n: usize, cx: &mut Cx<'_>) -> Vec<Passed> {
+        let compiled = solve::compile(&compile_nested(&self.atoms, &self.pre, n, &[]), &[], n);
+        let mut passed: Vec<Passed> = Vec::new();
+        let mut counts = Counts::new(self.rest.len(), cx.interner.len());
+        let mut flush = |lead: u64, counts: &mut Counts, cx: &mut Cx<'_>| {
+            let mut env = vec![0u64; n];
+            counts.drain(|key, count| {
+                if self.group_env(&mut env, lead, &key, count, cx) {
+                    passed.push((lead, key, count));
+                }
+            });
+        };
+        let mut lead: Option<u64> = None;
+        let mut env = vec![0u64; n];
+        completed::solve(&compiled, &mut env, cx, &mut |env, _, cx| {
+            let at = env[self.lead];
+            if lead != Some(at) {
+                if let Some(l) = lead {
+                    flush(l, &mut counts, cx);
+                }
+                lead = Some(at);
+            }
+            counts.add(self.key_of(env));
+        });
+        if let Some(l) = lead {
+            flush(l, &mut counts, cx);
+        }
+        passed
     }
 }
 
