@@ -1,0 +1,125 @@
+//! What a parse error says: pest's furthest failure turned into a message that names what
+//! was expected in the dialect's own words, at the right spot.
+
+use super::Rule;
+use crate::ast::Span;
+
+const LITERAL_STARTS: &[&str] = &["\"", "0b", "0x", "?", "_", "$"];
+const CMP_TOKENS: &[&str] = &["=", "!=", "<", "<=", ">", ">="];
+const INFIX_TOKENS: &[&str] = &[
+    "+", "-", "*", "/", "%", "^", "band", "bor", "bxor", "bshl", "bshr", "bshru", "land", "lor",
+];
+
+/// Turns pest's error into the furthest position reached, a message naming what was expected,
+/// and a better span where one is known.
+pub(super) fn describe_error(
+    e: &pest::error::Error<Rule>,
+    src: &str,
+) -> (usize, String, Option<Span>) {
+    let fallback = match e.location {
+        pest::error::InputLocation::Pos(p) => p,
+        pest::error::InputLocation::Span((s, _)) => s,
+    };
+    let Some(attempts) = e.parse_attempts() else {
+        return (fallback, "syntax error".to_string(), None);
+    };
+    let at = attempts.max_position.min(src.len());
+    let mut expected: Vec<String> = Vec::new();
+    for stack in attempts.call_stacks() {
+        let rule = stack.deepest.get_rule().copied();
+        if let Some(name) = rule.and_then(friendly_rule)
+            && !expected.contains(&name.to_string())
+        {
+            expected.push(name.to_string());
+        }
+    }
+    for token in attempts.expected_tokens() {
+        let text = token.to_string();
+        if text == "BUILTIN_RULE"
+            || (text.len() > 2 && text.contains(".."))
+            || text.trim().is_empty()
+            || text.trim_matches('\u{feff}').is_empty()
+            || text == "//"
+            || text == "/*"
+            || INFIX_TOKENS.contains(&text.as_str())
+            || LITERAL_STARTS.contains(&text.as_str())
+            || (CMP_TOKENS.contains(&text.as_str())
+                && expected.iter().any(|e| e == "comparison operator"))
+        {
+            continue;
+        }
+        let t = format!("`{text}`");
+        if !expected.contains(&t) {
+            expected.push(t);
+        }
+    }
+    // A missing `.` is best shown right after the statement it should end.
+    let mut at = at;
+    if expected.iter().any(|e| e == "`.`") {
+        let trimmed = src[..at].trim_end();
+        if trimmed.len() < at && src[trimmed.len()..at].contains('\n') {
+            at = trimmed.len();
+        }
+    }
+    let found = match src[at..].chars().next() {
+        None => "end of file".to_string(),
+        Some(_) => {
+            let word: String = src[at..]
+                .chars()
+                .take_while(|c| !c.is_whitespace())
+                .take(12)
+                .collect();
+            if word.is_empty() {
+                "end of line".to_string()
+            } else {
+                format!("`{word}`")
+            }
+        }
+    };
+    let at_line_end = src[at..].starts_with('\n') || at >= src.len();
+    if at_line_end
+        && expected.iter().any(|e| e == "`\"`")
+        && let Some(open) = src[..at].rfind('"')
+    {
+        return (
+            at,
+            "unterminated string literal".into(),
+            Some(Span::new(open, at)),
+        );
+    }
+    let message = if expected.iter().any(|e| e == "statement") {
+        format!("expected a declaration, directive, fact, rule or query, found {found}")
+    } else if expected.is_empty() {
+        format!("unexpected {found}")
+    } else {
+        format!("expected {}, found {found}", join_or(&expected))
+    };
+    (at, message, None)
+}
+
+fn join_or(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+fn friendly_rule(rule: Rule) -> Option<&'static str> {
+    Some(match rule {
+        Rule::ident | Rule::qname | Rule::functor_name => "identifier",
+        Rule::expr => "expression",
+        Rule::string => "string",
+        Rule::io_value => "value",
+        Rule::integer | Rule::unsigned | Rule::float => "number",
+        Rule::atom => "atom",
+        Rule::annotation | Rule::annotation_name => "annotation",
+        Rule::annotation_arg => "annotation argument",
+        Rule::literal | Rule::conjunction | Rule::disjunction => "body literal",
+        Rule::cmp_op => "comparison operator",
+        Rule::attribute | Rule::attributes => "attribute `name: type`",
+        Rule::io_param => "parameter `key=value`",
+        Rule::statement => "statement",
+        _ => return None,
+    })
+}
