@@ -24,6 +24,9 @@ pub enum Contender {
     Engram {
         /// Its name in the table.
         label: String,
+        /// The binary, when not the workspace's own release build (another build of engram
+        /// measured beside it: `ENGRAM_BASELINE`).
+        binary: Option<PathBuf>,
         /// The program file.
         program: PathBuf,
         /// Its input directory.
@@ -142,8 +145,9 @@ pub fn run_workload(
                 Contender::Engram { program, input, .. }
                 | Contender::Souffle { program, input } => {
                     let mut args = match c {
-                        Contender::Engram { .. } => {
-                            vec![engram.to_str().expect("a UTF-8 path"), "run"]
+                        Contender::Engram { binary, .. } => {
+                            let bin = binary.as_deref().unwrap_or(engram);
+                            vec![bin.to_str().expect("a UTF-8 path"), "run"]
                         }
                         _ => vec!["souffle"],
                     };
@@ -282,190 +286,230 @@ pub fn shared_data() -> PathBuf {
 /// How many copies of LUBM's university the LUBM workload reads at full scale.
 pub const UNIVERSITIES: usize = 20;
 
-/// Every workload of the table at `scale`, its inputs generated under `scratch`.
+/// Every workload of the table at `scale`, its inputs generated under `scratch`. With
+/// `ENGRAM_BASELINE` naming another engram binary, it runs beside the workspace's build on
+/// every program engram runs ("engram baseline"), so that a change is measured against the
+/// build before it in one run.
 pub fn workloads(scale: Scale, scratch: &Path) -> anyhow::Result<Vec<Workload>> {
-    let full = scale == Scale::Full;
     let programs = scratch.join("programs");
-    let tc = write_program(&programs, "tc.dl", &output(crate::TC_PROGRAM, "path"))?;
-    let sg = write_program(&programs, "sg.dl", &output(crate::SG_PROGRAM, "sg"))?;
-    let tc_conf = write_program(
-        &programs,
-        "tc-confidence.dl",
-        &output(crate::TC_CONFIDENCE_PROGRAM, "path"),
-    )?;
-    let peers_of = |workload: &str, param: i64| -> Vec<Contender> {
-        ENGINES
-            .iter()
+    let setup = Setup {
+        full: scale == Scale::Full,
+        scratch: scratch.to_path_buf(),
+        tc: write_program(&programs, "tc.dl", &output(crate::TC_PROGRAM, "path"))?,
+        souffle: souffle_on_path(),
+        baseline: std::env::var_os("ENGRAM_BASELINE").map(PathBuf::from),
+        programs,
+    };
+    let mut out = setup.closures()?;
+    out.push(setup.confidence()?);
+    out.push(setup.same_generation()?);
+    out.push(setup.el()?);
+    out.push(setup.lubm()?);
+    out.push(setup.independent()?);
+    Ok(out)
+}
+
+/// What every workload is made with.
+struct Setup {
+    full: bool,
+    scratch: PathBuf,
+    programs: PathBuf,
+    /// The transitive closure program.
+    tc: PathBuf,
+    souffle: bool,
+    baseline: Option<PathBuf>,
+}
+
+impl Setup {
+    /// The peer binary's contenders on a workload.
+    fn peers_of(&self, workload: &str, param: i64) -> Vec<Contender> {
+        (ENGINES.iter())
             .map(|e| Contender::Peer {
                 engine: e.to_string(),
                 workload: workload.to_string(),
                 param,
             })
             .collect()
-    };
-    // engram on a program in the Soufflé dialect, and Soufflé on it too when it is installed.
-    let souffle = souffle_on_path();
-    let engram_and_souffle = |program: &Path, input: &Path| -> Vec<Contender> {
-        let mut out = vec![Contender::Engram {
-            label: "engram".into(),
+    }
+
+    /// engram (and the baseline build) on a program, labelled `label`.
+    fn engram(&self, label: &str, program: &Path, input: &Path) -> Vec<Contender> {
+        let engram = |label: String, binary: Option<PathBuf>| Contender::Engram {
+            label,
+            binary,
             program: program.to_path_buf(),
             input: input.to_path_buf(),
-        }];
-        if souffle {
+        };
+        let mut out = vec![engram(label.to_string(), None)];
+        if let Some(b) = &self.baseline {
+            out.push(engram(format!("{label} baseline"), Some(b.clone())));
+        }
+        out
+    }
+
+    /// engram on a program in the Soufflé dialect, and Soufflé on it too when it is installed.
+    fn engram_and_souffle(&self, program: &Path, input: &Path) -> Vec<Contender> {
+        let mut out = self.engram("engram", program, input);
+        if self.souffle {
             out.push(Contender::Souffle {
                 program: program.to_path_buf(),
                 input: input.to_path_buf(),
             });
         }
         out
-    };
-    let closure = |name: String, input: PathBuf| -> Workload {
-        let mut contenders = engram_and_souffle(&tc, &input);
-        contenders.extend(peers_of("tc", 0));
-        Workload {
-            name,
-            input,
+    }
+
+    /// The random graph (its input directory and sizes).
+    fn graph(&self) -> anyhow::Result<(PathBuf, [&'static str; 2])> {
+        let graph = if self.full {
+            ["2000", "4000"]
+        } else {
+            ["100", "200"]
+        };
+        let dir = (self.scratch).join(format!("graph-{}-{}", graph[0], graph[1]));
+        crate::generate(&["graph", graph[0], graph[1]], &dir, "edge.facts")?;
+        Ok((dir, graph))
+    }
+
+    /// Transitive closures: a random graph, a chain, the Gene Ontology, WordNet.
+    fn closures(&self) -> anyhow::Result<Vec<Workload>> {
+        let closure = |name: String, input: PathBuf| -> Workload {
+            let mut contenders = self.engram_and_souffle(&self.tc, &input);
+            contenders.extend(self.peers_of("tc", 0));
+            Workload {
+                name,
+                input,
+                relations: vec!["path".into()],
+                contenders,
+            }
+        };
+        let (dir, graph) = self.graph()?;
+        let mut out = vec![closure(format!("TC random {} {}", graph[0], graph[1]), dir)];
+        let chain = if self.full { "2000" } else { "50" };
+        let cdir = self.scratch.join(format!("chain-{chain}"));
+        crate::generate(&["chain", chain], &cdir, "edge.facts")?;
+        out.push(closure(format!("TC chain {chain}"), cdir));
+        let (limit, sized) = match self.full {
+            true => (usize::MAX, String::new()),
+            false => (300, "-300".to_string()),
+        };
+        let go = self.scratch.join(format!("go{sized}"));
+        let ontology = shared_data().join("gene-ontology/edge.tsv.gz");
+        shared_edges(&ontology, (0, 2), &go, limit)?;
+        out.push(closure("Gene Ontology closure".into(), go));
+        let wn = self.scratch.join(format!("wordnet{sized}"));
+        let hypernyms = shared_data().join("wordnet/hypernym.tsv.gz");
+        shared_edges(&hypernyms, (0, 1), &wn, limit)?;
+        out.push(closure("WordNet hypernym closure".into(), wn));
+        Ok(out)
+    }
+
+    /// The random graph's closure with a confidence per edge, against engram's boolean
+    /// closure and a best-per-key loop by hand.
+    fn confidence(&self) -> anyhow::Result<Workload> {
+        let (dir, graph) = self.graph()?;
+        let tc_conf = write_program(
+            &self.programs,
+            "tc-confidence.dl",
+            &output(crate::TC_CONFIDENCE_PROGRAM, "path"),
+        )?;
+        let conf_dir = (self.scratch).join(format!("graph-{}-{}-confidence", graph[0], graph[1]));
+        crate::add_confidences(&dir.join("edge.facts"), &conf_dir.join("edge.facts"))?;
+        let mut contenders = self.engram("engram", &tc_conf, &conf_dir);
+        contenders.extend(self.engram("engram boolean", &self.tc, &dir));
+        contenders.push(Contender::Peer {
+            engine: "by-hand".into(),
+            workload: "tc-confidence".into(),
+            param: 0,
+        });
+        Ok(Workload {
+            name: "confidence closure".into(),
+            input: conf_dir,
             relations: vec!["path".into()],
             contenders,
-        }
-    };
-    let mut out = Vec::new();
+        })
+    }
 
-    let graph = if full {
-        ["2000", "4000"]
-    } else {
-        ["100", "200"]
-    };
-    let dir = scratch.join(format!("graph-{}-{}", graph[0], graph[1]));
-    crate::generate(&["graph", graph[0], graph[1]], &dir, "edge.facts")?;
-    out.push(closure(
-        format!("TC random {} {}", graph[0], graph[1]),
-        dir.clone(),
-    ));
+    /// Same generation over a tree.
+    fn same_generation(&self) -> anyhow::Result<Workload> {
+        let sg = write_program(&self.programs, "sg.dl", &output(crate::SG_PROGRAM, "sg"))?;
+        let tree = if self.full {
+            ["20000", "300"]
+        } else {
+            ["200", "10"]
+        };
+        let tdir = self.scratch.join(format!("tree-{}-{}", tree[0], tree[1]));
+        crate::generate(&["tree", tree[0], tree[1]], &tdir, "parent.facts")?;
+        let mut contenders = self.engram_and_souffle(&sg, &tdir);
+        contenders.extend(self.peers_of("sg", 0));
+        Ok(Workload {
+            name: format!("same generation {} {}", tree[0], tree[1]),
+            input: tdir,
+            relations: vec!["sg".into()],
+            contenders,
+        })
+    }
 
-    let chain = if full { "2000" } else { "50" };
-    let cdir = scratch.join(format!("chain-{chain}"));
-    crate::generate(&["chain", chain], &cdir, "edge.facts")?;
-    out.push(closure(format!("TC chain {chain}"), cdir));
+    /// An OWL EL classification, boolean and with a rule weight.
+    fn el(&self) -> anyhow::Result<Workload> {
+        let concepts = if self.full { 20_000 } else { 300 };
+        let el_dir = self.scratch.join(format!("el-{concepts}"));
+        crate::elgen::write(concepts, &el_dir)?;
+        let el = write_program(&self.programs, "el.dl", crate::elgen::EL_PROGRAM)?;
+        // The same classification with provenance (a rule weight): every fact's best confidence.
+        let weighted = crate::elgen::weighted();
+        let el_conf = write_program(&self.programs, "el-confidence.dl", &weighted)?;
+        let mut contenders = self.engram_and_souffle(&el, &el_dir);
+        contenders.extend(self.engram("engram confidence", &el_conf, &el_dir));
+        contenders.extend(self.peers_of("el", 0));
+        Ok(Workload {
+            name: format!("EL classification, {concepts} concepts"),
+            input: el_dir,
+            relations: vec!["sub".into()],
+            contenders,
+        })
+    }
 
-    let (limit, sized) = match full {
-        true => (usize::MAX, String::new()),
-        false => (300, "-300".to_string()),
-    };
-    let go = scratch.join(format!("go{sized}"));
-    shared_edges(
-        &shared_data().join("gene-ontology/edge.tsv.gz"),
-        (0, 2),
-        &go,
-        limit,
-    )?;
-    out.push(closure("Gene Ontology closure".into(), go));
-    let wn = scratch.join(format!("wordnet{sized}"));
-    shared_edges(
-        &shared_data().join("wordnet/hypernym.tsv.gz"),
-        (0, 1),
-        &wn,
-        limit,
-    )?;
-    out.push(closure("WordNet hypernym closure".into(), wn));
+    /// LUBM materialisation: Soufflé's own program over its university copied.
+    fn lubm(&self) -> anyhow::Result<Workload> {
+        let (universities, limit) = match self.full {
+            true => (UNIVERSITIES, usize::MAX),
+            false => (1, 200),
+        };
+        let lubm_dir = match limit {
+            usize::MAX => self.scratch.join(format!("lubm-{universities}")),
+            _ => self.scratch.join(format!("lubm-{universities}-{limit}")),
+        };
+        crate::lubmgen::write(universities, limit, &lubm_dir)?;
+        let mut contenders = self.engram_and_souffle(&crate::lubmgen::program(), &lubm_dir);
+        contenders.extend(self.peers_of("lubm", 0));
+        Ok(Workload {
+            name: format!("LUBM, {universities} universities"),
+            input: lubm_dir,
+            relations: crate::peers::lubm::OUTPUTS.map(String::from).to_vec(),
+            contenders,
+        })
+    }
 
-    let conf_dir = scratch.join(format!("graph-{}-{}-confidence", graph[0], graph[1]));
-    crate::add_confidences(&dir.join("edge.facts"), &conf_dir.join("edge.facts"))?;
-    out.push(Workload {
-        name: "confidence closure".into(),
-        input: conf_dir.clone(),
-        relations: vec!["path".into()],
-        contenders: vec![
-            Contender::Engram {
-                label: "engram".into(),
-                program: tc_conf,
-                input: conf_dir,
-            },
-            Contender::Engram {
-                label: "engram boolean".into(),
-                program: tc.clone(),
-                input: dir,
-            },
-            Contender::Peer {
-                engine: "by-hand".into(),
-                workload: "tc-confidence".into(),
-                param: 0,
-            },
-        ],
-    });
-
-    let tree = if full {
-        ["20000", "300"]
-    } else {
-        ["200", "10"]
-    };
-    let tdir = scratch.join(format!("tree-{}-{}", tree[0], tree[1]));
-    crate::generate(&["tree", tree[0], tree[1]], &tdir, "parent.facts")?;
-    let mut contenders = engram_and_souffle(&sg, &tdir);
-    contenders.extend(peers_of("sg", 0));
-    out.push(Workload {
-        name: format!("same generation {} {}", tree[0], tree[1]),
-        input: tdir,
-        relations: vec!["sg".into()],
-        contenders,
-    });
-
-    let concepts = if full { 20_000 } else { 300 };
-    let el_dir = scratch.join(format!("el-{concepts}"));
-    crate::elgen::write(concepts, &el_dir)?;
-    let el = write_program(&programs, "el.dl", crate::elgen::EL_PROGRAM)?;
-    // The same classification with provenance (a rule weight): every fact's best confidence.
-    let el_conf = write_program(&programs, "el-confidence.dl", &crate::elgen::weighted())?;
-    let mut contenders = engram_and_souffle(&el, &el_dir);
-    contenders.push(Contender::Engram {
-        label: "engram confidence".into(),
-        program: el_conf,
-        input: el_dir.clone(),
-    });
-    contenders.extend(peers_of("el", 0));
-    out.push(Workload {
-        name: format!("EL classification, {concepts} concepts"),
-        input: el_dir,
-        relations: vec!["sub".into()],
-        contenders,
-    });
-
-    let (universities, limit) = if full {
-        (UNIVERSITIES, usize::MAX)
-    } else {
-        (1, 200)
-    };
-    let lubm_dir = match limit {
-        usize::MAX => scratch.join(format!("lubm-{universities}")),
-        _ => scratch.join(format!("lubm-{universities}-{limit}")),
-    };
-    crate::lubmgen::write(universities, limit, &lubm_dir)?;
-    let mut contenders = engram_and_souffle(&crate::lubmgen::program(), &lubm_dir);
-    contenders.extend(peers_of("lubm", 0));
-    out.push(Workload {
-        name: format!("LUBM, {universities} universities"),
-        input: lubm_dir,
-        relations: crate::peers::lubm::OUTPUTS.map(String::from).to_vec(),
-        contenders,
-    });
-
-    let n: i64 = if full { 1_000_000 } else { 1_000 };
-    let ind = write_program(
-        &programs,
-        &format!("independent-{n}.dl"),
-        &peers::independent_program(n),
-    )?;
-    let empty = scratch.join("empty");
-    std::fs::create_dir_all(&empty)?;
-    let mut contenders = engram_and_souffle(&ind, &empty);
-    contenders.extend(peers_of("independent", n));
-    out.push(Workload {
-        name: format!("independent body, N = {n}"),
-        input: empty,
-        relations: vec!["a".into()],
-        contenders,
-    });
-    Ok(out)
+    /// A body with a part independent of the rest.
+    fn independent(&self) -> anyhow::Result<Workload> {
+        let n: i64 = if self.full { 1_000_000 } else { 1_000 };
+        let ind = write_program(
+            &self.programs,
+            &format!("independent-{n}.dl"),
+            &peers::independent_program(n),
+        )?;
+        let empty = self.scratch.join("empty");
+        std::fs::create_dir_all(&empty)?;
+        let mut contenders = self.engram_and_souffle(&ind, &empty);
+        contenders.extend(self.peers_of("independent", n));
+        Ok(Workload {
+            name: format!("independent body, N = {n}"),
+            input: empty,
+            relations: vec!["a".into()],
+            contenders,
+        })
+    }
 }
 
 /// Whether a `souffle` executable is on PATH (the benchmark runs it beside engram then).

@@ -311,101 +311,16 @@ mod lubm_rules {
     /// The LUBM materialisation: the outputs in the order of [`lubm::OUTPUTS`].
     pub(super) fn run(mut i: lubm::Input) -> Vec<lubm::Rows> {
         let mut rt = Crepe::new();
-        rt.extend(i.unary("University").into_iter().map(UniversityIn));
-        rt.extend(i.unary("Course").into_iter().map(CourseIn));
-        rt.extend(
-            i.unary("AssociateProfessor")
-                .into_iter()
-                .map(AssociateProfessor),
-        );
-        rt.extend(
-            i.unary("AssistantProfessor")
-                .into_iter()
-                .map(AssistantProfessor),
-        );
-        rt.extend(i.unary("Lecturer").into_iter().map(LecturerIn));
-        rt.extend(i.unary("GraduateStudent").into_iter().map(GraduateStudent));
-        rt.extend(
-            i.unary("ResearchAssistant")
-                .into_iter()
-                .map(ResearchAssistant),
-        );
-        rt.extend(i.unary("GraduateCourse").into_iter().map(GraduateCourse));
-        rt.extend(
-            i.unary("UndergraduateStudent")
-                .into_iter()
-                .map(UndergraduateStudent),
-        );
-        rt.extend(i.unary("ResearchGroup").into_iter().map(ResearchGroupIn));
-        rt.extend(i.unary("Publication").into_iter().map(PublicationIn));
-        rt.extend(
-            i.unary("TeachingAssistant")
-                .into_iter()
-                .map(TeachingAssistantIn),
-        );
-        rt.extend(i.unary("FullProfessor").into_iter().map(FullProfessor));
-        rt.extend(i.unary("Department").into_iter().map(Department));
-        rt.extend(
-            i.binary("teachingAssistantOf")
-                .into_iter()
-                .map(|(x, y)| TeachingAssistantOf(x, y)),
-        );
-        rt.extend(i.binary("headOf").into_iter().map(|(x, y)| HeadOf(x, y)));
-        rt.extend(
-            i.binary("teacherOf")
-                .into_iter()
-                .map(|(x, y)| TeacherOf(x, y)),
-        );
-        rt.extend(
-            i.binary("publicationAuthor")
-                .into_iter()
-                .map(|(x, y)| PublicationAuthor(x, y)),
-        );
-        rt.extend(
-            i.binary("doctoralDegreeFrom")
-                .into_iter()
-                .map(|(x, y)| DoctoralDegreeFrom(x, y)),
-        );
-        rt.extend(
-            i.binary("undergraduateDegreeFrom")
-                .into_iter()
-                .map(|(x, y)| UndergraduateDegreeFrom(x, y)),
-        );
-        rt.extend(
-            i.binary("mastersDegreeFrom")
-                .into_iter()
-                .map(|(x, y)| MastersDegreeFrom(x, y)),
-        );
-        rt.extend(
-            i.binary("subOrganizationOf")
-                .into_iter()
-                .map(|(x, y)| SubOrganizationOfIn(x, y)),
-        );
-        rt.extend(
-            i.binary("takesCourse")
-                .into_iter()
-                .map(|(x, y)| TakesCourse(x, y)),
-        );
-        rt.extend(
-            i.binary("worksFor")
-                .into_iter()
-                .map(|(x, y)| WorksForIn(x, y)),
-        );
-        rt.extend(
-            i.binary("memberOf")
-                .into_iter()
-                .map(|(x, y)| MemberOfIn(x, y)),
-        );
-        rt.extend(i.binary("advisor").into_iter().map(|(x, y)| Advisor(x, y)));
-        rt.extend(
-            i.binary("emailAddress")
-                .into_iter()
-                .map(|(x, y)| EmailAddress(x, y)),
-        );
-        rt.extend(
-            i.binary("telephone")
-                .into_iter()
-                .map(|(x, y)| Telephone(x, y)),
+        // Each input relation of the program, read into its Crepe relation.
+        macro_rules! load {
+            (unary: $($u:literal => $ut:ident),*; binary: $($b:literal => $bt:ident),* $(,)?) => {
+                $(rt.extend(i.unary($u).into_iter().map($ut));)*
+                $(rt.extend(i.binary($b).into_iter().map(|(x, y)| $bt(x, y)));)*
+            };
+        }
+        load!(
+            unary: "University" => UniversityIn, "Course" => CourseIn, "AssociateProfessor" => AssociateProfessor, "AssistantProfessor" => AssistantProfessor, "Lecturer" => LecturerIn, "GraduateStudent" => GraduateStudent, "ResearchAssistant" => ResearchAssistant, "GraduateCourse" => GraduateCourse, "UndergraduateStudent" => UndergraduateStudent, "ResearchGroup" => ResearchGroupIn, "Publication" => PublicationIn, "TeachingAssistant" => TeachingAssistantIn, "FullProfessor" => FullProfessor, "Department" => Department;
+            binary: "teachingAssistantOf" => TeachingAssistantOf, "headOf" => HeadOf, "teacherOf" => TeacherOf, "publicationAuthor" => PublicationAuthor, "doctoralDegreeFrom" => DoctoralDegreeFrom, "undergraduateDegreeFrom" => UndergraduateDegreeFrom, "mastersDegreeFrom" => MastersDegreeFrom, "subOrganizationOf" => SubOrganizationOfIn, "takesCourse" => TakesCourse, "worksFor" => WorksForIn, "memberOf" => MemberOfIn, "advisor" => Advisor, "emailAddress" => EmailAddress, "telephone" => Telephone,
         );
         let (
             university,
@@ -429,52 +344,35 @@ mod lubm_rules {
             works_for,
             member_of,
         ) = rt.run();
+        macro_rules! rows {
+            (Unary, $set:ident, $t:ident) => {
+                lubm::Rows::Unary($set.into_iter().map(|$t(x)| x).collect())
+            };
+            (Binary, $set:ident, $t:ident) => {
+                lubm::Rows::Binary($set.into_iter().map(|$t(x, y)| (x, y)).collect())
+            };
+        }
         vec![
-            lubm::Rows::Unary(university.into_iter().map(|University(x)| x).collect()),
-            lubm::Rows::Unary(person.into_iter().map(|Person(x)| x).collect()),
-            lubm::Rows::Unary(employee.into_iter().map(|Employee(x)| x).collect()),
-            lubm::Rows::Unary(faculty.into_iter().map(|Faculty(x)| x).collect()),
-            lubm::Rows::Unary(professor.into_iter().map(|Professor(x)| x).collect()),
-            lubm::Rows::Unary(course.into_iter().map(|Course(x)| x).collect()),
-            lubm::Rows::Unary(organization.into_iter().map(|Organization(x)| x).collect()),
-            lubm::Rows::Unary(chair.into_iter().map(|Chair(x)| x).collect()),
-            lubm::Rows::Unary(work.into_iter().map(|Work(x)| x).collect()),
-            lubm::Rows::Unary(lecturer.into_iter().map(|Lecturer(x)| x).collect()),
-            lubm::Rows::Unary(student.into_iter().map(|Student(x)| x).collect()),
-            lubm::Rows::Unary(
-                research_group
-                    .into_iter()
-                    .map(|ResearchGroup(x)| x)
-                    .collect(),
-            ),
-            lubm::Rows::Unary(publication.into_iter().map(|Publication(x)| x).collect()),
-            lubm::Rows::Unary(
-                teaching_assistant
-                    .into_iter()
-                    .map(|TeachingAssistant(x)| x)
-                    .collect(),
-            ),
-            lubm::Rows::Binary(
-                has_alumnus
-                    .into_iter()
-                    .map(|HasAlumnus(x, y)| (x, y))
-                    .collect(),
-            ),
-            lubm::Rows::Binary(
-                degree_from
-                    .into_iter()
-                    .map(|DegreeFrom(x, y)| (x, y))
-                    .collect(),
-            ),
-            lubm::Rows::Binary(member.into_iter().map(|Member(x, y)| (x, y)).collect()),
-            lubm::Rows::Binary(
-                sub_organization_of
-                    .into_iter()
-                    .map(|SubOrganizationOf(x, y)| (x, y))
-                    .collect(),
-            ),
-            lubm::Rows::Binary(works_for.into_iter().map(|WorksFor(x, y)| (x, y)).collect()),
-            lubm::Rows::Binary(member_of.into_iter().map(|MemberOf(x, y)| (x, y)).collect()),
+            rows!(Unary, university, University),
+            rows!(Unary, person, Person),
+            rows!(Unary, employee, Employee),
+            rows!(Unary, faculty, Faculty),
+            rows!(Unary, professor, Professor),
+            rows!(Unary, course, Course),
+            rows!(Unary, organization, Organization),
+            rows!(Unary, chair, Chair),
+            rows!(Unary, work, Work),
+            rows!(Unary, lecturer, Lecturer),
+            rows!(Unary, student, Student),
+            rows!(Unary, research_group, ResearchGroup),
+            rows!(Unary, publication, Publication),
+            rows!(Unary, teaching_assistant, TeachingAssistant),
+            rows!(Binary, has_alumnus, HasAlumnus),
+            rows!(Binary, degree_from, DegreeFrom),
+            rows!(Binary, member, Member),
+            rows!(Binary, sub_organization_of, SubOrganizationOf),
+            rows!(Binary, works_for, WorksFor),
+            rows!(Binary, member_of, MemberOf),
         ]
     }
 }
