@@ -1,7 +1,7 @@
 //! The workloads written by hand for datafrog: each rule a merge join or a map over variables.
 
 use super::{INDEPENDENT_C, INDEPENDENT_D, lubm};
-use datafrog::{Iteration, Relation};
+use datafrog::{Iteration, Relation, Variable};
 
 /// Transitive closure: the `path` rows.
 pub fn tc(edges: &[(u32, u32)]) -> Vec<(u32, u32)> {
@@ -67,162 +67,260 @@ pub fn independent(n: i64) -> Vec<i64> {
 /// static relations, and the rest are variables joined by merge joins. Returns the outputs in
 /// the order of [`lubm::OUTPUTS`].
 pub fn lubm(mut i: lubm::Input) -> Vec<lubm::Rows> {
-    let unit = |xs: &[u32]| -> Relation<(u32, ())> { xs.iter().map(|&x| (x, ())).collect() };
-    let firsts =
-        |xs: &[(u32, u32)]| -> Relation<(u32, ())> { xs.iter().map(|&(x, _)| (x, ())).collect() };
-    let seconds =
-        |xs: &[(u32, u32)]| -> Relation<(u32, ())> { xs.iter().map(|&(_, y)| (y, ())).collect() };
-    let ta_of = i.binary("teachingAssistantOf");
-    let head_of = i.binary("headOf");
-    let teacher_of = i.binary("teacherOf");
-    let author = i.binary("publicationAuthor");
-    let doctoral = i.binary("doctoralDegreeFrom");
-    let undergraduate = i.binary("undergraduateDegreeFrom");
-    let masters = i.binary("mastersDegreeFrom");
-    let takes = i.binary("takesCourse");
-    let advisor = i.binary("advisor");
-    let department = unit(&i.unary("Department"));
-
-    // Course(y) :- teacherOf(_, y).  Course(y) :- teachingAssistantOf(_, y).
-    // Course(x) :- GraduateCourse(x).  (and the input)
-    let course = unit(&i.unary("Course"))
-        .merge(seconds(&teacher_of))
-        .merge(seconds(&ta_of))
-        .merge(unit(&i.unary("GraduateCourse")));
-    // worksFor(x, y) :- headOf(x, y).  (and the input)
-    let works_for: Relation<(u32, u32)> =
-        Relation::from_vec(i.binary("worksFor")).merge(head_of.iter().copied().collect());
-    let by_second =
-        |xs: &[(u32, u32)]| -> Relation<(u32, u32)> { xs.iter().map(|&(x, y)| (y, x)).collect() };
-    // The static parts of the three-atom rules, keyed by the person.
-    let ta_course: Relation<(u32, ())> =
-        Relation::from_join(&by_second(&ta_of), &course, |_y, &x, _| (x, ()));
-    let takes_course: Relation<(u32, ())> =
-        Relation::from_join(&by_second(&takes), &course, |_y, &x, _| (x, ()));
-    let head_dept: Relation<(u32, ())> =
-        Relation::from_join(&by_second(&head_of), &department, |_y, &x, _| (x, ()));
-    let works_for_by_org = by_second(&works_for);
-
+    let s = LubmStatic::new(&mut i);
     let mut it = Iteration::new();
-    let var1 = |it: &mut Iteration, name: &str| it.variable::<(u32, ())>(name);
-    let university = var1(&mut it, "University");
-    let person = var1(&mut it, "Person");
-    let employee = var1(&mut it, "Employee");
-    let faculty = var1(&mut it, "Faculty");
-    let professor = var1(&mut it, "Professor");
-    let organization = var1(&mut it, "Organization");
-    let chair = var1(&mut it, "Chair");
-    let student = var1(&mut it, "Student");
-    let teaching_assistant = var1(&mut it, "TeachingAssistant");
-    let works_for_org = var1(&mut it, "worksFor-Organization");
-    let has_alumnus = it.variable::<(u32, u32)>("hasAlumnus");
-    let degree_from = it.variable::<(u32, u32)>("degreeFrom");
-    let member = it.variable::<(u32, u32)>("member");
-    let member_of = it.variable::<(u32, u32)>("memberOf");
-    let sub_org = it.variable::<(u32, u32)>("subOrganizationOf");
-    let sub_org_by_second = it.variable::<(u32, u32)>("subOrganizationOf by second");
-
-    // The rules whose bodies are inputs only.
-    university.insert(unit(&i.unary("University")));
-    for d in [&masters, &doctoral, &undergraduate] {
-        university.insert(seconds(d));
-        person.insert(firsts(d));
-        degree_from.insert(d.iter().copied().collect());
-    }
-    for p in ["AssociateProfessor", "AssistantProfessor", "FullProfessor"] {
-        professor.insert(unit(&i.unary(p)));
-    }
-    professor.insert(seconds(&advisor));
-    for p in [&i.binary("telephone"), &advisor, &i.binary("emailAddress")] {
-        person.insert(firsts(p));
-    }
-    person.insert(seconds(&author));
-    person.insert(unit(&i.unary("GraduateStudent")));
-    person.insert(unit(&i.unary("ResearchAssistant")));
-    organization.insert(department.clone());
-    let research_group = unit(&i.unary("ResearchGroup"));
-    organization.insert(research_group.clone());
-    let lecturer = unit(&i.unary("Lecturer"));
-    faculty.insert(lecturer.clone());
-    faculty.insert(firsts(&teacher_of));
-    teaching_assistant.insert(unit(&i.unary("TeachingAssistant")));
-    teaching_assistant.insert(firsts(&ta_of));
-    student.insert(unit(&i.unary("UndergraduateStudent")));
-    let publication = unit(&i.unary("Publication")).merge(firsts(&author));
-    member_of.insert(i.binary("memberOf").into());
-    member_of.insert(works_for.clone());
-    sub_org.insert(i.binary("subOrganizationOf").into());
-
+    let mut v = LubmVars::new(&mut it);
+    v.seed(&mut i, &s);
     while it.changed() {
+        v.round(&s);
+    }
+    v.outputs(s)
+}
+
+fn unit(xs: &[u32]) -> Relation<(u32, ())> {
+    xs.iter().map(|&x| (x, ())).collect()
+}
+
+fn firsts(xs: &[(u32, u32)]) -> Relation<(u32, ())> {
+    xs.iter().map(|&(x, _)| (x, ())).collect()
+}
+
+fn seconds(xs: &[(u32, u32)]) -> Relation<(u32, ())> {
+    xs.iter().map(|&(_, y)| (y, ())).collect()
+}
+
+fn by_second(xs: &[(u32, u32)]) -> Relation<(u32, u32)> {
+    xs.iter().map(|&(x, y)| (y, x)).collect()
+}
+
+/// LUBM's relations that only inputs feed, and the static parts of the three-atom rules.
+struct LubmStatic {
+    ta_of: Vec<(u32, u32)>,
+    teacher_of: Vec<(u32, u32)>,
+    author: Vec<(u32, u32)>,
+    degrees: [Vec<(u32, u32)>; 3],
+    advisor: Vec<(u32, u32)>,
+    department: Relation<(u32, ())>,
+    course: Relation<(u32, ())>,
+    works_for: Relation<(u32, u32)>,
+    ta_course: Relation<(u32, ())>,
+    takes_course: Relation<(u32, ())>,
+    head_dept: Relation<(u32, ())>,
+    works_for_by_org: Relation<(u32, u32)>,
+}
+
+impl LubmStatic {
+    fn new(i: &mut lubm::Input) -> LubmStatic {
+        let ta_of = i.binary("teachingAssistantOf");
+        let head_of = i.binary("headOf");
+        let teacher_of = i.binary("teacherOf");
+        let department = unit(&i.unary("Department"));
+        // Course(y) :- teacherOf(_, y).  Course(y) :- teachingAssistantOf(_, y).
+        // Course(x) :- GraduateCourse(x).  (and the input)
+        let course = unit(&i.unary("Course"))
+            .merge(seconds(&teacher_of))
+            .merge(seconds(&ta_of))
+            .merge(unit(&i.unary("GraduateCourse")));
+        // worksFor(x, y) :- headOf(x, y).  (and the input)
+        let works_for: Relation<(u32, u32)> =
+            Relation::from_vec(i.binary("worksFor")).merge(head_of.iter().copied().collect());
+        // The static parts of the three-atom rules, keyed by the person.
+        let keyed = |xs: &[(u32, u32)], by: &Relation<(u32, ())>| -> Relation<(u32, ())> {
+            Relation::from_join(&by_second(xs), by, |_y, &x, _| (x, ()))
+        };
+        LubmStatic {
+            ta_course: keyed(&ta_of, &course),
+            takes_course: keyed(&i.binary("takesCourse"), &course),
+            head_dept: keyed(&head_of, &department),
+            works_for_by_org: by_second(&works_for),
+            author: i.binary("publicationAuthor"),
+            degrees: [
+                i.binary("mastersDegreeFrom"),
+                i.binary("doctoralDegreeFrom"),
+                i.binary("undergraduateDegreeFrom"),
+            ],
+            advisor: i.binary("advisor"),
+            ta_of,
+            teacher_of,
+            department,
+            course,
+            works_for,
+        }
+    }
+}
+
+/// LUBM's relations that rules derive from each other: the iteration's variables.
+struct LubmVars {
+    university: Variable<(u32, ())>,
+    person: Variable<(u32, ())>,
+    employee: Variable<(u32, ())>,
+    faculty: Variable<(u32, ())>,
+    professor: Variable<(u32, ())>,
+    organization: Variable<(u32, ())>,
+    chair: Variable<(u32, ())>,
+    student: Variable<(u32, ())>,
+    teaching_assistant: Variable<(u32, ())>,
+    works_for_org: Variable<(u32, ())>,
+    has_alumnus: Variable<(u32, u32)>,
+    degree_from: Variable<(u32, u32)>,
+    member: Variable<(u32, u32)>,
+    member_of: Variable<(u32, u32)>,
+    sub_org: Variable<(u32, u32)>,
+    sub_org_by_second: Variable<(u32, u32)>,
+    /// Relations of inputs only, kept for the outputs.
+    lecturer: Relation<(u32, ())>,
+    research_group: Relation<(u32, ())>,
+    publication: Relation<(u32, ())>,
+}
+
+impl LubmVars {
+    fn new(it: &mut Iteration) -> LubmVars {
+        LubmVars {
+            university: it.variable("University"),
+            person: it.variable("Person"),
+            employee: it.variable("Employee"),
+            faculty: it.variable("Faculty"),
+            professor: it.variable("Professor"),
+            organization: it.variable("Organization"),
+            chair: it.variable("Chair"),
+            student: it.variable("Student"),
+            teaching_assistant: it.variable("TeachingAssistant"),
+            works_for_org: it.variable("worksFor-Organization"),
+            has_alumnus: it.variable("hasAlumnus"),
+            degree_from: it.variable("degreeFrom"),
+            member: it.variable("member"),
+            member_of: it.variable("memberOf"),
+            sub_org: it.variable("subOrganizationOf"),
+            sub_org_by_second: it.variable("subOrganizationOf by second"),
+            lecturer: Relation::from_vec(Vec::new()),
+            research_group: Relation::from_vec(Vec::new()),
+            publication: Relation::from_vec(Vec::new()),
+        }
+    }
+
+    /// The rules whose bodies are inputs only.
+    fn seed(&mut self, i: &mut lubm::Input, s: &LubmStatic) {
+        self.university.insert(unit(&i.unary("University")));
+        for d in &s.degrees {
+            self.university.insert(seconds(d));
+            self.person.insert(firsts(d));
+            self.degree_from.insert(d.iter().copied().collect());
+        }
+        for p in ["AssociateProfessor", "AssistantProfessor", "FullProfessor"] {
+            self.professor.insert(unit(&i.unary(p)));
+        }
+        self.professor.insert(seconds(&s.advisor));
+        for p in [
+            &i.binary("telephone"),
+            &s.advisor,
+            &i.binary("emailAddress"),
+        ] {
+            self.person.insert(firsts(p));
+        }
+        self.person.insert(seconds(&s.author));
+        self.person.insert(unit(&i.unary("GraduateStudent")));
+        self.person.insert(unit(&i.unary("ResearchAssistant")));
+        self.organization.insert(s.department.clone());
+        self.research_group = unit(&i.unary("ResearchGroup"));
+        self.organization.insert(self.research_group.clone());
+        self.lecturer = unit(&i.unary("Lecturer"));
+        self.faculty.insert(self.lecturer.clone());
+        self.faculty.insert(firsts(&s.teacher_of));
+        self.teaching_assistant
+            .insert(unit(&i.unary("TeachingAssistant")));
+        self.teaching_assistant.insert(firsts(&s.ta_of));
+        self.student.insert(unit(&i.unary("UndergraduateStudent")));
+        self.publication = unit(&i.unary("Publication")).merge(firsts(&s.author));
+        self.member_of.insert(i.binary("memberOf").into());
+        self.member_of.insert(s.works_for.clone());
+        self.sub_org.insert(i.binary("subOrganizationOf").into());
+    }
+
+    /// One round of every rule over the variables.
+    fn round(&self, s: &LubmStatic) {
         // degreeFrom(x, y) :- hasAlumnus(y, x).  hasAlumnus(x, y) :- degreeFrom(y, x).
-        degree_from.from_map(&has_alumnus, |&(y, x)| (x, y));
-        has_alumnus.from_map(&degree_from, |&(y, x)| (x, y));
+        self.degree_from
+            .from_map(&self.has_alumnus, |&(y, x)| (x, y));
+        self.has_alumnus
+            .from_map(&self.degree_from, |&(y, x)| (x, y));
         // memberOf(x, y) :- member(y, x).  member(x, y) :- memberOf(y, x).
-        member_of.from_map(&member, |&(y, x)| (x, y));
-        member.from_map(&member_of, |&(y, x)| (x, y));
+        self.member_of.from_map(&self.member, |&(y, x)| (x, y));
+        self.member.from_map(&self.member_of, |&(y, x)| (x, y));
         // Employee(x) :- Faculty(x).  Faculty(x) :- Professor(x).  Professor(x) :- Chair(x).
-        employee.from_map(&faculty, |&x| x);
-        faculty.from_map(&professor, |&x| x);
-        professor.from_map(&chair, |&x| x);
+        self.employee.from_map(&self.faculty, |&x| x);
+        self.faculty.from_map(&self.professor, |&x| x);
+        self.professor.from_map(&self.chair, |&x| x);
         // Person(y) :- member(_, y).  Person(x) :- degreeFrom(x, _).
         // Person(y) :- hasAlumnus(_, y).  Person(x) :- Employee(x).  Person(x) :- Chair(x).
         // Person(x) :- TeachingAssistant(x).  Person(x) :- Student(x).
-        person.from_map(&member, |&(_, y)| (y, ()));
-        person.from_map(&degree_from, |&(x, _)| (x, ()));
-        person.from_map(&has_alumnus, |&(_, y)| (y, ()));
-        for v in [&employee, &chair, &teaching_assistant, &student] {
-            person.from_map(v, |&x| x);
+        self.person.from_map(&self.member, |&(_, y)| (y, ()));
+        self.person.from_map(&self.degree_from, |&(x, _)| (x, ()));
+        self.person.from_map(&self.has_alumnus, |&(_, y)| (y, ()));
+        for v in [
+            &self.employee,
+            &self.chair,
+            &self.teaching_assistant,
+            &self.student,
+        ] {
+            self.person.from_map(v, |&x| x);
         }
         // University(y) :- degreeFrom(_, y).  University(x) :- hasAlumnus(x, _).
-        university.from_map(&degree_from, |&(_, y)| (y, ()));
-        university.from_map(&has_alumnus, |&(x, _)| (x, ()));
+        self.university
+            .from_map(&self.degree_from, |&(_, y)| (y, ()));
+        self.university
+            .from_map(&self.has_alumnus, |&(x, _)| (x, ()));
         // Organization(y) :- subOrganizationOf(_, y).  Organization(x) :- member(x, _).
         // Organization(x) :- University(x).  Organization(x) :- subOrganizationOf(x, _).
-        organization.from_map(&sub_org, |&(_, y)| (y, ()));
-        organization.from_map(&member, |&(x, _)| (x, ()));
-        organization.from_map(&university, |&x| x);
-        organization.from_map(&sub_org, |&(x, _)| (x, ()));
+        self.organization.from_map(&self.sub_org, |&(_, y)| (y, ()));
+        self.organization.from_map(&self.member, |&(x, _)| (x, ()));
+        self.organization.from_map(&self.university, |&x| x);
+        self.organization.from_map(&self.sub_org, |&(x, _)| (x, ()));
         // TeachingAssistant(x) :- Person(x), teachingAssistantOf(x, y), Course(y).
-        teaching_assistant.from_join(&person, &ta_course, |&x, _, _| (x, ()));
+        (self.teaching_assistant).from_join(&self.person, &s.ta_course, |&x, _, _| (x, ()));
         // Chair(x) :- Person(x), headOf(x, y), Department(y).
-        chair.from_join(&person, &head_dept, |&x, _, _| (x, ()));
+        self.chair
+            .from_join(&self.person, &s.head_dept, |&x, _, _| (x, ()));
         // Student(x) :- Person(x), takesCourse(x, y), Course(y).
-        student.from_join(&person, &takes_course, |&x, _, _| (x, ()));
+        (self.student).from_join(&self.person, &s.takes_course, |&x, _, _| (x, ()));
         // Employee(x) :- Person(x), worksFor(x, y), Organization(y): the worksFor rows whose
         // organization holds, then the persons among them.
-        works_for_org.from_join(&organization, &works_for_by_org, |_y, _, &x| (x, ()));
-        employee.from_join(&works_for_org, &person, |&x, _, _| (x, ()));
+        let by_org = &s.works_for_by_org;
+        (self.works_for_org).from_join(&self.organization, by_org, |_y, _, &x| (x, ()));
+        (self.employee).from_join(&self.works_for_org, &self.person, |&x, _, _| (x, ()));
         // subOrganizationOf(x, z) :- subOrganizationOf(x, y), subOrganizationOf(y, z).
-        sub_org_by_second.from_map(&sub_org, |&(x, y)| (y, x));
-        sub_org.from_join(&sub_org_by_second, &sub_org, |_y, &x, &z| (x, z));
+        (self.sub_org_by_second).from_map(&self.sub_org, |&(x, y)| (y, x));
+        (self.sub_org).from_join(&self.sub_org_by_second, &self.sub_org, |_y, &x, &z| (x, z));
     }
-    let one = |v: Relation<(u32, ())>| lubm::Rows::Unary(v.iter().map(|&(x, ())| x).collect());
-    let two = |v: Relation<(u32, u32)>| lubm::Rows::Binary(v.elements);
-    let work = course.clone();
-    vec![
-        one(university.complete()),
-        one(person.complete()),
-        one(employee.complete()),
-        one(faculty.complete()),
-        one(professor.complete()),
-        one(course),
-        one(organization.complete()),
-        one(chair.complete()),
-        // Work(x) :- Course(x).
-        one(work),
-        one(lecturer),
-        one(student.complete()),
-        one(research_group),
-        // Publication(x) :- publicationAuthor(x, _).  (and the input)
-        one(publication),
-        one(teaching_assistant.complete()),
-        two(has_alumnus.complete()),
-        two(degree_from.complete()),
-        two(member.complete()),
-        two(sub_org.complete()),
-        two(works_for),
-        two(member_of.complete()),
-    ]
+
+    /// The outputs, in the order of [`lubm::OUTPUTS`].
+    fn outputs(self, s: LubmStatic) -> Vec<lubm::Rows> {
+        let one = |v: Relation<(u32, ())>| lubm::Rows::Unary(v.iter().map(|&(x, ())| x).collect());
+        let two = |v: Relation<(u32, u32)>| lubm::Rows::Binary(v.elements);
+        vec![
+            one(self.university.complete()),
+            one(self.person.complete()),
+            one(self.employee.complete()),
+            one(self.faculty.complete()),
+            one(self.professor.complete()),
+            one(s.course.clone()),
+            one(self.organization.complete()),
+            one(self.chair.complete()),
+            // Work(x) :- Course(x).
+            one(s.course),
+            one(self.lecturer),
+            one(self.student.complete()),
+            one(self.research_group),
+            // Publication(x) :- publicationAuthor(x, _).  (and the input)
+            one(self.publication),
+            one(self.teaching_assistant.complete()),
+            two(self.has_alumnus.complete()),
+            two(self.degree_from.complete()),
+            two(self.member.complete()),
+            two(self.sub_org.complete()),
+            two(s.works_for),
+            two(self.member_of.complete()),
+        ]
+    }
 }
 
 /// The EL classification by hand (the rules of [`crate::elgen::EL_PROGRAM`]): the role
