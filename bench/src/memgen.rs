@@ -90,114 +90,147 @@ pub fn write(
     relations: usize,
     seed: u64,
 ) -> std::io::Result<Counts> {
-    let mut rng = Rng(seed);
-    let mut counts = Counts::default();
-    let end_ms: i64 = 1_795_000_000_000; // 2026-11-18
-    let year_ms: i64 = 365 * 86_400_000;
-    let n_entities = (memories / 10).max(10);
-    let topics = (memories / 50).max(1);
-    let projects = (memories / 5_000).max(2);
-    let time = |ms: i64| engram_engine::format_time(ms);
-    let entity_name = |i: usize| format!("entity-{i}");
-    for i in 0..n_entities {
-        let ty = ["technology", "service", "person", "library"][i % 4];
-        writeln!(
-            out,
-            r#"{{"kind":"entity","id":"{}","type":"{ty}","time":"{}"}}"#,
-            entity_name(i),
-            time(end_ms - year_ms)
-        )?;
-        counts.entities += 1;
-        // One entity in fifty is also written another way (merged by the rules).
-        if i % 50 == 7 {
+    let mut g = Gen {
+        rng: Rng(seed),
+        counts: Counts::default(),
+        n_entities: (memories / 10).max(10),
+        topic_of: Vec::with_capacity(memories),
+    };
+    g.entities(out)?;
+    g.memories(out, memories)?;
+    for _ in 0..relations {
+        g.relation(out, memories)?;
+    }
+    Ok(g.counts)
+}
+
+/// The generator's state: draws are made in the same order for a seed, whatever the scale.
+struct Gen {
+    rng: Rng,
+    counts: Counts,
+    n_entities: usize,
+    /// Each memory's topic.
+    topic_of: Vec<usize>,
+}
+
+/// When the memory ends (2026-11-18), and a year, in unix milliseconds.
+const END_MS: i64 = 1_795_000_000_000;
+const YEAR_MS: i64 = 365 * 86_400_000;
+
+fn time(ms: i64) -> String {
+    engram_engine::format_time(ms)
+}
+
+fn entity_name(i: usize) -> String {
+    format!("entity-{i}")
+}
+
+impl Gen {
+    /// The entities; one in fifty also written another way (merged by the rules).
+    fn entities(&mut self, out: &mut impl Write) -> std::io::Result<()> {
+        for i in 0..self.n_entities {
+            let ty = ["technology", "service", "person", "library"][i % 4];
             writeln!(
                 out,
-                r#"{{"kind":"entity","id":"Entity {i}","type":"{ty}","time":"{}"}}"#,
-                time(end_ms - year_ms)
+                r#"{{"kind":"entity","id":"{}","type":"{ty}","time":"{}"}}"#,
+                entity_name(i),
+                time(END_MS - YEAR_MS)
             )?;
-            counts.entities += 1;
+            self.counts.entities += 1;
+            if i % 50 == 7 {
+                writeln!(
+                    out,
+                    r#"{{"kind":"entity","id":"Entity {i}","type":"{ty}","time":"{}"}}"#,
+                    time(END_MS - YEAR_MS)
+                )?;
+                self.counts.entities += 1;
+            }
         }
+        Ok(())
     }
-    let mut topic_of = Vec::with_capacity(memories);
-    for m in 0..memories {
-        let topic = rng.below(topics);
-        topic_of.push(topic);
-        let kind = KINDS[rng.below(KINDS.len())];
-        let t = end_ms - (rng.unit() * year_ms as f64) as i64;
-        let (a, b) = (WORDS[rng.below(WORDS.len())], WORDS[rng.below(WORDS.len())]);
-        let mut tags = vec![format!("topic-{topic}"), format!("topic-{topic}-core")];
-        for _ in 0..1 + rng.below(3) {
-            tags.push(format!("topic-{topic}-{}", rng.below(12)));
+
+    /// The memories, each on a topic, with tags, a project, an importance and a time.
+    fn memories(&mut self, out: &mut impl Write, memories: usize) -> std::io::Result<()> {
+        let topics = (memories / 50).max(1);
+        let projects = (memories / 5_000).max(2);
+        let rng = &mut self.rng;
+        for m in 0..memories {
+            let topic = rng.below(topics);
+            self.topic_of.push(topic);
+            let kind = KINDS[rng.below(KINDS.len())];
+            let t = END_MS - (rng.unit() * YEAR_MS as f64) as i64;
+            let (a, b) = (WORDS[rng.below(WORDS.len())], WORDS[rng.below(WORDS.len())]);
+            let mut tags = vec![format!("topic-{topic}"), format!("topic-{topic}-core")];
+            for _ in 0..1 + rng.below(3) {
+                tags.push(format!("topic-{topic}-{}", rng.below(12)));
+            }
+            if rng.unit() < 0.3 {
+                tags.push("backend".into());
+            }
+            tags.sort();
+            tags.dedup();
+            let tags: Vec<String> = tags.iter().map(|t| format!("\"{t}\"")).collect();
+            writeln!(
+                out,
+                r#"{{"kind":"memory","id":"m{m}","type":"{kind}","title":"{a} {b} in topic {topic}","content":"Notes on {a} and {b} for topic {topic}.","tags":[{}],"project":"project-{}","importance":{:.2},"time":"{}"}}"#,
+                tags.join(","),
+                topic % projects,
+                rng.unit(),
+                time(t)
+            )?;
+            self.counts.memories += 1;
         }
-        if rng.unit() < 0.3 {
-            tags.push("backend".into());
-        }
-        tags.sort();
-        tags.dedup();
-        let tags: Vec<String> = tags.iter().map(|t| format!("\"{t}\"")).collect();
-        writeln!(
-            out,
-            r#"{{"kind":"memory","id":"m{m}","type":"{kind}","title":"{a} {b} in topic {topic}","content":"Notes on {a} and {b} for topic {topic}.","tags":[{}],"project":"project-{}","importance":{:.2},"time":"{}"}}"#,
-            tags.join(","),
-            topic % projects,
-            rng.unit(),
-            time(t)
-        )?;
-        counts.memories += 1;
+        Ok(())
     }
-    let t = time(end_ms);
-    for _ in 0..relations {
+
+    /// One relation: memory to entity, memory to memory (mostly within a topic) or entity to
+    /// entity, a few contradicted.
+    fn relation(&mut self, out: &mut impl Write, memories: usize) -> std::io::Result<()> {
+        let rng = &mut self.rng;
+        let n_entities = self.n_entities;
         let r = rng.unit();
         let (from, ty, to) = if r < 0.6 {
             let m = rng.below(memories);
             let e = rng.skewed(n_entities);
-            (
-                format!("m{m}"),
-                MEMORY_TO_ENTITY[rng.below(MEMORY_TO_ENTITY.len())],
-                entity_name(e),
-            )
+            let ty = MEMORY_TO_ENTITY[rng.below(MEMORY_TO_ENTITY.len())];
+            (format!("m{m}"), ty, entity_name(e))
         } else if r < 0.95 {
             // Mostly within a topic: memories near each other in id share topics rarely, so
             // pick a partner of the same topic by scanning a few candidates.
             let m = rng.below(memories);
             let mut other = rng.below(memories);
             for _ in 0..8 {
-                if topic_of[other] == topic_of[m] {
+                if self.topic_of[other] == self.topic_of[m] {
                     break;
                 }
                 other = rng.below(memories);
             }
-            (
-                format!("m{m}"),
-                MEMORY_TO_MEMORY[rng.below(MEMORY_TO_MEMORY.len())],
-                format!("m{other}"),
-            )
+            let ty = MEMORY_TO_MEMORY[rng.below(MEMORY_TO_MEMORY.len())];
+            (format!("m{m}"), ty, format!("m{other}"))
         } else {
             let a = rng.skewed(n_entities);
             let b = rng.below(n_entities);
-            (
-                entity_name(a),
-                ENTITY_TO_ENTITY[rng.below(ENTITY_TO_ENTITY.len())],
-                entity_name(b),
-            )
+            let ty = ENTITY_TO_ENTITY[rng.below(ENTITY_TO_ENTITY.len())];
+            (entity_name(a), ty, entity_name(b))
         };
         if from == to {
-            continue;
+            return Ok(());
         }
+        let t = time(END_MS);
         writeln!(
             out,
             r#"{{"kind":"relation","from":"{from}","type":"{ty}","to":"{to}","confidence":{:.2},"time":"{t}"}}"#,
             0.5 + rng.unit() / 2.0
         )?;
-        counts.relations += 1;
+        self.counts.relations += 1;
         // One relation in a thousand is contradicted.
         if ty == "CONFIRMS" && rng.unit() < 0.01 {
             writeln!(
                 out,
                 r#"{{"kind":"relation","from":"{from}","type":"CONTRADICTS","to":"{to}","confidence":0.6,"time":"{t}"}}"#
             )?;
-            counts.relations += 1;
+            self.counts.relations += 1;
         }
+        Ok(())
     }
-    Ok(counts)
 }
