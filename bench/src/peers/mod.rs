@@ -171,8 +171,9 @@ pub fn run(
         }
         "tc-confidence" if engine == "by-hand" => confidence_by_hand(input, output),
         "el" => {
+            let texts = el_texts(input)?;
             let mut sym = Symbols::default();
-            let ontology = read_el(input, &mut sym)?;
+            let ontology = el_ontology(&texts, &mut sym);
             let sub = match engine {
                 "datafrog" => datafrog_programs::el(ontology),
                 "ascent" => ascent_programs::el(ontology),
@@ -221,16 +222,19 @@ fn confidence_by_hand(input: &Path, output: &Path) -> anyhow::Result<()> {
     write_pairs(output, "path", path, &sym)
 }
 
-/// The EL workload's ontology, read from its fact files.
-fn read_el(input: &Path, sym: &mut Symbols) -> anyhow::Result<El> {
+/// The EL workload's fact files.
+fn el_texts(input: &Path) -> anyhow::Result<Vec<String>> {
     let names = [
         "concept", "told", "conj", "exr", "exl", "subrole", "chain", "role",
     ];
-    let texts = names
-        .iter()
+    (names.iter())
         .map(|n| read(input, &format!("{n}.facts")))
-        .collect::<anyhow::Result<Vec<String>>>()?;
-    Ok(El {
+        .collect()
+}
+
+/// The EL workload's ontology, from the texts of its fact files.
+fn el_ontology<'t>(texts: &'t [String], sym: &mut Symbols<'t>) -> El {
+    El {
         concept: sym.singles(&texts[0]),
         told: sym.pairs(&texts[1]),
         conj: sym.triples(&texts[2]),
@@ -239,7 +243,7 @@ fn read_el(input: &Path, sym: &mut Symbols) -> anyhow::Result<El> {
         subrole: sym.pairs(&texts[5]),
         chain: sym.triples(&texts[6]),
         role: sym.singles(&texts[7]),
-    })
+    }
 }
 
 /// The `c` facts of the independent-body workload.
