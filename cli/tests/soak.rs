@@ -105,6 +105,77 @@ impl Writer {
             .collect()
     }
 
+    /// Adds this writer's rule file, or removes it.
+    fn toggle_rules(&mut self, db: &Path, run: &dyn Fn(&[&str])) {
+        let name = format!("extra_{}", self.prefix);
+        if self.extra_rules {
+            run(&["rules", "remove", &name]);
+        } else {
+            let file = db.with_extension(format!("{name}.dl"));
+            std::fs::write(
+                &file,
+                format!(
+                    ".decl back_{p}(x: symbol, y: symbol)\n\
+                     back_{p}(y, x) :- edge(x, y).\n",
+                    p = self.prefix
+                ),
+            )
+            .unwrap();
+            run(&["rules", "add", file.to_str().unwrap(), "--name", &name]);
+        }
+        self.extra_rules = !self.extra_rules;
+    }
+
+    /// An add killed at a random moment: it happened whole or not at all.
+    fn killed_add(&mut self, db: &Path, counts: &Counts) {
+        let (x, y) = (self.node(), self.node());
+        let mut child = Command::new(env!("CARGO_BIN_EXE_engram"))
+            .arg("--db")
+            .arg(db)
+            .args(["add", &Self::fact(&x, &y)])
+            .env_remove("ENGRAM_DB")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_micros(self.rng.below(40_000)));
+        let _ = child.kill();
+        let _ = child.wait();
+        counts.kills.fetch_add(1, Ordering::Relaxed);
+        // Whether it happened is read from the edges themselves: in a dense graph the
+        // closure is often the same with the edge or without it.
+        let mut with = self.edges.clone();
+        with.insert((x, y));
+        if self.mine(db, "edge") == with {
+            self.edges = with;
+        }
+    }
+
+    /// The model: this writer's edges, its part of the closure, and its rule file.
+    fn check(&self, db: &Path) {
+        let seed = self.seed;
+        assert_eq!(
+            self.mine(db, "edge"),
+            self.edges,
+            "seed {seed}: writer {} after its step; its last steps (time, model):\n{}",
+            self.prefix,
+            self.recent.join("\n")
+        );
+        assert_eq!(
+            self.mine(db, "path"),
+            closure(&self.edges),
+            "seed {seed}: writer {} after its step; its last steps (time, model):\n{}",
+            self.prefix,
+            self.recent.join("\n")
+        );
+        let list = String::from_utf8(engram(db, &["rules", "list"]).stdout).unwrap();
+        assert_eq!(
+            list.contains(&format!("extra_{}", self.prefix)),
+            self.extra_rules,
+            "seed {seed}: {list}"
+        );
+    }
+
     fn step(&mut self, db: &Path, counts: &Counts) {
         let seed = self.seed;
         let started = std::time::SystemTime::now();
@@ -142,49 +213,8 @@ impl Writer {
                 "3650",
             ]),
             6 => run(&["compact"]),
-            7 => {
-                let name = format!("extra_{}", self.prefix);
-                if self.extra_rules {
-                    run(&["rules", "remove", &name]);
-                } else {
-                    let file = db.with_extension(format!("{name}.dl"));
-                    std::fs::write(
-                        &file,
-                        format!(
-                            ".decl back_{p}(x: symbol, y: symbol)\n\
-                             back_{p}(y, x) :- edge(x, y).\n",
-                            p = self.prefix
-                        ),
-                    )
-                    .unwrap();
-                    run(&["rules", "add", file.to_str().unwrap(), "--name", &name]);
-                }
-                self.extra_rules = !self.extra_rules;
-            }
-            _ => {
-                // An add killed at a random moment: it happened whole or not at all.
-                let (x, y) = (self.node(), self.node());
-                let mut child = Command::new(env!("CARGO_BIN_EXE_engram"))
-                    .arg("--db")
-                    .arg(db)
-                    .args(["add", &Self::fact(&x, &y)])
-                    .env_remove("ENGRAM_DB")
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null())
-                    .spawn()
-                    .unwrap();
-                std::thread::sleep(Duration::from_micros(self.rng.below(40_000)));
-                let _ = child.kill();
-                let _ = child.wait();
-                counts.kills.fetch_add(1, Ordering::Relaxed);
-                // Whether it happened is read from the edges themselves: in a dense graph the
-                // closure is often the same with the edge or without it.
-                let mut with = self.edges.clone();
-                with.insert((x, y));
-                if self.mine(db, "edge") == with {
-                    self.edges = with;
-                }
-            }
+            7 => self.toggle_rules(db, &run),
+            _ => self.killed_add(db, counts),
         }
         counts.ops.fetch_add(1, Ordering::Relaxed);
         self.recent
@@ -192,27 +222,7 @@ impl Writer {
         if self.recent.len() > 6 {
             self.recent.remove(0);
         }
-        // The model: this writer's edges, its part of the closure, and its rule file.
-        assert_eq!(
-            self.mine(db, "edge"),
-            self.edges,
-            "seed {seed}: writer {} after its step; its last steps (time, model):\n{}",
-            self.prefix,
-            self.recent.join("\n")
-        );
-        assert_eq!(
-            self.mine(db, "path"),
-            closure(&self.edges),
-            "seed {seed}: writer {} after its step; its last steps (time, model):\n{}",
-            self.prefix,
-            self.recent.join("\n")
-        );
-        let list = String::from_utf8(engram(db, &["rules", "list"]).stdout).unwrap();
-        assert_eq!(
-            list.contains(&format!("extra_{}", self.prefix)),
-            self.extra_rules,
-            "seed {seed}: {list}"
-        );
+        self.check(db);
         counts.checks.fetch_add(1, Ordering::Relaxed);
     }
 }
