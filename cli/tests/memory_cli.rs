@@ -161,6 +161,14 @@ fn native_memories_round_trip_through_export_and_bad_lines_are_never_dropped() {
     let db = dir.path().join("m.db");
     ok(&db, &["init"]);
     let file = dir.path().join("memories.jsonl");
+    write_memories_with_bad_lines(&file);
+    bad_lines_are_never_dropped(&db, &file);
+    the_export_marks_what_was_derived(&db);
+    the_export_loads_back(dir.path(), &db);
+}
+
+/// Memories, entities and relations, with two bad lines (3 and 5) among them.
+fn write_memories_with_bad_lines(file: &Path) {
     let good = [
         json!({"kind": "memory", "id": "m1", "type": "solution", "title": "Fix token validation",
                "content": "Check expiry first", "tags": ["auth", "jwt"], "project": "api",
@@ -184,9 +192,13 @@ fn native_memories_round_trip_through_export_and_bad_lines_are_never_dropped() {
         4,
         r#"{"kind": "memory", "id": "m9", "tag": ["typo"]}"#.into(),
     );
-    std::fs::write(&file, text.join("\n") + "\n").unwrap();
+    std::fs::write(file, text.join("\n") + "\n").unwrap();
+}
+
+/// A bad line refuses the whole file, naming it, unless `--skip-bad`, which lists both.
+fn bad_lines_are_never_dropped(db: &Path, file: &Path) {
     // By default a bad line refuses the whole file, naming the line.
-    let refused = engram(&db, &["load", file.to_str().unwrap()]);
+    let refused = engram(db, &["load", file.to_str().unwrap()]);
     assert!(!refused.status.success());
     let e = String::from_utf8_lossy(&refused.stderr);
     assert!(
@@ -194,11 +206,11 @@ fn native_memories_round_trip_through_export_and_bad_lines_are_never_dropped() {
         "{e}"
     );
     assert!(
-        rows(&db, "?- memory(m, t, x).", 1).is_empty(),
+        rows(db, "?- memory(m, t, x).", 1).is_empty(),
         "nothing loaded"
     );
     // --skip-bad loads the rest and lists both bad lines.
-    let out = engram(&db, &["load", "--skip-bad", file.to_str().unwrap()]);
+    let out = engram(db, &["load", "--skip-bad", file.to_str().unwrap()]);
     assert!(out.status.success());
     let e = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -206,9 +218,12 @@ fn native_memories_round_trip_through_export_and_bad_lines_are_never_dropped() {
         "{e}"
     );
     assert!(e.contains("unknown field(s) tag"), "{e}");
-    assert_eq!(rows(&db, "?- memory(m, t, x).", 1).len(), 2);
+    assert_eq!(rows(db, "?- memory(m, t, x).", 1).len(), 2);
+}
 
-    let export = lines(&ok(&db, &["export"]));
+/// The export: asserted memories as written, times in ISO 8601, derived knowledge marked.
+fn the_export_marks_what_was_derived(db: &Path) {
+    let export = lines(&ok(db, &["export"]));
     let kinds = |k: &str| export.iter().filter(|v| v["kind"] == k).count();
     assert_eq!(kinds("memory"), 2);
     let m1 = export.iter().find(|v| v["id"] == "m1").unwrap();
@@ -216,7 +231,7 @@ fn native_memories_round_trip_through_export_and_bad_lines_are_never_dropped() {
     assert_eq!(m1["time"], json!("2026-11-01T10:00:00Z"));
     // Times are ISO 8601 in every JSON output, as in tables.
     let q: Value = serde_json::from_str(&ok(
-        &db,
+        db,
         &["query", "--format", "json", r#"?- memory("m1", t, x)."#],
     ))
     .unwrap();
@@ -251,16 +266,18 @@ fn native_memories_round_trip_through_export_and_bad_lines_are_never_dropped() {
         .expect("a violation");
     assert_eq!(violation["constraint"], "confirms_and_contradicts");
     assert_eq!(violation["ids"], json!(["m1", "m2"]));
-    let inferred_only = lines(&ok(&db, &["export", "--inferred-only"]));
+    let inferred_only = lines(&ok(db, &["export", "--inferred-only"]));
     assert!(inferred_only.iter().all(|v| v["inferred"] == json!(true)
         || v["kind"] == "same_as"
         || v["kind"] == "violation"));
+}
 
-    // Loading the export into a fresh store gives the same asserted facts.
-    let again = dir.path().join("again.db");
+/// Loading the export into a fresh store gives the same asserted facts.
+fn the_export_loads_back(dir: &Path, db: &Path) {
+    let again = dir.join("again.db");
     ok(&again, &["init"]);
-    let exported = dir.path().join("export.jsonl");
-    std::fs::write(&exported, ok(&db, &["export"])).unwrap();
+    let exported = dir.join("export.jsonl");
+    std::fs::write(&exported, ok(db, &["export"])).unwrap();
     let out = ok(&again, &["load", exported.to_str().unwrap()]);
     assert!(
         out.contains("not loaded: the rules derive them again"),
@@ -273,9 +290,9 @@ fn native_memories_round_trip_through_export_and_bad_lines_are_never_dropped() {
         ("?- relation_written(a, t, b, w).", 4),
         ("?- entity(e, t).", 2),
     ] {
-        assert_eq!(rows(&again, q, n), rows(&db, q, n), "{q}");
+        assert_eq!(rows(&again, q, n), rows(db, q, n), "{q}");
     }
-    assert_eq!(ok(&again, &["export"]), ok(&db, &["export"]));
+    assert_eq!(ok(&again, &["export"]), ok(db, &["export"]));
 }
 
 #[test]
