@@ -63,3 +63,23 @@ pub enum Error {
     #[error(transparent)]
     Edit(#[from] memory::EditError),
 }
+
+/// README and the reference pages in `docs/`, whose Rust examples run as doctests of this
+/// crate, so that a page cannot show an API that is not there.
+#[cfg(doctest)]
+mod docs {
+    #[doc = include_str!("../../README.md")]
+    struct Readme;
+    #[doc = include_str!("../../docs/library.md")]
+    struct Library;
+    #[doc = include_str!("../../docs/store.md")]
+    struct Store;
+    #[doc = include_str!("../../docs/memory.md")]
+    struct Memory;
+    #[doc = include_str!("../../docs/mcp.md")]
+    struct Mcp;
+    #[doc = include_str!("../../docs/cli.md")]
+    struct Cli;
+    #[doc = include_str!("../../docs/language.md")]
+    struct Language;
+}

@@ -1,6 +1,6 @@
 //! The fuzz harnesses: each takes arbitrary bytes and checks what must hold for any input
 //! (no panic, errors that name where they are, bounded work). The same functions run as
-//! proptest cases on stable (`tests/tests/fuzz.rs`, a few hundred cases in CI) and as
+//! proptest cases on stable (`tests/tests/it/fuzz.rs`, a few hundred cases in CI) and as
 //! cargo-fuzz targets on nightly (`fuzz/`, see `fuzz/README.md`).
 //!
 //! - [`compile_any`]: the parser and planner on any bytes.

@@ -199,3 +199,9 @@ pub fn sorted_rows(src: &str, relation: &str, provenance: bool) -> Vec<String> {
     out.sort();
     out
 }
+
+/// Whether the long runs are asked for (`ENGRAM_LONG_TESTS=1`, which `.ci/run` sets): the fuzz
+/// harnesses at their CI size rather than a quarter of it.
+pub fn long_tests() -> bool {
+    std::env::var_os("ENGRAM_LONG_TESTS").is_some_and(|v| v != "0")
+}

@@ -2,7 +2,7 @@
 //! and asks a [`Hook`] before each operation that changes the store's files, which may make
 //! it fail as a full disk, a short write, a failed fsync or rename would, or stop the world at
 //! a given step (a simulated power loss, which the test completes by dropping what was not
-//! yet durable). `tests/tests/faults.rs` and the `faulty_commits` fuzz harness use it; so
+//! yet durable). `tests/tests/it/faults.rs` and the `faulty_commits` fuzz harness use it; so
 //! can tests of programs that embed engram (`Store::open_on`).
 //!
 //! Not an API boundary: a testing aid, hidden from the documentation.

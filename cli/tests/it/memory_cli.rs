@@ -5,9 +5,8 @@
 
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
-mod common;
 
-use common::{engram, ok};
+use crate::common::{engram, ok};
 use std::path::{Path, PathBuf};
 
 fn data(name: &str) -> String {

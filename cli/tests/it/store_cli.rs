@@ -1,8 +1,6 @@
 //! The store commands, run as the real binary on a fresh store.
 
-mod common;
-
-use common::{engram, err, ok};
+use crate::common::{engram, err, ok};
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};

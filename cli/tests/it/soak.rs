@@ -14,9 +14,7 @@
 //! closure: in a dense graph an edge often leaves the closure as it was, and a model that took
 //! such an edge for committed failed later, at a retract, as if the store had lost facts.
 
-mod common;
-
-use common::{Rng, clock_seed, engram, env_count};
+use crate::common::{Rng, clock_seed, engram, env_count};
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -229,8 +227,8 @@ impl Writer {
 
 #[test]
 fn two_writers_and_a_reader_with_kills_agree_with_the_model() {
-    let ops = env_count("ENGRAM_SOAK_OPS", 60) as usize;
-    let secs = env_count("ENGRAM_SOAK_SECS", 600);
+    let ops = env_count("ENGRAM_SOAK_OPS", 20, 60) as usize;
+    let secs = env_count("ENGRAM_SOAK_SECS", 600, 600);
     let seed = clock_seed();
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("soak.db");

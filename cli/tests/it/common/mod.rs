@@ -60,10 +60,18 @@ pub fn clock_seed() -> u64 {
         | 1
 }
 
-/// A count from an environment variable, or `default`.
-pub fn env_count(name: &str, default: u64) -> u64 {
+/// Whether the long runs are asked for (`ENGRAM_LONG_TESTS=1`, which `.ci/run` sets): the MCP
+/// client tests (they install the Python SDK and the reference server), and the crash and soak
+/// loops at their CI size rather than a few rounds.
+pub fn long_tests() -> bool {
+    std::env::var_os("ENGRAM_LONG_TESTS").is_some_and(|v| v != "0")
+}
+
+/// A count from an environment variable, else `long` with the long runs asked for, else
+/// `quick`.
+pub fn env_count(name: &str, quick: u64, long: u64) -> u64 {
     std::env::var(name)
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+        .unwrap_or(if long_tests() { long } else { quick })
 }

@@ -3,9 +3,7 @@
 //! consequences), never a partial one. `ENGRAM_CRASH_KILLS` sets the number of kills (50 by
 //! default; the benchmark harness runs more).
 
-mod common;
-
-use common::{Rng, clock_seed, env_count};
+use crate::common::{Rng, clock_seed, env_count};
 use engram_store::Store;
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -40,7 +38,7 @@ fn committed_prefix(store: &mut Store, seed: u64) -> usize {
 
 #[test]
 fn a_killed_writer_leaves_a_committed_state() {
-    let kills = env_count("ENGRAM_CRASH_KILLS", 50) as usize;
+    let kills = env_count("ENGRAM_CRASH_KILLS", 10, 50) as usize;
     let seed = clock_seed();
     let mut rng = Rng(seed);
     let dir = tempfile::tempdir().unwrap();

@@ -1,6 +1,7 @@
 //! The fuzz harnesses of `engram_tests::fuzz` as proptest cases, a few hundred each in CI
-//! (`ENGRAM_FUZZ_CASES` sets how many); cargo-fuzz runs the same harnesses for longer on
-//! nightly (`fuzz/README.md`). Inputs the fuzzers found are replayed by name below.
+//! (`ENGRAM_LONG_TESTS=1`; a quarter as many without it; `ENGRAM_FUZZ_CASES` sets how many);
+//! cargo-fuzz runs the same harnesses for longer on nightly (`fuzz/README.md`). Inputs the
+//! fuzzers found are replayed by name below.
 
 use engram_tests::fuzz;
 use proptest::prelude::*;
@@ -9,7 +10,10 @@ fn cases(default: u32) -> ProptestConfig {
     let n = std::env::var("ENGRAM_FUZZ_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(default);
+        .unwrap_or(match engram_tests::long_tests() {
+            true => default,
+            false => default.div_ceil(4),
+        });
     ProptestConfig {
         cases: n,
         failure_persistence: None,

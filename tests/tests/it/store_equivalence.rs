@@ -236,7 +236,7 @@ fn from_scratch(
 /// Dense graphs with cycles and self-loops (8 nodes, up to about 50 edges, nearly every fact
 /// derived many ways), where deletion must re-derive what other cycles still support: after
 /// every add, retract and compaction, the store reopened from disk equals re-deriving from
-/// scratch. The soak test (`cli/tests/soak.rs`) once seemed to find a defect here; it was the
+/// scratch. The soak test (`cli/tests/it/soak.rs`) once seemed to find a defect here; it was the
 /// soak's own, and this keeps the case covered step by step.
 #[test]
 fn dense_cyclic_graphs_agree_with_scratch_after_every_step() {

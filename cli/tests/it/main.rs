@@ -1,0 +1,10 @@
+//! The tests of the real `engram` binary, one test binary: each module is what was a test file
+//! of its own; `common` runs the binary against a store.
+
+mod cli;
+mod common;
+mod crash;
+mod mcp;
+mod memory_cli;
+mod soak;
+mod store_cli;

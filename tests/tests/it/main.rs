@@ -1,0 +1,23 @@
+//! engram-tests' integration tests, one binary (one link instead of one per file): each
+//! module is what was a test file of its own.
+
+mod confidence;
+mod conformance;
+mod faults;
+mod fuzz;
+mod gene_ontology;
+mod golden;
+mod independent;
+mod library;
+mod limits;
+mod loops;
+mod memory_incremental;
+mod merge;
+mod plan_errors;
+mod recall;
+mod reference;
+mod rules;
+mod souffle_semantics;
+mod store;
+mod store_equivalence;
+mod supersession;
