@@ -11,6 +11,7 @@ mod store_cmd;
 use clap::{Parser, Subcommand};
 use program_cmd::FactDir;
 use render::Format as OutFormat;
+use render::TextOrJson;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use store_cmd::RulesCommand;
@@ -81,8 +82,8 @@ enum Command {
         #[command(flatten)]
         facts: FactDir,
         /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+        format: TextOrJson,
         /// The fact, as Datalog (`path("a", "d")`); or the program, followed by the fact.
         first: String,
         /// The fact, when the first argument is a program.
@@ -157,8 +158,8 @@ enum Command {
         #[arg(long, default_value_t = 10)]
         limit: usize,
         /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+        format: TextOrJson,
     },
     /// Re-derive every fact from the asserted facts and the rules.
     Infer,
@@ -187,8 +188,8 @@ enum Command {
         /// `json`: engram's memory format (JSON Lines that `load` reads back), derived
         /// knowledge marked `"inferred": true`; `tsv`: one fact a line with its metadata;
         /// `mcp-memory`: the MCP reference memory server's `memory.jsonl`.
-        #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
-        format: ExportFormat,
+        #[arg(long, value_enum, default_value_t = store_cmd::ExportFormat::Json)]
+        format: store_cmd::ExportFormat,
         /// Only what the rules derived.
         #[arg(long)]
         inferred_only: bool,
@@ -196,8 +197,8 @@ enum Command {
     /// List the violations of the store's integrity constraints, each with its proof.
     Violations {
         /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+        format: TextOrJson,
     },
     /// Manage the store's rule files.
     Rules {
@@ -214,26 +215,6 @@ enum Command {
     /// (default 60 s) or `--max-memory` fails (a rule that runs away), and the store stays as
     /// it was.
     Mcp,
-}
-
-/// What `export` writes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-enum ExportFormat {
-    /// engram's memory format, JSON Lines.
-    Json,
-    /// Tab-separated facts with confidence, depth, rule and time.
-    Tsv,
-    /// The MCP reference memory server's format.
-    McpMemory,
-}
-
-/// How `explain` prints a proof.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-enum Format {
-    /// An indented tree.
-    Text,
-    /// Nested JSON objects `{fact, confidence, depth, rule, premises}`.
-    Json,
 }
 
 fn main() -> ExitCode {
@@ -358,7 +339,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 limit,
                 now: 0,
             };
-            store_cmd::recall(&db, &query, options, format == Format::Json)
+            store_cmd::recall(&db, &query, options, format == TextOrJson::Json)
         }
         Command::Infer => store_cmd::infer(&db),
         Command::Cleanup {
@@ -374,13 +355,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => store_cmd::export(&db, format, inferred_only),
         Command::Rules { command } => store_cmd::rules(&db, command),
         Command::Repl => store_cmd::repl(&db),
-        Command::Violations { format } => store_cmd::violations(&db, format == Format::Json),
+        Command::Violations { format } => store_cmd::violations(&db, format == TextOrJson::Json),
         Command::Explain {
             format,
             first,
             fact: None,
             ..
-        } => store_cmd::explain(&db, &first, format == Format::Json),
+        } => store_cmd::explain(&db, &first, format == TextOrJson::Json),
         Command::Check { program } => program_cmd::check(&program),
         Command::Run {
             facts,

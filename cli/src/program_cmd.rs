@@ -1,7 +1,7 @@
 //! The commands that run a program on files, as Soufflé does: `engram run`, `engram check`,
 //! and `engram explain` of a program's fact.
 
-use crate::Format;
+use crate::render::TextOrJson as Format;
 use crate::render::{not_derived, print_violations, violation_filter};
 use anyhow::Context;
 use engram_core::internal::output::{format_confidence, format_table};

@@ -2,6 +2,7 @@
 
 use engram_core::internal::output::{format_confidence, format_table};
 use engram_core::{Answers, Fact, Superseded};
+use engram_store::{CommitReport, StoreStats};
 use serde_json::json;
 use std::io::Write;
 use std::process::ExitCode;
@@ -165,4 +166,55 @@ pub fn print_violations(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Prints a commit's effect.
+pub fn commit_text(r: &CommitReport) -> String {
+    format!(
+        "generation {}: {} asserted, {} retracted; {} facts added, {} removed, {} changed\n",
+        r.generation, r.asserted, r.retracted, r.added, r.removed, r.changed
+    )
+}
+
+/// `stats` as text.
+pub fn stats_text(s: &StoreStats) -> String {
+    let rows: Vec<Vec<String>> = s
+        .relations
+        .iter()
+        .map(|r| {
+            vec![
+                r.name.clone(),
+                r.facts.to_string(),
+                r.asserted.to_string(),
+                r.derived.to_string(),
+                r.runs.to_string(),
+                r.bytes.to_string(),
+            ]
+        })
+        .collect();
+    let columns = ["relation", "facts", "asserted", "derived", "runs", "bytes"].map(String::from);
+    let mut out = format_table(&columns, &rows);
+    out.push_str(&format!(
+        "facts: {} ({} asserted, {} derived)\nstrings: {} ({} bytes)\nfiles: {}, {} bytes on disk\n\
+         bytes per fact: {:.1} (strings excluded)\ngeneration: {}\n",
+        s.facts,
+        s.asserted,
+        s.derived,
+        s.strings,
+        s.string_bytes,
+        s.files,
+        s.bytes_on_disk,
+        s.bytes_per_fact,
+        s.generation
+    ));
+    out
+}
+
+/// How `explain`, `violations` and `recall` print: text for people, JSON for programs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum TextOrJson {
+    /// Text for people; a proof prints as an indented tree.
+    Text,
+    /// JSON; a proof prints as nested objects `{fact, confidence, depth, rule, premises}`.
+    Json,
 }

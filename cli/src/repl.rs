@@ -187,7 +187,7 @@ fn command(store: &mut Store, line: &str) -> anyhow::Result<String> {
             .iter()
             .map(|r| format!("{} ({} lines)\n", r.name, r.text.lines().count()))
             .collect()),
-        ".stats" => Ok(crate::store_cmd::stats_text(&store.stats()?)),
+        ".stats" => Ok(render::stats_text(&store.stats()?)),
         ".infer" => {
             let r = store.infer()?;
             Ok(format!(

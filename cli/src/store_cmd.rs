@@ -6,7 +6,6 @@ use anyhow::Context;
 use clap::Subcommand;
 use engram_memory::MemoryExt;
 use engram_store::Store;
-use engram_store::{CommitReport, StoreStats};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -31,46 +30,15 @@ pub enum RulesCommand {
     },
 }
 
-/// Prints a commit's effect.
-pub fn commit_text(r: &CommitReport) -> String {
-    format!(
-        "generation {}: {} asserted, {} retracted; {} facts added, {} removed, {} changed\n",
-        r.generation, r.asserted, r.retracted, r.added, r.removed, r.changed
-    )
-}
-
-/// `stats` as text.
-pub fn stats_text(s: &StoreStats) -> String {
-    let rows: Vec<Vec<String>> = s
-        .relations
-        .iter()
-        .map(|r| {
-            vec![
-                r.name.clone(),
-                r.facts.to_string(),
-                r.asserted.to_string(),
-                r.derived.to_string(),
-                r.runs.to_string(),
-                r.bytes.to_string(),
-            ]
-        })
-        .collect();
-    let columns = ["relation", "facts", "asserted", "derived", "runs", "bytes"].map(String::from);
-    let mut out = engram_core::internal::output::format_table(&columns, &rows);
-    out.push_str(&format!(
-        "facts: {} ({} asserted, {} derived)\nstrings: {} ({} bytes)\nfiles: {}, {} bytes on disk\n\
-         bytes per fact: {:.1} (strings excluded)\ngeneration: {}\n",
-        s.facts,
-        s.asserted,
-        s.derived,
-        s.strings,
-        s.string_bytes,
-        s.files,
-        s.bytes_on_disk,
-        s.bytes_per_fact,
-        s.generation
-    ));
-    out
+/// What `export` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// engram's memory format, JSON Lines.
+    Json,
+    /// Tab-separated facts with confidence, depth, rule and time.
+    Tsv,
+    /// The MCP reference memory server's format.
+    McpMemory,
 }
 
 /// What `now()` stands for, when `--now` fixes it (set once by `main`).
@@ -127,7 +95,7 @@ pub fn add_or_retract(db: &Path, facts: &[String], retract: bool) -> anyhow::Res
         }
     }
     let r = tx.commit()?;
-    print!("{}", commit_text(&r));
+    print!("{}", render::commit_text(&r));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -150,7 +118,7 @@ pub fn load(db: &Path, file: &Path, how: &crate::load::How<'_>) -> anyhow::Resul
     for note in &loaded.notes {
         println!("{note}");
     }
-    print!("{}", commit_text(&r));
+    print!("{}", render::commit_text(&r));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -197,7 +165,7 @@ pub fn violations(db: &Path, json: bool) -> anyhow::Result<ExitCode> {
 /// `engram infer`.
 pub fn infer(db: &Path) -> anyhow::Result<ExitCode> {
     let mut store = open(db)?;
-    print!("{}", commit_text(&store.infer()?));
+    print!("{}", render::commit_text(&store.infer()?));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -228,7 +196,7 @@ pub fn cleanup(
         max_age_days
     )?;
     if let Some(c) = &r.commit {
-        write!(out, "{}", commit_text(c))?;
+        write!(out, "{}", render::commit_text(c))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -251,34 +219,30 @@ pub fn stats(db: &Path, json: bool) -> anyhow::Result<ExitCode> {
     if json {
         println!("{}", serde_json::to_string_pretty(&s.to_json())?);
     } else {
-        print!("{}", stats_text(&s));
+        print!("{}", render::stats_text(&s));
     }
     Ok(ExitCode::SUCCESS)
 }
 
 /// `engram export`: everything the store holds, in engram's memory format (JSON), one fact a
 /// line (TSV), or the MCP reference memory server's format.
-pub fn export(
-    db: &Path,
-    format: crate::ExportFormat,
-    inferred_only: bool,
-) -> anyhow::Result<ExitCode> {
+pub fn export(db: &Path, format: ExportFormat, inferred_only: bool) -> anyhow::Result<ExitCode> {
     let mut store = open_read_only(db)?;
     let out = std::io::stdout();
     let mut out = std::io::BufWriter::new(out.lock());
     match format {
-        crate::ExportFormat::Json => {
+        ExportFormat::Json => {
             store.export_memory_each(inferred_only, |line| {
                 writeln!(out, "{line}")?;
                 anyhow::Ok(())
             })?;
         }
-        crate::ExportFormat::McpMemory => {
+        ExportFormat::McpMemory => {
             for line in store.export_mcp()? {
                 writeln!(out, "{line}")?;
             }
         }
-        crate::ExportFormat::Tsv => {
+        ExportFormat::Tsv => {
             for rel in store.relations()? {
                 let Some(view) = store.relation(&rel.name)? else {
                     continue;
@@ -310,7 +274,7 @@ pub fn rules(db: &Path, cmd: RulesCommand) -> anyhow::Result<ExitCode> {
             let mut store = open(db)?;
             let r = store.add_rules(&name, &text)?;
             println!("rule file `{name}` added");
-            print!("{}", commit_text(&r));
+            print!("{}", render::commit_text(&r));
         }
         RulesCommand::List => {
             let store = open_read_only(db)?;
@@ -322,7 +286,7 @@ pub fn rules(db: &Path, cmd: RulesCommand) -> anyhow::Result<ExitCode> {
             let mut store = open(db)?;
             let r = store.remove_rules(&name)?;
             println!("rule file `{name}` removed");
-            print!("{}", commit_text(&r));
+            print!("{}", render::commit_text(&r));
         }
     }
     Ok(ExitCode::SUCCESS)
