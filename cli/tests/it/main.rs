@@ -4,6 +4,7 @@
 mod cli;
 mod common;
 mod crash;
+mod doc_sessions;
 mod mcp;
 mod memory_cli;
 mod soak;
