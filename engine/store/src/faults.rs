@@ -1,5 +1,6 @@
 //! A storage backend that fails operations on purpose, for tests: it wraps another backend
-//! and asks a [`Hook`] before each operation that changes the store's files, which may make
+//! and asks a [`Hook`] before each operation that changes the store's files (and tells it of
+//! each read after), which may make
 //! it fail as a full disk, a short write, a failed fsync or rename would, or stop the world at
 //! a given step (a simulated power loss, which the test completes by dropping what was not
 //! yet durable). `tests/tests/it/faults.rs` and the `faulty_commits` fuzz harness use it; so
@@ -29,6 +30,9 @@ pub enum Op<'a> {
     Truncate(&'a Path, u64),
     /// A file is removed.
     Remove(&'a Path),
+    /// A file was read or mapped. Only heard of ([`Hook::after`]), never asked: reads are
+    /// not failed here.
+    Read(&'a Path),
 }
 
 impl Op<'_> {
@@ -40,7 +44,8 @@ impl Op<'_> {
             | Op::Sync(p)
             | Op::SyncDir(p)
             | Op::Truncate(p, _)
-            | Op::Remove(p) => p,
+            | Op::Remove(p)
+            | Op::Read(p) => p,
             Op::Rename(_, to) => to,
         }
     }
@@ -166,11 +171,15 @@ impl Storage for FaultStorage {
     }
 
     fn read(&self, name: &str) -> io::Result<Vec<u8>> {
-        self.inner.read(name)
+        let bytes = self.inner.read(name)?;
+        self.hook.after(&Op::Read(&self.inner.path(name)));
+        Ok(bytes)
     }
 
     fn map(&self, name: &str) -> io::Result<Bytes> {
-        self.inner.map(name)
+        let bytes = self.inner.map(name)?;
+        self.hook.after(&Op::Read(&self.inner.path(name)));
+        Ok(bytes)
     }
 
     fn len(&self, name: &str) -> io::Result<u64> {

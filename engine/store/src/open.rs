@@ -194,7 +194,7 @@ impl Store {
             log_len: 0,
         };
         if let Some(w) = &manifest.wal {
-            files.read_log(w)?;
+            files.read_log(w, 0)?;
         }
         Ok(files)
     }
@@ -219,8 +219,36 @@ impl Store {
         if !self.moved()? {
             return Ok(false);
         }
+        if self.catch_up_log()? {
+            return Ok(true);
+        }
         let loaded = Store::load(&self.files.storage)?;
         self.reload(loaded);
+        Ok(true)
+    }
+
+    /// Moves to the latest commit by the records another process appended to the commit log,
+    /// when the manifest is still the one this handle read: their strings and runs are taken
+    /// in, and the tables the handle holds move forward by them, so the cost is that of the
+    /// records, not of the store. False, with nothing changed, when a checkpoint wrote a new
+    /// manifest (then the caller reads the store again).
+    fn catch_up_log(&mut self) -> Result<bool, StoreError> {
+        let m = Manifest::read(&*self.files.storage)?;
+        let Some(w) = m.wal.clone() else {
+            return Ok(false);
+        };
+        if m.generation != self.files.manifest.generation
+            || self.files.manifest.wal.as_ref() != Some(&w)
+        {
+            return Ok(false);
+        }
+        self.drop_view();
+        // What reads interned (a query's constants) was never committed: the logged strings
+        // take those ids.
+        let committed = self.files.strings.committed() as usize;
+        self.files.strings.interner().truncate(committed);
+        let skip = self.files.log_records;
+        self.files.read_log(&w, skip)?;
         Ok(true)
     }
 
@@ -280,8 +308,9 @@ fn rule_file(storage: &dyn Storage, name: &str, file: &str) -> Result<Source, St
 }
 
 impl Files {
-    /// Takes in the committed records of the commit log `w`: their strings and runs.
-    fn read_log(&mut self, w: &str) -> Result<(), StoreError> {
+    /// Takes in the committed records of the commit log `w` after the first `skip` (which this
+    /// state holds already): their strings and runs, applied to the tables it holds.
+    fn read_log(&mut self, w: &str, skip: usize) -> Result<(), StoreError> {
         let storage = &*self.storage;
         let path = storage.path(w);
         let committed = log::committed(storage, w);
@@ -298,7 +327,16 @@ impl Files {
             ));
         }
         let generation = self.manifest.generation;
-        for (k, rec) in log.records.iter().enumerate() {
+        if log.records.len() < skip {
+            return Err(StoreError::corrupt(
+                &path,
+                format!(
+                    "holds {} commit records; {skip} were read from it before",
+                    log.records.len()
+                ),
+            ));
+        }
+        for (k, rec) in log.records.iter().enumerate().skip(skip) {
             let r = rec.get();
             let bad = |what: String| StoreError::corrupt(&path, what);
             if r.generation.to_native() != generation + k as u64 + 1 {
@@ -322,10 +360,14 @@ impl Files {
                 let symbols = self.strings.committed();
                 let rel = &mut self.rels[i];
                 let m = MappedFacts::logged(&path, rec.clone(), j, &rel.types, symbols)?;
-                match run.layer {
-                    ASSERTED => rel.asserted_runs.push(m),
-                    _ => rel.derived_runs.push(m),
+                let (runs, table) = match run.layer {
+                    ASSERTED => (&mut rel.asserted_runs, &mut rel.asserted),
+                    _ => (&mut rel.derived_runs, &mut rel.derived),
+                };
+                if let Some(t) = table {
+                    m.apply(t);
                 }
+                runs.push(m);
             }
         }
         self.log_records = log.records.len();

@@ -20,4 +20,5 @@ mod rules;
 mod souffle_semantics;
 mod store;
 mod store_equivalence;
+mod store_refresh;
 mod supersession;
