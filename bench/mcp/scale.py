@@ -8,7 +8,9 @@ a running server sees another process's commit.
 
     target/mcp-env/venv/bin/python bench/mcp/scale.py DB MCP_FILE MEMORIES [CALLS]
 
-Prints a table and writes JSON to target/bench-scale.json.
+Prints a table and writes JSON to target/bench-scale.json. `SCALE_TOOLS=open_nodes,recall`
+times only those tools; `SCALE_PARTS=engram,cli` runs only those parts (of engram, reference,
+visibility, cli).
 """
 
 import asyncio
@@ -187,23 +189,34 @@ def summary(x):
 async def main(db, mcp_file, memories, n):
     entities = memories // 10
     calls = engram_calls(memories, entities)
-    print(f"engram mcp on {db}, {n} calls of each tool", flush=True)
-    eng = await latencies(engram(db), f"mcp --db {db}", list(calls), calls, n, 120)
-    print(f"reference memory server on {mcp_file}", flush=True)
-    ref = await latencies(reference(mcp_file), "server-memory/dist/index.js", REFERENCE_TOOLS,
-                          engram_calls(memories, entities), n, 120)
-    print("another process's commit, seen by a running engram mcp", flush=True)
-    vis = await visibility(db, memories, max(5, n // 5))
-    print("the CLI as whole processes", flush=True)
-    cli_figures = cli(db, memories, n)
+    only = os.environ.get("SCALE_TOOLS")
+    tools = [t for t in calls if not only or t in only.split(",")]
+    parts = os.environ.get("SCALE_PARTS", "engram,reference,visibility,cli").split(",")
+    eng, ref, vis, cli_figures = {"memory": {}}, {"memory": {}}, None, None
+    if "engram" in parts:
+        print(f"engram mcp on {db}, {n} calls of each tool", flush=True)
+        eng = await latencies(engram(db), f"mcp --db {db}", tools, calls, n, 120)
+    if "reference" in parts:
+        print(f"reference memory server on {mcp_file}", flush=True)
+        ref = await latencies(reference(mcp_file), "server-memory/dist/index.js",
+                              [t for t in REFERENCE_TOOLS if t in tools],
+                              engram_calls(memories, entities), n, 120)
+    if "visibility" in parts:
+        print("another process's commit, seen by a running engram mcp", flush=True)
+        vis = await visibility(db, memories, max(5, n // 5))
+    if "cli" in parts:
+        print("the CLI as whole processes", flush=True)
+        cli_figures = cli(db, memories, n)
     print()
     print(f"{'call':18s} {'engram':>44s}   {'reference':>44s}")
-    for tool in calls:
+    for tool in tools:
+        e = summary(eng[tool]) if tool in eng else "-"
         r = summary(ref[tool]) if tool in ref else "-"
-        print(f"{tool:18s} {summary(eng[tool]):>44s}   {r:>44s}")
+        print(f"{tool:18s} {e:>44s}   {r:>44s}")
     print(f"{'server memory':18s} {json.dumps(eng['memory']):>44s}   {json.dumps(ref['memory']):>44s}")
-    print(f"first call after another process's commit: {summary(vis)}, "
-          f"saw it {vis['seen']} of {vis['rounds']}")
+    if vis:
+        print(f"first call after another process's commit: {summary(vis)}, "
+              f"saw it {vis['seen']} of {vis['rounds']}")
     with open(os.path.join(ROOT, "target", "bench-scale.json"), "w") as f:
         json.dump({"memories": memories, "calls": n, "engram": eng, "reference": ref,
                    "visibility": vis, "cli": cli_figures}, f)

@@ -76,6 +76,20 @@ impl Asserted {
         Ok(Asserted(out))
     }
 
+    /// The asserted facts of the graph's relations about `names`: those whose first column
+    /// (for a relation, either end) is one of them, read by lookup, in storage order.
+    pub(super) fn read_about(store: &mut Store, names: &[Value]) -> Result<Asserted, Error> {
+        let mut out = BTreeMap::new();
+        for r in SHAPED {
+            let ends: &[usize] = match *r {
+                "relation" | "relation_written" => &[0, 2],
+                _ => &[0],
+            };
+            out.insert(*r, store.asserted_where(r, ends, names)?);
+        }
+        Ok(Asserted(out))
+    }
+
     pub(super) fn of(&self, relation: &str) -> &[Fact] {
         self.0.get(relation).map_or(&[], Vec::as_slice)
     }

@@ -152,6 +152,14 @@ impl Sources {
         })
     }
 
+    /// The facts about the entities `names` and the relations that touch them, read by
+    /// lookup (not the whole graph).
+    fn read_about(store: &mut Store, names: &[Value]) -> Result<Sources, Error> {
+        Ok(Sources {
+            asserted: Asserted::read_about(store, names)?,
+        })
+    }
+
     /// Every asserted entity (entities and memories) by name, with its type and time.
     pub(super) fn entity_types(&self) -> HashMap<String, (String, i64)> {
         let mut out = HashMap::default();
@@ -258,7 +266,8 @@ impl Forms {
 
 /// Reads the whole graph from the store; with `inferred`, derived entities and relations too.
 pub fn read(store: &mut Store, inferred: bool) -> Result<Graph, Error> {
-    read_where(store, inferred, None)
+    let sources = Sources::read(store)?;
+    read_where(store, inferred, None, sources, None)
 }
 
 /// `search_nodes`: the entities whose name, type or an observation contains `query`, ignoring
@@ -271,27 +280,30 @@ pub fn search(store: &mut Store, query: &str, inferred: bool) -> Result<Graph, E
             || e.entity_type.to_lowercase().contains(&q)
             || e.observations.iter().any(|o| o.to_lowercase().contains(&q))
     };
-    read_where(store, inferred, Some(&keep))
+    let sources = Sources::read(store)?;
+    read_where(store, inferred, Some(&keep), sources, None)
 }
 
 /// `open_nodes`: the entities named and the relations that touch them ;
-/// with `inferred`, derived ones too. Only the relations around them are read.
+/// with `inferred`, derived ones too. Only the facts about them are read, by lookup.
 pub fn open(store: &mut Store, names: &[String], inferred: bool) -> Result<Graph, Error> {
+    let values: Vec<Value> = names.iter().map(|n| Value::Symbol(n.clone())).collect();
+    let sources = Sources::read_about(store, &values)?;
     let names: HashSet<&str> = names.iter().map(String::as_str).collect();
-    read_where(
-        store,
-        inferred,
-        Some(&|e: &Entity| names.contains(e.name.as_str())),
-    )
+    let keep = |e: &Entity| names.contains(e.name.as_str());
+    read_where(store, inferred, Some(&keep), sources, Some(&values))
 }
 
-/// The graph, or with `keep` the entities it accepts and the relations that touch them.
+/// The graph from `sources`, or with `keep` the entities it accepts and the relations that
+/// touch them; `about`, when the sources hold only the facts about these names (derived
+/// entities are then looked up by them too).
 fn read_where(
     store: &mut Store,
     inferred: bool,
     keep: Option<&dyn Fn(&Entity) -> bool>,
+    sources: Sources,
+    about: Option<&[Value]>,
 ) -> Result<Graph, Error> {
-    let sources = Sources::read(store)?;
     let mut observations = sources.observations();
     let mut entities: Vec<(i64, GraphEntity)> = (sources.entity_types().into_iter())
         .map(|(name, (entity_type, time))| {
@@ -318,7 +330,7 @@ fn read_where(
     let mut entities: Vec<GraphEntity> = entities.into_iter().map(|e| e.1).collect();
     if inferred {
         let known: HashSet<String> = (entities.iter()).map(|e| e.entity.name.clone()).collect();
-        entities.extend(inferred_entities(store, &known)?);
+        entities.extend(inferred_entities(store, &known, about)?);
     }
     if let Some(keep) = keep {
         entities.retain(|e| keep(&e.entity));
@@ -362,10 +374,7 @@ fn read_where(
 /// confident first: what the rules inferred around them. Reads only the rows that name them.
 pub fn inferred_around(store: &mut Store, names: &[String]) -> Result<Vec<GraphRelation>, Error> {
     let values: Vec<Value> = names.iter().map(|n| Value::Symbol(n.clone())).collect();
-    let db = store.database_with(&["relation"])?;
-    let relations = (db.relation("relation"))
-        .map(|v| v.facts_with(&[0, 2], &values))
-        .unwrap_or_default();
+    let relations = store.facts_where("relation", &[0, 2], &values)?;
     let mut forms: BTreeMap<(String, String, String), Forms> = BTreeMap::new();
     for f in relations
         .into_iter()
@@ -381,14 +390,19 @@ pub fn inferred_around(store: &mut Store, names: &[String]) -> Result<Vec<GraphR
     inferred_relations(store, &forms, Some(names))
 }
 
-/// Derived entities (consolidation's summaries) that are not asserted ones, most confident
-/// first.
+/// Derived entities (consolidation's summaries) that are not asserted ones (of those named
+/// `about`, when given), most confident first.
 fn inferred_entities(
     store: &mut Store,
     known: &HashSet<String>,
+    about: Option<&[Value]>,
 ) -> Result<Vec<GraphEntity>, Error> {
     let mut entities: Vec<GraphEntity> = Vec::new();
-    for f in store.facts_in_order("entity", false)?.unwrap_or_default() {
+    let facts = match about {
+        Some(names) => store.facts_where("entity", &[0], names)?,
+        None => store.facts_in_order("entity", false)?.unwrap_or_default(),
+    };
+    for f in facts {
         let name = f.values[0].to_string();
         if let Some(inferred) = Inferred::of(&f).filter(|_| !known.contains(&name)) {
             let entity = Entity {
@@ -422,10 +436,7 @@ fn inferred_relations(
         None => store.facts_in_order("edge", false)?.unwrap_or_default(),
         Some(names) => {
             let names: Vec<Value> = names.iter().map(|n| Value::Symbol(n.clone())).collect();
-            let db = store.database_with(&["edge"])?;
-            let view = db.relation("edge");
-            view.map(|v| v.facts_with(&[0, 2], &names))
-                .unwrap_or_default()
+            store.facts_where("edge", &[0, 2], &names)?
         }
     };
     let mut relations: Vec<GraphRelation> = Vec::new();

@@ -30,6 +30,7 @@ pub mod faults;
 mod file;
 mod lock;
 mod log;
+mod lookup;
 mod maintain;
 mod manifest;
 #[allow(unsafe_code)]

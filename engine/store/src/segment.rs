@@ -196,6 +196,33 @@ impl ColumnView<'_> {
             ColumnView::Wide(c) => c.len(),
         }
     }
+
+    /// Appends to `out` the rows whose value is one of `ids`: one pass over the column's
+    /// cells (a few values compared directly, more through the set).
+    pub(crate) fn rows_holding(&self, ids: &rustc_hash::FxHashSet<u64>, out: &mut Vec<usize>) {
+        fn pass<T: Copy + Into<u64>>(
+            cells: &[T],
+            ids: &rustc_hash::FxHashSet<u64>,
+            out: &mut Vec<usize>,
+        ) {
+            let few: Vec<u64> = ids.iter().copied().collect();
+            if few.len() <= 4 {
+                out.extend((cells.iter().enumerate()).filter_map(|(r, &v)| {
+                    let v: u64 = v.into();
+                    few.contains(&v).then_some(r)
+                }));
+            } else {
+                out.extend(
+                    (cells.iter().enumerate())
+                        .filter_map(|(r, &v)| ids.contains(&v.into()).then_some(r)),
+                );
+            }
+        }
+        match self {
+            ColumnView::Narrow(c) => pass(c, ids, out),
+            ColumnView::Wide(c) => pass(c, ids, out),
+        }
+    }
 }
 
 fn view(c: &ArchivedColumn) -> ColumnView<'_> {

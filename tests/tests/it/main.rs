@@ -7,6 +7,7 @@ mod faults;
 mod fuzz;
 mod gene_ontology;
 mod golden;
+mod graph_reads;
 mod independent;
 mod library;
 mod limits;

@@ -1,0 +1,187 @@
+//! Reading the facts that hold given values in given columns without loading their relation:
+//! where a column leads the key, by binary search of each run; else by one pass over that
+//! column's mapped cells; and the newer runs (the commit log's, a few folds) folded together
+//! on top. Only what matches is decoded.
+
+use super::segment::MappedFacts;
+use super::{DERIVED, Store};
+use crate::error::ReadError;
+use engram_core::internal::incremental::solve::to_meta;
+use engram_core::internal::incremental::table::{FactMeta, Table};
+use engram_core::internal::value::{self, ColumnType};
+use engram_core::{Fact, Origin, Value};
+use rustc_hash::FxHashSet as HashSet;
+use std::collections::BTreeMap;
+
+/// For each column asked about, the encodings of the values asked for that exist.
+type Wanted = Vec<(usize, HashSet<u64>)>;
+
+impl Store {
+    /// The facts of `relation` that hold one of `values` in one of `columns`, as
+    /// [`Store::facts`] has them (what holds after inference, with confidence, depth and
+    /// origin), in storage order. Reads only the rows that match: its cost is a binary search
+    /// per value where a column leads the key, else one pass over that column, never the
+    /// relation loaded and decoded.
+    #[doc(hidden)]
+    pub fn facts_where(
+        &mut self,
+        relation: &str,
+        columns: &[usize],
+        values: &[Value],
+    ) -> Result<Vec<Fact>, ReadError> {
+        let plan = self.plan()?;
+        let (Some(i), Some(&id)) = (self.rel_index(relation), plan.rel_index.get(relation)) else {
+            return Ok(Vec::new());
+        };
+        if plan.relations[id].eqrel {
+            // An eqrel's facts are the pairs of its classes, not its stored rows.
+            return Ok((self.relation(relation)?)
+                .map(|r| r.facts_with(columns, values))
+                .unwrap_or_default());
+        }
+        let layer = match self.files.manifest.relations[i].derived_layer {
+            true => DERIVED,
+            false => super::ASSERTED,
+        };
+        let hits = self.matching(i, layer, columns, values)?;
+        let types = self.files.rels[i].types.clone();
+        let db = self.view_with(&[])?;
+        Ok((hits.into_iter())
+            .map(|(key, m)| Fact {
+                values: decode(&key, &types, db.interner()),
+                confidence: m.conf,
+                depth: m.depth,
+                origin: db.origin(to_meta(&m)),
+                time: m.time,
+            })
+            .collect())
+    }
+
+    /// [`Store::facts_where`] of the facts as they were asserted ([`Store::asserted_facts`]:
+    /// as written, before a merge rewrote them), in storage order.
+    #[doc(hidden)]
+    pub fn asserted_where(
+        &mut self,
+        relation: &str,
+        columns: &[usize],
+        values: &[Value],
+    ) -> Result<Vec<Fact>, ReadError> {
+        let Some(i) = self.rel_index(relation) else {
+            return Ok(Vec::new());
+        };
+        let hits = self.matching(i, super::ASSERTED, columns, values)?;
+        let types = self.files.rels[i].types.clone();
+        let interner = self.view_with(&[])?.interner();
+        Ok((hits.into_iter())
+            .map(|(key, m)| Fact {
+                values: decode(&key, &types, interner),
+                confidence: m.conf,
+                depth: 0,
+                origin: Origin::Asserted,
+                time: m.time,
+            })
+            .collect())
+    }
+
+    /// The keys and metadata of relation `i`'s `layer` that hold one of `values` in one of
+    /// `columns`, in key order: from its table when this handle holds one, else from its
+    /// runs.
+    fn matching(
+        &mut self,
+        i: usize,
+        layer: u8,
+        columns: &[usize],
+        values: &[Value],
+    ) -> Result<Vec<(Vec<u64>, FactMeta)>, ReadError> {
+        let types = self.files.rels[i].types.clone();
+        let interner = self.view_with(&[])?.interner();
+        let wanted: Wanted = (columns.iter())
+            .filter(|&&c| c < types.len())
+            .map(|&c| {
+                let ids = (values.iter())
+                    .filter_map(|v| value::encode_existing(types[c], v, interner))
+                    .collect();
+                (c, ids)
+            })
+            .collect();
+        if wanted.iter().all(|(_, ids)| ids.is_empty()) {
+            return Ok(Vec::new());
+        }
+        let rel = &mut self.files.rels[i];
+        let (runs, table) = match layer {
+            DERIVED => (&rel.derived_runs, &mut rel.derived),
+            _ => (&rel.asserted_runs, &mut rel.asserted),
+        };
+        Ok(match table {
+            Some(t) => from_table(t, &wanted),
+            None => from_runs(runs, types.len(), &wanted),
+        })
+    }
+}
+
+/// The rows of a table that match, in key order.
+fn from_table(t: &mut Table, wanted: &Wanted) -> Vec<(Vec<u64>, FactMeta)> {
+    let mut rows = Vec::new();
+    for (c, ids) in wanted {
+        t.ensure_index(&[*c]);
+        for &v in ids {
+            t.matching(&[*c], &[v], |r| rows.push(r));
+        }
+    }
+    rows.sort_unstable();
+    rows.dedup();
+    let mut hits: Vec<(Vec<u64>, FactMeta)> = (rows.into_iter())
+        .map(|r| (t.key(r).to_vec(), t.meta(r)))
+        .collect();
+    hits.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    hits
+}
+
+/// The rows of a layer's runs that match, in key order: the oldest run searched (by binary
+/// search when the column leads the key, else by a pass over the column), the newer runs
+/// folded together on top (a newer row or removal wins).
+fn from_runs(runs: &[MappedFacts], arity: usize, wanted: &Wanted) -> Vec<(Vec<u64>, FactMeta)> {
+    let mut newer = BTreeMap::new();
+    for r in runs.iter().skip(1) {
+        r.fold_into(arity, &mut newer);
+    }
+    let matches = |key: &[u64]| wanted.iter().any(|(c, ids)| ids.contains(&key[*c]));
+    let mut hits: Vec<(Vec<u64>, FactMeta)> = Vec::new();
+    if let Some(base) = runs.first() {
+        let cols = base.columns();
+        let mut rows: Vec<usize> = Vec::new();
+        for (c, ids) in wanted {
+            if *c == 0 {
+                for &v in ids {
+                    rows.extend(base.prefix_range(&[v]));
+                }
+            } else {
+                cols[*c].rows_holding(ids, &mut rows);
+            }
+        }
+        rows.sort_unstable();
+        rows.dedup();
+        for r in rows {
+            let key: Vec<u64> = cols.iter().map(|c| c.get(r)).collect();
+            if !newer.contains_key(&key) {
+                hits.push((key, base.meta(r)));
+            }
+        }
+    }
+    for (key, m) in newer {
+        if let Some(m) = m
+            && matches(&key)
+        {
+            hits.push((key, m));
+        }
+    }
+    hits.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    hits
+}
+
+/// A key's values.
+fn decode(key: &[u64], types: &[ColumnType], interner: &value::Interner) -> Vec<Value> {
+    (key.iter().zip(types))
+        .map(|(&v, &ty)| value::decode(ty, v, interner))
+        .collect()
+}

@@ -1,0 +1,96 @@
+//! The graph reads that look facts up instead of reading the whole graph answer exactly what
+//! the whole graph, filtered, answers: on the example memory with edits after it (commit log
+//! records on top of runs), from a writer's handle (its tables) and from a handle opened
+//! afresh (the mapped runs).
+
+use engram_engine::memory::{self, Entity, MemoryExt, Observations, Relation};
+use engram_engine::store::Store;
+use engram_tests::workspace_root;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// The example memory on disk with the standard rules, then edits as an agent makes them.
+fn example_with_edits(path: &Path) -> Store {
+    let text = std::fs::read_to_string(workspace_root().join("examples/memories.jsonl")).unwrap();
+    let read = memory::Format::Native.read(&text, false).unwrap();
+    let last = read.facts.iter().filter_map(|f| f.time).max().unwrap();
+    let mut store = Store::create(path).unwrap();
+    store.set_now(Some(last + 86_400_000));
+    store
+        .add_rule_files(&engram_engine::library::default_rules())
+        .unwrap();
+    let mut tx = store.transaction().unwrap();
+    memory::add_to_transaction(&mut tx, read.facts).unwrap();
+    tx.commit().unwrap();
+    let names = |g: &memory::Graph| -> Vec<String> {
+        (g.entities.iter().map(|e| e.entity.name.clone())).collect()
+    };
+    let loaded = store.read_graph(false).unwrap();
+    let some = names(&loaded);
+    // Relations of the load taken back: removals in the log over the runs.
+    let original: Vec<Relation> = (loaded.relations.iter().take(3))
+        .map(|r| r.relation.clone())
+        .collect();
+    store
+        .create_entities(vec![Entity {
+            name: "late-entity".into(),
+            entity_type: "service".into(),
+            observations: vec!["added after the load".into()],
+        }])
+        .unwrap();
+    let relations: Vec<Relation> = (some.iter().take(6))
+        .map(|n| Relation {
+            from: n.clone(),
+            to: "late-entity".into(),
+            relation_type: "Talks To".into(),
+        })
+        .collect();
+    store.create_relations(relations.clone()).unwrap();
+    store.delete_relations(&relations[..2]).unwrap();
+    store.delete_relations(&original).unwrap();
+    store
+        .add_observations(vec![Observations {
+            entity_name: some[3].clone(),
+            observations: vec!["seen again".into()],
+        }])
+        .unwrap();
+    store
+}
+
+/// `open_nodes` of each name alone, of neighbouring pairs and of names that do not exist,
+/// against the whole graph filtered to them, with and without what the rules inferred.
+fn check(store: &mut Store, names: &[String]) {
+    let mut asks: Vec<Vec<String>> = names.iter().map(|n| vec![n.clone()]).collect();
+    asks.extend(names.windows(2).map(<[String]>::to_vec));
+    asks.push(vec!["no-such-entity".into()]);
+    asks.push(vec![names[0].clone(), "no-such-entity".into()]);
+    for inferred in [false, true] {
+        let whole = store.read_graph(inferred).unwrap();
+        for ask in &asks {
+            let wanted: BTreeSet<&str> = ask.iter().map(String::as_str).collect();
+            let filtered = whole.clone().filter(|e| wanted.contains(e.name.as_str()));
+            assert_eq!(
+                store.open_nodes(ask, inferred).unwrap(),
+                filtered,
+                "open_nodes {ask:?}, inferred {inferred}"
+            );
+        }
+    }
+}
+
+#[test]
+fn open_nodes_by_lookup_equals_the_whole_graph_filtered() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.db");
+    let mut writer = example_with_edits(&path);
+    let mut names: Vec<String> = (writer.read_graph(true).unwrap().entities.iter())
+        .map(|e| e.entity.name.clone())
+        .collect();
+    names.sort();
+    names.dedup();
+    assert!(names.len() > 50, "the example memory has entities");
+    check(&mut writer, &names);
+    writer.unlock();
+    let mut fresh = Store::open(&path).unwrap();
+    check(&mut fresh, &names);
+}
