@@ -28,7 +28,7 @@ use engram_store::ReadError as Error;
 use engram_store::Store;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// An entity, in the reference server's shape.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -272,7 +272,8 @@ pub fn read(store: &mut Store, inferred: bool) -> Result<Graph, Error> {
 
 /// `search_nodes`: the entities whose name, type or an observation contains `query`, ignoring
 /// case, and the relations that touch them ; with `inferred`, derived
-/// ones too. Only the relations around what matched are read.
+/// ones too. The strings that contain the query are found first, then only the facts about
+/// the entities that hold them are read, by lookup.
 pub fn search(store: &mut Store, query: &str, inferred: bool) -> Result<Graph, Error> {
     let q = query.to_lowercase();
     let keep = |e: &Entity| {
@@ -280,8 +281,35 @@ pub fn search(store: &mut Store, query: &str, inferred: bool) -> Result<Graph, E
             || e.entity_type.to_lowercase().contains(&q)
             || e.observations.iter().any(|o| o.to_lowercase().contains(&q))
     };
-    let sources = Sources::read(store)?;
-    read_where(store, inferred, Some(&keep), sources, None)
+    let names = candidates(store, query, inferred)?;
+    let sources = Sources::read_about(store, &names)?;
+    read_where(store, inferred, Some(&keep), sources, Some(&names))
+}
+
+/// The names of the entities that may match a search for `query`: those of the facts where a
+/// string containing it is an entity's name or type, a memory's title, or an observation
+/// (a superset: the entities read from them are then filtered as the search says).
+fn candidates(store: &mut Store, query: &str, inferred: bool) -> Result<Vec<Value>, Error> {
+    let matched = store.symbols_containing(query)?;
+    let mut names: BTreeSet<String> = BTreeSet::new();
+    let columns: [(&str, &[usize]); 5] = [
+        ("entity", &[0, 1]),
+        ("memory", &[0, 1, 2]),
+        ("content", &[1]),
+        ("memory_summary", &[1]),
+        ("observation", &[1]),
+    ];
+    for (relation, cols) in columns {
+        for f in store.asserted_where(relation, cols, &matched)? {
+            names.insert(f.values[0].to_string());
+        }
+    }
+    if inferred {
+        for f in store.facts_where("entity", &[0, 1], &matched)? {
+            names.insert(f.values[0].to_string());
+        }
+    }
+    Ok(names.into_iter().map(Value::Symbol).collect())
 }
 
 /// `open_nodes`: the entities named and the relations that touch them ;

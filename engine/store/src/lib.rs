@@ -42,6 +42,7 @@ mod read;
 mod segment;
 mod storage;
 mod strings;
+mod text;
 mod tsv;
 
 pub use commit::{CommitReport, Transaction};

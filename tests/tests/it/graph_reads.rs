@@ -1,5 +1,5 @@
-//! The graph reads that look facts up instead of reading the whole graph answer exactly what
-//! the whole graph, filtered, answers: on the example memory with edits after it (commit log
+//! The graph reads that look facts up instead of reading the whole graph (`open_nodes`,
+//! `search_nodes`) answer exactly what the whole graph, filtered, answers: on the example memory with edits after it (commit log
 //! records on top of runs), from a writer's handle (its tables) and from a handle opened
 //! afresh (the mapped runs).
 
@@ -76,6 +76,51 @@ fn check(store: &mut Store, names: &[String]) {
             );
         }
     }
+}
+
+/// `search_nodes` of pieces of names, types and observations, in other cases, of nothing and
+/// of what nothing holds, against the whole graph filtered as the search says.
+fn check_search(store: &mut Store, graph: &memory::Graph) {
+    let mut queries: Vec<String> = vec!["".into(), "no-such-text".into(), "é".into()];
+    for e in graph.entities.iter().step_by(7) {
+        let name = &e.entity.name;
+        let mid = name.chars().skip(1).take(4).collect::<String>();
+        queries.extend([
+            mid.clone(),
+            mid.to_uppercase(),
+            e.entity.entity_type.to_uppercase(),
+        ]);
+        if let Some(o) = e.entity.observations.first() {
+            queries.push(o.split(' ').next().unwrap_or("").to_string());
+        }
+    }
+    for inferred in [false, true] {
+        let whole = store.read_graph(inferred).unwrap();
+        for q in &queries {
+            let lower = q.to_lowercase();
+            let filtered = whole.clone().filter(|e| {
+                e.name.to_lowercase().contains(&lower)
+                    || e.entity_type.to_lowercase().contains(&lower)
+                    || (e.observations.iter()).any(|o| o.to_lowercase().contains(&lower))
+            });
+            assert_eq!(
+                store.search_nodes(q, inferred).unwrap(),
+                filtered,
+                "search_nodes {q:?}, inferred {inferred}"
+            );
+        }
+    }
+}
+
+#[test]
+fn search_nodes_by_lookup_equals_the_whole_graph_filtered() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.db");
+    let mut writer = example_with_edits(&path);
+    let graph = writer.read_graph(true).unwrap();
+    check_search(&mut writer, &graph);
+    writer.unlock();
+    check_search(&mut Store::open(&path).unwrap(), &graph);
 }
 
 #[test]

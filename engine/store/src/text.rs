@@ -1,0 +1,64 @@
+//! Finding symbols by their text: which strings of the store contain a piece of text,
+//! ignoring case, so that a search reads the facts that hold them (by lookup) rather than
+//! every fact.
+
+use super::Store;
+use crate::error::ReadError;
+use engram_core::Value;
+use engram_core::internal::value::Sym;
+
+impl Store {
+    /// Every symbol of the store that contains `text`, ignoring case (as
+    /// `s.to_lowercase().contains(&text.to_lowercase())` decides), in id order. One pass over
+    /// the strings' bytes, in place.
+    #[doc(hidden)]
+    pub fn symbols_containing(&mut self, text: &str) -> Result<Vec<Value>, ReadError> {
+        let needle = text.to_lowercase();
+        let interner = self.view_with(&[])?.interner();
+        Ok((0..interner.len() as u32)
+            .map(|id| interner.resolve(Sym::from_id(id)))
+            .filter(|s| contains_folded(s, &needle))
+            .map(|s| Value::Symbol(s.to_string()))
+            .collect())
+    }
+}
+
+/// Whether `haystack` lower-cased contains `needle` (lower case already): without
+/// allocating when both are ASCII.
+fn contains_folded(haystack: &str, needle: &str) -> bool {
+    if !(haystack.is_ascii() && needle.is_ascii()) {
+        return haystack.to_lowercase().contains(needle);
+    }
+    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+    let Some(&first) = n.first() else {
+        return true;
+    };
+    if h.len() < n.len() {
+        return false;
+    }
+    let last = h.len() - n.len();
+    let mut at = 0;
+    while let Some(p) = memchr::memchr2(first, first.to_ascii_uppercase(), &h[at..=last]) {
+        let start = at + p;
+        if h[start..start + n.len()].eq_ignore_ascii_case(n) {
+            return true;
+        }
+        at = start + 1;
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::contains_folded;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The ASCII path decides as lower-casing both and searching does.
+        #[test]
+        fn folded_search_is_lowercase_contains(h in "[a-cA-CK\u{212A}é ]{0,12}", n in "[a-cA-CK\u{212A}É]{0,3}") {
+            let needle = n.to_lowercase();
+            prop_assert_eq!(contains_folded(&h, &needle), h.to_lowercase().contains(&needle));
+        }
+    }
+}
