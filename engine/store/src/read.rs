@@ -470,14 +470,31 @@ impl Store {
         Ok(engram_core::internal::program::relation_infos(&plan))
     }
 
+    /// Relation `i`'s asserted facts, and the facts that hold with how many a rule derived:
+    /// from its tables when this handle holds them, else from its runs (nothing loaded).
+    fn counts(&self, i: usize) -> (usize, (usize, usize)) {
+        let rel = &self.files.rels[i];
+        let arity = rel.types.len();
+        let of_table = |t: &Table| (t.len(), t.iter().filter(|(_, m)| m.rule != 0).count());
+        let asserted = match &rel.asserted {
+            Some(t) => t.len(),
+            None => super::segment::layer_counts(&rel.asserted_runs, arity).0,
+        };
+        if !self.files.manifest.relations[i].derived_layer {
+            return (asserted, (asserted, 0));
+        }
+        let contents = match &rel.derived {
+            Some(t) => of_table(t),
+            None => super::segment::layer_counts(&rel.derived_runs, arity),
+        };
+        (asserted, contents)
+    }
+
     /// Facts, files and bytes.
     pub fn stats(&mut self) -> Result<StoreStats, ReadError> {
         let mut relations = Vec::new();
         for i in 0..self.files.rels.len() {
-            let asserted = self.asserted(i).len();
-            let contents = self.contents(i);
-            let facts = contents.len();
-            let derived = contents.iter().filter(|(_, m)| m.rule != 0).count();
+            let (asserted, (facts, derived)) = self.counts(i);
             let rel = &self.files.rels[i];
             let runs = rel.asserted_runs.iter().chain(&rel.derived_runs);
             relations.push(RelationStats {

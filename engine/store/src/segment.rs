@@ -419,6 +419,14 @@ impl MappedFacts {
         }
     }
 
+    /// How many of its rows were derived by a rule (not asserted): one pass over the rule
+    /// cells.
+    pub(crate) fn derived_rows(&self) -> usize {
+        (u32s(&self.file().depth_rule).iter())
+            .filter(|&&dr| dr & 0xffff != 0)
+            .count()
+    }
+
     /// The rows whose leading columns equal `prefix` (runs are sorted by key).
     pub(crate) fn prefix_range(&self, prefix: &[u64]) -> std::ops::Range<usize> {
         let cols = self.columns();
@@ -499,6 +507,31 @@ impl MappedFacts {
             table.push_sorted(&key, self.meta(i));
         }
     }
+}
+
+/// How many facts a layer of runs holds, and how many of them a rule derived, without
+/// building a table: the oldest run's counts, corrected by the newer runs folded together (a
+/// key they set or remove is looked up in the oldest by binary search).
+pub(crate) fn layer_counts(runs: &[MappedFacts], arity: usize) -> (usize, usize) {
+    let Some(base) = runs.first() else {
+        return (0, 0);
+    };
+    let (mut facts, mut derived) = (base.rows(), base.derived_rows());
+    let mut newer = std::collections::BTreeMap::new();
+    for r in &runs[1..] {
+        r.fold_into(arity, &mut newer);
+    }
+    for (key, m) in newer {
+        if let Some(old) = base.prefix_range(&key).next() {
+            facts -= 1;
+            derived -= usize::from(base.meta(old).rule != 0);
+        }
+        if let Some(m) = m {
+            facts += 1;
+            derived += usize::from(m.rule != 0);
+        }
+    }
+    (facts, derived)
 }
 
 /// A layer's contents as evaluation rows, without building a table: its oldest run (for a
