@@ -154,7 +154,7 @@ impl Sources {
 
     /// The facts about the entities `names` and the relations that touch them, read by
     /// lookup (not the whole graph).
-    fn read_about(store: &mut Store, names: &[Value]) -> Result<Sources, Error> {
+    pub(super) fn read_about(store: &mut Store, names: &[Value]) -> Result<Sources, Error> {
         Ok(Sources {
             asserted: Asserted::read_about(store, names)?,
         })

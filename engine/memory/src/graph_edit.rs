@@ -21,6 +21,17 @@ fn sym(s: &str) -> Value {
     Value::Symbol(s.to_string())
 }
 
+/// The facts about the entities these names name (and the relations that touch them), read
+/// by lookup: what an edit needs to know of what exists.
+fn about<'a>(store: &mut Store, names: impl Iterator<Item = &'a str>) -> Result<Sources, Error> {
+    let mut values: Vec<Value> = names.map(sym).collect();
+    values.dedup();
+    Ok(Sources::read_about(store, &values)?)
+}
+
+/// The graph's relations whose facts carry an observation's time.
+const OBSERVED: [&str; 4] = ["memory", "content", "memory_summary", "observation"];
+
 /// Times for what one call asserts: a millisecond apart, from now or from just after the
 /// latest time of what came before, whichever is later, so that the graph's order is the
 /// order of creation.
@@ -58,8 +69,12 @@ fn commit(
 /// its type and observations; returns the ones it created.
 pub fn create_entities(store: &mut Store, entities: Vec<Entity>) -> Result<Vec<Entity>, Error> {
     store.lock()?;
-    let existing = Sources::read(store)?.entity_types();
-    let mut clock = Clock::after(existing.values().map(|e| e.1));
+    let existing = about(store, entities.iter().map(|e| e.name.as_str()))?.entity_types();
+    let mut clock = Clock::after(
+        store
+            .latest_asserted_time(&["memory", "entity"])
+            .into_iter(),
+    );
     let mut seen = HashSet::default();
     let new: Vec<Entity> = (entities.into_iter())
         .filter(|e| !existing.contains_key(&e.name) && seen.insert(e.name.clone()))
@@ -96,8 +111,11 @@ pub fn create_relations(
             .map_err(|m| Error::Refused(format!("{m} (from {:?} to {:?})", r.from, r.to)))?;
     }
     store.lock()?;
-    let mut forms = Sources::read(store)?.relation_forms();
-    let mut clock = Clock::after(forms.values().filter_map(|f| f.time));
+    let ends = relations
+        .iter()
+        .flat_map(|r| [r.from.as_str(), r.to.as_str()]);
+    let mut forms = about(store, ends)?.relation_forms();
+    let mut clock = Clock::after(store.latest_asserted_time(&["relation"]).into_iter());
     let mut new = Vec::new();
     commit(store, |tx| {
         for r in relations {
@@ -148,10 +166,10 @@ pub fn add_observations(
     adds: Vec<Observations>,
 ) -> Result<Vec<Observations>, Error> {
     store.lock()?;
-    let sources = Sources::read(store)?;
+    let sources = about(store, adds.iter().map(|a| a.entity_name.as_str()))?;
     let existing = sources.entity_types();
     let mut observations = sources.observations();
-    let mut clock = Clock::after(observations.values().flatten().map(|o| o.0));
+    let mut clock = Clock::after(store.latest_asserted_time(&OBSERVED).into_iter());
     let mut results = Vec::new();
     for add in adds {
         if !existing.contains_key(&add.entity_name) {
@@ -189,23 +207,17 @@ pub fn add_observations(
 /// not entities are ignored.
 pub fn delete_entities(store: &mut Store, names: &[String]) -> Result<(), Error> {
     store.lock()?;
-    let names: HashSet<&str> = names.iter().map(String::as_str).collect();
+    let names: Vec<Value> = names.iter().map(|n| sym(n)).collect();
     let mut gone: Vec<(&str, Vec<Value>)> = Vec::new();
-    // The schema's relations whose first column names a memory or an entity.
-    let about = SHAPED.iter().filter(|r| !r.starts_with("relation"));
-    for relation in about {
-        for f in store.asserted_in_order(relation, false)? {
-            if names.contains(f.values[0].to_string().as_str()) {
-                gone.push((*relation, f.values));
-            }
-        }
-    }
-    for relation in ["relation", "relation_written"] {
-        for f in store.asserted_in_order(relation, false)? {
-            let (from, to) = (f.values[0].to_string(), f.values[2].to_string());
-            if names.contains(from.as_str()) || names.contains(to.as_str()) {
-                gone.push((relation, f.values));
-            }
+    // The schema's relations whose first column names a memory or an entity, and those
+    // with an end at one.
+    for relation in SHAPED {
+        let ends: &[usize] = match relation.starts_with("relation") {
+            true => &[0, 2],
+            false => &[0],
+        };
+        for f in store.asserted_where(relation, ends, &names)? {
+            gone.push((*relation, f.values));
         }
     }
     retract(store, gone)
@@ -228,7 +240,8 @@ fn retract(store: &mut Store, facts: Vec<(&str, Vec<Value>)>) -> Result<(), Erro
 /// are ignored.
 pub fn delete_observations(store: &mut Store, deletions: &[Observations]) -> Result<(), Error> {
     store.lock()?;
-    let observations = Sources::read(store)?.observations();
+    let observations =
+        about(store, deletions.iter().map(|d| d.entity_name.as_str()))?.observations();
     let mut gone = Vec::new();
     let mut retitled = Vec::new();
     for d in deletions {
@@ -264,7 +277,10 @@ pub fn delete_observations(store: &mut Store, deletions: &[Observations]) -> Res
 /// type stay. Relations that do not exist are ignored.
 pub fn delete_relations(store: &mut Store, relations: &[Relation]) -> Result<(), Error> {
     store.lock()?;
-    let mut forms = Sources::read(store)?.relation_forms();
+    let ends = relations
+        .iter()
+        .flat_map(|r| [r.from.as_str(), r.to.as_str()]);
+    let mut forms = about(store, ends)?.relation_forms();
     let mut gone = Vec::new();
     let mut retimed = Vec::new();
     for r in relations {

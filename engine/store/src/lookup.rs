@@ -83,6 +83,28 @@ impl Store {
             .collect())
     }
 
+    /// The latest time among the facts asserted in `relations`, or a little later (a fact
+    /// since taken back may count): one pass over their time cells, nothing decoded. `None`
+    /// when they hold no fact.
+    #[doc(hidden)]
+    pub fn latest_asserted_time(&mut self, relations: &[&str]) -> Option<i64> {
+        let mut latest = None;
+        for r in relations {
+            let Some(i) = self.rel_index(r) else {
+                continue;
+            };
+            let rel = &self.files.rels[i];
+            let t = match &rel.asserted {
+                Some(t) => t.latest_time(),
+                None => (rel.asserted_runs.iter())
+                    .filter_map(MappedFacts::latest_time)
+                    .max(),
+            };
+            latest = latest.max(t);
+        }
+        latest
+    }
+
     /// The keys and metadata of relation `i`'s `layer` that hold one of `values` in one of
     /// `columns`, in key order: from its table when this handle holds one, else from its
     /// runs.

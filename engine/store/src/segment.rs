@@ -419,6 +419,11 @@ impl MappedFacts {
         }
     }
 
+    /// The latest time of its rows.
+    pub(crate) fn latest_time(&self) -> Option<i64> {
+        i64s(&self.file().time).iter().copied().max()
+    }
+
     /// How many of its rows were derived by a rule (not asserted): one pass over the rule
     /// cells.
     pub(crate) fn derived_rows(&self) -> usize {

@@ -139,3 +139,69 @@ fn open_nodes_by_lookup_equals_the_whole_graph_filtered() {
     let mut fresh = Store::open(&path).unwrap();
     check(&mut fresh, &names);
 }
+
+/// The edits an agent makes, each through a handle opened for it (reading the runs) and
+/// through one long-lived writer (reading its tables), leave the same graph.
+#[test]
+fn edits_by_lookup_agree_from_runs_and_from_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.db"), dir.path().join("b.db"));
+    let mut writer = example_with_edits(&a);
+    example_with_edits(&b).unlock();
+    let names: Vec<String> = (writer.read_graph(false).unwrap().entities.iter())
+        .map(|e| e.entity.name.clone())
+        .collect();
+    type Edit = Box<dyn Fn(&mut Store)>;
+    let (n0, n1, n2) = (names[0].clone(), names[1].clone(), names[5].clone());
+    let edits: Vec<Edit> = vec![
+        Box::new(move |s| {
+            let r = Relation {
+                from: n0.clone(),
+                to: n1.clone(),
+                relation_type: "depends_on".into(),
+            };
+            s.create_relations(vec![r.clone(), r]).unwrap();
+        }),
+        Box::new(|s| {
+            s.create_entities(vec![Entity {
+                name: "second-late".into(),
+                entity_type: "person".into(),
+                observations: vec!["new".into(), "new".into()],
+            }])
+            .unwrap();
+        }),
+        Box::new({
+            let n = names[2].clone();
+            move |s| {
+                let add = Observations {
+                    entity_name: n.clone(),
+                    observations: vec!["one more".into()],
+                };
+                s.add_observations(vec![add]).unwrap();
+            }
+        }),
+        Box::new({
+            let n = names[3].clone();
+            move |s| {
+                let gone = Observations {
+                    entity_name: n.clone(),
+                    observations: vec!["seen again".into(), "one more".into()],
+                };
+                s.delete_observations(&[gone]).unwrap();
+            }
+        }),
+        Box::new(move |s| {
+            s.delete_entities(&[n2.clone(), "late-entity".into()])
+                .unwrap()
+        }),
+    ];
+    for (k, edit) in edits.iter().enumerate() {
+        edit(&mut writer);
+        writer.unlock();
+        let mut fresh = Store::open(&b).unwrap();
+        edit(&mut fresh);
+        drop(fresh);
+        let reopened = Store::open(&b).unwrap().read_graph(true).unwrap();
+        assert_eq!(writer.read_graph(true).unwrap(), reopened, "after edit {k}");
+    }
+}

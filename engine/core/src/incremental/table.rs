@@ -468,6 +468,14 @@ impl Table {
         order
     }
 
+    /// The latest time of a fact it holds.
+    pub fn latest_time(&self) -> Option<i64> {
+        (0..self.rows)
+            .filter(|&i| self.is_alive(i))
+            .map(|i| self.time[i])
+            .max()
+    }
+
     /// Every fact, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (Key, FactMeta)> + '_ {
         (0..self.rows)
