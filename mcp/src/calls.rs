@@ -124,8 +124,13 @@ pub fn call(
         }
         "read_graph" => {
             let call: a::ReadGraph = args(a)?;
-            let graph = store.read_graph(!call.asserted_only.unwrap_or(false))?;
-            graph_page(graph, paging(call.page)?, call.names_only.unwrap_or(false))
+            let (inferred, paging) = (!call.asserted_only.unwrap_or(false), paging(call.page)?);
+            let names_only = call.names_only.unwrap_or(false);
+            if let Some(page) = entity_page(store, inferred, paging, names_only)? {
+                return Ok(page);
+            }
+            let graph = store.read_graph(inferred)?;
+            graph_page(graph, paging, names_only)
         }
         "search_nodes" => {
             let call: a::SearchNodes = args(a)?;
@@ -281,12 +286,7 @@ fn graph_relation(g: GraphRelation) -> r::GraphRelation {
 /// One page of a graph: entities, then relations, as one list that `offset` counts in.
 fn graph_page(graph: Graph, paging: Paging, names_only: bool) -> Result<Json, CallError> {
     let entities: Vec<r::GraphEntity> = (graph.entities.into_iter())
-        .map(|e: GraphEntity| r::GraphEntity {
-            name: e.entity.name,
-            entity_type: e.entity.entity_type,
-            observations: (!names_only).then_some(e.entity.observations),
-            inferred: inferred_out(e.inferred),
-        })
+        .map(|e| entity_out(e, names_only))
         .collect();
     let relations: Vec<r::GraphRelation> =
         graph.relations.into_iter().map(graph_relation).collect();
@@ -310,6 +310,52 @@ fn graph_page(graph: Graph, paging: Paging, names_only: bool) -> Result<Json, Ca
         page: paging.report(end - start, total),
     };
     json_of(page)
+}
+
+/// An entity as a page shows it (without its observations when `names_only`).
+fn entity_out(e: GraphEntity, names_only: bool) -> r::GraphEntity {
+    r::GraphEntity {
+        name: e.entity.name,
+        entity_type: e.entity.entity_type,
+        observations: (!names_only).then_some(e.entity.observations),
+        inferred: inferred_out(e.inferred),
+    }
+}
+
+/// Entities a `read_graph` page without a `limit` reads ahead: more than fit in the budget
+/// (a name alone is some 60 characters of JSON).
+const WINDOW: usize = 512;
+
+/// A `read_graph` page that ends among the graph's entities, read without reading the graph
+/// ([`MemoryExt::read_graph_window`]): what [`graph_page`] makes of the whole graph. `None`
+/// when the page may reach the relations (then the whole graph is read).
+fn entity_page(
+    store: &mut Store,
+    inferred: bool,
+    paging: Paging,
+    names_only: bool,
+) -> Result<Option<Json>, CallError> {
+    let window = paging.limit.unwrap_or(WINDOW);
+    if window == 0 {
+        return Ok(None);
+    }
+    let Some((entities, total)) = store.read_graph_window(inferred, paging.offset, window)? else {
+        return Ok(None);
+    };
+    let entities: Vec<r::GraphEntity> = (entities.into_iter())
+        .map(|e| entity_out(e, names_only))
+        .collect();
+    let n = paging.count(entities.iter().map(size));
+    if n == entities.len() && paging.limit.is_none() {
+        // The budget might hold more than the window read.
+        return Ok(None);
+    }
+    let page = r::GraphPage {
+        entities: entities.into_iter().take(n).collect(),
+        relations: Vec::new(),
+        page: paging.report(n, total),
+    };
+    json_of(page).map(Some)
 }
 
 /// Asserts one object of engram's memory format (a memory or a relation), read as `load`
@@ -529,4 +575,48 @@ fn add_rule(store: &mut Store, call: a::AddRule) -> Result<Json, CallError> {
         rule_file: name,
         report,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A `read_graph` page read from a window of the entities is the page the whole graph
+    /// gives, for pages by budget and by limit, with and without observations and inferred
+    /// facts.
+    #[test]
+    fn a_page_of_entities_is_the_page_of_the_whole_graph() {
+        let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/memories.jsonl");
+        let read = memory::Format::Native
+            .read(&std::fs::read_to_string(example).unwrap(), false)
+            .unwrap();
+        let mut store = Store::in_memory();
+        (store.add_rule_files(&engram_core::library::default_rules())).unwrap();
+        let mut tx = store.transaction().unwrap();
+        memory::add_to_transaction(&mut tx, read.facts).unwrap();
+        tx.commit().unwrap();
+        let mut windowed = 0;
+        for inferred in [false, true] {
+            for names_only in [false, true] {
+                for offset in [0, 5, 40] {
+                    for limit in [None, Some(1), Some(7)] {
+                        let paging = Paging { limit, offset };
+                        let Some(page) =
+                            entity_page(&mut store, inferred, paging, names_only).unwrap()
+                        else {
+                            continue;
+                        };
+                        windowed += 1;
+                        let graph = store.read_graph(inferred).unwrap();
+                        assert_eq!(
+                            page,
+                            graph_page(graph, paging, names_only).unwrap(),
+                            "{paging:?}, inferred {inferred}, names only {names_only}"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(windowed >= 12, "{windowed} pages came from the window");
+    }
 }

@@ -79,8 +79,17 @@ impl Asserted {
     /// The asserted facts of the graph's relations about `names`: those whose first column
     /// (for a relation, either end) is one of them, read by lookup, in storage order.
     pub(super) fn read_about(store: &mut Store, names: &[Value]) -> Result<Asserted, Error> {
+        Asserted::read_about_in(store, names, SHAPED)
+    }
+
+    /// [`Asserted::read_about`] of the relations `of` only.
+    pub(super) fn read_about_in(
+        store: &mut Store,
+        names: &[Value],
+        of: &[&'static str],
+    ) -> Result<Asserted, Error> {
         let mut out = BTreeMap::new();
-        for r in SHAPED {
+        for r in of {
             let ends: &[usize] = match *r {
                 "relation" | "relation_written" => &[0, 2],
                 _ => &[0],

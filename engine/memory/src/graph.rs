@@ -160,6 +160,24 @@ impl Sources {
         })
     }
 
+    /// The facts that make the entities `names` (their types and observations), without the
+    /// relations that touch them.
+    pub(super) fn read_entities_about(
+        store: &mut Store,
+        names: &[Value],
+    ) -> Result<Sources, Error> {
+        let of = [
+            "memory",
+            "content",
+            "memory_summary",
+            "entity",
+            "observation",
+        ];
+        Ok(Sources {
+            asserted: Asserted::read_about_in(store, names, &of)?,
+        })
+    }
+
     /// Every asserted entity (entities and memories) by name, with its type and time.
     pub(super) fn entity_types(&self) -> HashMap<String, (String, i64)> {
         let mut out = HashMap::default();
@@ -332,30 +350,7 @@ fn read_where(
     sources: Sources,
     about: Option<&[Value]>,
 ) -> Result<Graph, Error> {
-    let mut observations = sources.observations();
-    let mut entities: Vec<(i64, GraphEntity)> = (sources.entity_types().into_iter())
-        .map(|(name, (entity_type, time))| {
-            let mut seen = HashSet::default();
-            let obs = observations.remove(&name).unwrap_or_default();
-            let entity = Entity {
-                // A text held twice (a title that is also an observation) shows once.
-                observations: (obs.into_iter().map(|o| o.1))
-                    .filter(|o| seen.insert(o.clone()))
-                    .collect(),
-                name,
-                entity_type,
-            };
-            (
-                time,
-                GraphEntity {
-                    entity,
-                    inferred: None,
-                },
-            )
-        })
-        .collect();
-    entities.sort_by(|a, b| (a.0, &a.1.entity.name).cmp(&(b.0, &b.1.entity.name)));
-    let mut entities: Vec<GraphEntity> = entities.into_iter().map(|e| e.1).collect();
+    let mut entities = asserted_entities(&sources);
     if inferred {
         let known: HashSet<String> = (entities.iter()).map(|e| e.entity.name.clone()).collect();
         entities.extend(inferred_entities(store, &known, about)?);
@@ -398,6 +393,35 @@ fn read_where(
     })
 }
 
+/// The asserted entities of `sources` (entities and memories, with their observations), in
+/// the order they were asserted: by time, then by name.
+pub(super) fn asserted_entities(sources: &Sources) -> Vec<GraphEntity> {
+    let mut observations = sources.observations();
+    let mut entities: Vec<(i64, GraphEntity)> = (sources.entity_types().into_iter())
+        .map(|(name, (entity_type, time))| {
+            let mut seen = HashSet::default();
+            let obs = observations.remove(&name).unwrap_or_default();
+            let entity = Entity {
+                // A text held twice (a title that is also an observation) shows once.
+                observations: (obs.into_iter().map(|o| o.1))
+                    .filter(|o| seen.insert(o.clone()))
+                    .collect(),
+                name,
+                entity_type,
+            };
+            (
+                time,
+                GraphEntity {
+                    entity,
+                    inferred: None,
+                },
+            )
+        })
+        .collect();
+    entities.sort_by(|a, b| (a.0, &a.1.entity.name).cmp(&(b.0, &b.1.entity.name)));
+    entities.into_iter().map(|e| e.1).collect()
+}
+
 /// The derived relations with an end among `names` that no asserted relation states, most
 /// confident first: what the rules inferred around them. Reads only the rows that name them.
 pub fn inferred_around(store: &mut Store, names: &[String]) -> Result<Vec<GraphRelation>, Error> {
@@ -420,7 +444,7 @@ pub fn inferred_around(store: &mut Store, names: &[String]) -> Result<Vec<GraphR
 
 /// Derived entities (consolidation's summaries) that are not asserted ones (of those named
 /// `about`, when given), most confident first.
-fn inferred_entities(
+pub(super) fn inferred_entities(
     store: &mut Store,
     known: &HashSet<String>,
     about: Option<&[Value]>,

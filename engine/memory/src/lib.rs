@@ -7,6 +7,7 @@ mod error;
 mod export;
 mod graph;
 mod graph_edit;
+mod graph_page;
 mod import;
 mod recall;
 mod store_ext;

@@ -1,7 +1,7 @@
 //! The memory's operations on a store, as methods of [`Store`]: the MCP reference memory
 //! server's graph reads and edits, recall, and export in the memory formats.
 
-use crate::graph::{self, Entity, Graph, GraphRelation, Observations, Relation};
+use crate::graph::{self, Entity, Graph, GraphEntity, GraphRelation, Observations, Relation};
 use crate::{EditError, RecallIndex, export, graph_edit, recall};
 use engram_store::{ReadError, Store};
 use serde_json::Value as Json;
@@ -28,6 +28,18 @@ use serde_json::Value as Json;
 pub trait MemoryExt {
     /// The whole graph (`read_graph`); with `inferred`, derived entities and relations too.
     fn read_graph(&mut self, inferred: bool) -> Result<Graph, ReadError>;
+    /// The entities at `offset..offset + count` of [`MemoryExt::read_graph`]'s graph and how
+    /// many items (entities and relations) it holds, without reading the graph (its order and
+    /// size are read from the encoded facts, and only the facts about these entities are
+    /// decoded): a page of `read_graph` that ends among the entities. `None` when the window
+    /// reaches past the entities.
+    #[allow(clippy::type_complexity)]
+    fn read_graph_window(
+        &mut self,
+        inferred: bool,
+        offset: usize,
+        count: usize,
+    ) -> Result<Option<(Vec<GraphEntity>, usize)>, ReadError>;
     /// `search_nodes`: the entities whose name, type or an observation contains `query`,
     /// ignoring case, and the relations that touch them; with `inferred`, derived ones too.
     fn search_nodes(&mut self, query: &str, inferred: bool) -> Result<Graph, ReadError>;
@@ -75,6 +87,15 @@ pub trait MemoryExt {
 impl MemoryExt for Store {
     fn read_graph(&mut self, inferred: bool) -> Result<Graph, ReadError> {
         graph::read(self, inferred)
+    }
+
+    fn read_graph_window(
+        &mut self,
+        inferred: bool,
+        offset: usize,
+        count: usize,
+    ) -> Result<Option<(Vec<GraphEntity>, usize)>, ReadError> {
+        super::graph_page::entity_window(self, inferred, offset, count)
     }
 
     fn search_nodes(&mut self, query: &str, inferred: bool) -> Result<Graph, ReadError> {

@@ -39,6 +39,7 @@ mod open;
 mod persist;
 mod program;
 mod read;
+mod scan;
 mod segment;
 mod storage;
 mod strings;

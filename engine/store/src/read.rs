@@ -472,7 +472,7 @@ impl Store {
 
     /// Relation `i`'s asserted facts, and the facts that hold with how many a rule derived:
     /// from its tables when this handle holds them, else from its runs (nothing loaded).
-    fn counts(&self, i: usize) -> (usize, (usize, usize)) {
+    pub(crate) fn counts(&self, i: usize) -> (usize, (usize, usize)) {
         let rel = &self.files.rels[i];
         let arity = rel.types.len();
         let of_table = |t: &Table| (t.len(), t.iter().filter(|(_, m)| m.rule != 0).count());

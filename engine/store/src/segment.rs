@@ -547,24 +547,39 @@ pub(crate) fn layer_rows(
     arity: usize,
     mode: engram_core::internal::eval::Mode,
 ) -> engram_core::internal::eval::Rows {
-    let Some((base, newer_runs)) = runs.split_first() else {
-        return engram_core::internal::eval::Rows::empty(arity, mode);
-    };
-    if newer_runs.is_empty() {
+    if let [base] = runs {
         return base.to_rows(arity, mode);
     }
-    let mut newer = std::collections::BTreeMap::new();
-    for r in newer_runs {
-        r.fold_into(arity, &mut newer);
-    }
     let mut rows = engram_core::internal::eval::Rows::empty(arity, mode);
-    let push = |rows: &mut engram_core::internal::eval::Rows, key: &[u64], m: &FactMeta| {
+    for_each_in_layer(runs, arity, |key, m| {
         if arity == 0 {
             rows.data.push(0);
         }
         rows.data.extend_from_slice(key);
-        engram_core::internal::incremental::solve::to_meta(m).push(&mut rows.data, true, mode.time);
+        engram_core::internal::incremental::solve::to_meta(&m).push(
+            &mut rows.data,
+            true,
+            mode.time,
+        );
+    });
+    rows
+}
+
+/// Calls `f` with each fact of a layer of runs, in key order: its oldest run merged with the
+/// newer runs folded together (a newer run's row or removal wins), nothing copied but the
+/// newer runs' changes.
+pub(crate) fn for_each_in_layer(
+    runs: &[MappedFacts],
+    arity: usize,
+    mut f: impl FnMut(&[u64], FactMeta),
+) {
+    let Some((base, newer_runs)) = runs.split_first() else {
+        return;
     };
+    let mut newer = std::collections::BTreeMap::new();
+    for r in newer_runs {
+        r.fold_into(arity, &mut newer);
+    }
     let cols = base.columns();
     let n = base.rows();
     let mut key = vec![0u64; arity];
@@ -584,7 +599,7 @@ pub(crate) fn layer_rows(
         };
         match order {
             std::cmp::Ordering::Less => {
-                push(&mut rows, &key, &base.meta(i));
+                f(&key, base.meta(i));
                 i += 1;
             }
             std::cmp::Ordering::Equal | std::cmp::Ordering::Greater => {
@@ -593,12 +608,11 @@ pub(crate) fn layer_rows(
                 }
                 let (k, m) = later.next().expect("peeked");
                 if let Some(m) = m {
-                    push(&mut rows, &k, &m);
+                    f(&k, m);
                 }
             }
         }
     }
-    rows
 }
 
 #[cfg(test)]

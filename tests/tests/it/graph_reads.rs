@@ -205,3 +205,47 @@ fn edits_by_lookup_agree_from_runs_and_from_tables() {
         assert_eq!(writer.read_graph(true).unwrap(), reopened, "after edit {k}");
     }
 }
+
+/// `read_graph`'s window of entities equals the whole graph's entities at those places, with
+/// its size (entities and relations), across the asserted and inferred entities, from tables
+/// and from runs.
+#[test]
+fn the_graph_window_equals_the_whole_graph_at_its_places() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.db");
+    let mut writer = example_with_edits(&path);
+    let check = |store: &mut Store| {
+        for inferred in [false, true] {
+            let whole = store.read_graph(inferred).unwrap();
+            let (e, total) = (
+                whole.entities.len(),
+                whole.entities.len() + whole.relations.len(),
+            );
+            let asserted = whole
+                .entities
+                .iter()
+                .filter(|g| g.inferred.is_none())
+                .count();
+            let windows = [
+                (0, 1),
+                (0, 10),
+                (3, 7),
+                (asserted.saturating_sub(2), 4),
+                (asserted, 1),
+                (e.saturating_sub(3), 3),
+                (e.saturating_sub(1), 5),
+                (e, 1),
+                (0, e),
+            ];
+            for (offset, count) in windows {
+                let got = store.read_graph_window(inferred, offset, count).unwrap();
+                let want = (offset + count <= e)
+                    .then(|| (whole.entities[offset..offset + count].to_vec(), total));
+                assert_eq!(got, want, "window {offset}+{count}, inferred {inferred}");
+            }
+        }
+    };
+    check(&mut writer);
+    writer.unlock();
+    check(&mut Store::open(&path).unwrap());
+}

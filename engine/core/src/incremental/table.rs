@@ -452,19 +452,40 @@ impl Table {
         }
     }
 
-    /// Row numbers of the live facts, in key order.
+    /// Row numbers of the live facts, in key order: the sorted part as it is, the rows added
+    /// since sorted on their own and merged in.
     pub fn sorted(&self) -> Vec<u32> {
-        let mut order: Vec<u32> = (0..self.rows as u32)
-            .filter(|&r| self.is_alive(r as usize))
-            .collect();
-        if self.rows > self.sorted {
-            let a = self.arity;
-            order.sort_unstable_by(|&x, &y| {
-                (0..a)
-                    .map(|c| self.cell(x as usize, c))
-                    .cmp((0..a).map(|c| self.cell(y as usize, c)))
-            });
+        let live = |range: std::ops::Range<usize>| {
+            range
+                .filter(|&r| self.is_alive(r))
+                .map(|r| r as u32)
+                .collect::<Vec<u32>>()
+        };
+        let head = live(0..self.sorted);
+        if self.rows == self.sorted {
+            return head;
         }
+        let a = self.arity;
+        let cmp = |x: u32, y: u32| {
+            (0..a)
+                .map(|c| self.cell(x as usize, c))
+                .cmp((0..a).map(|c| self.cell(y as usize, c)))
+        };
+        let mut tail = live(self.sorted..self.rows);
+        tail.sort_unstable_by(|&x, &y| cmp(x, y));
+        let mut order = Vec::with_capacity(head.len() + tail.len());
+        let (mut i, mut j) = (0, 0);
+        while i < head.len() && j < tail.len() {
+            if cmp(head[i], tail[j]).is_le() {
+                order.push(head[i]);
+                i += 1;
+            } else {
+                order.push(tail[j]);
+                j += 1;
+            }
+        }
+        order.extend_from_slice(&head[i..]);
+        order.extend_from_slice(&tail[j..]);
         order
     }
 

@@ -1,0 +1,124 @@
+//! Passes over a layer in key order, as encoded keys: what a reader needs to order or count
+//! a relation without decoding it (the graph's first page orders the entities and counts the
+//! relations so).
+
+use super::{ASSERTED, DERIVED, Store};
+use crate::error::ReadError;
+use engram_core::internal::incremental::table::FactMeta;
+
+impl Store {
+    /// Calls `f` with each fact of relation `i`'s `layer` in key order (encoded): from its
+    /// table when this handle holds one, else from its runs.
+    fn for_each_fact(&self, i: usize, layer: u8, mut f: impl FnMut(&[u64], FactMeta)) {
+        let rel = &self.files.rels[i];
+        let (runs, table) = match layer {
+            DERIVED => (&rel.derived_runs, &rel.derived),
+            _ => (&rel.asserted_runs, &rel.asserted),
+        };
+        match table {
+            Some(t) => {
+                for r in t.sorted() {
+                    f(&t.key(r as usize), t.meta(r as usize));
+                }
+            }
+            None => super::segment::for_each_in_layer(runs, rel.types.len(), f),
+        }
+    }
+
+    /// Relation `relation`'s layer: its asserted facts, or (`asserted` false) what holds
+    /// after inference.
+    fn layer_of(&self, relation: &str, asserted: bool) -> Option<(usize, u8)> {
+        let i = self.rel_index(relation)?;
+        let derived = !asserted && self.files.manifest.relations[i].derived_layer;
+        Some((i, if derived { DERIVED } else { ASSERTED }))
+    }
+
+    /// Every fact of `relation` as encoded keys with their metadata, in key order: its
+    /// asserted facts, or (`asserted` false) what holds after inference. For relations small
+    /// enough to hold so; see [`Store::count_derived_not_in`] to count a large one.
+    #[doc(hidden)]
+    pub fn encoded_facts(
+        &mut self,
+        relation: &str,
+        asserted: bool,
+    ) -> Result<Vec<(Vec<u64>, FactMeta)>, ReadError> {
+        self.plan()?;
+        let mut out = Vec::new();
+        if let Some((i, layer)) = self.layer_of(relation, asserted) {
+            self.for_each_fact(i, layer, |k, m| out.push((k.to_vec(), m)));
+        }
+        Ok(out)
+    }
+
+    /// How many facts of `derived` (what holds after inference) a rule derived whose key is
+    /// not a fact asserted in `asserted` (a relation of the same columns): one pass over each
+    /// in key order, merged, the asserted keys held flat.
+    #[doc(hidden)]
+    pub fn count_derived_not_in(
+        &mut self,
+        derived: &str,
+        asserted: &str,
+    ) -> Result<usize, ReadError> {
+        self.plan()?;
+        let Some((d, d_layer)) = self.layer_of(derived, false) else {
+            return Ok(0);
+        };
+        let arity = self.files.rels[d].types.len();
+        let mut held: Vec<u64> = Vec::new();
+        if let Some((a, a_layer)) = self.layer_of(asserted, true)
+            && self.files.rels[a].types.len() == arity
+        {
+            self.for_each_fact(a, a_layer, |k, _| held.extend_from_slice(k));
+        }
+        let keys: Vec<&[u64]> = held.chunks_exact(arity.max(1)).collect();
+        let (mut at, mut count) = (0, 0);
+        self.for_each_fact(d, d_layer, |k, m| {
+            if m.rule == 0 {
+                return;
+            }
+            while at < keys.len() && keys[at] < k {
+                at += 1;
+            }
+            if keys.get(at) != Some(&k) {
+                count += 1;
+            }
+        });
+        Ok(count)
+    }
+
+    /// Relation `relation`'s facts asserted, facts that hold, and facts that hold by a rule,
+    /// counted without loading it (as [`Store::stats`] counts them).
+    #[doc(hidden)]
+    pub fn fact_counts(&mut self, relation: &str) -> Option<(usize, usize, usize)> {
+        let i = self.rel_index(relation)?;
+        let (asserted, (facts, derived)) = self.counts(i);
+        Some((asserted, facts, derived))
+    }
+
+    /// Which of `keys` (encoded) are facts asserted in `relation`.
+    #[doc(hidden)]
+    pub fn asserted_keys(
+        &mut self,
+        relation: &str,
+        keys: &[Vec<u64>],
+    ) -> Result<Vec<bool>, ReadError> {
+        self.plan()?;
+        let Some((i, layer)) = self.layer_of(relation, true) else {
+            return Ok(vec![false; keys.len()]);
+        };
+        let mut sorted: Vec<usize> = (0..keys.len()).collect();
+        sorted.sort_by(|&x, &y| keys[x].cmp(&keys[y]));
+        let mut out = vec![false; keys.len()];
+        let mut at = 0;
+        self.for_each_fact(i, layer, |k, _| {
+            while at < sorted.len() && keys[sorted[at]].as_slice() < k {
+                at += 1;
+            }
+            while at < sorted.len() && keys[sorted[at]].as_slice() == k {
+                out[sorted[at]] = true;
+                at += 1;
+            }
+        });
+        Ok(out)
+    }
+}
