@@ -168,11 +168,24 @@ pub fn print_violations(
     })
 }
 
-/// Prints a commit's effect.
+/// A commit's effect as a line of text: what it asserted and retracted, what changed, and
+/// whether it re-derived every rule (a load, a rule change, `infer`, or a change that reaches
+/// what only a full evaluation maintains) instead of maintaining what it touched.
 pub fn commit_text(r: &CommitReport) -> String {
     format!(
-        "generation {}: {} asserted, {} retracted; {} facts added, {} removed, {} changed\n",
-        r.generation, r.asserted, r.retracted, r.added, r.removed, r.changed
+        "generation {}: {} asserted, {} retracted; {} facts added, {} removed, {} changed{}\n",
+        r.generation,
+        r.asserted,
+        r.retracted,
+        r.added,
+        r.removed,
+        r.changed,
+        // Whether the commit evaluated every rule rather than maintaining what it touched.
+        if r.rederived {
+            "; every rule re-derived"
+        } else {
+            ""
+        }
     )
 }
 
