@@ -11,7 +11,6 @@ use engram_core::internal::incremental::table::{FactMeta, Table};
 use engram_core::internal::value::{self, ColumnType};
 use engram_core::{Fact, Origin, Value};
 use rustc_hash::FxHashSet as HashSet;
-use std::collections::BTreeMap;
 
 /// For each column asked about, the encodings of the values asked for that exist.
 type Wanted = Vec<(usize, HashSet<u64>)>;
@@ -161,15 +160,9 @@ fn from_table(t: &mut Table, wanted: &Wanted) -> Vec<(Vec<u64>, FactMeta)> {
 
 /// The rows of a layer's runs that match, in key order: the oldest run searched (by binary
 /// search when the column leads the key, else by a pass over the column), the newer runs
-/// folded together on top (a newer row or removal wins).
+/// folded together on top.
 fn from_runs(runs: &[MappedFacts], arity: usize, wanted: &Wanted) -> Vec<(Vec<u64>, FactMeta)> {
-    let mut newer = BTreeMap::new();
-    for r in runs.iter().skip(1) {
-        r.fold_into(arity, &mut newer);
-    }
-    let matches = |key: &[u64]| wanted.iter().any(|(c, ids)| ids.contains(&key[*c]));
-    let mut hits: Vec<(Vec<u64>, FactMeta)> = Vec::new();
-    if let Some(base) = runs.first() {
+    let base_rows = |base: &MappedFacts| {
         let cols = base.columns();
         let mut rows: Vec<usize> = Vec::new();
         for (c, ids) in wanted {
@@ -181,24 +174,10 @@ fn from_runs(runs: &[MappedFacts], arity: usize, wanted: &Wanted) -> Vec<(Vec<u6
                 cols[*c].rows_holding(ids, &mut rows);
             }
         }
-        rows.sort_unstable();
-        rows.dedup();
-        for r in rows {
-            let key: Vec<u64> = cols.iter().map(|c| c.get(r)).collect();
-            if !newer.contains_key(&key) {
-                hits.push((key, base.meta(r)));
-            }
-        }
-    }
-    for (key, m) in newer {
-        if let Some(m) = m
-            && matches(&key)
-        {
-            hits.push((key, m));
-        }
-    }
-    hits.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    hits
+        rows
+    };
+    let keep = |key: &[u64]| wanted.iter().any(|(c, ids)| ids.contains(&key[*c]));
+    super::segment::layer_matches(runs, arity, base_rows, keep)
 }
 
 /// A key's values.

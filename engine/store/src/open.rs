@@ -199,9 +199,9 @@ impl Store {
         Ok(files)
     }
 
-    /// Whether the store's files hold another state than this handle's.
-    pub(crate) fn moved(&self) -> Result<bool, StoreError> {
-        let m = Manifest::read(&*self.files.storage)?;
+    /// Whether the store's files, whose manifest is `m`, hold another state than this
+    /// handle's.
+    fn moved(&self, m: &Manifest) -> Result<bool, StoreError> {
         if m.generation != self.files.manifest.generation || m.wal != self.files.manifest.wal {
             return Ok(true);
         }
@@ -216,10 +216,11 @@ impl Store {
     /// Re-reads the store if another process committed since it was opened; returns whether
     /// it did. (A reader sees the state it opened until it refreshes.)
     pub fn refresh(&mut self) -> Result<bool, ReadError> {
-        if !self.moved()? {
+        let m = Manifest::read(&*self.files.storage)?;
+        if !self.moved(&m)? {
             return Ok(false);
         }
-        if self.catch_up_log()? {
+        if self.catch_up_log(&m)? {
             return Ok(true);
         }
         let loaded = Store::load(&self.files.storage)?;
@@ -232,8 +233,7 @@ impl Store {
     /// in, and the tables the handle holds move forward by them, so the cost is that of the
     /// records, not of the store. False, with nothing changed, when a checkpoint wrote a new
     /// manifest (then the caller reads the store again).
-    fn catch_up_log(&mut self) -> Result<bool, StoreError> {
-        let m = Manifest::read(&*self.files.storage)?;
+    fn catch_up_log(&mut self, m: &Manifest) -> Result<bool, StoreError> {
         let Some(w) = m.wal.clone() else {
             return Ok(false);
         };

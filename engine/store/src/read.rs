@@ -216,32 +216,14 @@ impl Store {
                 _ => None,
             })
             .collect();
-        let arity = rel.types.len();
-        // The newer runs (a log's, a few folds) folded together; the oldest run searched.
-        let mut newer = std::collections::BTreeMap::new();
-        for r in runs.iter().skip(1) {
-            r.fold_into(arity, &mut newer);
-        }
-        let mut hits: Vec<(
-            Vec<u64>,
-            engram_core::internal::incremental::table::FactMeta,
-        )> = Vec::new();
-        if let Some(base) = runs.first() {
-            let cols = base.columns();
-            for r in base.prefix_range(&prefix) {
-                let key: Vec<u64> = cols.iter().map(|c| c.get(r)).collect();
-                if !newer.contains_key(&key) {
-                    hits.push((key, base.meta(r)));
-                }
-            }
-        }
-        for (key, m) in newer {
-            if let Some(m) = m
-                && key.starts_with(&prefix)
-            {
-                hits.push((key, m));
-            }
-        }
+        // The oldest run searched by binary search, the newer runs (a log's, a few folds)
+        // folded together on top.
+        let hits = super::segment::layer_matches(
+            runs,
+            rel.types.len(),
+            |base| base.prefix_range(&prefix).collect(),
+            |key| key.starts_with(&prefix),
+        );
         let n = rule.var_names.len();
         let nest = solver::compile(
             &compile_nested(&rule.atoms, &rule.constraints, n, &[]),

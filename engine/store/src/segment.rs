@@ -514,6 +514,44 @@ impl MappedFacts {
     }
 }
 
+/// The facts of a layer of runs that a search finds, in key order: `base_rows` picks the
+/// candidate rows of the oldest run (by binary search or a pass over a column), `keep` says
+/// which keys the newer runs' changes must have; the newer runs are folded together on top (a
+/// newer row or removal wins).
+pub(crate) fn layer_matches(
+    runs: &[MappedFacts],
+    arity: usize,
+    base_rows: impl FnOnce(&MappedFacts) -> Vec<usize>,
+    keep: impl Fn(&[u64]) -> bool,
+) -> Vec<(Vec<u64>, FactMeta)> {
+    let mut newer = std::collections::BTreeMap::new();
+    for r in runs.iter().skip(1) {
+        r.fold_into(arity, &mut newer);
+    }
+    let mut hits: Vec<(Vec<u64>, FactMeta)> = Vec::new();
+    if let Some(base) = runs.first() {
+        let cols = base.columns();
+        let mut rows = base_rows(base);
+        rows.sort_unstable();
+        rows.dedup();
+        for r in rows {
+            let key: Vec<u64> = cols.iter().map(|c| c.get(r)).collect();
+            if !newer.contains_key(&key) {
+                hits.push((key, base.meta(r)));
+            }
+        }
+    }
+    for (key, m) in newer {
+        if let Some(m) = m
+            && keep(&key)
+        {
+            hits.push((key, m));
+        }
+    }
+    hits.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    hits
+}
+
 /// How many facts a layer of runs holds, and how many of them a rule derived, without
 /// building a table: the oldest run's counts, corrected by the newer runs folded together (a
 /// key they set or remove is looked up in the oldest by binary search).
