@@ -362,6 +362,17 @@ impl Interner {
         }
     }
 
+    /// Orders two symbols by their text without ranking every symbol: by the ranks if
+    /// [`Interner::order`] made them, else by the texts. For a few comparisons (a class's
+    /// label among its members), where ranking a store's every string would cost more than
+    /// all of them.
+    pub fn order_unranked(&self, a: Sym, b: Sym) -> Ordering {
+        if self.ranks.get().is_some() {
+            return self.order(a, b);
+        }
+        self.resolve(a).cmp(self.resolve(b))
+    }
+
     /// Each symbol's rank in text order, indexed by id, for the symbols interned when the
     /// ranking was made (see [`Interner::order`]); later ones are not in it.
     pub fn ranks(&self) -> &[u32] {
@@ -440,6 +451,14 @@ pub fn compare(ty: ColumnType, a: u64, b: u64, interner: &Interner) -> Ordering 
         ColumnType::Number => dec_number(a).cmp(&dec_number(b)),
         ColumnType::Unsigned => a.cmp(&b),
         ColumnType::Float => dec_float(a).total_cmp(&dec_float(b)),
+    }
+}
+
+/// [`compare`] for a few comparisons: symbols by [`Interner::order_unranked`].
+pub fn compare_unranked(ty: ColumnType, a: u64, b: u64, interner: &Interner) -> Ordering {
+    match ty {
+        ColumnType::Symbol => interner.order_unranked(Sym(a as u32), Sym(b as u32)),
+        _ => compare(ty, a, b, interner),
     }
 }
 
@@ -588,10 +607,14 @@ mod tests {
         let check = |i: &Interner, syms: &[Sym]| {
             for &a in syms {
                 for &b in syms {
+                    assert_eq!(i.order_unranked(a, b), i.resolve(a).cmp(i.resolve(b)));
                     assert_eq!(i.order(a, b), i.resolve(a).cmp(i.resolve(b)));
                 }
             }
         };
+        assert!(i.ranked().is_none());
+        assert_eq!(i.order_unranked(syms[0], syms[1]), Ordering::Greater);
+        assert!(i.ranked().is_none(), "an unranked comparison ranks nothing");
         check(&i, &syms);
         syms.extend(["banana", "zz", "a"].iter().map(|w| i.intern(w)));
         check(&i, &syms);

@@ -72,7 +72,7 @@ pub fn create_entities(store: &mut Store, entities: Vec<Entity>) -> Result<Vec<E
     let existing = about(store, entities.iter().map(|e| e.name.as_str()))?.entity_types();
     let mut clock = Clock::after(
         store
-            .latest_asserted_time(&["memory", "entity"])
+            .latest_asserted_time(&["memory", "entity"])?
             .into_iter(),
     );
     let mut seen = HashSet::default();
@@ -115,7 +115,7 @@ pub fn create_relations(
         .iter()
         .flat_map(|r| [r.from.as_str(), r.to.as_str()]);
     let mut forms = about(store, ends)?.relation_forms();
-    let mut clock = Clock::after(store.latest_asserted_time(&["relation"]).into_iter());
+    let mut clock = Clock::after(store.latest_asserted_time(&["relation"])?.into_iter());
     let mut new = Vec::new();
     commit(store, |tx| {
         for r in relations {
@@ -169,7 +169,7 @@ pub fn add_observations(
     let sources = about(store, adds.iter().map(|a| a.entity_name.as_str()))?;
     let existing = sources.entity_types();
     let mut observations = sources.observations();
-    let mut clock = Clock::after(store.latest_asserted_time(&OBSERVED).into_iter());
+    let mut clock = Clock::after(store.latest_asserted_time(&OBSERVED)?.into_iter());
     let mut results = Vec::new();
     for add in adds {
         if !existing.contains_key(&add.entity_name) {

@@ -69,7 +69,7 @@ pub fn entity_window(
 /// (once when written only so), and with `inferred` each derived one no asserted relation
 /// states.
 fn relation_count(store: &mut Store, inferred: bool) -> Result<usize, Error> {
-    let asserted = store.fact_counts("relation").map_or(0, |c| c.0);
+    let asserted = store.fact_counts("relation")?.map_or(0, |c| c.0);
     // Ways written, per relation (consecutive in key order): a relation written n ways is n
     // relations of the graph, if it is asserted.
     let mut groups: Vec<(Vec<u64>, usize)> = Vec::new();

@@ -69,6 +69,10 @@ pub struct CommitReport {
     pub rederived: bool,
 }
 
+/// A change to a relation's asserted facts as a commit makes it: the relation, the key, and
+/// the fact's metadata (`None`: retracted).
+type NetChange = (usize, Vec<u64>, Option<FactMeta>);
+
 impl Store {
     /// Starts a write transaction (taking the writer lock on first use).
     pub fn transaction(&mut self) -> Result<Transaction<'_>, WriteError> {
@@ -268,12 +272,12 @@ impl Store {
         self.sync_relations(&plan);
         self.drop_view();
         let mut report = CommitReport::default();
-        let changes = self.net_changes(&plan, changes, &mut report);
+        let changes = self.net_changes(&plan, changes, &mut report)?;
         // A bulk load re-derives with the bulk evaluator: cheaper than propagating fact by
         // fact once the changes are a sizeable part of the store.
         let held: usize = (0..self.files.rels.len())
-            .map(|i| self.asserted(i).len())
-            .sum();
+            .map(|i| self.asserted(i).map(|t| t.len()))
+            .sum::<Result<usize, StoreError>>()?;
         let bulk = changes.len() > BULK_CHANGES.max(held / 4);
         if !rederive && !bulk && self.commit_incremental(&plan, &changes, &mut report)? {
             report.generation = self.generation();
@@ -291,11 +295,11 @@ impl Store {
         plan: &Plan,
         changes: Vec<Change>,
         report: &mut CommitReport,
-    ) -> Vec<(usize, Vec<u64>, Option<FactMeta>)> {
+    ) -> Result<Vec<NetChange>, StoreError> {
         // The asserted changes, the last word on each key winning (found through `latest`, a
         // table of positions in `said`); no-ops dropped.
         let now = now_ms();
-        let mut said: Vec<(usize, Vec<u64>, Option<FactMeta>)> = Vec::with_capacity(changes.len());
+        let mut said: Vec<NetChange> = Vec::with_capacity(changes.len());
         let mut latest: hashbrown::HashTable<usize> = hashbrown::HashTable::new();
         let hash = |i: usize, key: &[u64]| {
             use std::hash::BuildHasher;
@@ -313,7 +317,7 @@ impl Store {
             let untimed = matches!(add, Some((_, None)));
             let new = match (new, functional.get(i).copied().flatten()) {
                 (Some(mut m), Some(keys)) if untimed => {
-                    m.time = self.newer_stamp(i, keys, &key, m.time, &mut stamps);
+                    m.time = self.newer_stamp(i, keys, &key, m.time, &mut stamps)?;
                     Some(m)
                 }
                 (new, _) => new,
@@ -329,9 +333,9 @@ impl Store {
             }
         }
         drop(latest);
-        let mut changes: Vec<(usize, Vec<u64>, Option<FactMeta>)> = Vec::new();
+        let mut changes: Vec<NetChange> = Vec::new();
         for (i, key, new) in said {
-            let old = self.asserted(i).get(&key);
+            let old = self.asserted(i)?.get(&key);
             match new {
                 Some(m) if old != Some(m) => report.asserted += 1,
                 None if old.is_some() => report.retracted += 1,
@@ -339,14 +343,14 @@ impl Store {
             }
             changes.push((i, key, new));
         }
-        changes
+        Ok(changes)
     }
 
     /// Applies the changes and evaluates the whole program again; persists what differs.
     fn commit_rederived(
         &mut self,
         plan: &Arc<Plan>,
-        changes: Vec<(usize, Vec<u64>, Option<FactMeta>)>,
+        changes: Vec<NetChange>,
         rederive: bool,
         report: &mut CommitReport,
     ) -> Result<(), Error> {
@@ -357,11 +361,11 @@ impl Store {
             let w = asserted[i].get_or_insert_with(|| LayerWrite::new(i, ASSERTED, false));
             match new {
                 Some(m) => {
-                    self.asserted(i).upsert(&key, m);
+                    self.asserted(i)?.upsert(&key, m);
                     w.rows.push(&key, m);
                 }
                 None => {
-                    self.asserted(i).remove(&key);
+                    self.asserted(i)?.remove(&key);
                     w.removed.push(key);
                 }
             }
@@ -399,9 +403,9 @@ impl Store {
         key: &[u64],
         now: i64,
         stamps: &mut HashMap<(usize, Vec<u64>), i64>,
-    ) -> i64 {
+    ) -> Result<i64, StoreError> {
         let values: Vec<u64> = keys.iter().map(|&c| key[c]).collect();
-        let table = self.asserted(i);
+        let table = self.asserted(i)?;
         table.ensure_index(keys);
         let mut newest = stamps.get(&(i, values.clone())).copied();
         table.matching(keys, &values, |r| {
@@ -409,7 +413,7 @@ impl Store {
         });
         let stamp = newest.map_or(now, |t| now.max(t.saturating_add(1)));
         stamps.insert((i, values), stamp);
-        stamp
+        Ok(stamp)
     }
 
     /// Maintains the derived facts incrementally (see `incremental.rs`) and persists the
@@ -479,7 +483,7 @@ impl Store {
                 continue;
             };
             home[p] = Some(i);
-            self.asserted(i);
+            self.asserted(i)?;
             if self.files.manifest.relations[i].derived_layer {
                 if self.files.rels[i].derived.is_none() {
                     let t = self.load_derived(i)?;
@@ -511,12 +515,7 @@ impl Store {
 
     pub(crate) fn load_derived(&self, i: usize) -> Result<Table, Error> {
         let rel = &self.files.rels[i];
-        let n = rel.derived_runs.iter().map(|r| r.rows()).sum();
-        let mut t = Table::with_capacity(&rel.types, n);
-        for run in &rel.derived_runs {
-            run.apply(&mut t);
-        }
-        Ok(t)
+        Ok(super::segment::table_of(&rel.derived_runs, &rel.types)?)
     }
 
     /// Encodes a fact's values for relation `i`, interning new symbols.
@@ -540,7 +539,7 @@ impl Store {
             let Some(&id) = plan.rel_index.get(&self.files.manifest.relations[i].name) else {
                 continue;
             };
-            let table = self.asserted(i);
+            let table = self.asserted(i)?;
             for (key, m) in table.iter() {
                 base.push_at(id, &key, m.conf, m.time);
             }

@@ -1,15 +1,21 @@
 //! The envelope of every store file: a 32-byte header (magic, kind, format version, payload
-//! length, payload checksum, header checksum) before the payload, and the ways files are
-//! written: new files fsynced before they are named in a manifest, the manifest replaced
-//! atomically.
+//! length, checksum, header checksum) before the payload, and the ways files are written: new
+//! files fsynced before they are named in a manifest, the manifest replaced atomically.
 //!
 //! ```text
 //! 0      8      12       16            24         28        32
-//! | magic | kind | version | payload len | crc32 of | crc32 of | payload ...
-//! |ENGRAMDB| u32 |   u32   |     u64     | payload  | 0..28    |
+//! | magic | kind | version | payload len | crc32 of | crc32 of | payload ... | block table
+//! |ENGRAMDB| u32 |   u32   |     u64     | see below| 0..28    |             | (version 2)
 //! ```
 //! All integers are little-endian. The payload starts at byte 32, so an rkyv archive in it is
 //! 16-byte aligned in a mapped file.
+//!
+//! Version 1 checksums the payload as a whole: the header's checksum is the payload's, and a
+//! reader checks it before reading anything. Version 2 (fact and string runs, rule files)
+//! checksums it per [`BLOCK`] bytes: after the payload, one crc32 per block, and the header's
+//! checksum is the table's. A reader of a large run checks the blocks it reads, the first
+//! time it reads them ([`crate::mmap::ArchiveFile::verify_slice`]), so a lookup costs what it
+//! touches, not the size of the file; a pass over the whole run checks every block.
 
 use super::error::StoreError;
 use super::storage::{Storage, StorageFile};
@@ -17,8 +23,12 @@ use std::path::{Path, PathBuf};
 
 /// The first eight bytes of every store file.
 pub(crate) const MAGIC: [u8; 8] = *b"ENGRAMDB";
-/// The format version this build reads and writes.
+/// The format version of files checksummed as a whole (the manifest, the log's header).
 pub(crate) const VERSION: u32 = 1;
+/// The format version of files checksummed per block (runs and rule files).
+pub(crate) const BLOCKED: u32 = 2;
+/// Payload bytes per checksum in a version-2 file.
+pub(crate) const BLOCK: usize = 16 * 1024;
 /// Bytes before the payload.
 pub(crate) const HEADER: usize = 32;
 
@@ -58,42 +68,113 @@ pub(crate) fn envelope(kind: Kind, payload: &[u8]) -> Vec<u8> {
     out
 }
 
-/// The header of a file holding `payload`.
+/// The header of a version-1 file holding `payload`.
 fn header(kind: Kind, payload: &[u8]) -> [u8; HEADER] {
+    header_of(kind, VERSION, payload.len(), crc32fast::hash(payload))
+}
+
+/// A header: `crc` is the payload's (version 1) or its block table's (version 2).
+fn header_of(kind: Kind, version: u32, payload_len: usize, crc: u32) -> [u8; HEADER] {
     let mut out = [0u8; HEADER];
     out[..8].copy_from_slice(&MAGIC);
     out[8..12].copy_from_slice(&(kind as u32).to_le_bytes());
-    out[12..16].copy_from_slice(&VERSION.to_le_bytes());
-    out[16..24].copy_from_slice(&(payload.len() as u64).to_le_bytes());
-    out[24..28].copy_from_slice(&crc32fast::hash(payload).to_le_bytes());
+    out[12..16].copy_from_slice(&version.to_le_bytes());
+    out[16..24].copy_from_slice(&(payload_len as u64).to_le_bytes());
+    out[24..28].copy_from_slice(&crc.to_le_bytes());
     let head = crc32fast::hash(&out[..28]);
     out[28..].copy_from_slice(&head.to_le_bytes());
     out
 }
 
-/// Checks a file's header and payload checksum; returns the payload.
+/// The block table of `payload`: the crc32 of each [`BLOCK`] bytes, the last block short.
+fn block_table(payload: &[u8]) -> Vec<u8> {
+    (payload.chunks(BLOCK))
+        .flat_map(|b| crc32fast::hash(b).to_le_bytes())
+        .collect()
+}
+
+/// The header and block table of a version-2 file holding `payload` (it goes between them).
+fn blocked(kind: Kind, payload: &[u8]) -> ([u8; HEADER], Vec<u8>) {
+    let table = block_table(payload);
+    let head = header_of(kind, BLOCKED, payload.len(), crc32fast::hash(&table));
+    (head, table)
+}
+
+/// The bytes of a version-2 file: header, payload, block table.
+#[cfg(test)]
+pub(crate) fn envelope_blocked(kind: Kind, payload: &[u8]) -> Vec<u8> {
+    let (head, table) = blocked(kind, payload);
+    [&head[..], payload, &table].concat()
+}
+
+/// A file's parts, its header checked.
+pub(crate) struct Envelope<'a> {
+    /// The payload.
+    pub payload: &'a [u8],
+    /// A version-2 file's block table (its own checksum checked); `None` for version 1.
+    pub blocks: Option<&'a [u8]>,
+}
+
+/// Checks a file's header and whole payload (every block of a version-2 file); returns the
+/// payload.
 pub(crate) fn open_envelope<'a>(
     path: &Path,
     bytes: &'a [u8],
     kind: Kind,
 ) -> Result<&'a [u8], StoreError> {
-    let payload = check_header(path, bytes, kind)?;
-    if crc32fast::hash(payload) != u32_at(bytes, 24) {
+    let env = open_parts(path, bytes, kind)?;
+    if let Some(table) = env.blocks {
+        let all = 0..table.len() / 4;
+        check_blocks(env.payload, table, all).map_err(|e| StoreError::corrupt(path, e))?;
+    }
+    Ok(env.payload)
+}
+
+/// Checks a file's header, and the payload's checksum if it is a version-1 file; a version-2
+/// file's blocks are left to be checked as they are read ([`check_blocks`]).
+pub(crate) fn open_parts<'a>(
+    path: &Path,
+    bytes: &'a [u8],
+    kind: Kind,
+) -> Result<Envelope<'a>, StoreError> {
+    let env = check_header(path, bytes, kind)?;
+    if env.blocks.is_none() && crc32fast::hash(env.payload) != u32_at(bytes, 24) {
         return Err(StoreError::corrupt(
             path,
             "checksum mismatch: the contents were changed or damaged",
         ));
     }
-    Ok(payload)
+    Ok(env)
 }
 
-/// Checks a file's header (magic, kind, version, length, header checksum) and returns the
-/// payload (whose checksum [`open_envelope`] checks).
+/// Checks blocks `which` of a version-2 payload against its table; the error says which bytes
+/// are damaged.
+pub(crate) fn check_blocks(
+    payload: &[u8],
+    table: &[u8],
+    which: std::ops::Range<usize>,
+) -> Result<(), String> {
+    for b in which {
+        let start = b * BLOCK;
+        let block = &payload[start..(start + BLOCK).min(payload.len())];
+        if crc32fast::hash(block) != u32_at(table, 4 * b) {
+            return Err(format!(
+                "checksum mismatch in bytes {start}..{} of the payload: the contents were \
+                 changed or damaged",
+                start + block.len()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks a file's header (magic, kind, version, length, header checksum, and a version-2
+/// file's block table) and returns its parts (whose payload checksum [`open_parts`] checks).
 pub(crate) fn check_header<'a>(
     path: &Path,
     bytes: &'a [u8],
     kind: Kind,
-) -> Result<&'a [u8], StoreError> {
+) -> Result<Envelope<'a>, StoreError> {
     let bad = |what: String| Err(StoreError::corrupt(path, what));
     if bytes.len() < HEADER {
         return bad(format!(
@@ -108,9 +189,9 @@ pub(crate) fn check_header<'a>(
         return bad("header checksum mismatch".into());
     }
     let version = u32_at(bytes, 12);
-    if version != VERSION {
+    if version != VERSION && version != BLOCKED {
         return bad(format!(
-            "format version {version}; this build reads version {VERSION}"
+            "format version {version}; this build reads versions {VERSION} and {BLOCKED}"
         ));
     }
     let found = u32_at(bytes, 8);
@@ -122,12 +203,24 @@ pub(crate) fn check_header<'a>(
     }
     let len = u64::from_le_bytes(bytes[16..24].try_into().expect("8 bytes"));
     let have = (bytes.len() - HEADER) as u64;
-    if len != have {
+    let table = match version {
+        BLOCKED => 4 * len.div_ceil(BLOCK as u64),
+        _ => 0,
+    };
+    if len.checked_add(table) != Some(have) {
         return bad(format!(
-            "payload is {have} bytes, the header says {len} (truncated or extended)"
+            "payload is {have} bytes, the header says {len} (truncated or extended)",
+            have = have.saturating_sub(table)
         ));
     }
-    Ok(&bytes[HEADER..])
+    let payload = &bytes[HEADER..HEADER + len as usize];
+    let blocks = (version == BLOCKED).then(|| &bytes[HEADER + len as usize..]);
+    if let Some(t) = blocks
+        && crc32fast::hash(t) != u32_at(bytes, 24)
+    {
+        return bad("block checksum table damaged".into());
+    }
+    Ok(Envelope { payload, blocks })
 }
 
 fn u32_at(bytes: &[u8], at: usize) -> u32 {
@@ -163,7 +256,7 @@ pub(crate) struct NewFiles {
 }
 
 impl NewFiles {
-    /// Writes a new file of `kind` holding `payload`.
+    /// Writes a new file of `kind` holding `payload`, checksummed per block (version 2).
     pub(crate) fn write(
         &mut self,
         storage: &dyn Storage,
@@ -171,7 +264,8 @@ impl NewFiles {
         kind: Kind,
         payload: &[u8],
     ) -> Result<(), StoreError> {
-        let f = create_with(storage, name, &[&header(kind, payload), payload])?;
+        let (head, table) = blocked(kind, payload);
+        let f = create_with(storage, name, &[&head, payload, &table])?;
         self.files.push((storage.path(name), f));
         Ok(())
     }
@@ -252,5 +346,36 @@ mod tests {
         }
         let e = open_envelope(p, &bytes[..bytes.len() - 1], Kind::Facts).unwrap_err();
         assert!(e.to_string().contains("truncated"), "{e}");
+    }
+
+    /// A version-2 file opens on its header and block table alone; each block's damage is
+    /// found by the check of that block, and by a check of the whole.
+    #[test]
+    fn blocks_are_checked_one_by_one() {
+        let p = Path::new("x.facts");
+        let payload: Vec<u8> = (0..BLOCK * 2 + 100).map(|i| (i * 7) as u8).collect();
+        let bytes = envelope_blocked(Kind::Facts, &payload);
+        assert_eq!(bytes.len(), HEADER + payload.len() + 3 * 4);
+        assert_eq!(open_envelope(p, &bytes, Kind::Facts).unwrap(), &payload[..]);
+        for (at, block) in [(0, 0), (BLOCK + 5, 1), (2 * BLOCK + 99, 2)] {
+            let mut b = bytes.clone();
+            b[HEADER + at] ^= 0x01;
+            let env = open_parts(p, &b, Kind::Facts).expect("the header and table hold");
+            let table = env.blocks.unwrap();
+            for other in (0..3).filter(|&o| o != block) {
+                check_blocks(env.payload, table, other..other + 1).unwrap();
+            }
+            let e = check_blocks(env.payload, table, block..block + 1).unwrap_err();
+            assert!(e.contains(&format!("bytes {}..", block * BLOCK)), "{e}");
+            let e = open_envelope(p, &b, Kind::Facts).unwrap_err().to_string();
+            assert!(e.starts_with("x.facts: corrupt store file"), "{e}");
+        }
+        // The header, the table, and the length are checked when the file opens.
+        for at in [0, 9, 13, 17, 25, 30, bytes.len() - 1] {
+            let mut b = bytes.clone();
+            b[at] ^= 0x40;
+            assert!(open_parts(p, &b, Kind::Facts).is_err(), "flip at {at}");
+        }
+        assert!(open_parts(p, &bytes[..bytes.len() - 4], Kind::Facts).is_err());
     }
 }

@@ -293,33 +293,25 @@ impl Store {
     }
 
     /// Loads a relation's asserted facts into memory (once).
-    pub(crate) fn asserted(&mut self, i: usize) -> &mut Table {
+    pub(crate) fn asserted(&mut self, i: usize) -> Result<&mut Table, StoreError> {
         let rel = &mut self.files.rels[i];
-        rel.asserted.get_or_insert_with(|| {
-            let n = rel.asserted_runs.iter().map(|r| r.rows()).sum();
-            let mut t = Table::with_capacity(&rel.types, n);
-            for run in &rel.asserted_runs {
-                run.apply(&mut t);
-            }
-            t
-        })
+        if rel.asserted.is_none() {
+            rel.asserted = Some(segment::table_of(&rel.asserted_runs, &rel.types)?);
+        }
+        Ok(rel.asserted.as_mut().expect("loaded above"))
     }
 
     /// Loads a relation's contents after inference into memory (once): its derived layer, or
     /// its asserted facts when no rule derives it.
-    pub(crate) fn contents(&mut self, i: usize) -> &Table {
+    pub(crate) fn contents(&mut self, i: usize) -> Result<&Table, StoreError> {
         if !self.files.manifest.relations[i].derived_layer {
-            return self.asserted(i);
+            return Ok(self.asserted(i)?);
         }
         let rel = &mut self.files.rels[i];
-        rel.derived.get_or_insert_with(|| {
-            let n = rel.derived_runs.iter().map(|r| r.rows()).sum();
-            let mut t = Table::with_capacity(&rel.types, n);
-            for run in &rel.derived_runs {
-                run.apply(&mut t);
-            }
-            t
-        })
+        if rel.derived.is_none() {
+            rel.derived = Some(segment::table_of(&rel.derived_runs, &rel.types)?);
+        }
+        Ok(rel.derived.as_ref().expect("loaded above"))
     }
 }
 

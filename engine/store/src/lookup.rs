@@ -5,7 +5,7 @@
 
 use super::segment::MappedFacts;
 use super::{DERIVED, Store};
-use crate::error::ReadError;
+use crate::error::{ReadError, StoreError};
 use engram_core::internal::incremental::solve::to_meta;
 use engram_core::internal::incremental::table::{FactMeta, Table};
 use engram_core::internal::value::{self, ColumnType};
@@ -86,7 +86,7 @@ impl Store {
     /// since taken back may count): one pass over their time cells, nothing decoded. `None`
     /// when they hold no fact.
     #[doc(hidden)]
-    pub fn latest_asserted_time(&mut self, relations: &[&str]) -> Option<i64> {
+    pub fn latest_asserted_time(&mut self, relations: &[&str]) -> Result<Option<i64>, ReadError> {
         let mut latest = None;
         for r in relations {
             let Some(i) = self.rel_index(r) else {
@@ -96,12 +96,15 @@ impl Store {
             let t = match &rel.asserted {
                 Some(t) => t.latest_time(),
                 None => (rel.asserted_runs.iter())
-                    .filter_map(MappedFacts::latest_time)
+                    .map(MappedFacts::latest_time)
+                    .collect::<Result<Vec<_>, _>>()?
+                    .into_iter()
+                    .flatten()
                     .max(),
             };
             latest = latest.max(t);
         }
-        latest
+        Ok(latest)
     }
 
     /// The keys and metadata of relation `i`'s `layer` that hold one of `values` in one of
@@ -135,7 +138,7 @@ impl Store {
         };
         Ok(match table {
             Some(t) => from_table(t, &wanted),
-            None => from_runs(runs, types.len(), &wanted),
+            None => from_runs(runs, types.len(), &wanted)?,
         })
     }
 }
@@ -161,20 +164,23 @@ fn from_table(t: &mut Table, wanted: &Wanted) -> Vec<(Vec<u64>, FactMeta)> {
 /// The rows of a layer's runs that match, in key order: the oldest run searched (by binary
 /// search when the column leads the key, else by a pass over the column), the newer runs
 /// folded together on top.
-fn from_runs(runs: &[MappedFacts], arity: usize, wanted: &Wanted) -> Vec<(Vec<u64>, FactMeta)> {
+fn from_runs(
+    runs: &[MappedFacts],
+    arity: usize,
+    wanted: &Wanted,
+) -> Result<Vec<(Vec<u64>, FactMeta)>, StoreError> {
     let base_rows = |base: &MappedFacts| {
-        let cols = base.columns();
         let mut rows: Vec<usize> = Vec::new();
         for (c, ids) in wanted {
             if *c == 0 {
                 for &v in ids {
-                    rows.extend(base.prefix_range(&[v]));
+                    rows.extend(base.prefix_range(&[v])?);
                 }
             } else {
-                cols[*c].rows_holding(ids, &mut rows);
+                base.column(*c)?.rows_holding(ids, &mut rows);
             }
         }
-        rows
+        Ok(rows)
     };
     let keep = |key: &[u64]| wanted.iter().any(|(c, ids)| ids.contains(&key[*c]));
     super::segment::layer_matches(runs, arity, base_rows, keep)

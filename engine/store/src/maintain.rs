@@ -76,7 +76,7 @@ impl Store {
         let mut before: Vec<(String, Table)> = Vec::new();
         for i in self.derived_relations() {
             let name = self.files.manifest.relations[i].name.clone();
-            before.push((name, self.contents(i).clone()));
+            before.push((name, self.contents(i)?.clone()));
         }
         let old_forget = self.files.manifest.forget.clone();
         self.files.manifest.forget.push(policy);
@@ -89,12 +89,12 @@ impl Store {
             self.cache.plan = None;
             r.map(|after| (after, None)).map_err(WriteError::from)
         } else {
-            self.infer().map(|report| {
+            self.infer().and_then(|report| {
                 let mut after = Vec::new();
                 for i in self.derived_relations() {
-                    after.push(self.contents(i).clone());
+                    after.push(self.contents(i)?.clone());
                 }
-                (after, Some(report))
+                Ok((after, Some(report)))
             })
         };
         self.settings.now = fixed;

@@ -5,7 +5,9 @@
 //! open files), and outlives its file's deletion (the writer deletes a dead file while a
 //! reader may still map it; the reader keeps reading what it mapped). It is validated once:
 //! header, checksum, and rkyv's structural check. After that its archive is read in place
-//! with no copying and no further checks.
+//! with no copying. A file checksummed per block (format version 2) has only its header, its
+//! block table and its archive's structure checked when it is opened; its blocks are checked
+//! the first time a reader reads them ([`ArchiveFile::verify_slice`]), each once.
 
 use super::error::StoreError;
 use super::file::{self, Kind};
@@ -18,6 +20,7 @@ use rkyv::{Archive, Portable};
 use std::fs::File;
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 #[cfg(not(target_endian = "little"))]
 compile_error!(
@@ -91,7 +94,16 @@ impl Mapped {
 /// A mapped file whose payload is a validated rkyv archive of a `T`.
 pub(crate) struct ArchiveFile<T> {
     mapped: Mapped,
+    /// The payload's length (a version-2 file's block table follows it).
+    payload_len: usize,
+    /// A version-2 file's blocks: which have been checked.
+    blocks: Option<Blocks>,
     _t: PhantomData<fn() -> T>,
+}
+
+/// The blocks of a version-2 file: one bit per block, set once its checksum held.
+struct Blocks {
+    checked: Box<[AtomicU64]>,
 }
 
 impl<T> ArchiveFile<T>
@@ -99,7 +111,8 @@ where
     T: Archive,
     T::Archived: Portable + for<'a> CheckBytes<HighValidator<'a, BoxedError>>,
 {
-    /// Opens and validates a file of the given kind: header, checksum, archive structure.
+    /// Opens and validates a file of the given kind: header, checksum (a version-2 file's
+    /// block table: its blocks are checked as they are read), archive structure.
     pub(crate) fn open(
         storage: &dyn Storage,
         name: &str,
@@ -107,22 +120,86 @@ where
     ) -> Result<ArchiveFile<T>, StoreError> {
         let mapped = Mapped::open(storage, name)?;
         let path = mapped.path();
-        let payload = file::open_envelope(path, mapped.bytes(), kind)?;
-        rkyv::access::<T::Archived, BoxedError>(payload)
+        let env = file::open_parts(path, mapped.bytes(), kind)?;
+        // The structural check reads the archive's pointers and lengths, never its columns'
+        // values, so it touches a few pages of a mapped run and is safe on any bytes.
+        rkyv::access::<T::Archived, BoxedError>(env.payload)
             .map_err(|e| StoreError::corrupt(path, format!("malformed archive: {e}")))?;
-        Ok(ArchiveFile {
+        let payload_len = env.payload.len();
+        let blocks = env.blocks.map(|t| Blocks {
+            checked: (0..(t.len() / 4).div_ceil(64))
+                .map(|_| AtomicU64::new(0))
+                .collect(),
+        });
+        let file = ArchiveFile {
             mapped,
+            payload_len,
+            blocks,
             _t: PhantomData,
-        })
+        };
+        // The root object (the archive's last bytes) is what every read starts from.
+        let root = std::mem::size_of::<T::Archived>().min(payload_len);
+        file.verify_range(payload_len - root..payload_len)
+            .map_err(|e| StoreError::corrupt(file.path(), e))?;
+        Ok(file)
+    }
+
+    /// The payload bytes.
+    fn payload(&self) -> &[u8] {
+        &self.mapped.bytes()[file::HEADER..file::HEADER + self.payload_len]
     }
 
     /// The archived value, read in place.
     pub(crate) fn get(&self) -> &T::Archived {
-        let payload = &self.mapped.bytes()[file::HEADER..];
         // SAFETY: `open` validated exactly these bytes with `rkyv::access` (bytecheck), and the
         // bytes are immutable (a mapping of a file never written again, see `map_file`, or
         // memory its storage never changes), so they are still a valid archive.
-        unsafe { rkyv::access_unchecked::<T::Archived>(payload) }
+        unsafe { rkyv::access_unchecked::<T::Archived>(self.payload()) }
+    }
+
+    /// Checks the blocks holding `items` (a slice of the archive) against their checksums,
+    /// each block the first time only; the error says which bytes are damaged. A no-op for a
+    /// version-1 file (checked whole when opened) and for a slice outside the payload.
+    pub(crate) fn verify_slice<I>(&self, items: &[I]) -> Result<(), String> {
+        let base = self.payload().as_ptr() as usize;
+        let start = (items.as_ptr() as usize).wrapping_sub(base);
+        let len = std::mem::size_of_val(items);
+        if start >= self.payload_len || len == 0 {
+            return Ok(());
+        }
+        self.verify_range(start..(start + len).min(self.payload_len))
+    }
+
+    /// Checks item `i` of `items` (a slice of the archive), as [`ArchiveFile::verify_slice`].
+    pub(crate) fn verify_item<I>(&self, items: &[I], i: usize) -> Result<(), String> {
+        self.verify_slice(items.get(i..=i).unwrap_or(&[]))
+    }
+
+    /// Checks every block not checked yet.
+    pub(crate) fn verify_all(&self) -> Result<(), String> {
+        self.verify_range(0..self.payload_len)
+    }
+
+    /// Checks the blocks holding payload bytes `range`.
+    fn verify_range(&self, range: std::ops::Range<usize>) -> Result<(), String> {
+        let Some(blocks) = &self.blocks else {
+            return Ok(());
+        };
+        if range.is_empty() {
+            return Ok(());
+        }
+        let table_at = file::HEADER + self.payload_len;
+        let table = &self.mapped.bytes()[table_at..];
+        let (first, last) = (range.start / file::BLOCK, (range.end - 1) / file::BLOCK);
+        for b in first..=last {
+            let (word, bit) = (&blocks.checked[b / 64], 1u64 << (b % 64));
+            if word.load(Ordering::Acquire) & bit != 0 {
+                continue;
+            }
+            file::check_blocks(self.payload(), table, b..b + 1)?;
+            word.fetch_or(bit, Ordering::Release);
+        }
+        Ok(())
     }
 
     /// Bytes on disk.

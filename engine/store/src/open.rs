@@ -365,7 +365,7 @@ impl Files {
                     _ => (&mut rel.derived_runs, &mut rel.derived),
                 };
                 if let Some(t) = table {
-                    m.apply(t);
+                    m.apply(t)?;
                 }
                 runs.push(m);
             }

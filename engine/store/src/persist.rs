@@ -10,6 +10,7 @@ use super::storage::Storage;
 use super::strings::MappedRun;
 use super::{ASSERTED, DERIVED, Store};
 use crate::Error;
+use crate::error::StoreError;
 use engram_core::Source;
 use engram_core::internal::incremental::table::FactMeta;
 
@@ -53,7 +54,7 @@ impl Store {
             }
             for layer in todo {
                 let table = if layer == ASSERTED {
-                    self.asserted(i).clone()
+                    self.asserted(i)?.clone()
                 } else {
                     self.load_derived(i)?
                 };
@@ -73,7 +74,7 @@ impl Store {
     /// Keeps layers short: a write to a layer that already has [`MAX_RUNS`] runs also takes
     /// in the changes of its [`FOLD`] newest runs and replaces them. Run sizes then grow
     /// geometrically, so a fact is rewritten a logarithmic number of times.
-    fn fold_runs(&self, writes: &mut Vec<LayerWrite>) {
+    fn fold_runs(&self, writes: &mut Vec<LayerWrite>) -> Result<(), StoreError> {
         // Every layer with logged runs gets a write, so that the runs become a file.
         for (i, rel) in self.files.rels.iter().enumerate() {
             for (layer, runs) in [(ASSERTED, &rel.asserted_runs), (DERIVED, &rel.derived_runs)] {
@@ -102,7 +103,7 @@ impl Store {
             };
             let mut map = std::collections::BTreeMap::new();
             for r in &runs[runs.len() - k..] {
-                r.fold_into(rel.types.len(), &mut map);
+                r.fold_into(rel.types.len(), &mut map)?;
             }
             for key in w.removed.drain(..) {
                 map.insert(key, None);
@@ -122,6 +123,7 @@ impl Store {
             w.replaces_last = k;
             w.replaces_files = k - logged;
         }
+        Ok(())
     }
 
     /// Makes a commit durable: as one record appended to the commit log when it only
@@ -199,7 +201,7 @@ impl Store {
     fn checkpoint(&mut self, mut writes: Vec<LayerWrite>) -> Result<(), Error> {
         let storage = self.files.storage.clone();
         let st = &*storage;
-        self.fold_runs(&mut writes);
+        self.fold_runs(&mut writes)?;
         let mut cp = Checkpoint {
             m: self.files.manifest.clone(),
             files: file::NewFiles::default(),

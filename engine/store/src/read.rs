@@ -3,7 +3,7 @@
 
 use super::Store;
 use crate::Error;
-use crate::error::ReadError;
+use crate::error::{ReadError, StoreError};
 use engram_core::Proof;
 use engram_core::RelationInfo;
 use engram_core::Violation;
@@ -118,7 +118,7 @@ impl Store {
             let Some(i) = self.rel_index(&plan.relations[id].name) else {
                 continue;
             };
-            let rows = self.rows_of(i);
+            let rows = self.rows_of(i)?;
             self.cache
                 .view
                 .as_mut()
@@ -130,7 +130,7 @@ impl Store {
 
     /// Relation `i`'s contents as evaluation rows: merged straight from its sorted runs, or
     /// from its table when this handle holds one (a writer's).
-    pub(crate) fn rows_of(&mut self, i: usize) -> Rows {
+    pub(crate) fn rows_of(&mut self, i: usize) -> Result<Rows, StoreError> {
         let rel = &self.files.rels[i];
         let (runs, table) = if self.files.manifest.relations[i].derived_layer {
             (&rel.derived_runs, &rel.derived)
@@ -138,7 +138,7 @@ impl Store {
             (&rel.asserted_runs, &rel.asserted)
         };
         match table {
-            Some(t) => rows_of(t),
+            Some(t) => Ok(rows_of(t)),
             None => super::segment::layer_rows(runs, rel.types.len(), STORE_MODE),
         }
     }
@@ -167,7 +167,7 @@ impl Store {
             .plan_queries(text))
         .map_err(ReadError::from)?;
         for q in &queries {
-            let answers = match self.probe_runs(q) {
+            let answers = match self.probe_runs(q).map_err(ReadError::from)? {
                 Some(a) => a,
                 None => {
                     let (rows, interner) = (self.view_with(&q.rule.reads()))
@@ -188,16 +188,20 @@ impl Store {
     pub(crate) fn probe_runs(
         &mut self,
         q: &IrQuery,
-    ) -> Option<Vec<engram_core::internal::eval::query::Answer>> {
+    ) -> Result<Option<Vec<engram_core::internal::eval::query::Answer>>, StoreError> {
         let rule = &q.rule;
         let [atom] = rule.atoms.as_slice() else {
-            return None;
+            return Ok(None);
         };
         if !engram_core::internal::incremental::solve::is_positive(rule) {
-            return None;
+            return Ok(None);
         }
-        let plan = self.cache.plan.clone()?;
-        let i = self.rel_index(&plan.relations[atom.rel].name)?;
+        let Some(plan) = self.cache.plan.clone() else {
+            return Ok(None);
+        };
+        let Some(i) = self.rel_index(&plan.relations[atom.rel].name) else {
+            return Ok(None);
+        };
         let derived = self.files.manifest.relations[i].derived_layer;
         let rel = &self.files.rels[i];
         let (runs, table) = if derived {
@@ -206,7 +210,7 @@ impl Store {
             (&rel.asserted_runs, &rel.asserted)
         };
         if table.is_some() {
-            return None;
+            return Ok(None);
         }
         let prefix: Vec<u64> = atom
             .args
@@ -221,16 +225,18 @@ impl Store {
         let hits = super::segment::layer_matches(
             runs,
             rel.types.len(),
-            |base| base.prefix_range(&prefix).collect(),
+            |base| Ok(base.prefix_range(&prefix)?.collect()),
             |key| key.starts_with(&prefix),
-        );
+        )?;
         let n = rule.var_names.len();
         let nest = solver::compile(
             &compile_nested(&rule.atoms, &rule.constraints, n, &[]),
             &[],
             n,
         );
-        let db = self.cache.view.as_mut()?;
+        let Some(db) = self.cache.view.as_mut() else {
+            return Ok(None);
+        };
         let mut caches = engram_core::internal::eval::completed::Caches::default();
         let mut cx = Cx {
             interner: db.interner_mut(),
@@ -252,7 +258,7 @@ impl Store {
             }
             answers.add(row, &facts.iter().map(|f| f.meta()).collect::<Vec<_>>());
         });
-        Some(answers.finish())
+        Ok(Some(answers.finish()))
     }
 
     /// The proof of a fact written as Datalog (`path("a", "c")`), or `None` if it does not
@@ -308,7 +314,7 @@ impl Store {
                 continue;
             }
             let types = plan.relations[id].types();
-            for (key, m) in self.asserted(i).iter() {
+            for (key, m) in self.asserted(i)?.iter() {
                 if let Some((canon, _)) =
                     engram_core::internal::eval::merge::canonical_row(&key, &types, &classes)
                 {
@@ -372,7 +378,7 @@ impl Store {
         let types = rel.types.clone();
         let rows = match &rel.asserted {
             Some(t) => rows_of(t),
-            None => super::segment::layer_rows(&rel.asserted_runs, types.len(), STORE_MODE),
+            None => super::segment::layer_rows(&rel.asserted_runs, types.len(), STORE_MODE)?,
         };
         let interner = self.view_with(&[])?.interner();
         let order = match sorted {
@@ -454,29 +460,29 @@ impl Store {
 
     /// Relation `i`'s asserted facts, and the facts that hold with how many a rule derived:
     /// from its tables when this handle holds them, else from its runs (nothing loaded).
-    pub(crate) fn counts(&self, i: usize) -> (usize, (usize, usize)) {
+    pub(crate) fn counts(&self, i: usize) -> Result<(usize, (usize, usize)), StoreError> {
         let rel = &self.files.rels[i];
         let arity = rel.types.len();
         let of_table = |t: &Table| (t.len(), t.iter().filter(|(_, m)| m.rule != 0).count());
         let asserted = match &rel.asserted {
             Some(t) => t.len(),
-            None => super::segment::layer_counts(&rel.asserted_runs, arity).0,
+            None => super::segment::layer_counts(&rel.asserted_runs, arity)?.0,
         };
         if !self.files.manifest.relations[i].derived_layer {
-            return (asserted, (asserted, 0));
+            return Ok((asserted, (asserted, 0)));
         }
         let contents = match &rel.derived {
             Some(t) => of_table(t),
-            None => super::segment::layer_counts(&rel.derived_runs, arity),
+            None => super::segment::layer_counts(&rel.derived_runs, arity)?,
         };
-        (asserted, contents)
+        Ok((asserted, contents))
     }
 
     /// Facts, files and bytes.
     pub fn stats(&mut self) -> Result<StoreStats, ReadError> {
         let mut relations = Vec::new();
         for i in 0..self.files.rels.len() {
-            let (asserted, (facts, derived)) = self.counts(i);
+            let (asserted, (facts, derived)) = self.counts(i)?;
             let rel = &self.files.rels[i];
             let runs = rel.asserted_runs.iter().chain(&rel.derived_runs);
             relations.push(RelationStats {

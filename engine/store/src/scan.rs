@@ -3,13 +3,18 @@
 //! relations so).
 
 use super::{ASSERTED, DERIVED, Store};
-use crate::error::ReadError;
+use crate::error::{ReadError, StoreError};
 use engram_core::internal::incremental::table::FactMeta;
 
 impl Store {
     /// Calls `f` with each fact of relation `i`'s `layer` in key order (encoded): from its
     /// table when this handle holds one, else from its runs.
-    fn for_each_fact(&self, i: usize, layer: u8, mut f: impl FnMut(&[u64], FactMeta)) {
+    fn for_each_fact(
+        &self,
+        i: usize,
+        layer: u8,
+        mut f: impl FnMut(&[u64], FactMeta),
+    ) -> Result<(), StoreError> {
         let rel = &self.files.rels[i];
         let (runs, table) = match layer {
             DERIVED => (&rel.derived_runs, &rel.derived),
@@ -20,6 +25,7 @@ impl Store {
                 for r in t.sorted() {
                     f(&t.key(r as usize), t.meta(r as usize));
                 }
+                Ok(())
             }
             None => super::segment::for_each_in_layer(runs, rel.types.len(), f),
         }
@@ -45,7 +51,7 @@ impl Store {
         self.plan()?;
         let mut out = Vec::new();
         if let Some((i, layer)) = self.layer_of(relation, asserted) {
-            self.for_each_fact(i, layer, |k, m| out.push((k.to_vec(), m)));
+            self.for_each_fact(i, layer, |k, m| out.push((k.to_vec(), m)))?;
         }
         Ok(out)
     }
@@ -68,7 +74,7 @@ impl Store {
         if let Some((a, a_layer)) = self.layer_of(asserted, true)
             && self.files.rels[a].types.len() == arity
         {
-            self.for_each_fact(a, a_layer, |k, _| held.extend_from_slice(k));
+            self.for_each_fact(a, a_layer, |k, _| held.extend_from_slice(k))?;
         }
         let keys: Vec<&[u64]> = held.chunks_exact(arity.max(1)).collect();
         let (mut at, mut count) = (0, 0);
@@ -82,17 +88,22 @@ impl Store {
             if keys.get(at) != Some(&k) {
                 count += 1;
             }
-        });
+        })?;
         Ok(count)
     }
 
     /// Relation `relation`'s facts asserted, facts that hold, and facts that hold by a rule,
     /// counted without loading it (as [`Store::stats`] counts them).
     #[doc(hidden)]
-    pub fn fact_counts(&mut self, relation: &str) -> Option<(usize, usize, usize)> {
-        let i = self.rel_index(relation)?;
-        let (asserted, (facts, derived)) = self.counts(i);
-        Some((asserted, facts, derived))
+    pub fn fact_counts(
+        &mut self,
+        relation: &str,
+    ) -> Result<Option<(usize, usize, usize)>, ReadError> {
+        let Some(i) = self.rel_index(relation) else {
+            return Ok(None);
+        };
+        let (asserted, (facts, derived)) = self.counts(i)?;
+        Ok(Some((asserted, facts, derived)))
     }
 
     /// Which of `keys` (encoded) are facts asserted in `relation`.
@@ -118,7 +129,7 @@ impl Store {
                 out[sorted[at]] = true;
                 at += 1;
             }
-        });
+        })?;
         Ok(out)
     }
 }

@@ -14,7 +14,7 @@ use engram_core::internal::incremental::table::{FactMeta, Table};
 use engram_core::internal::value::ColumnType;
 use rkyv::{Archive, Serialize};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// One column of a run: symbols as 32-bit ids, other types as 64-bit encodings.
 #[derive(Archive, Serialize)]
@@ -238,23 +238,24 @@ enum Source {
     Log(Arc<OwnedArchive<LogRecord>>, usize),
 }
 
-/// A validated run of one relation's facts, read in place.
+/// A run of one relation's facts, read in place. Opening it checks its shape; what a read
+/// takes is checked as it is read: a lookup checks the blocks it touches, a pass over the run
+/// checks the whole run once (every block, then its contents: [`MappedFacts::verified`]).
 pub(crate) struct MappedFacts {
     src: Source,
+    /// The strings the store held when the run was opened: its symbol ids are below.
+    symbols: u32,
+    /// Whether the whole run has been checked, and what is wrong if it failed.
+    whole: OnceLock<Result<(), String>>,
 }
 
-/// Checks that a run is the one expected (relation, layer, column types, columns as long as
-/// the row counts) and what its checksum cannot vouch for, since a writer with a bug computes
-/// a checksum of wrong contents too: rows in strictly ascending key order and removed keys in
-/// ascending order (lookups binary-search them), symbol ids below `symbols` (the strings the
-/// store held when the run was written: an unknown id is an error, never an empty string),
-/// confidences in (0, 1].
-fn check(
+/// Checks that a run is the one expected: relation, layer, column types, columns as long as
+/// the row counts. Reads no column's values.
+fn check_shape(
     run: &ArchivedFactRun,
     relation: &str,
     layer: u8,
     types: &[ColumnType],
-    symbols: u32,
 ) -> Result<(), String> {
     if run.relation.as_str() != relation || run.layer != layer {
         return Err(format!(
@@ -286,6 +287,17 @@ fn check(
     {
         return Err("columns do not match the relation's declaration or row count".into());
     }
+    Ok(())
+}
+
+/// Checks what a run's checksums cannot vouch for, since a writer with a bug computes
+/// checksums of wrong contents too: rows in strictly ascending key order and removed keys in
+/// ascending order (lookups binary-search them), symbol ids below `symbols` (the strings the
+/// store held when the run was written: an unknown id is an error, never an empty string),
+/// confidences in (0, 1]. Reads every value (a pass over the run pays it once).
+fn check_contents(run: &ArchivedFactRun, symbols: u32) -> Result<(), String> {
+    let rows = run.rows.to_native() as usize;
+    let removed = run.removed_rows.to_native() as usize;
     let contents = |cols: &rkyv::vec::ArchivedVec<ArchivedColumn>, n: usize, what: &str| {
         let views: Vec<ColumnView<'_>> = cols.iter().map(view).collect();
         let key = |i: usize| views.iter().map(move |c| c.get(i));
@@ -339,7 +351,8 @@ fn check(
 }
 
 impl MappedFacts {
-    /// Opens a run file and checks that it is the run the manifest says.
+    /// Opens a run file and checks that it is the run the manifest says (its shape; its
+    /// values are checked as they are read).
     pub(crate) fn open(
         storage: &dyn Storage,
         name: &str,
@@ -349,14 +362,22 @@ impl MappedFacts {
         symbols: u32,
     ) -> Result<MappedFacts, StoreError> {
         let file = ArchiveFile::<FactRun>::open(storage, name, Kind::Facts)?;
-        check(file.get(), relation, layer, types, symbols)
+        let run = file.get();
+        // What the shape check reads besides the root: the name and the columns' headers.
+        (file.verify_slice(run.relation.as_str().as_bytes()))
+            .and_then(|()| file.verify_slice(run.columns.as_slice()))
+            .and_then(|()| file.verify_slice(run.removed.as_slice()))
+            .and_then(|()| check_shape(run, relation, layer, types))
             .map_err(|e| StoreError::corrupt(file.path(), e))?;
         Ok(MappedFacts {
             src: Source::File(file),
+            symbols,
+            whole: OnceLock::new(),
         })
     }
 
-    /// Run `i` of a log record, checked like a run file (errors name the log file `path`).
+    /// Run `i` of a log record, checked whole (the record's checksum held when the log was
+    /// read; errors name the log file `path`).
     pub(crate) fn logged(
         path: &Path,
         record: Arc<OwnedArchive<LogRecord>>,
@@ -365,10 +386,13 @@ impl MappedFacts {
         symbols: u32,
     ) -> Result<MappedFacts, StoreError> {
         let run = &record.get().runs[i];
-        check(run, run.relation.as_str(), run.layer, types, symbols)
+        check_shape(run, run.relation.as_str(), run.layer, types)
+            .and_then(|()| check_contents(run, symbols))
             .map_err(|e| StoreError::corrupt(path, e))?;
         Ok(MappedFacts {
             src: Source::Log(record, i),
+            symbols,
+            whole: OnceLock::from(Ok(())),
         })
     }
 
@@ -377,6 +401,88 @@ impl MappedFacts {
             Source::File(f) => f.get(),
             Source::Log(r, i) => &r.get().runs[*i],
         }
+    }
+
+    /// Checks the whole run, once: every block, then its contents. Every pass over the run
+    /// (and so every read that copies it) comes through here.
+    pub(crate) fn verified(&self) -> Result<&MappedFacts, StoreError> {
+        let whole = self.whole.get_or_init(|| match &self.src {
+            Source::File(f) => f
+                .verify_all()
+                .and_then(|()| check_contents(self.file(), self.symbols)),
+            Source::Log(..) => Ok(()),
+        });
+        match whole {
+            Ok(()) => Ok(self),
+            Err(e) => Err(self.corrupt(e.clone())),
+        }
+    }
+
+    /// Checks the blocks that `f` names (a log record's run was checked whole).
+    fn verify(
+        &self,
+        f: impl FnOnce(&ArchiveFile<FactRun>) -> Result<(), String>,
+    ) -> Result<(), StoreError> {
+        match &self.src {
+            Source::File(file) if !matches!(self.whole.get(), Some(Ok(()))) => {
+                f(file).map_err(|e| self.corrupt(e))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn corrupt(&self, what: String) -> StoreError {
+        match &self.src {
+            Source::File(f) => StoreError::corrupt(f.path(), what),
+            Source::Log(..) => StoreError::corrupt("the commit log", what),
+        }
+    }
+
+    /// Checks the cells of key column `c` in `rows`.
+    fn verify_cells(&self, c: usize, rows: &[usize]) -> Result<(), StoreError> {
+        self.verify(|f| {
+            let col = &self.file().columns[c];
+            rows.iter().try_for_each(|&i| match col {
+                ArchivedColumn::Narrow(v) => f.verify_item(v.as_slice(), i),
+                ArchivedColumn::Wide(v) => f.verify_item(v.as_slice(), i),
+            })
+        })
+    }
+
+    /// Key column `c` whole, checked.
+    pub(crate) fn column(&self, c: usize) -> Result<ColumnView<'_>, StoreError> {
+        self.verify(|f| match &self.file().columns[c] {
+            ArchivedColumn::Narrow(v) => f.verify_slice(v.as_slice()),
+            ArchivedColumn::Wide(v) => f.verify_slice(v.as_slice()),
+        })?;
+        Ok(view(&self.file().columns[c]))
+    }
+
+    /// Row `i`'s key and metadata, its cells checked.
+    pub(crate) fn row_at(&self, i: usize) -> Result<(Vec<u64>, FactMeta), StoreError> {
+        let arity = self.file().columns.len();
+        for c in 0..arity {
+            self.verify_cells(c, &[i])?;
+        }
+        self.verify(|f| {
+            let run = self.file();
+            (f.verify_item(run.confidence.as_slice(), i))
+                .and_then(|()| f.verify_item(run.time.as_slice(), i))
+                .and_then(|()| f.verify_item(run.depth_rule.as_slice(), i))
+        })?;
+        let cols = self.columns();
+        let key: Vec<u64> = cols.iter().map(|c| c.get(i)).collect();
+        // What the whole run's check would say of this row's symbols (an unknown id is an
+        // error, never an empty string).
+        for (c, col) in cols.iter().enumerate() {
+            if matches!(col, ColumnView::Narrow(_)) && key[c] >= u64::from(self.symbols) {
+                return Err(self.corrupt(format!(
+                    "a row names symbol {} in column {c}; the store holds {} symbols",
+                    key[c], self.symbols
+                )));
+            }
+        }
+        Ok((key, self.meta(i)))
     }
 
     /// Whether the run is a log record's (not yet written as a run file).
@@ -402,13 +508,13 @@ impl MappedFacts {
         }
     }
 
-    /// The key columns.
-    pub(crate) fn columns(&self) -> Vec<ColumnView<'_>> {
+    /// The key columns, unchecked: for [`MappedFacts::verified`] runs and checked cells.
+    fn columns(&self) -> Vec<ColumnView<'_>> {
         self.file().columns.iter().map(view).collect()
     }
 
-    /// The metadata of row `i`.
-    pub(crate) fn meta(&self, i: usize) -> FactMeta {
+    /// The metadata of row `i`, unchecked (see [`MappedFacts::columns`]).
+    fn meta(&self, i: usize) -> FactMeta {
         let run = self.file();
         let dr = u32s(&run.depth_rule)[i];
         FactMeta {
@@ -419,23 +525,31 @@ impl MappedFacts {
         }
     }
 
-    /// The latest time of its rows.
-    pub(crate) fn latest_time(&self) -> Option<i64> {
-        i64s(&self.file().time).iter().copied().max()
+    /// The latest time of its rows: one pass over the time cells.
+    pub(crate) fn latest_time(&self) -> Result<Option<i64>, StoreError> {
+        let time = &self.file().time;
+        self.verify(|f| f.verify_slice(time.as_slice()))?;
+        Ok(i64s(time).iter().copied().max())
     }
 
     /// How many of its rows were derived by a rule (not asserted): one pass over the rule
     /// cells.
-    pub(crate) fn derived_rows(&self) -> usize {
-        (u32s(&self.file().depth_rule).iter())
-            .filter(|&&dr| dr & 0xffff != 0)
-            .count()
+    pub(crate) fn derived_rows(&self) -> Result<usize, StoreError> {
+        let cells = &self.file().depth_rule;
+        self.verify(|f| f.verify_slice(cells.as_slice()))?;
+        Ok((u32s(cells).iter()).filter(|&&dr| dr & 0xffff != 0).count())
     }
 
-    /// The rows whose leading columns equal `prefix` (runs are sorted by key).
-    pub(crate) fn prefix_range(&self, prefix: &[u64]) -> std::ops::Range<usize> {
+    /// The rows whose leading columns equal `prefix` (runs are sorted by key), by binary
+    /// search: the cells it compared are checked before the answer is trusted.
+    pub(crate) fn prefix_range(
+        &self,
+        prefix: &[u64],
+    ) -> Result<std::ops::Range<usize>, StoreError> {
         let cols = self.columns();
+        let probed = std::cell::RefCell::new(Vec::new());
         let cmp = |i: usize| {
+            probed.borrow_mut().push(i);
             for (c, &v) in prefix.iter().enumerate() {
                 match cols[c].get(i).cmp(&v) {
                     std::cmp::Ordering::Equal => {}
@@ -444,7 +558,12 @@ impl MappedFacts {
             }
             std::cmp::Ordering::Equal
         };
-        engram_core::internal::search::equal_range(self.rows(), cmp)
+        let range = engram_core::internal::search::equal_range(self.rows(), cmp);
+        let probed = probed.into_inner();
+        for c in 0..prefix.len().min(cols.len()) {
+            self.verify_cells(c, &probed)?;
+        }
+        Ok(range)
     }
 
     /// The run's rows as evaluation rows (a run is sorted by key, as rows must be).
@@ -452,7 +571,8 @@ impl MappedFacts {
         &self,
         arity: usize,
         mode: engram_core::internal::eval::Mode,
-    ) -> engram_core::internal::eval::Rows {
+    ) -> Result<engram_core::internal::eval::Rows, StoreError> {
+        self.verified()?;
         let mut rows = engram_core::internal::eval::Rows::empty(arity, mode);
         let cols = self.columns();
         let n = self.rows();
@@ -468,7 +588,7 @@ impl MappedFacts {
                 mode.time,
             );
         }
-        rows
+        Ok(rows)
     }
 
     /// Folds this run into a key-ordered change set: its removed keys become `None`, its rows
@@ -477,7 +597,8 @@ impl MappedFacts {
         &self,
         arity: usize,
         map: &mut std::collections::BTreeMap<Vec<u64>, Option<FactMeta>>,
-    ) {
+    ) -> Result<(), StoreError> {
+        self.verified()?;
         let run = self.file();
         let gone: Vec<ColumnView<'_>> = run.removed.iter().map(view).collect();
         for i in 0..self.removed_rows() {
@@ -490,10 +611,12 @@ impl MappedFacts {
                 Some(self.meta(i)),
             );
         }
+        Ok(())
     }
 
     /// Applies this run to a table: removes its removed keys, then sets its rows.
-    pub(crate) fn apply(&self, table: &mut Table) {
+    pub(crate) fn apply(&self, table: &mut Table) -> Result<(), StoreError> {
+        self.verified()?;
         let run = self.file();
         let arity = table.arity();
         let mut key = vec![0u64; arity];
@@ -511,7 +634,18 @@ impl MappedFacts {
             }
             table.push_sorted(&key, self.meta(i));
         }
+        Ok(())
     }
+}
+
+/// A layer of runs as a table: each run applied in turn, oldest first.
+pub(crate) fn table_of(runs: &[MappedFacts], types: &[ColumnType]) -> Result<Table, StoreError> {
+    let n = runs.iter().map(|r| r.rows()).sum();
+    let mut t = Table::with_capacity(types, n);
+    for run in runs {
+        run.apply(&mut t)?;
+    }
+    Ok(t)
 }
 
 /// The facts of a layer of runs that a search finds, in key order: `base_rows` picks the
@@ -521,23 +655,22 @@ impl MappedFacts {
 pub(crate) fn layer_matches(
     runs: &[MappedFacts],
     arity: usize,
-    base_rows: impl FnOnce(&MappedFacts) -> Vec<usize>,
+    base_rows: impl FnOnce(&MappedFacts) -> Result<Vec<usize>, StoreError>,
     keep: impl Fn(&[u64]) -> bool,
-) -> Vec<(Vec<u64>, FactMeta)> {
+) -> Result<Vec<(Vec<u64>, FactMeta)>, StoreError> {
     let mut newer = std::collections::BTreeMap::new();
     for r in runs.iter().skip(1) {
-        r.fold_into(arity, &mut newer);
+        r.fold_into(arity, &mut newer)?;
     }
     let mut hits: Vec<(Vec<u64>, FactMeta)> = Vec::new();
     if let Some(base) = runs.first() {
-        let cols = base.columns();
-        let mut rows = base_rows(base);
+        let mut rows = base_rows(base)?;
         rows.sort_unstable();
         rows.dedup();
         for r in rows {
-            let key: Vec<u64> = cols.iter().map(|c| c.get(r)).collect();
+            let (key, meta) = base.row_at(r)?;
             if !newer.contains_key(&key) {
-                hits.push((key, base.meta(r)));
+                hits.push((key, meta));
             }
         }
     }
@@ -549,32 +682,35 @@ pub(crate) fn layer_matches(
         }
     }
     hits.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    hits
+    Ok(hits)
 }
 
 /// How many facts a layer of runs holds, and how many of them a rule derived, without
 /// building a table: the oldest run's counts, corrected by the newer runs folded together (a
 /// key they set or remove is looked up in the oldest by binary search).
-pub(crate) fn layer_counts(runs: &[MappedFacts], arity: usize) -> (usize, usize) {
+pub(crate) fn layer_counts(
+    runs: &[MappedFacts],
+    arity: usize,
+) -> Result<(usize, usize), StoreError> {
     let Some(base) = runs.first() else {
-        return (0, 0);
+        return Ok((0, 0));
     };
-    let (mut facts, mut derived) = (base.rows(), base.derived_rows());
+    let (mut facts, mut derived) = (base.rows(), base.derived_rows()?);
     let mut newer = std::collections::BTreeMap::new();
     for r in &runs[1..] {
-        r.fold_into(arity, &mut newer);
+        r.fold_into(arity, &mut newer)?;
     }
     for (key, m) in newer {
-        if let Some(old) = base.prefix_range(&key).next() {
+        if let Some(old) = base.prefix_range(&key)?.next() {
             facts -= 1;
-            derived -= usize::from(base.meta(old).rule != 0);
+            derived -= usize::from(base.row_at(old)?.1.rule != 0);
         }
         if let Some(m) = m {
             facts += 1;
             derived += usize::from(m.rule != 0);
         }
     }
-    (facts, derived)
+    Ok((facts, derived))
 }
 
 /// A layer's contents as evaluation rows, without building a table: its oldest run (for a
@@ -584,7 +720,7 @@ pub(crate) fn layer_rows(
     runs: &[MappedFacts],
     arity: usize,
     mode: engram_core::internal::eval::Mode,
-) -> engram_core::internal::eval::Rows {
+) -> Result<engram_core::internal::eval::Rows, StoreError> {
     if let [base] = runs {
         return base.to_rows(arity, mode);
     }
@@ -599,8 +735,8 @@ pub(crate) fn layer_rows(
             true,
             mode.time,
         );
-    });
-    rows
+    })?;
+    Ok(rows)
 }
 
 /// Calls `f` with each fact of a layer of runs, in key order: its oldest run merged with the
@@ -610,15 +746,15 @@ pub(crate) fn for_each_in_layer(
     runs: &[MappedFacts],
     arity: usize,
     mut f: impl FnMut(&[u64], FactMeta),
-) {
+) -> Result<(), StoreError> {
     let Some((base, newer_runs)) = runs.split_first() else {
-        return;
+        return Ok(());
     };
     let mut newer = std::collections::BTreeMap::new();
     for r in newer_runs {
-        r.fold_into(arity, &mut newer);
+        r.fold_into(arity, &mut newer)?;
     }
-    let cols = base.columns();
+    let cols = base.verified()?.columns();
     let n = base.rows();
     let mut key = vec![0u64; arity];
     let mut later = newer.into_iter().peekable();
@@ -651,6 +787,7 @@ pub(crate) fn for_each_in_layer(
             }
         }
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -658,8 +795,9 @@ mod tests {
     use super::*;
     use crate::file;
 
-    /// A run whose checksum holds but whose contents are wrong (as a writer with a bug would
-    /// make it) is refused, naming the file and what is wrong.
+    /// A run whose checksums hold but whose contents are wrong (as a writer with a bug would
+    /// make it) is refused when it is read whole, naming the file and what is wrong; opening
+    /// it checks only its shape. Both formats: checksummed whole and per block.
     #[test]
     fn contents_behind_the_checksum_are_checked() {
         let types = [ColumnType::Symbol, ColumnType::Number];
@@ -684,18 +822,16 @@ mod tests {
             (run_of(&[[1, 5]], 0.0), "row 0 has confidence 0"),
             (run_of(&[[1, 5]], f64::NAN), "row 0 has confidence NaN"),
         ];
+        let storage = crate::storage::FileStorage::new(dir.path());
         for (i, (run, wrong)) in cases.into_iter().enumerate() {
-            let path = dir.path().join(format!("{i}.facts"));
-            std::fs::write(&path, file::envelope(Kind::Facts, &run.to_bytes())).unwrap();
-            let storage = crate::storage::FileStorage::new(dir.path());
-            let e = MappedFacts::open(&storage, &format!("{i}.facts"), "r", 0, &types, 10)
-                .err()
-                .expect(wrong)
-                .to_string();
-            assert!(
-                e.contains(wrong) && e.contains(&format!("{i}.facts")),
-                "{e}"
-            );
+            let bytes = run.to_bytes();
+            for (v, envelope) in [file::envelope, file::envelope_blocked].iter().enumerate() {
+                let name = format!("{i}-v{}.facts", v + 1);
+                std::fs::write(dir.path().join(&name), envelope(Kind::Facts, &bytes)).unwrap();
+                let m = MappedFacts::open(&storage, &name, "r", 0, &types, 10).unwrap();
+                let e = m.verified().err().expect(wrong).to_string();
+                assert!(e.contains(wrong) && e.contains(&name), "{e}");
+            }
         }
         let good = run_of(&[[0, 7], [1, 5], [9, 1]], 0.5);
         let path = dir.path().join("good.facts");
@@ -705,5 +841,57 @@ mod tests {
             (MappedFacts::open(&storage, "good.facts", "r", 0, &types, 10).unwrap()).rows(),
             3
         );
+    }
+
+    /// A lookup checks the blocks it reads (and only those): damage elsewhere in a run does
+    /// not stop it, damage where it reads is reported with the file's name, and a pass over
+    /// the whole run finds any.
+    #[test]
+    fn a_lookup_checks_the_blocks_it_reads() {
+        let types = [ColumnType::Symbol, ColumnType::Number];
+        let n = 20_000usize;
+        let order: Vec<u32> = (0..n as u32).collect();
+        let meta = |_| FactMeta {
+            conf: 1.0,
+            time: 0,
+            depth: 0,
+            rule: 0,
+        };
+        let run = FactRun::assemble(
+            "r",
+            0,
+            &types,
+            &order,
+            |r, c| (r * (c + 1)) as u64,
+            meta,
+            vec![],
+        );
+        let bytes = run.to_bytes();
+        let archived = rkyv::access::<ArchivedFactRun, rkyv::rancor::BoxedError>(&bytes).unwrap();
+        let ArchivedColumn::Narrow(first) = &archived.columns[0] else {
+            panic!("a symbol column")
+        };
+        // Row 12,345's symbol is in the fourth block of the first column (4,096 ids a block).
+        let k = 12_345;
+        let at = first.as_slice()[k..].as_ptr() as usize - bytes.as_ptr() as usize;
+        let mut damaged = file::envelope_blocked(Kind::Facts, &bytes);
+        damaged[file::HEADER + at] ^= 0x01;
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("r.facts"), &damaged).unwrap();
+        let storage = crate::storage::FileStorage::new(dir.path());
+        let m = MappedFacts::open(&storage, "r.facts", "r", 0, &types, n as u32).unwrap();
+        let near_start = m.prefix_range(&[3]).unwrap();
+        assert_eq!(m.row_at(near_start.start).unwrap().0, vec![3, 6]);
+        let e = m.prefix_range(&[k as u64]).unwrap_err().to_string();
+        assert!(
+            e.contains("r.facts") && e.contains("checksum mismatch"),
+            "{e}"
+        );
+        let e = m.verified().err().unwrap().to_string();
+        assert!(
+            e.contains("r.facts") && e.contains("checksum mismatch"),
+            "{e}"
+        );
+        assert!(m.column(0).is_err() && m.column(1).is_ok());
     }
 }

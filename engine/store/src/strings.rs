@@ -118,6 +118,8 @@ impl MappedRun {
     ) -> Result<MappedRun, StoreError> {
         let file = ArchiveFile::<StringRun>::open(storage, name, Kind::Strings)?;
         let path = file.path();
+        // Strings are resolved where no error can be returned, so a run is checked whole.
+        (file.verify_all()).map_err(|e| StoreError::corrupt(path, e))?;
         let run = file.get();
         let offsets = u32s(&run.offsets);
         let bad = |what: String| Err(StoreError::corrupt(path, what));

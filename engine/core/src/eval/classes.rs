@@ -246,7 +246,8 @@ fn labels(
     for m in 0..n {
         let slot = &mut label_of_root[root[m] as usize];
         if *slot == u32::MAX
-            || value::compare(ty, members[m], members[*slot as usize], interner) == Ordering::Less
+            || value::compare_unranked(ty, members[m], members[*slot as usize], interner)
+                == Ordering::Less
         {
             *slot = m as u32;
         }
