@@ -109,11 +109,28 @@ fn mutate(c: &mut Choices<'_>, data: &mut Vec<u8>, lo: usize, hi: usize) {
     }
 }
 
-/// Recomputes a store file's header for its (changed) payload.
-fn seal(data: &mut [u8]) {
+/// The payload length a store file's header states, at most what the file holds.
+fn payload_len(data: &[u8]) -> usize {
+    let len = u64::from_le_bytes(data[16..24].try_into().expect("8 bytes"));
+    (len as usize).min(data.len() - HEADER)
+}
+
+/// Recomputes a store file's header for its (changed) payload, everything after the header:
+/// for a version-1 file the payload's checksum, for a version-2 file the block table (one
+/// crc32 per 16 KiB, appended) and its checksum.
+fn seal(data: &mut Vec<u8>) {
     let payload = (data.len() - HEADER) as u64;
     data[16..24].copy_from_slice(&payload.to_le_bytes());
-    let crc = crc32fast::hash(&data[HEADER..]);
+    let crc = match u32::from_le_bytes(data[12..16].try_into().expect("4 bytes")) {
+        2 => {
+            let table: Vec<u8> = (data[HEADER..].chunks(16 * 1024))
+                .flat_map(|b| crc32fast::hash(b).to_le_bytes())
+                .collect();
+            data.extend_from_slice(&table);
+            crc32fast::hash(&table)
+        }
+        _ => crc32fast::hash(&data[HEADER..]),
+    };
     data[24..28].copy_from_slice(&crc.to_le_bytes());
     let head = crc32fast::hash(&data[..28]);
     data[28..32].copy_from_slice(&head.to_le_bytes());
@@ -177,6 +194,8 @@ pub fn open_mutated(bytes: &[u8]) {
         }
         (_, Some(KIND_LOG)) => mutate_log(&mut c, &mut data),
         (_, Some(_)) => {
+            // The payload (a version-2 file's block table is made again by `seal`).
+            data.truncate(HEADER + payload_len(&data));
             let n = data.len();
             mutate(&mut c, &mut data, HEADER, n);
             seal(&mut data);
