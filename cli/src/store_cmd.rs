@@ -311,8 +311,7 @@ pub fn recall(
         now: store.evaluation_time(),
         ..options
     };
-    let index = store.recall_index()?;
-    let hits = index.recall(query, &options);
+    let hits = store.recall(query, &options)?;
     let out = std::io::stdout();
     let mut out = out.lock();
     if json {

@@ -92,19 +92,8 @@ pub fn text_of(tool: &str, result: &Json) -> Option<String> {
     }
 }
 
-/// What calls keep between them: the recall index, for the generation it was built at.
-#[derive(Default)]
-pub struct Kept {
-    recall: Option<(u64, memory::RecallIndex)>,
-}
-
 /// Runs the tool `name` with `arguments` on the store; its structured result.
-pub fn call(
-    store: &mut Store,
-    kept: &mut Kept,
-    name: &str,
-    arguments: &Json,
-) -> Result<Json, CallError> {
+pub fn call(store: &mut Store, name: &str, arguments: &Json) -> Result<Json, CallError> {
     let a = arguments;
     match name {
         "create_entities" => create_entities(store, args(a)?),
@@ -144,7 +133,7 @@ pub fn call(
         }
         "remember" => remember(store, args(a)?),
         "relate" => relate(store, args(a)?),
-        "recall" => recall(store, kept, args(a)?),
+        "recall" => recall(store, args(a)?),
         "query" => query(store, args(a)?),
         "explain" => explain(store, args(a)?),
         "forget" => forget(store, args(a)?),
@@ -432,7 +421,7 @@ const RECALL_LIMIT: usize = 10;
 const RECALL_POOL: usize = 100;
 
 /// `recall`: hits with why, a page of them.
-fn recall(store: &mut Store, kept: &mut Kept, call: a::Recall) -> Result<Json, CallError> {
+fn recall(store: &mut Store, call: a::Recall) -> Result<Json, CallError> {
     let paging = paging(call.page)?;
     let wanted = paging.limit.unwrap_or(RECALL_LIMIT);
     // Ranked greedily, so the first hits of a longer list are the hits of a shorter one: a
@@ -442,13 +431,7 @@ fn recall(store: &mut Store, kept: &mut Kept, call: a::Recall) -> Result<Json, C
         limit: (paging.offset + wanted).max(RECALL_POOL),
         now: store.evaluation_time(),
     };
-    let generation = store.generation();
-    let index = match kept.recall.take() {
-        Some((g, index)) if g == generation => index,
-        _ => store.recall_index()?,
-    };
-    let hits = index.recall(&call.query, &options);
-    kept.recall = Some((generation, index));
+    let hits = store.recall(&call.query, &options)?;
     let paging = Paging {
         limit: Some(wanted),
         ..paging

@@ -96,7 +96,6 @@ pub enum Error {
 struct Session {
     db: PathBuf,
     store: Store,
-    kept: calls::Kept,
     options: Options,
 }
 
@@ -119,7 +118,6 @@ impl Session {
         Ok(Session {
             db: db.to_path_buf(),
             store,
-            kept: calls::Kept::default(),
             options: options.clone(),
         })
     }
@@ -127,7 +125,7 @@ impl Session {
     /// Runs one tool call: at the latest commit, with the writer lock for the call only.
     fn call(&mut self, name: &str, args: &Json) -> Result<Json, calls::CallError> {
         self.store.refresh()?;
-        let result = calls::call(&mut self.store, &mut self.kept, name, args);
+        let result = calls::call(&mut self.store, name, args);
         self.store.unlock();
         if result.is_err() && calls::writes(name) {
             // What failed was not committed; the handle may hold part of it: read the store

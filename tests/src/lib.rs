@@ -37,6 +37,29 @@ pub fn snapshot(store: &mut engram_engine::store::Store) -> Snapshot {
     out
 }
 
+/// The shipped example memory (`examples/memories.jsonl`) with the standard rules, evaluated a
+/// day after its last memory, as `engram demo` builds it: in a new store at `path`, or in
+/// memory.
+pub fn example_store(path: Option<&std::path::Path>) -> engram_engine::store::Store {
+    use engram_engine::memory;
+    let text = std::fs::read_to_string(workspace_root().join("examples/memories.jsonl"))
+        .expect("the example memory");
+    let read = memory::Format::Native.read(&text, false).expect("it reads");
+    let last = (read.facts.iter().filter_map(|f| f.time).max()).expect("timed memories");
+    let mut store = match path {
+        Some(p) => engram_engine::store::Store::create(p).expect("a new store"),
+        None => engram_engine::store::Store::in_memory(),
+    };
+    store.set_now(Some(last + 86_400_000));
+    store
+        .add_rule_files(&engram_engine::library::default_rules())
+        .expect("the standard rules");
+    let mut tx = store.transaction().expect("a transaction");
+    memory::add_to_transaction(&mut tx, read.facts).expect("the memories");
+    tx.commit().expect("a commit");
+    store
+}
+
 /// Copies a store directory's files (not its `LOCK`) into `to`, created; returns the names
 /// copied, sorted.
 pub fn copy_store(from: &std::path::Path, to: &std::path::Path) -> Vec<std::ffi::OsString> {

@@ -78,8 +78,9 @@ fn visit(
 }
 
 /// Plans the sources as one program, with `extra` (declarations the caller adds, as syntax
-/// trees: nothing the caller holds is ever written into program text) after them, interning
-/// the program's symbols after those already in `interner`.
+/// trees: nothing the caller holds is ever written into program text) after them for each
+/// relation the sources do not declare themselves, interning the program's symbols after
+/// those already in `interner`. The combined text is parsed once.
 pub fn compile(
     sources: &[Source],
     extra: Vec<ast::Decl>,
@@ -112,6 +113,15 @@ pub fn compile(
             .into());
         }
     };
+    let declared: std::collections::HashSet<&str> = (program.items.iter())
+        .filter_map(|item| match item {
+            ast::Item::Decl(d) => Some(d.name.as_str()),
+            _ => None,
+        })
+        .collect();
+    let extra: Vec<ast::Decl> = (extra.into_iter())
+        .filter(|d| !declared.contains(d.name.as_str()))
+        .collect();
     program.items.extend(extra.into_iter().map(ast::Item::Decl));
     program
         .items

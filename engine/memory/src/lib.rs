@@ -10,6 +10,7 @@ mod graph_edit;
 mod graph_page;
 mod import;
 mod recall;
+mod recall_lookup;
 mod store_ext;
 
 pub use error::EditError;

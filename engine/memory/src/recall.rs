@@ -24,7 +24,6 @@
 use engram_core::internal::eval::Rows;
 use engram_core::internal::value::Interner;
 use engram_core::{Database, Origin};
-use rust_stemmers::{Algorithm, Stemmer};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
@@ -116,11 +115,27 @@ struct Doc {
     kind: &'static str,
     ty: String,
     title: String,
-    terms: HashMap<String, f64>,
+    /// Its text fields (symbols), for the words it holds.
+    fields: Vec<u64>,
     length: f64,
     confidence: f64,
     importance: Option<f64>,
     time: i64,
+}
+
+/// A document as gathered from a store's facts: the symbols of its id, type and title, its
+/// text fields and length (weighted words), and what ranking reads.
+#[derive(Clone)]
+pub(crate) struct DocParts {
+    pub sym: u64,
+    pub kind: &'static str,
+    pub ty: u64,
+    pub title: u64,
+    pub fields: Vec<u64>,
+    pub length: f64,
+    pub confidence: f64,
+    pub importance: Option<f64>,
+    pub time: i64,
 }
 
 /// An index of a memory for recall: built once from the relations in `RELATIONS`, then
@@ -139,39 +154,26 @@ pub struct RecallIndex {
     /// The rules of the edges, by the rule id of their metadata.
     rules: HashMap<u32, String>,
     interner: engram_core::internal::value::Interner,
-    stemmer: Stemmer,
+    /// How many memories and entities the memory holds (BM25's N): `docs.len()` for an index
+    /// of everything, more for one of what a question reaches.
+    total_docs: usize,
 }
 
-/// English words too common to tell documents apart: neither indexed nor searched.
-const STOP_WORDS: &[&str] = &[
-    "a", "about", "after", "all", "also", "an", "and", "any", "are", "as", "at", "be", "been",
-    "but", "by", "can", "could", "did", "do", "does", "for", "from", "had", "has", "have", "how",
-    "i", "if", "in", "into", "is", "it", "its", "me", "my", "no", "not", "of", "on", "or", "our",
-    "so", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "to",
-    "too", "us", "was", "we", "were", "what", "when", "where", "which", "who", "why", "will",
-    "with", "would", "you", "your",
-];
-
-/// The stems of a text's words, with each word as written (stop words left out).
-fn words(stemmer: &Stemmer, s: &str) -> Vec<(String, String)> {
-    s.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .filter_map(|w| {
-            let lower = w.to_lowercase();
-            if STOP_WORDS.contains(&lower.as_str()) {
-                return None;
-            }
-            Some((stemmer.stem(&lower).into_owned(), w.to_string()))
-        })
-        .collect()
+/// The stems of a text's words with each word as written: the store's analysis, which its
+/// word postings are kept by.
+fn words(s: &str) -> Vec<(String, String)> {
+    engram_store::words(s)
 }
 
 /// A candidate: its relevance, the query words it matched (bit `i`: the `i`th distinct one),
 /// the edges of the path that reached it.
 type Candidate = (f64, u64, Vec<u32>);
 
+/// Candidates by symbol.
+type Candidates = FxHashMap<u64, Candidate>;
+
 /// A node with more relations than this is a hub: reached, never expanded through.
-const HUB: usize = 50;
+pub(crate) const HUB: usize = 50;
 /// BM25's term saturation and length normalisation.
 const K1: f64 = 1.2;
 const B: f64 = 0.75;
@@ -218,7 +220,7 @@ fn documents<'r>(
                 kind,
                 ty: name(row[1]),
                 title: name(title),
-                terms: HashMap::new(),
+                fields: Vec::new(),
                 length: 0.0,
                 confidence: m.conf,
                 importance: None,
@@ -250,6 +252,9 @@ fn documents<'r>(
             docs[d].importance = Some(engram_core::internal::value::dec_float(r.row(i)[1]));
         }
     }
+    for &(d, sym, _) in &fields {
+        docs[d].fields.push(sym);
+    }
     (docs, by_sym, fields)
 }
 
@@ -278,30 +283,98 @@ impl RecallIndex {
     /// program evaluated over memories). Rows are read as symbol ids; text is only looked at to
     /// be split into words.
     pub fn build(db: &Database) -> RecallIndex {
-        let stemmer = Stemmer::create(Algorithm::English);
         let empty = engram_core::internal::eval::Rows::default();
         let rows = |name: &str| db.relation(name).map_or(&empty, |r| r.raw().1);
         let interner = db.interner();
-        let (mut docs, by_sym, fields) = documents(&rows, interner);
-        let mut postings: HashMap<String, Vec<(usize, f64)>> = HashMap::new();
+        let mut index = RecallIndex::from_rows(db, &rows, &mut |sym| {
+            engram_store::stem_counts(interner.resolve_enc(sym))
+        });
+        index.total_docs = index.docs.len();
+        index.avg_length =
+            index.docs.iter().map(|d| d.length).sum::<f64>() / index.docs.len().max(1) as f64;
+        index
+    }
+
+    /// The index of the memories, entities and relations in `rows` (the relations of
+    /// [`RELATIONS`] by name; `db` names rules and resolves symbols), where `text(sym)` gives
+    /// a text field's number of words and the stems it holds with how often (every stem, or
+    /// those a question asks for). Its `total_docs` and `avg_length` are left for the caller:
+    /// the whole memory's.
+    pub(crate) fn from_rows<'r>(
+        db: &Database,
+        rows: &impl Fn(&str) -> &'r Rows,
+        text: &mut dyn FnMut(u64) -> (u32, Vec<(String, u32)>),
+    ) -> RecallIndex {
+        let interner = db.interner();
+        let (mut docs, by_sym, fields) = documents(rows, interner);
+        let mut tf: HashMap<String, FxHashMap<usize, f64>> = HashMap::new();
         for (i, sym, w) in fields {
-            for (stem, _) in words(&stemmer, interner.resolve_enc(sym)) {
-                let d = &mut docs[i];
-                d.length += w;
-                let tf = d.terms.entry(stem.clone()).or_insert(0.0);
-                if *tf == 0.0 {
-                    postings.entry(stem).or_default().push((i, 0.0));
-                }
-                *tf += w;
+            let (n, stems) = text(sym);
+            docs[i].length += w * f64::from(n);
+            for (stem, k) in stems {
+                *tf.entry(stem).or_default().entry(i).or_default() += w * f64::from(k);
             }
         }
-        for (stem, list) in &mut postings {
-            for (i, tf) in list {
-                *tf = docs[*i].terms[stem];
-            }
-        }
-        let avg_length = docs.iter().map(|d| d.length).sum::<f64>() / docs.len().max(1) as f64;
+        let postings = (tf.into_iter())
+            .map(|(stem, per_doc)| {
+                let mut list: Vec<(usize, f64)> = per_doc.into_iter().collect();
+                list.sort_unstable_by_key(|e| e.0);
+                (stem, list)
+            })
+            .collect();
         let (edges, graph, rules) = edge_graph(db, rows("edge"));
+        RecallIndex {
+            docs,
+            by_sym,
+            postings,
+            avg_length: 0.0,
+            edges,
+            graph,
+            rules,
+            interner: interner.clone(),
+            total_docs: 0,
+        }
+    }
+
+    /// The index of documents gathered elsewhere (a store's lookups): `parts`, with the
+    /// question's stems in them (`tf`: per stem, weighted counts by document symbol), the
+    /// relations `edges` around them (`edge` rows in key order; `db` names their rules), and
+    /// the whole memory's count of documents and average length.
+    pub(crate) fn from_parts(
+        db: &Database,
+        parts: Vec<DocParts>,
+        tf: &FxHashMap<String, FxHashMap<u64, f64>>,
+        edges: &Rows,
+        (total_docs, avg_length): (usize, f64),
+    ) -> RecallIndex {
+        let interner = db.interner();
+        let name = |v: u64| interner.resolve_enc(v).to_string();
+        let docs: Vec<Doc> = (parts.into_iter())
+            .map(|p| Doc {
+                sym: p.sym,
+                id: name(p.sym),
+                kind: p.kind,
+                ty: name(p.ty),
+                title: name(p.title),
+                fields: p.fields,
+                length: p.length,
+                confidence: p.confidence,
+                importance: p.importance,
+                time: p.time,
+            })
+            .collect();
+        let by_sym: HashMap<u64, usize> =
+            docs.iter().enumerate().map(|(i, d)| (d.sym, i)).collect();
+        let postings = (tf.iter())
+            .map(|(stem, per_doc)| {
+                let mut list: Vec<(usize, f64)> = (per_doc.iter())
+                    .filter_map(|(d, &n)| Some((*by_sym.get(d)?, n)))
+                    .collect();
+                list.sort_unstable_by_key(|e| e.0);
+                (stem.clone(), list)
+            })
+            .collect();
+        let (edges, graph, rules) = edge_graph(db, edges);
         RecallIndex {
             docs,
             by_sym,
@@ -311,14 +384,14 @@ impl RecallIndex {
             graph,
             rules,
             interner: interner.clone(),
-            stemmer,
+            total_docs,
         }
     }
 
     /// BM25 per document of the query's stems, and the query words each matched (bit `i`:
     /// the `i`th).
     fn text_scores(&self, query_words: &[(String, String)]) -> FxHashMap<usize, (f64, u64)> {
-        let n = self.docs.len() as f64;
+        let n = self.total_docs as f64;
         let mut scores: FxHashMap<usize, (f64, u64)> = FxHashMap::default();
         for (bit, (stem, _)) in query_words.iter().enumerate() {
             let Some(list) = self.postings.get(stem) else {
@@ -393,13 +466,7 @@ impl RecallIndex {
 
     /// The memories and entities that answer `query`, best first (see the module's text).
     pub fn recall(&self, query: &str, options: &RecallOptions) -> Vec<Hit> {
-        // The distinct query stems (at most 64), each with the word as written.
-        let mut query_words: Vec<(String, String)> = Vec::new();
-        for (stem, written) in words(&self.stemmer, query) {
-            if query_words.len() < 64 && !query_words.iter().any(|q| q.0 == stem) {
-                query_words.push((stem, written.to_lowercase()));
-            }
-        }
+        let query_words = query_words(query);
         let scores = self.text_scores(&query_words);
         // The words a mask names, as written, sorted and distinct.
         let matched_words = |mask: u64| -> Vec<String> {
@@ -409,18 +476,9 @@ impl RecallIndex {
                 .collect();
             set.into_iter().cloned().collect()
         };
-        let best = scores.values().map(|s| s.0).fold(0.0, f64::max);
-        if best <= 0.0 {
+        let Some((mut cands, seeds)) = self.seeds(&scores) else {
             return Vec::new();
-        }
-        // Candidates: relevance and how they were reached.
-        let mut cands: FxHashMap<u64, Candidate> = FxHashMap::default();
-        for (&i, &(s, matched)) in &scores {
-            cands.insert(self.docs[i].sym, (s / best, matched, Vec::new()));
-        }
-        let mut seeds: Vec<(u64, f64)> = cands.iter().map(|(&id, c)| (id, c.0)).collect();
-        seeds.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        seeds.truncate(SEEDS);
+        };
         for (seed, relevance) in seeds {
             self.expand(seed, relevance, options.depth, &mut cands);
         }
@@ -443,6 +501,35 @@ impl RecallIndex {
             })
             .collect();
         self.diversify(ranked, options.limit)
+    }
+
+    /// The text matches as candidates (relevance: score over the best), and the best
+    /// [`SEEDS`] of them, which the graph is expanded from; `None` if nothing matched.
+    fn seeds(
+        &self,
+        scores: &FxHashMap<usize, (f64, u64)>,
+    ) -> Option<(Candidates, Vec<(u64, f64)>)> {
+        let best = scores.values().map(|s| s.0).fold(0.0, f64::max);
+        if best <= 0.0 {
+            return None;
+        }
+        // Candidates: relevance and how they were reached.
+        let mut cands: FxHashMap<u64, Candidate> = FxHashMap::default();
+        for (&i, &(s, matched)) in scores {
+            cands.insert(self.docs[i].sym, (s / best, matched, Vec::new()));
+        }
+        let mut seeds: Vec<(u64, f64)> = cands.iter().map(|(&id, c)| (id, c.0)).collect();
+        seeds.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        seeds.truncate(SEEDS);
+        Some((cands, seeds))
+    }
+
+    /// The symbols of the memories and entities the graph is expanded from for `query`.
+    pub(crate) fn seed_symbols(&self, query: &str) -> Vec<u64> {
+        let scores = self.text_scores(&query_words(query));
+        self.seeds(&scores)
+            .map(|(_, seeds)| seeds.into_iter().map(|s| s.0).collect())
+            .unwrap_or_default()
     }
 
     /// Follows relations from `seed` up to `depth` steps, passing on relevance.
@@ -482,10 +569,13 @@ impl RecallIndex {
 
     /// Picks up to `limit` hits by maximal marginal relevance.
     fn diversify(&self, ranked: Vec<Hit>, limit: usize) -> Vec<Hit> {
-        let words_of = |h: &Hit| -> BTreeSet<&str> {
-            self.docs[h.doc].terms.keys().map(String::as_str).collect()
+        let words_of = |h: &Hit| -> BTreeSet<String> {
+            (self.docs[h.doc].fields.iter())
+                .flat_map(|&sym| words(self.interner.resolve_enc(sym)))
+                .map(|w| w.0)
+                .collect()
         };
-        let sets: Vec<BTreeSet<&str>> = ranked.iter().map(words_of).collect();
+        let sets: Vec<BTreeSet<String>> = ranked.iter().map(words_of).collect();
         let top = ranked.first().map_or(1.0, |h| h.score).max(1e-12);
         let mut picked: Vec<usize> = Vec::new();
         let mut left: Vec<usize> = (0..ranked.len()).collect();
@@ -514,7 +604,18 @@ impl RecallIndex {
     }
 }
 
-fn jaccard(a: &BTreeSet<&str>, b: &BTreeSet<&str>) -> f64 {
+/// The distinct stems of a question (at most 64), each with the word as written.
+pub(crate) fn query_words(query: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (stem, written) in words(query) {
+        if out.len() < 64 && !out.iter().any(|q| q.0 == stem) {
+            out.push((stem, written.to_lowercase()));
+        }
+    }
+    out
+}
+
+fn jaccard(a: &BTreeSet<String>, b: &BTreeSet<String>) -> f64 {
     let union = a.union(b).count();
     if union == 0 {
         return 0.0;

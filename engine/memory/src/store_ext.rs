@@ -2,7 +2,7 @@
 //! server's graph reads and edits, recall, and export in the memory formats.
 
 use crate::graph::{self, Entity, Graph, GraphEntity, GraphRelation, Observations, Relation};
-use crate::{EditError, RecallIndex, export, graph_edit, recall};
+use crate::{EditError, Hit, RecallIndex, RecallOptions, export, graph_edit, recall};
 use engram_store::{ReadError, Store};
 use serde_json::Value as Json;
 
@@ -66,8 +66,13 @@ pub trait MemoryExt {
     /// `delete_relations`: takes back each relation as written.
     fn delete_relations(&mut self, relations: &[Relation]) -> Result<(), EditError>;
     /// An index for [`RecallIndex::recall`], built from the memories, entities and relations
-    /// (derived ones included).
+    /// (derived ones included): every one of them, for many questions.
     fn recall_index(&mut self) -> Result<RecallIndex, ReadError>;
+    /// The memories and entities that answer `query`, best first, as the index of everything
+    /// ranks them ([`RecallIndex::recall`]), read by lookup: the postings of the question's
+    /// words, one pass over the documents' encoded facts, and the graph around the best text
+    /// matches. No index is built or held.
+    fn recall(&mut self, query: &str, options: &RecallOptions) -> Result<Vec<Hit>, ReadError>;
     /// Everything the store holds in engram's memory format, one JSON object per line: what
     /// was asserted, in the shapes loading reads, then what the rules derived (marked
     /// `"inferred"`); with `inferred_only`, only the derived lines.
@@ -140,6 +145,10 @@ impl MemoryExt for Store {
     fn recall_index(&mut self) -> Result<RecallIndex, ReadError> {
         let db = self.database_with(recall::RELATIONS)?;
         Ok(RecallIndex::build(db))
+    }
+
+    fn recall(&mut self, query: &str, options: &RecallOptions) -> Result<Vec<Hit>, ReadError> {
+        crate::recall_lookup::recall(self, query, options)
     }
 
     fn export_memory(&mut self, inferred_only: bool) -> Result<Vec<Json>, ReadError> {

@@ -46,6 +46,8 @@ pub(crate) enum Kind {
     Rules = 4,
     /// The commit log (records after the header).
     Log = 5,
+    /// The word postings of a run of strings (rkyv).
+    Terms = 6,
 }
 
 impl Kind {
@@ -56,6 +58,7 @@ impl Kind {
             Kind::Facts => "facts",
             Kind::Rules => "rules",
             Kind::Log => "log",
+            Kind::Terms => "terms",
         }
     }
 }

@@ -43,6 +43,7 @@ mod scan;
 mod segment;
 mod storage;
 mod strings;
+mod terms;
 mod text;
 mod tsv;
 
@@ -56,6 +57,8 @@ pub use storage::{Storage, StorageFile};
 use engram_core::Source;
 pub use maintain::{CleanupReport, CompactReport};
 pub use read::{RelationStats, StoreStats};
+#[doc(hidden)]
+pub use terms::{STOP_WORDS, stem_counts, words};
 
 use engram_core::Database;
 use engram_core::internal::incremental::table::Table;

@@ -82,6 +82,49 @@ impl Store {
             .collect())
     }
 
+    /// The facts of `relation` that hold after inference (as a store's view reads them) with
+    /// one of the encoded `values` in `column`, as evaluation rows in key order: by lookup,
+    /// as [`Store::facts_where`] reads them, nothing decoded.
+    #[doc(hidden)]
+    pub fn rows_where(
+        &mut self,
+        relation: &str,
+        column: usize,
+        values: &[u64],
+    ) -> Result<engram_core::internal::eval::Rows, ReadError> {
+        self.plan()?;
+        let Some(i) = self.rel_index(relation) else {
+            return Ok(engram_core::internal::eval::Rows::default());
+        };
+        let arity = self.files.rels[i].types.len();
+        let mut rows = engram_core::internal::eval::Rows::empty(arity, super::read::STORE_MODE);
+        if column >= arity || values.is_empty() {
+            return Ok(rows);
+        }
+        let layer = match self.files.manifest.relations[i].derived_layer {
+            true => DERIVED,
+            false => super::ASSERTED,
+        };
+        let wanted: Wanted = vec![(column, values.iter().copied().collect())];
+        let rel = &mut self.files.rels[i];
+        let (runs, table) = match layer {
+            DERIVED => (&rel.derived_runs, &mut rel.derived),
+            _ => (&rel.asserted_runs, &mut rel.asserted),
+        };
+        let hits = match table {
+            Some(t) => from_table(t, &wanted),
+            None => from_runs(runs, arity, &wanted)?,
+        };
+        for (key, m) in hits {
+            if arity == 0 {
+                rows.data.push(0);
+            }
+            rows.data.extend_from_slice(&key);
+            to_meta(&m).push(&mut rows.data, true, super::read::STORE_MODE.time);
+        }
+        Ok(rows)
+    }
+
     /// The latest time among the facts asserted in `relations`, or a little later (a fact
     /// since taken back may count): one pass over their time cells, nothing decoded. `None`
     /// when they hold no fact.
@@ -172,7 +215,9 @@ fn from_runs(
     let base_rows = |base: &MappedFacts| {
         let mut rows: Vec<usize> = Vec::new();
         for (c, ids) in wanted {
-            if *c == 0 {
+            // A binary search per value, unless the values are many enough that one pass over
+            // the column costs less.
+            if *c == 0 && ids.len().saturating_mul(32) < base.rows().max(1024) {
                 for &v in ids {
                     rows.extend(base.prefix_range(&[v])?);
                 }

@@ -65,6 +65,9 @@ pub(crate) struct StringsEntry {
     pub first: u32,
     /// Number of strings.
     pub count: u32,
+    /// Its word postings' file (none in a store written before they were kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terms: Option<String>,
 }
 
 /// A rule file.
@@ -126,7 +129,7 @@ impl Manifest {
     pub(crate) fn files(&self) -> impl Iterator<Item = &str> {
         self.strings
             .iter()
-            .map(|s| s.file.as_str())
+            .flat_map(|s| std::iter::once(s.file.as_str()).chain(s.terms.as_deref()))
             .chain(self.wal.as_deref())
             .chain(self.rules.iter().map(|r| r.file.as_str()))
             .chain(

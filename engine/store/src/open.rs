@@ -152,7 +152,8 @@ impl Store {
                     ),
                 ));
             }
-            runs.push(MappedRun::open(storage, &s.file, s.first, s.count)?);
+            let terms = s.terms.as_deref();
+            runs.push(MappedRun::open(storage, &s.file, s.first, s.count, terms)?);
             next += s.count;
         }
         let rules = (manifest.rules.iter())

@@ -8,6 +8,7 @@ use super::manifest::{Manifest, RulesEntry, StringsEntry};
 use super::segment::{FactRun, MappedFacts};
 use super::storage::Storage;
 use super::strings::MappedRun;
+use super::terms::TermRun;
 use super::{ASSERTED, DERIVED, Store};
 use crate::Error;
 use crate::error::StoreError;
@@ -292,13 +293,18 @@ impl Store {
             let bytes = rkyv::to_bytes::<rkyv::rancor::BoxedError>(&run)
                 .expect("archiving plain vectors cannot fail");
             cp.files.write(st, &f, Kind::Strings, &bytes)?;
+            // The run's word postings, named beside it.
+            let t = fresh_file(&mut cp.m, st, "terms");
+            let terms = TermRun::build(run.first, run.strings());
+            cp.files.write(st, &t, Kind::Terms, &terms.to_bytes())?;
             let count = run.offsets.len() as u32 - 1;
             cp.m.strings.push(StringsEntry {
                 file: f.clone(),
                 first: run.first,
                 count,
+                terms: Some(t.clone()),
             });
-            cp.strings.push((f, run.first, count));
+            cp.strings.push((f, run.first, count, t));
         }
         Ok(())
     }
@@ -375,7 +381,7 @@ impl Store {
         }
         if !cp.strings.is_empty() {
             let runs = (cp.strings.into_iter())
-                .map(|(f, first, count)| MappedRun::open(st, &f, first, count))
+                .map(|(f, first, count, t)| MappedRun::open(st, &f, first, count, Some(&t)))
                 .collect::<Result<Vec<_>, _>>()?;
             if cp.merge {
                 self.files.strings.replace_runs(runs);
@@ -402,8 +408,8 @@ impl Store {
 struct Checkpoint {
     m: Manifest,
     files: file::NewFiles,
-    /// New string runs: file, first id, count.
-    strings: Vec<(String, u32, u32)>,
+    /// New string runs: file, first id, count, postings file.
+    strings: Vec<(String, u32, u32, String)>,
     /// The string runs were merged into one (a compaction)...
     merge: bool,
     /// ...or this many of the newest folded into the new one.
@@ -452,7 +458,7 @@ pub(crate) fn remove_dead_files(storage: &dyn Storage, manifest: &Manifest) {
     };
     for name in &names {
         let name = name.as_str();
-        let ours = [".str", ".facts", ".rules", ".log", ".tmp"]
+        let ours = [".str", ".terms", ".facts", ".rules", ".log", ".tmp"]
             .iter()
             .any(|ext| name.ends_with(ext));
         if !ours || live.contains(name) || name == "MANIFEST.tmp" {

@@ -10,7 +10,6 @@ use engram_core::internal::plan::ir::Plan;
 use engram_core::internal::sources::{self, Source};
 use engram_core::internal::value::{ColumnType, Interner};
 use engram_parser as ast;
-use std::collections::HashSet;
 use std::sync::Arc;
 
 /// Plans the rule files together with declarations for the store-only relations. The
@@ -33,19 +32,12 @@ pub(crate) fn compile(
         }
     };
     let sources = sources::gather(roots, &mut resolve)?;
-    let mut declared = HashSet::new();
-    for s in &sources {
-        for item in &ast::parse(&s.text, &s.name)?.items {
-            if let ast::Item::Decl(d) = item {
-                declared.insert(d.name.clone());
-            }
-        }
-    }
     // Declared as syntax trees, never as text: a relation's name and columns come from data.
+    // (Compiling adds them only for the relations the rule files do not declare.)
     let extra = store_relations
         .iter()
         // `@` marks the planner's own relations (an eqrel's classes): planning makes them.
-        .filter(|(name, _)| !declared.contains(name) && !name.contains('@'))
+        .filter(|(name, _)| !name.contains('@'))
         .map(|(name, columns)| ast::Decl {
             name: name.clone(),
             attributes: (columns.iter())

@@ -19,7 +19,7 @@ use engram_core::internal::plan::order::compile_nested;
 use engram_core::{Database, Fact, QueryAnswer, RelationView};
 
 /// The evaluation mode of a store: confidence, depth, rule and time on every fact.
-const STORE_MODE: Mode = Mode {
+pub(crate) const STORE_MODE: Mode = Mode {
     meta: true,
     time: true,
 };

@@ -56,6 +56,21 @@ impl Store {
         Ok(out)
     }
 
+    /// Calls `f` with each fact of `relation` that holds after inference (as a store's view
+    /// reads it), encoded, in key order, nothing held.
+    #[doc(hidden)]
+    pub fn each_encoded(
+        &mut self,
+        relation: &str,
+        f: impl FnMut(&[u64], FactMeta),
+    ) -> Result<(), ReadError> {
+        self.plan()?;
+        if let Some((i, layer)) = self.layer_of(relation, false) {
+            self.for_each_fact(i, layer, f)?;
+        }
+        Ok(())
+    }
+
     /// How many facts of `derived` (what holds after inference) a rule derived whose key is
     /// not a fact asserted in `asserted` (a relation of the same columns): one pass over each
     /// in key order, merged, the asserted keys held flat.

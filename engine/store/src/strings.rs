@@ -9,6 +9,7 @@ use super::error::StoreError;
 use super::file::Kind;
 use super::mmap::{ArchiveFile, u32s};
 use super::storage::Storage;
+use super::terms::{LazyTerms, MappedTerms};
 use engram_core::internal::value::{Interner, Sym, SymbolBase};
 use rkyv::{Archive, Serialize};
 use std::sync::Arc;
@@ -102,19 +103,30 @@ impl StringRun {
     }
 }
 
+impl StringRun {
+    /// Its strings, in id order.
+    pub(crate) fn strings(&self) -> impl Iterator<Item = &str> {
+        (self.offsets.windows(2))
+            .map(|w| std::str::from_utf8(&self.bytes[w[0] as usize..w[1] as usize]).unwrap_or(""))
+    }
+}
+
 /// A mapped run, checked: offsets ascend within the bytes, the bytes are UTF-8, the index
-/// has the right shape.
+/// has the right shape. With its word postings ([`crate::terms`]).
 pub(crate) struct MappedRun {
     file: ArchiveFile<StringRun>,
+    terms: LazyTerms,
 }
 
 impl MappedRun {
-    /// Opens and checks a run file that should start at id `first` and hold `count` strings.
+    /// Opens and checks a run file that should start at id `first` and hold `count` strings,
+    /// with its postings file `terms` if it has one.
     pub(crate) fn open(
         storage: &dyn Storage,
         name: &str,
         first: u32,
         count: u32,
+        terms: Option<&str>,
     ) -> Result<MappedRun, StoreError> {
         let file = ArchiveFile::<StringRun>::open(storage, name, Kind::Strings)?;
         let path = file.path();
@@ -148,7 +160,17 @@ impl MappedRun {
         if slots.len() != want || slots.iter().any(|&s| s > count) {
             return bad("malformed string index".into());
         }
-        Ok(MappedRun { file })
+        let terms = match terms {
+            Some(t) => LazyTerms::of(MappedTerms::open(storage, t, first, count)?),
+            None => LazyTerms::default(),
+        };
+        Ok(MappedRun { file, terms })
+    }
+
+    /// Its word postings (built from its strings, once, if it has no postings file).
+    fn terms(&self) -> &MappedTerms {
+        self.terms
+            .get(self.first(), || (0..self.len()).map(|i| self.get(i)))
     }
 
     fn get(&self, i: usize) -> &str {
@@ -225,6 +247,9 @@ pub(crate) struct Strings {
     extra: u32,
     /// The committed strings, and those interned since.
     interner: Interner,
+    /// Word postings of the logged strings, built as they are asked for: consecutive ranges
+    /// from the first logged string.
+    logged_terms: Vec<MappedTerms>,
 }
 
 impl Strings {
@@ -234,6 +259,7 @@ impl Strings {
             runs: runs.into_iter().map(Arc::new).collect(),
             extra: 0,
             interner: Interner::default(),
+            logged_terms: Vec::new(),
         };
         s.rebase();
         s
@@ -242,6 +268,7 @@ impl Strings {
     /// Makes the committed runs the interner's base (forgetting uncommitted strings).
     fn rebase(&mut self) {
         self.extra = 0;
+        self.logged_terms.clear();
         let len = self.runs.iter().map(|r| r.len()).sum();
         self.interner = Interner::with_base(Arc::new(RunSet {
             runs: self.runs.clone(),
@@ -370,6 +397,51 @@ impl Strings {
         self.rebase();
     }
 
+    /// The committed strings holding `stem` (a stem of [`crate::terms::words`]), with how
+    /// often, ascending by id.
+    /// (`interner` resolves the logged strings: the store's, wherever it is held.)
+    pub(crate) fn postings(
+        &mut self,
+        stem: &str,
+        interner: &Interner,
+    ) -> Result<Vec<(u32, u32)>, StoreError> {
+        let mut out = Vec::new();
+        for run in &self.runs {
+            out.extend(run.terms().postings(stem)?);
+        }
+        for terms in self.logged_terms(interner) {
+            out.extend(terms.postings(stem)?);
+        }
+        Ok(out)
+    }
+
+    /// The number of words of committed string `id` (0 for an id it does not hold).
+    pub(crate) fn words_of(&mut self, id: u32, interner: &Interner) -> Result<u32, StoreError> {
+        let i = self.runs.partition_point(|r| r.first() <= id);
+        if let Some(run) = i.checked_sub(1).map(|i| &self.runs[i])
+            && ((id - run.first()) as usize) < run.len()
+        {
+            return run.terms().words_of(id);
+        }
+        for terms in self.logged_terms(interner) {
+            if let Ok(n) = terms.words_of(id) {
+                return Ok(n);
+            }
+        }
+        Ok(0)
+    }
+
+    /// The postings of the logged strings, brought up to every committed string.
+    fn logged_terms(&mut self, interner: &Interner) -> &[MappedTerms] {
+        let covered = self.on_disk() + self.logged_terms.iter().map(|t| t.count()).sum::<u32>();
+        let committed = self.committed();
+        if committed > covered {
+            let strings = (covered..committed).map(|id| interner.resolve(Sym::from_id(id)));
+            self.logged_terms.push(MappedTerms::build(covered, strings));
+        }
+        &self.logged_terms
+    }
+
     /// Number of committed runs and their bytes on disk.
     pub(crate) fn disk(&self) -> (usize, usize) {
         (
@@ -409,7 +481,7 @@ mod tests {
         let bytes = rkyv::to_bytes::<rkyv::rancor::BoxedError>(&run).unwrap();
         let file = crate::file::envelope(Kind::Strings, &bytes);
         crate::file::write_new(&storage, "r.str", &file).unwrap();
-        let mapped = MappedRun::open(&storage, "r.str", 7, 1000).unwrap();
+        let mapped = MappedRun::open(&storage, "r.str", 7, 1000, None).unwrap();
         for (i, w) in words.iter().enumerate() {
             assert_eq!(mapped.find(w), Some(i as u32));
             assert_eq!(mapped.get(i), w);

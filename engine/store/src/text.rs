@@ -23,6 +23,38 @@ impl Store {
     }
 }
 
+impl Store {
+    /// For each of `stems` (stems as [`crate::terms::words`] makes them): the symbols whose
+    /// text holds it, with how often, ascending by id (encoded). Read from the word postings
+    /// kept beside the string runs: the cost is the postings', not the strings'.
+    #[doc(hidden)]
+    pub fn symbols_with_stems(
+        &mut self,
+        stems: &[String],
+    ) -> Result<Vec<Vec<(u64, u32)>>, ReadError> {
+        self.view_with(&[])?;
+        let interner = self.cache.view.as_ref().expect("made above").interner();
+        let strings = &mut self.files.strings;
+        let mut out = Vec::with_capacity(stems.len());
+        for stem in stems {
+            let hits = strings.postings(stem, interner)?;
+            out.push(hits.into_iter().map(|(id, n)| (u64::from(id), n)).collect());
+        }
+        Ok(out)
+    }
+
+    /// The number of words (as [`crate::terms::words`] counts them) of each symbol (encoded).
+    #[doc(hidden)]
+    pub fn word_counts(&mut self, symbols: &[u64]) -> Result<Vec<u32>, ReadError> {
+        self.view_with(&[])?;
+        let interner = self.cache.view.as_ref().expect("made above").interner();
+        let strings = &mut self.files.strings;
+        (symbols.iter())
+            .map(|&id| Ok(strings.words_of(id as u32, interner)?))
+            .collect()
+    }
+}
+
 /// Whether `haystack` lower-cased contains `needle` (lower case already): without
 /// allocating when both are ASCII.
 fn contains_folded(haystack: &str, needle: &str) -> bool {

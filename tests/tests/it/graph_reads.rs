@@ -5,23 +5,12 @@
 
 use engram_engine::memory::{self, Entity, MemoryExt, Observations, Relation};
 use engram_engine::store::Store;
-use engram_tests::workspace_root;
 use std::collections::BTreeSet;
 use std::path::Path;
 
 /// The example memory on disk with the standard rules, then edits as an agent makes them.
 fn example_with_edits(path: &Path) -> Store {
-    let text = std::fs::read_to_string(workspace_root().join("examples/memories.jsonl")).unwrap();
-    let read = memory::Format::Native.read(&text, false).unwrap();
-    let last = read.facts.iter().filter_map(|f| f.time).max().unwrap();
-    let mut store = Store::create(path).unwrap();
-    store.set_now(Some(last + 86_400_000));
-    store
-        .add_rule_files(&engram_engine::library::default_rules())
-        .unwrap();
-    let mut tx = store.transaction().unwrap();
-    memory::add_to_transaction(&mut tx, read.facts).unwrap();
-    tx.commit().unwrap();
+    let mut store = engram_tests::example_store(Some(path));
     let names = |g: &memory::Graph| -> Vec<String> {
         (g.entities.iter().map(|e| e.entity.name.clone())).collect()
     };

@@ -16,6 +16,7 @@ mod memory_incremental;
 mod merge;
 mod plan_errors;
 mod recall;
+mod recall_lookup;
 mod reference;
 mod rules;
 mod souffle_semantics;

@@ -12,18 +12,7 @@ use std::fmt::Write;
 
 /// The example memory in a store with the standard rules, as `engram demo` builds it.
 fn example_store() -> Store {
-    let text = std::fs::read_to_string(workspace_root().join("examples/memories.jsonl")).unwrap();
-    let read = memory::Format::Native.read(&text, false).unwrap();
-    let last = read.facts.iter().filter_map(|f| f.time).max().unwrap();
-    let mut store = Store::in_memory();
-    store.set_now(Some(last + 86_400_000));
-    store
-        .add_rule_files(&engram_engine::library::default_rules())
-        .unwrap();
-    let mut tx = store.transaction().unwrap();
-    engram_engine::memory::add_to_transaction(&mut tx, read.facts).unwrap();
-    tx.commit().unwrap();
-    store
+    engram_tests::example_store(None)
 }
 
 fn render(query: &str, hits: &[Hit]) -> String {

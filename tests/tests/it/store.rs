@@ -343,7 +343,19 @@ fn readers_in_other_threads_always_see_a_committed_state() {
 /// `ENGRAM_BLESS=1` only when the format version changes (and keep the old one).
 #[test]
 fn a_version_1_store_opens() {
-    let compat = Path::new(env!("CARGO_MANIFEST_DIR")).join("compat/v1/memory.db");
+    a_store_of_an_earlier_build_opens("v1", &["facts", "log", "rules", "str"]);
+}
+
+/// Version 2: runs and rule files checksummed per block, word postings beside string runs.
+#[test]
+fn a_version_2_store_opens() {
+    a_store_of_an_earlier_build_opens("v2", &["facts", "log", "rules", "str", "terms"]);
+}
+
+/// The store under `tests/compat/VERSION/` (written, with `ENGRAM_BLESS=1`, when absent)
+/// opens, reads what it was written with, finds its words, and takes new writes.
+fn a_store_of_an_earlier_build_opens(version: &str, expected: &[&str]) {
+    let compat = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("compat/{version}/memory.db"));
     if std::env::var_os("ENGRAM_BLESS").is_some() && !compat.exists() {
         let mut s = Store::create(&compat).unwrap();
         s.add_rules("paths", RULES).unwrap();
@@ -399,11 +411,14 @@ fn a_version_1_store_opens() {
                 .map(|e| e.to_string_lossy().into_owned())
         })
         .collect();
-    assert_eq!(
-        kinds,
-        ["facts", "log", "rules", "str"].map(String::from).into()
-    );
+    let want: std::collections::BTreeSet<String> = expected.iter().map(|k| k.to_string()).collect();
+    assert_eq!(kinds, want);
     assert_eq!(s.rules()[0].name, "paths");
+    // Word postings: from their files, or (version 1) built from the strings when asked.
+    let words = s
+        .symbols_with_stems(&["x".to_string(), "paths".to_string()])
+        .unwrap();
+    assert_eq!((words[0].len(), words[1].len()), (1, 0), "{words:?}");
     let proof = s.explain(r#"p("b", "d")"#).unwrap().unwrap();
     assert_eq!(proof.rule, "transitive");
     // And it takes new writes.

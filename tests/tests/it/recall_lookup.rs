@@ -1,0 +1,217 @@
+//! Recall by lookup (`MemoryExt::recall`: the store's word postings, one pass over the
+//! documents, the graph around the seeds) answers exactly what the index of everything
+//! (`RecallIndex::build`) answers: on the example memory for the pinned questions at every
+//! depth, and on random memories built by random commits (strings in run files with their
+//! postings, in the commit log, and in a store reopened), for random questions.
+
+use engram_engine::memory::{self, Hit, MemoryExt, RecallOptions};
+use engram_engine::store::Store;
+use engram_tests::workspace_root;
+use proptest::prelude::*;
+use std::path::Path;
+
+/// A hit as compared: everything but its place in an index.
+fn shown(hits: &[Hit]) -> Vec<String> {
+    hits.iter()
+        .map(|h| {
+            format!(
+                "{} {} {} {} {:?} {:?} {:?} {:?}",
+                h.id,
+                h.kind,
+                h.ty,
+                h.title,
+                h.score.to_bits(),
+                h.relevance.to_bits(),
+                h.matched,
+                h.path
+            )
+        })
+        .collect()
+}
+
+/// Each question at each depth and limit: by lookup, as the whole index answers. Returns how
+/// many hits there were, and how many of them the graph reached.
+fn agree(store: &mut Store, questions: &[String]) -> (usize, usize) {
+    let index = store.recall_index().unwrap();
+    let (mut hits, mut reached) = (0, 0);
+    for q in questions {
+        for (depth, limit) in [(0, 5), (1, 8), (2, 8), (3, 20)] {
+            let options = RecallOptions {
+                depth,
+                limit,
+                now: store.evaluation_time(),
+            };
+            let by_lookup = store.recall(q, &options).unwrap();
+            hits += by_lookup.len();
+            reached += by_lookup.iter().filter(|h| !h.path.is_empty()).count();
+            assert_eq!(
+                shown(&by_lookup),
+                shown(&index.recall(q, &options)),
+                "{q:?} at depth {depth}, limit {limit}"
+            );
+        }
+    }
+    (hits, reached)
+}
+
+#[test]
+fn recall_by_lookup_is_recall_over_everything_on_the_example_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store");
+    let mut store = engram_tests::example_store(Some(&path));
+    let now = store.evaluation_time();
+    let questions: Vec<String> =
+        std::fs::read_to_string(workspace_root().join("tests/recall/queries.txt"))
+            .unwrap()
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(str::to_string)
+            .collect();
+    let (hits, reached) = agree(&mut store, &questions);
+    assert!(
+        hits > 100 && reached > 20,
+        "{hits} hits, {reached} through the graph"
+    );
+    // A memory remembered since: its strings are the commit log's, indexed in memory.
+    let line = r#"{"kind":"memory","id":"late","title":"Stripe webhooks retried late","content":"payments retry the webhook","tags":["payments"]}"#;
+    let late = memory::Format::Native.read(line, false).unwrap();
+    let mut tx = store.transaction().unwrap();
+    memory::add_to_transaction(&mut tx, late.facts).unwrap();
+    tx.commit().unwrap();
+    agree(&mut store, &questions);
+    drop(store);
+    let mut reopened = Store::open(&path).unwrap();
+    reopened.set_now(Some(now));
+    agree(&mut reopened, &questions);
+}
+
+const WORDS: [&str; 12] = [
+    "payment", "payments", "retry", "retries", "webhook", "stripe", "outage", "database", "cache",
+    "deploy", "the", "Alice",
+];
+const TYPES: [&str; 5] = ["USES", "SOLVES", "FIXES", "RELATED_TO", "PART_OF"];
+
+/// A line of engram's memory format from the generator's numbers.
+fn line(kind: u8, a: usize, b: usize, c: usize, words: &[usize]) -> String {
+    let text: Vec<&str> = words.iter().map(|&w| WORDS[w % WORDS.len()]).collect();
+    let text = text.join(" ");
+    match kind % 4 {
+        0 => format!(
+            r#"{{"kind":"memory","id":"m{a}","title":"{text}","content":"{} {text}","tags":["{}"],"importance":0.{}}}"#,
+            WORDS[b % WORDS.len()],
+            WORDS[c % WORDS.len()],
+            c % 10
+        ),
+        1 => format!(
+            r#"{{"kind":"entity","id":"e{a}","type":"{}","observations":["{text}"]}}"#,
+            WORDS[b % WORDS.len()]
+        ),
+        _ => {
+            let end = |n: usize| {
+                if n.is_multiple_of(2) {
+                    format!("m{n}")
+                } else {
+                    format!("e{n}")
+                }
+            };
+            format!(
+                r#"{{"kind":"relation","from":"{}","type":"{}","to":"{}"}}"#,
+                end(a),
+                TYPES[b % TYPES.len()],
+                end(c)
+            )
+        }
+    }
+}
+
+fn commit_lines(store: &mut Store, lines: &[String]) {
+    let read = memory::Format::Native
+        .read(&lines.join("\n"), true)
+        .unwrap();
+    let mut tx = store.transaction().unwrap();
+    memory::add_to_transaction(&mut tx, read.facts).unwrap();
+    tx.commit().unwrap();
+}
+
+fn random_store(path: &Path, commits: &[Vec<String>], compact_after: usize) -> Store {
+    let mut store = Store::create(path).unwrap();
+    store.set_now(Some(1_800_000_000_000));
+    store
+        .add_rule_files(&engram_engine::library::default_rules())
+        .unwrap();
+    for (i, lines) in commits.iter().enumerate() {
+        commit_lines(&mut store, lines);
+        if i == compact_after {
+            store.compact().unwrap();
+        }
+    }
+    store
+}
+
+/// The store's word postings are what a scan of its strings finds: for each stem of the
+/// vocabulary, the strings holding it with how often; and each string's number of words.
+fn postings_are_a_scan(store: &mut Store) {
+    let stems: Vec<String> = (WORDS.iter())
+        .flat_map(|w| engram_engine::store::words(w))
+        .map(|w| w.0)
+        .chain(["nothing".to_string()])
+        .collect();
+    let found = store.symbols_with_stems(&stems).unwrap();
+    let interner = store.database_with(&[]).unwrap().interner().clone();
+    let all: Vec<u64> = (0..interner.len() as u64).collect();
+    for (stem, hits) in stems.iter().zip(found) {
+        let scan: Vec<(u64, u32)> = (all.iter())
+            .filter_map(|&id| {
+                let n = (engram_engine::store::words(interner.resolve_enc(id)).iter())
+                    .filter(|w| &w.0 == stem)
+                    .count() as u32;
+                (n > 0).then_some((id, n))
+            })
+            .collect();
+        assert_eq!(hits, scan, "{stem}");
+    }
+    let counts = store.word_counts(&all).unwrap();
+    for (&id, n) in all.iter().zip(counts) {
+        let want = engram_engine::store::words(interner.resolve_enc(id)).len() as u32;
+        assert_eq!(n, want, "{:?}", interner.resolve_enc(id));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("ENGRAM_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(24),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn recall_by_lookup_is_recall_over_everything(
+        commits in prop::collection::vec(
+            prop::collection::vec(
+                (any::<u8>(), 0..30usize, 0..30usize, 0..30usize,
+                 prop::collection::vec(0..12usize, 1..5)),
+                1..25),
+            1..4),
+        compact_after in 0..4usize,
+        questions in prop::collection::vec(prop::collection::vec(0..12usize, 1..4), 1..4),
+    ) {
+        let lines: Vec<Vec<String>> = commits
+            .iter()
+            .map(|c| c.iter().map(|(k, a, b, cc, w)| line(*k, *a, *b, *cc, w)).collect())
+            .collect();
+        let questions: Vec<String> = questions
+            .iter()
+            .map(|q| q.iter().map(|&w| WORDS[w]).collect::<Vec<_>>().join(" "))
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store");
+        let mut store = random_store(&path, &lines, compact_after);
+        agree(&mut store, &questions);
+        postings_are_a_scan(&mut store);
+        drop(store);
+        let mut reopened = Store::open(&path).unwrap();
+        reopened.set_now(Some(1_800_000_000_000));
+        agree(&mut reopened, &questions);
+        postings_are_a_scan(&mut reopened);
+    }
+}
