@@ -92,8 +92,20 @@ pub fn text_of(tool: &str, result: &Json) -> Option<String> {
     }
 }
 
+/// What calls keep between them: what recall read of the memory's documents, for the
+/// commit it read them at.
+#[derive(Default)]
+pub struct Kept {
+    recall: memory::RecallCache,
+}
+
 /// Runs the tool `name` with `arguments` on the store; its structured result.
-pub fn call(store: &mut Store, name: &str, arguments: &Json) -> Result<Json, CallError> {
+pub fn call(
+    store: &mut Store,
+    kept: &mut Kept,
+    name: &str,
+    arguments: &Json,
+) -> Result<Json, CallError> {
     let a = arguments;
     match name {
         "create_entities" => create_entities(store, args(a)?),
@@ -133,7 +145,7 @@ pub fn call(store: &mut Store, name: &str, arguments: &Json) -> Result<Json, Cal
         }
         "remember" => remember(store, args(a)?),
         "relate" => relate(store, args(a)?),
-        "recall" => recall(store, args(a)?),
+        "recall" => recall(store, kept, args(a)?),
         "query" => query(store, args(a)?),
         "explain" => explain(store, args(a)?),
         "forget" => forget(store, args(a)?),
@@ -421,7 +433,7 @@ const RECALL_LIMIT: usize = 10;
 const RECALL_POOL: usize = 100;
 
 /// `recall`: hits with why, a page of them.
-fn recall(store: &mut Store, call: a::Recall) -> Result<Json, CallError> {
+fn recall(store: &mut Store, kept: &mut Kept, call: a::Recall) -> Result<Json, CallError> {
     let paging = paging(call.page)?;
     let wanted = paging.limit.unwrap_or(RECALL_LIMIT);
     // Ranked greedily, so the first hits of a longer list are the hits of a shorter one: a
@@ -431,7 +443,7 @@ fn recall(store: &mut Store, call: a::Recall) -> Result<Json, CallError> {
         limit: (paging.offset + wanted).max(RECALL_POOL),
         now: store.evaluation_time(),
     };
-    let hits = store.recall(&call.query, &options)?;
+    let hits = store.recall_with(&mut kept.recall, &call.query, &options)?;
     let paging = Paging {
         limit: Some(wanted),
         ..paging

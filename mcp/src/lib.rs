@@ -97,6 +97,7 @@ struct Session {
     db: PathBuf,
     store: Store,
     options: Options,
+    kept: calls::Kept,
 }
 
 impl Session {
@@ -119,13 +120,14 @@ impl Session {
             db: db.to_path_buf(),
             store,
             options: options.clone(),
+            kept: calls::Kept::default(),
         })
     }
 
     /// Runs one tool call: at the latest commit, with the writer lock for the call only.
     fn call(&mut self, name: &str, args: &Json) -> Result<Json, calls::CallError> {
         self.store.refresh()?;
-        let result = calls::call(&mut self.store, name, args);
+        let result = calls::call(&mut self.store, &mut self.kept, name, args);
         self.store.unlock();
         if result.is_err() && calls::writes(name) {
             // What failed was not committed; the handle may hold part of it: read the store

@@ -17,6 +17,7 @@ pub use error::EditError;
 pub use graph::{Entity, Graph, GraphEntity, GraphRelation, Inferred, Observations, Relation};
 pub use import::{BadLine, Format, Import, MemoryFact};
 pub use recall::{Hit, RecallIndex, RecallOptions, Step};
+pub use recall_lookup::RecallCache;
 pub use store_ext::MemoryExt;
 
 /// Adds facts read from a memory file ([`Format::read`]) to a program's inputs; a fact without a time

@@ -24,7 +24,7 @@
 use engram_core::internal::eval::Rows;
 use engram_core::internal::value::Interner;
 use engram_core::{Database, Origin};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 
@@ -157,6 +157,9 @@ pub struct RecallIndex {
     /// How many memories and entities the memory holds (BM25's N): `docs.len()` for an index
     /// of everything, more for one of what a question reaches.
     total_docs: usize,
+    /// Nodes known to be hubs whose relations the index does not hold (an index of what a
+    /// question reaches): never expanded through, as a hub is not.
+    hubs: FxHashSet<u64>,
 }
 
 /// The stems of a text's words with each word as written: the store's analysis, which its
@@ -333,6 +336,7 @@ impl RecallIndex {
             rules,
             interner: interner.clone(),
             total_docs: 0,
+            hubs: FxHashSet::default(),
         }
     }
 
@@ -344,7 +348,7 @@ impl RecallIndex {
         db: &Database,
         parts: Vec<DocParts>,
         tf: &FxHashMap<String, FxHashMap<u64, f64>>,
-        edges: &Rows,
+        (edges, hubs): (&Rows, FxHashSet<u64>),
         (total_docs, avg_length): (usize, f64),
     ) -> RecallIndex {
         let interner = db.interner();
@@ -385,6 +389,7 @@ impl RecallIndex {
             rules,
             interner: interner.clone(),
             total_docs,
+            hubs,
         }
     }
 
@@ -547,7 +552,7 @@ impl RecallIndex {
                 let Some(edges) = self.graph.get(&node) else {
                     continue;
                 };
-                if edges.len() > HUB {
+                if edges.len() > HUB || self.hubs.contains(&node) {
                     continue;
                 }
                 for &(other, e) in edges {

@@ -29,9 +29,11 @@ const FIELDS: [(&str, f64); 4] = [
 ];
 
 /// The memories and entities that answer `query`, best first: [`RecallIndex::recall`] on the
-/// index of what the question reaches.
+/// index of what the question reaches. `kept` holds the memory's documents between questions
+/// while the store is at the same commit.
 pub(crate) fn recall(
     store: &mut Store,
+    kept: &mut RecallCache,
     query: &str,
     options: &RecallOptions,
 ) -> Result<Vec<Hit>, ReadError> {
@@ -48,57 +50,151 @@ pub(crate) fn recall(
     if texts.is_empty() {
         return Ok(Vec::new());
     }
-    let mut survey = survey(store, &texts)?;
-    if survey.matched.is_empty() {
+    let state = store.state();
+    let table = match kept.0.take() {
+        Some((s, table)) if s == state => table,
+        _ => DocTable::read(store)?,
+    };
+    let result = answer(store, &table, &texts, query, options);
+    kept.0 = Some((state, table));
+    result
+}
+
+/// What [`MemoryExt::recall_with`](crate::MemoryExt::recall_with) keeps between questions:
+/// the memory's documents (their symbols, lengths, fields and ranking facts, no text), for
+/// the commit they were read at.
+#[derive(Default)]
+pub struct RecallCache(Option<((u64, u64), DocTable)>);
+
+/// [`recall`] with the documents read.
+fn answer(
+    store: &mut Store,
+    table: &DocTable,
+    texts: &Texts,
+    query: &str,
+    options: &RecallOptions,
+) -> Result<Vec<Hit>, ReadError> {
+    let (matched, tf) = table.matches(texts);
+    if matched.is_empty() {
         return Ok(Vec::new());
     }
     let totals = (
-        survey.docs.len(),
-        survey.length / survey.docs.len().max(1) as f64,
+        table.docs.len(),
+        table.length / table.docs.len().max(1) as f64,
     );
     let seeds = {
         let db = store.database_with(&[])?;
-        let parts = survey.take(&survey.matched.clone(), false);
-        RecallIndex::from_parts(db, parts, &survey.tf, &Rows::default(), totals).seed_symbols(query)
+        let no_graph = (&Rows::default(), FxHashSet::default());
+        RecallIndex::from_parts(db, table.parts(&matched), &tf, no_graph, totals)
+            .seed_symbols(query)
     };
-    let (edges, reached) = neighbourhood(store, &seeds, options.depth)?;
-    let mut docs = survey.matched.clone();
+    let (edges, hubs, reached) = neighbourhood(store, &seeds, options.depth)?;
+    let mut docs = matched;
     docs.extend(reached);
     docs.sort_unstable();
     docs.dedup();
-    let parts = survey.take(&docs, true);
     let db = store.database_with(&[])?;
-    let index = RecallIndex::from_parts(db, parts, &survey.tf, &edges, totals);
+    let index = RecallIndex::from_parts(db, table.parts(&docs), &tf, (&edges, hubs), totals);
     Ok(index.recall(query, options))
 }
 
 /// Per text (symbol) holding a stem of the question: those stems, with how often.
 type Texts = FxHashMap<u64, Vec<(String, u32)>>;
 
-/// What one pass over the documents finds: every document (its symbol, type, title, fields,
-/// length and ranking facts), their total length, and the documents a text of the question
-/// is a field of (sorted), with the question's stems in them.
-struct Survey {
+/// The memory's documents as one pass over their encoded facts finds them: each document (its
+/// symbol, type, title, length and ranking facts), every field, and their total length.
+pub(crate) struct DocTable {
     docs: FxHashMap<u64, DocParts>,
-    /// Every field: (document, text), in the order the passes read them.
-    fields: Vec<(u64, u64)>,
+    /// Every field: (text, document, weight), sorted by text.
+    fields: Vec<(u64, u64, f64)>,
     length: f64,
-    matched: Vec<u64>,
-    /// Per stem: the matched documents holding it, with its weighted count.
-    tf: FxHashMap<String, FxHashMap<u64, f64>>,
 }
 
-impl Survey {
-    /// The documents among `syms` (sorted) with their fields (moved out when `last`, else
-    /// copied).
-    fn take(&mut self, syms: &[u64], last: bool) -> Vec<DocParts> {
+impl DocTable {
+    /// One pass over the memory's documents (a memory or an entity each: the first fact of
+    /// its symbol, memories first) and their fields, as encoded facts: what
+    /// [`RecallIndex::build`] reads, without a text.
+    fn read(store: &mut Store) -> Result<DocTable, ReadError> {
+        let mut docs: FxHashMap<u64, DocParts> = FxHashMap::default();
+        let mut all: Vec<(u64, u64, f64)> = Vec::new();
+        // (document, text, weight) of the fields of one relation's pass.
+        let mut fields: Vec<(u64, u64, f64)> = Vec::new();
+        let part = |sym: u64, kind: &'static str, ty: u64, title: u64, m: FactMeta| DocParts {
+            sym,
+            kind,
+            ty,
+            title,
+            fields: Vec::new(),
+            length: 0.0,
+            confidence: m.conf,
+            importance: None,
+            time: m.time,
+        };
+        store.each_encoded("memory", |key, m| {
+            if key.len() > 2 && !docs.contains_key(&key[0]) {
+                docs.insert(key[0], part(key[0], "memory", key[1], key[2], m));
+                fields.push((key[0], key[2], 2.0));
+            }
+        })?;
+        weigh(store, &mut fields, &mut docs, &mut all)?;
+        store.each_encoded("entity", |key, m| {
+            if key.len() > 1 && !docs.contains_key(&key[0]) {
+                docs.insert(key[0], part(key[0], "entity", key[1], key[0], m));
+                fields.push((key[0], key[0], 2.0));
+                fields.push((key[0], key[1], 1.0));
+            }
+        })?;
+        weigh(store, &mut fields, &mut docs, &mut all)?;
+        for (relation, weight) in FIELDS {
+            store.each_encoded(relation, |key, _| {
+                if key.len() > 1 && docs.contains_key(&key[0]) {
+                    fields.push((key[0], key[1], weight));
+                }
+            })?;
+            weigh(store, &mut fields, &mut docs, &mut all)?;
+        }
+        store.each_encoded("importance", |key, _| {
+            if key.len() > 1
+                && let Some(d) = docs.get_mut(&key[0])
+            {
+                d.importance = Some(engram_core::internal::value::dec_float(key[1]));
+            }
+        })?;
+        // Stable: a document's fields keep the order they were read in.
+        all.sort_by_key(|f| f.0);
+        let length = docs.values().map(|d| d.length).sum();
+        Ok(DocTable {
+            docs,
+            fields: all,
+            length,
+        })
+    }
+
+    /// The documents a text of the question is a field of (sorted), and per stem the
+    /// documents holding it with its weighted count.
+    fn matches(&self, texts: &Texts) -> (Vec<u64>, FxHashMap<String, FxHashMap<u64, f64>>) {
+        let mut tf: FxHashMap<String, FxHashMap<u64, f64>> = FxHashMap::default();
+        for (text, stems) in texts {
+            let at = self.fields.partition_point(|f| f.0 < *text);
+            for &(_, doc, weight) in self.fields[at..].iter().take_while(|f| f.0 == *text) {
+                for (stem, n) in stems {
+                    *tf.entry(stem.clone()).or_default().entry(doc).or_default() +=
+                        weight * f64::from(*n);
+                }
+            }
+        }
+        let mut matched: Vec<u64> = (tf.values()).flat_map(|d| d.keys().copied()).collect();
+        matched.sort_unstable();
+        matched.dedup();
+        (matched, tf)
+    }
+
+    /// The documents among `syms`, with their fields.
+    fn parts(&self, syms: &[u64]) -> Vec<DocParts> {
         let mut out: FxHashMap<u64, DocParts> = (syms.iter())
-            .filter_map(|s| match last {
-                true => self.docs.remove_entry(s),
-                false => self.docs.get(s).map(|d| (*s, d.clone())),
-            })
+            .filter_map(|s| Some((*s, self.docs.get(s)?.clone())))
             .collect();
-        for &(doc, text) in &self.fields {
+        for &(text, doc, _) in &self.fields {
             if let Some(d) = out.get_mut(&doc) {
                 d.fields.push(text);
             }
@@ -107,140 +203,80 @@ impl Survey {
     }
 }
 
-/// One pass over the memory's documents (a memory or an entity each: the first fact of its
-/// symbol, memories first) and their fields, as encoded facts: what
-/// [`RecallIndex::build`] reads, without a text.
-fn survey(store: &mut Store, texts: &Texts) -> Result<Survey, ReadError> {
-    let mut docs: FxHashMap<u64, DocParts> = FxHashMap::default();
-    let mut all_fields: Vec<(u64, u64)> = Vec::new();
-    let mut tf: FxHashMap<String, FxHashMap<u64, f64>> = FxHashMap::default();
-    // (document, text, weight) of the fields of one relation's pass.
-    let mut fields: Vec<(u64, u64, f64)> = Vec::new();
-    let mut note = |doc: u64, text: u64, weight: f64, fields: &mut Vec<(u64, u64, f64)>| {
-        fields.push((doc, text, weight));
-        for (stem, n) in texts.get(&text).into_iter().flatten() {
-            *tf.entry(stem.clone()).or_default().entry(doc).or_default() += weight * f64::from(*n);
-        }
-    };
-    let part = |sym: u64, kind: &'static str, ty: u64, title: u64, m: FactMeta| DocParts {
-        sym,
-        kind,
-        ty,
-        title,
-        fields: Vec::new(),
-        length: 0.0,
-        confidence: m.conf,
-        importance: None,
-        time: m.time,
-    };
-    store.each_encoded("memory", |key, m| {
-        if key.len() > 2 && !docs.contains_key(&key[0]) {
-            docs.insert(key[0], part(key[0], "memory", key[1], key[2], m));
-            note(key[0], key[2], 2.0, &mut fields);
-        }
-    })?;
-    weigh(store, &mut fields, &mut docs, &mut all_fields)?;
-    store.each_encoded("entity", |key, m| {
-        if key.len() > 1 && !docs.contains_key(&key[0]) {
-            docs.insert(key[0], part(key[0], "entity", key[1], key[0], m));
-            note(key[0], key[0], 2.0, &mut fields);
-            note(key[0], key[1], 1.0, &mut fields);
-        }
-    })?;
-    weigh(store, &mut fields, &mut docs, &mut all_fields)?;
-    for (relation, weight) in FIELDS {
-        store.each_encoded(relation, |key, _| {
-            if key.len() > 1 && docs.contains_key(&key[0]) {
-                note(key[0], key[1], weight, &mut fields);
-            }
-        })?;
-        weigh(store, &mut fields, &mut docs, &mut all_fields)?;
-    }
-    store.each_encoded("importance", |key, _| {
-        if key.len() > 1
-            && let Some(d) = docs.get_mut(&key[0])
-        {
-            d.importance = Some(engram_core::internal::value::dec_float(key[1]));
-        }
-    })?;
-    let length = docs.values().map(|d| d.length).sum();
-    let mut matched: Vec<u64> = (tf.values()).flat_map(|d| d.keys().copied()).collect();
-    matched.sort_unstable();
-    matched.dedup();
-    Ok(Survey {
-        docs,
-        fields: all_fields,
-        length,
-        matched,
-        tf,
-    })
-}
-
-/// Adds the texts in `fields` to their documents, with their words (each times its weight)
-/// to the documents' lengths; empties `fields`.
+/// Adds the fields in `fields` (document, text, weight) to `all` as (text, document,
+/// weight), with their words (each times its weight) to the documents' lengths; empties
+/// `fields`.
 fn weigh(
     store: &mut Store,
     fields: &mut Vec<(u64, u64, f64)>,
     docs: &mut FxHashMap<u64, DocParts>,
-    all: &mut Vec<(u64, u64)>,
+    all: &mut Vec<(u64, u64, f64)>,
 ) -> Result<(), ReadError> {
     let texts: Vec<u64> = fields.iter().map(|f| f.1).collect();
     let counts = store.word_counts(&texts)?;
     for (&(doc, text, weight), n) in fields.iter().zip(counts) {
         if let Some(d) = docs.get_mut(&doc) {
             d.length += weight * f64::from(n);
-            all.push((doc, text));
+            all.push((text, doc, weight));
         }
     }
     fields.clear();
     Ok(())
 }
 
-/// The relations of the graph around `seeds`, level by level up to `depth` steps (a node's
-/// relations either way, read once it is reached and is to be expanded; a hub's neighbours
-/// are not followed), as `edge` rows in key order; and every node reached.
+/// The graph around `seeds`, level by level up to `depth` steps: the relations, either way,
+/// of each node reached that is to be expanded, as `edge` rows in key order; the nodes among
+/// those that are hubs (counted, their relations not read, never followed); and every node
+/// reached.
 fn neighbourhood(
     store: &mut Store,
     seeds: &[u64],
     depth: usize,
-) -> Result<(Rows, Vec<u64>), ReadError> {
+) -> Result<(Rows, FxHashSet<u64>, Vec<u64>), ReadError> {
     let mut edges: FxHashMap<Vec<u64>, usize> = FxHashMap::default();
     let mut rows: Vec<Rows> = Vec::new();
     let mut expanded: FxHashSet<u64> = FxHashSet::default();
+    let mut hubs: FxHashSet<u64> = FxHashSet::default();
     let mut reached: Vec<u64> = seeds.to_vec();
     let mut level: Vec<u64> = seeds.to_vec();
     for _ in 0..depth {
         level.retain(|&n| expanded.insert(n));
         level.sort_unstable();
-        if level.is_empty() {
+        // A node's relations either way (a loop counts at both ends, as in the index).
+        let out = store.count_where("edge", 0, &level)?;
+        let into = store.count_where("edge", 2, &level)?;
+        let mut open = Vec::with_capacity(level.len());
+        for (i, &n) in level.iter().enumerate() {
+            match out[i] + into[i] > HUB {
+                true => hubs.insert(n),
+                false => {
+                    open.push(n);
+                    false
+                }
+            };
+        }
+        if open.is_empty() {
             break;
         }
-        let (out, into) = (
-            store.rows_where("edge", 0, &level)?,
-            store.rows_where("edge", 2, &level)?,
-        );
-        // Each relation once, and each node's relations (a loop counts at both ends).
-        let mut at: FxHashMap<u64, Vec<u64>> = FxHashMap::default();
-        for (j, r) in [&out, &into].into_iter().enumerate() {
+        let found = [
+            store.rows_where("edge", 0, &open)?,
+            store.rows_where("edge", 2, &open)?,
+        ];
+        let mut next: Vec<u64> = Vec::new();
+        for (j, r) in found.iter().enumerate() {
             for i in 0..r.len() {
-                let key = r.row(i)[..3].to_vec();
-                if edges.contains_key(&key) {
-                    continue;
-                }
-                edges.insert(key.clone(), ((rows.len() + j) << 32) + i);
+                let key = &r.row(i)[..3];
                 for (node, other) in [(key[0], key[2]), (key[2], key[0])] {
-                    if level.binary_search(&node).is_ok() {
-                        at.entry(node).or_default().push(other);
+                    if open.binary_search(&node).is_ok() {
+                        next.push(other);
                     }
+                }
+                if !edges.contains_key(key) {
+                    edges.insert(key.to_vec(), ((rows.len() + j) << 32) + i);
                 }
             }
         }
-        rows.push(out);
-        rows.push(into);
-        let mut next: Vec<u64> = Vec::new();
-        for (_, others) in at.into_iter().filter(|(_, o)| o.len() <= HUB) {
-            next.extend(others);
-        }
+        rows.extend(found);
         next.sort_unstable();
         next.dedup();
         reached.extend(&next);
@@ -249,7 +285,7 @@ fn neighbourhood(
     let mut keys: Vec<(Vec<u64>, usize)> = edges.into_iter().collect();
     keys.sort_unstable();
     let Some(shape) = rows.first() else {
-        return Ok((Rows::default(), reached));
+        return Ok((Rows::default(), hubs, reached));
     };
     let mut out = Rows {
         arity: shape.arity,
@@ -262,5 +298,5 @@ fn neighbourhood(
         out.data
             .extend_from_slice(&r.data[i * r.width..(i + 1) * r.width]);
     }
-    Ok((out, reached))
+    Ok((out, hubs, reached))
 }

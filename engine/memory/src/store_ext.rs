@@ -2,7 +2,7 @@
 //! server's graph reads and edits, recall, and export in the memory formats.
 
 use crate::graph::{self, Entity, Graph, GraphEntity, GraphRelation, Observations, Relation};
-use crate::{EditError, Hit, RecallIndex, RecallOptions, export, graph_edit, recall};
+use crate::{EditError, Hit, RecallCache, RecallIndex, RecallOptions, export, graph_edit, recall};
 use engram_store::{ReadError, Store};
 use serde_json::Value as Json;
 
@@ -73,6 +73,16 @@ pub trait MemoryExt {
     /// words, one pass over the documents' encoded facts, and the graph around the best text
     /// matches. No index is built or held.
     fn recall(&mut self, query: &str, options: &RecallOptions) -> Result<Vec<Hit>, ReadError>;
+    /// [`MemoryExt::recall`] for a process that asks many questions (a server): `cache`
+    /// keeps what one pass over the documents found (their symbols, lengths and fields, no
+    /// text) while the store stays at the same commit, so a question reads only what it
+    /// reaches.
+    fn recall_with(
+        &mut self,
+        cache: &mut RecallCache,
+        query: &str,
+        options: &RecallOptions,
+    ) -> Result<Vec<Hit>, ReadError>;
     /// Everything the store holds in engram's memory format, one JSON object per line: what
     /// was asserted, in the shapes loading reads, then what the rules derived (marked
     /// `"inferred"`); with `inferred_only`, only the derived lines.
@@ -148,7 +158,16 @@ impl MemoryExt for Store {
     }
 
     fn recall(&mut self, query: &str, options: &RecallOptions) -> Result<Vec<Hit>, ReadError> {
-        crate::recall_lookup::recall(self, query, options)
+        crate::recall_lookup::recall(self, &mut RecallCache::default(), query, options)
+    }
+
+    fn recall_with(
+        &mut self,
+        cache: &mut RecallCache,
+        query: &str,
+        options: &RecallOptions,
+    ) -> Result<Vec<Hit>, ReadError> {
+        crate::recall_lookup::recall(self, cache, query, options)
     }
 
     fn export_memory(&mut self, inferred_only: bool) -> Result<Vec<Json>, ReadError> {

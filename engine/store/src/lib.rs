@@ -133,6 +133,14 @@ struct Files {
     log_records: usize,
     /// Bytes of the log's committed records (with its header).
     log_len: u64,
+    /// Unique in the process to this state's reading of the files (see [`Store::state`]).
+    id: u64,
+}
+
+/// A new [`Files::id`].
+fn next_files_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// A writer's state between commits.
@@ -242,6 +250,14 @@ impl Store {
     /// The number of commits made to this store.
     pub fn generation(&self) -> u64 {
         self.files.manifest.generation + self.files.log_records as u64
+    }
+
+    /// What this handle holds, as a key unique in the process: a cache of something read from
+    /// it is good while the key is the same (another handle, or this one at another commit,
+    /// has another key).
+    #[doc(hidden)]
+    pub fn state(&self) -> (u64, u64) {
+        (self.files.id, self.generation())
     }
 
     /// Bounds each commit's inference: a commit that passes one fails with

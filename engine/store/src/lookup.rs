@@ -10,6 +10,7 @@ use engram_core::internal::incremental::solve::to_meta;
 use engram_core::internal::incremental::table::{FactMeta, Table};
 use engram_core::internal::value::{self, ColumnType};
 use engram_core::{Fact, Origin, Value};
+use rustc_hash::FxHashMap;
 use rustc_hash::FxHashSet as HashSet;
 
 /// For each column asked about, the encodings of the values asked for that exist.
@@ -123,6 +124,45 @@ impl Store {
             to_meta(&m).push(&mut rows.data, true, super::read::STORE_MODE.time);
         }
         Ok(rows)
+    }
+
+    /// How many facts of `relation` that hold after inference (as [`Store::rows_where`]
+    /// reads them) hold each of the encoded `values` in `column`, in the order given: counted
+    /// on the runs' cells (a binary search or one pass over the column, the newer runs' changes
+    /// folded in), no fact copied.
+    #[doc(hidden)]
+    pub fn count_where(
+        &mut self,
+        relation: &str,
+        column: usize,
+        values: &[u64],
+    ) -> Result<Vec<usize>, ReadError> {
+        self.plan()?;
+        let mut counts: FxHashMap<u64, usize> = values.iter().map(|&v| (v, 0)).collect();
+        if let Some(i) = self.rel_index(relation)
+            && column < self.files.rels[i].types.len()
+        {
+            let layer = match self.files.manifest.relations[i].derived_layer {
+                true => DERIVED,
+                false => super::ASSERTED,
+            };
+            let arity = self.files.rels[i].types.len();
+            let rel = &mut self.files.rels[i];
+            let (runs, table) = match layer {
+                DERIVED => (&rel.derived_runs, &mut rel.derived),
+                _ => (&rel.asserted_runs, &mut rel.asserted),
+            };
+            match table {
+                Some(t) => {
+                    t.ensure_index(&[column]);
+                    for (v, n) in counts.iter_mut() {
+                        t.matching(&[column], &[*v], |_| *n += 1);
+                    }
+                }
+                None => super::segment::layer_value_counts(runs, arity, column, &mut counts)?,
+            }
+        }
+        Ok(values.iter().map(|v| counts[v]).collect())
     }
 
     /// The latest time among the facts asserted in `relations`, or a little later (a fact

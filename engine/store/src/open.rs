@@ -46,6 +46,7 @@ impl Store {
             names: Default::default(),
             log_records: 0,
             log_len: 0,
+            id: super::next_files_id(),
         };
         let mut store = Store::with_files(files, false);
         store.writer.lock = Some(lock);
@@ -193,6 +194,7 @@ impl Store {
             names,
             log_records: 0,
             log_len: 0,
+            id: super::next_files_id(),
         };
         if let Some(w) = &manifest.wal {
             files.read_log(w, 0)?;

@@ -302,7 +302,7 @@ fn check_contents(run: &ArchivedFactRun, symbols: u32) -> Result<(), String> {
         let views: Vec<ColumnView<'_>> = cols.iter().map(view).collect();
         let key = |i: usize| views.iter().map(move |c| c.get(i));
         let strict = what == "row";
-        // Keys of one or two symbol columns (most of a memory), compared on the slices: a
+        // Keys of one to three symbol columns (most of a memory), compared on the slices: a
         // tenth of the time of the general loop below, which then only finds where.
         let in_order = match views.as_slice() {
             [ColumnView::Narrow(a)] => a
@@ -314,6 +314,14 @@ fn check_contents(run: &ArchivedFactRun, symbols: u32) -> Result<(), String> {
                     x < y || (!strict && x == y)
                 })
             }
+            [
+                ColumnView::Narrow(a),
+                ColumnView::Narrow(b),
+                ColumnView::Narrow(c),
+            ] => (1..n.min(a.len()).min(b.len()).min(c.len())).all(|i| {
+                let (x, y) = ((a[i - 1], b[i - 1], c[i - 1]), (a[i], b[i], c[i]));
+                x < y || (!strict && x == y)
+            }),
             _ => false,
         };
         for i in (1..n).filter(|_| !in_order) {
@@ -711,6 +719,49 @@ pub(crate) fn layer_counts(
         }
     }
     Ok((facts, derived))
+}
+
+/// Adds to each count of `counts` how many facts of a layer of runs hold its value in
+/// `column`: the oldest run's cells counted (a binary search per value where the column leads
+/// the key, else one pass over the column), corrected by the newer runs folded together (a
+/// key they set or remove is looked up in the oldest by binary search).
+pub(crate) fn layer_value_counts(
+    runs: &[MappedFacts],
+    arity: usize,
+    column: usize,
+    counts: &mut rustc_hash::FxHashMap<u64, usize>,
+) -> Result<(), StoreError> {
+    let Some(base) = runs.first() else {
+        return Ok(());
+    };
+    if column == 0 && counts.len().saturating_mul(32) < base.rows().max(1024) {
+        for (v, n) in counts.iter_mut() {
+            *n += base.prefix_range(&[*v])?.len();
+        }
+    } else {
+        let cells = base.column(column)?;
+        for r in 0..base.rows() {
+            if let Some(n) = counts.get_mut(&cells.get(r)) {
+                *n += 1;
+            }
+        }
+    }
+    let mut newer = std::collections::BTreeMap::new();
+    for r in &runs[1..] {
+        r.fold_into(arity, &mut newer)?;
+    }
+    for (key, m) in newer {
+        let Some(n) = counts.get_mut(&key[column]) else {
+            continue;
+        };
+        let in_base = !base.prefix_range(&key)?.is_empty();
+        match (m.is_some(), in_base) {
+            (true, false) => *n += 1,
+            (false, true) => *n -= 1,
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// A layer's contents as evaluation rows, without building a table: its oldest run (for a

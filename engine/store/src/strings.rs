@@ -415,20 +415,30 @@ impl Strings {
         Ok(out)
     }
 
-    /// The number of words of committed string `id` (0 for an id it does not hold).
-    pub(crate) fn words_of(&mut self, id: u32, interner: &Interner) -> Result<u32, StoreError> {
-        let i = self.runs.partition_point(|r| r.first() <= id);
-        if let Some(run) = i.checked_sub(1).map(|i| &self.runs[i])
-            && ((id - run.first()) as usize) < run.len()
-        {
-            return run.terms().words_of(id);
+    /// The number of words of each committed string of `ids` (0 for an id it does not hold).
+    pub(crate) fn words_of(
+        &mut self,
+        ids: &[u32],
+        interner: &Interner,
+    ) -> Result<Vec<u32>, StoreError> {
+        self.logged_terms(interner);
+        // Each postings run's word counts, checked whole once (a few bytes per string).
+        let mut tables: Vec<(u32, &[u32])> = Vec::new();
+        for run in &self.runs {
+            tables.push((run.first(), run.terms().word_counts()?));
         }
-        for terms in self.logged_terms(interner) {
-            if let Ok(n) = terms.words_of(id) {
-                return Ok(n);
-            }
+        for terms in &self.logged_terms {
+            tables.push((terms.first(), terms.word_counts()?));
         }
-        Ok(0)
+        Ok((ids.iter())
+            .map(|&id| {
+                let i = tables.partition_point(|t| t.0 <= id);
+                i.checked_sub(1)
+                    .and_then(|i| tables[i].1.get((id - tables[i].0) as usize))
+                    .copied()
+                    .unwrap_or(0)
+            })
+            .collect())
     }
 
     /// The postings of the logged strings, brought up to every committed string.

@@ -250,16 +250,16 @@ impl MappedTerms {
         Ok(ids.iter().copied().zip(tf.iter().copied()).collect())
     }
 
-    /// The number of words of string `id` (in this run).
-    pub(crate) fn words_of(&self, id: u32) -> Result<u32, StoreError> {
-        let run = self.run();
-        let at = id.wrapping_sub(run.first.to_native()) as usize;
-        let words = u32s(&run.words);
-        let cell = words
-            .get(at..at + 1)
-            .ok_or_else(|| self.corrupt("no such string"))?;
-        self.verify(cell)?;
-        Ok(cell[0])
+    /// The id of the first string it indexes.
+    pub(crate) fn first(&self) -> u32 {
+        self.run().first.to_native()
+    }
+
+    /// The number of words of each string it indexes, in id order, checked.
+    pub(crate) fn word_counts(&self) -> Result<&[u32], StoreError> {
+        let words = u32s(&self.run().words);
+        self.verify(words)?;
+        Ok(words)
     }
 }
 
@@ -315,12 +315,8 @@ mod tests {
                 .collect();
             assert_eq!(terms.postings(&stem).unwrap(), want, "{stem}");
         }
-        for (i, t) in texts.iter().enumerate() {
-            assert_eq!(
-                terms.words_of(10 + i as u32).unwrap(),
-                words(t).len() as u32
-            );
-        }
-        assert!(terms.words_of(9).is_err() && terms.words_of(16).is_err());
+        let counts: Vec<u32> = texts.iter().map(|t| words(t).len() as u32).collect();
+        assert_eq!(terms.word_counts().unwrap(), counts);
+        assert_eq!(terms.first(), 10);
     }
 }

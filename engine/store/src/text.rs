@@ -48,10 +48,8 @@ impl Store {
     pub fn word_counts(&mut self, symbols: &[u64]) -> Result<Vec<u32>, ReadError> {
         self.view_with(&[])?;
         let interner = self.cache.view.as_ref().expect("made above").interner();
-        let strings = &mut self.files.strings;
-        (symbols.iter())
-            .map(|&id| Ok(strings.words_of(id as u32, interner)?))
-            .collect()
+        let ids: Vec<u32> = symbols.iter().map(|&s| s as u32).collect();
+        Ok(self.files.strings.words_of(&ids, interner)?)
     }
 }
 

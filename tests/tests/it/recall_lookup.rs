@@ -29,6 +29,11 @@ fn shown(hits: &[Hit]) -> Vec<String> {
         .collect()
 }
 
+thread_local! {
+    /// A recall cache kept across every question and commit of a test.
+    static CACHE: std::cell::RefCell<memory::RecallCache> = Default::default();
+}
+
 /// Each question at each depth and limit: by lookup, as the whole index answers. Returns how
 /// many hits there were, and how many of them the graph reached.
 fn agree(store: &mut Store, questions: &[String]) -> (usize, usize) {
@@ -42,6 +47,9 @@ fn agree(store: &mut Store, questions: &[String]) -> (usize, usize) {
                 now: store.evaluation_time(),
             };
             let by_lookup = store.recall(q, &options).unwrap();
+            // The same through the cache kept across calls (and commits: it must notice).
+            let kept = CACHE.with(|c| store.recall_with(&mut c.borrow_mut(), q, &options));
+            assert_eq!(shown(&kept.unwrap()), shown(&by_lookup), "{q:?}, kept");
             hits += by_lookup.len();
             reached += by_lookup.iter().filter(|h| !h.path.is_empty()).count();
             assert_eq!(
@@ -83,6 +91,43 @@ fn recall_by_lookup_is_recall_over_everything_on_the_example_memory() {
     let mut reopened = Store::open(&path).unwrap();
     reopened.set_now(Some(now));
     agree(&mut reopened, &questions);
+}
+
+/// A hub (a node of more than 50 relations) next to the best match is reached but not
+/// expanded through, by lookup (its relations counted, not read) as in the index; a node of 50
+/// relations is expanded through. (Each relation here is an edge both ways, by the inverse
+/// rules: the hub has twice as many edges as relations.)
+#[test]
+fn hubs_are_counted_not_followed() {
+    for spokes in [24, 25, 40] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut lines = vec![
+            r#"{"kind":"memory","id":"seed","title":"payment outage","content":"payment outage"}"#
+                .to_string(),
+            r#"{"kind":"relation","from":"seed","type":"USES","to":"hub"}"#.to_string(),
+            // A weak match beside the hub: through the hub (if it were followed) it would be
+            // reached from the seed with more relevance than its words give it.
+            r#"{"kind":"memory","id":"weak","title":"notes","content":"an outage among many other words about deploys queues caches schemas tokens billing latency migrations and indexes"}"#
+                .to_string(),
+            r#"{"kind":"relation","from":"weak","type":"USES","to":"hub"}"#.to_string(),
+        ];
+        for i in 1..spokes {
+            lines.push(format!(
+                r#"{{"kind":"memory","id":"spoke{i}","title":"database note {i}"}}"#
+            ));
+            lines.push(format!(
+                r#"{{"kind":"relation","from":"spoke{i}","type":"PART_OF","to":"hub"}}"#
+            ));
+        }
+        let mut store = random_store(&dir.path().join("store"), &[lines], 9);
+        let (_, reached) = agree(&mut store, &["payment outage".to_string()]);
+        // The hub's relations: the seed's, the weak match's, `spokes - 1` from the spokes, both
+        // ways.
+        match spokes {
+            24 => assert!(reached > 1, "{spokes}: {reached}"),
+            _ => assert!(reached <= 4, "{spokes}: {reached}"),
+        }
+    }
 }
 
 const WORDS: [&str; 12] = [
