@@ -471,6 +471,23 @@ impl RecallIndex {
 
     /// The memories and entities that answer `query`, best first (see the module's text).
     pub fn recall(&self, query: &str, options: &RecallOptions) -> Vec<Hit> {
+        self.recall_with_fields(query, options, &|sym| {
+            self.by_sym
+                .get(&sym)
+                .map(|&d| self.docs[d].fields.clone())
+                .unwrap_or_default()
+        })
+    }
+
+    /// [`RecallIndex::recall`] where `fields(sym)` gives a document's text fields (for the
+    /// word overlap of the hits diversity weighs; an index of what a question reaches holds
+    /// no fields).
+    pub(crate) fn recall_with_fields(
+        &self,
+        query: &str,
+        options: &RecallOptions,
+        fields: &dyn Fn(u64) -> Vec<u64>,
+    ) -> Vec<Hit> {
         let query_words = query_words(query);
         let scores = self.text_scores(&query_words);
         // The words a mask names, as written, sorted and distinct.
@@ -505,7 +522,7 @@ impl RecallIndex {
                 }
             })
             .collect();
-        self.diversify(ranked, options.limit)
+        self.diversify(ranked, options.limit, fields)
     }
 
     /// The text matches as candidates (relevance: score over the best), and the best
@@ -573,10 +590,15 @@ impl RecallIndex {
     }
 
     /// Picks up to `limit` hits by maximal marginal relevance.
-    fn diversify(&self, ranked: Vec<Hit>, limit: usize) -> Vec<Hit> {
+    fn diversify(
+        &self,
+        ranked: Vec<Hit>,
+        limit: usize,
+        fields: &dyn Fn(u64) -> Vec<u64>,
+    ) -> Vec<Hit> {
         let words_of = |h: &Hit| -> BTreeSet<String> {
-            (self.docs[h.doc].fields.iter())
-                .flat_map(|&sym| words(self.interner.resolve_enc(sym)))
+            (fields(self.docs[h.doc].sym).into_iter())
+                .flat_map(|sym| words(self.interner.resolve_enc(sym)))
                 .map(|w| w.0)
                 .collect()
         };

@@ -95,7 +95,7 @@ fn answer(
     docs.dedup();
     let db = store.database_with(&[])?;
     let index = RecallIndex::from_parts(db, table.parts(&docs), &tf, (&edges, hubs), totals);
-    Ok(index.recall(query, options))
+    Ok(index.recall_with_fields(query, options, &|sym| table.fields_of(sym)))
 }
 
 /// Per text (symbol) holding a stem of the question: those stems, with how often.
@@ -107,6 +107,8 @@ pub(crate) struct DocTable {
     docs: FxHashMap<u64, DocParts>,
     /// Every field: (text, document, weight), sorted by text.
     fields: Vec<(u64, u64, f64)>,
+    /// Every field: (document, text), sorted.
+    by_doc: Vec<(u64, u64)>,
     length: f64,
 }
 
@@ -160,12 +162,14 @@ impl DocTable {
                 d.importance = Some(engram_core::internal::value::dec_float(key[1]));
             }
         })?;
-        // Stable: a document's fields keep the order they were read in.
-        all.sort_by_key(|f| f.0);
+        let mut by_doc: Vec<(u64, u64)> = all.iter().map(|f| (f.1, f.0)).collect();
+        by_doc.sort_unstable();
+        all.sort_unstable_by_key(|f| f.0);
         let length = docs.values().map(|d| d.length).sum();
         Ok(DocTable {
             docs,
             fields: all,
+            by_doc,
             length,
         })
     }
@@ -189,17 +193,20 @@ impl DocTable {
         (matched, tf)
     }
 
-    /// The documents among `syms`, with their fields.
+    /// The documents among `syms` (their fields left to [`DocTable::fields_of`]).
     fn parts(&self, syms: &[u64]) -> Vec<DocParts> {
-        let mut out: FxHashMap<u64, DocParts> = (syms.iter())
-            .filter_map(|s| Some((*s, self.docs.get(s)?.clone())))
-            .collect();
-        for &(text, doc, _) in &self.fields {
-            if let Some(d) = out.get_mut(&doc) {
-                d.fields.push(text);
-            }
-        }
-        out.into_values().collect()
+        (syms.iter())
+            .filter_map(|s| self.docs.get(s).cloned())
+            .collect()
+    }
+
+    /// The text fields of document `sym`.
+    fn fields_of(&self, sym: u64) -> Vec<u64> {
+        let at = self.by_doc.partition_point(|f| f.0 < sym);
+        (self.by_doc[at..].iter())
+            .take_while(|f| f.0 == sym)
+            .map(|f| f.1)
+            .collect()
     }
 }
 

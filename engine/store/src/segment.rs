@@ -198,29 +198,57 @@ impl ColumnView<'_> {
     }
 
     /// Appends to `out` the rows whose value is one of `ids`: one pass over the column's
-    /// cells (a few values compared directly, more through the set).
+    /// cells (a few values compared directly, more through a bitmap of them where they are
+    /// small, as symbol ids are, else through the set).
     pub(crate) fn rows_holding(&self, ids: &rustc_hash::FxHashSet<u64>, out: &mut Vec<usize>) {
+        self.each_holding(ids, |r, _| out.push(r));
+    }
+
+    /// Calls `f` with each row whose value is one of `ids`, and the value (see
+    /// [`ColumnView::rows_holding`]).
+    pub(crate) fn each_holding(
+        &self,
+        ids: &rustc_hash::FxHashSet<u64>,
+        mut f: impl FnMut(usize, u64),
+    ) {
         fn pass<T: Copy + Into<u64>>(
             cells: &[T],
             ids: &rustc_hash::FxHashSet<u64>,
-            out: &mut Vec<usize>,
+            f: &mut impl FnMut(usize, u64),
         ) {
             let few: Vec<u64> = ids.iter().copied().collect();
+            let max = few.iter().copied().max().unwrap_or(0);
             if few.len() <= 4 {
-                out.extend((cells.iter().enumerate()).filter_map(|(r, &v)| {
+                for (r, &v) in cells.iter().enumerate() {
                     let v: u64 = v.into();
-                    few.contains(&v).then_some(r)
-                }));
+                    if few.contains(&v) {
+                        f(r, v);
+                    }
+                }
+            } else if max < 1 << 30 {
+                // A bit per value up to the largest (at most 128 MiB): a test per cell.
+                let mut bits = vec![0u64; (max as usize >> 6) + 1];
+                for &v in &few {
+                    bits[v as usize >> 6] |= 1 << (v & 63);
+                }
+                for (r, &v) in cells.iter().enumerate() {
+                    let v: u64 = v.into();
+                    if v <= max && bits[v as usize >> 6] >> (v & 63) & 1 == 1 {
+                        f(r, v);
+                    }
+                }
             } else {
-                out.extend(
-                    (cells.iter().enumerate())
-                        .filter_map(|(r, &v)| ids.contains(&v.into()).then_some(r)),
-                );
+                for (r, &v) in cells.iter().enumerate() {
+                    let v: u64 = v.into();
+                    if ids.contains(&v) {
+                        f(r, v);
+                    }
+                }
             }
         }
         match self {
-            ColumnView::Narrow(c) => pass(c, ids, out),
-            ColumnView::Wide(c) => pass(c, ids, out),
+            ColumnView::Narrow(c) => pass(c, ids, &mut f),
+            ColumnView::Wide(c) => pass(c, ids, &mut f),
         }
     }
 }
@@ -739,12 +767,12 @@ pub(crate) fn layer_value_counts(
             *n += base.prefix_range(&[*v])?.len();
         }
     } else {
-        let cells = base.column(column)?;
-        for r in 0..base.rows() {
-            if let Some(n) = counts.get_mut(&cells.get(r)) {
+        let wanted: rustc_hash::FxHashSet<u64> = counts.keys().copied().collect();
+        base.column(column)?.each_holding(&wanted, |_, v| {
+            if let Some(n) = counts.get_mut(&v) {
                 *n += 1;
             }
-        }
+        });
     }
     let mut newer = std::collections::BTreeMap::new();
     for r in &runs[1..] {
