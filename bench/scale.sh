@@ -29,6 +29,11 @@ if [ ! -f "$dir/ready" ]; then
     cp -r "$dir/memory.db" "$dir/pristine.db"
     touch "$dir/ready"
 fi
+# The reference server is the peer at 100,000 memories; past that it reads a JSON file too
+# large for it, so larger memories run engram's parts only (unless SCALE_PARTS says).
+if [ -z "${SCALE_PARTS:-}" ] && [ "$memories" -gt 100000 ]; then
+    export SCALE_PARTS=engram,visibility,cli
+fi
 # Every run starts from the loaded memory (the calls write to it).
 rm -rf "$dir/run.db" "$dir/run-mcp.jsonl"
 cp -r "$dir/pristine.db" "$dir/run.db"
