@@ -195,6 +195,14 @@ pub(crate) struct Rel {
 }
 
 impl Rel {
+    /// A layer's runs, and its table if this handle holds one.
+    fn layer_mut(&mut self, layer: u8) -> (&[MappedFacts], &mut Option<Table>) {
+        match layer {
+            DERIVED => (&self.derived_runs, &mut self.derived),
+            _ => (&self.asserted_runs, &mut self.asserted),
+        }
+    }
+
     fn new(types: Vec<ColumnType>) -> Rel {
         Rel {
             asserted: Some(Table::new(&types)),

@@ -94,7 +94,7 @@ impl Store {
         values: &[u64],
     ) -> Result<engram_core::internal::eval::Rows, ReadError> {
         self.plan()?;
-        let Some(i) = self.rel_index(relation) else {
+        let Some((i, layer)) = self.layer_of(relation, false) else {
             return Ok(engram_core::internal::eval::Rows::default());
         };
         let arity = self.files.rels[i].types.len();
@@ -102,20 +102,7 @@ impl Store {
         if column >= arity || values.is_empty() {
             return Ok(rows);
         }
-        let layer = match self.files.manifest.relations[i].derived_layer {
-            true => DERIVED,
-            false => super::ASSERTED,
-        };
-        let wanted: Wanted = vec![(column, values.iter().copied().collect())];
-        let rel = &mut self.files.rels[i];
-        let (runs, table) = match layer {
-            DERIVED => (&rel.derived_runs, &mut rel.derived),
-            _ => (&rel.asserted_runs, &mut rel.asserted),
-        };
-        let hits = match table {
-            Some(t) => from_table(t, &wanted),
-            None => from_runs(runs, arity, &wanted)?,
-        };
+        let hits = self.matched(i, layer, &vec![(column, values.iter().copied().collect())])?;
         for (key, m) in hits {
             if arity == 0 {
                 rows.data.push(0);
@@ -139,19 +126,11 @@ impl Store {
     ) -> Result<Vec<usize>, ReadError> {
         self.plan()?;
         let mut counts: FxHashMap<u64, usize> = values.iter().map(|&v| (v, 0)).collect();
-        if let Some(i) = self.rel_index(relation)
+        if let Some((i, layer)) = self.layer_of(relation, false)
             && column < self.files.rels[i].types.len()
         {
-            let layer = match self.files.manifest.relations[i].derived_layer {
-                true => DERIVED,
-                false => super::ASSERTED,
-            };
             let arity = self.files.rels[i].types.len();
-            let rel = &mut self.files.rels[i];
-            let (runs, table) = match layer {
-                DERIVED => (&rel.derived_runs, &mut rel.derived),
-                _ => (&rel.asserted_runs, &mut rel.asserted),
-            };
+            let (runs, table) = self.files.rels[i].layer_mut(layer);
             match table {
                 Some(t) => {
                     t.ensure_index(&[column]);
@@ -214,14 +193,22 @@ impl Store {
         if wanted.iter().all(|(_, ids)| ids.is_empty()) {
             return Ok(Vec::new());
         }
-        let rel = &mut self.files.rels[i];
-        let (runs, table) = match layer {
-            DERIVED => (&rel.derived_runs, &mut rel.derived),
-            _ => (&rel.asserted_runs, &mut rel.asserted),
-        };
-        Ok(match table {
-            Some(t) => from_table(t, &wanted),
-            None => from_runs(runs, types.len(), &wanted)?,
+        Ok(self.matched(i, layer, &wanted)?)
+    }
+
+    /// The keys and metadata of relation `i`'s `layer` that hold one of the encoded values
+    /// `wanted` of a column, in key order: from its table when this handle holds one, else
+    /// from its runs.
+    fn matched(
+        &mut self,
+        i: usize,
+        layer: u8,
+        wanted: &Wanted,
+    ) -> Result<Vec<(Vec<u64>, FactMeta)>, StoreError> {
+        let arity = self.files.rels[i].types.len();
+        Ok(match self.files.rels[i].layer_mut(layer) {
+            (_, Some(t)) => from_table(t, wanted),
+            (runs, None) => from_runs(runs, arity, wanted)?,
         })
     }
 }

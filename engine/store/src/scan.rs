@@ -33,7 +33,7 @@ impl Store {
 
     /// Relation `relation`'s layer: its asserted facts, or (`asserted` false) what holds
     /// after inference.
-    fn layer_of(&self, relation: &str, asserted: bool) -> Option<(usize, u8)> {
+    pub(crate) fn layer_of(&self, relation: &str, asserted: bool) -> Option<(usize, u8)> {
         let i = self.rel_index(relation)?;
         let derived = !asserted && self.files.manifest.relations[i].derived_layer;
         Some((i, if derived { DERIVED } else { ASSERTED }))

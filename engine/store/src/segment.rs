@@ -694,10 +694,7 @@ pub(crate) fn layer_matches(
     base_rows: impl FnOnce(&MappedFacts) -> Result<Vec<usize>, StoreError>,
     keep: impl Fn(&[u64]) -> bool,
 ) -> Result<Vec<(Vec<u64>, FactMeta)>, StoreError> {
-    let mut newer = std::collections::BTreeMap::new();
-    for r in runs.iter().skip(1) {
-        r.fold_into(arity, &mut newer)?;
-    }
+    let newer = fold_newer(runs, arity)?;
     let mut hits: Vec<(Vec<u64>, FactMeta)> = Vec::new();
     if let Some(base) = runs.first() {
         let mut rows = base_rows(base)?;
@@ -732,21 +729,49 @@ pub(crate) fn layer_counts(
         return Ok((0, 0));
     };
     let (mut facts, mut derived) = (base.rows(), base.derived_rows()?);
-    let mut newer = std::collections::BTreeMap::new();
-    for r in &runs[1..] {
-        r.fold_into(arity, &mut newer)?;
-    }
-    for (key, m) in newer {
-        if let Some(old) = base.prefix_range(&key)?.next() {
+    newer_changes(runs, arity, |_, old, new| {
+        if let Some(old) = old {
             facts -= 1;
             derived -= usize::from(base.row_at(old)?.1.rule != 0);
         }
-        if let Some(m) = m {
+        if let Some(m) = new {
             facts += 1;
             derived += usize::from(m.rule != 0);
         }
-    }
+        Ok(())
+    })?;
     Ok((facts, derived))
+}
+
+/// The changes of a layer's newer runs (all but the oldest) folded together in key order:
+/// each key they set, with its metadata, or remove (`None`); a newer run's word wins.
+fn fold_newer(
+    runs: &[MappedFacts],
+    arity: usize,
+) -> Result<std::collections::BTreeMap<Vec<u64>, Option<FactMeta>>, StoreError> {
+    let mut newer = std::collections::BTreeMap::new();
+    for r in runs.iter().skip(1) {
+        r.fold_into(arity, &mut newer)?;
+    }
+    Ok(newer)
+}
+
+/// Calls `f` with each key the newer runs of a layer (all but the oldest) set or remove,
+/// folded together, in key order: the key, its row in the oldest run if it is there, and what
+/// the newer runs make of it (`None`: removed).
+fn newer_changes(
+    runs: &[MappedFacts],
+    arity: usize,
+    mut f: impl FnMut(&[u64], Option<usize>, Option<FactMeta>) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let Some(base) = runs.first() else {
+        return Ok(());
+    };
+    for (key, m) in fold_newer(runs, arity)? {
+        let old = base.prefix_range(&key)?.next();
+        f(&key, old, m)?;
+    }
+    Ok(())
 }
 
 /// Adds to each count of `counts` how many facts of a layer of runs hold its value in
@@ -774,22 +799,16 @@ pub(crate) fn layer_value_counts(
             }
         });
     }
-    let mut newer = std::collections::BTreeMap::new();
-    for r in &runs[1..] {
-        r.fold_into(arity, &mut newer)?;
-    }
-    for (key, m) in newer {
-        let Some(n) = counts.get_mut(&key[column]) else {
-            continue;
-        };
-        let in_base = !base.prefix_range(&key)?.is_empty();
-        match (m.is_some(), in_base) {
-            (true, false) => *n += 1,
-            (false, true) => *n -= 1,
-            _ => {}
+    newer_changes(runs, arity, |key, old, new| {
+        if let Some(n) = counts.get_mut(&key[column]) {
+            match (new.is_some(), old.is_some()) {
+                (true, false) => *n += 1,
+                (false, true) => *n -= 1,
+                _ => {}
+            }
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// A layer's contents as evaluation rows, without building a table: its oldest run (for a
@@ -826,13 +845,10 @@ pub(crate) fn for_each_in_layer(
     arity: usize,
     mut f: impl FnMut(&[u64], FactMeta),
 ) -> Result<(), StoreError> {
-    let Some((base, newer_runs)) = runs.split_first() else {
+    let Some(base) = runs.first() else {
         return Ok(());
     };
-    let mut newer = std::collections::BTreeMap::new();
-    for r in newer_runs {
-        r.fold_into(arity, &mut newer)?;
-    }
+    let newer = fold_newer(runs, arity)?;
     let cols = base.verified()?.columns();
     let n = base.rows();
     let mut key = vec![0u64; arity];

@@ -219,20 +219,26 @@ impl MappedTerms {
     /// The strings holding `stem`, with how often, ascending by id.
     pub(crate) fn postings(&self, stem: &str) -> Result<Vec<(u32, u32)>, StoreError> {
         let run = self.run();
-        let n = run.offsets.len() - 1;
-        let (mut lo, mut hi) = (0, n);
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            if self.stem(mid)? < stem.as_bytes() {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
+        // The one binary search; a stem that cannot be read stops it and is the answer.
+        let failed = std::cell::RefCell::new(None);
+        let found =
+            engram_core::internal::search::equal_range(run.offsets.len() - 1, |i| {
+                match self.stem(i) {
+                    Ok(s) => s.cmp(stem.as_bytes()),
+                    Err(e) => {
+                        failed.borrow_mut().get_or_insert(e);
+                        std::cmp::Ordering::Equal
+                    }
+                }
+            });
+        if let Some(e) = failed.into_inner() {
+            return Err(e);
         }
-        if lo == n || self.stem(lo)? != stem.as_bytes() {
+        if found.is_empty() {
             return Ok(Vec::new());
         }
-        let starts = &u32s(&run.starts)[lo..lo + 2];
+        let at = found.start;
+        let starts = &u32s(&run.starts)[at..at + 2];
         self.verify(starts)?;
         let (a, b) = (starts[0] as usize, starts[1] as usize);
         let range = (a <= b && b <= run.ids.len()).then_some(a..b);
