@@ -426,6 +426,20 @@ impl Store {
         report: &mut CommitReport,
     ) -> Result<bool, Error> {
         let (mut facts, home) = self.take_tables(plan)?;
+        // Under a merge, the rules' constants read through the classes (as the bulk evaluator
+        // reads them); the plans are compiled again when the classes move them.
+        let aliased = incremental::aliased_constants(plan, &mut facts.contents);
+        let plan = &match &self.cache.merged {
+            _ if aliased.is_empty() => plan.clone(),
+            Some((base, moved, merged)) if Arc::ptr_eq(base, plan) && *moved == aliased => {
+                merged.clone()
+            }
+            _ => {
+                let merged = Arc::new(incremental::merged_plan(plan, &aliased));
+                self.cache.merged = Some((plan.clone(), aliased, merged.clone()));
+                merged
+            }
+        };
         let rebuild = !matches!(&self.cache.plans, Some((p, _)) if Arc::ptr_eq(p, plan));
         if rebuild {
             self.cache.plans = Some((plan.clone(), Plans::new(plan)));
@@ -515,7 +529,11 @@ impl Store {
 
     pub(crate) fn load_derived(&self, i: usize) -> Result<Table, Error> {
         let rel = &self.files.rels[i];
-        Ok(super::segment::table_of(&rel.derived_runs, &rel.types)?)
+        Ok(super::segment::table_of(
+            &*self.files.storage,
+            &rel.derived_runs,
+            &rel.types,
+        )?)
     }
 
     /// Encodes a fact's values for relation `i`, interning new symbols.

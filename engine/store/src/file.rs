@@ -48,6 +48,8 @@ pub(crate) enum Kind {
     Log = 5,
     /// The word postings of a run of strings (rkyv).
     Terms = 6,
+    /// A run of facts' rows in the orders of its other columns (rkyv).
+    Orders = 7,
 }
 
 impl Kind {
@@ -59,6 +61,7 @@ impl Kind {
             Kind::Rules => "rules",
             Kind::Log => "log",
             Kind::Terms => "terms",
+            Kind::Orders => "orders",
         }
     }
 }

@@ -165,11 +165,17 @@ struct Cache {
     plan: Option<Arc<Plan>>,
     /// The rule plans of incremental inference, for the program they were compiled from.
     plans: Option<(Arc<Plan>, engram_core::internal::incremental::Plans)>,
+    /// Under a merge whose classes read some of the rules' constants as others: the planned
+    /// program, those constants with their labels, and the program reading them so.
+    merged: Option<MergedPlan>,
     /// The facts as a database for queries and proofs (holds the interner while it exists).
     view: Option<Database>,
     /// Which relations the view has loaded (by plan relation id).
     loaded: Vec<bool>,
 }
+
+/// A program, the constants a merge reads as others, and the program reading them so.
+type MergedPlan = (Arc<Plan>, Vec<(u64, u64)>, Arc<Plan>);
 
 /// A handle's settings.
 struct Settings {
@@ -180,6 +186,8 @@ struct Settings {
     lock_wait: std::time::Duration,
     /// Bounds on each commit's inference.
     limits: engram_core::Limits,
+    /// Runs of at least this many rows get an orders file.
+    orders_min_rows: usize,
 }
 
 /// How long a write waits for another process's writer lock unless told otherwise.
@@ -195,12 +203,26 @@ pub(crate) struct Rel {
 }
 
 impl Rel {
-    /// A layer's runs, and its table if this handle holds one.
-    fn layer_mut(&mut self, layer: u8) -> (&[MappedFacts], &mut Option<Table>) {
-        match layer {
+    /// A layer's runs, and its table if this handle holds one that a pass over the whole
+    /// layer reads better than the runs: a table that reads its oldest run in place (a
+    /// writer's, [`Table::based`]) holds the same facts as the runs, and is read as they are.
+    fn layer(&self, layer: u8) -> (&[MappedFacts], Option<&Table>) {
+        let (runs, table) = match layer {
+            DERIVED => (&self.derived_runs, &self.derived),
+            _ => (&self.asserted_runs, &self.asserted),
+        };
+        (runs, table.as_ref().filter(|t| !t.is_based()))
+    }
+
+    /// A layer's runs, and its table if this handle holds one, to look facts up in: a table
+    /// finds them through its indexes (a based table's base through the run's orders), where
+    /// the runs would fold every newer run in on each lookup.
+    fn layer_mut(&mut self, layer: u8) -> (&[MappedFacts], Option<&mut Table>) {
+        let (runs, table) = match layer {
             DERIVED => (&self.derived_runs, &mut self.derived),
             _ => (&self.asserted_runs, &mut self.asserted),
-        }
+        };
+        (runs, table.as_mut())
     }
 
     fn new(types: Vec<ColumnType>) -> Rel {
@@ -248,6 +270,13 @@ impl Store {
     /// fails with [`WriteError::Locked`] ([`DEFAULT_LOCK_WAIT`], 10 s, unless set).
     pub fn set_lock_wait(&mut self, wait: std::time::Duration) {
         self.settings.lock_wait = wait;
+    }
+
+    /// Writes an orders file beside every run of at least `rows` rows that a checkpoint
+    /// writes from now on (16,384 unless set): tests set it low so that small stores have them.
+    #[doc(hidden)]
+    pub fn set_orders_min_rows(&mut self, rows: usize) {
+        self.settings.orders_min_rows = rows;
     }
 
     /// The store's directory (`None` in memory).
@@ -323,7 +352,11 @@ impl Store {
     pub(crate) fn asserted(&mut self, i: usize) -> Result<&mut Table, StoreError> {
         let rel = &mut self.files.rels[i];
         if rel.asserted.is_none() {
-            rel.asserted = Some(segment::table_of(&rel.asserted_runs, &rel.types)?);
+            rel.asserted = Some(segment::table_of(
+                &*self.files.storage,
+                &rel.asserted_runs,
+                &rel.types,
+            )?);
         }
         Ok(rel.asserted.as_mut().expect("loaded above"))
     }
@@ -336,7 +369,11 @@ impl Store {
         }
         let rel = &mut self.files.rels[i];
         if rel.derived.is_none() {
-            rel.derived = Some(segment::table_of(&rel.derived_runs, &rel.types)?);
+            rel.derived = Some(segment::table_of(
+                &*self.files.storage,
+                &rel.derived_runs,
+                &rel.types,
+            )?);
         }
         Ok(rel.derived.as_ref().expect("loaded above"))
     }

@@ -5,6 +5,7 @@
 
 use super::segment::MappedFacts;
 use super::{DERIVED, Store};
+use crate::ASSERTED;
 use crate::error::{ReadError, StoreError};
 use engram_core::internal::incremental::solve::to_meta;
 use engram_core::internal::incremental::table::{FactMeta, Table};
@@ -155,7 +156,7 @@ impl Store {
                 continue;
             };
             let rel = &self.files.rels[i];
-            let t = match &rel.asserted {
+            let t = match rel.layer(ASSERTED).1 {
                 Some(t) => t.latest_time(),
                 None => (rel.asserted_runs.iter())
                     .map(MappedFacts::latest_time)

@@ -100,6 +100,7 @@ impl Store {
         self.settings.now = fixed;
         self.cache.plan = None;
         let (after, commit) = result?;
+        self.check_damage()?;
         let mut gone = Vec::new();
         for ((name, old), new) in before.iter().zip(&after) {
             for (key, m) in old.iter() {

@@ -88,6 +88,7 @@ impl Store {
                 now: None,
                 lock_wait: DEFAULT_LOCK_WAIT,
                 limits: engram_core::Limits::NONE,
+                orders_min_rows: super::segment::ORDERS_MIN_ROWS,
             },
         }
     }

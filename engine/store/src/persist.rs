@@ -5,7 +5,7 @@
 use super::file::{self, Kind};
 use super::log::{self, LogRecord};
 use super::manifest::{Manifest, RulesEntry, StringsEntry};
-use super::segment::{FactRun, MappedFacts};
+use super::segment::{FactRun, MappedFacts, OrderRun, orders_file};
 use super::storage::Storage;
 use super::strings::MappedRun;
 use super::terms::TermRun;
@@ -72,6 +72,14 @@ impl Store {
         r
     }
 
+    /// The first damage found by a read of a writer's table that could not fail (reading
+    /// its oldest run in place), as an error naming the run's file.
+    pub(crate) fn check_damage(&self) -> Result<(), StoreError> {
+        let runs =
+            (self.files.rels.iter()).flat_map(|r| r.asserted_runs.iter().chain(&r.derived_runs));
+        super::segment::damage_in(runs)
+    }
+
     /// Keeps layers short: a write to a layer that already has [`MAX_RUNS`] runs also takes
     /// in the changes of its [`FOLD`] newest runs and replaces them. Run sizes then grow
     /// geometrically, so a fact is rewritten a logarithmic number of times.
@@ -132,6 +140,8 @@ impl Store {
     /// [`CHECKPOINT_RECORDS`] records) as a checkpoint that writes run files and a new
     /// manifest.
     pub(crate) fn persist(&mut self, writes: Vec<LayerWrite>) -> Result<(), Error> {
+        // What was computed from a damaged run is not made durable.
+        self.check_damage()?;
         let (string_bytes, longest) = self.files.strings.pending_bytes();
         if longest > crate::strings::RUN_BYTES {
             return Err(super::error::StoreError::Invalid(format!(
@@ -334,9 +344,21 @@ impl Store {
             return Ok(());
         }
         let run = self.run_of(&w);
-        let f = fresh_file(&mut cp.m, st, "facts");
+        // A name whose orders file is free too (a crashed checkpoint may have left one).
+        let f = loop {
+            let f = fresh_file(&mut cp.m, st, "facts");
+            if !st.exists(&orders_file(&f)) {
+                break f;
+            }
+        };
         cp.files.write(st, &f, Kind::Facts, &run.to_bytes())?;
-        drop(run);
+        // A large run's orders by its other columns, beside it (a writer's table searches
+        // them instead of sorting the run).
+        if let Some(orders) = OrderRun::build(&run, self.settings.orders_min_rows) {
+            drop(run);
+            cp.files
+                .write(st, &orders_file(&f), Kind::Orders, &orders.to_bytes())?;
+        }
         let entry = &mut cp.m.relations[w.rel];
         let list = match w.layer {
             ASSERTED => &mut entry.asserted,
@@ -458,10 +480,13 @@ pub(crate) fn remove_dead_files(storage: &dyn Storage, manifest: &Manifest) {
     };
     for name in &names {
         let name = name.as_str();
-        let ours = [".str", ".terms", ".facts", ".rules", ".log", ".tmp"]
+        let ours = [".str", ".terms", ".facts", ".ord", ".rules", ".log", ".tmp"]
             .iter()
             .any(|ext| name.ends_with(ext));
-        if !ours || live.contains(name) || name == "MANIFEST.tmp" {
+        // An orders file lives as long as its run.
+        let run_live = (name.strip_suffix(".ord"))
+            .is_some_and(|stem| live.contains(format!("{stem}.facts").as_str()));
+        if !ours || live.contains(name) || run_live || name == "MANIFEST.tmp" {
             continue;
         }
         let _ = storage.remove(name);

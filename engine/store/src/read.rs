@@ -4,6 +4,7 @@
 use super::Store;
 use crate::Error;
 use crate::error::{ReadError, StoreError};
+use crate::{ASSERTED, DERIVED};
 use engram_core::Proof;
 use engram_core::RelationInfo;
 use engram_core::Violation;
@@ -132,11 +133,7 @@ impl Store {
     /// from its table when this handle holds one (a writer's).
     pub(crate) fn rows_of(&mut self, i: usize) -> Result<Rows, StoreError> {
         let rel = &self.files.rels[i];
-        let (runs, table) = if self.files.manifest.relations[i].derived_layer {
-            (&rel.derived_runs, &rel.derived)
-        } else {
-            (&rel.asserted_runs, &rel.asserted)
-        };
+        let (runs, table) = rel.layer(self.contents_layer(i));
         match table {
             Some(t) => Ok(rows_of(t)),
             None => super::segment::layer_rows(runs, rel.types.len(), STORE_MODE),
@@ -202,13 +199,8 @@ impl Store {
         let Some(i) = self.rel_index(&plan.relations[atom.rel].name) else {
             return Ok(None);
         };
-        let derived = self.files.manifest.relations[i].derived_layer;
         let rel = &self.files.rels[i];
-        let (runs, table) = if derived {
-            (&rel.derived_runs, &rel.derived)
-        } else {
-            (&rel.asserted_runs, &rel.asserted)
-        };
+        let (runs, table) = rel.layer(self.contents_layer(i));
         if table.is_some() {
             return Ok(None);
         }
@@ -376,7 +368,7 @@ impl Store {
         };
         let rel = &self.files.rels[i];
         let types = rel.types.clone();
-        let rows = match &rel.asserted {
+        let rows = match rel.layer(ASSERTED).1 {
             Some(t) => rows_of(t),
             None => super::segment::layer_rows(&rel.asserted_runs, types.len(), STORE_MODE)?,
         };
@@ -464,14 +456,14 @@ impl Store {
         let rel = &self.files.rels[i];
         let arity = rel.types.len();
         let of_table = |t: &Table| (t.len(), t.iter().filter(|(_, m)| m.rule != 0).count());
-        let asserted = match &rel.asserted {
+        let asserted = match rel.layer(ASSERTED).1 {
             Some(t) => t.len(),
             None => super::segment::layer_counts(&rel.asserted_runs, arity)?.0,
         };
         if !self.files.manifest.relations[i].derived_layer {
             return Ok((asserted, (asserted, 0)));
         }
-        let contents = match &rel.derived {
+        let contents = match rel.layer(DERIVED).1 {
             Some(t) => of_table(t),
             None => super::segment::layer_counts(&rel.derived_runs, arity)?,
         };

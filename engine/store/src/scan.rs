@@ -16,10 +16,7 @@ impl Store {
         mut f: impl FnMut(&[u64], FactMeta),
     ) -> Result<(), StoreError> {
         let rel = &self.files.rels[i];
-        let (runs, table) = match layer {
-            DERIVED => (&rel.derived_runs, &rel.derived),
-            _ => (&rel.asserted_runs, &rel.asserted),
-        };
+        let (runs, table) = rel.layer(layer);
         match table {
             Some(t) => {
                 for r in t.sorted() {
@@ -35,8 +32,22 @@ impl Store {
     /// after inference.
     pub(crate) fn layer_of(&self, relation: &str, asserted: bool) -> Option<(usize, u8)> {
         let i = self.rel_index(relation)?;
-        let derived = !asserted && self.files.manifest.relations[i].derived_layer;
-        Some((i, if derived { DERIVED } else { ASSERTED }))
+        Some((
+            i,
+            if asserted {
+                ASSERTED
+            } else {
+                self.contents_layer(i)
+            },
+        ))
+    }
+
+    /// The layer of relation `i` that holds what holds after inference.
+    pub(crate) fn contents_layer(&self, i: usize) -> u8 {
+        match self.files.manifest.relations[i].derived_layer {
+            true => DERIVED,
+            false => ASSERTED,
+        }
     }
 
     /// Every fact of `relation` as encoded keys with their metadata, in key order: its

@@ -4,14 +4,19 @@
 //! A relation's layer is the runs named in the manifest, read oldest first: each run removes
 //! its `removed` keys, then sets its rows (a newer row for a key replaces an older one).
 
+mod base;
+mod orders;
+
 use super::error::StoreError;
 use super::file::Kind;
 use super::log::LogRecord;
 use super::mmap::{ArchiveFile, OwnedArchive, f64s, i64s, u32s, u64s};
 use super::persist::KeyedRows;
 use super::storage::Storage;
+pub(crate) use base::{damage_in, table_of};
 use engram_core::internal::incremental::table::{FactMeta, Table};
 use engram_core::internal::value::ColumnType;
+pub(crate) use orders::{MIN_ROWS as ORDERS_MIN_ROWS, OrderRun, file_of as orders_file};
 use rkyv::{Archive, Serialize};
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
@@ -36,6 +41,14 @@ impl Column {
         match self {
             Column::Narrow(c) => c.push(v as u32),
             Column::Wide(c) => c.push(v),
+        }
+    }
+
+    /// The column as a mapped run's column reads.
+    pub(crate) fn view(&self) -> ColumnView<'_> {
+        match self {
+            Column::Narrow(c) => ColumnView::Narrow(c),
+            Column::Wide(c) => ColumnView::Wide(c),
         }
     }
 }
@@ -190,7 +203,7 @@ impl ColumnView<'_> {
             ColumnView::Wide(c) => c[i],
         }
     }
-    fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         match self {
             ColumnView::Narrow(c) => c.len(),
             ColumnView::Wide(c) => c.len(),
@@ -261,20 +274,26 @@ fn view(c: &ArchivedColumn) -> ColumnView<'_> {
 }
 
 /// Where a run's archive lives: a mapped run file, or a record of the commit log.
+#[derive(Clone)]
 enum Source {
-    File(ArchiveFile<FactRun>),
+    File(Arc<ArchiveFile<FactRun>>),
     Log(Arc<OwnedArchive<LogRecord>>, usize),
 }
 
 /// A run of one relation's facts, read in place. Opening it checks its shape; what a read
 /// takes is checked as it is read: a lookup checks the blocks it touches, a pass over the run
 /// checks the whole run once (every block, then its contents: [`MappedFacts::verified`]).
+///
+/// A clone reads the same mapping and shares what has been checked.
+#[derive(Clone)]
 pub(crate) struct MappedFacts {
     src: Source,
     /// The strings the store held when the run was opened: its symbol ids are below.
     symbols: u32,
     /// Whether the whole run has been checked, and what is wrong if it failed.
-    whole: OnceLock<Result<(), String>>,
+    whole: Arc<OnceLock<Result<(), String>>>,
+    /// Damage found by a read that cannot fail (a table's base), to report after it.
+    damage: Arc<OnceLock<String>>,
 }
 
 /// Checks that a run is the one expected: relation, layer, column types, columns as long as
@@ -406,9 +425,10 @@ impl MappedFacts {
             .and_then(|()| check_shape(run, relation, layer, types))
             .map_err(|e| StoreError::corrupt(file.path(), e))?;
         Ok(MappedFacts {
-            src: Source::File(file),
+            src: Source::File(Arc::new(file)),
             symbols,
-            whole: OnceLock::new(),
+            whole: Arc::new(OnceLock::new()),
+            damage: Arc::default(),
         })
     }
 
@@ -428,7 +448,8 @@ impl MappedFacts {
         Ok(MappedFacts {
             src: Source::Log(record, i),
             symbols,
-            whole: OnceLock::from(Ok(())),
+            whole: Arc::new(OnceLock::from(Ok(()))),
+            damage: Arc::default(),
         })
     }
 
@@ -459,10 +480,16 @@ impl MappedFacts {
         &self,
         f: impl FnOnce(&ArchiveFile<FactRun>) -> Result<(), String>,
     ) -> Result<(), StoreError> {
+        self.verify_as_text(f).map_err(|e| self.corrupt(e))
+    }
+
+    /// [`MappedFacts::verify`], what is wrong as text.
+    fn verify_as_text(
+        &self,
+        f: impl FnOnce(&ArchiveFile<FactRun>) -> Result<(), String>,
+    ) -> Result<(), String> {
         match &self.src {
-            Source::File(file) if !matches!(self.whole.get(), Some(Ok(()))) => {
-                f(file).map_err(|e| self.corrupt(e))
-            }
+            Source::File(file) if !matches!(self.whole.get(), Some(Ok(()))) => f(file),
             _ => Ok(()),
         }
     }
@@ -519,6 +546,17 @@ impl MappedFacts {
             }
         }
         Ok((key, self.meta(i)))
+    }
+
+    /// The name of its run file in the store (`None` for a log record's run).
+    pub(crate) fn file_name(&self) -> Option<String> {
+        match &self.src {
+            Source::File(f) => f
+                .path()
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned()),
+            Source::Log(..) => None,
+        }
     }
 
     /// Whether the run is a log record's (not yet written as a run file).
@@ -672,16 +710,6 @@ impl MappedFacts {
         }
         Ok(())
     }
-}
-
-/// A layer of runs as a table: each run applied in turn, oldest first.
-pub(crate) fn table_of(runs: &[MappedFacts], types: &[ColumnType]) -> Result<Table, StoreError> {
-    let n = runs.iter().map(|r| r.rows()).sum();
-    let mut t = Table::with_capacity(types, n);
-    for run in runs {
-        run.apply(&mut t)?;
-    }
-    Ok(t)
 }
 
 /// The facts of a layer of runs that a search finds, in key order: `base_rows` picks the

@@ -16,14 +16,16 @@ const KIND_LOG: u32 = 5;
 const FRAME: usize = 12;
 
 /// A store of three relations (symbols, every column type, a derived closure) with run files
-/// from a compaction, logged commits after it (adds and a retraction), and rules: every kind of
-/// store file. Built once per process.
+/// from a compaction (with their orders files), logged commits after it (adds and a
+/// retraction), and rules: every kind of store file. Built once per process.
 pub fn template_store() -> &'static Path {
     static DIR: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
     DIR.get_or_init(|| {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let path = dir.path().join("store");
         let mut s = Store::create(&path).expect("a new store");
+        // Runs get orders files, as a large store's do.
+        s.set_orders_min_rows(1);
         s.add_rules(
             "closure",
             ".decl edge(a: symbol, b: symbol)\n\

@@ -146,6 +146,13 @@ impl Classes {
         Some((self.members[self.label[m] as usize], self.meta[m]))
     }
 
+    /// Whether both have the same members with the same membership times. Times only grow
+    /// (each is the latest of some facts' times), so passes that compare them end.
+    pub(crate) fn same_times(&self, other: &Classes) -> bool {
+        self.members == other.members
+            && (self.meta.iter().zip(&other.meta)).all(|(a, b)| a.time == b.time)
+    }
+
     /// The members, sorted, whose label or membership differs from what they had in `old`
     /// (or that only one of the two holds).
     pub(crate) fn moved_since(&self, old: &Classes) -> Vec<u64> {

@@ -63,7 +63,11 @@ pub(crate) fn evaluate_merging(
             .as_ref()
             .expect("the identity is evaluated");
         let next = Classes::build(derived, ColumnType::Symbol, interner);
-        if classes::same_classes(&classes.rows(mode), &next.rows(mode)) {
+        // Settled when the classes and memberships the facts were read through are the ones
+        // derived, times too (a store reads later facts through the derived ones).
+        if classes::same_classes(&classes.rows(mode), &next.rows(mode))
+            && (!mode.time || classes.same_times(&next))
+        {
             strata.run(&canon_plan, interner, mode, None)?;
             let merged = Merged {
                 plan: canon_plan,
@@ -161,13 +165,7 @@ fn canonical_base(
         for (row, m) in base.facts_of(rel) {
             match canonical_row(row, &types, classes) {
                 Some((canon, membership)) => {
-                    let merged = Meta {
-                        conf: m.conf * membership.conf,
-                        depth: (1 + m.depth.max(membership.depth)).min(MAX_DEPTH),
-                        rule: MERGED,
-                        time: m.time.max(membership.time),
-                    };
-                    out.push_meta(rel, &canon, merged);
+                    out.push_meta(rel, &canon, rewritten_meta(m, membership));
                     rewritten
                         .entry((rel, canon))
                         .or_default()
@@ -180,6 +178,17 @@ fn canonical_base(
     (out, rewritten)
 }
 
+/// The metadata of a fact `m` rewritten through classes by memberships `membership`: its
+/// confidence multiplied by them, one deeper, from `merge`.
+pub(crate) fn rewritten_meta(m: Meta, membership: Meta) -> Meta {
+    Meta {
+        conf: m.conf * membership.conf,
+        depth: (1 + m.depth.max(membership.depth)).min(MAX_DEPTH),
+        rule: MERGED,
+        time: m.time.max(membership.time),
+    }
+}
+
 /// `row` with each symbol read through its class, and the memberships that changed it
 /// combined (`None` when nothing changes).
 pub fn canonical_row(
@@ -187,12 +196,22 @@ pub fn canonical_row(
     types: &[ColumnType],
     classes: &Classes,
 ) -> Option<(Vec<u64>, Meta)> {
+    canonical_row_by(row, types, |v| classes.canonical(v))
+}
+
+/// [`canonical_row`] with the classes read by `canonical` (a member's label and membership;
+/// `None` for a symbol in no class).
+pub(crate) fn canonical_row_by(
+    row: &[u64],
+    types: &[ColumnType],
+    canonical: impl Fn(u64) -> Option<(u64, Meta)>,
+) -> Option<(Vec<u64>, Meta)> {
     let mut out: Option<(Vec<u64>, Meta)> = None;
     for (col, ty) in types.iter().enumerate() {
         if *ty != ColumnType::Symbol {
             continue;
         }
-        let Some((label, member)) = classes.canonical(row[col]) else {
+        let Some((label, member)) = canonical(row[col]) else {
             continue;
         };
         if label == row[col] {
@@ -209,13 +228,20 @@ pub fn canonical_row(
 /// and constants standing alone as a head argument or a comparison operand (a constant
 /// inside a functor call, such as `cat("a", x)`, is text and stays as written).
 pub(crate) fn canonical_plan(plan: &Plan, classes: &Classes) -> Plan {
+    canonical_plan_by(plan, |v| classes.canonical(v).map(|(label, _)| label))
+}
+
+/// [`canonical_plan`] with the classes read by `label` (a member's label; `None` for a symbol
+/// in no class).
+pub fn canonical_plan_by(plan: &Plan, mut label: impl FnMut(u64) -> Option<u64>) -> Plan {
     let mut out = plan.clone();
     let types: Vec<Vec<ColumnType>> = plan.relations.iter().map(|d| d.types()).collect();
+    let mut read = |c: &mut u64| *c = label(*c).unwrap_or(*c);
     for rule in &mut out.rules {
-        canonical_rule(rule, &types, classes);
+        for_each_symbol_constant(rule, &types, &mut read);
     }
     for q in &mut out.queries {
-        canonical_rule(&mut q.rule, &types, classes);
+        for_each_symbol_constant(&mut q.rule, &types, &mut read);
     }
     out
 }

@@ -18,14 +18,16 @@
 //!
 //! Strata this cannot maintain (an eqrel, a functional relation, noisy-or, the relation of a
 //! `.merge`) are skipped while no derivation of theirs touches a changed fact; when one does,
-//! every change is undone and the caller re-derives everything. So is a commit under a merge
-//! that names an alias (its facts would have to be rewritten).
+//! every change is undone and the caller re-derives everything. Under a merge, an asserted
+//! fact enters the contents read through the classes (`merging.rs`).
 
+mod merging;
 mod plans;
 pub mod solve;
 mod stratum;
 pub mod table;
 
+pub use merging::{aliased_constants, merged_plan};
 pub use plans::Plans;
 
 use crate::eval::completed::Caches;
@@ -128,7 +130,8 @@ pub fn apply(
 ) -> Result<Option<Before>, crate::eval::EvalError> {
     let n = plan.relations.len();
     plans.index(&mut facts.contents);
-    if names_an_alias(plan, &facts.contents, &changes) {
+    merging::index(plan, &mut facts.contents);
+    if merging::evidence_names_an_alias(plan, &facts.contents, &changes) {
         return Ok(None);
     }
     let mut t = Touched {
@@ -175,25 +178,6 @@ pub fn apply(
         }
     }
     Ok(Some(t.before))
-}
-
-/// Whether the program merges and a change names an alias: its facts would be rewritten
-/// through the classes, which only a full evaluation does.
-fn names_an_alias(plan: &Plan, contents: &[Table], changes: &[Change]) -> bool {
-    let Some(class) = plan.merge.and_then(|m| plan.relations[m].class) else {
-        return false;
-    };
-    let t = &contents[class];
-    if t.is_empty() {
-        return false;
-    }
-    let aliased = |v: u64| solve::class_label(t, v).is_some_and(|label| label != v);
-    changes.iter().any(|(rel, key, _)| {
-        let types = plan.relations[*rel].types();
-        key.iter()
-            .zip(types)
-            .any(|(&v, ty)| ty == crate::value::ColumnType::Symbol && aliased(v))
-    })
 }
 
 /// Whether `new` is worse than `old` somewhere (lower confidence, greater depth, earlier

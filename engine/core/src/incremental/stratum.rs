@@ -2,6 +2,7 @@
 //! module's algorithm), or, for a stratum only a full evaluation maintains, whether the
 //! changes reach it at all.
 
+use super::merging;
 use super::plans::{AggStart, Plans, bind_neg};
 use super::{Changed, Facts, Pending, Touched, improve, weakened};
 use crate::eval::EvalError;
@@ -369,6 +370,7 @@ impl Maintainer<'_> {
             };
             t.asserted_undo.push((rel, key.clone(), old));
             if let Some(m) = new {
+                let (key, m) = merging::entering(self.plan, &facts.contents, rel, &key, m);
                 found.push((rel, key, m));
             }
         }
@@ -424,10 +426,14 @@ impl Maintainer<'_> {
             let table = facts.asserted[*rel].as_ref().expect("an asserted layer");
             if let Some(old) = table.get(key)
                 && weakened(old, *new)
-                && let Some(m) = facts.contents[*rel].get(key)
-                && dead[*rel].insert(key.clone())
             {
-                frontier.push((*rel, key.clone(), m));
+                // The contents fact it is read into (through the classes, under a merge).
+                let (key, _) = merging::entering(self.plan, &facts.contents, *rel, key, old);
+                if let Some(m) = facts.contents[*rel].get(&key)
+                    && dead[*rel].insert(key.clone())
+                {
+                    frontier.push((*rel, key, m));
+                }
             }
         }
         let plans = self.plans;
@@ -453,10 +459,8 @@ impl Maintainer<'_> {
         let mut hkey = Vec::new();
         for (rel, keys) in dead.iter().enumerate() {
             for key in keys {
-                let mut best = facts.asserted[rel]
-                    .as_ref()
-                    .and_then(|a| a.get(key))
-                    .map(|m| to_meta(&m));
+                let mut best = (facts.asserted[rel].as_ref())
+                    .and_then(|a| merging::asserted_best(plan, &facts.contents, a, rel, key));
                 for &ri in &stratum.rules {
                     let rule = &plan.rules[ri];
                     let mut env = vec![0u64; rule.var_names.len()];

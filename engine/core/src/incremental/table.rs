@@ -3,10 +3,36 @@
 //! from key to row, and hash indexes on column subsets that rule evaluation probes. No
 //! allocation per fact. Rows are only appended; a removed row is marked dead (indexes skip
 //! it) and the table is rebuilt densely once the dead outnumber the live.
+//!
+//! A table may start from a [`Base`]: sorted facts held elsewhere (a store's mapped run),
+//! read in place and never copied. Then only what changed since is in memory: the rows
+//! added, a bit per row for what was removed, and the base rows whose metadata changed.
 
 use crate::value::ColumnType;
 use hashbrown::HashTable;
 use std::hash::{BuildHasher, Hasher};
+use std::sync::Arc;
+
+/// Sorted, distinct facts a [`Table`] starts from without copying them: rows `0..len()` in
+/// key order, read in place (a store's mapped run).
+///
+/// Reads cannot fail: a base that finds its storage damaged answers with empty cells and
+/// remembers the damage, and its owner checks for it before trusting what was computed.
+pub trait Base: Send + Sync {
+    /// Number of rows.
+    fn len(&self) -> usize;
+    /// Whether it holds no row.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Column `col` of row `row`.
+    fn cell(&self, row: usize, col: usize) -> u64;
+    /// The metadata of row `row`.
+    fn meta(&self, row: usize) -> FactMeta;
+    /// Calls `f` with each row whose columns `cols` (not the leading ones) hold `values`,
+    /// until `f` returns false.
+    fn matching(&self, cols: &[usize], values: &[u64], f: &mut dyn FnMut(usize) -> bool);
+}
 
 /// A fact's metadata as the store keeps it.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -94,12 +120,20 @@ impl std::ops::Deref for Key {
 
 /// One relation's facts.
 ///
-/// Rows `0..sorted` are in key order and distinct (a layer loaded from its runs): a key there
-/// is found by binary search, and an index on leading columns needs no chains for them. Rows
-/// after (facts added since) are found through `map`.
+/// Rows `0..sorted` are in key order and distinct (a layer loaded from its runs, or a
+/// [`Base`] and what was loaded after it in order): a key there is found by binary search, and
+/// an index on leading columns needs no chains for them. Rows after (facts added since) are
+/// found through `map`. Rows `0..off` are the base's; the vectors below hold rows `off..`.
 #[derive(Clone)]
 pub struct Table {
     arity: usize,
+    base: Option<Arc<dyn Base>>,
+    /// Rows of the base (0 without one).
+    off: usize,
+    /// Base rows whose metadata was set since (the base is read-only).
+    base_meta: rustc_hash::FxHashMap<u32, FactMeta>,
+    /// Removed rows of this table's own (at or after `off`), for when to rebuild.
+    dead_own: usize,
     keys: Cells,
     conf: Vec<f64>,
     time: Vec<i64>,
@@ -146,6 +180,10 @@ impl Table {
         let cells = n * types.len();
         Table {
             arity: types.len(),
+            base: None,
+            off: 0,
+            base_meta: Default::default(),
+            dead_own: 0,
             keys: if narrow {
                 Cells::Narrow(Vec::with_capacity(cells))
             } else {
@@ -161,6 +199,24 @@ impl Table {
             map: HashTable::new(),
             indexes: Vec::new(),
         }
+    }
+
+    /// A table holding `base`'s facts, read in place: only what changes is held in memory.
+    pub fn based(types: &[ColumnType], base: Arc<dyn Base>) -> Table {
+        let mut t = Table::new(types);
+        let n = base.len();
+        t.alive = vec![u64::MAX; n.div_ceil(64)];
+        if !n.is_multiple_of(64) {
+            t.alive[n / 64] = (1 << (n % 64)) - 1;
+        }
+        (t.off, t.sorted, t.rows, t.live) = (n, n, n, n);
+        t.base = Some(base);
+        t
+    }
+
+    /// Whether its facts start from a [`Base`].
+    pub fn is_based(&self) -> bool {
+        self.base.is_some()
     }
 
     /// An empty table of the same shape.
@@ -192,7 +248,10 @@ impl Table {
     /// Column `c` of row `i`.
     #[inline]
     pub fn cell(&self, i: usize, c: usize) -> u64 {
-        self.keys.get(i * self.arity + c)
+        match &self.base {
+            Some(b) if i < self.off => b.cell(i, c),
+            _ => self.keys.get((i - self.off) * self.arity + c),
+        }
     }
 
     /// The key of row `i`.
@@ -243,6 +302,12 @@ impl Table {
     /// The metadata of row `i`.
     #[inline]
     pub fn meta(&self, i: usize) -> FactMeta {
+        if let Some(b) = &self.base
+            && i < self.off
+        {
+            return (self.base_meta.get(&(i as u32)).copied()).unwrap_or_else(|| b.meta(i));
+        }
+        let i = i - self.off;
         let dr = self.depth_rule[i];
         FactMeta {
             conf: self.conf[i],
@@ -253,6 +318,11 @@ impl Table {
     }
 
     fn set_meta(&mut self, i: usize, m: FactMeta) {
+        if i < self.off {
+            self.base_meta.insert(i as u32, m);
+            return;
+        }
+        let i = i - self.off;
         self.conf[i] = m.conf;
         self.time[i] = m.time;
         self.depth_rule[i] = (m.depth.min(0xffff) << 16) | (m.rule & 0xffff);
@@ -294,13 +364,13 @@ impl Table {
         self.conf.push(0.0);
         self.time.push(0);
         self.depth_rule.push(0);
+        self.rows += 1;
         self.set_meta(row, meta);
         if row.is_multiple_of(64) {
             grow(&mut self.alive, 1);
             self.alive.push(0);
         }
         self.alive[row / 64] |= 1 << (row % 64);
-        self.rows += 1;
         self.live += 1;
         row
     }
@@ -328,12 +398,12 @@ impl Table {
             return Some(old);
         }
         let row = self.push_row(key, meta) as u32;
-        let (keys, a) = (&self.keys, self.arity);
+        let (keys, a, off) = (&self.keys, self.arity, self.off);
         self.map.insert_unique(hash_key(key), row, |&r| {
-            hash_values((0..a).map(|c| keys.get(r as usize * a + c)))
+            hash_values((0..a).map(|c| keys.get((r as usize - off) * a + c)))
         });
         for ix in &mut self.indexes {
-            link(ix, &self.keys, a, row);
+            link(ix, &self.keys, a, off, row);
         }
         None
     }
@@ -349,20 +419,40 @@ impl Table {
         self.alive[i / 64] &= !(1 << (i % 64));
         self.live -= 1;
         let old = self.meta(i);
-        let dead = self.rows - self.live;
-        if dead > 1024 && dead > self.live {
+        if i < self.off {
+            self.base_meta.remove(&(i as u32));
+        } else {
+            self.dead_own += 1;
+        }
+        let own = self.rows - self.off;
+        if self.dead_own > 1024 && self.dead_own > own - self.dead_own {
             self.rebuild();
         }
         Some(old)
     }
 
-    /// Rewrites the table with only its live rows, all sorted (row numbers change).
+    /// Rewrites the table's own rows with only the live ones, sorted (row numbers change); a
+    /// base and what was removed from it stay.
     fn rebuild(&mut self) {
         let cols: Vec<Vec<usize>> = self.indexes.iter().map(|ix| ix.cols.clone()).collect();
         let mut fresh = self.empty_like(self.live);
-        for r in self.sorted() {
-            let r = r as usize;
-            fresh.push_sorted(&self.key(r), self.meta(r));
+        let order = self.sorted();
+        if let Some(base) = &self.base {
+            fresh = Table::based(&[], base.clone());
+            fresh.keys = self.empty_like(0).keys;
+            fresh.arity = self.arity;
+            let words = fresh.alive.len();
+            fresh.alive.copy_from_slice(&self.alive[..words]);
+            if !self.off.is_multiple_of(64) {
+                fresh.alive[self.off / 64] &= (1 << (self.off % 64)) - 1;
+            }
+            fresh.live = self.live - (self.rows - self.off - self.dead_own);
+            fresh.base_meta = std::mem::take(&mut self.base_meta);
+        }
+        for r in order.into_iter().map(|r| r as usize) {
+            if r >= self.off {
+                fresh.push_sorted(&self.key(r), self.meta(r));
+            }
         }
         for c in cols {
             fresh.ensure_index(&c);
@@ -375,8 +465,13 @@ impl Table {
         if cols.is_empty() || is_whole_key(cols, self.arity) || self.index_of(cols).is_some() {
             return;
         }
-        // Leading columns are found in the sorted part by binary search: chain only the rest.
-        let base = if is_prefix(cols) { self.sorted } else { 0 };
+        // Leading columns are found in the sorted part by binary search, other columns of a
+        // base by the base: chain only the rest.
+        let base = if is_prefix(cols) {
+            self.sorted
+        } else {
+            self.off
+        };
         let mut ix = Index {
             cols: cols.to_vec(),
             base,
@@ -384,7 +479,7 @@ impl Table {
             next: Vec::with_capacity(self.rows - base),
         };
         for row in base..self.rows {
-            link(&mut ix, &self.keys, self.arity, row as u32);
+            link(&mut ix, &self.keys, self.arity, self.off, row as u32);
         }
         self.indexes.push(ix);
     }
@@ -427,11 +522,20 @@ impl Table {
         let ix = self
             .index_of(cols)
             .expect("ensure_index was called for every probed column set");
-        if ix.base > 0 {
+        if ix.base > 0 && is_prefix(cols) {
             for r in self.sorted_range(values) {
                 if self.is_alive(r) && !f(r) {
                     return;
                 }
+            }
+        } else if let Some(b) = &self.base {
+            let mut stopped = false;
+            b.matching(cols, values, &mut |r| {
+                stopped = self.is_alive(r) && !f(r);
+                !stopped
+            });
+            if stopped {
+                return;
             }
         }
         let matches = |r: u32| {
@@ -493,7 +597,7 @@ impl Table {
     pub fn latest_time(&self) -> Option<i64> {
         (0..self.rows)
             .filter(|&i| self.is_alive(i))
-            .map(|i| self.time[i])
+            .map(|i| self.meta(i).time)
             .max()
     }
 
@@ -511,6 +615,7 @@ impl Table {
             + self.time.capacity() * 8
             + self.depth_rule.capacity() * 4
             + self.alive.capacity() * 8
+            + self.base_meta.capacity() * 24
             + self.map.capacity() * (std::mem::size_of::<u32>() + 1)
             + self
                 .indexes
@@ -530,9 +635,10 @@ fn is_prefix(cols: &[usize]) -> bool {
     cols.iter().enumerate().all(|(i, &c)| i == c)
 }
 
-/// Adds row `row` to the front of its chain in `ix`.
-fn link(ix: &mut Index, keys: &Cells, arity: usize, row: u32) {
-    let cell = |r: u32, c: usize| keys.get(r as usize * arity + c);
+/// Adds row `row` to the front of its chain in `ix` (rows before `off` are a base's: never
+/// chained).
+fn link(ix: &mut Index, keys: &Cells, arity: usize, off: usize, row: u32) {
+    let cell = |r: u32, c: usize| keys.get((r as usize - off) * arity + c);
     let cols = &ix.cols;
     let h = hash_values(cols.iter().map(|&c| cell(row, c)));
     let same = |r: &u32| cols.iter().all(|&c| cell(*r, c) == cell(row, c));
@@ -557,17 +663,46 @@ mod tests {
     use proptest::prelude::*;
     use std::collections::BTreeMap;
 
+    /// Sorted rows in a vector, as a store's run would be.
+    struct VecBase(Vec<[u64; 2]>);
+
+    impl Base for VecBase {
+        fn len(&self) -> usize {
+            self.0.len()
+        }
+        fn cell(&self, row: usize, col: usize) -> u64 {
+            self.0[row][col]
+        }
+        fn meta(&self, _: usize) -> FactMeta {
+            FactMeta::asserted(0.5, 0)
+        }
+        fn matching(&self, cols: &[usize], values: &[u64], f: &mut dyn FnMut(usize) -> bool) {
+            for (r, row) in self.0.iter().enumerate() {
+                if cols.iter().zip(values).all(|(&c, &v)| row[c] == v) && !f(r) {
+                    return;
+                }
+            }
+        }
+    }
+
     proptest! {
         #[test]
         fn behaves_like_a_map(
             loaded in prop::collection::btree_set((0u64..20, 0u64..3), 0..40),
+            based in any::<bool>(),
             ops in prop::collection::vec((any::<bool>(), 0u64..20, 0u64..3), 0..3000),
         ) {
-            let mut t = Table::new(&[ColumnType::Symbol, ColumnType::Symbol]);
+            let types = [ColumnType::Symbol, ColumnType::Symbol];
+            let mut t = Table::new(&types);
             let mut m: BTreeMap<Vec<u64>, f64> = BTreeMap::new();
-            // A sorted load first, as from a run.
+            // A sorted load first, as from a run: copied, or read in place from a base.
+            if based {
+                t = Table::based(&types, Arc::new(VecBase(loaded.iter().map(|&(a, b)| [a, b]).collect())));
+            }
             for &(a, b) in &loaded {
-                t.push_sorted(&[a, b], FactMeta::asserted(0.5, 0));
+                if !based {
+                    t.push_sorted(&[a, b], FactMeta::asserted(0.5, 0));
+                }
                 m.insert(vec![a, b], 0.5);
             }
             t.ensure_index(&[1]);
@@ -617,6 +752,42 @@ mod tests {
         assert_eq!(t.get(&[4]), None);
         assert_eq!(t.get(&[5004]).map(|m| m.conf), Some(0.5));
         let keys: Vec<u64> = t.sorted().iter().map(|&r| t.cell(r as usize, 0)).collect();
+        assert!(keys.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn a_based_table_rebuilds_its_own_rows_and_keeps_the_base_as_changed() {
+        let base: Vec<[u64; 2]> = (0..100u64).map(|k| [k, k % 7]).collect();
+        let types = [ColumnType::Number, ColumnType::Number];
+        let mut t = Table::based(&types, Arc::new(VecBase(base)));
+        t.ensure_index(&[1]);
+        assert!(t.remove(&[3, 3]).is_some());
+        t.upsert(&[4, 4], FactMeta::asserted(0.25, 9));
+        for k in 1000..4000u64 {
+            t.upsert(&[k, k % 7], FactMeta::asserted(0.75, 0));
+        }
+        for k in 1000..3900u64 {
+            assert!(t.remove(&[k, k % 7]).is_some());
+        }
+        assert!(
+            t.rows - t.off < 3000,
+            "rebuilt: {} own rows",
+            t.rows - t.off
+        );
+        assert_eq!(t.len(), 99 + 100);
+        assert_eq!(t.get(&[3, 3]), None);
+        assert_eq!(t.get(&[4, 4]), Some(FactMeta::asserted(0.25, 9)));
+        assert_eq!(t.get(&[3950, 3950 % 7]).map(|m| m.conf), Some(0.75));
+        let mut found = Vec::new();
+        t.matching(&[1], &[3], |r| found.push(t.cell(r, 0)));
+        found.sort();
+        let want: Vec<u64> = (0..100)
+            .chain(3900..4000)
+            .filter(|k| k % 7 == 3 && *k != 3)
+            .collect();
+        assert_eq!(found, want);
+        let keys: Vec<u64> = t.sorted().iter().map(|&r| t.cell(r as usize, 0)).collect();
+        assert_eq!(keys.len(), t.len());
         assert!(keys.windows(2).all(|w| w[0] < w[1]));
     }
 }
