@@ -429,6 +429,7 @@ impl Database {
             caches: &mut self.caches,
             tables: None,
             stop: false,
+            few: true,
         };
         let want = if rule.head_args.is_empty() {
             vec![0]

@@ -236,6 +236,8 @@ impl Store {
             caches: &mut caches,
             tables: None,
             stop: false,
+            // The answers of one lookup: a few comparisons.
+            few: true,
         };
         let mut answers = Answers::default();
         let mut env = vec![0u64; n];

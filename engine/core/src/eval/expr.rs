@@ -22,6 +22,18 @@ pub struct Cx<'a> {
     /// Set by a solution callback to end the solve that called it (a bounded count that
     /// reached its limit); the solve clears it as it returns.
     pub stop: bool,
+    /// Whether symbols compare by their texts rather than by a ranking of every symbol: for
+    /// a few comparisons (maintaining a commit, explaining a fact), where ranking a store's
+    /// every string would cost more than all of them.
+    pub few: bool,
+}
+
+/// Compares two values of one type by their meaning (symbols as [`Cx::few`] says).
+fn order(cx: &Cx<'_>, ty: ColumnType, a: u64, b: u64) -> Ordering {
+    match cx.few {
+        true => value::compare_unranked(ty, a, b, cx.interner),
+        false => value::compare(ty, a, b, cx.interner),
+    }
 }
 
 /// Relations that negations and aggregates read from somewhere other than the completed
@@ -58,6 +70,7 @@ impl<'a> Cx<'a> {
             caches,
             tables: None,
             stop: false,
+            few: false,
         }
     }
 }
@@ -101,7 +114,7 @@ pub(crate) fn check(c: &Constraint, env: &mut [u64], cx: &mut Cx<'_>) -> bool {
                     CmpOp::Ge => x >= y,
                 };
             }
-            let ord = value::compare(left.ty, a, b, cx.interner);
+            let ord = order(cx, left.ty, a, b);
             match op {
                 CmpOp::Eq => ord == Ordering::Equal,
                 CmpOp::Ne => ord != Ordering::Equal,
@@ -364,7 +377,7 @@ fn call(f: Functor, args: &[IrExpr], env: &[u64], cx: &mut Cx<'_>) -> Option<u64
             let ty = args[0].ty;
             let mut best = vals[0];
             for &v in &vals[1..] {
-                let ord = value::compare(ty, v, best, cx.interner);
+                let ord = order(cx, ty, v, best);
                 if (f == Functor::Min && ord == Ordering::Less)
                     || (f == Functor::Max && ord == Ordering::Greater)
                 {
@@ -427,7 +440,7 @@ fn aggregate_group(agg: &IrAggregate, env: &[u64], cx: &mut Cx<'_>) -> Option<u6
                 best = Some(match best {
                     None => v,
                     Some(b) => {
-                        let ord = value::compare(ty, v, b, cx.interner);
+                        let ord = order(cx, ty, v, b);
                         let better = if agg.func == AggFunc::Min {
                             ord == Ordering::Less
                         } else {

@@ -40,6 +40,7 @@ pub fn answer_query(q: &IrQuery, done: &[Option<Rows>], interner: &mut Interner)
         caches: &mut caches,
         tables: None,
         stop: false,
+        few: false,
     };
     let mut env = vec![0u64; n];
     let mut best = Answers::default();

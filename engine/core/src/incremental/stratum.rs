@@ -201,6 +201,7 @@ impl Maintainer<'_> {
             caches: self.caches,
             tables,
             stop: false,
+            few: true,
         }
     }
 
