@@ -43,34 +43,49 @@ pub(crate) fn file_of(run: &str) -> String {
     format!("{stem}.ord")
 }
 
-/// The rows of a run (its key columns `cols`) sorted by rotation `start`.
+/// The rows of a run (its key columns `cols`) sorted by rotation `start`: as pairs of the
+/// rotated key's leading columns packed into 64 bits and the row (16 bytes a row, so that the
+/// load of a large memory does not hold more), then each run of rows with the same leading
+/// columns sorted by the rest.
 pub(crate) fn sort_rotation(cols: &[ColumnView<'_>], start: usize) -> Vec<u32> {
     let n = cols.first().map_or(0, |c| c.len());
     let seq: Vec<ColumnView<'_>> = rotation(cols.len(), start).map(|c| cols[c]).collect();
-    let bits: u32 = (seq.iter())
-        .map(|c| match c {
-            ColumnView::Narrow(_) => 32,
-            ColumnView::Wide(_) => 64,
+    // The leading columns that fit in 64 bits (at least one).
+    let mut bits = 0;
+    let packed = (seq.iter())
+        .take_while(|c| {
+            bits += match c {
+                ColumnView::Narrow(_) => 32,
+                ColumnView::Wide(_) => 64,
+            };
+            bits <= 64
         })
-        .sum();
-    if bits <= 128 {
-        // The rotated key packed into one integer: a sort of plain pairs.
-        let mut pairs: Vec<(u128, u32)> = (0..n)
-            .into_par_iter()
-            .map(|r| {
-                let key = seq.iter().fold(0u128, |k, c| match c {
-                    ColumnView::Narrow(_) => k << 32 | u128::from(c.get(r)),
-                    ColumnView::Wide(_) => k << 64 | u128::from(c.get(r)),
-                });
-                (key, r as u32)
-            })
-            .collect();
-        pairs.par_sort_unstable();
-        return pairs.into_iter().map(|(_, r)| r).collect();
+        .count()
+        .max(1);
+    let lead = &seq[..packed];
+    let mut pairs: Vec<(u64, u32)> = (0..n)
+        .into_par_iter()
+        .map(|r| {
+            let key = lead.iter().fold(0u64, |k, c| match c {
+                ColumnView::Narrow(_) => k << 32 | c.get(r),
+                ColumnView::Wide(_) => c.get(r),
+            });
+            (key, r as u32)
+        })
+        .collect();
+    pairs.par_sort_unstable();
+    let mut rows: Vec<u32> = pairs.iter().map(|p| p.1).collect();
+    if packed < seq.len() {
+        let rest = &seq[packed..];
+        let key = |r: u32| rest.iter().map(move |c| c.get(r as usize));
+        let mut at = 0;
+        for group in pairs.chunk_by(|a, b| a.0 == b.0) {
+            if group.len() > 1 {
+                rows[at..at + group.len()].sort_unstable_by(|&a, &b| key(a).cmp(key(b)));
+            }
+            at += group.len();
+        }
     }
-    let mut rows: Vec<u32> = (0..n as u32).collect();
-    let key = |r: u32| seq.iter().map(move |c| c.get(r as usize));
-    rows.par_sort_unstable_by(|&a, &b| key(a).cmp(key(b)));
     rows
 }
 
