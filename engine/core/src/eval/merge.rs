@@ -231,8 +231,8 @@ pub(crate) fn canonical_plan(plan: &Plan, classes: &Classes) -> Plan {
     canonical_plan_by(plan, |v| classes.canonical(v).map(|(label, _)| label))
 }
 
-/// [`canonical_plan`] with the classes read by `label` (a member's label; `None` for a symbol
-/// in no class).
+/// The program with its symbol constants read through classes, as `canonical_plan` does, the
+/// classes read by `label` (a member's label; `None` for a symbol in no class).
 pub fn canonical_plan_by(plan: &Plan, mut label: impl FnMut(u64) -> Option<u64>) -> Plan {
     let mut out = plan.clone();
     let types: Vec<Vec<ColumnType>> = plan.relations.iter().map(|d| d.types()).collect();
