@@ -38,7 +38,7 @@ pub struct RelationStats {
     pub derived: usize,
     /// Runs on disk (asserted and derived layers).
     pub runs: usize,
-    /// Bytes of those runs.
+    /// Bytes of those runs and their orders files.
     pub bytes: u64,
 }
 
@@ -57,7 +57,8 @@ pub struct StoreStats {
     pub derived: usize,
     /// Interned strings.
     pub strings: usize,
-    /// Store files (runs of strings and facts, rule files; not the manifest and lock).
+    /// Store files (runs of strings and facts, their orders files, rule files; not the
+    /// manifest and lock).
     pub files: usize,
     /// Bytes of those files.
     pub bytes_on_disk: u64,
@@ -475,17 +476,28 @@ impl Store {
     /// Facts, files and bytes.
     pub fn stats(&mut self) -> Result<StoreStats, ReadError> {
         let mut relations = Vec::new();
+        let mut orders_files = 0;
         for i in 0..self.files.rels.len() {
             let (asserted, (facts, derived)) = self.counts(i)?;
             let rel = &self.files.rels[i];
             let runs = rel.asserted_runs.iter().chain(&rel.derived_runs);
+            // A run's bytes and its orders file's.
+            let mut bytes = 0;
+            for run in runs {
+                bytes += run.file_len() as u64;
+                let orders = run.file_name().map(|f| super::segment::orders_file(&f));
+                if let Some(len) = orders.and_then(|o| self.files.storage.len(&o).ok()) {
+                    bytes += len;
+                    orders_files += 1;
+                }
+            }
             relations.push(RelationStats {
                 name: self.files.manifest.relations[i].name.clone(),
                 facts,
                 asserted,
                 derived,
                 runs: rel.asserted_runs.len() + rel.derived_runs.len(),
-                bytes: runs.map(|r| r.file_len() as u64).sum(),
+                bytes,
             });
         }
         let (string_runs, string_bytes) = self.files.strings.disk();
@@ -502,7 +514,8 @@ impl Store {
             strings: self.files.strings.committed() as usize,
             files: string_runs
                 + self.files.manifest.rules.len()
-                + relations.iter().map(|r| r.runs).sum::<usize>(),
+                + relations.iter().map(|r| r.runs).sum::<usize>()
+                + orders_files,
             bytes_on_disk: fact_bytes + string_bytes as u64 + rule_bytes,
             bytes_per_fact: if facts == 0 {
                 0.0

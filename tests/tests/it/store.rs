@@ -731,3 +731,30 @@ fn a_writer_that_gave_its_lock_back_does_not_reload_its_own_commits() {
     assert!(store.refresh().unwrap(), "another process's commit is");
     assert_eq!(store.facts("e").unwrap().unwrap().len(), 7);
 }
+
+/// A run's orders file is one of the store's files: `stats` counts it and its bytes, and the
+/// counts are those of the directory (string runs, rule files, fact runs and orders files).
+#[test]
+fn stats_count_orders_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = small_store(dir.path());
+    let mut s = Store::open(&path).unwrap();
+    s.set_orders_min_rows(1);
+    s.compact().unwrap();
+    let stats = s.stats().unwrap();
+    let (mut files, mut bytes, mut orders) = (0, 0, 0);
+    for f in std::fs::read_dir(&path).unwrap() {
+        let f = f.unwrap();
+        let name = f.file_name().to_string_lossy().into_owned();
+        if [".str", ".rules", ".facts", ".ord"]
+            .iter()
+            .any(|e| name.ends_with(e))
+        {
+            files += 1;
+            bytes += f.metadata().unwrap().len();
+            orders += usize::from(name.ends_with(".ord"));
+        }
+    }
+    assert!(orders > 0, "a compaction writes orders files");
+    assert_eq!((stats.files, stats.bytes_on_disk), (files, bytes));
+}
