@@ -126,7 +126,7 @@ fn unchanged_relations(
 }
 
 /// The symbol constants [`canonical_rule`] reads through the classes, appended to `out`.
-fn symbol_constants(rule: &IrRule, types: &[Vec<ColumnType>], out: &mut Vec<u64>) {
+pub(crate) fn symbol_constants(rule: &IrRule, types: &[Vec<ColumnType>], out: &mut Vec<u64>) {
     let mut rule = rule.clone();
     for_each_symbol_constant(&mut rule, types, &mut |c| out.push(*c));
 }

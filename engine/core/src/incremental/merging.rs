@@ -9,7 +9,7 @@
 //! on: it may be the evidence of a pair a merge has since rewritten, which only a full
 //! evaluation sees), so reading through them is a lookup in the class relation.
 
-use super::solve::{from_meta, to_meta};
+use super::solve::{class_label, class_membership, from_meta, to_meta};
 use super::table::{FactMeta, Table};
 use crate::eval::merge::{canonical_row_by, rewritten_meta};
 use crate::eval::meta::Meta;
@@ -41,7 +41,7 @@ pub(super) fn evidence_names_an_alias(
         return false;
     }
     let evidence = plan.depends(merge);
-    let aliased = |v: u64| canonical(class, v).is_some_and(|(label, _)| label != v);
+    let aliased = |v: u64| class_label(class, v).is_some_and(|label| label != v);
     (changes.iter())
         .filter(|(rel, _, _)| evidence.contains(rel))
         .any(|(rel, key, _)| {
@@ -58,15 +58,20 @@ pub fn aliased_constants(plan: &Plan, contents: &mut [Table]) -> Vec<(u64, u64)>
     };
     contents[class].ensure_index(&[0]);
     let class = &contents[class];
-    let mut out = Vec::new();
-    crate::eval::merge::canonical_plan_by(plan, |v| {
-        let label = canonical(class, v).map(|(label, _)| label)?;
-        (label != v).then(|| out.push((v, label)));
-        Some(label)
-    });
-    out.sort_unstable();
-    out.dedup();
-    out
+    let types: Vec<Vec<ColumnType>> = plan.relations.iter().map(|d| d.types()).collect();
+    let mut constants = Vec::new();
+    for rule in (plan.rules.iter()).chain(plan.queries.iter().map(|q| &q.rule)) {
+        crate::eval::merge::symbol_constants(rule, &types, &mut constants);
+    }
+    constants.sort_unstable();
+    constants.dedup();
+    (constants.into_iter())
+        .filter_map(|v| {
+            class_label(class, v)
+                .filter(|&label| label != v)
+                .map(|l| (v, l))
+        })
+        .collect()
 }
 
 /// The plan with the constants `aliased` ([`aliased_constants`]) read as their labels, as the
@@ -86,15 +91,6 @@ pub(super) fn index(plan: &Plan, contents: &mut [Table]) {
     }
 }
 
-/// A member's label and membership in the class table (`None`: in no class).
-fn canonical(class: &Table, v: u64) -> Option<(u64, Meta)> {
-    let mut out = None;
-    class.matching(&[0], &[v], |r| {
-        out = Some((class.cell(r, 1), to_meta(&class.meta(r))))
-    });
-    out
-}
-
 /// The contents key and metadata of an asserted fact of `rel`: read through the classes.
 pub(super) fn entering(
     plan: &Plan,
@@ -107,7 +103,7 @@ pub(super) fn entering(
         return (key.to_vec(), m);
     };
     let types = plan.relations[rel].types();
-    match canonical_row_by(key, &types, |v| canonical(&contents[class], v)) {
+    match canonical_row_by(key, &types, |v| class_membership(&contents[class], v)) {
         Some((canon, membership)) => (canon, from_meta(&rewritten_meta(to_meta(&m), membership))),
         None => (key.to_vec(), m),
     }
@@ -135,7 +131,7 @@ pub(super) fn asserted_best(
             choices.push(vec![v]);
             continue;
         }
-        match canonical(class, v) {
+        match class_membership(class, v) {
             Some((label, _)) if label != v => return None,
             Some(_) => {
                 let mut members = Vec::new();

@@ -86,9 +86,16 @@ impl Lookup for TableCx<'_> {
 /// The label of `member`'s class in a class relation's table (`member, label` rows), if it
 /// is a member.
 pub(crate) fn class_label(class: &Table, member: u64) -> Option<u64> {
-    let mut label = None;
-    class.matching(&[0], &[member], |r| label = Some(class.cell(r, 1)));
-    label
+    class_membership(class, member).map(|(label, _)| label)
+}
+
+/// The label of `member`'s class and its membership (the row's metadata), if it is a member.
+pub(crate) fn class_membership(class: &Table, member: u64) -> Option<(u64, Meta)> {
+    let mut out = None;
+    class.matching(&[0], &[member], |r| {
+        out = Some((class.cell(r, 1), to_meta(&class.meta(r))));
+    });
+    out
 }
 
 /// Whether a constraint is monotone: no negation and no aggregate. A relaxed solve keeps only

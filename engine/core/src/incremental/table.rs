@@ -435,20 +435,24 @@ impl Table {
     /// base and what was removed from it stay.
     fn rebuild(&mut self) {
         let cols: Vec<Vec<usize>> = self.indexes.iter().map(|ix| ix.cols.clone()).collect();
-        let mut fresh = self.empty_like(self.live);
         let order = self.sorted();
-        if let Some(base) = &self.base {
-            fresh = Table::based(&[], base.clone());
-            fresh.keys = self.empty_like(0).keys;
-            fresh.arity = self.arity;
-            let words = fresh.alive.len();
-            fresh.alive.copy_from_slice(&self.alive[..words]);
-            if !self.off.is_multiple_of(64) {
-                fresh.alive[self.off / 64] &= (1 << (self.off % 64)) - 1;
+        let mut fresh = match &self.base {
+            None => self.empty_like(self.live),
+            Some(base) => {
+                // The base as it is, with what was removed from it and changed in it.
+                let mut fresh = Table::based(&[], base.clone());
+                fresh.keys = self.empty_like(0).keys;
+                fresh.arity = self.arity;
+                let words = fresh.alive.len();
+                fresh.alive.copy_from_slice(&self.alive[..words]);
+                if !self.off.is_multiple_of(64) {
+                    fresh.alive[self.off / 64] &= (1 << (self.off % 64)) - 1;
+                }
+                fresh.live = self.live - (self.rows - self.off - self.dead_own);
+                fresh.base_meta = std::mem::take(&mut self.base_meta);
+                fresh
             }
-            fresh.live = self.live - (self.rows - self.off - self.dead_own);
-            fresh.base_meta = std::mem::take(&mut self.base_meta);
-        }
+        };
         for r in order.into_iter().map(|r| r as usize) {
             if r >= self.off {
                 fresh.push_sorted(&self.key(r), self.meta(r));
