@@ -92,11 +92,12 @@ pub fn text_of(tool: &str, result: &Json) -> Option<String> {
     }
 }
 
-/// What calls keep between them: what recall read of the memory's documents, for the
-/// commit it read them at.
+/// What calls keep between them, for the commit they read it at: what recall read of the
+/// memory's documents, and the graph's outline that `read_graph` pages read.
 #[derive(Default)]
 pub struct Kept {
     recall: memory::RecallCache,
+    graph: memory::GraphCache,
 }
 
 /// Runs the tool `name` with `arguments` on the store; its structured result.
@@ -127,7 +128,7 @@ pub fn call(
             let call: a::ReadGraph = args(a)?;
             let (inferred, paging) = (!call.asserted_only.unwrap_or(false), paging(call.page)?);
             let names_only = call.names_only.unwrap_or(false);
-            if let Some(page) = entity_page(store, inferred, paging, names_only)? {
+            if let Some(page) = entity_page(store, &mut kept.graph, inferred, paging, names_only)? {
                 return Ok(page);
             }
             let graph = store.read_graph(inferred)?;
@@ -332,6 +333,7 @@ const WINDOW: usize = 512;
 /// when the page may reach the relations (then the whole graph is read).
 fn entity_page(
     store: &mut Store,
+    kept: &mut memory::GraphCache,
     inferred: bool,
     paging: Paging,
     names_only: bool,
@@ -340,7 +342,8 @@ fn entity_page(
     if window == 0 {
         return Ok(None);
     }
-    let Some((entities, total)) = store.read_graph_window(inferred, paging.offset, window)? else {
+    let window = store.read_graph_window_with(kept, inferred, paging.offset, window)?;
+    let Some((entities, total)) = window else {
         return Ok(None);
     };
     let entities: Vec<r::GraphEntity> = (entities.into_iter())
@@ -591,13 +594,16 @@ mod tests {
         memory::add_to_transaction(&mut tx, read.facts).unwrap();
         tx.commit().unwrap();
         let mut windowed = 0;
+        // Kept across the pages, as a server keeps it.
+        let mut kept = memory::GraphCache::default();
         for inferred in [false, true] {
             for names_only in [false, true] {
                 for offset in [0, 5, 40] {
                     for limit in [None, Some(1), Some(7)] {
                         let paging = Paging { limit, offset };
                         let Some(page) =
-                            entity_page(&mut store, inferred, paging, names_only).unwrap()
+                            entity_page(&mut store, &mut kept, inferred, paging, names_only)
+                                .unwrap()
                         else {
                             continue;
                         };

@@ -15,6 +15,7 @@ mod store_ext;
 
 pub use error::EditError;
 pub use graph::{Entity, Graph, GraphEntity, GraphRelation, Inferred, Observations, Relation};
+pub use graph_page::GraphCache;
 pub use import::{BadLine, Format, Import, MemoryFact};
 pub use recall::{Hit, RecallIndex, RecallOptions, Step};
 pub use recall_lookup::RecallCache;

@@ -27,6 +27,7 @@ use engram_core::{Database, Origin};
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
+use std::hash::BuildHasher;
 
 /// The relations recall reads.
 pub const RELATIONS: &[&str] = &[
@@ -596,13 +597,17 @@ impl RecallIndex {
         limit: usize,
         fields: &dyn Fn(u64) -> Vec<u64>,
     ) -> Vec<Hit> {
-        let words_of = |h: &Hit| -> BTreeSet<String> {
-            (fields(self.docs[h.doc].sym).into_iter())
+        // Each hit's distinct stems, as sorted hashes (compared by a merge, not as strings).
+        let words_of = |h: &Hit| -> Vec<u64> {
+            let mut set: Vec<u64> = (fields(self.docs[h.doc].sym).into_iter())
                 .flat_map(|sym| words(self.interner.resolve_enc(sym)))
-                .map(|w| w.0)
-                .collect()
+                .map(|w| rustc_hash::FxBuildHasher.hash_one(&w.0))
+                .collect();
+            set.sort_unstable();
+            set.dedup();
+            set
         };
-        let sets: Vec<BTreeSet<String>> = ranked.iter().map(words_of).collect();
+        let sets: Vec<Vec<u64>> = ranked.iter().map(words_of).collect();
         let top = ranked.first().map_or(1.0, |h| h.score).max(1e-12);
         let mut picked: Vec<usize> = Vec::new();
         let mut left: Vec<usize> = (0..ranked.len()).collect();
@@ -642,10 +647,23 @@ pub(crate) fn query_words(query: &str) -> Vec<(String, String)> {
     out
 }
 
-fn jaccard(a: &BTreeSet<String>, b: &BTreeSet<String>) -> f64 {
-    let union = a.union(b).count();
+fn jaccard(a: &[u64], b: &[u64]) -> f64 {
+    // Both sorted and distinct: the intersection counted by a merge.
+    let (mut i, mut j, mut both) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                both += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    let union = a.len() + b.len() - both;
     if union == 0 {
         return 0.0;
     }
-    a.intersection(b).count() as f64 / union as f64
+    both as f64 / union as f64
 }

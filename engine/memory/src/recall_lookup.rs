@@ -178,12 +178,25 @@ impl DocTable {
     /// documents holding it with its weighted count.
     fn matches(&self, texts: &Texts) -> (Vec<u64>, FxHashMap<String, FxHashMap<u64, f64>>) {
         let mut tf: FxHashMap<String, FxHashMap<u64, f64>> = FxHashMap::default();
-        for (text, stems) in texts {
-            let at = self.fields.partition_point(|f| f.0 < *text);
-            for &(_, doc, weight) in self.fields[at..].iter().take_while(|f| f.0 == *text) {
+        // The texts in order, each found past the one before (the fields are sorted by text).
+        let mut ordered: Vec<(&u64, &Vec<(String, u32)>)> = texts.iter().collect();
+        ordered.sort_unstable_by_key(|t| *t.0);
+        let mut rest = &self.fields[..];
+        for (text, stems) in ordered {
+            // Galloping: the next text is usually near.
+            let mut end = 1;
+            while end < rest.len() && rest[end - 1].0 < *text {
+                end *= 2;
+            }
+            let end = end.min(rest.len());
+            rest = &rest[rest[..end].partition_point(|f| f.0 < *text)..];
+            for &(_, doc, weight) in rest.iter().take_while(|f| f.0 == *text) {
                 for (stem, n) in stems {
-                    *tf.entry(stem.clone()).or_default().entry(doc).or_default() +=
-                        weight * f64::from(*n);
+                    let docs = match tf.get_mut(stem) {
+                        Some(docs) => docs,
+                        None => tf.entry(stem.clone()).or_default(),
+                    };
+                    *docs.entry(doc).or_default() += weight * f64::from(*n);
                 }
             }
         }

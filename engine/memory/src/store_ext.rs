@@ -2,7 +2,9 @@
 //! server's graph reads and edits, recall, and export in the memory formats.
 
 use crate::graph::{self, Entity, Graph, GraphEntity, GraphRelation, Observations, Relation};
-use crate::{EditError, Hit, RecallCache, RecallIndex, RecallOptions, export, graph_edit, recall};
+use crate::{
+    EditError, GraphCache, Hit, RecallCache, RecallIndex, RecallOptions, export, graph_edit, recall,
+};
 use engram_store::{ReadError, Store};
 use serde_json::Value as Json;
 
@@ -36,6 +38,17 @@ pub trait MemoryExt {
     #[allow(clippy::type_complexity)]
     fn read_graph_window(
         &mut self,
+        inferred: bool,
+        offset: usize,
+        count: usize,
+    ) -> Result<Option<(Vec<GraphEntity>, usize)>, ReadError>;
+    /// [`MemoryExt::read_graph_window`] for a process that reads many pages (a server):
+    /// `cache` keeps the graph's order and size while the store stays at the same commit, so
+    /// a page reads only the facts about its entities.
+    #[allow(clippy::type_complexity)]
+    fn read_graph_window_with(
+        &mut self,
+        cache: &mut GraphCache,
         inferred: bool,
         offset: usize,
         count: usize,
@@ -110,7 +123,18 @@ impl MemoryExt for Store {
         offset: usize,
         count: usize,
     ) -> Result<Option<(Vec<GraphEntity>, usize)>, ReadError> {
-        super::graph_page::entity_window(self, inferred, offset, count)
+        let mut once = GraphCache::default();
+        super::graph_page::entity_window(self, &mut once, inferred, offset, count)
+    }
+
+    fn read_graph_window_with(
+        &mut self,
+        cache: &mut GraphCache,
+        inferred: bool,
+        offset: usize,
+        count: usize,
+    ) -> Result<Option<(Vec<GraphEntity>, usize)>, ReadError> {
+        super::graph_page::entity_window(self, cache, inferred, offset, count)
     }
 
     fn search_nodes(&mut self, query: &str, inferred: bool) -> Result<Graph, ReadError> {

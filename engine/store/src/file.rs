@@ -50,6 +50,8 @@ pub(crate) enum Kind {
     Terms = 6,
     /// A run of facts' rows in the orders of its other columns (rkyv).
     Orders = 7,
+    /// The trigrams of a run of strings (rkyv).
+    Grams = 8,
 }
 
 impl Kind {
@@ -62,6 +64,7 @@ impl Kind {
             Kind::Log => "log",
             Kind::Terms => "terms",
             Kind::Orders => "orders",
+            Kind::Grams => "grams",
         }
     }
 }

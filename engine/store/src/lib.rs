@@ -28,6 +28,7 @@ mod error;
 #[doc(hidden)]
 pub mod faults;
 mod file;
+mod grams;
 mod lock;
 mod log;
 mod lookup;

@@ -7,6 +7,7 @@ use super::segment::MappedFacts;
 use super::{DERIVED, Store};
 use crate::ASSERTED;
 use crate::error::{ReadError, StoreError};
+use crate::storage::Storage;
 use engram_core::internal::incremental::solve::to_meta;
 use engram_core::internal::incremental::table::{FactMeta, Table};
 use engram_core::internal::value::{self, ColumnType};
@@ -131,6 +132,7 @@ impl Store {
             && column < self.files.rels[i].types.len()
         {
             let arity = self.files.rels[i].types.len();
+            let storage = &*self.files.storage;
             let (runs, table) = self.files.rels[i].layer_mut(layer);
             match table {
                 Some(t) => {
@@ -139,7 +141,10 @@ impl Store {
                         t.matching(&[column], &[*v], |_| *n += 1);
                     }
                 }
-                None => super::segment::layer_value_counts(runs, arity, column, &mut counts)?,
+                None => {
+                    let counts = &mut counts;
+                    super::segment::layer_value_counts(storage, runs, arity, column, counts)?;
+                }
             }
         }
         Ok(values.iter().map(|v| counts[v]).collect())
@@ -207,9 +212,10 @@ impl Store {
         wanted: &Wanted,
     ) -> Result<Vec<(Vec<u64>, FactMeta)>, StoreError> {
         let arity = self.files.rels[i].types.len();
+        let storage = &*self.files.storage;
         Ok(match self.files.rels[i].layer_mut(layer) {
             (_, Some(t)) => from_table(t, wanted),
-            (runs, None) => from_runs(runs, arity, wanted)?,
+            (runs, None) => from_runs(storage, runs, arity, wanted)?,
         })
     }
 }
@@ -233,22 +239,33 @@ fn from_table(t: &mut Table, wanted: &Wanted) -> Vec<(Vec<u64>, FactMeta)> {
 }
 
 /// The rows of a layer's runs that match, in key order: the oldest run searched (by binary
-/// search when the column leads the key, else by a pass over the column), the newer runs
-/// folded together on top.
+/// search of the key when the column leads it, of the run's orders file when it has one,
+/// else by a pass over the column), the newer runs folded together on top.
 fn from_runs(
+    storage: &dyn Storage,
     runs: &[MappedFacts],
     arity: usize,
     wanted: &Wanted,
 ) -> Result<Vec<(Vec<u64>, FactMeta)>, StoreError> {
     let base_rows = |base: &MappedFacts| {
+        base.open_orders(storage, arity)?;
         let mut rows: Vec<usize> = Vec::new();
         for (c, ids) in wanted {
             // A binary search per value, unless the values are many enough that one pass over
             // the column costs less.
-            if *c == 0 && ids.len().saturating_mul(32) < base.rows().max(1024) {
+            let few = ids.len().saturating_mul(32) < base.rows().max(1024);
+            if *c == 0 && few {
                 for &v in ids {
                     rows.extend(base.prefix_range(&[v])?);
                 }
+            } else if few && base.has_orders() {
+                for &v in ids {
+                    base.matching(arity, &[*c], &[v], &mut |r| {
+                        rows.push(r);
+                        true
+                    });
+                }
+                base.damage()?;
             } else {
                 base.column(*c)?.rows_holding(ids, &mut rows);
             }

@@ -243,6 +243,50 @@ where
     }
 }
 
+/// An index read in place from its file, or built in memory by this process (for what has
+/// no file yet: the commit log's strings, a store written before the index was kept); read,
+/// checked and reported on the same way.
+pub(crate) enum FileOrBuilt<T> {
+    /// Read in place from a file.
+    File(ArchiveFile<T>),
+    /// Built in memory.
+    Built(OwnedArchive<T>),
+}
+
+impl<T> FileOrBuilt<T>
+where
+    T: Archive,
+    T::Archived: Portable + for<'a> CheckBytes<HighValidator<'a, BoxedError>>,
+{
+    /// The archived value.
+    pub(crate) fn get(&self) -> &T::Archived {
+        match self {
+            FileOrBuilt::File(f) => f.get(),
+            FileOrBuilt::Built(a) => a.get(),
+        }
+    }
+
+    /// Checks the blocks holding `items` (a slice of the archive) where they are read from
+    /// a file ([`ArchiveFile::verify_slice`]).
+    pub(crate) fn verify<I>(&self, items: &[I]) -> Result<(), StoreError> {
+        match self {
+            FileOrBuilt::File(f) => f
+                .verify_slice(items)
+                .map_err(|e| StoreError::corrupt(f.path(), e)),
+            FileOrBuilt::Built(_) => Ok(()),
+        }
+    }
+
+    /// An error saying what is wrong with it: naming its file, or `built` (what it is, made
+    /// in memory).
+    pub(crate) fn corrupt(&self, built: &str, what: &str) -> StoreError {
+        match self {
+            FileOrBuilt::File(f) => StoreError::corrupt(f.path(), what),
+            FileOrBuilt::Built(_) => StoreError::corrupt(built, what),
+        }
+    }
+}
+
 // The slice casts below read an archived column as native values: each archived type must
 // have the native type's size, and at least its alignment (a reference to the archived slice
 // is aligned for the archived type, so it is then aligned for the native one).

@@ -3,6 +3,7 @@
 //! manifest; and compaction, which rewrites every layer as one run.
 
 use super::file::{self, Kind};
+use super::grams::{self, GramRun};
 use super::log::{self, LogRecord};
 use super::manifest::{Manifest, RulesEntry, StringsEntry};
 use super::segment::{FactRun, MappedFacts, OrderRun, orders_file};
@@ -299,10 +300,22 @@ impl Store {
             pending
         };
         for run in run.into_iter().flatten() {
-            let f = fresh_file(&mut cp.m, st, "str");
+            // A name whose trigram file is free too (a crashed checkpoint may have left one).
+            let f = loop {
+                let f = fresh_file(&mut cp.m, st, "str");
+                if !st.exists(&grams::file_of(&f)) {
+                    break f;
+                }
+            };
             let bytes = rkyv::to_bytes::<rkyv::rancor::BoxedError>(&run)
                 .expect("archiving plain vectors cannot fail");
             cp.files.write(st, &f, Kind::Strings, &bytes)?;
+            // Its trigrams, beside it (a search reads them instead of every string).
+            let trigrams = GramRun::build(run.first, || run.strings());
+            let bytes = trigrams.to_bytes();
+            drop(trigrams);
+            cp.files
+                .write(st, &grams::file_of(&f), Kind::Grams, &bytes)?;
             // The run's word postings, named beside it.
             let t = fresh_file(&mut cp.m, st, "terms");
             let terms = TermRun::build(run.first, run.strings());
@@ -480,12 +493,16 @@ pub(crate) fn remove_dead_files(storage: &dyn Storage, manifest: &Manifest) {
     };
     for name in &names {
         let name = name.as_str();
-        let ours = [".str", ".terms", ".facts", ".ord", ".rules", ".log", ".tmp"]
-            .iter()
-            .any(|ext| name.ends_with(ext));
-        // An orders file lives as long as its run.
+        let ours = [
+            ".str", ".terms", ".grams", ".facts", ".ord", ".rules", ".log", ".tmp",
+        ]
+        .iter()
+        .any(|ext| name.ends_with(ext));
+        // An orders file lives as long as its run, a trigram file as its strings.
         let run_live = (name.strip_suffix(".ord"))
-            .is_some_and(|stem| live.contains(format!("{stem}.facts").as_str()));
+            .is_some_and(|stem| live.contains(format!("{stem}.facts").as_str()))
+            || (name.strip_suffix(".grams"))
+                .is_some_and(|stem| live.contains(format!("{stem}.str").as_str()));
         if !ours || live.contains(name) || run_live || name == "MANIFEST.tmp" {
             continue;
         }

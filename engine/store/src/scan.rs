@@ -59,11 +59,8 @@ impl Store {
         relation: &str,
         asserted: bool,
     ) -> Result<Vec<(Vec<u64>, FactMeta)>, ReadError> {
-        self.plan()?;
         let mut out = Vec::new();
-        if let Some((i, layer)) = self.layer_of(relation, asserted) {
-            self.for_each_fact(i, layer, |k, m| out.push((k.to_vec(), m)))?;
-        }
+        self.each_encoded_in(relation, asserted, |k, m| out.push((k.to_vec(), m)))?;
         Ok(out)
     }
 
@@ -75,8 +72,20 @@ impl Store {
         relation: &str,
         f: impl FnMut(&[u64], FactMeta),
     ) -> Result<(), ReadError> {
+        self.each_encoded_in(relation, false, f)
+    }
+
+    /// Calls `f` with each fact of `relation`'s asserted layer (or, with `asserted` false,
+    /// each that holds after inference), encoded, in key order, nothing held.
+    #[doc(hidden)]
+    pub fn each_encoded_in(
+        &mut self,
+        relation: &str,
+        asserted: bool,
+        f: impl FnMut(&[u64], FactMeta),
+    ) -> Result<(), ReadError> {
         self.plan()?;
-        if let Some((i, layer)) = self.layer_of(relation, false) {
+        if let Some((i, layer)) = self.layer_of(relation, asserted) {
             self.for_each_fact(i, layer, f)?;
         }
         Ok(())
@@ -103,15 +112,22 @@ impl Store {
             self.for_each_fact(a, a_layer, |k, _| held.extend_from_slice(k))?;
         }
         let keys: Vec<&[u64]> = held.chunks_exact(arity.max(1)).collect();
+        // Keys compared cell by cell (a slice comparison calls memcmp per row).
+        let cmp = |a: &[u64], b: &[u64]| {
+            (a.iter().zip(b))
+                .map(|(x, y)| x.cmp(y))
+                .find(|o| o.is_ne())
+                .unwrap_or(std::cmp::Ordering::Equal)
+        };
         let (mut at, mut count) = (0, 0);
         self.for_each_fact(d, d_layer, |k, m| {
             if m.rule == 0 {
                 return;
             }
-            while at < keys.len() && keys[at] < k {
+            while at < keys.len() && cmp(keys[at], k).is_lt() {
                 at += 1;
             }
-            if keys.get(at) != Some(&k) {
+            if !keys.get(at).is_some_and(|held| cmp(held, k).is_eq()) {
                 count += 1;
             }
         })?;

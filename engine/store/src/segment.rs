@@ -76,9 +76,6 @@ pub(crate) struct FactRun {
     pub removed: Vec<Column>,
 }
 
-/// Depths saturate here in a run (16 bits).
-const MAX_DEPTH: u32 = 0xffff;
-
 impl FactRun {
     /// A run of the given rows (in any order; they are sorted here unless they already are)
     /// and removed keys.
@@ -154,7 +151,8 @@ impl FactRun {
             let m = meta(r);
             confidence.push(m.conf);
             time.push(m.time);
-            depth_rule.push((m.depth.min(MAX_DEPTH) << 16) | (m.rule & 0xffff));
+            // Depths saturate at 16 bits.
+            depth_rule.push(m.depth_rule());
         }
         let mut gone: Vec<Column> = types
             .iter()
@@ -294,6 +292,23 @@ pub(crate) struct MappedFacts {
     whole: Arc<OnceLock<Result<(), String>>>,
     /// Damage found by a read that cannot fail (a table's base), to report after it.
     damage: Arc<OnceLock<String>>,
+    /// The run's rotations ([`orders`]), once its orders file has been looked for.
+    rotations: Arc<OnceLock<base::Rotations>>,
+}
+
+/// A run's metadata columns.
+struct Metas<'a> {
+    conf: &'a [f64],
+    time: &'a [i64],
+    depth_rule: &'a [u32],
+}
+
+impl Metas<'_> {
+    /// Row `i`'s metadata.
+    #[inline]
+    fn get(&self, i: usize) -> FactMeta {
+        FactMeta::from_cells(self.conf[i], self.time[i], self.depth_rule[i])
+    }
 }
 
 /// Checks that a run is the one expected: relation, layer, column types, columns as long as
@@ -429,6 +444,7 @@ impl MappedFacts {
             symbols,
             whole: Arc::new(OnceLock::new()),
             damage: Arc::default(),
+            rotations: Arc::default(),
         })
     }
 
@@ -450,6 +466,7 @@ impl MappedFacts {
             symbols,
             whole: Arc::new(OnceLock::from(Ok(()))),
             damage: Arc::default(),
+            rotations: Arc::default(),
         })
     }
 
@@ -589,13 +606,16 @@ impl MappedFacts {
 
     /// The metadata of row `i`, unchecked (see [`MappedFacts::columns`]).
     fn meta(&self, i: usize) -> FactMeta {
+        self.metas().get(i)
+    }
+
+    /// The metadata columns, unchecked (see [`MappedFacts::columns`]): for a pass over rows.
+    fn metas(&self) -> Metas<'_> {
         let run = self.file();
-        let dr = u32s(&run.depth_rule)[i];
-        FactMeta {
-            conf: f64s(&run.confidence)[i],
-            time: i64s(&run.time)[i],
-            depth: dr >> 16,
-            rule: dr & 0xffff,
+        Metas {
+            conf: f64s(&run.confidence),
+            time: i64s(&run.time),
+            depth_rule: u32s(&run.depth_rule),
         }
     }
 
@@ -807,6 +827,7 @@ fn newer_changes(
 /// the key, else one pass over the column), corrected by the newer runs folded together (a
 /// key they set or remove is looked up in the oldest by binary search).
 pub(crate) fn layer_value_counts(
+    storage: &dyn Storage,
     runs: &[MappedFacts],
     arity: usize,
     column: usize,
@@ -815,10 +836,20 @@ pub(crate) fn layer_value_counts(
     let Some(base) = runs.first() else {
         return Ok(());
     };
-    if column == 0 && counts.len().saturating_mul(32) < base.rows().max(1024) {
+    base.open_orders(storage, arity)?;
+    let few = counts.len().saturating_mul(32) < base.rows().max(1024);
+    if column == 0 && few {
         for (v, n) in counts.iter_mut() {
             *n += base.prefix_range(&[*v])?.len();
         }
+    } else if few && base.has_orders() {
+        for (v, n) in counts.iter_mut() {
+            base.matching(arity, &[column], &[*v], &mut |_| {
+                *n += 1;
+                true
+            });
+        }
+        base.damage()?;
     } else {
         let wanted: rustc_hash::FxHashSet<u64> = counts.keys().copied().collect();
         base.column(column)?.each_holding(&wanted, |_, v| {
@@ -878,6 +909,7 @@ pub(crate) fn for_each_in_layer(
     };
     let newer = fold_newer(runs, arity)?;
     let cols = base.verified()?.columns();
+    let metas = base.metas();
     let n = base.rows();
     let mut key = vec![0u64; arity];
     let mut later = newer.into_iter().peekable();
@@ -896,7 +928,7 @@ pub(crate) fn for_each_in_layer(
         };
         match order {
             std::cmp::Ordering::Less => {
-                f(&key, base.meta(i));
+                f(&key, metas.get(i));
                 i += 1;
             }
             std::cmp::Ordering::Equal | std::cmp::Ordering::Greater => {

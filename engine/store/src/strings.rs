@@ -7,6 +7,7 @@
 
 use super::error::StoreError;
 use super::file::Kind;
+use super::grams::{self, LazyGrams, MappedGrams};
 use super::mmap::{ArchiveFile, u32s};
 use super::storage::Storage;
 use super::terms::{LazyTerms, MappedTerms};
@@ -112,10 +113,14 @@ impl StringRun {
 }
 
 /// A mapped run, checked: offsets ascend within the bytes, the bytes are UTF-8, the index
-/// has the right shape. With its word postings ([`crate::terms`]).
+/// has the right shape. With its word postings ([`crate::terms`]) and its trigrams
+/// ([`crate::grams`]).
 pub(crate) struct MappedRun {
     file: ArchiveFile<StringRun>,
+    /// Its file's name in the store directory.
+    name: String,
     terms: LazyTerms,
+    grams: LazyGrams,
 }
 
 impl MappedRun {
@@ -164,7 +169,22 @@ impl MappedRun {
             Some(t) => LazyTerms::of(MappedTerms::open(storage, t, first, count)?),
             None => LazyTerms::default(),
         };
-        Ok(MappedRun { file, terms })
+        Ok(MappedRun {
+            file,
+            name: name.to_string(),
+            terms,
+            grams: LazyGrams::default(),
+        })
+    }
+
+    /// Its trigrams: from its trigram file in `storage`, or built from its strings, once.
+    fn grams(&self, storage: &dyn Storage) -> Result<&MappedGrams, StoreError> {
+        let (first, count) = (self.first(), self.len() as u32);
+        self.grams.get(
+            || MappedGrams::open(storage, &self.name, first, count),
+            first,
+            || (0..self.len()).map(|i| self.get(i)),
+        )
     }
 
     /// Its word postings (built from its strings, once, if it has no postings file).
@@ -250,6 +270,8 @@ pub(crate) struct Strings {
     /// Word postings of the logged strings, built as they are asked for: consecutive ranges
     /// from the first logged string.
     logged_terms: Vec<MappedTerms>,
+    /// Trigrams of the logged strings, likewise (with how many strings each covers).
+    logged_grams: Vec<(u32, MappedGrams)>,
 }
 
 impl Strings {
@@ -260,6 +282,7 @@ impl Strings {
             extra: 0,
             interner: Interner::default(),
             logged_terms: Vec::new(),
+            logged_grams: Vec::new(),
         };
         s.rebase();
         s
@@ -269,6 +292,7 @@ impl Strings {
     fn rebase(&mut self) {
         self.extra = 0;
         self.logged_terms.clear();
+        self.logged_grams.clear();
         let len = self.runs.iter().map(|r| r.len()).sum();
         self.interner = Interner::with_base(Arc::new(RunSet {
             runs: self.runs.clone(),
@@ -413,6 +437,37 @@ impl Strings {
             out.extend(terms.postings(stem)?);
         }
         Ok(out)
+    }
+
+    /// The committed strings that may contain `needle` (lower-cased; at least three bytes):
+    /// those holding all of its trigrams, ascending by id. `None` for a shorter needle.
+    /// (`interner` resolves the logged strings.)
+    pub(crate) fn holding_grams_of(
+        &mut self,
+        storage: &dyn Storage,
+        needle: &str,
+        interner: &Interner,
+    ) -> Result<Option<Vec<u32>>, StoreError> {
+        let mut wanted = Vec::new();
+        grams::trigrams(needle, &mut wanted);
+        if wanted.is_empty() {
+            return Ok(None);
+        }
+        let mut out = Vec::new();
+        for run in &self.runs {
+            out.extend(run.grams(storage)?.holding_all(&wanted)?);
+        }
+        let covered = self.on_disk() + self.logged_grams.iter().map(|g| g.0).sum::<u32>();
+        let committed = self.committed();
+        if committed > covered {
+            let strings = || (covered..committed).map(|id| interner.resolve(Sym::from_id(id)));
+            let built = MappedGrams::build(covered, strings);
+            self.logged_grams.push((committed - covered, built));
+        }
+        for (_, g) in &self.logged_grams {
+            out.extend(g.holding_all(&wanted)?);
+        }
+        Ok(Some(out))
     }
 
     /// The number of words of each committed string of `ids` (0 for an id it does not hold).

@@ -10,7 +10,7 @@
 
 use super::error::StoreError;
 use super::file::Kind;
-use super::mmap::{ArchiveFile, OwnedArchive, u32s};
+use super::mmap::{ArchiveFile, FileOrBuilt, OwnedArchive, u32s};
 use super::storage::Storage;
 use rkyv::{Archive, Serialize};
 use rust_stemmers::{Algorithm, Stemmer};
@@ -118,16 +118,10 @@ impl TermRun {
     }
 }
 
-/// Where a postings run lives: its file, or memory (built from the strings when asked).
-enum Source {
-    File(ArchiveFile<TermRun>),
-    Built(OwnedArchive<TermRun>),
-}
-
 /// A run of postings, read in place; a lookup checks the blocks it reads, and what it reads
 /// against the run's shape (never a panic on damaged contents).
 pub(crate) struct MappedTerms {
-    src: Source,
+    src: FileOrBuilt<TermRun>,
 }
 
 impl MappedTerms {
@@ -157,14 +151,14 @@ impl MappedTerms {
             return bad("postings do not match their own counts".into());
         }
         Ok(MappedTerms {
-            src: Source::File(file),
+            src: FileOrBuilt::File(file),
         })
     }
 
     /// The postings of `strings` (ids from `first`), built in memory.
     pub(crate) fn build<'a>(first: u32, strings: impl Iterator<Item = &'a str>) -> MappedTerms {
         MappedTerms {
-            src: Source::Built(
+            src: FileOrBuilt::Built(
                 OwnedArchive::new(&TermRun::build(first, strings).to_bytes())
                     .expect("an archive this process made"),
             ),
@@ -172,10 +166,7 @@ impl MappedTerms {
     }
 
     fn run(&self) -> &ArchivedTermRun {
-        match &self.src {
-            Source::File(f) => f.get(),
-            Source::Built(a) => a.get(),
-        }
+        self.src.get()
     }
 
     /// Number of strings it indexes.
@@ -183,21 +174,12 @@ impl MappedTerms {
         self.run().count.to_native()
     }
 
-    /// Checks the items `items` (a slice of the run) where they are read from a file.
     fn verify<I>(&self, items: &[I]) -> Result<(), StoreError> {
-        match &self.src {
-            Source::File(f) => f
-                .verify_slice(items)
-                .map_err(|e| StoreError::corrupt(f.path(), e)),
-            Source::Built(_) => Ok(()),
-        }
+        self.src.verify(items)
     }
 
     fn corrupt(&self, what: &str) -> StoreError {
-        match &self.src {
-            Source::File(f) => StoreError::corrupt(f.path(), what),
-            Source::Built(_) => StoreError::corrupt("postings built in memory", what),
-        }
+        self.src.corrupt("postings built in memory", what)
     }
 
     /// Stem `i` of `n`, read and checked.

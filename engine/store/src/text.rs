@@ -9,13 +9,27 @@ use engram_core::internal::value::Sym;
 
 impl Store {
     /// Every symbol of the store that contains `text`, ignoring case (as
-    /// `s.to_lowercase().contains(&text.to_lowercase())` decides), in id order. One pass over
-    /// the strings' bytes, in place.
+    /// `s.to_lowercase().contains(&text.to_lowercase())` decides), in id order: those holding
+    /// every trigram of the text (from the trigrams kept beside the string runs), each then
+    /// tested; a text of fewer than three bytes tests every string.
     #[doc(hidden)]
     pub fn symbols_containing(&mut self, text: &str) -> Result<Vec<Value>, ReadError> {
         let needle = text.to_lowercase();
-        let interner = self.view_with(&[])?.interner();
-        Ok((0..interner.len() as u32)
+        self.view_with(&[])?;
+        let interner = self.cache.view.as_ref().expect("made above").interner();
+        let storage = &*self.files.storage;
+        let strings = &mut self.files.strings;
+        let committed = strings.committed();
+        let candidates = strings.holding_grams_of(storage, &needle, interner)?;
+        let ids: Vec<u32> = match candidates {
+            // Strings interned since the last commit have no trigrams yet.
+            Some(mut ids) => {
+                ids.extend(committed..interner.len() as u32);
+                ids
+            }
+            None => (0..interner.len() as u32).collect(),
+        };
+        Ok((ids.into_iter())
             .map(|id| interner.resolve(Sym::from_id(id)))
             .filter(|s| contains_folded(s, &needle))
             .map(|s| Value::Symbol(s.to_string()))

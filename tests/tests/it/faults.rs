@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex};
 type State = BTreeMap<String, Vec<(Vec<engram_engine::Value>, u64, u32)>>;
 
 fn state(store: &mut Store) -> State {
-    (engram_tests::snapshot(store).into_iter())
+    let mut state: State = (engram_tests::snapshot(store).into_iter())
         .map(|(rel, facts)| {
             let facts = facts
                 .into_iter()
@@ -29,7 +29,13 @@ fn state(store: &mut Store) -> State {
                 .collect();
             (rel, facts)
         })
-        .collect()
+        .collect();
+    // What a substring search finds (through the trigram files beside the string runs).
+    for needle in ["node", "ALPHA", "a n", "gam"] {
+        let found = store.symbols_containing(needle).unwrap();
+        state.insert(format!("search {needle}"), vec![(found, 0, 0)]);
+    }
+    state
 }
 
 /// A store with rules, run files (with their orders files) from a compaction and a logged
@@ -45,8 +51,11 @@ fn template(dir: &Path) -> PathBuf {
     )
     .unwrap();
     let mut tx = s.transaction().unwrap();
-    tx.add_text("edge(\"a\", \"b\"). edge(\"b\", \"c\"). edge(\"c\", \"d\").")
-        .unwrap();
+    tx.add_text(
+        "edge(\"a\", \"b\"). edge(\"b\", \"c\"). edge(\"c\", \"d\"). \
+         edge(\"alpha node\", \"beta node\").",
+    )
+    .unwrap();
     tx.commit().unwrap();
     s.compact().unwrap();
     let mut tx = s.transaction().unwrap();
@@ -65,7 +74,7 @@ fn step(store: &mut Store, which: &str) -> Result<(), engram_store::WriteError> 
     match which {
         "commit" => {
             let mut tx = store.transaction()?;
-            tx.add_text("edge(\"e\", \"f\"). edge(\"x\", \"a\").")?;
+            tx.add_text("edge(\"e\", \"f\"). edge(\"x\", \"a\"). edge(\"gamma node\", \"a\").")?;
             tx.retract_text("edge(\"b\", \"c\").")?;
             tx.commit().map(drop)
         }

@@ -8,9 +8,15 @@ use engram_engine::store::Store;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-/// The example memory on disk with the standard rules, then edits as an agent makes them.
-fn example_with_edits(path: &Path) -> Store {
+/// The example memory on disk with the standard rules, then edits as an agent makes them;
+/// with `orders`, its runs compacted first with orders files (as a large store's are), so
+/// that lookups of other columns search them.
+fn example_with_edits(path: &Path, orders: bool) -> Store {
     let mut store = engram_tests::example_store(Some(path));
+    if orders {
+        store.set_orders_min_rows(1);
+        store.compact().unwrap();
+    }
     let names = |g: &memory::Graph| -> Vec<String> {
         (g.entities.iter().map(|e| e.entity.name.clone())).collect()
     };
@@ -103,30 +109,34 @@ fn check_search(store: &mut Store, graph: &memory::Graph) {
 
 #[test]
 fn search_nodes_by_lookup_equals_the_whole_graph_filtered() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("m.db");
-    let mut writer = example_with_edits(&path);
-    let graph = writer.read_graph(true).unwrap();
-    check_search(&mut writer, &graph);
-    writer.unlock();
-    check_search(&mut Store::open(&path).unwrap(), &graph);
+    for orders in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.db");
+        let mut writer = example_with_edits(&path, orders);
+        let graph = writer.read_graph(true).unwrap();
+        check_search(&mut writer, &graph);
+        writer.unlock();
+        check_search(&mut Store::open(&path).unwrap(), &graph);
+    }
 }
 
 #[test]
 fn open_nodes_by_lookup_equals_the_whole_graph_filtered() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("m.db");
-    let mut writer = example_with_edits(&path);
-    let mut names: Vec<String> = (writer.read_graph(true).unwrap().entities.iter())
-        .map(|e| e.entity.name.clone())
-        .collect();
-    names.sort();
-    names.dedup();
-    assert!(names.len() > 50, "the example memory has entities");
-    check(&mut writer, &names);
-    writer.unlock();
-    let mut fresh = Store::open(&path).unwrap();
-    check(&mut fresh, &names);
+    for orders in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.db");
+        let mut writer = example_with_edits(&path, orders);
+        let mut names: Vec<String> = (writer.read_graph(true).unwrap().entities.iter())
+            .map(|e| e.entity.name.clone())
+            .collect();
+        names.sort();
+        names.dedup();
+        assert!(names.len() > 50, "the example memory has entities");
+        check(&mut writer, &names);
+        writer.unlock();
+        let mut fresh = Store::open(&path).unwrap();
+        check(&mut fresh, &names);
+    }
 }
 
 /// The edits an agent makes, each through a handle opened for it (reading the runs) and
@@ -135,8 +145,8 @@ fn open_nodes_by_lookup_equals_the_whole_graph_filtered() {
 fn edits_by_lookup_agree_from_runs_and_from_tables() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = (dir.path().join("a.db"), dir.path().join("b.db"));
-    let mut writer = example_with_edits(&a);
-    example_with_edits(&b).unlock();
+    let mut writer = example_with_edits(&a, true);
+    example_with_edits(&b, true).unlock();
     let names: Vec<String> = (writer.read_graph(false).unwrap().entities.iter())
         .map(|e| e.entity.name.clone())
         .collect();
@@ -202,7 +212,7 @@ fn edits_by_lookup_agree_from_runs_and_from_tables() {
 fn the_graph_window_equals_the_whole_graph_at_its_places() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("m.db");
-    let mut writer = example_with_edits(&path);
+    let mut writer = example_with_edits(&path, true);
     let check = |store: &mut Store| {
         for inferred in [false, true] {
             let whole = store.read_graph(inferred).unwrap();

@@ -24,3 +24,4 @@ mod store;
 mod store_equivalence;
 mod store_refresh;
 mod supersession;
+mod text_search;

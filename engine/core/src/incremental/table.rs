@@ -58,6 +58,24 @@ impl FactMeta {
             rule: 0,
         }
     }
+
+    /// The metadata stored as a confidence, a time and the depth and rule packed in one
+    /// cell ([`FactMeta::depth_rule`]).
+    #[inline]
+    pub fn from_cells(conf: f64, time: i64, depth_rule: u32) -> FactMeta {
+        FactMeta {
+            conf,
+            time,
+            depth: depth_rule >> 16,
+            rule: depth_rule & 0xffff,
+        }
+    }
+
+    /// The depth (at most 65,535) and rule packed in one cell, as tables and runs keep them.
+    #[inline]
+    pub fn depth_rule(&self) -> u32 {
+        (self.depth.min(0xffff) << 16) | (self.rule & 0xffff)
+    }
 }
 
 /// The end of an index chain.
@@ -308,13 +326,7 @@ impl Table {
             return (self.base_meta.get(&(i as u32)).copied()).unwrap_or_else(|| b.meta(i));
         }
         let i = i - self.off;
-        let dr = self.depth_rule[i];
-        FactMeta {
-            conf: self.conf[i],
-            time: self.time[i],
-            depth: dr >> 16,
-            rule: dr & 0xffff,
-        }
+        FactMeta::from_cells(self.conf[i], self.time[i], self.depth_rule[i])
     }
 
     fn set_meta(&mut self, i: usize, m: FactMeta) {
@@ -325,7 +337,7 @@ impl Table {
         let i = i - self.off;
         self.conf[i] = m.conf;
         self.time[i] = m.time;
-        self.depth_rule[i] = (m.depth.min(0xffff) << 16) | (m.rule & 0xffff);
+        self.depth_rule[i] = m.depth_rule();
     }
 
     /// The row holding `key`.

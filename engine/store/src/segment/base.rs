@@ -99,11 +99,11 @@ impl MappedFacts {
     }
 }
 
-/// A run read in place by a table, with its rotations ([`super::orders`]): from its orders
-/// file, or sorted in memory the first time a probe needs one.
-pub(crate) struct RunBase {
-    run: MappedFacts,
-    arity: usize,
+/// A run's rotations ([`super::orders`]): read in place from its orders file, or sorted in
+/// memory the first time a probe needs one. Held by the run, so that every clone of it (a
+/// reader's lookups, a writer's base) shares them.
+#[derive(Default)]
+pub(crate) struct Rotations {
     /// The run's orders file, if it has one.
     stored: Option<MappedOrders>,
     /// Rotations sorted in memory, by start column.
@@ -126,49 +126,73 @@ impl std::ops::Deref for Order<'_> {
     }
 }
 
-impl RunBase {
-    /// Rotation `start` of the run (`None`: damaged, and recorded).
-    fn order(&self, start: usize) -> Option<Order<'_>> {
-        if let Some(stored) = &self.stored {
+impl MappedFacts {
+    /// Looks for the run's orders file (for `arity` columns) in `storage`, once: clones of
+    /// the run share what was found.
+    pub(crate) fn open_orders(
+        &self,
+        storage: &dyn Storage,
+        arity: usize,
+    ) -> Result<(), StoreError> {
+        if self.rotations.get().is_some() {
+            return Ok(());
+        }
+        let stored = match self.file_name() {
+            Some(name) => MappedOrders::open(storage, &name, self.rows(), arity)?,
+            None => None,
+        };
+        let _ = self.rotations.set(Rotations {
+            stored,
+            sorted: Mutex::default(),
+        });
+        Ok(())
+    }
+
+    /// Whether the run's rotations are read from its orders file (which
+    /// [`MappedFacts::open_orders`] looked for), not sorted in memory.
+    pub(crate) fn has_orders(&self) -> bool {
+        self.rotations.get().is_some_and(|r| r.stored.is_some())
+    }
+
+    /// Rotation `start` of the run, of `arity` columns (`None`: damaged, and recorded).
+    fn order(&self, arity: usize, start: usize) -> Option<Order<'_>> {
+        let rotations = self.rotations.get_or_init(Rotations::default);
+        if let Some(stored) = &rotations.stored {
             return match stored.rotation(start) {
                 Ok(o) => Some(Order::Stored(o)),
                 Err(e) => {
-                    self.run.found(e);
+                    self.found(e);
                     None
                 }
             };
         }
-        let mut sorted = self.sorted.lock().unwrap_or_else(|e| e.into_inner());
+        let mut sorted = rotations.sorted.lock().unwrap_or_else(|e| e.into_inner());
+        if sorted.len() < arity {
+            sorted.resize(arity, None);
+        }
         if let Some(o) = &sorted[start] {
             return Some(Order::Sorted(o.clone()));
         }
-        let all: Vec<usize> = (0..self.arity).collect();
-        let cols = self.run.columns_or_damage(&all)?;
+        let all: Vec<usize> = (0..arity).collect();
+        let cols = self.columns_or_damage(&all)?;
         let o: Arc<[u32]> = orders::sort_rotation(&cols, start).into();
         sorted[start] = Some(o.clone());
         Some(Order::Sorted(o))
     }
-}
 
-impl Base for RunBase {
-    fn len(&self) -> usize {
-        self.run.rows()
-    }
-
-    fn cell(&self, row: usize, col: usize) -> u64 {
-        self.run.cell_or_damage(row, col)
-    }
-
-    fn meta(&self, row: usize) -> FactMeta {
-        self.run.meta_or_damage(row)
-    }
-
-    fn matching(&self, cols: &[usize], values: &[u64], f: &mut dyn FnMut(usize) -> bool) {
-        // The rotation that leads with the most of the bound columns: binary search on
-        // those, the others tested on each row found.
-        let leading = |s: usize| orders::rotation(self.arity, s).take_while(|c| cols.contains(c));
-        let Some(start) = (1..self.arity).max_by_key(|&s| (leading(s).count(), usize::MAX - s))
-        else {
+    /// Calls `f` with each row (of a run of `arity` columns) whose columns `cols` hold
+    /// `values`, until it returns false: by binary search of the rotation that leads with
+    /// the most of them, the others tested on each row found. Reads cannot fail: damage is
+    /// recorded ([`MappedFacts::damage`]) and ends the search.
+    pub(crate) fn matching(
+        &self,
+        arity: usize,
+        cols: &[usize],
+        values: &[u64],
+        f: &mut dyn FnMut(usize) -> bool,
+    ) {
+        let leading = |s: usize| orders::rotation(arity, s).take_while(|c| cols.contains(c));
+        let Some(start) = (1..arity).max_by_key(|&s| (leading(s).count(), usize::MAX - s)) else {
             return;
         };
         let value_of = |c: usize| values[cols.iter().position(|&x| x == c).expect("bound")];
@@ -177,16 +201,16 @@ impl Base for RunBase {
             .filter(|(c, _)| !lead.iter().any(|l| l.0 == **c))
             .map(|(&c, &v)| (c, v))
             .collect();
-        let (Some(order), Some(views)) = (self.order(start), self.run.columns_or_damage(cols))
+        let (Some(order), Some(views)) = (self.order(arity, start), self.columns_or_damage(cols))
         else {
             return;
         };
         let column = |c: usize| views[cols.iter().position(|&x| x == c).expect("bound")];
-        let n = self.run.rows();
+        let n = self.rows();
         let row = |i: usize| {
             let r = order[i] as usize;
             if r >= n {
-                self.run.found(format!("its orders name row {r} of {n}"));
+                self.found(format!("its orders name row {r} of {n}"));
             }
             (r < n).then_some(r)
         };
@@ -205,6 +229,30 @@ impl Base for RunBase {
     }
 }
 
+/// A run read in place by a table, with its rotations.
+pub(crate) struct RunBase {
+    run: MappedFacts,
+    arity: usize,
+}
+
+impl Base for RunBase {
+    fn len(&self) -> usize {
+        self.run.rows()
+    }
+
+    fn cell(&self, row: usize, col: usize) -> u64 {
+        self.run.cell_or_damage(row, col)
+    }
+
+    fn meta(&self, row: usize) -> FactMeta {
+        self.run.meta_or_damage(row)
+    }
+
+    fn matching(&self, cols: &[usize], values: &[u64], f: &mut dyn FnMut(usize) -> bool) {
+        self.run.matching(self.arity, cols, values, f);
+    }
+}
+
 /// A layer of runs as a table: the oldest run read in place (with its orders file, if it
 /// has one), the newer ones applied on top.
 pub(crate) fn table_of(
@@ -215,15 +263,10 @@ pub(crate) fn table_of(
     let Some((oldest, newer)) = runs.split_first() else {
         return Ok(Table::new(types));
     };
-    let stored = match oldest.file_name() {
-        Some(name) => MappedOrders::open(storage, &name, oldest.rows(), types.len())?,
-        None => None,
-    };
+    oldest.open_orders(storage, types.len())?;
     let base = RunBase {
         run: oldest.clone(),
         arity: types.len(),
-        stored,
-        sorted: Mutex::new(vec![None; types.len()]),
     };
     let mut t = Table::based(types, Arc::new(base));
     for run in newer {
