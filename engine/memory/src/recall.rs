@@ -22,7 +22,6 @@
 //! that derived them) that reached it.
 
 use engram_core::internal::eval::Rows;
-use engram_core::internal::value::Interner;
 use engram_core::{Database, Origin};
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
@@ -111,11 +110,12 @@ impl Hit {
 
 /// A document: a memory or an entity, its weighted word counts and what ranking needs.
 struct Doc {
+    /// Its id's symbol (texts are resolved only for the hits returned).
     sym: u64,
-    id: String,
     kind: &'static str,
-    ty: String,
-    title: String,
+    /// Its type's and title's symbols.
+    ty: u64,
+    title: u64,
     /// Its text fields (symbols), for the words it holds.
     fields: Vec<u64>,
     length: f64,
@@ -201,11 +201,7 @@ type Adjacency = HashMap<u64, Vec<(u64, u32)>>;
 /// The documents: a memory or an entity each (the first row of a symbol), with their
 /// importance; each symbol's document; and the text fields to index, as (document, symbol of
 /// the text, weight).
-fn documents<'r>(
-    rows: &impl Fn(&str) -> &'r Rows,
-    interner: &Interner,
-) -> (Vec<Doc>, HashMap<u64, usize>, Fields) {
-    let name = |v: u64| interner.resolve_enc(v).to_string();
+fn documents<'r>(rows: &impl Fn(&str) -> &'r Rows) -> (Vec<Doc>, HashMap<u64, usize>, Fields) {
     let mut docs: Vec<Doc> = Vec::new();
     let mut by_sym: HashMap<u64, usize> = HashMap::new();
     let mut fields: Vec<(usize, u64, f64)> = Vec::new();
@@ -220,10 +216,9 @@ fn documents<'r>(
             let title = if kind == "memory" { row[2] } else { row[0] };
             docs.push(Doc {
                 sym: row[0],
-                id: name(row[0]),
                 kind,
-                ty: name(row[1]),
-                title: name(title),
+                ty: row[1],
+                title,
                 fields: Vec::new(),
                 length: 0.0,
                 confidence: m.conf,
@@ -310,7 +305,7 @@ impl RecallIndex {
         text: &mut dyn FnMut(u64) -> (u32, Vec<(String, u32)>),
     ) -> RecallIndex {
         let interner = db.interner();
-        let (mut docs, by_sym, fields) = documents(rows, interner);
+        let (mut docs, by_sym, fields) = documents(rows);
         let mut tf: HashMap<String, FxHashMap<usize, f64>> = HashMap::new();
         for (i, sym, w) in fields {
             let (n, stems) = text(sym);
@@ -353,14 +348,12 @@ impl RecallIndex {
         (total_docs, avg_length): (usize, f64),
     ) -> RecallIndex {
         let interner = db.interner();
-        let name = |v: u64| interner.resolve_enc(v).to_string();
         let docs: Vec<Doc> = (parts.into_iter())
             .map(|p| Doc {
                 sym: p.sym,
-                id: name(p.sym),
                 kind: p.kind,
-                ty: name(p.ty),
-                title: name(p.title),
+                ty: p.ty,
+                title: p.title,
                 fields: p.fields,
                 length: p.length,
                 confidence: p.confidence,
@@ -435,8 +428,10 @@ impl RecallIndex {
             })
             .collect();
         let order = |a: &(f64, usize, Candidate), b: &(f64, usize, Candidate)| {
-            b.0.total_cmp(&a.0)
-                .then_with(|| self.docs[a.1].id.cmp(&self.docs[b.1].id))
+            b.0.total_cmp(&a.0).then_with(|| {
+                self.text(self.docs[a.1].sym)
+                    .cmp(self.text(self.docs[b.1].sym))
+            })
         };
         let pool = (options.limit * POOL).max(POOL);
         if ranked.len() > pool {
@@ -445,6 +440,11 @@ impl RecallIndex {
         }
         ranked.sort_by(order);
         ranked
+    }
+
+    /// The text of a symbol.
+    fn text(&self, sym: u64) -> &str {
+        self.interner.resolve_enc(sym)
     }
 
     /// A relation of the graph as a step of a path.
@@ -511,10 +511,10 @@ impl RecallIndex {
             .map(|(score, doc, (relevance, matched, path))| {
                 let d = &self.docs[doc];
                 Hit {
-                    id: d.id.clone(),
+                    id: self.text(d.sym).to_string(),
                     kind: d.kind,
-                    ty: d.ty.clone(),
-                    title: d.title.clone(),
+                    ty: self.text(d.ty).to_string(),
+                    title: self.text(d.title).to_string(),
                     score,
                     relevance,
                     matched: matched_words(matched),
@@ -599,10 +599,12 @@ impl RecallIndex {
     ) -> Vec<Hit> {
         // Each hit's distinct stems, as sorted hashes (compared by a merge, not as strings).
         let words_of = |h: &Hit| -> Vec<u64> {
-            let mut set: Vec<u64> = (fields(self.docs[h.doc].sym).into_iter())
-                .flat_map(|sym| words(self.interner.resolve_enc(sym)))
-                .map(|w| rustc_hash::FxBuildHasher.hash_one(&w.0))
-                .collect();
+            let mut set: Vec<u64> = Vec::new();
+            for sym in fields(self.docs[h.doc].sym) {
+                engram_store::each_word(self.text(sym), |stem, _| {
+                    set.push(rustc_hash::FxBuildHasher.hash_one(stem));
+                });
+            }
             set.sort_unstable();
             set.dedup();
             set

@@ -44,7 +44,7 @@ pub(crate) fn recall(
     let mut texts: Texts = FxHashMap::default();
     for (stem, list) in stems.iter().zip(store.symbols_with_stems(&stems)?) {
         for (sym, n) in list {
-            texts.entry(sym).or_default().push((stem.clone(), n));
+            texts.entry(sym).or_default().push((stem.as_str(), n));
         }
     }
     if texts.is_empty() {
@@ -99,7 +99,7 @@ fn answer(
 }
 
 /// Per text (symbol) holding a stem of the question: those stems, with how often.
-type Texts = FxHashMap<u64, Vec<(String, u32)>>;
+type Texts<'q> = FxHashMap<u64, Vec<(&'q str, u32)>>;
 
 /// The memory's documents as one pass over their encoded facts finds them: each document (its
 /// symbol, type, title, length and ranking facts), every field, and their total length.
@@ -179,7 +179,7 @@ impl DocTable {
     fn matches(&self, texts: &Texts) -> (Vec<u64>, FxHashMap<String, FxHashMap<u64, f64>>) {
         let mut tf: FxHashMap<String, FxHashMap<u64, f64>> = FxHashMap::default();
         // The texts in order, each found past the one before (the fields are sorted by text).
-        let mut ordered: Vec<(&u64, &Vec<(String, u32)>)> = texts.iter().collect();
+        let mut ordered: Vec<(&u64, &Vec<(&str, u32)>)> = texts.iter().collect();
         ordered.sort_unstable_by_key(|t| *t.0);
         let mut rest = &self.fields[..];
         for (text, stems) in ordered {
@@ -192,9 +192,9 @@ impl DocTable {
             rest = &rest[rest[..end].partition_point(|f| f.0 < *text)..];
             for &(_, doc, weight) in rest.iter().take_while(|f| f.0 == *text) {
                 for (stem, n) in stems {
-                    let docs = match tf.get_mut(stem) {
+                    let docs = match tf.get_mut(*stem) {
                         Some(docs) => docs,
-                        None => tf.entry(stem.clone()).or_default(),
+                        None => tf.entry(stem.to_string()).or_default(),
                     };
                     *docs.entry(doc).or_default() += weight * f64::from(*n);
                 }

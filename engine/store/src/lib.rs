@@ -59,7 +59,7 @@ use engram_core::Source;
 pub use maintain::{CleanupReport, CompactReport};
 pub use read::{RelationStats, StoreStats};
 #[doc(hidden)]
-pub use terms::{STOP_WORDS, stem_counts, words};
+pub use terms::{STOP_WORDS, each_word, stem_counts, words};
 
 use engram_core::Database;
 use engram_core::internal::incremental::table::Table;
@@ -173,7 +173,13 @@ struct Cache {
     view: Option<Database>,
     /// Which relations the view has loaded (by plan relation id).
     loaded: Vec<bool>,
+    /// [`Store::count_derived_not_in`] over two layers' oldest runs (by their files' names),
+    /// for as long as they are the oldest.
+    base_counts: Vec<(BaseRuns, usize)>,
 }
+
+/// Two layers' oldest runs, by their files' names (`None`: the layer has no runs).
+type BaseRuns = (Option<String>, Option<String>);
 
 /// A program, the constants a merge reads as others, and the program reading them so.
 type MergedPlan = (Arc<Plan>, Vec<(u64, u64)>, Arc<Plan>);

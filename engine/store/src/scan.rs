@@ -2,6 +2,7 @@
 //! a relation without decoding it (the graph's first page orders the entities and counts the
 //! relations so).
 
+use super::segment::MappedFacts;
 use super::{ASSERTED, DERIVED, Store};
 use crate::error::{ReadError, StoreError};
 use engram_core::internal::incremental::table::FactMeta;
@@ -92,8 +93,10 @@ impl Store {
     }
 
     /// How many facts of `derived` (what holds after inference) a rule derived whose key is
-    /// not a fact asserted in `asserted` (a relation of the same columns): one pass over each
-    /// in key order, merged, the asserted keys held flat.
+    /// not a fact asserted in `asserted` (a relation of the same columns). Where both are
+    /// read from runs, the count over their oldest runs is kept by the handle (for as long as
+    /// those runs are the oldest) and corrected by each key the newer runs set or remove;
+    /// else one pass over each in key order, merged.
     #[doc(hidden)]
     pub fn count_derived_not_in(
         &mut self,
@@ -105,33 +108,54 @@ impl Store {
             return Ok(0);
         };
         let arity = self.files.rels[d].types.len();
-        let mut held: Vec<u64> = Vec::new();
-        if let Some((a, a_layer)) = self.layer_of(asserted, true)
-            && self.files.rels[a].types.len() == arity
-        {
-            self.for_each_fact(a, a_layer, |k, _| held.extend_from_slice(k))?;
-        }
-        let keys: Vec<&[u64]> = held.chunks_exact(arity.max(1)).collect();
-        // Keys compared cell by cell (a slice comparison calls memcmp per row).
-        let cmp = |a: &[u64], b: &[u64]| {
-            (a.iter().zip(b))
-                .map(|(x, y)| x.cmp(y))
-                .find(|o| o.is_ne())
-                .unwrap_or(std::cmp::Ordering::Equal)
+        let a = (self.layer_of(asserted, true))
+            .filter(|&(a, _)| self.files.rels[a].types.len() == arity);
+        let (d_runs, d_table) = self.files.rels[d].layer(d_layer);
+        let (a_runs, a_table) = match a {
+            Some((a, layer)) => self.files.rels[a].layer(layer),
+            None => (&[][..], None),
         };
-        let (mut at, mut count) = (0, 0);
-        self.for_each_fact(d, d_layer, |k, m| {
-            if m.rule == 0 {
-                return;
+        let name = |runs: &[MappedFacts]| runs.first().map(|r| r.file_name());
+        let (d_base, a_base) = (name(d_runs), name(a_runs));
+        let from_runs = d_table.is_none()
+            && a_table.is_none()
+            && matches!(d_base, Some(Some(_)))
+            && !matches!(a_base, Some(None));
+        if !from_runs {
+            // The whole layers merged (a writer's tables, or runs only in the log).
+            let held = |f: &mut dyn FnMut(&[u64], FactMeta)| match a {
+                Some((a, layer)) => self.for_each_fact(a, layer, f),
+                None => Ok(()),
+            };
+            let all = |f: &mut dyn FnMut(&[u64], FactMeta)| self.for_each_fact(d, d_layer, f);
+            return Ok(count_not_held(arity, held, all)?);
+        }
+        let key = (d_base.flatten(), a_base.flatten());
+        let known = (self.cache.base_counts.iter()).find(|(k, _)| *k == key);
+        let base = match known {
+            Some(&(_, n)) => n,
+            None => {
+                let (d_old, a_old) = (&d_runs[..1], &a_runs[..a_runs.len().min(1)]);
+                let held = |f: &mut dyn FnMut(&[u64], FactMeta)| {
+                    super::segment::for_each_in_layer(a_old, arity, f)
+                };
+                let all = |f: &mut dyn FnMut(&[u64], FactMeta)| {
+                    super::segment::for_each_in_layer(d_old, arity, f)
+                };
+                let n = count_not_held(arity, held, all)?;
+                if self.cache.base_counts.len() >= 8 {
+                    self.cache.base_counts.clear();
+                }
+                self.cache.base_counts.push((key, n));
+                n
             }
-            while at < keys.len() && cmp(keys[at], k).is_lt() {
-                at += 1;
-            }
-            if !keys.get(at).is_some_and(|held| cmp(held, k).is_eq()) {
-                count += 1;
-            }
-        })?;
-        Ok(count)
+        };
+        let (d_runs, _) = self.files.rels[d].layer(d_layer);
+        let a_runs = match a {
+            Some((a, layer)) => self.files.rels[a].layer(layer).0,
+            None => &[][..],
+        };
+        Ok(super::segment::derived_not_in(d_runs, a_runs, arity, base)?)
     }
 
     /// Relation `relation`'s facts asserted, facts that hold, and facts that hold by a rule,
@@ -156,7 +180,7 @@ impl Store {
         keys: &[Vec<u64>],
     ) -> Result<Vec<bool>, ReadError> {
         self.plan()?;
-        let Some((i, layer)) = self.layer_of(relation, true) else {
+        let Some((i, layer)) = self.layer_of(relation, true).filter(|_| !keys.is_empty()) else {
             return Ok(vec![false; keys.len()]);
         };
         let mut sorted: Vec<usize> = (0..keys.len()).collect();
@@ -174,4 +198,37 @@ impl Store {
         })?;
         Ok(out)
     }
+}
+
+/// How many keys `all` calls with (in key order) hold a fact a rule derived and are not among
+/// the keys `held` calls with (in key order): one pass over each, merged, the held keys kept
+/// flat.
+fn count_not_held(
+    arity: usize,
+    held: impl FnOnce(&mut dyn FnMut(&[u64], FactMeta)) -> Result<(), StoreError>,
+    all: impl FnOnce(&mut dyn FnMut(&[u64], FactMeta)) -> Result<(), StoreError>,
+) -> Result<usize, StoreError> {
+    let mut flat: Vec<u64> = Vec::new();
+    held(&mut |k, _| flat.extend_from_slice(k))?;
+    let keys: Vec<&[u64]> = flat.chunks_exact(arity.max(1)).collect();
+    // Keys compared cell by cell (a slice comparison calls memcmp per row).
+    let cmp = |a: &[u64], b: &[u64]| {
+        (a.iter().zip(b))
+            .map(|(x, y)| x.cmp(y))
+            .find(|o| o.is_ne())
+            .unwrap_or(std::cmp::Ordering::Equal)
+    };
+    let (mut at, mut count) = (0, 0);
+    all(&mut |k, m| {
+        if m.rule == 0 {
+            return;
+        }
+        while at < keys.len() && cmp(keys[at], k).is_lt() {
+            at += 1;
+        }
+        if !keys.get(at).is_some_and(|held| cmp(held, k).is_eq()) {
+            count += 1;
+        }
+    })?;
+    Ok(count)
 }

@@ -804,6 +804,48 @@ fn fold_newer(
     Ok(newer)
 }
 
+/// How many keys of the layer of runs `derived` hold a fact a rule derived and are no key of
+/// the layer `asserted` (of the same columns), given `base`, that count over the two layers'
+/// oldest runs alone: corrected by each key the newer runs of either set or remove (looked
+/// up in the oldest runs by binary search).
+pub(crate) fn derived_not_in(
+    derived: &[MappedFacts],
+    asserted: &[MappedFacts],
+    arity: usize,
+    base: usize,
+) -> Result<usize, StoreError> {
+    let (d_new, a_new) = (fold_newer(derived, arity)?, fold_newer(asserted, arity)?);
+    let in_oldest = |runs: &[MappedFacts], key: &[u64]| -> Result<Option<FactMeta>, StoreError> {
+        let Some(oldest) = runs.first() else {
+            return Ok(None);
+        };
+        let rows = oldest.prefix_range(key)?;
+        match rows.is_empty() {
+            true => Ok(None),
+            false => Ok(Some(oldest.row_at(rows.start)?.1)),
+        }
+    };
+    let counted =
+        |d: Option<FactMeta>, held: bool| isize::from(d.is_some_and(|m| m.rule != 0) && !held);
+    let mut keys: Vec<&Vec<u64>> = d_new.keys().chain(a_new.keys()).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let mut count = base as isize;
+    for key in keys {
+        let (d_old, a_old) = (in_oldest(derived, key)?, in_oldest(asserted, key)?);
+        let d_now = match d_new.get(key) {
+            Some(m) => *m,
+            None => d_old,
+        };
+        let a_now = match a_new.get(key) {
+            Some(m) => m.is_some(),
+            None => a_old.is_some(),
+        };
+        count += counted(d_now, a_now) - counted(d_old, a_old.is_some());
+    }
+    Ok(count.max(0) as usize)
+}
+
 /// Calls `f` with each key the newer runs of a layer (all but the oldest) set or remove,
 /// folded together, in key order: the key, its row in the oldest run if it is there, and what
 /// the newer runs make of it (`None`: removed).

@@ -30,17 +30,29 @@ pub const STOP_WORDS: &[&str] = &[
 /// letter or digit, lower-cased, common English words ([`STOP_WORDS`]) dropped, and the rest
 /// stemmed (Snowball English, so "retries" and "retry" share a stem).
 pub fn words(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    each_word(text, |stem, w| out.push((stem.to_string(), w.to_string())));
+    out
+}
+
+/// Calls `f` with the stem of each word of `text` and the word as written, as [`words`]
+/// analyses them, allocating nothing for a word already in lower case.
+pub fn each_word(text: &str, mut f: impl FnMut(&str, &str)) {
     let stemmer = Stemmer::create(Algorithm::English);
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .filter_map(|w| {
-            let lower = w.to_lowercase();
-            if STOP_WORDS.contains(&lower.as_str()) {
-                return None;
-            }
-            Some((stemmer.stem(&lower).into_owned(), w.to_string()))
-        })
-        .collect()
+    for w in text.split(|c: char| !c.is_alphanumeric()) {
+        if w.is_empty() {
+            continue;
+        }
+        let already = w.is_ascii() && !w.bytes().any(|b| b.is_ascii_uppercase());
+        let lower: std::borrow::Cow<'_, str> = match already {
+            true => w.into(),
+            false => w.to_lowercase().into(),
+        };
+        if STOP_WORDS.contains(&lower.as_ref()) {
+            continue;
+        }
+        f(&stemmer.stem(&lower), w);
+    }
 }
 
 /// A text's number of words and its stems with how often each occurs, stems sorted (the

@@ -21,6 +21,7 @@ mod reference;
 mod rules;
 mod souffle_semantics;
 mod store;
+mod store_counts;
 mod store_equivalence;
 mod store_refresh;
 mod supersession;
