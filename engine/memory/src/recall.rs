@@ -161,6 +161,9 @@ pub struct RecallIndex {
     /// Nodes known to be hubs whose relations the index does not hold (an index of what a
     /// question reaches): never expanded through, as a hub is not.
     hubs: FxHashSet<u64>,
+    /// Per stem, how many documents of the memory hold it, where the index holds fewer of
+    /// them (an index of the documents a question can rank); else its postings' length.
+    df: FxHashMap<String, usize>,
 }
 
 /// The stems of a text's words with each word as written: the store's analysis, which its
@@ -333,19 +336,22 @@ impl RecallIndex {
             interner: interner.clone(),
             total_docs: 0,
             hubs: FxHashSet::default(),
+            df: FxHashMap::default(),
         }
     }
 
     /// The index of documents gathered elsewhere (a store's lookups): `parts`, with the
     /// question's stems in them (`tf`: per stem, weighted counts by document symbol), the
-    /// relations `edges` around them (`edge` rows in key order; `db` names their rules), and
-    /// the whole memory's count of documents and average length.
+    /// relations `edges` around them (`edge` rows in key order; `db` names their rules), the
+    /// whole memory's count of documents and average length, and per stem how many
+    /// documents hold it (`df`), when `parts` are fewer than all that do.
     pub(crate) fn from_parts(
         db: &Database,
         parts: Vec<DocParts>,
         tf: &FxHashMap<String, FxHashMap<u64, f64>>,
         (edges, hubs): (&Rows, FxHashSet<u64>),
         (total_docs, avg_length): (usize, f64),
+        df: FxHashMap<String, usize>,
     ) -> RecallIndex {
         let interner = db.interner();
         let docs: Vec<Doc> = (parts.into_iter())
@@ -384,6 +390,7 @@ impl RecallIndex {
             interner: interner.clone(),
             total_docs,
             hubs,
+            df,
         }
     }
 
@@ -396,13 +403,10 @@ impl RecallIndex {
             let Some(list) = self.postings.get(stem) else {
                 continue;
             };
-            let df = list.len() as f64;
-            let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
+            let df = self.df.get(stem).copied().unwrap_or(list.len()) as f64;
             for &(i, tf) in list {
-                let d = &self.docs[i];
-                let norm = K1 * (1.0 - B + B * d.length / self.avg_length.max(1e-9));
                 let e = scores.entry(i).or_default();
-                e.0 += idf * tf * (K1 + 1.0) / (tf + norm);
+                e.0 += bm25(n, df, tf, self.docs[i].length, self.avg_length);
                 e.1 |= 1 << bit;
             }
         }
@@ -421,10 +425,8 @@ impl RecallIndex {
             .filter_map(|(sym, c)| {
                 let doc = *self.by_sym.get(&sym)?;
                 let d = &self.docs[doc];
-                let importance = 0.5 + 0.5 * d.importance.unwrap_or(0.5).clamp(0.0, 1.0);
-                let age = (options.now - d.time).max(0) as f64 / DAY_MS;
-                let recency = 0.5 + 0.5 * (-age / 30.0).exp2();
-                Some((c.0 * d.confidence * importance * recency, doc, c))
+                let score = weighed(c.0, d.confidence, d.importance, d.time, options.now);
+                Some((score, doc, c))
             })
             .collect();
         let order = |a: &(f64, usize, Candidate), b: &(f64, usize, Candidate)| {
@@ -433,7 +435,7 @@ impl RecallIndex {
                     .cmp(self.text(self.docs[b.1].sym))
             })
         };
-        let pool = (options.limit * POOL).max(POOL);
+        let pool = pool_size(options.limit);
         if ranked.len() > pool {
             ranked.select_nth_unstable_by(pool - 1, order);
             ranked.truncate(pool);
@@ -473,16 +475,14 @@ impl RecallIndex {
     /// The memories and entities that answer `query`, best first (see the module's text).
     pub fn recall(&self, query: &str, options: &RecallOptions) -> Vec<Hit> {
         self.recall_with_fields(query, options, &|sym| {
-            self.by_sym
-                .get(&sym)
-                .map(|&d| self.docs[d].fields.clone())
-                .unwrap_or_default()
+            let fields = self.by_sym.get(&sym).map(|&d| &self.docs[d].fields);
+            stem_set(fields.into_iter().flatten().map(|&f| self.text(f)))
         })
     }
 
-    /// [`RecallIndex::recall`] where `fields(sym)` gives a document's text fields (for the
-    /// word overlap of the hits diversity weighs; an index of what a question reaches holds
-    /// no fields).
+    /// [`RecallIndex::recall`] where `fields(sym)` gives a document's distinct stems, as
+    /// [`stem_set`] makes them (for the word overlap of the hits diversity weighs; an index
+    /// of what a question reaches holds no fields).
     pub(crate) fn recall_with_fields(
         &self,
         query: &str,
@@ -541,18 +541,8 @@ impl RecallIndex {
         for (&i, &(s, matched)) in scores {
             cands.insert(self.docs[i].sym, (s / best, matched, Vec::new()));
         }
-        let mut seeds: Vec<(u64, f64)> = cands.iter().map(|(&id, c)| (id, c.0)).collect();
-        seeds.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        seeds.truncate(SEEDS);
+        let seeds = top_seeds(cands.iter().map(|(&id, c)| (id, c.0)).collect());
         Some((cands, seeds))
-    }
-
-    /// The symbols of the memories and entities the graph is expanded from for `query`.
-    pub(crate) fn seed_symbols(&self, query: &str) -> Vec<u64> {
-        let scores = self.text_scores(&query_words(query));
-        self.seeds(&scores)
-            .map(|(_, seeds)| seeds.into_iter().map(|s| s.0).collect())
-            .unwrap_or_default()
     }
 
     /// Follows relations from `seed` up to `depth` steps, passing on relevance.
@@ -597,19 +587,10 @@ impl RecallIndex {
         limit: usize,
         fields: &dyn Fn(u64) -> Vec<u64>,
     ) -> Vec<Hit> {
-        // Each hit's distinct stems, as sorted hashes (compared by a merge, not as strings).
-        let words_of = |h: &Hit| -> Vec<u64> {
-            let mut set: Vec<u64> = Vec::new();
-            for sym in fields(self.docs[h.doc].sym) {
-                engram_store::each_word(self.text(sym), |stem, _| {
-                    set.push(rustc_hash::FxBuildHasher.hash_one(stem));
-                });
-            }
-            set.sort_unstable();
-            set.dedup();
-            set
-        };
-        let sets: Vec<Vec<u64>> = ranked.iter().map(words_of).collect();
+        let sets: Vec<Vec<u64>> = ranked
+            .iter()
+            .map(|h| fields(self.docs[h.doc].sym))
+            .collect();
         let top = ranked.first().map_or(1.0, |h| h.score).max(1e-12);
         let mut picked: Vec<usize> = Vec::new();
         let mut left: Vec<usize> = (0..ranked.len()).collect();
@@ -636,6 +617,56 @@ impl RecallIndex {
             .filter_map(|i| ranked[i].take())
             .collect()
     }
+}
+
+/// The distinct stems of `texts`' words, as sorted hashes (compared by a merge, not as
+/// strings): what diversity compares two hits by.
+pub(crate) fn stem_set<'a>(texts: impl Iterator<Item = &'a str>) -> Vec<u64> {
+    let mut set: Vec<u64> = Vec::new();
+    for text in texts {
+        engram_store::each_word(text, |stem, _| {
+            set.push(rustc_hash::FxBuildHasher.hash_one(stem));
+        });
+    }
+    set.sort_unstable();
+    set.dedup();
+    set
+}
+
+/// BM25's weight of a stem in a document: of `n` documents, `df` hold the stem; `tf` is its
+/// weighted count in this one, of weighted length `length`; `avg` the average length.
+pub(crate) fn bm25(n: f64, df: f64, tf: f64, length: f64, avg: f64) -> f64 {
+    let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
+    let norm = K1 * (1.0 - B + B * length / avg.max(1e-9));
+    idf * tf * (K1 + 1.0) / (tf + norm)
+}
+
+/// A candidate's score: its relevance weighed by its document's confidence, importance and
+/// recency at `now`.
+pub(crate) fn weighed(
+    relevance: f64,
+    confidence: f64,
+    importance: Option<f64>,
+    time: i64,
+    now: i64,
+) -> f64 {
+    let importance = 0.5 + 0.5 * importance.unwrap_or(0.5).clamp(0.0, 1.0);
+    let age = (now - time).max(0) as f64 / DAY_MS;
+    let recency = 0.5 + 0.5 * (-age / 30.0).exp2();
+    relevance * confidence * importance * recency
+}
+
+/// How many of the best candidates diversity is weighed among, for `limit` hits.
+pub(crate) fn pool_size(limit: usize) -> usize {
+    (limit * POOL).max(POOL)
+}
+
+/// The [`SEEDS`] most relevant of `cands` (symbol, relevance), which the graph is expanded
+/// from: most relevant first, then by symbol.
+pub(crate) fn top_seeds(mut cands: Vec<(u64, f64)>) -> Vec<(u64, f64)> {
+    cands.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    cands.truncate(SEEDS);
+    cands
 }
 
 /// The distinct stems of a question (at most 64), each with the word as written.

@@ -82,20 +82,53 @@ fn answer(
         table.docs.len(),
         table.length / table.docs.len().max(1) as f64,
     );
-    let seeds = {
-        let db = store.database_with(&[])?;
-        let no_graph = (&Rows::default(), FxHashSet::default());
-        RecallIndex::from_parts(db, table.parts(&matched), &tf, no_graph, totals)
-            .seed_symbols(query)
+    // BM25 of every matched document, as an index of them all scores it (per stem in the
+    // question's order, over the documents holding it).
+    let df: FxHashMap<String, usize> = (tf.iter())
+        .map(|(stem, docs)| (stem.clone(), docs.len()))
+        .collect();
+    let mut text: FxHashMap<u64, f64> = FxHashMap::default();
+    for (stem, _) in recall::query_words(query) {
+        let Some(per_doc) = tf.get(&stem) else {
+            continue;
+        };
+        for (&doc, &n) in per_doc {
+            let length = table.docs.get(&doc).map_or(0.0, |d| d.length);
+            let (n_docs, df) = (totals.0 as f64, per_doc.len() as f64);
+            *text.entry(doc).or_default() += recall::bm25(n_docs, df, n, length, totals.1);
+        }
+    }
+    let best = text.values().copied().fold(0.0, f64::max);
+    if best <= 0.0 {
+        return Ok(Vec::new());
+    }
+    let seeds = recall::top_seeds(text.iter().map(|(&d, &s)| (d, s / best)).collect());
+    let seed_syms: Vec<u64> = seeds.iter().map(|s| s.0).collect();
+    let (edges, hubs, reached) = neighbourhood(store, &seed_syms, options.depth)?;
+    // Only the documents that can rank among the best: a matched document's score is at
+    // least its text's, and exactly that unless the graph reaches it, so one whose text
+    // score is below the best few's cannot be among them unless it is reached.
+    let pre = |doc: u64, s: f64| match table.docs.get(&doc) {
+        Some(d) => recall::weighed(s / best, d.confidence, d.importance, d.time, options.now),
+        None => 0.0,
     };
-    let (edges, hubs, reached) = neighbourhood(store, &seeds, options.depth)?;
-    let mut docs = matched;
+    let mut scored: Vec<(u64, f64)> = (text.iter()).map(|(&d, &s)| (d, pre(d, s))).collect();
+    let pool = recall::pool_size(options.limit);
+    if scored.len() > pool {
+        let by_score = |a: &(u64, f64), b: &(u64, f64)| b.1.total_cmp(&a.1);
+        let threshold = scored.select_nth_unstable_by(pool - 1, by_score).1.1;
+        scored.retain(|s| s.1 >= threshold);
+    }
+    let mut docs: Vec<u64> = scored.into_iter().map(|s| s.0).collect();
+    docs.extend(seed_syms);
     docs.extend(reached);
     docs.sort_unstable();
     docs.dedup();
     let db = store.database_with(&[])?;
-    let index = RecallIndex::from_parts(db, table.parts(&docs), &tf, (&edges, hubs), totals);
-    Ok(index.recall_with_fields(query, options, &|sym| table.fields_of(sym)))
+    let graph = (&edges, hubs);
+    let index = RecallIndex::from_parts(db, table.parts(&docs), &tf, graph, totals, df);
+    let stems = |sym: u64| table.stems_of(sym, &|f| db.interner().resolve_enc(f).to_string());
+    Ok(index.recall_with_fields(query, options, &stems))
 }
 
 /// Per text (symbol) holding a stem of the question: those stems, with how often.
@@ -110,6 +143,9 @@ pub(crate) struct DocTable {
     /// Every field: (document, text), sorted.
     by_doc: Vec<(u64, u64)>,
     length: f64,
+    /// The stems of documents' fields as diversity compares them ([`recall::stem_set`]),
+    /// kept as questions ask for them.
+    stems: std::sync::Mutex<FxHashMap<u64, Vec<u64>>>,
 }
 
 impl DocTable {
@@ -171,6 +207,7 @@ impl DocTable {
             fields: all,
             by_doc,
             length,
+            stems: Default::default(),
         })
     }
 
@@ -211,6 +248,23 @@ impl DocTable {
         (syms.iter())
             .filter_map(|s| self.docs.get(s).cloned())
             .collect()
+    }
+
+    /// Document `sym`'s distinct stems ([`recall::stem_set`] of its fields, whose texts
+    /// `text` gives), kept for the next question.
+    fn stems_of(&self, sym: u64, text: &dyn Fn(u64) -> String) -> Vec<u64> {
+        let mut kept = self.stems.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(set) = kept.get(&sym) {
+            return set.clone();
+        }
+        let texts: Vec<String> = self.fields_of(sym).into_iter().map(text).collect();
+        let set = recall::stem_set(texts.iter().map(String::as_str));
+        // Bounded: a memory's worth of sets at most.
+        if kept.len() >= 1 << 16 {
+            kept.clear();
+        }
+        kept.insert(sym, set.clone());
+        set
     }
 
     /// The text fields of document `sym`.

@@ -40,7 +40,17 @@ fn agree(store: &mut Store, questions: &[String]) -> (usize, usize) {
     let index = store.recall_index().unwrap();
     let (mut hits, mut reached) = (0, 0);
     for q in questions {
-        for (depth, limit) in [(0, 5), (1, 8), (2, 8), (3, 20)] {
+        // Limits 1 to 3 rank among 10 to 30 candidates: most matches are left out first.
+        for (depth, limit) in [
+            (0, 1),
+            (2, 1),
+            (1, 2),
+            (2, 3),
+            (0, 5),
+            (1, 8),
+            (2, 8),
+            (3, 20),
+        ] {
             let options = RecallOptions {
                 depth,
                 limit,
@@ -128,6 +138,34 @@ fn hubs_are_counted_not_followed() {
             _ => assert!(reached <= 4, "{spokes}: {reached}"),
         }
     }
+}
+
+/// A memory where each question matches far more documents than recall ranks (hundreds,
+/// against 10 to 30 candidates at the smaller limits), so that what is left out before
+/// ranking matters: by lookup, as the whole index answers.
+#[test]
+fn recall_by_lookup_ranks_among_many_matches_as_the_whole_index() {
+    let mut x: u64 = 7;
+    let mut next = |n: usize| {
+        x = x
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (x >> 33) as usize % n
+    };
+    let lines: Vec<String> = (0..600)
+        .map(|i| {
+            let words: Vec<usize> = (0..1 + next(4)).map(|_| next(12)).collect();
+            line((next(8) as u8) % 3, i % 300, next(30), next(300), &words)
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = random_store(&dir.path().join("store"), &[lines], 0);
+    let questions: Vec<String> = ["payment retry", "webhook", "cache deploy outage", "stripe"]
+        .iter()
+        .map(|q| q.to_string())
+        .collect();
+    let (hits, _) = agree(&mut store, &questions);
+    assert!(hits > 0, "the questions find something");
 }
 
 const WORDS: [&str; 12] = [
