@@ -294,7 +294,18 @@ pub(crate) struct MappedFacts {
     damage: Arc<OnceLock<String>>,
     /// The run's rotations ([`orders`]), once its orders file has been looked for.
     rotations: Arc<OnceLock<base::Rotations>>,
+    /// Where this run is a layer's newest: the layer's newer runs folded together, with the
+    /// layer it was folded for (its number of runs, its oldest run), so that a reader's
+    /// lookups do not fold every logged run again.
+    folded: Arc<std::sync::Mutex<Option<Fold>>>,
 }
+
+/// A layer's newer runs folded together: each key they set, with its metadata, or remove.
+type Folded = std::collections::BTreeMap<Vec<u64>, Option<FactMeta>>;
+
+/// [`Folded`] for a layer of this many runs whose oldest is the run whose checks live at
+/// this address.
+type Fold = (usize, usize, Arc<Folded>);
 
 /// A run's metadata columns.
 struct Metas<'a> {
@@ -445,6 +456,7 @@ impl MappedFacts {
             whole: Arc::new(OnceLock::new()),
             damage: Arc::default(),
             rotations: Arc::default(),
+            folded: Arc::default(),
         })
     }
 
@@ -467,6 +479,7 @@ impl MappedFacts {
             whole: Arc::new(OnceLock::from(Ok(()))),
             damage: Arc::default(),
             rotations: Arc::default(),
+            folded: Arc::default(),
         })
     }
 
@@ -755,11 +768,11 @@ pub(crate) fn layer_matches(
             }
         }
     }
-    for (key, m) in newer {
+    for (key, m) in newer.iter() {
         if let Some(m) = m
-            && keep(&key)
+            && keep(key)
         {
-            hits.push((key, m));
+            hits.push((key.clone(), *m));
         }
     }
     hits.sort_unstable_by(|a, b| a.0.cmp(&b.0));
@@ -792,16 +805,50 @@ pub(crate) fn layer_counts(
 }
 
 /// The changes of a layer's newer runs (all but the oldest) folded together in key order:
-/// each key they set, with its metadata, or remove (`None`); a newer run's word wins.
-fn fold_newer(
-    runs: &[MappedFacts],
-    arity: usize,
-) -> Result<std::collections::BTreeMap<Vec<u64>, Option<FactMeta>>, StoreError> {
-    let mut newer = std::collections::BTreeMap::new();
-    for r in runs.iter().skip(1) {
-        r.fold_into(arity, &mut newer)?;
+/// each key they set, with its metadata, or remove (`None`); a newer run's word wins. Kept
+/// by the newest run, and made from what the run before it kept when it was the newest
+/// (a layer only grows by runs at its end between checkpoints).
+fn fold_newer(runs: &[MappedFacts], arity: usize) -> Result<Arc<Folded>, StoreError> {
+    let (Some(oldest), Some(newest)) = (runs.first(), runs.last()) else {
+        return Ok(Arc::default());
+    };
+    if runs.len() == 1 {
+        return Ok(Arc::default());
     }
-    Ok(newer)
+    let id = Arc::as_ptr(&oldest.whole) as usize;
+    let cached = newest
+        .folded
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    if let Some((n, at, folded)) = cached
+        && (n, at) == (runs.len(), id)
+    {
+        return Ok(folded);
+    }
+    // From the fold the run before kept (taken from it: only the newest keeps one).
+    let before = &runs[runs.len() - 2];
+    let kept = (before
+        .folded
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take())
+    .filter(|&(n, at, _)| (n, at) == (runs.len() - 1, id));
+    let mut folded: Folded = match kept {
+        Some((_, _, f)) => Arc::try_unwrap(f).unwrap_or_else(|f| (*f).clone()),
+        None => {
+            let mut f = Folded::new();
+            for r in &runs[1..runs.len() - 1] {
+                r.fold_into(arity, &mut f)?;
+            }
+            f
+        }
+    };
+    newest.fold_into(arity, &mut folded)?;
+    let folded = Arc::new(folded);
+    *newest.folded.lock().unwrap_or_else(|e| e.into_inner()) =
+        Some((runs.len(), id, folded.clone()));
+    Ok(folded)
 }
 
 /// How many keys of the layer of runs `derived` hold a fact a rule derived and are no key of
@@ -857,9 +904,9 @@ fn newer_changes(
     let Some(base) = runs.first() else {
         return Ok(());
     };
-    for (key, m) in fold_newer(runs, arity)? {
-        let old = base.prefix_range(&key)?.next();
-        f(&key, old, m)?;
+    for (key, m) in fold_newer(runs, arity)?.iter() {
+        let old = base.prefix_range(key)?.next();
+        f(key, old, *m)?;
     }
     Ok(())
 }
@@ -954,7 +1001,7 @@ pub(crate) fn for_each_in_layer(
     let metas = base.metas();
     let n = base.rows();
     let mut key = vec![0u64; arity];
-    let mut later = newer.into_iter().peekable();
+    let mut later = newer.iter().peekable();
     let mut i = 0;
     loop {
         if i < n {
@@ -979,7 +1026,7 @@ pub(crate) fn for_each_in_layer(
                 }
                 let (k, m) = later.next().expect("peeked");
                 if let Some(m) = m {
-                    f(&k, m);
+                    f(k, *m);
                 }
             }
         }
