@@ -33,6 +33,11 @@ pub(crate) struct Manifest {
     /// milliseconds; commits in between keep it, so time does not tick on its own.
     #[serde(default)]
     pub now: Option<i64>,
+    /// Per fact run file, how many of its rows a rule derived, as its checkpoint counted them
+    /// (so that counting a relation's facts reads no rule cells; a run without an entry, from
+    /// a store written before they were kept, is counted when asked).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub derived_rows: std::collections::BTreeMap<String, u64>,
 }
 
 /// A forgetting policy that `cleanup` recorded: a derivation weaker than `min_confidence`

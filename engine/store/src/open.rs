@@ -171,7 +171,11 @@ impl Store {
                 let open = |files: &[String], layer: u8| -> Result<Vec<MappedFacts>, StoreError> {
                     files
                         .par_iter()
-                        .map(|f| MappedFacts::open(storage, f, &entry.name, layer, &types, next))
+                        .map(|f| {
+                            let run =
+                                MappedFacts::open(storage, f, &entry.name, layer, &types, next)?;
+                            Ok(run.with_derived_rows(manifest.derived_rows.get(f).copied()))
+                        })
                         .collect()
                 };
                 Ok(Rel {

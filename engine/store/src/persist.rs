@@ -234,6 +234,9 @@ impl Store {
             self.write_fact_run(&mut cp, st, w)?;
         }
         cp.m.forget = self.files.manifest.forget.clone();
+        // Counts only of the runs the new manifest names.
+        let live: std::collections::HashSet<String> = cp.m.files().map(str::to_string).collect();
+        cp.m.derived_rows.retain(|f, _| live.contains(f));
         let log_name = fresh_file(&mut cp.m, st, "log");
         cp.files.write_raw(st, &log_name, &log::header())?;
         cp.m.wal = Some(log_name);
@@ -365,6 +368,8 @@ impl Store {
             }
         };
         cp.files.write(st, &f, Kind::Facts, &run.to_bytes())?;
+        let derived = super::segment::derived_in(&run.depth_rule);
+        cp.m.derived_rows.insert(f.clone(), derived as u64);
         // A large run's orders by its other columns, beside it (a writer's table searches
         // them instead of sorting the run).
         if let Some(orders) = OrderRun::build(&run, self.settings.orders_min_rows) {
@@ -406,7 +411,8 @@ impl Store {
         for (rel, layer, replace, folded, f) in cp.opened {
             let symbols = self.files.strings.interner().len() as u32;
             let types = &self.files.rels[rel].types;
-            let run = MappedFacts::open(st, &f, &cp.m.relations[rel].name, layer, types, symbols)?;
+            let run = MappedFacts::open(st, &f, &cp.m.relations[rel].name, layer, types, symbols)?
+                .with_derived_rows(cp.m.derived_rows.get(&f).copied());
             let runs = runs(&mut self.files.rels[rel], layer);
             if replace {
                 runs.clear();

@@ -294,6 +294,8 @@ pub(crate) struct MappedFacts {
     damage: Arc<OnceLock<String>>,
     /// The run's rotations ([`orders`]), once its orders file has been looked for.
     rotations: Arc<OnceLock<base::Rotations>>,
+    /// How many of its rows a rule derived, once known (the manifest's count, or counted).
+    derived: Arc<OnceLock<usize>>,
     /// Where this run is a layer's newest: the layer's newer runs folded together, with the
     /// layer it was folded for (its number of runs, its oldest run), so that a reader's
     /// lookups do not fold every logged run again.
@@ -306,6 +308,11 @@ type Folded = std::collections::BTreeMap<Vec<u64>, Option<FactMeta>>;
 /// [`Folded`] for a layer of this many runs whose oldest is the run whose checks live at
 /// this address.
 type Fold = (usize, usize, Arc<Folded>);
+
+/// How many of the rows whose depth-and-rule cells are `depth_rule` a rule derived.
+pub(crate) fn derived_in(depth_rule: &[u32]) -> usize {
+    depth_rule.iter().filter(|&&dr| dr & 0xffff != 0).count()
+}
 
 /// A run's metadata columns.
 struct Metas<'a> {
@@ -456,6 +463,7 @@ impl MappedFacts {
             whole: Arc::new(OnceLock::new()),
             damage: Arc::default(),
             rotations: Arc::default(),
+            derived: Arc::default(),
             folded: Arc::default(),
         })
     }
@@ -479,6 +487,7 @@ impl MappedFacts {
             whole: Arc::new(OnceLock::from(Ok(()))),
             damage: Arc::default(),
             rotations: Arc::default(),
+            derived: Arc::default(),
             folded: Arc::default(),
         })
     }
@@ -642,9 +651,22 @@ impl MappedFacts {
     /// How many of its rows were derived by a rule (not asserted): one pass over the rule
     /// cells.
     pub(crate) fn derived_rows(&self) -> Result<usize, StoreError> {
+        if let Some(&n) = self.derived.get() {
+            return Ok(n);
+        }
         let cells = &self.file().depth_rule;
         self.verify(|f| f.verify_slice(cells.as_slice()))?;
-        Ok((u32s(cells).iter()).filter(|&&dr| dr & 0xffff != 0).count())
+        let n = derived_in(u32s(cells));
+        Ok(*self.derived.get_or_init(|| n))
+    }
+
+    /// Records how many of its rows a rule derived, as the checkpoint that wrote it counted
+    /// them (the manifest's word: [`MappedFacts::derived_rows`] then reads no rule cells).
+    pub(crate) fn with_derived_rows(self, n: Option<u64>) -> MappedFacts {
+        if let Some(n) = n.filter(|&n| n <= self.rows() as u64) {
+            let _ = self.derived.set(n as usize);
+        }
+        self
     }
 
     /// The rows whose leading columns equal `prefix` (runs are sorted by key), by binary
