@@ -92,9 +92,9 @@ fn answer(
         let Some(per_doc) = tf.get(&stem) else {
             continue;
         };
+        let (n_docs, df) = (totals.0 as f64, per_doc.len() as f64);
         for (&doc, &n) in per_doc {
             let length = table.docs.get(&doc).map_or(0.0, |d| d.length);
-            let (n_docs, df) = (totals.0 as f64, per_doc.len() as f64);
             *text.entry(doc).or_default() += recall::bm25(n_docs, df, n, length, totals.1);
         }
     }

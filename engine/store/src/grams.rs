@@ -219,6 +219,11 @@ impl MappedGrams {
         self.src.get()
     }
 
+    /// Number of strings it indexes.
+    pub(crate) fn count(&self) -> u32 {
+        self.run().count.to_native()
+    }
+
     fn verify<I>(&self, items: &[I]) -> Result<(), StoreError> {
         self.src.verify(items)
     }

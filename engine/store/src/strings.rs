@@ -270,8 +270,8 @@ pub(crate) struct Strings {
     /// Word postings of the logged strings, built as they are asked for: consecutive ranges
     /// from the first logged string.
     logged_terms: Vec<MappedTerms>,
-    /// Trigrams of the logged strings, likewise (with how many strings each covers).
-    logged_grams: Vec<(u32, MappedGrams)>,
+    /// Trigrams of the logged strings, likewise.
+    logged_grams: Vec<MappedGrams>,
 }
 
 impl Strings {
@@ -457,14 +457,13 @@ impl Strings {
         for run in &self.runs {
             out.extend(run.grams(storage)?.holding_all(&wanted)?);
         }
-        let covered = self.on_disk() + self.logged_grams.iter().map(|g| g.0).sum::<u32>();
+        let covered = self.on_disk() + self.logged_grams.iter().map(|g| g.count()).sum::<u32>();
         let committed = self.committed();
         if committed > covered {
             let strings = || (covered..committed).map(|id| interner.resolve(Sym::from_id(id)));
-            let built = MappedGrams::build(covered, strings);
-            self.logged_grams.push((committed - covered, built));
+            self.logged_grams.push(MappedGrams::build(covered, strings));
         }
-        for (_, g) in &self.logged_grams {
+        for g in &self.logged_grams {
             out.extend(g.holding_all(&wanted)?);
         }
         Ok(Some(out))
