@@ -8,7 +8,7 @@ use std::ops::Range;
 /// `0..n`), found by galloping from `from`: steps of 1, 2, 4, ... then a binary search of the
 /// last step. Cheap when the answer is near, as it is for sorted probes and merge joins
 /// (datafrog's strategy).
-pub(crate) fn gallop(n: usize, from: usize, less: impl Fn(usize) -> bool) -> usize {
+pub fn gallop(n: usize, from: usize, less: impl Fn(usize) -> bool) -> usize {
     if from >= n || !less(from) {
         return from;
     }

@@ -10,6 +10,8 @@ mod graph_edit;
 mod graph_page;
 mod import;
 mod recall;
+mod recall_docs;
+mod recall_docs_base;
 mod recall_lookup;
 mod store_ext;
 

@@ -3,30 +3,22 @@
 //!
 //! 1. The question's stems are looked up in the store's word postings: the texts that hold
 //!    them.
-//! 2. One pass over the memory's documents and their fields, as encoded facts (no text read):
-//!    the whole memory's count of documents and their total length, from each field text's
-//!    number of words in the postings (BM25's N and average length), and the documents one of
-//!    those texts is a field of.
+//! 2. The memory's documents and their fields, as encoded facts (no text read;
+//!    [`DocTable`], kept between questions and brought up to date by the documents commits
+//!    change): the whole memory's count of documents and their total length, from each field
+//!    text's number of words in the postings (BM25's N and average length), and the documents
+//!    one of those texts is a field of.
 //! 3. Those documents' facts, by lookup, make an index of them: its text scores pick the seeds.
 //! 4. The graph around the seeds, level by level to `depth` steps: each level's relations
 //!    either way by lookup (through nodes that are not hubs, as the expansion goes).
 //! 5. The index of the matched and reached documents with those relations answers the
 //!    question as the index of everything would.
 
-use crate::recall::{self, DocParts, HUB, Hit, RecallIndex, RecallOptions};
+use crate::recall::{self, HUB, Hit, RecallIndex, RecallOptions};
+use crate::recall_docs::{DocTable, Texts};
 use engram_core::internal::eval::Rows;
-use engram_core::internal::incremental::table::FactMeta;
 use engram_store::{ReadError, Store};
 use rustc_hash::{FxHashMap, FxHashSet};
-
-/// The text fields of a document besides its title (and an entity's type), with their
-/// weights: as [`RecallIndex::build`] reads them.
-const FIELDS: [(&str, f64); 4] = [
-    ("tag", 2.0),
-    ("content", 1.0),
-    ("memory_summary", 1.0),
-    ("observation", 1.0),
-];
 
 /// The memories and entities that answer `query`, best first: [`RecallIndex::recall`] on the
 /// index of what the question reaches. `kept` holds the memory's documents between questions
@@ -51,11 +43,27 @@ pub(crate) fn recall(
         return Ok(Vec::new());
     }
     let state = store.state();
-    let table = match kept.0.take() {
+    let mut table = match kept.0.take() {
         Some((s, table)) if s == state => table,
-        _ => DocTable::read(store)?,
+        // Another commit: the documents it changed read again, unless a checkpoint
+        // rewrote what the table was read from.
+        Some((_, mut table)) => match table.refresh(store)? {
+            true => table,
+            false => DocTable::read(store, false)?,
+        },
+        None => DocTable::read(store, false)?,
     };
-    let result = answer(store, &table, &texts, query, options);
+    let mut result = answer(store, &table, &texts, query, options);
+    if table.damage().is_some() {
+        // The base another process kept was found damaged as it was read: forgotten, and
+        // read from the runs again.
+        DocTable::forget(store);
+        table = DocTable::read(store, true)?;
+        result = answer(store, &table, &texts, query, options);
+        if let Some(what) = table.damage() {
+            return Err(ReadError::Invalid(what.to_string()));
+        }
+    }
     kept.0 = Some((state, table));
     result
 }
@@ -78,10 +86,9 @@ fn answer(
     if matched.is_empty() {
         return Ok(Vec::new());
     }
-    let totals = (
-        table.docs.len(),
-        table.length / table.docs.len().max(1) as f64,
-    );
+    let found = table.docs_of(&matched);
+    let doc = |sym: u64| (matched.binary_search(&sym).ok()).and_then(|i| found[i].as_ref());
+    let totals = (table.len(), table.average_length());
     // BM25 of every matched document, as an index of them all scores it (per stem in the
     // question's order, over the documents holding it).
     let df: FxHashMap<String, usize> = (tf.iter())
@@ -93,9 +100,9 @@ fn answer(
             continue;
         };
         let (n_docs, df) = (totals.0 as f64, per_doc.len() as f64);
-        for (&doc, &n) in per_doc {
-            let length = table.docs.get(&doc).map_or(0.0, |d| d.length);
-            *text.entry(doc).or_default() += recall::bm25(n_docs, df, n, length, totals.1);
+        for (&sym, &n) in per_doc {
+            let length = doc(sym).map_or(0.0, |d| d.length);
+            *text.entry(sym).or_default() += recall::bm25(n_docs, df, n, length, totals.1);
         }
     }
     let best = text.values().copied().fold(0.0, f64::max);
@@ -108,7 +115,7 @@ fn answer(
     // Only the documents that can rank among the best: a matched document's score is at
     // least its text's, and exactly that unless the graph reaches it, so one whose text
     // score is below the best few's cannot be among them unless it is reached.
-    let pre = |doc: u64, s: f64| match table.docs.get(&doc) {
+    let pre = |sym: u64, s: f64| match doc(sym) {
         Some(d) => recall::weighed(s / best, d.confidence, d.importance, d.time, options.now),
         None => 0.0,
     };
@@ -129,173 +136,6 @@ fn answer(
     let index = RecallIndex::from_parts(db, table.parts(&docs), &tf, graph, totals, df);
     let stems = |sym: u64| table.stems_of(sym, &|f| db.interner().resolve_enc(f).to_string());
     Ok(index.recall_with_fields(query, options, &stems))
-}
-
-/// Per text (symbol) holding a stem of the question: those stems, with how often.
-type Texts<'q> = FxHashMap<u64, Vec<(&'q str, u32)>>;
-
-/// The memory's documents as one pass over their encoded facts finds them: each document (its
-/// symbol, type, title, length and ranking facts), every field, and their total length.
-pub(crate) struct DocTable {
-    docs: FxHashMap<u64, DocParts>,
-    /// Every field: (text, document, weight), sorted by text.
-    fields: Vec<(u64, u64, f64)>,
-    /// Every field: (document, text), sorted.
-    by_doc: Vec<(u64, u64)>,
-    length: f64,
-    /// The stems of documents' fields as diversity compares them ([`recall::stem_set`]),
-    /// kept as questions ask for them.
-    stems: std::sync::Mutex<FxHashMap<u64, Vec<u64>>>,
-}
-
-impl DocTable {
-    /// One pass over the memory's documents (a memory or an entity each: the first fact of
-    /// its symbol, memories first) and their fields, as encoded facts: what
-    /// [`RecallIndex::build`] reads, without a text.
-    fn read(store: &mut Store) -> Result<DocTable, ReadError> {
-        let mut docs: FxHashMap<u64, DocParts> = FxHashMap::default();
-        let mut all: Vec<(u64, u64, f64)> = Vec::new();
-        // (document, text, weight) of the fields of one relation's pass.
-        let mut fields: Vec<(u64, u64, f64)> = Vec::new();
-        let part = |sym: u64, kind: &'static str, ty: u64, title: u64, m: FactMeta| DocParts {
-            sym,
-            kind,
-            ty,
-            title,
-            fields: Vec::new(),
-            length: 0.0,
-            confidence: m.conf,
-            importance: None,
-            time: m.time,
-        };
-        store.each_encoded("memory", |key, m| {
-            if key.len() > 2 && !docs.contains_key(&key[0]) {
-                docs.insert(key[0], part(key[0], "memory", key[1], key[2], m));
-                fields.push((key[0], key[2], 2.0));
-            }
-        })?;
-        weigh(store, &mut fields, &mut docs, &mut all)?;
-        store.each_encoded("entity", |key, m| {
-            if key.len() > 1 && !docs.contains_key(&key[0]) {
-                docs.insert(key[0], part(key[0], "entity", key[1], key[0], m));
-                fields.push((key[0], key[0], 2.0));
-                fields.push((key[0], key[1], 1.0));
-            }
-        })?;
-        weigh(store, &mut fields, &mut docs, &mut all)?;
-        for (relation, weight) in FIELDS {
-            store.each_encoded(relation, |key, _| {
-                if key.len() > 1 && docs.contains_key(&key[0]) {
-                    fields.push((key[0], key[1], weight));
-                }
-            })?;
-            weigh(store, &mut fields, &mut docs, &mut all)?;
-        }
-        store.each_encoded("importance", |key, _| {
-            if key.len() > 1
-                && let Some(d) = docs.get_mut(&key[0])
-            {
-                d.importance = Some(engram_core::internal::value::dec_float(key[1]));
-            }
-        })?;
-        let mut by_doc: Vec<(u64, u64)> = all.iter().map(|f| (f.1, f.0)).collect();
-        by_doc.sort_unstable();
-        all.sort_unstable_by_key(|f| f.0);
-        let length = docs.values().map(|d| d.length).sum();
-        Ok(DocTable {
-            docs,
-            fields: all,
-            by_doc,
-            length,
-            stems: Default::default(),
-        })
-    }
-
-    /// The documents a text of the question is a field of (sorted), and per stem the
-    /// documents holding it with its weighted count.
-    fn matches(&self, texts: &Texts) -> (Vec<u64>, FxHashMap<String, FxHashMap<u64, f64>>) {
-        let mut tf: FxHashMap<String, FxHashMap<u64, f64>> = FxHashMap::default();
-        // The texts in order, each found past the one before (the fields are sorted by text).
-        let mut ordered: Vec<(&u64, &Vec<(&str, u32)>)> = texts.iter().collect();
-        ordered.sort_unstable_by_key(|t| *t.0);
-        let mut rest = &self.fields[..];
-        for (text, stems) in ordered {
-            // Galloping: the next text is usually near.
-            let mut end = 1;
-            while end < rest.len() && rest[end - 1].0 < *text {
-                end *= 2;
-            }
-            let end = end.min(rest.len());
-            rest = &rest[rest[..end].partition_point(|f| f.0 < *text)..];
-            for &(_, doc, weight) in rest.iter().take_while(|f| f.0 == *text) {
-                for (stem, n) in stems {
-                    let docs = match tf.get_mut(*stem) {
-                        Some(docs) => docs,
-                        None => tf.entry(stem.to_string()).or_default(),
-                    };
-                    *docs.entry(doc).or_default() += weight * f64::from(*n);
-                }
-            }
-        }
-        let mut matched: Vec<u64> = (tf.values()).flat_map(|d| d.keys().copied()).collect();
-        matched.sort_unstable();
-        matched.dedup();
-        (matched, tf)
-    }
-
-    /// The documents among `syms` (their fields left to [`DocTable::fields_of`]).
-    fn parts(&self, syms: &[u64]) -> Vec<DocParts> {
-        (syms.iter())
-            .filter_map(|s| self.docs.get(s).cloned())
-            .collect()
-    }
-
-    /// Document `sym`'s distinct stems ([`recall::stem_set`] of its fields, whose texts
-    /// `text` gives), kept for the next question.
-    fn stems_of(&self, sym: u64, text: &dyn Fn(u64) -> String) -> Vec<u64> {
-        let mut kept = self.stems.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(set) = kept.get(&sym) {
-            return set.clone();
-        }
-        let texts: Vec<String> = self.fields_of(sym).into_iter().map(text).collect();
-        let set = recall::stem_set(texts.iter().map(String::as_str));
-        // Bounded: a memory's worth of sets at most.
-        if kept.len() >= 1 << 16 {
-            kept.clear();
-        }
-        kept.insert(sym, set.clone());
-        set
-    }
-
-    /// The text fields of document `sym`.
-    fn fields_of(&self, sym: u64) -> Vec<u64> {
-        let at = self.by_doc.partition_point(|f| f.0 < sym);
-        (self.by_doc[at..].iter())
-            .take_while(|f| f.0 == sym)
-            .map(|f| f.1)
-            .collect()
-    }
-}
-
-/// Adds the fields in `fields` (document, text, weight) to `all` as (text, document,
-/// weight), with their words (each times its weight) to the documents' lengths; empties
-/// `fields`.
-fn weigh(
-    store: &mut Store,
-    fields: &mut Vec<(u64, u64, f64)>,
-    docs: &mut FxHashMap<u64, DocParts>,
-    all: &mut Vec<(u64, u64, f64)>,
-) -> Result<(), ReadError> {
-    let texts: Vec<u64> = fields.iter().map(|f| f.1).collect();
-    let counts = store.word_counts(&texts)?;
-    for (&(doc, text, weight), n) in fields.iter().zip(counts) {
-        if let Some(d) = docs.get_mut(&doc) {
-            d.length += weight * f64::from(n);
-            all.push((text, doc, weight));
-        }
-    }
-    fields.clear();
-    Ok(())
 }
 
 /// The graph around `seeds`, level by level up to `depth` steps: the relations, either way,

@@ -52,6 +52,9 @@ pub(crate) enum Kind {
     Orders = 7,
     /// The trigrams of a run of strings (rkyv).
     Grams = 8,
+    /// What a reader computed from the store and keeps for the next process
+    /// ([`Store::write_cache`](crate::Store::write_cache)): bytes of its own format.
+    Cache = 9,
 }
 
 impl Kind {
@@ -65,6 +68,7 @@ impl Kind {
             Kind::Terms => "terms",
             Kind::Orders => "orders",
             Kind::Grams => "grams",
+            Kind::Cache => "cache",
         }
     }
 }
@@ -103,7 +107,7 @@ fn block_table(payload: &[u8]) -> Vec<u8> {
 }
 
 /// The header and block table of a version-2 file holding `payload` (it goes between them).
-fn blocked(kind: Kind, payload: &[u8]) -> ([u8; HEADER], Vec<u8>) {
+pub(crate) fn blocked(kind: Kind, payload: &[u8]) -> ([u8; HEADER], Vec<u8>) {
     let table = block_table(payload);
     let head = header_of(kind, BLOCKED, payload.len(), crc32fast::hash(&table));
     (head, table)

@@ -23,6 +23,7 @@
 //! (queries, proofs, facts, statistics), `maintain.rs` (cleanup, compaction), `program.rs`
 //! (rule files and the store's program), `persist.rs` (making a commit durable).
 
+mod cache;
 mod commit;
 mod error;
 #[doc(hidden)]
@@ -34,6 +35,7 @@ mod log;
 mod lookup;
 mod maintain;
 mod manifest;
+mod marks;
 #[allow(unsafe_code)]
 mod mmap;
 mod open;
@@ -48,6 +50,7 @@ mod terms;
 mod text;
 mod tsv;
 
+pub use cache::CacheFile;
 pub use commit::{CommitReport, Transaction};
 
 use error::{Error, StoreError};
@@ -57,6 +60,7 @@ pub use storage::{Storage, StorageFile};
 
 use engram_core::Source;
 pub use maintain::{CleanupReport, CompactReport};
+pub use marks::LayerMark;
 pub use read::{RelationStats, StoreStats};
 #[doc(hidden)]
 pub use terms::{STOP_WORDS, each_word, stem_counts, words};

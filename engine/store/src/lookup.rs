@@ -96,7 +96,7 @@ impl Store {
         values: &[u64],
     ) -> Result<engram_core::internal::eval::Rows, ReadError> {
         self.plan()?;
-        let Some((i, layer)) = self.layer_of(relation, false) else {
+        let Some((i, _)) = self.layer_of(relation, false) else {
             return Ok(engram_core::internal::eval::Rows::default());
         };
         let arity = self.files.rels[i].types.len();
@@ -104,8 +104,7 @@ impl Store {
         if column >= arity || values.is_empty() {
             return Ok(rows);
         }
-        let hits = self.matched(i, layer, &vec![(column, values.iter().copied().collect())])?;
-        for (key, m) in hits {
+        for (key, m) in self.encoded_where(relation, column, values)? {
             if arity == 0 {
                 rows.data.push(0);
             }
@@ -113,6 +112,26 @@ impl Store {
             to_meta(&m).push(&mut rows.data, true, super::read::STORE_MODE.time);
         }
         Ok(rows)
+    }
+
+    /// The facts of `relation` that hold after inference with one of the encoded `values`
+    /// in `column`, as encoded keys with their metadata in key order: what
+    /// [`Store::rows_where`] reads.
+    #[doc(hidden)]
+    pub fn encoded_where(
+        &mut self,
+        relation: &str,
+        column: usize,
+        values: &[u64],
+    ) -> Result<Vec<(Vec<u64>, FactMeta)>, ReadError> {
+        self.plan()?;
+        let Some((i, layer)) = self.layer_of(relation, false) else {
+            return Ok(Vec::new());
+        };
+        if column >= self.files.rels[i].types.len() || values.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(self.matched(i, layer, &vec![(column, values.iter().copied().collect())])?)
     }
 
     /// How many facts of `relation` that hold after inference (as [`Store::rows_where`]

@@ -91,14 +91,14 @@ impl Mapped {
     }
 }
 
-/// A mapped file whose payload is a validated rkyv archive of a `T`.
-pub(crate) struct ArchiveFile<T> {
+/// A mapped file's payload, its header checked: a version-1 file's whole payload when opened,
+/// a version-2 file's blocks as they are read ([`CheckedFile::verify_range`]), each once.
+pub(crate) struct CheckedFile {
     mapped: Mapped,
     /// The payload's length (a version-2 file's block table follows it).
     payload_len: usize,
     /// A version-2 file's blocks: which have been checked.
     blocks: Option<Blocks>,
-    _t: PhantomData<fn() -> T>,
 }
 
 /// The blocks of a version-2 file: one bit per block, set once its checksum held.
@@ -106,82 +106,43 @@ struct Blocks {
     checked: Box<[AtomicU64]>,
 }
 
-impl<T> ArchiveFile<T>
-where
-    T: Archive,
-    T::Archived: Portable + for<'a> CheckBytes<HighValidator<'a, BoxedError>>,
-{
-    /// Opens and validates a file of the given kind: header, checksum (a version-2 file's
-    /// block table: its blocks are checked as they are read), archive structure.
+impl CheckedFile {
+    /// Maps a file of the given kind and checks its header and checksum (a version-2 file's
+    /// block table: its blocks are checked as they are read).
     pub(crate) fn open(
         storage: &dyn Storage,
         name: &str,
         kind: Kind,
-    ) -> Result<ArchiveFile<T>, StoreError> {
+    ) -> Result<CheckedFile, StoreError> {
         let mapped = Mapped::open(storage, name)?;
-        let path = mapped.path();
-        let env = file::open_parts(path, mapped.bytes(), kind)?;
-        // The structural check reads the archive's pointers and lengths, never its columns'
-        // values, so it touches a few pages of a mapped run and is safe on any bytes.
-        rkyv::access::<T::Archived, BoxedError>(env.payload)
-            .map_err(|e| StoreError::corrupt(path, format!("malformed archive: {e}")))?;
+        let env = file::open_parts(mapped.path(), mapped.bytes(), kind)?;
         let payload_len = env.payload.len();
         let blocks = env.blocks.map(|t| Blocks {
             checked: (0..(t.len() / 4).div_ceil(64))
                 .map(|_| AtomicU64::new(0))
                 .collect(),
         });
-        let file = ArchiveFile {
+        Ok(CheckedFile {
             mapped,
             payload_len,
             blocks,
-            _t: PhantomData,
-        };
-        // The root object (the archive's last bytes) is what every read starts from.
-        let root = std::mem::size_of::<T::Archived>().min(payload_len);
-        file.verify_range(payload_len - root..payload_len)
-            .map_err(|e| StoreError::corrupt(file.path(), e))?;
-        Ok(file)
+        })
     }
 
-    /// The payload bytes.
-    fn payload(&self) -> &[u8] {
+    /// The payload bytes, checked or not.
+    pub(crate) fn payload(&self) -> &[u8] {
         &self.mapped.bytes()[file::HEADER..file::HEADER + self.payload_len]
     }
 
-    /// The archived value, read in place.
-    pub(crate) fn get(&self) -> &T::Archived {
-        // SAFETY: `open` validated exactly these bytes with `rkyv::access` (bytecheck), and the
-        // bytes are immutable (a mapping of a file never written again, see `map_file`, or
-        // memory its storage never changes), so they are still a valid archive.
-        unsafe { rkyv::access_unchecked::<T::Archived>(self.payload()) }
+    /// Payload bytes `range`, their blocks checked first (`None` past the payload's end).
+    pub(crate) fn checked(&self, range: std::ops::Range<usize>) -> Option<Result<&[u8], String>> {
+        let bytes = self.payload().get(range.clone())?;
+        Some(self.verify_range(range).map(|()| bytes))
     }
 
-    /// Checks the blocks holding `items` (a slice of the archive) against their checksums,
-    /// each block the first time only; the error says which bytes are damaged. A no-op for a
-    /// version-1 file (checked whole when opened) and for a slice outside the payload.
-    pub(crate) fn verify_slice<I>(&self, items: &[I]) -> Result<(), String> {
-        let base = self.payload().as_ptr() as usize;
-        let start = (items.as_ptr() as usize).wrapping_sub(base);
-        let len = std::mem::size_of_val(items);
-        if start >= self.payload_len || len == 0 {
-            return Ok(());
-        }
-        self.verify_range(start..(start + len).min(self.payload_len))
-    }
-
-    /// Checks item `i` of `items` (a slice of the archive), as [`ArchiveFile::verify_slice`].
-    pub(crate) fn verify_item<I>(&self, items: &[I], i: usize) -> Result<(), String> {
-        self.verify_slice(items.get(i..=i).unwrap_or(&[]))
-    }
-
-    /// Checks every block not checked yet.
-    pub(crate) fn verify_all(&self) -> Result<(), String> {
-        self.verify_range(0..self.payload_len)
-    }
-
-    /// Checks the blocks holding payload bytes `range`.
-    fn verify_range(&self, range: std::ops::Range<usize>) -> Result<(), String> {
+    /// Checks the blocks holding payload bytes `range`, each the first time only; the error
+    /// says which bytes are damaged. A no-op for a version-1 file (checked whole when opened).
+    pub(crate) fn verify_range(&self, range: std::ops::Range<usize>) -> Result<(), String> {
         let Some(blocks) = &self.blocks else {
             return Ok(());
         };
@@ -210,6 +171,82 @@ where
     /// Its path, as messages name it.
     pub(crate) fn path(&self) -> &Path {
         self.mapped.path()
+    }
+}
+
+/// A mapped file whose payload is a validated rkyv archive of a `T`.
+pub(crate) struct ArchiveFile<T> {
+    file: CheckedFile,
+    _t: PhantomData<fn() -> T>,
+}
+
+impl<T> ArchiveFile<T>
+where
+    T: Archive,
+    T::Archived: Portable + for<'a> CheckBytes<HighValidator<'a, BoxedError>>,
+{
+    /// Opens and validates a file of the given kind: header, checksum (a version-2 file's
+    /// block table: its blocks are checked as they are read), archive structure.
+    pub(crate) fn open(
+        storage: &dyn Storage,
+        name: &str,
+        kind: Kind,
+    ) -> Result<ArchiveFile<T>, StoreError> {
+        let file = CheckedFile::open(storage, name, kind)?;
+        // The structural check reads the archive's pointers and lengths, never its columns'
+        // values, so it touches a few pages of a mapped run and is safe on any bytes.
+        rkyv::access::<T::Archived, BoxedError>(file.payload())
+            .map_err(|e| StoreError::corrupt(file.path(), format!("malformed archive: {e}")))?;
+        let payload_len = file.payload_len;
+        // The root object (the archive's last bytes) is what every read starts from.
+        let root = std::mem::size_of::<T::Archived>().min(payload_len);
+        file.verify_range(payload_len - root..payload_len)
+            .map_err(|e| StoreError::corrupt(file.path(), e))?;
+        Ok(ArchiveFile {
+            file,
+            _t: PhantomData,
+        })
+    }
+
+    /// The archived value, read in place.
+    pub(crate) fn get(&self) -> &T::Archived {
+        // SAFETY: `open` validated exactly these bytes with `rkyv::access` (bytecheck), and the
+        // bytes are immutable (a mapping of a file never written again, see `map_file`, or
+        // memory its storage never changes), so they are still a valid archive.
+        unsafe { rkyv::access_unchecked::<T::Archived>(self.file.payload()) }
+    }
+
+    /// Checks the blocks holding `items` (a slice of the archive) against their checksums,
+    /// each block the first time only; the error says which bytes are damaged. A no-op for a
+    /// version-1 file (checked whole when opened) and for a slice outside the payload.
+    pub(crate) fn verify_slice<I>(&self, items: &[I]) -> Result<(), String> {
+        let base = self.file.payload().as_ptr() as usize;
+        let start = (items.as_ptr() as usize).wrapping_sub(base);
+        let len = std::mem::size_of_val(items);
+        if start >= self.file.payload_len || len == 0 {
+            return Ok(());
+        }
+        (self.file).verify_range(start..(start + len).min(self.file.payload_len))
+    }
+
+    /// Checks item `i` of `items` (a slice of the archive), as [`ArchiveFile::verify_slice`].
+    pub(crate) fn verify_item<I>(&self, items: &[I], i: usize) -> Result<(), String> {
+        self.verify_slice(items.get(i..=i).unwrap_or(&[]))
+    }
+
+    /// Checks every block not checked yet.
+    pub(crate) fn verify_all(&self) -> Result<(), String> {
+        self.file.verify_range(0..self.file.payload_len)
+    }
+
+    /// Bytes on disk.
+    pub(crate) fn len(&self) -> usize {
+        self.file.len()
+    }
+
+    /// Its path, as messages name it.
+    pub(crate) fn path(&self) -> &Path {
+        self.file.path()
     }
 }
 

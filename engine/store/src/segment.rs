@@ -300,6 +300,15 @@ pub(crate) struct MappedFacts {
     /// layer it was folded for (its number of runs, its oldest run), so that a reader's
     /// lookups do not fold every logged run again.
     folded: Arc<std::sync::Mutex<Option<Fold>>>,
+    /// Unique in the process to this opening of the run (shared by clones): what a
+    /// [`LayerMark`](crate::LayerMark) knows it by.
+    id: u64,
+}
+
+/// A new [`MappedFacts::id`].
+fn next_run_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// A layer's newer runs folded together: each key they set, with its metadata, or remove.
@@ -465,6 +474,7 @@ impl MappedFacts {
             rotations: Arc::default(),
             derived: Arc::default(),
             folded: Arc::default(),
+            id: next_run_id(),
         })
     }
 
@@ -489,6 +499,7 @@ impl MappedFacts {
             rotations: Arc::default(),
             derived: Arc::default(),
             folded: Arc::default(),
+            id: next_run_id(),
         })
     }
 
@@ -596,6 +607,12 @@ impl MappedFacts {
                 .map(|n| n.to_string_lossy().into_owned()),
             Source::Log(..) => None,
         }
+    }
+
+    /// Unique in the process to this opening of the run: two runs of a layer with the same
+    /// id are one.
+    pub(crate) fn id(&self) -> u64 {
+        self.id
     }
 
     /// Whether the run is a log record's (not yet written as a run file).

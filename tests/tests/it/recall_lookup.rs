@@ -103,6 +103,79 @@ fn recall_by_lookup_is_recall_over_everything_on_the_example_memory() {
     agree(&mut reopened, &questions);
 }
 
+/// The documents' table a process reads from the oldest runs is kept in the store's
+/// directory (`recall-docs.cache`) for the next process, which answers from it as from the
+/// runs; a kept table damaged on disk is noticed as it is read, forgotten and read from the
+/// runs again, with the same answers and no error; a store whose directory cannot be written
+/// answers without keeping one.
+#[test]
+fn the_documents_kept_for_the_next_process_answer_as_the_runs_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store");
+    let mut store = engram_tests::example_store(Some(&path));
+    // Enough documents that the kept table spans many checksummed blocks.
+    let lines: Vec<String> = (0..3000)
+        .map(|i| {
+            line(
+                (i % 2) as u8,
+                i,
+                i * 7,
+                i * 13,
+                &[i % 12, i / 12 % 12, i / 144],
+            )
+        })
+        .collect();
+    commit_lines(&mut store, &lines);
+    store.compact().unwrap();
+    let now = store.evaluation_time();
+    let questions = [
+        "stripe webhook retries",
+        "database outage",
+        "payments",
+        "alice cache",
+    ];
+    let options = RecallOptions {
+        depth: 2,
+        limit: 8,
+        now,
+    };
+    let want: Vec<Vec<String>> = (questions.iter())
+        .map(|q| shown(&store.recall_index().unwrap().recall(q, &options)))
+        .collect();
+    let ask = |store: &mut Store| -> Vec<Vec<String>> {
+        (questions.iter())
+            .map(|q| shown(&store.recall(q, &options).unwrap()))
+            .collect()
+    };
+    assert_eq!(ask(&mut store), want);
+    let kept = path.join("recall-docs.cache");
+    let bytes = std::fs::read(&kept).expect("kept by the first question");
+    drop(store);
+    let reopen = || {
+        let mut s = Store::open_read_only(&path).unwrap();
+        s.set_now(Some(now));
+        s
+    };
+    assert_eq!(ask(&mut reopen()), want, "from the kept table");
+    // Every block of the kept table's records but the first damaged: the table opens, and
+    // the damage is noticed as the first read touches it.
+    assert!(bytes.len() > 200_000, "{} bytes", bytes.len());
+    let mut damaged = bytes.clone();
+    for at in (20_000..damaged.len() - 64).step_by(1024) {
+        damaged[at] ^= 0x55;
+    }
+    std::fs::write(&kept, &damaged).unwrap();
+    assert_eq!(
+        ask(&mut reopen()),
+        want,
+        "the damaged table read from the runs again"
+    );
+    assert_eq!(std::fs::read(&kept).unwrap(), bytes, "and kept again");
+    // Cut short: not read at all.
+    std::fs::write(&kept, &bytes[..bytes.len() / 2]).unwrap();
+    assert_eq!(ask(&mut reopen()), want, "a table cut short is not read");
+}
+
 /// A hub (a node of more than 50 relations) next to the best match is reached but not
 /// expanded through, by lookup (its relations counted, not read) as in the index; a node of 50
 /// relations is expanded through. (Each relation here is an edge both ways, by the inverse
@@ -217,6 +290,16 @@ fn commit_lines(store: &mut Store, lines: &[String]) {
 }
 
 fn random_store(path: &Path, commits: &[Vec<String>], compact_after: usize) -> Store {
+    random_store_asking(path, commits, compact_after, |_| {})
+}
+
+/// [`random_store`], calling `ask` after each commit (and compaction).
+fn random_store_asking(
+    path: &Path,
+    commits: &[Vec<String>],
+    compact_after: usize,
+    mut ask: impl FnMut(&mut Store),
+) -> Store {
     let mut store = Store::create(path).unwrap();
     store.set_now(Some(1_800_000_000_000));
     store
@@ -224,8 +307,10 @@ fn random_store(path: &Path, commits: &[Vec<String>], compact_after: usize) -> S
         .unwrap();
     for (i, lines) in commits.iter().enumerate() {
         commit_lines(&mut store, lines);
+        ask(&mut store);
         if i == compact_after {
             store.compact().unwrap();
+            ask(&mut store);
         }
     }
     store
@@ -288,8 +373,11 @@ proptest! {
             .collect();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("store");
-        let mut store = random_store(&path, &lines, compact_after);
-        agree(&mut store, &questions);
+        // Asked after every commit: the cache kept across them brings its documents up to
+        // date by what each changed (or reads them anew after a compaction).
+        let mut store = random_store_asking(&path, &lines, compact_after, |store| {
+            agree(store, &questions);
+        });
         postings_are_a_scan(&mut store);
         drop(store);
         let mut reopened = Store::open(&path).unwrap();
