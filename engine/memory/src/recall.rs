@@ -681,18 +681,14 @@ pub(crate) fn query_words(query: &str) -> Vec<(String, String)> {
 }
 
 fn jaccard(a: &[u64], b: &[u64]) -> f64 {
-    // Both sorted and distinct: the intersection counted by a merge.
+    // Both sorted and distinct: the intersection counted by a merge, without branches on the
+    // comparisons (which a merge of hashes cannot predict).
     let (mut i, mut j, mut both) = (0, 0, 0);
     while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                both += 1;
-                i += 1;
-                j += 1;
-            }
-        }
+        let (x, y) = (a[i], b[j]);
+        both += usize::from(x == y);
+        i += usize::from(x <= y);
+        j += usize::from(y <= x);
     }
     let union = a.len() + b.len() - both;
     if union == 0 {

@@ -33,8 +33,14 @@ const RELATIONS: [&str; 7] = [
     "importance",
 ];
 
-/// Per text (symbol) holding a stem of a question: those stems, with how often.
-pub(crate) type Texts<'q> = FxHashMap<u64, Vec<(&'q str, u32)>>;
+/// The texts (symbols) holding a stem of a question: each with one of those stems (its place
+/// among the question's stems) and how often, sorted by text.
+pub(crate) struct Texts<'q> {
+    /// The question's stems, in its order (a stem asked twice counts twice).
+    pub stems: &'q [String],
+    /// (text, stem, how often), sorted by text.
+    pub holding: Vec<(u64, u32, u32)>,
+}
 
 /// Which facts a table is read from.
 enum Facts<'a> {
@@ -200,28 +206,46 @@ impl DocTable {
         &self,
         texts: &Texts,
     ) -> (Vec<u64>, FxHashMap<String, FxHashMap<u64, f64>>) {
-        let mut tf: FxHashMap<String, FxHashMap<u64, f64>> = FxHashMap::default();
-        let mut count = |text: u64, doc: u64, weight: f64| {
-            for (stem, n) in &texts[&text] {
-                let docs = match tf.get_mut(*stem) {
-                    Some(docs) => docs,
-                    None => tf.entry(stem.to_string()).or_default(),
-                };
-                *docs.entry(doc).or_default() += weight * f64::from(*n);
+        // Per stem of the question, the documents holding it with its weighted count.
+        let mut per_stem: Vec<FxHashMap<u64, f64>> = vec![FxHashMap::default(); texts.stems.len()];
+        // The distinct texts, and where each one's stems start in `texts.holding`.
+        let mut ordered: Vec<u64> = Vec::new();
+        let mut starts: Vec<usize> = Vec::new();
+        for (i, h) in texts.holding.iter().enumerate() {
+            if ordered.last() != Some(&h.0) {
+                ordered.push(h.0);
+                starts.push(i);
+            }
+        }
+        starts.push(texts.holding.len());
+        let mut count = |k: usize, doc: u64, weight: f64| {
+            for &(_, stem, n) in &texts.holding[starts[k]..starts[k + 1]] {
+                *per_stem[stem as usize].entry(doc).or_default() += weight * f64::from(n);
             }
         };
-        let mut ordered: Vec<u64> = texts.keys().copied().collect();
-        ordered.sort_unstable();
         let gone = &self.over.gone;
-        self.base.fields_with(&ordered, |text, doc, weight| {
-            if !gone.contains(&doc) {
-                count(text, doc, weight);
+        self.base.fields_with(&ordered, |k, doc, weight| {
+            if gone.is_empty() || !gone.contains(&doc) {
+                count(k, doc, weight);
             }
         });
-        for &text in &ordered {
+        for (k, &text) in ordered.iter().enumerate() {
             let at = self.over.fields.partition_point(|f| f.0 < text);
             for &(_, doc, weight) in self.over.fields[at..].iter().take_while(|f| f.0 == text) {
-                count(text, doc, weight);
+                count(k, doc, weight);
+            }
+        }
+        let mut tf: FxHashMap<String, FxHashMap<u64, f64>> = FxHashMap::default();
+        for (stem, docs) in texts.stems.iter().zip(per_stem) {
+            if docs.is_empty() {
+                continue;
+            }
+            match tf.get_mut(stem) {
+                // A stem asked twice: its counts twice.
+                Some(all) => docs.into_iter().for_each(|(d, n)| *all.entry(d).or_default() += n),
+                None => {
+                    tf.insert(stem.clone(), docs);
+                }
             }
         }
         let mut matched: Vec<u64> = (tf.values()).flat_map(|d| d.keys().copied()).collect();

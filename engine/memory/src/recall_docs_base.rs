@@ -159,19 +159,19 @@ impl DocBase {
         out
     }
 
-    /// Calls `f` with (text, document, weight) of each field whose text is one of `texts`
-    /// (sorted), in text order.
-    pub(crate) fn fields_with(&self, texts: &[u64], mut f: impl FnMut(u64, u64, f64)) {
+    /// Calls `f` with (text's place in `texts`, document, weight) of each field whose text is
+    /// one of `texts` (sorted), in text order.
+    pub(crate) fn fields_with(&self, texts: &[u64], mut f: impl FnMut(usize, u64, f64)) {
         let fields = self.section(self.fields, FIELD);
         let n = fields.len() / FIELD;
         let text = |i: usize| u64_at(&fields[i * FIELD..]);
         let mut at = 0;
-        for &t in texts {
+        for (k, &t) in texts.iter().enumerate() {
             // Galloping: the next text is usually near.
             at = search::gallop(n, at, |i| text(i) < t);
             while at < n && text(at) == t {
                 let r = &fields[at * FIELD..];
-                f(t, u64_at(&r[8..]), f64::from_bits(u64_at(&r[16..])));
+                f(k, u64_at(&r[8..]), f64::from_bits(u64_at(&r[16..])));
                 at += 1;
             }
         }

@@ -32,16 +32,19 @@ pub(crate) fn recall(
     let stems: Vec<String> = (recall::query_words(query).into_iter())
         .map(|w| w.0)
         .collect();
-    // Per text holding a stem of the question: those stems, with how often.
-    let mut texts: Texts = FxHashMap::default();
-    for (stem, list) in stems.iter().zip(store.symbols_with_stems(&stems)?) {
-        for (sym, n) in list {
-            texts.entry(sym).or_default().push((stem.as_str(), n));
-        }
+    // The texts holding a stem of the question: with which, and how often.
+    let mut holding: Vec<(u64, u32, u32)> = Vec::new();
+    for (i, list) in store.symbols_with_stems(&stems)?.into_iter().enumerate() {
+        holding.extend(list.into_iter().map(|(sym, n)| (sym, i as u32, n)));
     }
-    if texts.is_empty() {
+    if holding.is_empty() {
         return Ok(Vec::new());
     }
+    holding.sort_unstable();
+    let texts = Texts {
+        stems: &stems,
+        holding,
+    };
     let state = store.state();
     let mut table = match kept.0.take() {
         Some((s, table)) if s == state => table,
