@@ -242,7 +242,9 @@ impl DocTable {
             }
             match tf.get_mut(stem) {
                 // A stem asked twice: its counts twice.
-                Some(all) => docs.into_iter().for_each(|(d, n)| *all.entry(d).or_default() += n),
+                Some(all) => docs
+                    .into_iter()
+                    .for_each(|(d, n)| *all.entry(d).or_default() += n),
                 None => {
                     tf.insert(stem.clone(), docs);
                 }
