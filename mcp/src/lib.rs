@@ -12,6 +12,7 @@ mod args;
 mod calls;
 mod page;
 mod results;
+mod stdio;
 mod tools;
 
 use engram_core::Limits;
@@ -320,8 +321,12 @@ pub fn serve_stdio(server: Server) -> Result<(), Error> {
         .build()
         .map_err(transport("starting the async runtime"))?;
     runtime.block_on(async move {
+        // Requests pass through `stdio::relay`, which makes each line readable (a lone
+        // surrogate or a byte that is not UTF-8 would otherwise drop the request unanswered).
+        let (relayed, reader) = tokio::io::duplex(1 << 16);
+        tokio::spawn(stdio::relay(tokio::io::stdin(), relayed));
         let service = server
-            .serve(rmcp::transport::stdio())
+            .serve((reader, tokio::io::stdout()))
             .await
             .map_err(transport("starting the MCP session"))?;
         service.waiting().await.map_err(transport("serving MCP"))?;

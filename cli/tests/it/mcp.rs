@@ -77,3 +77,71 @@ fn two_processes_and_the_cli_on_one_store_keep_every_write() {
 fn what_agents_send_is_data_and_their_rules_are_bounded() {
     run("untrusted.py");
 }
+
+/// Regression (issue 29): a request holding a lone surrogate escape (`"\ud83e"`, what a
+/// JavaScript client sends for half an emoji) or bytes that are not UTF-8 was dropped by the
+/// protocol's reader, unanswered, and the client waited for ever. Each is answered, the
+/// character read as U+FFFD; the session goes on.
+#[test]
+fn requests_with_lone_surrogates_or_bad_utf8_are_answered() {
+    use std::io::{BufRead, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_engram"))
+        .args(["--db", &dir.path().join("m.db").to_string_lossy(), "mcp"])
+        .env_remove("ENGRAM_DB")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in stdout.lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let reply = |id: u64| -> serde_json::Value {
+        loop {
+            let line = rx
+                .recv_timeout(std::time::Duration::from_secs(30))
+                .unwrap_or_else(|_| panic!("no reply to request {id}"));
+            let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+            if v["id"] == id {
+                return v;
+            }
+        }
+    };
+    let mut send = |bytes: &[u8]| {
+        stdin.write_all(bytes).unwrap();
+        stdin.write_all(b"\n").unwrap();
+        stdin.flush().unwrap();
+    };
+    send(br#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#);
+    assert!(reply(1)["result"].is_object());
+    send(br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#);
+    let call = |id: u64, tool: &str, args: &[u8]| -> Vec<u8> {
+        let head = format!(
+            r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/call","params":{{"name":"{tool}","arguments":"#
+        );
+        [head.as_bytes(), args, b"}}"].concat()
+    };
+    send(&call(
+        2,
+        "create_entities",
+        br#"{"entities":[{"name":"brain \ud83e","entityType":"t","observations":["x"]}]}"#,
+    ));
+    let made = reply(2);
+    assert_eq!(made["result"]["isError"], false, "{made}");
+    send(&call(3, "search_nodes", b"{\"query\":\"brain \xff\xfe\"}"));
+    let found = reply(3);
+    assert_eq!(found["result"]["isError"], false, "{found}");
+    send(&call(4, "open_nodes", br#"{"names":["brain \ufffd"]}"#));
+    let opened = reply(4);
+    let text = opened["result"]["structuredContent"]["entities"][0]["name"].clone();
+    assert_eq!(text, "brain \u{fffd}", "{opened}");
+    drop(send);
+    drop(stdin);
+    let _ = child.wait();
+}
