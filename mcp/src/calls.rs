@@ -507,16 +507,28 @@ fn forget(store: &mut Store, call: a::Forget) -> Result<Json, CallError> {
         ));
     }
     let mut out = r::Forgotten::default();
+    let mut forgot = false;
     if !ids.is_empty() {
-        store.delete_entities(&ids)?;
-        out.ids = Some(ids);
+        let found = store.delete_entities(&ids)?;
+        for id in ids.iter().filter(|id| !found.contains(id)) {
+            out.not_forgotten.push(r::NotForgotten {
+                what: id.clone(),
+                why: "no memory or entity has this id".into(),
+            });
+        }
+        forgot |= !found.is_empty();
+        out.ids = Some(found);
     }
     if !facts.is_empty() {
-        let mut tx = store.transaction()?;
-        for f in &facts {
-            tx.retract_text(f)?;
+        let asserted = asserted_of(store, &facts, &mut out.not_forgotten)?;
+        if !asserted.is_empty() {
+            let mut tx = store.transaction()?;
+            for (relation, values) in asserted {
+                tx.retract(&relation, values)?;
+            }
+            out.facts = Some(r::Report::from(&tx.commit()?));
+            forgot = true;
         }
-        out.facts = Some(r::Report::from(&tx.commit()?));
     }
     match (min, age) {
         (Some(min), Some(age)) => {
@@ -539,7 +551,61 @@ fn forget(store: &mut Store, call: a::Forget) -> Result<Json, CallError> {
             ));
         }
     }
+    if !forgot && out.cleanup.is_none() {
+        let why: Vec<String> = (out.not_forgotten.iter())
+            .map(|n| format!("{}: {}", n.what, n.why))
+            .collect();
+        return Err(CallError::Failed(format!(
+            "nothing was forgotten: {}",
+            why.join("; ")
+        )));
+    }
     json_of(out)
+}
+
+/// The facts of `facts` (Datalog text) that are asserted, as (relation, values), with the
+/// written forms of each relation among them (`relation_written`, which would otherwise
+/// outlive it); each that is not, with why, in `not`.
+fn asserted_of(
+    store: &mut Store,
+    facts: &[String],
+    not: &mut Vec<r::NotForgotten>,
+) -> Result<Vec<(String, Vec<engram_core::Value>)>, CallError> {
+    let mut out = Vec::new();
+    for text in facts {
+        let parsed = store.database_with(&[])?.parse_fact(text);
+        let (relation, values) = parsed.map_err(|e| CallError::Failed(format!("{text}: {e}")))?;
+        // Looked up by its first value (a lookup of several columns finds any of them).
+        let asserted = match values.first() {
+            Some(first) => (store.asserted_where(&relation, &[0], std::slice::from_ref(first))?)
+                .into_iter()
+                .any(|f| f.values == values),
+            None => !store.asserted_facts(&relation)?.is_empty(),
+        };
+        if !asserted {
+            let why = match store.explain(text)? {
+                Some(p) => format!(
+                    "not asserted: derived by the rule `{}` (forget what it is derived from)",
+                    p.rule
+                ),
+                None => "no such fact".to_string(),
+            };
+            not.push(r::NotForgotten {
+                what: text.clone(),
+                why,
+            });
+            continue;
+        }
+        if relation == "relation" && values.len() == 3 {
+            for w in store.asserted_where("relation_written", &[0], &values[..1])? {
+                if w.values[..3] == values[..] {
+                    out.push(("relation_written".to_string(), w.values));
+                }
+            }
+        }
+        out.push((relation, values));
+    }
+    Ok(out)
 }
 
 /// `add_rule`: checks a rule file (it may not read or write files) and attaches it.

@@ -173,12 +173,25 @@ pub struct Cleanup {
 /// `forget`: what each way of forgetting did.
 #[derive(Debug, Default, Serialize, JsonSchema)]
 pub struct Forgotten {
+    /// The ids forgotten (those that named a memory or an entity).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ids: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub facts: Option<Report>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cleanup: Option<Cleanup>,
+    /// Each id or fact asked for that was not forgotten, and why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_forgotten: Vec<NotForgotten>,
+}
+
+/// An id or fact `forget` was asked for and did not forget.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct NotForgotten {
+    /// The id, or the fact as given.
+    pub what: String,
+    /// Why: no such memory, entity or fact, or a fact a rule derives (not asserted).
+    pub why: String,
 }
 
 /// `add_rule`: the rule file attached, and the commit.

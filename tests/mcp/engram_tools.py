@@ -197,6 +197,40 @@ async def forget_by_id_fact_and_policy():
         assert dry["cleanup"]["report"] is None
         nothing = await call(c, "forget", {})
         assert nothing.error, nothing
+        # Regression (issue 29): forgetting what is not there, or what only a rule derives,
+        # reported success.
+        absent = await call(c, "forget", {"ids": ["no-such-id"]})
+        assert absent.error and "no-such-id" in absent.text, absent
+        absent = await call(c, "forget", {"facts": ['tag("m025", "no-such-tag")']})
+        assert absent.error and "no such fact" in absent.text, absent
+        derived = await ok(c, "query", {"query": '?- edge(a, t, b), !relation(a, t, b).', "limit": 1})
+        a, t, b = derived["rows"][0]["values"]
+        derived = await call(c, "forget", {"facts": [f'edge("{a}", "{t}", "{b}")']})
+        assert derived.error and "derived by the rule" in derived.text, derived
+        some = await ok(c, "forget", {"ids": ["m026", "no-such-id"]})
+        assert some["ids"] == ["m026"] and some["not_forgotten"][0]["what"] == "no-such-id", some
+
+
+async def forgetting_a_relation_forgets_how_it_was_written():
+    """Regression (issue 29): `forget` of a relation left its written form behind, so the
+    same relation written another way later showed both forms, and deleting one left the
+    other alive."""
+    async with Client(engram(f"{tempdir()}/w.db")) as c:
+        await ok(c, "create_entities", {"entities": [
+            {"name": "payments-service", "entityType": "service", "observations": []},
+            {"name": "stripe", "entityType": "service", "observations": []}]})
+        await ok(c, "create_relations", {"relations": [
+            {"from": "payments-service", "to": "stripe", "relationType": "uses"}]})
+        await ok(c, "forget", {"facts": ['relation("payments-service", "USES", "stripe")']})
+        gone = await ok(c, "open_nodes", {"names": ["payments-service"], "asserted_only": True})
+        assert gone["relations"] == [], gone
+        made = {"from": "payments-service", "to": "stripe", "relationType": "Uses"}
+        await ok(c, "create_relations", {"relations": [made]})
+        opened = await ok(c, "open_nodes", {"names": ["payments-service"], "asserted_only": True})
+        assert opened["relations"] == [made], opened
+        await ok(c, "delete_relations", {"relations": [made]})
+        opened = await ok(c, "open_nodes", {"names": ["payments-service"], "asserted_only": True})
+        assert opened["relations"] == [], opened
 
 
 if __name__ == "__main__":
@@ -208,4 +242,5 @@ if __name__ == "__main__":
         remember_and_relate_infer_at_once,
         violations_stats_and_rules,
         forget_by_id_fact_and_policy,
+        forgetting_a_relation_forgets_how_it_was_written,
     ])

@@ -141,7 +141,6 @@ fn requests_with_lone_surrogates_or_bad_utf8_are_answered() {
     let opened = reply(4);
     let text = opened["result"]["structuredContent"]["entities"][0]["name"].clone();
     assert_eq!(text, "brain \u{fffd}", "{opened}");
-    drop(send);
     drop(stdin);
     let _ = child.wait();
 }

@@ -204,10 +204,10 @@ pub fn add_observations(
 
 /// `delete_entities`: takes back everything asserted about each named entity or memory (its
 /// type, observations, content, tags, ...) and every relation from or to it. Names that are
-/// not entities are ignored.
-pub fn delete_entities(store: &mut Store, names: &[String]) -> Result<(), Error> {
+/// not entities are ignored; returned are those that were.
+pub fn delete_entities(store: &mut Store, names: &[String]) -> Result<Vec<String>, Error> {
     store.lock()?;
-    let names: Vec<Value> = names.iter().map(|n| sym(n)).collect();
+    let values: Vec<Value> = names.iter().map(|n| sym(n)).collect();
     let mut gone: Vec<(&str, Vec<Value>)> = Vec::new();
     // The schema's relations whose first column names a memory or an entity, and those
     // with an end at one.
@@ -216,11 +216,20 @@ pub fn delete_entities(store: &mut Store, names: &[String]) -> Result<(), Error>
             true => &[0, 2],
             false => &[0],
         };
-        for f in store.asserted_where(relation, ends, &names)? {
+        for f in store.asserted_where(relation, ends, &values)? {
             gone.push((*relation, f.values));
         }
     }
-    retract(store, gone)
+    // The names some fact was asserted about, in the order given.
+    let named = |n: &String| {
+        let v = sym(n);
+        (gone.iter()).any(|(relation, f)| {
+            f.first() == Some(&v) || (relation.starts_with("relation") && f.get(2) == Some(&v))
+        })
+    };
+    let found: Vec<String> = names.iter().filter(|n| named(n)).cloned().collect();
+    retract(store, gone)?;
+    Ok(found)
 }
 
 /// Retracts the facts, in one commit.

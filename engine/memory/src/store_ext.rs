@@ -72,8 +72,8 @@ pub trait MemoryExt {
     fn add_observations(&mut self, adds: Vec<Observations>)
     -> Result<Vec<Observations>, EditError>;
     /// `delete_entities`: takes back everything asserted about each named entity or memory
-    /// and every relation from or to it.
-    fn delete_entities(&mut self, names: &[String]) -> Result<(), EditError>;
+    /// and every relation from or to it; the names that anything was asserted about.
+    fn delete_entities(&mut self, names: &[String]) -> Result<Vec<String>, EditError>;
     /// `delete_observations`: takes the named observations from each entity.
     fn delete_observations(&mut self, deletions: &[Observations]) -> Result<(), EditError>;
     /// `delete_relations`: takes back each relation as written.
@@ -164,7 +164,7 @@ impl MemoryExt for Store {
         graph_edit::add_observations(self, adds)
     }
 
-    fn delete_entities(&mut self, names: &[String]) -> Result<(), EditError> {
+    fn delete_entities(&mut self, names: &[String]) -> Result<Vec<String>, EditError> {
         graph_edit::delete_entities(self, names)
     }
 
