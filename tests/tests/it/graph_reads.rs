@@ -191,7 +191,7 @@ fn edits_by_lookup_agree_from_runs_and_from_tables() {
         }),
         Box::new(move |s| {
             s.delete_entities(&[n2.clone(), "late-entity".into()])
-                .unwrap()
+                .unwrap();
         }),
     ];
     for (k, edit) in edits.iter().enumerate() {
