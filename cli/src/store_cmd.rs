@@ -20,6 +20,10 @@ pub enum RulesCommand {
         /// The name to list and remove it by (default: the file's stem).
         #[arg(long)]
         name: Option<String>,
+        /// Replace one of the standard rule files (schema, types, affinity, ...): refused
+        /// without it.
+        #[arg(long)]
+        replace_standard: bool,
     },
     /// List the rule files.
     List,
@@ -264,7 +268,11 @@ pub fn export(db: &Path, format: ExportFormat, inferred_only: bool) -> anyhow::R
 /// `engram rules ...`.
 pub fn rules(db: &Path, cmd: RulesCommand) -> anyhow::Result<ExitCode> {
     match cmd {
-        RulesCommand::Add { file, name } => {
+        RulesCommand::Add {
+            file,
+            name,
+            replace_standard,
+        } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
             let name = name.unwrap_or_else(|| {
@@ -272,6 +280,13 @@ pub fn rules(db: &Path, cmd: RulesCommand) -> anyhow::Result<ExitCode> {
                     .map_or("rules".into(), |s| s.to_string_lossy().into_owned())
             });
             let mut store = open(db)?;
+            if store.replaces_standard_rules(&name) && !replace_standard {
+                anyhow::bail!(
+                    "`{name}` is one of engram's standard rule files: replacing it changes what \
+                     every memory derives. Name yours with --name, or pass --replace-standard \
+                     to replace it on purpose"
+                );
+            }
             let r = store.add_rules(&name, &text)?;
             println!("rule file `{name}` added");
             print!("{}", render::commit_text(&r));

@@ -238,6 +238,9 @@ pub struct AddRule {
     pub name: String,
     /// The rule file's text
     pub text: String,
+    /// Set to replace (or, with an empty text, switch off) one of the standard rule files
+    /// (schema, types, inverse, affinity, ...): refused without it
+    pub replace_standard: Option<bool>,
 }
 
 /// `violations`.

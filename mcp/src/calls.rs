@@ -610,13 +610,24 @@ fn asserted_of(
 
 /// `add_rule`: checks a rule file (it may not read or write files) and attaches it.
 fn add_rule(store: &mut Store, call: a::AddRule) -> Result<Json, CallError> {
-    let a::AddRule { name, text } = call;
+    let a::AddRule {
+        name,
+        text,
+        replace_standard,
+    } = call;
     let ok_name = !name.is_empty()
         && name.len() <= 64
         && (name.chars()).all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
     if !ok_name {
         return Err(CallError::Arguments(format!(
             "rule file name {name:?}: use 1 to 64 letters, digits, `_` and `-`"
+        )));
+    }
+    if store.replaces_standard_rules(&name) && replace_standard != Some(true) {
+        return Err(CallError::Failed(format!(
+            "`{name}` is one of engram's standard rule files: replacing it (or emptying it) \
+             changes what every memory derives. Give your rule file another name, or pass \
+             \"replace_standard\": true to replace it on purpose"
         )));
     }
     // Errors name the rule file as the store does: by its name.

@@ -112,8 +112,27 @@ async def rules_from_an_agent_read_no_files_and_cannot_run_away():
         assert (await ok(c, "recall", {"query": "tagged"}))["hits"][0]["id"] == m["id"]
 
 
+async def the_standard_rules_are_replaced_only_on_purpose():
+    """Regression (issue 29): `add_rule {"name": "schema", "text": ""}` succeeded and switched
+    off inference without a word."""
+    async with Client(engram(f"{tempdir()}/s.db")) as c:
+        before = await ok(c, "stats")
+        r = await call(c, "add_rule", {"name": "schema", "text": ""})
+        assert r.error and "replace_standard" in r.text, r
+        r = await call(c, "add_rule", {"name": "inverse", "text": "", "replace_standard": False})
+        assert r.error and "standard" in r.text, r
+        assert (await ok(c, "stats"))["generation"] == before["generation"]
+        await ok(c, "relate", {"from": "a", "type": "PART_OF", "to": "b"})
+        q = await ok(c, "query", {"query": '?- edge("b", t, "a").'})
+        assert q["rows"], ("the inverse rules still derive", q)
+        await ok(c, "add_rule", {"name": "inverse", "text": "", "replace_standard": True})
+        q = await ok(c, "query", {"query": '?- edge("b", t, "a").'})
+        assert not q["rows"], ("switched off on purpose", q)
+
+
 if __name__ == "__main__":
     run([
+        the_standard_rules_are_replaced_only_on_purpose,
         hostile_strings_are_stored_and_read_back_exactly,
         a_relation_type_without_letters_is_refused_and_nothing_is_made,
         rules_from_an_agent_read_no_files_and_cannot_run_away,

@@ -535,3 +535,39 @@ fn query_streams_big_answers_in_value_order() {
     assert_eq!(v[2]["answers"], serde_json::json!([]));
     assert_eq!(v[2]["columns"], serde_json::json!(["k"]));
 }
+
+/// Regression (issue 29): a rule file named as a standard one (`schema`, `affinity`, ...)
+/// replaced it without a word, switching off what it derived. `rules add` refuses to replace
+/// one the store holds unless `--replace-standard` says so; a name of one the store does not
+/// hold (`--no-default-rules`) is the user's.
+#[test]
+fn the_standard_rule_files_are_replaced_only_on_purpose() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("m.db");
+    ok(&db, &["init"]);
+    let empty = dir.path().join("schema.dl");
+    std::fs::write(&empty, "").unwrap();
+    let refused = err(&db, &["rules", "add", empty.to_str().unwrap()]);
+    assert!(refused.contains("--replace-standard"), "{refused}");
+    assert!(ok(&db, &["rules", "list"]).contains("schema\t"));
+    let mine = ok(
+        &db,
+        &["rules", "add", empty.to_str().unwrap(), "--name", "mine"],
+    );
+    assert!(mine.contains("`mine` added"), "{mine}");
+    let types = dir.path().join("types.dl");
+    std::fs::write(&types, engram_core::library::FILES[2].1).unwrap();
+    let on_purpose = ok(
+        &db,
+        &[
+            "rules",
+            "add",
+            types.to_str().unwrap(),
+            "--replace-standard",
+        ],
+    );
+    assert!(on_purpose.contains("`types` added"), "{on_purpose}");
+    let bare = dir.path().join("bare.db");
+    ok(&bare, &["init", "--no-default-rules"]);
+    assert!(ok(&bare, &["rules", "add", empty.to_str().unwrap()]).contains("`schema` added"));
+}

@@ -74,6 +74,14 @@ pub fn default_rules() -> Vec<Source> {
         .collect()
 }
 
+/// Whether `name` is the name `engram init` gives one of the library's files (`schema`,
+/// `affinity`, ...): replacing or emptying one changes what every memory derives.
+pub fn is_standard(name: &str) -> bool {
+    FILES
+        .iter()
+        .any(|(file, _)| file.trim_end_matches(".dl") == name)
+}
+
 /// A library file as a source of a program, named `rules/<file>`.
 #[doc(hidden)]
 pub fn source(path: &str) -> Option<Source> {

@@ -57,6 +57,14 @@ pub(crate) fn compile(
 }
 
 impl Store {
+    /// Whether adding rule file `name` would replace one of the standard rules the store
+    /// holds ([`engram_core::library::is_standard`]): front ends ask for an explicit flag
+    /// before they do (an agent's `add_rule {"name": "schema", "text": ""}` would otherwise
+    /// switch off inference without a word).
+    pub fn replaces_standard_rules(&self, name: &str) -> bool {
+        engram_core::library::is_standard(name) && self.files.rules.iter().any(|r| r.name == name)
+    }
+
     /// Adds (or replaces) a rule file and re-derives everything.
     pub fn add_rules(&mut self, name: &str, text: &str) -> Result<CommitReport, WriteError> {
         self.begin_write()?;
