@@ -183,8 +183,11 @@ pub struct Recall {
     pub query: String,
     /// Steps of relations to follow (default 2)
     pub depth: Option<usize>,
-    #[serde(flatten)]
-    pub page: PageArgs,
+    /// At most this many hits (default 10; the first 100 are ranked to page through)
+    #[schemars(range(min = 1))]
+    pub limit: Option<usize>,
+    /// Skip this many hits: the next_offset of a response that was cut
+    pub offset: Option<usize>,
 }
 
 /// `query`.

@@ -426,6 +426,12 @@ fn relate(store: &mut Store, call: a::Relate) -> Result<Json, CallError> {
         relation.insert("confidence".into(), json!(c));
     }
     let report = assert_object(store, relation.clone(), "relate")?;
+    // Said back as the rules read it, with the form it was written in when that differs.
+    let ty = memory::normalize_type(&call.ty);
+    if ty != call.ty {
+        relation.insert("written".into(), json!(call.ty));
+    }
+    relation.insert("type".into(), json!(ty));
     json_of(r::Related { relation, report })
 }
 
@@ -437,7 +443,10 @@ const RECALL_POOL: usize = 100;
 
 /// `recall`: hits with why, a page of them.
 fn recall(store: &mut Store, kept: &mut Kept, call: a::Recall) -> Result<Json, CallError> {
-    let paging = paging(call.page)?;
+    let paging = paging(a::PageArgs {
+        limit: call.limit,
+        offset: call.offset,
+    })?;
     let wanted = paging.limit.unwrap_or(RECALL_LIMIT);
     // Ranked greedily, so the first hits of a longer list are the hits of a shorter one: a
     // page is a slice of the first RECALL_POOL (or as many as the page reaches).

@@ -36,6 +36,10 @@ async def every_tool_is_listed_with_schemas():
             assert t.description and t.input_schema["type"] == "object", t
             assert t.output_schema and t.output_schema["type"] == "object", t.name
             assert t.annotations is not None, t.name
+        # Regression (issue 29): recall's schema promised pages of about 8,000 tokens; it
+        # gives 10 hits unless asked.
+        limit = tools["recall"].input_schema["properties"]["limit"]["description"]
+        assert "default 10" in limit and "8,000" not in limit, limit
 
 
 async def read_graph_comes_in_pages_that_fit_a_context_window():
@@ -131,8 +135,13 @@ async def remember_and_relate_infer_at_once():
         assert again["id"] == m["id"]
         hits = (await ok(c, "recall", {"query": "exponential backoff"}))["hits"]
         assert hits and hits[0]["id"] == m["id"], hits[:2]
+        # Regression (issue 29): scores came with seventeen digits.
+        assert all(round(h["score"], 4) == h["score"] and round(h["relevance"], 4) == h["relevance"]
+                   for h in hits), hits[:2]
         rel = await ok(c, "relate", {"from": m["id"], "type": "solves", "to": "m001", "confidence": 0.9})
         assert rel["report"]["added"] > 0, rel
+        # Regression (issue 29): the relation came back as written, not as the rules read it.
+        assert rel["relation"]["type"] == "SOLVES" and rel["relation"]["written"] == "solves", rel
         around = await ok(c, "open_nodes", {"names": [m["id"]]})
         solved_by = [r for r in around["relations"] if r["relationType"] == "SOLVED_BY"]
         assert solved_by and solved_by[0]["inferred"] and solved_by[0]["from"] == "m001", around

@@ -87,7 +87,7 @@ pub(crate) fn rule_type(written: &str) -> Result<String, String> {
 
 /// A relation type as the rules read it: upper case, words joined by `_` (`works_at`,
 /// `worksAt` and `works at` are all `WORKS_AT`).
-pub(crate) fn normalize_type(written: &str) -> String {
+pub fn normalize_type(written: &str) -> String {
     let mut out = String::new();
     let mut prev_lower = false;
     for c in written.chars() {

@@ -78,10 +78,13 @@ pub struct Hit {
     pub ty: String,
     /// A memory's title, or an entity's name.
     pub title: String,
-    /// The rank it was picked by: relevance x confidence x importance x recency.
+    /// The rank it was picked by: relevance x confidence x importance x recency (written
+    /// to four decimals).
+    #[serde(serialize_with = "four_places")]
     pub score: f64,
     /// Its relevance to the query, in (0, 1]: its text score over the best one, or what a
-    /// path passed on.
+    /// path passed on (written to four decimals).
+    #[serde(serialize_with = "four_places")]
     pub relevance: f64,
     /// The query words it matches (as written), when it was found by its text.
     pub matched: Vec<String>,
@@ -90,6 +93,12 @@ pub struct Hit {
     /// Its document in the index.
     #[serde(skip)]
     doc: usize,
+}
+
+/// A score as JSON writes it: four decimals are what a ranking tells apart (seventeen
+/// digits of a float's noise are not).
+fn four_places<S: serde::Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64((x * 10_000.0).round() / 10_000.0)
 }
 
 impl Hit {

@@ -57,10 +57,10 @@ pub struct StoreStats {
     pub derived: usize,
     /// Interned strings.
     pub strings: usize,
-    /// Store files (runs of strings and facts, their orders files, rule files; not the
-    /// manifest and lock).
+    /// Files in the store's directory: runs of strings and facts, the indexes beside them,
+    /// rule files, the commit log, the manifest, the lock, readers' caches.
     pub files: usize,
-    /// Bytes of those files.
+    /// Bytes of those files (what `du --apparent-size` counts).
     pub bytes_on_disk: u64,
     /// Bytes of fact runs per fact that holds (strings excluded).
     pub bytes_per_fact: f64,
@@ -506,17 +506,31 @@ impl Store {
             .sum();
         let fact_bytes: u64 = relations.iter().map(|r| r.bytes).sum();
         let facts: usize = relations.iter().map(|r| r.facts).sum();
+        // Every file of the store's directory, as `du` counts them (the commit log, the
+        // manifest, the indexes beside the runs and readers' caches too).
+        let (files, bytes_on_disk) = match self.files.storage.list() {
+            Ok(names) => (
+                names.len(),
+                (names.iter())
+                    .filter_map(|n| self.files.storage.len(n).ok())
+                    .sum(),
+            ),
+            Err(_) => (
+                string_runs
+                    + self.files.manifest.rules.len()
+                    + relations.iter().map(|r| r.runs).sum::<usize>()
+                    + orders_files,
+                fact_bytes + string_bytes as u64 + rule_bytes,
+            ),
+        };
         Ok(StoreStats {
             generation: self.generation(),
             facts,
             asserted: relations.iter().map(|r| r.asserted).sum(),
             derived: relations.iter().map(|r| r.derived).sum(),
             strings: self.files.strings.committed() as usize,
-            files: string_runs
-                + self.files.manifest.rules.len()
-                + relations.iter().map(|r| r.runs).sum::<usize>()
-                + orders_files,
-            bytes_on_disk: fact_bytes + string_bytes as u64 + rule_bytes,
+            files,
+            bytes_on_disk,
             bytes_per_fact: if facts == 0 {
                 0.0
             } else {
