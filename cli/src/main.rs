@@ -20,9 +20,10 @@ use store_cmd::RulesCommand;
 #[derive(Parser, Debug)]
 #[command(name = "engram", version, about)]
 struct Cli {
-    /// The store directory (default `./engram.db`; for `mcp`, a per-user store:
-    /// `$XDG_DATA_HOME/engram/memory.db`, else `~/.local/share/engram/memory.db`).
-    #[arg(long, global = true, env = "ENGRAM_DB")]
+    /// The store directory [env: ENGRAM_DB, unless empty] (default `./engram.db`; for `mcp`,
+    /// a per-user store: `$XDG_DATA_HOME/engram/memory.db`, else
+    /// `~/.local/share/engram/memory.db`).
+    #[arg(long, global = true)]
     db: Option<PathBuf>,
     /// How long a write waits, in seconds, for another process that is writing the store.
     #[arg(long, global = true, env = "ENGRAM_LOCK_WAIT", default_value_t = 10.0)]
@@ -299,7 +300,10 @@ fn settings(cli: &Cli) -> anyhow::Result<(std::time::Duration, engram_core::Limi
     Ok((lock_wait, limits))
 }
 
-fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
+    // `--db`, else `ENGRAM_DB`; empty names no store: the default one.
+    let from_env = || std::env::var_os("ENGRAM_DB").map(PathBuf::from);
+    cli.db = (cli.db.take().or_else(from_env)).filter(|p| !p.as_os_str().is_empty());
     let now = cli.now;
     let (lock_wait, limits) = settings(&cli)?;
     if let Command::Mcp = cli.command {

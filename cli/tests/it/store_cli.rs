@@ -571,3 +571,44 @@ fn the_standard_rule_files_are_replaced_only_on_purpose() {
     ok(&bare, &["init", "--no-default-rules"]);
     assert!(ok(&bare, &["rules", "add", empty.to_str().unwrap()]).contains("`schema` added"));
 }
+
+/// Regression (issue 29): `--db` naming a directory that holds other files (a project folder)
+/// wrote a store into it; `init` and `mcp` (which creates its store on first use) now refuse
+/// it, `add` finds no store, and the folder is left as it was. And
+/// `ENGRAM_DB=""` was an error: it names no store, so the default `./engram.db` is used.
+#[test]
+fn a_store_is_not_written_into_a_folder_of_other_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("project");
+    std::fs::create_dir(&project).unwrap();
+    std::fs::write(project.join("notes.txt"), "mine").unwrap();
+    for (args, why) in [
+        (&["init"][..], "holds other files"),
+        (&["mcp"], "holds other files"),
+        (&["add", r#"e("a", "b")."#], "no engram store here"),
+    ] {
+        let refused = err(&project, args);
+        assert!(refused.contains(why), "{args:?}: {refused}");
+    }
+    let left: Vec<String> = (std::fs::read_dir(&project).unwrap().flatten())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, ["notes.txt"]);
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    assert!(ok(&empty, &["init"]).contains("created store"));
+    let cwd = dir.path().join("cwd");
+    std::fs::create_dir(&cwd).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_engram"))
+        .args(["init", "--no-default-rules"])
+        .env("ENGRAM_DB", "")
+        .current_dir(&cwd)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(cwd.join("engram.db").join("MANIFEST").exists());
+}

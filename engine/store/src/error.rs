@@ -113,6 +113,18 @@ pub(crate) enum StoreError {
         /// The directory.
         path: PathBuf,
     },
+    /// A store was to be created in a directory that holds other files.
+    #[error(
+        "{}: the directory holds other files ({first}...), not an engram store: a store is \
+         created in a new or empty directory",
+        path.display()
+    )]
+    NotEmpty {
+        /// The directory.
+        path: PathBuf,
+        /// One of the files it holds.
+        first: String,
+    },
     /// A file could not be read or written.
     #[error("{}: {source}", path.display())]
     Io {
@@ -164,6 +176,19 @@ pub enum OpenError {
     Exists {
         /// The directory.
         path: PathBuf,
+    },
+    /// A store was to be created in a directory that holds other files (a project folder,
+    /// say): create it in a new or empty directory.
+    #[error(
+        "{}: the directory holds other files ({first}...), not an engram store: a store is \
+         created in a new or empty directory",
+        path.display()
+    )]
+    NotEmpty {
+        /// The directory.
+        path: PathBuf,
+        /// One of the files it holds.
+        first: String,
     },
     /// Another process holds the writer lock (creating takes it): try again when it is done.
     #[error(
@@ -329,6 +354,9 @@ impl From<Error> for OpenError {
         match e {
             Error::Store(StoreError::NotAStore { path }) => OpenError::NotAStore { path },
             Error::Store(StoreError::Exists { path }) => OpenError::Exists { path },
+            Error::Store(StoreError::NotEmpty { path, first }) => {
+                OpenError::NotEmpty { path, first }
+            }
             Error::Store(StoreError::Locked { path, pid, waited }) => {
                 OpenError::Locked { path, pid, waited }
             }

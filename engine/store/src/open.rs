@@ -28,6 +28,18 @@ impl Store {
     pub fn create_on(storage: Arc<dyn Storage>) -> Result<Store, OpenError> {
         let st = &*storage;
         (st.create_place()).map_err(|e| StoreError::io(file::place(st), e))?;
+        // A directory of other files (a project folder named by mistake) is not written into:
+        // only a new or empty one, or what a store's creation leaves before its manifest.
+        let held = st.list().map_err(|e| StoreError::io(file::place(st), e))?;
+        let other =
+            (held.iter()).find(|n| !matches!(n.as_str(), "LOCK" | MANIFEST | "MANIFEST.tmp"));
+        if let Some(first) = other.filter(|_| !st.exists(MANIFEST)) {
+            return Err(StoreError::NotEmpty {
+                path: file::place(st),
+                first: first.clone(),
+            }
+            .into());
+        }
         let lock = WriterLock::acquire(st, DEFAULT_LOCK_WAIT)?;
         if st.exists(MANIFEST) {
             return Err(StoreError::Exists {
