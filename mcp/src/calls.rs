@@ -477,13 +477,41 @@ fn query(store: &mut Store, call: a::Query) -> Result<Json, CallError> {
         false => format!("?- {}", call.query.trim().trim_end_matches('.')) + ".",
     };
     let answers = store.query(&text)?;
-    let [answer] = <[_; 1]>::try_from(answers)
-        .map_err(|_| CallError::Arguments("write one query: `?- edge(\"m1\", t, x).`".into()))?;
-    let rows: Vec<Json> = answer.answers.iter().map(Fact::to_json).collect();
+    let one = |a: &engram_core::QueryAnswer| (a.text.clone(), a.columns.clone());
+    let Some(first) = answers.first().map(one) else {
+        return Err(CallError::Arguments(
+            "write one query: `?- edge(\"m1\", t, x).`".into(),
+        ));
+    };
+    // A query whose body is a disjunction is answered per disjunct: one answer each, the
+    // best confidence of those that give it, in the order the disjuncts give them.
+    if answers.iter().any(|a| one(a) != first) {
+        return Err(CallError::Arguments(
+            "write one query: `?- edge(\"m1\", t, x).`".into(),
+        ));
+    }
+    let mut rows: Vec<Json> = Vec::new();
+    let mut at: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for fact in answers.iter().flat_map(|a| &a.answers) {
+        let row = Fact::to_json(fact);
+        let key = row["values"].to_string();
+        match at.get(&key) {
+            Some(&i) => {
+                let better = row["confidence"].as_f64() > rows[i]["confidence"].as_f64();
+                if better {
+                    rows[i] = row;
+                }
+            }
+            None => {
+                at.insert(key, rows.len());
+                rows.push(row);
+            }
+        }
+    }
     let (rows, page) = paging(call.page)?.take(rows);
     json_of(r::Answers {
-        query: answer.text.trim().to_string(),
-        columns: answer.columns,
+        query: first.0.trim().to_string(),
+        columns: first.1,
         rows,
         page,
     })

@@ -220,6 +220,19 @@ async def forget_by_id_fact_and_policy():
         assert some["ids"] == ["m026"] and some["not_forgotten"][0]["what"] == "no-such-id", some
 
 
+async def a_disjunctive_query_is_one_query():
+    """Regression (issue 29): a query whose body holds a disjunction was refused over MCP
+    ("write one query") though the CLI answers it."""
+    async with Client(engram(f"{tempdir()}/q.db")) as c:
+        for a, b in [("Alice", "Bob"), ("Carol", "Alice"), ("Dan", "Eve"), ("Alice", "Alice")]:
+            await ok(c, "relate", {"from": a, "type": "KNOWS", "to": b})
+        q = await ok(c, "query", {"query": '?- relation(a, t, b), (a = "Alice" ; b = "Alice").'})
+        got = sorted((r["values"][0], r["values"][2]) for r in q["rows"])
+        assert got == [("Alice", "Alice"), ("Alice", "Bob"), ("Carol", "Alice")], q
+        two = await call(c, "query", {"query": '?- relation(a, t, b). ?- entity(x, y).'})
+        assert two.error and "one query" in two.text, two
+
+
 async def forgetting_a_relation_forgets_how_it_was_written():
     """Regression (issue 29): `forget` of a relation left its written form behind, so the
     same relation written another way later showed both forms, and deleting one left the
@@ -252,4 +265,5 @@ if __name__ == "__main__":
         violations_stats_and_rules,
         forget_by_id_fact_and_policy,
         forgetting_a_relation_forgets_how_it_was_written,
+        a_disjunctive_query_is_one_query,
     ])
