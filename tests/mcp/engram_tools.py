@@ -157,7 +157,9 @@ async def remember_and_relate_infer_at_once():
         assert not any(r["relationType"] == "SOLVES" and r["from"] == m["id"] for r in inferred), inferred
         bad = await call(c, "remember", {"title": "x", "importance": 7})
         assert bad.error and "importance" in bad.text, bad
-        bad = await call(c, "relate", {"from": "a", "type": "---", "to": "b"})
+        dashes = await ok(c, "relate", {"from": "a", "type": "---", "to": "b"})
+        assert dashes["relation"]["type"] == "U2D_U2D_U2D", dashes
+        bad = await call(c, "relate", {"from": "a", "type": "", "to": "b"})
         assert bad.error, bad
 
 

@@ -66,15 +66,22 @@ async def hostile_strings_are_stored_and_read_back_exactly():
         assert [e["name"] for e in graph["entities"]] == [m["id"]] and graph["relations"] == [], graph
 
 
-async def a_relation_type_without_letters_is_refused_and_nothing_is_made():
+async def a_relation_type_without_letters_is_stored_as_written():
+    """Regression (issue 29): relation types with no letter or digit were refused; the
+    reference server stores them, and so must a drop-in."""
     async with Client(engram(f"{tempdir()}/t.db")) as c:
-        r = await call(c, "create_relations", {"relations": [
-            {"from": "a", "to": "b", "relationType": "fine"},
-            {"from": "a", "to": "b", "relationType": ")-:"},
-        ]})
-        assert r.error and "no letters or digits" in r.text, r
+        made = [{"from": "a", "to": "b", "relationType": t} for t in ["fine", ")-:", "🔗", "__", "!!!"]]
+        r = await ok(c, "create_relations", {"relations": made})
+        assert r["relations"] == made, r
         graph = await ok(c, "read_graph", {"asserted_only": True})
-        assert graph["relations"] == [], graph
+        assert sorted(x["relationType"] for x in graph["relations"]) == sorted(m["relationType"] for m in made), graph
+        q = await ok(c, "query", {"query": '?- relation("a", t, "b").'})
+        assert sorted(r["values"][0] for r in q["rows"]) == ["FINE", "U1F517", "U21_U21_U21", "U29_U2D_U3A", "U5F_U5F"], q
+        await ok(c, "delete_relations", {"relations": [made[2]]})
+        graph = await ok(c, "read_graph", {"asserted_only": True})
+        assert "🔗" not in [x["relationType"] for x in graph["relations"]], graph
+        empty = await call(c, "create_relations", {"relations": [{"from": "a", "to": "b", "relationType": ""}]})
+        assert empty.error and "empty" in empty.text, empty
 
 
 async def rules_from_an_agent_read_no_files_and_cannot_run_away():
@@ -134,6 +141,6 @@ if __name__ == "__main__":
     run([
         the_standard_rules_are_replaced_only_on_purpose,
         hostile_strings_are_stored_and_read_back_exactly,
-        a_relation_type_without_letters_is_refused_and_nothing_is_made,
+        a_relation_type_without_letters_is_stored_as_written,
         rules_from_an_agent_read_no_files_and_cannot_run_away,
     ])

@@ -100,8 +100,8 @@ pub fn create_entities(store: &mut Store, entities: Vec<Entity>) -> Result<Vec<E
 /// `create_relations`: asserts each relation not yet asserted as written (same `from`, `to`
 /// and `relationType`); returns the ones it created. The rules read the type normalised
 /// (`works_at` is `WORKS_AT`, see [`normalize_type`]); the type as written is kept, and a
-/// relation written two ways is two relations of the graph, as in the reference server. A
-/// type with no letters or digits is refused.
+/// relation written two ways is two relations of the graph, as in the reference server. An
+/// empty type is refused.
 pub fn create_relations(
     store: &mut Store,
     relations: Vec<Relation>,

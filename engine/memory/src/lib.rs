@@ -74,20 +74,34 @@ pub fn add_to_transaction(
     Ok(())
 }
 
-/// [`normalize_type`], refusing a type with no letters or digits (the rules could not name it).
+/// [`normalize_type`], refusing an empty type (a relation must say what it is).
 pub(crate) fn rule_type(written: &str) -> Result<String, String> {
     let ty = normalize_type(written);
     match ty.is_empty() {
-        true => Err(format!(
-            "relation type `{written}` has no letters or digits"
-        )),
+        true => Err("a relation type is empty: say what the relation is".to_string()),
         false => Ok(ty),
     }
 }
 
 /// A relation type as the rules read it: upper case, words joined by `_` (`works_at`,
-/// `worksAt` and `works at` are all `WORKS_AT`).
+/// `worksAt` and `works at` are all `WORKS_AT`). A type with no letters or digits (`🔗`,
+/// `__`, `!!!`) is read as its characters' code points (`U1F517`, `U5F_U5F`,
+/// `U21_U21_U21`), so that the rules can name it and two such types stay apart; the form
+/// written is kept beside it, as for any type.
 pub fn normalize_type(written: &str) -> String {
+    let words = words_of_type(written);
+    match words.is_empty() {
+        true => (written.chars())
+            .map(|c| format!("U{:X}", u32::from(c)))
+            .collect::<Vec<_>>()
+            .join("_"),
+        false => words,
+    }
+}
+
+/// [`normalize_type`] of a type with a letter or digit: its words, upper case, joined by `_`
+/// (empty for a type with none).
+fn words_of_type(written: &str) -> String {
     let mut out = String::new();
     let mut prev_lower = false;
     for c in written.chars() {
@@ -125,6 +139,10 @@ mod tests {
             ("is part of", "IS_PART_OF"),
             ("HTTPClient", "HTTPCLIENT"),
             ("v2Of", "V2_OF"),
+            ("🔗", "U1F517"),
+            ("__", "U5F_U5F"),
+            ("!!!", "U21_U21_U21"),
+            ("", ""),
         ] {
             assert_eq!(normalize_type(written), want, "{written}");
         }

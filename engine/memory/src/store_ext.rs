@@ -65,7 +65,7 @@ pub trait MemoryExt {
     /// `create_entities`: creates the entities not yet present; returns the ones it created.
     fn create_entities(&mut self, entities: Vec<Entity>) -> Result<Vec<Entity>, EditError>;
     /// `create_relations`: asserts each relation not yet asserted as written; returns the
-    /// ones it created. A relation type with no letters or digits is refused.
+    /// ones it created. An empty relation type is refused.
     fn create_relations(&mut self, relations: Vec<Relation>) -> Result<Vec<Relation>, EditError>;
     /// `add_observations`: adds to each entity the observations it does not have; returns the
     /// ones that were new. An entity that does not exist refuses the whole call.
