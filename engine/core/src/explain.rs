@@ -107,16 +107,40 @@ fn iso_time<S: serde::Serializer>(t: &Option<i64>, s: S) -> Result<S::Ok, S::Err
     }
 }
 
-/// A fact's text: `name(v1, v2)`, symbols quoted.
+/// A fact's text: `name(v1, v2)`, symbols quoted ([`quoted`]): text the parser reads back as
+/// the same fact.
 pub fn fact_text(name: &str, values: &[Value]) -> String {
     let args: Vec<String> = values
         .iter()
         .map(|v| match v {
-            Value::Symbol(s) => format!("{s:?}"),
+            Value::Symbol(s) => quoted(s),
             other => other.to_string(),
         })
         .collect();
     format!("{name}({})", args.join(", "))
+}
+
+/// A symbol as a string literal the parser reads back as the same text: `"` and `\`
+/// escaped, newline, tab and return as `\n`, `\t`, `\r`, any other control character
+/// (NUL among them) as `\u{..}`.
+pub fn quoted(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// One derivation of a fact: its metadata and its body facts.

@@ -29,7 +29,7 @@ impl Violation {
             .bindings
             .iter()
             .map(|(name, v)| match v {
-                Value::Symbol(s) => format!("{name} = {s:?}"),
+                Value::Symbol(s) => format!("{name} = {}", crate::explain::quoted(s)),
                 other => format!("{name} = {other}"),
             })
             .collect();

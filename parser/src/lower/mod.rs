@@ -432,6 +432,19 @@ impl Lowerer<'_> {
     }
 }
 
+/// The character of a `{hex}` code point at the start of `rest` (what follows `\u`), with the
+/// bytes it takes.
+fn unicode_escape(rest: &str) -> Option<(char, usize)> {
+    let inner = rest.strip_prefix('{')?;
+    let end = inner.find('}')?;
+    let hex = &inner[..end];
+    if hex.is_empty() || hex.len() > 6 {
+        return None;
+    }
+    let c = char::from_u32(u32::from_str_radix(hex, 16).ok()?)?;
+    Some((c, end + 2))
+}
+
 /// Strips the quotes of a string literal and resolves its escapes.
 fn unescape(quoted: &str) -> String {
     let inner = quoted
@@ -451,6 +464,16 @@ fn unescape(quoted: &str) -> String {
             Some('r') => out.push('\r'),
             Some('"') => out.push('"'),
             Some('\\') => out.push('\\'),
+            Some('0') => out.push('\0'),
+            // `\u{1f}`: a character by its code point (what engram prints for a control
+            // character); anything else after `\u` is kept as written.
+            Some('u') => match unicode_escape(chars.as_str()) {
+                Some((c, len)) => {
+                    out.push(c);
+                    chars = chars.as_str()[len..].chars();
+                }
+                None => out.push_str("\\u"),
+            },
             Some(other) => {
                 out.push('\\');
                 out.push(other);

@@ -764,3 +764,36 @@ fn stats_count_orders_files() {
     assert_eq!(after.bytes_on_disk, all.sum::<u64>());
     assert!(after.bytes_on_disk > bytes, "the logged commit counted");
 }
+
+/// Regression (issue 29): a proof printed a NUL as `\0` (Rust's escape), which the parser did
+/// not read back, so a fact copied from a proof into `explain` or a retraction silently matched
+/// nothing. Every symbol a proof prints reads back as the same fact: quotes, backslashes,
+/// newlines, NUL and other control characters, and text beyond ASCII.
+#[test]
+fn a_fact_printed_in_a_proof_reads_back_as_the_same_fact() {
+    let texts = [
+        "nul \0 inside",
+        "bell \u{7} and \u{1b}[0m escape",
+        "quote \" backslash \\ \\0 \\u{41}",
+        "new\nline\ttab\rreturn",
+        "unicode λ 🧠 \u{200b}",
+        "",
+    ];
+    let mut s = Store::in_memory();
+    s.add_rules("p", ".decl p(x: symbol, y: symbol)\n").unwrap();
+    let mut tx = s.transaction().unwrap();
+    for (i, t) in texts.iter().enumerate() {
+        tx.add("p", vec![sym(t), sym(&i.to_string())]).unwrap();
+    }
+    tx.commit().unwrap();
+    for (i, t) in texts.iter().enumerate() {
+        let written = engram_engine::fact_text("p", &[sym(t), sym(&i.to_string())]);
+        let proof = s.explain(&written).unwrap().expect("the fact holds");
+        assert_eq!(proof.fact, written);
+        let mut tx = s.transaction().unwrap();
+        assert_eq!(tx.retract_text(&proof.fact).unwrap(), 1);
+        tx.commit().unwrap();
+        assert!(s.explain(&written).unwrap().is_none(), "{t:?} retracted");
+    }
+    assert_eq!(s.facts("p").unwrap().map(|f| f.len()), Some(0));
+}
