@@ -49,9 +49,16 @@ impl From<engram_memory::EditError> for CallError {
 fn args<T: DeserializeOwned>(args: &Json) -> Result<T, CallError> {
     serde_path_to_error::deserialize(args).map_err(|e| {
         let path = e.path().to_string();
-        match path.as_str() {
-            "." => CallError::Arguments(e.into_inner().to_string()),
-            _ => CallError::Arguments(format!("`{path}`: {}", e.into_inner())),
+        let message = e.into_inner().to_string();
+        // A missing field is named by its own path (`entities[0].entityType`), as the
+        // reference server names it, not by the object it is missing from.
+        let missing =
+            (message.strip_prefix("missing field `")).and_then(|rest| rest.strip_suffix('`'));
+        match (path.as_str(), missing) {
+            (".", Some(field)) => CallError::Arguments(format!("`{field}`: required")),
+            (_, Some(field)) => CallError::Arguments(format!("`{path}.{field}`: required")),
+            (".", None) => CallError::Arguments(message),
+            (_, None) => CallError::Arguments(format!("`{path}`: {message}")),
         }
     })
 }

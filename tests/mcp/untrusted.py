@@ -66,6 +66,21 @@ async def hostile_strings_are_stored_and_read_back_exactly():
         assert [e["name"] for e in graph["entities"]] == [m["id"]] and graph["relations"] == [], graph
 
 
+async def malformed_arguments_are_named_by_their_path():
+    """Regression (issue 29): a missing argument was named by the object it is missing from
+    (`missing field entityType`); the reference server says `entities[0].entityType`."""
+    async with Client(engram(f"{tempdir()}/a.db")) as c:
+        r = await call(c, "create_entities", {"entities": [
+            {"name": "a", "entityType": "t", "observations": []}, {"name": "b", "observations": []}]})
+        assert r.error and "entities[1].entityType" in r.text, r
+        r = await call(c, "create_relations", {"relations": [{"from": "a", "to": "b"}]})
+        assert r.error and "relations[0].relationType" in r.text, r
+        r = await call(c, "recall", {})
+        assert r.error and "`query`" in r.text, r
+        r = await call(c, "create_entities", {"entities": [{"name": "a", "entityType": 3, "observations": []}]})
+        assert r.error and "entities[0].entityType" in r.text, r
+
+
 async def a_relation_type_without_letters_is_stored_as_written():
     """Regression (issue 29): relation types with no letter or digit were refused; the
     reference server stores them, and so must a drop-in."""
@@ -142,5 +157,6 @@ if __name__ == "__main__":
         the_standard_rules_are_replaced_only_on_purpose,
         hostile_strings_are_stored_and_read_back_exactly,
         a_relation_type_without_letters_is_stored_as_written,
+        malformed_arguments_are_named_by_their_path,
         rules_from_an_agent_read_no_files_and_cannot_run_away,
     ])
