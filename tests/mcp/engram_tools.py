@@ -135,6 +135,8 @@ async def remember_and_relate_infer_at_once():
         assert again["id"] == m["id"]
         hits = (await ok(c, "recall", {"query": "exponential backoff"}))["hits"]
         assert hits and hits[0]["id"] == m["id"], hits[:2]
+        # Each hit matched by its text shows the text that matched (issue 29).
+        assert "backoff" in hits[0]["snippet"].lower(), hits[0]
         # Regression (issue 29): scores came with seventeen digits.
         assert all(round(h["score"], 4) == h["score"] and round(h["relevance"], 4) == h["relevance"]
                    for h in hits), hits[:2]

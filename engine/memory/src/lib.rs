@@ -13,6 +13,7 @@ mod recall;
 mod recall_docs;
 mod recall_docs_base;
 mod recall_lookup;
+mod recall_snippet;
 mod store_ext;
 
 pub use error::EditError;

@@ -90,6 +90,11 @@ pub struct Hit {
     pub matched: Vec<String>,
     /// The relations that reached it from a text match, when it was found through the graph.
     pub path: Vec<Step>,
+    /// The excerpt of its texts (title, content, tags, observations, ...) that holds the most
+    /// of the question's words, about 160 characters at most; none when no text of its own
+    /// matched (a hit the graph reached).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<String>,
     /// Its document in the index.
     #[serde(skip)]
     doc: usize,
@@ -483,20 +488,24 @@ impl RecallIndex {
 
     /// The memories and entities that answer `query`, best first (see the module's text).
     pub fn recall(&self, query: &str, options: &RecallOptions) -> Vec<Hit> {
-        self.recall_with_fields(query, options, &|sym| {
+        let fields = |sym: u64| {
             let fields = self.by_sym.get(&sym).map(|&d| &self.docs[d].fields);
-            stem_set(fields.into_iter().flatten().map(|&f| self.text(f)))
-        })
+            fields.into_iter().flatten().map(|&f| self.text(f))
+        };
+        let texts = |sym: u64| fields(sym).map(str::to_string).collect();
+        self.recall_with_fields(query, options, &|sym| stem_set(fields(sym)), &texts)
     }
 
     /// [`RecallIndex::recall`] where `fields(sym)` gives a document's distinct stems, as
-    /// [`stem_set`] makes them (for the word overlap of the hits diversity weighs; an index
-    /// of what a question reaches holds no fields).
+    /// [`stem_set`] makes them (for the word overlap of the hits diversity weighs), and
+    /// `texts(sym)` its texts (for the hits' snippets): an index of what a question reaches
+    /// holds no fields.
     pub(crate) fn recall_with_fields(
         &self,
         query: &str,
         options: &RecallOptions,
         fields: &dyn Fn(u64) -> Vec<u64>,
+        texts: &dyn Fn(u64) -> Vec<String>,
     ) -> Vec<Hit> {
         let query_words = query_words(query);
         let scores = self.text_scores(&query_words);
@@ -528,11 +537,17 @@ impl RecallIndex {
                     relevance,
                     matched: matched_words(matched),
                     path: path.into_iter().map(|e| self.step(e)).collect(),
+                    snippet: None,
                     doc,
                 }
             })
             .collect();
-        self.diversify(ranked, options.limit, fields)
+        let stems: Vec<String> = query_words.iter().map(|w| w.0.clone()).collect();
+        let mut hits = self.diversify(ranked, options.limit, fields);
+        for h in hits.iter_mut().filter(|h| !h.matched.is_empty()) {
+            h.snippet = crate::recall_snippet::snippet(&texts(self.docs[h.doc].sym), &stems);
+        }
+        hits
     }
 
     /// The text matches as candidates (relevance: score over the best), and the best

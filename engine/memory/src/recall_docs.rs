@@ -279,7 +279,7 @@ impl DocTable {
     }
 
     /// The texts of document `sym`'s fields.
-    fn fields_of(&self, sym: u64) -> Vec<u64> {
+    pub(crate) fn fields_of(&self, sym: u64) -> Vec<u64> {
         if !self.over.gone.contains(&sym) {
             return self.base.fields_of(sym);
         }

@@ -137,8 +137,10 @@ fn answer(
     let db = store.database_with(&[])?;
     let graph = (&edges, hubs);
     let index = RecallIndex::from_parts(db, table.parts(&docs), &tf, graph, totals, df);
-    let stems = |sym: u64| table.stems_of(sym, &|f| db.interner().resolve_enc(f).to_string());
-    Ok(index.recall_with_fields(query, options, &stems))
+    let text = |f: u64| db.interner().resolve_enc(f).to_string();
+    let stems = |sym: u64| table.stems_of(sym, &text);
+    let texts = |sym: u64| table.fields_of(sym).into_iter().map(text).collect();
+    Ok(index.recall_with_fields(query, options, &stems, &texts))
 }
 
 /// The graph around `seeds`, level by level up to `depth` steps: the relations, either way,

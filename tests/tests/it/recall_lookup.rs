@@ -15,7 +15,7 @@ fn shown(hits: &[Hit]) -> Vec<String> {
     hits.iter()
         .map(|h| {
             format!(
-                "{} {} {} {} {:?} {:?} {:?} {:?}",
+                "{} {} {} {} {:?} {:?} {:?} {:?} {:?}",
                 h.id,
                 h.kind,
                 h.ty,
@@ -23,7 +23,8 @@ fn shown(hits: &[Hit]) -> Vec<String> {
                 h.score.to_bits(),
                 h.relevance.to_bits(),
                 h.matched,
-                h.path
+                h.path,
+                h.snippet
             )
         })
         .collect()
