@@ -24,10 +24,16 @@ fn class_for(plan: &Plan, rel: RelId) -> Option<RelId> {
     (rel != merge && plan.relations[rel].class_of.is_none()).then_some(class)
 }
 
-/// Whether a change names an alias in a relation the merge's classes depend on.
-pub(super) fn evidence_names_an_alias(
+/// Whether a change can move the merge's classes, which a maintained commit keeps as they are
+/// (so it re-derives everything instead): one naming an alias in a relation the classes depend
+/// on (it may be the evidence of a pair a merge has since rewritten), or one that weakens a
+/// fact of such a relation naming a merged symbol (a retraction, or a re-assertion with lower
+/// confidence or an earlier time): a membership may rest on that fact through the rules, and
+/// the fact on the membership (its time read back from the fact it made), a circle that only
+/// a full evaluation undoes.
+pub(super) fn evidence_moves_classes(
     plan: &Plan,
-    contents: &[Table],
+    facts: &super::Facts,
     changes: &[super::Change],
 ) -> bool {
     let Some(merge) = plan.merge else {
@@ -36,17 +42,28 @@ pub(super) fn evidence_names_an_alias(
     let Some(class) = plan.relations[merge].class else {
         return false;
     };
-    let class = &contents[class];
+    let class = &facts.contents[class];
     if class.is_empty() {
         return false;
     }
     let evidence = plan.depends(merge);
     let aliased = |v: u64| class_label(class, v).is_some_and(|label| label != v);
+    let merged = |v: u64| class_label(class, v).is_some();
     (changes.iter())
         .filter(|(rel, _, _)| evidence.contains(rel))
-        .any(|(rel, key, _)| {
+        .any(|(rel, key, new)| {
             let types = plan.relations[*rel].types();
-            (key.iter().zip(types)).any(|(&v, ty)| ty == ColumnType::Symbol && aliased(v))
+            let names = |p: &dyn Fn(u64) -> bool| {
+                (key.iter().zip(&types)).any(|(&v, ty)| *ty == ColumnType::Symbol && p(v))
+            };
+            if names(&aliased) {
+                return true;
+            }
+            let old = match &facts.asserted[*rel] {
+                Some(a) => a.get(key),
+                None => facts.contents[*rel].get(key),
+            };
+            names(&merged) && old.is_some_and(|old| super::weakened(old, *new))
         })
 }
 

@@ -131,7 +131,7 @@ pub fn apply(
     let n = plan.relations.len();
     plans.index(&mut facts.contents);
     merging::index(plan, &mut facts.contents);
-    if merging::evidence_names_an_alias(plan, &facts.contents, &changes) {
+    if merging::evidence_moves_classes(plan, facts, &changes) {
         return Ok(None);
     }
     let mut t = Touched {
