@@ -115,8 +115,15 @@ impl DocTable {
             stems: Default::default(),
             marks,
         };
-        let grown = table.refresh(store)?;
-        debug_assert!(grown, "a layer grows from its oldest run");
+        // A layer grows from its oldest run, so the base's marks always lead to now; were
+        // they not to, the table would answer for another state: an error, not a guess.
+        if !table.refresh(store)? {
+            return Err(ReadError::Invalid(
+                "recall's table of documents could not be brought from the oldest runs to \
+                 the store's state"
+                    .into(),
+            ));
+        }
         Ok(table)
     }
 

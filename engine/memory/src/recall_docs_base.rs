@@ -225,7 +225,7 @@ impl Bytes {
     /// What messages name it by.
     fn name(&self) -> String {
         match self {
-            Bytes::Mapped(c) => format!("{c:?}"),
+            Bytes::Mapped(c) => c.path().display().to_string(),
             Bytes::Owned(_) => "recall's table of documents".to_string(),
         }
     }

@@ -38,6 +38,11 @@ impl CacheFile {
         self.0.payload().len()
     }
 
+    /// Its file, as messages name it.
+    pub fn path(&self) -> &std::path::Path {
+        self.0.path()
+    }
+
     /// Whether it holds no bytes.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -46,7 +51,7 @@ impl CacheFile {
 
 impl std::fmt::Debug for CacheFile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("CacheFile").field(&self.0.path()).finish()
+        f.debug_tuple("CacheFile").field(&self.path()).finish()
     }
 }
 
