@@ -85,6 +85,13 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
         format: TextOrJson,
+        /// Explain why the fact does not hold: per rule that could derive it, the first body
+        /// literal no fact satisfies (with the nearest facts), the negation that blocks it, or
+        /// the bound that cut it (`@max_depth`, `min_confidence`, a forgetting policy), and
+        /// the newer fact that superseded it. Exits with 1 if the fact holds (its proof is
+        /// printed).
+        #[arg(long)]
+        why_not: bool,
         /// The fact, as Datalog (`path("a", "d")`); or the program, followed by the fact.
         first: String,
         /// The fact, when the first argument is a program.
@@ -364,8 +371,9 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
             format,
             first,
             fact: None,
+            why_not,
             ..
-        } => store_cmd::explain(&db, &first, format == TextOrJson::Json),
+        } => store_cmd::explain(&db, &first, format == TextOrJson::Json, why_not),
         Command::Check { program } => program_cmd::check(&program),
         Command::Run {
             facts,
@@ -378,6 +386,7 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
             format,
             first: program,
             fact: Some(fact),
-        } => program_cmd::explain(&program, &facts, &fact, format, now, limits),
+            why_not,
+        } => program_cmd::explain(&program, &facts, &fact, format, why_not, now, limits),
     }
 }

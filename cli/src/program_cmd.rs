@@ -2,7 +2,7 @@
 //! and `engram explain` of a program's fact.
 
 use crate::render::TextOrJson as Format;
-use crate::render::{not_derived, print_violations, violation_filter};
+use crate::render::{not_derived, print_violations, print_why_not, violation_filter};
 use anyhow::Context;
 use engram_core::internal::output::{format_confidence, format_table};
 use engram_core::{EvalOptions, Limits, OutputTarget, Program};
@@ -143,6 +143,7 @@ pub fn explain(
     facts: &FactDir,
     fact: &str,
     format: Format,
+    why_not: bool,
     now: Option<i64>,
     limits: Limits,
 ) -> anyhow::Result<ExitCode> {
@@ -158,6 +159,9 @@ pub fn explain(
     }
     if let Some(name) = violation_filter(fact) {
         return print_violations(db.violations(name), format == Format::Json);
+    }
+    if why_not {
+        return print_why_not(&db.why_not_text(fact)?, format == Format::Json);
     }
     let Some(proof) = db.explain_text(fact)? else {
         return not_derived(fact, db.superseded_by_text(fact)?);

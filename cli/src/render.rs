@@ -141,6 +141,20 @@ pub fn not_derived(fact: &str, by: Option<engram_core::Fact>) -> anyhow::Result<
     Ok(ExitCode::from(1))
 }
 
+/// Prints why a fact does not hold (text or JSON); exits with 1 when it holds after all
+/// (its proof is printed).
+pub fn print_why_not(why: &engram_core::WhyNot, json: bool) -> anyhow::Result<ExitCode> {
+    if json {
+        println!("{}", why.to_json());
+    } else {
+        print!("{}", why.to_text());
+    }
+    Ok(match why.holds {
+        Some(_) => ExitCode::from(1),
+        None => ExitCode::SUCCESS,
+    })
+}
+
 /// Prints violations with their proofs (text or a JSON array); exits with 1 when there are
 /// none.
 pub fn print_violations(

@@ -18,6 +18,7 @@ Commands:
   .help                         this text
   .retract FACT                 retract an asserted fact
   .explain FACT                 the proof of a fact
+  .why-not FACT                 why a fact does not hold
   .rules                        the rule files
   .stats                        facts, files and bytes
   .infer                        re-derive everything
@@ -182,6 +183,7 @@ fn command(store: &mut Store, line: &str) -> anyhow::Result<String> {
             Some(p) => p.to_text(),
             None => format!("{}: not derived\n", arg.trim_end_matches('.')),
         }),
+        ".why-not" => Ok(store.why_not(arg)?.to_text()),
         ".rules" => Ok(store
             .rules()
             .iter()

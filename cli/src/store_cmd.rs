@@ -143,10 +143,13 @@ pub fn query(db: &Path, text: &str, format: Format) -> anyhow::Result<ExitCode> 
 }
 
 /// `engram explain FACT` on a store.
-pub fn explain(db: &Path, fact: &str, json: bool) -> anyhow::Result<ExitCode> {
+pub fn explain(db: &Path, fact: &str, json: bool, why_not: bool) -> anyhow::Result<ExitCode> {
     let mut store = open_read_only(db)?;
     if let Some(name) = render::violation_filter(fact) {
         return render::print_violations(store.violations(name)?, json);
+    }
+    if why_not {
+        return render::print_why_not(&store.why_not(fact)?, json);
     }
     let Some(proof) = store.explain(fact)? else {
         return render::not_derived(fact, store.superseded_by(fact)?);

@@ -29,9 +29,9 @@
 
 pub use engram_core::{
     Answers, ColumnType, Database, EvalError, EvalOptions, Fact, Inputs, Limits, MAX_PROOF_DEPTH,
-    Origin, OutputTarget, PlanError, PlanErrors, Program, Proof, QueryAnswer, RelationInfo,
-    RelationView, Source, Superseded, Value, Violation, fact_text, format_time, library,
-    parse_time,
+    Origin, OutputTarget, PlanError, PlanErrors, Program, Proof, QueryAnswer, Reason, RelationInfo,
+    RelationView, RuleWhyNot, Source, Superseded, Value, Violation, WhyNot, fact_text, format_time,
+    library, parse_time,
 };
 pub use engram_memory as memory;
 pub use engram_store as store;

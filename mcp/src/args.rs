@@ -217,6 +217,11 @@ pub struct Explain {
     pub fact: String,
     /// text (default) or json
     pub format: Option<ProofFormat>,
+    /// Say why the fact does not hold: per rule that could derive it, the first body literal
+    /// no fact satisfies (with the nearest facts), the negation that blocks it, the bound that
+    /// cut it (max depth, min confidence, a forgetting policy), or the newer fact that
+    /// superseded it
+    pub why_not: Option<bool>,
 }
 
 /// `forget`.

@@ -7,7 +7,7 @@
 use super::page::{Paging, size};
 use crate::args as a;
 use crate::results as r;
-use engram_core::Fact;
+use engram_core::{Fact, Proof};
 use engram_memory::{
     self as memory, Entity, Graph, GraphEntity, GraphRelation, MemoryExt, Observations,
     RecallOptions, Relation,
@@ -527,16 +527,31 @@ fn query(store: &mut Store, call: a::Query) -> Result<Json, CallError> {
 /// `explain`: the proof of a fact, as text or JSON.
 fn explain(store: &mut Store, call: a::Explain) -> Result<Json, CallError> {
     let fact = call.fact.trim().trim_end_matches('.').to_string();
-    let proof = store
-        .explain(&fact)?
-        .map(|proof| match call.format.unwrap_or_default() {
-            a::ProofFormat::Text => json!(proof.to_text()),
-            a::ProofFormat::Json => serde_json::from_str(&proof.to_json()).unwrap_or(Json::Null),
+    let format = call.format.unwrap_or_default();
+    let proof_of = |proof: Proof| match format {
+        a::ProofFormat::Text => json!(proof.to_text()),
+        a::ProofFormat::Json => serde_json::to_value(proof).unwrap_or(Json::Null),
+    };
+    if call.why_not == Some(true) {
+        let mut why = store.why_not(&fact)?;
+        let proof = why.holds.take();
+        let holds = proof.is_some();
+        return json_of(r::Explained {
+            holds,
+            fact,
+            proof: proof.map(proof_of),
+            why_not: (!holds).then(|| match format {
+                a::ProofFormat::Text => json!(why.to_text()),
+                a::ProofFormat::Json => serde_json::to_value(&why).unwrap_or(Json::Null),
+            }),
         });
+    }
+    let proof = store.explain(&fact)?.map(proof_of);
     json_of(r::Explained {
         holds: proof.is_some(),
         fact,
         proof,
+        why_not: None,
     })
 }
 

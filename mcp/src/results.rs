@@ -150,13 +150,18 @@ pub struct Answers {
     pub page: Option<Page>,
 }
 
-/// `explain`: whether the fact holds, and its proof.
+/// `explain`: whether the fact holds, and its proof (or, asked why not, why it does not).
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct Explained {
     pub holds: bool,
     pub fact: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub proof: Option<Json>,
+    /// With `why_not`, when the fact does not hold: why (text, or JSON with one entry per
+    /// rule and its `reason`: missing_premise, blocked_by_negation, condition_fails,
+    /// depth_bound, confidence_bound, forgotten, head_mismatch, ...; and `superseded_by`)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why_not: Option<Json>,
 }
 
 /// A cleanup's part of `forget`.

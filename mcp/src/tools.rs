@@ -145,7 +145,7 @@ fn own() -> Vec<Tool> {
         tool::<a::Explain, r::Explained>(
             "explain",
             "Explain",
-            "The proof of a fact: how the rules derived it, each step with its confidence, depth and rule, e.g. edge(\"m1\", \"RELATED_TO\", \"m7\")",
+            "The proof of a fact: how the rules derived it, each step with its confidence, depth and rule, e.g. edge(\"m1\", \"RELATED_TO\", \"m7\"). With why_not: true, why a fact does not hold: per rule, the missing premise, the blocking negation, the bound that cut it, or the newer fact that superseded it",
             hints(true, false, true),
         ),
         tool::<a::Forget, r::Forgotten>(

@@ -259,6 +259,63 @@ async def forgetting_a_relation_forgets_how_it_was_written():
         assert opened["relations"] == [], opened
 
 
+WHY_RULES = """
+.decl link(x: symbol, y: symbol)
+.decl reach(x: symbol, y: symbol)
+.decl closed(x: symbol)
+.decl open_route(x: symbol, y: symbol)
+.decl works_at(person: symbol, org: symbol) functional(person)
+reach(x, y) :- link(x, y).
+@name("transitive") @max_depth(3)
+reach(x, z) :- link(x, y), reach(y, z).
+open_route(x, y) :- reach(x, y), !closed(y).
+"""
+
+
+async def explain_says_why_not():
+    """Issue 29: `explain` with `why_not` names, per rule, what stopped it: a missing
+    premise, a blocking negation, a depth bound, a forgetting policy, a newer fact."""
+    db = f"{tempdir()}/why.db"
+    engram_cli(db, "init", "--no-default-rules")
+    engram_cli(db, "add", 'link("a", "b").', 'link("b", "c").', 'link("c", "d").',
+               'link("d", "e").', 'link("x", "y") @ 0.2.', 'closed("c").',
+               'works_at("ann", "acme") ~ "2026-01-05T09:00:00Z".',
+               'works_at("ann", "globex") ~ "2026-06-01T09:00:00Z".')
+    async with Client(engram(db)) as c:
+        await ok(c, "add_rule", {"name": "why", "text": WHY_RULES.lstrip()})
+
+        async def why(fact):
+            got = await ok(c, "explain", {"fact": fact, "why_not": True, "format": "json"})
+            assert got["holds"] is False and "proof" not in got, got
+            return got["why_not"]
+
+        def reasons(w):
+            return {r["rule"]: r["reason"] for r in w["rules"]}
+
+        missing = await why('reach("a", "y")')
+        assert reasons(missing) == {"why:6": "missing_premise", "transitive": "missing_premise"}, missing
+        first = missing["rules"][0]
+        assert first["missing"] == ['link("a", "y")'] and 'link("a", "b")' in first["near"], first
+        blocked = await why('open_route("a", "c")')
+        rule = blocked["rules"][0]
+        assert rule["reason"] == "blocked_by_negation", blocked
+        assert [b["fact"] for b in rule["blocking"]] == ['closed("c")'], rule
+        deep = await why('reach("a", "e")')
+        cut = next(r for r in deep["rules"] if r["rule"] == "transitive")
+        assert cut["reason"] == "depth_bound" and (cut["max_depth"], cut["depth"]) == (3, 4), cut
+        await ok(c, "forget", {"min_confidence": 0.5, "max_age_days": 0})
+        gone = await why('reach("x", "y")')
+        forgot = gone["rules"][0]
+        assert forgot["reason"] == "forgotten" and forgot["min_confidence"] == 0.5, forgot
+        assert forgot["premises"][0]["fact"] == 'link("x", "y")', forgot
+        old = await why('works_at("ann", "acme")')
+        assert old["superseded_by"]["fact"] == 'works_at("ann", "globex")', old
+        text = await ok(c, "explain", {"fact": 'reach("a", "y")', "why_not": True})
+        assert "missing premise link(x, y)" in text["why_not"], text
+        holds = await ok(c, "explain", {"fact": 'reach("a", "c")', "why_not": True})
+        assert holds["holds"] and "why_not" not in holds and "transitive" in holds["proof"], holds
+
+
 if __name__ == "__main__":
     run([
         every_tool_is_listed_with_schemas,
@@ -270,4 +327,5 @@ if __name__ == "__main__":
         forget_by_id_fact_and_policy,
         forgetting_a_relation_forgets_how_it_was_written,
         a_disjunctive_query_is_one_query,
+        explain_says_why_not,
     ])

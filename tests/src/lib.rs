@@ -124,7 +124,8 @@ pub fn render_outputs(program: &Program, db: &mut Database, src: &str) -> String
 }
 
 /// The query answers and violations (with proofs) of an evaluation, then the proof of every
-/// fact that a `// explain: FACT` line of `src` asks for, as golden text.
+/// fact that a `// explain: FACT` line of `src` asks for, and why each fact a `// why-not: FACT`
+/// line asks about does not hold, as golden text.
 pub fn render_answers_and_proofs(db: &mut Database, src: &str) -> String {
     let mut out = String::new();
     for q in db.queries() {
@@ -142,6 +143,14 @@ pub fn render_answers_and_proofs(db: &mut Database, src: &str) -> String {
         }
     }
     for line in src.lines() {
+        if let Some(fact) = line.trim().strip_prefix("// why-not:") {
+            writeln!(out, "== why not {}", fact.trim()).unwrap();
+            match db.why_not_text(fact.trim()) {
+                Ok(why) => out.push_str(&why.to_text()),
+                Err(e) => writeln!(out, "error: {e}").unwrap(),
+            }
+            continue;
+        }
         let Some(fact) = line.trim().strip_prefix("// explain:") else {
             continue;
         };

@@ -447,14 +447,7 @@ impl Database {
         );
         let head = HeadMeta::of(&plan, rule_id as usize - 1);
         let mut out = Vec::new();
-        let mut cx = Cx {
-            interner: &mut self.interner,
-            done: &self.rows,
-            caches: &mut self.caches,
-            tables: None,
-            stop: false,
-            few: true,
-        };
+        let mut cx = Cx::for_lookups(&mut self.interner, &self.rows, &mut self.caches);
         let want = if rule.head_args.is_empty() {
             vec![0]
         } else {

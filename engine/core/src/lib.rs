@@ -86,6 +86,8 @@ mod search;
 mod sources;
 mod value;
 mod violation;
+mod why_not;
+mod why_not_text;
 
 pub use answers::Answers;
 pub use database::{Database, Fact, Origin, QueryAnswer, RelationView};
@@ -100,6 +102,7 @@ pub use program::{EvalOptions, Inputs, Program, RelationInfo, Summary};
 pub use sources::Source;
 pub use value::{ColumnType, Value, format_time, parse_time};
 pub use violation::Violation;
+pub use why_not::{Reason, RuleWhyNot, WhyNot};
 
 /// engram-core's internals, for the crates built on it (`engram-store`, `engram-memory`).
 ///

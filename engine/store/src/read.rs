@@ -8,6 +8,7 @@ use crate::{ASSERTED, DERIVED};
 use engram_core::Proof;
 use engram_core::RelationInfo;
 use engram_core::Violation;
+use engram_core::WhyNot;
 use engram_core::internal::eval::emit::emit_head;
 use engram_core::internal::eval::expr::Cx;
 use engram_core::internal::eval::meta::Meta;
@@ -263,6 +264,16 @@ impl Store {
         let (name, _) = self.view_with(&[])?.parse_fact(fact)?;
         let need = plan.depends(plan.rel_index[&name]);
         Ok(self.proof_view(&plan, &need)?.explain_text(fact)?)
+    }
+
+    /// Why a fact written as Datalog does not hold: per rule that could derive it, the first
+    /// body literal nothing satisfies, the negation that blocks it, or the bound (depth,
+    /// confidence, forgetting policy) that cut it; its proof when it holds after all.
+    pub fn why_not(&mut self, fact: &str) -> Result<WhyNot, ReadError> {
+        let plan = self.plan()?;
+        let (name, _) = self.view_with(&[])?.parse_fact(fact)?;
+        let need = plan.depends(plan.rel_index[&name]);
+        Ok(self.proof_view(&plan, &need)?.why_not_text(fact)?)
     }
 
     /// The violations of the integrity constraints (of one, when `constraint` names it), each

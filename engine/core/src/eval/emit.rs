@@ -73,29 +73,66 @@ impl<'r> HeadMeta<'r> {
     /// The metadata of a derivation whose body combined to `part`, or `None` when the depth
     /// bound or the confidence threshold rules it out. `env` is the binding, for a head
     /// confidence expression.
+    #[inline]
     pub(crate) fn derive(&self, part: Meta, env: &[u64], cx: &mut Cx<'_>) -> Option<Meta> {
+        self.judge(part, env, cx).ok()
+    }
+
+    /// [`HeadMeta::derive`], saying which bound cut a derivation it rules out (why-not
+    /// explanations read it).
+    #[inline]
+    pub(crate) fn judge(&self, part: Meta, env: &[u64], cx: &mut Cx<'_>) -> Result<Meta, Cut> {
         if self.magic {
-            return Some(Meta::asserted(1.0));
+            return Ok(Meta::asserted(1.0));
         }
         let depth = part.depth.saturating_add(1);
-        if self.rule.max_depth.is_some_and(|d| depth > d) {
-            return None;
+        if let Some(max) = self.rule.max_depth.filter(|&d| depth > d) {
+            return Err(Cut::Depth { max, depth });
         }
         let depth = depth.min(meta::MAX_DEPTH);
         let conf = match &self.rule.head_conf {
-            Some(e) => meta::clamp_confidence(dec_float(eval(e, env, cx)?))?,
+            Some(e) => eval(e, env, cx)
+                .and_then(|v| meta::clamp_confidence(dec_float(v)))
+                .ok_or(Cut::HeadConfidence)?,
             None => self.rule.weight * part.conf,
         };
-        if conf < self.min_conf || self.forget.iter().any(|p| p.forgets(conf, part.time)) {
-            return None;
+        if conf < self.min_conf {
+            return Err(Cut::Confidence {
+                min: self.min_conf,
+                conf,
+            });
         }
-        Some(Meta {
+        if let Some(policy) = self.forget.iter().find(|p| p.forgets(conf, part.time)) {
+            return Err(Cut::Forgotten {
+                policy: *policy,
+                conf,
+                time: part.time,
+            });
+        }
+        Ok(Meta {
             conf,
             depth,
             rule: self.id,
             time: part.time,
         })
     }
+}
+
+/// Why [`HeadMeta::judge`] ruled a derivation out.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Cut {
+    /// The rule's `@max_depth(max)`: the derivation would have been `depth` deep.
+    Depth { max: u32, depth: u32 },
+    /// The program's `min_confidence`: the derivation's confidence was below it.
+    Confidence { min: f64, conf: f64 },
+    /// A forgetting policy (a store's cleanup) drops derivations this weak and this old.
+    Forgotten {
+        policy: Forget,
+        conf: f64,
+        time: i64,
+    },
+    /// The head's confidence expression gave no confidence in (0, 1].
+    HeadConfidence,
 }
 
 /// Where the metadata cells of a step's inputs start, and how the rule derives.

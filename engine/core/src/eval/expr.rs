@@ -73,6 +73,19 @@ impl<'a> Cx<'a> {
             few: false,
         }
     }
+
+    /// A context over completed relations for a few lookups (explaining a fact): symbols
+    /// compare by their texts.
+    pub(crate) fn for_lookups(
+        interner: &'a mut Interner,
+        done: &'a [Option<Rows>],
+        caches: &'a mut Caches,
+    ) -> Cx<'a> {
+        Cx {
+            few: true,
+            ..Cx::new(interner, done, caches)
+        }
+    }
 }
 
 /// Runs ops in order on `env`; false as soon as one fails.
