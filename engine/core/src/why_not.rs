@@ -457,7 +457,10 @@ impl Database {
     }
 
     /// Up to [`NEAR`] facts of the atom's relation that match its known columns (bound
-    /// variables and constants) in all but one, when it has two known columns or more.
+    /// variables and constants) in all but one, when it has two known columns or more. The
+    /// facts that differ in the column whose value is commonest come first (they keep the
+    /// rarer, more telling values: `relation("m1", "USES", x)` is near m1's other relations
+    /// before other things' `USES`).
     fn near_facts(&self, atom: &IrAtom, env: &[u64], bound: &[bool]) -> Vec<String> {
         let known: Vec<(usize, u64)> = (atom.args.iter().enumerate())
             .filter_map(|(c, a)| match *a {
@@ -469,17 +472,24 @@ impl Database {
         let Some(rows) = self.rows[atom.rel].as_ref().filter(|_| known.len() >= 2) else {
             return Vec::new();
         };
-        let mut out = Vec::new();
+        // Per known column: how many facts differ there alone, and the first few.
+        let mut groups: Vec<(usize, Vec<usize>)> = vec![(0, Vec::new()); known.len()];
         for i in 0..rows.len() {
             let r = rows.row(i);
-            if known.iter().filter(|&&(c, x)| r[c] != x).count() == 1 {
-                out.push(self.fact_of(atom.rel, r));
-                if out.len() == NEAR {
-                    break;
+            let mut off = known.iter().enumerate().filter(|(_, (c, x))| r[*c] != *x);
+            if let (Some((k, _)), None) = (off.next(), off.next()) {
+                groups[k].0 += 1;
+                if groups[k].1.len() < NEAR {
+                    groups[k].1.push(i);
                 }
             }
         }
-        out
+        groups.sort_by_key(|g| g.0);
+        (groups.iter())
+            .flat_map(|g| g.1.iter())
+            .take(NEAR)
+            .map(|&i| self.fact_of(atom.rel, rows.row(i)))
+            .collect()
     }
 
     /// A fact that a negated atom, under binding `env`, finds: with its proof.

@@ -45,13 +45,29 @@ impl WhyNot {
         } else if self.assertable && !self.rules.is_empty() {
             let _ = writeln!(out, "  it is not asserted, and no rule derives it:");
         }
-        for r in &self.rules {
+        let (cannot, can): (Vec<_>, Vec<_>) =
+            (self.rules.iter()).partition(|r| matches!(r.reason, Reason::HeadMismatch { .. }));
+        for r in can {
             match r.rule == r.at {
                 true => writeln!(out, "  rule {}:", r.rule),
                 false => writeln!(out, "  rule {} ({}):", r.rule, r.at),
             }
             .expect("writing to a string");
             reason_text(&mut out, &r.reason);
+        }
+        if cannot.len() > 2 {
+            let names: Vec<&str> = cannot.iter().map(|r| r.rule.as_str()).collect();
+            let _ = writeln!(
+                out,
+                "  {} rules make only other facts (their heads differ): {}",
+                cannot.len(),
+                names.join(", ")
+            );
+        } else {
+            for r in cannot {
+                let _ = writeln!(out, "  rule {}:", r.rule);
+                reason_text(&mut out, &r.reason);
+            }
         }
         out
     }
