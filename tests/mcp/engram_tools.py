@@ -316,6 +316,28 @@ async def explain_says_why_not():
         assert holds["holds"] and "why_not" not in holds and "transitive" in holds["proof"], holds
 
 
+async def a_rule_file_of_ones_own_may_declare_edge():
+    """Regression (issue 29, defect 12): a rule file declaring its own `edge(x, y)` in a store
+    with the standard rules failed with `relation edge is declared twice`. Now it is the
+    file's own (`graph.edge` from outside), and `memory.edge` reads the library's."""
+    db = fresh()
+    async with Client(engram(db)) as c:
+        added = await call(c, "add_rule", {"name": "graph", "text": (
+            ".decl edge(x: symbol, y: symbol)\n.decl path(x: symbol, y: symbol)\n"
+            ".decl depends(x: symbol, y: symbol)\n"
+            "edge(\"a\", \"b\"). edge(\"b\", \"c\").\n"
+            "path(x, y) :- edge(x, y).\npath(x, z) :- path(x, y), edge(y, z).\n"
+            "depends(x, y) :- memory.edge(x, \"DEPENDS_ON\", y).\n")})
+        assert not added.error, added
+        paths = await ok(c, "query", {"query": '?- path("a", x).'})
+        assert [r["values"] for r in paths["rows"]] == [["b"], ["c"]], paths
+        own = await ok(c, "query", {"query": "?- graph.edge(x, y)."})
+        assert len(own["rows"]) == 2, own
+        library = await ok(c, "query", {"query": '?- edge(x, "DEPENDS_ON", y).'})
+        depends = await ok(c, "query", {"query": "?- depends(x, y)."})
+        assert library["rows"] and len(depends["rows"]) == len(library["rows"]), (library, depends)
+
+
 if __name__ == "__main__":
     run([
         every_tool_is_listed_with_schemas,
@@ -328,4 +350,5 @@ if __name__ == "__main__":
         forgetting_a_relation_forgets_how_it_was_written,
         a_disjunctive_query_is_one_query,
         explain_says_why_not,
+        a_rule_file_of_ones_own_may_declare_edge,
     ])

@@ -168,7 +168,7 @@ impl Database {
         if !c.body.is_empty() {
             return Err(value_err(&head.name, "a fact has no body".into()));
         }
-        let Some(&rel) = self.plan.rel_index.get(&head.name) else {
+        let Some(rel) = self.plan.relation_named(&head.name) else {
             return Err(value_err(&head.name, "no such relation".into()));
         };
         let decl = &self.plan.relations[rel];
@@ -195,7 +195,7 @@ impl Database {
             })?;
             values.push(v);
         }
-        Ok((head.name.clone(), values))
+        Ok((decl.name.clone(), values))
     }
 
     /// The proof tree of the best derivation of `relation(values)`, or `None` if the fact

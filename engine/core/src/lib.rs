@@ -79,6 +79,7 @@ mod io;
 pub mod library;
 mod limits;
 mod literal;
+mod namespace;
 mod output;
 mod plan;
 mod program;

@@ -113,6 +113,7 @@ pub fn compile(
             .into());
         }
     };
+    crate::namespace::separate(&mut program, &pieces, &combined);
     let declared: std::collections::HashSet<&str> = (program.items.iter())
         .filter_map(|item| match item {
             ast::Item::Decl(d) => Some(d.name.as_str()),
@@ -190,17 +191,7 @@ fn dedup_declarations(program: &mut ast::Program) {
         let ast::Item::Decl(d) = item else {
             return true;
         };
-        let same = |e: &ast::Decl| {
-            e.name == d.name
-                && e.qualifiers == d.qualifiers
-                && e.combine.as_ref().map(|c| &c.0) == d.combine.as_ref().map(|c| &c.0)
-                && e.functional.as_ref().map(|f| &f.0) == d.functional.as_ref().map(|f| &f.0)
-                && e.attributes.len() == d.attributes.len()
-                && e.attributes
-                    .iter()
-                    .zip(&d.attributes)
-                    .all(|(a, b)| a.ty == b.ty)
-        };
+        let same = |e: &ast::Decl| crate::namespace::same_declaration(e, d);
         let earlier = seen.entry(d.name.clone()).or_default();
         if earlier.iter().any(same) {
             return false;

@@ -14,6 +14,7 @@ mod limits;
 mod loops;
 mod memory_incremental;
 mod merge;
+mod namespaces;
 mod plan_errors;
 mod recall;
 mod recall_lookup;

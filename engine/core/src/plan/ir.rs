@@ -707,6 +707,28 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// The relation a name names: the relation of that name, else, for `memory.edge`, the
+    /// rule library's `edge` (see `namespace.rs`).
+    pub fn relation_named(&self, name: &str) -> Option<RelId> {
+        self.rel_index.get(name).copied().or_else(|| {
+            let plain = name
+                .strip_prefix(crate::namespace::LIBRARY)?
+                .strip_prefix('.')?;
+            self.rel_index.get(plain).copied()
+        })
+    }
+
+    /// A rule file's own relations of this name (`graph.edge` for `edge`), for a message
+    /// about the library's: "did you mean".
+    pub fn own_relations_named(&self, name: &str) -> Vec<&str> {
+        let mut out: Vec<&str> = (self.rel_index.keys())
+            .filter(|k| k.strip_suffix(name).is_some_and(|p| p.ends_with('.')))
+            .map(String::as_str)
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
     /// Every relation `rel`'s facts can depend on, itself included (an eqrel's classes and
     /// a class relation's eqrel, a functional relation's history and the reverse, included).
     pub fn depends(&self, rel: RelId) -> Vec<RelId> {

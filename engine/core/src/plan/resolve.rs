@@ -195,7 +195,7 @@ fn functional(rel: &mut RelDecl, keys: &[String], span: ast::Span, errors: &mut 
 fn directive(plan: &mut Plan, d: &ast::Directive, errors: &mut Vec<PlanError>) {
     let params: BTreeMap<String, String> = d.params.iter().cloned().collect();
     for (name, span) in &d.relations {
-        let Some(&id) = plan.rel_index.get(name) else {
+        let Some(id) = plan.relation_named(name) else {
             errors.push(PlanError::new(*span, format!("unknown relation `{name}`")));
             continue;
         };
@@ -404,7 +404,7 @@ fn clause(
         c.body.iter().map(|b| b.as_slice()).collect()
     };
     for head in &c.heads {
-        let Some(&rel) = plan.rel_index.get(&head.name) else {
+        let Some(rel) = plan.relation_named(&head.name) else {
             errors.push(PlanError::new(
                 head.span,
                 format!("unknown relation `{}`", head.name),

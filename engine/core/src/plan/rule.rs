@@ -204,7 +204,7 @@ impl<'p> RuleCx<'p> {
         match lit {
             Literal::Atom(a) | Literal::Negated(a) => {
                 let positive = matches!(lit, Literal::Atom(_));
-                if let Some(&rel) = self.plan.rel_index.get(&a.name) {
+                if let Some(rel) = self.plan.relation_named(&a.name) {
                     let types = self.plan.relations[rel].types();
                     for (arg, ty) in a.args.iter().zip(types) {
                         if let ExprKind::Var(name) = &arg.kind {
@@ -414,19 +414,26 @@ impl<'p> RuleCx<'p> {
 
     /// The relation of an atom and its column types; reports an unknown name or a wrong arity.
     fn relation_of(&mut self, a: &ast::Atom) -> Option<(RelId, Vec<ColumnType>)> {
-        let Some(&rel) = self.plan.rel_index.get(&a.name) else {
+        let Some(rel) = self.plan.relation_named(&a.name) else {
             self.err(a.span, format!("unknown relation `{}`", a.name));
             self.broken = true;
             return None;
         };
         let decl = &self.plan.relations[rel];
         if a.args.len() != decl.arity() {
-            let msg = format!(
+            let mut msg = format!(
                 "relation `{}` has {}, the atom gives {}",
                 a.name,
                 columns(decl.arity()),
                 a.args.len()
             );
+            let own = self.plan.own_relations_named(&a.name);
+            if !own.is_empty() {
+                msg += &format!(
+                    " (a rule file's own relation of this name is `{}`)",
+                    own.join("`, `")
+                );
+            }
             self.err(a.span, msg);
             self.broken = true;
             return None;

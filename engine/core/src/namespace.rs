@@ -1,0 +1,188 @@
+//! Namespaces of rule files: a file of one's own may declare a relation the rule library
+//! declares differently (its own two-column `edge` beside the memory model's three-column
+//! one), and both work.
+//!
+//! The library's files (engram's standard rules, `rules/*.dl`) form the namespace `memory`;
+//! their relations keep their plain names, which stores and tools know them by. When another
+//! file declares a relation of the library's name with other columns, that relation is the
+//! file's own: within the file (its declaration, rules, facts, directives) the name means it,
+//! and everywhere else it is `<file>.<name>` (`graph.edge` for the rule file `graph`). A file
+//! reads the library's relation by its qualified name, `memory.edge`, whatever it declares. A
+//! declaration the same as the library's (same columns, types and qualifiers) shares the
+//! library's relation, as two files that declare one relation alike always have.
+
+use crate::library;
+use engram_parser as ast;
+use std::collections::{HashMap, HashSet};
+
+/// The namespace the library's relations are known by in a qualified name.
+pub const LIBRARY: &str = "memory";
+
+/// Gives each file's own relations their qualified names (see the module's documentation).
+/// `pieces` are the files of the combined program, by name and the offset where each starts.
+pub(crate) fn separate(program: &mut ast::Program, pieces: &[(String, usize)], text: &str) {
+    let piece_of = |start: usize| pieces.iter().rposition(|p| p.1 <= start).unwrap_or(0);
+    let library_piece: Vec<bool> = pieces.iter().map(|p| is_library(&p.0)).collect();
+    let mut library_decls: HashMap<&str, Vec<&ast::Decl>> = HashMap::new();
+    for item in &program.items {
+        if let ast::Item::Decl(d) = item
+            && library_piece[piece_of(d.span.start)]
+        {
+            library_decls.entry(&d.name).or_default().push(d);
+        }
+    }
+    if library_decls.is_empty() {
+        return;
+    }
+    // Per file that is not the library's: the library's names it declares otherwise.
+    let mut own: Vec<HashSet<String>> = vec![HashSet::new(); pieces.len()];
+    for item in &program.items {
+        if let ast::Item::Decl(d) = item
+            && let i = piece_of(d.span.start)
+            && !library_piece[i]
+            && let Some(theirs) = library_decls.get(d.name.as_str())
+            && !theirs.iter().any(|t| same_declaration(t, d))
+        {
+            own[i].insert(d.name.clone());
+        }
+    }
+    let qualified = format!("{LIBRARY}.");
+    if own.iter().all(HashSet::is_empty) && !text.contains(&qualified) {
+        return;
+    }
+    let library_names: HashSet<String> = library_decls.keys().map(|k| k.to_string()).collect();
+    for item in &mut program.items {
+        let i = piece_of(item_start(item));
+        if library_piece[i] {
+            continue;
+        }
+        let prefix = namespace_of(&pieces[i].0);
+        let rename = |name: &mut String| {
+            if own[i].contains(name.as_str()) {
+                *name = format!("{prefix}.{name}");
+            } else if let Some(plain) = name.strip_prefix(&qualified)
+                && library_names.contains(plain)
+            {
+                *name = plain.to_string();
+            }
+        };
+        rename_item(item, &rename);
+    }
+}
+
+/// Whether two declarations declare one relation: the same name, columns of the same types,
+/// the same qualifiers, combination and keys.
+pub(crate) fn same_declaration(a: &ast::Decl, b: &ast::Decl) -> bool {
+    a.name == b.name
+        && a.qualifiers == b.qualifiers
+        && a.combine.as_ref().map(|c| &c.0) == b.combine.as_ref().map(|c| &c.0)
+        && a.functional.as_ref().map(|f| &f.0) == b.functional.as_ref().map(|f| &f.0)
+        && a.attributes.len() == b.attributes.len()
+        && (a.attributes.iter().zip(&b.attributes)).all(|(x, y)| x.ty == y.ty)
+}
+
+/// Whether a program's file is one of the library's: a store's standard rule file
+/// (`schema`) or a library file a program includes (`rules/schema.dl`).
+fn is_library(name: &str) -> bool {
+    library::is_standard(name)
+        || name
+            .strip_prefix("rules/")
+            .is_some_and(|f| library::FILES.iter().any(|(n, _)| *n == f))
+}
+
+/// The prefix of a file's own relations: its name's stem, as an identifier (`my-rules.dl`
+/// gives `my_rules`).
+pub fn namespace_of(file: &str) -> String {
+    let stem = std::path::Path::new(file)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or(file);
+    let mut out: String = stem
+        .chars()
+        .map(|c| match c.is_ascii_alphanumeric() {
+            true => c,
+            false => '_',
+        })
+        .collect();
+    if !out.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        out.insert(0, '_');
+    }
+    out
+}
+
+fn item_start(item: &ast::Item) -> usize {
+    match item {
+        ast::Item::Decl(d) => d.span.start,
+        ast::Item::Type(t) => t.span.start,
+        ast::Item::Directive(d) => d.span.start,
+        ast::Item::Pragma(p) => p.span.start,
+        ast::Item::Clause(c) => c.span.start,
+        ast::Item::Query(q) => q.span.start,
+        ast::Item::Integrity(i) => i.span.start,
+        ast::Item::Include(i) => i.span.start,
+    }
+}
+
+/// Renames every relation an item names.
+fn rename_item(item: &mut ast::Item, rename: &dyn Fn(&mut String)) {
+    match item {
+        ast::Item::Decl(d) => rename(&mut d.name),
+        ast::Item::Directive(d) => d.relations.iter_mut().for_each(|(n, _)| rename(n)),
+        ast::Item::Clause(c) => {
+            for head in &mut c.heads {
+                rename_atom(head, rename);
+            }
+            for e in c.confidence.iter_mut().chain(c.time.iter_mut()) {
+                rename_expr(e, rename);
+            }
+            rename_body(&mut c.body, rename);
+        }
+        ast::Item::Query(q) => rename_body(&mut q.body, rename),
+        ast::Item::Integrity(i) => rename_body(&mut i.body, rename),
+        ast::Item::Type(_) | ast::Item::Pragma(_) | ast::Item::Include(_) => {}
+    }
+}
+
+fn rename_body(body: &mut [Vec<ast::Literal>], rename: &dyn Fn(&mut String)) {
+    for literal in body.iter_mut().flatten() {
+        rename_literal(literal, rename);
+    }
+}
+
+fn rename_literal(literal: &mut ast::Literal, rename: &dyn Fn(&mut String)) {
+    match literal {
+        ast::Literal::Atom(a) | ast::Literal::Negated(a) => rename_atom(a, rename),
+        ast::Literal::Compare(c) => {
+            rename_expr(&mut c.left, rename);
+            rename_expr(&mut c.right, rename);
+        }
+        ast::Literal::Bool(..) => {}
+    }
+}
+
+fn rename_atom(atom: &mut ast::Atom, rename: &dyn Fn(&mut String)) {
+    rename(&mut atom.name);
+    for e in &mut atom.args {
+        rename_expr(e, rename);
+    }
+}
+
+fn rename_expr(e: &mut ast::Expr, rename: &dyn Fn(&mut String)) {
+    match &mut e.kind {
+        ast::ExprKind::Unary(_, a) => rename_expr(a, rename),
+        ast::ExprKind::Binary(_, a, b) => {
+            rename_expr(a, rename);
+            rename_expr(b, rename);
+        }
+        ast::ExprKind::Call(_, args) => args.iter_mut().for_each(|a| rename_expr(a, rename)),
+        ast::ExprKind::Aggregate(agg) => {
+            if let Some(t) = &mut agg.target {
+                rename_expr(t, rename);
+            }
+            for literal in &mut agg.body {
+                rename_literal(literal, rename);
+            }
+        }
+        _ => {}
+    }
+}
