@@ -27,7 +27,7 @@ use crate::value::{self, Value};
 use serde::Serialize;
 
 /// Bindings (of a prefix) or derivations (of a body) looked at, at most.
-pub const SAMPLE: usize = 10_000;
+pub(crate) const SAMPLE: usize = 10_000;
 /// Instances of a missing premise, blocking facts or failing bindings shown, at most.
 const SHOWN: usize = 3;
 /// Facts shown as nearly matching a missing premise, at most.
@@ -83,7 +83,7 @@ pub enum Reason {
         /// The atom instantiated with some of the bindings before it (up to three), as
         /// patterns: the facts that are missing.
         missing: Vec<String>,
-        /// How many distinct instances were found missing (of at most [`SAMPLE`] bindings).
+        /// How many distinct instances were found missing (of at most 10,000 bindings).
         instances: usize,
         /// Facts of the atom's relation that match an instance in all but one known column.
         near: Vec<String>,

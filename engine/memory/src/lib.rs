@@ -12,6 +12,7 @@ mod import;
 mod recall;
 mod recall_docs;
 mod recall_docs_base;
+mod recall_forms;
 mod recall_lookup;
 mod recall_snippet;
 mod store_ext;

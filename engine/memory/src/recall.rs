@@ -3,8 +3,12 @@
 //! 1. **Seeds by text.** Every memory (title, tags, content, summary) and entity (name, type,
 //!    observations) is a document. Words are lower-cased, split on what is not a letter or
 //!    digit, common English words ("the", "and", "who") dropped, and the rest stemmed
-//!    (Snowball English, so "retries" finds "retry"). Documents are scored
+//!    (Snowball English, so "retries" finds "retry"); a question's word also looks for the
+//!    forms a stemmer cannot join ("went" for "go": `recall_forms.rs`). Documents are scored
 //!    by BM25 (k1 = 1.2, b = 0.75) with field weights: a title, tag or name counts twice.
+//!    The memories recorded just before and after each of the best text matches (up to
+//!    [`BESIDE`] each way in the order memories were first named, none more than an hour
+//!    away) get a share of its relevance ([`spread_beside`]).
 //! 2. **Expansion by the graph.** From the best seeds, relations are followed either way, the
 //!    derived ones included (a `SOLVED_BY`, a `RELATED_TO` from affinity), up to `depth` steps:
 //!    a node reached gets its seed's relevance x each relation's confidence x 0.5 a step, by its
@@ -95,6 +99,10 @@ pub struct Hit {
     /// matched (a hit the graph reached).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub snippet: Option<String>,
+    /// When neither its text nor a relation reached it: the memory matching the question
+    /// that it was recorded next to (the turn before or after, in one conversation).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub beside: Option<String>,
     /// Its document in the index.
     #[serde(skip)]
     doc: usize,
@@ -109,7 +117,10 @@ fn four_places<S: serde::Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
 impl Hit {
     /// Why it was returned, in a few words.
     pub fn why(&self) -> String {
-        if self.path.is_empty() {
+        if let (true, true, Some(b)) = (self.path.is_empty(), self.matched.is_empty(), &self.beside)
+        {
+            format!("recorded next to {b}")
+        } else if self.path.is_empty() {
             format!("matches {}", self.matched.join(", "))
         } else {
             let steps: Vec<String> = self
@@ -178,6 +189,9 @@ pub struct RecallIndex {
     /// Per stem, how many documents of the memory hold it, where the index holds fewer of
     /// them (an index of the documents a question can rank); else its postings' length.
     df: FxHashMap<String, usize>,
+    /// The memories as (symbol, time) in symbol order, for the memories beside each (an
+    /// index of everything; an index of what a question reaches is told them).
+    memories: Vec<(u64, i64)>,
 }
 
 /// The stems of a text's words with each word as written: the store's analysis, which its
@@ -306,6 +320,11 @@ impl RecallIndex {
             engram_store::stem_counts(interner.resolve_enc(sym))
         });
         index.total_docs = index.docs.len();
+        index.memories = (index.docs.iter())
+            .filter(|d| d.kind == "memory")
+            .map(|d| (d.sym, d.time))
+            .collect();
+        index.memories.sort_unstable();
         index.avg_length =
             index.docs.iter().map(|d| d.length).sum::<f64>() / index.docs.len().max(1) as f64;
         index
@@ -351,6 +370,7 @@ impl RecallIndex {
             total_docs: 0,
             hubs: FxHashSet::default(),
             df: FxHashMap::default(),
+            memories: Vec::new(),
         }
     }
 
@@ -405,6 +425,7 @@ impl RecallIndex {
             total_docs,
             hubs,
             df,
+            memories: Vec::new(),
         }
     }
 
@@ -493,7 +514,16 @@ impl RecallIndex {
             fields.into_iter().flatten().map(|&f| self.text(f))
         };
         let texts = |sym: u64| fields(sym).map(str::to_string).collect();
-        self.recall_with_fields(query, options, &|sym| stem_set(fields(sym)), &texts)
+        let beside = |sym: u64| match self.memories.binary_search_by_key(&sym, |m| m.0) {
+            Ok(at) => beside(&self.memories, at),
+            Err(_) => Vec::new(),
+        };
+        let sources = Sources {
+            fields: &|sym| stem_set(fields(sym)),
+            texts: &texts,
+            beside: &beside,
+        };
+        self.recall_with_fields(query, options, &sources)
     }
 
     /// [`RecallIndex::recall`] where `fields(sym)` gives a document's distinct stems, as
@@ -504,8 +534,7 @@ impl RecallIndex {
         &self,
         query: &str,
         options: &RecallOptions,
-        fields: &dyn Fn(u64) -> Vec<u64>,
-        texts: &dyn Fn(u64) -> Vec<String>,
+        sources: &Sources<'_>,
     ) -> Vec<Hit> {
         let query_words = query_words(query);
         let scores = self.text_scores(&query_words);
@@ -520,6 +549,7 @@ impl RecallIndex {
         let Some((mut cands, seeds)) = self.seeds(&scores) else {
             return Vec::new();
         };
+        let next_to = spread_beside(&seeds, sources.beside, &mut cands);
         for (seed, relevance) in seeds {
             self.expand(seed, relevance, options.depth, &mut cands);
         }
@@ -536,6 +566,10 @@ impl RecallIndex {
                     score,
                     relevance,
                     matched: matched_words(matched),
+                    beside: (path.is_empty() && matched == 0)
+                        .then(|| next_to.get(&d.sym))
+                        .flatten()
+                        .map(|&s| self.text(s).to_string()),
                     path: path.into_iter().map(|e| self.step(e)).collect(),
                     snippet: None,
                     doc,
@@ -543,9 +577,10 @@ impl RecallIndex {
             })
             .collect();
         let stems: Vec<String> = query_words.iter().map(|w| w.0.clone()).collect();
-        let mut hits = self.diversify(ranked, options.limit, fields);
+        let mut hits = self.diversify(ranked, options.limit, sources.fields);
         for h in hits.iter_mut().filter(|h| !h.matched.is_empty()) {
-            h.snippet = crate::recall_snippet::snippet(&texts(self.docs[h.doc].sym), &stems);
+            h.snippet =
+                crate::recall_snippet::snippet(&(sources.texts)(self.docs[h.doc].sym), &stems);
         }
         hits
     }
@@ -657,6 +692,69 @@ pub(crate) fn stem_set<'a>(texts: impl Iterator<Item = &'a str>) -> Vec<u64> {
     set
 }
 
+/// What [`RecallIndex::recall_with_fields`] reads besides the index: a document's distinct
+/// stems, as [`stem_set`] makes them (for the word overlap diversity weighs), its texts (for
+/// the snippets), and the memories beside a memory ([`beside`]): an index of what a question
+/// reaches holds none of them itself.
+pub(crate) struct Sources<'a> {
+    pub fields: &'a dyn Fn(u64) -> Vec<u64>,
+    pub texts: &'a dyn Fn(u64) -> Vec<String>,
+    pub beside: &'a dyn Fn(u64) -> Vec<(u64, usize)>,
+}
+
+/// How many memories on each side of a text match share its relevance.
+pub(crate) const BESIDE: usize = 2;
+/// Memories more than this apart in time are not beside each other (another conversation).
+const BESIDE_GAP_MS: i64 = 3_600_000;
+/// The share of a text match's relevance a memory one place from it gets (halved again for
+/// each place further).
+const BESIDE_SHARE: f64 = 0.5;
+
+/// The memories beside the one at `at` of `seq` ((symbol, time) in symbol order: the order
+/// memories were first named in, which is the order they were recorded in): up to
+/// [`BESIDE`] each way, up to the first more than an hour from it; each with how far.
+pub(crate) fn beside(seq: &[(u64, i64)], at: usize) -> Vec<(u64, usize)> {
+    let t = seq[at].1;
+    let near = |i: &usize| (seq[*i].1 - t).abs() <= BESIDE_GAP_MS;
+    let before = (at.saturating_sub(BESIDE)..at).rev().take_while(near);
+    let after = (at + 1..seq.len().min(at + 1 + BESIDE)).take_while(near);
+    before
+        .chain(after)
+        .map(|i| (seq[i].0, i.abs_diff(at)))
+        .collect()
+}
+
+/// Gives the memories beside each seed (a text match the graph is expanded from) a share of
+/// its relevance: a question's answer often lies in the turn after the one that names its
+/// words ("where did you go?" - "to Porto"). A text match beside a seed adds the share to
+/// its own; another memory gets it as its relevance. Returns, per memory reached this way
+/// alone, the seed it is beside.
+fn spread_beside(
+    seeds: &[(u64, f64)],
+    beside: &dyn Fn(u64) -> Vec<(u64, usize)>,
+    cands: &mut Candidates,
+) -> FxHashMap<u64, u64> {
+    let mut next_to = FxHashMap::default();
+    for &(seed, relevance) in seeds {
+        for (other, far) in beside(seed) {
+            let share = relevance * BESIDE_SHARE.powi(far as i32);
+            match cands.get_mut(&other) {
+                Some(c) if c.1 != 0 => c.0 = (c.0 + share).min(1.0),
+                Some(c) if c.0 < share => {
+                    c.0 = share;
+                    next_to.insert(other, seed);
+                }
+                Some(_) => {}
+                None => {
+                    cands.insert(other, (share, 0, Vec::new()));
+                    next_to.insert(other, seed);
+                }
+            }
+        }
+    }
+    next_to
+}
+
 /// BM25's weight of a stem in a document: of `n` documents, `df` hold the stem; `tf` is its
 /// weighted count in this one, of weighted length `length`; `avg` the average length.
 pub(crate) fn bm25(n: f64, df: f64, tf: f64, length: f64, avg: f64) -> f64 {
@@ -693,12 +791,26 @@ pub(crate) fn top_seeds(mut cands: Vec<(u64, f64)>) -> Vec<(u64, f64)> {
     cands
 }
 
-/// The distinct stems of a question (at most 64), each with the word as written.
+/// The distinct stems of a question (at most 64), each with the word as written; then the
+/// stems of its words' other forms a stemmer does not join ("went" for "go":
+/// [`crate::recall_forms`]), each with the question's word it stands for.
 pub(crate) fn query_words(query: &str) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
-    for (stem, written) in words(query) {
+    let push = |out: &mut Vec<(String, String)>, stem: String, written: &str| {
         if out.len() < 64 && !out.iter().any(|q| q.0 == stem) {
-            out.push((stem, written.to_lowercase()));
+            out.push((stem, written.to_string()));
+        }
+    };
+    let asked = words(query);
+    for (stem, written) in &asked {
+        push(&mut out, stem.clone(), &written.to_lowercase());
+    }
+    for (_, written) in &asked {
+        let lower = written.to_lowercase();
+        for form in crate::recall_forms::other_forms(&lower) {
+            for (stem, _) in words(form) {
+                push(&mut out, stem, &lower);
+            }
         }
     }
     out

@@ -285,6 +285,48 @@ impl DocTable {
         set
     }
 
+    /// The memories beside each of `syms` (see [`recall::beside`]): per symbol, those it
+    /// was recorded next to, with how far.
+    pub(crate) fn beside(&self, syms: &[u64]) -> FxHashMap<u64, Vec<(u64, usize)>> {
+        // The memories read again since the base, in symbol order.
+        let mut over: Vec<(u64, i64)> = (self.over.docs.values())
+            .filter(|d| d.kind == "memory")
+            .map(|d| (d.sym, d.time))
+            .collect();
+        over.sort_unstable();
+        let gone = |s: u64| self.over.gone.contains(&s);
+        let mut out = FxHashMap::default();
+        for (sym, d) in syms.iter().zip(self.docs_of_unsorted(syms)) {
+            let Some(d) = d.filter(|d| d.kind == "memory") else {
+                continue;
+            };
+            let mut seq = self.base.memories_around(*sym, recall::BESIDE, &gone);
+            let at = over.partition_point(|m| m.0 < *sym);
+            // (`sym` itself may be at `at`: one more after it.)
+            let near = over
+                [at.saturating_sub(recall::BESIDE)..(at + recall::BESIDE + 1).min(over.len())]
+                .iter()
+                .filter(|m| m.0 != *sym);
+            seq.extend(near);
+            seq.push((*sym, d.time));
+            seq.sort_unstable();
+            let at = seq.partition_point(|m| m.0 < *sym);
+            out.insert(*sym, recall::beside(&seq, at));
+        }
+        out
+    }
+
+    /// [`DocTable::docs_of`] for symbols in any order.
+    fn docs_of_unsorted(&self, syms: &[u64]) -> Vec<Option<DocParts>> {
+        let mut sorted = syms.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        let found = self.docs_of(&sorted);
+        (syms.iter())
+            .map(|s| found[sorted.binary_search(s).expect("sorted from them")].clone())
+            .collect()
+    }
+
     /// The texts of document `sym`'s fields.
     pub(crate) fn fields_of(&self, sym: u64) -> Vec<u64> {
         if !self.over.gone.contains(&sym) {

@@ -159,6 +159,31 @@ impl DocBase {
         out
     }
 
+    /// The memories nearest to `sym` in symbol order (the order they were first named in),
+    /// up to `k` on each side, as (symbol, time), leaving out those `skip` names: the records
+    /// beside its place (entities between are passed over).
+    pub(crate) fn memories_around(
+        &self,
+        sym: u64,
+        k: usize,
+        skip: &dyn Fn(u64) -> bool,
+    ) -> Vec<(u64, i64)> {
+        let docs = self.section(self.docs, DOC);
+        let n = docs.len() / DOC;
+        let record = |i: usize| &docs[i * DOC..(i + 1) * DOC];
+        let at = search::gallop(n, 0, |i| u64_at(record(i)) < sym);
+        let memory = |i: usize| {
+            let r = record(i);
+            let s = u64_at(r);
+            (r[8] == 0 && s != sym && !skip(s)).then(|| (s, u64_at(&r[50..]) as i64))
+        };
+        let before = (0..at).rev().filter_map(memory).take(k);
+        let after = (at..n).filter_map(memory).take(k);
+        let mut out: Vec<(u64, i64)> = before.chain(after).collect();
+        out.sort_unstable();
+        out
+    }
+
     /// Calls `f` with (text's place in `texts`, document, weight) of each field whose text is
     /// one of `texts` (sorted), in text order.
     pub(crate) fn fields_with(&self, texts: &[u64], mut f: impl FnMut(usize, u64, f64)) {

@@ -129,7 +129,9 @@ fn answer(
         let threshold = scored.select_nth_unstable_by(pool - 1, by_score).1.1;
         scored.retain(|s| s.1 >= threshold);
     }
+    let beside = table.beside(&seed_syms);
     let mut docs: Vec<u64> = scored.into_iter().map(|s| s.0).collect();
+    docs.extend(beside.values().flatten().map(|b| b.0));
     docs.extend(seed_syms);
     docs.extend(reached);
     docs.sort_unstable();
@@ -140,7 +142,13 @@ fn answer(
     let text = |f: u64| db.interner().resolve_enc(f).to_string();
     let stems = |sym: u64| table.stems_of(sym, &text);
     let texts = |sym: u64| table.fields_of(sym).into_iter().map(text).collect();
-    Ok(index.recall_with_fields(query, options, &stems, &texts))
+    let beside = |sym: u64| beside.get(&sym).cloned().unwrap_or_default();
+    let sources = recall::Sources {
+        fields: &stems,
+        texts: &texts,
+        beside: &beside,
+    };
+    Ok(index.recall_with_fields(query, options, &sources))
 }
 
 /// The graph around `seeds`, level by level up to `depth` steps: the relations, either way,

@@ -119,12 +119,7 @@ fn near_duplicates_do_not_fill_the_list() {
         ));
     }
     lines.push(r#"{"kind":"memory","id":"other","title":"Webhooks need signatures","content":"Verify webhook signatures before a retry","time":"2026-11-01T00:00:00Z"}"#.to_string());
-    let read = memory::Format::Native
-        .read(&lines.join("\n"), false)
-        .unwrap();
-    let mut tx = store.transaction().unwrap();
-    engram_engine::memory::add_to_transaction(&mut tx, read.facts).unwrap();
-    tx.commit().unwrap();
+    load_lines(&mut store, &lines);
     let index = store.recall_index().unwrap();
     let hits = index.recall(
         "retry webhooks",
@@ -137,4 +132,84 @@ fn near_duplicates_do_not_fill_the_list() {
     assert_eq!(hits.len(), 3);
     assert!(hits[0].id.starts_with("dup"), "{hits:?}");
     assert_eq!(hits[1].id, "other", "{hits:?}");
+}
+
+/// A conversation's turns as memories: one session at one time, another a day later.
+fn conversation(store: &mut Store) {
+    let turns = [
+        ("s1t1", "2026-11-01T10:00:00Z", "How were the holidays?"),
+        ("s1t2", "2026-11-01T10:00:00Z", "Quiet. I read a biography."),
+        (
+            "s1t3",
+            "2026-11-01T10:00:00Z",
+            "I spent a week in Porto with my parents.",
+        ),
+        (
+            "s1t4",
+            "2026-11-01T10:00:00Z",
+            "The wine cellars were lovely.",
+        ),
+        (
+            "s2t1",
+            "2026-11-02T10:00:00Z",
+            "Porto again next year, maybe.",
+        ),
+        (
+            "s2t2",
+            "2026-11-02T10:00:00Z",
+            "We went to the holidays market yesterday.",
+        ),
+    ];
+    let lines: Vec<String> = (turns.iter())
+        .map(|(id, time, text)| {
+            format!(r#"{{"kind":"memory","id":"{id}","title":"{text}","time":"{time}"}}"#)
+        })
+        .collect();
+    load_lines(store, &lines);
+}
+
+#[test]
+fn the_turns_beside_a_match_share_its_relevance() {
+    // "Where did you spend the holidays?" names the words of the question turn; the answer
+    // is two turns later, in the same conversation at the same time.
+    let mut store = Store::in_memory();
+    conversation(&mut store);
+    let options = RecallOptions {
+        depth: 0,
+        limit: 10,
+        now: 0,
+    };
+    let hits = store
+        .recall_index()
+        .unwrap()
+        .recall("where did you go for the holidays", &options);
+    let ids: Vec<&str> = hits.iter().map(|h| h.id.as_str()).collect();
+    // "go" finds "went" (another form of the word): s2t2 and s1t1 match by their words, and
+    // s2t1 is beside the best of them.
+    assert_eq!(ids[..3], ["s2t2", "s2t1", "s1t1"], "{ids:?}");
+    assert_eq!(hits[0].matched, ["go", "holidays"]);
+    let next = hits
+        .iter()
+        .find(|h| h.id == "s1t2")
+        .expect("the turn after");
+    assert_eq!(next.beside.as_deref(), Some("s1t1"));
+    assert_eq!(next.why(), "recorded next to s1t1");
+    assert!(ids.contains(&"s1t3"), "two turns after: {ids:?}");
+    // A turn of another session (a day apart) is not beside s1t1, though next to it in order.
+    let other = hits.iter().find(|h| h.id == "s2t1");
+    assert!(
+        other.is_none_or(|h| h.beside.as_deref() != Some("s1t4")),
+        "{other:?}"
+    );
+    assert!(!ids.contains(&"s1t4"), "three turns after: {ids:?}");
+}
+
+/// Loads memory lines (engram's format) in one commit.
+fn load_lines(store: &mut Store, lines: &[String]) {
+    let read = memory::Format::Native
+        .read(&lines.join("\n"), false)
+        .unwrap();
+    let mut tx = store.transaction().unwrap();
+    engram_engine::memory::add_to_transaction(&mut tx, read.facts).unwrap();
+    tx.commit().unwrap();
 }
