@@ -15,6 +15,7 @@ mod recall_docs_base;
 mod recall_forms;
 mod recall_lookup;
 mod recall_snippet;
+mod recall_when;
 mod store_ext;
 
 pub use error::EditError;

@@ -454,13 +454,15 @@ impl RecallIndex {
         &self,
         cands: FxHashMap<u64, Candidate>,
         options: &RecallOptions,
+        asked: Option<(i64, i64)>,
     ) -> Vec<(f64, usize, Candidate)> {
         let mut ranked: Vec<(f64, usize, Candidate)> = cands
             .into_iter()
             .filter_map(|(sym, c)| {
                 let doc = *self.by_sym.get(&sym)?;
                 let d = &self.docs[doc];
-                let score = weighed(c.0, d.confidence, d.importance, d.time, options.now);
+                let (facts, now) = ((d.confidence, d.importance), options.now);
+                let score = weighed(c.0, facts, d.time, now, asked);
                 Some((score, doc, c))
             })
             .collect();
@@ -554,7 +556,11 @@ impl RecallIndex {
             self.expand(seed, relevance, options.depth, &mut cands);
         }
         let ranked: Vec<Hit> = self
-            .rank(cands, options)
+            .rank(
+                cands,
+                options,
+                crate::recall_when::asked_time(query, options.now),
+            )
             .into_iter()
             .map(|(score, doc, (relevance, matched, path))| {
                 let d = &self.docs[doc];
@@ -764,17 +770,23 @@ pub(crate) fn bm25(n: f64, df: f64, tf: f64, length: f64, avg: f64) -> f64 {
 }
 
 /// A candidate's score: its relevance weighed by its document's confidence, importance and
-/// recency at `now`.
+/// recency at `now`, or, when the question asks about a time (`asked`,
+/// [`crate::recall_when`]) and the document is of it, by [`crate::recall_when::BOOST`]
+/// instead of its recency.
 pub(crate) fn weighed(
     relevance: f64,
-    confidence: f64,
-    importance: Option<f64>,
+    (confidence, importance): (f64, Option<f64>),
     time: i64,
     now: i64,
+    asked: Option<(i64, i64)>,
 ) -> f64 {
     let importance = 0.5 + 0.5 * importance.unwrap_or(0.5).clamp(0.0, 1.0);
     let age = (now - time).max(0) as f64 / DAY_MS;
-    let recency = 0.5 + 0.5 * (-age / 30.0).exp2();
+    let recency = match asked {
+        // A question about a time asks for that time, however long ago.
+        Some((start, end)) if (start..end).contains(&time) => crate::recall_when::BOOST,
+        _ => 0.5 + 0.5 * (-age / 30.0).exp2(),
+    };
     relevance * confidence * importance * recency
 }
 

@@ -118,8 +118,12 @@ fn answer(
     // Only the documents that can rank among the best: a matched document's score is at
     // least its text's, and exactly that unless the graph reaches it, so one whose text
     // score is below the best few's cannot be among them unless it is reached.
+    let asked = crate::recall_when::asked_time(query, options.now);
     let pre = |sym: u64, s: f64| match doc(sym) {
-        Some(d) => recall::weighed(s / best, d.confidence, d.importance, d.time, options.now),
+        Some(d) => {
+            let facts = (d.confidence, d.importance);
+            recall::weighed(s / best, facts, d.time, options.now, asked)
+        }
         None => 0.0,
     };
     let mut scored: Vec<(u64, f64)> = (text.iter()).map(|(&d, &s)| (d, pre(d, s))).collect();

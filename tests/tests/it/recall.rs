@@ -213,3 +213,31 @@ fn load_lines(store: &mut Store, lines: &[String]) {
     engram_engine::memory::add_to_transaction(&mut tx, read.facts).unwrap();
     tx.commit().unwrap();
 }
+
+#[test]
+fn a_question_about_a_month_weighs_the_memories_of_that_month() {
+    // Two trips, one in May and a newer one in October: "in May" asks for the first,
+    // though the newer one is more recent and says "trip" as often.
+    let mut store = Store::in_memory();
+    let lines = [
+        r#"{"kind":"memory","id":"may","title":"Trip to Lisbon with the team","time":"2026-05-12T10:00:00Z"}"#,
+        r#"{"kind":"memory","id":"oct","title":"Trip to Madrid for the fair","time":"2026-10-20T10:00:00Z"}"#,
+    ]
+    .map(String::from);
+    load_lines(&mut store, &lines);
+    let now = engram_engine::parse_time("2026-11-01T00:00:00Z").unwrap();
+    let options = RecallOptions {
+        depth: 0,
+        limit: 5,
+        now,
+    };
+    let mut ids = |q: &str| -> Vec<String> {
+        let hits = store.recall_index().unwrap().recall(q, &options);
+        hits.into_iter().map(|h| h.id).collect()
+    };
+    assert_eq!(ids("which trip"), ["oct", "may"]);
+    assert_eq!(ids("which trip in May"), ["may", "oct"]);
+    // Through the store's lookups too.
+    let hits = store.recall("which trip in May", &options).unwrap();
+    assert_eq!(hits[0].id, "may");
+}
