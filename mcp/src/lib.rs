@@ -20,10 +20,11 @@ use engram_store::{OpenError, Store, WriteError};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
     ListResourcesResult, ListToolsResult, PaginatedRequestParams, ReadResourceRequestParams,
-    ReadResourceResponse, ReadResourceResult, Resource, ResourceContents, ServerCapabilities,
-    ServerConfig, Tool,
+    ReadResourceResponse, ReadResourceResult, Resource, ResourceContents,
+    ResourceUpdatedNotificationParam, ServerCapabilities, ServerConfig, SubscribeRequestParams,
+    SubscriptionFilter, Tool, UnsubscribeRequestParams,
 };
-use rmcp::service::RequestContext;
+use rmcp::service::{Peer, RequestContext, SubscriptionContext, SubscriptionSink};
 use rmcp::{ErrorData, RoleServer, ServerHandler, ServiceExt};
 use serde_json::Value as Json;
 use std::path::{Path, PathBuf};
@@ -99,6 +100,8 @@ struct Session {
     store: Store,
     options: Options,
     kept: calls::Kept,
+    /// The commit the subscriber was last told of ([`Store::state`]).
+    seen: (u64, u64),
 }
 
 impl Session {
@@ -119,10 +122,18 @@ impl Session {
         store.set_now(options.now);
         Ok(Session {
             db: db.to_path_buf(),
+            seen: store.state(),
             store,
             options: options.clone(),
             kept: calls::Kept::default(),
         })
+    }
+
+    /// Whether the store moved to another commit since this was last asked (a call's write,
+    /// or another process's commit a call's refresh read).
+    fn changed(&mut self) -> bool {
+        let now = self.store.state();
+        std::mem::replace(&mut self.seen, now) != now
     }
 
     /// Runs one tool call: at the latest commit, with the writer lock for the call only.
@@ -182,6 +193,17 @@ fn create(db: &Path) -> Result<Store, Error> {
 pub struct Server {
     session: Arc<Mutex<Session>>,
     tools: Arc<Vec<Tool>>,
+    /// Who subscribed to the graph resource, told when a call finds the store changed (by
+    /// its own write or another process's commit).
+    subscribers: Arc<Mutex<Subscribers>>,
+}
+
+/// The subscriptions to the graph resource: a client of a protocol before 2026-07-28 by
+/// `resources/subscribe`, and each open `subscriptions/listen` stream (by its request id).
+#[derive(Default)]
+struct Subscribers {
+    legacy: Option<Peer<RoleServer>>,
+    streams: Vec<(String, SubscriptionSink)>,
 }
 
 impl ServerHandler for Server {
@@ -189,6 +211,7 @@ impl ServerHandler for Server {
         let capabilities = ServerCapabilities::builder()
             .enable_tools()
             .enable_resources()
+            .enable_resources_subscribe()
             .build();
         ServerConfig::new(capabilities)
             .with_server_info(Implementation::new("engram", env!("CARGO_PKG_VERSION")))
@@ -256,6 +279,57 @@ impl ServerHandler for Server {
         }
     }
 
+    #[allow(deprecated)] // `resources/subscribe` is what clients of protocols before 2026-07-28 send
+    async fn subscribe(
+        &self,
+        request: SubscribeRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        if request.uri != GRAPH_URI {
+            return Err(ErrorData::resource_not_found(
+                format!("no resource {:?}; there is {GRAPH_URI}", request.uri),
+                None,
+            ));
+        }
+        self.subscribers().legacy = Some(context.peer);
+        Ok(())
+    }
+
+    #[allow(deprecated)]
+    async fn unsubscribe(
+        &self,
+        _request: UnsubscribeRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        self.subscribers().legacy = None;
+        Ok(())
+    }
+
+    fn accepted_subscription_filter(
+        &self,
+        requested: &SubscriptionFilter,
+    ) -> Option<SubscriptionFilter> {
+        let mut accepted = SubscriptionFilter::new();
+        let graph = (requested.resource_subscriptions.iter().flatten()).any(|u| u == GRAPH_URI);
+        if graph {
+            accepted.resource_subscriptions = Some(vec![GRAPH_URI.to_string()]);
+        }
+        Some(accepted)
+    }
+
+    async fn listen(&self, context: SubscriptionContext) -> Result<(), ErrorData> {
+        let id = format!("{:?}", context.request_context().id);
+        let graph =
+            (context.accepted().resource_subscriptions.iter().flatten()).any(|u| u == GRAPH_URI);
+        if graph {
+            let sink = context.sink().clone();
+            self.subscribers().streams.push((id.clone(), sink));
+        }
+        context.cancelled().await;
+        self.subscribers().streams.retain(|(s, _)| *s != id);
+        Ok(())
+    }
+
     fn get_tool(&self, name: &str) -> Option<Tool> {
         self.tools.iter().find(|t| t.name == name).cloned()
     }
@@ -269,12 +343,16 @@ impl ServerHandler for Server {
         let args = Json::Object(request.arguments.unwrap_or_default());
         let session = self.session.clone();
         let tool = name.clone();
-        let result = tokio::task::spawn_blocking(move || {
+        let (result, changed) = tokio::task::spawn_blocking(move || {
             let mut session = session.lock().unwrap_or_else(|e| e.into_inner());
-            session.call(&tool, &args)
+            let result = session.call(&tool, &args);
+            (result, session.changed())
         })
         .await
         .map_err(|e| ErrorData::internal_error(format!("tool {name} failed: {e}"), None))?;
+        if changed {
+            self.tell_subscribers().await;
+        }
         match result {
             Ok(value) => {
                 let text = calls::text_of(&name, &value);
@@ -296,11 +374,38 @@ impl ServerHandler for Server {
 }
 
 impl Server {
+    /// The subscriptions to the graph resource.
+    fn subscribers(&self) -> std::sync::MutexGuard<'_, Subscribers> {
+        self.subscribers.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Tells every subscriber that the graph resource changed (one gone is forgotten).
+    async fn tell_subscribers(&self) {
+        let (legacy, streams) = {
+            let s = self.subscribers();
+            (s.legacy.clone(), s.streams.clone())
+        };
+        if let Some(peer) = legacy {
+            let sent = peer
+                .notify_resource_updated(ResourceUpdatedNotificationParam::new(GRAPH_URI))
+                .await;
+            if sent.is_err() {
+                self.subscribers().legacy = None;
+            }
+        }
+        for (id, sink) in streams {
+            if sink.notify_resource_updated(GRAPH_URI).await.is_err() {
+                self.subscribers().streams.retain(|(s, _)| *s != id);
+            }
+        }
+    }
+
     /// Opens (or creates, with the standard memory rules) the store at `db` to serve it.
     pub fn open(db: &Path, options: &Options) -> Result<Server, Error> {
         Ok(Server {
             session: Arc::new(Mutex::new(Session::open(db, options)?)),
             tools: Arc::new(tools::all()),
+            subscribers: Arc::default(),
         })
     }
 }

@@ -1,6 +1,7 @@
 """engram's MCP tools, and the reference tools' engram additions (inferred knowledge, pages
 sized for a context window), on the shipped example memory."""
 
+import asyncio
 import json
 import shutil
 
@@ -338,6 +339,48 @@ async def a_rule_file_of_ones_own_may_declare_edge():
         assert library["rows"] and len(depends["rows"]) == len(library["rows"]), (library, depends)
 
 
+async def the_graph_resource_can_be_subscribed_to():
+    """Issue 29, defect 11: the reference server's resource supports subscriptions and
+    engram's did not. A subscriber is told when the graph changes, by its own write or by
+    another process's commit that a later call reads: over `subscriptions/listen` (protocol
+    2026-07-28) and over `resources/subscribe` (a client of an older protocol)."""
+    db = fresh()
+    uri = "memory://knowledge-graph"
+    async with Client(engram(db)) as c:
+        async with c.listen(resource_subscriptions=[uri]) as sub:
+            assert list(sub.honored.resource_subscriptions) == [uri], sub.honored
+            await ok(c, "create_entities", {"entities": [
+                {"name": "Zed", "entityType": "person", "observations": ["new"]}]})
+            event = await asyncio.wait_for(sub.__anext__(), 10)
+            assert uri in repr(event), event
+            engram_cli(db, "add", 'relation("Zed", "KNOWS", "Alice Chen").')
+            await ok(c, "search_nodes", {"query": "Zed"})
+            event = await asyncio.wait_for(sub.__anext__(), 10)
+            assert uri in repr(event), event
+        nothing = c.listen(resource_subscriptions=["memory://nothing"])
+        async with nothing as sub:
+            assert not sub.honored.resource_subscriptions, sub.honored
+
+    updates = []
+
+    async def handler(message):
+        if getattr(message, "method", None) == "notifications/resources/updated":
+            updates.append(message.params.uri)
+
+    async with Client(engram(db), mode="legacy", message_handler=handler) as c:
+        await c.subscribe_resource(uri)
+        await ok(c, "stats")
+        assert updates == [], updates
+        await ok(c, "create_entities", {"entities": [
+            {"name": "Ygg", "entityType": "person", "observations": []}]})
+        await ok(c, "stats")
+        assert updates == [uri], updates
+        await c.unsubscribe_resource(uri)
+        await ok(c, "create_entities", {"entities": [
+            {"name": "Xu", "entityType": "person", "observations": []}]})
+        await ok(c, "stats")
+        assert updates == [uri], updates
+
 if __name__ == "__main__":
     run([
         every_tool_is_listed_with_schemas,
@@ -351,4 +394,5 @@ if __name__ == "__main__":
         a_disjunctive_query_is_one_query,
         explain_says_why_not,
         a_rule_file_of_ones_own_may_declare_edge,
+        the_graph_resource_can_be_subscribed_to,
     ])
