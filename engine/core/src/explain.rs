@@ -326,16 +326,22 @@ impl Database {
         node
     }
 
-    /// A proof node with nothing but the fact and its metadata.
-    fn leaf(&self, rel: RelId, row: &[u64], m: Meta) -> Proof {
-        let decl = &self.plan.relations[rel];
-        let values: Vec<Value> = row
-            .iter()
-            .zip(&decl.columns)
+    /// The values of an encoded row of `rel`.
+    pub(crate) fn values_of(&self, rel: RelId, row: &[u64]) -> Vec<Value> {
+        (row.iter().zip(&self.plan.relations[rel].columns))
             .map(|(&v, (_, ty))| value::decode(*ty, v, &self.interner))
-            .collect();
+            .collect()
+    }
+
+    /// A fact's text from its encoded row.
+    pub(crate) fn fact_of(&self, rel: RelId, row: &[u64]) -> String {
+        fact_text(&self.plan.relations[rel].name, &self.values_of(rel, row))
+    }
+
+    /// A proof node with nothing but the fact and its metadata (its premises left out).
+    pub(crate) fn leaf(&self, rel: RelId, row: &[u64], m: Meta) -> Proof {
         Proof {
-            fact: fact_text(&decl.name, &values),
+            fact: self.fact_of(rel, row),
             confidence: m.conf,
             depth: m.depth,
             rule: self.origin(m).to_string(),

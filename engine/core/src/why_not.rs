@@ -431,7 +431,7 @@ impl Database {
         };
         let premises: Vec<Proof> = (facts.iter())
             .filter(|(r, _, _)| !self.plan.relations[*r].magic)
-            .map(|(r, row, m)| self.proof_leaf(*r, row, *m))
+            .map(|(r, row, m)| self.leaf(*r, row, *m))
             .collect();
         match judged {
             Ok(m) => Reason::Derivable { confidence: m.conf },
@@ -515,8 +515,7 @@ impl Database {
         if self.plan.relations[rel].eqrel
             && let [Some(a), Some(b)] = want[..]
         {
-            let values = [a, b]
-                .map(|x| value::decode(self.plan.relations[rel].columns[0].1, x, &self.interner));
+            let values = self.values_of(rel, &[a, b]);
             let name = self.plan.relations[rel].name.clone();
             return self.explain(&name, &values);
         }
@@ -525,33 +524,9 @@ impl Database {
             let r = rows.row(i);
             want.iter().zip(r).all(|(w, &x)| w.is_none_or(|w| w == x))
         })?;
-        let row = rows.row(i).to_vec();
-        let decl = &self.plan.relations[rel];
-        let values: Vec<Value> = (row.iter().zip(&decl.columns))
-            .map(|(&v, (_, ty))| value::decode(*ty, v, &self.interner))
-            .collect();
-        let name = decl.name.clone();
+        let values = self.values_of(rel, rows.row(i));
+        let name = self.plan.relations[rel].name.clone();
         self.explain(&name, &values)
-    }
-
-    /// A fact's text from its encoded row.
-    pub(crate) fn fact_of(&self, rel: RelId, row: &[u64]) -> String {
-        let decl = &self.plan.relations[rel];
-        let values: Vec<Value> = (row.iter().zip(&decl.columns))
-            .map(|(&v, (_, ty))| value::decode(*ty, v, &self.interner))
-            .collect();
-        fact_text(&decl.name, &values)
-    }
-
-    /// A proof node of one body fact, without its premises (explain it to see them).
-    fn proof_leaf(&self, rel: RelId, row: &[u64], m: Meta) -> Proof {
-        Proof {
-            fact: self.fact_of(rel, row),
-            confidence: m.conf,
-            depth: m.depth,
-            rule: self.origin(m).to_string(),
-            ..Proof::default()
-        }
     }
 }
 
