@@ -335,7 +335,7 @@ pub fn recall(
     if json {
         writeln!(out, "{}", serde_json::to_string_pretty(&hits)?)?;
     } else {
-        let columns: Vec<String> = ["#", "id", "type", "title", "score", "why"]
+        let columns: Vec<String> = ["#", "id", "type", "text", "score", "why"]
             .iter()
             .map(ToString::to_string)
             .collect();
@@ -353,7 +353,7 @@ pub fn recall(
                     (i + 1).to_string(),
                     h.id.clone(),
                     format!("{} {}", h.kind, h.ty),
-                    short(&h.title, 48),
+                    short(h.line(), 60),
                     format!("{:.3}", h.score),
                     short(&h.why(), 90),
                 ]

@@ -2,7 +2,8 @@
 //!
 //! 1. **Seeds by text.** Every memory (title, tags, content, summary) and entity (name, type,
 //!    observations) is a document. Words are lower-cased, split on what is not a letter or
-//!    digit, common English words ("the", "and", "who") dropped, and the rest stemmed
+//!    digit, common English words ("the", "and", "who") and the pieces contractions leave
+//!    ("s" of "Tom's") dropped, and the rest stemmed
 //!    (Snowball English, so "retries" finds "retry"); a question's word also looks for the
 //!    forms a stemmer cannot join ("went" for "go": `recall_forms.rs`). Documents are scored
 //!    by BM25 (k1 = 1.2, b = 0.75) with field weights: a title, tag or name counts twice.
@@ -115,6 +116,20 @@ fn four_places<S: serde::Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
 }
 
 impl Hit {
+    /// What to show of it in one line: its title when the title holds a word the question
+    /// matched (or nothing matched: a hit the graph reached), else the snippet that matched
+    /// (from its content or observations), so a hit found by its text shows that text.
+    pub fn line(&self) -> &str {
+        let matched: Vec<String> = (self.matched.iter())
+            .flat_map(|w| words(w).into_iter().map(|s| s.0))
+            .collect();
+        let in_title = words(&self.title).iter().any(|s| matched.contains(&s.0));
+        match (&self.snippet, in_title) {
+            (Some(snippet), false) => snippet,
+            _ => &self.title,
+        }
+    }
+
     /// Why it was returned, in a few words.
     pub fn why(&self) -> String {
         if let (true, true, Some(b)) = (self.path.is_empty(), self.matched.is_empty(), &self.beside)

@@ -16,7 +16,8 @@ use rkyv::{Archive, Serialize};
 use rust_stemmers::{Algorithm, Stemmer};
 use std::sync::OnceLock;
 
-/// English words too common to tell texts apart: neither indexed nor searched.
+/// English words too common to tell texts apart, and the pieces contractions leave: neither
+/// indexed nor searched.
 pub const STOP_WORDS: &[&str] = &[
     "a", "about", "after", "all", "also", "an", "and", "any", "are", "as", "at", "be", "been",
     "but", "by", "can", "could", "did", "do", "does", "for", "from", "had", "has", "have", "how",
@@ -24,6 +25,10 @@ pub const STOP_WORDS: &[&str] = &[
     "so", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "to",
     "too", "us", "was", "we", "were", "what", "when", "where", "which", "who", "why", "will",
     "with", "would", "you", "your",
+    // What an apostrophe leaves of a contraction or possessive ("Tom's", "don't", "I'll"):
+    // a word of its own once split, and in nearly every conversational text.
+    "s", "t", "d", "ll", "m", "re", "ve", "don", "didn", "doesn", "isn", "wasn", "aren", "weren",
+    "hasn", "haven", "hadn", "wouldn", "couldn", "shouldn",
 ];
 
 /// The stems of a text's words, with each word as written: words are split on what is not a

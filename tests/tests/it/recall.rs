@@ -241,3 +241,50 @@ fn a_question_about_a_month_weighs_the_memories_of_that_month() {
     let hits = store.recall("which trip in May", &options).unwrap();
     assert_eq!(hits[0].id, "may");
 }
+
+#[test]
+fn what_is_left_of_a_contraction_matches_nothing() {
+    // "Tom's" and "it's" share the "s" an apostrophe leaves: that is not a match (the two
+    // recorded days apart, so neither is beside the other).
+    let mut store = Store::in_memory();
+    let lines = [
+        r#"{"kind":"memory","id":"cat","title":"Tom's cat hides under the sofa","time":"2026-05-12T10:00:00Z"}"#,
+        r#"{"kind":"memory","id":"rain","title":"It's raining and we don't mind","time":"2026-05-20T10:00:00Z"}"#,
+    ]
+    .map(String::from);
+    load_lines(&mut store, &lines);
+    let options = by_words(5);
+    let hits = store.recall("Where's Ana's bike?", &options).unwrap();
+    assert!(hits.is_empty(), "{hits:?}");
+    let hits = store.recall("Tom's sofa", &options).unwrap();
+    let ids: Vec<&str> = hits.iter().map(|h| h.id.as_str()).collect();
+    assert_eq!(ids, ["cat"]);
+    assert_eq!(hits[0].matched, ["sofa", "tom"]);
+}
+
+#[test]
+fn a_hit_shows_its_title_or_the_text_that_matched() {
+    // One memory matches by its title, the other by its content only: a line shows the
+    // title of the first and the matching excerpt of the second.
+    let mut store = Store::in_memory();
+    let lines = [
+        r#"{"kind":"memory","id":"t","title":"Webhook retries","content":"Nothing else here","time":"2026-05-12T10:00:00Z"}"#,
+        r#"{"kind":"memory","id":"c","title":"Friday notes","content":"We agreed that webhook retries back off","time":"2026-05-12T10:00:00Z"}"#,
+    ]
+    .map(String::from);
+    load_lines(&mut store, &lines);
+    let options = by_words(5);
+    let hits = store.recall("webhook retries", &options).unwrap();
+    let line = |id: &str| hits.iter().find(|h| h.id == id).unwrap().line().to_string();
+    assert_eq!(line("t"), "Webhook retries");
+    assert_eq!(line("c"), "We agreed that webhook retries back off");
+}
+
+/// Options for recall by text alone (no graph), `limit` hits, recency measured from 1970.
+fn by_words(limit: usize) -> RecallOptions {
+    RecallOptions {
+        depth: 0,
+        limit,
+        now: 0,
+    }
+}
