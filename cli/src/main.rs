@@ -223,6 +223,32 @@ enum Command {
     /// (default 60 s) or `--max-memory` fails (a rule that runs away), and the store stays as
     /// it was.
     Mcp,
+    /// Serve the store over HTTP to every agent at once: MCP over Streamable HTTP at /mcp
+    /// (the tools of `engram mcp`), one process, with bearer tokens. Listens on
+    /// 127.0.0.1:7437 unless told otherwise; SIGTERM stops it after the requests in progress,
+    /// SIGHUP reads the tokens file again. Commits are bounded as `engram mcp` bounds them.
+    Serve {
+        /// Address and port to listen on (port 0: any free port, printed at start).
+        #[arg(long, default_value = engram_serve::DEFAULT_LISTEN)]
+        listen: std::net::SocketAddr,
+        /// The tokens callers bear: lines `write TOKEN` or `read TOKEN` (a token of at
+        /// least 16 characters; `#` starts a comment).
+        #[arg(long, required_unless_present = "no_auth", conflicts_with = "no_auth")]
+        token_file: Option<PathBuf>,
+        /// No tokens: anyone who can reach the address may read and write (loopback only).
+        #[arg(long)]
+        no_auth: bool,
+        /// A browser origin that may call it besides its own (repeatable), such as
+        /// `https://app.example.com`.
+        #[arg(long = "allow-origin", value_name = "ORIGIN")]
+        allow_origins: Vec<String>,
+        /// A host name clients reach it by besides its address and localhost (repeatable).
+        #[arg(long = "allow-host", value_name = "HOST")]
+        allow_hosts: Vec<String>,
+        /// MCP without sessions for clients of older protocols too.
+        #[arg(long)]
+        stateless: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -272,21 +298,26 @@ fn serve_mcp(
     limits: engram_core::Limits,
     now: Option<i64>,
 ) -> anyhow::Result<ExitCode> {
-    let limits = engram_core::Limits {
-        max_facts: Some(limits.max_facts.unwrap_or(50_000_000)),
-        timeout: Some(limits.timeout.unwrap_or(std::time::Duration::from_secs(60))),
-        max_memory: limits.max_memory,
-    };
     let db = db.unwrap_or_else(engram_mcp::default_db);
     let options = engram_mcp::Options {
         lock_wait,
-        limits,
+        limits: served_limits(limits),
         now,
     };
     let server = engram_mcp::Server::open(&db, &options)?;
     eprintln!("engram mcp: serving {} on stdio", db.display());
     engram_mcp::serve_stdio(server)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The bounds `engram mcp` and `engram serve` put on each commit unless told others: a
+/// rule an agent adds may run away.
+fn served_limits(limits: engram_core::Limits) -> engram_core::Limits {
+    engram_core::Limits {
+        max_facts: Some(limits.max_facts.unwrap_or(50_000_000)),
+        timeout: Some(limits.timeout.unwrap_or(std::time::Duration::from_secs(60))),
+        max_memory: limits.max_memory,
+    }
 }
 
 /// The global flags every command reads: the lock wait and the bounds on evaluation (also
@@ -316,9 +347,34 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
     if let Command::Mcp = cli.command {
         return serve_mcp(cli.db, lock_wait, limits, now);
     }
+    if let Command::Serve {
+        listen,
+        token_file,
+        no_auth: _,
+        allow_origins,
+        allow_hosts,
+        stateless,
+    } = cli.command
+    {
+        let options = engram_serve::Options {
+            db: cli.db.unwrap_or_else(engram_mcp::default_db),
+            listen,
+            auth: token_file.map_or(engram_serve::Auth::None, engram_serve::Auth::Tokens),
+            allow_origins,
+            allow_hosts,
+            stateless,
+            mcp: engram_mcp::Options {
+                lock_wait,
+                limits: served_limits(limits),
+                now,
+            },
+        };
+        engram_serve::serve(options)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let db = cli.db.unwrap_or_else(|| PathBuf::from("engram.db"));
     match cli.command {
-        Command::Mcp => unreachable!("served above"),
+        Command::Mcp | Command::Serve { .. } => unreachable!("served above"),
         Command::Demo { into } => demo::demo(into.as_deref()),
         Command::Init { no_default_rules } => store_cmd::init(&db, !no_default_rules),
         Command::Add { facts } => store_cmd::add_or_retract(&db, &facts, false),

@@ -68,7 +68,8 @@ fn json_of<T: serde::Serialize>(result: T) -> Result<Json, CallError> {
     serde_json::to_value(result).map_err(|e| CallError::Failed(e.to_string()))
 }
 
-/// Whether a tool changes the store (its errors leave the handle to be reopened).
+/// Whether a tool changes the store (its errors leave the handle to be reopened; a client
+/// that may only read cannot call it).
 pub fn writes(tool: &str) -> bool {
     matches!(
         tool,

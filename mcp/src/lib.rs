@@ -94,6 +94,19 @@ pub enum Error {
     },
 }
 
+/// What a client may do, as the transport that carried its request established it (over
+/// HTTP, its bearer token): put in the request's extensions (`http::request::Parts`), where a
+/// tool call finds it. A call with none (stdio) may write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Only the tools that read.
+    Read,
+    /// Every tool.
+    Write,
+}
+
+pub use calls::writes;
+
 /// The served store.
 struct Session {
     db: PathBuf,
@@ -169,7 +182,7 @@ fn create(db: &Path) -> Result<Store, Error> {
             })?;
             store.unlock();
             eprintln!(
-                "engram mcp: created {} with the standard memory rules",
+                "engram: created {} with the standard memory rules",
                 db.display()
             );
             Ok(store)
@@ -337,9 +350,15 @@ impl ServerHandler for Server {
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let name = request.name.to_string();
+        let access = (context.extensions.get::<http::request::Parts>())
+            .and_then(|parts| parts.extensions.get::<Access>());
+        if access == Some(&Access::Read) && calls::writes(&name) {
+            let message = format!("{name} changes the store; this client's token may only read");
+            return Ok(CallToolResult::error(vec![ContentBlock::text(message)]).into());
+        }
         let args = Json::Object(request.arguments.unwrap_or_default());
         let session = self.session.clone();
         let tool = name.clone();

@@ -74,34 +74,40 @@ READS = {"read_graph", "search_nodes", "open_nodes"}
 async def the_reference_tools_behave_as_the_reference_server():
     d = tempdir()
     async with Client(reference(f"{d}/memory.jsonl")) as ref, Client(engram(f"{d}/engram.db")) as eng:
-        names = {t.name for t in (await ref.list_tools()).tools}
-        ours = {t.name: t for t in (await eng.list_tools()).tools}
-        assert names <= set(ours), names - set(ours)
-        for step, (tool, args) in enumerate(STEPS):
-            want = await call(ref, tool, args)
-            asked = dict(args, asserted_only=True) if tool in READS else args
-            got = await call(eng, tool, asked)
-            where = f"step {step} {tool} {args}"
-            assert want.error == got.error, f"{where}: reference {want}, engram {got}"
-            if want.error:
-                assert "Entity with name Zed not found" in got.text, f"{where}: {got}"
+        await the_session_matches(ref, eng)
+
+
+async def the_session_matches(ref, eng):
+    """Runs STEPS on the reference server's client `ref` and engram's `eng` (over any
+    transport): after every step, the same results and the same graph."""
+    names = {t.name for t in (await ref.list_tools()).tools}
+    ours = {t.name: t for t in (await eng.list_tools()).tools}
+    assert names <= set(ours), names - set(ours)
+    for step, (tool, args) in enumerate(STEPS):
+        want = await call(ref, tool, args)
+        asked = dict(args, asserted_only=True) if tool in READS else args
+        got = await call(eng, tool, asked)
+        where = f"step {step} {tool} {args}"
+        assert want.error == got.error, f"{where}: reference {want}, engram {got}"
+        if want.error:
+            assert "Entity with name Zed not found" in got.text, f"{where}: {got}"
+        else:
+            assert got.data == want.data, f"{where}:\nreference {want.data}\nengram    {got.data}"
+            if tool.startswith("delete_"):
+                assert got.text == want.text, f"{where}: text {want.text!r}, engram {got.text!r}"
             else:
-                assert got.data == want.data, f"{where}:\nreference {want.data}\nengram    {got.data}"
-                if tool.startswith("delete_"):
-                    assert got.text == want.text, f"{where}: text {want.text!r}, engram {got.text!r}"
-                else:
-                    assert json.loads(got.text) == json.loads(want.text), where
-            graph_want = await ok(ref, "read_graph")
-            graph_got = await ok(eng, "read_graph", {"asserted_only": True})
-            assert graph_got == graph_want, (
-                f"after {where}:\nreference {graph_want}\nengram    {graph_got}"
-            )
-            if tool in READS and not want.error:
-                # With what the rules inferred, engram returns at least what the reference does.
-                full = await ok(eng, tool, args)
-                for key in ("entities", "relations"):
-                    plain = [{k: v for k, v in x.items() if k in ("name", "entityType", "observations", "from", "to", "relationType")} for x in full[key] if not x.get("inferred")]
-                    assert plain == want.data[key], f"{where} ({key}): {full[key]}"
+                assert json.loads(got.text) == json.loads(want.text), where
+        graph_want = await ok(ref, "read_graph")
+        graph_got = await ok(eng, "read_graph", {"asserted_only": True})
+        assert graph_got == graph_want, (
+            f"after {where}:\nreference {graph_want}\nengram    {graph_got}"
+        )
+        if tool in READS and not want.error:
+            # With what the rules inferred, engram returns at least what the reference does.
+            full = await ok(eng, tool, args)
+            for key in ("entities", "relations"):
+                plain = [{k: v for k, v in x.items() if k in ("name", "entityType", "observations", "from", "to", "relationType")} for x in full[key] if not x.get("inferred")]
+                assert plain == want.data[key], f"{where} ({key}): {full[key]}"
 
 
 async def the_knowledge_graph_resource_is_the_reference_servers():

@@ -1,5 +1,6 @@
 //! `engram mcp` driven as agents drive it: the official Python MCP SDK (`mcp`, pinned in
-//! `tests/mcp/setup.sh`) starts the real binary over stdio and calls its tools; the reference
+//! `tests/mcp/setup.sh`) starts the real binary over stdio (and `engram serve` over
+//! Streamable HTTP) and calls its tools; the reference
 //! memory server runs beside it for the scripted comparison. `tests/mcp/setup.sh` installs
 //! both into `target/mcp-env` on first use (python3, node and the package registries needed).
 
@@ -143,4 +144,9 @@ fn requests_with_lone_surrogates_or_bad_utf8_are_answered() {
     assert_eq!(text, "brain \u{fffd}", "{opened}");
     drop(stdin);
     let _ = child.wait();
+}
+
+#[test]
+fn engram_serve_answers_over_streamable_http_with_tokens() {
+    run("served.py");
 }
