@@ -17,14 +17,21 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value as Json, json};
 
 /// Why a call failed.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum CallError {
     /// There is no tool of that name.
+    #[error("no tool named {0:?}")]
     Unknown(String),
     /// The arguments do not fit the tool's schema.
+    #[error("{0}")]
     Arguments(String),
     /// The tool ran and refused or failed; the message goes back to the agent.
+    #[error("{0}")]
     Failed(String),
+    /// The tool writes and the caller may only read ([`crate::Access::Read`]).
+    #[error("{0} changes the store; this client's token may only read")]
+    ReadOnly(String),
 }
 
 impl From<engram_store::ReadError> for CallError {

@@ -105,7 +105,7 @@ pub enum Access {
     Write,
 }
 
-pub use calls::writes;
+pub use calls::{CallError, writes};
 
 /// The served store.
 struct Session {
@@ -274,21 +274,13 @@ impl ServerHandler for Server {
         }
         // The whole graph, as the reference server gives it: one page as long as the graph.
         let args = serde_json::json!({"limit": u32::MAX});
-        let session = self.session.clone();
-        let result = tokio::task::spawn_blocking(move || {
-            let mut session = session.lock().unwrap_or_else(|e| e.into_inner());
-            session.call("read_graph", &args)
-        })
-        .await
-        .map_err(|e| ErrorData::internal_error(format!("reading the graph failed: {e}"), None))?;
-        match result {
+        match self.call("read_graph", args, Access::Read).await {
             Ok(graph) => {
                 let text = ResourceContents::text(graph.to_string(), GRAPH_URI)
                     .with_mime_type("application/json");
                 Ok(ReadResourceResult::new(vec![text]).into())
             }
-            Err(calls::CallError::Unknown(m) | calls::CallError::Arguments(m))
-            | Err(calls::CallError::Failed(m)) => Err(ErrorData::internal_error(m, None)),
+            Err(e) => Err(ErrorData::internal_error(e.to_string(), None)),
         }
     }
 
@@ -354,25 +346,10 @@ impl ServerHandler for Server {
     ) -> Result<CallToolResponse, ErrorData> {
         let name = request.name.to_string();
         let access = (context.extensions.get::<http::request::Parts>())
-            .and_then(|parts| parts.extensions.get::<Access>());
-        if access == Some(&Access::Read) && calls::writes(&name) {
-            let message = format!("{name} changes the store; this client's token may only read");
-            return Ok(CallToolResult::error(vec![ContentBlock::text(message)]).into());
-        }
+            .and_then(|parts| parts.extensions.get::<Access>().copied())
+            .unwrap_or(Access::Write);
         let args = Json::Object(request.arguments.unwrap_or_default());
-        let session = self.session.clone();
-        let tool = name.clone();
-        let (result, changed) = tokio::task::spawn_blocking(move || {
-            let mut session = session.lock().unwrap_or_else(|e| e.into_inner());
-            let result = session.call(&tool, &args);
-            (result, session.changed())
-        })
-        .await
-        .map_err(|e| ErrorData::internal_error(format!("tool {name} failed: {e}"), None))?;
-        if changed {
-            self.tell_subscribers().await;
-        }
-        match result {
+        match self.call(&name, args, access).await {
             Ok(value) => {
                 let text = calls::text_of(&name, &value);
                 let mut result = CallToolResult::structured(value);
@@ -381,18 +358,41 @@ impl ServerHandler for Server {
                 }
                 Ok(result.into())
             }
-            Err(calls::CallError::Unknown(tool)) => Err(ErrorData::invalid_params(
-                format!("no tool named {tool:?}"),
-                None,
-            )),
-            Err(calls::CallError::Arguments(message) | calls::CallError::Failed(message)) => {
-                Ok(CallToolResult::error(vec![ContentBlock::text(message)]).into())
-            }
+            Err(e @ CallError::Unknown(_)) => Err(ErrorData::invalid_params(e.to_string(), None)),
+            Err(e) => Ok(CallToolResult::error(vec![ContentBlock::text(e.to_string())]).into()),
         }
     }
 }
 
 impl Server {
+    /// Runs the tool `tool` with `args` (its JSON arguments) as a call over MCP runs it, for a
+    /// caller who may do what `access` says: at the latest commit, off the async runtime's
+    /// threads, telling the graph's subscribers when the store changed. A write is answered
+    /// once its commit is durable. (`engram serve`'s REST API calls the tools through this.)
+    pub async fn call(&self, tool: &str, args: Json, access: Access) -> Result<Json, CallError> {
+        if access == Access::Read && calls::writes(tool) {
+            return Err(CallError::ReadOnly(tool.to_string()));
+        }
+        let session = self.session.clone();
+        let name = tool.to_string();
+        let (result, changed) = tokio::task::spawn_blocking(move || {
+            let mut session = session.lock().unwrap_or_else(|e| e.into_inner());
+            let result = session.call(&name, &args);
+            (result, session.changed())
+        })
+        .await
+        .map_err(|e| CallError::Failed(format!("tool {tool} failed: {e}")))?;
+        if changed {
+            self.tell_subscribers().await;
+        }
+        result
+    }
+
+    /// The tools it serves, with their input and output schemas.
+    pub fn tools(&self) -> &[Tool] {
+        &self.tools
+    }
+
     /// The subscriptions to the graph resource.
     fn subscribers(&self) -> std::sync::MutexGuard<'_, Subscribers> {
         self.subscribers.lock().unwrap_or_else(|e| e.into_inner())

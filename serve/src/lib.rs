@@ -3,6 +3,8 @@
 //! - `/mcp`: the Model Context Protocol over Streamable HTTP, the same server (tools and
 //!   resource) as `engram mcp` over stdio ([`engram_mcp::Server`]), with sessions for clients
 //!   of protocols before 2026-07-28 (unguessable ids) unless [`Options::stateless`].
+//! - `/v1/...`: a REST API in JSON, one endpoint per capability, each calling the tool of the
+//!   MCP server that does it; described at `/v1/openapi.json`.
 //! - `/healthz`: `ok` while the server runs (no token needed).
 //!
 //! Every request but `/healthz` needs `Authorization: Bearer <token>`, a token of the file
@@ -13,6 +15,8 @@
 //! progress finishes); SIGHUP reads the tokens file again.
 
 mod guard;
+mod openapi;
+mod rest;
 pub mod tokens;
 
 use axum::Router;
@@ -171,13 +175,14 @@ fn router(
         // Hosts and origins are checked for every route by the guard, in one place.
         .disable_allowed_hosts()
         .disable_allowed_origins();
+    let handler = server.clone();
     let mcp = StreamableHttpService::new(
-        move || Ok(server.clone()),
+        move || Ok(handler.clone()),
         Arc::new(LocalSessionManager::default()),
         config,
     );
     let guard = Arc::new(Guard::new(options, local, callers));
-    Router::new()
+    rest::routes(server)
         .nest_service("/mcp", mcp)
         .route("/healthz", axum::routing::get(|| async { "ok\n" }))
         .layer(axum::middleware::from_fn_with_state(guard, guard::check))

@@ -1,13 +1,15 @@
 """`engram serve` driven over HTTP as agents and browsers reach it: the official `mcp` client
 over Streamable HTTP runs the reference session, tokens are required and a read-only token
-cannot write, a foreign Origin or Host is refused, a stateless server answers, and SIGTERM
-stops it with every acknowledged write kept."""
+cannot write, a foreign Origin or Host is refused, a stateless server answers, SIGTERM stops
+it with every acknowledged write kept, and the REST API (through `httpx2`, a real HTTP
+client) does what the tools do, with its errors, pages and OpenAPI description."""
 
 import json
 import re
 import signal
 import subprocess
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import httpx2
@@ -148,6 +150,95 @@ async def no_auth_is_for_loopback_only():
             await ok(agent, "remember", {"title": "No tokens on loopback"})
 
 
+def rest(served, token=WRITE):
+    """A synchronous HTTP client of the REST API, bearing `token`."""
+    return httpx2.Client(base_url=served.base, headers={"Authorization": f"Bearer {token}"},
+                         timeout=60)
+
+
+async def the_rest_api_does_what_the_tools_do():
+    with Served() as served, rest(served) as w, rest(served, READ) as r:
+        made = w.post("/v1/entities", json={"entities": [
+            {"name": f"service-{i}", "entityType": "service", "observations": [f"runs job {i}"]}
+            for i in range(30)]})
+        assert made.status_code == 200 and len(made.json()["entities"]) == 30, made.text
+        rel = w.post("/v1/relate", json={"from": "service-1", "type": "depends_on", "to": "service-2"})
+        assert rel.status_code == 200 and rel.json()["relation"]["type"] == "DEPENDS_ON", rel.text
+        mem = w.post("/v1/memories", json={"title": "Payments retry webhooks with backoff",
+                                           "tags": ["webhooks"]})
+        assert mem.status_code == 200, mem.text
+        memory_id = mem.json()["id"]
+        # The graph, a page at a time by cursor: every entity exactly once.
+        names, cursor = [], None
+        for _ in range(100):
+            params = {"limit": 7, "asserted_only": "true"}
+            if cursor:
+                params["cursor"] = cursor
+            page = r.get("/v1/graph", params=params).json()
+            names += [e["name"] for e in page["entities"]]
+            cursor = page.get("next_cursor")
+            if not cursor:
+                break
+        assert sorted(n for n in names if n.startswith("service-")) == sorted(
+            f"service-{i}" for i in range(30)), names
+        assert len(names) == len(set(names)), names
+        hits = r.get("/v1/recall", params={"q": "webhook retries", "limit": 3}).json()["hits"]
+        assert hits[0]["id"] == memory_id and "snippet" in hits[0], hits
+        found = r.get("/v1/search", params={"q": "job 7"}).json()
+        assert [e["name"] for e in found["entities"]] == ["service-7"], found
+        opened = r.get("/v1/entities", params=[("name", "service-1"), ("name", "service-2")]).json()
+        assert {e["name"] for e in opened["entities"]} == {"service-1", "service-2"}, opened
+        answers = r.post("/v1/query", json={"query": '?- edge("service-1", t, x).'}).json()
+        assert [r["values"] for r in answers["rows"]] == [["DEPENDS_ON", "service-2"]], answers
+        proof = r.get("/v1/explain", params={"fact": 'edge("service-1", "DEPENDS_ON", "service-2")'}).json()
+        assert proof["holds"] and proof["proof"]["rule"], proof
+        why_not = r.get("/v1/explain", params={"fact": 'edge("service-2", "DEPENDS_ON", "service-1")',
+                                              "why_not": "true"}).json()
+        assert not why_not["holds"], why_not
+        stats = r.get("/v1/stats").json()
+        assert stats["facts"] >= 1 and stats["bytes_per_fact"] == round(stats["bytes_per_fact"], 1), stats
+        assert r.get("/v1/violations").status_code == 200
+        # Rule files: a body of text; a standard one is protected.
+        put = w.put("/v1/rules/mine", content='.decl mine(x: symbol)\nmine("a").')
+        assert put.status_code == 200, put.text
+        refused = w.put("/v1/rules/schema", content="")
+        assert refused.status_code == 422 and "standard" in refused.json()["detail"], refused.text
+        # Forgetting: by id, and by policy (a dry run counts, forgets nothing).
+        dry = w.post("/v1/inference/cleanup", params={"min_confidence": 0.3, "max_age_days": 0,
+                                                      "dry_run": "true"})
+        assert dry.status_code == 200, dry.text
+        # An id holds "#": written in a path, it is percent-encoded.
+        gone = w.delete(f"/v1/memories/{urllib.parse.quote(memory_id, safe='')}")
+        assert gone.status_code == 200, gone.text
+        assert r.get("/v1/recall", params={"q": "webhook retries"}).json()["hits"] == []
+        deleted = w.delete("/v1/entities/service-29")
+        assert deleted.status_code == 200, deleted.text
+        # Errors: {error, detail} with the right status.
+        for response, status in [
+            (r.post("/v1/memories", json={"title": "read token"}), 403),
+            (w.post("/v1/memories", json={"content": "no title"}), 400),
+            (w.post("/v1/memories", content=b"not json"), 400),
+            (r.get("/v1/graph", params={"limit": "many"}), 400),
+            (r.get("/v1/graph", params={"bogus": 1}), 400),
+            (r.get("/v1/recall"), 400),
+            (r.post("/v1/query", json={"query": "?- nonsense(("}), 422),
+            (httpx2.get(served.base + "/v1/stats"), 401),
+        ]:
+            assert response.status_code == status, (status, response.status_code, response.text)
+            body = response.json()
+            assert set(body) == {"error", "detail"} and body["detail"], body
+        # The OpenAPI description names every route, each answering (not 404/405).
+        spec = r.get("/v1/openapi.json").json()
+        assert spec["openapi"].startswith("3.1") and len(spec["paths"]) >= 15, spec["paths"].keys()
+        for path, ops in spec["paths"].items():
+            for method in ops:
+                url = path.replace("{name}", "nobody").replace("{id}", "nothing")
+                answer = r.request(method.upper(), url)
+                assert answer.status_code not in (404, 405), (method, path, answer.status_code)
+        body = spec["paths"]["/v1/entities"]["post"]["requestBody"]["content"]["application/json"]
+        assert "entities" in body["schema"]["properties"], body
+
+
 if __name__ == "__main__":
     run([
         the_reference_session_runs_over_streamable_http,
@@ -156,4 +247,5 @@ if __name__ == "__main__":
         a_foreign_origin_or_host_is_refused,
         sigterm_stops_it_with_every_acknowledged_write_kept,
         no_auth_is_for_loopback_only,
+        the_rest_api_does_what_the_tools_do,
     ])

@@ -86,7 +86,8 @@ impl StoreStats {
             "generation": self.generation, "facts": self.facts, "asserted": self.asserted,
             "derived": self.derived, "strings": self.strings, "string_bytes": self.string_bytes,
             "files": self.files, "bytes_on_disk": self.bytes_on_disk,
-            "bytes_per_fact": self.bytes_per_fact, "relations": rels,
+            // One decimal: what tells sizes apart (not a float's seventeen digits).
+            "bytes_per_fact": (self.bytes_per_fact * 10.0).round() / 10.0, "relations": rels,
         })
     }
 }
