@@ -303,6 +303,7 @@ fn serve_mcp(
         lock_wait,
         limits: served_limits(limits),
         now,
+        readers: 0,
     };
     let server = engram_mcp::Server::open(&db, &options)?;
     eprintln!("engram mcp: serving {} on stdio", db.display());
@@ -367,6 +368,8 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
                 lock_wait,
                 limits: served_limits(limits),
                 now,
+                // One reader per core: reads run beside each other and beside a write.
+                readers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             },
         };
         engram_serve::serve(options)?;

@@ -52,6 +52,10 @@ pub struct Options {
     /// What `now()` stands for in the store's evaluations (unix milliseconds), when fixed for
     /// reproducible runs; `None`: the store's own clock.
     pub now: Option<i64>,
+    /// Handles that serve the tools that only read, each at the latest commit, beside the
+    /// one that writes: reads run at once, and never wait for a write. 0: every call on the
+    /// one handle, one at a time (`engram mcp`, one client).
+    pub readers: usize,
 }
 
 impl Default for Options {
@@ -60,6 +64,7 @@ impl Default for Options {
             lock_wait: engram_store::DEFAULT_LOCK_WAIT,
             limits: Limits::NONE,
             now: None,
+            readers: 0,
         }
     }
 }
@@ -113,8 +118,6 @@ struct Session {
     store: Store,
     options: Options,
     kept: calls::Kept,
-    /// The commit the subscriber was last told of ([`Store::state`]).
-    seen: (u64, u64),
 }
 
 impl Session {
@@ -133,20 +136,27 @@ impl Session {
         store.set_lock_wait(options.lock_wait);
         store.set_limits(options.limits);
         store.set_now(options.now);
-        Ok(Session {
+        Ok(Session::of(db, store, options))
+    }
+
+    /// A handle that only reads the store at `db` (which exists).
+    fn reader(db: &Path, options: &Options) -> Result<Session, Error> {
+        let mut store = Store::open_read_only(db).map_err(|source| Error::Open {
+            path: db.to_path_buf(),
+            source,
+        })?;
+        store.set_limits(options.limits);
+        store.set_now(options.now);
+        Ok(Session::of(db, store, options))
+    }
+
+    fn of(db: &Path, store: Store, options: &Options) -> Session {
+        Session {
             db: db.to_path_buf(),
-            seen: store.state(),
             store,
             options: options.clone(),
             kept: calls::Kept::default(),
-        })
-    }
-
-    /// Whether the store moved to another commit since this was last asked (a call's write,
-    /// or another process's commit a call's refresh read).
-    fn changed(&mut self) -> bool {
-        let now = self.store.state();
-        std::mem::replace(&mut self.seen, now) != now
+        }
     }
 
     /// Runs one tool call: at the latest commit, with the writer lock for the call only.
@@ -200,11 +210,17 @@ fn create(db: &Path) -> Result<Store, Error> {
     }
 }
 
-/// The MCP server, a handler for any of rmcp's transports: the session behind a lock (calls
-/// run one at a time, off the async runtime's threads).
+/// The MCP server, a handler for any of rmcp's transports: the handle that writes behind a
+/// lock (writes run one at a time, off the async runtime's threads), and the handles that
+/// read ([`Options::readers`]), each behind its own.
 #[derive(Clone)]
 pub struct Server {
     session: Arc<Mutex<Session>>,
+    readers: Arc<Vec<Mutex<Session>>>,
+    /// The reader the next read tries first.
+    next_reader: Arc<std::sync::atomic::AtomicUsize>,
+    /// The latest commit (generation) the subscribers were told of.
+    seen: Arc<Mutex<u64>>,
     tools: Arc<Vec<Tool>>,
     /// Who subscribed to the graph resource, told when a call finds the store changed (by
     /// its own write or another process's commit).
@@ -373,19 +389,45 @@ impl Server {
         if access == Access::Read && calls::writes(tool) {
             return Err(CallError::ReadOnly(tool.to_string()));
         }
-        let session = self.session.clone();
+        let server = self.clone();
         let name = tool.to_string();
-        let (result, changed) = tokio::task::spawn_blocking(move || {
-            let mut session = session.lock().unwrap_or_else(|e| e.into_inner());
+        let (result, generation) = tokio::task::spawn_blocking(move || {
+            let mut session = server.session_for(&name);
             let result = session.call(&name, &args);
-            (result, session.changed())
+            (result, session.store.state().1)
         })
         .await
         .map_err(|e| CallError::Failed(format!("tool {tool} failed: {e}")))?;
+        let changed = {
+            let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+            let newer = generation > *seen;
+            *seen = generation.max(*seen);
+            newer
+        };
         if changed {
             self.tell_subscribers().await;
         }
         result
+    }
+
+    /// The handle a call of `tool` runs on, locked: the writer's for a tool that writes (or
+    /// when there are no readers), else the first reader free, from the one after the last
+    /// read's (or, all busy, the next in turn, waited for).
+    fn session_for(&self, tool: &str) -> std::sync::MutexGuard<'_, Session> {
+        let unpoison = |e: std::sync::PoisonError<_>| e.into_inner();
+        if calls::writes(tool) || self.readers.is_empty() {
+            return self.session.lock().unwrap_or_else(unpoison);
+        }
+        let n = self.readers.len();
+        let start = (self.next_reader).fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        for k in 0..n {
+            match self.readers[(start + k) % n].try_lock() {
+                Ok(guard) => return guard,
+                Err(std::sync::TryLockError::Poisoned(e)) => return e.into_inner(),
+                Err(std::sync::TryLockError::WouldBlock) => {}
+            }
+        }
+        self.readers[start % n].lock().unwrap_or_else(unpoison)
     }
 
     /// The tools it serves, with their input and output schemas.
@@ -421,8 +463,16 @@ impl Server {
 
     /// Opens (or creates, with the standard memory rules) the store at `db` to serve it.
     pub fn open(db: &Path, options: &Options) -> Result<Server, Error> {
+        let writer = Session::open(db, options)?;
+        let seen = writer.store.state().1;
+        let readers = (0..options.readers)
+            .map(|_| Session::reader(db, options).map(Mutex::new))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Server {
-            session: Arc::new(Mutex::new(Session::open(db, options)?)),
+            session: Arc::new(Mutex::new(writer)),
+            readers: Arc::new(readers),
+            next_reader: Arc::default(),
+            seen: Arc::new(Mutex::new(seen)),
             tools: Arc::new(tools::all()),
             subscribers: Arc::default(),
         })

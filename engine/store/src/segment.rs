@@ -829,17 +829,22 @@ pub(crate) fn layer_counts(
         return Ok((0, 0));
     };
     let (mut facts, mut derived) = (base.rows(), base.derived_rows()?);
-    newer_changes(runs, arity, |_, old, new| {
-        if let Some(old) = old {
-            facts -= 1;
-            derived -= usize::from(base.row_at(old)?.1.rule != 0);
-        }
-        if let Some(m) = new {
-            facts += 1;
-            derived += usize::from(m.rule != 0);
-        }
-        Ok(())
-    })?;
+    newer_changes(
+        runs,
+        arity,
+        |_| true,
+        |_, old, new| {
+            if let Some(old) = old {
+                facts -= 1;
+                derived -= usize::from(base.row_at(old)?.1.rule != 0);
+            }
+            if let Some(m) = new {
+                facts += 1;
+                derived += usize::from(m.rule != 0);
+            }
+            Ok(())
+        },
+    )?;
     Ok((facts, derived))
 }
 
@@ -932,18 +937,21 @@ pub(crate) fn derived_not_in(
     Ok(count.max(0) as usize)
 }
 
-/// Calls `f` with each key the newer runs of a layer (all but the oldest) set or remove,
-/// folded together, in key order: the key, its row in the oldest run if it is there, and what
-/// the newer runs make of it (`None`: removed).
+/// Calls `f` with each key the newer runs of a layer (all but the oldest) set or remove that
+/// `wanted` keeps, folded together, in key order: the key, its row in the oldest run if it is
+/// there, and what the newer runs make of it (`None`: removed). (Only a wanted key is looked
+/// up in the oldest run: a count of a few values after many small commits reads a few rows
+/// of it, not one per key the commits changed.)
 fn newer_changes(
     runs: &[MappedFacts],
     arity: usize,
+    wanted: impl Fn(&[u64]) -> bool,
     mut f: impl FnMut(&[u64], Option<usize>, Option<FactMeta>) -> Result<(), StoreError>,
 ) -> Result<(), StoreError> {
     let Some(base) = runs.first() else {
         return Ok(());
     };
-    for (key, m) in fold_newer(runs, arity)?.iter() {
+    for (key, m) in fold_newer(runs, arity)?.iter().filter(|(k, _)| wanted(k)) {
         let old = base.prefix_range(key)?.next();
         f(key, old, *m)?;
     }
@@ -986,16 +994,22 @@ pub(crate) fn layer_value_counts(
             }
         });
     }
-    newer_changes(runs, arity, |key, old, new| {
-        if let Some(n) = counts.get_mut(&key[column]) {
-            match (new.is_some(), old.is_some()) {
-                (true, false) => *n += 1,
-                (false, true) => *n -= 1,
-                _ => {}
+    let wanted: rustc_hash::FxHashSet<u64> = counts.keys().copied().collect();
+    newer_changes(
+        runs,
+        arity,
+        |key| wanted.contains(&key[column]),
+        |key, old, new| {
+            if let Some(n) = counts.get_mut(&key[column]) {
+                match (new.is_some(), old.is_some()) {
+                    (true, false) => *n += 1,
+                    (false, true) => *n -= 1,
+                    _ => {}
+                }
             }
-        }
-        Ok(())
-    })
+            Ok(())
+        },
+    )
 }
 
 /// A layer's contents as evaluation rows, without building a table: its oldest run (for a
