@@ -248,6 +248,9 @@ enum Command {
         /// MCP without sessions for clients of older protocols too.
         #[arg(long)]
         stateless: bool,
+        /// At most this many requests in progress; past it a request gets 503 at once.
+        #[arg(long, default_value_t = engram_serve::DEFAULT_MAX_REQUESTS)]
+        max_requests: usize,
     },
 }
 
@@ -355,6 +358,7 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
         allow_origins,
         allow_hosts,
         stateless,
+        max_requests,
     } = cli.command
     {
         let options = engram_serve::Options {
@@ -364,6 +368,7 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
             allow_origins,
             allow_hosts,
             stateless,
+            max_requests,
             mcp: engram_mcp::Options {
                 lock_wait,
                 limits: served_limits(limits),

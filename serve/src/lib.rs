@@ -6,6 +6,7 @@
 //! - `/v1/...`: a REST API in JSON, one endpoint per capability, each calling the tool of the
 //!   MCP server that does it; described at `/v1/openapi.json`.
 //! - `/healthz`: `ok` while the server runs (no token needed).
+//! - `/metrics`: requests, latencies and the store's figures, in Prometheus' text format.
 //!
 //! Every request but `/healthz` needs `Authorization: Bearer <token>`, a token of the file
 //! [`Options::auth`] names ([`tokens`]); a token that may only read cannot call a tool that
@@ -15,6 +16,7 @@
 //! progress finishes); SIGHUP reads the tokens file again.
 
 mod guard;
+mod metrics;
 mod openapi;
 mod rest;
 pub mod tokens;
@@ -32,6 +34,12 @@ use tokio_util::sync::CancellationToken;
 
 /// The address `engram serve` listens on unless told another: loopback only.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:7437";
+
+/// How many requests may be in progress at once unless told otherwise.
+pub const DEFAULT_MAX_REQUESTS: usize = 256;
+
+/// The largest request body the REST API reads (a batch of entities, a rule file).
+const MAX_BODY: usize = 16 << 20;
 
 /// Who may call the server.
 #[derive(Clone, Debug)]
@@ -57,6 +65,8 @@ pub struct Options {
     pub allow_hosts: Vec<String>,
     /// MCP without sessions for every client (the 2026-07-28 protocol is always stateless).
     pub stateless: bool,
+    /// At most this many requests in progress; past it a request gets `503` at once.
+    pub max_requests: usize,
     /// How the store is opened and its commits bounded.
     pub mcp: engram_mcp::Options,
 }
@@ -182,10 +192,21 @@ fn router(
         config,
     );
     let guard = Arc::new(Guard::new(options, local, callers));
+    let metrics = Arc::new(metrics::Metrics::new(options.max_requests));
+    let scraped = (metrics.clone(), server.clone());
     rest::routes(server)
         .nest_service("/mcp", mcp)
         .route("/healthz", axum::routing::get(|| async { "ok\n" }))
+        .route(
+            "/metrics",
+            axum::routing::get(move || async move { scraped.0.render(&scraped.1).await }),
+        )
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::from_fn_with_state(guard, guard::check))
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            metrics::count,
+        ))
 }
 
 /// Stops the server on SIGTERM or Ctrl-C; reads the tokens again on SIGHUP.

@@ -9,6 +9,7 @@ import json
 import re
 import signal
 import subprocess
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -283,6 +284,72 @@ async def eight_clients_at_once_lose_nothing():
     assert len(graph["relations"]) == 8 * 50, len(graph["relations"])
 
 
+async def past_its_bound_it_refuses_at_once_and_counts_it():
+    # One request in progress at most: of 24 at once some are refused with 503 and
+    # Retry-After, none waits without end; /metrics counts them by route and status.
+    import concurrent.futures
+    with Served("--max-requests", "1") as served:
+        def ask(i):
+            with rest(served, READ) as r:
+                return r.get("/v1/recall", params={"q": f"anything {i}"})
+        answers = []
+        for _ in range(10):  # bursts until one overlaps (nearly always the first)
+            with concurrent.futures.ThreadPoolExecutor(24) as pool:
+                answers += list(pool.map(ask, range(24)))
+            if any(a.status_code == 503 for a in answers):
+                break
+        statuses = sorted({a.status_code for a in answers})
+        assert statuses == [200, 503], statuses
+        refused = [a for a in answers if a.status_code == 503]
+        assert all(a.headers["retry-after"] == "1" and a.json()["error"] == "overloaded"
+                   for a in refused), refused[0].text
+        with rest(served, READ) as r:
+            metrics = r.get("/metrics").text
+        count = lambda status: sum(
+            float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()
+            if line.startswith("engram_http_requests_total{") and 'route="/v1/recall"' in line
+            and f'status="{status}"' in line)
+        assert count(503) == len(refused) and count(200) == len(answers) - len(refused), metrics
+        assert f"engram_http_requests_refused_total {len(refused)}" in metrics, metrics
+        assert "engram_store_facts " in metrics and "engram_http_request_duration_seconds_bucket" in metrics
+        assert served.get("/metrics")[0] == 401
+
+
+async def sigkill_during_writes_keeps_every_acknowledged_write():
+    # Four clients write as fast as they can; the server is killed (SIGKILL) in the middle.
+    # Every write that was answered 200 is in the store after, which opens cleanly.
+    import concurrent.futures
+    import threading
+    stop = threading.Event()
+    with Served() as served:
+        def writer(c):
+            acked = []
+            with rest(served) as http:
+                i = 0
+                while not stop.is_set():
+                    try:
+                        r = http.post("/v1/relate", json={"from": f"w{c}", "type": "wrote",
+                                                          "to": f"n{c}-{i}"})
+                    except httpx2.HTTPError:
+                        break
+                    if r.status_code == 200:
+                        acked.append(f"n{c}-{i}")
+                    i += 1
+            return acked
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            futures = [pool.submit(writer, c) for c in range(4)]
+            time.sleep(1.5)
+            served.proc.kill()
+            served.proc.wait()
+            stop.set()
+            acked = [f.result() for f in futures]
+    assert sum(map(len, acked)) > 20, acked
+    out = json.loads(engram_cli(served.db, "query", "--format", "json", '?- relation(w, "WROTE", x).'))
+    stored = {a["values"][1] for a in out[0]["answers"]}
+    lost = [name for names in acked for name in names if name not in stored]
+    assert not lost, f"acknowledged and lost: {lost[:10]} of {sum(map(len, acked))}"
+
+
 if __name__ == "__main__":
     run([
         the_reference_session_runs_over_streamable_http,
@@ -293,4 +360,6 @@ if __name__ == "__main__":
         no_auth_is_for_loopback_only,
         the_rest_api_does_what_the_tools_do,
         eight_clients_at_once_lose_nothing,
+        past_its_bound_it_refuses_at_once_and_counts_it,
+        sigkill_during_writes_keeps_every_acknowledged_write,
     ])
