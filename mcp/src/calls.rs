@@ -32,6 +32,9 @@ pub enum CallError {
     /// The tool writes and the caller may only read ([`crate::Access::Read`]).
     #[error("{0} changes the store; this client's token may only read")]
     ReadOnly(String),
+    /// What the call names does not exist (a rule file).
+    #[error("{0}")]
+    NotFound(String),
 }
 
 impl From<engram_store::ReadError> for CallError {
@@ -53,7 +56,7 @@ impl From<engram_memory::EditError> for CallError {
 }
 
 /// Reads a call's arguments as the tool's typed arguments; an error names the argument.
-fn args<T: DeserializeOwned>(args: &Json) -> Result<T, CallError> {
+pub(crate) fn args<T: DeserializeOwned>(args: &Json) -> Result<T, CallError> {
     serde_path_to_error::deserialize(args).map_err(|e| {
         let path = e.path().to_string();
         let message = e.into_inner().to_string();
@@ -71,14 +74,17 @@ fn args<T: DeserializeOwned>(args: &Json) -> Result<T, CallError> {
 }
 
 /// A result as the JSON of its typed struct.
-fn json_of<T: serde::Serialize>(result: T) -> Result<Json, CallError> {
+pub(crate) fn json_of<T: serde::Serialize>(result: T) -> Result<Json, CallError> {
     serde_json::to_value(result).map_err(|e| CallError::Failed(e.to_string()))
 }
 
 /// Whether a tool changes the store (its errors leave the handle to be reopened; a client
 /// that may only read cannot call it).
 pub fn writes(tool: &str) -> bool {
-    matches!(
+    let more = crate::rest_calls::CALLS
+        .iter()
+        .any(|&(name, w)| w && name == tool);
+    more || matches!(
         tool,
         "create_entities"
             | "create_relations"
@@ -184,7 +190,8 @@ pub fn call(
                 rule_files,
             })
         }
-        other => Err(CallError::Unknown(other.to_string())),
+        other => crate::rest_calls::call(store, other, a)
+            .unwrap_or_else(|| Err(CallError::Unknown(other.to_string()))),
     }
 }
 

@@ -11,6 +11,7 @@
 mod args;
 mod calls;
 mod page;
+mod rest_calls;
 mod results;
 mod stdio;
 mod tools;
@@ -365,6 +366,10 @@ impl ServerHandler for Server {
             .and_then(|parts| parts.extensions.get::<Access>().copied())
             .unwrap_or(Access::Write);
         let args = Json::Object(request.arguments.unwrap_or_default());
+        if !self.tools.iter().any(|t| t.name == name) {
+            let message = format!("no tool named {name:?}");
+            return Err(ErrorData::invalid_params(message, None));
+        }
         match self.call(&name, args, access).await {
             Ok(value) => {
                 let text = calls::text_of(&name, &value);

@@ -44,10 +44,15 @@ pub(crate) fn document(server: &Server) -> Json {
             },
         });
         let body = match ep.body {
-            Body::Json => t.map(|t| {
-                json!({"required": true, "content": {"application/json": {"schema": Json::Object((*t.input_schema).clone())}}})
-            }),
-            Body::Text(_) => Some(json!({"required": true, "content": {"text/plain": {"schema": {"type": "string"}}}})),
+            Body::Json => {
+                let schema = t.map_or(json!({"type": "object"}), |t| {
+                    Json::Object((*t.input_schema).clone())
+                });
+                Some(json!({"required": true, "content": {"application/json": {"schema": schema}}}))
+            }
+            Body::Text(_) => Some(
+                json!({"required": true, "content": {"text/plain": {"schema": {"type": "string"}}}}),
+            ),
             Body::None => None,
         };
         if let Some(body) = body {

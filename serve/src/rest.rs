@@ -320,6 +320,41 @@ pub(crate) const ENDPOINTS: &[Endpoint] = &[
             ],
         )
     },
+    with_params(
+        "GET",
+        "/v1/rules",
+        "rule_files",
+        "The rule files: name, standard or not, number of rules",
+        &[],
+    ),
+    with_params(
+        "GET",
+        "/v1/rules/{name}",
+        "rule_file",
+        "A rule file with its text",
+        &[path("name", "name", Kind::Text, "the rule file's name")],
+    ),
+    with_params(
+        "DELETE",
+        "/v1/rules/{name}",
+        "remove_rule",
+        "Removes a rule file (a standard one only with replace_standard=true)",
+        &[
+            path("name", "name", Kind::Text, "the rule file's name"),
+            query(
+                "replace_standard",
+                "replace_standard",
+                Kind::Bool,
+                "allow removing a standard rule file",
+            ),
+        ],
+    ),
+    with_body(
+        "POST",
+        "/v1/facts",
+        "assert_facts",
+        "Asserts facts written as Datalog ({\"facts\": [\"edge(\\\"a\\\", \\\"b\\\") @ 0.8\"]})",
+    ),
     Endpoint {
         body: Body::Text("text"),
         ..with_params(
@@ -512,7 +547,7 @@ fn answer(result: Result<Json, CallError>) -> Response {
         Err(e @ CallError::ReadOnly(_)) => {
             refusal(StatusCode::FORBIDDEN, "forbidden", &e.to_string())
         }
-        Err(e @ CallError::Unknown(_)) => {
+        Err(e @ (CallError::Unknown(_) | CallError::NotFound(_))) => {
             refusal(StatusCode::NOT_FOUND, "not_found", &e.to_string())
         }
         Err(e) => refusal(StatusCode::UNPROCESSABLE_ENTITY, "failed", &e.to_string()),

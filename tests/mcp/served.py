@@ -111,6 +111,13 @@ async def a_token_is_required_and_a_read_token_cannot_write():
             assert refused.error and "may only read" in refused.text, refused
             refused = await call(dashboard, "add_rule", {"name": "mine", "text": ""})
             assert refused.error and "may only read" in refused.text, refused
+        async with served.client() as agent:
+            # The REST API's own calls are not MCP tools.
+            try:
+                r = await call(agent, "assert_facts", {"facts": ['x("y")']})
+                assert r.error and "no tool" in r.text, r
+            except Exception as e:  # an invalid-params error, as for any unknown tool
+                assert "no tool" in str(e), e
         titles = engram_cli(served.db, "query", '?- memory(m, t, title).')
         assert "Tokens are checked" in titles and "not allowed" not in titles, titles
 
@@ -205,6 +212,21 @@ async def the_rest_api_does_what_the_tools_do():
         assert put.status_code == 200, put.text
         refused = w.put("/v1/rules/schema", content="")
         assert refused.status_code == 422 and "standard" in refused.json()["detail"], refused.text
+        # Facts as Datalog, as data; the rule files listed, read and removed.
+        added = w.post("/v1/facts", json={"facts": ['mine("b") @ 0.5', 'mine("c").']})
+        assert added.status_code == 200 and added.json()["asserted"] == 2, added.text
+        rows = r.post("/v1/query", json={"query": "?- mine(x)."}).json()["rows"]
+        assert sorted((x["values"][0], x["confidence"]) for x in rows) == [
+            ("a", 1.0), ("b", 0.5), ("c", 1.0)], rows
+        assert w.post("/v1/facts", json={"facts": ["mine(x) :- mine(x)"]}).status_code == 400
+        files = {f["name"]: f for f in r.get("/v1/rules").json()}
+        assert files["mine"]["standard"] is False and files["schema"]["standard"] is True, files
+        assert files["schema"]["rules"] > 0, files["schema"]
+        assert 'mine("a")' in r.get("/v1/rules/mine").json()["text"]
+        assert r.get("/v1/rules/nothing").status_code == 404
+        assert w.delete("/v1/rules/schema").status_code == 422
+        assert w.delete("/v1/rules/mine").status_code == 200
+        assert r.get("/v1/rules/mine").status_code == 404
         # Forgetting: by id, and by policy (a dry run counts, forgets nothing).
         dry = w.post("/v1/inference/cleanup", params={"min_confidence": 0.3, "max_age_days": 0,
                                                       "dry_run": "true"})
@@ -236,7 +258,11 @@ async def the_rest_api_does_what_the_tools_do():
             for method in ops:
                 url = path.replace("{name}", "nobody").replace("{id}", "nothing")
                 answer = r.request(method.upper(), url)
-                assert answer.status_code not in (404, 405), (method, path, answer.status_code)
+                # A route that is not served gets 405, or 404 with no body; a call's own
+                # not_found (a rule file there is not) is an answer.
+                routed = answer.status_code != 405 and (
+                    answer.status_code != 404 or answer.json().get("error") == "not_found")
+                assert routed, (method, path, answer.status_code, answer.text)
         body = spec["paths"]["/v1/entities"]["post"]["requestBody"]["content"]["application/json"]
         assert "entities" in body["schema"]["properties"], body
 

@@ -1,0 +1,139 @@
+//! Calls no MCP tool offers, which `engram serve`'s REST API makes through the same
+//! [`crate::Server::call`]: asserting facts written as Datalog (data: each is read by the
+//! parser of facts, never as a rule), and the rule files listed, read and removed. An MCP
+//! client cannot call them (they are not among the tools listed).
+
+use crate::calls::{CallError, json_of};
+use crate::results::Report;
+use engram_store::Store;
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+
+/// The calls of this module, and whether each writes.
+pub(crate) const CALLS: &[(&str, bool)] = &[
+    ("assert_facts", true),
+    ("rule_files", false),
+    ("rule_file", false),
+    ("remove_rule", true),
+];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssertFacts {
+    /// Facts as Datalog, each with its `@ c` confidence and `~ t` time if given.
+    facts: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Named {
+    name: String,
+    #[serde(default)]
+    replace_standard: bool,
+}
+
+#[derive(Serialize)]
+struct Asserted {
+    asserted: usize,
+    report: Report,
+}
+
+#[derive(Serialize)]
+struct RuleFileOut {
+    name: String,
+    /// One of engram's standard rule files.
+    standard: bool,
+    /// Its rules (clauses with a body), counted as the parser reads them.
+    rules: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    text: Option<String>,
+}
+
+#[derive(Serialize)]
+struct RuleRemoved {
+    removed: String,
+    report: Report,
+}
+
+/// Runs one of [`CALLS`]; `None` when `name` is not one of them.
+pub(crate) fn call(store: &mut Store, name: &str, args: &Json) -> Option<Result<Json, CallError>> {
+    Some(match name {
+        "assert_facts" => read(args).and_then(|call| assert_facts(store, call)),
+        "rule_files" => json_of(rule_files(store, false)),
+        "rule_file" => read::<Named>(args).and_then(|call| {
+            let found = rule_files(store, true)
+                .into_iter()
+                .find(|r| r.name == call.name);
+            let missing = || CallError::NotFound(format!("no rule file named {:?}", call.name));
+            found.ok_or_else(missing).and_then(json_of)
+        }),
+        "remove_rule" => read(args).and_then(|call| remove_rule(store, call)),
+        _ => return None,
+    })
+}
+
+fn read<T: serde::de::DeserializeOwned>(args: &Json) -> Result<T, CallError> {
+    crate::calls::args(args)
+}
+
+fn assert_facts(store: &mut Store, call: AssertFacts) -> Result<Json, CallError> {
+    if call.facts.is_empty() {
+        return Err(CallError::Arguments("`facts`: give at least one".into()));
+    }
+    let mut tx = store.transaction()?;
+    let mut asserted = 0;
+    for (i, fact) in call.facts.iter().enumerate() {
+        // One fact per string: the parser of facts reads it (a rule is refused by it).
+        let text = format!("{}.", fact.trim().trim_end_matches('.'));
+        match tx.add_text(&text) {
+            Ok(1) => asserted += 1,
+            Ok(n) => {
+                return Err(CallError::Arguments(format!(
+                    "`facts[{i}]`: one fact per string ({n} here)"
+                )));
+            }
+            Err(e) => return Err(CallError::Arguments(format!("`facts[{i}]`: {e}"))),
+        }
+    }
+    let report = Report::from(&tx.commit()?);
+    json_of(Asserted { asserted, report })
+}
+
+fn rule_files(store: &Store, with_text: bool) -> Vec<RuleFileOut> {
+    (store.rules().iter())
+        .map(|r| {
+            RuleFileOut {
+            name: r.name.clone(),
+            standard: engram_core::library::is_standard(&r.name),
+            rules: engram_parser::parse(&r.text, &r.name).map_or(0, |p| {
+                let is_rule = |i: &&engram_parser::Item| {
+                    matches!(i, engram_parser::Item::Clause(c) if !c.body.is_empty())
+                };
+                p.items.iter().filter(is_rule).count()
+            }),
+            text: with_text.then(|| r.text.clone()),
+        }
+        })
+        .collect()
+}
+
+fn remove_rule(store: &mut Store, call: Named) -> Result<Json, CallError> {
+    if !store.rules().iter().any(|r| r.name == call.name) {
+        return Err(CallError::NotFound(format!(
+            "no rule file named {:?}",
+            call.name
+        )));
+    }
+    if store.replaces_standard_rules(&call.name) && !call.replace_standard {
+        return Err(CallError::Failed(format!(
+            "`{}` is one of engram's standard rule files: removing it changes what every \
+             memory derives. Pass replace_standard=true to remove it on purpose",
+            call.name
+        )));
+    }
+    let report = Report::from(&store.remove_rules(&call.name)?);
+    json_of(RuleRemoved {
+        removed: call.name,
+        report,
+    })
+}
