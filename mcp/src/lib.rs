@@ -17,6 +17,7 @@ mod stdio;
 mod tools;
 
 use engram_core::Limits;
+use engram_memory::MemoryExt;
 use engram_store::{OpenError, Store, WriteError};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
@@ -433,6 +434,52 @@ impl Server {
             }
         }
         self.readers[start % n].lock().unwrap_or_else(unpoison)
+    }
+
+    /// Exports the store, as `engram export` does (`mcp_memory`: the reference server's
+    /// `memory.jsonl`; else engram's memory format, only the derived lines with
+    /// `inferred_only`), one JSON line at a time to `emit`, on a reader's handle at the
+    /// latest commit, off the async runtime's threads; stops early when `emit` says false
+    /// (the client went away).
+    pub async fn export(
+        &self,
+        mcp_memory: bool,
+        inferred_only: bool,
+        mut emit: impl FnMut(String) -> bool + Send + 'static,
+    ) -> Result<(), CallError> {
+        let server = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut session = server.session_for("read_graph");
+            session.store.refresh()?;
+            let store = &mut session.store;
+            if mcp_memory {
+                for line in store.export_mcp()? {
+                    if !emit(line.to_string()) {
+                        break;
+                    }
+                }
+                return Ok(());
+            }
+            /// Why an export ended early: the client went away (not an error), or a read.
+            enum Ended {
+                Gone,
+                Read(engram_store::ReadError),
+            }
+            impl From<engram_store::ReadError> for Ended {
+                fn from(e: engram_store::ReadError) -> Ended {
+                    Ended::Read(e)
+                }
+            }
+            let result = store.export_memory_each(inferred_only, |line| {
+                emit(line.to_string()).then_some(()).ok_or(Ended::Gone)
+            });
+            match result {
+                Ok(()) | Err(Ended::Gone) => Ok(()),
+                Err(Ended::Read(e)) => Err(e.into()),
+            }
+        })
+        .await
+        .map_err(|e| CallError::Failed(format!("export failed: {e}")))?
     }
 
     /// The tools it serves, with their input and output schemas.

@@ -1,7 +1,8 @@
 //! Calls no MCP tool offers, which `engram serve`'s REST API makes through the same
 //! [`crate::Server::call`]: asserting facts written as Datalog (data: each is read by the
-//! parser of facts, never as a rule), and the rule files listed, read and removed. An MCP
-//! client cannot call them (they are not among the tools listed).
+//! parser of facts, never as a rule), importing memories (a file `engram load` reads), and the
+//! rule files listed, read and removed. An MCP client cannot call them (they are not among the
+//! tools listed).
 
 use crate::calls::{CallError, json_of};
 use crate::results::Report;
@@ -15,6 +16,7 @@ pub(crate) const CALLS: &[(&str, bool)] = &[
     ("rule_files", false),
     ("rule_file", false),
     ("remove_rule", true),
+    ("import_memories", true),
 ];
 
 #[derive(Deserialize)]
@@ -30,6 +32,25 @@ struct Named {
     name: String,
     #[serde(default)]
     replace_standard: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImportMemories {
+    /// The file's text.
+    text: String,
+    /// engram, mcp-memory or memorygraph; detected when not given.
+    format: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Imported {
+    format: &'static str,
+    /// Facts asserted.
+    asserted: usize,
+    /// Lines of derived knowledge not asserted (the rules derive them again).
+    derived: usize,
+    report: Report,
 }
 
 #[derive(Serialize)]
@@ -68,6 +89,7 @@ pub(crate) fn call(store: &mut Store, name: &str, args: &Json) -> Option<Result<
             found.ok_or_else(missing).and_then(json_of)
         }),
         "remove_rule" => read(args).and_then(|call| remove_rule(store, call)),
+        "import_memories" => read(args).and_then(|call| import_memories(store, call)),
         _ => return None,
     })
 }
@@ -134,6 +156,38 @@ fn remove_rule(store: &mut Store, call: Named) -> Result<Json, CallError> {
     let report = Report::from(&store.remove_rules(&call.name)?);
     json_of(RuleRemoved {
         removed: call.name,
+        report,
+    })
+}
+
+/// Memories in one of `engram load`'s formats, asserted in one commit (a line that cannot be
+/// read fails the whole import, naming the line).
+fn import_memories(store: &mut Store, call: ImportMemories) -> Result<Json, CallError> {
+    use engram_memory::Format;
+    let format = match call.format.as_deref() {
+        Some(name) => name.parse::<Format>().map_err(CallError::Arguments)?,
+        None => Format::detect(&call.text).ok_or_else(|| {
+            CallError::Arguments(
+                "not a memory file engram reads (engram's JSON Lines, the MCP reference \
+                 server's memory.jsonl, a MemoryGraph export); give format="
+                    .into(),
+            )
+        })?,
+    };
+    let read = (format.read(&call.text, false))
+        .map_err(|bad| CallError::Arguments(format!("line {bad}")))?;
+    let asserted = read.facts.len();
+    let mut tx = store.transaction()?;
+    engram_memory::add_to_transaction(&mut tx, read.facts)?;
+    let report = Report::from(&tx.commit()?);
+    json_of(Imported {
+        format: match format {
+            Format::Native => "engram",
+            Format::McpMemory => "mcp-memory",
+            Format::MemoryGraph => "memorygraph",
+        },
+        asserted,
+        derived: read.derived,
         report,
     })
 }

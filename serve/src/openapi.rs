@@ -31,12 +31,16 @@ pub(crate) fn document(server: &Server) -> Json {
         let t = tool(ep.tool);
         let result = (t.and_then(|t| t.output_schema.as_ref()))
             .map_or(json!({"type": "object"}), |s| Json::Object((**s).clone()));
+        let result_kind = match ep.tool {
+            crate::rest::EXPORT => "application/x-ndjson",
+            _ => "application/json",
+        };
         let mut op = json!({
             "operationId": format!("{}_{}", ep.method.to_lowercase(), ep.path.trim_start_matches("/v1/").replace(['/', '{', '}'], "_")),
             "summary": ep.summary,
             "parameters": params,
             "responses": {
-                "200": {"description": "the result", "content": {"application/json": {"schema": result}}},
+                "200": {"description": "the result", "content": {result_kind: {"schema": result}}},
                 "400": error_response("the arguments do not fit"),
                 "401": error_response("no token, or one this server does not accept"),
                 "403": error_response("a write with a read token, or a foreign Origin or Host"),

@@ -349,6 +349,41 @@ pub(crate) const ENDPOINTS: &[Endpoint] = &[
             ),
         ],
     ),
+    with_params(
+        "GET",
+        "/v1/export",
+        EXPORT,
+        "The store as JSON Lines, streamed: engram's memory format (what POST /v1/import reads back), or the MCP reference server's memory.jsonl",
+        &[
+            query(
+                "format",
+                "format",
+                Kind::Text,
+                "engram (default) or mcp-memory",
+            ),
+            query(
+                "inferred_only",
+                "inferred_only",
+                Kind::Bool,
+                "only what the rules derived (engram format)",
+            ),
+        ],
+    ),
+    Endpoint {
+        body: Body::Text("text"),
+        ..with_params(
+            "POST",
+            "/v1/import",
+            "import_memories",
+            "Imports memories (a file engram load reads: JSON Lines) in one commit",
+            &[query(
+                "format",
+                "format",
+                Kind::Text,
+                "engram, mcp-memory or memorygraph (detected when not given)",
+            )],
+        )
+    },
     with_body(
         "POST",
         "/v1/facts",
@@ -394,6 +429,9 @@ pub(crate) const ENDPOINTS: &[Endpoint] = &[
     ),
 ];
 
+/// The endpoint that streams an export ([`Server::export`]) rather than calling a tool.
+pub(crate) const EXPORT: &str = "export";
+
 /// The routes of [`ENDPOINTS`], each calling its tool on `server`.
 pub(crate) fn routes(server: Server) -> Router {
     let mut by_path: BTreeMap<&str, MethodRouter> = BTreeMap::new();
@@ -404,6 +442,7 @@ pub(crate) fn routes(server: Server) -> Router {
                             RawQuery(raw): RawQuery,
                             body: Bytes| async move {
             match arguments(ep, &params, raw.as_deref(), &body) {
+                Ok(args) if ep.tool == EXPORT => export(server, &args),
                 Ok(args) => answer(server.call(ep.tool, args, access).await),
                 Err(why) => refusal(StatusCode::BAD_REQUEST, "bad_request", &why),
             }
@@ -427,6 +466,35 @@ pub(crate) fn routes(server: Server) -> Router {
             axum::Json(crate::openapi::document(&server)).into_response()
         }),
     )
+}
+
+/// An export as the response, streamed a line at a time as it is made (an error after the
+/// first line ends the stream early; before it, the status says it).
+fn export(server: Server, args: &Json) -> Response {
+    let mcp_memory = match args["format"].as_str() {
+        None | Some("engram") => false,
+        Some("mcp-memory") => true,
+        Some(other) => {
+            let why = format!("format {other:?}: engram or mcp-memory");
+            return refusal(StatusCode::BAD_REQUEST, "bad_request", &why);
+        }
+    };
+    let inferred_only = args["inferred_only"].as_bool().unwrap_or(false);
+    let (lines, received) = tokio::sync::mpsc::channel::<Result<String, std::io::Error>>(1024);
+    tokio::spawn(async move {
+        let sender = lines.clone();
+        let emit = move |line: String| sender.blocking_send(Ok(line + "\n")).is_ok();
+        if let Err(e) = server.export(mcp_memory, inferred_only, emit).await {
+            let _ = lines.send(Err(std::io::Error::other(e.to_string()))).await;
+        }
+    });
+    let body = axum::body::Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(received));
+    let kind = http::HeaderValue::from_static("application/x-ndjson");
+    let mut response = body.into_response();
+    response
+        .headers_mut()
+        .insert(http::header::CONTENT_TYPE, kind);
+    response
 }
 
 /// The tool's arguments for a request: its body, then its parameters, then the endpoint's

@@ -18,7 +18,7 @@ import httpx2
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from harness import ENGRAM, call, engram_cli, ok, reference, run, tempdir
+from harness import ENGRAM, EXAMPLE, call, engram_cli, ok, reference, run, tempdir
 from reference_session import the_session_matches
 
 WRITE = "w" * 8 + "0123456789abcdef"
@@ -376,6 +376,34 @@ async def sigkill_during_writes_keeps_every_acknowledged_write():
     assert not lost, f"acknowledged and lost: {lost[:10]} of {sum(map(len, acked))}"
 
 
+async def an_export_streams_and_imports_into_another_server():
+    # The example memory imported over REST, exported as a stream, imported into a second
+    # server: the second's export of what was asserted is the first's.
+    with Served() as one, Served() as two, rest(one) as a, rest(two) as b:
+        with open(EXAMPLE, "rb") as f:
+            example = f.read()
+        made = a.post("/v1/import", content=example)
+        assert made.status_code == 200 and made.json()["format"] == "engram", made.text
+        assert made.json()["asserted"] > 1000, made.json()
+        lines = []
+        with a.stream("GET", "/v1/export") as r:
+            assert r.status_code == 200 and r.headers["content-type"] == "application/x-ndjson"
+            for line in r.iter_lines():
+                lines.append(json.loads(line))
+        assert any(l.get("inferred") for l in lines), "the export holds what the rules derived"
+        again = b.post("/v1/import", content="\n".join(json.dumps(l) for l in lines))
+        assert again.status_code == 200, again.text
+        asserted = lambda http: [
+            l for l in (json.loads(x) for x in http.get("/v1/export").text.splitlines())
+            if not l.get("inferred") and l.get("kind") in ("memory", "entity", "relation")]
+        assert asserted(a) == asserted(b)
+        mcp = a.get("/v1/export", params={"format": "mcp-memory"}).text.splitlines()
+        assert mcp and all(json.loads(x)["type"] in ("entity", "relation") for x in mcp)
+        bad = b.post("/v1/import", content=b'{"kind": "memory", "title": 5}\n')
+        assert bad.status_code == 400 and "line" in bad.json()["detail"], bad.text
+        assert a.get("/v1/export", params={"format": "csv"}).status_code == 400
+
+
 if __name__ == "__main__":
     run([
         the_reference_session_runs_over_streamable_http,
@@ -388,4 +416,5 @@ if __name__ == "__main__":
         eight_clients_at_once_lose_nothing,
         past_its_bound_it_refuses_at_once_and_counts_it,
         sigkill_during_writes_keeps_every_acknowledged_write,
+        an_export_streams_and_imports_into_another_server,
     ])
