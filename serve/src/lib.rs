@@ -157,7 +157,15 @@ pub fn serve(options: Options) -> Result<(), Error> {
         let local = listener.local_addr().map_err(io("reading the address"))?;
         let stop = CancellationToken::new();
         let app = router(server, &options, local, callers.clone(), stop.clone());
-        tokio::spawn(signals(callers, stop.clone()));
+        // The handlers are in place before the server says it is serving: a SIGHUP sent
+        // at once must not find the default action (which ends the process).
+        use tokio::signal::unix::{SignalKind, signal};
+        let handlers = [
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::hangup()),
+        ];
+        tokio::spawn(signals(handlers, callers, stop.clone()));
         eprintln!(
             "engram serve: serving {} at http://{local}/mcp",
             options.db.display()
@@ -209,13 +217,12 @@ fn router(
         ))
 }
 
+/// The streams of SIGTERM, SIGINT and SIGHUP, as made.
+type Handlers = [std::io::Result<tokio::signal::unix::Signal>; 3];
+
 /// Stops the server on SIGTERM or Ctrl-C; reads the tokens again on SIGHUP.
-async fn signals(callers: Callers, stop: CancellationToken) {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut hup)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::hangup()),
-    ) else {
+async fn signals(handlers: Handlers, callers: Callers, stop: CancellationToken) {
+    let [Ok(mut term), Ok(mut int), Ok(mut hup)] = handlers else {
         eprintln!("engram serve: cannot listen for signals; Ctrl-C stops it");
         let _ = tokio::signal::ctrl_c().await;
         stop.cancel();
@@ -224,7 +231,7 @@ async fn signals(callers: Callers, stop: CancellationToken) {
     loop {
         tokio::select! {
             _ = term.recv() => break,
-            _ = tokio::signal::ctrl_c() => break,
+            _ = int.recv() => break,
             _ = hup.recv() => callers.reload(),
         }
     }

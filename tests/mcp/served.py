@@ -404,6 +404,33 @@ async def an_export_streams_and_imports_into_another_server():
         assert a.get("/v1/export", params={"format": "csv"}).status_code == 400
 
 
+async def sighup_reads_the_tokens_again():
+    # A token taken out of the file and SIGHUP: refused; a new one: accepted; a file made
+    # unusable: the tokens there were are kept (and the error names the line, not the token).
+    with Served() as served:
+        tokens = f"{served.dir}/tokens"
+        new = "n" * 8 + "0123456789abcdef"
+        with open(tokens, "w") as f:
+            f.write(f"write {new}\n")
+        served.proc.send_signal(signal.SIGHUP)
+        for _ in range(100):
+            with rest(served, WRITE) as old:
+                if old.get("/v1/stats").status_code == 401:
+                    break
+            time.sleep(0.05)
+        with rest(served, WRITE) as old, rest(served, new) as fresh:
+            assert old.get("/v1/stats").status_code == 401
+            assert fresh.get("/v1/stats").status_code == 200
+        with open(tokens, "w") as f:
+            f.write("write tooshortsecret\n")
+        served.proc.send_signal(signal.SIGHUP)
+        time.sleep(0.5)
+        with rest(served, new) as fresh:
+            assert fresh.get("/v1/stats").status_code == 200
+        code, err = served.stop()
+        assert "tokens:1" in err and "tooshortsecret" not in err, err
+
+
 if __name__ == "__main__":
     run([
         the_reference_session_runs_over_streamable_http,
@@ -417,4 +444,5 @@ if __name__ == "__main__":
         past_its_bound_it_refuses_at_once_and_counts_it,
         sigkill_during_writes_keeps_every_acknowledged_write,
         an_export_streams_and_imports_into_another_server,
+        sighup_reads_the_tokens_again,
     ])
