@@ -468,8 +468,9 @@ pub(crate) fn routes(server: Server) -> Router {
     )
 }
 
-/// An export as the response, streamed a line at a time as it is made (an error after the
-/// first line ends the stream early; before it, the status says it).
+/// An export as the response, streamed a line at a time as it is made: the status (200) is
+/// sent first, so an error while exporting ends the stream early (the client sees a body cut
+/// short, never a partial export that looks whole).
 fn export(server: Server, args: &Json) -> Response {
     let mcp_memory = match args["format"].as_str() {
         None | Some("engram") => false,
