@@ -5,7 +5,7 @@
 # (`relate`, inferred from at once, answered once durable), a mix with a fifth writes, and
 # reads again after the writes. Prints one JSON line per run, then the server's peak memory.
 #
-#   bash bench/serve.sh [CLIENTS] [SECONDS] [MEMORIES]      # 8, 5, the example memory
+#   [READERS=N] bash bench/serve.sh [CLIENTS] [SECONDS] [MEMORIES]  # 2, 8, 5, the example memory
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 clients="${1:-8}"
@@ -27,7 +27,7 @@ else
     "$engram" --db "$work/memory.db" load examples/memories.jsonl > /dev/null
 fi
 "$engram" --db "$work/memory.db" serve --listen 127.0.0.1:0 --token-file "$work/tokens" \
-    2> "$work/serve.err" &
+    --readers "${READERS:-2}" 2> "$work/serve.err" &
 server=$!
 for _ in $(seq 100); do
     base="$(grep -o 'http://127.0.0.1:[0-9]*' "$work/serve.err" | head -1 || true)"

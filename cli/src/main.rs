@@ -251,6 +251,12 @@ enum Command {
         /// At most this many requests in progress; past it a request gets 503 at once.
         #[arg(long, default_value_t = engram_serve::DEFAULT_MAX_REQUESTS)]
         max_requests: usize,
+        /// Read-only handles of the store beside the writer's, so reads run beside each other
+        /// and beside a write (a core each is the most that helps). 0: every call on one
+        /// handle. Each follows the writer's commits, and holds memory that grows with the
+        /// commits since the last checkpoint (see docs/http.md).
+        #[arg(long, default_value_t = 0)]
+        readers: usize,
     },
 }
 
@@ -359,6 +365,7 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
         allow_hosts,
         stateless,
         max_requests,
+        readers,
     } = cli.command
     {
         let options = engram_serve::Options {
@@ -373,8 +380,7 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
                 lock_wait,
                 limits: served_limits(limits),
                 now,
-                // One reader per core: reads run beside each other and beside a write.
-                readers: std::thread::available_parallelism().map_or(2, |n| n.get()),
+                readers,
             },
         };
         engram_serve::serve(options)?;

@@ -293,7 +293,9 @@ async def eight_clients_at_once_lose_nothing():
                     assert r.status_code == 200, r.text
         return made
 
-    with Served() as served:
+    # Two reader handles beside the writer: a client's read goes to another handle than its
+    # write, which must have moved to that commit.
+    with Served("--readers", "2") as served:
         with concurrent.futures.ThreadPoolExecutor(8) as pool:
             made = [f.result() for f in [pool.submit(client, served, c) for c in range(8)]]
         with rest(served, READ) as r:
