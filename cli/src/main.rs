@@ -252,11 +252,9 @@ enum Command {
         #[arg(long, default_value_t = engram_serve::DEFAULT_MAX_REQUESTS)]
         max_requests: usize,
         /// Read-only handles of the store beside the writer's, so reads run beside each other
-        /// and beside a write (a core each is the most that helps). 0: every call on one
-        /// handle. Each follows the writer's commits, and holds memory that grows with the
-        /// commits since the last checkpoint (see docs/http.md).
-        #[arg(long, default_value_t = 0)]
-        readers: usize,
+        /// and beside a write (default: one per core; 0: every call on one handle).
+        #[arg(long)]
+        readers: Option<usize>,
     },
 }
 
@@ -380,7 +378,8 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
                 lock_wait,
                 limits: served_limits(limits),
                 now,
-                readers,
+                readers: readers
+                    .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
             },
         };
         engram_serve::serve(options)?;

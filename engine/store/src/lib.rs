@@ -300,6 +300,15 @@ impl Store {
         self.files.manifest.generation + self.files.log_records as u64
     }
 
+    /// How many runs keep a fold of their layer's newer runs: at most one a layer (a test's
+    /// measure of what a handle holds).
+    #[doc(hidden)]
+    pub fn folds_kept(&self) -> usize {
+        let rels = self.files.rels.iter();
+        let runs = rels.flat_map(|r| r.asserted_runs.iter().chain(&r.derived_runs));
+        runs.filter(|r| r.keeps_fold()).count()
+    }
+
     /// What this handle holds, as a key unique in the process: a cache of something read from
     /// it is good while the key is the same (another handle, or this one at another commit,
     /// has another key).

@@ -448,6 +448,11 @@ fn check_contents(run: &ArchivedFactRun, symbols: u32) -> Result<(), String> {
 }
 
 impl MappedFacts {
+    /// Whether it keeps a fold of its layer's newer runs ([`fold_newer`]).
+    pub(crate) fn keeps_fold(&self) -> bool {
+        (self.folded.lock().unwrap_or_else(|e| e.into_inner())).is_some()
+    }
+
     /// Opens a run file and checks that it is the run the manifest says (its shape; its
     /// values are checked as they are read).
     pub(crate) fn open(
@@ -850,8 +855,8 @@ pub(crate) fn layer_counts(
 
 /// The changes of a layer's newer runs (all but the oldest) folded together in key order:
 /// each key they set, with its metadata, or remove (`None`); a newer run's word wins. Kept
-/// by the newest run, and made from what the run before it kept when it was the newest
-/// (a layer only grows by runs at its end between checkpoints).
+/// by the newest run, and made from what an earlier run kept when it was the newest (a layer
+/// only grows by runs at its end between checkpoints).
 fn fold_newer(runs: &[MappedFacts], arity: usize) -> Result<Arc<Folded>, StoreError> {
     let (Some(oldest), Some(newest)) = (runs.first(), runs.last()) else {
         return Ok(Arc::default());
@@ -870,24 +875,26 @@ fn fold_newer(runs: &[MappedFacts], arity: usize) -> Result<Arc<Folded>, StoreEr
     {
         return Ok(folded);
     }
-    // From the fold the run before kept (taken from it: only the newest keeps one).
-    let before = &runs[runs.len() - 2];
-    let kept = (before
-        .folded
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .take())
-    .filter(|&(n, at, _)| (n, at) == (runs.len() - 1, id));
-    let mut folded: Folded = match kept {
-        Some((_, _, f)) => Arc::try_unwrap(f).unwrap_or_else(|f| (*f).clone()),
-        None => {
-            let mut f = Folded::new();
-            for r in &runs[1..runs.len() - 1] {
-                r.fold_into(arity, &mut f)?;
-            }
-            f
+    // From the fold an earlier newest run kept, taken from it (only the newest keeps one):
+    // the run before, or, for a handle that moved several commits at once, one further back.
+    // Only the newest holding a fold can hold one (each is taken when a newer one is made),
+    // so the search stops at the first; a fold left behind would hold a copy of the layer's
+    // newer keys until the next checkpoint.
+    let mut kept: Option<(usize, Arc<Folded>)> = None;
+    for j in (1..runs.len() - 1).rev() {
+        let taken = (runs[j].folded.lock().unwrap_or_else(|e| e.into_inner())).take();
+        if let Some((n, at, f)) = taken {
+            kept = ((n, at) == (j + 1, id)).then_some((j, f));
+            break;
         }
+    }
+    let (mut folded, from) = match kept {
+        Some((j, f)) => (Arc::try_unwrap(f).unwrap_or_else(|f| (*f).clone()), j + 1),
+        None => (Folded::new(), 1),
     };
+    for r in &runs[from..runs.len() - 1] {
+        r.fold_into(arity, &mut folded)?;
+    }
     newest.fold_into(arity, &mut folded)?;
     let folded = Arc::new(folded);
     *newest.folded.lock().unwrap_or_else(|e| e.into_inner()) =

@@ -297,6 +297,32 @@ fn readers_keep_their_state_while_a_writer_commits_and_compacts() {
 }
 
 #[test]
+fn a_reader_that_moves_several_commits_at_once_keeps_one_fold_a_layer() {
+    // A reader following a writer two commits at a time (as each of `engram serve
+    // --readers 2` does) and reading the counts each time (which fold the newer runs of each
+    // layer): the fold it made before is found and taken, never left in an older run, where
+    // each would hold a copy of the newer keys until the next checkpoint.
+    let dir = tempfile::tempdir().unwrap();
+    let path = small_store(dir.path());
+    let mut reader = Store::open_read_only(&path).unwrap();
+    let mut writer = Store::open(&path).unwrap();
+    let mut most = 0;
+    for i in 0..40 {
+        let mut tx = writer.transaction().unwrap();
+        tx.add("e", vec![sym(&format!("x{i}")), sym("a")]).unwrap();
+        tx.commit().unwrap();
+        if i % 2 == 1 {
+            assert!(reader.refresh().unwrap());
+            let stats = reader.stats().unwrap();
+            assert_eq!(stats.facts, writer.stats().unwrap().facts);
+            most = most.max(reader.folds_kept());
+        }
+    }
+    // Two relations, each with an asserted and a derived layer.
+    assert!(most <= 4, "{most} folds kept");
+}
+
+#[test]
 fn readers_in_other_threads_always_see_a_committed_state() {
     let dir = tempfile::tempdir().unwrap();
     let path = small_store(dir.path());
