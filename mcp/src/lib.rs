@@ -10,6 +10,7 @@
 
 mod args;
 mod calls;
+mod group;
 mod page;
 mod rest_calls;
 mod results;
@@ -167,14 +168,18 @@ impl Session {
         let result = calls::call(&mut self.store, &mut self.kept, name, args);
         self.store.unlock();
         if result.is_err() && calls::writes(name) {
-            // What failed was not committed; the handle may hold part of it: read the store
-            // again as committed.
-            match Session::open(&self.db, &self.options) {
-                Ok(fresh) => *self = fresh,
-                Err(e) => eprintln!("engram mcp: reopening {}: {e:#}", self.db.display()),
-            }
+            self.reopen();
         }
         result
+    }
+
+    /// After a write failed: what failed was not committed, and the handle may hold part of
+    /// it, so the store is read again as committed.
+    fn reopen(&mut self) {
+        match Session::open(&self.db, &self.options) {
+            Ok(fresh) => *self = fresh,
+            Err(e) => eprintln!("engram mcp: reopening {}: {e:#}", self.db.display()),
+        }
     }
 }
 
@@ -218,6 +223,9 @@ fn create(db: &Path) -> Result<Store, Error> {
 #[derive(Clone)]
 pub struct Server {
     session: Arc<Mutex<Session>>,
+    /// The writes waiting for the next group (see `group`).
+    queue: Arc<Mutex<Vec<group::Queued>>>,
+    counts: Arc<group::Counts>,
     readers: Arc<Vec<Mutex<Session>>>,
     /// The reader the next read tries first.
     next_reader: Arc<std::sync::atomic::AtomicUsize>,
@@ -389,8 +397,9 @@ impl ServerHandler for Server {
 impl Server {
     /// Runs the tool `tool` with `args` (its JSON arguments) as a call over MCP runs it, for a
     /// caller who may do what `access` says: at the latest commit, off the async runtime's
-    /// threads, telling the graph's subscribers when the store changed. A write is answered
-    /// once its commit is durable. (`engram serve`'s REST API calls the tools through this.)
+    /// threads, telling the graph's subscribers when the store changed. A write runs in a
+    /// group with the writes queued beside it (group commit, see `group`) and is answered once
+    /// its commit is durable. (`engram serve`'s REST API calls the tools through this.)
     pub async fn call(&self, tool: &str, args: Json, access: Access) -> Result<Json, CallError> {
         if access == Access::Read && calls::writes(tool) {
             return Err(CallError::ReadOnly(tool.to_string()));
@@ -398,7 +407,10 @@ impl Server {
         let server = self.clone();
         let name = tool.to_string();
         let (result, generation) = tokio::task::spawn_blocking(move || {
-            let mut session = server.session_for(&name);
+            if calls::writes(&name) {
+                return server.write_in_group(&name, args);
+            }
+            let mut session = server.reader();
             let result = session.call(&name, &args);
             (result, session.store.state().1)
         })
@@ -416,12 +428,12 @@ impl Server {
         result
     }
 
-    /// The handle a call of `tool` runs on, locked: the writer's for a tool that writes (or
-    /// when there are no readers), else the first reader free, from the one after the last
-    /// read's (or, all busy, the next in turn, waited for).
-    fn session_for(&self, tool: &str) -> std::sync::MutexGuard<'_, Session> {
+    /// The handle a read runs on, locked: the first reader free, from the one after the last
+    /// read's (or, all busy, the next in turn, waited for); the writer's when there are no
+    /// readers.
+    fn reader(&self) -> std::sync::MutexGuard<'_, Session> {
         let unpoison = |e: std::sync::PoisonError<_>| e.into_inner();
-        if calls::writes(tool) || self.readers.is_empty() {
+        if self.readers.is_empty() {
             return self.session.lock().unwrap_or_else(unpoison);
         }
         let n = self.readers.len();
@@ -449,7 +461,7 @@ impl Server {
     ) -> Result<(), CallError> {
         let server = self.clone();
         tokio::task::spawn_blocking(move || {
-            let mut session = server.session_for("read_graph");
+            let mut session = server.reader();
             session.store.refresh()?;
             let store = &mut session.store;
             if mcp_memory {
@@ -522,6 +534,8 @@ impl Server {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Server {
             session: Arc::new(Mutex::new(writer)),
+            queue: Arc::default(),
+            counts: Arc::default(),
             readers: Arc::new(readers),
             next_reader: Arc::default(),
             seen: Arc::new(Mutex::new(seen)),

@@ -1,7 +1,8 @@
 //! What a running server counts, at `/metrics` in Prometheus' text format: requests by route,
 //! method and status, their latency as a histogram by route, requests refused because too many
-//! were in progress, and, read from the store when scraped, its generation (commits), facts
-//! and bytes on disk. Routes are their templates (`/v1/entities/{name}`), never a path as
+//! were in progress, the groups of writes made durable together (group commit) and the writes
+//! they held, and, read from the store when scraped, its generation (commits), facts and bytes
+//! on disk. Routes are their templates (`/v1/entities/{name}`), never a path as
 //! asked, so the series stay few.
 //!
 //! The bound on requests in progress is here too: past it a request is answered `503` at once
@@ -46,6 +47,8 @@ pub(crate) struct Metrics {
     generation: Gauge,
     facts: Gauge,
     bytes: Gauge,
+    write_groups: Gauge,
+    grouped_writes: Gauge,
     in_progress: Arc<Semaphore>,
 }
 
@@ -68,6 +71,11 @@ impl Metrics {
         registry.register("store_generation", "The store's commit", generation.clone());
         registry.register("store_facts", "Facts in the store", facts.clone());
         registry.register("store_bytes", "Bytes of the store's files", bytes.clone());
+        let (write_groups, grouped_writes) = (Gauge::default(), Gauge::default());
+        let help = "Groups of writes made durable together, each with one wait for the disk";
+        registry.register("write_groups", help, write_groups.clone());
+        let help = "Writes run in those groups (over write_groups: the mean group)";
+        registry.register("grouped_writes", help, grouped_writes.clone());
         Metrics {
             registry,
             requests,
@@ -76,6 +84,8 @@ impl Metrics {
             generation,
             facts,
             bytes,
+            write_groups,
+            grouped_writes,
             in_progress: Arc::new(Semaphore::new(max_requests.max(1))),
         }
     }
@@ -91,6 +101,9 @@ impl Metrics {
             self.facts.set(figure("facts"));
             self.bytes.set(figure("bytes_on_disk"));
         }
+        let (groups, writes) = server.group_counts();
+        self.write_groups.set(groups as i64);
+        self.grouped_writes.set(writes as i64);
         let mut text = String::new();
         if prometheus_client::encoding::text::encode(&mut text, &self.registry).is_err() {
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();

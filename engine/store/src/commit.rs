@@ -240,7 +240,9 @@ impl Store {
             .and_then(|moved| self.try_commit(changes, rederive || moved));
         drop(limits);
         if let Err(failed) = &result {
-            // Memory may be ahead of the disk: go back to the last committed state.
+            // Memory may be ahead of the disk: go back to the last committed state (with the
+            // commits held back before this one, written first).
+            self.write_held_or_lose();
             match Store::load(&self.files.storage) {
                 Ok(loaded) => self.reload(loaded),
                 Err(again) => {

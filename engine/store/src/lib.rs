@@ -30,6 +30,7 @@ mod error;
 pub mod faults;
 mod file;
 mod grams;
+mod group;
 mod lock;
 mod log;
 mod lookup;
@@ -161,6 +162,12 @@ struct Writer {
     manifest_dirty: bool,
     /// The next persist rewrites the string runs as one (compaction).
     compact_strings: bool,
+    /// While durability is held back ([`Store::hold_sync`]): the log records of the commits
+    /// made since, framed, not yet written.
+    held: Option<Vec<u8>>,
+    /// Why commits held back were lost (their records could not be written before the
+    /// handle went back to the disk's state): what the next [`Store::sync`] reports.
+    lost: Option<String>,
 }
 
 /// What is built from the files on first need.

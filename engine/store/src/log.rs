@@ -114,13 +114,12 @@ pub(crate) fn read(storage: &dyn Storage, name: &str) -> Result<Log, StoreError>
     })
 }
 
-/// Appends a record and waits until it is durable; returns it as read back, and the bytes
-/// appended.
-pub(crate) fn append(
-    file: &mut dyn StorageFile,
+/// A record framed for the log (its length, the length's checksum, the payload's checksum,
+/// the payload), and the record as read back from those bytes.
+pub(crate) fn frame(
     path: &Path,
     record: &LogRecord,
-) -> Result<(Arc<OwnedArchive<LogRecord>>, u64), StoreError> {
+) -> Result<(Vec<u8>, Arc<OwnedArchive<LogRecord>>), StoreError> {
     let payload = rkyv::to_bytes::<rkyv::rancor::BoxedError>(record)
         .expect("archiving plain vectors cannot fail");
     // Never truncated: a commit too big for a record is refused (`persist` writes a big
@@ -138,28 +137,38 @@ pub(crate) fn append(
     framed.extend_from_slice(&crc32fast::hash(&len).to_le_bytes());
     framed.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
     framed.extend_from_slice(&payload);
+    let back = OwnedArchive::new(&payload)
+        .map_err(|e| StoreError::corrupt(path, format!("a record just framed: {e}")))?;
+    Ok((framed, Arc::new(back)))
+}
+
+/// Appends framed records (one, or a group's) and waits once until they are durable; on
+/// failure cuts them off again, so that nothing of them counts as committed.
+pub(crate) fn append(
+    file: &mut dyn StorageFile,
+    path: &Path,
+    framed: &[u8],
+) -> Result<(), StoreError> {
     let io = |e| StoreError::io(path, e);
     let start = file.size().map_err(io)?;
-    let written = file.write_all(&framed).and_then(|_| file.sync());
+    let written = file.write_all(framed).and_then(|_| file.sync());
     if let Err(e) = written {
-        // Not committed: the record, whole or in part, is cut off again so that the next
-        // commit appends where this one began (and a reader never takes a record whose fsync
+        // Not committed: the records, whole or in part, are cut off again so that the next
+        // commit appends where these began (and a reader never takes a record whose fsync
         // failed for committed). If even that fails the log's tail is unknown: the caller
         // reloads, and an uncommitted tail is cut when the log is next opened for appending.
         if let Err(again) = file.set_len(start).and_then(|_| file.sync()) {
-            // The record may be whole in the log (only its fsync failed): readers would take
-            // it for committed. Say so, rather than that nothing happened.
+            // The records may be whole in the log (only the fsync failed): readers would
+            // take them for committed. Say so, rather than that nothing happened.
             let why = format!(
-                "{e}; cutting the record off again failed too ({again}), so the commit may be \
-                 visible (its record is in the log) and may not be durable"
+                "{e}; cutting the records off again failed too ({again}), so the commits may \
+                 be visible (their records are in the log) and may not be durable"
             );
             return Err(io(std::io::Error::new(e.kind(), why)));
         }
         return Err(io(e));
     }
-    let back = OwnedArchive::new(&payload)
-        .map_err(|e| StoreError::corrupt(path, format!("a record just written: {e}")))?;
-    Ok((Arc::new(back), framed.len() as u64))
+    Ok(())
 }
 
 /// The file beside the log that records how many of its bytes are committed, so that a log

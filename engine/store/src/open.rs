@@ -109,7 +109,9 @@ impl Store {
     /// transactions; the next transaction takes it again (waiting as
     /// [`Store::set_lock_wait`] says) and first moves to the latest commit. A long-lived
     /// writer that shares its store (`engram mcp`) calls this after each commit.
+    /// Commits held back ([`Store::hold_sync`]) are written first.
     pub fn unlock(&mut self) {
+        self.write_held_or_reload();
         self.writer.log_file = None;
         self.writer.lock = None;
     }
@@ -236,6 +238,11 @@ impl Store {
     /// Re-reads the store if another process committed since it was opened; returns whether
     /// it did. (A reader sees the state it opened until it refreshes.)
     pub fn refresh(&mut self) -> Result<bool, ReadError> {
+        if self.holds_commits() {
+            // This handle holds the writer lock and commits not yet in the log: nobody else
+            // committed, and the log is behind this handle, not ahead.
+            return Ok(false);
+        }
         let m = Manifest::read(&*self.files.storage)?;
         if !self.moved(&m)? {
             return Ok(false);
@@ -277,8 +284,12 @@ impl Store {
     pub(crate) fn reload(&mut self, files: Files) {
         self.files = files;
         self.cache = Cache::default();
+        // Commits still held are lost with the state they were made on (callers write them
+        // first: see `group`); holding back goes on for the commits to come.
         self.writer = Writer {
             lock: self.writer.lock.take(),
+            held: self.writer.held.take().map(|_| Vec::new()),
+            lost: self.writer.lost.take(),
             ..Writer::default()
         };
     }

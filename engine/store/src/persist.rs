@@ -184,17 +184,21 @@ impl Store {
             strings,
             runs,
         };
-        let path =
-            (self.files.storage).path(self.files.manifest.wal.as_deref().expect("a log is open"));
-        let file = self.writer.log_file.as_mut().expect("a log is open");
-        let (rec, bytes) = log::append(&mut **file, &path, &record)?;
+        let wal = self.files.manifest.wal.clone().expect("a log is open");
+        let path = (self.files.storage).path(&wal);
+        let (framed, rec) = log::frame(&path, &record)?;
+        match &mut self.writer.held {
+            Some(held) => held.extend_from_slice(&framed),
+            None => {
+                let file = self.writer.log_file.as_mut().expect("a log is open");
+                log::append(&mut **file, &path, &framed)?;
+            }
+        }
         self.files.log_records += 1;
-        self.files.log_len += bytes;
-        log::note_committed(
-            &*self.files.storage,
-            self.files.manifest.wal.as_deref().expect("a log is open"),
-            self.files.log_len,
-        );
+        self.files.log_len += framed.len() as u64;
+        if self.writer.held.is_none() {
+            log::note_committed(&*self.files.storage, &wal, self.files.log_len);
+        }
         self.files.strings.commit_logged();
         for (j, (rel, layer)) in at.into_iter().enumerate() {
             let symbols = self.files.strings.committed();
@@ -211,6 +215,9 @@ impl Store {
     /// Writes the new runs (with the logged ones) as files, then the manifest that names
     /// them and a new, empty log; then removes dead files.
     fn checkpoint(&mut self, mut writes: Vec<LayerWrite>) -> Result<(), Error> {
+        // The commits held back go to the log first, so that a checkpoint that fails leaves
+        // them durable in the log it read them from.
+        self.write_held()?;
         let storage = self.files.storage.clone();
         let st = &*storage;
         self.fold_runs(&mut writes)?;

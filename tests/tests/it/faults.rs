@@ -64,9 +64,11 @@ fn template(dir: &Path) -> PathBuf {
     path
 }
 
-/// The operations under test: a logged commit, a checkpoint, and a rule change (which writes
-/// run files and a manifest, as a commit of more than 65,536 facts does).
-const STEPS: [&str; 3] = ["commit", "compact", "rules"];
+/// The operations under test: a logged commit, a checkpoint, a rule change (which writes run
+/// files and a manifest, as a commit of more than 65,536 facts does), and the same changes as
+/// the logged commit made by two commits held back for one wait for the disk (group commit:
+/// both durable or neither).
+const STEPS: [&str; 4] = ["commit", "compact", "rules", "group"];
 
 fn step(store: &mut Store, which: &str) -> Result<(), engram_store::WriteError> {
     // Checkpoints write an orders file beside every run, as a large store's are.
@@ -77,6 +79,17 @@ fn step(store: &mut Store, which: &str) -> Result<(), engram_store::WriteError> 
             tx.add_text("edge(\"e\", \"f\"). edge(\"x\", \"a\"). edge(\"gamma node\", \"a\").")?;
             tx.retract_text("edge(\"b\", \"c\").")?;
             tx.commit().map(drop)
+        }
+        "group" => {
+            store.hold_sync();
+            let mut tx = store.transaction()?;
+            tx.add_text("edge(\"e\", \"f\").")?;
+            tx.retract_text("edge(\"b\", \"c\").")?;
+            tx.commit()?;
+            let mut tx = store.transaction()?;
+            tx.add_text("edge(\"x\", \"a\"). edge(\"gamma node\", \"a\").")?;
+            tx.commit()?;
+            store.sync()
         }
         "compact" => store.compact().map(drop),
         "rules" => store

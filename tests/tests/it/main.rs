@@ -8,6 +8,7 @@ mod fuzz;
 mod gene_ontology;
 mod golden;
 mod graph_reads;
+mod group_commit;
 mod independent;
 mod library;
 mod limits;
