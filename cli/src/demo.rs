@@ -90,21 +90,13 @@ fn build(dir: &Path) -> anyhow::Result<(usize, usize, usize, std::time::Duration
 /// Prints the facts derived per rule, over every relation users see; the derived relations
 /// of `edge`.
 fn per_rule(store: &mut Store, out: &mut dyn Write) -> anyhow::Result<Vec<engram_core::Fact>> {
-    let mut per_rule: BTreeMap<String, usize> = BTreeMap::new();
-    let mut derived_edges = Vec::new();
-    for rel in store.relations()? {
-        if engram_core::library::HELPERS.contains(&rel.name.as_str()) {
-            continue;
-        }
-        for f in store.facts(&rel.name)?.unwrap_or_default() {
-            if let Origin::Rule(r) = &f.origin {
-                *per_rule.entry(r.clone()).or_default() += 1;
-                if rel.name == "edge" && r != "asserted_relation" {
-                    derived_edges.push(f);
-                }
-            }
-        }
-    }
+    let per_rule: BTreeMap<String, usize> = (store.rule_counts()?.into_iter())
+        .filter(|r| !engram_core::library::HELPERS.contains(&r.head.as_str()) && r.derived > 0)
+        .map(|r| (r.rule, r.derived))
+        .collect();
+    let derived_edges = (store.facts("edge")?.unwrap_or_default().into_iter())
+        .filter(|f| matches!(&f.origin, Origin::Rule(r) if r != "asserted_relation"))
+        .collect();
     writeln!(out, "Facts derived, per rule:")?;
     let mut counts: Vec<_> = per_rule.into_iter().collect();
     counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));

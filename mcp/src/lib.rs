@@ -16,6 +16,7 @@ mod rest_calls;
 mod results;
 mod stdio;
 mod tools;
+mod view_calls;
 
 use engram_core::Limits;
 use engram_memory::MemoryExt;

@@ -17,6 +17,7 @@ pub(crate) const CALLS: &[(&str, bool)] = &[
     ("rule_file", false),
     ("remove_rule", true),
     ("import_memories", true),
+    ("neighbourhood", false),
 ];
 
 #[derive(Deserialize)]
@@ -66,8 +67,22 @@ struct RuleFileOut {
     standard: bool,
     /// Its rules (clauses with a body), counted as the parser reads them.
     rules: usize,
+    /// Facts that hold now derived by its rules (those of the files it includes too).
+    derived: usize,
+    /// Each of its rules with what it derived, in the order written (with the text).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    counts: Option<Vec<RuleCountOut>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     text: Option<String>,
+}
+
+/// A rule and what it derived ([`engram_store::RuleCount`]).
+#[derive(Serialize)]
+struct RuleCountOut {
+    rule: String,
+    written: String,
+    head: String,
+    derived: usize,
 }
 
 #[derive(Serialize)]
@@ -80,9 +95,9 @@ struct RuleRemoved {
 pub(crate) fn call(store: &mut Store, name: &str, args: &Json) -> Option<Result<Json, CallError>> {
     Some(match name {
         "assert_facts" => read(args).and_then(|call| assert_facts(store, call)),
-        "rule_files" => json_of(rule_files(store, false)),
+        "rule_files" => rule_files(store, false).and_then(json_of),
         "rule_file" => read::<Named>(args).and_then(|call| {
-            let found = rule_files(store, true)
+            let found = rule_files(store, true)?
                 .into_iter()
                 .find(|r| r.name == call.name);
             let missing = || CallError::NotFound(format!("no rule file named {:?}", call.name));
@@ -90,6 +105,9 @@ pub(crate) fn call(store: &mut Store, name: &str, args: &Json) -> Option<Result<
         }),
         "remove_rule" => read(args).and_then(|call| remove_rule(store, call)),
         "import_memories" => read(args).and_then(|call| import_memories(store, call)),
+        "neighbourhood" => {
+            read(args).and_then(|call| crate::view_calls::neighbourhood(store, call))
+        }
         _ => return None,
     })
 }
@@ -121,22 +139,52 @@ fn assert_facts(store: &mut Store, call: AssertFacts) -> Result<Json, CallError>
     json_of(Asserted { asserted, report })
 }
 
-fn rule_files(store: &Store, with_text: bool) -> Vec<RuleFileOut> {
-    (store.rules().iter())
+/// The store's rule files, with what their rules derived (with those of a file it includes
+/// that is not one of the store's rule files).
+fn rule_files(store: &mut Store, with_text: bool) -> Result<Vec<RuleFileOut>, CallError> {
+    let counts = store.rule_counts()?;
+    let files = store.rules().to_vec();
+    let names: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
+    let out = (files.into_iter())
         .map(|r| {
+            let parsed = engram_parser::parse(&r.text, &r.name).ok();
+            let is_rule = |i: &&engram_parser::Item| {
+                matches!(i, engram_parser::Item::Clause(c) if !c.body.is_empty())
+            };
+            let rules = parsed.as_ref().map_or(0, |p| p.items.iter().filter(is_rule).count());
+            // Its rules and those of the files it includes that are not rule files of the
+            // store themselves (those are counted as theirs).
+            let included: Vec<String> = (parsed.iter().flat_map(|p| &p.items))
+                .filter_map(|i| match i {
+                    engram_parser::Item::Include(inc) => Some(inc.path.clone()),
+                    _ => None,
+                })
+                .filter(|path| !names.contains(path))
+                .collect();
+            let file_of = |written: &str| written.rsplit_once(':').map_or("", |w| w.0).to_string();
+            let mine: Vec<RuleCountOut> = (counts.iter())
+                .filter(|c| {
+                    let file = file_of(&c.written);
+                    file == r.name || included.contains(&file)
+                })
+                .map(|c| RuleCountOut {
+                    rule: c.rule.clone(),
+                    written: c.written.clone(),
+                    head: c.head.clone(),
+                    derived: c.derived,
+                })
+                .collect();
             RuleFileOut {
-            name: r.name.clone(),
-            standard: engram_core::library::is_standard(&r.name),
-            rules: engram_parser::parse(&r.text, &r.name).map_or(0, |p| {
-                let is_rule = |i: &&engram_parser::Item| {
-                    matches!(i, engram_parser::Item::Clause(c) if !c.body.is_empty())
-                };
-                p.items.iter().filter(is_rule).count()
-            }),
-            text: with_text.then(|| r.text.clone()),
-        }
+                standard: engram_core::library::is_standard(&r.name),
+                rules,
+                derived: mine.iter().map(|c| c.derived).sum(),
+                counts: with_text.then_some(mine),
+                text: with_text.then(|| r.text.clone()),
+                name: r.name,
+            }
         })
-        .collect()
+        .collect();
+    Ok(out)
 }
 
 fn remove_rule(store: &mut Store, call: Named) -> Result<Json, CallError> {

@@ -83,7 +83,7 @@ pub(crate) async fn check(
     if let Some(why) = guard.refuses(request.headers()) {
         return refusal(StatusCode::FORBIDDEN, "forbidden", &why);
     }
-    if request.uri().path() == "/healthz" {
+    if request.uri().path() == "/healthz" || crate::web::is_asset(request.uri().path()) {
         return next.run(request).await;
     }
     let token = (request.headers().get(header::AUTHORIZATION))

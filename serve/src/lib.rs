@@ -5,10 +5,11 @@
 //!   of protocols before 2026-07-28 (unguessable ids) unless [`Options::stateless`].
 //! - `/v1/...`: a REST API in JSON, one endpoint per capability, each calling the tool of the
 //!   MCP server that does it; described at `/v1/openapi.json`.
+//! - `/`: a web view (read-only) of what the agents' memory holds and what the rules derived.
 //! - `/healthz`: `ok` while the server runs (no token needed).
 //! - `/metrics`: requests, latencies and the store's figures, in Prometheus' text format.
 //!
-//! Every request but `/healthz` needs `Authorization: Bearer <token>`, a token of the file
+//! Every request but `/healthz` and the web view's page and assets needs `Authorization: Bearer <token>`, a token of the file
 //! [`Options::auth`] names ([`tokens`]); a token that may only read cannot call a tool that
 //! writes. Requests whose `Origin` is not the server's own (or one allowed) are refused with
 //! 403, as are requests naming a `Host` that is not the server's (a DNS-rebinding page).
@@ -20,6 +21,7 @@ mod metrics;
 mod openapi;
 mod rest;
 pub mod tokens;
+mod web;
 
 use axum::Router;
 use engram_mcp::Access;
@@ -202,7 +204,7 @@ fn router(
     let guard = Arc::new(Guard::new(options, local, callers));
     let metrics = Arc::new(metrics::Metrics::new(options.max_requests));
     let scraped = (metrics.clone(), server.clone());
-    rest::routes(server)
+    web::routes(rest::routes(server))
         .nest_service("/mcp", mcp)
         .route("/healthz", axum::routing::get(|| async { "ok\n" }))
         .route(

@@ -186,6 +186,21 @@ pub(crate) const ENDPOINTS: &[Endpoint] = &[
             CURSOR,
         ],
     ),
+    with_params(
+        "GET",
+        "/v1/neighbourhood",
+        "neighbourhood",
+        "An entity's or memory's relations (asserted and inferred, each with its fact), the entities at their ends and the relations among those, merged names as one (the web view's graph)",
+        &[
+            needed("name", "name", Kind::Text, "the entity's or memory's name"),
+            query(
+                "limit",
+                "limit",
+                Kind::Number,
+                "at most this many of its relations (default 40)",
+            ),
+        ],
+    ),
     with_body(
         "POST",
         "/v1/entities",

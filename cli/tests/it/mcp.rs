@@ -150,3 +150,17 @@ fn requests_with_lone_surrogates_or_bad_utf8_are_answered() {
 fn engram_serve_answers_over_streamable_http_with_tokens() {
     run("served.py");
 }
+
+/// Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them).
+#[test]
+fn engram_serve_web_view_works_in_a_real_browser() {
+    if crate::common::long_tests() {
+        for program in ["/usr/bin/chromium", "/usr/bin/chromedriver"] {
+            assert!(
+                Path::new(program).exists(),
+                "{program} is missing: apt-get install chromium chromium-driver"
+            );
+        }
+    }
+    run("web_view.py");
+}

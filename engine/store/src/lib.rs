@@ -43,6 +43,7 @@ mod open;
 mod persist;
 mod program;
 mod read;
+mod rule_counts;
 mod scan;
 mod segment;
 mod storage;
@@ -63,6 +64,7 @@ use engram_core::Source;
 pub use maintain::{CleanupReport, CompactReport};
 pub use marks::LayerMark;
 pub use read::{RelationStats, StoreStats};
+pub use rule_counts::RuleCount;
 #[doc(hidden)]
 pub use terms::{STOP_WORDS, each_word, stem_counts, words};
 
