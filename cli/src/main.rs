@@ -221,8 +221,15 @@ enum Command {
     /// Creates the store with the standard rules on first use.
     /// A commit whose inference passes `--max-facts` (default 50000000), `--timeout`
     /// (default 60 s) or `--max-memory` fails (a rule that runs away), and the store stays as
-    /// it was.
-    Mcp,
+    /// it was. With `--remote URL`, relays stdio to a running `engram serve` instead.
+    Mcp {
+        /// Relay stdio to this MCP endpoint over Streamable HTTP (`http://host:7437/mcp`)
+        /// instead of serving a store here: for a client that speaks only stdio. The token is
+        /// read from the environment variable ENGRAM_TOKEN (never from the command line,
+        /// where other users' `ps` would show it).
+        #[arg(long, value_name = "URL")]
+        remote: Option<String>,
+    },
     /// Serve the store over HTTP to every agent at once: MCP over Streamable HTTP at /mcp
     /// (the tools of `engram mcp`), one process, with bearer tokens. Listens on
     /// 127.0.0.1:7437 unless told otherwise; SIGTERM stops it after the requests in progress,
@@ -352,7 +359,15 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
     cli.db = (cli.db.take().or_else(from_env)).filter(|p| !p.as_os_str().is_empty());
     let now = cli.now;
     let (lock_wait, limits) = settings(&cli)?;
-    if let Command::Mcp = cli.command {
+    if let Command::Mcp { remote } = cli.command {
+        if let Some(url) = remote {
+            let token = std::env::var("ENGRAM_TOKEN")
+                .ok()
+                .filter(|t| !t.trim().is_empty());
+            eprintln!("engram mcp: relaying stdio to {url}");
+            engram_mcp::relay_stdio(&url, token.map(|t| t.trim().to_string()))?;
+            return Ok(ExitCode::SUCCESS);
+        }
         return serve_mcp(cli.db, lock_wait, limits, now);
     }
     if let Command::Serve {
@@ -387,7 +402,7 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
     }
     let db = cli.db.unwrap_or_else(|| PathBuf::from("engram.db"));
     match cli.command {
-        Command::Mcp | Command::Serve { .. } => unreachable!("served above"),
+        Command::Mcp { .. } | Command::Serve { .. } => unreachable!("served above"),
         Command::Demo { into } => demo::demo(into.as_deref()),
         Command::Init { no_default_rules } => store_cmd::init(&db, !no_default_rules),
         Command::Add { facts } => store_cmd::add_or_retract(&db, &facts, false),

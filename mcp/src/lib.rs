@@ -12,6 +12,7 @@ mod args;
 mod calls;
 mod group;
 mod page;
+mod remote;
 mod rest_calls;
 mod results;
 mod stdio;
@@ -115,6 +116,7 @@ pub enum Access {
 }
 
 pub use calls::{CallError, writes};
+pub use remote::relay_stdio;
 
 /// The served store.
 struct Session {

@@ -15,7 +15,7 @@ import urllib.parse
 import urllib.request
 
 import httpx2
-from mcp import Client
+from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 
 from harness import ENGRAM, EXAMPLE, call, engram_cli, ok, reference, run, tempdir
@@ -93,6 +93,28 @@ async def a_stateless_server_answers_the_same():
     with Served("--stateless") as served:
         async with Client(reference(f"{d}/memory.jsonl")) as ref, served.client() as eng:
             await the_session_matches(ref, eng)
+
+
+async def a_stdio_client_reaches_it_through_engram_mcp_remote():
+    # `engram mcp --remote URL` relays stdio to the server: the reference session runs through
+    # it (with sessions, and stateless), the token from ENGRAM_TOKEN; a refused token is an
+    # error the client sees, not a hang.
+    for args in [(), ("--stateless",)]:
+        d = tempdir()
+        with Served(*args) as served:
+            relay = StdioServerParameters(command=ENGRAM, args=["mcp", "--remote", served.url],
+                                          env={"ENGRAM_TOKEN": WRITE})
+            async with Client(reference(f"{d}/memory.jsonl")) as ref, Client(relay) as eng:
+                await the_session_matches(ref, eng)
+    with Served() as served:
+        relay = StdioServerParameters(command=ENGRAM, args=["mcp", "--remote", served.url],
+                                      env={"ENGRAM_TOKEN": "x" * 24})
+        try:
+            async with Client(relay) as eng:
+                await eng.list_tools()
+            raise AssertionError("an unknown token was let through")
+        except Exception as e:
+            assert "answered 401" in repr(e) and "not one this server accepts" in repr(e), repr(e)
 
 
 async def a_token_is_required_and_a_read_token_cannot_write():
@@ -437,6 +459,7 @@ if __name__ == "__main__":
     run([
         the_reference_session_runs_over_streamable_http,
         a_stateless_server_answers_the_same,
+        a_stdio_client_reaches_it_through_engram_mcp_remote,
         a_token_is_required_and_a_read_token_cannot_write,
         a_foreign_origin_or_host_is_refused,
         sigterm_stops_it_with_every_acknowledged_write_kept,
