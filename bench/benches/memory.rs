@@ -119,6 +119,7 @@ fn in_process(db: &Path) {
         depth: 2,
         limit: 10,
         now: store.evaluation_time(),
+        shown: None,
     };
     let mut recalls = Vec::new();
     for q in QUESTIONS {

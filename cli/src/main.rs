@@ -433,6 +433,7 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
                 depth,
                 limit,
                 now: 0,
+                shown: None,
             };
             store_cmd::recall(&db, &query, options, format == TextOrJson::Json)
         }

@@ -327,6 +327,7 @@ pub fn recall(
     let mut store = open_read_only(db)?;
     let options = engram_memory::RecallOptions {
         now: store.evaluation_time(),
+        shown: None,
         ..options
     };
     let hits = store.recall(query, &options)?;

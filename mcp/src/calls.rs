@@ -476,6 +476,7 @@ fn recall(store: &mut Store, kept: &mut Kept, call: a::Recall) -> Result<Json, C
         depth: call.depth.unwrap_or(2),
         limit: (paging.offset + wanted).max(RECALL_POOL),
         now: store.evaluation_time(),
+        shown: Some(paging.offset + wanted),
     };
     let hits = store.recall_with(&mut kept.recall, &call.query, &options)?;
     let paging = Paging {

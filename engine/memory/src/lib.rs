@@ -10,6 +10,7 @@ mod graph_edit;
 mod graph_page;
 mod import;
 mod recall;
+mod recall_adjacency;
 mod recall_docs;
 mod recall_docs_base;
 mod recall_forms;

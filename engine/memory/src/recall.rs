@@ -54,6 +54,10 @@ pub struct RecallOptions {
     pub limit: usize,
     /// The time recency is measured from (unix milliseconds).
     pub now: i64,
+    /// Only the first this many hits are picked for diversity and given snippets (a page of
+    /// the `limit` hits: the same hits, in the same order, as the whole list begins with);
+    /// the rest follow bare, by score, so that they are counted. `None`: all of them.
+    pub shown: Option<usize>,
 }
 
 /// One relation on the path that reached a hit.
@@ -598,8 +602,13 @@ impl RecallIndex {
             })
             .collect();
         let stems: Vec<String> = query_words.iter().map(|w| w.0.clone()).collect();
-        let mut hits = self.diversify(ranked, options.limit, sources.fields);
-        for h in hits.iter_mut().filter(|h| !h.matched.is_empty()) {
+        let shown = options.shown.unwrap_or(options.limit).min(options.limit);
+        let mut hits = self.diversify(ranked, options.limit, shown, sources.fields);
+        for h in hits
+            .iter_mut()
+            .take(shown)
+            .filter(|h| !h.matched.is_empty())
+        {
             h.snippet =
                 crate::recall_snippet::snippet(&(sources.texts)(self.docs[h.doc].sym), &stems);
         }
@@ -660,24 +669,29 @@ impl RecallIndex {
         }
     }
 
-    /// Picks up to `limit` hits by maximal marginal relevance.
+    /// Picks up to `shown` hits by maximal marginal relevance (greedily: the first picks are
+    /// the same however many are picked), then the rest up to `limit` as ranked.
     fn diversify(
         &self,
         ranked: Vec<Hit>,
         limit: usize,
+        shown: usize,
         fields: &dyn Fn(u64) -> Vec<u64>,
     ) -> Vec<Hit> {
-        let sets: Vec<Vec<u64>> = ranked
-            .iter()
-            .map(|h| fields(self.docs[h.doc].sym))
-            .collect();
+        // Only the candidates a pick can reach are compared: all of them while picking.
+        let sets: Vec<Vec<u64>> = match shown {
+            0 => vec![Vec::new(); ranked.len()],
+            _ => (ranked.iter())
+                .map(|h| fields(self.docs[h.doc].sym))
+                .collect(),
+        };
         let top = ranked.first().map_or(1.0, |h| h.score).max(1e-12);
         let mut picked: Vec<usize> = Vec::new();
         let mut left: Vec<usize> = (0..ranked.len()).collect();
         // Each candidate's largest overlap with a hit picked so far, kept up to date as hits
         // are picked (one comparison per candidate and pick, not per pick already made).
         let mut overlap = vec![0.0f64; ranked.len()];
-        while picked.len() < limit && !left.is_empty() {
+        while picked.len() < shown && !left.is_empty() {
             let mmr = |i: usize| LAMBDA * ranked[i].score / top - (1.0 - LAMBDA) * overlap[i];
             let (k, _) = left
                 .iter()
@@ -691,6 +705,8 @@ impl RecallIndex {
                 overlap[i] = overlap[i].max(jaccard(&sets[i], &sets[j]));
             }
         }
+        // The rest as ranked (`left` keeps rank order).
+        picked.extend(left.into_iter().take(limit.saturating_sub(picked.len())));
         let mut ranked: Vec<Option<Hit>> = ranked.into_iter().map(Some).collect();
         picked
             .into_iter()

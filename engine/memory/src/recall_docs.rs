@@ -62,6 +62,8 @@ pub(crate) struct DocTable {
     /// The stems of documents' fields as diversity compares them ([`recall::stem_set`]),
     /// kept as questions ask for them.
     stems: std::sync::Mutex<FxHashMap<u64, Vec<u64>>>,
+    /// Nodes' relations as questions read them, kept until the store moves.
+    adjacency: crate::recall_adjacency::Adjacency,
     /// Where the relations stood when the table was last brought up to date (one per
     /// [`RELATIONS`]).
     marks: Vec<LayerMark>,
@@ -113,6 +115,7 @@ impl DocTable {
             base,
             over: Over::default(),
             stems: Default::default(),
+            adjacency: Default::default(),
             marks,
         };
         // A layer grows from its oldest run, so the base's marks always lead to now; were
@@ -131,6 +134,8 @@ impl DocTable {
     /// marks read again. `false` where it cannot be (a checkpoint rewrote a relation's
     /// oldest run): read it anew.
     pub(crate) fn refresh(&mut self, store: &mut Store) -> Result<bool, ReadError> {
+        // Any commit may have changed relations.
+        self.adjacency = Default::default();
         let now = marks(store, Store::layer_mark)?;
         let mut changed: Vec<u64> = Vec::new();
         for (relation, mark) in RELATIONS.iter().zip(&self.marks) {
@@ -266,6 +271,11 @@ impl DocTable {
     /// The documents among `syms` (sorted; their fields left to [`DocTable::fields_of`]).
     pub(crate) fn parts(&self, syms: &[u64]) -> Vec<DocParts> {
         self.docs_of(syms).into_iter().flatten().collect()
+    }
+
+    /// Nodes' relations as questions read them at this commit.
+    pub(crate) fn adjacency(&self) -> &crate::recall_adjacency::Adjacency {
+        &self.adjacency
     }
 
     /// Document `sym`'s distinct stems ([`recall::stem_set`] of its fields, whose texts

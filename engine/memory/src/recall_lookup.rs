@@ -114,7 +114,7 @@ fn answer(
     }
     let seeds = recall::top_seeds(text.iter().map(|(&d, &s)| (d, s / best)).collect());
     let seed_syms: Vec<u64> = seeds.iter().map(|s| s.0).collect();
-    let (edges, hubs, reached) = neighbourhood(store, &seed_syms, options.depth)?;
+    let (edges, hubs, reached) = neighbourhood(store, table, &seed_syms, options.depth)?;
     // Only the documents that can rank among the best: a matched document's score is at
     // least its text's, and exactly that unless the graph reaches it, so one whose text
     // score is below the best few's cannot be among them unless it is reached.
@@ -161,6 +161,7 @@ fn answer(
 /// reached.
 fn neighbourhood(
     store: &mut Store,
+    table: &DocTable,
     seeds: &[u64],
     depth: usize,
 ) -> Result<(Rows, FxHashSet<u64>, Vec<u64>), ReadError> {
@@ -174,11 +175,14 @@ fn neighbourhood(
         level.retain(|&n| expanded.insert(n));
         level.sort_unstable();
         // A node's relations either way (a loop counts at both ends, as in the index).
-        let out = store.count_where("edge", 0, &level)?;
-        let into = store.count_where("edge", 2, &level)?;
+        let degrees = table.adjacency().degrees(&level, |nodes| {
+            let out = store.count_where("edge", 0, nodes)?;
+            let into = store.count_where("edge", 2, nodes)?;
+            Ok(out.iter().zip(&into).map(|(o, i)| o + i).collect())
+        })?;
         let mut open = Vec::with_capacity(level.len());
         for (i, &n) in level.iter().enumerate() {
-            match out[i] + into[i] > HUB {
+            match degrees[i] > HUB {
                 true => hubs.insert(n),
                 false => {
                     open.push(n);
@@ -189,10 +193,9 @@ fn neighbourhood(
         if open.is_empty() {
             break;
         }
-        let found = [
-            store.rows_where("edge", 0, &open)?,
-            store.rows_where("edge", 2, &open)?,
-        ];
+        let found = (table.adjacency()).edges(&open, |nodes, column| {
+            store.rows_where("edge", column, nodes)
+        })?;
         let mut next: Vec<u64> = Vec::new();
         for (j, r) in found.iter().enumerate() {
             for i in 0..r.len() {

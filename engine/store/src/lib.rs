@@ -189,6 +189,10 @@ struct Cache {
     /// [`Store::count_derived_not_in`] over two layers' oldest runs (by their files' names),
     /// for as long as they are the oldest.
     base_counts: Vec<(BaseRuns, usize)>,
+    /// The bytes of the manifest file a refresh last found naming this handle's state (its
+    /// generation and log, kept beside them): while the file holds them, a refresh reads only
+    /// the log's length.
+    seen_manifest: Option<(Vec<u8>, u64, Option<String>)>,
 }
 
 /// Two layers' oldest runs, by their files' names (`None`: the layer has no runs).

@@ -103,17 +103,24 @@ pub(crate) struct RelationEntry {
 impl Manifest {
     /// Reads and checks the file `MANIFEST`.
     pub(crate) fn read(storage: &dyn Storage) -> Result<Manifest, StoreError> {
+        Manifest::parse(storage, &Manifest::read_bytes(storage)?)
+    }
+
+    /// The manifest file's bytes, unread.
+    pub(crate) fn read_bytes(storage: &dyn Storage) -> Result<Vec<u8>, StoreError> {
+        match storage.read(MANIFEST) {
+            Ok(b) => Ok(b),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(StoreError::NotAStore {
+                path: file::place(storage),
+            }),
+            Err(e) => Err(StoreError::io(storage.path(MANIFEST), e)),
+        }
+    }
+
+    /// The manifest the file's `bytes` hold.
+    pub(crate) fn parse(storage: &dyn Storage, bytes: &[u8]) -> Result<Manifest, StoreError> {
         let path = storage.path(MANIFEST);
-        let bytes = match storage.read(MANIFEST) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(StoreError::NotAStore {
-                    path: file::place(storage),
-                });
-            }
-            Err(e) => return Err(StoreError::io(&path, e)),
-        };
-        let payload = file::open_envelope(&path, &bytes, Kind::Manifest)?;
+        let payload = file::open_envelope(&path, bytes, Kind::Manifest)?;
         serde_json::from_slice(payload)
             .map_err(|e| StoreError::corrupt(&path, format!("malformed manifest: {e}")))
     }

@@ -227,7 +227,12 @@ impl Store {
         if m.generation != self.files.manifest.generation || m.wal != self.files.manifest.wal {
             return Ok(true);
         }
-        let Some(w) = &m.wal else {
+        self.log_moved()
+    }
+
+    /// Whether the log of this handle's manifest is longer or shorter than it read.
+    fn log_moved(&self) -> Result<bool, StoreError> {
+        let Some(w) = &self.files.manifest.wal else {
             return Ok(false);
         };
         let len = (self.files.storage.len(w))
@@ -243,11 +248,23 @@ impl Store {
             // committed, and the log is behind this handle, not ahead.
             return Ok(false);
         }
-        let m = Manifest::read(&*self.files.storage)?;
+        let st = self.files.storage.clone();
+        let bytes = Manifest::read_bytes(&*st)?;
+        let manifest = &self.files.manifest;
+        let seen = (self.cache.seen_manifest.as_ref()).is_some_and(|(b, generation, wal)| {
+            *b == bytes && *generation == manifest.generation && *wal == manifest.wal
+        });
+        // The manifest this handle read (no parse needed), and the log no longer.
+        if seen && !self.log_moved()? {
+            return Ok(false);
+        }
+        let m = Manifest::parse(&*st, &bytes)?;
         if !self.moved(&m)? {
+            self.cache.seen_manifest = Some((bytes, m.generation, m.wal));
             return Ok(false);
         }
         if self.catch_up_log(&m)? {
+            self.cache.seen_manifest = Some((bytes, m.generation, m.wal));
             return Ok(true);
         }
         let loaded = Store::load(&self.files.storage)?;

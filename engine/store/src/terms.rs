@@ -43,21 +43,73 @@ pub fn words(text: &str) -> Vec<(String, String)> {
 /// Calls `f` with the stem of each word of `text` and the word as written, as [`words`]
 /// analyses them, allocating nothing for a word already in lower case.
 pub fn each_word(text: &str, mut f: impl FnMut(&str, &str)) {
-    let stemmer = Stemmer::create(Algorithm::English);
-    for w in text.split(|c: char| !c.is_alphanumeric()) {
-        if w.is_empty() {
-            continue;
-        }
-        let already = w.is_ascii() && !w.bytes().any(|b| b.is_ascii_uppercase());
-        let lower: std::borrow::Cow<'_, str> = match already {
-            true => w.into(),
-            false => w.to_lowercase().into(),
+    let stop = stop_words();
+    STEMS.with(|stems| {
+        // A call from inside `f` (never made, but possible) stems without the cache.
+        let mut own = None;
+        let mut kept = stems.try_borrow_mut();
+        let stems = match kept.as_deref_mut() {
+            Ok(stems) => stems,
+            Err(_) => own.insert(Stems::default()),
         };
-        if STOP_WORDS.contains(&lower.as_ref()) {
-            continue;
+        for w in text.split(|c: char| !c.is_alphanumeric()) {
+            if w.is_empty() {
+                continue;
+            }
+            let already = w.is_ascii() && !w.bytes().any(|b| b.is_ascii_uppercase());
+            let lower: std::borrow::Cow<'_, str> = match already {
+                true => w.into(),
+                false => w.to_lowercase().into(),
+            };
+            if stop.contains(lower.as_ref()) {
+                continue;
+            }
+            f(stems.stem(&lower), w);
         }
-        f(&stemmer.stem(&lower), w);
+    });
+}
+
+/// [`STOP_WORDS`] as a set.
+fn stop_words() -> &'static rustc_hash::FxHashSet<&'static str> {
+    static SET: OnceLock<rustc_hash::FxHashSet<&'static str>> = OnceLock::new();
+    SET.get_or_init(|| STOP_WORDS.iter().copied().collect())
+}
+
+/// Words stemmed before, by this thread: Snowball's English stemmer costs more than a lookup,
+/// and the same words come back (a server analyses the same memories question after
+/// question). Bounded: emptied when it holds [`Stems::MAX`] words.
+struct Stems {
+    stemmer: Stemmer,
+    seen: rustc_hash::FxHashMap<String, String>,
+}
+
+impl Default for Stems {
+    fn default() -> Stems {
+        Stems {
+            stemmer: Stemmer::create(Algorithm::English),
+            seen: rustc_hash::FxHashMap::default(),
+        }
     }
+}
+
+impl Stems {
+    const MAX: usize = 1 << 16;
+
+    /// The stem of `word` (lower case).
+    fn stem(&mut self, word: &str) -> &str {
+        if !self.seen.contains_key(word) {
+            if self.seen.len() >= Stems::MAX {
+                self.seen.clear();
+            }
+            let stem = self.stemmer.stem(word).into_owned();
+            self.seen.insert(word.to_string(), stem);
+        }
+        &self.seen[word]
+    }
+}
+
+thread_local! {
+    static STEMS: std::cell::RefCell<Stems> = std::cell::RefCell::new(Stems::default());
 }
 
 /// A text's number of words and its stems with how often each occurs, stems sorted (the

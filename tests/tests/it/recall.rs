@@ -41,6 +41,7 @@ fn recall_on_the_example_memory() {
         depth: 2,
         limit: 8,
         now: store.evaluation_time(),
+        shown: None,
     };
     let queries =
         std::fs::read_to_string(workspace_root().join("tests/recall/queries.txt")).unwrap();
@@ -81,6 +82,7 @@ fn the_graph_reaches_what_the_words_miss() {
             depth: 0,
             limit: 50,
             now,
+            shown: None,
         },
     );
     let with_graph = index.recall(
@@ -89,6 +91,7 @@ fn the_graph_reaches_what_the_words_miss() {
             depth: 2,
             limit: 50,
             now,
+            shown: None,
         },
     );
     assert!(words_only.iter().all(|h| h.path.is_empty()));
@@ -127,6 +130,7 @@ fn near_duplicates_do_not_fill_the_list() {
             depth: 0,
             limit: 3,
             now: 0,
+            shown: None,
         },
     );
     assert_eq!(hits.len(), 3);
@@ -178,6 +182,7 @@ fn the_turns_beside_a_match_share_its_relevance() {
         depth: 0,
         limit: 10,
         now: 0,
+        shown: None,
     };
     let hits = store
         .recall_index()
@@ -230,6 +235,7 @@ fn a_question_about_a_month_weighs_the_memories_of_that_month() {
         depth: 0,
         limit: 5,
         now,
+        shown: None,
     };
     let mut ids = |q: &str| -> Vec<String> {
         let hits = store.recall_index().unwrap().recall(q, &options);
@@ -286,5 +292,33 @@ fn by_words(limit: usize) -> RecallOptions {
         depth: 0,
         limit,
         now: 0,
+        shown: None,
     }
+}
+
+/// A page of a long list (`shown`) is the list's beginning: the same hits, in the same order,
+/// with the same snippets; the rest are still counted.
+#[test]
+fn a_page_shows_what_the_whole_list_begins_with() {
+    let mut store = example_store();
+    let mut cache = memory::RecallCache::default();
+    let queries =
+        std::fs::read_to_string(workspace_root().join("tests/recall/queries.txt")).unwrap();
+    let mut compared = 0;
+    for q in queries.lines().filter(|l| !l.trim().is_empty()) {
+        let options = |shown| RecallOptions {
+            depth: 2,
+            limit: 100,
+            now: store.evaluation_time(),
+            shown,
+        };
+        let (whole, page) = (options(None), options(Some(7)));
+        let all = store.recall_with(&mut cache, q, &whole).unwrap();
+        let first = store.recall_with(&mut cache, q, &page).unwrap();
+        assert_eq!(first.len(), all.len(), "{q}: the rest are counted");
+        let n = all.len().min(7);
+        assert_eq!(all[..n], first[..n], "{q}");
+        compared += n;
+    }
+    assert!(compared >= 35, "{compared}");
 }

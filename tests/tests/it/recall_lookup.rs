@@ -56,6 +56,7 @@ fn agree(store: &mut Store, questions: &[String]) -> (usize, usize) {
                 depth,
                 limit,
                 now: store.evaluation_time(),
+                shown: None,
             };
             let by_lookup = store.recall(q, &options).unwrap();
             // The same through the cache kept across calls (and commits: it must notice).
@@ -139,6 +140,7 @@ fn the_documents_kept_for_the_next_process_answer_as_the_runs_do() {
         depth: 2,
         limit: 8,
         now,
+        shown: None,
     };
     let want: Vec<Vec<String>> = (questions.iter())
         .map(|q| shown(&store.recall_index().unwrap().recall(q, &options)))
