@@ -2,7 +2,9 @@
 //! client, on its own thread and keep-alive connection, makes calls one after another for a
 //! while, a share of them writes (`POST /v1/relate`: one relation, inferred from at once),
 //! the rest reads (`GET /v1/recall`, `GET /v1/search`, `GET /v1/entities`); each answer is
-//! checked (status 200). Prints one JSON line: calls per second and latency percentiles of
+//! checked (status 200). Search and entities ask for `payments` and `ledger-api` (the example
+//! memory's), or, on a store without `ledger-api`, for the first entity its graph lists (so
+//! that on any store they read something). Prints one JSON line: calls per second and latency percentiles of
 //! reads and of writes.
 //!
 //!     serve_load BASE_URL TOKEN CLIENTS SECONDS WRITE_SHARE
@@ -20,10 +22,12 @@ fn main() -> anyhow::Result<()> {
     let clients: usize = clients.parse()?;
     let run_for = Duration::from_secs_f64(seconds.parse()?);
     let share: f64 = share.parse()?;
+    let subject = subject(base, token)?;
+    let subject = &subject;
     let started = Instant::now();
     let timings: Vec<Timings> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..clients)
-            .map(|c| s.spawn(move || client(base, token, c, run_for, share)))
+            .map(|c| s.spawn(move || client(base, token, subject, c, run_for, share)))
             .collect();
         handles
             .into_iter()
@@ -56,11 +60,43 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What search and entities ask for (URL-encoded): the example memory's `payments` and
+/// `ledger-api`, or the first entity of the store's graph, for both.
+fn subject(base: &str, token: &str) -> anyhow::Result<(String, String)> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let get = |path: &str| -> anyhow::Result<serde_json::Value> {
+        let mut r = (agent.get(format!("{base}{path}")))
+            .header("Authorization", &format!("Bearer {token}"))
+            .call()?;
+        Ok(serde_json::from_str(&r.body_mut().read_to_string()?)?)
+    };
+    let known = get("/v1/entities?name=ledger-api")?;
+    if known["entities"].as_array().is_some_and(|e| !e.is_empty()) {
+        return Ok(("payments".into(), "ledger-api".into()));
+    }
+    let graph = get("/v1/graph?names_only=true&asserted_only=true&limit=1")?;
+    let name = graph["entities"][0]["name"]
+        .as_str()
+        .unwrap_or("ledger-api");
+    let encoded: String = (name.bytes())
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            b' ' => "+".to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    Ok((encoded.clone(), encoded))
+}
+
 /// One client's calls until `run_for` has passed: every call whose index falls in the write
 /// share (spread evenly) writes a relation of its own.
 fn client(
     base: &str,
     token: &str,
+    (search, entity): &(String, String),
     c: usize,
     run_for: Duration,
     share: f64,
@@ -95,8 +131,8 @@ fn client(
                     "/v1/recall?q={}&limit=5",
                     questions[i / 3 % questions.len()].replace(' ', "+")
                 ),
-                1 => "/v1/search?q=payments&limit=20".to_string(),
-                _ => "/v1/entities?name=ledger-api".to_string(),
+                1 => format!("/v1/search?q={search}&limit=20"),
+                _ => format!("/v1/entities?name={entity}"),
             };
             agent
                 .get(format!("{base}{path}"))
