@@ -35,15 +35,6 @@ pub struct Loaded {
     pub notes: Vec<String>,
 }
 
-/// A memory format's name, as `--format` takes it.
-pub fn format_name(f: memory::Format) -> &'static str {
-    match f {
-        memory::Format::Native => "engram",
-        memory::Format::McpMemory => "mcp-memory",
-        memory::Format::MemoryGraph => "memorygraph",
-    }
-}
-
 /// Loads `path` into the store in one transaction: memories (detected, or as `how.format`
 /// says), JSON Lines `{"relation", "values", "confidence"?, "time"?}`, or tab-separated rows
 /// of `how.relation` (with a confidence as an extra last column when `how.confidence`).
@@ -83,82 +74,26 @@ pub fn load(
                 .read_to_end(&mut bytes)
                 .with_context(|| format!("{}", path.display()))?;
             let text = engram_core::internal::io::utf8(path, &bytes, 1)?;
-            // JSON Lines that are neither the MCP server's nor MemoryGraph's are engram's.
-            let format = how
-                .format
-                .or_else(|| memory::Format::detect(text))
-                .unwrap_or(memory::Format::Native);
-            load_memories(&mut tx, text, path, format, how.skip_bad, &mut loaded)?;
+            let read =
+                memory::load_text(&mut tx, text, how.format, how.skip_bad).map_err(
+                    |e| match e {
+                        memory::LoadError::BadLine(b) => anyhow::anyhow!(
+                            "{}:{b} (nothing was loaded; --skip-bad loads the other lines)",
+                            path.display()
+                        ),
+                        memory::LoadError::Edit(e) => anyhow::anyhow!("{}:{e}", path.display()),
+                    },
+                )?;
+            loaded = Loaded {
+                facts: read.facts,
+                format: Some(read.format),
+                skipped: read.skipped,
+                notes: read.notes,
+            };
         }
     }
     bar.set_message("inferring");
     let report = tx.commit()?;
     bar.finish_and_clear();
     Ok((loaded, report))
-}
-
-/// Bytes of JSON Lines read as one part: each part is asserted while the next is parsed.
-const PART_BYTES: usize = 8 << 20;
-
-/// Memories read by the engine's reader, asserted as facts of the memory schema. A file of
-/// JSON Lines is read in parts, the next part parsed on the other cores while one is
-/// asserted; any bad line still refuses the whole file (the transaction is not committed).
-fn load_memories(
-    tx: &mut engram_store::Transaction<'_>,
-    text: &str,
-    path: &Path,
-    format: memory::Format,
-    skip_bad: bool,
-    loaded: &mut Loaded,
-) -> anyhow::Result<()> {
-    let parts = match format {
-        memory::Format::MemoryGraph => vec![(0, text)],
-        _ => memory::Format::parts(text, PART_BYTES),
-    };
-    let read_part = |&(first, part): &(usize, &str)| {
-        format.read_part(part, first, skip_bad).map_err(|b| {
-            anyhow::anyhow!(
-                "{}:{b} (nothing was loaded; --skip-bad loads the other lines)",
-                path.display()
-            )
-        })
-    };
-    // What the parts read besides their facts, which are asserted as each part is read.
-    let mut read = memory::Import::empty(format);
-    let mut next = parts.first().map(read_part);
-    for k in 0..parts.len() {
-        let mut part = next.take().expect("read ahead")?;
-        loaded.facts += part.facts.len();
-        let facts = std::mem::take(&mut part.facts);
-        let (added, ahead) = rayon::join(
-            || memory::add_to_transaction(tx, facts),
-            || parts.get(k + 1).map(read_part),
-        );
-        added.map_err(|e| anyhow::anyhow!("{}:{e}", path.display()))?;
-        next = ahead;
-        read.absorb(part);
-    }
-    loaded.format = Some(format);
-    loaded.skipped = read.skipped;
-    if read.derived > 0 {
-        loaded.notes.push(format!(
-            "{} lines of derived knowledge (\"inferred\", merges, violations) not loaded: the \
-             rules derive them again",
-            read.derived
-        ));
-    }
-    if read.ignored > 0 {
-        loaded.notes.push(format!(
-            "{} lines of a type the format does not define ignored, as its own tool does",
-            read.ignored
-        ));
-    }
-    if !read.unknown_fields.is_empty() {
-        let fields: Vec<&str> = read.unknown_fields.iter().map(String::as_str).collect();
-        loaded.notes.push(format!(
-            "fields with no place in engram's memory, not loaded: {}",
-            fields.join(", ")
-        ));
-    }
-    Ok(())
 }

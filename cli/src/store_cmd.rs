@@ -111,7 +111,7 @@ pub fn load(db: &Path, file: &Path, how: &crate::load::How<'_>) -> anyhow::Resul
         eprintln!("skipped {}:{s}", file.display());
     }
     let what = match loaded.format {
-        Some(f) => format!(" ({})", crate::load::format_name(f)),
+        Some(f) => format!(" ({})", f.name()),
         None => String::new(),
     };
     println!(

@@ -27,6 +27,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub use engram_core::Error as ProgramError;
 pub use engram_core::{
     Answers, ColumnType, Database, EvalError, EvalOptions, Fact, Inputs, Limits, MAX_PROOF_DEPTH,
     Origin, OutputTarget, PlanError, PlanErrors, Program, Proof, QueryAnswer, Reason, RelationInfo,
@@ -34,6 +35,8 @@ pub use engram_core::{
     library, parse_time,
 };
 pub use engram_memory as memory;
+pub use engram_parser as parser;
+pub use engram_parser::Diagnostic;
 pub use engram_store as store;
 pub use engram_store::Store;
 

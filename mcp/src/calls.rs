@@ -14,7 +14,7 @@ use engram_memory::{
 };
 use engram_store::Store;
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value as Json, json};
+use serde_json::{Value as Json, json};
 
 /// Why a call failed.
 #[derive(Debug, thiserror::Error)]
@@ -384,77 +384,49 @@ fn entity_page(
     json_of(page).map(Some)
 }
 
-/// Asserts one object of engram's memory format (a memory or a relation), read as `load`
-/// reads a line.
-fn assert_object(
-    store: &mut Store,
-    object: Map<String, Json>,
-    at: &str,
-) -> Result<r::Report, CallError> {
-    let facts = memory::Format::Native
-        .read_object(&object, at)
-        .map_err(|m| CallError::Arguments(format!("{at}: {m}")))?;
-    let mut tx = store.transaction()?;
-    memory::add_to_transaction(&mut tx, facts)?;
-    Ok(r::Report::from(&tx.commit()?))
+/// A `remember` or `relate` refused for its arguments is the caller's to fix.
+fn edit_error(e: memory::EditError) -> CallError {
+    match e {
+        memory::EditError::Refused(m) => CallError::Arguments(m),
+        other => other.into(),
+    }
 }
 
 /// `remember`: a memory, as a line `{"kind": "memory", ...}` of engram's format.
 fn remember(store: &mut Store, call: a::Remember) -> Result<Json, CallError> {
-    let id = match call.id {
-        Some(id) => id,
-        None => {
-            use engram_core::ColumnType::Symbol;
-            let parts = ["memory", &call.title, call.content.as_deref().unwrap_or("")];
-            engram_core::internal::value::skolem(&parts.map(|p| (Symbol, p.to_string())))
-        }
+    let memory = memory::NewMemory {
+        id: call.id,
+        title: call.title,
+        content: call.content,
+        ty: call.ty,
+        tags: call.tags,
+        project: call.project,
+        importance: call.importance,
+        confidence: call.confidence,
+        summary: call.summary,
     };
-    let mut object = Map::new();
-    object.insert("kind".into(), json!("memory"));
-    object.insert("id".into(), json!(id));
-    object.insert("title".into(), json!(call.title));
-    let fields = [
-        ("content", call.content.map(Json::from)),
-        ("type", call.ty.map(Json::from)),
-        ("tags", call.tags.map(Json::from)),
-        ("project", call.project.map(Json::from)),
-        ("importance", call.importance.map(Json::from)),
-        ("confidence", call.confidence.map(Json::from)),
-        ("summary", call.summary.map(Json::from)),
-    ];
-    for (key, value) in fields {
-        if let Some(v) = value {
-            object.insert(key.into(), v);
-        }
-    }
-    let report = assert_object(store, object, "remember")?;
-    let mut inferred = store.inferred_around(std::slice::from_ref(&id))?;
-    inferred.truncate(20);
+    let mut done = memory::remember(store, memory).map_err(edit_error)?;
+    done.inferred.truncate(20);
     json_of(r::Remembered {
-        id,
-        report,
-        inferred: inferred.into_iter().map(graph_relation).collect(),
+        id: done.id,
+        report: r::Report::from(&done.report),
+        inferred: done.inferred.into_iter().map(graph_relation).collect(),
     })
 }
 
 /// `relate`: a relation, as a line `{"kind": "relation", ...}` of engram's format.
 fn relate(store: &mut Store, call: a::Relate) -> Result<Json, CallError> {
-    let mut relation = Map::new();
-    relation.insert("kind".into(), json!("relation"));
-    relation.insert("from".into(), json!(call.from));
-    relation.insert("type".into(), json!(call.ty));
-    relation.insert("to".into(), json!(call.to));
-    if let Some(c) = call.confidence {
-        relation.insert("confidence".into(), json!(c));
-    }
-    let report = assert_object(store, relation.clone(), "relate")?;
-    // Said back as the rules read it, with the form it was written in when that differs.
-    let ty = memory::normalize_type(&call.ty);
-    if ty != call.ty {
-        relation.insert("written".into(), json!(call.ty));
-    }
-    relation.insert("type".into(), json!(ty));
-    json_of(r::Related { relation, report })
+    let relation = memory::NewRelation {
+        from: call.from,
+        ty: call.ty,
+        to: call.to,
+        confidence: call.confidence,
+    };
+    let done = memory::relate(store, relation).map_err(edit_error)?;
+    json_of(r::Related {
+        relation: done.relation,
+        report: r::Report::from(&done.report),
+    })
 }
 
 /// Hits a `recall` page holds unless told otherwise.

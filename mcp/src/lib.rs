@@ -129,16 +129,22 @@ struct Session {
 impl Session {
     /// Opens the store at `db`, creating it with the standard rules on first use.
     fn open(db: &Path, options: &Options) -> Result<Session, Error> {
-        let mut store = match Store::open(db) {
-            Ok(store) => store,
-            Err(OpenError::NotAStore { .. }) => create(db)?,
-            Err(source) => {
-                return Err(Error::Open {
-                    path: db.to_path_buf(),
-                    source,
-                });
-            }
-        };
+        let (mut store, created) = engram_memory::open_or_create(db).map_err(|e| match e {
+            engram_memory::OpenMemoryError::Open(source) => Error::Open {
+                path: db.to_path_buf(),
+                source,
+            },
+            engram_memory::OpenMemoryError::Rules(source) => Error::Create {
+                path: db.to_path_buf(),
+                source,
+            },
+        })?;
+        if created {
+            eprintln!(
+                "engram: created {} with the standard memory rules",
+                db.display()
+            );
+        }
         store.set_lock_wait(options.lock_wait);
         store.set_limits(options.limits);
         store.set_now(options.now);
@@ -188,37 +194,6 @@ impl Session {
 
 /// The resource the reference server offers beside its tools: the whole graph as JSON.
 const GRAPH_URI: &str = "memory://knowledge-graph";
-
-/// Creates the store with the standard memory rules; another process creating it at the
-/// same moment is fine: the store it made is opened.
-fn create(db: &Path) -> Result<Store, Error> {
-    match Store::create(db) {
-        Ok(mut store) => {
-            (store.add_rule_files(&engram_core::library::default_rules())).map_err(|source| {
-                Error::Create {
-                    path: db.to_path_buf(),
-                    source,
-                }
-            })?;
-            store.unlock();
-            eprintln!(
-                "engram: created {} with the standard memory rules",
-                db.display()
-            );
-            Ok(store)
-        }
-        Err(OpenError::Exists { .. } | OpenError::Locked { .. }) => {
-            Store::open(db).map_err(|source| Error::Open {
-                path: db.to_path_buf(),
-                source,
-            })
-        }
-        Err(source) => Err(Error::Open {
-            path: db.to_path_buf(),
-            source,
-        }),
-    }
-}
 
 /// The MCP server, a handler for any of rmcp's transports: the handle that writes behind a
 /// lock (writes run one at a time, off the async runtime's threads), and the handles that

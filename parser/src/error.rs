@@ -23,18 +23,53 @@ pub struct ParseErrors {
     pub errors: Vec<ParseError>,
 }
 
+/// One error placed in its file, for an embedder that shows errors its own way (the Python
+/// package's exceptions carry these): where it is, what is wrong, and the rendered text with the
+/// source line and a caret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// The file name used in messages.
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+    /// What is wrong.
+    pub message: String,
+    /// `file:line:column: error: message`, the source line and a caret under the place.
+    pub text: String,
+}
+
+impl Diagnostic {
+    /// The error `message` at `span` of `source`, a file named `file`.
+    pub fn at(file: &str, source: &str, span: Span, message: &str) -> Diagnostic {
+        let (line, column) = line_col(source, span.start);
+        Diagnostic {
+            file: file.to_string(),
+            line,
+            column,
+            message: message.to_string(),
+            text: render_diagnostic(file, source, span, message),
+        }
+    }
+}
+
+impl ParseErrors {
+    /// Each error placed in the file, in source order.
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        (self.errors.iter())
+            .map(|e| Diagnostic::at(&self.file, &self.source_text, e.span, &e.message))
+            .collect()
+    }
+}
+
 impl fmt::Display for ParseErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, e) in self.errors.iter().enumerate() {
             if i > 0 {
                 writeln!(f)?;
             }
-            f.write_str(&render_diagnostic(
-                &self.file,
-                &self.source_text,
-                e.span,
-                &e.message,
-            ))?;
+            f.write_str(&Diagnostic::at(&self.file, &self.source_text, e.span, &e.message).text)?;
         }
         Ok(())
     }

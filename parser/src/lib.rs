@@ -12,7 +12,7 @@ mod error;
 mod lower;
 
 pub use ast::*;
-pub use error::{LineIndex, ParseError, ParseErrors, line_col, render_diagnostic};
+pub use error::{Diagnostic, LineIndex, ParseError, ParseErrors, line_col, render_diagnostic};
 
 /// Parses a whole source text; `file` names it in error messages.
 ///

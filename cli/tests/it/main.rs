@@ -7,5 +7,6 @@ mod crash;
 mod doc_sessions;
 mod mcp;
 mod memory_cli;
+mod python;
 mod soak;
 mod store_cli;

@@ -227,11 +227,21 @@ impl<'a> RelationView<'a> {
     /// [`RelationView::sorted_facts`] decoded one at a time, for relations too big to hold
     /// decoded (the order is computed once, on encoded values).
     pub fn sorted(&self) -> impl Iterator<Item = Fact> + use<'a> {
-        let types = self.decl.types();
         let view = *self;
-        crate::output::sorted_order(self.stored(), &types, &self.db.interner)
+        self.sorted_positions()
             .into_iter()
             .map(move |i| view.fact(i))
+    }
+    /// The storage positions of the facts in value order (the order of
+    /// [`RelationView::sorted`]), for a caller that decodes them one at a time with
+    /// [`RelationView::fact_at`] (the Python package's lazy iteration).
+    pub fn sorted_positions(&self) -> Vec<usize> {
+        let types = self.decl.types();
+        crate::output::sorted_order(self.stored(), &types, &self.db.interner)
+    }
+    /// The fact at a storage position, if the relation has that many.
+    pub fn fact_at(&self, i: usize) -> Option<Fact> {
+        (i < self.stored().len()).then(|| self.fact(i))
     }
     /// The rows rendered as text (Soufflé's formatting), sorted by value.
     pub fn sorted_text_rows(&self) -> Vec<Vec<String>> {

@@ -49,21 +49,31 @@ impl PlanErrors {
     }
 }
 
+impl PlanErrors {
+    /// Each error placed in the file it is in (for a program of several files, the file
+    /// `.include`d or the store's rule file), in source order.
+    pub fn diagnostics(&self) -> Vec<engram_parser::Diagnostic> {
+        (self.errors.iter())
+            .map(|e| {
+                let (file, start, text) = self.piece_at(e.span.start);
+                let shift = |x: usize| x.saturating_sub(start).min(text.len());
+                let span = engram_parser::Span {
+                    start: shift(e.span.start),
+                    end: shift(e.span.end),
+                };
+                engram_parser::Diagnostic::at(file, text, span, &e.message)
+            })
+            .collect()
+    }
+}
+
 impl std::fmt::Display for PlanErrors {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for (i, e) in self.errors.iter().enumerate() {
+        for (i, d) in self.diagnostics().iter().enumerate() {
             if i > 0 {
                 writeln!(f)?;
             }
-            let (file, start, text) = self.piece_at(e.span.start);
-            let shift = |x: usize| x.saturating_sub(start).min(text.len());
-            let span = engram_parser::Span {
-                start: shift(e.span.start),
-                end: shift(e.span.end),
-            };
-            f.write_str(&engram_parser::render_diagnostic(
-                file, text, span, &e.message,
-            ))?;
+            f.write_str(&d.text)?;
         }
         Ok(())
     }

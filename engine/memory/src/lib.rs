@@ -9,6 +9,8 @@ mod graph;
 mod graph_edit;
 mod graph_page;
 mod import;
+mod load;
+mod open;
 mod recall;
 mod recall_adjacency;
 mod recall_docs;
@@ -17,14 +19,18 @@ mod recall_forms;
 mod recall_lookup;
 mod recall_snippet;
 mod recall_when;
+mod remember;
 mod store_ext;
 
 pub use error::EditError;
 pub use graph::{Entity, Graph, GraphEntity, GraphRelation, Inferred, Observations, Relation};
 pub use graph_page::GraphCache;
 pub use import::{BadLine, Format, Import, MemoryFact};
+pub use load::{LoadError, Loaded, load_text};
+pub use open::{OpenMemoryError, open_or_create};
 pub use recall::{Hit, RecallIndex, RecallOptions, Step};
 pub use recall_lookup::RecallCache;
+pub use remember::{NewMemory, NewRelation, Related, Remembered, relate, remember};
 pub use store_ext::MemoryExt;
 
 /// Adds facts read from a memory file ([`Format::read`]) to a program's inputs; a fact without a time

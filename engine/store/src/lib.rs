@@ -58,7 +58,7 @@ pub use commit::{CommitReport, Transaction};
 use error::{Error, StoreError};
 pub use error::{OpenError, ReadError, WriteError};
 pub use manifest::ForgetPolicy;
-pub use storage::{Storage, StorageFile};
+pub use storage::{Pin, Storage, StorageFile};
 
 use engram_core::Source;
 pub use maintain::{CleanupReport, CompactReport};
@@ -193,6 +193,9 @@ struct Cache {
     /// generation and log, kept beside them): while the file holds them, a refresh reads only
     /// the log's length.
     seen_manifest: Option<(Vec<u8>, u64, Option<String>)>,
+    /// A pin on the manifest file those bytes were read from: while the name still names that
+    /// file, a refresh does not read it again.
+    manifest_pin: Option<storage::Pin>,
 }
 
 /// Two layers' oldest runs, by their files' names (`None`: the layer has no runs).

@@ -108,7 +108,14 @@ impl Manifest {
 
     /// The manifest file's bytes, unread.
     pub(crate) fn read_bytes(storage: &dyn Storage) -> Result<Vec<u8>, StoreError> {
-        match storage.read(MANIFEST) {
+        Manifest::read_pinned(storage).map(|(bytes, _)| bytes)
+    }
+
+    /// Reads the file `MANIFEST` through a pin on it, when the storage gives one.
+    pub(crate) fn read_pinned(
+        storage: &dyn Storage,
+    ) -> Result<(Vec<u8>, Option<crate::storage::Pin>), StoreError> {
+        match storage.read_pinned(MANIFEST) {
             Ok(b) => Ok(b),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(StoreError::NotAStore {
                 path: file::place(storage),

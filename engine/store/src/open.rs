@@ -249,22 +249,35 @@ impl Store {
             return Ok(false);
         }
         let st = self.files.storage.clone();
-        let bytes = Manifest::read_bytes(&*st)?;
         let manifest = &self.files.manifest;
-        let seen = (self.cache.seen_manifest.as_ref()).is_some_and(|(b, generation, wal)| {
-            *b == bytes && *generation == manifest.generation && *wal == manifest.wal
-        });
+        let ours = |seen: &(Vec<u8>, u64, Option<String>)| {
+            seen.1 == manifest.generation && seen.2 == manifest.wal
+        };
+        // The manifest file this handle read is still the file (not replaced): no read of it,
+        // and the log no longer.
+        if let (Some(seen), Some(pin)) = (&self.cache.seen_manifest, &self.cache.manifest_pin)
+            && ours(seen)
+            && st.unchanged(MANIFEST, pin).unwrap_or(false)
+            && !self.log_moved()?
+        {
+            return Ok(false);
+        }
+        let (bytes, pin) = Manifest::read_pinned(&*st)?;
+        let seen = (self.cache.seen_manifest.as_ref()).is_some_and(|s| s.0 == bytes && ours(s));
         // The manifest this handle read (no parse needed), and the log no longer.
         if seen && !self.log_moved()? {
+            self.cache.manifest_pin = pin;
             return Ok(false);
         }
         let m = Manifest::parse(&*st, &bytes)?;
         if !self.moved(&m)? {
             self.cache.seen_manifest = Some((bytes, m.generation, m.wal));
+            self.cache.manifest_pin = pin;
             return Ok(false);
         }
         if self.catch_up_log(&m)? {
             self.cache.seen_manifest = Some((bytes, m.generation, m.wal));
+            self.cache.manifest_pin = pin;
             return Ok(true);
         }
         let loaded = Store::load(&self.files.storage)?;

@@ -56,6 +56,27 @@ pub trait Storage: Send + Sync + fmt::Debug {
     /// Takes the writer lock if no one holds it (`None` if someone does), recording this
     /// process as its holder; held until the guard is dropped.
     fn try_lock(&self) -> io::Result<Option<Box<dyn Send + Sync>>>;
+    /// A file's whole contents, read through a [`Pin`] on the file when the backend can give
+    /// one: while [`Storage::unchanged`] says the pin holds, the name still names the file that
+    /// was read (files the store replaces are replaced by [`Storage::rename`], never written in
+    /// place), so it need not be read again. A backend that cannot tell gives no pin.
+    fn read_pinned(&self, name: &str) -> io::Result<(Vec<u8>, Option<Pin>)> {
+        Ok((self.read(name)?, None))
+    }
+    /// Whether `name` still names the file `pin` was taken of (false when the backend cannot
+    /// tell).
+    fn unchanged(&self, name: &str, pin: &Pin) -> io::Result<bool> {
+        let _ = (name, pin);
+        Ok(false)
+    }
+}
+
+/// A file held open, and its identity (device and inode): while it is held no other file can
+/// take its inode, so a name whose file has the same identity still names this file.
+#[derive(Debug)]
+pub struct Pin {
+    _file: std::fs::File,
+    id: (u64, u64),
 }
 
 /// A file being written.
@@ -130,6 +151,24 @@ impl Storage for FileStorage {
 
     fn len(&self, name: &str) -> io::Result<u64> {
         Ok(std::fs::metadata(self.path(name))?.len())
+    }
+
+    #[cfg(unix)]
+    fn read_pinned(&self, name: &str) -> io::Result<(Vec<u8>, Option<Pin>)> {
+        use std::os::unix::fs::MetadataExt;
+        let mut file = std::fs::File::open(self.path(name))?;
+        let meta = file.metadata()?;
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        io::Read::read_to_end(&mut file, &mut bytes)?;
+        let id = (meta.dev(), meta.ino());
+        Ok((bytes, Some(Pin { _file: file, id })))
+    }
+
+    #[cfg(unix)]
+    fn unchanged(&self, name: &str, pin: &Pin) -> io::Result<bool> {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::metadata(self.path(name))?;
+        Ok((meta.dev(), meta.ino()) == pin.id)
     }
 
     fn exists(&self, name: &str) -> bool {

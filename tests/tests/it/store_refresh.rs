@@ -106,6 +106,34 @@ fn a_handle_moves_forward_by_the_log_without_reading_the_store_again() {
     assert_eq!(contents(&mut b), contents(&mut Store::open(&path).unwrap()));
 }
 
+#[test]
+fn a_manifest_replaced_under_a_pinned_handle_is_read_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    let mut a = created(&path);
+    commit(&mut a, &[(true, 1, 2, 0)]);
+    let mut b = Store::open(&path).unwrap();
+    // Nothing new: the second refresh finds the manifest file it pinned and reads nothing.
+    assert!(!b.refresh().unwrap());
+    assert!(!b.refresh().unwrap());
+    // A rule file changes: a checkpoint writes a new manifest over the pinned one.
+    a.add_rules("more", ".decl q(x: symbol)\nq(x) :- e(x, _).\n")
+        .unwrap();
+    a.unlock();
+    assert!(b.refresh().unwrap(), "the new manifest is news");
+    assert_eq!(b.facts("q").unwrap().map(|f| f.len()), Some(1));
+    a.compact().unwrap();
+    a.unlock();
+    b.refresh().unwrap();
+    commit(&mut a, &[(true, 2, 3, 1)]);
+    assert!(
+        b.refresh().unwrap(),
+        "a commit after the compaction is news"
+    );
+    assert!(!b.refresh().unwrap());
+    assert_eq!(contents(&mut b), contents(&mut Store::open(&path).unwrap()));
+}
+
 /// Turns: which handle commits, and its changes (add or retract, two nodes, a confidence).
 type Turns = Vec<(bool, Vec<(bool, u8, u8, u8)>)>;
 
