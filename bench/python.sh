@@ -48,8 +48,9 @@ work, rounds = sys.argv[1], int(sys.argv[2])
 def read(kind):
     runs = [[line.split("\t") for line in open(f"{work}/{kind}.{i}").read().splitlines()]
             for i in range(1, rounds + 1)]
-    return [(statistics.median(float(r[q][0]) for r in runs), r[q][1], r[q][2])
-            for q, r in zip(range(len(runs[0])), [runs[0]] * len(runs[0]))]
+    first = runs[0]
+    return [(statistics.median(float(run[q][0]) for run in runs), first[q][1], first[q][2])
+            for q in range(len(first))]
 rust, refresh, python = read("rust"), read("refresh"), read("python")
 print(f"{'query':40} {'answers':>7} {'rust':>8} {'+refresh':>9} {'python':>8} {'py/rust':>8} {'py/+refresh':>11}")
 ratios, ratios_r = [], []

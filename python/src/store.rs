@@ -33,6 +33,8 @@ pub struct PyStore {
     inner: Mutex<Option<Inner>>,
     path: Option<PathBuf>,
     read_only: bool,
+    /// `lock_wait` in seconds, as `f64` bits.
+    lock_wait: std::sync::atomic::AtomicU64,
 }
 
 /// A commit's report as a dict.
@@ -57,7 +59,12 @@ impl PyStore {
             })),
             path,
             read_only,
+            lock_wait: std::sync::atomic::AtomicU64::new(10f64.to_bits()),
         }
+    }
+
+    fn lock_wait_secs(&self) -> f64 {
+        f64::from_bits(self.lock_wait.load(std::sync::atomic::Ordering::Relaxed))
     }
 
     fn lock(&self) -> MutexGuard<'_, Option<Inner>> {
@@ -95,8 +102,9 @@ impl PyStore {
             inner.store.unlock();
             if result.is_err()
                 && let Some(path) = &self.path
-                && let Ok(store) = RustStore::open(path)
+                && let Ok(mut store) = RustStore::open(path)
             {
+                store.set_lock_wait(std::time::Duration::from_secs_f64(self.lock_wait_secs()));
                 *inner = Inner {
                     store,
                     recall: RecallCache::default(),
@@ -199,6 +207,31 @@ impl PyStore {
     #[getter]
     fn read_only(&self) -> bool {
         self.read_only
+    }
+
+    /// How long a change waits for another process's writer lock before it raises
+    /// `LockedError`, in seconds (10 unless set).
+    #[getter]
+    fn lock_wait(&self) -> f64 {
+        self.lock_wait_secs()
+    }
+
+    #[setter]
+    fn set_lock_wait(&self, py: Python<'_>, seconds: f64) -> PyResult<()> {
+        if !(seconds.is_finite() && seconds >= 0.0) {
+            return Err(pyo3::exceptions::PyValueError::new_err(
+                "lock_wait is a number of seconds, 0 or more",
+            ));
+        }
+        let wait = std::time::Duration::from_secs_f64(seconds);
+        py.detach(|| {
+            if let Some(inner) = self.lock().as_mut() {
+                inner.store.set_lock_wait(wait);
+            }
+        });
+        self.lock_wait
+            .store(seconds.to_bits(), std::sync::atomic::Ordering::Relaxed);
+        Ok(())
     }
 
     /// The latest commit's number.

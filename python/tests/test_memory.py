@@ -23,7 +23,6 @@ def test_recall_answers_with_why(memory):
     assert first.kind == "memory" and first.why.startswith("matches")
     assert "retries" in first.matched or "webhook" in first.matched
     assert first.score > 0 and 0 < first.relevance <= 1 and first.snippet
-    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True) or True
     deep = memory.recall("webhook retries", depth=2, limit=50)
     reached = [h for h in deep if h.path]
     assert reached, "some hits come through the graph"

@@ -269,3 +269,43 @@ def test_explain_by_values_never_reads_them_as_datalog(paths_store):
     assert proof is not None and proof.rule == "asserted"
     assert paths_store.explain("reach", ("c", "a")) is None
     assert "does not hold" in paths_store.why_not("reach", ("c", "a")).text
+
+
+def test_a_store_locked_by_another_process_raises_locked_error(tmp_path):
+    import subprocess
+    import sys
+
+    db = tmp_path / "db"
+    store = engram.Store.create(db)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, sys\n"
+            f"f = open({str(db / 'LOCK')!r}, 'r+')\n"
+            "fcntl.flock(f, fcntl.LOCK_EX)\n"
+            "print('held', flush=True)\n"
+            "sys.stdin.read()\n",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline() == "held\n"
+        assert store.lock_wait == 10.0
+        store.lock_wait = 0.2
+        with pytest.raises(engram.LockedError) as e:
+            store.add("link", ("a", "b"))
+        assert e.value.path == db and "locked" in str(e.value)
+        with pytest.raises(ValueError):
+            store.lock_wait = -1
+    finally:
+        holder.stdin.close()
+        holder.wait()
+    store.add("link", ("a", "b"))
+    assert store.refresh() is False
+    other = engram.Store.open(db)
+    other.add("link", ("b", "c"))
+    assert store.refresh() is True
+    assert len(store.facts("link")) == 2
