@@ -89,7 +89,8 @@ impl PyStore {
     }
 
     /// Runs `change` without the GIL; the writer lock is given back after it. A change that
-    /// failed committed nothing, and the handle reads the store again as committed.
+    /// failed committed nothing, and a writer's handle reads the store again as committed (a
+    /// read-only handle changed nothing to read again).
     pub fn change<T: Send>(
         &self,
         py: Python<'_>,
@@ -101,6 +102,7 @@ impl PyStore {
             let result = change(inner);
             inner.store.unlock();
             if result.is_err()
+                && !self.read_only
                 && let Some(path) = &self.path
                 && let Ok(mut store) = RustStore::open(path)
             {

@@ -50,6 +50,9 @@ def test_read_only_store_reads_and_refuses_changes(tmp_path):
     assert [r.values for r in reader.query('reach("a", x)')] == [("b",)]
     with pytest.raises(engram.ReadOnlyError):
         reader.add("link", ("b", "c"))
+    with pytest.raises(engram.ReadOnlyError):
+        reader.add("link", ("b", "c"))  # still read-only after a refused change
+    assert [r.values for r in reader.facts("link")] == [("a", "b")]
 
 
 def test_closed_store_raises(tmp_path):
