@@ -63,6 +63,17 @@ pub(crate) fn mark_aggregates(e: &mut IrExpr, outer: &[bool]) {
                     all.push(v);
                 }
             }
+            // A nested aggregate reads variables bound outside this one through it: they are
+            // this aggregate's outer variables too, so that its body is evaluated with them
+            // bound (`m = min c : { s(c), t = sum x : { r(p, x), x <= c } }`, `p` from the rule).
+            for c in &agg.constraints {
+                for e in c.exprs() {
+                    nested_vars(e, &mut all, outer);
+                }
+            }
+            if let Some(t) = &agg.target {
+                nested_vars(t, &mut all, outer);
+            }
             // Variables bound by the aggregate's own atoms are local unless bound outside.
             agg.outer = all.iter().copied().filter(|&v| outer[v]).collect();
             agg.local = all.iter().copied().filter(|&v| !outer[v]).collect();
@@ -84,6 +95,28 @@ pub(crate) fn mark_aggregates(e: &mut IrExpr, outer: &[bool]) {
         IrExprKind::Call(_, args) => args.iter_mut().for_each(|a| mark_aggregates(a, outer)),
         _ => {}
     }
+}
+
+/// Adds to `out` the variables bound outside (`outer`) that the aggregates nested in `e` read,
+/// at any depth.
+fn nested_vars(e: &IrExpr, out: &mut Vec<VarId>, outer: &[bool]) {
+    e.for_each_aggregate(&mut |agg| {
+        let mut inside: Vec<VarId> = agg.atoms.iter().flat_map(IrAtom::vars).collect();
+        inside.extend(agg.reads());
+        for v in inside {
+            if outer[v] && !out.contains(&v) {
+                out.push(v);
+            }
+        }
+        for c in &agg.constraints {
+            for e in c.exprs() {
+                nested_vars(e, out, outer);
+            }
+        }
+        if let Some(t) = &agg.target {
+            nested_vars(t, out, outer);
+        }
+    });
 }
 
 /// Inside an aggregate, every local variable read by a constraint or the target must be bound
