@@ -11,10 +11,12 @@ const INFIX_TOKENS: &[&str] = &[
 ];
 
 /// Turns pest's error into the furthest position reached, a message naming what was expected,
-/// and a better span where one is known.
+/// and a better span where one is known. `src` is the text from the statement that failed,
+/// `before` the program's text before it.
 pub(super) fn describe_error(
     e: &pest::error::Error<Rule>,
     src: &str,
+    before: &str,
 ) -> (usize, String, Option<Span>) {
     let fallback = match e.location {
         pest::error::InputLocation::Pos(p) => p,
@@ -87,7 +89,10 @@ pub(super) fn describe_error(
             Some(Span::new(open, at)),
         );
     }
-    let message = if expected.iter().any(|e| e == "statement") {
+    let whole = [before, src].concat();
+    let message = if let Some(feature) = unsupported(&whole, before.len() + at) {
+        format!("{feature} not supported yet (found {found})")
+    } else if expected.iter().any(|e| e == "statement") {
         format!("expected a declaration, directive, fact, rule or query, found {found}")
     } else if expected.is_empty() {
         format!("unexpected {found}")
@@ -95,6 +100,44 @@ pub(super) fn describe_error(
         format!("expected {}, found {found}", join_or(&expected))
     };
     (at, message, None)
+}
+
+/// The construct of Soufflé's language that engram does not have yet, when the text where
+/// parsing stopped is one: named, so that a program using it is refused for it rather than
+/// for a syntax error.
+fn unsupported(src: &str, at: usize) -> Option<&'static str> {
+    let rest = &src[at..];
+    let line_start = src[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line = &src[line_start..at];
+    let statement = src[..at].rfind(['.', '\n']).map_or("", |i| &src[i..at]);
+    if [".comp", ".init", ".override"]
+        .iter()
+        .any(|k| rest.starts_with(k))
+    {
+        return Some("components (`.comp`, `.init`, `.override`) are");
+    }
+    if rest.starts_with('#') && line.trim().is_empty() {
+        return Some("the C preprocessor (`#include`, `#define`, `#if`; run `cpp -P` first) is");
+    }
+    if rest.starts_with('[') {
+        return Some("records (`[a, b]`) are");
+    }
+    if rest.starts_with("-domain") && src[..at].ends_with("choice") {
+        return Some("`choice-domain` is");
+    }
+    if rest.starts_with("<=") {
+        return Some("subsumption rules (`r(x) <= r(y) :- ...`) are");
+    }
+    // `.type T = A {...} | B {...}`, however it is laid out over lines.
+    let in_type = src[..at].rfind(".type").is_some_and(|t| {
+        let between = &src[t + ".type".len()..at];
+        between.contains('=')
+            && (between.chars()).all(|c| c.is_alphanumeric() || " \t\r\n=|{}:,._".contains(c))
+    });
+    if in_type && rest.starts_with('{') || statement.starts_with(".type") {
+        return Some("algebraic data types (`.type T = A {...} | B {...}`) are");
+    }
+    None
 }
 
 fn join_or(items: &[String]) -> String {

@@ -73,7 +73,7 @@ pub(crate) fn parse_statements(src: &str) -> (Program, Vec<ParseError>) {
             }
             Err(e) => {
                 let e = detailed(rest, e);
-                let (at, message, span) = describe_error(&e, rest);
+                let (at, message, span) = describe_error(&e, rest, &src[..pos]);
                 errors.push(ParseError {
                     message,
                     span: span.map_or(Span::new(pos + at, pos + next_char_len(rest, at)), |s| {
