@@ -592,6 +592,13 @@ impl<'p> RuleCx<'p> {
                 let ty = self.natural(a).or(self.natural(b)).unwrap_or(want);
                 let l = self.expr(a, Some(ty));
                 let r = self.expr(b, Some(ty));
+                // Soufflé's `+` on two symbols is their concatenation, `cat(a, b)`.
+                if *op == ast::BinaryOp::Add && l.ty == Symbol && r.ty == Symbol {
+                    return IrExpr {
+                        kind: IrExprKind::Call(Functor::Cat, vec![l, r]),
+                        ty: Symbol,
+                    };
+                }
                 if l.ty == Symbol || r.ty == Symbol {
                     self.err(e.span, "arithmetic on a symbol");
                 } else if l.ty != r.ty {
