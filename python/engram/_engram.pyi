@@ -14,6 +14,7 @@ from typing import (
     Tuple,
     TypedDict,
     Union,
+    overload,
 )
 
 
@@ -298,10 +299,24 @@ class Store:
         confidence_column: bool = False,
     ) -> Dict[str, Any]:
         """Loads a memory file (or tab-separated rows of ``relation``) in one commit."""
+    @overload
     def export(
-        self, format: Literal["engram", "mcp-memory"] = "engram", *, inferred_only: bool = False
+        self,
+        format: Literal["engram", "mcp-memory"] = "engram",
+        *,
+        inferred_only: bool = False,
+        path: None = None,
     ) -> str:
         """The memory as JSON Lines."""
+    @overload
+    def export(
+        self,
+        format: Literal["engram", "mcp-memory"] = "engram",
+        *,
+        inferred_only: bool = False,
+        path: PathLike,
+    ) -> int:
+        """The memory written to ``path`` a line at a time; the number of lines."""
     def remember(
         self,
         title: str,

@@ -4,7 +4,7 @@
 use crate::errors::Failure;
 use crate::store::report;
 use engram_engine::Store;
-use engram_engine::memory::{self, Format};
+use engram_engine::memory::{self, Format, MemoryExt};
 use engram_engine::store::CommitReport;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -81,4 +81,28 @@ pub fn load(store: &mut Store, path: &Path, how: How) -> Result<Loaded, Failure>
             })
         }
     }
+}
+
+/// Writes the memory to `path` a line at a time (engram's format, or the MCP server's when
+/// `mcp`); returns the lines written.
+pub fn export_to(
+    store: &mut Store,
+    path: &Path,
+    mcp: bool,
+    inferred_only: bool,
+) -> Result<usize, Failure> {
+    use std::io::Write;
+    let io = |e| Failure::Io(path.to_path_buf(), e);
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).map_err(io)?);
+    let mut n = 0;
+    let mut write = |line: &serde_json::Value| -> Result<(), Failure> {
+        n += 1;
+        writeln!(out, "{line}").map_err(io)
+    };
+    match mcp {
+        true => store.export_mcp()?.iter().try_for_each(&mut write)?,
+        false => store.export_memory_each(inferred_only, |line| write(&line))?,
+    }
+    out.flush().map_err(io)?;
+    Ok(n)
 }

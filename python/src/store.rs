@@ -518,11 +518,20 @@ impl PyStore {
         loaded.to_dict(py)
     }
 
-    /// The memory as text: `"engram"` (engram's memory format, JSON Lines: what was asserted,
-    /// then what was derived marked `"inferred": true`; only that with `inferred_only`) or
-    /// `"mcp-memory"` (the MCP reference server's file).
-    #[pyo3(signature = (format = "engram", *, inferred_only = false))]
-    fn export(&self, py: Python<'_>, format: &str, inferred_only: bool) -> PyResult<String> {
+    /// The memory in a memory format: `"engram"` (engram's, JSON Lines: what was asserted, then
+    /// what was derived marked `"inferred": true`; only that with `inferred_only`) or
+    /// `"mcp-memory"` (the MCP reference server's file). Returned as text, or with `path`
+    /// written to that file a line at a time (a large memory is never held whole) and the
+    /// number of lines returned.
+    #[pyo3(signature = (format = "engram", *, inferred_only = false, path = None))]
+    fn export(
+        &self,
+        py: Python<'_>,
+        format: &str,
+        inferred_only: bool,
+        path: Option<PathBuf>,
+    ) -> PyResult<Py<PyAny>> {
+        use pyo3::IntoPyObjectExt;
         let mcp = match format {
             "engram" | "json" => false,
             "mcp-memory" => true,
@@ -532,13 +541,20 @@ impl PyStore {
                 )));
             }
         };
-        self.read(py, move |i| {
-            let lines = match mcp {
-                true => i.store.export_mcp()?,
-                false => i.store.export_memory(inferred_only)?,
-            };
-            Ok(lines.iter().map(|l| format!("{l}\n")).collect())
-        })
+        let Some(path) = path else {
+            let text: String = self.read(py, move |i| {
+                let lines = match mcp {
+                    true => i.store.export_mcp()?,
+                    false => i.store.export_memory(inferred_only)?,
+                };
+                Ok(lines.iter().map(|l| format!("{l}\n")).collect())
+            })?;
+            return text.into_py_any(py);
+        };
+        let written = self.read(py, move |i| {
+            crate::memory_calls::export_to(&mut i.store, &path, mcp, inferred_only)
+        })?;
+        written.into_py_any(py)
     }
 
     /// Remembers a memory (as the MCP `remember` tool does): asserts it with its fields in one

@@ -1,5 +1,6 @@
 //! Python values to engram's and back: `str` is a symbol, `int` a number (unsigned past
-//! 2^63 - 1), `float` a float; a `datetime` is unix milliseconds (a naive one read as UTC),
+//! 2^63 - 1; any object with `__index__`, such as numpy's integers, too), `float` a float
+//! (and any object with `__float__`); a `datetime` is unix milliseconds (a naive one read as UTC),
 //! and a fact's time comes back as an aware `datetime` in UTC. JSON (reports, paths) becomes
 //! dicts and lists.
 
@@ -15,7 +16,7 @@ pub fn to_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
     if let Ok(s) = obj.cast::<PyString>() {
         return Ok(Value::Symbol(s.to_cow()?.into_owned()));
     }
-    if obj.is_instance_of::<PyBool>() {
+    if obj.is_instance_of::<PyBool>() || is_numpy_bool(obj) {
         return Err(PyTypeError::new_err(
             "a bool is not an engram value: write 1 or 0, or a symbol",
         ));
@@ -37,10 +38,26 @@ pub fn to_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
     if obj.is_instance_of::<PyDateTime>() {
         return Ok(Value::Number(datetime_ms(obj)?));
     }
+    // Integers and floats of other types (numpy's `int64` from a DataFrame's rows, say), by
+    // the protocols that make them numbers.
+    if obj.hasattr("__index__")? {
+        return to_value(&obj.call_method0("__index__")?);
+    }
+    if obj.hasattr("__float__")? {
+        return Ok(Value::Float(obj.call_method0("__float__")?.extract()?));
+    }
     Err(PyTypeError::new_err(format!(
         "{} is not an engram value (str, int, float or datetime)",
         obj.get_type().name()?
     )))
+}
+
+/// Whether `obj` is numpy's boolean (which has `__index__` and `__float__` too).
+fn is_numpy_bool(obj: &Bound<'_, PyAny>) -> bool {
+    let ty = obj.get_type();
+    let module = ty.module().map(|m| m.to_string()).unwrap_or_default();
+    let name = ty.name().map(|n| n.to_string()).unwrap_or_default();
+    module == "numpy" && (name == "bool" || name == "bool_")
 }
 
 /// A row of Python values (any iterable; a lone str or value is one column).

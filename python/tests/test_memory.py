@@ -61,6 +61,12 @@ def test_export_round_trips_into_a_new_store(memory, tmp_path):
     assert back.load(path, "mcp-memory")["format"] == "mcp-memory"
     with pytest.raises(ValueError):
         memory.export("yaml")
+    written = memory.export(path=tmp_path / "streamed.jsonl")
+    assert (tmp_path / "streamed.jsonl").read_text() == text and written == len(lines)
+    assert memory.export("mcp-memory", path=tmp_path / "mcp.jsonl") == len(mcp.splitlines())
+    assert (tmp_path / "mcp.jsonl").read_text() == mcp
+    with pytest.raises(OSError):
+        memory.export(path=tmp_path / "no" / "such" / "dir.jsonl")
 
 
 def test_bad_memory_files_load_nothing_unless_skipped(tmp_path):

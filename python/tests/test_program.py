@@ -97,6 +97,19 @@ def test_dataframes_when_installed():
         frame = db["reach"].to_pandas(metadata=True)
         assert list(frame.columns) == ["x", "y", "confidence", "depth", "rule"]
         assert frame.shape == (3, 5) and frame["y"].tolist() == ["b", "c", "c"]
+        # A DataFrame's rows go back in as they come (numpy integers included).
+        again = engram.Program(PATHS).evaluate({"link": frame[["x", "y"]].itertuples(index=False)})
+        assert len(again["reach"]) == 3
+        import numpy
+
+        numbers = pandas.DataFrame({"n": [1, 2, 3], "f": [0.5, 1.5, 2.5]})
+        store = engram.Store.in_memory()
+        with store.transaction() as tx:
+            tx.add_many("num", numbers.itertuples(index=False))
+            tx.add("num", (numpy.int64(4), numpy.float32(3.5)))  # numpy's own scalars
+        assert [r.values for r in store.facts("num")] == [(1, 0.5), (2, 1.5), (3, 2.5), (4, 3.5)]
+        with pytest.raises(TypeError):
+            store.add("num", (numpy.bool_(True), 1.0))
     try:
         import polars  # noqa: F401
     except ImportError:
