@@ -467,11 +467,7 @@ fn recall(store: &mut Store, kept: &mut Kept, call: a::Recall) -> Result<Json, C
 
 /// `query`: the answers of one `?-` query, a page of them.
 fn query(store: &mut Store, call: a::Query) -> Result<Json, CallError> {
-    let text = match call.query.trim_start().starts_with("?-") {
-        true => call.query,
-        false => format!("?- {}", call.query.trim().trim_end_matches('.')) + ".",
-    };
-    let answers = store.query(&text)?;
+    let answers = store.query(&engram_core::query_text(&call.query))?;
     let one = |a: &engram_core::QueryAnswer| (a.text.clone(), a.columns.clone());
     let Some(first) = answers.first().map(one) else {
         return Err(CallError::Arguments(

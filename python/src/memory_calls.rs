@@ -65,12 +65,8 @@ pub fn load(store: &mut Store, path: &Path, how: How) -> Result<Loaded, Failure>
         }
         None => {
             let bytes = std::fs::read(path).map_err(io)?;
-            let text = std::str::from_utf8(&bytes).map_err(|e| {
-                Failure::Io(
-                    path.to_path_buf(),
-                    std::io::Error::new(std::io::ErrorKind::InvalidData, e),
-                )
-            })?;
+            let text =
+                engram_core::internal::io::utf8(path, &bytes, 1).map_err(Failure::Program)?;
             let read = memory::load_text(&mut tx, text, how.format, how.skip_bad)?;
             Ok(Loaded {
                 facts: read.facts,

@@ -124,14 +124,6 @@ impl PyStore {
     }
 }
 
-/// `?- ` added to a query written without it, and the final period.
-fn query_text(text: &str) -> String {
-    match text.trim_start().starts_with("?-") {
-        true => text.to_string(),
-        false => format!("?- {}.", text.trim().trim_end_matches('.')),
-    }
-}
-
 /// A fact as text: `fact` itself, or with `values` the fact of relation `fact` written by
 /// engram (each value quoted as engram quotes it).
 pub fn fact_or_values(fact: String, values: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
@@ -353,7 +345,7 @@ impl PyStore {
     /// The answers of one query (`'?- path("a", x).'`, or without `?-`), as rows: each
     /// answer's values (one per named variable), confidence, depth, rule and time.
     fn query<'py>(&self, py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyList>> {
-        let text = query_text(text);
+        let text = engram_engine::query_text(text).into_owned();
         let answers = self.read(py, move |i| Ok(i.store.query(&text)?))?;
         Row::list(py, answers.into_iter().flat_map(|a| a.answers).collect())
     }

@@ -84,6 +84,11 @@ def test_bad_memory_files_load_nothing_unless_skipped(tmp_path):
     assert loaded["skipped"][0][0] == "2" and loaded["facts"] >= 1
     with pytest.raises(OSError):
         store.load(tmp_path / "missing.jsonl")
+    latin = tmp_path / "latin1.jsonl"
+    latin.write_bytes(b'{"kind": "memory", "id": "m1", "title": "fine"}\n{"title": "caf\xe9"}\n')
+    with pytest.raises(engram.MemoryFileError) as e:
+        store.load(latin)
+    assert e.value.at == 2 and "UTF-8" in str(e.value)
     with pytest.raises(ValueError):
         store.load(path, "yaml")
 

@@ -105,3 +105,12 @@ impl<'a> Answers<'a> {
         }
     }
 }
+
+/// A query as the MCP `query` tool and the Python package take it: written with `?-`, or as
+/// a body alone (`path("a", x)`), which reads as `?- path("a", x).`.
+pub fn query_text(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.trim_start().starts_with("?-") {
+        true => text.into(),
+        false => format!("?- {}.", text.trim().trim_end_matches('.')).into(),
+    }
+}

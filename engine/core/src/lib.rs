@@ -90,7 +90,7 @@ mod violation;
 mod why_not;
 mod why_not_text;
 
-pub use answers::Answers;
+pub use answers::{Answers, query_text};
 pub use database::{Database, Fact, Origin, QueryAnswer, RelationView};
 pub use error::{Error, PlanErrors};
 pub use eval::EvalError;
