@@ -9,7 +9,7 @@ mod repl;
 mod store_cmd;
 
 use clap::{Parser, Subcommand};
-use program_cmd::FactDir;
+use program_cmd::{FactDir, ReadArgs};
 use render::Format as OutFormat;
 use render::TextOrJson;
 use std::path::PathBuf;
@@ -56,6 +56,8 @@ enum Command {
     Run {
         #[command(flatten)]
         facts: FactDir,
+        #[command(flatten)]
+        read: ReadArgs,
         /// Directory for output `.csv` files, or `-` for stdout (Soufflé's -D).
         #[arg(
             short = 'D',
@@ -72,6 +74,8 @@ enum Command {
     },
     /// Parse and plan a program, printing every error.
     Check {
+        #[command(flatten)]
+        read: ReadArgs,
         /// The program.
         program: PathBuf,
     },
@@ -82,6 +86,8 @@ enum Command {
     Explain {
         #[command(flatten)]
         facts: FactDir,
+        #[command(flatten)]
+        read: ReadArgs,
         /// Output format.
         #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
         format: TextOrJson,
@@ -459,19 +465,24 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
             why_not,
             ..
         } => store_cmd::explain(&db, &first, format == TextOrJson::Json, why_not),
-        Command::Check { program } => program_cmd::check(&program),
+        Command::Check { program, read } => program_cmd::check(&program, &read),
         Command::Run {
             facts,
+            read,
             output,
             program,
             strict,
-        } => program_cmd::run(&program, &facts, &output, strict, now, limits),
+        } => program_cmd::run(&program, &read, &facts, &output, strict, now, limits),
         Command::Explain {
             facts,
+            read,
             format,
             first: program,
             fact: Some(fact),
             why_not,
-        } => program_cmd::explain(&program, &facts, &fact, format, why_not, now, limits),
+        } => {
+            let program = read.read(std::path::Path::new(&program));
+            program_cmd::explain(program, &facts, &fact, format, why_not, now, limits)
+        }
     }
 }

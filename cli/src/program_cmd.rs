@@ -5,7 +5,7 @@ use crate::render::TextOrJson as Format;
 use crate::render::{not_derived, print_violations, print_why_not, violation_filter};
 use anyhow::Context;
 use engram_core::internal::output::{format_confidence, format_table};
-use engram_core::{EvalOptions, Limits, OutputTarget, Program};
+use engram_core::{EvalOptions, Limits, OutputTarget, Program, ReadOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -25,6 +25,33 @@ pub struct FactDir {
     /// server's file or a MemoryGraph export), as facts of the memory schema (`rules/schema.dl`).
     #[arg(long)]
     pub memories: Option<PathBuf>,
+}
+
+/// How the program file is read (Soufflé's -I and -M).
+#[derive(clap::Args, Debug, Default)]
+pub struct ReadArgs {
+    /// A directory `#include` looks in after the including file's own (Soufflé's -I); may be
+    /// given more than once.
+    #[arg(short = 'I', long = "include-dir", value_name = "DIR")]
+    pub include_dirs: Vec<PathBuf>,
+    /// Macros for the preprocessor, `NAME=VALUE` or `NAME` (which is 1), as if `#define`d
+    /// before the program (Soufflé's -M); may be given more than once.
+    #[arg(short = 'M', long = "macro", value_name = "NAME=VALUE")]
+    pub macros: Vec<String>,
+}
+
+impl ReadArgs {
+    /// Reads the program file as these options say.
+    pub fn read(&self, program: &Path) -> Result<Program, engram_core::Error> {
+        let mut options = ReadOptions {
+            include_dirs: self.include_dirs.clone(),
+            ..ReadOptions::default()
+        };
+        for m in &self.macros {
+            options.add_macros(m);
+        }
+        Program::from_file_with(program, &options)
+    }
 }
 
 impl FactDir {
@@ -57,8 +84,8 @@ impl FactDir {
 }
 
 /// `engram check`: plans a program and says what it holds.
-pub fn check(program: &Path) -> anyhow::Result<ExitCode> {
-    let summary = Program::from_file(program)?.summary();
+pub fn check(program: &Path, read: &ReadArgs) -> anyhow::Result<ExitCode> {
+    let summary = read.read(program)?.summary();
     println!(
         "{}: ok ({} relations, {} rules, {} strata)",
         program.display(),
@@ -73,13 +100,14 @@ pub fn check(program: &Path) -> anyhow::Result<ExitCode> {
 /// answers of its queries and its violations; with `strict`, violations exit with 3.
 pub fn run(
     program: &Path,
+    read: &ReadArgs,
     facts: &FactDir,
     output: &str,
     strict: bool,
     now: Option<i64>,
     limits: Limits,
 ) -> anyhow::Result<ExitCode> {
-    let p = Program::from_file(program)?;
+    let p = read.read(program)?;
     // Plain programs without queries evaluate as plain Datalog; confidence syntax,
     // queries and constraints (which print confidence, depth and rule) turn tracking
     // on.
@@ -139,7 +167,7 @@ pub fn run(
 
 /// `engram explain PROGRAM FACT`: the proof of a fact of a program evaluated on its files.
 pub fn explain(
-    program: &str,
+    program: Result<Program, engram_core::Error>,
     facts: &FactDir,
     fact: &str,
     format: Format,
@@ -147,7 +175,7 @@ pub fn explain(
     now: Option<i64>,
     limits: Limits,
 ) -> anyhow::Result<ExitCode> {
-    let p = Program::from_file(Path::new(program))?;
+    let p = program?;
     let options = EvalOptions {
         now,
         limits,

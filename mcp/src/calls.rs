@@ -674,14 +674,14 @@ fn add_rule(store: &mut Store, call: a::AddRule) -> Result<Json, CallError> {
         )));
     }
     // Errors name the rule file as the store does: by its name.
-    let program =
-        engram_parser::parse(&text, &name).map_err(|e| CallError::Failed(e.to_string()))?;
+    let (program, read) = engram_parser::parse_file_alone(&text, &name)
+        .map_err(|e| CallError::Failed(e.to_string()))?;
     for item in &program.items {
         if let engram_parser::Item::Directive(d) = item
             && let Some((key, _)) =
                 (d.params.iter()).find(|(k, _)| !matches!(k.as_str(), "confidence" | "delimiter"))
         {
-            let (line, col) = engram_parser::line_col(&text, d.span.start);
+            let (line, col) = engram_parser::line_col(&read, d.span.start);
             return Err(CallError::Failed(format!(
                 "{name}:{line}:{col}: error: `{key}=` is not allowed in a rule added through MCP: \
                  a memory's rules read and write no files (assert facts instead)"

@@ -147,7 +147,7 @@ fn rule_files(store: &mut Store, with_text: bool) -> Result<Vec<RuleFileOut>, Ca
     let names: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
     let out = (files.into_iter())
         .map(|r| {
-            let parsed = engram_parser::parse(&r.text, &r.name).ok();
+            let parsed = engram_parser::parse_file_alone(&r.text, &r.name).ok().map(|p| p.0);
             let is_rule = |i: &&engram_parser::Item| {
                 matches!(i, engram_parser::Item::Clause(c) if !c.body.is_empty())
             };

@@ -10,9 +10,11 @@
 pub mod ast;
 mod error;
 mod lower;
+mod preprocess;
 
 pub use ast::*;
 pub use error::{Diagnostic, LineIndex, ParseError, ParseErrors, line_col, render_diagnostic};
+pub use preprocess::{Chunk, IncludeResolver, has_directives, preprocess};
 
 /// Parses a whole source text; `file` names it in error messages.
 ///
@@ -28,6 +30,26 @@ pub fn parse(src: &str, file: &str) -> Result<Program, ParseErrors> {
             errors,
         })
     }
+}
+
+/// Parses one file of a program on its own, after the preprocessor's pass over it alone (a
+/// file it `#include`s reads as empty, macros it defines are expanded): for a tool that looks
+/// at one rule file's statements. Returns the statements and the text their spans point into
+/// (the preprocessed text, whose lines are the file's own).
+pub fn parse_file_alone(src: &str, file: &str) -> Result<(Program, String), ParseErrors> {
+    if !has_directives(src) {
+        return Ok((parse(src, file)?, src.to_string()));
+    }
+    let mut empty = |_: &str, path: &str| Some((format!("\u{1}{path}"), String::new()));
+    let mut text = String::new();
+    for chunk in preprocess(file, src, &[], &mut empty)? {
+        if chunk.file == file {
+            let at = text.matches('\n').count() + 1;
+            text.push_str(&"\n".repeat(chunk.line.saturating_sub(at)));
+            text.push_str(&chunk.text);
+        }
+    }
+    Ok((parse(&text, file)?, text))
 }
 
 /// A number as Soufflé reads one (in a program, a fact file, or `to_number`): decimal, or

@@ -3,6 +3,8 @@ control characters, NUL and 100 KB of text are stored and read back exactly (or 
 a clear error), and none of them changes the program. Rules added through MCP read no files
 and cannot run away."""
 
+import re
+
 from harness import Client, call, engram, ok, run, tempdir
 
 NASTY = [
@@ -107,9 +109,12 @@ async def rules_from_an_agent_read_no_files_and_cannot_run_away():
             ("inp", '.decl s(x: symbol)\n.input s(filename="/etc/passwd")\n'),
             ("out", '.decl s(x: symbol)\n.output s(IO=file, filename="/tmp/engram-leak.csv")\n'),
             ("inc", '.include "/etc/passwd"\n'),
+            # The C preprocessor reads no file either, and a directive a macro writes is seen.
+            ("cpp", '#include "/etc/passwd"\n'),
+            ("macro", '#define F filename="/etc/passwd"\n.decl s(x: symbol)\n.input s(F)\n'),
         ]:
             r = await call(c, "add_rule", {"name": name, "text": text})
-            assert r.error and f"{name}:1:1: error:" in r.text or f"{name}:2:1: error:" in r.text, (name, r)
+            assert r.error and re.search(f"{name}:[123]:1: error:", r.text), (name, r)
         runaway = await call(c, "add_rule", {"name": "count", "text":
             ".decl n(x: number)\nn(0).\nn(x + 1) :- n(x).\n"})
         assert runaway.error and "`n`" in runaway.text and "limit" in runaway.text, runaway

@@ -411,3 +411,53 @@ fn run_stops_a_runaway_program_at_its_bounds() {
     let out = engram(&["run", "--max-memory", "lots", "count.dl"], dir.path());
     assert!(text(&out.stderr).contains("give bytes, or a size such as 512M"));
 }
+
+/// Soufflé's `-I` and `-M`: `#include <...>` found in an include directory, macros given on
+/// the command line; `check` reads the program the same way, and without them names what is
+/// missing.
+#[test]
+fn include_dirs_and_macros_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join("lib")).unwrap();
+    std::fs::write(d.join("lib/schema.inc"), ".decl r(x: number)\n.output r\n").unwrap();
+    std::fs::write(
+        d.join("p.dl"),
+        "#include <schema.inc>\n#if defined(BIG)\nr(N * 10).\n#else\nr(N).\n#endif\n",
+    )
+    .unwrap();
+    let out = engram(&["run", "-I", "lib", "-M", "N=4 BIG", "-D", "-", "p.dl"], d);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("r\n===============\n40\n"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = engram(
+        &[
+            "run",
+            "--include-dir",
+            "lib",
+            "--macro",
+            "N=4",
+            "-D",
+            "-",
+            "p.dl",
+        ],
+        d,
+    );
+    assert!(
+        text(&out.stdout).contains("r\n===============\n4\n"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = engram(&["check", "-I", "lib", "-M", "N=1", "p.dl"], d);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = engram(&["check", "p.dl"], d);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("p.dl:1:1: error: cannot find `schema.inc` to include"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -15,7 +15,7 @@ pub struct PlanErrors {
     /// For a program of several files (`.include`, a store's rule files): each file's name and
     /// the offset in `source_text` where its text starts (ascending). Empty for one file
     /// named `file`.
-    pub(crate) pieces: Vec<(String, usize)>,
+    pub(crate) pieces: Vec<crate::sources::Placement>,
 }
 
 impl PlanErrors {
@@ -35,17 +35,14 @@ impl PlanErrors {
         }
     }
 
-    /// The file an offset of `source_text` is in: its name, start and text.
-    fn piece_at(&self, at: usize) -> (&str, usize, &str) {
-        let Some(i) = self.pieces.iter().rposition(|p| p.1 <= at) else {
-            return (&self.file, 0, &self.source_text);
+    /// The file an offset of `source_text` is in: its name, start, text and first line.
+    fn piece_at(&self, at: usize) -> (&str, usize, &str, usize) {
+        let Some(i) = self.pieces.iter().rposition(|p| p.start <= at) else {
+            return (&self.file, 0, &self.source_text, 1);
         };
-        let start = self.pieces[i].1;
-        let end = self
-            .pieces
-            .get(i + 1)
-            .map_or(self.source_text.len(), |p| p.1);
-        (&self.pieces[i].0, start, &self.source_text[start..end])
+        let p = &self.pieces[i];
+        let end = (self.pieces.get(i + 1)).map_or(self.source_text.len(), |p| p.start);
+        (&p.name, p.start, &self.source_text[p.start..end], p.line)
     }
 }
 
@@ -55,13 +52,16 @@ impl PlanErrors {
     pub fn diagnostics(&self) -> Vec<engram_parser::Diagnostic> {
         (self.errors.iter())
             .map(|e| {
-                let (file, start, text) = self.piece_at(e.span.start);
-                let shift = |x: usize| x.saturating_sub(start).min(text.len());
+                let (file, start, text, line) = self.piece_at(e.span.start);
+                // A piece that starts further down its file is placed at its line.
+                let pad = line.saturating_sub(1);
+                let text = format!("{}{text}", "\n".repeat(pad));
+                let shift = |x: usize| x.saturating_sub(start).min(text.len() - pad) + pad;
                 let span = engram_parser::Span {
                     start: shift(e.span.start),
                     end: shift(e.span.end),
                 };
-                engram_parser::Diagnostic::at(file, text, span, &e.message)
+                engram_parser::Diagnostic::at(file, &text, span, &e.message)
             })
             .collect()
     }

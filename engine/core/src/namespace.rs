@@ -12,6 +12,7 @@
 //! library's relation, as two files that declare one relation alike always have.
 
 use crate::library;
+use crate::sources::Placement;
 use engram_parser as ast;
 use std::collections::{HashMap, HashSet};
 
@@ -19,10 +20,11 @@ use std::collections::{HashMap, HashSet};
 pub const LIBRARY: &str = "memory";
 
 /// Gives each file's own relations their qualified names (see the module's documentation).
-/// `pieces` are the files of the combined program, by name and the offset where each starts.
-pub(crate) fn separate(program: &mut ast::Program, pieces: &[(String, usize)], text: &str) {
-    let piece_of = |start: usize| pieces.iter().rposition(|p| p.1 <= start).unwrap_or(0);
-    let library_piece: Vec<bool> = pieces.iter().map(|p| is_library(&p.0)).collect();
+/// `pieces` are the files of the combined program, by name and the offset where each starts
+/// (a file may be in several pieces).
+pub(crate) fn separate(program: &mut ast::Program, pieces: &[Placement], text: &str) {
+    let piece_of = |start: usize| pieces.iter().rposition(|p| p.start <= start).unwrap_or(0);
+    let library_piece: Vec<bool> = pieces.iter().map(|p| is_library(&p.name)).collect();
     let mut library_decls: HashMap<&str, Vec<&ast::Decl>> = HashMap::new();
     for item in &program.items {
         if let ast::Item::Decl(d) = item
@@ -35,7 +37,7 @@ pub(crate) fn separate(program: &mut ast::Program, pieces: &[(String, usize)], t
         return;
     }
     // Per file that is not the library's: the library's names it declares otherwise.
-    let mut own: Vec<HashSet<String>> = vec![HashSet::new(); pieces.len()];
+    let mut own: HashMap<&str, HashSet<String>> = HashMap::new();
     for item in &program.items {
         if let ast::Item::Decl(d) = item
             && let i = piece_of(d.span.start)
@@ -43,11 +45,13 @@ pub(crate) fn separate(program: &mut ast::Program, pieces: &[(String, usize)], t
             && let Some(theirs) = library_decls.get(d.name.as_str())
             && !theirs.iter().any(|t| same_declaration(t, d))
         {
-            own[i].insert(d.name.clone());
+            own.entry(&pieces[i].name)
+                .or_default()
+                .insert(d.name.clone());
         }
     }
     let qualified = format!("{LIBRARY}.");
-    if own.iter().all(HashSet::is_empty) && !text.contains(&qualified) {
+    if own.is_empty() && !text.contains(&qualified) {
         return;
     }
     let library_names: HashSet<String> = library_decls.keys().map(|k| k.to_string()).collect();
@@ -56,9 +60,10 @@ pub(crate) fn separate(program: &mut ast::Program, pieces: &[(String, usize)], t
         if library_piece[i] {
             continue;
         }
-        let prefix = namespace_of(&pieces[i].0);
+        let prefix = namespace_of(&pieces[i].name);
+        let mine = own.get(pieces[i].name.as_str());
         let rename = |name: &mut String| {
-            if own[i].contains(name.as_str()) {
+            if mine.is_some_and(|m| m.contains(name.as_str())) {
                 *name = format!("{prefix}.{name}");
             } else if let Some(plain) = name.strip_prefix(&qualified)
                 && library_names.contains(plain)

@@ -17,6 +17,27 @@ pub struct Program {
     file: String,
 }
 
+/// How a program file is read ([`Program::from_file_with`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// Directories `#include` and `.include` look in after the including file's own
+    /// (Soufflé's `-I`).
+    pub include_dirs: Vec<std::path::PathBuf>,
+    /// Macros defined before the program is read, as `#define name value` (Soufflé's `-M`).
+    pub macros: Vec<(String, String)>,
+}
+
+impl ReadOptions {
+    /// Reads macro definitions as Soufflé's `-M` takes them: `NAME=VALUE` or `NAME` (which is
+    /// 1), several in one text separated by blank space.
+    pub fn add_macros(&mut self, text: &str) {
+        for word in text.split_whitespace() {
+            let (name, value) = word.split_once('=').unwrap_or((word, "1"));
+            self.macros.push((name.to_string(), value.to_string()));
+        }
+    }
+}
+
 /// How to evaluate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct EvalOptions {
@@ -134,44 +155,51 @@ impl Program {
             text: src.to_string(),
         };
         let mut resolve = |_: &Source, path: &str| crate::library::source(path);
-        Program::compile_sources(vec![root], &mut resolve, file)
+        Program::compile_sources(vec![root], &mut resolve, &[], file)
     }
 
     /// Reads and compiles a program file. A file it includes is read beside the file that
     /// names it, else from engram's built-in rule library.
     pub fn from_file(path: &Path) -> Result<Program, Error> {
-        let read = |path: &Path| {
-            std::fs::read_to_string(path).map_err(|source| Error::Io {
-                path: path.to_path_buf(),
-                source,
-            })
-        };
+        Program::from_file_with(path, &ReadOptions::default())
+    }
+
+    /// Reads and compiles a program file with `options`: where `#include` looks besides the
+    /// including file's directory, and macros defined before the program is read (Soufflé's
+    /// `-I` and `-M`).
+    pub fn from_file_with(path: &Path, options: &ReadOptions) -> Result<Program, Error> {
         let root = Source {
             name: path.display().to_string(),
-            text: read(path)?,
+            text: std::fs::read_to_string(path).map_err(|source| Error::Io {
+                path: path.to_path_buf(),
+                source,
+            })?,
         };
         let mut resolve = |from: &Source, include: &str| {
-            let beside = Path::new(&from.name)
-                .parent()
-                .unwrap_or(Path::new(""))
-                .join(include);
-            match std::fs::read_to_string(&beside) {
-                Ok(text) => Some(Source {
-                    name: crate::sources::clean_path(&beside),
-                    text,
-                }),
-                Err(_) => crate::library::source(include),
+            let beside = Path::new(&from.name).parent().unwrap_or(Path::new(""));
+            let dirs =
+                std::iter::once(beside).chain(options.include_dirs.iter().map(|d| d.as_path()));
+            for dir in dirs {
+                let candidate = dir.join(include);
+                if let Ok(text) = std::fs::read_to_string(&candidate) {
+                    let name = crate::sources::clean_path(&candidate);
+                    return Some(Source { name, text });
+                }
             }
+            crate::library::source(include)
         };
-        Program::compile_sources(vec![root], &mut resolve, &path.display().to_string())
+        let roots = vec![root];
+        let file = path.display().to_string();
+        Program::compile_sources(roots, &mut resolve, &options.macros, &file)
     }
 
     fn compile_sources(
         roots: Vec<Source>,
         resolve: &mut dyn FnMut(&Source, &str) -> Option<Source>,
+        macros: &[(String, String)],
         file: &str,
     ) -> Result<Program, Error> {
-        let sources = crate::sources::gather(roots, resolve)?;
+        let sources = crate::sources::gather(roots, resolve, macros)?;
         let plan = crate::sources::compile(&sources, Vec::new(), value::Interner::default())?;
         Ok(Program {
             plan: Arc::new(plan),

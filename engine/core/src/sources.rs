@@ -21,20 +21,44 @@ pub struct Source {
     pub text: String,
 }
 
+/// A run of lines of one file of a program, as planned: a whole file, or (in a file the C
+/// preprocessor has read) the lines between two `#include`s, macros expanded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Piece {
+    /// The file's name, as [`Source::name`].
+    pub name: String,
+    /// The line of the file the text starts at (1-based).
+    pub line: usize,
+    /// The text.
+    pub text: String,
+}
+
+/// Where a piece's text is in the combined text of a program: its file's name, its offset, and
+/// the line of its file it starts at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Placement {
+    pub name: String,
+    pub start: usize,
+    pub line: usize,
+}
+
 /// The name planning gives the combined text; origins written against it are mapped back to
 /// the file they are in.
 const COMBINED: &str = "\u{1}program";
 
 /// The roots and every file they include, each once, an included file before the first file
-/// that includes it. `resolve(includer, path)` finds the file `path` names.
+/// that includes it. `resolve(includer, path)` finds the file `path` names. A file with C
+/// preprocessor directives (`#include`, `#define`, `#if`), or every file when `defines` are
+/// given (macros defined as if by `#define name value`), is preprocessed first.
 pub fn gather(
     roots: Vec<Source>,
     resolve: &mut dyn FnMut(&Source, &str) -> Option<Source>,
-) -> Result<Vec<Source>, Error> {
-    let mut out: Vec<Source> = Vec::new();
+    defines: &[(String, String)],
+) -> Result<Vec<Piece>, Error> {
+    let mut out: Vec<Piece> = Vec::new();
     let mut seen: Vec<String> = Vec::new();
     for root in roots {
-        visit(root, resolve, &mut seen, &mut out)?;
+        visit(root, resolve, defines, &mut seen, &mut out)?;
     }
     Ok(out)
 }
@@ -42,26 +66,67 @@ pub fn gather(
 fn visit(
     source: Source,
     resolve: &mut dyn FnMut(&Source, &str) -> Option<Source>,
+    defines: &[(String, String)],
     seen: &mut Vec<String>,
-    out: &mut Vec<Source>,
+    out: &mut Vec<Piece>,
 ) -> Result<(), Error> {
     if seen.contains(&source.name) {
         return Ok(());
     }
     // Marked before its includes are read, so that a cycle of includes ends.
     seen.push(source.name.clone());
-    if !source.text.contains(".include") {
-        // Nothing to read: the whole program is parsed (and its errors reported) once, below.
-        out.push(source);
+    let pieces = if ast::has_directives(&source.text) || !defines.is_empty() {
+        let mut include = |from: &str, path: &str| {
+            let from = Source {
+                name: from.to_string(),
+                text: String::new(),
+            };
+            resolve(&from, path).map(|found| (found.name, found.text))
+        };
+        (ast::preprocess(&source.name, &source.text, defines, &mut include)?.into_iter())
+            .map(|c| Piece {
+                name: c.file,
+                line: c.line,
+                text: c.text,
+            })
+            .collect()
+    } else {
+        vec![Piece {
+            name: source.name,
+            line: 1,
+            text: source.text,
+        }]
+    };
+    for piece in pieces {
+        includes(&piece, resolve, defines, seen, out)?;
+        out.push(piece);
+    }
+    Ok(())
+}
+
+/// Reads the files `piece` names by `.include`, before it.
+fn includes(
+    piece: &Piece,
+    resolve: &mut dyn FnMut(&Source, &str) -> Option<Source>,
+    defines: &[(String, String)],
+    seen: &mut Vec<String>,
+    out: &mut Vec<Piece>,
+) -> Result<(), Error> {
+    if !piece.text.contains(".include") {
+        // Nothing to read: the whole program is parsed (and its errors reported) once, later.
         return Ok(());
     }
-    let parsed = ast::parse(&source.text, &source.name)?;
+    let parsed = parse_piece(piece)?;
+    let from = Source {
+        name: piece.name.clone(),
+        text: String::new(),
+    };
     for item in &parsed.items {
         let ast::Item::Include(inc) = item else {
             continue;
         };
-        match resolve(&source, &inc.path) {
-            Some(found) => visit(found, resolve, seen, out)?,
+        match resolve(&from, &inc.path) {
+            Some(found) => visit(found, resolve, defines, seen, out)?,
             None => {
                 let message = format!(
                     "cannot find `{}` to include (looked beside this file and in engram's \
@@ -69,12 +134,24 @@ fn visit(
                     inc.path
                 );
                 let errors = vec![PlanError::new(inc.span, message)];
-                return Err(PlanErrors::of_file(&source.name, &source.text, errors).into());
+                let (text, _) = placed(piece);
+                return Err(PlanErrors::of_file(&piece.name, &text, errors).into());
             }
         }
     }
-    out.push(source);
     Ok(())
+}
+
+/// The piece's text placed at its line (blank lines before it), and how many bytes were put
+/// before it: what errors in it are reported against, so that they name its file's lines.
+fn placed(piece: &Piece) -> (String, usize) {
+    let pad = piece.line.saturating_sub(1);
+    (format!("{}{}", "\n".repeat(pad), piece.text), pad)
+}
+
+/// Parses one piece placed at its line ([`placed`]): errors, and spans, name its file's lines.
+fn parse_piece(piece: &Piece) -> Result<ast::Program, ast::ParseErrors> {
+    ast::parse(&placed(piece).0, &piece.name)
 }
 
 /// Plans the sources as one program, with `extra` (declarations the caller adds, as syntax
@@ -82,14 +159,18 @@ fn visit(
 /// relation the sources do not declare themselves, interning the program's symbols after
 /// those already in `interner`. The combined text is parsed once.
 pub fn compile(
-    sources: &[Source],
+    sources: &[Piece],
     extra: Vec<ast::Decl>,
     interner: Interner,
 ) -> Result<Plan, Error> {
     let mut combined = String::new();
     let mut pieces = Vec::new();
     for s in sources {
-        pieces.push((s.name.clone(), combined.len()));
+        pieces.push(Placement {
+            name: s.name.clone(),
+            start: combined.len(),
+            line: s.line,
+        });
         combined.push_str(&s.text);
         combined.push('\n');
     }
@@ -99,7 +180,7 @@ pub fn compile(
             // Errors name the file they are in: found again file by file (a file without an
             // include was not parsed on its own yet).
             for s in sources {
-                ast::parse(&s.text, &s.name)?;
+                parse_piece(s)?;
             }
             let errors = (combined_errors.errors.into_iter())
                 .map(|e| PlanError::new(e.span, e.message))
@@ -144,10 +225,9 @@ pub fn compile(
         let at = origin.strip_prefix(COMBINED)?.strip_prefix(':')?;
         let line: usize = at.parse().ok()?;
         let start = lines.line_start(line)?;
-        let i = pieces.iter().rposition(|p| p.1 <= start)?;
-        let (name, piece_start) = &pieces[i];
-        let (first, _) = lines.line_col(*piece_start);
-        Some(format!("{name}:{}", line - first + 1))
+        let p = &pieces[pieces.iter().rposition(|p| p.start <= start)?];
+        let (first, _) = lines.line_col(p.start);
+        Some(format!("{}:{}", p.name, line - first + p.line))
     };
     for rule in &mut plan.rules {
         if let Some(o) = locate(&rule.origin) {

@@ -31,7 +31,7 @@ pub(crate) fn compile(
             None => engram_core::library::source(path),
         }
     };
-    let sources = sources::gather(roots, &mut resolve)?;
+    let sources = sources::gather(roots, &mut resolve, &[])?;
     // Declared as syntax trees, never as text: a relation's name and columns come from data.
     // (Compiling adds them only for the relations the rule files do not declare.)
     let extra = store_relations

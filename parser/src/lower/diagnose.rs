@@ -90,7 +90,13 @@ pub(super) fn describe_error(
         );
     }
     let whole = [before, src].concat();
-    let message = if let Some(feature) = unsupported(&whole, before.len() + at) {
+    let message = if directive_at(&whole, before.len() + at) {
+        format!(
+            "a C preprocessor directive ({found}) in text that was not preprocessed: read the \
+             program with `Program::compile` or `Program::from_file`, which preprocess it, or \
+             run `engram_parser::preprocess` first"
+        )
+    } else if let Some(feature) = unsupported(&whole, before.len() + at) {
         format!("{feature} not supported yet (found {found})")
     } else if expected.iter().any(|e| e == "statement") {
         format!("expected a declaration, directive, fact, rule or query, found {found}")
@@ -102,22 +108,23 @@ pub(super) fn describe_error(
     (at, message, None)
 }
 
+/// Whether parsing stopped at a `#` first on its line: a preprocessor directive.
+fn directive_at(src: &str, at: usize) -> bool {
+    let line_start = src[..at].rfind('\n').map_or(0, |i| i + 1);
+    src[at..].starts_with('#') && src[line_start..at].trim().is_empty()
+}
+
 /// The construct of Soufflé's language that engram does not have yet, when the text where
 /// parsing stopped is one: named, so that a program using it is refused for it rather than
 /// for a syntax error.
 fn unsupported(src: &str, at: usize) -> Option<&'static str> {
     let rest = &src[at..];
-    let line_start = src[..at].rfind('\n').map_or(0, |i| i + 1);
-    let line = &src[line_start..at];
     let statement = src[..at].rfind(['.', '\n']).map_or("", |i| &src[i..at]);
     if [".comp", ".init", ".override"]
         .iter()
         .any(|k| rest.starts_with(k))
     {
         return Some("components (`.comp`, `.init`, `.override`) are");
-    }
-    if rest.starts_with('#') && line.trim().is_empty() {
-        return Some("the C preprocessor (`#include`, `#define`, `#if`; run `cpp -P` first) is");
     }
     if rest.starts_with('[') {
         return Some("records (`[a, b]`) are");

@@ -17,6 +17,7 @@ mod memory_incremental;
 mod merge;
 mod namespaces;
 mod plan_errors;
+mod preprocessor;
 mod recall;
 mod recall_lookup;
 mod reference;
