@@ -354,5 +354,7 @@ fn functor_name(f: Functor) -> &'static str {
         Functor::Normalize => "normalize",
         Functor::Now => "now",
         Functor::Skolem => "sk",
+        Functor::Range => "range",
+        Functor::AutoInc => "autoinc",
     }
 }

@@ -22,6 +22,7 @@ mod recall;
 mod recall_lookup;
 mod reference;
 mod rules;
+mod souffle_constructs;
 mod souffle_semantics;
 mod store;
 mod store_counts;

@@ -117,6 +117,8 @@ pub struct Caches {
     wide_aggregates: FxHashMap<Vec<u64>, Option<u64>>,
     /// The key of the last aggregate lookup, reused so a lookup allocates nothing.
     group: Vec<u64>,
+    /// The value the next `autoinc()` (or `$`) gives: 0, 1, 2, ... over one evaluation.
+    pub(crate) counter: i64,
 }
 
 impl Caches {

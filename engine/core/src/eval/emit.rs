@@ -5,6 +5,7 @@
 use super::expr::{Cx, eval, run_ops};
 use super::join::{RowSlice, merge_join};
 use super::meta::{self, Meta};
+use super::range::{self, Bindings};
 use super::vars::{AnyVar, Cell, Flat};
 use crate::plan::ir::*;
 use crate::plan::order::{Access, AccessFilter, Output, Side, Step};
@@ -162,6 +163,8 @@ pub(super) struct Emitter<'s, 'e, 'c, 'a, O: Cell = u64> {
     /// each output value comes from, so rows are copied without going through `env`.
     direct: Option<Vec<Src>>,
     meta: Option<StepMeta<'s>>,
+    /// Whether the step's ops make several bindings (a `range`).
+    generates: bool,
     /// Derivations until the next check of the limits ([`crate::limits::pulse`]).
     until_pulse: u32,
     /// Whether a limit stopped the round: nothing more is derived.
@@ -230,20 +233,28 @@ impl<'s, 'e, 'c, 'a, O: Cell> Emitter<'s, 'e, 'c, 'a, O> {
             buf,
             direct,
             meta,
+            generates: range::generates(&step.ops),
             until_pulse: crate::limits::PULSE,
             stopped: false,
         }
     }
 
+    /// Counts one derivation, checking the limits every [`crate::limits::PULSE`]; whether a
+    /// limit stopped the round.
     #[inline]
-    fn emit<L: Cell, R: Cell>(&mut self, l: &[L], r: &[R]) {
+    fn tick(&mut self) -> bool {
         self.until_pulse -= 1;
         if self.until_pulse == 0 {
             self.until_pulse = crate::limits::PULSE;
             let held = self.buf.len() * std::mem::size_of::<O>();
             self.stopped |= crate::limits::pulse(held);
         }
-        if self.stopped {
+        self.stopped
+    }
+
+    #[inline]
+    fn emit<L: Cell, R: Cell>(&mut self, l: &[L], r: &[R]) {
+        if self.tick() {
             return;
         }
         let mark = self.buf.len();
@@ -280,24 +291,49 @@ impl<'s, 'e, 'c, 'a, O: Cell> Emitter<'s, 'e, 'c, 'a, O> {
                     vars.bind(self.env, fact.conf, fact.time);
                 }
             }
-            if !self.step.ops.is_empty() && !run_ops(&self.step.ops, self.env, self.cx) {
-                return;
-            }
-            match &self.step.out {
-                Output::Intermediate(_, layout) => {
-                    if layout.is_empty() {
-                        self.buf.push(O::put(0));
-                    } else {
-                        self.buf.extend(layout.iter().map(|&v| O::put(self.env[v])));
+            if self.generates {
+                // One output per binding: per value of each `range`.
+                let mut each = Bindings::new(&self.step.ops);
+                while each.next(self.env, self.cx) {
+                    let mark = self.buf.len();
+                    if self.output() {
+                        self.finish(part, mark);
                     }
-                }
-                Output::Head(args) => {
-                    if !emit_head(args, self.env, self.cx, self.buf) {
+                    if self.tick() {
                         return;
                     }
                 }
+                return;
+            }
+            if !self.step.ops.is_empty() && !run_ops(&self.step.ops, self.env, self.cx) {
+                return;
+            }
+            if !self.output() {
+                return;
             }
         }
+        self.finish(part, mark);
+    }
+
+    /// Writes the step's output row from `env`; false (nothing written) when a head
+    /// expression has no value.
+    fn output(&mut self) -> bool {
+        match &self.step.out {
+            Output::Intermediate(_, layout) => {
+                if layout.is_empty() {
+                    self.buf.push(O::put(0));
+                } else {
+                    self.buf.extend(layout.iter().map(|&v| O::put(self.env[v])));
+                }
+                true
+            }
+            Output::Head(args) => emit_head(args, self.env, self.cx, self.buf),
+        }
+    }
+
+    /// Writes the metadata after the row written from `mark`: the partial derivation's, or
+    /// the head's (the row is dropped when the head's confidence is none).
+    fn finish(&mut self, part: Option<(Meta, Meta)>, mark: usize) {
         let (Some(m), Some((part, _))) = (&self.meta, part) else {
             return;
         };

@@ -322,6 +322,13 @@ fn call(f: Functor, args: &[IrExpr], env: &[u64], cx: &mut Cx<'_>) -> Option<u64
         // Evaluation fixes `now()` before it starts (`Plan::fix_now`); unfixed, it has no
         // value.
         Functor::Now => None,
+        // Several values: run by `range::Bindings` as an assignment's generator, never here.
+        Functor::Range => None,
+        Functor::AutoInc => {
+            let n = cx.caches.counter;
+            cx.caches.counter += 1;
+            Some(enc_number(n))
+        }
         Functor::Skolem => {
             let text = skolem(args, &vals, cx.interner);
             Some(cx.interner.enc(&text))

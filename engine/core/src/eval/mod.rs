@@ -23,6 +23,7 @@ pub mod merge;
 pub mod meta;
 mod noisy;
 pub mod query;
+mod range;
 mod rounds;
 pub mod solve;
 mod supersede;

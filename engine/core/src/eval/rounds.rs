@@ -6,9 +6,10 @@
 //! nested loops instead (`loops.rs`).
 
 use super::emit::{Emitter, HeadMeta, StepMeta, emit_head, project, run_step};
-use super::expr::{Cx, run_ops};
+use super::expr::Cx;
 use super::join::RowSlice;
 use super::meta::{Meta, cells};
+use super::range::Bindings;
 use super::vars::{AnyVar, Flat};
 use super::{Base, EvalError, MAX_WIDTH, Mode, Rows, check_limits, existence, group_count, loops};
 use crate::eval::completed::Caches;
@@ -245,14 +246,18 @@ fn run_once(plan: &Plan, rules: &Rules, vars: &Vars, cx: &mut Cx<'_>, mode: Mode
         let rule = &plan.rules[rp.rule];
         let mut env = vec![0u64; rule.var_names.len()];
         let mut buf = Vec::new();
-        if !(run_ops(&rp.once_ops, &mut env, cx) && emit_head(&rule.head_args, &env, cx, &mut buf))
-        {
-            continue;
-        }
-        if mode.meta {
-            match HeadMeta::of(plan, rp.rule).derive(Meta::asserted(1.0), &env, cx) {
-                Some(m) => m.push(&mut buf, true, mode.time),
-                None => buf.clear(),
+        // One binding, or one per value of each `range`.
+        let mut each = Bindings::new(&rp.once_ops);
+        while each.next(&mut env, cx) {
+            let mark = buf.len();
+            if !emit_head(&rule.head_args, &env, cx, &mut buf) {
+                continue;
+            }
+            if mode.meta {
+                match HeadMeta::of(plan, rp.rule).derive(Meta::asserted(1.0), &env, cx) {
+                    Some(m) => m.push(&mut buf, true, mode.time),
+                    None => buf.truncate(mark),
+                }
             }
         }
         vars.insert_head(rule.head, &mut buf, mode);

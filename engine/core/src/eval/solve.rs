@@ -10,6 +10,7 @@
 
 use super::expr::{Cx, run_ops};
 use super::meta::Meta;
+use super::range::{self, Bindings};
 use crate::plan::ir::{AtomArg, MetaVars, RelId, VarId};
 use crate::plan::order::{NestedPlan, Op};
 
@@ -46,6 +47,8 @@ pub struct Level {
     binds_meta: bool,
     /// Assignments and checks that run once the level is bound.
     pub(crate) ops: Vec<Op>,
+    /// Whether `ops` make several bindings (a `range`).
+    generates: bool,
 }
 
 /// A body compiled into a loop nest.
@@ -104,6 +107,7 @@ pub fn compile(plan: &NestedPlan, start: &[VarId], n_vars: usize) -> Compiled {
             meta: atom.meta_vars(),
             binds_meta: !atom.meta_vars().is_empty(),
             ops: ops.clone(),
+            generates: range::generates(ops),
         });
     }
     Compiled {
@@ -185,15 +189,16 @@ fn run<'a, S: Source<'a>>(
     cx: &mut Cx<'_>,
     f: &mut impl FnMut(&[u64], &[S::Fact], &mut Cx<'_>),
 ) {
-    if run_ops(&plan.pre, env, cx) {
-        let mut nest = Nest {
-            plan,
-            source,
-            f,
-            record,
-            facts: Vec::with_capacity(plan.levels.len()),
-            until_pulse: crate::limits::PULSE,
-        };
+    let mut nest = Nest {
+        plan,
+        source,
+        f,
+        record,
+        facts: Vec::with_capacity(plan.levels.len()),
+        until_pulse: crate::limits::PULSE,
+    };
+    let mut pre = Bindings::new(&plan.pre);
+    while !cx.stop && pre.next(env, cx) {
         nest.level(0, env, cx);
     }
     cx.stop = false;
@@ -265,17 +270,33 @@ where
                 let m = fact.meta();
                 level.meta.bind(env, m.conf, m.time);
             }
-            if run_ops(&level.ops, env, cx) {
-                if self.record {
-                    self.facts.push(fact);
+            if level.generates {
+                let mut each = Bindings::new(&level.ops);
+                while !cx.stop && each.next(env, cx) {
+                    self.deeper(depth, fact, env, cx);
                 }
-                self.level(depth + 1, env, cx);
-                if self.record {
-                    self.facts.pop();
-                }
+            } else if run_ops(&level.ops, env, cx) {
+                self.deeper(depth, fact, env, cx);
             }
             !cx.stop
         });
+    }
+}
+
+impl<'a, S, F> Nest<'_, 'a, S, F>
+where
+    S: Source<'a>,
+    F: FnMut(&[u64], &[S::Fact], &mut Cx<'_>),
+{
+    /// The solutions of levels after `depth`, with `fact` matched at `depth`.
+    fn deeper(&mut self, depth: usize, fact: S::Fact, env: &mut [u64], cx: &mut Cx<'_>) {
+        if self.record {
+            self.facts.push(fact);
+        }
+        self.level(depth + 1, env, cx);
+        if self.record {
+            self.facts.pop();
+        }
     }
 }
 

@@ -4,7 +4,9 @@
 
 use super::solve::BodyPlan;
 use super::table::Table;
-use crate::plan::ir::{Combine, Constraint, IrAggregate, IrExpr, IrExprKind, Plan, RelId, VarId};
+use crate::plan::ir::{
+    Combine, Constraint, Functor, IrAggregate, IrExpr, IrExprKind, Plan, RelId, VarId,
+};
 use std::collections::{HashMap, HashSet};
 
 /// How a column of a negated atom meets a changed fact.
@@ -121,7 +123,7 @@ fn ensure(contents: &mut [Table], rel: RelId, cols: &[usize]) {
 
 /// Compiles rule `ri` for every start, or `None` if it has a shape this module does not
 /// maintain (a negated atom over an expression or through classes, a nested aggregate, an
-/// aggregate whose outer variables its atoms do not bind).
+/// aggregate whose outer variables its atoms do not bind, `autoinc()`).
 fn rule_plans(
     plan: &Plan,
     ri: usize,
@@ -129,6 +131,11 @@ fn rule_plans(
     probes: &mut Vec<(RelId, Vec<usize>)>,
 ) -> Option<RulePlans> {
     let rule = &plan.rules[ri];
+    // `autoinc()` numbers facts in the order one evaluation makes them: a stratum that uses
+    // it is evaluated again whole.
+    if rule.calls(Functor::AutoInc) {
+        return None;
+    }
     let forward = rule
         .atoms
         .iter()

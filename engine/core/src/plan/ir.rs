@@ -274,6 +274,13 @@ pub enum Functor {
     /// `sk(name, args...)`: a new entity determined by its arguments (a Skolem term), the
     /// symbol `name#<hash of the arguments' text>`.
     Skolem,
+    /// `range(from, to[, step])`: several values, one binding each. Only ever the right side
+    /// of an assignment to a variable of its own (`v = range(...)`, made by the planner),
+    /// which evaluation runs as a generator (`eval::range`).
+    Range,
+    /// `autoinc()` (Soufflé's `$`): 0, 1, 2, ..., a new number each time it is evaluated in
+    /// one evaluation. Which fact gets which number follows the order rules fire in.
+    AutoInc,
 }
 
 /// A typed expression.
@@ -303,19 +310,16 @@ pub enum IrExprKind {
 }
 
 impl IrExpr {
-    /// Whether a Skolem term `sk(...)` occurs in the expression (aggregates included).
-    pub fn has_skolem(&self) -> bool {
+    /// Whether functor `f` is called in the expression (aggregates included).
+    pub fn calls(&self, f: Functor) -> bool {
         match &self.kind {
-            IrExprKind::Call(Functor::Skolem, _) => true,
-            IrExprKind::Call(_, args) => args.iter().any(IrExpr::has_skolem),
-            IrExprKind::Unary(_, a) => a.has_skolem(),
-            IrExprKind::Binary(_, a, b) => a.has_skolem() || b.has_skolem(),
+            IrExprKind::Call(g, _) if *g == f => true,
+            IrExprKind::Call(_, args) => args.iter().any(|a| a.calls(f)),
+            IrExprKind::Unary(_, a) => a.calls(f),
+            IrExprKind::Binary(_, a, b) => a.calls(f) || b.calls(f),
             IrExprKind::Agg(agg) => {
-                agg.target.as_ref().is_some_and(IrExpr::has_skolem)
-                    || agg
-                        .constraints
-                        .iter()
-                        .any(|c| c.exprs().iter().any(|e| e.has_skolem()))
+                agg.target.as_ref().is_some_and(|t| t.calls(f))
+                    || (agg.constraints.iter()).any(|c| c.exprs().iter().any(|e| e.calls(f)))
             }
             IrExprKind::Var(_) | IrExprKind::Const(_) => false,
         }
@@ -571,6 +575,12 @@ impl IrRule {
     /// The rule's name as reported in provenance: `@name`, or `file:line`.
     pub fn label(&self) -> &str {
         self.meta.name.as_deref().unwrap_or(&self.origin)
+    }
+
+    /// Whether functor `f` is called anywhere in the rule (its head, body and confidence).
+    pub fn calls(&self, f: Functor) -> bool {
+        (self.head_args.iter().chain(&self.meta.head_conf)).any(|e| e.calls(f))
+            || (self.constraints.iter()).any(|c| c.exprs().iter().any(|e| e.calls(f)))
     }
 
     /// Every relation a rule reads: positive atoms, negations, aggregates (nested ones too).

@@ -23,6 +23,9 @@ pub(crate) struct RuleCx<'p> {
     pub(super) atoms: Vec<IrAtom>,
     pub(super) constraints: Vec<Constraint>,
     pub(super) fresh: usize,
+    /// The head's variables and their columns' types: the type of a variable the body's atoms
+    /// leave open (`o(x) :- x = 5.` with `o` unsigned).
+    head_types: Vec<(String, ColumnType)>,
 }
 
 impl<'p> RuleCx<'p> {
@@ -39,6 +42,7 @@ impl<'p> RuleCx<'p> {
             atoms: Vec::new(),
             constraints: Vec::new(),
             fresh: 0,
+            head_types: Vec::new(),
         }
     }
 
@@ -124,8 +128,14 @@ impl<'p> RuleCx<'p> {
         origin: String,
         mut meta: RuleMeta,
     ) -> Option<IrRule> {
-        self.body(body);
         let types = self.plan.relations[rel].types();
+        self.head_types = (head.args.iter().zip(&types))
+            .filter_map(|(a, &ty)| match &a.kind {
+                ExprKind::Var(name) => Some((name.clone(), ty)),
+                _ => None,
+            })
+            .collect();
+        self.body(body);
         let mut head_args = Vec::new();
         for (arg, ty) in head.args.iter().zip(types) {
             if matches!(arg.kind, ExprKind::Wildcard) {
@@ -160,6 +170,14 @@ impl<'p> RuleCx<'p> {
         // Pass 1: variable types from atoms (positive, negated, inside aggregates).
         for lit in body {
             self.collect_literal_types(lit);
+        }
+        // A variable the atoms leave untyped takes its head column's type.
+        for (name, ty) in std::mem::take(&mut self.head_types) {
+            if let Some(&v) = self.vars.get(&name)
+                && self.types[v].is_none()
+            {
+                self.types[v] = Some(ty);
+            }
         }
         // Pass 2: types of variables defined by `v = expr`.
         for _ in 0..4 {
@@ -306,8 +324,10 @@ impl<'p> RuleCx<'p> {
                 Some(Functor::Strlen | Functor::Ord | Functor::ToNumber) => Some(Number),
                 Some(Functor::ToUnsigned) => Some(Unsigned),
                 Some(Functor::ToFloat) => Some(Float),
-                Some(Functor::Min | Functor::Max) => args.iter().find_map(|a| self.natural(a)),
-                Some(Functor::Now) => Some(Number),
+                Some(Functor::Min | Functor::Max | Functor::Range) => {
+                    args.iter().find_map(|a| self.natural(a))
+                }
+                Some(Functor::Now | Functor::AutoInc) => Some(Number),
                 Some(Functor::Skolem) => Some(Symbol),
                 None => None,
             },
@@ -546,10 +566,11 @@ impl<'p> RuleCx<'p> {
                 self.err(e.span, "`_` is only allowed as an atom argument");
                 konst(0, want)
             }
-            ExprKind::Counter => {
-                self.err(e.span, "the counter `$` is not supported");
-                konst(0, Number)
-            }
+            // Soufflé's counter, the old spelling of `autoinc()`.
+            ExprKind::Counter => IrExpr {
+                kind: IrExprKind::Call(Functor::AutoInc, Vec::new()),
+                ty: Number,
+            },
             ExprKind::Int(v) => match want {
                 Number => konst(enc_number(*v), Number),
                 Unsigned => {
@@ -645,6 +666,8 @@ impl<'p> RuleCx<'p> {
                 (args.is_empty(), Vec::new(), Number)
             }
             Functor::Skolem => (!args.is_empty(), vec![None; args.len()], Symbol),
+            Functor::Range => return self.range(args, span, want),
+            Functor::AutoInc => (args.is_empty(), Vec::new(), Number),
         };
         if !arity_ok {
             self.err(span, format!("wrong number of arguments to `{name}`"));
@@ -663,6 +686,47 @@ impl<'p> RuleCx<'p> {
             kind: IrExprKind::Call(f, lowered),
             ty,
         }
+    }
+
+    /// `range(from, to[, step])`: a variable of its own, bound to each value by the assignment
+    /// `v = range(...)` added to the body it is in (the rule's, or an aggregate's); the use
+    /// reads the variable, wherever it is written.
+    fn range(&mut self, args: &[ast::Expr], span: Span, want: ColumnType) -> IrExpr {
+        let ty = args.iter().find_map(|a| self.natural(a)).unwrap_or(want);
+        if !(2..=3).contains(&args.len()) {
+            self.err(
+                span,
+                "`range` takes 2 or 3 arguments: range(from, to[, step])",
+            );
+            return konst(0, ty);
+        }
+        if ty == ColumnType::Symbol {
+            self.err(span, "`range` of symbols: it counts numbers");
+            return konst(0, ty);
+        }
+        let lowered: Vec<IrExpr> = (args.iter())
+            .map(|a| {
+                let x = self.expr(a, Some(ty));
+                self.expect_type(&x, ty, a.span);
+                x
+            })
+            .collect();
+        let v = self.fresh_var(span);
+        self.types[v] = Some(ty);
+        let var = IrExpr {
+            kind: IrExprKind::Var(v),
+            ty,
+        };
+        self.constraints.push(Constraint::Cmp {
+            op: CmpOp::Eq,
+            left: var.clone(),
+            right: IrExpr {
+                kind: IrExprKind::Call(Functor::Range, lowered),
+                ty,
+            },
+            span,
+        });
+        var
     }
 
     fn aggregate(&mut self, agg: &ast::Aggregate, want: ColumnType) -> IrExpr {
@@ -732,6 +796,8 @@ fn functor(name: &str) -> Option<Functor> {
         "to_unsigned" | "itou" | "ftou" => Functor::ToUnsigned,
         "to_float" | "itof" | "utof" => Functor::ToFloat,
         "min" => Functor::Min,
+        "range" => Functor::Range,
+        "autoinc" => Functor::AutoInc,
         "max" => Functor::Max,
         "lower" => Functor::Lower,
         "upper" => Functor::Upper,

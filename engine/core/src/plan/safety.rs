@@ -209,9 +209,9 @@ impl RuleCx<'_> {
         problems
     }
 
-    /// Marks each aggregate's variables bound outside it (by positive atoms and assignments
-    /// without aggregates) as outer; the variables bound once assignments with aggregates
-    /// are taken too.
+    /// Marks each aggregate's variables bound outside it (by positive atoms and assignments,
+    /// those of other aggregates included) as outer; the variables bound once assignments
+    /// with aggregates are taken too.
     fn mark_aggregates(&mut self, head_args: &mut [IrExpr], meta: &mut RuleMeta) -> Vec<bool> {
         let mut bound = vec![false; self.names.len()];
         for a in &self.atoms {
@@ -221,11 +221,27 @@ impl RuleCx<'_> {
         }
         assignment_fixpoint(&self.constraints, &mut bound, false);
         let outer_bound = bound.clone();
-        for c in &mut self.constraints {
-            mark_aggregates_constraint(c, &outer_bound);
+        for i in 0..self.constraints.len() {
+            if !self.constraints[i]
+                .exprs()
+                .iter()
+                .any(|e| e.has_aggregate())
+            {
+                continue;
+            }
+            // Bound outside this constraint, the other aggregates' results included: a variable
+            // another aggregate gives is read by this one as an outer variable (`w2 = min w :
+            // { e(w), w > w1 }, id = min i : { e2(i, w), w = w2 }`), as in Soufflé.
+            let mut outer = outer_bound.clone();
+            let mut others = self.constraints.clone();
+            others.remove(i);
+            assignment_fixpoint(&others, &mut outer, true);
+            mark_aggregates_constraint(&mut self.constraints[i], &outer);
         }
+        let mut outer = outer_bound;
+        assignment_fixpoint(&self.constraints, &mut outer, true);
         for e in head_args.iter_mut().chain(&mut meta.head_conf) {
-            mark_aggregates(e, &outer_bound);
+            mark_aggregates(e, &outer);
         }
         assignment_fixpoint(&self.constraints, &mut bound, true);
         bound

@@ -103,8 +103,7 @@ fn unbounded_skolems(
     errors: &mut Vec<PlanError>,
 ) {
     for rule in &plan.rules {
-        let makes = rule.head_args.iter().any(IrExpr::has_skolem)
-            || (rule.constraints.iter()).any(|c| c.exprs().iter().any(|e| e.has_skolem()));
+        let makes = rule.calls(Functor::Skolem);
         let comp = comp_of[rule.head];
         if makes
             && rule.meta.max_depth.is_none()
