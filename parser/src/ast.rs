@@ -80,6 +80,8 @@ pub struct Decl {
     /// engram: the key columns named by `functional(...)` (one fact per key, the newest),
     /// and where it is written.
     pub functional: Option<(Vec<String>, Span)>,
+    /// Soufflé's `choice-domain`: each domain's columns, and where it is written.
+    pub choice: Option<(Vec<Vec<String>>, Span)>,
     /// Where it is declared.
     pub span: Span,
 }

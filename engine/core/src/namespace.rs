@@ -82,6 +82,7 @@ pub(crate) fn same_declaration(a: &ast::Decl, b: &ast::Decl) -> bool {
         && a.qualifiers == b.qualifiers
         && a.combine.as_ref().map(|c| &c.0) == b.combine.as_ref().map(|c| &c.0)
         && a.functional.as_ref().map(|f| &f.0) == b.functional.as_ref().map(|f| &f.0)
+        && a.choice.as_ref().map(|c| &c.0) == b.choice.as_ref().map(|c| &c.0)
         && a.attributes.len() == b.attributes.len()
         && (a.attributes.iter().zip(&b.attributes)).all(|(x, y)| x.ty == y.ty)
 }

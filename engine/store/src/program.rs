@@ -50,6 +50,7 @@ pub(crate) fn compile(
             qualifiers: Vec::new(),
             combine: None,
             functional: None,
+            choice: None,
             span: ast::Span::default(),
         })
         .collect();

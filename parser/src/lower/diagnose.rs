@@ -129,9 +129,6 @@ fn unsupported(src: &str, at: usize) -> Option<&'static str> {
     if rest.starts_with('[') {
         return Some("records (`[a, b]`) are");
     }
-    if rest.starts_with("-domain") && src[..at].ends_with("choice") {
-        return Some("`choice-domain` is");
-    }
     if rest.starts_with("<=") {
         return Some("subsumption rules (`r(x) <= r(y) :- ...`) are");
     }

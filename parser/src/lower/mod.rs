@@ -335,6 +335,7 @@ impl Lowerer<'_> {
         let mut qualifiers = Vec::new();
         let mut combine = None;
         let mut functional = None;
+        let mut choice = None;
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::qname_list => {
@@ -365,6 +366,13 @@ impl Lowerer<'_> {
                     let keys = p.into_inner().map(|k| k.as_str().to_string()).collect();
                     functional = Some((keys, span));
                 }
+                Rule::choice_domain => {
+                    let span = self.span(&p);
+                    let domains = (p.into_inner())
+                        .map(|key| key.into_inner().map(|c| c.as_str().to_string()).collect())
+                        .collect();
+                    choice = Some((domains, span));
+                }
                 _ => {}
             }
         }
@@ -378,6 +386,7 @@ impl Lowerer<'_> {
                     qualifiers: qualifiers.clone(),
                     combine: combine.clone(),
                     functional: functional.clone(),
+                    choice: choice.clone(),
                     span,
                 })
             })

@@ -98,3 +98,50 @@ fn autoinc_in_a_store_numbers_every_fact_once() {
     numbers.sort();
     assert_eq!(numbers, [0, 1, 2, 3], "{rows:?}");
 }
+
+#[test]
+fn a_choice_domain_in_a_store_follows_a_fresh_evaluation() {
+    let rules = ".decl offer(x: number, y: number)\n\
+                 .decl pick(x: number, y: number) choice-domain x\n\
+                 .decl chain(x: number, y: number) choice-domain x\n\
+                 pick(x, y) :- offer(x, y).\n\
+                 chain(x, y) :- pick(x, y).\n\
+                 chain(y, z) :- chain(_, y), offer(y, z).\n";
+    let mut store = Store::in_memory();
+    store.add_rules("choices", rules).unwrap();
+    let steps: [(bool, &[&str]); 3] = [
+        (
+            true,
+            &[
+                "offer(1, 5).",
+                "offer(1, 3).",
+                "offer(3, 4).",
+                "offer(3, 1).",
+            ],
+        ),
+        (false, &["offer(1, 3)."]),
+        (true, &["offer(1, 2).", "offer(2, 9)."]),
+    ];
+    let mut held: Vec<&str> = Vec::new();
+    for (add, facts) in steps {
+        let mut tx = store.transaction().unwrap();
+        if add {
+            tx.add_text(&facts.concat()).unwrap();
+            held.extend(facts);
+        } else {
+            tx.retract_text(&facts.concat()).unwrap();
+            held.retain(|h| !facts.contains(h));
+        }
+        tx.commit().unwrap();
+        for query in ["?- pick(x, y).", "?- chain(x, y)."] {
+            let expected = fresh(rules, &held.concat(), query);
+            assert_eq!(
+                answers(&mut store, query),
+                expected,
+                "{query} after {facts:?}"
+            );
+        }
+    }
+    // One fact per x, the smallest offer.
+    assert_eq!(answers(&mut store, "?- pick(x, y)."), ["1,2", "2,9", "3,1"]);
+}

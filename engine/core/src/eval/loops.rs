@@ -46,10 +46,16 @@ const MAX_COSTED: usize = 5;
 pub(super) fn takes(plan: &Plan, stratum: &Stratum, mode: Mode) -> bool {
     let rules = || stratum.rules.iter().map(|&i| &plan.rules[i]);
     let live = |a: &IrAtom| stratum.relations.contains(&a.rel);
-    rules().all(|r| {
-        (r.atoms.iter()).all(|a| (mode.meta || a.meta_vars().is_empty()) && a.args.len() <= MAX_KEY)
-    }) && rules()
-        .any(|r| (r.atoms.len() >= 3 && r.atoms.iter().any(live)) || mode.meta && apart(r, stratum))
+    // A `choice-domain` is applied as facts enter a relation's variable (`rounds.rs`).
+    let chooses = (stratum.relations.iter()).any(|&r| !plan.relations[r].choice.is_empty());
+    !chooses
+        && rules().all(|r| {
+            (r.atoms.iter())
+                .all(|a| (mode.meta || a.meta_vars().is_empty()) && a.args.len() <= MAX_KEY)
+        })
+        && rules().any(|r| {
+            (r.atoms.len() >= 3 && r.atoms.iter().any(live)) || mode.meta && apart(r, stratum)
+        })
 }
 
 /// Whether `rule` has a part independent of the rest over relations of earlier strata (with

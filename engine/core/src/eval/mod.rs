@@ -11,6 +11,7 @@
 //! `AnyVar::insert_lattice`, which keeps one row per fact and only the ones that improve its
 //! confidence or depth, so cycles terminate and only improvements propagate.
 
+mod choice;
 pub(crate) mod classes;
 pub mod completed;
 pub mod emit;

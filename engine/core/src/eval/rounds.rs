@@ -5,12 +5,13 @@
 //! (only improvements become the next round's delta). Strata of long bodies go to the
 //! nested loops instead (`loops.rs`).
 
+use super::choice::Choice;
 use super::emit::{Emitter, HeadMeta, StepMeta, emit_head, project, run_step};
 use super::expr::Cx;
 use super::join::RowSlice;
 use super::meta::{Meta, cells};
 use super::range::Bindings;
-use super::vars::{AnyVar, Flat};
+use super::vars::{AnyVar, Cell, Flat};
 use super::{Base, EvalError, MAX_WIDTH, Mode, Rows, check_limits, existence, group_count, loops};
 use crate::eval::completed::Caches;
 use crate::plan::ir::*;
@@ -100,6 +101,8 @@ impl Rules {
 struct Vars {
     it: Iteration,
     canon: HashMap<RelId, AnyVar>,
+    /// The stratum's relations with a `choice-domain`, and their choices so far.
+    choice: HashMap<RelId, Choice>,
     access: Vec<Option<AnyVar>>,
     inter: Vec<Vec<AnyVar>>,
 }
@@ -116,14 +119,22 @@ impl Vars {
         let mut it = Iteration::new();
         let part = if mode.meta { cells(mode.time) } else { 0 };
         let mut canon: HashMap<RelId, AnyVar> = HashMap::new();
+        let mut choice = HashMap::new();
         for &rel in &stratum.relations {
             let name = &plan.relations[rel].name;
             let width = width_of(plan, rel, mode);
             let var = new_var(&mut it, width, narrow_rel(plan, rel), mode.meta, name)?;
-            if mode.meta {
-                var.insert_lattice(&mut base.take_facts(rel, mode.time), mode.time);
-            } else {
-                var.insert_flat(&std::mem::take(&mut base.rows[rel]));
+            let mut facts = match mode.meta {
+                true => base.take_facts(rel, mode.time),
+                false => std::mem::take(&mut base.rows[rel]),
+            };
+            if let Some(c) = Choice::of(&plan.relations[rel]) {
+                c.filter(&mut facts, width);
+                choice.insert(rel, c);
+            }
+            match mode.meta {
+                true => var.insert_lattice(&mut facts, mode.time),
+                false => var.insert_flat(&facts),
             }
             canon.insert(rel, var);
         }
@@ -166,16 +177,27 @@ impl Vars {
         Ok(Vars {
             it,
             canon,
+            choice,
             access,
             inter,
         })
     }
 
     /// Inserts a head's derivations: through the lattice step with provenance.
-    fn insert_head(&self, rel: RelId, buf: &mut [u64], mode: Mode) {
+    fn insert_head(&self, rel: RelId, buf: &mut Vec<u64>, mode: Mode) {
+        self.choose(rel, buf);
         match mode.meta {
             true => self.canon[&rel].insert_lattice(buf, mode.time),
             false => self.canon[&rel].insert_flat(buf),
+        }
+    }
+}
+
+impl Vars {
+    /// Drops the rows a `choice-domain` of `rel` does not take (none for another relation).
+    fn choose<T: Cell>(&self, rel: RelId, rows: &mut Vec<T>) {
+        if let Some(c) = self.choice.get(&rel) {
+            c.filter(rows, self.canon[&rel].width());
         }
     }
 }
@@ -219,10 +241,12 @@ pub(super) fn eval_stratum(
         for (rel, rows) in pending.iter_mut() {
             match rows {
                 Pending::Narrow(r) => {
+                    vars.choose(*rel, r);
                     vars.canon[rel].insert_lattice_narrow(r, mode.time);
                     r.clear();
                 }
                 Pending::Wide(r) => {
+                    vars.choose(*rel, r);
                     vars.canon[rel].insert_lattice(r, mode.time);
                     r.clear();
                 }
@@ -357,7 +381,10 @@ impl Run<'_> {
             );
             match &step.out {
                 Output::Intermediate(i, _) => inters[*i].insert_flat(buf),
-                Output::Head(_) => vars.canon[&rule.head].insert_flat(buf),
+                Output::Head(_) => {
+                    vars.choose(rule.head, buf);
+                    vars.canon[&rule.head].insert_flat(buf);
+                }
             }
         }
     }

@@ -73,6 +73,7 @@ impl Plans {
                         !d.eqrel
                             && d.class_of.is_none()
                             && d.functional.is_none()
+                            && d.choice.is_empty()
                             && d.superseded_of.is_none()
                             && d.combine == Combine::Max
                             && plan.merge != Some(r)

@@ -46,6 +46,9 @@ pub struct RelDecl {
     pub superseded: Option<RelId>,
     /// For a history relation: the functional relation whose replaced facts it holds.
     pub superseded_of: Option<RelId>,
+    /// Soufflé's `choice-domain`: per domain, its columns. Of the facts derived, one per value
+    /// of each domain holds: the first one (see `eval/choice.rs`).
+    pub choice: Vec<Vec<usize>>,
     /// Whether it is marked `inline` (its positive uses are replaced by its rules' bodies).
     pub inline: bool,
     /// How the confidences of a fact's derivations combine (`combine(...)`; max by default).
@@ -72,6 +75,7 @@ impl RelDecl {
             functional: None,
             superseded: None,
             superseded_of: None,
+            choice: Vec::new(),
             inline: false,
             combine: Combine::Max,
             magic: false,

@@ -100,6 +100,7 @@ fn is_eligible(plan: &Plan, rel: RelId, targets: &HashSet<String>) -> bool {
         || d.eqrel
         || d.combine != Combine::Max
         || d.functional.is_some()
+        || !d.choice.is_empty()
         || plan.facts.iter().any(|(r, _, _, _)| *r == rel)
     {
         return false;

@@ -130,6 +130,9 @@ fn declare(plan: &mut Plan, d: &ast::Decl, types: &TypeTable, errors: &mut Vec<P
     if let Some((keys, span)) = &d.functional {
         functional(&mut rel, keys, *span, errors);
     }
+    if let Some((domains, span)) = &d.choice {
+        choice(&mut rel, domains, *span, errors);
+    }
     if rel.eqrel && rel.combine == Combine::NoisyOr {
         errors.push(PlanError::new(
             d.span,
@@ -190,6 +193,49 @@ fn functional(rel: &mut RelDecl, keys: &[String], span: ast::Span, errors: &mut 
         ));
     }
     rel.functional = Some(cols);
+}
+
+/// Checks `choice-domain` and records each domain's columns.
+fn choice(
+    rel: &mut RelDecl,
+    domains: &[Vec<String>],
+    span: ast::Span,
+    errors: &mut Vec<PlanError>,
+) {
+    for names in domains {
+        let mut cols = Vec::new();
+        for n in names {
+            match rel.columns.iter().position(|c| &c.0 == n) {
+                Some(i) if !cols.contains(&i) => cols.push(i),
+                Some(_) => errors.push(PlanError::new(span, format!("column `{n}` named twice"))),
+                None => errors.push(PlanError::new(
+                    span,
+                    format!("`{}` has no column `{n}` for its choice-domain", rel.name),
+                )),
+            }
+        }
+        rel.choice.push(cols);
+    }
+    let other = if rel.eqrel {
+        Some("an eqrel")
+    } else if rel.inline {
+        Some("inline")
+    } else if rel.functional.is_some() {
+        Some("functional")
+    } else if rel.combine == Combine::NoisyOr {
+        Some("combined by noisy_or")
+    } else {
+        None
+    };
+    if let Some(what) = other {
+        errors.push(PlanError::new(
+            span,
+            format!(
+                "`{}` is {what}, so it cannot have a choice-domain",
+                rel.name
+            ),
+        ));
+    }
 }
 
 fn directive(plan: &mut Plan, d: &ast::Directive, errors: &mut Vec<PlanError>) {
