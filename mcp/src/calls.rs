@@ -676,7 +676,12 @@ fn add_rule(store: &mut Store, call: a::AddRule) -> Result<Json, CallError> {
     // Errors name the rule file as the store does: by its name.
     let (program, read) = engram_parser::parse_file_alone(&text, &name)
         .map_err(|e| CallError::Failed(e.to_string()))?;
-    for item in &program.items {
+    // Directives inside components too: an instance reads what its component's say.
+    let mut items: Vec<&engram_parser::Item> = program.items.iter().collect();
+    while let Some(item) = items.pop() {
+        if let engram_parser::Item::Component(c) = item {
+            items.extend(&c.items);
+        }
         if let engram_parser::Item::Directive(d) = item
             && let Some((key, _)) =
                 (d.params.iter()).find(|(k, _)| !matches!(k.as_str(), "confidence" | "delimiter"))

@@ -44,6 +44,51 @@ pub enum Item {
     Integrity(Integrity),
     /// engram: `.include "file.dl"`.
     Include(Include),
+    /// Soufflé's `.comp Name<T> : Base { ... }`: a component, instantiated by `.init`.
+    Component(Component),
+    /// Soufflé's `.init name = Comp<Args>`: an instance of a component.
+    Init(Init),
+}
+
+/// A component: a parameterised group of declarations and rules. Its relations exist only in
+/// its instances, named `<instance>.<relation>` (see `Program::expand_components`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Component {
+    /// Its name.
+    pub name: String,
+    /// Its type parameters (`T` of `.comp Graph<T>`).
+    pub params: Vec<String>,
+    /// The components it inherits from, with their arguments.
+    pub bases: Vec<CompRef>,
+    /// What it holds: declarations, rules, facts, directives, and nested components and
+    /// instances.
+    pub items: Vec<Item>,
+    /// `.override R`: the relations whose inherited rules it replaces.
+    pub overrides: Vec<(String, Span)>,
+    /// Where its header is written.
+    pub span: Span,
+}
+
+/// A component named with its arguments: `Graph<number>`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CompRef {
+    /// The component (or a type parameter that stands for one).
+    pub name: String,
+    /// Its arguments: types, or components.
+    pub args: Vec<String>,
+    /// Where it is written.
+    pub span: Span,
+}
+
+/// `.init name = Comp<Args>`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Init {
+    /// The instance's name, the prefix of its relations.
+    pub name: String,
+    /// What it instantiates.
+    pub comp: CompRef,
+    /// Where it is written.
+    pub span: Span,
 }
 
 /// `.include "file.dl"`: another file of the program, named relative to this one.

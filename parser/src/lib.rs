@@ -8,9 +8,11 @@
 #![warn(missing_docs)]
 
 pub mod ast;
+mod components;
 mod error;
 mod lower;
 mod preprocess;
+mod rename;
 
 pub use ast::*;
 pub use error::{Diagnostic, LineIndex, ParseError, ParseErrors, line_col, render_diagnostic};

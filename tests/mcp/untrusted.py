@@ -112,6 +112,8 @@ async def rules_from_an_agent_read_no_files_and_cannot_run_away():
             # The C preprocessor reads no file either, and a directive a macro writes is seen.
             ("cpp", '#include "/etc/passwd"\n'),
             ("macro", '#define F filename="/etc/passwd"\n.decl s(x: symbol)\n.input s(F)\n'),
+            # Nor does a component's directive, once instantiated.
+            ("comp", '.comp C {\n.decl s(x: symbol)\n.input s(filename="/etc/passwd")\n}\n.init c = C\n'),
         ]:
             r = await call(c, "add_rule", {"name": name, "text": text})
             assert r.error and re.search(f"{name}:[123]:1: error:", r.text), (name, r)

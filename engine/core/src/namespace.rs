@@ -71,7 +71,7 @@ pub(crate) fn separate(program: &mut ast::Program, pieces: &[Placement], text: &
                 *name = plain.to_string();
             }
         };
-        rename_item(item, &rename);
+        item.rename_relations(&rename);
     }
 }
 
@@ -117,78 +117,5 @@ pub fn namespace_of(file: &str) -> String {
 }
 
 fn item_start(item: &ast::Item) -> usize {
-    match item {
-        ast::Item::Decl(d) => d.span.start,
-        ast::Item::Type(t) => t.span.start,
-        ast::Item::Directive(d) => d.span.start,
-        ast::Item::Pragma(p) => p.span.start,
-        ast::Item::Clause(c) => c.span.start,
-        ast::Item::Query(q) => q.span.start,
-        ast::Item::Integrity(i) => i.span.start,
-        ast::Item::Include(i) => i.span.start,
-    }
-}
-
-/// Renames every relation an item names.
-fn rename_item(item: &mut ast::Item, rename: &dyn Fn(&mut String)) {
-    match item {
-        ast::Item::Decl(d) => rename(&mut d.name),
-        ast::Item::Directive(d) => d.relations.iter_mut().for_each(|(n, _)| rename(n)),
-        ast::Item::Clause(c) => {
-            for head in &mut c.heads {
-                rename_atom(head, rename);
-            }
-            for e in c.confidence.iter_mut().chain(c.time.iter_mut()) {
-                rename_expr(e, rename);
-            }
-            rename_body(&mut c.body, rename);
-        }
-        ast::Item::Query(q) => rename_body(&mut q.body, rename),
-        ast::Item::Integrity(i) => rename_body(&mut i.body, rename),
-        ast::Item::Type(_) | ast::Item::Pragma(_) | ast::Item::Include(_) => {}
-    }
-}
-
-fn rename_body(body: &mut [Vec<ast::Literal>], rename: &dyn Fn(&mut String)) {
-    for literal in body.iter_mut().flatten() {
-        rename_literal(literal, rename);
-    }
-}
-
-fn rename_literal(literal: &mut ast::Literal, rename: &dyn Fn(&mut String)) {
-    match literal {
-        ast::Literal::Atom(a) | ast::Literal::Negated(a) => rename_atom(a, rename),
-        ast::Literal::Compare(c) => {
-            rename_expr(&mut c.left, rename);
-            rename_expr(&mut c.right, rename);
-        }
-        ast::Literal::Bool(..) => {}
-    }
-}
-
-fn rename_atom(atom: &mut ast::Atom, rename: &dyn Fn(&mut String)) {
-    rename(&mut atom.name);
-    for e in &mut atom.args {
-        rename_expr(e, rename);
-    }
-}
-
-fn rename_expr(e: &mut ast::Expr, rename: &dyn Fn(&mut String)) {
-    match &mut e.kind {
-        ast::ExprKind::Unary(_, a) => rename_expr(a, rename),
-        ast::ExprKind::Binary(_, a, b) => {
-            rename_expr(a, rename);
-            rename_expr(b, rename);
-        }
-        ast::ExprKind::Call(_, args) => args.iter_mut().for_each(|a| rename_expr(a, rename)),
-        ast::ExprKind::Aggregate(agg) => {
-            if let Some(t) = &mut agg.target {
-                rename_expr(t, rename);
-            }
-            for literal in &mut agg.body {
-                rename_literal(literal, rename);
-            }
-        }
-        _ => {}
-    }
+    item.span().start
 }

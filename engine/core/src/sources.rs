@@ -182,18 +182,17 @@ pub fn compile(
             for s in sources {
                 parse_piece(s)?;
             }
-            let errors = (combined_errors.errors.into_iter())
-                .map(|e| PlanError::new(e.span, e.message))
-                .collect();
-            return Err(PlanErrors {
-                file: sources.first().map_or("<empty>", |s| &s.name).to_string(),
-                source_text: combined,
-                errors,
+            return Err(placed_errors(
+                sources,
+                combined,
                 pieces,
-            }
-            .into());
+                combined_errors.errors,
+            ));
         }
     };
+    if let Err(errors) = program.expand_components() {
+        return Err(placed_errors(sources, combined, pieces, errors));
+    }
     crate::namespace::separate(&mut program, &pieces, &combined);
     let declared: std::collections::HashSet<&str> = (program.items.iter())
         .filter_map(|item| match item {
@@ -240,6 +239,25 @@ pub fn compile(
         }
     }
     Ok(plan)
+}
+
+/// Errors found in the combined text, each placed in the file it is in.
+fn placed_errors(
+    sources: &[Piece],
+    combined: String,
+    pieces: Vec<Placement>,
+    errors: Vec<ast::ParseError>,
+) -> Error {
+    let errors = (errors.into_iter())
+        .map(|e| PlanError::new(e.span, e.message))
+        .collect();
+    PlanErrors {
+        file: sources.first().map_or("<empty>", |s| &s.name).to_string(),
+        source_text: combined,
+        errors,
+        pieces,
+    }
+    .into()
 }
 
 /// A path without `.` components and with `dir/..` pairs removed, as text: the name one file

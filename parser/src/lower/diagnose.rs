@@ -120,12 +120,6 @@ fn directive_at(src: &str, at: usize) -> bool {
 fn unsupported(src: &str, at: usize) -> Option<&'static str> {
     let rest = &src[at..];
     let statement = src[..at].rfind(['.', '\n']).map_or("", |i| &src[i..at]);
-    if [".comp", ".init", ".override"]
-        .iter()
-        .any(|k| rest.starts_with(k))
-    {
-        return Some("components (`.comp`, `.init`, `.override`) are");
-    }
     if rest.starts_with('[') {
         return Some("records (`[a, b]`) are");
     }

@@ -29,7 +29,7 @@ pub(crate) fn parse_statements(src: &str) -> (Program, Vec<ParseError>) {
         };
         return (Program::default(), vec![error]);
     }
-    let mut program = Program::default();
+    let mut nest = Nesting::default();
     let mut errors = Vec::new();
     let mut pos = 0;
     while pos < src.len() {
@@ -60,10 +60,23 @@ pub(crate) fn parse_statements(src: &str) -> (Program, Vec<ParseError>) {
                     depth: 0,
                 };
                 if let Some(inner) = stmt.into_inner().next() {
-                    let mut extra = Vec::new();
-                    if let Some(item) = lowerer.statement(inner, &mut extra) {
-                        program.items.extend(extra);
-                        program.items.push(item);
+                    let span = lowerer.span(&inner);
+                    match inner.as_rule() {
+                        Rule::comp_open => nest.open(lowerer.comp_header(inner, span)),
+                        Rule::comp_close => nest.close(span, lowerer.errors),
+                        Rule::comp_override => {
+                            let name = (inner.into_inner())
+                                .find(|p| p.as_rule() == Rule::ident)
+                                .map(|p| p.as_str().to_string());
+                            nest.override_(name.unwrap_or_default(), span, lowerer.errors);
+                        }
+                        _ => {
+                            let mut extra = Vec::new();
+                            if let Some(item) = lowerer.statement(inner, &mut extra) {
+                                extra.into_iter().for_each(|i| nest.push(i));
+                                nest.push(item);
+                            }
+                        }
                     }
                 }
                 if end == 0 {
@@ -85,7 +98,60 @@ pub(crate) fn parse_statements(src: &str) -> (Program, Vec<ParseError>) {
             }
         }
     }
-    (program, errors)
+    (nest.finish(&mut errors), errors)
+}
+
+/// The components open at a point of the file (`.comp ... {` read, its `}` not yet), and the
+/// items read outside every component.
+#[derive(Default)]
+struct Nesting {
+    open: Vec<Component>,
+    top: Vec<Item>,
+}
+
+impl Nesting {
+    fn push(&mut self, item: Item) {
+        match self.open.last_mut() {
+            Some(c) => c.items.push(item),
+            None => self.top.push(item),
+        }
+    }
+
+    fn open(&mut self, header: Component) {
+        self.open.push(header);
+    }
+
+    fn close(&mut self, span: Span, errors: &mut Vec<ParseError>) {
+        match self.open.pop() {
+            Some(c) => self.push(Item::Component(c)),
+            None => errors.push(ParseError {
+                message: "`}` closes no component".into(),
+                span,
+            }),
+        }
+    }
+
+    fn override_(&mut self, name: String, span: Span, errors: &mut Vec<ParseError>) {
+        match self.open.last_mut() {
+            Some(c) => c.overrides.push((name, span)),
+            None => errors.push(ParseError {
+                message: "`.override` outside a component".into(),
+                span,
+            }),
+        }
+    }
+
+    /// The program read; a component left open is an error at its header.
+    fn finish(mut self, errors: &mut Vec<ParseError>) -> Program {
+        while let Some(c) = self.open.pop() {
+            errors.push(ParseError {
+                message: format!("component `{}` has no closing `}}`", c.name),
+                span: c.span,
+            });
+            self.push(Item::Component(c));
+        }
+        Program { items: self.top }
+    }
 }
 
 /// The error of a statement that failed to parse, with what pest expected there. pest collects
@@ -277,8 +343,32 @@ impl Lowerer<'_> {
                 Some(Item::Query(Query { body, span }))
             }
             Rule::integrity => Some(self.integrity(pair, span)),
+            Rule::init => {
+                let mut inner = pair.into_inner().filter(|p| p.as_rule() != Rule::kw_init);
+                let name = inner.next()?.as_str().to_string();
+                let comp = comp_ref(inner.next()?, self.base);
+                Some(Item::Init(Init { name, comp, span }))
+            }
             Rule::clause => Some(self.clause(pair, span)),
             _ => None,
+        }
+    }
+
+    /// A component's header, `.comp Name<T> : Base<T> {`, its body empty.
+    fn comp_header(&mut self, pair: Pair<'_, Rule>, span: Span) -> Component {
+        let mut types = pair.into_inner().map(|p| comp_ref(p, self.base));
+        let own = types.next().unwrap_or(CompRef {
+            name: String::new(),
+            args: Vec::new(),
+            span,
+        });
+        Component {
+            name: own.name,
+            params: own.args,
+            bases: types.collect(),
+            items: Vec::new(),
+            overrides: Vec::new(),
+            span,
         }
     }
 
@@ -491,4 +581,16 @@ fn unescape(quoted: &str) -> String {
         }
     }
     out
+}
+
+/// `Name<A, B>` (a component and its arguments); `base` is the statement's offset.
+fn comp_ref(pair: Pair<'_, Rule>, base: usize) -> CompRef {
+    let s = pair.as_span();
+    let span = Span::new(base + s.start(), base + s.end());
+    let mut parts = pair.into_inner().map(|p| p.as_str().to_string());
+    CompRef {
+        name: parts.next().unwrap_or_default(),
+        args: parts.collect(),
+        span,
+    }
 }

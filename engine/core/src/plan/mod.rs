@@ -8,6 +8,7 @@ mod inline;
 pub mod ir;
 mod magic;
 pub mod order;
+mod range;
 mod resolve;
 mod rule;
 mod safety;

@@ -601,16 +601,7 @@ pub(crate) fn queries(
 }
 
 fn item_span(item: &ast::Item) -> engram_parser::Span {
-    match item {
-        ast::Item::Decl(d) => d.span,
-        ast::Item::Type(t) => t.span,
-        ast::Item::Directive(d) => d.span,
-        ast::Item::Pragma(p) => p.span,
-        ast::Item::Clause(c) => c.span,
-        ast::Item::Query(q) => q.span,
-        ast::Item::Integrity(c) => c.span,
-        ast::Item::Include(i) => i.span,
-    }
+    item.span()
 }
 
 /// The head arguments that give a body's answer columns.

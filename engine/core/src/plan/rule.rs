@@ -81,7 +81,7 @@ impl<'p> RuleCx<'p> {
         id
     }
 
-    fn fresh_var(&mut self, span: Span) -> VarId {
+    pub(super) fn fresh_var(&mut self, span: Span) -> VarId {
         self.fresh += 1;
         let name = format!("_e{}", self.fresh);
         self.var(&name, span)
@@ -299,7 +299,7 @@ impl<'p> RuleCx<'p> {
     }
 
     /// The type an expression has regardless of context, if it has one.
-    fn natural(&self, e: &ast::Expr) -> Option<ColumnType> {
+    pub(super) fn natural(&self, e: &ast::Expr) -> Option<ColumnType> {
         use ColumnType::*;
         match &e.kind {
             ExprKind::Var(n) => self.vars.get(n).and_then(|&v| self.types[v]),
@@ -339,7 +339,7 @@ impl<'p> RuleCx<'p> {
         }
     }
 
-    fn expect_type(&mut self, e: &IrExpr, ty: ColumnType, span: Span) {
+    pub(super) fn expect_type(&mut self, e: &IrExpr, ty: ColumnType, span: Span) {
         if e.ty != ty {
             self.err(
                 span,
@@ -544,7 +544,7 @@ impl<'p> RuleCx<'p> {
         }
     }
 
-    fn expr(&mut self, e: &ast::Expr, expected: Option<ColumnType>) -> IrExpr {
+    pub(super) fn expr(&mut self, e: &ast::Expr, expected: Option<ColumnType>) -> IrExpr {
         use ColumnType::*;
         let want = expected.unwrap_or(Number);
         match &e.kind {
@@ -688,47 +688,6 @@ impl<'p> RuleCx<'p> {
         }
     }
 
-    /// `range(from, to[, step])`: a variable of its own, bound to each value by the assignment
-    /// `v = range(...)` added to the body it is in (the rule's, or an aggregate's); the use
-    /// reads the variable, wherever it is written.
-    fn range(&mut self, args: &[ast::Expr], span: Span, want: ColumnType) -> IrExpr {
-        let ty = args.iter().find_map(|a| self.natural(a)).unwrap_or(want);
-        if !(2..=3).contains(&args.len()) {
-            self.err(
-                span,
-                "`range` takes 2 or 3 arguments: range(from, to[, step])",
-            );
-            return konst(0, ty);
-        }
-        if ty == ColumnType::Symbol {
-            self.err(span, "`range` of symbols: it counts numbers");
-            return konst(0, ty);
-        }
-        let lowered: Vec<IrExpr> = (args.iter())
-            .map(|a| {
-                let x = self.expr(a, Some(ty));
-                self.expect_type(&x, ty, a.span);
-                x
-            })
-            .collect();
-        let v = self.fresh_var(span);
-        self.types[v] = Some(ty);
-        let var = IrExpr {
-            kind: IrExprKind::Var(v),
-            ty,
-        };
-        self.constraints.push(Constraint::Cmp {
-            op: CmpOp::Eq,
-            left: var.clone(),
-            right: IrExpr {
-                kind: IrExprKind::Call(Functor::Range, lowered),
-                ty,
-            },
-            span,
-        });
-        var
-    }
-
     fn aggregate(&mut self, agg: &ast::Aggregate, want: ColumnType) -> IrExpr {
         let saved_atoms = std::mem::take(&mut self.atoms);
         let saved_cons = std::mem::take(&mut self.constraints);
@@ -778,7 +737,7 @@ impl<'p> RuleCx<'p> {
     }
 }
 
-fn konst(v: u64, ty: ColumnType) -> IrExpr {
+pub(super) fn konst(v: u64, ty: ColumnType) -> IrExpr {
     IrExpr {
         kind: IrExprKind::Const(v),
         ty,
