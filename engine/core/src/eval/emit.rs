@@ -317,6 +317,7 @@ impl<'s, 'e, 'c, 'a, O: Cell> Emitter<'s, 'e, 'c, 'a, O> {
 
     /// Writes the step's output row from `env`; false (nothing written) when a head
     /// expression has no value.
+    #[inline]
     fn output(&mut self) -> bool {
         match &self.step.out {
             Output::Intermediate(_, layout) => {
@@ -333,6 +334,7 @@ impl<'s, 'e, 'c, 'a, O: Cell> Emitter<'s, 'e, 'c, 'a, O> {
 
     /// Writes the metadata after the row written from `mark`: the partial derivation's, or
     /// the head's (the row is dropped when the head's confidence is none).
+    #[inline]
     fn finish(&mut self, part: Option<(Meta, Meta)>, mark: usize) {
         let (Some(m), Some((part, _))) = (&self.meta, part) else {
             return;

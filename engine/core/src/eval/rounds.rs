@@ -195,7 +195,11 @@ impl Vars {
 
 impl Vars {
     /// Drops the rows a `choice-domain` of `rel` does not take (none for another relation).
+    #[inline]
     fn choose<T: Cell>(&self, rel: RelId, rows: &mut Vec<T>) {
+        if self.choice.is_empty() {
+            return;
+        }
         if let Some(c) = self.choice.get(&rel) {
             c.filter(rows, self.canon[&rel].width());
         }

@@ -197,9 +197,15 @@ fn run<'a, S: Source<'a>>(
         facts: Vec::with_capacity(plan.levels.len()),
         until_pulse: crate::limits::PULSE,
     };
-    let mut pre = Bindings::new(&plan.pre);
-    while !cx.stop && pre.next(env, cx) {
-        nest.level(0, env, cx);
+    if !range::generates(&plan.pre) {
+        if run_ops(&plan.pre, env, cx) {
+            nest.level(0, env, cx);
+        }
+    } else {
+        let mut pre = Bindings::new(&plan.pre);
+        while !cx.stop && pre.next(env, cx) {
+            nest.level(0, env, cx);
+        }
     }
     cx.stop = false;
 }
