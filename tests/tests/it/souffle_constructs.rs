@@ -25,6 +25,27 @@ fn fresh(rules: &str, facts: &str, query: &str) -> Vec<String> {
     rows
 }
 
+/// Applies each step (add or retract the facts) in its own commit, and checks after each that
+/// every query answers as a fresh evaluation of `rules` over the facts held then.
+fn follow(store: &mut Store, rules: &str, steps: &[(bool, &[&str])], queries: &[&str]) {
+    let mut held: Vec<&str> = Vec::new();
+    for &(add, facts) in steps {
+        let mut tx = store.transaction().unwrap();
+        if add {
+            tx.add_text(&facts.concat()).unwrap();
+            held.extend(facts);
+        } else {
+            tx.retract_text(&facts.concat()).unwrap();
+            held.retain(|h| !facts.contains(h));
+        }
+        tx.commit().unwrap();
+        for query in queries {
+            let expected = fresh(rules, &held.concat(), query);
+            assert_eq!(answers(store, query), expected, "{query} after {facts:?}");
+        }
+    }
+}
+
 const RANGES: &str = r#"
 .decl size(n: number)
 .decl below(n: number, x: number)
@@ -45,26 +66,12 @@ fn ranges_in_a_store_follow_the_facts() {
         (true, &["size(1).", "size(7)."]),
         (false, &["size(5).", "size(7)."]),
     ];
-    let mut held: Vec<&str> = Vec::new();
-    for (add, facts) in steps {
-        let mut tx = store.transaction().unwrap();
-        if add {
-            tx.add_text(&facts.concat()).unwrap();
-            held.extend(facts);
-        } else {
-            tx.retract_text(&facts.concat()).unwrap();
-            held.retain(|h| !facts.contains(h));
-        }
-        tx.commit().unwrap();
-        for query in ["?- below(n, x).", "?- count_below(c).", "?- gap(x)."] {
-            let expected = fresh(RANGES, &held.concat(), query);
-            assert_eq!(
-                answers(&mut store, query),
-                expected,
-                "{query} after {facts:?}"
-            );
-        }
-    }
+    follow(
+        &mut store,
+        RANGES,
+        &steps,
+        &["?- below(n, x).", "?- count_below(c).", "?- gap(x)."],
+    );
     assert_eq!(answers(&mut store, "?- gap(x).").len(), 7, "0..8 without 1");
     // The proof of a fact derived through a range names the fact that bounded it.
     let proof = store.explain("below(1, 0)").unwrap().expect("holds");
@@ -122,26 +129,12 @@ fn a_choice_domain_in_a_store_follows_a_fresh_evaluation() {
         (false, &["offer(1, 3)."]),
         (true, &["offer(1, 2).", "offer(2, 9)."]),
     ];
-    let mut held: Vec<&str> = Vec::new();
-    for (add, facts) in steps {
-        let mut tx = store.transaction().unwrap();
-        if add {
-            tx.add_text(&facts.concat()).unwrap();
-            held.extend(facts);
-        } else {
-            tx.retract_text(&facts.concat()).unwrap();
-            held.retain(|h| !facts.contains(h));
-        }
-        tx.commit().unwrap();
-        for query in ["?- pick(x, y).", "?- chain(x, y)."] {
-            let expected = fresh(rules, &held.concat(), query);
-            assert_eq!(
-                answers(&mut store, query),
-                expected,
-                "{query} after {facts:?}"
-            );
-        }
-    }
+    follow(
+        &mut store,
+        rules,
+        &steps,
+        &["?- pick(x, y).", "?- chain(x, y)."],
+    );
     // One fact per x, the smallest offer.
     assert_eq!(answers(&mut store, "?- pick(x, y)."), ["1,2", "2,9", "3,1"]);
 }
