@@ -160,6 +160,19 @@ pub enum TypeDef {
     Subtype(String),
     /// `= A | B | ...` (one member is an alias).
     Union(Vec<String>),
+    /// `= [a: T, b: U]`: a record type (Soufflé's), its fields in order.
+    Record(Vec<Attribute>),
+    /// `= A {x: T} | B {}`: an algebraic data type (Soufflé's), its branches in order.
+    Adt(Vec<Branch>),
+}
+
+/// One branch of an algebraic data type, `A {x: number, y: T}`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Branch {
+    /// Its name (`$A(...)` makes a value of it).
+    pub name: String,
+    /// Its fields in order.
+    pub fields: Vec<Attribute>,
 }
 
 /// The kind of an I/O directive.
@@ -382,6 +395,12 @@ pub enum ExprKind {
     Call(String, Vec<Expr>),
     /// An aggregate `func expr : { body }`.
     Aggregate(Box<Aggregate>),
+    /// A record, `[x, y]` (Soufflé's).
+    Record(Vec<Expr>),
+    /// The empty record, `nil`.
+    Nil,
+    /// A value of an ADT's branch, `$Name(x, y)`.
+    Branch(String, Vec<Expr>),
 }
 
 /// Unary operators.

@@ -216,6 +216,10 @@ fn rename_types(item: &mut Item, rename: &dyn Fn(&mut String)) {
             match &mut t.def {
                 TypeDef::Subtype(base) => rename(base),
                 TypeDef::Union(members) => members.iter_mut().for_each(rename),
+                TypeDef::Record(fields) => fields.iter_mut().for_each(|f| rename(&mut f.ty)),
+                TypeDef::Adt(branches) => (branches.iter_mut())
+                    .flat_map(|b| &mut b.fields)
+                    .for_each(|f| rename(&mut f.ty)),
             }
         }
         _ => {}

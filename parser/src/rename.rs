@@ -75,7 +75,9 @@ fn rename_expr(e: &mut Expr, rename: &dyn Fn(&mut String)) {
             rename_expr(a, rename);
             rename_expr(b, rename);
         }
-        ExprKind::Call(_, args) => args.iter_mut().for_each(|a| rename_expr(a, rename)),
+        ExprKind::Call(_, args) | ExprKind::Record(args) | ExprKind::Branch(_, args) => {
+            args.iter_mut().for_each(|a| rename_expr(a, rename))
+        }
         ExprKind::Aggregate(agg) => {
             if let Some(t) = &mut agg.target {
                 rename_expr(t, rename);

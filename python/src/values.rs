@@ -1,8 +1,10 @@
 //! Python values to engram's and back: `str` is a symbol, `int` a number (unsigned past
 //! 2^63 - 1; any object with `__index__`, such as numpy's integers, too), `float` a float
 //! (and any object with `__float__`); a `datetime` is unix milliseconds (a naive one read as UTC),
-//! and a fact's time comes back as an aware `datetime` in UTC. JSON (reports, paths) becomes
-//! dicts and lists.
+//! and a fact's time comes back as an aware `datetime` in UTC. A record is a tuple of its
+//! fields (a tuple or list inside a row), an ADT value `$B(1, "a")` is `{"$B": (1, "a")}`;
+//! `nil` comes back as `None` (and is not given from Python: `None` stays an error, so that a
+//! missing value is never read as a record). JSON (reports, paths) becomes dicts and lists.
 
 use engram_engine::{ColumnType, Value};
 use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
@@ -38,6 +40,22 @@ pub fn to_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
     if obj.is_instance_of::<PyDateTime>() {
         return Ok(Value::Number(datetime_ms(obj)?));
     }
+    if obj.is_instance_of::<PyTuple>() || obj.is_instance_of::<PyList>() {
+        let fields = obj.try_iter()?.map(|v| to_value(&v?));
+        return Ok(Value::Record(fields.collect::<PyResult<_>>()?));
+    }
+    if let Ok(d) = obj.cast::<PyDict>()
+        && d.len() == 1
+        && let Some((k, v)) = d.iter().next()
+        && let Some(name) = k.extract::<String>()?.strip_prefix('$')
+    {
+        let Value::Record(fields) = to_value(&v)? else {
+            return Err(PyTypeError::new_err(
+                "an ADT value is {\"$Branch\": (fields...)}",
+            ));
+        };
+        return Ok(Value::Branch(name.to_string(), fields));
+    }
     // Integers and floats of other types (numpy's `int64` from a DataFrame's rows, say), by
     // the protocols that make them numbers.
     if obj.hasattr("__index__")? {
@@ -47,7 +65,8 @@ pub fn to_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
         return Ok(Value::Float(obj.call_method0("__float__")?.extract()?));
     }
     Err(PyTypeError::new_err(format!(
-        "{} is not an engram value (str, int, float or datetime)",
+        "{} is not an engram value (str, int, float, datetime, or a record: tuple, None, \
+         {{\"$Branch\": (...)}})",
         obj.get_type().name()?
     )))
 }
@@ -93,6 +112,13 @@ pub fn from_value<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>
         Value::Number(n) => n.into_pyobject(py)?.into_any(),
         Value::Unsigned(n) => n.into_pyobject(py)?.into_any(),
         Value::Float(x) => PyFloat::new(py, *x).into_any(),
+        Value::Record(fields) => tuple(py, fields)?.into_any(),
+        Value::Nil => py.None().into_bound(py),
+        Value::Branch(name, fields) => {
+            let d = PyDict::new(py);
+            d.set_item(format!("${name}"), tuple(py, fields)?)?;
+            d.into_any()
+        }
     })
 }
 

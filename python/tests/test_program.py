@@ -149,3 +149,27 @@ def test_evaluation_releases_the_gil():
     assert len(db["p"]) == 1500 * 1501 // 2
     assert took > 0.1, "long enough to tell"
     assert max(gaps) < took / 3, (max(gaps), took)
+
+
+def test_records_and_adt_values_are_tuples_and_dicts():
+    program = engram.Program(
+        """
+        .type Point = [x: number, y: symbol]
+        .type Shape = Circle {r: number} | Dot {}
+        .decl point(p: Point)
+        .decl shape(s: Shape, at: Point)
+        .decl pair(p: Point, q: Point)
+        .decl xs(x: number)
+        pair(p, [x + 1, y]) :- point(p), p = [x, y].
+        xs(x) :- shape($Circle(_), [x, _]).
+        """
+    )
+    db = program.evaluate(
+        {"point": [((1, "a"),)], "shape": [({"$Circle": (2,)}, (7, "b")), [{"$Dot": ()}, (8, "c")]]}
+    )
+    assert list(db["pair"]) == [((1, "a"), (2, "a"))]
+    assert list(db["xs"]) == [(7,)]
+    assert ({"$Circle": (2,)}, (7, "b")) in db["shape"]
+    assert db.explain('pair([1, "a"], [2, "a"])').premises[0].fact == 'point([1, a])'
+    with pytest.raises(engram.FactError):
+        program.evaluate({"point": [((1, "a", "extra"),)]})

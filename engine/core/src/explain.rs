@@ -14,7 +14,7 @@ use crate::eval::expr::Cx;
 use crate::eval::meta::{self, ASSERTED, MERGED, Meta};
 use crate::eval::solve::{self, Fact as _};
 use crate::eval::{completed, merge};
-use crate::literal::constant;
+use crate::literal::constant_in;
 use crate::plan::ir::{Combine, IrExprKind, RelId};
 use crate::plan::order::compile_nested;
 use crate::value::{self, Value};
@@ -184,12 +184,13 @@ impl Database {
         }
         let mut values = Vec::new();
         for (arg, (_, ty)) in head.args.iter().zip(&decl.columns) {
-            let v = constant(&arg.kind, *ty).ok_or_else(|| {
+            let v = constant_in(&arg.kind, *ty, self.interner.records()).ok_or_else(|| {
                 value_err(
                     &head.name,
                     format!(
-                        "`{}` is not a {ty} constant",
-                        &src[arg.span.start..arg.span.end]
+                        "`{}` is not a {} constant",
+                        &src[arg.span.start..arg.span.end],
+                        self.interner.records().type_name(*ty)
                     ),
                 )
             })?;

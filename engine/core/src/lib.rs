@@ -83,6 +83,7 @@ mod namespace;
 mod output;
 mod plan;
 mod program;
+mod records;
 mod search;
 mod sources;
 mod value;
@@ -115,6 +116,10 @@ pub mod internal {
     /// Values, their u64 encoding, and the interner.
     pub mod value {
         pub use crate::value::*;
+    }
+    /// Record types and the record table.
+    pub mod records {
+        pub use crate::records::*;
     }
     /// The one binary search.
     pub mod search {

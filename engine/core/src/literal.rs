@@ -36,3 +36,32 @@ pub fn constant(kind: &engram_parser::ExprKind, ty: value::ColumnType) -> Option
         _ => return None,
     })
 }
+
+/// [`constant`], records and ADT values included (`[1, "a"]`, `nil`, `$B(2)`), their field
+/// types from `records`.
+pub fn constant_in(
+    kind: &engram_parser::ExprKind,
+    ty: value::ColumnType,
+    records: &crate::records::Records,
+) -> Option<Value> {
+    use engram_parser::ExprKind as K;
+    let value::ColumnType::Record(t) = ty else {
+        return constant(kind, ty);
+    };
+    let fields = |items: &[engram_parser::Expr], fields: &[crate::records::Field]| {
+        (items.len() == fields.len()).then_some(())?;
+        (items.iter().zip(fields))
+            .map(|(item, f)| constant_in(&item.kind, f.ty, records))
+            .collect::<Option<Vec<Value>>>()
+    };
+    let record = records.get_type(t)?;
+    match kind {
+        K::Nil => Some(Value::Nil),
+        K::Record(items) => Some(Value::Record(fields(items, record.fields())?)),
+        K::Branch(name, items) => {
+            let (_, branch) = record.branch(name)?;
+            Some(Value::Branch(name.clone(), fields(items, branch)?))
+        }
+        _ => None,
+    }
+}

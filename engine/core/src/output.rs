@@ -17,7 +17,7 @@ fn key(v: u64, ty: ColumnType, ranks: &[u32]) -> u64 {
     match ty {
         ColumnType::Symbol => u64::from(ranks.get(v as usize).copied().unwrap_or(u32::MAX)),
         ColumnType::Number => v ^ (1 << 63),
-        ColumnType::Unsigned => v,
+        ColumnType::Unsigned | ColumnType::Record(_) => v,
         ColumnType::Float => {
             if v >> 63 == 1 {
                 !v
@@ -267,6 +267,7 @@ fn render_value(out: &mut Vec<u8>, ty: ColumnType, v: u64, interner: &Interner, 
         ColumnType::Float => {
             out.extend_from_slice(value::format_float(value::dec_float(v)).as_bytes())
         }
+        ColumnType::Record(_) => out.extend_from_slice(value::render(ty, v, interner).as_bytes()),
     }
 }
 
@@ -407,7 +408,7 @@ mod tests {
                         ColumnType::Symbol => syms[v as usize % syms.len()],
                         ColumnType::Float => value::enc_float((v as i64 - 50) as f64 / 4.0),
                         ColumnType::Number => value::enc_number(v as i64 - (1 << 40)),
-                        ColumnType::Unsigned => v,
+                        ColumnType::Unsigned | ColumnType::Record(_) => v,
                     })
                     .collect()
             })

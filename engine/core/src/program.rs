@@ -280,7 +280,10 @@ impl Program {
                         None => {
                             return Err(Error::Value {
                                 relation: name.clone(),
-                                message: format!("value `{v}` is not a {ty}"),
+                                message: format!(
+                                    "value `{v}` is not a {}",
+                                    interner.records().type_name(*ty)
+                                ),
                             });
                         }
                     }

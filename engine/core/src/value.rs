@@ -22,6 +22,9 @@ pub enum ColumnType {
     Unsigned,
     /// A 64-bit float.
     Float,
+    /// A record or an ADT value (Soufflé's): the id of its fields in the interner's record
+    /// table, of the record type with this index (see `records.rs`).
+    Record(crate::records::RecordTypeId),
 }
 
 impl fmt::Display for ColumnType {
@@ -31,6 +34,7 @@ impl fmt::Display for ColumnType {
             ColumnType::Number => "number",
             ColumnType::Unsigned => "unsigned",
             ColumnType::Float => "float",
+            ColumnType::Record(_) => "record",
         })
     }
 }
@@ -46,6 +50,12 @@ pub enum Value {
     Unsigned(u64),
     /// A float.
     Float(f64),
+    /// A record's fields (Soufflé's `[a, b]`).
+    Record(Vec<Value>),
+    /// The empty record, `nil`.
+    Nil,
+    /// A value of an ADT's branch, `$Name(a, b)`: the branch's name and fields.
+    Branch(String, Vec<Value>),
 }
 
 impl fmt::Display for Value {
@@ -55,8 +65,19 @@ impl fmt::Display for Value {
             Value::Number(n) => write!(f, "{n}"),
             Value::Unsigned(n) => write!(f, "{n}"),
             Value::Float(x) => f.write_str(&format_float(*x)),
+            Value::Record(vs) => write!(f, "[{}]", join_values(vs)),
+            Value::Nil => f.write_str("nil"),
+            Value::Branch(name, vs) if vs.is_empty() => write!(f, "${name}"),
+            Value::Branch(name, vs) => write!(f, "${name}({})", join_values(vs)),
         }
     }
+}
+
+fn join_values(vs: &[Value]) -> String {
+    vs.iter()
+        .map(|v| v.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The current time in unix milliseconds.
@@ -108,6 +129,11 @@ impl Value {
             Value::Number(n) => serde_json::Value::from(*n),
             Value::Unsigned(u) => serde_json::Value::from(*u),
             Value::Float(x) => serde_json::Value::from(*x),
+            Value::Record(vs) => vs.iter().map(Value::to_json).collect(),
+            Value::Nil => serde_json::Value::Null,
+            Value::Branch(name, vs) => serde_json::json!({
+                format!("${name}"): vs.iter().map(Value::to_json).collect::<Vec<_>>()
+            }),
         }
     }
 
@@ -127,6 +153,9 @@ impl Value {
                 .parse::<f64>()
                 .map(Value::Float)
                 .map_err(|_| format!("`{text}` is not a float")),
+            ColumnType::Record(_) => Err(format!(
+                "`{text}`: a record is read with its program's types (`value::parse_field`)"
+            )),
         }
     }
 
@@ -137,6 +166,8 @@ impl Value {
             Value::Number(_) => ColumnType::Number,
             Value::Unsigned(_) => ColumnType::Unsigned,
             Value::Float(_) => ColumnType::Float,
+            // The type of a record is its program's; this is a placeholder for its kind.
+            Value::Record(_) | Value::Nil | Value::Branch(..) => ColumnType::Record(0),
         }
     }
 }
@@ -238,6 +269,8 @@ pub struct Interner {
     base: Option<std::sync::Arc<dyn SymbolBase>>,
     base_len: u32,
     rodeo: Rodeo<Spur, rustc_hash::FxBuildHasher>,
+    /// The record types of the program and the records made (see `records.rs`).
+    records: crate::records::Records,
     /// Each symbol's position in text order, for the ids below its length: built on the first
     /// comparison that needs it (see [`Interner::order`]), so comparing two symbols is comparing
     /// two integers instead of two strings.
@@ -259,6 +292,7 @@ impl Default for Interner {
             base: None,
             base_len: 0,
             rodeo: Rodeo::with_hasher(rustc_hash::FxBuildHasher),
+            records: Default::default(),
             ranks: std::sync::OnceLock::new(),
         }
     }
@@ -271,8 +305,19 @@ impl Interner {
             base_len: base.len() as u32,
             base: Some(base),
             rodeo: Rodeo::with_hasher(rustc_hash::FxBuildHasher),
+            records: Default::default(),
             ranks: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The record types and records.
+    pub fn records(&self) -> &crate::records::Records {
+        &self.records
+    }
+
+    /// The record types and records, to declare types or make records.
+    pub fn records_mut(&mut self) -> &mut crate::records::Records {
+        &mut self.records
     }
 
     /// Interns `s`, returning its id.
@@ -418,6 +463,7 @@ pub fn encode(ty: ColumnType, v: &Value, interner: &mut Interner) -> Option<u64>
         (Value::Number(n), ColumnType::Number) => enc_number(*n),
         (Value::Unsigned(n), ColumnType::Unsigned) => *n,
         (Value::Float(x), ColumnType::Float) => enc_float(*x),
+        (_, ColumnType::Record(t)) => return crate::records::encode(t, v, interner),
         _ => return None,
     })
 }
@@ -430,6 +476,7 @@ pub fn encode_existing(ty: ColumnType, v: &Value, interner: &Interner) -> Option
         (Value::Number(n), ColumnType::Number) => enc_number(*n),
         (Value::Unsigned(n), ColumnType::Unsigned) => *n,
         (Value::Float(x), ColumnType::Float) => enc_float(*x),
+        (_, ColumnType::Record(t)) => return crate::records::encode_existing(t, v, interner),
         _ => return None,
     })
 }
@@ -441,6 +488,7 @@ pub fn decode(ty: ColumnType, v: u64, interner: &Interner) -> Value {
         ColumnType::Number => Value::Number(dec_number(v)),
         ColumnType::Unsigned => Value::Unsigned(v),
         ColumnType::Float => Value::Float(dec_float(v)),
+        ColumnType::Record(t) => crate::records::decode(t, v, interner),
     }
 }
 
@@ -451,6 +499,8 @@ pub fn compare(ty: ColumnType, a: u64, b: u64, interner: &Interner) -> Ordering 
         ColumnType::Number => dec_number(a).cmp(&dec_number(b)),
         ColumnType::Unsigned => a.cmp(&b),
         ColumnType::Float => dec_float(a).total_cmp(&dec_float(b)),
+        // Records by id: the order they were made in, as Soufflé orders them.
+        ColumnType::Record(_) => a.cmp(&b),
     }
 }
 
@@ -469,6 +519,8 @@ pub fn compare_values(a: &Value, b: &Value) -> Ordering {
         (Value::Number(x), Value::Number(y)) => x.cmp(y),
         (Value::Unsigned(x), Value::Unsigned(y)) => x.cmp(y),
         (Value::Float(x), Value::Float(y)) => x.total_cmp(y),
+        (Value::Record(x), Value::Record(y)) => compare_rows(x, y),
+        (Value::Branch(n, x), Value::Branch(m, y)) => n.cmp(m).then_with(|| compare_rows(x, y)),
         _ => kind_rank(a).cmp(&kind_rank(b)),
     }
 }
@@ -479,6 +531,9 @@ fn kind_rank(v: &Value) -> u8 {
         Value::Number(_) => 1,
         Value::Unsigned(_) => 2,
         Value::Float(_) => 3,
+        Value::Nil => 4,
+        Value::Record(_) => 5,
+        Value::Branch(..) => 6,
     }
 }
 
@@ -500,14 +555,17 @@ pub fn render(ty: ColumnType, v: u64, interner: &Interner) -> String {
         ColumnType::Number => dec_number(v).to_string(),
         ColumnType::Unsigned => v.to_string(),
         ColumnType::Float => format_float(dec_float(v)),
+        ColumnType::Record(t) => crate::records::render(t, v, interner),
     }
 }
 
 /// Parses the text of one input column and encodes it: [`Value::parse`] (the one reader of a
 /// field's text), a symbol interned without first copying it.
 pub fn parse_field(ty: ColumnType, text: &str, interner: &mut Interner) -> Result<u64, String> {
-    if ty == ColumnType::Symbol {
-        return Ok(interner.enc(text));
+    match ty {
+        ColumnType::Symbol => return Ok(interner.enc(text)),
+        ColumnType::Record(t) => return crate::records::parse(t, text, interner),
+        _ => {}
     }
     let v = Value::parse(ty, text)?;
     encode(ty, &v, interner).ok_or_else(|| format!("`{text}` is not a {ty:?}"))

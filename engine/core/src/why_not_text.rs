@@ -306,7 +306,11 @@ impl Database {
                     .iter()
                     .map(|a| self.expr_text(rule, a, binding))
                     .collect();
-                format!("{}({})", functor_name(*f), args.join(", "))
+                match f {
+                    Functor::Record => format!("[{}]", args.join(", ")),
+                    Functor::Field(i) => format!("{}.{i}", args.join(", ")),
+                    _ => format!("{}({})", functor_name(*f), args.join(", ")),
+                }
             }
             IrExprKind::Agg(agg) => format!("{:?} : {{ ... }}", agg.func).to_lowercase(),
         }
@@ -356,5 +360,6 @@ fn functor_name(f: Functor) -> &'static str {
         Functor::Skolem => "sk",
         Functor::Range => "range",
         Functor::AutoInc => "autoinc",
+        Functor::Record | Functor::Field(_) => "",
     }
 }

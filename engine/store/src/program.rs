@@ -54,7 +54,29 @@ pub(crate) fn compile(
             span: ast::Span::default(),
         })
         .collect();
-    Ok(sources::compile(&sources, extra, interner)?)
+    let plan = sources::compile(&sources, extra, interner)?;
+    refuse_records(&plan)?;
+    Ok(plan)
+}
+
+/// A store keeps symbols across commits, not yet records: a program whose relations hold
+/// records or ADT values is refused by name rather than given ids that would not survive.
+fn refuse_records(plan: &Plan) -> Result<(), Error> {
+    for rel in plan.relations.iter().filter(|r| !r.hidden()) {
+        for (column, ty) in &rel.columns {
+            if let ColumnType::Record(t) = ty {
+                let ty = plan.interner.records().type_name(ColumnType::Record(*t));
+                return Err(StoreError::Invalid(format!(
+                    "relation `{}` has column `{column}` of the record type `{ty}`: a store \
+                     does not keep records or ADT values yet (`engram run` evaluates such \
+                     programs)",
+                    rel.name
+                ))
+                .into());
+            }
+        }
+    }
+    Ok(())
 }
 
 impl Store {

@@ -330,6 +330,12 @@ impl Lowerer<'_> {
         result
     }
 
+    /// The expressions of an `arguments` pair (none when it is absent).
+    fn arguments(&mut self, pair: Option<Pair<'_, Rule>>) -> Vec<Expr> {
+        pair.map(|a| a.into_inner().map(|e| self.expr(e)).collect())
+            .unwrap_or_default()
+    }
+
     pub(super) fn primary(&mut self, pair: Pair<'_, Rule>) -> Expr {
         let span = self.span(&pair);
         let text = pair.as_str();
@@ -360,11 +366,14 @@ impl Lowerer<'_> {
                     .next()
                     .map(|p| p.as_str().to_string())
                     .unwrap_or_default();
-                let args = it
-                    .next()
-                    .map(|a| a.into_inner().map(|e| self.expr(e)).collect())
-                    .unwrap_or_default();
-                ExprKind::Call(name, args)
+                ExprKind::Call(name, self.arguments(it.next()))
+            }
+            Rule::record => ExprKind::Record(self.arguments(pair.into_inner().next())),
+            Rule::nil => ExprKind::Nil,
+            Rule::branch => {
+                let mut it = pair.into_inner();
+                let name = it.next().map(|p| p.as_str().to_string());
+                ExprKind::Branch(name.unwrap_or_default(), self.arguments(it.next()))
             }
             Rule::aggregate => {
                 let mut func = AggFunc::Count;

@@ -119,21 +119,8 @@ fn directive_at(src: &str, at: usize) -> bool {
 /// for a syntax error.
 fn unsupported(src: &str, at: usize) -> Option<&'static str> {
     let rest = &src[at..];
-    let statement = src[..at].rfind(['.', '\n']).map_or("", |i| &src[i..at]);
-    if rest.starts_with('[') {
-        return Some("records (`[a, b]`) are");
-    }
     if rest.starts_with("<=") {
         return Some("subsumption rules (`r(x) <= r(y) :- ...`) are");
-    }
-    // `.type T = A {...} | B {...}`, however it is laid out over lines.
-    let in_type = src[..at].rfind(".type").is_some_and(|t| {
-        let between = &src[t + ".type".len()..at];
-        between.contains('=')
-            && (between.chars()).all(|c| c.is_alphanumeric() || " \t\r\n=|{}:,._".contains(c))
-    });
-    if in_type && rest.starts_with('{') || statement.starts_with(".type") {
-        return Some("algebraic data types (`.type T = A {...} | B {...}`) are");
     }
     None
 }

@@ -273,13 +273,47 @@ fn resync(src: &str, at: usize, directive: bool) -> usize {
     bytes.len().max(at + 1)
 }
 
-/// A `.type` declaration: a subtype or a union.
-fn type_decl(pair: Pair<'_, Rule>, span: Span) -> Option<Item> {
+/// The `name: type` list of a declaration, a record type or an ADT branch.
+fn fields(attributes: Option<Pair<'_, Rule>>, base: usize) -> Vec<Attribute> {
+    let Some(attributes) = attributes else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for a in attributes.into_inner() {
+        let mut it = a.into_inner();
+        let (Some(n), Some(t)) = (it.next(), it.next()) else {
+            continue;
+        };
+        let s = t.as_span();
+        out.push(Attribute {
+            name: n.as_str().to_string(),
+            ty: t.as_str().to_string(),
+            span: Span::new(base + s.start(), base + s.end()),
+        });
+    }
+    out
+}
+
+/// A `.type` declaration: a subtype, a union, a record type or an ADT.
+fn type_decl(pair: Pair<'_, Rule>, span: Span, base: usize) -> Option<Item> {
     let mut it = pair.into_inner();
     let name = it.next()?.as_str().to_string();
     let def = it.next()?;
     let def = match def.as_rule() {
         Rule::subtype => TypeDef::Subtype(def.into_inner().next()?.as_str().into()),
+        Rule::record_type => TypeDef::Record(fields(def.into_inner().next(), base)),
+        Rule::adt_type => TypeDef::Adt(
+            def.into_inner()
+                .filter_map(|b| {
+                    let mut it = b.into_inner();
+                    let name = it.next()?.as_str().to_string();
+                    Some(Branch {
+                        name,
+                        fields: fields(it.next(), base),
+                    })
+                })
+                .collect(),
+        ),
         _ => TypeDef::Union(def.into_inner().map(|p| p.as_str().to_string()).collect()),
     };
     Some(Item::Type(TypeDecl { name, def, span }))
@@ -313,7 +347,7 @@ impl Lowerer<'_> {
                 pending.extend(items);
                 last
             }
-            Rule::type_decl => type_decl(pair, span),
+            Rule::type_decl => type_decl(pair, span, self.base),
             Rule::legacy_type => {
                 let base = if pair.as_str().starts_with(".symbol_type") {
                     "symbol"
@@ -431,19 +465,7 @@ impl Lowerer<'_> {
                 Rule::qname_list => {
                     names = p.into_inner().map(|n| n.as_str().to_string()).collect()
                 }
-                Rule::attributes => {
-                    for a in p.into_inner() {
-                        let mut it = a.into_inner();
-                        let (Some(n), Some(t)) = (it.next(), it.next()) else {
-                            continue;
-                        };
-                        attributes.push(Attribute {
-                            name: n.as_str().to_string(),
-                            ty: t.as_str().to_string(),
-                            span: self.span(&t),
-                        });
-                    }
-                }
+                Rule::attributes => attributes.extend(fields(Some(p), self.base)),
                 Rule::qualifier => qualifiers.push(p.as_str().to_string()),
                 Rule::combine => {
                     let span = self.span(&p);

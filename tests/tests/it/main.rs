@@ -20,6 +20,7 @@ mod plan_errors;
 mod preprocessor;
 mod recall;
 mod recall_lookup;
+mod records;
 mod reference;
 mod rules;
 mod souffle_constructs;

@@ -324,6 +324,8 @@ fn call(f: Functor, args: &[IrExpr], env: &[u64], cx: &mut Cx<'_>) -> Option<u64
         Functor::Now => None,
         // Several values: run by `range::Bindings` as an assignment's generator, never here.
         Functor::Range => None,
+        Functor::Record => Some(cx.interner.records_mut().intern(&vals)),
+        Functor::Field(i) => cx.interner.records().fields(vals[0])?.get(i).copied(),
         Functor::AutoInc => {
             let n = cx.caches.counter;
             cx.caches.counter += 1;
@@ -392,6 +394,7 @@ fn call(f: Functor, args: &[IrExpr], env: &[u64], cx: &mut Cx<'_>) -> Option<u64
             ColumnType::Number => Some(enc_float(dec_number(vals[0]) as f64)),
             ColumnType::Unsigned => Some(enc_float(vals[0] as f64)),
             ColumnType::Float => Some(vals[0]),
+            ColumnType::Record(_) => None,
         },
         Functor::Min | Functor::Max => {
             let ty = args[0].ty;

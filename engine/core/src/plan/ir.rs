@@ -285,6 +285,11 @@ pub enum Functor {
     /// `autoinc()` (Soufflé's `$`): 0, 1, 2, ..., a new number each time it is evaluated in
     /// one evaluation. Which fact gets which number follows the order rules fire in.
     AutoInc,
+    /// A record made of its arguments (`[a, b]`; an ADT value's first argument is its
+    /// branch): its id in the record table, made if new.
+    Record,
+    /// The field with this index of a record (none for `nil`).
+    Field(usize),
 }
 
 /// A typed expression.

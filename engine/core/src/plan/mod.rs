@@ -9,6 +9,7 @@ pub mod ir;
 mod magic;
 pub mod order;
 mod range;
+mod records;
 mod resolve;
 mod rule;
 mod safety;

@@ -19,7 +19,8 @@ pub(crate) fn resolve(
     interner: Interner,
 ) -> Result<Plan, Vec<PlanError>> {
     let mut errors = Vec::new();
-    let types = TypeTable::build(program, &mut errors);
+    let mut interner = interner;
+    let types = TypeTable::build(program, &mut interner, &mut errors);
     let mut plan = Plan {
         relations: Vec::new(),
         rel_index: HashMap::new(),

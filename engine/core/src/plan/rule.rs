@@ -23,6 +23,8 @@ pub(crate) struct RuleCx<'p> {
     pub(super) atoms: Vec<IrAtom>,
     pub(super) constraints: Vec<Constraint>,
     pub(super) fresh: usize,
+    /// The variables standing for `_` among a record pattern's fields (bound by nothing).
+    pub(super) wildcards: Vec<VarId>,
     /// The head's variables and their columns' types: the type of a variable the body's atoms
     /// leave open (`o(x) :- x = 5.` with `o` unsigned).
     head_types: Vec<(String, ColumnType)>,
@@ -42,6 +44,7 @@ impl<'p> RuleCx<'p> {
             atoms: Vec::new(),
             constraints: Vec::new(),
             fresh: 0,
+            wildcards: Vec::new(),
             head_types: Vec::new(),
         }
     }
@@ -50,7 +53,7 @@ impl<'p> RuleCx<'p> {
         self.errors.push(PlanError::new(span, msg));
     }
 
-    fn var(&mut self, name: &str, span: Span) -> VarId {
+    pub(super) fn var(&mut self, name: &str, span: Span) -> VarId {
         if let Some(&v) = self.vars.get(name) {
             return v;
         }
@@ -87,7 +90,7 @@ impl<'p> RuleCx<'p> {
         self.var(&name, span)
     }
 
-    fn set_type(&mut self, v: VarId, ty: ColumnType, span: Span) {
+    pub(super) fn set_type(&mut self, v: VarId, ty: ColumnType, span: Span) {
         match self.types[v] {
             None => self.types[v] = Some(ty),
             Some(t) if t == ty => {}
@@ -129,12 +132,11 @@ impl<'p> RuleCx<'p> {
         mut meta: RuleMeta,
     ) -> Option<IrRule> {
         let types = self.plan.relations[rel].types();
-        self.head_types = (head.args.iter().zip(&types))
-            .filter_map(|(a, &ty)| match &a.kind {
-                ExprKind::Var(name) => Some((name.clone(), ty)),
-                _ => None,
-            })
-            .collect();
+        let mut head_types = Vec::new();
+        for (a, &ty) in head.args.iter().zip(&types) {
+            self.pattern_types(a, ty, &mut head_types);
+        }
+        self.head_types = head_types;
         self.body(body);
         let mut head_args = Vec::new();
         for (arg, ty) in head.args.iter().zip(types) {
@@ -154,6 +156,7 @@ impl<'p> RuleCx<'p> {
             self.collect_types(arg);
             let e = self.expr(arg, Some(ty));
             self.expect_type(&e, ty, arg.span);
+            self.check_wildcards([&e]);
             head_args.push(e);
         }
         if let Some(c) = confidence {
@@ -187,6 +190,8 @@ impl<'p> RuleCx<'p> {
                 {
                     self.infer_assignment(&c.left, &c.right);
                     self.infer_assignment(&c.right, &c.left);
+                    self.infer_record(&c.left, &c.right);
+                    self.infer_record(&c.right, &c.left);
                 }
             }
         }
@@ -196,6 +201,16 @@ impl<'p> RuleCx<'p> {
 
     /// Lowers literals into the rule's atoms and constraints.
     fn lower_literals(&mut self, literals: &[Literal]) {
+        let start = self.constraints.len();
+        self.lower_each(literals);
+        let added = self.constraints.split_off(start);
+        let split = self.split_records(added);
+        let exprs: Vec<IrExpr> = split.iter().flat_map(|c| c.exprs()).cloned().collect();
+        self.check_wildcards(&exprs);
+        self.constraints.extend(split);
+    }
+
+    fn lower_each(&mut self, literals: &[Literal]) {
         for lit in literals {
             match lit {
                 Literal::Atom(a) => {
@@ -232,7 +247,7 @@ impl<'p> RuleCx<'p> {
                                 self.in_atom[v] = true;
                             }
                         } else {
-                            self.collect_types(arg);
+                            self.type_pattern(arg, ty, positive);
                         }
                     }
                 } else {
@@ -264,7 +279,7 @@ impl<'p> RuleCx<'p> {
     }
 
     /// Registers variables inside an expression and the atoms of nested aggregates.
-    fn collect_types(&mut self, e: &ast::Expr) {
+    pub(super) fn collect_types(&mut self, e: &ast::Expr) {
         match &e.kind {
             ExprKind::Var(name) => {
                 self.var(name, e.span);
@@ -274,7 +289,9 @@ impl<'p> RuleCx<'p> {
                 self.collect_types(a);
                 self.collect_types(b);
             }
-            ExprKind::Call(_, args) => args.iter().for_each(|a| self.collect_types(a)),
+            ExprKind::Call(_, args) | ExprKind::Record(args) | ExprKind::Branch(_, args) => {
+                args.iter().for_each(|a| self.collect_types(a))
+            }
             ExprKind::Aggregate(agg) => {
                 for lit in &agg.body {
                     self.collect_literal_types(lit);
@@ -329,13 +346,15 @@ impl<'p> RuleCx<'p> {
                 }
                 Some(Functor::Now | Functor::AutoInc) => Some(Number),
                 Some(Functor::Skolem) => Some(Symbol),
-                None => None,
+                Some(Functor::Record | Functor::Field(_)) | None => None,
             },
             ExprKind::Aggregate(agg) => match agg.func {
                 AggFunc::Count => Some(Number),
                 AggFunc::Mean => Some(Float),
                 _ => agg.target.as_ref().and_then(|t| self.natural(t)),
             },
+            ExprKind::Record(_) | ExprKind::Nil => None,
+            ExprKind::Branch(name, _) => self.branch(name).map(|(t, ..)| Record(t)),
         }
     }
 
@@ -530,6 +549,9 @@ impl<'p> RuleCx<'p> {
         };
         let left = side(&c.left);
         let right = side(&c.right);
+        if matches!(left.ty, ColumnType::Record(_)) && !matches!(c.op, CmpOp::Eq | CmpOp::Ne) {
+            self.err(c.span, "records are compared only with `=` and `!=`");
+        }
         if left.ty != right.ty {
             self.err(
                 c.span,
@@ -580,9 +602,13 @@ impl<'p> RuleCx<'p> {
                     konst(*v as u64, Unsigned)
                 }
                 Float => konst(enc_float(*v as f64), Float),
-                Symbol => {
-                    self.err(e.span, "type mismatch: expected symbol, found a number");
-                    konst(0, Symbol)
+                Symbol | Record(_) => {
+                    let found = self.plan.interner.records().type_name(want);
+                    self.err(
+                        e.span,
+                        format!("type mismatch: expected {found}, found a number"),
+                    );
+                    konst(0, want)
                 }
             },
             ExprKind::Unsigned(v) => konst(*v, Unsigned),
@@ -632,6 +658,7 @@ impl<'p> RuleCx<'p> {
             }
             ExprKind::Call(name, args) => self.call(name, args, e.span, want),
             ExprKind::Aggregate(agg) => self.aggregate(agg, want),
+            ExprKind::Record(_) | ExprKind::Nil | ExprKind::Branch(..) => self.record_expr(e, want),
         }
     }
 
@@ -668,6 +695,8 @@ impl<'p> RuleCx<'p> {
             Functor::Skolem => (!args.is_empty(), vec![None; args.len()], Symbol),
             Functor::Range => return self.range(args, span, want),
             Functor::AutoInc => (args.is_empty(), Vec::new(), Number),
+            // Made by the planner from `[a, b]`, never named.
+            Functor::Record | Functor::Field(_) => (false, Vec::new(), want),
         };
         if !arity_ok {
             self.err(span, format!("wrong number of arguments to `{name}`"));
