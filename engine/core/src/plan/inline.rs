@@ -313,3 +313,55 @@ pub(super) fn rename_expr(e: &IrExpr, rename: &dyn Fn(VarId) -> Subst) -> IrExpr
     };
     IrExpr { kind, ty: e.ty }
 }
+
+/// Safety once inlined: an `inline` relation's rule may bind variables through its head only
+/// (its uses give them values), so a rule it was inlined into, or the rule itself where it
+/// stays materialised (read by a negation, an aggregate, a query), must bind them. Reports
+/// each rule that does not, naming a variable.
+pub(crate) fn unbound_after_inlining(plan: &Plan) -> Vec<super::PlanError> {
+    let mut errors = Vec::new();
+    for rule in &plan.rules {
+        let mut bound = vec![false; rule.var_names.len()];
+        for a in &rule.atoms {
+            for v in a.vars().into_iter().chain(a.meta_vars().vars()) {
+                bound[v] = true;
+            }
+        }
+        super::safety::assignment_fixpoint(&rule.constraints, &mut bound, true);
+        let mut read = Vec::new();
+        let checks = rule
+            .constraints
+            .iter()
+            .filter(|c| !c.exprs().iter().any(|e| e.has_aggregate()));
+        for c in checks {
+            read.extend(c.vars());
+        }
+        for e in rule.head_args.iter().filter(|e| !e.has_aggregate()) {
+            e.vars(&mut read);
+        }
+        let mut names: Vec<&str> = Vec::new();
+        for &v in read.iter().filter(|&&v| !bound[v]) {
+            let name = rule.var_names[v].split('\'').next().unwrap_or_default();
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        // The planner's own variables (`_e3`) only when no variable the user named is unbound.
+        if names.iter().any(|n| !n.starts_with('_')) {
+            names.retain(|n| !n.starts_with('_'));
+        }
+        if !names.is_empty() {
+            errors.push(super::PlanError::new(
+                rule.span,
+                format!(
+                    "`{}` not bound: bound only through the head of an `inline` relation, and \
+                     read here without a value (an inline relation whose rule binds a variable \
+                     only by its head must be used in positive atoms that give that argument \
+                     a value)",
+                    names.join("`, `")
+                ),
+            ));
+        }
+    }
+    errors
+}

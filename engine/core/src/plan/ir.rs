@@ -319,6 +319,14 @@ pub enum IrExprKind {
 }
 
 impl IrExpr {
+    /// The variable the expression is, if it is one.
+    pub fn as_var(&self) -> Option<VarId> {
+        match self.kind {
+            IrExprKind::Var(v) => Some(v),
+            _ => None,
+        }
+    }
+
     /// Whether functor `f` is called in the expression (aggregates included).
     pub fn calls(&self, f: Functor) -> bool {
         match &self.kind {

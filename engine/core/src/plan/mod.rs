@@ -56,6 +56,10 @@ pub fn plan_seeded(
 ) -> Result<ir::Plan, Vec<PlanError>> {
     let mut plan = resolve::resolve(program, file, src, interner)?;
     inline::inline_relations(&mut plan);
+    let unbound = inline::unbound_after_inlining(&plan);
+    if !unbound.is_empty() {
+        return Err(unbound);
+    }
     bounded::bound_counts(&mut plan);
     let before_magic = plan.clone();
     if magic::magic_transform(&mut plan) && stratify::stratify(&mut plan).is_ok() {

@@ -204,6 +204,21 @@ impl RuleCx<'_> {
         }
     }
 
+    /// A record in the head of an `inline` relation's rule is a pattern its uses match
+    /// (Soufflé's `cross([a0, a1], ...) :- value = a0 * ...` binds `a0` from the use): the
+    /// head gets a variable of its own, matched against the record in the body.
+    pub(super) fn inline_head_pattern(&mut self, head: RelId, e: IrExpr, span: Span) -> IrExpr {
+        if !self.plan.relations[head].inline || !is_pattern(&e) {
+            return e;
+        }
+        let ty = e.ty;
+        let v = self.fresh_var(span);
+        self.types[v] = Some(ty);
+        let split = self.split_records(vec![eq(var(v, ty), e, span)]);
+        self.constraints.extend(split);
+        var(v, ty)
+    }
+
     /// Splits every equation on a record pattern among `constraints` into one per field
     /// (see the module's comment).
     pub(super) fn split_records(&mut self, constraints: Vec<Constraint>) -> Vec<Constraint> {

@@ -157,6 +157,7 @@ impl<'p> RuleCx<'p> {
             let e = self.expr(arg, Some(ty));
             self.expect_type(&e, ty, arg.span);
             self.check_wildcards([&e]);
+            let e = self.inline_head_pattern(rel, e, arg.span);
             head_args.push(e);
         }
         if let Some(c) = confidence {

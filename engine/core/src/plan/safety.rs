@@ -152,7 +152,14 @@ impl RuleCx<'_> {
         mut meta: RuleMeta,
     ) -> Option<IrRule> {
         let problems = self.bind_witnesses(&head_args);
-        let bound = self.mark_aggregates(&mut head_args, &mut meta);
+        // An inline relation's head is bound where it is used (Soufflé checks such a rule
+        // once inlined: `plan::inline::unbound_after_inlining`).
+        let by_head: Vec<VarId> = if self.plan.relations.get(head).is_some_and(|r| r.inline) {
+            head_args.iter().filter_map(|e| e.as_var()).collect()
+        } else {
+            Vec::new()
+        };
+        let bound = self.mark_aggregates(&mut head_args, &mut meta, &by_head);
         let unbound = self.unbound(&bound, &head_args, &meta);
         for v in unbound {
             let name = self.names[v].clone();
@@ -212,8 +219,14 @@ impl RuleCx<'_> {
     /// Marks each aggregate's variables bound outside it (by positive atoms and assignments,
     /// those of other aggregates included) as outer; the variables bound once assignments
     /// with aggregates are taken too.
-    fn mark_aggregates(&mut self, head_args: &mut [IrExpr], meta: &mut RuleMeta) -> Vec<bool> {
+    fn mark_aggregates(
+        &mut self,
+        head_args: &mut [IrExpr],
+        meta: &mut RuleMeta,
+        by_head: &[VarId],
+    ) -> Vec<bool> {
         let mut bound = vec![false; self.names.len()];
+        by_head.iter().for_each(|&v| bound[v] = true);
         for a in &self.atoms {
             for v in a.vars().into_iter().chain(a.meta_vars().vars()) {
                 bound[v] = true;
