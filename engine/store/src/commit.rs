@@ -134,6 +134,18 @@ impl Store {
                 match declared {
                     Some(columns) => self.add_relation(relation, columns),
                     None => {
+                        // A record's type is its program's: a value alone does not give one.
+                        if let Some(v) = values.iter().find(|v| {
+                            matches!(v, Value::Record(_) | Value::Nil | Value::Branch(..))
+                        }) {
+                            return Err(Error::Value {
+                                relation: relation.to_string(),
+                                message: format!(
+                                    "`{v}` is a record: a store does not keep records or ADT \
+                                     values yet"
+                                ),
+                            });
+                        }
                         let columns = (values.iter().enumerate())
                             .map(|(i, v)| (format!("c{i}"), v.column_type()))
                             .collect();

@@ -140,6 +140,15 @@ fn a_store_refuses_records_by_name() {
         err.contains("record type `Point`") && err.contains("does not keep records"),
         "{err}"
     );
+    // A record given as a fact of a relation no rule declares is refused too (its value alone
+    // gives no record type to declare the column with).
+    let mut tx = store.transaction().unwrap();
+    let Err(err) = tx.add("loose", vec![point(1, "a")]) else {
+        panic!("a record fact was taken");
+    };
+    let err = err.to_string();
+    assert!(err.contains("does not keep records"), "{err}");
+    drop(tx);
     // And keeps what it had.
     store
         .add_rules("plain", ".decl p(x: number)\np(1).")
