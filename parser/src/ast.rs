@@ -42,6 +42,8 @@ pub enum Item {
     Query(Query),
     /// engram: `:- body.`, an integrity constraint.
     Integrity(Integrity),
+    /// Soufflé's `r(x1) <= r(x2) :- body.`, a subsumption rule.
+    Subsumption(Subsumption),
     /// engram: `.include "file.dl"`.
     Include(Include),
     /// Soufflé's `.comp Name<T> : Base { ... }`: a component, instantiated by `.init`.
@@ -106,6 +108,21 @@ pub struct Integrity {
     /// Annotations written before it (`@name(...)`).
     pub annotations: Vec<Annotation>,
     /// The body as a disjunction of conjunctions.
+    pub body: Vec<Vec<Literal>>,
+    /// Where it is written.
+    pub span: Span,
+}
+
+/// Soufflé's subsumption rule, `r(x1) <= r(x2) :- body.`: a fact of `r` matching the
+/// dominated atom is removed where a different fact matching the dominating atom holds and
+/// the body does (`sp(x, y, c1) <= sp(x, y, c2) :- c2 <= c1.` keeps the shortest path).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Subsumption {
+    /// The atom of the facts removed.
+    pub dominated: Atom,
+    /// The atom of the facts that remove them (the same relation).
+    pub dominating: Atom,
+    /// The body as a disjunction of conjunctions; empty when none is written.
     pub body: Vec<Vec<Literal>>,
     /// Where it is written.
     pub span: Span,

@@ -164,7 +164,7 @@ impl Expander<'_> {
     }
 
     /// The statements of component `def` with its parameters as `inner` says: its bases'
-    /// (less the rules of the relations it overrides), then its own.
+    /// (less the rules, subsumption rules included, of the relations it overrides), then its own.
     fn gather(
         &self,
         def: &Component,
@@ -179,6 +179,9 @@ impl Expander<'_> {
             inherited.retain(|(i, from_instance)| match i {
                 Item::Clause(c) if !from_instance => {
                     !c.heads.iter().any(|h| overridden.contains(h.name.as_str()))
+                }
+                Item::Subsumption(s) if !from_instance => {
+                    !overridden.contains(s.dominated.name.as_str())
                 }
                 _ => true,
             });

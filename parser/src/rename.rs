@@ -22,6 +22,11 @@ impl Item {
             }
             Item::Query(q) => rename_body(&mut q.body, rename),
             Item::Integrity(i) => rename_body(&mut i.body, rename),
+            Item::Subsumption(s) => {
+                rename_atom(&mut s.dominated, rename);
+                rename_atom(&mut s.dominating, rename);
+                rename_body(&mut s.body, rename);
+            }
             Item::Component(c) => c.items.iter_mut().for_each(|i| i.rename_relations(rename)),
             Item::Type(_) | Item::Pragma(_) | Item::Include(_) | Item::Init(_) => {}
         }
@@ -37,6 +42,7 @@ impl Item {
             Item::Clause(c) => c.span,
             Item::Query(q) => q.span,
             Item::Integrity(i) => i.span,
+            Item::Subsumption(s) => s.span,
             Item::Include(i) => i.span,
             Item::Component(c) => c.span,
             Item::Init(i) => i.span,

@@ -130,7 +130,7 @@ fn check_reports_every_error_with_a_caret_and_exits_2() {
     let err = text(&out.stderr);
     assert!(err.contains("bad.dl:2:5: error:"), "{err}");
     assert!(
-        err.contains("bad.dl:3:5: error: expected `,`, `.`, `:-`, `@` or `~`"),
+        err.contains("bad.dl:3:5: error: expected `,`, `.`, `:-`, `<=`, `@` or `~`"),
         "{err}"
     );
     assert!(err.contains("  |     ^"), "{err}");

@@ -228,7 +228,7 @@ pub fn compile(
         let (first, _) = lines.line_col(p.start);
         Some(format!("{}:{}", p.name, line - first + p.line))
     };
-    for rule in &mut plan.rules {
+    for rule in plan.rules.iter_mut().chain(&mut plan.subsumptions) {
         if let Some(o) = locate(&rule.origin) {
             rule.origin = o;
         }

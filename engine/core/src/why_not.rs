@@ -47,11 +47,27 @@ pub struct WhyNot {
     /// In a `functional(...)` relation: the newer fact with the same key that replaced it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub superseded_by: Option<Proof>,
+    /// A subsumption rule's: the fact that removed it (with its proof), and the rule.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subsumed_by: Option<Subsumed>,
+    /// The subsumption rules of its relation (`file:line`), which may have removed it (by a
+    /// fact they removed in turn, when `subsumed_by` names none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub subsumption_rules: Vec<String>,
     /// Whether facts of the relation are asserted as well as derived (then this one was
     /// not asserted, or was retracted or forgotten).
     pub assertable: bool,
     /// Per rule whose head could make the fact: why it did not.
     pub rules: Vec<RuleWhyNot>,
+}
+
+/// The fact that removed another through a subsumption rule.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Subsumed {
+    /// The subsumption rule (`file:line`).
+    pub rule: String,
+    /// The fact that subsumes it, with its proof.
+    pub by: Proof,
 }
 
 /// Why one rule did not derive the fact.
@@ -173,6 +189,11 @@ impl Database {
             holds: None,
             unknown: Vec::new(),
             superseded_by: None,
+            subsumed_by: None,
+            subsumption_rules: (self.plan.subsumptions.iter())
+                .filter(|r| r.head == rel)
+                .map(|r| r.origin.clone())
+                .collect(),
             assertable: self.plan.rules.iter().all(|r| r.head != rel) || !decl.inputs.is_empty(),
             rules: Vec::new(),
         };
@@ -192,6 +213,7 @@ impl Database {
         }
         let row = self.encode_row(&decl, values)?;
         let row = self.canonical_row(rel, row);
+        out.subsumed_by = self.subsumed_by(rel, &row);
         let plan = self.plan.clone();
         for (ri, rule) in plan.rules.iter().enumerate() {
             if rule.head == rel {
@@ -213,6 +235,72 @@ impl Database {
             relation: name,
             message: "the values do not fit the relation".into(),
         })
+    }
+
+    /// The fact of `rel` that a subsumption rule of `rel` finds subsuming `row`, with the
+    /// rule: the rule's body solved with its first atom bound to `row` (which no longer
+    /// holds, so that atom is not read), its second to a different fact.
+    fn subsumed_by(&mut self, rel: RelId, row: &[u64]) -> Option<Subsumed> {
+        let rules: Vec<IrRule> = (self.plan.subsumptions.iter())
+            .filter(|r| r.head == rel)
+            .cloned()
+            .collect();
+        for mut rule in rules {
+            let dominated = rule.atoms.remove(0);
+            // The subsuming fact's `_` columns get variables, to be read back.
+            for arg in &mut rule.atoms[0].args {
+                if *arg == AtomArg::Wild {
+                    *arg = AtomArg::Var(rule.var_names.len());
+                    rule.var_names.push("_".into());
+                    rule.var_types.push(crate::value::ColumnType::Number);
+                }
+            }
+            let n = rule.var_names.len();
+            let (mut env, mut bound) = (vec![0u64; n], vec![false; n]);
+            let fits = (dominated.args.iter().zip(row)).all(|(a, &v)| match *a {
+                AtomArg::Var(x) if bound[x] => env[x] == v,
+                AtomArg::Var(x) => {
+                    (env[x], bound[x]) = (v, true);
+                    true
+                }
+                AtomArg::Const(c) => c == v,
+                AtomArg::Wild => true,
+            });
+            if !fits {
+                continue;
+            }
+            let head_bound: Vec<VarId> = (0..n).filter(|&v| bound[v]).collect();
+            let steps = written_steps(&rule, bound);
+            let subsuming = rule.atoms[0].clone();
+            let mut found = None;
+            self.solve_lits(&rule, &steps, &head_bound, &env, &mut |env, _, _| {
+                let other: Vec<u64> = (subsuming.args.iter())
+                    .map(|a| match *a {
+                        AtomArg::Var(x) => env[x],
+                        AtomArg::Const(c) => c,
+                        AtomArg::Wild => unreachable!("wildcards made variables"),
+                    })
+                    .collect();
+                if other == row {
+                    return true;
+                }
+                found = Some(other);
+                false
+            });
+            let Some(other) = found else { continue };
+            let decl = &self.plan.relations[rel];
+            let values: Vec<Value> = (decl.columns.iter().zip(&other))
+                .map(|((_, ty), &v)| value::decode(*ty, v, &self.interner))
+                .collect();
+            let name = decl.name.clone();
+            if let Some(by) = self.explain(&name, &values) {
+                return Some(Subsumed {
+                    rule: rule.origin.clone(),
+                    by,
+                });
+            }
+        }
+        None
     }
 
     /// Why rule `ri` did not derive `row`.

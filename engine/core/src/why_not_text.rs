@@ -37,7 +37,21 @@ impl WhyNot {
             let _ = writeln!(out, "  superseded by a newer fact with the same key:");
             indent(&mut out, &by.to_text(), "    ");
         }
-        if self.rules.is_empty() && self.superseded_by.is_none() {
+        if let Some(s) = &self.subsumed_by {
+            let _ = writeln!(out, "  removed by the subsumption rule at {}, for:", s.rule);
+            indent(&mut out, &s.by.to_text(), "    ");
+        } else if !self.subsumption_rules.is_empty() {
+            let _ = writeln!(
+                out,
+                "  its relation has subsumption rules ({}): they may have removed it, and \
+                 the fact that subsumed it after it",
+                self.subsumption_rules.join(", ")
+            );
+        }
+        if self.rules.is_empty()
+            && self.superseded_by.is_none()
+            && self.subsumption_rules.is_empty()
+        {
             let _ = writeln!(
                 out,
                 "  it is not asserted, and no rule derives its relation"

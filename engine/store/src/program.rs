@@ -56,7 +56,23 @@ pub(crate) fn compile(
         .collect();
     let plan = sources::compile(&sources, extra, interner)?;
     refuse_records(&plan)?;
+    refuse_subsumption(&plan)?;
     Ok(plan)
+}
+
+/// A store maintains what it derives commit by commit, counting derivations; a subsumption
+/// rule removes facts that still have derivations, which that count cannot follow. A program
+/// with one is refused by name.
+fn refuse_subsumption(plan: &Plan) -> Result<(), Error> {
+    match plan.subsumptions.first() {
+        Some(rule) => Err(StoreError::Invalid(format!(
+            "the subsumption rule at {} (of `{}`): a store does not maintain subsumption \
+             rules yet (`engram run` evaluates such programs)",
+            rule.origin, plan.relations[rule.head].name
+        ))
+        .into()),
+        None => Ok(()),
+    }
 }
 
 /// A store keeps symbols across commits, not yet records: a program whose relations hold

@@ -4,7 +4,7 @@
 use super::Rule;
 use crate::ast::Span;
 
-const LITERAL_STARTS: &[&str] = &["\"", "0b", "0x", "?", "_", "$"];
+const LITERAL_STARTS: &[&str] = &["\"", "\\", "0b", "0x", "?", "_", "$"];
 const CMP_TOKENS: &[&str] = &["=", "!=", "<", "<=", ">", ">="];
 const INFIX_TOKENS: &[&str] = &[
     "+", "-", "*", "/", "%", "^", "band", "bor", "bxor", "bshl", "bshr", "bshru", "land", "lor",
@@ -27,9 +27,14 @@ pub(super) fn describe_error(
     };
     let at = attempts.max_position.min(src.len());
     let mut expected: Vec<String> = Vec::new();
+    // pest folds the attempts of a rule with many alternatives into the rule itself: a
+    // statement expected says little when what it expected is known too.
+    let mut statement = false;
     for stack in attempts.call_stacks() {
         let rule = stack.deepest.get_rule().copied();
-        if let Some(name) = rule.and_then(friendly_rule)
+        if rule == Some(Rule::statement) {
+            statement = true;
+        } else if let Some(name) = rule.and_then(friendly_rule)
             && !expected.contains(&name.to_string())
         {
             expected.push(name.to_string());
@@ -54,6 +59,10 @@ pub(super) fn describe_error(
         if !expected.contains(&t) {
             expected.push(t);
         }
+    }
+    // ...unless the statement could end here: then what it needs to go on says more.
+    if statement && !expected.iter().any(|e| e == "`.`") {
+        expected.push("statement".to_string());
     }
     // A missing `.` is best shown right after the statement it should end.
     let mut at = at;
@@ -96,8 +105,6 @@ pub(super) fn describe_error(
              program with `Program::compile` or `Program::from_file`, which preprocess it, or \
              run `engram_parser::preprocess` first"
         )
-    } else if let Some(feature) = unsupported(&whole, before.len() + at) {
-        format!("{feature} not supported yet (found {found})")
     } else if expected.iter().any(|e| e == "statement") {
         format!("expected a declaration, directive, fact, rule or query, found {found}")
     } else if expected.is_empty() {
@@ -112,17 +119,6 @@ pub(super) fn describe_error(
 fn directive_at(src: &str, at: usize) -> bool {
     let line_start = src[..at].rfind('\n').map_or(0, |i| i + 1);
     src[at..].starts_with('#') && src[line_start..at].trim().is_empty()
-}
-
-/// The construct of Soufflé's language that engram does not have yet, when the text where
-/// parsing stopped is one: named, so that a program using it is refused for it rather than
-/// for a syntax error.
-fn unsupported(src: &str, at: usize) -> Option<&'static str> {
-    let rest = &src[at..];
-    if rest.starts_with("<=") {
-        return Some("subsumption rules (`r(x) <= r(y) :- ...`) are");
-    }
-    None
 }
 
 fn join_or(items: &[String]) -> String {

@@ -384,6 +384,7 @@ impl Lowerer<'_> {
                 Some(Item::Init(Init { name, comp, span }))
             }
             Rule::clause => Some(self.clause(pair, span)),
+            Rule::subsumption => Some(self.subsumption(pair, span)),
             _ => None,
         }
     }
@@ -419,6 +420,27 @@ impl Lowerer<'_> {
         }
         Item::Integrity(Integrity {
             annotations,
+            body,
+            span,
+        })
+    }
+
+    /// A subsumption rule: `dominated <= dominating :- body.`
+    fn subsumption(&mut self, pair: Pair<'_, Rule>, span: Span) -> Item {
+        let mut atoms = Vec::new();
+        let mut body = Vec::new();
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::atom => atoms.push(self.atom(p)),
+                Rule::disjunction => body = self.disjunction(p),
+                _ => {}
+            }
+        }
+        let dominating = atoms.pop().expect("the grammar gives two atoms");
+        let dominated = atoms.pop().expect("the grammar gives two atoms");
+        Item::Subsumption(Subsumption {
+            dominated,
+            dominating,
             body,
             span,
         })

@@ -29,5 +29,6 @@ mod store;
 mod store_counts;
 mod store_equivalence;
 mod store_refresh;
+mod subsumption;
 mod supersession;
 mod text_search;

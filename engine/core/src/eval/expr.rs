@@ -441,7 +441,14 @@ fn aggregate_group(agg: &IrAggregate, env: &[u64], cx: &mut Cx<'_>) -> Option<u6
     let mut best: Option<u64> = None;
     let mut failed = false;
     let limit = agg.limit.unwrap_or(i64::MAX);
+    // Bindings of the aggregate's variables seen, when only distinct ones count.
+    let mut seen: rustc_hash::FxHashSet<Vec<u64>> = Default::default();
     let mut on = |env: &[u64], cx: &mut Cx<'_>| {
+        if let Some(vars) = &agg.distinct
+            && !seen.insert(vars.iter().map(|&v| env[v]).collect())
+        {
+            return;
+        }
         count += 1;
         if count >= limit {
             cx.stop = true;

@@ -48,7 +48,8 @@ pub(crate) struct GroupCount {
 /// the aggregate's atoms and outer variables.
 fn count_of(c: &Constraint) -> Option<(VarId, &[IrAtom], &[VarId])> {
     let (k, agg) = c.count_assignment()?;
-    (agg.target.is_none() && agg.constraints.is_empty()).then_some((
+    // A count of distinct bindings (`IrAggregate::distinct`) is not the body's bindings.
+    (agg.target.is_none() && agg.constraints.is_empty() && agg.distinct.is_none()).then_some((
         k,
         agg.atoms.as_slice(),
         agg.outer.as_slice(),

@@ -38,12 +38,17 @@ const MAX_KEY: usize = 16;
 /// the planner's order.
 const MAX_COSTED: usize = 5;
 
-/// Whether `stratum` is evaluated here: one of its rules has three or more atoms, one of them
+/// Whether `stratum` is evaluated here: it has subsumption rules; or one of its rules has three
+/// or more atoms, one of them
 /// over a relation of the stratum (two-atom rules, closures above all, are faster on
 /// datafrog's merge joins of sorted batches, with provenance too: a confidence closure took
 /// 1.3 s here against 0.96 s there), or with provenance an independent part over earlier
 /// strata; and no atom has more than [`MAX_KEY`] columns.
 pub(super) fn takes(plan: &Plan, stratum: &Stratum, mode: Mode) -> bool {
+    if !stratum.subsumptions.is_empty() {
+        // Only here can a fact be removed during the rounds (see `Loops::subsume`).
+        return true;
+    }
     let rules = || stratum.rules.iter().map(|&i| &plan.rules[i]);
     let live = |a: &IrAtom| stratum.relations.contains(&a.rel);
     // A `choice-domain` is applied as facts enter a relation's variable (`rounds.rs`).
@@ -106,16 +111,17 @@ pub(super) fn evaluate(
             continue;
         };
         for a in &rule.atoms {
-            if tables[a.rel].is_none() {
-                tables[a.rel] = Some(match cx.done.get(a.rel).and_then(|r| r.as_ref()) {
-                    Some(r) => Table::completed(r.width, r.meta.then_some(mode.time), &r.data),
-                    None => Table::completed(width(a.rel), lattice, &[]),
-                });
-            }
+            read_completed(&mut tables, a.rel, cx.done, width(a.rel), mode);
         }
         rules.push((i, rule.into_owned(), factor));
     }
-    let mut loops = Loops::new(stratum, rules, tables);
+    let subsumptions: Vec<IrRule> = (stratum.subsumptions.iter())
+        .map(|&i| plan.subsumptions[i].clone())
+        .collect();
+    for a in subsumptions.iter().flat_map(|r| &r.atoms) {
+        read_completed(&mut tables, a.rel, cx.done, width(a.rel), mode);
+    }
+    let mut loops = Loops::new(stratum, rules, subsumptions, tables);
     loops.run(plan, stratum, cx, mode, &mut buf)?;
     let mut out = Vec::new();
     for &rel in &stratum.relations {
@@ -136,6 +142,23 @@ pub(super) fn evaluate(
         ));
     }
     Ok(out)
+}
+
+/// Makes the table of `rel`, a relation of an earlier stratum (`width` cells a row), from its
+/// rows in `done`, unless it has one.
+fn read_completed(
+    tables: &mut [Option<Table>],
+    rel: RelId,
+    done: &[Option<Rows>],
+    width: usize,
+    mode: Mode,
+) {
+    if tables[rel].is_none() {
+        tables[rel] = Some(match done.get(rel).and_then(|r| r.as_ref()) {
+            Some(r) => Table::completed(r.width, r.meta.then_some(mode.time), &r.data),
+            None => Table::completed(width, mode.meta.then_some(mode.time), &[]),
+        });
+    }
 }
 
 /// How one level reads its relation's table.
@@ -164,6 +187,9 @@ struct Version {
     plan: Compiled,
     /// How each level reads its table.
     access: Vec<Access>,
+    /// For a version of a subsumption rule: the levels of its two atoms, the fact removed and
+    /// the fact removing it (set with the order).
+    compared: Option<[usize; 2]>,
 }
 
 /// The tables of a stratum as the solver's source: a level's facts are rows of its
@@ -210,7 +236,7 @@ impl<'a> solve::Source<'a> for Tables<'a> {
                 }
             }
             Access::Whole => {
-                if let Some(r) = table.find(key) {
+                if let Some(r) = table.find(key).filter(|&r| !table.is_dead(r)) {
                     f(Row {
                         cells: table.row(r),
                         table,
@@ -237,11 +263,13 @@ impl<'a> solve::Source<'a> for Tables<'a> {
 struct Loops {
     versions: Vec<Version>,
     tables: Vec<Option<Table>>,
-    /// The rules as evaluated (after `existence::settle`).
+    /// The rules as evaluated (after `existence::settle`), then the stratum's subsumption
+    /// rules.
     rules: Vec<IrRule>,
-    /// Each rule's number in the plan.
+    /// Each rule's number in the plan (not a subsumption rule's).
     origins: Vec<usize>,
-    /// Each rule's independent parts' best metadata, which every derivation takes in.
+    /// Each rule's independent parts' best metadata, which every derivation takes in (not a
+    /// subsumption rule's).
     factors: Vec<Meta>,
     /// Rows of the stratum's relations when the orders were last chosen.
     planned_at: usize,
@@ -315,11 +343,12 @@ fn without(rule: &IrRule, i: usize) -> Vec<IrAtom> {
 }
 
 impl Loops {
-    /// The versions of `rules` (each as evaluated, after `existence::settle`) over `tables`
-    /// (one for every relation they read), their orders chosen.
+    /// The versions of `rules` (each as evaluated, after `existence::settle`) and of
+    /// `subsumptions` over `tables` (one for every relation they read), their orders chosen.
     fn new(
         stratum: &Stratum,
         rules: Vec<(usize, IrRule, Meta)>,
+        subsumptions: Vec<IrRule>,
         tables: Vec<Option<Table>>,
     ) -> Loops {
         let mut origins = Vec::new();
@@ -330,6 +359,7 @@ impl Loops {
                 factors.push(factor);
                 rule
             })
+            .chain(subsumptions)
             .collect();
         let mut versions = Vec::new();
         let in_stratum = |rel: RelId| stratum.relations.contains(&rel);
@@ -348,6 +378,8 @@ impl Loops {
                     bound: Vec::new(),
                 },
                 access: Vec::new(),
+                // A subsumption rule's levels are known once its order is.
+                compared: (ri >= origins.len()).then_some([0, 1]),
             };
             let live: Vec<usize> = (0..rule.atoms.len())
                 .filter(|&i| in_stratum(rule.atoms[i].rel))
@@ -406,6 +438,10 @@ impl Loops {
             let order: Vec<usize> = (v.first.into_iter())
                 .chain(order.into_iter().map(|j| others[j]))
                 .collect();
+            if let Some(compared) = &mut v.compared {
+                let level = |atom| order.iter().position(|&a| a == atom).expect("atom ordered");
+                *compared = [level(0), level(1)];
+            }
             let nested = compile_nested_ordered(&rule.atoms, &order, &rule.constraints, n, &[]);
             v.plan = solve::compile(&nested, &[], n);
             v.access = (v.plan.levels.iter().enumerate())
@@ -448,7 +484,8 @@ impl Loops {
     ) -> Result<(), EvalError> {
         for delta in [false, true] {
             loop {
-                for v in (0..self.versions.len()).filter(|&v| self.versions[v].delta == delta) {
+                let derives = |v: &Version| v.delta == delta && v.compared.is_none();
+                for v in (0..self.versions.len()).filter(|&v| derives(&self.versions[v])) {
                     buf.clear();
                     self.solve(plan, &self.versions[v], cx, mode, buf);
                     let head = self.rules[self.versions[v].rule].head;
@@ -461,6 +498,7 @@ impl Loops {
                     grew |= t.grew();
                     t.advance();
                 }
+                self.subsume(cx, buf);
                 // A runaway program stops here, naming its biggest relation.
                 crate::eval::check_limits(
                     plan,
@@ -504,6 +542,51 @@ impl Loops {
                 }
             }
         });
+    }
+}
+
+impl Loops {
+    /// Removes the facts the subsumption rules find subsumed, in Soufflé's two steps: the facts
+    /// of the last round that another fact (of that round or older) subsumes, then the older
+    /// facts that a remaining fact of the round subsumes (or that a body relation's new facts
+    /// let another subsume). The matches of each step are found before any is removed. A
+    /// removed fact stays removed: derived again, it is not added back.
+    fn subsume(&mut self, cx: &mut Cx<'_>, buf: &mut Vec<u64>) {
+        for new_ones in [true, false] {
+            let mut removed: Vec<(RelId, usize)> = Vec::new();
+            for v in &self.versions {
+                let Some([at, by]) = v.compared else { continue };
+                if (v.first == Some(0)) != new_ones {
+                    continue;
+                }
+                let rule = &self.rules[v.rule];
+                let mut env = vec![0u64; rule.var_names.len()];
+                let tables = Tables {
+                    tables: &self.tables,
+                    access: &v.access,
+                };
+                buf.clear();
+                solve::solve(&v.plan, &tables, &mut env, cx, &mut |_, facts, _| {
+                    let (fact, other) = (facts[at], facts[by]);
+                    let key = fact.table.key;
+                    if fact.cells[..key] != other.cells[..key] {
+                        buf.extend_from_slice(&fact.cells[..key]);
+                    }
+                });
+                let table = table_of(&self.tables, rule.head);
+                let key = table.key.max(1);
+                removed.extend(
+                    (buf.chunks_exact(key))
+                        .filter_map(|k| table.find(k))
+                        .map(|r| (rule.head, r)),
+                );
+            }
+            for (rel, r) in removed {
+                (self.tables[rel].as_mut())
+                    .expect("a table per relation of the stratum")
+                    .kill(r);
+            }
+        }
     }
 }
 

@@ -501,6 +501,7 @@ fn eval_with_classes(
         relations,
         rules: stratum.rules.clone(),
         recursive: stratum.recursive,
+        subsumptions: stratum.subsumptions.clone(),
     };
     // The first classes come from the asserted pairs.
     let saved = base.clone_of(&rest.relations);

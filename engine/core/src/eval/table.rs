@@ -52,6 +52,20 @@ fn spread(fragment: u32) -> u64 {
     (u64::from(fragment) << 32) | u64::from(fragment)
 }
 
+/// Whether bit `r` of `bits` is set.
+#[inline]
+fn bit(bits: &[u64], r: usize) -> bool {
+    bits.get(r / 64).is_some_and(|w| w & (1 << (r % 64)) != 0)
+}
+
+/// Sets bit `r` of `bits`, growing it as needed.
+fn set_bit(bits: &mut Vec<u64>, r: usize) {
+    if bits.len() <= r / 64 {
+        bits.resize(r / 64 + 1, 0);
+    }
+    bits[r / 64] |= 1 << (r % 64);
+}
+
 /// A hash index: a directory of buckets (a power of two, at least one per row), each holding
 /// the last row whose key hash falls in it, and per row the row before it in its bucket.
 /// Probing walks the bucket's chain and compares keys there (other keys in the bucket cost a
@@ -125,7 +139,8 @@ pub(super) struct Table {
     pub(super) key: usize,
     /// With provenance: whether the metadata cells (from [`Table::key`] on) hold a time.
     pub(super) lattice: Option<bool>,
-    /// Rows replaced by a better version (a bit each), skipped by every read.
+    /// Rows replaced by a better version or removed by a subsumption rule (a bit each),
+    /// skipped by every read.
     dead: Vec<u64>,
     /// A relation of the stratum (it grows every round), not a completed one.
     pub(super) live: bool,
@@ -172,12 +187,16 @@ impl Table {
         }
     }
 
-    /// Whether row `r` was replaced by a better version.
+    /// Marks row `r` dead: its fact no longer holds (a subsumption rule removed it), and is not
+    /// added again.
+    pub(super) fn kill(&mut self, r: usize) {
+        set_bit(&mut self.dead, r);
+    }
+
+    /// Whether row `r` was replaced by a better version or removed.
     #[inline]
     pub(super) fn is_dead(&self, r: usize) -> bool {
-        self.dead
-            .get(r / 64)
-            .is_some_and(|w| w & (1 << (r % 64)) != 0)
+        bit(&self.dead, r)
     }
 
     /// The metadata of `row`, one of this table's (asserted with confidence 1 in a table
@@ -234,6 +253,10 @@ impl Table {
                     return false;
                 };
                 let r = e.get().0 as usize;
+                if bit(&self.dead, r) {
+                    // Removed by a subsumption rule (a replaced row is no longer indexed).
+                    return false;
+                }
                 let old = &mut rows[r * width..(r + 1) * width];
                 let (was, new) = (
                     Meta::read_at(old, self.key, true, time),
@@ -253,10 +276,7 @@ impl Table {
                 }
                 // An older row improved: replaced by a row of this round.
                 e.get_mut().0 = n as u32;
-                if self.dead.len() <= r / 64 {
-                    self.dead.resize(r / 64 + 1, 0);
-                }
-                self.dead[r / 64] |= 1 << (r % 64);
+                set_bit(&mut self.dead, r);
                 rows.extend_from_slice(row);
                 joined.write_at(&mut rows[n * width..], self.key, true, time);
             }

@@ -38,7 +38,7 @@ pub(crate) fn index_classes(plan: &mut Plan) {
     if classes.iter().all(Option::is_none) {
         return;
     }
-    for rule in &mut plan.rules {
+    for rule in plan.rules.iter_mut().chain(&mut plan.subsumptions) {
         rewrite_rule(rule, &classes);
     }
     let mut queries = std::mem::take(&mut plan.queries);

@@ -56,10 +56,10 @@ fn inlinable(plan: &Plan, rel: RelId) -> bool {
         })
 }
 
-/// Whether `rel` is still read once its positive uses are inlined: by negation, aggregates or
-/// queries.
+/// Whether `rel` is still read once its positive uses are inlined: by negation, aggregates,
+/// queries or subsumption rules (which are not inlined into).
 fn used_otherwise(plan: &Plan, rel: RelId) -> bool {
-    plan.rules.iter().any(|r| r.reads().contains(&rel))
+    (plan.rules.iter().chain(&plan.subsumptions)).any(|r| r.reads().contains(&rel))
         || plan.queries.iter().any(|q| q.rule.reads().contains(&rel))
 }
 
@@ -308,6 +308,7 @@ pub(super) fn rename_expr(e: &IrExpr, rename: &dyn Fn(VarId) -> Subst) -> IrExpr
                 outer: vars(&agg.outer),
                 local: vars(&agg.local),
                 limit: agg.limit,
+                distinct: agg.distinct.as_deref().map(vars),
             }))
         }
     };

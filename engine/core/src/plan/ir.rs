@@ -424,6 +424,12 @@ pub struct IrAggregate {
     /// For a `count` that only comparisons with constants read: the count at which every
     /// comparison is decided, where counting may stop (see `plan/bounded.rs`).
     pub limit: Option<i64>,
+    /// Where Soufflé materialises the body into a relation of its named variables (two atoms
+    /// or more, a nested aggregate, a `range`, a variable repeated in its one atom) and the
+    /// body has unnamed columns: those variables, whose distinct bindings are aggregated
+    /// (`count : { b(x, _), c(x) }` counts the values of `x`; with none, a body that holds
+    /// counts 1). `None`: every binding counts.
+    pub distinct: Option<Vec<VarId>>,
 }
 
 /// The built-in string predicates.
@@ -690,6 +696,8 @@ pub struct Stratum {
     pub rules: Vec<usize>,
     /// Whether some rule reads a relation of this stratum (a recursive SCC).
     pub recursive: bool,
+    /// Subsumption rules whose relation is here (indexes into [`Plan::subsumptions`]).
+    pub subsumptions: Vec<usize>,
 }
 
 /// A whole planned program.
@@ -704,6 +712,10 @@ pub struct Plan {
     pub facts: Vec<(RelId, Vec<u64>, f64, i64)>,
     /// Every rule, one head each.
     pub rules: Vec<IrRule>,
+    /// Soufflé's subsumption rules, `r(x1) <= r(x2) :- body.`, each planned as the rule
+    /// `r(x1) :- r(x1), r(x2), body.` (no head arguments): its first atom matches the fact
+    /// removed, its second a different fact that removes it (`eval/subsume.rs`).
+    pub subsumptions: Vec<IrRule>,
     /// Strata in evaluation order.
     pub strata: Vec<Stratum>,
     /// Queries in source order.
@@ -772,7 +784,9 @@ impl Plan {
                 decl.superseded,
                 decl.superseded_of,
             ];
-            let read = (self.rules.iter().filter(|r| r.head == head)).flat_map(|r| r.reads());
+            let read = (self.rules.iter().chain(&self.subsumptions))
+                .filter(|r| r.head == head)
+                .flat_map(|r| r.reads());
             for r in linked.into_iter().flatten().chain(read) {
                 if !std::mem::replace(&mut seen[r], true) {
                     out.push(r);

@@ -28,6 +28,10 @@ pub(crate) fn magic_transform(plan: &mut Plan) -> bool {
     let Some(targets) = requested(plan) else {
         return false;
     };
+    // A subsumption rule compares a relation's facts with each other: all of them.
+    if !plan.subsumptions.is_empty() {
+        return false;
+    }
     let eligible: Vec<bool> = (0..plan.relations.len())
         .map(|r| is_eligible(plan, r, &targets))
         .collect();

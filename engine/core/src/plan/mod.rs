@@ -14,6 +14,7 @@ mod resolve;
 mod rule;
 mod safety;
 mod stratify;
+mod subsume;
 mod types;
 mod witness;
 

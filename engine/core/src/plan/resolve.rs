@@ -26,6 +26,7 @@ pub(crate) fn resolve(
         rel_index: HashMap::new(),
         facts: Vec::new(),
         rules: Vec::new(),
+        subsumptions: Vec::new(),
         strata: Vec::new(),
         queries: Vec::new(),
         interner,
@@ -55,6 +56,9 @@ pub(crate) fn resolve(
         match item {
             ast::Item::Clause(c) => clause(&mut plan, c, file, &lines, &mut errors),
             ast::Item::Integrity(c) => integrity(&mut plan, c, file, &lines, &mut errors),
+            ast::Item::Subsumption(s) => {
+                super::subsume::subsumption(&mut plan, s, file, &lines, &mut errors)
+            }
             ast::Item::Query(q) => query(&mut plan, q, src, &mut errors),
             _ => {}
         }

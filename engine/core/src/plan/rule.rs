@@ -761,6 +761,7 @@ impl<'p> RuleCx<'p> {
                 outer: Vec::new(),
                 local: Vec::new(),
                 limit: None,
+                distinct: None,
             })),
             ty,
         }

@@ -77,6 +77,8 @@ pub(crate) fn mark_aggregates(e: &mut IrExpr, outer: &[bool]) {
             // Variables bound by the aggregate's own atoms are local unless bound outside.
             agg.outer = all.iter().copied().filter(|&v| outer[v]).collect();
             agg.local = all.iter().copied().filter(|&v| !outer[v]).collect();
+            let unnamed = (agg.atoms.iter()).any(|a| a.args.contains(&AtomArg::Wild));
+            agg.distinct = (unnamed && materialised(agg)).then(|| agg.local.clone());
             let inner_outer: Vec<bool> = (0..outer.len())
                 .map(|v| outer[v] || agg.local.contains(&v))
                 .collect();
@@ -95,6 +97,25 @@ pub(crate) fn mark_aggregates(e: &mut IrExpr, outer: &[bool]) {
         IrExprKind::Call(_, args) => args.iter_mut().for_each(|a| mark_aggregates(a, outer)),
         _ => {}
     }
+}
+
+/// Whether Soufflé evaluates `agg` over a relation its body is first materialised into, one
+/// row per binding of its named variables (its `MaterializeAggregationQueries`): a body of
+/// two atoms or more, with a nested aggregate or a `range`, or whose one atom repeats a
+/// variable.
+fn materialised(agg: &IrAggregate) -> bool {
+    let exprs = || (agg.constraints.iter().flat_map(|c| c.exprs())).chain(&agg.target);
+    let repeats = |a: &IrAtom| {
+        let vars = a
+            .args
+            .iter()
+            .filter(|x| matches!(x, AtomArg::Var(_)))
+            .count();
+        vars > a.vars().len()
+    };
+    agg.atoms.len() > 1
+        || exprs().any(|e| e.has_aggregate() || e.calls(Functor::Range))
+        || agg.atoms.iter().any(repeats)
 }
 
 /// Adds to `out` the variables bound outside (`outer`) that the aggregates nested in `e` read,

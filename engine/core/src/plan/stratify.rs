@@ -48,17 +48,46 @@ pub(crate) fn stratify(plan: &mut Plan) -> Result<(), Vec<PlanError>> {
         return Err(errors);
     }
     plan.strata = comps.iter().rev().map(|comp| stratum(plan, comp)).collect();
-    Ok(())
+    let errors = choices_beside_subsumption(plan);
+    match errors.is_empty() {
+        true => Ok(()),
+        false => Err(errors),
+    }
+}
+
+/// A relation with a `choice-domain` chooses as facts enter it, a subsumption rule removes
+/// facts during the rounds: the two are evaluated apart, so they may not share a recursion.
+fn choices_beside_subsumption(plan: &Plan) -> Vec<PlanError> {
+    let mut errors = Vec::new();
+    for st in plan.strata.iter().filter(|st| !st.subsumptions.is_empty()) {
+        let rule = &plan.subsumptions[st.subsumptions[0]];
+        for &rel in &st.relations {
+            let d = &plan.relations[rel];
+            if !d.choice.is_empty() {
+                errors.push(PlanError::new(
+                    d.span,
+                    format!(
+                        "`{}` has a choice-domain and is recursive with `{}`, which has a \
+                         subsumption rule ({}): the two cannot be evaluated together",
+                        d.name, plan.relations[rule.head].name, rule.origin
+                    ),
+                ));
+            }
+        }
+    }
+    errors
 }
 
 /// Every dependency of a rule's head on a relation of its body (negative through negation and
 /// aggregates), and of an eqrel's classes on its pairs and a functional relation's history on
-/// its facts.
+/// its facts. A subsumption rule's relation depends on its body's (its own two atoms, the
+/// facts compared, make it no more recursive than its rules do).
 fn dependencies(plan: &Plan) -> Vec<Edge> {
     let mut edges = Vec::new();
-    for rule in &plan.rules {
+    let rules = (plan.rules.iter().map(|r| (r, 0))).chain(plan.subsumptions.iter().map(|r| (r, 2)));
+    for (rule, compared) in rules {
         let to = rule.head;
-        for a in &rule.atoms {
+        for a in &rule.atoms[compared..] {
             edges.push(Edge {
                 from: a.rel,
                 to,
@@ -161,7 +190,8 @@ fn recursive_combinations(
     }
 }
 
-/// The stratum of one component: its relations, the rules deriving them, whether it recurses.
+/// The stratum of one component: its relations, the rules deriving them, whether it recurses,
+/// its subsumption rules.
 fn stratum(plan: &Plan, comp: &[RelId]) -> Stratum {
     let mut relations = comp.to_vec();
     relations.sort_unstable();
@@ -172,10 +202,15 @@ fn stratum(plan: &Plan, comp: &[RelId]) -> Stratum {
     let recursive = rules
         .iter()
         .any(|&i| (plan.rules[i].atoms.iter()).any(|a| relations.contains(&a.rel)));
+    let subsumptions = (plan.subsumptions.iter().enumerate())
+        .filter(|(_, r)| relations.contains(&r.head))
+        .map(|(i, _)| i)
+        .collect();
     Stratum {
         relations,
         rules,
         recursive,
+        subsumptions,
     }
 }
 

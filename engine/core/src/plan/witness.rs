@@ -9,7 +9,8 @@
 //! ```
 //!
 //! Only `min` and `max` have witnesses; a variable bound only inside a `count`, `sum` or `mean`
-//! is an error (Soufflé's "witness problem").
+//! is an error (Soufflé's "witness problem"); a `min` or `max` nested in another aggregate has
+//! witnesses too (`Witnesses::ground_inner`).
 
 use super::inline::{Subst, rename_atom, rename_constraint, rename_expr};
 use super::ir::*;
@@ -52,27 +53,25 @@ pub(crate) fn bind_witnesses(
         constraints: Vec::new(),
         errors: Vec::new(),
     };
-    for c in constraints.iter_mut() {
-        if let Constraint::Cmp {
-            op, left, right, ..
-        } = c
-        {
-            // In `y = max z : {...}`, `y` is the result, not a witness (an inner `y` is the
-            // aggregate's own).
-            let op = *op;
-            let assigned = |e: &IrExpr| match (op, &e.kind) {
-                (CmpOp::Eq, IrExprKind::Var(v)) => Some(*v),
-                _ => None,
-            };
-            let (to_left, to_right) = (assigned(right), assigned(left));
-            cx.result = to_left;
-            cx.visit(left);
-            cx.result = to_right;
-            cx.visit(right);
+    let mut from = 0;
+    // What a rewrite adds to the rule (a body joined again) may hold aggregates with
+    // witnesses of their own.
+    while from < constraints.len() {
+        for c in &mut constraints[from..] {
+            cx.constraint(c);
         }
+        from = constraints.len();
+        for a in &cx.atoms {
+            for v in a.vars() {
+                if cx.bound.len() <= v {
+                    cx.bound.resize(v + 1, false);
+                }
+                cx.bound[v] = true;
+            }
+        }
+        atoms.append(&mut cx.atoms);
+        constraints.append(&mut cx.constraints);
     }
-    atoms.extend(cx.atoms);
-    constraints.extend(cx.constraints);
     cx.errors
 }
 
@@ -88,6 +87,31 @@ struct Witnesses<'f> {
 }
 
 impl Witnesses<'_> {
+    /// Whether `v` is bound outside the aggregates (a variable made since never is).
+    fn bound(&self, v: VarId) -> bool {
+        self.bound.get(v).copied().unwrap_or(false)
+    }
+
+    fn constraint(&mut self, c: &mut Constraint) {
+        if let Constraint::Cmp {
+            op, left, right, ..
+        } = c
+        {
+            // In `y = max z : {...}`, `y` is the result, not a witness (an inner `y` is the
+            // aggregate's own).
+            let op = *op;
+            let assigned = |e: &IrExpr| match (op, &e.kind) {
+                (CmpOp::Eq, IrExprKind::Var(v)) => Some(*v),
+                _ => None,
+            };
+            let (to_left, to_right) = (assigned(right), assigned(left));
+            self.result = to_left;
+            self.visit(left);
+            self.result = to_right;
+            self.visit(right);
+        }
+    }
+
     fn visit(&mut self, e: &mut IrExpr) {
         match &mut e.kind {
             IrExprKind::Agg(agg) => {
@@ -98,75 +122,24 @@ impl Witnesses<'_> {
                     in_atoms.extend(a.vars());
                 }
                 for v in in_atoms.iter().copied().chain(agg.reads()) {
-                    if !self.bound[v] && !locals.contains(&v) {
+                    if !self.bound(v) && !locals.contains(&v) {
                         locals.push(v);
                     }
                 }
-                let witnesses: Vec<VarId> = in_atoms
-                    .iter()
-                    .copied()
-                    .filter(|v| locals.contains(v))
-                    .filter(|v| self.outside.contains(v) && self.result != Some(*v))
-                    .fold(Vec::new(), |mut w, v| {
-                        if !w.contains(&v) {
-                            w.push(v);
-                        }
-                        w
-                    });
+                let witnesses = self.witnesses(&in_atoms, &locals);
                 if witnesses.is_empty() {
+                    self.ground_inner(agg);
                     return;
                 }
                 if !matches!(agg.func, AggFunc::Min | AggFunc::Max) {
                     self.errors.extend(witnesses);
                     return;
                 }
-                let ty = e.ty;
-                let result = (self.fresh)(None, ty);
-                // The aggregate with variables of its own.
-                let own: HashMap<VarId, VarId> = locals
-                    .iter()
-                    .map(|&v| (v, (self.fresh)(Some(v), ty)))
-                    .collect();
-                let agg_expr = IrExpr {
-                    kind: IrExprKind::Agg(agg.clone()),
-                    ty,
+                let result = self.join_again(agg, &locals, &witnesses, e.ty);
+                *e = IrExpr {
+                    kind: IrExprKind::Var(result),
+                    ty: e.ty,
                 };
-                let renamed = rename_expr(&agg_expr, &|v| {
-                    Subst::Var(own.get(&v).copied().unwrap_or(v))
-                });
-                // Its body again in the rule: witnesses shared, other locals fresh.
-                let copy: HashMap<VarId, VarId> = locals
-                    .iter()
-                    .filter(|v| !witnesses.contains(v))
-                    .map(|&v| (v, (self.fresh)(Some(v), ty)))
-                    .collect();
-                let rename = |v: VarId| Subst::Var(copy.get(&v).copied().unwrap_or(v));
-                self.atoms
-                    .extend(agg.atoms.iter().map(|a| rename_atom(a, &rename)));
-                self.constraints.extend(
-                    agg.constraints
-                        .iter()
-                        .map(|c| rename_constraint(c, &rename)),
-                );
-                let var = |v| IrExpr {
-                    kind: IrExprKind::Var(v),
-                    ty,
-                };
-                if let Some(t) = &agg.target {
-                    self.constraints.push(Constraint::Cmp {
-                        op: CmpOp::Eq,
-                        left: rename_expr(t, &rename),
-                        right: var(result),
-                        span: Default::default(),
-                    });
-                }
-                self.constraints.push(Constraint::Cmp {
-                    op: CmpOp::Eq,
-                    left: var(result),
-                    right: renamed,
-                    span: Default::default(),
-                });
-                *e = var(result);
             }
             IrExprKind::Unary(_, a) => self.visit(a),
             IrExprKind::Binary(_, a, b) => {
@@ -177,4 +150,140 @@ impl Witnesses<'_> {
             IrExprKind::Var(_) | IrExprKind::Const(_) => {}
         }
     }
+
+    /// The variables of `in_atoms` that are `locals` and read outside (not as the result):
+    /// the witnesses, once each.
+    fn witnesses(&self, in_atoms: &[VarId], locals: &[VarId]) -> Vec<VarId> {
+        let mut out: Vec<VarId> = Vec::new();
+        for &v in in_atoms {
+            let open = locals.contains(&v) && self.outside.contains(&v) && self.result != Some(v);
+            if open && !out.contains(&v) {
+                out.push(v);
+            }
+        }
+        out
+    }
+
+    /// Joins `agg`'s body again in the rule, its `witnesses` shared and its other `locals`
+    /// fresh, its target equal to a new variable `r` (of type `ty`), and `r = agg` with every
+    /// local fresh; returns `r`.
+    fn join_again(
+        &mut self,
+        agg: &IrAggregate,
+        locals: &[VarId],
+        witnesses: &[VarId],
+        ty: ColumnType,
+    ) -> VarId {
+        let result = (self.fresh)(None, ty);
+        // The aggregate with variables of its own.
+        let own: HashMap<VarId, VarId> = locals
+            .iter()
+            .map(|&v| (v, (self.fresh)(Some(v), ty)))
+            .collect();
+        let agg_expr = IrExpr {
+            kind: IrExprKind::Agg(Box::new(agg.clone())),
+            ty,
+        };
+        let renamed = rename_expr(&agg_expr, &|v| {
+            Subst::Var(own.get(&v).copied().unwrap_or(v))
+        });
+        // Its body again in the rule: witnesses shared, other locals fresh.
+        let copy: HashMap<VarId, VarId> = locals
+            .iter()
+            .filter(|v| !witnesses.contains(v))
+            .map(|&v| (v, (self.fresh)(Some(v), ty)))
+            .collect();
+        let rename = |v: VarId| Subst::Var(copy.get(&v).copied().unwrap_or(v));
+        (self.atoms).extend(agg.atoms.iter().map(|a| rename_atom(a, &rename)));
+        (self.constraints).extend(
+            agg.constraints
+                .iter()
+                .map(|c| rename_constraint(c, &rename)),
+        );
+        let var = |v| IrExpr {
+            kind: IrExprKind::Var(v),
+            ty,
+        };
+        if let Some(t) = &agg.target {
+            self.constraints.push(Constraint::Cmp {
+                op: CmpOp::Eq,
+                left: rename_expr(t, &rename),
+                right: var(result),
+                span: Default::default(),
+            });
+        }
+        self.constraints.push(Constraint::Cmp {
+            op: CmpOp::Eq,
+            left: var(result),
+            right: renamed,
+            span: Default::default(),
+        });
+        result
+    }
+
+    /// In `n = count : { b(x, _), x > min y : { d(y, w) } }` with `w` read outside the count,
+    /// `w` is a witness of the inner `min` (Soufflé's): as Soufflé grounds it, the inner
+    /// aggregate's body is joined again in the rule, binding `w` to the inner minimum's
+    /// witnesses, and inside the count `w` becomes the inner aggregate's own variable (the
+    /// count does not depend on it).
+    fn ground_inner(&mut self, agg: &mut IrAggregate) {
+        let mut found: Vec<(IrAggregate, Vec<VarId>)> = Vec::new();
+        for e in agg.constraints.iter().flat_map(|c| c.exprs()) {
+            e.for_each_aggregate(&mut |inner| {
+                if !matches!(inner.func, AggFunc::Min | AggFunc::Max) {
+                    return;
+                }
+                let mut all = Vec::new();
+                aggregate_vars(inner, &mut all);
+                all.retain(|&v| !self.bound(v));
+                let in_atoms: Vec<VarId> = inner.atoms.iter().flat_map(|a| a.vars()).collect();
+                let witnesses = self.witnesses(&in_atoms, &all);
+                if !witnesses.is_empty() {
+                    found.push((inner.clone(), witnesses));
+                }
+            });
+        }
+        let mut inside: HashMap<VarId, VarId> = HashMap::new();
+        for (inner, witnesses) in found {
+            let mut locals = Vec::new();
+            aggregate_vars(&inner, &mut locals);
+            locals.retain(|&v| !self.bound(v));
+            let ty = inner.target.as_ref().map_or(ColumnType::Number, |t| t.ty);
+            self.join_again(&inner, &locals, &witnesses, ty);
+            for w in witnesses {
+                let own = (self.fresh)(Some(w), ty);
+                inside.entry(w).or_insert(own);
+            }
+        }
+        if !inside.is_empty() {
+            let rename = |v: VarId| Subst::Var(inside.get(&v).copied().unwrap_or(v));
+            agg.constraints = (agg.constraints.iter())
+                .map(|c| rename_constraint(c, &rename))
+                .collect();
+        }
+    }
+}
+
+/// Every variable of aggregate `agg`, its nested aggregates' included, once each.
+fn aggregate_vars(agg: &IrAggregate, out: &mut Vec<VarId>) {
+    fn expr(e: &IrExpr, out: &mut Vec<VarId>) {
+        match &e.kind {
+            IrExprKind::Var(v) => out.push(*v),
+            IrExprKind::Const(_) => {}
+            IrExprKind::Unary(_, a) => expr(a, out),
+            IrExprKind::Binary(_, a, b) => {
+                expr(a, out);
+                expr(b, out);
+            }
+            IrExprKind::Call(_, args) => args.iter().for_each(|a| expr(a, out)),
+            IrExprKind::Agg(inner) => aggregate_vars(inner, out),
+        }
+    }
+    out.extend(agg.atoms.iter().flat_map(|a| a.vars()));
+    for c in &agg.constraints {
+        c.exprs().into_iter().for_each(|e| expr(e, out));
+    }
+    agg.target.iter().for_each(|t| expr(t, out));
+    out.sort_unstable();
+    out.dedup();
 }
