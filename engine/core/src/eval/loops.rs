@@ -39,11 +39,10 @@ const MAX_KEY: usize = 16;
 const MAX_COSTED: usize = 5;
 
 /// Whether `stratum` is evaluated here: it has subsumption rules; or one of its rules has three
-/// or more atoms, one of them
-/// over a relation of the stratum (two-atom rules, closures above all, are faster on
-/// datafrog's merge joins of sorted batches, with provenance too: a confidence closure took
-/// 1.3 s here against 0.96 s there), or with provenance an independent part over earlier
-/// strata; and no atom has more than [`MAX_KEY`] columns.
+/// or more atoms, one of them over a relation of the stratum (two-atom rules, closures above
+/// all, are faster on datafrog's merge joins of sorted batches, with provenance too: a
+/// confidence closure took 1.3 s here against 0.96 s there), or with provenance an
+/// independent part over earlier strata; and no atom has more than [`MAX_KEY`] columns.
 pub(super) fn takes(plan: &Plan, stratum: &Stratum, mode: Mode) -> bool {
     if !stratum.subsumptions.is_empty() {
         // Only here can a fact be removed during the rounds (see `Loops::subsume`).
