@@ -714,7 +714,8 @@ pub struct Plan {
     pub rules: Vec<IrRule>,
     /// Soufflé's subsumption rules, `r(x1) <= r(x2) :- body.`, each planned as the rule
     /// `r(x1) :- r(x1), r(x2), body.` (no head arguments): its first atom matches the fact
-    /// removed, its second a different fact that removes it (`eval/subsume.rs`).
+    /// removed, its second a different fact that removes it (`Loops::subsume` in
+    /// `eval/loops.rs`).
     pub subsumptions: Vec<IrRule>,
     /// Strata in evaluation order.
     pub strata: Vec<Stratum>,

@@ -1,7 +1,7 @@
 //! Soufflé's subsumption rules, `r(x1) <= r(x2) :- body.`: a fact of `r` matching the first
 //! atom is removed where a different fact matching the second holds and the body does. Each is
 //! planned as the rule `r(x1) :- r(x1), r(x2), body.` without head arguments, its two atoms
-//! first: the evaluator reads the facts they match (`eval/subsume.rs`).
+//! first: the evaluator reads the facts they match (`Loops::subsume` in `eval/loops.rs`).
 
 use super::PlanError;
 use super::ir::*;

@@ -227,7 +227,8 @@ impl Witnesses<'_> {
     /// witnesses, and inside the count `w` becomes the inner aggregate's own variable (the
     /// count does not depend on it).
     fn ground_inner(&mut self, agg: &mut IrAggregate) {
-        let mut found: Vec<(IrAggregate, Vec<VarId>)> = Vec::new();
+        // Each inner aggregate with witnesses, its variables not bound outside, its witnesses.
+        let mut found: Vec<(IrAggregate, Vec<VarId>, Vec<VarId>)> = Vec::new();
         for e in agg.constraints.iter().flat_map(|c| c.exprs()) {
             e.for_each_aggregate(&mut |inner| {
                 if !matches!(inner.func, AggFunc::Min | AggFunc::Max) {
@@ -239,20 +240,16 @@ impl Witnesses<'_> {
                 let in_atoms: Vec<VarId> = inner.atoms.iter().flat_map(|a| a.vars()).collect();
                 let witnesses = self.witnesses(&in_atoms, &all);
                 if !witnesses.is_empty() {
-                    found.push((inner.clone(), witnesses));
+                    found.push((inner.clone(), all, witnesses));
                 }
             });
         }
         let mut inside: HashMap<VarId, VarId> = HashMap::new();
-        for (inner, witnesses) in found {
-            let mut locals = Vec::new();
-            aggregate_vars(&inner, &mut locals);
-            locals.retain(|&v| !self.bound(v));
+        for (inner, locals, witnesses) in found {
             let ty = inner.target.as_ref().map_or(ColumnType::Number, |t| t.ty);
             self.join_again(&inner, &locals, &witnesses, ty);
             for w in witnesses {
-                let own = (self.fresh)(Some(w), ty);
-                inside.entry(w).or_insert(own);
+                inside.entry(w).or_insert_with(|| (self.fresh)(Some(w), ty));
             }
         }
         if !inside.is_empty() {
