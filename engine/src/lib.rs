@@ -29,10 +29,10 @@
 
 pub use engram_core::Error as ProgramError;
 pub use engram_core::{
-    Answers, ColumnType, Database, EvalError, EvalOptions, Fact, Inputs, Limits, MAX_PROOF_DEPTH,
-    Origin, OutputTarget, PlanError, PlanErrors, Program, Proof, QueryAnswer, ReadOptions, Reason,
-    RelationInfo, RelationView, RuleWhyNot, Source, Superseded, Value, Violation, WhyNot,
-    fact_text, format_time, library, parse_time, query_text,
+    Answers, ColumnType, Database, EvalError, EvalOptions, Fact, FunctorInfo, Inputs, Limits,
+    MAX_PROOF_DEPTH, Origin, OutputTarget, PlanError, PlanErrors, Program, Proof, QueryAnswer,
+    ReadOptions, Reason, RelationInfo, RelationView, RuleWhyNot, Source, Superseded, Value,
+    Violation, WhyNot, fact_text, format_time, library, parse_time, query_text,
 };
 pub use engram_memory as memory;
 pub use engram_parser as parser;

@@ -50,6 +50,24 @@ pub enum Item {
     Component(Component),
     /// Soufflé's `.init name = Comp<Args>`: an instance of a component.
     Init(Init),
+    /// Soufflé's `.functor f(x: number): number`: a user-defined functor.
+    Functor(FunctorDecl),
+}
+
+/// A user-defined functor's declaration, `.functor f(x: number, s: symbol): number`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FunctorDecl {
+    /// Its name (called as `@name(...)`).
+    pub name: String,
+    /// Its parameters' types, in order.
+    pub params: Vec<String>,
+    /// The type of what it gives.
+    pub ret: String,
+    /// Soufflé's `stateful` (its C++ function is given the symbol table; for engram's, which
+    /// take and give values, it changes nothing).
+    pub stateful: bool,
+    /// Where it is declared.
+    pub span: Span,
 }
 
 /// A component: a parameterised group of declarations and rules. Its relations exist only in
@@ -124,7 +142,22 @@ pub struct Subsumption {
     pub dominating: Atom,
     /// The body as a disjunction of conjunctions; empty when none is written.
     pub body: Vec<Vec<Literal>>,
+    /// Soufflé's `.plan` written after it (empty when none is).
+    pub plan: Vec<PlanOrder>,
     /// Where it is written.
+    pub span: Span,
+}
+
+/// One entry of Soufflé's `.plan` after a rule, `1:(2,1,3)`: for version `version` (the one
+/// whose `version`-th atom of the rule's own stratum, from 0, reads the last round's facts),
+/// the order in which its body atoms are joined (positions among the positive atoms, from 1).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlanOrder {
+    /// The version.
+    pub version: usize,
+    /// The atoms' positions, in join order.
+    pub atoms: Vec<usize>,
+    /// Where the order `(...)` is written.
     pub span: Span,
 }
 
@@ -244,6 +277,8 @@ pub struct Clause {
     pub time: Option<Expr>,
     /// The body as a disjunction of conjunctions; empty for a fact.
     pub body: Vec<Vec<Literal>>,
+    /// Soufflé's `.plan` written after the rule (empty when none is).
+    pub plan: Vec<PlanOrder>,
     /// Where the clause is written.
     pub span: Span,
 }
@@ -410,6 +445,8 @@ pub enum ExprKind {
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
     /// A built-in functor call such as `cat(a, b)`.
     Call(String, Vec<Expr>),
+    /// A user-defined functor's call, `@f(a, b)`.
+    UserCall(String, Vec<Expr>),
     /// An aggregate `func expr : { body }`.
     Aggregate(Box<Aggregate>),
     /// A record, `[x, y]` (Soufflé's).

@@ -214,6 +214,7 @@ impl Expander<'_> {
 fn rename_types(item: &mut Item, rename: &dyn Fn(&mut String)) {
     match item {
         Item::Decl(d) => d.attributes.iter_mut().for_each(|a| rename(&mut a.ty)),
+        Item::Functor(f) => f.params.iter_mut().chain([&mut f.ret]).for_each(rename),
         Item::Type(t) => {
             rename(&mut t.name);
             match &mut t.def {

@@ -29,6 +29,7 @@ impl Item {
             }
             Item::Component(c) => c.items.iter_mut().for_each(|i| i.rename_relations(rename)),
             Item::Type(_) | Item::Pragma(_) | Item::Include(_) | Item::Init(_) => {}
+            Item::Functor(_) => {}
         }
     }
 
@@ -46,6 +47,7 @@ impl Item {
             Item::Include(i) => i.span,
             Item::Component(c) => c.span,
             Item::Init(i) => i.span,
+            Item::Functor(f) => f.span,
         }
     }
 }
@@ -81,9 +83,10 @@ fn rename_expr(e: &mut Expr, rename: &dyn Fn(&mut String)) {
             rename_expr(a, rename);
             rename_expr(b, rename);
         }
-        ExprKind::Call(_, args) | ExprKind::Record(args) | ExprKind::Branch(_, args) => {
-            args.iter_mut().for_each(|a| rename_expr(a, rename))
-        }
+        ExprKind::Call(_, args)
+        | ExprKind::UserCall(_, args)
+        | ExprKind::Record(args)
+        | ExprKind::Branch(_, args) => args.iter_mut().for_each(|a| rename_expr(a, rename)),
         ExprKind::Aggregate(agg) => {
             if let Some(t) = &mut agg.target {
                 rename_expr(t, rename);

@@ -4,6 +4,7 @@ import datetime
 import os
 from typing import (
     Any,
+    Callable,
     Dict,
     Iterable,
     Iterator,
@@ -399,5 +400,10 @@ class Program:
         timeout: Optional[float] = None,
     ) -> Database:
         """Evaluates over ``inputs`` (relation to rows: tuples or ``((values...), confidence)``)."""
+    def with_functor(self, name: str, function: Callable[..., Any]) -> "Program":
+        """A copy with the function of ``.functor name(...)`` given (called as ``@name(...)``);
+        ``None`` from it gives no value, an exception stops evaluation."""
+    def functors(self) -> Dict[str, Tuple[List[str], str, bool]]:
+        """The declared functors: parameter types, result type, whether a function is given."""
     def relations(self) -> Dict[str, List[Tuple[str, str]]]:
         """The relations with their ``(column, type)`` lists."""

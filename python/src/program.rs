@@ -109,6 +109,45 @@ impl Program {
         Ok(Database { db: Mutex::new(db) })
     }
 
+    /// A copy of the program with the function of user-defined functor `name` given: the
+    /// program declares it with `.functor name(x: number, s: symbol): number` and calls it as
+    /// `@name(...)`. `function` takes the arguments as Python values and returns the value
+    /// (an int for a float or unsigned result is converted; `None` gives no value, so the
+    /// binding derives nothing). An exception it raises stops the evaluation with an
+    /// `EvaluationError` naming the functor.
+    fn with_functor(&self, name: &str, function: Py<PyAny>) -> PyResult<Program> {
+        let ret = (self.inner.functors().into_iter())
+            .find(|f| f.name == name)
+            .map_or(engram_engine::ColumnType::Number, |f| f.ret);
+        let call = move |args: &[Value]| {
+            Python::attach(|py| {
+                let args = tuple(py, args).map_err(|e| e.to_string())?;
+                let out = function.call1(py, args).map_err(|e| e.to_string())?;
+                let out = out.bind(py);
+                if out.is_none() {
+                    return Ok(None);
+                }
+                let value = to_value(out).map_err(|e| e.to_string())?;
+                Ok(Some(crate::values::fit(value, ret)))
+            })
+        };
+        let inner = (self.inner.clone())
+            .with_fallible_functor(name, call)
+            .map_err(Failure::Program)?;
+        Ok(Program { inner })
+    }
+
+    /// The user-defined functors the program declares: a dict of name to
+    /// `(parameter types, result type, whether a function is given)`.
+    fn functors<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for f in self.inner.functors() {
+            let params: Vec<String> = f.params.iter().map(|t| t.to_string()).collect();
+            d.set_item(&f.name, (params, f.ret.to_string(), f.given))?;
+        }
+        Ok(d)
+    }
+
     /// The relations: a dict of name to a list of `(column, type)`.
     fn relations<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);

@@ -173,3 +173,32 @@ def test_records_and_adt_values_are_tuples_and_dicts():
     assert db.explain('pair([1, "a"], [2, "a"])').premises[0].fact == 'point([1, a])'
     with pytest.raises(engram.FactError):
         program.evaluate({"point": [((1, "a", "extra"),)]})
+
+
+def test_user_defined_functors_from_python():
+    src = (
+        ".functor score(name: symbol, n: number): float\n"
+        ".decl item(name: symbol, n: number)\n"
+        'item("a", 2). item("b", 0). item("c", 5).\n'
+        ".decl scored(name: symbol, s: float)\n"
+        "scored(x, @score(x, n)) :- item(x, n).\n"
+    )
+    program = engram.Program(src, file="f.dl")
+    assert program.functors() == {"score": (["symbol", "number"], "float", False)}
+    with pytest.raises(engram.Error, match="functor `score`"):
+        program.evaluate()
+
+    def score(name, n):
+        # An int for a float result is converted; None gives no value.
+        return None if n == 0 else n * 2
+
+    db = program.with_functor("score", score).evaluate()
+    assert sorted(db["scored"]) == [("a", 4.0), ("c", 10.0)]
+
+    def broken(name, n):
+        raise ValueError("no scores today")
+
+    with pytest.raises(engram.EvaluationError, match="no scores today"):
+        program.with_functor("score", broken).evaluate()
+    with pytest.raises(engram.Error, match="declares no functor `nope`"):
+        program.with_functor("nope", score)

@@ -461,3 +461,20 @@ fn include_dirs_and_macros_from_the_command_line() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn refuses_a_program_whose_functor_has_no_function() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let src = ".functor inc(x: number): number\n.decl a(x: number)\n.output a\na(@inc(1)).\n";
+    std::fs::write(d.join("f.dl"), src).unwrap();
+    let out = engram(&["run", "-D", "-", "f.dl"], d);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("functor `inc` (`.functor` at f.dl:1) has no function"),
+        "{err}"
+    );
+    assert!(err.contains("Program::with_functor"), "{err}");
+    assert!(out.stdout.is_empty(), "nothing is written");
+}

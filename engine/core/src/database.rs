@@ -305,6 +305,7 @@ impl Database {
         mode: Mode,
     ) -> Self {
         let provenance = mode.meta;
+        let caches = Caches::for_plan(&plan);
         let rows: Vec<Option<Rows>> = done
             .into_iter()
             .zip(&plan.relations)
@@ -319,7 +320,7 @@ impl Database {
             queries: Vec::new(),
             interner,
             warnings: Vec::new(),
-            caches: Caches::default(),
+            caches,
             provenance,
         };
         let plan = db.plan.clone();
@@ -353,7 +354,7 @@ impl Database {
     /// ```
     pub fn ask(&mut self, text: &str) -> Result<Vec<QueryAnswer>, crate::Error> {
         let queries = self.plan_queries(text)?;
-        Ok(self.answer_queries(&queries))
+        self.answer_queries(&queries)
     }
 
     /// [`Database::ask`] for answers too many to hold decoded: each query's answers go to `f`
@@ -379,7 +380,10 @@ impl Database {
         mut f: impl FnMut(&crate::Answers<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
         for q in &self.plan_queries(text)? {
-            let answers = crate::eval::query::answer_query(q, &self.rows, &mut self.interner);
+            let functors = &self.plan.functors;
+            let answers =
+                crate::eval::query::answer_query(q, &self.rows, &mut self.interner, functors)
+                    .map_err(crate::Error::from)?;
             f(&crate::Answers::new(self, q, answers))?;
         }
         Ok(())
@@ -413,12 +417,20 @@ impl Database {
     }
 
     /// Answers planned queries.
-    pub(crate) fn answer_queries(&mut self, queries: &[IrQuery]) -> Vec<QueryAnswer> {
-        queries
-            .iter()
+    pub(crate) fn answer_queries(
+        &mut self,
+        queries: &[IrQuery],
+    ) -> Result<Vec<QueryAnswer>, crate::Error> {
+        let plan = self.plan.clone();
+        (queries.iter())
             .map(|q| {
-                let answers = crate::eval::query::answer_query(q, &self.rows, &mut self.interner);
-                self.query_answer(q, answers)
+                let answers = crate::eval::query::answer_query(
+                    q,
+                    &self.rows,
+                    &mut self.interner,
+                    &plan.functors,
+                )?;
+                Ok(self.query_answer(q, answers))
             })
             .collect()
     }

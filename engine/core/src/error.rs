@@ -113,6 +113,10 @@ pub enum Error {
     /// Evaluation failed.
     #[error(transparent)]
     Eval(#[from] crate::eval::EvalError),
+    /// A user-defined functor was given for a name the program does not declare, or the
+    /// program declares one no function was given for.
+    #[error("{0}")]
+    Functor(String),
     /// A value handed to the library does not fit the relation.
     #[error("relation `{relation}`: {message}")]
     Value {

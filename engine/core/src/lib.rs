@@ -100,7 +100,7 @@ pub use history::Superseded;
 pub use io::OutputTarget;
 pub use limits::Limits;
 pub use plan::PlanError;
-pub use program::{EvalOptions, Inputs, Program, ReadOptions, RelationInfo, Summary};
+pub use program::{EvalOptions, FunctorInfo, Inputs, Program, ReadOptions, RelationInfo, Summary};
 pub use sources::Source;
 pub use value::{ColumnType, Value, format_time, parse_time};
 pub use violation::Violation;

@@ -17,6 +17,19 @@ pub struct Program {
     file: String,
 }
 
+/// A user-defined functor a program declares ([`Program::functors`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FunctorInfo {
+    /// Its name (called as `@name(...)`).
+    pub name: String,
+    /// Its parameters' types.
+    pub params: Vec<ColumnType>,
+    /// The type of what it gives.
+    pub ret: ColumnType,
+    /// Whether a function has been given for it.
+    pub given: bool,
+}
+
 /// How a program file is read ([`Program::from_file_with`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ReadOptions {
@@ -207,6 +220,62 @@ impl Program {
         })
     }
 
+    /// Gives the function of user-defined functor `name`, which the program declares with
+    /// `.functor name(x: number, ...): type` and calls as `@name(...)` (Soufflé's). The
+    /// function takes the arguments as values of the declared types and gives a value of the
+    /// declared type, or `None` for none (the binding then derives nothing). A value of
+    /// another type stops evaluation with an error naming the functor.
+    ///
+    /// ```
+    /// use engram_core::{Program, Value};
+    /// let src = ".functor inc(x: number): number\n.decl a(x: number)\na(@inc(41)).";
+    /// let program = Program::compile(src, "f.dl")?.with_functor("inc", |args| match args {
+    ///     [Value::Number(n)] => Some(Value::Number(n + 1)),
+    ///     _ => None,
+    /// })?;
+    /// let db = program.evaluate(&Default::default())?;
+    /// assert_eq!(db.relation("a").unwrap().rows().next(), Some(vec![Value::Number(42)]));
+    /// # Ok::<(), engram_core::Error>(())
+    /// ```
+    pub fn with_functor(
+        self,
+        name: &str,
+        f: impl Fn(&[Value]) -> Option<Value> + Send + Sync + 'static,
+    ) -> Result<Program, Error> {
+        self.with_fallible_functor(name, move |args| Ok(f(args)))
+    }
+
+    /// [`Program::with_functor`] with a function that may fail: its `Err` stops the
+    /// evaluation with an error naming the functor and carrying the message.
+    pub fn with_fallible_functor(
+        mut self,
+        name: &str,
+        f: impl Fn(&[Value]) -> Result<Option<Value>, String> + Send + Sync + 'static,
+    ) -> Result<Program, Error> {
+        let plan = Arc::make_mut(&mut self.plan);
+        match plan.functors.iter_mut().find(|d| d.name == name) {
+            Some(d) => {
+                d.function = Some(crate::plan::functors::FunctorFn(Arc::new(f)));
+                Ok(self)
+            }
+            None => Err(Error::Functor(format!(
+                "the program declares no functor `{name}` (`.functor {name}(x: number): number`)"
+            ))),
+        }
+    }
+
+    /// The user-defined functors the program declares (`.functor`), in declaration order.
+    pub fn functors(&self) -> Vec<FunctorInfo> {
+        (self.plan.functors.iter())
+            .map(|f| FunctorInfo {
+                name: f.name.clone(),
+                params: f.params.clone(),
+                ret: f.ret,
+                given: f.function.is_some(),
+            })
+            .collect()
+    }
+
     /// The file name the program was compiled from.
     pub fn file(&self) -> &str {
         &self.file
@@ -338,6 +407,14 @@ impl Program {
         mut interner: crate::value::Interner,
         options: &EvalOptions,
     ) -> Result<Database, Error> {
+        if let Some(f) = self.plan.functors.iter().find(|f| f.function.is_none()) {
+            return Err(Error::Functor(format!(
+                "functor `{}` (`.functor` at {}) has no function: a program that embeds engram \
+                 gives one with `Program::with_functor(\"{}\", ...)`; `engram run` cannot call \
+                 user-defined functors",
+                f.name, f.origin, f.name
+            )));
+        }
         let mode = Mode {
             meta: self.tracks(&base, options),
             time: self.plan.tracks_time() || base.has_time(),
@@ -360,11 +437,11 @@ impl Program {
             Some(m) => (Arc::new(m.plan), m.rewritten),
             None => (program.clone(), Default::default()),
         };
-        let answers = plan
-            .queries
-            .iter()
-            .map(|q| crate::eval::query::answer_query(q, &evaluated.done, &mut interner))
-            .collect();
+        let answers = (plan.queries.iter())
+            .map(|q| {
+                crate::eval::query::answer_query(q, &evaluated.done, &mut interner, &plan.functors)
+            })
+            .collect::<Result<_, _>>()?;
         let warnings = crate::eval::completed::pattern_warnings(&plan);
         let mut db = Database::new(plan, evaluated.done, answers, interner, mode);
         db.warnings = warnings;

@@ -233,6 +233,11 @@ pub fn compile(
             rule.origin = o;
         }
     }
+    for f in &mut plan.functors {
+        if let Some(o) = locate(&f.origin) {
+            f.origin = o;
+        }
+    }
     for decl in &mut plan.relations {
         if let Some(o) = decl.constraint.as_deref().and_then(locate) {
             decl.constraint = Some(o);

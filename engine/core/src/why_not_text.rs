@@ -323,6 +323,9 @@ impl Database {
                 match f {
                     Functor::Record => format!("[{}]", args.join(", ")),
                     Functor::Field(i) => format!("{}.{i}", args.join(", ")),
+                    Functor::User(i) => {
+                        format!("@{}({})", self.plan.functors[*i].name, args.join(", "))
+                    }
                     _ => format!("{}({})", functor_name(*f), args.join(", ")),
                 }
             }
@@ -374,6 +377,6 @@ fn functor_name(f: Functor) -> &'static str {
         Functor::Skolem => "sk",
         Functor::Range => "range",
         Functor::AutoInc => "autoinc",
-        Functor::Record | Functor::Field(_) => "",
+        Functor::Record | Functor::Field(_) | Functor::User(_) => "",
     }
 }

@@ -57,7 +57,31 @@ pub(crate) fn compile(
     let plan = sources::compile(&sources, extra, interner)?;
     refuse_records(&plan)?;
     refuse_subsumption(&plan)?;
+    refuse_limits(&plan)?;
+    if let Some(f) = plan.functors.first() {
+        return Err(StoreError::Invalid(format!(
+            "functor `{}` (`.functor` at {}): a store's rules cannot call user-defined \
+             functors (their functions live in the program that embeds engram, not in the store)",
+            f.name, f.origin
+        ))
+        .into());
+    }
     Ok(plan)
+}
+
+/// `.limitsize` cuts a recursion after the round that reaches a number of facts: which facts
+/// those are depends on the rounds of one evaluation, which a store maintaining its facts
+/// commit by commit does not have. A program with one is refused by name.
+fn refuse_limits(plan: &Plan) -> Result<(), Error> {
+    match plan.relations.iter().find(|r| r.limit.is_some()) {
+        Some(rel) => Err(StoreError::Invalid(format!(
+            "`.limitsize {}`: a store maintains facts commit by commit, not in the rounds of \
+             one evaluation that a size limit cuts (`engram run` evaluates such programs)",
+            rel.name
+        ))
+        .into()),
+        None => Ok(()),
+    }
 }
 
 /// A store maintains what it derives commit by commit, counting derivations; a subsumption

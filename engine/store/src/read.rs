@@ -173,7 +173,9 @@ impl Store {
                     let (rows, interner) = (self.view_with(&q.rule.reads()))
                         .map_err(ReadError::from)?
                         .rows_and_interner();
-                    engram_core::internal::eval::query::answer_query(q, rows, interner)
+                    // A store's programs have no user-defined functors.
+                    engram_core::internal::eval::query::answer_query(q, rows, interner, &[])
+                        .map_err(|e| ReadError::from(engram_core::Error::from(e)))?
                 }
             };
             let db = self.view_with(&[]).map_err(ReadError::from)?;

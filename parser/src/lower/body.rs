@@ -368,6 +368,11 @@ impl Lowerer<'_> {
                     .unwrap_or_default();
                 ExprKind::Call(name, self.arguments(it.next()))
             }
+            Rule::user_call => {
+                let mut it = pair.into_inner();
+                let name = it.next().map(|p| p.as_str().to_string());
+                ExprKind::UserCall(name.unwrap_or_default(), self.arguments(it.next()))
+            }
             Rule::record => ExprKind::Record(self.arguments(pair.into_inner().next())),
             Rule::nil => ExprKind::Nil,
             Rule::branch => {

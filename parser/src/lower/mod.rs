@@ -383,8 +383,18 @@ impl Lowerer<'_> {
                 let comp = comp_ref(inner.next()?, self.base);
                 Some(Item::Init(Init { name, comp, span }))
             }
+            Rule::functor_decl => Some(functor_decl(pair, span)),
             Rule::clause => Some(self.clause(pair, span)),
             Rule::subsumption => Some(self.subsumption(pair, span)),
+            Rule::exec_plan => {
+                self.errors.push(ParseError {
+                    message: "`.plan` orders the atoms of the rule it follows: write it after \
+                              a rule's `.`"
+                        .into(),
+                    span,
+                });
+                None
+            }
             _ => None,
         }
     }
@@ -429,10 +439,12 @@ impl Lowerer<'_> {
     fn subsumption(&mut self, pair: Pair<'_, Rule>, span: Span) -> Item {
         let mut atoms = Vec::new();
         let mut body = Vec::new();
+        let mut plan = Vec::new();
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::atom => atoms.push(self.atom(p)),
                 Rule::disjunction => body = self.disjunction(p),
+                Rule::exec_plan => plan = self.exec_plan(p),
                 _ => {}
             }
         }
@@ -442,8 +454,38 @@ impl Lowerer<'_> {
             dominated,
             dominating,
             body,
+            plan,
             span,
         })
+    }
+
+    /// Soufflé's `.plan 0:(1,2), 1:(2,1)`: each version's order of the body atoms.
+    fn exec_plan(&mut self, pair: Pair<'_, Rule>) -> Vec<PlanOrder> {
+        let mut orders = Vec::new();
+        for order in pair
+            .into_inner()
+            .filter(|p| p.as_rule() == Rule::plan_order)
+        {
+            let span = self.span(&order);
+            let mut numbers = order.into_inner().map(|n| {
+                n.as_str().parse::<usize>().unwrap_or_else(|_| {
+                    let span = self.span(&n);
+                    self.errors.push(ParseError {
+                        message: format!("`{}` is too large for a `.plan` position", n.as_str()),
+                        span,
+                    });
+                    0
+                })
+            });
+            let version = numbers.next().expect("the grammar gives a version");
+            let atoms = numbers.collect();
+            orders.push(PlanOrder {
+                version,
+                atoms,
+                span,
+            });
+        }
+        orders
     }
 
     /// A fact or a rule: annotations, heads, a confidence and time, a body.
@@ -453,6 +495,7 @@ impl Lowerer<'_> {
         let mut confidence = None;
         let mut time = None;
         let mut body = Vec::new();
+        let mut plan = Vec::new();
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::annotation => annotations.push(self.annotation(p)),
@@ -462,6 +505,7 @@ impl Lowerer<'_> {
                 }
                 Rule::head_time => time = p.into_inner().next().map(|e| self.expr(e)),
                 Rule::disjunction => body = self.disjunction(p),
+                Rule::exec_plan => plan = self.exec_plan(p),
                 _ => {}
             }
         }
@@ -471,6 +515,7 @@ impl Lowerer<'_> {
             confidence,
             time,
             body,
+            plan,
             span,
         })
     }
@@ -637,4 +682,28 @@ fn comp_ref(pair: Pair<'_, Rule>, base: usize) -> CompRef {
         args: parts.collect(),
         span,
     }
+}
+
+/// `.functor f(x: number, s: symbol): number [stateful]`.
+fn functor_decl(pair: Pair<'_, Rule>, span: Span) -> Item {
+    let mut decl = FunctorDecl {
+        name: String::new(),
+        params: Vec::new(),
+        ret: String::new(),
+        stateful: false,
+        span,
+    };
+    for p in pair.into_inner() {
+        match p.as_rule() {
+            Rule::functor_name => decl.name = p.as_str().to_string(),
+            Rule::functor_param => {
+                let ty = p.into_inner().last().map(|t| t.as_str().to_string());
+                decl.params.push(ty.unwrap_or_default());
+            }
+            Rule::qname => decl.ret = p.as_str().to_string(),
+            Rule::stateful => decl.stateful = true,
+            _ => {}
+        }
+    }
+    Item::Functor(decl)
 }

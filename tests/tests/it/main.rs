@@ -3,7 +3,9 @@
 
 mod confidence;
 mod conformance;
+mod exec_plan;
 mod faults;
+mod functors;
 mod fuzz;
 mod gene_ontology;
 mod golden;

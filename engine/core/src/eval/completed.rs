@@ -119,9 +119,29 @@ pub struct Caches {
     group: Vec<u64>,
     /// The value the next `autoinc()` (or `$`) gives: 0, 1, 2, ... over one evaluation.
     pub(crate) counter: i64,
+    /// The names and functions of the program's user-defined functors ([`Plan::functors`]).
+    pub(crate) functors: Vec<(String, Option<crate::plan::functors::FunctorFn>)>,
+    /// The first thing a user-defined functor did wrong (gave a value of another type than
+    /// its declaration's, or was called without a function): evaluation stops with it.
+    pub(crate) functor_error: Option<String>,
 }
 
 impl Caches {
+    /// Empty caches for evaluating `plan`, with its user-defined functors' functions.
+    pub(crate) fn for_plan(plan: &Plan) -> Caches {
+        Caches::with_functors(&plan.functors)
+    }
+
+    /// Empty caches with the functions of user-defined functors `functors`.
+    pub(crate) fn with_functors(functors: &[crate::plan::functors::UserFunctor]) -> Caches {
+        Caches {
+            functors: (functors.iter())
+                .map(|f| (f.name.clone(), f.function.clone()))
+                .collect(),
+            ..Caches::default()
+        }
+    }
+
     /// The compiled nested plan of an aggregate (cached by its id).
     pub(crate) fn nested_for(&mut self, agg: &IrAggregate, n_vars: usize) -> Rc<Compiled> {
         let key = agg.id;

@@ -4,7 +4,9 @@ use super::Rows;
 use super::completed::{self, Caches};
 use crate::plan::ir::*;
 use crate::plan::order::Op;
-use crate::value::{self, ColumnType, Interner, dec_float, dec_number, enc_float, enc_number};
+use crate::value::{
+    self, ColumnType, Interner, Value, dec_float, dec_number, enc_float, enc_number,
+};
 use engram_parser::{AggFunc, BinaryOp, CmpOp, UnaryOp};
 use std::cmp::Ordering;
 
@@ -233,7 +235,7 @@ pub(crate) fn eval(e: &IrExpr, env: &[u64], cx: &mut Cx<'_>) -> Option<u64> {
             let y = eval(b, env, cx)?;
             binary(*op, a.ty, x, y)
         }
-        IrExprKind::Call(f, args) => call(*f, args, env, cx),
+        IrExprKind::Call(f, args) => call(*f, args, e.ty, env, cx),
         IrExprKind::Agg(agg) => aggregate(agg, env, cx),
     }
 }
@@ -312,7 +314,42 @@ fn binary(op: BinaryOp, ty: ColumnType, x: u64, y: u64) -> Option<u64> {
     }
 }
 
-fn call(f: Functor, args: &[IrExpr], env: &[u64], cx: &mut Cx<'_>) -> Option<u64> {
+/// `@f(args)`: the function given for user-defined functor `i`, on the arguments' values; its
+/// value encoded as `ret`. A function missing, or a value of another type, is recorded in the
+/// caches (evaluation stops with it) and gives no value.
+fn user_call(
+    i: usize,
+    args: &[IrExpr],
+    vals: &[u64],
+    ret: ColumnType,
+    cx: &mut Cx<'_>,
+) -> Option<u64> {
+    let (name, f) = cx.caches.functors.get(i).cloned().unwrap_or_default();
+    let Some(f) = f else {
+        let e = format!("`@{name}` has no function (`Program::with_functor` gives one)");
+        cx.caches.functor_error.get_or_insert(e);
+        return None;
+    };
+    let values: Vec<Value> = (args.iter().zip(vals))
+        .map(|(a, &v)| value::decode(a.ty, v, cx.interner))
+        .collect();
+    let out = match (f.0)(&values) {
+        Ok(out) => out?,
+        Err(message) => {
+            let e = format!("`@{name}` failed: {message}");
+            cx.caches.functor_error.get_or_insert(e);
+            return None;
+        }
+    };
+    let encoded = value::encode(ret, &out, cx.interner);
+    if encoded.is_none() {
+        let e = format!("`@{name}` gave {out:?} where its declaration says {ret}");
+        cx.caches.functor_error.get_or_insert(e);
+    }
+    encoded
+}
+
+fn call(f: Functor, args: &[IrExpr], ret: ColumnType, env: &[u64], cx: &mut Cx<'_>) -> Option<u64> {
     let mut vals = Vec::with_capacity(args.len());
     for a in args {
         vals.push(eval(a, env, cx)?);
@@ -396,6 +433,7 @@ fn call(f: Functor, args: &[IrExpr], env: &[u64], cx: &mut Cx<'_>) -> Option<u64
             ColumnType::Float => Some(vals[0]),
             ColumnType::Record(_) => None,
         },
+        Functor::User(i) => user_call(i, args, &vals, ret, cx),
         Functor::Min | Functor::Max => {
             let ty = args[0].ty;
             let mut best = vals[0];

@@ -38,9 +38,11 @@ const MAX_KEY: usize = 16;
 /// the planner's order.
 const MAX_COSTED: usize = 5;
 
-/// Whether `stratum` is evaluated here: it has subsumption rules; or one of its rules has three
-/// or more atoms, one of them over a relation of the stratum (two-atom rules, closures above
-/// all, are faster on datafrog's merge joins of sorted batches, with provenance too: a
+/// Whether `stratum` is evaluated here: it has subsumption rules; or a rule with a `.plan`
+/// (whose orders only this evaluator follows), or it is recursive with a `.limitsize`
+/// relation (whose facts only tables count exactly with provenance); or one of its rules has
+/// three or more atoms, one of them over a relation of the stratum (two-atom rules, closures
+/// above all, are faster on datafrog's merge joins of sorted batches, with provenance too: a
 /// confidence closure took 1.3 s here against 0.96 s there), or with provenance an
 /// independent part over earlier strata; and no atom has more than [`MAX_KEY`] columns.
 pub(super) fn takes(plan: &Plan, stratum: &Stratum, mode: Mode) -> bool {
@@ -57,9 +59,18 @@ pub(super) fn takes(plan: &Plan, stratum: &Stratum, mode: Mode) -> bool {
             (r.atoms.iter())
                 .all(|a| (mode.meta || a.meta_vars().is_empty()) && a.args.len() <= MAX_KEY)
         })
-        && rules().any(|r| {
-            (r.atoms.len() >= 3 && r.atoms.iter().any(live)) || mode.meta && apart(r, stratum)
-        })
+        && (limited(plan, stratum)
+            || rules().any(|r| {
+                r.exec_plan.is_some()
+                    || (r.atoms.len() >= 3 && r.atoms.iter().any(live))
+                    || mode.meta && apart(r, stratum)
+            }))
+}
+
+/// Whether `stratum` is recursive with a relation of a `.limitsize` (Soufflé stops the rounds
+/// of such a stratum once one holds its number of facts; a stratum that runs once is not cut).
+pub(super) fn limited(plan: &Plan, stratum: &Stratum) -> bool {
+    stratum.recursive && (stratum.relations.iter()).any(|&r| plan.relations[r].limit.is_some())
 }
 
 /// Whether `rule` has a part independent of the rest over relations of earlier strata (with
@@ -425,18 +436,30 @@ impl Loops {
             }
         }
         self.planned_at = self.live_rows();
+        let live =
+            |tables: &[Option<Table>], rel: RelId| tables[rel].as_ref().is_some_and(|t| t.live);
         for v in &mut self.versions {
             let rule = &self.rules[v.rule];
             let n = rule.var_names.len();
-            let bound = v.first.map(|i| rule.atoms[i].vars()).unwrap_or_default();
-            let (_, order) = cheapest_order(&self.tables, &bound, &v.rest);
-            // Atom numbers of the rule: `first`, then the others in the order chosen.
-            let others: Vec<usize> = (0..rule.atoms.len())
-                .filter(|&i| Some(i) != v.first)
-                .collect();
-            let order: Vec<usize> = (v.first.into_iter())
-                .chain(order.into_iter().map(|j| others[j]))
-                .collect();
+            // Atom numbers of the rule in join order: the `.plan` written for the version (the
+            // atom reading the delta where it puts it), else `first`, then the others in the
+            // cheapest order.
+            let written = (rule.exec_plan.as_ref()).zip(v.first.filter(|_| v.delta));
+            let order = match written
+                .and_then(|(ep, d)| ep.order_for(rule, d, |r| live(&self.tables, r)))
+            {
+                Some(order) => order,
+                None => {
+                    let bound = v.first.map(|i| rule.atoms[i].vars()).unwrap_or_default();
+                    let (_, order) = cheapest_order(&self.tables, &bound, &v.rest);
+                    let others: Vec<usize> = (0..rule.atoms.len())
+                        .filter(|&i| Some(i) != v.first)
+                        .collect();
+                    (v.first.into_iter())
+                        .chain(order.into_iter().map(|j| others[j]))
+                        .collect()
+                }
+            };
             if let Some(compared) = &mut v.compared {
                 let level = |atom| order.iter().position(|&a| a == atom).expect("atom ordered");
                 *compared = [level(0), level(1)];
@@ -446,8 +469,11 @@ impl Loops {
             v.access = (v.plan.levels.iter().enumerate())
                 .map(|(depth, level)| {
                     let t = self.tables[level.rel].as_mut().expect("a table per atom");
-                    if depth == 0 && v.first.is_some() {
+                    if v.first == Some(order[depth]) {
                         Access::Scan(v.delta)
+                    } else if level.key_cols.is_empty() {
+                        // An atom `.plan` puts before any that binds its columns.
+                        Access::Scan(false)
                     } else if t.live && level.key_cols.len() == t.width {
                         Access::Whole
                     } else {
@@ -462,6 +488,14 @@ impl Loops {
     /// order).
     fn probes_live(&self) -> bool {
         (self.versions.iter().flat_map(|v| &v.rest)).any(|a| table_of(&self.tables, a.rel).live)
+    }
+
+    /// Whether a relation of the stratum holds its `.limitsize` or more facts.
+    fn limit_reached(&self, plan: &Plan, stratum: &Stratum) -> bool {
+        limited(plan, stratum)
+            && (stratum.relations.iter()).any(|&r| {
+                (plan.relations[r].limit).is_some_and(|n| table_of(&self.tables, r).facts() >= n)
+            })
     }
 
     fn live_rows(&self) -> usize {
@@ -483,6 +517,9 @@ impl Loops {
     ) -> Result<(), EvalError> {
         for delta in [false, true] {
             loop {
+                if delta && self.limit_reached(plan, stratum) {
+                    break;
+                }
                 let derives = |v: &Version| v.delta == delta && v.compared.is_none();
                 for v in (0..self.versions.len()).filter(|&v| derives(&self.versions[v])) {
                     buf.clear();
@@ -591,7 +628,46 @@ impl Loops {
 
 #[cfg(test)]
 mod tests {
-    use super::permutations;
+    use super::*;
+
+    /// `.plan` gives each version its order, the atom reading the delta where it puts it.
+    #[test]
+    fn a_written_plan_orders_each_version() {
+        let src = ".decl e(x: number, y: number)\n.decl f(x: number, y: number)\n\
+                   .decl t(x: number, y: number)\nt(x, y) :- e(x, y).\n\
+                   t(x, w) :- t(x, y), e(y, z), t(z, w), f(w, x). .plan 0:(4,2,1,3), 1:(3,4,2,1)\n";
+        let program = engram_parser::parse(src, "p.dl").unwrap();
+        let plan = crate::plan::plan(&program, "p.dl", src).unwrap();
+        let stratum = (plan.strata.iter())
+            .find(|s| s.relations.contains(&plan.rel_index["t"]))
+            .unwrap();
+        let tables = (0..plan.relations.len())
+            .map(|r| match stratum.relations.contains(&r) {
+                true => Some(Table::live(2, None)),
+                false => Some(Table::completed(2, None, &[])),
+            })
+            .collect();
+        let rules = (stratum.rules.iter())
+            .map(|&i| (i, plan.rules[i].clone(), Meta::asserted(1.0)))
+            .collect();
+        let loops = Loops::new(stratum, rules, Vec::new(), tables);
+        let name = |v: &Version| -> Vec<String> {
+            let level = |(l, a): (&solve::Level, &Access)| {
+                let delta = matches!(a, Access::Scan(true));
+                format!(
+                    "{}{}",
+                    plan.relations[l.rel].name,
+                    if delta { "'" } else { "" }
+                )
+            };
+            v.plan.levels.iter().zip(&v.access).map(level).collect()
+        };
+        let planned: Vec<Vec<String>> = (loops.versions.iter())
+            .filter(|v| loops.rules[v.rule].exec_plan.is_some())
+            .map(name)
+            .collect();
+        assert_eq!(planned, [["f", "e", "t'", "t"], ["t'", "f", "e", "t"]]);
+    }
 
     #[test]
     fn every_permutation_once() {

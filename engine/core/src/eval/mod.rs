@@ -121,6 +121,10 @@ pub enum EvalError {
         /// Which bound, and by how much.
         why: String,
     },
+    /// A user-defined functor had no function, or gave a value of another type than its
+    /// declaration's.
+    #[error("user-defined functor {0}")]
+    Functor(String),
     /// Provenance tracking numbers rules in 16 bits.
     #[error(
         "the program has {rules} rules; tracking confidence and provenance supports at most {max} \
@@ -360,7 +364,7 @@ impl Strata {
         Strata {
             done: vec![None; plan.relations.len()],
             base,
-            caches: Caches::default(),
+            caches: Caches::for_plan(plan),
             evaluated: vec![false; plan.strata.len()],
         }
     }
@@ -404,6 +408,9 @@ impl Strata {
             }
             self.evaluated[s] = true;
             eval_one(plan, stratum, self, interner, mode)?;
+            if let Some(e) = self.caches.functor_error.take() {
+                return Err(EvalError::Functor(e));
+            }
         }
         Ok(())
     }

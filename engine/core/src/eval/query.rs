@@ -27,13 +27,19 @@ pub struct Answer {
     pub rule: Option<u32>,
 }
 
-/// Answers a query: distinct answers, sorted by their encoded values.
-pub fn answer_query(q: &IrQuery, done: &[Option<Rows>], interner: &mut Interner) -> Vec<Answer> {
+/// Answers a query: distinct answers, sorted by their encoded values. `functors` are the
+/// program's user-defined functors, which the query may call.
+pub fn answer_query(
+    q: &IrQuery,
+    done: &[Option<Rows>],
+    interner: &mut Interner,
+    functors: &[crate::plan::functors::UserFunctor],
+) -> Result<Vec<Answer>, super::EvalError> {
     let rule = &q.rule;
     let n = rule.var_names.len();
     let nplan = compile_nested(&rule.atoms, &rule.constraints, n, &[]);
     let compiled = solve::compile(&nplan, &[], n);
-    let mut caches = Caches::default();
+    let mut caches = Caches::with_functors(functors);
     let mut cx = Cx {
         interner,
         done,
@@ -55,7 +61,10 @@ pub fn answer_query(q: &IrQuery, done: &[Option<Rows>], interner: &mut Interner)
         let metas: Vec<Meta> = hits.iter().map(|h| h.meta()).collect();
         best.add(row, &metas);
     });
-    best.finish()
+    match caches.functor_error {
+        Some(e) => Err(super::EvalError::Functor(e)),
+        None => Ok(best.finish()),
+    }
 }
 
 /// Distinct answers as bindings are found: per answer row, the best confidence (with its

@@ -214,6 +214,14 @@ impl Table {
         self.rows.len() / self.width.max(1)
     }
 
+    /// The facts it holds: its rows less the dead ones.
+    pub(super) fn facts(&self) -> usize {
+        self.len()
+            - (self.dead.iter())
+                .map(|w| w.count_ones() as usize)
+                .sum::<usize>()
+    }
+
     /// The index on `cols`, made if new.
     pub(super) fn index_on(&mut self, cols: &[usize]) -> usize {
         if let Some(i) = self.indexes.iter().position(|(c, _)| c == cols) {

@@ -91,6 +91,7 @@ fn inline_one(plan: &mut Plan, rel: RelId) -> bool {
             span: plan.relations[rel].span,
             origin: format!("fact of {}", plan.relations[rel].name),
             meta: RuleMeta::default(),
+            exec_plan: None,
         });
     }
     let mut out = Vec::with_capacity(plan.rules.len());

@@ -55,6 +55,9 @@ pub struct RelDecl {
     pub combine: Combine,
     /// Whether it is a magic-set relation: a filter that carries no confidence or depth.
     pub magic: bool,
+    /// Soufflé's `.limitsize r(n=N)`: the rounds of its (recursive) stratum stop once it
+    /// holds `N` facts or more.
+    pub limit: Option<usize>,
     /// Where it is declared.
     pub span: Span,
 }
@@ -79,6 +82,7 @@ impl RelDecl {
             inline: false,
             combine: Combine::Max,
             magic: false,
+            limit: None,
             span,
         }
     }
@@ -290,6 +294,8 @@ pub enum Functor {
     Record,
     /// The field with this index of a record (none for `nil`).
     Field(usize),
+    /// A user-defined functor (index into [`Plan::functors`]), given by the embedding program.
+    User(usize),
 }
 
 /// A typed expression.
@@ -592,6 +598,8 @@ pub struct IrRule {
     pub origin: String,
     /// Confidence settings.
     pub meta: RuleMeta,
+    /// Soufflé's `.plan` written after the rule, if any.
+    pub exec_plan: Option<Box<super::exec_plan::ExecPlan>>,
 }
 
 impl IrRule {
@@ -717,6 +725,8 @@ pub struct Plan {
     /// removed, its second a different fact that removes it (`Loops::subsume` in
     /// `eval/loops.rs`).
     pub subsumptions: Vec<IrRule>,
+    /// User-defined functors (`.functor`), in declaration order.
+    pub functors: Vec<super::functors::UserFunctor>,
     /// Strata in evaluation order.
     pub strata: Vec<Stratum>,
     /// Queries in source order.

@@ -28,8 +28,11 @@ pub(crate) fn magic_transform(plan: &mut Plan) -> bool {
     let Some(targets) = requested(plan) else {
         return false;
     };
-    // A subsumption rule compares a relation's facts with each other: all of them.
-    if !plan.subsumptions.is_empty() {
+    // A subsumption rule compares a relation's facts with each other: all of them. A `.plan`
+    // orders the atoms as written; `.limitsize` cuts the rounds of the relations as written.
+    let planned = (plan.rules.iter()).any(|r| r.exec_plan.is_some());
+    let limited = plan.relations.iter().any(|r| r.limit.is_some());
+    if !plan.subsumptions.is_empty() || planned || limited {
         return false;
     }
     let eligible: Vec<bool> = (0..plan.relations.len())
@@ -248,6 +251,7 @@ impl Magic {
             span: rule.span,
             origin: format!("{} (magic)", rule.origin),
             meta: RuleMeta::default(),
+            exec_plan: None,
         });
     }
 

@@ -3,6 +3,8 @@
 mod bounded;
 pub mod directives;
 mod eqrel;
+pub mod exec_plan;
+pub mod functors;
 pub(crate) mod independent;
 mod inline;
 pub mod ir;

@@ -27,6 +27,7 @@ pub(crate) fn resolve(
         facts: Vec::new(),
         rules: Vec::new(),
         subsumptions: Vec::new(),
+        functors: Vec::new(),
         strata: Vec::new(),
         queries: Vec::new(),
         interner,
@@ -39,9 +40,15 @@ pub(crate) fn resolve(
         uses_time: false,
         now: None,
     };
+    let lines = ast::LineIndex::new(src);
     for item in &program.items {
-        if let ast::Item::Decl(d) = item {
-            declare(&mut plan, d, &types, &mut errors);
+        match item {
+            ast::Item::Decl(d) => declare(&mut plan, d, &types, &mut errors),
+            ast::Item::Functor(f) => {
+                let origin = format!("{file}:{}", lines.line_col(f.span.start).0);
+                super::functors::declare(&mut plan, f, &types, origin, &mut errors)
+            }
+            _ => {}
         }
     }
     for item in &program.items {
@@ -51,7 +58,6 @@ pub(crate) fn resolve(
             _ => {}
         }
     }
-    let lines = ast::LineIndex::new(src);
     for item in &program.items {
         match item {
             ast::Item::Clause(c) => clause(&mut plan, c, file, &lines, &mut errors),
@@ -277,9 +283,10 @@ fn directive(plan: &mut Plan, d: &ast::Directive, errors: &mut Vec<PlanError>) {
         match d.kind {
             ast::DirectiveKind::Input | ast::DirectiveKind::Output => {}
             ast::DirectiveKind::PrintSize => rel.printsize = true,
-            ast::DirectiveKind::LimitSize => {
-                errors.push(PlanError::new(d.span, "`.limitsize` is not supported"))
-            }
+            ast::DirectiveKind::LimitSize => match limit_size(rel, &params) {
+                Ok(n) => rel.limit = Some(n),
+                Err(message) => errors.push(PlanError::new(d.span, message)),
+            },
             ast::DirectiveKind::Merge => {
                 let symbols = rel.arity() == 2 && rel.columns[0].1 == ColumnType::Symbol;
                 let eqrel = rel.eqrel;
@@ -302,6 +309,28 @@ fn directive(plan: &mut Plan, d: &ast::Directive, errors: &mut Vec<PlanError>) {
                 }
             }
         }
+    }
+}
+
+/// The limit `.limitsize r(n=N)` sets on `rel`.
+fn limit_size(rel: &RelDecl, params: &BTreeMap<String, String>) -> Result<usize, String> {
+    let name = &rel.name;
+    if rel.eqrel || rel.inline {
+        let what = if rel.eqrel {
+            "an eqrel"
+        } else {
+            "an inline relation"
+        };
+        return Err(format!(
+            "`.limitsize {name}`: `{name}` is {what}, whose facts are not counted by rounds"
+        ));
+    }
+    match params.get("n") {
+        None => Err(format!(
+            "`.limitsize {name}` needs its number of facts: `.limitsize {name}(n=100)`"
+        )),
+        Some(v) => (v.trim().parse::<usize>())
+            .map_err(|_| format!("`.limitsize {name}`: `n` is a number of facts, found `{v}`")),
     }
 }
 
@@ -485,7 +514,8 @@ fn clause(
                 origin.clone(),
                 meta.clone(),
             );
-            if let Some(rule) = rule {
+            if let Some(mut rule) = rule {
+                rule.exec_plan = super::exec_plan::written(body, &c.plan, errors);
                 push_rule_or_fact(plan, rule, c, errors);
             }
         }

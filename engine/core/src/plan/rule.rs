@@ -2,6 +2,7 @@
 //! aggregates, and the safety check that closes a rule.
 
 use super::PlanError;
+use super::functors::functor;
 use super::ir::*;
 use super::resolve::{columns, fresh_aggregate_id};
 use crate::value::{ColumnType, enc_float, enc_number};
@@ -330,6 +331,7 @@ impl<'p> RuleCx<'p> {
                 BinaryOp::LAnd | BinaryOp::LOr => self.natural(a).or(self.natural(b)),
                 _ => self.natural(a).or(self.natural(b)),
             },
+            ExprKind::UserCall(name, _) => self.user_type(name),
             ExprKind::Call(name, args) => match functor(name) {
                 Some(
                     Functor::Cat
@@ -347,7 +349,7 @@ impl<'p> RuleCx<'p> {
                 }
                 Some(Functor::Now | Functor::AutoInc) => Some(Number),
                 Some(Functor::Skolem) => Some(Symbol),
-                Some(Functor::Record | Functor::Field(_)) | None => None,
+                Some(Functor::Record | Functor::Field(_) | Functor::User(_)) | None => None,
             },
             ExprKind::Aggregate(agg) => match agg.func {
                 AggFunc::Count => Some(Number),
@@ -658,63 +660,9 @@ impl<'p> RuleCx<'p> {
                 }
             }
             ExprKind::Call(name, args) => self.call(name, args, e.span, want),
+            ExprKind::UserCall(name, args) => self.user_call(name, args, e.span, want),
             ExprKind::Aggregate(agg) => self.aggregate(agg, want),
             ExprKind::Record(_) | ExprKind::Nil | ExprKind::Branch(..) => self.record_expr(e, want),
-        }
-    }
-
-    fn call(&mut self, name: &str, args: &[ast::Expr], span: Span, want: ColumnType) -> IrExpr {
-        use ColumnType::*;
-        let Some(f) = functor(name) else {
-            self.err(span, format!("unknown functor `{name}`"));
-            return konst(0, want);
-        };
-        let (arity_ok, arg_types, ty): (bool, Vec<Option<ColumnType>>, ColumnType) = match f {
-            Functor::Cat => (!args.is_empty(), vec![Some(Symbol); args.len()], Symbol),
-            Functor::Strlen => (args.len() == 1, vec![Some(Symbol)], Number),
-            Functor::Lower | Functor::Upper | Functor::Normalize => {
-                (args.len() == 1, vec![Some(Symbol)], Symbol)
-            }
-            Functor::Ord => (args.len() == 1, vec![Some(Symbol)], Number),
-            Functor::Substr => (
-                args.len() == 3,
-                vec![Some(Symbol), Some(Number), Some(Number)],
-                Symbol,
-            ),
-            Functor::ToString => (args.len() == 1, vec![None], Symbol),
-            Functor::ToNumber => (args.len() == 1, vec![None], Number),
-            Functor::ToUnsigned => (args.len() == 1, vec![None], Unsigned),
-            Functor::ToFloat => (args.len() == 1, vec![None], Float),
-            Functor::Min | Functor::Max => {
-                let t = args.iter().find_map(|a| self.natural(a)).unwrap_or(want);
-                (!args.is_empty(), vec![Some(t); args.len()], t)
-            }
-            Functor::Now => {
-                self.plan.uses_time = true;
-                (args.is_empty(), Vec::new(), Number)
-            }
-            Functor::Skolem => (!args.is_empty(), vec![None; args.len()], Symbol),
-            Functor::Range => return self.range(args, span, want),
-            Functor::AutoInc => (args.is_empty(), Vec::new(), Number),
-            // Made by the planner from `[a, b]`, never named.
-            Functor::Record | Functor::Field(_) => (false, Vec::new(), want),
-        };
-        if !arity_ok {
-            self.err(span, format!("wrong number of arguments to `{name}`"));
-            return konst(0, ty);
-        }
-        let mut lowered = Vec::new();
-        for (a, t) in args.iter().zip(arg_types) {
-            let t = t.or_else(|| self.natural(a));
-            let x = self.expr(a, t);
-            if let Some(t) = t {
-                self.expect_type(&x, t, a.span);
-            }
-            lowered.push(x);
-        }
-        IrExpr {
-            kind: IrExprKind::Call(f, lowered),
-            ty,
         }
     }
 
@@ -773,27 +721,4 @@ pub(super) fn konst(v: u64, ty: ColumnType) -> IrExpr {
         kind: IrExprKind::Const(v),
         ty,
     }
-}
-
-fn functor(name: &str) -> Option<Functor> {
-    Some(match name {
-        "cat" => Functor::Cat,
-        "strlen" => Functor::Strlen,
-        "substr" => Functor::Substr,
-        "ord" => Functor::Ord,
-        "to_string" => Functor::ToString,
-        "to_number" | "ftoi" | "utoi" => Functor::ToNumber,
-        "to_unsigned" | "itou" | "ftou" => Functor::ToUnsigned,
-        "to_float" | "itof" | "utof" => Functor::ToFloat,
-        "min" => Functor::Min,
-        "range" => Functor::Range,
-        "autoinc" => Functor::AutoInc,
-        "max" => Functor::Max,
-        "lower" => Functor::Lower,
-        "upper" => Functor::Upper,
-        "normalize" => Functor::Normalize,
-        "now" => Functor::Now,
-        "sk" => Functor::Skolem,
-        _ => return None,
-    })
 }

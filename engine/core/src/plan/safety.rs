@@ -206,6 +206,7 @@ impl RuleCx<'_> {
             span,
             origin,
             meta,
+            exec_plan: None,
         })
     }
 

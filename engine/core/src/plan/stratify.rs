@@ -48,7 +48,8 @@ pub(crate) fn stratify(plan: &mut Plan) -> Result<(), Vec<PlanError>> {
         return Err(errors);
     }
     plan.strata = comps.iter().rev().map(|comp| stratum(plan, comp)).collect();
-    let errors = choices_beside_subsumption(plan);
+    let mut errors = choices_beside_subsumption(plan);
+    errors.extend(super::exec_plan::check(plan));
     match errors.is_empty() {
         true => Ok(()),
         false => Err(errors),

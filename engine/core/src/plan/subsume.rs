@@ -58,7 +58,10 @@ pub(super) fn subsumption(
         literals.extend_from_slice(body);
         let mut cx = RuleCx::new(plan, errors);
         cx.body(&literals);
-        let rule = cx.finish(rel, Vec::new(), s.span, origin.clone(), RuleMeta::default());
+        let mut rule = cx.finish(rel, Vec::new(), s.span, origin.clone(), RuleMeta::default());
+        if let Some(rule) = &mut rule {
+            rule.exec_plan = super::exec_plan::written(&literals, &s.plan, errors);
+        }
         // A rule whose atoms were refused has been reported.
         if let Some(rule) =
             rule.filter(|r| r.atoms.len() >= 2 && r.atoms[..2].iter().all(|a| a.rel == rel))
