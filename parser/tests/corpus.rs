@@ -106,3 +106,32 @@ fn many_statements_parse_and_keep_their_spans() {
     assert_eq!(lines.line_col(last.span.start), (n + 1, 1));
     assert_eq!(lines.line_start(n + 1), Some(last.span.start));
 }
+
+/// A rule's span ends at its `.`: the blank space and comments after it (which the grammar
+/// reads while looking for a `.plan`) are not the rule's, even at the end of the text (a
+/// fuzzed program found a span past the end).
+#[test]
+fn a_rule_span_ends_at_its_dot() {
+    use engram_parser::Item;
+    let src = "a(x) :- b(x).  // after\n/* more */ b(1).\nc(x) :- b(x). .plan 0:(1)\nd(y) <= d(z) :- y < z. \n";
+    let program = engram_parser::parse(src, "spans.dl").unwrap();
+    let spans: Vec<&str> = (program.items.iter())
+        .map(|item| {
+            let span = match item {
+                Item::Clause(c) => c.span,
+                Item::Subsumption(s) => s.span,
+                _ => panic!("a rule"),
+            };
+            &src[span.start..span.end]
+        })
+        .collect();
+    assert_eq!(
+        spans,
+        [
+            "a(x) :- b(x).",
+            "b(1).",
+            "c(x) :- b(x). .plan 0:(1)",
+            "d(y) <= d(z) :- y < z."
+        ]
+    );
+}

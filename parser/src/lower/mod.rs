@@ -384,8 +384,14 @@ impl Lowerer<'_> {
                 Some(Item::Init(Init { name, comp, span }))
             }
             Rule::functor_decl => Some(functor_decl(pair, span)),
-            Rule::clause => Some(self.clause(pair, span)),
-            Rule::subsumption => Some(self.subsumption(pair, span)),
+            Rule::clause => {
+                let span = rule_span(&pair, span);
+                Some(self.clause(pair, span))
+            }
+            Rule::subsumption => {
+                let span = rule_span(&pair, span);
+                Some(self.subsumption(pair, span))
+            }
             Rule::exec_plan => {
                 self.errors.push(ParseError {
                     message: "`.plan` orders the atoms of the rule it follows: write it after \
@@ -706,4 +712,23 @@ fn functor_decl(pair: Pair<'_, Rule>, span: Span) -> Item {
         }
     }
     Item::Functor(decl)
+}
+
+/// The span of `pair`, a rule or a fact, ending at its `.` (or its `.plan`): looking for a
+/// `.plan` after the `.`, pest took the blank space and comments that follow into the rule.
+fn rule_span(pair: &Pair<'_, Rule>, span: Span) -> Span {
+    let start = pair.as_span().start();
+    if let Some(plan) = (pair.clone().into_inner()).find(|p| p.as_rule() == Rule::exec_plan) {
+        // Its last order ends at its `)`.
+        let end =
+            (plan.into_inner().last()).map_or(span.end - span.start, |o| o.as_span().end() - start);
+        return Span::new(span.start, span.start + end);
+    }
+    let text = pair.as_str();
+    let last = (pair.clone().into_inner().last()).map_or(0, |p| p.as_span().end() - start);
+    let dot = last + skip_blank(&text[last..]);
+    match text[dot..].starts_with('.') {
+        true => Span::new(span.start, span.start + dot + 1),
+        false => span,
+    }
 }

@@ -178,3 +178,15 @@ fn a_record_that_could_be_neither_synced_nor_cut_off_says_it_may_be_visible() {
         17, 128, 137, 236, 218, 174, 28, 252, 52,
     ]);
 }
+
+/// Found by the fuzzer: a rule's span took the blank space after its `.` (read while looking
+/// for a `.plan`), so an error on the last rule of a text pointed past its end.
+#[test]
+fn an_error_on_the_last_rule_stays_inside_the_text() {
+    fuzz::compile_text(
+        ".decl r0(x: number) inline\n.decl b(x: number)\n@weight(0.5) r0(x) :- b(x).  ",
+    );
+    fuzz::compile_text(
+        ".decl r0(x: number) inline\n.decl b(x: number)\n@weight(0.5) r0(x) :- b(x). // end",
+    );
+}
