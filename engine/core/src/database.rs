@@ -305,7 +305,7 @@ impl Database {
         mode: Mode,
     ) -> Self {
         let provenance = mode.meta;
-        let caches = Caches::for_plan(&plan);
+        let caches = Caches::with_functors(&plan.functors);
         let rows: Vec<Option<Rows>> = done
             .into_iter()
             .zip(&plan.relations)

@@ -127,11 +127,6 @@ pub struct Caches {
 }
 
 impl Caches {
-    /// Empty caches for evaluating `plan`, with its user-defined functors' functions.
-    pub(crate) fn for_plan(plan: &Plan) -> Caches {
-        Caches::with_functors(&plan.functors)
-    }
-
     /// Empty caches with the functions of user-defined functors `functors`.
     pub(crate) fn with_functors(functors: &[crate::plan::functors::UserFunctor]) -> Caches {
         Caches {

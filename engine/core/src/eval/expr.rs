@@ -324,9 +324,19 @@ fn user_call(
     ret: ColumnType,
     cx: &mut Cx<'_>,
 ) -> Option<u64> {
-    let (name, f) = cx.caches.functors.get(i).cloned().unwrap_or_default();
-    let Some(f) = f else {
-        let e = format!("`@{name}` has no function (`Program::with_functor` gives one)");
+    // The name is only read for an error: a call clones no more than the function's `Arc`.
+    let name = |cx: &Cx<'_>| {
+        cx.caches
+            .functors
+            .get(i)
+            .map_or("", |(n, _)| n.as_str())
+            .to_string()
+    };
+    let Some(f) = cx.caches.functors.get(i).and_then(|(_, f)| f.clone()) else {
+        let e = format!(
+            "`@{}` has no function (`Program::with_functor` gives one)",
+            name(cx)
+        );
         cx.caches.functor_error.get_or_insert(e);
         return None;
     };
@@ -336,14 +346,17 @@ fn user_call(
     let out = match (f.0)(&values) {
         Ok(out) => out?,
         Err(message) => {
-            let e = format!("`@{name}` failed: {message}");
+            let e = format!("`@{}` failed: {message}", name(cx));
             cx.caches.functor_error.get_or_insert(e);
             return None;
         }
     };
     let encoded = value::encode(ret, &out, cx.interner);
     if encoded.is_none() {
-        let e = format!("`@{name}` gave {out:?} where its declaration says {ret}");
+        let e = format!(
+            "`@{}` gave {out:?} where its declaration says {ret}",
+            name(cx)
+        );
         cx.caches.functor_error.get_or_insert(e);
     }
     encoded

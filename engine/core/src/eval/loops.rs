@@ -73,6 +73,12 @@ pub(super) fn limited(plan: &Plan, stratum: &Stratum) -> bool {
     stratum.recursive && (stratum.relations.iter()).any(|&r| plan.relations[r].limit.is_some())
 }
 
+/// Whether a relation of `stratum` holds its `.limitsize` or more facts, `size` counting them
+/// (the one check of both evaluators).
+pub(super) fn limit_reached(plan: &Plan, stratum: &Stratum, size: impl Fn(RelId) -> usize) -> bool {
+    (stratum.relations.iter()).any(|&r| plan.relations[r].limit.is_some_and(|n| size(r) >= n))
+}
+
 /// Whether `rule` has a part independent of the rest over relations of earlier strata (with
 /// provenance, settled once here where datafrog's joins would pair it with every new row).
 fn apart(rule: &IrRule, stratum: &Stratum) -> bool {
@@ -490,14 +496,6 @@ impl Loops {
         (self.versions.iter().flat_map(|v| &v.rest)).any(|a| table_of(&self.tables, a.rel).live)
     }
 
-    /// Whether a relation of the stratum holds its `.limitsize` or more facts.
-    fn limit_reached(&self, plan: &Plan, stratum: &Stratum) -> bool {
-        limited(plan, stratum)
-            && (stratum.relations.iter()).any(|&r| {
-                (plan.relations[r].limit).is_some_and(|n| table_of(&self.tables, r).facts() >= n)
-            })
-    }
-
     fn live_rows(&self) -> usize {
         (self.tables.iter().flatten())
             .filter(|t| t.live)
@@ -517,7 +515,10 @@ impl Loops {
     ) -> Result<(), EvalError> {
         for delta in [false, true] {
             loop {
-                if delta && self.limit_reached(plan, stratum) {
+                if delta
+                    && limited(plan, stratum)
+                    && limit_reached(plan, stratum, |r| table_of(&self.tables, r).facts())
+                {
                     break;
                 }
                 let derives = |v: &Version| v.delta == delta && v.compared.is_none();

@@ -364,7 +364,7 @@ impl Strata {
         Strata {
             done: vec![None; plan.relations.len()],
             base,
-            caches: Caches::for_plan(plan),
+            caches: Caches::with_functors(&plan.functors),
             evaluated: vec![false; plan.strata.len()],
         }
     }

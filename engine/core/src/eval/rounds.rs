@@ -232,7 +232,9 @@ pub(super) fn eval_stratum(
         let sizes =
             (stratum.relations.iter()).filter_map(|r| vars.canon.get(r).map(|v| (*r, v.rows())));
         check_limits(plan, sizes)?;
-        if loops::limited(plan, stratum) && limit_reached(plan, stratum, &vars) {
+        // With provenance, a fact improved during the rounds counts once per version here.
+        let rows = |r| vars.canon.get(&r).map_or(0, |v| v.rows());
+        if loops::limited(plan, stratum) && loops::limit_reached(plan, stratum, rows) {
             // This round's facts stay; the next's are not derived (the variables settle).
             while vars.it.changed() {}
             break;
@@ -263,15 +265,6 @@ pub(super) fn eval_stratum(
         }
     }
     Ok(complete(plan, stratum, vars, mode))
-}
-
-/// Whether a relation of `stratum` holds its `.limitsize` or more rows (a choice-domain or wide
-/// stratum: with provenance, a fact improved during the rounds counts once per version).
-fn limit_reached(plan: &Plan, stratum: &Stratum, vars: &Vars) -> bool {
-    (stratum.relations.iter()).any(|r| {
-        let rows = vars.canon.get(r).map_or(0, |v| v.rows());
-        plan.relations[*r].limit.is_some_and(|n| rows >= n)
-    })
 }
 
 /// What fires once, before the rounds: the rules that count their own body, and the rules
