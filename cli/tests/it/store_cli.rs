@@ -612,3 +612,31 @@ fn a_store_is_not_written_into_a_folder_of_other_files() {
     );
     assert!(cwd.join("engram.db").join("MANIFEST").exists());
 }
+
+/// Records and ADT values through the store commands: asserted as Soufflé writes them,
+/// derived, queried, explained, exported, and read back after the process ends.
+#[test]
+fn a_store_takes_records_and_adt_values_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("m.db");
+    ok(&db, &["init", "--no-default-rules"]);
+    let rules = dir.path().join("shapes.dl");
+    std::fs::write(
+        &rules,
+        ".type Point = [x: number, y: number]\n.type Shape = Circle {c: Point, r: number} | Dot {}\n\
+         .decl shape(s: Shape)\n.decl centre(p: Point)\ncentre(c) :- shape($Circle(c, _)).\n",
+    )
+    .unwrap();
+    ok(&db, &["rules", "add", rules.to_str().unwrap()]);
+    let out = ok(&db, &["add", "shape($Circle([1, 2], 5)).", "shape($Dot)."]);
+    assert!(out.contains("2 asserted"), "{out}");
+    let table = ok(&db, &["query", "--format", "tsv", "?- centre(p)."]);
+    assert!(table.contains("[1, 2]\t"), "{table}");
+    let proof = ok(&db, &["explain", "centre([1, 2])"]);
+    assert!(proof.contains("shape($Circle([1, 2], 5))"), "{proof}");
+    let export = ok(&db, &["export"]);
+    assert!(export.contains("$Dot"), "{export}");
+    // Another process reads them back.
+    let table = ok(&db, &["query", "--format", "tsv", "?- shape(s)."]);
+    assert!(table.contains("$Circle([1, 2], 5)"), "{table}");
+}

@@ -2,7 +2,7 @@
 //! and `retract` take them.
 
 use crate::error::Error;
-use crate::literal::{TIME_FORMS, constant, time_constant};
+use crate::literal::{TIME_FORMS, constant_in, time_constant};
 use crate::value::{ColumnType, Value};
 use engram_parser as ast;
 
@@ -117,8 +117,13 @@ impl WrittenFact {
             .collect()
     }
 
-    /// The values, typed by the relation's columns.
-    pub fn values(&self, types: &[ColumnType]) -> Result<Vec<Value>, Error> {
+    /// The values, typed by the relation's columns (a record column's fields by the types
+    /// of `records`).
+    pub fn values(
+        &self,
+        types: &[ColumnType],
+        records: &crate::records::Records,
+    ) -> Result<Vec<Value>, Error> {
         if types.len() != self.args.len() {
             return Err(invalid(
                 &self.relation,
@@ -129,7 +134,8 @@ impl WrittenFact {
             .iter()
             .zip(types)
             .map(|((kind, text), ty)| {
-                constant(kind, *ty).ok_or_else(|| {
+                constant_in(kind, *ty, records).ok_or_else(|| {
+                    let ty = records.type_name(*ty);
                     invalid(&self.relation, format!("`{text}` is not a {ty} constant"))
                 })
             })

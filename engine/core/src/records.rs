@@ -14,7 +14,7 @@ use rustc_hash::FxHashMap;
 pub type RecordTypeId = u32;
 
 /// A field of a record type or of an ADT branch.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Field {
     /// Its name.
     pub name: String,
@@ -23,7 +23,8 @@ pub struct Field {
 }
 
 /// What a record type is made of.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Shape {
     /// `[a: T, b: U]`: fields in order.
     Tuple(Vec<Field>),
@@ -32,7 +33,7 @@ pub enum Shape {
 }
 
 /// A declared record or ADT type.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RecordType {
     /// Its name (`_[number, number]` for a record written with no type to name it).
     pub name: String,
@@ -105,6 +106,18 @@ impl Records {
         id
     }
 
+    /// Every type, by id.
+    pub fn types(&self) -> &[RecordType] {
+        &self.types
+    }
+
+    /// Takes the types of a table that made records this one will hold (a store's, whose
+    /// rows name types by id): the types keep their ids, so a program compiled afterwards
+    /// declares each name it shares with them as the same id.
+    pub fn restore_types(&mut self, types: Vec<RecordType>) {
+        self.types = types;
+    }
+
     /// A type by id.
     pub fn get_type(&self, id: RecordTypeId) -> Option<&RecordType> {
         self.types.get(id as usize)
@@ -141,6 +154,19 @@ impl Records {
     pub fn fields(&self, id: u64) -> Option<&[u64]> {
         let i = usize::try_from(id).ok()?.checked_sub(1)?;
         self.rows.get(i).map(|r| &r[..])
+    }
+
+    /// The field values of the records with ids from `first` on (ids count from 1).
+    pub fn rows_from(&self, first: u64) -> impl Iterator<Item = &[u64]> {
+        let skip = usize::try_from(first.saturating_sub(1)).unwrap_or(usize::MAX);
+        self.rows.iter().skip(skip).map(|r| &r[..])
+    }
+
+    /// Forgets the records made after the first `len` (their ids will be handed out again).
+    pub fn truncate(&mut self, len: usize) {
+        for row in self.rows.drain(len.min(self.rows.len())..) {
+            self.ids.remove(&row);
+        }
     }
 
     /// Number of records made.

@@ -23,9 +23,10 @@ use std::sync::Arc;
 pub struct Transaction<'s> {
     store: &'s mut Store,
     changes: Vec<Change>,
-    /// The store's relations and strings when the transaction began.
+    /// The store's relations, strings and records when the transaction began.
     relations: usize,
     strings: usize,
+    records: usize,
     manifest_dirty: bool,
     /// Whether [`Transaction::commit`] was called.
     committed: bool,
@@ -42,8 +43,11 @@ pub(crate) struct Change {
 impl Drop for Transaction<'_> {
     fn drop(&mut self) {
         if !self.committed {
-            self.store
-                .forget_since(self.relations, self.strings, self.manifest_dirty);
+            self.store.forget_since(
+                self.relations,
+                (self.strings, self.records),
+                self.manifest_dirty,
+            );
         }
     }
 }
@@ -81,6 +85,7 @@ impl Store {
         Ok(Transaction {
             relations: self.files.rels.len(),
             strings: self.files.strings.interner().len(),
+            records: self.files.strings.interner().records().len(),
             manifest_dirty: self.writer.manifest_dirty,
             store: self,
             changes: Vec::new(),
@@ -88,9 +93,9 @@ impl Store {
         })
     }
 
-    /// Forgets the relations entered and the strings interned since there were `relations`
-    /// and `strings` (a transaction dropped uncommitted).
-    fn forget_since(&mut self, relations: usize, strings: usize, manifest_dirty: bool) {
+    /// Forgets the relations entered and the strings and records interned since there were
+    /// `relations` and `interned` (a transaction dropped uncommitted).
+    fn forget_since(&mut self, relations: usize, interned: (usize, usize), manifest_dirty: bool) {
         if self.files.rels.len() > relations {
             for entry in self.files.manifest.relations.drain(relations..) {
                 self.files.names.remove(&entry.name);
@@ -101,7 +106,9 @@ impl Store {
             self.cache.plans = None;
         }
         self.drop_view();
-        self.files.strings.interner().truncate(strings);
+        let interner = self.files.strings.interner();
+        interner.truncate(interned.0);
+        interner.records_mut().truncate(interned.1);
     }
 
     /// A fact's relation index (entering the relation if the store does not hold it: with
@@ -141,8 +148,8 @@ impl Store {
                             return Err(Error::Value {
                                 relation: relation.to_string(),
                                 message: format!(
-                                    "`{v}` is a record: a store does not keep records or ADT \
-                                     values yet"
+                                    "`{v}` is a record: its type is the one a rule file \
+                                     declares for the relation (declare `{relation}` first)"
                                 ),
                             });
                         }
@@ -552,14 +559,19 @@ impl Store {
 
     /// Encodes a fact's values for relation `i`, interning new symbols.
     fn encode(&mut self, i: usize, relation: &str, values: &[Value]) -> Result<Vec<u64>, Error> {
-        check_values(relation, &self.files.rels[i].types, values)?;
+        check_arity(relation, &self.files.rels[i].types, values)?;
         let types = std::mem::take(&mut self.files.rels[i].types);
         let interner = self.interner();
         let key = (values.iter().zip(&types))
-            .map(|(v, t)| value::encode(*t, v, interner).expect("types checked"))
+            .map(|(v, t)| {
+                value::encode(*t, v, interner).ok_or_else(|| Error::Value {
+                    relation: relation.to_string(),
+                    message: format!("value `{v}` is not a {}", interner.records().type_name(*t)),
+                })
+            })
             .collect();
         self.files.rels[i].types = types;
-        Ok(key)
+        key
     }
 
     /// Evaluates the program over every asserted fact: the new contents of each relation
@@ -645,7 +657,7 @@ fn diff(old: &Table, new: &Table, w: &mut LayerWrite, report: &mut CommitReport,
 /// A fact written as Datalog, typed: relation, values, the confidence written after `@`.
 type TypedFact = (String, Vec<Value>, Option<f64>, Option<i64>);
 
-fn check_values(relation: &str, types: &[ColumnType], values: &[Value]) -> Result<(), Error> {
+fn check_arity(relation: &str, types: &[ColumnType], values: &[Value]) -> Result<(), Error> {
     let err = |message: String| {
         Err(Error::Value {
             relation: relation.to_string(),
@@ -658,11 +670,6 @@ fn check_values(relation: &str, types: &[ColumnType], values: &[Value]) -> Resul
             values.len(),
             types.len()
         ));
-    }
-    for (v, t) in values.iter().zip(types) {
-        if v.column_type() != *t {
-            return err(format!("value `{v}` is not a {t}"));
-        }
     }
     Ok(())
 }
@@ -728,7 +735,8 @@ impl Transaction<'_> {
                 Some(t) => t,
                 None => f.inferred_types()?,
             };
-            out.push((f.relation.clone(), f.values(&types)?, f.confidence, f.time));
+            let values = f.values(&types, self.store.interner().records())?;
+            out.push((f.relation.clone(), values, f.confidence, f.time));
         }
         Ok(out)
     }
@@ -757,7 +765,8 @@ impl Transaction<'_> {
 
     /// Applies the transaction: infers, writes, and makes it visible atomically.
     pub fn commit(mut self) -> Result<CommitReport, WriteError> {
-        // A failed commit does not forget the strings: the store's tables may hold them.
+        // A failed commit does not forget the strings or records: the store's tables may hold
+        // them.
         self.committed = true;
         let changes = std::mem::take(&mut self.changes);
         Ok(self.store.commit_changes(changes, false)?)

@@ -55,6 +55,8 @@ pub(crate) enum Kind {
     /// What a reader computed from the store and keeps for the next process
     /// ([`Store::write_cache`](crate::Store::write_cache)): bytes of its own format.
     Cache = 9,
+    /// A run of records' field values (rkyv).
+    Records = 10,
 }
 
 impl Kind {
@@ -69,6 +71,7 @@ impl Kind {
             Kind::Orders => "orders",
             Kind::Grams => "grams",
             Kind::Cache => "cache",
+            Kind::Records => "records",
         }
     }
 }

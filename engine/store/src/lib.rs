@@ -43,6 +43,7 @@ mod open;
 mod persist;
 mod program;
 mod read;
+mod records;
 mod rule_counts;
 mod scan;
 mod segment;

@@ -5,6 +5,7 @@
 use super::error::StoreError;
 use super::file::{self, Kind};
 use super::storage::Storage;
+use engram_core::internal::records::RecordType;
 use engram_core::internal::value::ColumnType;
 use serde::{Deserialize, Serialize};
 
@@ -38,6 +39,24 @@ pub(crate) struct Manifest {
     /// a store written before they were kept, is counted when asked).
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub derived_rows: std::collections::BTreeMap<String, u64>,
+    /// Record runs, in id order (absent in a store that holds no records).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub records: Vec<RecordsEntry>,
+    /// The record and ADT types by id, as the columns and the record runs name them (absent
+    /// in a store whose rules declare none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub record_types: Vec<RecordType>,
+}
+
+/// A record run file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct RecordsEntry {
+    /// File name in the store directory.
+    pub file: String,
+    /// Id of its first record (ids count from 1).
+    pub first: u64,
+    /// Number of records.
+    pub count: u64,
 }
 
 /// A forgetting policy that `cleanup` recorded: a derivation weaker than `min_confidence`
@@ -150,6 +169,7 @@ impl Manifest {
             .iter()
             .flat_map(|s| std::iter::once(s.file.as_str()).chain(s.terms.as_deref()))
             .chain(self.wal.as_deref())
+            .chain(self.records.iter().map(|r| r.file.as_str()))
             .chain(self.rules.iter().map(|r| r.file.as_str()))
             .chain(
                 self.relations

@@ -204,10 +204,12 @@ impl Store {
         let names = (manifest.relations.iter().enumerate())
             .map(|(i, r)| (r.name.clone(), i))
             .collect();
+        let mut strings = Strings::from_runs(runs);
+        load_records(storage, manifest, &mut strings)?;
         let mut files = Files {
             storage: st.clone(),
             manifest: manifest.clone(),
-            strings: Strings::from_runs(runs),
+            strings,
             rules,
             rels,
             names,
@@ -302,8 +304,7 @@ impl Store {
         self.drop_view();
         // What reads interned (a query's constants) was never committed: the logged strings
         // take those ids.
-        let committed = self.files.strings.committed() as usize;
-        self.files.strings.interner().truncate(committed);
+        self.files.strings.forget_uncommitted();
         let skip = self.files.log_records;
         self.files.read_log(&w, skip)?;
         Ok(true)
@@ -435,4 +436,20 @@ impl Files {
         self.log_len = log.valid_len;
         Ok(())
     }
+}
+
+/// Reads the record types and the record runs `manifest` names into the table of `strings`'
+/// interner.
+fn load_records(
+    storage: &dyn Storage,
+    manifest: &Manifest,
+    strings: &mut Strings,
+) -> Result<(), StoreError> {
+    let records = strings.interner().records_mut();
+    records.restore_types(manifest.record_types.clone());
+    for r in &manifest.records {
+        super::records::load(storage, &r.file, r.first, r.count, records)?;
+    }
+    strings.commit_records();
+    Ok(())
 }

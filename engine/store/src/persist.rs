@@ -5,7 +5,8 @@
 use super::file::{self, Kind};
 use super::grams::{self, GramRun};
 use super::log::{self, LogRecord};
-use super::manifest::{Manifest, RulesEntry, StringsEntry};
+use super::manifest::{Manifest, RecordsEntry, RulesEntry, StringsEntry};
+use super::records::RecordRun;
 use super::segment::{FactRun, MappedFacts, OrderRun, orders_file};
 use super::storage::Storage;
 use super::strings::MappedRun;
@@ -39,7 +40,7 @@ impl Store {
     }
 
     /// Rewrites every layer with more than one run (or with removals) as one sorted run, and
-    /// the string runs as one.
+    /// the string runs as one, and the record runs.
     pub(crate) fn rewrite_all(&mut self) -> Result<(), Error> {
         self.drop_view();
         let mut writes = Vec::new();
@@ -150,7 +151,12 @@ impl Store {
             ))
             .into());
         }
+        // A commit that made records, or changed their types, writes them as a run file.
+        let records = self.files.strings.records();
+        let records_logged = records.len() as u64 == self.files.strings.committed_records()
+            && records.types() == &self.files.manifest.record_types[..];
         let small = string_bytes < CHECKPOINT_BYTES as usize
+            && records_logged
             && !self.writer.rules_changed
             && !self.writer.manifest_dirty
             && !self.writer.compact_strings
@@ -237,6 +243,7 @@ impl Store {
             self.write_rule_files(&mut cp, st)?;
         }
         self.write_string_runs(&mut cp, st)?;
+        self.write_record_run(&mut cp, st)?;
         for w in writes {
             self.write_fact_run(&mut cp, st, w)?;
         }
@@ -342,6 +349,40 @@ impl Store {
         Ok(())
     }
 
+    /// The records made since the last checkpoint as a run file (with a compaction all of
+    /// them as one), and the record types.
+    fn write_record_run(&mut self, cp: &mut Checkpoint, st: &dyn Storage) -> Result<(), Error> {
+        let merge = self.writer.compact_strings && cp.m.records.len() > 1;
+        let first = match merge {
+            true => 1,
+            false => self.files.strings.committed_records() + 1,
+        };
+        let records = self.files.strings.records();
+        cp.m.record_types = records.types().to_vec();
+        let Some(run) = RecordRun::since(records, first) else {
+            return Ok(());
+        };
+        if !run.fits() {
+            return Err(StoreError::Invalid(format!(
+                "records of {} field values in one commit: a record run holds at most 2^32",
+                run.fields.len()
+            ))
+            .into());
+        }
+        if merge {
+            cp.m.records.clear();
+        }
+        let f = fresh_file(&mut cp.m, st, "rec");
+        cp.files.write(st, &f, Kind::Records, &run.to_bytes())?;
+        let count = run.offsets.len() as u64 - 1;
+        cp.m.records.push(RecordsEntry {
+            file: f,
+            first,
+            count,
+        });
+        Ok(())
+    }
+
     /// One layer's run as a file, named in the new manifest in place of what it replaces.
     fn write_fact_run(
         &self,
@@ -439,6 +480,7 @@ impl Store {
                 self.files.strings.committed_run(runs);
             }
         }
+        self.files.strings.commit_records();
         self.files.manifest = cp.m;
         Ok(())
     }
@@ -507,7 +549,7 @@ pub(crate) fn remove_dead_files(storage: &dyn Storage, manifest: &Manifest) {
     for name in &names {
         let name = name.as_str();
         let ours = [
-            ".str", ".terms", ".grams", ".facts", ".ord", ".rules", ".log", ".tmp",
+            ".str", ".terms", ".grams", ".facts", ".ord", ".rules", ".log", ".tmp", ".rec",
         ]
         .iter()
         .any(|ext| name.ends_with(ext));

@@ -7,6 +7,7 @@ use super::{CommitReport, Store, StoreError};
 use crate::Error;
 use crate::error::WriteError;
 use engram_core::internal::plan::ir::Plan;
+use engram_core::internal::records::Shape;
 use engram_core::internal::sources::{self, Source};
 use engram_core::internal::value::{ColumnType, Interner};
 use engram_parser as ast;
@@ -33,7 +34,9 @@ pub(crate) fn compile(
     };
     let sources = sources::gather(roots, &mut resolve, &[])?;
     // Declared as syntax trees, never as text: a relation's name and columns come from data.
-    // (Compiling adds them only for the relations the rule files do not declare.)
+    // (Compiling adds them only for the relations the rule files do not declare; a record
+    // column names its type, which the rule files must still declare.)
+    let records = interner.records();
     let extra = store_relations
         .iter()
         // `@` marks the planner's own relations (an eqrel's classes): planning makes them.
@@ -43,7 +46,7 @@ pub(crate) fn compile(
             attributes: (columns.iter())
                 .map(|(c, t)| ast::Attribute {
                     name: c.clone(),
-                    ty: t.to_string(),
+                    ty: records.type_name(*t),
                     span: ast::Span::default(),
                 })
                 .collect(),
@@ -55,7 +58,6 @@ pub(crate) fn compile(
         })
         .collect();
     let plan = sources::compile(&sources, extra, interner)?;
-    refuse_records(&plan)?;
     refuse_subsumption(&plan)?;
     refuse_limits(&plan)?;
     if let Some(f) = plan.functors.first() {
@@ -97,26 +99,6 @@ fn refuse_subsumption(plan: &Plan) -> Result<(), Error> {
         .into()),
         None => Ok(()),
     }
-}
-
-/// A store keeps symbols across commits, not yet records: a program whose relations hold
-/// records or ADT values is refused by name rather than given ids that would not survive.
-fn refuse_records(plan: &Plan) -> Result<(), Error> {
-    for rel in plan.relations.iter().filter(|r| !r.hidden()) {
-        for (column, ty) in &rel.columns {
-            if let ColumnType::Record(t) = ty {
-                let ty = plan.interner.records().type_name(ColumnType::Record(*t));
-                return Err(StoreError::Invalid(format!(
-                    "relation `{}` has column `{column}` of the record type `{ty}`: a store \
-                     does not keep records or ADT values yet (`engram run` evaluates such \
-                     programs)",
-                    rel.name
-                ))
-                .into());
-            }
-        }
-    }
-    Ok(())
 }
 
 impl Store {
@@ -212,9 +194,55 @@ impl Store {
             plan.fix_now(self.now());
         }
         self.check_schemas(&plan)?;
+        self.check_record_types()?;
         let plan = Arc::new(plan);
         self.cache.plan = Some(plan.clone());
         Ok(plan)
+    }
+
+    /// The record types the store's facts hold must keep their shapes: a rule file that
+    /// redefines one (`.type P = [x: number]` where the facts were made as `[x: symbol, y:
+    /// number]`) would read the stored records wrongly, so the rules are refused.
+    fn check_record_types(&mut self) -> Result<(), Error> {
+        let stored = &self.files.manifest.record_types;
+        let mut todo: Vec<(u32, &str)> = Vec::new();
+        for entry in &self.files.manifest.relations {
+            for (_, ty) in &entry.columns {
+                if let ColumnType::Record(t) = ty {
+                    todo.push((*t, &entry.name));
+                }
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        let records = self.files.strings.interner().records();
+        while let Some((t, relation)) = todo.pop() {
+            if !seen.insert(t) {
+                continue;
+            }
+            let Some(was) = stored.get(t as usize) else {
+                return Err(StoreError::Invalid(format!(
+                    "relation `{relation}` holds records of type {t}, which the manifest does                      not define"
+                ))
+                .into());
+            };
+            if records.get_type(t) != Some(was) {
+                return Err(StoreError::Invalid(format!(
+                    "the rules define the record type `{}` otherwise than the store's facts                      were made with (relation `{relation}`): a store's record types keep their                      shapes",
+                    was.name
+                ))
+                .into());
+            }
+            let fields = match &was.shape {
+                Shape::Tuple(fields) => fields.iter().collect::<Vec<_>>(),
+                Shape::Sum(branches) => branches.iter().flat_map(|b| &b.1).collect(),
+            };
+            for f in fields {
+                if let ColumnType::Record(u) = f.ty {
+                    todo.push((u, relation));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Every relation that holds facts must be declared by the rules as the store holds it.
@@ -225,9 +253,10 @@ impl Store {
             };
             let declared = plan.relations[id].types();
             if declared != rel.types {
+                let records = self.files.strings.records();
                 let show = |t: &[ColumnType]| {
                     t.iter()
-                        .map(ToString::to_string)
+                        .map(|&t| records.type_name(t))
                         .collect::<Vec<_>>()
                         .join(", ")
                 };

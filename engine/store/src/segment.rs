@@ -365,6 +365,7 @@ fn check_shape(
                         | (ColumnView::Wide(_), ColumnType::Number)
                         | (ColumnView::Wide(_), ColumnType::Unsigned)
                         | (ColumnView::Wide(_), ColumnType::Float)
+                        | (ColumnView::Wide(_), ColumnType::Record(_))
                 ) && v.len() == n
             })
     };

@@ -272,6 +272,9 @@ pub(crate) struct Strings {
     logged_terms: Vec<MappedTerms>,
     /// Trigrams of the logged strings, likewise.
     logged_grams: Vec<MappedGrams>,
+    /// Records in run files (the interner's record table holds them first, then any made
+    /// since: see [`crate::records`]).
+    records: u64,
 }
 
 impl Strings {
@@ -283,21 +286,48 @@ impl Strings {
             interner: Interner::default(),
             logged_terms: Vec::new(),
             logged_grams: Vec::new(),
+            records: 0,
         };
         s.rebase();
         s
     }
 
-    /// Makes the committed runs the interner's base (forgetting uncommitted strings).
+    /// Makes the committed runs the interner's base (forgetting uncommitted strings); the
+    /// record table goes over to the new interner.
     fn rebase(&mut self) {
         self.extra = 0;
         self.logged_terms.clear();
         self.logged_grams.clear();
         let len = self.runs.iter().map(|r| r.len()).sum();
+        let records = std::mem::take(self.interner.records_mut());
         self.interner = Interner::with_base(Arc::new(RunSet {
             runs: self.runs.clone(),
             len,
         }));
+        *self.interner.records_mut() = records;
+    }
+
+    /// The interner's record types and records.
+    pub(crate) fn records(&self) -> &engram_core::internal::records::Records {
+        self.interner.records()
+    }
+
+    /// Records in run files.
+    pub(crate) fn committed_records(&self) -> u64 {
+        self.records
+    }
+
+    /// Records that the records made so far are committed (in run files).
+    pub(crate) fn commit_records(&mut self) {
+        self.records = self.interner.records().len() as u64;
+    }
+
+    /// Forgets what was interned since the last commit: strings past the committed ones and
+    /// records past those in run files.
+    pub(crate) fn forget_uncommitted(&mut self) {
+        let committed = self.committed() as usize;
+        self.interner.truncate(committed);
+        self.interner.records_mut().truncate(self.records as usize);
     }
 
     /// Strings committed: in run files or in the log.

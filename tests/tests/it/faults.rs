@@ -9,8 +9,8 @@
 //! came after the commit was durable), report the failure naming the file (a full disk says
 //! so), and take the next commit once the fault clears.
 
-use engram_engine::Store;
 use engram_engine::store::faults::{FaultStorage, Hook, Op, Outcome};
+use engram_engine::{Store, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::io;
 use std::os::unix::fs::MetadataExt;
@@ -50,12 +50,21 @@ fn template(dir: &Path) -> PathBuf {
          path(a, b) :- edge(a, b).\npath(a, c) :- path(a, b), edge(b, c).\n",
     )
     .unwrap();
+    s.add_rules(
+        "records",
+        ".type Pair = [a: symbol, b: symbol]\n.type Nest = [p: Pair, rest: Nest]\n\
+         .decl tagged(p: Pair, n: number)\n.decl nest(x: Nest)\n\
+         nest([p, nil]) :- tagged(p, _).\n",
+    )
+    .unwrap();
     let mut tx = s.transaction().unwrap();
     tx.add_text(
         "edge(\"a\", \"b\"). edge(\"b\", \"c\"). edge(\"c\", \"d\"). \
          edge(\"alpha node\", \"beta node\").",
     )
     .unwrap();
+    tx.add("tagged", vec![pair("a", "b"), Value::Number(0)])
+        .unwrap();
     tx.commit().unwrap();
     s.compact().unwrap();
     let mut tx = s.transaction().unwrap();
@@ -64,11 +73,17 @@ fn template(dir: &Path) -> PathBuf {
     path
 }
 
+/// A record of two symbols.
+fn pair(a: &str, b: &str) -> Value {
+    Value::Record(vec![Value::Symbol(a.into()), Value::Symbol(b.into())])
+}
+
 /// The operations under test: a logged commit, a checkpoint, a rule change (which writes run
-/// files and a manifest, as a commit of more than 65,536 facts does), and the same changes as
+/// files and a manifest, as a commit of more than 65,536 facts does), the same changes as
 /// the logged commit made by two commits held back for one wait for the disk (group commit:
-/// both durable or neither).
-const STEPS: [&str; 4] = ["commit", "compact", "rules", "group"];
+/// both durable or neither), and a commit that makes records (written as a checkpoint with a
+/// record run).
+const STEPS: [&str; 5] = ["commit", "compact", "rules", "group", "records"];
 
 fn step(store: &mut Store, which: &str) -> Result<(), engram_store::WriteError> {
     // Checkpoints write an orders file beside every run, as a large store's are.
@@ -92,6 +107,13 @@ fn step(store: &mut Store, which: &str) -> Result<(), engram_store::WriteError> 
             store.sync()
         }
         "compact" => store.compact().map(drop),
+        "records" => {
+            let mut tx = store.transaction()?;
+            tx.add("tagged", vec![pair("e", "f"), Value::Number(1)])?;
+            tx.add("tagged", vec![pair("a", "b"), Value::Number(2)])?;
+            tx.add_text("edge(\"e\", \"f\").")?;
+            tx.commit().map(drop)
+        }
         "rules" => store
             .add_rules(
                 "inverse",
