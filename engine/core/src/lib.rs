@@ -104,7 +104,7 @@ pub use program::{EvalOptions, FunctorInfo, Inputs, Program, ReadOptions, Relati
 pub use sources::Source;
 pub use value::{ColumnType, Value, format_time, parse_time};
 pub use violation::Violation;
-pub use why_not::{Reason, RuleWhyNot, WhyNot};
+pub use why_not::{Reason, RuleWhyNot, SizeLimit, WhyNot};
 
 /// engram-core's internals, for the crates built on it (`engram-store`, `engram-memory`).
 ///

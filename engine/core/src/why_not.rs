@@ -54,11 +54,26 @@ pub struct WhyNot {
     /// fact they removed in turn, when `subsumed_by` names none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub subsumption_rules: Vec<String>,
+    /// When its relation is derived by a recursion that `.limitsize` stopped: the relation
+    /// that reached its limit (this one or another of the same recursion).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size_limit: Option<SizeLimit>,
     /// Whether facts of the relation are asserted as well as derived (then this one was
     /// not asserted, or was retracted or forgotten).
     pub assertable: bool,
     /// Per rule whose head could make the fact: why it did not.
     pub rules: Vec<RuleWhyNot>,
+}
+
+/// A `.limitsize` that stopped a recursion: its rounds end once a relation holds its limit.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SizeLimit {
+    /// The relation that reached its limit.
+    pub relation: String,
+    /// Its `.limitsize`.
+    pub limit: usize,
+    /// The facts it holds.
+    pub facts: usize,
 }
 
 /// The fact that removed another through a subsumption rule.
@@ -194,6 +209,7 @@ impl Database {
                 .filter(|r| r.head == rel)
                 .map(|r| r.origin.clone())
                 .collect(),
+            size_limit: self.size_limit(rel),
             assertable: self.plan.rules.iter().all(|r| r.head != rel) || !decl.inputs.is_empty(),
             rules: Vec::new(),
         };
@@ -226,6 +242,24 @@ impl Database {
             }
         }
         Some(out)
+    }
+
+    /// The `.limitsize` that stopped the recursion deriving `rel`, if one did.
+    fn size_limit(&self, rel: RelId) -> Option<SizeLimit> {
+        let stratum = (self.plan.strata.iter()).find(|s| s.relations.contains(&rel))?;
+        if !stratum.recursive {
+            return None;
+        }
+        stratum.relations.iter().find_map(|&r| {
+            let decl = &self.plan.relations[r];
+            let limit = decl.limit?;
+            let facts = self.relation(&decl.name)?.len();
+            (facts >= limit).then(|| SizeLimit {
+                relation: decl.name.clone(),
+                limit,
+                facts,
+            })
+        })
     }
 
     /// [`Database::why_not`] for a fact written as Datalog text.

@@ -48,6 +48,14 @@ impl WhyNot {
                 self.subsumption_rules.join(", ")
             );
         }
+        if let Some(l) = &self.size_limit {
+            let _ = writeln!(
+                out,
+                "  its recursion stopped when `{}` reached its `.limitsize` of {} facts (it \
+                 holds {}): the rounds that would derive more were not run",
+                l.relation, l.limit, l.facts
+            );
+        }
         if self.rules.is_empty()
             && self.superseded_by.is_none()
             && self.subsumption_rules.is_empty()

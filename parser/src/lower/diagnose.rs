@@ -98,6 +98,9 @@ pub(super) fn describe_error(
             Some(Span::new(open, at)),
         );
     }
+    if let Some((span, message)) = unknown_directive(src, at) {
+        return (at, message, Some(span));
+    }
     let whole = [before, src].concat();
     let message = if directive_at(&whole, before.len() + at) {
         format!(
@@ -113,6 +116,28 @@ pub(super) fn describe_error(
         format!("expected {}, found {found}", join_or(&expected))
     };
     (at, message, None)
+}
+
+/// A directive's keyword run on into more letters (`.outputx`, `.planned`): parsing stopped
+/// inside the word, after the directive it begins with. The word's span, and a message naming
+/// it and that directive.
+fn unknown_directive(src: &str, at: usize) -> Option<(Span, String)> {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let start = src[..at].trim_end_matches(word).len();
+    let known = &src[start..at];
+    // `.` is one byte: the character before the word, when it is one (another character
+    // there may be several bytes).
+    let dot = src[..start].ends_with('.').then(|| start - 1)?;
+    let rest = src[at..].len() - src[at..].trim_start_matches(word).len();
+    if known.is_empty() || rest == 0 || !known.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    let end = at + rest;
+    let message = format!(
+        "unknown directive `{}`: did you mean `.{known}`?",
+        &src[dot..end]
+    );
+    Some((Span::new(dot, end), message))
 }
 
 /// Whether parsing stopped at a `#` first on its line: a preprocessor directive.
@@ -146,4 +171,23 @@ fn friendly_rule(rule: Rule) -> Option<&'static str> {
         Rule::statement => "statement",
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by the fuzzer: a word after a character of several bytes (the byte before the
+    /// word is then not a character's start).
+    #[test]
+    fn an_unknown_directive_is_looked_for_at_any_character_boundary() {
+        for src in ["é.outputx r", ".outputé", "ré(x)", "€abc", ".outputx"] {
+            for at in (0..=src.len()).filter(|&i| src.is_char_boundary(i)) {
+                let _ = unknown_directive(src, at);
+            }
+        }
+        let (span, message) = unknown_directive("é.outputx r", 9).expect("a directive");
+        assert_eq!((span.start, span.end), (2, 10));
+        assert!(message.contains("`.outputx`"), "{message}");
+    }
 }

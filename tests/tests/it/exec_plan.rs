@@ -110,3 +110,25 @@ fn a_store_refuses_limitsize_by_name() {
     let err = store.add_rules("count", src).unwrap_err().to_string();
     assert!(err.contains("`.limitsize n`"), "{err}");
 }
+
+/// A fact a `.limitsize` kept from being derived: why-not names the limit that stopped the
+/// recursion (of the fact's relation or another of the same recursion), and nothing for a
+/// recursion that ended on its own.
+#[test]
+fn why_not_names_the_limit_that_stopped_the_recursion() {
+    let text = ".decl e(x: number, y: number)\n.decl r(x: number)\n.decl s(x: number)\n\
+                .limitsize s(n = 2)\nr(0).\nr(y) :- s(x), e(x, y).\ns(x) :- r(x).\n";
+    let program = Program::compile(text, "limit.dl").unwrap();
+    let chain: Vec<(i64, i64)> = (0..6).map(|i| (i, i + 1)).collect();
+    let mut db = program.evaluate(&edges(&chain)).unwrap();
+    let why = db.why_not_text("r(5)").unwrap();
+    let limit = why.size_limit.clone().expect("the limit stopped it");
+    assert_eq!((limit.relation.as_str(), limit.limit), ("s", 2));
+    assert!(limit.facts >= 2, "{limit:?}");
+    let shown = why.to_text();
+    assert!(shown.contains("reached its `.limitsize` of 2"), "{shown}");
+    // Without the limit the same recursion ends on its own: no limit to name.
+    let free = Program::compile(&text.replace(".limitsize s(n = 2)\n", ""), "free.dl").unwrap();
+    let mut db = free.evaluate(&edges(&chain[..2])).unwrap();
+    assert!(db.why_not_text("r(5)").unwrap().size_limit.is_none());
+}
