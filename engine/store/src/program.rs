@@ -58,7 +58,6 @@ pub(crate) fn compile(
         })
         .collect();
     let plan = sources::compile(&sources, extra, interner)?;
-    refuse_subsumption(&plan)?;
     refuse_limits(&plan)?;
     if let Some(f) = plan.functors.first() {
         return Err(StoreError::Invalid(format!(
@@ -80,21 +79,6 @@ fn refuse_limits(plan: &Plan) -> Result<(), Error> {
             "`.limitsize {}`: a store maintains facts commit by commit, not in the rounds of \
              one evaluation that a size limit cuts (`engram run` evaluates such programs)",
             rel.name
-        ))
-        .into()),
-        None => Ok(()),
-    }
-}
-
-/// A store maintains what it derives commit by commit, counting derivations; a subsumption
-/// rule removes facts that still have derivations, which that count cannot follow. A program
-/// with one is refused by name.
-fn refuse_subsumption(plan: &Plan) -> Result<(), Error> {
-    match plan.subsumptions.first() {
-        Some(rule) => Err(StoreError::Invalid(format!(
-            "the subsumption rule at {} (of `{}`): a store does not maintain subsumption \
-             rules yet (`engram run` evaluates such programs)",
-            rule.origin, plan.relations[rule.head].name
         ))
         .into()),
         None => Ok(()),

@@ -78,6 +78,9 @@ impl Plans {
                             && d.combine == Combine::Max
                             && plan.merge != Some(r)
                     })
+                    // A subsumption rule removes facts that still have derivations, which
+                    // counting derivations cannot follow: evaluated again whole.
+                    && s.subsumptions.is_empty()
             })
             .collect();
         if let Some(class) = plan.merge.and_then(|m| plan.relations[m].class) {
