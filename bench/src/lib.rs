@@ -32,17 +32,18 @@ pub fn generate(args: &[&str], dir: &Path, file: &str) -> anyhow::Result<PathBuf
     Ok(out)
 }
 
-/// A deterministic confidence in [0.9, 1) for an edge, from its text.
-pub fn edge_confidence(a: &str, b: &str) -> f64 {
+/// A deterministic confidence in [low, 1) for an edge, from its text.
+pub fn edge_confidence(a: &str, b: &str, low: f64) -> f64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for byte in a.bytes().chain([0]).chain(b.bytes()) {
         h = (h ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
     }
-    0.9 + (h % 100_000) as f64 / 1_000_000.0
+    low + (1.0 - low) * (h % 100_000) as f64 / 100_000.0
 }
 
-/// Copies a two-column `.facts` file to `dst` with a third column, [`edge_confidence`].
-pub fn add_confidences(src: &Path, dst: &Path) -> anyhow::Result<()> {
+/// Copies a two-column `.facts` file to `dst` with a third column, [`edge_confidence`] in
+/// [low, 1).
+pub fn add_confidences(src: &Path, dst: &Path, low: f64) -> anyhow::Result<()> {
     if dst.exists() {
         return Ok(());
     }
@@ -50,7 +51,7 @@ pub fn add_confidences(src: &Path, dst: &Path) -> anyhow::Result<()> {
     let mut out = String::with_capacity(text.len() * 2);
     for line in text.lines() {
         if let Some((a, b)) = line.split_once('\t') {
-            out.push_str(&format!("{a}\t{b}\t{:.6}\n", edge_confidence(a, b)));
+            out.push_str(&format!("{a}\t{b}\t{:.6}\n", edge_confidence(a, b, low)));
         }
     }
     if let Some(dir) = dst.parent() {

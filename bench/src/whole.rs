@@ -31,6 +31,8 @@ pub enum Contender {
         program: PathBuf,
         /// Its input directory.
         input: PathBuf,
+        /// Flags of `engram run` (`--best-first`).
+        flags: Vec<String>,
     },
     /// `souffle -F input -D out program` (Soufflé's interpreter, its default), when a
     /// `souffle` binary is on PATH.
@@ -145,9 +147,11 @@ pub fn run_workload(
                 Contender::Engram { program, input, .. }
                 | Contender::Souffle { program, input } => {
                     let mut args = match c {
-                        Contender::Engram { binary, .. } => {
+                        Contender::Engram { binary, flags, .. } => {
                             let bin = binary.as_deref().unwrap_or(engram);
-                            vec![bin.to_str().expect("a UTF-8 path"), "run"]
+                            let mut args = vec![bin.to_str().expect("a UTF-8 path"), "run"];
+                            args.extend(flags.iter().map(String::as_str));
+                            args
                         }
                         _ => vec!["souffle"],
                     };
@@ -301,7 +305,7 @@ pub fn workloads(scale: Scale, scratch: &Path) -> anyhow::Result<Vec<Workload>> 
         programs,
     };
     let mut out = setup.closures()?;
-    out.push(setup.confidence()?);
+    out.extend(setup.confidence()?);
     out.push(setup.same_generation()?);
     out.push(setup.el()?);
     out.push(setup.lubm()?);
@@ -334,11 +338,23 @@ impl Setup {
 
     /// engram (and the baseline build) on a program, labelled `label`.
     fn engram(&self, label: &str, program: &Path, input: &Path) -> Vec<Contender> {
+        self.engram_with(label, program, input, &[])
+    }
+
+    /// [`Setup::engram`] with flags of `engram run`.
+    fn engram_with(
+        &self,
+        label: &str,
+        program: &Path,
+        input: &Path,
+        flags: &[&str],
+    ) -> Vec<Contender> {
         let engram = |label: String, binary: Option<PathBuf>| Contender::Engram {
             label,
             binary,
             program: program.to_path_buf(),
             input: input.to_path_buf(),
+            flags: flags.iter().map(|f| f.to_string()).collect(),
         };
         let mut out = vec![engram(label.to_string(), None)];
         if let Some(b) = &self.baseline {
@@ -404,26 +420,55 @@ impl Setup {
         Ok(out)
     }
 
-    /// The random graph's closure with a confidence per edge, against engram's boolean
-    /// closure and a best-per-key loop by hand.
-    fn confidence(&self) -> anyhow::Result<Workload> {
-        let (dir, graph) = self.graph()?;
+    /// The random graph's closure with a confidence per edge (in [0.9, 1)), against engram's
+    /// boolean closure and a best-per-key loop by hand; and the closure of a dense graph with
+    /// confidences in [0.05, 1), whose facts improve often.
+    fn confidence(&self) -> anyhow::Result<Vec<Workload>> {
+        let (dir, _) = self.graph()?;
+        let dense = match self.full {
+            true => ["600", "9000"],
+            false => ["60", "400"],
+        };
+        let dense_dir = (self.scratch).join(format!("graph-{}-{}", dense[0], dense[1]));
+        crate::generate(&["graph", dense[0], dense[1]], &dense_dir, "edge.facts")?;
+        Ok(vec![
+            self.confidence_of("confidence closure".into(), &dir, 0.9)?,
+            self.confidence_of(
+                format!("dense confidence closure {} {}", dense[0], dense[1]),
+                &dense_dir,
+                0.05,
+            )?,
+        ])
+    }
+
+    /// The closure of the graph in `dir` with a confidence per edge in [low, 1), by rounds
+    /// and best-first, against engram's boolean closure and a best-per-key loop by hand.
+    fn confidence_of(&self, name: String, dir: &Path, low: f64) -> anyhow::Result<Workload> {
         let tc_conf = write_program(
             &self.programs,
             "tc-confidence.dl",
             &output(crate::TC_CONFIDENCE_PROGRAM, "path"),
         )?;
-        let conf_dir = (self.scratch).join(format!("graph-{}-{}-confidence", graph[0], graph[1]));
-        crate::add_confidences(&dir.join("edge.facts"), &conf_dir.join("edge.facts"))?;
+        let conf_dir = (self.scratch).join(format!(
+            "{}-confidence-{low}",
+            dir.file_name().and_then(|n| n.to_str()).unwrap_or("graph")
+        ));
+        crate::add_confidences(&dir.join("edge.facts"), &conf_dir.join("edge.facts"), low)?;
         let mut contenders = self.engram("engram", &tc_conf, &conf_dir);
-        contenders.extend(self.engram("engram boolean", &self.tc, &dir));
+        contenders.extend(self.engram_with(
+            "engram best-first",
+            &tc_conf,
+            &conf_dir,
+            &["--best-first"],
+        ));
+        contenders.extend(self.engram("engram boolean", &self.tc, dir));
         contenders.push(Contender::Peer {
             engine: "by-hand".into(),
             workload: "tc-confidence".into(),
             param: 0,
         });
         Ok(Workload {
-            name: "confidence closure".into(),
+            name,
             input: conf_dir,
             relations: vec!["path".into()],
             contenders,
@@ -461,6 +506,12 @@ impl Setup {
         let el_conf = write_program(&self.programs, "el-confidence.dl", &weighted)?;
         let mut contenders = self.engram_and_souffle(&el, &el_dir);
         contenders.extend(self.engram("engram confidence", &el_conf, &el_dir));
+        contenders.extend(self.engram_with(
+            "engram confidence best-first",
+            &el_conf,
+            &el_dir,
+            &["--best-first"],
+        ));
         contenders.extend(self.peers_of("el", 0));
         Ok(Workload {
             name: format!("EL classification, {concepts} concepts"),

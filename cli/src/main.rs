@@ -9,6 +9,7 @@ mod repl;
 mod store_cmd;
 
 use clap::{Parser, Subcommand};
+use engram_core::EvalOptions;
 use program_cmd::{FactDir, ReadArgs};
 use render::Format as OutFormat;
 use render::TextOrJson;
@@ -71,6 +72,12 @@ enum Command {
         /// Exit with 3 when an integrity constraint has a violation.
         #[arg(long)]
         strict: bool,
+        /// Settle each fact once, best-first in order of confidence, where a stratum allows
+        /// it, instead of improving facts round by round: the same facts, confidences,
+        /// depths and origins, in less memory where facts improve often, more time where
+        /// they do not.
+        #[arg(long)]
+        best_first: bool,
     },
     /// Parse and plan a program, printing every error.
     Check {
@@ -472,7 +479,16 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
             output,
             program,
             strict,
-        } => program_cmd::run(&program, &read, &facts, &output, strict, now, limits),
+            best_first,
+        } => {
+            let options = EvalOptions {
+                now,
+                limits,
+                best_first,
+                ..EvalOptions::default()
+            };
+            program_cmd::run(&program, &read, &facts, &output, strict, options)
+        }
         Command::Explain {
             facts,
             read,

@@ -104,8 +104,7 @@ pub fn run(
     facts: &FactDir,
     output: &str,
     strict: bool,
-    now: Option<i64>,
-    limits: Limits,
+    options: EvalOptions,
 ) -> anyhow::Result<ExitCode> {
     let p = read.read(program)?;
     // Plain programs without queries evaluate as plain Datalog; confidence syntax,
@@ -114,8 +113,7 @@ pub fn run(
     let summary = p.summary();
     let options = EvalOptions {
         provenance: summary.queries > 0 || summary.constraints > 0,
-        now,
-        limits,
+        ..options
     };
     let mut db = facts.evaluate(&p, &options)?;
     for w in db.warnings() {

@@ -229,6 +229,31 @@ fn confidence_columns_in_and_out_and_query_metadata() {
     );
 }
 
+/// `--best-first` settles each fact once: on a cycle, with a direct edge a longer path beats,
+/// the same file and the same answers (confidence, depth, rule) as the rounds.
+#[test]
+fn best_first_writes_what_the_rounds_write() {
+    let dir = weighted_dir();
+    let d = dir.path();
+    std::fs::write(
+        d.join("edge.facts"),
+        "a\tb\t0.8\nb\tc\nc\td\t0.5\nd\ta\t0.9\na\tc\t0.1\n",
+    )
+    .unwrap();
+    let rounds = engram(&["run", "-D", "rounds", "p.dl"], d);
+    let best = engram(&["run", "--best-first", "-D", "best", "p.dl"], d);
+    assert!(best.status.success(), "{}", text(&best.stderr));
+    let csv = |dir: &str| std::fs::read_to_string(d.join(dir).join("path.csv")).unwrap();
+    assert_eq!(csv("best"), csv("rounds"));
+    assert!(csv("best").contains("a\tc\t0.720000\n"), "{}", csv("best"));
+    assert_eq!(text(&best.stdout), text(&rounds.stdout));
+    assert!(
+        text(&best.stdout).contains("c | 0.720000   | 1     | transitive\n"),
+        "{}",
+        text(&best.stdout)
+    );
+}
+
 #[test]
 fn bad_confidence_in_an_input_file_names_file_and_line() {
     let dir = weighted_dir();

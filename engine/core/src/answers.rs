@@ -30,6 +30,7 @@ impl<'a> Answers<'a> {
                     crate::eval::Mode {
                         meta: false,
                         time: false,
+                        best_first: false,
                     },
                 );
                 for a in &answers {

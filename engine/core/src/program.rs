@@ -64,6 +64,16 @@ pub struct EvalOptions {
     /// Bounds on the evaluation (none by default): a program that passes one stops with
     /// [`crate::eval::EvalError::Limit`], naming the relation that grew.
     pub limits: crate::Limits,
+    /// Settle the facts of a recursive stratum best-first where its lattice allows it: each
+    /// fact once, at its final confidence, in order of confidence (max with the product or
+    /// min t-norm, rule weights at most 1, no head confidence expression, depth bound,
+    /// `.limitsize` or subsumption); off by default. The facts, confidences, depths and
+    /// origins are those of the rounds (semi-naive, where a fact is improved as better
+    /// derivations arrive); it holds each fact once instead of once per improvement, so it
+    /// takes much less memory where facts improve often (a dense graph's closure: a quarter),
+    /// but it reaches facts one at a time, out of order, so it takes longer where they do not
+    /// (bench/README.md).
+    pub best_first: bool,
 }
 
 impl Default for EvalOptions {
@@ -72,6 +82,7 @@ impl Default for EvalOptions {
             provenance: true,
             now: None,
             limits: crate::Limits::NONE,
+            best_first: false,
         }
     }
 }
@@ -418,6 +429,7 @@ impl Program {
         let mode = Mode {
             meta: self.tracks(&base, options),
             time: self.plan.tracks_time() || base.has_time(),
+            best_first: options.best_first,
         };
         // A program that reads times gets `now()` fixed for this evaluation.
         let fixed;

@@ -591,6 +591,7 @@ impl Store {
         let mode = Mode {
             meta: true,
             time: true,
+            best_first: false,
         };
         let mut done = eval::evaluate(plan, base, self.files.strings.interner(), mode)?.done;
         let mut out: Vec<Option<Table>> = (0..self.files.rels.len()).map(|_| None).collect();

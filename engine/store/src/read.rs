@@ -24,6 +24,7 @@ use engram_core::{Database, Fact, QueryAnswer, RelationView};
 pub(crate) const STORE_MODE: Mode = Mode {
     meta: true,
     time: true,
+    best_first: false,
 };
 
 /// Facts and bytes of one relation.

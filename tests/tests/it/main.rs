@@ -1,6 +1,7 @@
 //! engram-tests' integration tests, one binary (one link instead of one per file): each
 //! module is what was a test file of its own.
 
+mod best_first;
 mod confidence;
 mod conformance;
 mod exec_plan;

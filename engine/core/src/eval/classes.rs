@@ -378,6 +378,7 @@ mod tests {
         let rows = classes.rows(Mode {
             meta: true,
             time: false,
+            best_first: false,
         });
         let sym = |s: &str| u64::from(db.interner.get(s).expect("interned").id());
         let member = |s: &str| {
@@ -414,6 +415,7 @@ mod tests {
             let rows = db.classes(db.plan.rel_index["same"]).rows(Mode {
                 meta: true,
                 time: false,
+                best_first: false,
             });
             let d = u64::from(db.interner.get("d").expect("interned").id());
             let i = rows.find(&[d]).expect("a member");

@@ -20,6 +20,8 @@
 //! and the order with the fewest probes expected wins. Orders are chosen again when the
 //! stratum's relations have doubled since.
 
+mod best_first;
+
 use super::emit::{HeadMeta, emit_head};
 use super::expr::Cx;
 use super::meta::Meta;
@@ -38,7 +40,8 @@ const MAX_KEY: usize = 16;
 /// the planner's order.
 const MAX_COSTED: usize = 5;
 
-/// Whether `stratum` is evaluated here: it has subsumption rules; or a rule with a `.plan`
+/// Whether `stratum` is evaluated here: it is settled best-first (`best_first.rs`); or it
+/// has subsumption rules; or a rule with a `.plan`
 /// (whose orders only this evaluator follows), or it is recursive with a `.limitsize`
 /// relation (whose facts only tables count exactly with provenance); or one of its rules has
 /// three or more atoms, one of them over a relation of the stratum (two-atom rules, closures
@@ -46,6 +49,9 @@ const MAX_COSTED: usize = 5;
 /// confidence closure took 1.3 s here against 0.96 s there), or with provenance an
 /// independent part over earlier strata; and no atom has more than [`MAX_KEY`] columns.
 pub(super) fn takes(plan: &Plan, stratum: &Stratum, mode: Mode) -> bool {
+    if best_first::takes(plan, stratum, mode) {
+        return true;
+    }
     if !stratum.subsumptions.is_empty() {
         // Only here can a fact be removed during the rounds (see `Loops::subsume`).
         return true;
@@ -138,7 +144,10 @@ pub(super) fn evaluate(
         read_completed(&mut tables, a.rel, cx.done, width(a.rel), mode);
     }
     let mut loops = Loops::new(stratum, rules, subsumptions, tables);
-    loops.run(plan, stratum, cx, mode, &mut buf)?;
+    match best_first::takes(plan, stratum, mode) {
+        true => loops.run_best_first(plan, stratum, cx, mode, &mut buf)?,
+        false => loops.run(plan, stratum, cx, mode, &mut buf)?,
+    }
     let mut out = Vec::new();
     for &rel in &stratum.relations {
         let t = loops.tables[rel]

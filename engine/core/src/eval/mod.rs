@@ -69,6 +69,7 @@ impl Rows {
         Mode {
             meta: self.meta,
             time: self.meta && self.width > base + meta::FACT_CELLS,
+            best_first: false,
         }
     }
     /// Number of rows.
@@ -292,6 +293,10 @@ pub struct Mode {
     pub meta: bool,
     /// Whether they also carry a time (a store's evaluation; needs `meta`).
     pub time: bool,
+    /// Whether a stratum whose lattice allows it has its facts settled best-first, each once
+    /// at its final confidence (`loops/best_first.rs`), rather than improved round by round
+    /// ([`crate::EvalOptions::best_first`]).
+    pub best_first: bool,
 }
 
 /// What an evaluation produced.

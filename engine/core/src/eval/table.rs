@@ -11,6 +11,7 @@
 
 use super::meta::{Meta, cells};
 use hashbrown::HashTable;
+use hashbrown::hash_table::Entry;
 use rustc_hash::{FxHashSet, FxHasher};
 use std::hash::Hasher;
 
@@ -44,6 +45,22 @@ fn holds(rows: &[u64], width: usize, (r, h): (u32, u32), fragment: u32, key: &[u
             .iter()
             .zip(key)
             .all(|(a, b)| a == b)
+}
+
+/// The entry of distinct set `set` over `rows` (`width` cells a row) for `key`, and the key's
+/// hash fragment.
+fn entry<'s>(
+    set: &'s mut HashTable<(u32, u32)>,
+    rows: &[u64],
+    width: usize,
+    key: &[u64],
+) -> (Entry<'s, (u32, u32)>, u32) {
+    let fragment = fragment(key);
+    let same = |&e: &(u32, u32)| holds(rows, width, e, fragment, key);
+    (
+        set.entry(spread(fragment), same, |&(_, h)| spread(h)),
+        fragment,
+    )
 }
 
 /// The 64-bit hash the distinct set files a row under, from the 32 bits it keeps: the top
@@ -139,8 +156,8 @@ pub(super) struct Table {
     pub(super) key: usize,
     /// With provenance: whether the metadata cells (from [`Table::key`] on) hold a time.
     pub(super) lattice: Option<bool>,
-    /// Rows replaced by a better version or removed by a subsumption rule (a bit each),
-    /// skipped by every read.
+    /// Rows replaced by a better version, removed by a subsumption rule, or (best-first) not
+    /// yet settled (a bit each), skipped by every read.
     dead: Vec<u64>,
     /// A relation of the stratum (it grows every round), not a completed one.
     pub(super) live: bool,
@@ -250,13 +267,11 @@ impl Table {
     /// added.
     pub(super) fn insert(&mut self, row: &[u64]) -> bool {
         debug_assert!(self.live && row.len() == self.width);
-        let key = &row[..self.key];
-        let fragment = fragment(key);
-        let (width, rows) = (self.width, &mut self.rows);
-        let n = rows.len() / width;
-        let same = |&e: &(u32, u32)| holds(rows, width, e, fragment, key);
-        match self.set.entry(spread(fragment), same, |&(_, h)| spread(h)) {
-            hashbrown::hash_table::Entry::Occupied(mut e) => {
+        let (width, n) = (self.width, self.len());
+        let (entry, fragment) = entry(&mut self.set, &self.rows, width, &row[..self.key]);
+        let rows = &mut self.rows;
+        match entry {
+            Entry::Occupied(mut e) => {
                 let Some(time) = self.lattice else {
                     return false;
                 };
@@ -288,17 +303,83 @@ impl Table {
                 rows.extend_from_slice(row);
                 joined.write_at(&mut rows[n * width..], self.key, true, time);
             }
-            hashbrown::hash_table::Entry::Vacant(e) => {
+            Entry::Vacant(e) => {
                 e.insert((n as u32, fragment));
                 rows.extend_from_slice(row);
             }
         }
-        let rows = &self.rows;
+        self.index_last();
+        true
+    }
+
+    /// Chains the last row added into every index.
+    fn index_last(&mut self) {
+        let (width, rows) = (self.width, &self.rows);
+        let n = self.len() - 1;
         for (cols, chains) in &mut self.indexes {
             chains.reserve(n + 1, |r| row_hash(rows, width, cols, r));
             chains.push(row_hash(rows, width, cols, n), n as u32);
         }
-        true
+    }
+
+    /// Best-first (`loops/best_first.rs`): adds `row` as a fact not yet settled, held and
+    /// indexed but skipped by every read until [`Table::settle`], and returns its number; or
+    /// the number of the row that holds its fact already, as `Err`.
+    pub(super) fn offer(&mut self, row: &[u64]) -> Result<usize, usize> {
+        debug_assert!(self.live && row.len() == self.width);
+        let n = self.len();
+        match entry(&mut self.set, &self.rows, self.width, &row[..self.key]) {
+            (Entry::Occupied(e), _) => return Err(e.get().0 as usize),
+            (Entry::Vacant(e), fragment) => {
+                e.insert((n as u32, fragment));
+                self.rows.extend_from_slice(row);
+            }
+        }
+        set_bit(&mut self.dead, n);
+        self.index_last();
+        Ok(n)
+    }
+
+    /// Best-first: every row held becomes a fact not yet settled.
+    pub(super) fn unsettle_all(&mut self) {
+        debug_assert!(self.dead.iter().all(|&w| w == 0), "no row replaced yet");
+        let n = self.len();
+        self.dead = vec![u64::MAX; n.div_ceil(64)];
+        if let Some(last) = self.dead.last_mut().filter(|_| !n.is_multiple_of(64)) {
+            *last = (1 << (n % 64)) - 1;
+        }
+    }
+
+    /// Best-first: whether row `r` is settled (read by rules).
+    #[inline]
+    pub(super) fn is_settled(&self, r: usize) -> bool {
+        !bit(&self.dead, r)
+    }
+
+    /// Best-first: row `r`'s fact is settled, read by rules from now on.
+    pub(super) fn settle(&mut self, r: usize) {
+        if let Some(w) = self.dead.get_mut(r / 64) {
+            *w &= !(1 << (r % 64));
+        }
+    }
+
+    /// Best-first: the delta is row `r` alone.
+    pub(super) fn focus(&mut self, r: usize) {
+        self.round_start = r;
+        self.round_end = r + 1;
+    }
+
+    /// The metadata of row `r` (a table with provenance).
+    #[inline]
+    pub(super) fn meta_of(&self, r: usize) -> Meta {
+        self.meta(self.row(r))
+    }
+
+    /// Overwrites the metadata of row `r` (a table with provenance).
+    pub(super) fn set_meta(&mut self, r: usize, meta: &Meta) {
+        let time = self.lattice.expect("a table with provenance");
+        let (key, width) = (self.key, self.width);
+        meta.write_at(&mut self.rows[r * width..(r + 1) * width], key, true, time);
     }
 
     /// Adds each row of `cells` (`width` values a row) the table does not hold.
