@@ -398,8 +398,10 @@ class Program:
         now: Optional[TimeIn] = None,
         max_facts: Optional[int] = None,
         timeout: Optional[float] = None,
+        best_first: bool = False,
     ) -> Database:
-        """Evaluates over ``inputs`` (relation to rows: tuples or ``((values...), confidence)``)."""
+        """Evaluates over ``inputs`` (relation to rows: tuples or ``((values...), confidence)``);
+        ``best_first`` settles each fact once, in order of confidence, where it can."""
     def with_functor(self, name: str, function: Callable[..., Any]) -> "Program":
         """A copy with the function of ``.functor name(...)`` given (called as ``@name(...)``);
         ``None`` from it gives no value, an exception stops evaluation."""

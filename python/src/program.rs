@@ -78,8 +78,11 @@ impl Program {
     /// Evaluates the program over `inputs` (a dict of relation name to rows: tuples, or
     /// `((values...), confidence)`), and the `.input` files of `facts_dir` when given.
     /// `now` fixes what `now()` stands for (a datetime or unix milliseconds); `max_facts` and
-    /// `timeout` (seconds) bound the evaluation (`EvaluationError` past them).
-    #[pyo3(signature = (inputs = None, *, facts_dir = None, now = None, max_facts = None, timeout = None))]
+    /// `timeout` (seconds) bound the evaluation (`EvaluationError` past them). `best_first`
+    /// settles each fact once, in order of confidence, where a stratum allows it
+    /// (`EvalOptions::best_first`: the same facts, less memory where facts improve often).
+    #[pyo3(signature = (inputs = None, *, facts_dir = None, now = None, max_facts = None, timeout = None, best_first = false))]
+    #[allow(clippy::too_many_arguments)]
     fn evaluate(
         &self,
         py: Python<'_>,
@@ -88,6 +91,7 @@ impl Program {
         now: Option<&Bound<'_, PyAny>>,
         max_facts: Option<usize>,
         timeout: Option<f64>,
+        best_first: bool,
     ) -> PyResult<Database> {
         let given = self::inputs(inputs)?;
         let options = EvalOptions {
@@ -97,6 +101,7 @@ impl Program {
                 timeout: timeout.map(std::time::Duration::from_secs_f64),
                 ..Limits::NONE
             },
+            best_first,
             ..EvalOptions::default()
         };
         let db = py.detach(|| {

@@ -70,6 +70,29 @@ def test_queries_violations_outputs_and_bounds(tmp_path):
     assert len(count.evaluate()["c"]) == 100001
 
 
+def test_best_first_gives_what_the_rounds_give():
+    program = engram.Program(
+        ".decl edge(x: symbol, y: symbol)\n"
+        ".decl path(x: symbol, y: symbol)\n"
+        "path(x, y) :- edge(x, y).\n"
+        "@weight(0.9)\npath(x, z) :- edge(x, y), path(y, z).\n"
+    )
+    edges = [
+        (("a", "b"), 0.8),
+        (("b", "c"), 1.0),
+        (("c", "a"), 0.5),
+        (("a", "c"), 0.1),
+    ]
+
+    def facts(db):
+        return sorted((f.values, round(f.confidence, 9), f.depth, f.rule) for f in db["path"].rows())
+
+    rounds = program.evaluate({"edge": edges})
+    best = program.evaluate({"edge": edges}, best_first=True)
+    assert facts(best) == facts(rounds)
+    assert (("a", "c"), 0.72, 1, "program.dl:4") in facts(best)
+
+
 def test_input_files_and_now(tmp_path):
     (tmp_path / "link.facts").write_text("a\tb\nb\tc\n")
     program = engram.Program(
