@@ -505,6 +505,14 @@ impl Loops {
         (self.versions.iter().flat_map(|v| &v.rest)).any(|a| table_of(&self.tables, a.rel).live)
     }
 
+    /// Chooses the join orders again once the stratum's rows have doubled since they were
+    /// chosen (and a version probes a relation of the stratum).
+    fn replan_if_grown(&mut self) {
+        if self.live_rows() >= 2 * self.planned_at.max(512) && self.probes_live() {
+            self.plan();
+        }
+    }
+
     fn live_rows(&self) -> usize {
         (self.tables.iter().flatten())
             .filter(|t| t.live)
@@ -553,9 +561,7 @@ impl Loops {
                 if !delta || !grew {
                     break;
                 }
-                if self.live_rows() >= 2 * self.planned_at.max(512) && self.probes_live() {
-                    self.plan();
-                }
+                self.replan_if_grown();
             }
         }
         Ok(())

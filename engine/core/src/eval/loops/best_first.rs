@@ -215,9 +215,7 @@ impl Loops {
             plan,
             (stratum.relations.iter()).map(|&r| (r, table_of(&self.tables, r).len())),
         )?;
-        if self.live_rows() >= 2 * self.planned_at.max(512) && self.probes_live() {
-            self.plan();
-        }
+        self.replan_if_grown();
         Ok(())
     }
 }
